@@ -1,0 +1,45 @@
+# kubectl-airflow. Every target runs on the pinned Node (node_modules/.bin/node).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE := $(CURDIR)/node_modules/.bin/node
+MOCHA := $(NODE) node_modules/mocha/bin/mocha.js
+
+.PHONY: all install build test test-one lint demo bench dist krew-manifest clean check-node
+
+all: build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+check-node: install
+	@test -x $(NODE) || { echo "pinned Node missing: run 'npm ci' on linux-x64" >&2; exit 1; }
+
+build: check-node
+	$(NODE) scripts/build.ts
+
+lint: check-node
+	tsc -p .
+
+test: check-node lint
+	$(MOCHA)
+
+test-one: check-node
+	$(MOCHA) $(F)
+
+demo: check-node
+	bash scripts/demo.sh
+
+bench: check-node
+	$(NODE) test/bench/main.ts
+
+dist: check-node
+	$(NODE) scripts/dist.ts
+
+krew-manifest: check-node
+	$(NODE) scripts/krew-manifest.ts
+
+clean:
+	rm -rf dist .cache
