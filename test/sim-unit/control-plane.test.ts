@@ -101,7 +101,7 @@ describe('control-plane: deriveControlPlane', () => {
     for (const l of leases) {
       assert.equal(l.metadata.namespace, 'kube-system');
       assert.equal(l.metadata.labels['apiserver.kubernetes.io/identity'], 'kube-apiserver');
-      assert.match(l.metadata.name, /^apiserver-[0-9a-f]{26}$/);
+      assert.match(l.metadata.name, /^apiserver-[a-z2-7]{26}$/);
       assert.ok(l.spec.holderIdentity.startsWith(l.metadata.name + '_'));
       assert.equal(l.spec.leaseDurationSeconds, 3600);
     }

@@ -55,10 +55,31 @@ const CLUSTER_AGE_MS = 30 * 24 * 3600 * 1000;
 const FRESH_RENEW_AGE_MS = 4_000;
 const STALE_RENEW_AGE_MS = 20 * 60 * 1000;
 
-/** The identity lease name for a hostname: `apiserver-` + the start of sha256(hostname) in hex,
- *  the shape the docs show (e.g. apiserver-07a5ea9b9b072c4a5f3d1c3702). */
+/** The identity lease name kube-apiserver uses on a host (apiserver/pkg/server/config.go):
+ *  "apiserver-" + lowercase unpadded base32 of the first 16 bytes of
+ *  sha256(u16len(hostname) || hostname || u16len("kube-apiserver") || "kube-apiserver"). */
 export function identityLeaseName(hostname: string): string {
-  return 'apiserver-' + createHash('sha256').update(hostname).digest('hex').slice(0, 26);
+  const prefixed = (s: string) => {
+    const body = Buffer.from(s, 'utf8');
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(body.length);
+    return Buffer.concat([len, body]);
+  };
+  const hash = createHash('sha256').update(Buffer.concat([prefixed(hostname), prefixed('kube-apiserver')])).digest().subarray(0, 16);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of hash) {
+    value = ((value << 8) | b) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return 'apiserver-' + out;
 }
 
 function uuidFrom(seed: string): string {
