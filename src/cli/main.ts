@@ -1,0 +1,124 @@
+// Entry point: parse flags with yargs, run one command, map every failure to one line + exit code.
+import yargs from 'yargs';
+import { describeError, UsageError } from '../kube/errors.ts';
+import type { Connection } from '../kube/connection.ts';
+import { palette, useColour } from '../render/colour.ts';
+import { parseOutput } from '../render/output.ts';
+import type { Command, GlobalArgs, IO, RunContext } from './command.ts';
+import { ExitCode } from './exit-codes.ts';
+import { globalFlags } from './flags.ts';
+import { rbacCommand } from './rbac.ts';
+
+export type { IO } from './command.ts';
+
+// One line per command (other engineers append theirs here).
+const COMMANDS: Command[] = [
+  rbacCommand,
+];
+
+const EXAMPLES: Array<[string, string]> = [
+  ['$0 rbac', "Check the Airflow ServiceAccounts' permissions in the current namespace"],
+  ['$0 rbac -n airflow --release prod -o wide', 'Same for release "prod", with the binding that grants each cell'],
+  ['$0 rbac --fix | kubectl apply -f -', 'Grant exactly the missing permissions'],
+  ['$0 rbac --sa airflow:my-worker', 'Check a given ServiceAccount'],
+];
+
+function defaultIO(): IO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+export async function main(argv: string[], io: IO = defaultIO()): Promise<number> {
+  const verbose = argv.some((a) => /^-v+$|^-v=|^--v=/.test(a));
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    const { exitCode, line } = describeError(e);
+    io.stderr.write(`kubectl-airflow: ${line}\n`);
+    if (verbose && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+    return exitCode;
+  }
+}
+
+async function dispatch(argv: string[], io: IO): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const parser = globalFlags(
+    yargs()
+      .scriptName('kubectl airflow')
+      .usage('$0 <command> [flags]\n\nWhy Airflow cannot talk to the Kubernetes API server, and how to fix it.')
+      .version(false)
+      .strict()
+      .exitProcess(false)
+      .wrap(Math.min(120, (io.stdout as { columns?: number }).columns ?? 100)),
+  );
+  for (const cmd of COMMANDS) {
+    parser.command({
+      command: cmd.command,
+      aliases: cmd.aliases,
+      describe: cmd.describe,
+      builder: (y) => (cmd.builder ? cmd.builder(y) : y),
+      handler: (args) => {
+        pending = runCommand(cmd, args as unknown as Record<string, unknown>, io);
+      },
+    });
+  }
+  for (const [ex, d] of EXAMPLES) parser.example(ex, d);
+  parser
+    .demandCommand(1, 'a command is required')
+    .help()
+    .fail((msg, err) => {
+      throw err ?? new UsageError(`${msg} (see --help)`);
+    });
+
+  const result = await new Promise<{ err?: Error; output: string }>((resolve) => {
+    try {
+      parser.parse(argv, {}, (err, _args, output) => resolve({ err: err ?? undefined, output }));
+    } catch (e) {
+      resolve({ err: e as Error, output: '' });
+    }
+  });
+  if (result.err) {
+    const e = result.err;
+    if (e instanceof UsageError) throw e;
+    // yargs validation messages (unknown argument, missing value) are usage errors
+    if (e.name === 'YError' || !(e as { exitCode?: number }).exitCode) throw new UsageError(`${e.message} (see --help)`);
+    throw e;
+  }
+  if (!pending) {
+    // --help (or a help-only path) printed its text through the parse callback
+    if (result.output) io.stdout.write(result.output.endsWith('\n') ? result.output : result.output + '\n');
+    return ExitCode.OK;
+  }
+  return pending;
+}
+
+async function runCommand(cmd: Command, raw: Record<string, unknown>, io: IO): Promise<number> {
+  const args = { ...raw, output: parseOutput(raw.output as string | undefined) } as Record<string, unknown> & GlobalArgs;
+  if (args.allNamespaces && args.namespace) throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
+  const colour = palette(useColour(io.stdout, io.env));
+  let conn: Promise<Connection> | undefined;
+  const ctx: RunContext = {
+    io,
+    colour,
+    out: (t) => void io.stdout.write(t),
+    err: (t) => void io.stderr.write(t),
+    debug: (level, t) => {
+      if ((args.v ?? 0) >= level) io.stderr.write(t.endsWith('\n') ? t : t + '\n');
+    },
+    connect: () => {
+      conn ??= import('../kube/connection.ts').then((m) => m.connect(args, { env: io.env }));
+      return conn;
+    },
+  };
+  try {
+    return await cmd.run(args, ctx);
+  } finally {
+    if (conn) (await conn.catch(() => undefined))?.close();
+  }
+}
+
+// `npm start` runs this file directly; no top-level await, so esbuild can bundle it to CommonJS.
+if (import.meta.main) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,260 @@
+// Flags -> a connection: kubeconfig with kubectl's semantics, credentials through client-node
+// (client certs, tokens, exec credential plugins), and a small request layer of our own so we
+// control concurrency, retries, timeouts and per-request impersonation.
+// client-node is imported lazily here so `--help` and `version` never load it.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterError, UsageError, fromNetworkError, fromStatus } from './errors.ts';
+import { kubeconfigPaths, mergeKubeconfigs, type KubeconfigFile } from './kubeconfig.ts';
+import { DEFAULT_RETRY, Semaphore, backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './pool.ts';
+import { parseDuration, resolveConfig, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
+
+export type { ConnectionFlags, Impersonation } from './resolve.ts';
+
+export interface KubeRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  body?: unknown;
+  /** undefined: the run's --as (if any); null: none; else impersonate exactly this identity. */
+  impersonate?: Impersonation | null;
+}
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface ConnectionStats {
+  requests: number;
+  attempts: number;
+  retries: number;
+  maxInFlight: number;
+}
+
+export interface Connection {
+  readonly server: string;
+  readonly contextName: string;
+  readonly userName: string;
+  /** -n, else the context's namespace, else "default". */
+  readonly namespace: string;
+  readonly namespaceFromFlag: boolean;
+  readonly impersonation?: Impersonation;
+  /** client-node's config for this run (for Exec and generated APIs). */
+  readonly kc: KubeConfig;
+  readonly stats: ConnectionStats;
+  /** Any status; throws only when no answer came (network, TLS, timeout). */
+  send<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>>;
+  /** 2xx body, else a ClusterError built from the server's Status. */
+  request<T = unknown>(req: KubeRequest): Promise<T>;
+  get<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T>;
+  /** All items of a list, following `continue`. */
+  list<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T[]>;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  env?: NodeJS.ProcessEnv;
+  retry?: RetryPolicy;
+  /** Per-attempt timeout when --request-timeout is not given. */
+  defaultTimeoutMs?: number;
+}
+
+export function readKubeconfigFiles(flags: ConnectionFlags, env: NodeJS.ProcessEnv): KubeconfigFile[] {
+  const { paths, explicit } = kubeconfigPaths(flags.kubeconfig, env);
+  const files: KubeconfigFile[] = [];
+  for (const p of paths) {
+    try {
+      files.push({ path: p, text: fs.readFileSync(p, 'utf8') });
+    } catch (e) {
+      // kubectl ignores missing files listed in KUBECONFIG, but not an explicit --kubeconfig
+      if (explicit || (e as { code?: string }).code !== 'ENOENT') {
+        throw new UsageError(`cannot read kubeconfig ${p}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return files;
+}
+
+export function resolveFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ResolvedConfig {
+  const files = readKubeconfigFiles(flags, env);
+  if (files.length === 0 && !flags.server) {
+    throw new UsageError('no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config');
+  }
+  return resolveConfig(mergeKubeconfigs(files), flags);
+}
+
+export async function connect(flags: ConnectionFlags, opts: ConnectOptions = {}): Promise<Connection> {
+  const env = opts.env ?? process.env;
+  const resolved = resolveFromFlags(flags, env);
+  const timeoutMs = parseDuration(flags.requestTimeout) ?? opts.defaultTimeoutMs ?? 30_000;
+  const maxInFlight = flags.maxInFlight ?? 16;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new UsageError('--max-in-flight must be a positive integer');
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromString(JSON.stringify(resolved.kubeconfig));
+  return new HttpConnection(kc, resolved, timeoutMs, maxInFlight, opts.retry ?? DEFAULT_RETRY);
+}
+
+class HttpConnection implements Connection {
+  readonly server: string;
+  readonly contextName: string;
+  readonly userName: string;
+  readonly namespace: string;
+  readonly namespaceFromFlag: boolean;
+  readonly impersonation?: Impersonation;
+  readonly kc: KubeConfig;
+  readonly stats: ConnectionStats = { requests: 0, attempts: 0, retries: 0, maxInFlight: 0 };
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly sem: Semaphore;
+  private agent?: http.Agent;
+  private readonly url: URL;
+
+  constructor(kc: KubeConfig, r: ResolvedConfig, timeoutMs: number, maxInFlight: number, retry: RetryPolicy) {
+    this.kc = kc;
+    this.server = r.server;
+    this.url = new URL(r.server);
+    this.contextName = r.contextName;
+    this.userName = r.userName;
+    this.namespace = r.namespace;
+    this.namespaceFromFlag = r.namespaceFromFlag;
+    this.impersonation = r.impersonation;
+    this.timeoutMs = timeoutMs;
+    this.retry = retry;
+    this.sem = new Semaphore(maxInFlight);
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+
+  async get<T>(path: string, query?: KubeRequest['query']): Promise<T> {
+    return this.request<T>({ path, query });
+  }
+
+  async list<T>(path: string, query: KubeRequest['query'] = {}): Promise<T[]> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.request<{ items?: T[]; metadata?: { continue?: string } }>({
+        path,
+        query: { ...query, limit: 500, ...(cont ? { continue: cont } : {}) },
+      });
+      items.push(...(page.items ?? []));
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return items;
+  }
+
+  async request<T>(req: KubeRequest): Promise<T> {
+    const res = await this.send<T>(req);
+    if (res.status >= 200 && res.status < 300) return res.body;
+    throw fromStatus(res.status, res.body, `${req.method ?? 'GET'} ${req.path}`);
+  }
+
+  async send<T>(req: KubeRequest): Promise<KubeResponse<T>> {
+    this.stats.requests++;
+    for (let attempt = 0; ; attempt++) {
+      let res: KubeResponse<T> | undefined;
+      let err: unknown;
+      await this.sem.acquire();
+      this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.sem.inFlight);
+      try {
+        this.stats.attempts++;
+        res = await this.once<T>(req);
+      } catch (e) {
+        err = e;
+      } finally {
+        this.sem.release();
+      }
+      const canRetry = attempt < this.retry.maxRetries;
+      if (res && !(canRetry && isRetryableStatus(res.status))) return res;
+      if (err !== undefined && !(canRetry && isRetryableNetworkError(err))) {
+        throw err instanceof ClusterError ? err : (fromNetworkError(err, this.server) ?? err);
+      }
+      this.stats.retries++;
+      const wait = backoffMs(attempt, res ? parseRetryAfter(res.headers['retry-after']) : undefined, this.retry);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async httpOptions(): Promise<https.RequestOptions> {
+    const o: https.RequestOptions = {};
+    // credentials: client cert/key, CA, bearer token or exec plugin (client-node caches exec tokens)
+    await this.kc.applyToHTTPSOptions(o);
+    if (!this.agent) {
+      const tls = { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+      this.agent =
+        this.url.protocol === 'http:'
+          ? new http.Agent({ keepAlive: true, maxSockets: this.sem.limit })
+          : new https.Agent({ keepAlive: true, maxSockets: this.sem.limit, ...tls });
+    }
+    return o;
+  }
+
+  private async once<T>(req: KubeRequest): Promise<KubeResponse<T>> {
+    const o = await this.httpOptions();
+    const headers: Record<string, string | string[]> = { Accept: 'application/json', 'User-Agent': 'kubectl-airflow' };
+    for (const [k, v] of Object.entries(o.headers ?? {})) {
+      if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = v as string | string[];
+    }
+    const imp = req.impersonate === undefined ? this.impersonation : req.impersonate;
+    if (imp) {
+      headers['Impersonate-User'] = imp.user;
+      if (imp.groups?.length) headers['Impersonate-Group'] = imp.groups;
+      if (imp.uid) headers['Impersonate-Uid'] = imp.uid;
+    }
+    let payload: Buffer | undefined;
+    if (req.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(req.body));
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    const u = new URL(this.url.pathname.replace(/\/$/, '') + req.path, this.url);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) u.searchParams.append(k, String(item));
+    }
+    const mod = u.protocol === 'http:' ? http : https;
+    return new Promise<KubeResponse<T>>((resolve, reject) => {
+      const r = mod.request(
+        u,
+        { method: req.method ?? 'GET', headers, agent: this.agent, auth: o.auth },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            clearTimeout(timer);
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown = text;
+            if (text && /json/.test(String(res.headers['content-type'] ?? 'json'))) {
+              try {
+                body = JSON.parse(text);
+              } catch {
+                body = text;
+              }
+            }
+            resolve({ status: res.statusCode ?? 0, body: body as T, headers: res.headers });
+          });
+        },
+      );
+      const timer =
+        this.timeoutMs > 0
+          ? setTimeout(() => {
+              r.destroy();
+              reject(new ClusterError('timeout', `${req.method ?? 'GET'} ${req.path} timed out after ${this.timeoutMs / 1000}s`));
+            }, this.timeoutMs)
+          : undefined;
+      r.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      r.end(payload);
+    });
+  }
+}

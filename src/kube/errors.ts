@@ -1,0 +1,112 @@
+// Errors that map to exit codes. Every message is one line and says what to do next, because
+// main() prints exactly `kubectl-airflow: <message>` (CONTRIBUTING: never a stack trace).
+import { ExitCode } from '../cli/exit-codes.ts';
+
+export type ClusterErrorKind = 'unreachable' | 'tls' | 'unauthorized' | 'forbidden' | 'notfound' | 'timeout';
+
+const REMEDY: Record<ClusterErrorKind, string> = {
+  unreachable: 'check the server address in your kubeconfig (--server) and that the cluster is running',
+  tls: 'check --certificate-authority / the kubeconfig CA, or --insecure-skip-tls-verify for a test cluster',
+  unauthorized: 'your credentials were rejected: refresh them (kubectl config view --minify) or use another --context',
+  forbidden: 'ask a cluster admin for the permission named above',
+  notfound: 'check the name and the namespace (-n)',
+  timeout: 'the API server did not answer in time: retry, or raise --request-timeout',
+};
+
+export class ClusterError extends Error {
+  readonly kind: ClusterErrorKind;
+  readonly remedy: string;
+  readonly exitCode: number = ExitCode.CLUSTER;
+  /** HTTP status when the server answered, else undefined. */
+  readonly status?: number;
+  /** The metav1.Status object when the server sent one. */
+  readonly statusObject?: unknown;
+
+  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; statusObject?: unknown; cause?: unknown } = {}) {
+    super(oneLine(message), opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'ClusterError';
+    this.kind = kind;
+    this.remedy = opts.remedy ?? REMEDY[kind];
+    this.status = opts.status;
+    this.statusObject = opts.statusObject;
+  }
+
+  /** The single line printed to the user. */
+  get line(): string {
+    return this.remedy ? `${this.message} (${this.remedy})` : this.message;
+  }
+}
+
+export class UsageError extends Error {
+  readonly exitCode: number = ExitCode.USAGE;
+  constructor(message: string) {
+    super(oneLine(message));
+    this.name = 'UsageError';
+  }
+  get line(): string {
+    return this.message;
+  }
+}
+
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_OSSL_PEM_NO_START_LINE',
+]);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** Maps a socket/TLS error (Node's `code`) to a ClusterError; undefined when it is not one. */
+export function fromNetworkError(err: unknown, server: string): ClusterError | undefined {
+  const code = (err as { code?: string })?.code ?? '';
+  const msg = (err as Error)?.message ?? String(err);
+  if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(code)) {
+    return new ClusterError('tls', `TLS to ${server} failed: ${msg}`, { cause: err });
+  }
+  if (UNREACHABLE_CODES.has(code)) {
+    return new ClusterError('unreachable', `cannot reach the API server at ${server}: ${msg}`, { cause: err });
+  }
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
+    return new ClusterError('timeout', `request to ${server} timed out`, { cause: err });
+  }
+  return undefined;
+}
+
+/** Maps an HTTP error answer (status code + metav1.Status body) to a ClusterError. */
+export function fromStatus(code: number, body: unknown, what: string): ClusterError {
+  const st = (body && typeof body === 'object' ? body : {}) as { message?: string; reason?: string };
+  const serverMsg = st.message || (typeof body === 'string' ? body.slice(0, 200) : '') || `HTTP ${code}`;
+  const opts = { status: code, statusObject: body };
+  switch (code) {
+    case 401:
+      return new ClusterError('unauthorized', `the API server rejected the credentials (401 Unauthorized) for ${what}`, opts);
+    case 403:
+      return new ClusterError('forbidden', serverMsg, opts);
+    case 404:
+      return new ClusterError('notfound', serverMsg, opts);
+    case 408:
+    case 504:
+      return new ClusterError('timeout', `${what}: ${serverMsg}`, opts);
+    default:
+      return new ClusterError('unreachable', `${what}: the API server answered ${code}: ${serverMsg}`, {
+        ...opts,
+        remedy: 'the API server is unhealthy or overloaded: retry later',
+      });
+  }
+}
+
+/** Exit code and one-line text for anything thrown. */
+export function describeError(err: unknown): { exitCode: number; line: string } {
+  if (err instanceof ClusterError || err instanceof UsageError) return { exitCode: err.exitCode, line: err.line };
+  const msg = err instanceof Error ? err.message : String(err);
+  return { exitCode: isNetwork(err) ? ExitCode.CLUSTER : ExitCode.PROBLEMS, line: oneLine(msg) };
+}
+
+function isNetwork(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return UNREACHABLE_CODES.has(code) || TLS_CODES.has(code);
+}
