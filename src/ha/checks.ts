@@ -1,0 +1,254 @@
+// The `ha` checks: pure decisions over the chain. Each returns {id, verdict, evidence, remedy}.
+import type { Chain, EndpointView } from './chain.ts';
+import type { Check, Fetched, HaInput, Verdict } from './model.ts';
+import { LIVE_WITHIN_SECONDS } from './identity.ts';
+
+export const PERMISSIONS = {
+  service: 'get services in default',
+  endpoints: 'get endpoints in default',
+  slices: 'list endpointslices.discovery.k8s.io in default',
+  leases: 'list leases.coordination.k8s.io in kube-system',
+  nodes: 'list nodes (cluster-wide)',
+  readyz: 'get on non-resource URL /readyz',
+  exec: 'create pods/exec (and get, for WebSocket exec)',
+} as const;
+
+const ok = (id: string, title: string, evidence: string[]): Check => ({ id, title, verdict: 'OK', evidence, remedy: '' });
+
+function unread(f: Fetched<unknown>, what: string): string | undefined {
+  if (f.ok) return undefined;
+  if (f.code === 403) return `${what} not readable (forbidden): needs ${f.permission ?? what}`;
+  return `${what} not readable: ${f.message}`;
+}
+
+function skip(id: string, title: string, reasons: string[], remedy: string): Check {
+  return { id, title, verdict: 'SKIP', evidence: reasons, remedy };
+}
+
+const ep = (e: EndpointView) => e.address;
+const ago = (s: number | undefined) => (s === undefined ? 'never renewed' : `renewed ${Math.round(s)}s ago`);
+const managed = (c: Chain) => c.platform.name !== 'self-managed';
+
+export function checkEndpointsAgree(chain: Chain, input: HaInput): Check {
+  const id = 'endpoints-agree';
+  const title = 'Endpoints and EndpointSlice agree';
+  const reasons = [unread(input.endpoints, 'Endpoints default/kubernetes'), unread(input.slices, 'EndpointSlices of kubernetes')].filter(
+    (r): r is string => r !== undefined,
+  );
+  const endpointsMissing = !input.endpoints.ok && input.endpoints.code === 404;
+  if (endpointsMissing && input.slices.ok) {
+    // Endpoints v1 is deprecated from 1.33; EndpointSlices are what kube-proxy programs.
+    return { id, title, verdict: 'WARN', evidence: ['Endpoints default/kubernetes does not exist; EndpointSlices list ' + chain.endpoints.map(ep).join(', ')], remedy: 'Clients reading Endpoints v1 see nothing; kube-proxy uses the EndpointSlice. Check the API server endpoint reconciler.' };
+  }
+  if (reasons.length || !input.slices.ok) return skip(id, title, reasons, 'Grant: ' + [!input.endpoints.ok && PERMISSIONS.endpoints, !input.slices.ok && PERMISSIONS.slices].filter(Boolean).join('; '));
+  if (input.slices.value.length === 0) {
+    return { id, title, verdict: 'FAIL', evidence: ['no EndpointSlice labelled kubernetes.io/service-name=kubernetes in default'], remedy: 'The API server mirrors Endpoints into EndpointSlice "kubernetes"; check kube-apiserver and kube-controller-manager logs (endpointslicemirroring).' };
+  }
+  const problems: string[] = [];
+  for (const e of chain.endpoints) {
+    if (!e.inSlices) problems.push(`${e.address} is in Endpoints but not in the EndpointSlice`);
+    else if (!e.inEndpoints) problems.push(`${e.address} is in the EndpointSlice but not in Endpoints`);
+    else if (e.endpointsPorts.join(',') !== e.slicePorts.join(',')) problems.push(`${e.address}: port ${e.endpointsPorts.join(',')} in Endpoints, ${e.slicePorts.join(',')} in the EndpointSlice`);
+  }
+  if (problems.length) {
+    return { id, title, verdict: 'FAIL', evidence: problems, remedy: 'kube-proxy routes by the EndpointSlice, older clients read Endpoints: the two disagree, so pods reach different servers than kubectl shows. The API server rewrites both every 10 s; a lasting difference means a stuck mirror or a hand edit: delete the EndpointSlice "kubernetes" in default so the API server recreates it.' };
+  }
+  return ok(id, title, [`${chain.endpoints.length} address(es), same in both: ${chain.endpoints.map((e) => `${e.address}:${e.slicePorts.join(',')}`).join(', ')}`]);
+}
+
+export function checkEndpointLeases(chain: Chain, input: HaInput): Check {
+  const id = 'endpoint-leases';
+  const title = 'Every endpoint has a live identity Lease, every live Lease an endpoint';
+  if (!input.leases.ok) return skip(id, title, [unread(input.leases, 'Leases in kube-system')!], `Grant ${PERMISSIONS.leases} to see which API servers are alive.`);
+  const leases = chain.leases ?? [];
+  const live = leases.filter((l) => l.live);
+  if (leases.length === 0) {
+    return skip(id, title, ['no Lease labelled apiserver.kubernetes.io/identity=kube-apiserver in kube-system (APIServerIdentity is on by default from 1.26; off, older, or hidden by the platform)'], '');
+  }
+  const how = `matched by endpoint IP -> Node address -> Lease label kubernetes.io/hostname (or the Lease name derived from the hostname); live = renewed within ${LIVE_WITHIN_SECONDS}s (servers renew every 10s)`;
+  if (managed(chain)) {
+    return ok(id, title, [`${live.length} live API-server Lease(s) of ${leases.length}; ${chain.platform.name} publishes ${chain.endpoints.length} address(es) that are not the replicas' own, so they are not matched one to one`]);
+  }
+  if (!input.nodes.ok && !leases.some((l) => l.peerAddress)) {
+    const verdict: Verdict = live.length < chain.endpoints.length ? 'WARN' : 'OK';
+    return { id, title, verdict, evidence: [`Nodes not readable: compared by count only: ${chain.endpoints.length} endpoint(s), ${live.length} live Lease(s)`], remedy: verdict === 'OK' ? '' : `Grant ${PERMISSIONS.nodes} to tell which endpoint is stale.` };
+  }
+  const evidence: string[] = [how];
+  const missing = chain.endpoints.filter((e) => !e.lease || !e.lease.live);
+  for (const e of chain.endpoints) {
+    if (!e.lease) evidence.push(`${e.address}: no identity Lease${e.node ? ` for node ${e.node.name}` : ' (address is not a node)'}`);
+    else evidence.push(`${e.address}: Lease ${e.lease.name} (${e.lease.holder}) ${ago(e.lease.sinceRenewSeconds)}${e.lease.live ? '' : ': NOT live'}`);
+  }
+  const matched = new Set(chain.endpoints.map((e) => e.lease?.name).filter(Boolean));
+  const orphans = live.filter((l) => !matched.has(l.name));
+  for (const l of orphans) evidence.push(`Lease ${l.name} (host ${l.hostname ?? '?'}) is live but no endpoint belongs to it`);
+  if (missing.length) {
+    return { id, title, verdict: 'FAIL', evidence, remedy: `No running API server behind ${missing.map(ep).join(', ')}: see stale-endpoints.` };
+  }
+  if (orphans.length) {
+    return { id, title, verdict: 'WARN', evidence, remedy: 'An API server is running but not published: its --advertise-address may be unreachable or its endpoint reconciler is off (--endpoint-reconciler-type=none).' };
+  }
+  return { id, title, verdict: 'OK', evidence, remedy: '' };
+}
+
+/** Endpoints no client should be sent to, each with the reasons. */
+export function staleEndpoints(chain: Chain): { address: string; reasons: string[] }[] {
+  const anyOnNode = chain.endpoints.some((e) => e.node);
+  const out: { address: string; reasons: string[] }[] = [];
+  for (const e of chain.endpoints) {
+    const reasons: string[] = [];
+    if (!managed(chain) && chain.leases && chain.leases.length > 0 && (chain.nodes || e.lease)) {
+      if (!e.lease) reasons.push('no identity Lease');
+      else if (!e.lease.live) reasons.push(`Lease ${e.lease.name} ${ago(e.lease.sinceRenewSeconds)}`);
+    }
+    if (chain.nodes && !managed(chain)) {
+      if (e.node && !e.node.ready) reasons.push(`node ${e.node.name} is NotReady${e.node.readyReason ? ` (${e.node.readyReason})` : ''}`);
+      if (!e.node && anyOnNode) reasons.push('on no node (the other endpoints are node addresses)');
+    }
+    if (!e.ready) reasons.push('listed as not ready');
+    if (reasons.length) out.push({ address: e.address, reasons });
+  }
+  return out;
+}
+
+export function checkStaleEndpoints(chain: Chain, input: HaInput): Check {
+  const id = 'stale-endpoints';
+  const title = 'No stale endpoint';
+  if (!input.leases.ok && !input.nodes.ok) {
+    return skip(id, title, [unread(input.leases, 'Leases in kube-system')!, unread(input.nodes, 'Nodes')!], `Grant ${PERMISSIONS.leases} and ${PERMISSIONS.nodes}.`);
+  }
+  const partial = [!input.leases.ok && unread(input.leases, 'Leases in kube-system'), !input.nodes.ok && unread(input.nodes, 'Nodes')].filter(
+    (r): r is string => typeof r === 'string',
+  );
+  const stale = staleEndpoints(chain);
+  if (stale.length) {
+    return {
+      id, title, verdict: 'FAIL',
+      evidence: [...stale.map((s) => `stale endpoint ${s.address}: ${s.reasons.join('; ')}`), ...partial.map((p) => `partial: ${p}`)],
+      remedy: `Clients sent to ${stale.map((s) => s.address).join(', ')} time out or are refused (about 1 in ${chain.endpoints.length} new connections). With --endpoint-reconciler-type=lease a dead server drops out within 15 s; if it stays, the servers use master-count (never removes a dead server) or the dead server's lease was not removed: switch every kube-apiserver to --endpoint-reconciler-type=lease, or restart a live kube-apiserver so it rewrites the Endpoints; then check again.`,
+    };
+  }
+  return { id, title, verdict: 'OK', evidence: [`${chain.endpoints.length} endpoint(s), none stale`, ...partial.map((p) => `partial: ${p}`)], remedy: '' };
+}
+
+export function checkEndpointCount(chain: Chain): Check {
+  const id = 'endpoint-count';
+  const title = 'Enough API-server endpoints';
+  const n = chain.endpoints.length;
+  const healthy = n - staleEndpoints(chain).length;
+  const p = chain.platform;
+  if (n === 0) {
+    return { id, title, verdict: 'FAIL', evidence: ['the kubernetes Service has no endpoints: in-cluster clients cannot reach the API server'], remedy: 'Check that kube-apiserver runs and that its endpoint reconciler is not disabled (--endpoint-reconciler-type=none).' };
+  }
+  const evidence = [`platform: ${p.name} (${p.because})`, `${n} endpoint(s), ${healthy} healthy; expectation: ${p.expectation}`];
+  if (p.name !== 'self-managed') {
+    if (healthy >= p.minEndpoints) return ok(id, title, evidence);
+    return { id, title, verdict: 'WARN', evidence, remedy: `${p.name} normally publishes ${p.minEndpoints}; fewer during a control-plane upgrade. If it lasts, open a support case with the provider.` };
+  }
+  if (healthy >= 2) return ok(id, title, evidence);
+  return {
+    id, title, verdict: 'FAIL', evidence,
+    remedy: healthy === 1
+      ? 'A single API server is a single point of failure: when it restarts every Airflow scheduler and worker loses the API. Run at least two kube-apiserver replicas (kubeadm: join more control-plane nodes) behind a load balancer.'
+      : 'No healthy endpoint: in-cluster clients cannot reach the API server.',
+  };
+}
+
+export function checkPorts(chain: Chain, input: HaInput): Check {
+  const id = 'ports';
+  const title = 'Service port, target port and endpoint ports';
+  if (!input.service.ok) {
+    if (input.service.code === 404) return { id, title, verdict: 'FAIL', evidence: ['Service default/kubernetes does not exist'], remedy: 'The API server recreates it within 10 s; if not, check kube-apiserver logs.' };
+    return skip(id, title, [unread(input.service, 'Service default/kubernetes')!], `Grant ${PERMISSIONS.service}.`);
+  }
+  const s = chain.service!;
+  const perEndpoint = chain.endpoints.map((e) => ({ address: e.address, ports: [...new Set([...e.slicePorts, ...e.endpointsPorts])] }));
+  const distinct = [...new Set(perEndpoint.flatMap((e) => e.ports))];
+  const ips = chain.endpoints.map((e) => `${e.address}/32`).join(', ');
+  const evidence = [
+    `KUBERNETES_SERVICE_HOST=${s.clusterIP ?? '?'} KUBERNETES_SERVICE_PORT=${s.port ?? '?'}; Service port ${s.port ?? '?'} -> targetPort ${s.targetPort ?? '?'}; endpoints listen on ${distinct.join(', ') || 'nothing'}`,
+    `a NetworkPolicy egress rule must allow ipBlock ${ips || '(no endpoints)'} port ${distinct.join(', ') || '?'}/TCP: policies see the endpoint after DNAT, not ${s.clusterIP ?? 'the ClusterIP'}:${s.port ?? '?'}`,
+  ];
+  if (distinct.length > 1) {
+    return {
+      id, title, verdict: 'FAIL',
+      evidence: [...evidence, ...perEndpoint.map((e) => `${e.address}: ${e.ports.join(',')}`)],
+      remedy: 'The API servers use different --secure-port values, so each rewrites the Service and Endpoints with its own port (port flapping) and clients reach some servers on the wrong port. Give every kube-apiserver the same --secure-port.',
+    };
+  }
+  if (typeof s.targetPort === 'number' && distinct.length === 1 && s.targetPort !== distinct[0]) {
+    return { id, title, verdict: 'WARN', evidence: [...evidence, `Service targetPort ${s.targetPort} differs from the endpoint port ${distinct[0]}`], remedy: 'Endpoints decide where traffic goes; a differing targetPort is a leftover of another --secure-port. Make every kube-apiserver use the same port.' };
+  }
+  return ok(id, title, evidence);
+}
+
+export function checkReadyz(input: HaInput): Check {
+  const id = 'readyz';
+  const title = '/readyz through the kubeconfig server';
+  const r = input.readyz;
+  if (!r.ok) {
+    if (r.code === 403) return skip(id, title, [`/readyz forbidden: needs ${PERMISSIONS.readyz}`], 'Bind the system:public-info-viewer ClusterRole (default) or grant get on /readyz.');
+    return { id, title, verdict: 'FAIL', evidence: [`GET ${input.server}/readyz?verbose: ${r.message}`], remedy: 'The server behind the kubeconfig address did not answer; see the endpoint checks.' };
+  }
+  const failed = r.value.body.split('\n').filter((l) => l.startsWith('[-]'));
+  const passed = r.value.body.split('\n').filter((l) => l.startsWith('[+]')).length;
+  if (r.value.status === 200 && failed.length === 0) return ok(id, title, [`${input.server}: ready (${passed} checks passed)`]);
+  return {
+    id, title, verdict: 'FAIL',
+    evidence: [`${input.server}: HTTP ${r.value.status}`, ...failed],
+    remedy: 'The replica answering the kubeconfig address is not ready: fix the failed checks (etcd, informer sync) shown above; clients sent to it get errors.',
+  };
+}
+
+export function checkKubeconfigServer(chain: Chain, input: HaInput): Check {
+  const id = 'kubeconfig-server';
+  const title = 'kubeconfig server is not one replica of several';
+  const host = chain.serverHost;
+  const direct = chain.endpoints.find((e) => e.address === host) ?? chain.endpoints.find((e) => e.node && e.node.name === host);
+  if (!direct) return ok(id, title, [`${input.server} is not one of the endpoint addresses (a load balancer, VIP, tunnel or proxy)`]);
+  if (chain.endpoints.length <= 1) return ok(id, title, [`${input.server} is the only endpoint ${direct.address}`]);
+  return {
+    id, title, verdict: 'WARN',
+    evidence: [`${input.server} is replica ${direct.address}${direct.node ? ` on node ${direct.node.name}` : ''}, one of ${chain.endpoints.length}`],
+    remedy: 'kubectl (and anything using this kubeconfig, e.g. a KubernetesPodOperator config_file) fails when that one replica is down although the cluster has others: point the kubeconfig at the load balancer or VIP in front of all API servers.',
+  };
+}
+
+export function checkFromPod(chain: Chain, input: HaInput): Check | undefined {
+  if (!input.from) return undefined;
+  const id = 'from-pod';
+  const title = `Every endpoint answers /readyz from pod ${input.from.namespace}/${input.from.pod}`;
+  const r = input.from.results;
+  if (!r.ok) {
+    if (r.code === 403) return skip(id, title, [`exec into ${input.from.pod} forbidden: needs ${PERMISSIONS.exec}`], `Grant ${PERMISSIONS.exec} in ${input.from.namespace}.`);
+    return skip(id, title, [`could not probe from ${input.from.pod}: ${r.message}`], '');
+  }
+  const bad = r.value.filter((x) => !x.ok);
+  const evidence = r.value.map((x) => `${x.address}:${x.port}: ${x.ok ? `reachable (HTTP ${x.status ?? '?'})` : `UNREACHABLE (${x.error ?? `HTTP ${x.status}`})`}`);
+  if (bad.length === 0) return ok(id, title, evidence);
+  return {
+    id, title, verdict: 'FAIL', evidence,
+    remedy: `The pod cannot reach ${bad.map((b) => `${b.address}:${b.port}`).join(', ')}; through the ClusterIP ${chain.service?.clusterIP ?? ''} about ${bad.length} in ${r.value.length} connections fail. Allow egress to those IPs and port in the pod's NetworkPolicies (ipBlock, after DNAT) and check routes/firewalls to the control-plane nodes; or remove the endpoint if that server is gone.`,
+  };
+}
+
+export function runChecks(chain: Chain, input: HaInput): Check[] {
+  const checks = [
+    checkEndpointsAgree(chain, input),
+    checkEndpointLeases(chain, input),
+    checkStaleEndpoints(chain, input),
+    checkEndpointCount(chain),
+    checkPorts(chain, input),
+    checkReadyz(input),
+    checkKubeconfigServer(chain, input),
+  ];
+  const from = checkFromPod(chain, input);
+  if (from) checks.push(from);
+  return checks;
+}
+
+export function worstVerdict(checks: Check[]): Verdict {
+  const order: Verdict[] = ['FAIL', 'WARN', 'OK', 'SKIP'];
+  for (const v of order) if (checks.some((c) => c.verdict === v)) return v;
+  return 'OK';
+}
