@@ -1,0 +1,48 @@
+import { strict as assert } from 'node:assert';
+import { Writable } from 'node:stream';
+import { main, type IO } from '../../src/cli/main.ts';
+
+export function captureIO(env: NodeJS.ProcessEnv = {}): IO & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const stdout = new Writable({ write(c, _e, cb) { out += String(c); cb(); } });
+  const stderr = new Writable({ write(c, _e, cb) { err += String(c); cb(); } });
+  return { stdout, stderr, env, out: () => out, err: () => err };
+}
+
+describe('main()', () => {
+  it('--help prints usage with examples and exits 0', async () => {
+    const io = captureIO();
+    assert.equal(await main(['--help'], io), 0);
+    assert.match(io.out(), /Examples:/);
+    assert.match(io.out(), /--kubeconfig/);
+    assert.match(io.out(), /rbac/);
+    assert.equal(io.err(), '');
+  });
+  for (const [argv, re] of [
+    [['bogus'], /^kubectl-airflow: Unknown argument: bogus/],
+    [['rbac', '--nope'], /^kubectl-airflow: Unknown argument: nope/],
+    [[], /^kubectl-airflow: a command is required/],
+    [['rbac', '-n'], /^kubectl-airflow: Not enough arguments following: n/],
+    [['rbac', '-o', 'xml'], /^kubectl-airflow: unknown output format "xml"/],
+  ] as Array<[string[], RegExp]>) {
+    it(`usage error ${JSON.stringify(argv)} -> one line, exit 2`, async () => {
+      const io = captureIO();
+      assert.equal(await main(argv, io), 2);
+      assert.match(io.err(), re);
+      assert.equal(io.err().trim().split('\n').length, 1);
+    });
+  }
+  it('a missing kubeconfig is one line and no stack trace', async () => {
+    const io = captureIO({ KUBECONFIG: '/nonexistent/kubeconfig' });
+    const code = await main(['rbac'], io);
+    assert.ok(code === 2 || code === 3, `exit ${code}`);
+    assert.equal(io.err().trim().split('\n').length, 1, io.err());
+    assert.doesNotMatch(io.err(), /\n\s+at /);
+  });
+  it('-v adds the stack trace', async () => {
+    const io = captureIO({ KUBECONFIG: '/nonexistent/kubeconfig' });
+    await main(['rbac', '-v'], io);
+    assert.match(io.err(), /\n\s+at /);
+  });
+});
