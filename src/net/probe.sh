@@ -1,0 +1,746 @@
+# kubectl-airflow in-pod probe, POSIX sh version (for images without Python). Shipped byte-for-byte.
+#
+# Run as:  sh -c "<this file>" kubectl-airflow-probe MODE TIMEOUT ATTEMPTS [ep IP PORT]... [access VERB GROUP RESOURCE SUBRESOURCE]...
+#   MODE     net (the layered probe of `kubectl airflow net`) or readyz (for `kubectl airflow ha
+#            --from <pod>`: TCP + TLS + GET /readyz?verbose on every `ep`, concurrently)
+#   TIMEOUT  whole seconds per network step; ATTEMPTS: TCP connects to the service address
+# Arguments are data only (validated by the plugin); nothing from them is evaluated as code.
+# Uses only tools found in the container (timeout, curl, openssl, nc, bash, getent, nslookup,
+# base64); a layer that needs a missing tool is reported as {"skipped": "<tool> not found"}.
+# Writes nothing in the pod (no temporary files), never prints the token or claims beyond
+# exp/iat/iss/aud, passes the token to curl on stdin (-K -), never in an argument list, and
+# prints exactly ONE JSON document on stdout. The output has the shape of probe.py's.
+SA=/var/run/secrets/kubernetes.io/serviceaccount
+[ -n "${KUBECTL_AIRFLOW_PROBE_SA_DIR:-}" ] && SA=$KUBECTL_AIRFLOW_PROBE_SA_DIR # the probe's own tests only
+MODE=${1:-net}
+T=${2:-3}
+ATTEMPTS=${3:-5}
+case $T in '' | *[!0-9]*) T=3 ;; esac
+case $ATTEMPTS in '' | *[!0-9]*) ATTEMPTS=5 ;; esac
+[ "$T" -lt 1 ] && T=1
+shift 3 2>/dev/null || set --
+NL='
+'
+TAB='	'
+CR=$(printf '\r')
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# JSON string of $1 (pure sh: no sed/tr needed).
+js() {
+	s=$1
+	o=
+	while :; do
+		case $s in
+		*[\\\"$NL$TAB$CR]*)
+			pre=${s%%[\\\"$NL$TAB$CR]*}
+			c=${s#"$pre"}
+			rest=${c#?}
+			c=${c%"$rest"}
+			case $c in
+			"$NL") c='\n' ;;
+			"$TAB") c='\t' ;;
+			"$CR") c='\r' ;;
+			*) c="\\$c" ;;
+			esac
+			o="$o$pre$c"
+			s=$rest
+			;;
+		*)
+			o="$o$s"
+			break
+			;;
+		esac
+	done
+	printf '"%s"' "$o"
+}
+
+now_ms() {
+	v=$(date +%s%N 2>/dev/null)
+	case $v in
+	*N* | '') v=$(date +%s 2>/dev/null)000 ;;
+	*) v=${v%??????} ;;
+	esac
+	printf '%s' "${v:-0}"
+}
+
+# run_to SECONDS CMD...: the command's status, or 124 when it ran out of time.
+run_to() {
+	if have timeout; then
+		timeout "$@"
+		return $?
+	fi
+	_t=$1
+	shift
+	"$@" &
+	_p=$!
+	(
+		sleep "$_t"
+		kill "$_p"
+	) >/dev/null 2>&1 &
+	_k=$!
+	wait "$_p"
+	_rc=$?
+	kill "$_k" 2>/dev/null
+	[ $_rc -ge 128 ] && _rc=124
+	return $_rc
+}
+
+TOOLS=
+MISSING=
+for t in timeout curl openssl nc bash getent nslookup base64 date sleep; do
+	if have "$t"; then TOOLS="$TOOLS,$(js "$t")"; else MISSING="$MISSING,$(js "$t")"; fi
+done
+TOOLS=${TOOLS#,}
+MISSING=${MISSING#,}
+BOUND=$T
+have timeout || have sleep || BOUND=
+
+redact() {
+	case $1 in
+	*@*) printf '%s' "${1%%://*}://***@${1##*@}" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+layer_env() {
+	o=
+	for k in KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT HTTPS_PROXY https_proxy HTTP_PROXY http_proxy NO_PROXY no_proxy ALL_PROXY all_proxy; do
+		eval "isset=\${$k+x}"
+		[ -n "$isset" ] || continue
+		eval "v=\${$k}"
+		case $k in *PROXY | *proxy) case $k in NO_* | no_*) ;; *) v=$(redact "$v") ;; esac ;; esac
+		o="$o,$(js "$k"):$(js "$v")"
+	done
+	printf '{%s}' "${o#,}"
+}
+
+fileinfo() { # fileinfo NAME -> JSON members (no braces)
+	f=$SA/$1
+	if [ ! -e "$f" ]; then
+		printf '"present":false'
+		return
+	fi
+	if [ -r "$f" ] && { read -r _x <"$f" || [ -n "$_x" ]; } 2>/dev/null || [ -r "$f" -a ! -s "$f" ]; then
+		printf '"present":true,"readable":true'
+	else
+		printf '"present":true,"readable":false'
+	fi
+}
+
+b64url_decode() {
+	s=$1
+	o=
+	while :; do
+		case $s in
+		*[-_]*)
+			pre=${s%%[-_]*}
+			c=${s#"$pre"}
+			rest=${c#?}
+			case $c in -*) c=+ ;; *) c=/ ;; esac
+			o="$o$pre$c"
+			s=$rest
+			;;
+		*)
+			o="$o$s"
+			break
+			;;
+		esac
+	done
+	case $((${#o} % 4)) in 2) o="$o==" ;; 3) o="$o=" ;; esac
+	if have base64; then
+		printf '%s' "$o" | base64 -d 2>/dev/null
+	elif have openssl; then
+		printf '%s\n' "$o" | openssl base64 -d -A 2>/dev/null
+	else
+		return 3
+	fi
+}
+
+claim_num() { # claim_num JSON KEY
+	case $1 in *"\"$2\":"*) ;; *) return ;; esac
+	v=${1#*\"$2\":}
+	v=${v# }
+	v=${v%%[!0-9]*}
+	[ -n "$v" ] && printf ',"%s":%s' "$2" "$v"
+}
+
+claim_str() {
+	case $1 in *"\"$2\":\""*) ;; *) return ;; esac
+	v=${1#*\"$2\":\"}
+	v=${v%%\"*}
+	printf ',"%s":%s' "$2" "$(js "$v")"
+}
+
+claim_aud() {
+	case $1 in
+	*'"aud":['*)
+		v=${1#*\"aud\":[}
+		v=${v%%]*}
+		o=
+		while :; do
+			case $v in *\"*\"*) ;; *) break ;; esac
+			v=${v#*\"}
+			o="$o,$(js "${v%%\"*}")"
+			v=${v#*\"}
+		done
+		printf ',"aud":[%s]' "${o#,}"
+		;;
+	*) claim_str "$1" aud ;;
+	esac
+}
+
+layer_files() {
+	printf '{"dir":%s,"dirPresent":%s' "$(js "$SA")" "$([ -d "$SA" ] && echo true || echo false)"
+	printf ',"token":{%s' "$(fileinfo token)"
+	if [ -r "$SA/token" ]; then
+		tok=
+		read -r tok <"$SA/token" 2>/dev/null
+		printf ',"bytes":%s' "${#tok}"
+		p=${tok#*.}
+		p=${p%%.*}
+		if claims=$(b64url_decode "$p"); then
+			printf ',"claims":{%s}' "$( { claim_num "$claims" exp; claim_num "$claims" iat; claim_num "$claims" nbf; claim_str "$claims" iss; claim_aud "$claims"; } | {
+				read -r x
+				printf '%s' "${x#,}"
+			})"
+		elif [ $? -eq 3 ]; then
+			printf ',"claims":null,"claimsSkipped":"base64 not found"'
+		else
+			printf ',"claims":null,"error":"not a JWT"'
+		fi
+	fi
+	printf '},"ca.crt":{%s' "$(fileinfo ca.crt)"
+	if [ -r "$SA/ca.crt" ]; then
+		n=0
+		while IFS= read -r line; do
+			[ "$line" = "-----BEGIN CERTIFICATE-----" ] && n=$((n + 1))
+		done <"$SA/ca.crt"
+		printf ',"pem":%s,"certificates":%s' "$([ $n -gt 0 ] && echo true || echo false)" "$n"
+	fi
+	printf '},"namespace":{%s' "$(fileinfo namespace)"
+	if [ -r "$SA/namespace" ]; then
+		NS=
+		read -r NS <"$SA/namespace" 2>/dev/null
+		printf ',"value":%s' "$(js "$NS")"
+	fi
+	printf '}}'
+}
+
+layer_resolv() {
+	ns=
+	se=
+	op=
+	ndots=
+	if [ -r /etc/resolv.conf ]; then
+		while read -r k rest; do
+			case $k in
+			nameserver) ns="$ns,$(js "${rest%% *}")" ;;
+			search | domain) for w in $rest; do se="$se,$(js "$w")"; done ;;
+			options) for w in $rest; do
+				op="$op,$(js "$w")"
+				case $w in ndots:*) ndots=${w#ndots:} ;; esac
+			done ;;
+			esac
+		done </etc/resolv.conf
+	fi
+	printf '{"nameservers":[%s],"search":[%s],"options":[%s]' "${ns#,}" "${se#,}" "${op#,}"
+	case $ndots in '' | *[!0-9]*) ;; *) printf ',"ndots":%s' "$ndots" ;; esac
+	printf '}'
+}
+
+cluster_domain() {
+	[ -r /etc/resolv.conf ] || return
+	while read -r k rest; do
+		[ "$k" = search ] || continue
+		for w in $rest; do
+			case $w in *.svc.?*)
+				printf '%s' "${w#*.svc.}"
+				return
+				;;
+			esac
+		done
+	done </etc/resolv.conf
+}
+
+resolve() { # one JSON object
+	t0=$(now_ms)
+	if have getent; then
+		out=$(run_to "$T" getent hosts "$1" 2>&1)
+		rc=$?
+	elif have nslookup; then
+		out=$(run_to "$T" nslookup "$1" 2>&1)
+		rc=$?
+		case $out in *NXDOMAIN* | *"can't find"*) rc=2 ;; esac
+		if [ $rc -eq 0 ]; then
+			a=
+			seen=
+			for w in $out; do
+				case $w in Address:) seen=1 ;; *.*.*.*) [ -n "$seen" ] && a="$a $w" ;; esac
+			done
+			out=$a
+		fi
+	else
+		printf '{"name":%s,"skipped":"getent and nslookup not found"}' "$(js "$1")"
+		return
+	fi
+	ms=$(($(now_ms) - t0))
+	if [ $rc -eq 0 ]; then
+		a=
+		for w in $out; do
+			case $w in *[!0-9a-fA-F.:]*) ;; *:* | *.*.*.*) case $a in *"\"$w\""*) ;; *) a="$a,$(js "$w")" ;; esac ;; esac
+		done
+		printf '{"name":%s,"addresses":[%s],"ms":%s}' "$(js "$1")" "${a#,}" "$ms"
+	elif [ $rc -eq 124 ]; then
+		printf '{"name":%s,"error":"timeout","detail":%s,"ms":%s}' "$(js "$1")" "$(js "no answer within ${T}s")" "$ms"
+	elif [ $rc -eq 2 ]; then
+		printf '{"name":%s,"error":"nxdomain","detail":"not found","ms":%s}' "$(js "$1")" "$ms"
+	else
+		printf '{"name":%s,"error":"other","detail":%s,"ms":%s}' "$(js "$1")" "$(js "exit $rc: $out")" "$ms"
+	fi
+}
+
+layer_dns() {
+	d=$(cluster_domain)
+	# concurrently; each background job prints one short line (atomic on a pipe), joined here
+	r=$(
+		resolve kubernetes.default.svc | { read -r x; printf '1 %s\n' "$x"; } &
+		[ -n "$d" ] && resolve "kubernetes.default.svc.$d" | { read -r x; printf '2 %s\n' "$x"; } &
+		wait
+	)
+	o=
+	for i in 1 2; do
+		while IFS= read -r line; do
+			case $line in "$i "*) o="$o,${line#* }" ;; esac
+		done <<EOF
+$r
+EOF
+	done
+	printf '[%s]' "${o#,}"
+}
+
+tcp_class() {
+	case $1 in
+	*[Rr]efused*) echo refused ;;
+	*[Tt]imed\ out* | *[Tt]imeout*) echo timeout ;;
+	*[Nn]o\ route* | *[Uu]nreachable*) echo unreachable ;;
+	*[Nn]ot\ permitted*) echo blocked ;;
+	*) echo other ;;
+	esac
+}
+
+# nc and bash name the failure (refused, timed out, unreachable); curl only says it could not connect
+TCPTOOL=
+if have nc; then
+	TCPTOOL=nc
+elif have bash; then
+	TCPTOOL=bash
+elif have curl; then
+	TCPTOOL=curl
+fi
+
+connect() { # connect HOST PORT -> one attempt object
+	t0=$(now_ms)
+	case $TCPTOOL in
+	curl)
+		# -k only to measure the connection: no credential is sent on this request
+		u=$1
+		case $u in *:*) u="[$u]" ;; esac
+		out=$(curl -k -sS -o /dev/null --noproxy '*' --connect-timeout "$T" --max-time "$((T + 1))" -w '%{time_connect}' "https://$u:$2/" 2>&1)
+		rc=$?
+		tc=${out%%[!0-9.]*}
+		case $tc in '' | 0 | 0.0 | 0.00 | 0.000 | 0.0000 | 0.00000 | 0.000000) tc= ;; esac
+		case $out in *"$NL"*) out=${out%"$NL"*} ;; *) out= ;; esac
+		if [ -n "$tc" ] && [ $rc -ne 7 ]; then
+			rc=0
+		elif [ $rc -eq 28 ]; then
+			out="timed out: $out"
+		elif [ $rc -eq 7 ]; then
+			# curl says only "Couldn't connect": an immediate failure is a refusal (or ICMP unreachable)
+			out="refused: $out"
+		fi
+		;;
+	nc)
+		out=$(run_to "$T" nc -z -v -w "$T" "$1" "$2" 2>&1 </dev/null)
+		rc=$?
+		[ $rc -eq 124 ] && out="timed out"
+		;;
+	bash)
+		out=$(run_to "$T" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>&1)
+		rc=$?
+		[ $rc -eq 124 ] && out="timed out"
+		;;
+	esac
+	ms=$(($(now_ms) - t0))
+	if [ $rc -eq 0 ]; then
+		printf '{"ok":true,"ms":%s}' "$ms"
+	else
+		printf '{"ok":false,"error":"%s","detail":%s,"ms":%s}' "$(tcp_class "$out")" "$(js "$out")" "$ms"
+	fi
+}
+
+SERVICE_OK=
+layer_tcp() { # args: target host port n, ... ; prints the tcp array
+	o=
+	idx=0
+	jobs_out=$(
+		i=0
+		while [ $# -ge 4 ]; do
+			n=0
+			while [ $n -lt "$4" ]; do
+				connect "$2" "$3" | { read -r x; printf '%s %s\n' "$i" "$x"; } &
+				n=$((n + 1))
+			done
+			i=$((i + 1))
+			shift 4
+		done
+		wait
+	)
+	while [ $# -ge 4 ]; do
+		at=
+		while IFS= read -r line; do
+			case $line in "$idx "*) at="$at,${line#* }" ;; esac
+		done <<EOF
+$jobs_out
+EOF
+		o="$o,{\"target\":\"$1\",\"host\":$(js "$2"),\"port\":$3,\"attempts\":[${at#,}]}"
+		idx=$((idx + 1))
+		shift 4
+	done
+	printf '[%s]' "${o#,}"
+}
+
+tls_class() {
+	case $1 in
+	*"unable to get local issuer"* | *"self-signed certificate"* | *"self signed certificate"* | *"unable to verify the first"* | *"unknown ca"* | *"unable to get issuer"*) echo unknown-authority ;;
+	*"IP address mismatch"* | *"hostname mismatch"* | *"does not match"* | *"no alternative certificate subject name"* | *"subject name"*) echo name-mismatch ;;
+	*"certificate has expired"*) echo expired ;;
+	*[Tt]imed\ out* | *[Tt]imeout*) echo timeout ;;
+	*[Rr]efused*) echo refused ;;
+	*) echo handshake ;;
+	esac
+}
+
+tls_handshake() { # HOST PORT -> members
+	t0=$(now_ms)
+	if have openssl; then
+		out=$(run_to "$T" openssl s_client -connect "$1:$2" -CAfile "$SA/ca.crt" -verify_return_error -verify_ip "$1" -servername "$1" </dev/null 2>&1)
+		rc=$?
+		ms=$(($(now_ms) - t0))
+		code=
+		case $out in *"Verify return code: "*)
+			code=${out#*Verify return code: }
+			code=${code%%[!0-9]*}
+			;;
+		esac
+		if [ $rc -eq 0 ] && [ "$code" = 0 ]; then
+			printf '"ok":true,"tool":"openssl","ms":%s' "$ms"
+		else
+			[ $rc -eq 124 ] && out="timed out"
+			line=
+			case $out in *"verify error:"*)
+				line=${out#*verify error:}
+				line=${line%%"$NL"*}
+				;;
+			esac
+			[ -n "$line" ] || line=$(printf '%s' "$out" | { read -r a; printf '%s' "$a"; })
+			printf '"ok":false,"tool":"openssl","error":"%s","detail":%s,"verifyCode":%s,"ms":%s' "$(tls_class "$out")" "$(js "$line")" "${code:-null}" "$ms"
+		fi
+	elif have curl; then
+		u=$1
+		case $u in *:*) u="[$u]" ;; esac
+		out=$(curl -sS -o /dev/null --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" "https://$u:$2/" 2>&1)
+		rc=$?
+		ms=$(($(now_ms) - t0))
+		case $rc in
+		0 | 22) printf '"ok":true,"tool":"curl","ms":%s' "$ms" ;;
+		28) printf '"ok":false,"tool":"curl","error":"timeout","detail":%s,"ms":%s' "$(js "$out")" "$ms" ;;
+		*) printf '"ok":false,"tool":"curl","error":"%s","detail":%s,"ms":%s' "$(tls_class "$out")" "$(js "$out")" "$ms" ;;
+		esac
+	else
+		printf '"skipped":"openssl and curl not found"'
+	fi
+}
+
+# https METHOD URL [BODY] -> members path/status/message/gitVersion; the token goes on stdin.
+https_req() {
+	t0=$(now_ms)
+	if [ -n "$3" ]; then
+		out=$({
+			printf 'header = "Authorization: Bearer %s"\n' "$TOKEN"
+			printf 'header = "Content-Type: application/json"\n'
+		} | curl -sS --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -K - -X "$1" --data-binary "$3" -w '\n%{http_code}' "$2" 2>&1)
+	else
+		out=$(printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" |
+			curl -sS --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -K - -w '\n%{http_code}' "$2" 2>&1)
+	fi
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	code=${out##*"$NL"}
+	body=${out%"$NL"*}
+	if [ $rc -ne 0 ]; then
+		printf '"error":"%s","detail":%s,"ms":%s' "$(tls_class "$out")" "$(js "$out")" "$ms"
+		return
+	fi
+	printf '"status":%s,"ms":%s' "${code:-0}" "$ms"
+	case $body in *'"kind":"Status"'* | *'"kind": "Status"'*)
+		m=${body#*\"message\":}
+		m=${m# }
+		m=${m#\"}
+		m=${m%%\"*}
+		r=${body#*\"reason\":}
+		r=${r# }
+		r=${r#\"}
+		r=${r%%\"*}
+		case $body in *'"message"'*) printf ',"message":%s' "$(js "$m")" ;; esac
+		case $body in *'"reason"'*) printf ',"reason":%s' "$(js "$r")" ;; esac
+		;;
+	*'"gitVersion"'*)
+		g=${body#*\"gitVersion\":}
+		g=${g# }
+		g=${g#\"}
+		printf ',"gitVersion":%s' "$(js "${g%%\"*}")"
+		;;
+	esac
+	case $body in *'"allowed":true'* | *'"allowed": true'*) printf ',"allowed":true' ;; *'"allowed"'*) printf ',"allowed":false' ;; esac
+	case $body in *'"denied":true'* | *'"denied": true'*) printf ',"denied":true' ;; esac
+	case $body in *'"reason":"RBAC'* | *'"reason": "RBAC'*)
+		r=${body#*\"reason\":}
+		r=${r# }
+		r=${r#\"}
+		r=${r%%\"*}
+		printf ',"reason":%s' "$(js "$r")"
+		;;
+	esac
+}
+
+proxy_check() { # what a client honouring HTTPS_PROXY sees (curl reads the same variables)
+	hp=${HTTPS_PROXY:-${https_proxy:-${ALL_PROXY:-${all_proxy:-}}}}
+	[ -n "$hp" ] || return
+	have curl || return
+	t0=$(now_ms)
+	out=$(curl -sS -o /dev/null --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -w '%{http_code} %{http_connect}' "https://$1:$2/version" 2>&1)
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	case $out in *[0-9][0-9][0-9]\ [0-9][0-9][0-9]) c=${out##* } ;; *) c=000 ;; esac
+	[ "$c" = 000 ] && [ $rc -eq 0 ] && return # NO_PROXY matched: direct
+	printf ',"proxy":{"proxy":%s,"target":%s,"ms":%s' "$(js "$(redact "$hp")")" "$(js "$1:$2")" "$ms"
+	if [ "$c" != 000 ]; then
+		printf ',"status":%s}' "$c"
+	else
+		printf ',"error":"%s","detail":%s}' "$(tcp_class "$out")" "$(js "$out")"
+	fi
+}
+
+access_reviews() { # args: verb group resource subresource ... ; sequentialised by curl per item, run concurrently
+	r=$(
+		i=0
+		while [ $# -ge 4 ]; do
+			g=$2
+			[ "$g" = _core_ ] && g=
+			sr=$4
+			[ "$sr" = _none_ ] && sr=
+			sub=
+			[ -n "$sr" ] && sub=",\"subresource\":$(js "$sr")"
+			body="{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":{\"namespace\":$(js "$NS"),\"verb\":$(js "$1"),\"group\":$(js "$g"),\"resource\":$(js "$3")$sub}}}"
+			(
+				m=$(https_req POST "$URL/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" "$body")
+				printf '%s {"verb":%s,"group":%s,"resource":%s,"subresource":%s,"namespace":%s,%s}\n' "$i" "$(js "$1")" "$(js "$g")" "$(js "$3")" "$(js "$sr")" "$(js "$NS")" "$(printf '%s' "$m" | sed_status)"
+			) &
+			i=$((i + 1))
+			shift 4
+		done
+		wait
+	)
+	o=
+	i=0
+	while :; do
+		found=
+		while IFS= read -r line; do
+			case $line in "$i "*)
+				o="$o,${line#* }"
+				found=1
+				;;
+			esac
+		done <<EOF
+$r
+EOF
+		[ -n "$found" ] || break
+		i=$((i + 1))
+	done
+	printf '[%s]' "${o#,}"
+}
+
+# "status":N -> "httpStatus":N (the access item's own name for it)
+sed_status() {
+	read -r x
+	case $x in '"status":'*) x="\"httpStatus\":${x#\"status\":}" ;; esac
+	printf '%s' "$x"
+}
+
+mode_net() {
+	START=$(now_ms)
+	printf '{"probe":"sh","schema":1,"mode":"net","timeout":%s,"tools":[%s],"missing":[%s],"now":%s' "$T" "$TOOLS" "$MISSING" "$(date +%s 2>/dev/null || echo null)"
+	printf ',"env":%s' "$(layer_env)"
+	printf ',"files":%s' "$(layer_files)"
+	printf ',"resolv":%s' "$(layer_resolv)"
+	printf ',"dns":%s' "$(layer_dns)"
+	H=${KUBERNETES_SERVICE_HOST:-}
+	P=${KUBERNETES_SERVICE_PORT:-}
+	NS=default
+	[ -r "$SA/namespace" ] && read -r NS <"$SA/namespace"
+	eps=
+	acc=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		ep)
+			eps="$eps endpoint $2 $3 $((ATTEMPTS / 2 > 2 ? ATTEMPTS / 2 : 2))"
+			shift 3
+			;;
+		access)
+			acc=1
+			shift 5
+			;;
+		*) shift ;;
+		esac
+	done
+	if [ -z "$TCPTOOL" ]; then
+		printf ',"tcp":{"skipped":"curl, nc and bash not found"}'
+		SERVICE_OK=unknown
+	else
+		svc=
+		[ -n "$H" ] && [ -n "$P" ] && svc="service $H $P $ATTEMPTS"
+		# shellcheck disable=SC2086 # word splitting of validated addresses is intended
+		tcp=$(layer_tcp $svc $eps)
+		printf ',"tcp":%s' "$tcp"
+		svcpart=${tcp%%'"target":"endpoint"'*}
+		case $svcpart in *'"target":"service"'*'"ok":true'*) SERVICE_OK=1 ;; esac
+	fi
+	TLS_OK=
+	if [ -z "$H" ] || [ -z "$P" ]; then
+		printf ',"tls":{"skipped":"service env missing"}'
+	elif [ -z "$SERVICE_OK" ]; then
+		printf ',"tls":{"skipped":"no TCP connection to the service"}'
+	elif [ ! -r "$SA/ca.crt" ]; then
+		printf ',"tls":{"skipped":"ca.crt missing"}'
+	else
+		t=$(tls_handshake "$H" "$P")
+		printf ',"tls":{%s,"host":%s,"port":%s,"serverName":%s}' "$t" "$(js "$H")" "$P" "$(js "$H")"
+		case $t in '"ok":true'*) TLS_OK=1 ;; esac
+	fi
+	TOKEN=
+	[ -r "$SA/token" ] && read -r TOKEN <"$SA/token"
+	u=$H
+	case $u in *:*) u="[$u]" ;; esac
+	URL="https://$u:$P"
+	if [ -z "$TLS_OK" ]; then
+		printf ',"http":{"skipped":"TLS not verified: the token is not sent"}'
+	elif [ -z "$TOKEN" ]; then
+		printf ',"http":{"skipped":"no token"}'
+	elif ! have curl; then
+		printf ',"http":{"skipped":"curl not found"}'
+	else
+		v=$(https_req GET "$URL/version" | { read -r x; printf '1 {"path":"/version",%s}\n' "$x"; } &
+			https_req GET "$URL/readyz" | { read -r x; printf '2 {"path":"/readyz",%s}\n' "$x"; } &
+			wait)
+		a=
+		b=
+		while IFS= read -r line; do
+			case $line in "1 "*) a=${line#* } ;; "2 "*) b=${line#* } ;; esac
+		done <<EOF
+$v
+EOF
+		printf ',"http":[%s,%s]' "${a:-null}" "${b:-null}"
+		if [ -n "$acc" ]; then
+			set -f
+			# shellcheck disable=SC2086 # validated names, globbing off
+			set -- $ACCESS_ARGS
+			set +f
+			printf ',"access":%s' "$(access_reviews "$@")"
+		fi
+	fi
+	[ -n "$H" ] && [ -n "$P" ] && proxy_check "$u" "$P"
+	printf ',"elapsedMs":%s}\n' "$(($(now_ms) - START))"
+}
+
+readyz_one() {
+	tcp=$(connect "$1" "$2")
+	printf '{"ip":%s,"port":%s,"tcp":%s' "$(js "$1")" "$2" "$tcp"
+	case $tcp in '{"ok":true'*) ;; *)
+		printf '}'
+		return
+		;;
+	esac
+	if ! have curl; then
+		printf ',"tls":{"skipped":"curl not found"}}'
+		return
+	fi
+	u=$1
+	case $u in *:*) u="[$u]" ;; esac
+	m=$(https_req GET "https://$u:$2/readyz?verbose")
+	case $m in *'"error":"name-mismatch"'*)
+		# endpoint IPs are often not in the serving certificate: verify the chain under the service name
+		m=$(printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" | curl -sS --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -K - -o /dev/null -w '%{http_code}' --connect-to "kubernetes.default.svc:443:$1:$2" "https://kubernetes.default.svc:443/readyz?verbose" 2>&1)
+		case $m in [0-9][0-9][0-9]) m="\"status\":$m" ;; *) m="\"error\":\"$(tls_class "$m")\",\"detail\":$(js "$m")" ;; esac
+		printf ',"tls":{"ok":true,"nameMismatch":true},"readyz":{%s}}' "$m"
+		return
+		;;
+	esac
+	case $m in '"error"'*) printf ',"tls":{"ok":false,%s}}' "${m#*,}" ;; *) printf ',"tls":{"ok":true},"readyz":{%s}}' "$m" ;; esac
+}
+
+mode_readyz() {
+	START=$(now_ms)
+	TOKEN=
+	[ -r "$SA/token" ] && read -r TOKEN <"$SA/token"
+	printf '{"probe":"sh","schema":1,"mode":"readyz","tools":[%s],"missing":[%s]' "$TOOLS" "$MISSING"
+	if [ -z "$TCPTOOL" ]; then
+		printf ',"endpoints":{"skipped":"curl, nc and bash not found"},"elapsedMs":%s}\n' "$(($(now_ms) - START))"
+		return
+	fi
+	r=$(
+		i=0
+		while [ $# -ge 3 ]; do
+			[ "$1" = ep ] && readyz_one "$2" "$3" | { read -r x; printf '%s %s\n' "$i" "$x"; } &
+			i=$((i + 1))
+			shift 3
+		done
+		wait
+	)
+	o=
+	i=0
+	n=$(($# / 3))
+	while [ $i -lt $n ]; do
+		while IFS= read -r line; do
+			case $line in "$i "*) o="$o,${line#* }" ;; esac
+		done <<EOF
+$r
+EOF
+		i=$((i + 1))
+	done
+	printf ',"endpoints":[%s],"elapsedMs":%s}\n' "${o#,}" "$(($(now_ms) - START))"
+}
+
+# access items, kept apart for mode_net (set -- resets the positional parameters)
+ACCESS_ARGS=
+collect_access() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		ep) shift 3 ;;
+		access)
+			ACCESS_ARGS="$ACCESS_ARGS $2 ${3:-_core_} $4 ${5:-_none_}"
+			shift 5
+			;;
+		*) shift ;;
+		esac
+	done
+}
+
+case $MODE in
+readyz) mode_readyz "$@" ;;
+*)
+	collect_access "$@"
+	mode_net "$@"
+	;;
+esac
+exit 0
