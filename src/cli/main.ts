@@ -8,12 +8,14 @@ import type { Command, GlobalArgs, IO, RunContext } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import { globalFlags } from './flags.ts';
 import { rbacCommand } from './rbac.ts';
+import { haCommand } from './ha.ts';
 
 export type { IO } from './command.ts';
 
 // One line per command (other engineers append theirs here).
 const COMMANDS: Command[] = [
   rbacCommand,
+  haCommand,
 ];
 
 const EXAMPLES: Array<[string, string]> = [

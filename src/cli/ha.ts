@@ -1,0 +1,52 @@
+// `kubectl airflow ha` (issue 4): the chain an in-cluster client follows to the API server, and
+// whether the API server is really highly available. options -> complete -> validate -> run, and
+// run is fetch (src/ha/fetch.ts) -> decide (src/ha/chain.ts, checks.ts) -> render (src/ha/report.ts).
+import type { Argv } from 'yargs';
+import { UsageError } from '../kube/errors.ts';
+import { isMachine, renderData } from '../render/output.ts';
+import { defineCommand } from './command.ts';
+import { ExitCode } from './exit-codes.ts';
+
+interface HaArgs {
+  from?: string;
+  container?: string;
+}
+
+export const haCommand = defineCommand<HaArgs>({
+  command: 'ha',
+  describe: 'Check the kubernetes Service, its endpoints and whether the API server is really highly available',
+  builder: (y: Argv) =>
+    y
+      .option('from', { type: 'string', requiresArg: true, describe: 'Also GET /readyz on every endpoint from inside this pod (one exec; namespace from -n)' })
+      .option('container', { alias: 'c', type: 'string', requiresArg: true, describe: 'Container of the --from pod (default: the first)' })
+      .example('$0 ha', 'Service -> endpoints -> API-server replicas -> nodes, with the checks')
+      .example('$0 ha --from airflow-worker-0 -n airflow', 'Which API-server replicas that pod can actually reach'),
+  run: async (args, ctx) => {
+    // validate
+    if (args.from !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.from)) {
+      throw new UsageError(`--from: "${args.from}" is not a pod name`);
+    }
+    if (args.container !== undefined && args.from === undefined) throw new UsageError('--container needs --from <pod>');
+    if (args.allNamespaces) throw new UsageError('ha reads the cluster-wide control plane: -A does not apply (use -n for --from)');
+
+    const conn = await ctx.connect();
+    const [{ fetchHa }, { buildChain }, { runChecks }, report] = await Promise.all([
+      import('../ha/fetch.ts'),
+      import('../ha/chain.ts'),
+      import('../ha/checks.ts'),
+      import('../ha/report.ts'),
+    ]);
+    const reads = await fetchHa(conn);
+    const input = { ...reads, now: new Date() } as import('../ha/model.ts').HaInput;
+    let chain = buildChain(input);
+    if (args.from) {
+      const { probeEndpoints } = await import('../ha/probe.ts');
+      input.from = { pod: args.from, namespace: conn.namespace, results: await probeEndpoints(conn, conn.namespace, args.from, args.container, chain) };
+      chain = buildChain(input);
+    }
+    const checks = runChecks(chain, input);
+    if (isMachine(args.output)) ctx.out(renderData(report.toReport(chain, checks, input), args.output));
+    else ctx.out(report.renderText(chain, checks, input, ctx.colour, args.output === 'wide'));
+    return checks.some((c) => c.verdict === 'FAIL') ? ExitCode.PROBLEMS : ExitCode.OK;
+  },
+});

@@ -1,0 +1,32 @@
+// `ha --from <pod>`: what the in-pod probe (src/net/probe.py, mode "readyz") observed, turned into one
+// result per endpoint. Pure. The probe reports observations only; we decide reachability here.
+import type { ProbeResult } from './model.ts';
+
+interface Step { ok?: boolean; error?: string; detail?: string; skipped?: string }
+interface ProbeEndpoint { ip?: string; port?: number; error?: string; tcp?: Step; tls?: Step & { nameMismatch?: boolean }; readyz?: Step & { status?: number; message?: string; text?: string } }
+
+export function probeInput(endpoints: { address: string; port: number }[], timeoutSeconds = 3): string {
+  return JSON.stringify({ mode: 'readyz', timeout: timeoutSeconds, endpoints: endpoints.map((e) => ({ ip: e.address, port: e.port })) });
+}
+
+function why(s: Step | undefined, what: string): string {
+  if (!s) return `${what}: no answer`;
+  if (s.skipped) return `${what}: skipped (${s.skipped})`;
+  return `${what}: ${s.error ?? 'failed'}${s.detail ? ` (${s.detail})` : ''}`;
+}
+
+/** Parses the probe's one JSON document. Throws when it is not the readyz document. */
+export function parseProbeOutput(stdout: string): ProbeResult[] {
+  const doc = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { mode?: string; endpoints?: ProbeEndpoint[] };
+  if (doc.mode !== 'readyz' || !Array.isArray(doc.endpoints)) throw new Error('the probe did not answer in readyz mode');
+  return doc.endpoints.map((e): ProbeResult => {
+    const base = { address: String(e.ip ?? '?'), port: Number(e.port ?? 0) };
+    if (e.error) return { ...base, ok: false, error: e.error };
+    if (!e.tcp?.ok) return { ...base, ok: false, error: why(e.tcp, 'TCP connect') };
+    if (!e.tls?.ok) return { ...base, ok: false, error: why(e.tls, 'TLS') };
+    if (!e.readyz) return { ...base, ok: true, error: 'reachable; /readyz not asked (no ServiceAccount token in the pod)' };
+    if (e.readyz.status === undefined) return { ...base, ok: false, error: why(e.readyz, 'GET /readyz') };
+    const ok = e.readyz.status === 200;
+    return { ...base, ok, status: e.readyz.status, error: ok ? undefined : `GET /readyz answered ${e.readyz.status}${e.readyz.message ? `: ${e.readyz.message}` : ''}` };
+  });
+}
