@@ -43,13 +43,20 @@ export async function probeEndpoints(conn: Connection, namespace: string, pod: s
   const c = container ?? podObj.spec?.containers?.[0]?.name ?? '';
   const endpoints = chain.endpoints.map((e) => ({ address: e.address, port: e.slicePorts[0] ?? e.endpointsPorts[0] ?? 443 }));
   if (endpoints.length === 0) return { ok: true, value: [] };
-  const source = readFileSync(new URL('../net/probe.py', import.meta.url), 'utf8');
+  const timeoutMs = (PROBE_TIMEOUT_SECONDS * 6 + 15) * 1000;
+  const notFound = (r: { stderr: string; status?: { message?: string } }) => /not found|no such file|executable file/i.test(`${r.status?.message ?? ''} ${r.stderr}`);
   try {
-    const r = await execInPod(conn, namespace, pod, c, ['python3', '-c', source, probeInput(endpoints, PROBE_TIMEOUT_SECONDS)], (PROBE_TIMEOUT_SECONDS * 6 + 15) * 1000);
+    const py = readFileSync(new URL('../net/probe.py', import.meta.url), 'utf8');
+    let r = await execInPod(conn, namespace, pod, c, ['python3', '-c', py, probeInput(endpoints, PROBE_TIMEOUT_SECONDS)], timeoutMs);
+    if (r.status && r.status.status !== 'Success' && notFound(r)) {
+      // No Python in the image: the POSIX sh probe, same output shape, endpoints as arguments (data only).
+      const sh = readFileSync(new URL('../net/probe.sh', import.meta.url), 'utf8');
+      const eps = endpoints.flatMap((e) => ['ep', e.address, String(e.port)]);
+      r = await execInPod(conn, namespace, pod, c, ['sh', '-c', sh, 'kubectl-airflow-probe', 'readyz', String(PROBE_TIMEOUT_SECONDS), '1', ...eps], timeoutMs);
+    }
     if (r.status && r.status.status !== 'Success') {
       const msg = r.status.message ?? r.stderr.trim().split('\n').pop() ?? 'failed';
-      const noPython = /not found|no such file|executable file/i.test(msg + r.stderr);
-      return { ok: false, reason: 'exec', message: noPython ? `python3 is not in container ${c} of ${pod}: ${msg}` : `the probe failed in ${pod}: ${msg}` };
+      return { ok: false, reason: 'exec', message: notFound(r) ? `neither python3 nor sh in container ${c} of ${pod}: ${msg}` : `the probe failed in ${pod}: ${msg}` };
     }
     return { ok: true, value: parseProbeOutput(r.stdout) };
   } catch (e) {
