@@ -1,0 +1,194 @@
+// One command in a pod's container over WebSocket (client-node's Exec), collected to strings.
+// client-node's exec() resolves when the socket opens, not when the command ends: we wait for the
+// status channel (3) and read the exit code from its metav1.Status. Our request layer sends the
+// impersonation headers itself and client-node's config carries none, so exec gets them through
+// the WebSocket factory (the kubeconfig-user path of client-node knows only Impersonate-User).
+import { Writable } from 'node:stream';
+import type { Connection, Impersonation } from './connection.ts';
+import { ClusterError, fromNetworkError, fromStatus } from './errors.ts';
+
+export interface ExecRequest {
+  namespace: string;
+  pod: string;
+  container?: string;
+  command: string[];
+  /** The whole exec, from connect to status; on expiry the socket is closed and timedOut is set. */
+  timeoutMs: number;
+  /** undefined: the run's --as; null: none. */
+  impersonate?: Impersonation | null;
+  /** Output beyond this many bytes per stream is dropped (a runaway command cannot fill memory). */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** The command's exit code; null when the runtime could not start it or no status came. */
+  exitCode: number | null;
+  /** The Status message on failure (e.g. the runtime's "executable file not found"). */
+  message?: string;
+  reason?: string;
+  timedOut: boolean;
+  ms: number;
+}
+
+export interface ExecStatus {
+  status?: string;
+  message?: string;
+  reason?: string;
+  details?: { causes?: Array<{ reason?: string; message?: string }> };
+}
+
+/** Exit code and message from the channel-3 Status (pure). */
+export function exitFromStatus(st: ExecStatus | undefined): { exitCode: number | null; message?: string; reason?: string } {
+  if (!st) return { exitCode: null, message: 'the connection closed without an exit status' };
+  if (st.status === 'Success') return { exitCode: 0 };
+  const cause = st.details?.causes?.find((c) => c.reason === 'ExitCode');
+  const n = cause?.message !== undefined ? Number.parseInt(cause.message, 10) : NaN;
+  if (st.reason === 'NonZeroExitCode' && Number.isInteger(n)) return { exitCode: n, message: st.message, reason: st.reason };
+  return { exitCode: null, message: st.message ?? 'exec failed', reason: st.reason };
+}
+
+/** True when the runtime could not find the executable (containerd/CRI-O wording). */
+export function isMissingExecutable(message: string | undefined): boolean {
+  return !!message && /executable file not found|no such file or directory|not found in \$PATH/i.test(message);
+}
+
+class Sink extends Writable {
+  chunks: Buffer[] = [];
+  bytes = 0;
+  readonly limit: number;
+  constructor(limit: number) {
+    super();
+    this.limit = limit;
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    if (this.bytes < this.limit) this.chunks.push(chunk.subarray(0, this.limit - this.bytes));
+    this.bytes += chunk.length;
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+function impersonationHeaders(imp: Impersonation | undefined | null): Record<string, string | string[]> {
+  if (!imp) return {};
+  const h: Record<string, string | string[]> = { 'Impersonate-User': imp.user };
+  if (imp.groups?.length) h['Impersonate-Group'] = imp.groups;
+  if (imp.uid) h['Impersonate-Uid'] = imp.uid;
+  return h;
+}
+
+/** Thrown when the server refused the upgrade; carries its Status (404 pod, 400 container, 403). */
+class UpgradeRefused extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(status: number, body: unknown) {
+    super(`exec refused: HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+type WsModule = typeof import('ws');
+
+/** client-node's WebSocketInterface, with our impersonation headers and the upgrade's Status kept. */
+function socketOpener(conn: Connection, WebSocket: WsModule['default'], imp: Impersonation | undefined | null, onSocket: (ws: InstanceType<WsModule['default']>) => void) {
+  return {
+    async connect(path: string, _text: unknown, binary: ((stream: number, buff: Buffer) => boolean) | null) {
+      const opts: Record<string, unknown> = {};
+      await conn.kc.applyToHTTPSOptions(opts as never);
+      const headers = { ...((opts.headers as Record<string, string>) ?? {}) };
+      for (const k of Object.keys(headers)) if (/^impersonate-/i.test(k)) delete headers[k];
+      const base = conn.server.replace(/\/$/, '').replace(/^http/, 'ws');
+      const ws = new WebSocket(base + path, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
+        ...opts,
+        headers: { ...headers, ...impersonationHeaders(imp) },
+      });
+      onSocket(ws);
+      return new Promise<InstanceType<WsModule['default']>>((resolve, reject) => {
+        let open = false;
+        ws.on('unexpected-response', (_r, res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            let body: unknown = Buffer.concat(chunks).toString('utf8');
+            try {
+              body = JSON.parse(body as string);
+            } catch {
+              /* not JSON: keep the text */
+            }
+            reject(new UpgradeRefused(res.statusCode ?? 0, body));
+          });
+          res.on('error', () => reject(new UpgradeRefused(res.statusCode ?? 0, '')));
+        });
+        ws.on('error', (e) => {
+          if (!open) reject(e);
+        });
+        ws.on('open', () => {
+          open = true;
+          resolve(ws);
+        });
+        ws.on('message', (data: Buffer, isBinary: boolean) => {
+          if (!isBinary || !Buffer.isBuffer(data) || data.length < 1) return;
+          const stream = data[0];
+          if (stream === 255) return; // v5 CLOSE of a stream: the status frame ends the command
+          if (binary && !binary(stream, data.subarray(1))) ws.close();
+        });
+      });
+    },
+  };
+}
+
+export async function execInPod(conn: Connection, req: ExecRequest): Promise<ExecResult> {
+  const [{ Exec }, wsMod] = await Promise.all([import('@kubernetes/client-node'), import('ws')]);
+  const imp = req.impersonate === undefined ? conn.impersonation : req.impersonate;
+  const t0 = Date.now();
+  const limit = req.maxOutputBytes ?? 4 << 20;
+  const out = new Sink(limit);
+  const err = new Sink(limit);
+  let socket: InstanceType<WsModule['default']> | undefined;
+  const opener = socketOpener(conn, wsMod.default, imp, (ws) => (socket = ws));
+
+  return new Promise<ExecResult>((resolve, reject) => {
+    let status: ExecStatus | undefined;
+    let settled = false;
+    const finish = (timedOut: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const ex = timedOut ? { exitCode: null, message: `no exit status within ${req.timeoutMs / 1000}s` } : exitFromStatus(status);
+      resolve({ stdout: out.text(), stderr: err.text(), ...ex, timedOut, ms: Date.now() - t0 });
+    };
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (e instanceof UpgradeRefused) {
+        reject(fromStatus(e.status, e.body, `exec into pod ${req.namespace}/${req.pod}`));
+        return;
+      }
+      reject(e instanceof ClusterError ? e : (fromNetworkError(e, conn.server) ?? e));
+    };
+    const timer = setTimeout(() => {
+      try {
+        socket?.terminate();
+      } catch {
+        /* already closed */
+      }
+      finish(true);
+    }, req.timeoutMs);
+
+    new Exec(conn.kc, opener as never)
+      .exec(req.namespace, req.pod, req.container ?? '', req.command, out, err, null, false, (st) => {
+        status = st as ExecStatus;
+        setImmediate(() => finish(false));
+      })
+      .then((ws) => {
+        // no status before the close: the server (or a proxy) ended the stream early
+        ws.on('close', () => setTimeout(() => finish(false), 20));
+      })
+      .catch(fail);
+  });
+}
