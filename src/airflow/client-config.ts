@@ -1,0 +1,332 @@
+// How Airflow's Kubernetes client will connect from one pod: `[kubernetes_executor]` (formerly
+// `[kubernetes]`) and the `kubernetes_default` connection, resolved from the pod spec's environment
+// and airflow.cfg, then findings. Pure: the pod, its ServiceAccount's automount setting and the parsed
+// airflow.cfg come in as data. Never reads Secret data: a value from a Secret is reported as such.
+//
+// Sources: airflow/configuration.py (env AIRFLOW__SECTION__KEY beats airflow.cfg beats the default;
+// the new section name is looked up before the deprecated one, `kubernetes` -> `kubernetes_executor`
+// in 2.5.0); providers/cncf/kubernetes/hooks/kubernetes.py (`_get_field`: plain extra name first,
+// then `extra__kubernetes__<name>`; in_cluster, kube_config_path and kube_config counted "if o" and
+// more than one raises "Invalid connection configuration. Options kube_config_path, kube_config,
+// in_cluster are mutually exclusive. You can only use one option at a time.").
+
+import { airflowBool as parseBool, parseIni, type Ini } from './config.ts';
+
+export { parseIni, type Ini };
+export const SECTION = 'kubernetes_executor';
+export const DEPRECATED_SECTION = 'kubernetes';
+export const KEYS = ['in_cluster', 'config_file', 'cluster_context', 'namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'verify_ssl', 'ssl_ca_cert'] as const;
+export type Key = (typeof KEYS)[number];
+
+const DEFAULTS: Record<Key, string | undefined> = {
+  in_cluster: 'True',
+  config_file: undefined,
+  cluster_context: undefined,
+  namespace: 'default',
+  multi_namespace_mode: 'False',
+  multi_namespace_mode_namespace_list: undefined,
+  verify_ssl: 'True',
+  ssl_ca_cert: undefined,
+};
+
+export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+// ---- pod spec shapes (only what is read) ----
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    secretKeyRef?: { name?: string; key: string };
+    configMapKeyRef?: { name?: string; key: string };
+    fieldRef?: { fieldPath: string };
+    resourceFieldRef?: { resource: string };
+  };
+}
+export interface EnvFromSource { prefix?: string; configMapRef?: { name?: string }; secretRef?: { name?: string } }
+export interface VolumeMount { name: string; mountPath: string; subPath?: string; readOnly?: boolean }
+export interface Container { name: string; image?: string; env?: EnvVar[]; envFrom?: EnvFromSource[]; volumeMounts?: VolumeMount[] }
+export interface Volume {
+  name: string;
+  configMap?: { name?: string; items?: { key: string; path: string }[] };
+  secret?: { secretName?: string };
+  projected?: { sources?: unknown[] };
+  [k: string]: unknown;
+}
+export interface Pod {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { serviceAccountName?: string; automountServiceAccountToken?: boolean; containers?: Container[]; volumes?: Volume[]; hostNetwork?: boolean };
+}
+
+/** What the command could learn besides the pod (each may be unknown). */
+export interface PodContext {
+  /** The ServiceAccount's automountServiceAccountToken; undefined when unknown or unset. */
+  saAutomount?: boolean;
+  /** airflow.cfg as sections -> key -> value, and where it came from (e.g. `ConfigMap airflow-config`). */
+  cfg?: { source: string; sections: Ini };
+  /** ConfigMaps referenced by env/envFrom: name -> data (ConfigMaps are readable; Secrets never are). */
+  configMaps?: Record<string, Record<string, string> | undefined>;
+}
+
+// ---- resolved values ----
+/** Where an effective value came from. `value` is absent when it cannot be known without reading a Secret. */
+export interface Resolved {
+  value?: string;
+  source: string;
+  /** true when set through the deprecated [kubernetes] section (env or airflow.cfg) */
+  deprecated?: boolean;
+  /** env var that set it */
+  env?: string;
+}
+
+interface EnvEntry { value?: string; source: string }
+
+/** The container's environment as Kubernetes builds it: envFrom first, then env (later wins). */
+export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string, EnvEntry>; opaque: string[] } {
+  const vars = new Map<string, EnvEntry>();
+  const opaque: string[] = [];
+  for (const f of c.envFrom ?? []) {
+    const prefix = f.prefix ?? '';
+    if (f.configMapRef?.name) {
+      const data = ctx.configMaps?.[f.configMapRef.name];
+      if (data) for (const [k, v] of Object.entries(data)) vars.set(prefix + k, { value: v, source: `ConfigMap ${f.configMapRef.name} (envFrom)` });
+      else opaque.push(`ConfigMap ${f.configMapRef.name} (envFrom, not readable)`);
+    }
+    if (f.secretRef?.name) opaque.push(`Secret ${f.secretRef.name} (envFrom, not read)`);
+  }
+  for (const e of c.env ?? []) {
+    const vf = e.valueFrom;
+    if (!vf) vars.set(e.name, { value: e.value ?? '', source: 'pod env' });
+    else if (vf.secretKeyRef) vars.set(e.name, { source: `set from Secret ${vf.secretKeyRef.name ?? '?'} key ${vf.secretKeyRef.key}, not read` });
+    else if (vf.configMapKeyRef) {
+      const v = ctx.configMaps?.[vf.configMapKeyRef.name ?? '']?.[vf.configMapKeyRef.key];
+      vars.set(e.name, { value: v, source: `ConfigMap ${vf.configMapKeyRef.name ?? '?'} key ${vf.configMapKeyRef.key}${v === undefined ? ', not readable' : ''}` });
+    } else if (vf.fieldRef) vars.set(e.name, { source: `field ${vf.fieldRef.fieldPath}` });
+    else vars.set(e.name, { source: 'valueFrom' });
+  }
+  return { vars, opaque };
+}
+
+const envName = (section: string, key: string) => `AIRFLOW__${section.toUpperCase()}__${key.toUpperCase()}`;
+
+/** One `[kubernetes_executor]` option as Airflow's config parser would resolve it. */
+export function resolveOption(key: Key, env: Map<string, EnvEntry>, ctx: PodContext): Resolved {
+  for (const [section, deprecated] of [[SECTION, false], [DEPRECATED_SECTION, true]] as const) {
+    const name = envName(section, key);
+    const e = env.get(name);
+    if (e) return { value: e.value, source: `env ${name} (${e.source})`, deprecated, env: name };
+  }
+  for (const [section, deprecated] of [[SECTION, false], [DEPRECATED_SECTION, true]] as const) {
+    const v = ctx.cfg?.sections[section]?.[key];
+    if (v !== undefined) return { value: v, source: `airflow.cfg [${section}] (${ctx.cfg!.source})`, deprecated };
+  }
+  return { value: DEFAULTS[key], source: 'default' };
+}
+
+/** Airflow's getboolean (config.ts), undefined when unknown (e.g. set from a Secret). */
+export function airflowBool(v: string | undefined): boolean | undefined {
+  return v === undefined ? undefined : parseBool(v);
+}
+
+// ---- the kubernetes_default connection ----
+export const CONN_ENV = 'AIRFLOW_CONN_KUBERNETES_DEFAULT';
+export const CONN_FIELDS = ['in_cluster', 'kube_config_path', 'kube_config', 'namespace', 'cluster_context', 'disable_verify_ssl'] as const;
+
+export interface ConnectionView {
+  source: string;
+  /** Set when the value could be read from the pod spec (not from a Secret). */
+  extras?: Record<string, unknown>;
+  /** parse failure */
+  error?: string;
+}
+
+/** Extras of an Airflow connection in URI or JSON form (airflow/models/connection.py). */
+export function parseConnection(value: string): { extras: Record<string, unknown> } {
+  const v = value.trim();
+  if (v.startsWith('{')) {
+    const j = JSON.parse(v) as { extra?: unknown };
+    const extra = typeof j.extra === 'string' ? (JSON.parse(j.extra) as Record<string, unknown>) : ((j.extra as Record<string, unknown>) ?? {});
+    return { extras: extra };
+  }
+  const q = v.indexOf('?');
+  const extras: Record<string, unknown> = {};
+  if (q < 0) return { extras };
+  const params = new URLSearchParams(v.slice(q + 1));
+  // `__extra__` holds the whole extra dict as JSON (Connection.get_uri for nested extras)
+  const whole = params.get('__extra__');
+  if (whole) return { extras: JSON.parse(whole) as Record<string, unknown> };
+  for (const [k, val] of params) extras[k] = val;
+  return { extras };
+}
+
+/** KubernetesHook._get_field: plain name first, then the prefixed form; falsy values count as unset. */
+export function connField(extras: Record<string, unknown>, name: string): unknown {
+  const pick = (v: unknown) => (v === '' || v === false || v === 0 || v === null || v === undefined ? undefined : v);
+  if (name in extras) return pick(extras[name]);
+  return pick(extras[`extra__kubernetes__${name}`]);
+}
+
+// ---- the result for one container ----
+export type Severity = 'error' | 'warning' | 'info';
+export interface Finding { id: string; severity: Severity; message: string; remedy: string }
+
+export interface ContainerConfig {
+  pod: string;
+  component: string;
+  container: string;
+  settings: Record<Key, Resolved>;
+  connection?: ConnectionView;
+  /** Sources whose variables cannot be known (envFrom Secrets, unreadable ConfigMaps). */
+  opaque: string[];
+  /** Effective: the service account token is mounted. */
+  automount: boolean;
+  automountSource: string;
+  /** How the executor's client loads its configuration. */
+  loads: string;
+  findings: Finding[];
+}
+
+function mounted(path: string, c: Container): VolumeMount | undefined {
+  const norm = path.replace(/\/+$/, '');
+  return (c.volumeMounts ?? [])
+    .filter((m) => {
+      const mp = m.mountPath.replace(/\/+$/, '');
+      return norm === mp || norm.startsWith(mp + '/');
+    })
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+}
+
+export function componentOf(pod: Pod): string {
+  const l = pod.metadata?.labels ?? {};
+  return l['component'] ?? l['app.kubernetes.io/component'] ?? '?';
+}
+
+export function analyzeContainer(pod: Pod, c: Container, ctx: PodContext): ContainerConfig {
+  const { vars, opaque } = containerEnv(c, ctx);
+  const settings = Object.fromEntries(KEYS.map((k) => [k, resolveOption(k, vars, ctx)])) as Record<Key, Resolved>;
+  const podAuto = pod.spec?.automountServiceAccountToken;
+  const automount = podAuto ?? ctx.saAutomount ?? true;
+  const automountSource = podAuto !== undefined ? `pod automountServiceAccountToken: ${podAuto}` : ctx.saAutomount !== undefined ? `ServiceAccount ${pod.spec?.serviceAccountName ?? 'default'} automountServiceAccountToken: ${ctx.saAutomount}` : 'default (true)';
+  // A volume mounted over the token directory replaces the projected token too.
+  const saOverride = mounted(`${SA_DIR}/token`, c);
+  const findings: Finding[] = [];
+  const s = settings;
+  const inCluster = airflowBool(s.in_cluster.value);
+
+  if (s.in_cluster.value !== undefined && inCluster === undefined) {
+    findings.push({ id: 'in-cluster-invalid', severity: 'error', message: `in_cluster = "${s.in_cluster.value}" (${s.in_cluster.source}) is not a boolean: Airflow fails with "Failed to convert value to bool. Please check \"in_cluster\" key in \"${SECTION}\" section."`, remedy: 'Set it to True or False.' });
+  }
+  let loads: string;
+  if (inCluster === true) {
+    loads = 'load_incluster_config(): KUBERNETES_SERVICE_HOST/PORT + the mounted token and ca.crt';
+    if (!automount && !saOverride) {
+      findings.push({
+        id: 'in-cluster-no-token', severity: 'error',
+        message: `in_cluster is true but no ServiceAccount token is mounted (${automountSource}): Airflow fails with "Service token file does not exist."`,
+        remedy: 'Set automountServiceAccountToken: true on the pod (the chart value <component>.serviceAccount.automountServiceAccountToken), or mount a projected token at ' + SA_DIR + '.',
+      });
+    }
+    for (const v of ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT']) {
+      const e = vars.get(v);
+      if (e && e.value !== undefined && e.value.trim() === '') {
+        findings.push({ id: 'in-cluster-no-service-env', severity: 'error', message: `in_cluster is true but the pod sets ${v} to an empty value: Airflow fails with "Service host/port is not set."`, remedy: `Remove ${v} from the pod's env: the kubelet injects it.` });
+      }
+    }
+    if (s.cluster_context.value) {
+      findings.push({ id: 'cluster-context-ignored', severity: 'warning', message: `cluster_context = "${s.cluster_context.value}" (${s.cluster_context.source}) is ignored: in_cluster is true`, remedy: 'Remove cluster_context, or set in_cluster = False with a config_file that has that context.' });
+    }
+    if (s.config_file.value) {
+      findings.push({ id: 'config-file-ignored', severity: 'warning', message: `config_file = ${s.config_file.value} is ignored: in_cluster is true`, remedy: 'Remove config_file, or set in_cluster = False to use it.' });
+    }
+  } else if (inCluster === false) {
+    const file = s.config_file.value;
+    loads = `load_kube_config(${file ?? '~/.kube/config (KUBECONFIG)'}${s.cluster_context.value ? `, context=${s.cluster_context.value}` : ''})`;
+    if (!file) {
+      findings.push({ id: 'no-config-file', severity: 'warning', message: 'in_cluster is false and config_file is not set: the client reads $KUBECONFIG or ~/.kube/config in the pod', remedy: 'Set config_file to a kubeconfig mounted from a Secret, or set in_cluster = True.' });
+    } else if (!mounted(file, c)) {
+      findings.push({
+        id: 'config-file-not-mounted', severity: 'error',
+        message: `in_cluster is false and config_file ${file} (${s.config_file.source}) is under no volumeMount of container ${c.name}: unless it is baked into the image, Airflow fails with "Invalid kube-config file. No configuration found."`,
+        remedy: `Mount the kubeconfig (e.g. a Secret volume) at ${file} in this container, or set in_cluster = True.`,
+      });
+    }
+  } else {
+    loads = `unknown: in_cluster comes from ${s.in_cluster.source}`;
+  }
+
+  const deprecated = KEYS.filter((k) => s[k].deprecated);
+  if (deprecated.length) {
+    findings.push({ id: 'deprecated-section', severity: 'warning', message: `set through the deprecated [kubernetes] section: ${deprecated.map((k) => s[k].env ?? `[kubernetes] ${k}`).join(', ')}`, remedy: 'Use [kubernetes_executor] (AIRFLOW__KUBERNETES_EXECUTOR__*): [kubernetes] was renamed in Airflow 2.5 and only resolves with a deprecation warning.' });
+  }
+  if (airflowBool(s.verify_ssl.value) === false) {
+    findings.push({ id: 'verify-ssl-off', severity: 'warning', message: `verify_ssl is False (${s.verify_ssl.source}): the API server certificate is not checked`, remedy: 'Set verify_ssl = True; give ssl_ca_cert if the CA is not the in-cluster one.' });
+  }
+  if (s.ssl_ca_cert.value && !mounted(s.ssl_ca_cert.value, c)) {
+    findings.push({ id: 'ca-cert-not-mounted', severity: 'warning', message: `ssl_ca_cert ${s.ssl_ca_cert.value} is under no volumeMount of container ${c.name}`, remedy: `Mount the CA file at ${s.ssl_ca_cert.value}.` });
+  }
+  if (airflowBool(s.multi_namespace_mode.value) === true) {
+    const list = s.multi_namespace_mode_namespace_list.value?.trim();
+    findings.push({ id: 'multi-namespace', severity: 'info', message: list ? `multi_namespace_mode: pods in ${list}` : 'multi_namespace_mode with no namespace list: pods in every namespace (needs a ClusterRole)', remedy: '' });
+  }
+  for (const o of opaque) {
+    findings.push({ id: 'opaque-env', severity: 'info', message: `variables from ${o} may override these settings`, remedy: '' });
+  }
+
+  // kubernetes_default connection, from env only
+  let connection: ConnectionView | undefined;
+  const ce = vars.get(CONN_ENV);
+  if (ce) {
+    if (ce.value === undefined) connection = { source: `env ${CONN_ENV} (${ce.source})` };
+    else {
+      try {
+        connection = { source: `env ${CONN_ENV} (${ce.source})`, extras: parseConnection(ce.value).extras };
+      } catch (e) {
+        connection = { source: `env ${CONN_ENV} (${ce.source})`, error: `not a connection URI or JSON: ${(e as Error).message}` };
+        findings.push({ id: 'connection-invalid', severity: 'error', message: `${CONN_ENV} cannot be parsed: ${(e as Error).message}`, remedy: 'Use kubernetes://?in_cluster=True or the JSON form {"conn_type": "kubernetes", "extra": {...}}.' });
+      }
+    }
+    if (connection.extras) {
+      const x = connection.extras;
+      const set = ['in_cluster', 'kube_config_path', 'kube_config'].filter((f) => connField(x, f) !== undefined);
+      if (set.length > 1) {
+        const strFalse = set.filter((f) => typeof connField(x, f) === 'string' && /^(false|0)$/i.test(String(connField(x, f))));
+        findings.push({
+          id: 'connection-exclusive', severity: 'error',
+          message: `kubernetes_default sets ${set.join(', ')}: the hook fails with "Invalid connection configuration. Options kube_config_path, kube_config, in_cluster are mutually exclusive."${strFalse.length ? ` (${strFalse.join(', ')} = "${String(connField(x, strFalse[0]!))}" is a non-empty string and counts as set)` : ''}`,
+          remedy: 'Keep exactly one of in_cluster, kube_config_path, kube_config in the connection extras.',
+        });
+      }
+      const kcp = connField(x, 'kube_config_path');
+      if (typeof kcp === 'string' && set.length === 1 && !mounted(kcp, c)) {
+        findings.push({ id: 'connection-config-not-mounted', severity: 'error', message: `kubernetes_default kube_config_path ${kcp} is under no volumeMount of container ${c.name}`, remedy: `Mount the kubeconfig at ${kcp}, or use in_cluster in the connection.` });
+      }
+      if (connField(x, 'in_cluster') !== undefined && set.length === 1 && !automount && !saOverride) {
+        findings.push({ id: 'connection-in-cluster-no-token', severity: 'error', message: `kubernetes_default uses in_cluster but no ServiceAccount token is mounted (${automountSource})`, remedy: 'Set automountServiceAccountToken: true on the pod.' });
+      }
+    }
+  }
+
+  return {
+    pod: pod.metadata?.name ?? '?',
+    component: componentOf(pod),
+    container: c.name,
+    settings,
+    connection,
+    opaque,
+    automount,
+    automountSource,
+    loads,
+    findings,
+  };
+}
+
+/** The containers that run Airflow: an Airflow image or any AIRFLOW_* variable; else the first. */
+export function airflowContainers(pod: Pod): Container[] {
+  const cs = pod.spec?.containers ?? [];
+  const af = cs.filter((c) => /airflow/i.test(c.image ?? '') || (c.env ?? []).some((e) => e.name.startsWith('AIRFLOW_')) || (c.envFrom ?? []).length > 0);
+  return af.length ? af : cs.slice(0, 1);
+}
+
+export function worstSeverity(results: ContainerConfig[]): Severity | undefined {
+  const all = results.flatMap((r) => r.findings.map((f) => f.severity));
+  return all.includes('error') ? 'error' : all.includes('warning') ? 'warning' : all.includes('info') ? 'info' : undefined;
+}

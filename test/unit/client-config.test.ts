@@ -1,0 +1,123 @@
+// Pure tests of how Airflow's Kubernetes client will connect from a pod (src/airflow/client-config.ts).
+import assert from 'node:assert/strict';
+import { analyzeContainer, connField, parseConnection, parseIni, resolveOption, containerEnv, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
+
+const CFG = parseIni(`
+[core]
+executor = KubernetesExecutor
+
+[kubernetes_executor]
+namespace = airflow
+in_cluster = True
+`);
+
+function pod(c: Partial<Container>, spec: Partial<NonNullable<Pod['spec']>> = {}): { pod: Pod; c: Container } {
+  const container: Container = { name: 'scheduler', image: 'apache/airflow:2.10.5', ...c };
+  return { pod: { metadata: { name: 'airflow-scheduler-0', labels: { component: 'scheduler', tier: 'airflow', release: 'airflow' } }, spec: { serviceAccountName: 'airflow-scheduler', containers: [container], ...spec } }, c: container };
+}
+
+const ctx: PodContext = { cfg: { source: 'ConfigMap airflow-config', sections: CFG } };
+const ids = (r: ReturnType<typeof analyzeContainer>) => r.findings.map((f) => `${f.severity}:${f.id}`);
+
+describe('client-config: resolving [kubernetes_executor] as Airflow does', () => {
+  it('env beats airflow.cfg, the current section beats the deprecated one, default last', () => {
+    const env = containerEnv({ name: 'x', env: [{ name: 'AIRFLOW__KUBERNETES__NAMESPACE', value: 'old' }, { name: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE', value: 'new' }] }, ctx).vars;
+    assert.deepEqual(resolveOption('namespace', env, ctx), { value: 'new', source: 'env AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE (pod env)', deprecated: false, env: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE' });
+    const onlyOld = containerEnv({ name: 'x', env: [{ name: 'AIRFLOW__KUBERNETES__IN_CLUSTER', value: 'False' }] }, ctx).vars;
+    const r = resolveOption('in_cluster', onlyOld, ctx);
+    assert.equal(r.value, 'False');
+    assert.equal(r.deprecated, true, 'env of the old section still beats airflow.cfg of the new one');
+    assert.equal(resolveOption('namespace', new Map(), ctx).source, 'airflow.cfg [kubernetes_executor] (ConfigMap airflow-config)');
+    assert.deepEqual(resolveOption('verify_ssl', new Map(), ctx), { value: 'True', source: 'default' });
+  });
+
+  it('a value from a Secret is reported, never read; later env entries win; envFrom Secrets are opaque', () => {
+    const { vars, opaque } = containerEnv(
+      {
+        name: 'x',
+        envFrom: [{ secretRef: { name: 'airflow-config-envs' } }, { configMapRef: { name: 'extra' }, prefix: 'AIRFLOW__KUBERNETES_EXECUTOR__' }],
+        env: [
+          { name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', valueFrom: { secretKeyRef: { name: 'k8s-conn', key: 'uri' } } },
+          { name: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE', value: 'a' },
+          { name: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE', value: 'b' },
+        ],
+      },
+      { configMaps: { extra: { CLUSTER_CONTEXT: 'prod' } } },
+    );
+    assert.deepEqual(vars.get('AIRFLOW_CONN_KUBERNETES_DEFAULT'), { source: 'set from Secret k8s-conn key uri, not read' });
+    assert.equal(vars.get('AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE')!.value, 'b');
+    assert.equal(vars.get('AIRFLOW__KUBERNETES_EXECUTOR__CLUSTER_CONTEXT')!.value, 'prod');
+    assert.deepEqual(opaque, ['Secret airflow-config-envs (envFrom, not read)']);
+  });
+
+  it('connection URI and JSON forms; the hook reads the plain extra name first, then extra__kubernetes__', () => {
+    assert.deepEqual(parseConnection('kubernetes://?in_cluster=True&namespace=x').extras, { in_cluster: 'True', namespace: 'x' });
+    assert.deepEqual(parseConnection('{"conn_type": "kubernetes", "extra": {"kube_config_path": "/k/config"}}').extras, { kube_config_path: '/k/config' });
+    assert.deepEqual(parseConnection('kubernetes://?__extra__=' + encodeURIComponent('{"in_cluster": true}')).extras, { in_cluster: true });
+    assert.equal(connField({ extra__kubernetes__in_cluster: 'True' }, 'in_cluster'), 'True');
+    assert.equal(connField({ in_cluster: false, extra__kubernetes__in_cluster: true }, 'in_cluster'), undefined, 'a present plain key wins even when falsy');
+  });
+});
+
+describe('client-config: findings', () => {
+  it('a healthy in-cluster scheduler has no finding', () => {
+    const { pod: p, c } = pod({ volumeMounts: [{ name: 'config', mountPath: '/opt/airflow/airflow.cfg', subPath: 'airflow.cfg' }] });
+    const r = analyzeContainer(p, c, ctx);
+    assert.deepEqual(ids(r), []);
+    assert.match(r.loads, /load_incluster_config/);
+  });
+
+  it('in_cluster with automount off (pod beats ServiceAccount) is an error with Airflow\'s message', () => {
+    const { pod: p, c } = pod({}, { automountServiceAccountToken: false });
+    const r = analyzeContainer(p, c, { ...ctx, saAutomount: true });
+    assert.deepEqual(ids(r), ['error:in-cluster-no-token']);
+    assert.match(r.findings[0]!.message, /Service token file does not exist/);
+    const sa = analyzeContainer(pod({}).pod, pod({}).c, { ...ctx, saAutomount: false });
+    assert.deepEqual(ids(sa), ['error:in-cluster-no-token']);
+    assert.match(sa.automountSource, /ServiceAccount airflow-scheduler automountServiceAccountToken: false/);
+  });
+
+  it('in_cluster with the service env blanked by the pod', () => {
+    const { pod: p, c } = pod({ env: [{ name: 'KUBERNETES_SERVICE_HOST', value: '' }] });
+    assert.deepEqual(ids(analyzeContainer(p, c, ctx)), ['error:in-cluster-no-service-env']);
+  });
+
+  it('in_cluster false with a config_file no volume provides; mounted is fine', () => {
+    const env = [{ name: 'AIRFLOW__KUBERNETES_EXECUTOR__IN_CLUSTER', value: 'False' }, { name: 'AIRFLOW__KUBERNETES_EXECUTOR__CONFIG_FILE', value: '/opt/airflow/kube/config' }];
+    const bad = analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx);
+    assert.deepEqual(ids(bad), ['error:config-file-not-mounted']);
+    assert.match(bad.findings[0]!.message, /Invalid kube-config file/);
+    const good = pod({ env, volumeMounts: [{ name: 'kubeconfig', mountPath: '/opt/airflow/kube' }] });
+    assert.deepEqual(ids(analyzeContainer(good.pod, good.c, ctx)), []);
+  });
+
+  it('cluster_context with in_cluster true is ignored (warning); deprecated section (warning)', () => {
+    const env = [{ name: 'AIRFLOW__KUBERNETES__CLUSTER_CONTEXT', value: 'prod' }];
+    assert.deepEqual(ids(analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx)), ['warning:cluster-context-ignored', 'warning:deprecated-section']);
+  });
+
+  it('connection extras that are mutually exclusive; "False" as a URI string still counts as set', () => {
+    const env = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: 'kubernetes://?in_cluster=False&kube_config_path=/k/config' }];
+    const p = pod({ env, volumeMounts: [{ name: 'k', mountPath: '/k' }] });
+    const r = analyzeContainer(p.pod, p.c, ctx);
+    assert.deepEqual(ids(r), ['error:connection-exclusive']);
+    assert.match(r.findings[0]!.message, /in_cluster = "False" is a non-empty string and counts as set/);
+    const json = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: '{"conn_type":"kubernetes","extra":{"in_cluster":false,"kube_config_path":"/k/config"}}' }];
+    const q = pod({ env: json, volumeMounts: [{ name: 'k', mountPath: '/k' }] });
+    assert.deepEqual(ids(analyzeContainer(q.pod, q.c, ctx)), [], 'a JSON false is unset for the hook');
+  });
+
+  it('a connection from a Secret is shown as a reference, not read, and not judged', () => {
+    const env = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', valueFrom: { secretKeyRef: { name: 'k8s-conn', key: 'uri' } } }];
+    const r = analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx);
+    assert.deepEqual(r.connection, { source: 'env AIRFLOW_CONN_KUBERNETES_DEFAULT (set from Secret k8s-conn key uri, not read)' });
+    assert.deepEqual(ids(r), []);
+  });
+
+  it('an in_cluster value that is not a boolean fails the way Airflow does', () => {
+    const env = [{ name: 'AIRFLOW__KUBERNETES_EXECUTOR__IN_CLUSTER', value: 'yes' }];
+    const r = analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx);
+    assert.deepEqual(ids(r), ['error:in-cluster-invalid']);
+    assert.match(r.findings[0]!.message, /Failed to convert value to bool/);
+  });
+});
