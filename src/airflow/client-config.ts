@@ -330,3 +330,28 @@ export function worstSeverity(results: ContainerConfig[]): Severity | undefined 
   const all = results.flatMap((r) => r.findings.map((f) => f.severity));
   return all.includes('error') ? 'error' : all.includes('warning') ? 'warning' : all.includes('info') ? 'info' : undefined;
 }
+
+/** Where this container's airflow.cfg comes from: the ConfigMap (name, key) mounted at
+ *  $AIRFLOW_CONFIG, else $AIRFLOW_HOME/airflow.cfg (the official image's AIRFLOW_HOME is /opt/airflow),
+ *  else any ConfigMap mount that provides an `airflow.cfg` key. */
+export function locateAirflowCfg(pod: Pod, c: Container, configMaps: Record<string, Record<string, string> | undefined> = {}): { configMap: string; key: string; path: string } | undefined {
+  const env = new Map((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+  const home = (env.get('AIRFLOW_HOME') ?? '/opt/airflow').replace(/\/+$/, '');
+  const wanted = env.get('AIRFLOW_CONFIG') ?? `${home}/airflow.cfg`;
+  const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
+  const candidates: { configMap: string; key: string; path: string }[] = [];
+  for (const m of c.volumeMounts ?? []) {
+    const cm = volumes.get(m.name)?.configMap;
+    if (!cm?.name) continue;
+    const items = cm.items;
+    if (m.subPath) {
+      // subPath names a file of the volume: an item path, or the key itself
+      const key = items?.find((i) => i.path === m.subPath)?.key ?? m.subPath;
+      candidates.push({ configMap: cm.name, key, path: m.mountPath });
+    } else {
+      const files = items ? items.map((i) => ({ key: i.key, file: i.path })) : Object.keys(configMaps[cm.name] ?? { 'airflow.cfg': '' }).map((k) => ({ key: k, file: k }));
+      for (const f of files) candidates.push({ configMap: cm.name, key: f.key, path: `${m.mountPath.replace(/\/+$/, '')}/${f.file}` });
+    }
+  }
+  return candidates.find((x) => x.path === wanted) ?? candidates.find((x) => x.key === 'airflow.cfg' || x.path.endsWith('/airflow.cfg'));
+}

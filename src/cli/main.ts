@@ -9,6 +9,7 @@ import { ExitCode } from './exit-codes.ts';
 import { globalFlags } from './flags.ts';
 import { rbacCommand } from './rbac.ts';
 import { haCommand } from './ha.ts';
+import { configCommand } from './config.ts';
 
 export type { IO } from './command.ts';
 
@@ -16,6 +17,7 @@ export type { IO } from './command.ts';
 const COMMANDS: Command[] = [
   rbacCommand,
   haCommand,
+  configCommand,
 ];
 
 const EXAMPLES: Array<[string, string]> = [

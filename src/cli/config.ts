@@ -1,0 +1,157 @@
+// `kubectl airflow config [--release R]`: for each Airflow component pod, how Airflow's Kubernetes
+// client will connect ([kubernetes_executor] and the kubernetes_default connection), with findings.
+// fetch (pods, ServiceAccounts, ConfigMaps: never Secrets) -> decide (src/airflow/client-config.ts)
+// -> render.
+import type { Argv } from 'yargs';
+import type { Connection } from '../kube/connection.ts';
+import { ClusterError, UsageError } from '../kube/errors.ts';
+import { isMachine, renderData } from '../render/output.ts';
+import { renderTable } from '../render/table.ts';
+import type { Palette } from '../render/colour.ts';
+import { defineCommand } from './command.ts';
+import { ExitCode } from './exit-codes.ts';
+import type { ContainerConfig, Pod, Severity } from '../airflow/client-config.ts';
+
+interface ConfigArgs {
+  release?: string;
+}
+
+interface CM { metadata: { name: string }; data?: Record<string, string> }
+interface SA { metadata: { name: string; labels?: Record<string, string> }; automountServiceAccountToken?: boolean }
+
+async function orForbidden<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ClusterError && e.status === 403) return undefined;
+    throw e;
+  }
+}
+
+async function fetchAll(conn: Connection, ns: string) {
+  const base = `/api/v1/namespaces/${encodeURIComponent(ns)}`;
+  const [pods, sas, cms] = await Promise.all([
+    conn.list<Pod & { metadata: { name: string } }>(`${base}/pods`),
+    orForbidden(conn.list<SA>(`${base}/serviceaccounts`)),
+    orForbidden(conn.list<CM>(`${base}/configmaps`)),
+  ]);
+  return { pods, sas, cms };
+}
+
+/** Only ConfigMaps the pods reference are fetched one by one when listing them is forbidden. */
+async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): Promise<Record<string, Record<string, string> | undefined>> {
+  const names = new Set<string>();
+  for (const p of pods) {
+    for (const v of p.spec?.volumes ?? []) if (v.configMap?.name) names.add(v.configMap.name);
+    for (const c of p.spec?.containers ?? []) {
+      for (const f of c.envFrom ?? []) if (f.configMapRef?.name) names.add(f.configMapRef.name);
+      for (const e of c.env ?? []) if (e.valueFrom?.configMapKeyRef?.name) names.add(e.valueFrom.configMapKeyRef.name);
+    }
+  }
+  const got = await Promise.all([...names].map(async (n) => [n, (await orForbidden(conn.get<CM>(`/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(n)}`).catch((e) => {
+    if (e instanceof ClusterError && e.status === 404) return undefined;
+    throw e;
+  })))?.data ?? undefined] as const));
+  return Object.fromEntries(got);
+}
+
+const SEVERITY_ORDER: Severity[] = ['error', 'warning', 'info'];
+
+function paint(s: Severity, c: Palette): string {
+  return s === 'error' ? c.red(s) : s === 'warning' ? c.yellow(s) : c.dim(s);
+}
+
+function renderText(results: ContainerConfig[], release: string, ns: string, c: Palette, wide: boolean): string {
+  const lines: string[] = [];
+  lines.push(`release ${release} in namespace ${ns}: how Airflow's Kubernetes client connects from each pod`);
+  lines.push('');
+  // unset shows '-', set but unknowable (from a Secret) shows '?'
+  const show = (v: { value?: string; source: string }) => v.value ?? (v.source === 'default' ? '-' : c.dim('?'));
+  const rows = results.map((r) => {
+    const s = r.settings;
+    const worst = SEVERITY_ORDER.find((sev) => r.findings.some((f) => f.severity === sev));
+    const conn = r.connection ? (r.connection.extras ? Object.keys(r.connection.extras).join(',') || '(no extras)' : /Secret/.test(r.connection.source) ? 'from Secret' : r.connection.error ? 'invalid' : '?') : '-';
+    const row = [
+      r.pod, r.component, r.container,
+      show(s.in_cluster), show(s.config_file), show(s.cluster_context), show(s.namespace),
+      `${show(s.multi_namespace_mode)}${s.multi_namespace_mode_namespace_list.value ? ` (${s.multi_namespace_mode_namespace_list.value})` : ''}`,
+      show(s.verify_ssl), r.automount ? 'yes' : c.red('no'), conn,
+      worst ? `${paint(worst, c)} (${r.findings.filter((f) => f.severity !== 'info').length || r.findings.length})` : c.green('ok'),
+    ];
+    if (wide) row.push(r.loads);
+    return row;
+  });
+  const head = ['POD', 'COMPONENT', 'CONTAINER', 'IN_CLUSTER', 'CONFIG_FILE', 'CONTEXT', 'NAMESPACE', 'MULTI_NS', 'VERIFY_SSL', 'TOKEN', 'CONNECTION', 'FINDINGS'];
+  if (wide) head.push('LOADS');
+  lines.push(renderTable(head, rows));
+  if (wide) {
+    lines.push('');
+    for (const r of results) {
+      lines.push(c.bold(`${r.pod}/${r.container}`) + `: ${r.loads}`);
+      for (const [k, v] of Object.entries(r.settings)) lines.push(`  ${k} = ${v.value ?? c.dim('(unknown)')}  ${c.dim(`<- ${v.source}`)}`);
+      lines.push(`  token mounted: ${r.automount ? 'yes' : 'no'}  ${c.dim(`<- ${r.automountSource}`)}`);
+      if (r.connection) lines.push(`  kubernetes_default: ${r.connection.extras ? JSON.stringify(r.connection.extras) : '(value not read)'}  ${c.dim(`<- ${r.connection.source}`)}`);
+    }
+  }
+  // Findings, each once with the pods it applies to.
+  const grouped = new Map<string, { sev: Severity; message: string; remedy: string; where: string[] }>();
+  for (const r of results) {
+    for (const f of r.findings) {
+      const key = `${f.severity}|${f.id}|${f.message}`;
+      const g = grouped.get(key) ?? { sev: f.severity, message: f.message, remedy: f.remedy, where: [] };
+      g.where.push(`${r.pod}/${r.container}`);
+      grouped.set(key, g);
+    }
+  }
+  const gs = [...grouped.values()].sort((a, b) => SEVERITY_ORDER.indexOf(a.sev) - SEVERITY_ORDER.indexOf(b.sev));
+  if (gs.length) {
+    lines.push('');
+    for (const g of gs) {
+      lines.push(`${paint(g.sev, c)}: ${g.message}`);
+      lines.push(`  in: ${g.where.join(', ')}`);
+      if (g.remedy) lines.push(`  fix: ${g.remedy}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const configCommand = defineCommand<ConfigArgs>({
+  command: 'config',
+  describe: "How Airflow's Kubernetes client connects from each component pod ([kubernetes_executor], kubernetes_default), with findings",
+  builder: (y: Argv) =>
+    y
+      .option('release', { type: 'string', requiresArg: true, describe: 'Airflow release (Helm release name); needed when the namespace has several' })
+      .example('$0 config -n airflow', 'in_cluster, config_file, context, namespace ... per pod, and what will fail'),
+  run: async (args, ctx) => {
+    if (args.allNamespaces) throw new UsageError('config looks at one release: use -n <namespace> instead of -A');
+    const conn = await ctx.connect();
+    const ns = conn.namespace;
+    const [{ discoverReleases, selectRelease }, cc] = await Promise.all([import('../airflow/release.ts'), import('../airflow/client-config.ts')]);
+    const { pods, sas, cms } = await fetchAll(conn, ns);
+    const release = selectRelease(discoverReleases({ namespace: ns, pods: pods as never, serviceAccounts: sas as never }), ns, args.release);
+    const relPods = release.pods as unknown as Pod[];
+    const configMaps = cms ? Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}])) : await referencedConfigMaps(conn, ns, relPods);
+    const saByName = new Map((sas ?? []).map((s) => [s.metadata.name, s]));
+
+    const results: ContainerConfig[] = [];
+    for (const p of relPods) {
+      const sa = saByName.get(p.spec?.serviceAccountName ?? 'default');
+      for (const c of cc.airflowContainers(p)) {
+        const where = cc.locateAirflowCfg(p, c, configMaps);
+        const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
+        const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: cc.parseIni(text) } : undefined;
+        const r = cc.analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps });
+        if (where && text === undefined) r.findings.push({ id: 'cfg-not-readable', severity: 'info', message: `airflow.cfg from ConfigMap ${where.configMap} could not be read: values from it are shown as defaults`, remedy: `Grant get configmaps in ${ns}.` });
+        if (!where) r.findings.push({ id: 'no-cfg-mount', severity: 'info', message: 'no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options', remedy: '' });
+        if (sas === undefined && p.spec?.automountServiceAccountToken === undefined) r.findings.push({ id: 'sa-not-readable', severity: 'info', message: 'ServiceAccounts not readable: the token is assumed mounted', remedy: `Grant get serviceaccounts in ${ns}.` });
+        results.push(r);
+      }
+    }
+    if (isMachine(args.output)) {
+      ctx.out(renderData({ release: release.name, namespace: ns, chart: release.chart, pods: results }, args.output));
+    } else {
+      ctx.out(results.length ? renderText(results, release.name, ns, ctx.colour, args.output === 'wide') : `release ${release.name} in ${ns}: no running pods to inspect\n`);
+    }
+    return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? ExitCode.PROBLEMS : ExitCode.OK;
+  },
+});
