@@ -509,14 +509,17 @@ def mode_net():
     elif not token:
         out["http"] = {"skipped": "no token"}
     else:
+        ns = files["namespace"].get("value") or "default"
         paths = ["/version", "/readyz"]
+        if all(c.isalnum() or c == "-" for c in ns):
+            # a read with the pod's own token: a 403 here is what the pod's client gets
+            paths.append("/api/v1/namespaces/%s/pods?limit=1" % ns)
         if left() <= 0:
             out["http"] = {"skipped": "budget"}
         else:
             res = run_all([lambda p=p: https(host, port, "GET", p, token, cafile) for p in paths])
             out["http"] = [summarize_http(r) if r is not None else {"path": paths[i], "ok": False, "error": "timeout"}
                            for i, r in enumerate(res)]
-            ns = files["namespace"].get("value") or "default"
             if left() <= 0:
                 out["access"] = {"skipped": "budget"}
             elif P.get("access"):

@@ -1,0 +1,388 @@
+// From what the probe saw in the pod (ProbeDoc) and what the cluster says (ClusterFacts), one
+// verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
+import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
+
+const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
+const TITLES: Record<Layer['id'], string> = {
+  env: 'Service env',
+  files: 'ServiceAccount files',
+  dns: 'DNS',
+  tcp: 'TCP',
+  tls: 'TLS',
+  http: 'HTTP + auth',
+  access: 'Permissions (SSAR)',
+  policy: 'NetworkPolicy',
+};
+
+function layer(id: Layer['id'], verdict: Layer['verdict'], evidence: string[], remedy?: string): Layer {
+  return { id, title: TITLES[id], verdict, evidence, ...(verdict === 'FAIL' && remedy ? { remedy } : {}) };
+}
+
+function skipped(x: unknown): string | undefined {
+  return x && typeof x === 'object' && !Array.isArray(x) && typeof (x as { skipped?: unknown }).skipped === 'string'
+    ? (x as { skipped: string }).skipped
+    : undefined;
+}
+
+function envGet(env: Record<string, string>, name: string): string | undefined {
+  return env[name] ?? env[name.toLowerCase()];
+}
+
+/** Whether NO_PROXY (Go/curl/requests semantics: exact, domain suffix, leading dot, `*`, CIDR) covers host. */
+export function noProxyCovers(noProxy: string, host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  for (const raw of noProxy.split(',')) {
+    let e = raw.trim().toLowerCase();
+    if (!e) continue;
+    if (e === '*') return true;
+    if (e.includes('/')) {
+      if (cidrHas(e, h)) return true;
+      continue;
+    }
+    if (/^[^:]+:\d+$/.test(e)) e = e.replace(/:\d+$/, '');
+    if (h === e || h === e.replace(/^\./, '')) return true;
+    const suffix = e.startsWith('.') ? e : `.${e}`;
+    if (h.endsWith(suffix)) return true;
+  }
+  return false;
+}
+
+function cidrHas(cidr: string, ip: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const toInt = (s: string) => {
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+    return m ? m.slice(1).reduce((n, p) => (n << 8) + Number(p), 0) >>> 0 : undefined;
+  };
+  const b = toInt(base);
+  const i = toInt(ip);
+  const n = Number(bits);
+  if (b === undefined || i === undefined || !(n >= 0 && n <= 32)) return false;
+  const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
+  return ((b & mask) >>> 0) === ((i & mask) >>> 0);
+}
+
+export function envLayer(doc: ProbeDoc): Layer {
+  const env = doc.env ?? {};
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  const ev: string[] = [];
+  const problems: string[] = [];
+  const remedies: string[] = [];
+  if (!host || !port) {
+    problems.push(`KUBERNETES_SERVICE_HOST/PORT ${host === undefined && port === undefined ? 'not set' : 'empty or missing'}: in-cluster config fails with "Service host/port is not set."`);
+    remedies.push('do not override KUBERNETES_SERVICE_HOST/PORT in the pod spec (the kubelet injects them), or configure Airflow with a kubeconfig (in_cluster = False)');
+  } else {
+    ev.push(`KUBERNETES_SERVICE_HOST=${host} KUBERNETES_SERVICE_PORT=${port}`);
+  }
+  const proxy = envGet(env, 'HTTPS_PROXY') ?? envGet(env, 'HTTP_PROXY') ?? envGet(env, 'ALL_PROXY');
+  if (proxy) {
+    const noProxy = envGet(env, 'NO_PROXY') ?? '';
+    ev.push(`proxy ${proxy}; NO_PROXY=${noProxy || '(unset)'}`);
+    const missing: string[] = [];
+    if (host && !noProxyCovers(noProxy, host)) missing.push(host);
+    if (!noProxyCovers(noProxy, 'kubernetes.default.svc')) missing.push('.svc');
+    if (!noProxyCovers(noProxy, 'kubernetes.default.svc.cluster.local')) missing.push('.cluster.local');
+    if (missing.length) {
+      problems.push(`HTTPS_PROXY/HTTP_PROXY set but NO_PROXY lacks ${missing.join(', ')}: clients that honour proxy variables send API traffic to the proxy`);
+      remedies.push(`add ${missing.join(',')} to NO_PROXY (and no_proxy) in the pod's env`);
+    }
+    if (doc.proxy) {
+      const p = doc.proxy;
+      ev.push(
+        p.status
+          ? `through the proxy, CONNECT ${p.target} answered ${p.status}${p.status === 407 ? ' (Proxy Authentication Required)' : ''}`
+          : `through the proxy, CONNECT ${p.target} failed: ${p.error ?? 'no answer'}${p.detail ? ` (${p.detail})` : ''}`,
+      );
+    }
+  }
+  ev.unshift(...problems);
+  return layer('env', problems.length ? 'FAIL' : 'OK', ev, remedies.join('; '));
+}
+
+function fmtAge(seconds: number): string {
+  const s = Math.abs(seconds);
+  if (s < 120) return `${Math.round(s)}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' | 'now'>): Layer {
+  const f = doc.files;
+  const ev: string[] = [];
+  const sa = facts.automount.serviceAccountName;
+  const now = doc.now ?? facts.now;
+  if (!f || !f.token?.present) {
+    const who =
+      facts.automount.pod === false
+        ? 'the pod sets automountServiceAccountToken: false'
+        : facts.automount.serviceAccount === false
+          ? `ServiceAccount ${sa} sets automountServiceAccountToken: false (the pod does not override it)`
+          : 'no projected token volume is mounted';
+    ev.push(`no token at ${f?.dir ?? '/var/run/secrets/kubernetes.io/serviceaccount'}: ${who}`, 'in-cluster config fails with "Service token file does not exist."');
+    const fix =
+      facts.automount.pod === false
+        ? 'set spec.automountServiceAccountToken: true on the pod (or its template; the official chart: the component\'s serviceAccount.automountServiceAccountToken / pod template) and recreate the pod'
+        : `kubectl patch serviceaccount ${sa} -p '{"automountServiceAccountToken":true}' (or set it on the pod template), then recreate the pod`;
+    return layer('files', 'FAIL', ev, fix);
+  }
+  const problems: string[] = [];
+  if (f.token.readable === false) problems.push(`token not readable by the container user${f.token.error ? ` (${f.token.error})` : ''}`);
+  const c = f.token.claims;
+  if (c) {
+    const parts: string[] = [];
+    if (typeof c.iss === 'string') parts.push(`issuer ${c.iss}`);
+    if (c.aud !== undefined) parts.push(`audience ${Array.isArray(c.aud) ? c.aud.join(',') : c.aud}`);
+    if (typeof c.iat === 'number' && now) parts.push(`issued ${fmtAge(now - c.iat)} ago`);
+    if (typeof c.exp === 'number' && now) parts.push(c.exp > now ? `expires in ${fmtAge(c.exp - now)}` : `EXPIRED ${fmtAge(now - c.exp)} ago`);
+    ev.push(`token: ${parts.join(', ') || 'no standard claims'}`);
+    if (typeof c.exp === 'number' && now && c.exp <= now) problems.push('the token has expired: the kubelet did not rotate it (pod stuck, or a copied token)');
+  } else if (f.token.readable !== false) {
+    if (f.token.claimsSkipped) ev.push(`token present (claims not decoded: ${f.token.claimsSkipped})`);
+    else problems.push('the token file is not a JWT');
+  }
+  const ca = f['ca.crt'];
+  if (!ca?.present) problems.push('ca.crt missing: in-cluster config fails with "Service certification file does not exist."');
+  else if (ca.readable === false) problems.push('ca.crt not readable by the container user');
+  else if (ca.pem === false) problems.push('ca.crt holds no PEM certificate');
+  else ev.push(`ca.crt: ${ca.certificates ?? '?'} certificate(s)`);
+  const ns = f.namespace;
+  if (!ns?.present) problems.push('namespace file missing');
+  else if (ns.value !== undefined) ev.push(`namespace: ${ns.value}`);
+  ev.unshift(...problems);
+  const remedy = problems.some((p) => p.includes('expired'))
+    ? 'recreate the pod so the kubelet mounts a fresh token; check the kubelet on the node'
+    : problems.some((p) => p.includes('not readable'))
+      ? 'run the container with a user/fsGroup that can read the projected volume (the files are 0644/0600 with fsGroup)'
+      : 'recreate the pod so the projected ServiceAccount volume is mounted completely';
+  return layer('files', problems.length ? 'FAIL' : 'OK', ev, remedy);
+}
+
+export function dnsLayer(doc: ProbeDoc): Layer {
+  const r = doc.resolv;
+  const ev: string[] = [];
+  if (r) ev.push(`resolv.conf: nameserver ${r.nameservers.join(' ') || '(none)'}; search ${r.search.join(' ') || '(none)'}; ndots ${r.ndots ?? '(default 1)'}`);
+  const why = skipped(doc.dns);
+  if (why || !Array.isArray(doc.dns)) return layer('dns', 'SKIP', [...ev, `not checked: ${why ?? 'no data'}`]);
+  const answers = doc.dns as DnsAnswer[];
+  if (answers.every((a) => a.skipped)) return layer('dns', 'SKIP', [...ev, `not checked: ${answers[0]?.skipped ?? 'no data'}`]);
+  const host = doc.env?.KUBERNETES_SERVICE_HOST;
+  const problems: string[] = [];
+  let kind = '';
+  for (const a of answers) {
+    if (a.skipped) continue;
+    if (a.addresses && a.addresses.length) {
+      const same = !host || a.addresses.includes(host);
+      ev.push(`${a.name} -> ${a.addresses.join(', ')}${same ? '' : ` (env says ${host})`}`);
+      if (!same) {
+        problems.push(`${a.name} resolves to ${a.addresses.join(', ')}, not the service IP ${host}`);
+        kind ||= 'mismatch';
+      }
+    } else {
+      problems.push(`${a.name}: ${a.error === 'nxdomain' ? 'NXDOMAIN (no such name)' : a.error === 'timeout' ? 'no answer (timeout)' : `lookup failed${a.detail ? `: ${a.detail}` : ''}`}`);
+      kind ||= a.error ?? 'other';
+    }
+  }
+  ev.unshift(...problems);
+  const remedy =
+    kind === 'timeout'
+      ? `the nameserver ${r?.nameservers[0] ?? ''} does not answer: allow egress to DNS (UDP and TCP 53 to the kube-dns pods) and check CoreDNS (kubectl -n kube-system get pods -l k8s-app=kube-dns)`
+      : kind === 'nxdomain'
+        ? 'the cluster domain or the search list is wrong: check dnsPolicy/dnsConfig of the pod and CoreDNS\'s kubernetes plugin zone'
+        : kind === 'mismatch'
+          ? 'a hostAliases entry or a custom DNS answers for the service name: remove it'
+          : 'check the pod\'s dnsPolicy and CoreDNS';
+  return layer('dns', problems.length ? 'FAIL' : 'OK', ev, remedy + (host ? ` (clients use the env IP ${host}, so the API may still be reachable)` : ''));
+}
+
+function countErrors(attempts: StepError[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const a of attempts) if (!a.ok) c[a.error ?? 'other'] = (c[a.error ?? 'other'] ?? 0) + 1;
+  return c;
+}
+
+function describeAttempts(t: TcpTarget): string {
+  const at = t.attempts ?? [];
+  const ok = at.filter((a) => a.ok).length;
+  const errs = Object.entries(countErrors(at)).map(([k, v]) => `${v} ${k}`);
+  return `${t.target === 'service' ? 'service' : 'endpoint'} ${t.host}:${t.port}: ${ok}/${at.length} connected${errs.length ? ` (${errs.join(', ')})` : ''}`;
+}
+
+export function tcpLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'policy'>): Layer {
+  const why = skipped(doc.tcp);
+  if (why || !Array.isArray(doc.tcp)) return layer('tcp', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
+  const targets = doc.tcp as TcpTarget[];
+  if (targets.length === 0) return layer('tcp', 'SKIP', ['not checked: no service address in the env and no endpoints']);
+  const ev = targets.map((t) => (t.skipped ? `${t.host}:${t.port}: not checked (${t.skipped})` : describeAttempts(t)));
+  const svc = targets.find((t) => t.target === 'service');
+  const deadEndpoints = targets.filter((t) => t.target === 'endpoint' && (t.attempts ?? []).length > 0 && (t.attempts ?? []).every((a) => !a.ok));
+  const svcAttempts = svc?.attempts ?? [];
+  const svcOk = svcAttempts.filter((a) => a.ok).length;
+  const problems: string[] = [];
+  let remedy = '';
+  const blockedBy = facts.policy?.isolated ? facts.policy.endpoints.filter((e) => !e.allowed) : [];
+  const policyNames = facts.policy?.selecting.join(', ');
+  if (svc && svcAttempts.length && svcOk === 0) {
+    const errs = countErrors(svcAttempts);
+    const main = Object.entries(errs).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'other';
+    problems.push(`no connection to the service ${svc.host}:${svc.port}: ${main}`);
+    if ((main === 'timeout' || main === 'blocked') && blockedBy.length) {
+      remedy = `NetworkPolicy ${policyNames} selects this pod and does not allow egress to ${blockedBy.map((e) => `${e.ip}:${e.port}`).join(', ')} (the endpoints, after DNAT): add an egress rule with an ipBlock for the API-server addresses and their target port`;
+    } else if (main === 'timeout' || main === 'blocked') {
+      remedy = 'packets are dropped on the way: check NetworkPolicies (also CNI-specific ones), security groups/firewalls between nodes and the control plane';
+    } else if (main === 'refused') {
+      remedy = 'nothing listens at the endpoint: check the API servers and the kubernetes Endpoints (kubectl airflow ha)';
+    } else {
+      remedy = 'no route to the API server: check the node\'s routes and kube-proxy';
+    }
+  } else if (svc && svcOk < svcAttempts.length) {
+    problems.push(`${svcAttempts.length - svcOk} of ${svcAttempts.length} connections to ${svc.host}:${svc.port} failed: some endpoint behind the service is dead or stale`);
+  }
+  if (deadEndpoints.length) {
+    problems.push(`endpoint ${deadEndpoints.map((t) => `${t.host}:${t.port}`).join(', ')} never connected${deadEndpoints.length < targets.filter((t) => t.target === 'endpoint').length ? ': a stale endpoint (requests through the service fail intermittently)' : ''}`);
+    if (!remedy) {
+      remedy = `remove the stale endpoint or bring its API server back (kubectl airflow ha shows which replica holds a lease); with the master-count reconciler dead servers stay in Endpoints: use --endpoint-reconciler-type=lease`;
+    }
+  }
+  if (!remedy && problems.length) remedy = 'some connections fail: run kubectl airflow ha to see which API-server endpoint is stale';
+  ev.unshift(...problems);
+  return layer('tcp', problems.length ? 'FAIL' : 'OK', ev, remedy);
+}
+
+export function tlsLayer(doc: ProbeDoc): Layer {
+  const t = doc.tls ?? {};
+  if (t.skipped) return layer('tls', 'SKIP', [`not checked: ${t.skipped}`]);
+  const target = `${t.host ?? '?'}:${t.port ?? '?'} as ${t.serverName ?? t.host ?? '?'}`;
+  if (t.ok) return layer('tls', 'OK', [`handshake with ${target} verified against the mounted ca.crt`]);
+  const ev = [`handshake with ${target}: ${t.error ?? 'failed'}${t.detail ? ` (${t.detail})` : ''}`];
+  switch (t.error) {
+    case 'unknown-authority':
+      return layer('tls', 'FAIL', ev, 'the server certificate is not signed by the mounted ca.crt: a TLS-intercepting proxy in the path, or the cluster CA was rotated (recreate the pod to mount the current kube-root-ca.crt)');
+    case 'name-mismatch':
+      return layer('tls', 'FAIL', ev, `the API server certificate is not valid for ${t.serverName ?? t.host}: add the service IP to the serving certificate's SANs (kube-apiserver certificate / --apiserver-cert-extra-sans)`);
+    case 'expired':
+      return layer('tls', 'FAIL', ev, 'the API server certificate has expired: renew the control-plane certificates');
+    case 'timeout':
+      return layer('tls', 'FAIL', ev, 'TCP connected but the TLS handshake got no answer: something in the path holds the connection (proxy, MTU)');
+    default:
+      return layer('tls', 'FAIL', ev, 'the TLS handshake failed: check for a proxy or a non-TLS listener at the service address');
+  }
+}
+
+export function httpLayer(doc: ProbeDoc): Layer {
+  const why = skipped(doc.http);
+  if (why || !Array.isArray(doc.http)) return layer('http', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
+  const answers = (doc.http as Array<HttpAnswer | null>).filter((a): a is HttpAnswer => !!a);
+  const ev: string[] = [];
+  const problems: string[] = [];
+  let remedy = '';
+  for (const a of answers) {
+    if (a.status === undefined) {
+      problems.push(`GET ${a.path}: ${a.error ?? 'no answer'}${a.detail ? ` (${a.detail})` : ''}`);
+      remedy ||= 'the API server did not answer in time: it may be overloaded (kubectl airflow ha)';
+      continue;
+    }
+    const msg = a.message ? `: ${a.message}` : a.gitVersion ? ` (${a.gitVersion})` : '';
+    ev.push(`GET ${a.path} -> ${a.status}${msg}`);
+    if (a.status === 401) {
+      problems.push(`GET ${a.path} -> 401 Unauthorized: the API server rejects the pod's token`);
+      remedy ||= 'the token is revoked or expired (ServiceAccount deleted and recreated, or issuer/key rotated): recreate the pod to get a fresh token; check that the ServiceAccount still exists';
+    } else if (a.status === 407) {
+      problems.push(`GET ${a.path} -> 407: a proxy answered, not the API server`);
+      remedy ||= 'API traffic goes through a proxy: add the service IP, .svc and .cluster.local to NO_PROXY';
+    } else if (a.status === 403 && a.path.startsWith('/api/v1/namespaces/')) {
+      // RBAC: the Permissions layer reports it with the SelfSubjectAccessReviews
+    } else if (a.status === 403) {
+      problems.push(`GET ${a.path} -> 403 Forbidden${msg}`);
+      remedy ||= 'the default discovery/health roles (system:public-info-viewer, system:discovery) were removed: restore them (kubectl auth reconcile)';
+    } else if (a.status >= 500 || (a.path.startsWith('/readyz') && a.status !== 200)) {
+      problems.push(`GET ${a.path} -> ${a.status}: the API server is not ready`);
+      remedy ||= 'the API server reports itself unhealthy: kubectl airflow ha, and the API server logs';
+    }
+  }
+  ev.unshift(...problems);
+  return layer('http', problems.length ? 'FAIL' : 'OK', ev, remedy);
+}
+
+function accessName(a: AccessAnswer): string {
+  const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  return `${a.verb} ${a.group ? `${res}.${a.group}` : res}`;
+}
+
+export function accessLayer(doc: ProbeDoc, sa: string): Layer {
+  const why = skipped(doc.access);
+  if (doc.access === undefined) return layer('access', 'SKIP', ['not checked: the HTTP layer did not run']);
+  if (why || !Array.isArray(doc.access)) return layer('access', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
+  const answers = doc.access as AccessAnswer[];
+  if (answers.length === 0) return layer('access', 'SKIP', ['no permission asked']);
+  const ns = answers[0].namespace;
+  const allowed = answers.filter((a) => a.allowed === true);
+  const denied = answers.filter((a) => a.allowed === false);
+  const failed = answers.filter((a) => a.allowed === undefined);
+  const ev: string[] = [];
+  if (denied.length) ev.push(`with the pod's token in ${ns}: denied ${denied.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`);
+  if (failed.length) ev.push(`not answered: ${failed.map((a) => `${accessName(a)} (${a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''})`).join(', ')}`);
+  if (allowed.length) ev.push(`allowed: ${allowed.map(accessName).join(', ')}`);
+  if (denied.length) {
+    return layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${ns}: kubectl airflow rbac --sa ${ns}:${sa} --fix | kubectl apply -f -`);
+  }
+  if (failed.length) return layer('access', 'FAIL', ev, 'the SelfSubjectAccessReviews failed: see the HTTP layer');
+  return layer('access', 'OK', ev);
+}
+
+export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>): Layer {
+  const p = facts.policy;
+  if (!p) return layer('policy', 'SKIP', [`not checked: ${facts.policyError ?? 'NetworkPolicies not read'}`]);
+  if (!p.isolated) return layer('policy', 'OK', ['no NetworkPolicy with Egress selects this pod: egress is not restricted']);
+  const ev: string[] = [`selecting this pod with Egress: ${p.selecting.join(', ')}`];
+  const blocked = p.endpoints.filter((e) => !e.allowed);
+  for (const e of p.endpoints) ev.push(`${e.ip}:${e.port} ${e.allowed ? `allowed by ${e.allowedBy.join(', ')}` : 'NOT allowed'}`);
+  const problems: string[] = [];
+  if (blocked.length) problems.push(`egress to the API server ${blocked.map((e) => `${e.ip}:${e.port}`).join(', ')} is not allowed`);
+  if (p.clusterIpOnly.length) problems.push(`${p.clusterIpOnly.join(', ')} allows the ClusterIP:443 only, but policies see the endpoint IP and target port after DNAT`);
+  if (!p.dns.udp || !p.dns.tcp) problems.push(`DNS egress: ${p.dns.udp ? '' : 'UDP 53 not allowed '}${p.dns.tcp ? '' : 'TCP 53 not allowed'}`.trim());
+  ev.push(...p.notes);
+  ev.unshift(...problems);
+  const cidrs = [...new Set(blocked.map((e) => `${e.ip}/32`))];
+  const ports = [...new Set(blocked.map((e) => e.port))];
+  const rule = `- to: [${cidrs.map((c) => `{ipBlock: {cidr: ${c}}}`).join(', ')}]\n    ports: [${ports.map((x) => `{protocol: TCP, port: ${x}}`).join(', ')}]`;
+  const remedy = blocked.length
+    ? `add to the egress of ${p.selecting[0]}:\n    ${rule}`
+    : 'allow DNS egress on UDP and TCP 53 to the kube-dns pods';
+  return layer('policy', problems.length ? 'FAIL' : 'OK', ev, remedy);
+}
+
+/** The whole report for one pod. */
+export function diagnose(
+  doc: ProbeDoc,
+  facts: ClusterFacts,
+  who: { pod: string; namespace: string; container: string; serviceAccount: string },
+): NetReport {
+  const layers = [
+    envLayer(doc),
+    filesLayer(doc, facts),
+    dnsLayer(doc),
+    tcpLayer(doc, facts),
+    tlsLayer(doc),
+    httpLayer(doc),
+    accessLayer(doc, who.serviceAccount),
+    policyLayer(facts),
+  ].sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+  const first = layers.find((l) => l.verdict === 'FAIL');
+  return { ...who, probe: doc.probe, layers, firstFailure: first?.id, ok: !first, elapsedMs: doc.elapsedMs };
+}
+
+/** A pod the probe could not run in (no python3/sh, exec failure): one failing line, no layers. */
+export function notProbed(who: { pod: string; namespace: string; container: string; serviceAccount: string }, error: string): NetReport {
+  return { ...who, probe: 'none', error, layers: [], ok: false };
+}
+
+/** Parses the probe's output (the last line that is a JSON object). Throws with a one-line reason. */
+export function parseProbeDoc(stdout: string): ProbeDoc {
+  const lines = stdout.trim().split('\n').filter((l) => l.trim().startsWith('{'));
+  const last = lines.at(-1);
+  if (!last) throw new Error('the probe printed no JSON document');
+  const doc = JSON.parse(last) as ProbeDoc;
+  if (doc.mode !== 'net' || typeof doc.schema !== 'number') throw new Error('the probe printed an unexpected document');
+  return doc;
+}
