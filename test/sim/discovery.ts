@@ -1,0 +1,153 @@
+// Non-resource endpoints: /version, health checks and legacy discovery (APIVersions, APIGroupList,
+// APIResourceList) so kubectl's discovery, `api-resources` and resource name resolution work.
+import type { Scenario } from './scenario.ts';
+import { GROUP_ORDER, RESOURCES, gvString, type ResourceType } from './resources.ts';
+
+export interface Reply {
+  code: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+const json = (o: unknown, code = 200): Reply => ({ code, contentType: 'application/json', body: JSON.stringify(o) });
+const text = (s: string, code = 200): Reply => ({ code, contentType: 'text/plain; charset=utf-8', body: s, headers: { 'X-Content-Type-Options': 'nosniff' } });
+
+export function versionInfo(s: Scenario): object {
+  const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(s.spec.kubernetesVersion)!;
+  return {
+    major: m[1],
+    minor: m[2],
+    emulationMajor: m[1],
+    emulationMinor: m[2],
+    minCompatibilityMajor: m[1],
+    minCompatibilityMinor: String(Math.max(0, Number(m[2]) - 1)),
+    gitVersion: s.spec.kubernetesVersion,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2024-12-11T17:58:56Z',
+    goVersion: 'go1.23.3',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}
+
+const POST_START_HOOKS = [
+  'start-apiserver-admission-initializer', 'generic-apiserver-start-informers', 'priority-and-fairness-config-consumer',
+  'priority-and-fairness-filter', 'storage-object-count-tracker-hook', 'start-apiextensions-informers',
+  'start-apiextensions-controllers', 'crd-informer-synced', 'start-system-namespaces-controller',
+  'start-cluster-authentication-info-controller', 'start-kube-apiserver-identity-lease-controller',
+  'start-kube-apiserver-identity-lease-garbage-collector', 'start-legacy-token-tracking-controller',
+  'start-service-ip-repair-controllers', 'rbac/bootstrap-roles', 'scheduling/bootstrap-system-priority-classes',
+  'priority-and-fairness-config-producer', 'bootstrap-controller', 'aggregator-reload-proxy-client-cert',
+  'start-kube-aggregator-informers', 'apiservice-status-local-available-controller',
+  'apiservice-status-remote-available-controller', 'apiservice-registration-controller',
+  'apiservice-discovery-controller', 'kube-apiserver-autoregistration',
+];
+
+/** The checks of /livez, /readyz and /healthz in the order kube-apiserver 1.32 prints them. */
+export function healthChecks(kind: 'livez' | 'readyz' | 'healthz'): string[] {
+  const hooks = POST_START_HOOKS.map((h) => `poststarthook/${h}`);
+  const tail = ['autoregister-completion', 'poststarthook/apiservice-openapi-controller', 'poststarthook/apiservice-openapiv3-controller'];
+  if (kind === 'readyz') return ['ping', 'log', 'etcd', 'etcd-readiness', 'informer-sync', ...hooks, ...tail, 'shutdown'];
+  return ['ping', 'log', 'etcd', ...hooks, ...tail];
+}
+
+function health(kind: 'livez' | 'readyz' | 'healthz', sub: string, query: URLSearchParams): Reply | undefined {
+  const checks = healthChecks(kind);
+  if (sub) return checks.includes(sub) ? text('ok') : undefined;
+  const excluded = new Set(query.getAll('exclude'));
+  const verbose = query.has('verbose');
+  if (!verbose) return text('ok');
+  const lines = checks.map((c) => (excluded.has(c) ? `[+]${c} excluded: ok` : `[+]${c} ok`));
+  return text(`${lines.join('\n')}\n${kind} check passed\n`);
+}
+
+function groups(): { name: string; version: string }[] {
+  const seen = new Map<string, string>();
+  for (const r of RESOURCES) if (r.group && !seen.has(r.group)) seen.set(r.group, r.version);
+  const names = [...seen.keys()].sort((a, b) => {
+    const ia = GROUP_ORDER.indexOf(a), ib = GROUP_ORDER.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+  });
+  return names.map((name) => ({ name, version: seen.get(name)! }));
+}
+
+export function apiGroupList(): object {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: groups().map((g) => {
+      const gv = { groupVersion: `${g.name}/${g.version}`, version: g.version };
+      return { name: g.name, versions: [gv], preferredVersion: gv };
+    }),
+  };
+}
+
+function resourceEntries(rs: ResourceType[]): object[] {
+  const out: object[] = [];
+  for (const r of [...rs].sort((a, b) => a.resource.localeCompare(b.resource))) {
+    out.push({
+      name: r.resource,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+      ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+      ...(r.categories ? { categories: r.categories } : {}),
+    });
+    for (const s of r.subresources ?? []) {
+      out.push({
+        name: `${r.resource}/${s.name}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        ...(s.group ? { group: s.group } : {}),
+        ...(s.version ? { version: s.version } : {}),
+        kind: s.kind,
+        verbs: s.verbs,
+      });
+    }
+  }
+  return out;
+}
+
+export function apiResourceList(group: string, version: string): object | undefined {
+  const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
+  if (!rs.length) return undefined;
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gvString(group, version), resources: resourceEntries(rs) };
+}
+
+/** Answers a non-resource GET, or undefined when the path is not one of these. */
+export function discovery(path: string, query: URLSearchParams, s: Scenario, serverAddress: string): Reply | undefined {
+  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  if (p === '/version') return json(versionInfo(s));
+  const h = /^\/(livez|readyz|healthz)(?:\/(.+))?$/.exec(p);
+  if (h) return health(h[1] as 'livez' | 'readyz' | 'healthz', h[2] ?? '', query);
+  if (p === '/api') {
+    return json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] });
+  }
+  if (p === '/api/v1') return json(apiResourceList('', 'v1'));
+  if (p === '/apis') return json(apiGroupList());
+  const g = /^\/apis\/([^/]+)$/.exec(p);
+  if (g) {
+    const found = groups().find((x) => x.name === g[1]);
+    if (!found) return undefined;
+    const gv = { groupVersion: `${found.name}/${found.version}`, version: found.version };
+    return json({ kind: 'APIGroup', apiVersion: 'v1', name: found.name, versions: [gv], preferredVersion: gv });
+  }
+  const gv = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
+  if (gv) {
+    const list = apiResourceList(gv[1], gv[2]);
+    return list ? json(list) : undefined;
+  }
+  return undefined;
+}
+
+/** Paths discovery answers (for request attributes: these are non-resource requests). */
+export function isDiscoveryPath(path: string): boolean {
+  return /^\/(version|api|apis|livez|readyz|healthz|openapi)(\/|$)/.test(path) && !isResourcePath(path);
+}
+
+function isResourcePath(path: string): boolean {
+  return /^\/api\/v1\/.+/.test(path) || /^\/apis\/[^/]+\/[^/]+\/.+/.test(path);
+}

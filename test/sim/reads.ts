@@ -1,0 +1,203 @@
+// REST handlers for resource requests (after authentication and authorization): get, list,
+// create, update, delete, with kube-apiserver's shapes and Status errors.
+import type { Reply } from './discovery.ts';
+import type { SimContext } from './context.ts';
+import type { RequestInfo } from './request-info.ts';
+import { findResource, gvString, type ResourceType } from './resources.ts';
+import { SelectorError } from './selectors.ts';
+import { StoreError } from './store.ts';
+import { alreadyExists, badRequest, conflict, failure, invalid, methodNotAllowed, notFound, success } from './status.ts';
+import { wantsTable, toTable } from './tables.ts';
+import type { KubeObject, Status, UserInfo } from './types.ts';
+import { handleReview } from './reviews.ts';
+
+export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
+
+const json = (code: number, o: unknown, contentType = 'application/json'): Reply => ({ code, contentType, body: JSON.stringify(o) });
+const status = (s: Status): Reply => json(s.code, s);
+
+export interface ResourceRequest {
+  info: RequestInfo;
+  method: string;
+  query: URLSearchParams;
+  body: Buffer;
+  contentType: string;
+  accept: string;
+  user: UserInfo;
+}
+
+/** Strips TypeMeta as list items are encoded by the apiserver. */
+function item(o: KubeObject): Omit<KubeObject, 'kind' | 'apiVersion'> {
+  const { kind: _k, apiVersion: _a, ...rest } = o;
+  return rest;
+}
+
+function withType(r: ResourceType, o: KubeObject): KubeObject {
+  return { ...o, apiVersion: gvString(r.group, r.version), kind: r.kind };
+}
+
+function parseBody(req: ResourceRequest): { obj?: KubeObject; err?: Status } {
+  if (!req.body.length) return { err: badRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf') };
+  try {
+    const o = JSON.parse(req.body.toString('utf8')) as KubeObject;
+    if (!o || typeof o !== 'object') throw new Error('not an object');
+    return { obj: o };
+  } catch (e) {
+    return { err: badRequest(`error decoding request body: ${(e as Error).message}`) };
+  }
+}
+
+export function handleResource(req: ResourceRequest, ctx: SimContext): Reply {
+  const info = req.info;
+  const r = findResource(info.apiGroup ?? '', info.apiVersion ?? '', info.resource ?? '');
+  if (!r) return NOT_FOUND_PAGE;
+  // A namespaced path for a cluster-scoped resource (or the reverse for a named object) does not exist.
+  if (info.namespace && !r.namespaced && info.resource !== 'namespaces') return NOT_FOUND_PAGE;
+
+  if (r.virtual) {
+    if (info.verb !== 'create') return status(methodNotAllowed());
+    const out = handleReview(r.resource, info.namespace, req.body, req.contentType, req.user, ctx);
+    return json(out.code, out.object);
+  }
+
+  if (info.subresource) return subresource(req, r, ctx);
+
+  try {
+    switch (info.verb) {
+      case 'get': return get(req, r, ctx);
+      case 'list': return list(req, r, ctx);
+      case 'create': return create(req, r, ctx);
+      case 'update': return update(req, r, ctx);
+      case 'delete': return del(req, r, ctx);
+      case 'watch': return watchUnsupported();
+      default: return status(methodNotAllowed());
+    }
+  } catch (e) {
+    if (e instanceof SelectorError) return status(badRequest(e.message));
+    if (e instanceof StoreError) return status(failure(e.code, e.code === 400 ? 'BadRequest' : 'Invalid', e.message));
+    throw e;
+  }
+}
+
+function watchUnsupported(): Reply {
+  return status(failure(405, 'MethodNotAllowed', 'the simulated API server does not serve watch', {}));
+}
+
+function ns(req: ResourceRequest, r: ResourceType): string | undefined {
+  return r.namespaced ? req.info.namespace : undefined;
+}
+
+function get(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  const name = req.info.name!;
+  const o = ctx.store.get(r, ns(req, r), name);
+  if (!o) return status(notFound(r.group, r.resource, name));
+  const obj = withType(r, o);
+  if (wantsTable(req.accept)) return toTable(r, [obj], ctx.store.resourceVersion, req.query, ctx.store.now());
+  return json(200, obj);
+}
+
+function list(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  const limit = req.query.get('limit');
+  const result = ctx.store.list(r, {
+    namespace: ns(req, r),
+    labelSelector: req.query.get('labelSelector') ?? undefined,
+    fieldSelector: req.query.get('fieldSelector') ?? undefined,
+    limit: limit ? Number(limit) : undefined,
+    continue: req.query.get('continue') ?? undefined,
+  });
+  const metadata: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+  if (result.continue) metadata.continue = result.continue;
+  if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+  if (wantsTable(req.accept)) {
+    return toTable(r, result.items.map((o) => withType(r, o)), result.resourceVersion, req.query, ctx.store.now(), metadata);
+  }
+  return json(200, { kind: `${r.kind}List`, apiVersion: gvString(r.group, r.version), metadata, items: result.items.map(item) });
+}
+
+function checkBody(req: ResourceRequest, r: ResourceType, obj: KubeObject, ctx: SimContext): Status | undefined {
+  const gv = gvString(r.group, r.version);
+  if (obj.kind && obj.kind !== r.kind) return badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
+  if (obj.apiVersion && obj.apiVersion !== gv) return badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
+  obj.metadata = { ...(obj.metadata ?? {}) } as KubeObject['metadata'];
+  if (r.namespaced) {
+    const bodyNs = obj.metadata.namespace;
+    if (bodyNs && bodyNs !== req.info.namespace) return badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    obj.metadata.namespace = req.info.namespace;
+    if (!ctx.store.get('namespaces', undefined, req.info.namespace!)) return notFound('', 'namespaces', req.info.namespace!);
+  }
+  return undefined;
+}
+
+function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  if (req.info.name) return status(methodNotAllowed());
+  const { obj, err } = parseBody(req);
+  if (err) return status(err);
+  const o = obj!;
+  const bad = checkBody(req, r, o, ctx);
+  if (bad) return status(bad);
+  if (!o.metadata.name && typeof o.metadata.generateName === 'string') {
+    o.metadata.name = o.metadata.generateName + Math.random().toString(36).slice(2, 7);
+  }
+  if (!o.metadata.name) return status(invalid(r.group, r.kind, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]));
+  if (ctx.store.get(r, ns(req, r), o.metadata.name)) return status(alreadyExists(r.group, r.resource, o.metadata.name));
+  const typed = withType(r, o);
+  delete typed.metadata.resourceVersion;
+  delete typed.metadata.uid;
+  delete typed.metadata.creationTimestamp;
+  if (req.query.get('dryRun') === 'All') return json(201, typed);
+  return json(201, withType(r, ctx.store.create(typed, r)));
+}
+
+function update(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  const { obj, err } = parseBody(req);
+  if (err) return status(err);
+  const o = obj!;
+  const bad = checkBody(req, r, o, ctx);
+  if (bad) return status(bad);
+  const name = req.info.name!;
+  if (o.metadata.name !== name) return status(badRequest('the name of the object (' + String(o.metadata.name) + ') does not match the name on the URL (' + name + ')'));
+  const existing = ctx.store.get(r, ns(req, r), name);
+  if (!existing) return status(notFound(r.group, r.resource, name));
+  if (o.metadata.resourceVersion && o.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+    return status(conflict(r.group, r.resource, name, 'the object has been modified; please apply your changes to the latest version and try again'));
+  }
+  if (req.query.get('dryRun') === 'All') return json(200, withType(r, o));
+  return json(200, withType(r, ctx.store.apply(withType(r, o))[0]));
+}
+
+function del(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  const name = req.info.name!;
+  const existing = ctx.store.get(r, ns(req, r), name);
+  if (!existing) return status(notFound(r.group, r.resource, name));
+  if (req.query.get('dryRun') !== 'All') {
+    ctx.store.delete(r, ns(req, r), name);
+    if (r.resource === 'namespaces') deleteNamespaceContents(ctx, name);
+  }
+  // Pods and namespaces answer with the object (graceful deletion); the rest with a Status.
+  if (r.resource === 'pods' || r.resource === 'namespaces') return json(200, withType(r, existing));
+  return json(200, success({ name, ...(r.group ? { group: r.group } : {}), kind: r.resource, uid: existing.metadata.uid } as NonNullable<Status['details']>));
+}
+
+function deleteNamespaceContents(ctx: SimContext, namespace: string): void {
+  for (const o of ctx.store.dump()) {
+    if (o.metadata.namespace !== namespace) continue;
+    const t = ctx.store.typeOf(o);
+    ctx.store.delete(t, namespace, o.metadata.name);
+  }
+}
+
+function subresource(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  const sub = req.info.subresource!;
+  const name = req.info.name!;
+  const known = r.subresources?.find((s) => s.name === sub);
+  if (!known) return NOT_FOUND_PAGE;
+  const o = ctx.store.get(r, ns(req, r), name);
+  if (!o) return status(notFound(r.group, r.resource, name));
+  if (sub === 'status' && req.info.verb === 'get') return json(200, withType(r, o));
+  if (r.resource === 'pods' && sub === 'exec') return status(badRequest('Upgrade request required'));
+  if (r.resource === 'pods' && sub === 'log' && req.info.verb === 'get') {
+    const logs = o.metadata.annotations?.['sim.kubectl-airflow.dev/logs'] ?? '';
+    return { code: 200, contentType: 'text/plain', body: logs };
+  }
+  return status(methodNotAllowed());
+}

@@ -1,0 +1,133 @@
+// The resources the simulated server knows: what discovery publishes and how the store keys objects.
+// Verbs, short names and scope as kube-apiserver 1.32 publishes them (`kubectl api-resources -o wide`).
+
+export interface ResourceType {
+  group: string; // '' for core
+  version: string;
+  resource: string; // plural
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+  /** POST-only virtual resources (reviews): no storage. */
+  virtual?: boolean;
+  subresources?: { name: string; kind: string; verbs: string[]; group?: string; version?: string }[];
+}
+
+const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const CREATE = ['create'];
+
+export const RESOURCES: ResourceType[] = [
+  // core/v1
+  { group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, verbs: RW, shortNames: ['cm'] },
+  { group: '', version: 'v1', resource: 'endpoints', singular: 'endpoints', kind: 'Endpoints', namespaced: true, verbs: RW, shortNames: ['ep'] },
+  { group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, verbs: RW, shortNames: ['ev'] },
+  {
+    group: '', version: 'v1', resource: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false,
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'],
+    subresources: [
+      { name: 'finalize', kind: 'Namespace', verbs: ['update'] },
+      { name: 'status', kind: 'Namespace', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  {
+    group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: RW, shortNames: ['no'],
+    subresources: [
+      { name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'status', kind: 'Node', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  {
+    group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: RW, shortNames: ['po'], categories: ['all'],
+    subresources: [
+      { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'binding', kind: 'Binding', verbs: ['create'] },
+      { name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+      { name: 'eviction', kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' },
+      { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
+      { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'resize', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+      { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  { group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, verbs: RW },
+  {
+    group: '', version: 'v1', resource: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, verbs: RW, shortNames: ['sa'],
+    subresources: [{ name: 'token', kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' }],
+  },
+  {
+    group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', namespaced: true,
+    verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['svc'], categories: ['all'],
+    subresources: [
+      { name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { name: 'status', kind: 'Service', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  // apps/v1
+  {
+    group: 'apps', version: 'v1', resource: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, verbs: RW, shortNames: ['deploy'], categories: ['all'],
+    subresources: [
+      { name: 'scale', kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
+      { name: 'status', kind: 'Deployment', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  {
+    group: 'apps', version: 'v1', resource: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true, verbs: RW, shortNames: ['sts'], categories: ['all'],
+    subresources: [
+      { name: 'scale', kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
+      { name: 'status', kind: 'StatefulSet', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  // batch/v1
+  {
+    group: 'batch', version: 'v1', resource: 'jobs', singular: 'job', kind: 'Job', namespaced: true, verbs: RW, categories: ['all'],
+    subresources: [{ name: 'status', kind: 'Job', verbs: ['get', 'patch', 'update'] }],
+  },
+  // reviews: create only, no storage
+  { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: CREATE, virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', resource: 'localsubjectaccessreviews', singular: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: CREATE, virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: CREATE, virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectrulesreviews', singular: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: CREATE, virtual: true },
+  { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', singular: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: CREATE, virtual: true },
+  // coordination, discovery, networking, rbac
+  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, verbs: RW },
+  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', namespaced: true, verbs: RW },
+  { group: 'events.k8s.io', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, verbs: RW, shortNames: ['ev'] },
+  { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, verbs: RW, shortNames: ['netpol'] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false, verbs: RW },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false, verbs: RW },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', singular: 'rolebinding', kind: 'RoleBinding', namespaced: true, verbs: RW },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', singular: 'role', kind: 'Role', namespaced: true, verbs: RW },
+];
+
+/** Group -> versions, in the order /apis lists them (kube-apiserver's group priority order). */
+export const GROUP_ORDER = [
+  'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'networking.k8s.io',
+  'rbac.authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+];
+
+export function gvString(group: string, version: string): string {
+  return group ? `${group}/${version}` : version;
+}
+
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+export function findResource(group: string, version: string, resource: string): ResourceType | undefined {
+  return RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
+}
+
+export function findByKind(apiVersion: string, kind: string): ResourceType | undefined {
+  const { group, version } = parseApiVersion(apiVersion);
+  return RESOURCES.find((r) => r.group === group && r.version === version && r.kind === kind);
+}
+
+export function resourceKey(r: { group: string; version: string; resource: string }): string {
+  return `${r.group}/${r.version}/${r.resource}`;
+}

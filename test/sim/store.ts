@@ -1,0 +1,224 @@
+// Objects keyed by group/version/resource, namespace and name, with the metadata the apiserver fills
+// (uid, resourceVersion, creationTimestamp) and list semantics (selectors, limit/continue).
+import { randomUUID } from 'node:crypto';
+import type { KubeObject } from './types.ts';
+import { RESOURCES, findByKind, findResource, parseApiVersion, resourceKey, type ResourceType } from './resources.ts';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, validateFields } from './selectors.ts';
+
+export type ResourceRef = ResourceType | string;
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export class StoreError extends Error {
+  code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export type StoreEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: ResourceType; object: KubeObject };
+
+/** 'pods', 'deployments.apps', 'apps/v1/deployments' or a ResourceType. */
+export function resolveResource(ref: ResourceRef): ResourceType {
+  if (typeof ref !== 'string') return ref;
+  const parts = ref.split('/');
+  if (parts.length === 3) {
+    const r = findResource(parts[0], parts[1], parts[2]);
+    if (r) return r;
+  }
+  const dot = ref.indexOf('.');
+  const plural = dot < 0 ? ref : ref.slice(0, dot);
+  const group = dot < 0 ? '' : ref.slice(dot + 1);
+  const r = RESOURCES.find((x) => x.resource === plural && x.group === group)
+    ?? (dot < 0 ? RESOURCES.find((x) => x.resource === plural) : undefined)
+    ?? RESOURCES.find((x) => (x.kind === ref || x.singular === ref || x.shortNames?.includes(ref)));
+  if (!r) throw new Error(`unknown resource ${ref}`);
+  return r;
+}
+
+function clone<T>(o: T): T {
+  return structuredClone(o);
+}
+
+function storageKey(ns: string | undefined, name: string): string {
+  return ns ? `${ns}/${name}` : name;
+}
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: start + '\u0000' })).toString('base64');
+}
+
+function decodeContinue(token: string): { rv: number; start: string } {
+  try {
+    const c = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { v: string; rv: number; start: string };
+    if (c.v !== 'meta.k8s.io/v1' || typeof c.start !== 'string') throw new Error('bad');
+    return { rv: c.rv, start: c.start };
+  } catch {
+    throw new StoreError(400, 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
+}
+
+export class Store {
+  private data = new Map<string, Map<string, KubeObject>>();
+  private rv = 1000;
+  private listeners = new Set<(e: StoreEvent) => void>();
+  /** A fixed clock makes AGE columns and tests predictable when wanted; default is the wall clock. */
+  now: () => Date = () => new Date();
+
+  get resourceVersion(): string {
+    return String(this.rv);
+  }
+
+  onChange(fn: (e: StoreEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(type: StoreEvent['type'], resource: ResourceType, object: KubeObject): void {
+    for (const fn of this.listeners) fn({ type, resource, object: clone(object) });
+  }
+
+  private bucket(r: ResourceType): Map<string, KubeObject> {
+    const k = resourceKey(r);
+    let b = this.data.get(k);
+    if (!b) this.data.set(k, (b = new Map()));
+    return b;
+  }
+
+  typeOf(obj: KubeObject): ResourceType {
+    const r = findByKind(obj.apiVersion ?? '', obj.kind ?? '');
+    if (!r) throw new StoreError(400, `no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
+    return r;
+  }
+
+  private fill(r: ResourceType, obj: KubeObject, existing?: KubeObject): KubeObject {
+    const o = clone(obj);
+    o.metadata = { ...o.metadata };
+    if (!r.namespaced) delete o.metadata.namespace;
+    else if (!o.metadata.namespace) o.metadata.namespace = 'default';
+    o.metadata.uid = existing?.metadata.uid ?? o.metadata.uid ?? randomUUID();
+    o.metadata.creationTimestamp = existing?.metadata.creationTimestamp ?? o.metadata.creationTimestamp
+      ?? this.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    o.metadata.resourceVersion = String(++this.rv);
+    if (r.resource === 'namespaces') {
+      o.spec = (o.spec as object | undefined) ?? { finalizers: ['kubernetes'] };
+      o.status = (o.status as object | undefined) ?? { phase: 'Active' };
+      o.metadata.labels = { 'kubernetes.io/metadata.name': o.metadata.name, ...(o.metadata.labels ?? {}) };
+    }
+    return o;
+  }
+
+  /** Create, failing when the object exists. */
+  create(obj: KubeObject, ref?: ResourceRef): KubeObject {
+    const r = ref ? resolveResource(ref) : this.typeOf(obj);
+    if (!obj.metadata?.name) throw new StoreError(422, 'name or generateName is required');
+    const b = this.bucket(r);
+    const key = storageKey(r.namespaced ? obj.metadata.namespace || 'default' : undefined, obj.metadata.name);
+    if (b.has(key)) throw new StoreError(409, 'already exists');
+    const o = this.fill(r, obj);
+    b.set(key, o);
+    this.emit('ADDED', r, o);
+    return clone(o);
+  }
+
+  /** Create or replace (what tests and scenario loading use). */
+  apply(objects: KubeObject | KubeObject[]): KubeObject[] {
+    const list = Array.isArray(objects) ? objects : [objects];
+    return list.map((obj) => {
+      const r = this.typeOf(obj);
+      const b = this.bucket(r);
+      const key = storageKey(r.namespaced ? obj.metadata.namespace || 'default' : undefined, obj.metadata.name);
+      const existing = b.get(key);
+      const o = this.fill(r, obj, existing);
+      b.set(key, o);
+      this.emit(existing ? 'MODIFIED' : 'ADDED', r, o);
+      return clone(o);
+    });
+  }
+
+  get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
+    const r = resolveResource(ref);
+    const o = this.bucket(r).get(storageKey(r.namespaced ? namespace || 'default' : undefined, name));
+    return o ? clone(o) : undefined;
+  }
+
+  delete(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
+    const r = resolveResource(ref);
+    const b = this.bucket(r);
+    const key = storageKey(r.namespaced ? namespace || 'default' : undefined, name);
+    const o = b.get(key);
+    if (!o) return undefined;
+    b.delete(key);
+    this.rv++;
+    this.emit('DELETED', r, o);
+    return clone(o);
+  }
+
+  /** Every object of a resource, in etcd key order (namespace, then name). */
+  all(ref: ResourceRef, namespace?: string): KubeObject[] {
+    const r = resolveResource(ref);
+    const keys = [...this.bucket(r).keys()].sort();
+    const out: KubeObject[] = [];
+    for (const k of keys) {
+      const o = this.bucket(r).get(k)!;
+      if (namespace && r.namespaced && o.metadata.namespace !== namespace) continue;
+      out.push(clone(o));
+    }
+    return out;
+  }
+
+  list(ref: ResourceRef, opts: ListOptions = {}): ListResult {
+    const r = resolveResource(ref);
+    const labels = parseLabelSelector(opts.labelSelector);
+    const fields = parseFieldSelector(opts.fieldSelector);
+    validateFields(r.resource, fields);
+    const b = this.bucket(r);
+    let keys = [...b.keys()].sort();
+    let rv = this.rv;
+    if (opts.continue) {
+      const c = decodeContinue(opts.continue);
+      rv = c.rv;
+      keys = keys.filter((k) => k >= c.start);
+    }
+    const matching: [string, KubeObject][] = [];
+    for (const k of keys) {
+      const o = b.get(k)!;
+      if (opts.namespace && r.namespaced && o.metadata.namespace !== opts.namespace) continue;
+      if (!matchesLabels(labels, o.metadata.labels)) continue;
+      if (!matchesFields(fields, o as unknown as Record<string, unknown>)) continue;
+      matching.push([k, o]);
+    }
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const page = matching.slice(0, limit);
+    const result: ListResult = { items: page.map(([, o]) => clone(o)), resourceVersion: String(rv) };
+    if (matching.length > page.length) {
+      result.continue = encodeContinue(rv, page[page.length - 1][0]);
+      // The apiserver only knows the remaining count when no selector filtered the list.
+      if (!labels.length && !fields.length) result.remainingItemCount = matching.length - page.length;
+    }
+    return result;
+  }
+
+  /** All objects of every resource (for dumps and derived state). */
+  dump(): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const r of RESOURCES) if (!r.virtual) out.push(...this.all(r));
+    return out;
+  }
+}
+
+export { parseApiVersion };
