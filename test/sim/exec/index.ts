@@ -1,0 +1,230 @@
+// pods/exec: server.ts authenticates, impersonates and authorizes, then hands the upgrade here.
+// Errors the API server answers before upgrading are HTTP Status responses; after the WebSocket
+// upgrade everything (kubelet and runtime failures, the exit code) goes on channel 3, once.
+//
+// Network of a pod: by default it shares the host network and KUBERNETES_SERVICE_HOST/PORT point at
+// the sim's loopback listener (127.0.0.1:<port>); its resolv.conf names 127.0.0.1, where no DNS
+// answers (cluster DNS exists only for isolated pods). With `network: isolated` it gets its own
+// network namespace (pod-network.ts) and the in-cluster addresses.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { SimContext } from '../context.ts';
+import type { KubeObject, Status, UserInfo } from '../types.ts';
+import {
+  SA_DIR, annotation, automountsToken, containerEnv, hostsFile, imageProfile, isIsolated, podSpec, profileExecutables,
+  resolvConf, resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
+} from './pod-files.ts';
+import { agentConfig, planNetwork, startPodNetwork, type PodNetwork } from './pod-network.ts';
+import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
+import { startSandbox, type Sandbox } from './sandbox.ts';
+import {
+  ERROR, RESIZE, STDERR, STDIN, STDOUT, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
+  internalErrorStatus, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus, type ChannelStatus,
+} from './websocket.ts';
+
+export interface ExecUpgradeArgs {
+  pod: KubeObject;
+  container: string | undefined;
+  command: string[];
+  user: UserInfo;
+  ctx: SimContext;
+}
+
+const wss = new WebSocketServer({
+  noServer: true,
+  perMessageDeflate: false,
+  handleProtocols: (protocols: Set<string>) => chooseProtocol(protocols) ?? false,
+});
+
+function writeHttpStatus(socket: Duplex, s: Status): void {
+  const body = JSON.stringify(s);
+  const reason = { 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error' }[s.code] ?? '';
+  socket.end([
+    `HTTP/1.1 ${s.code} ${reason}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`,
+    'Cache-Control: no-cache, private', 'Connection: close', '', body,
+  ].join('\r\n'));
+}
+
+export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, args: ExecUpgradeArgs): Promise<void> {
+  socket.on('error', () => {});
+  const parsed = parseExecUrl(req.url ?? '');
+  const opts = {
+    command: args.command.length > 0 ? args.command : parsed?.command ?? [],
+    container: args.container ?? parsed?.container,
+    stdin: parsed?.stdin ?? false,
+    stdout: parsed?.stdout ?? false,
+    stderr: parsed?.stderr ?? false,
+    tty: parsed?.tty ?? false,
+  };
+  const target = resolveTarget(args.pod, opts);
+  if (!target.ok && 'httpStatus' in target) return writeHttpStatus(socket, target.httpStatus);
+
+  const isWebSocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+  if (!isWebSocket) {
+    // kubectl >= 1.30 falls back to SPDY only when the WebSocket upgrade is refused; the sim speaks WebSocket only.
+    return writeHttpStatus(socket, badRequest('the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30'));
+  }
+  const protocol = chooseProtocol(offeredProtocols(req.headers['sec-websocket-protocol']));
+  if (!protocol) {
+    return writeHttpStatus(socket, badRequest(`unable to upgrade: none of the requested protocols is supported, want one of [v5.channel.k8s.io v4.channel.k8s.io]`));
+  }
+
+  const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(req, socket, head, resolve));
+  const session = new ExecSession(ws, protocol, opts);
+  session.ready();
+  if (!target.ok) return session.finish(internalErrorStatus(target.streamError));
+  try {
+    await session.run(args.pod, target.container, opts.command, args.ctx);
+  } catch (e) {
+    session.finish(internalErrorStatus((e as Error).message));
+  }
+}
+
+type Opts = { command: string[]; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean };
+
+let wrongCaPem: Promise<string> | undefined;
+/** `ca: wrong`: a CA that did not sign the server certificate (made once per process). */
+function otherCaPem(): Promise<string> {
+  wrongCaPem ??= import('../tls.ts').then((t) => t.createCA('some-other-ca')).then((ca) => ca.certPem);
+  return wrongCaPem;
+}
+
+class ExecSession {
+  private finished = false;
+  private cleanups: (() => void | Promise<void>)[] = [];
+  private ws: WebSocket;
+  private protocol: string;
+  private opts: Opts;
+
+  constructor(ws: WebSocket, protocol: string, opts: Opts) {
+    this.ws = ws;
+    this.protocol = protocol;
+    this.opts = opts;
+    ws.on('error', () => {});
+    ws.on('close', () => { void this.teardown(); });
+  }
+
+  ready(): void {
+    this.send(readinessChannel(this.opts), Buffer.alloc(0));
+  }
+
+  private send(channel: number, data: Buffer | string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(channel, data));
+  }
+
+  finish(status: ChannelStatus): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.send(ERROR, JSON.stringify(status));
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000);
+    void this.teardown();
+  }
+
+  private async teardown(): Promise<void> {
+    const c = this.cleanups.splice(0).reverse();
+    for (const f of c) {
+      try { await f(); } catch { /* best effort: the rest still runs */ }
+    }
+  }
+
+  async run(pod: KubeObject, containerName: string, command: string[], ctx: SimContext): Promise<void> {
+    const spec = podSpec(pod);
+    const container = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === containerName) as Container;
+    const ns = pod.metadata.namespace ?? 'default';
+    const profile = imageProfile(pod);
+    const executables = profileExecutables(profile);
+    const isolated = isIsolated(pod);
+
+    // Files the kubelet mounts.
+    const files: ContainerFile[] = [];
+    const saName = serviceAccountName(pod);
+    const sa = ctx.store.get('serviceaccounts', ns, saName);
+    if (automountsToken(pod, sa)) {
+      const token = ctx.issueServiceAccountToken(ns, saName, pod.metadata.name);
+      const ca = annotation(pod, 'ca') === 'wrong' ? await otherCaPem() : ctx.caPem;
+      files.push({ path: `${SA_DIR}/token`, content: token }, { path: `${SA_DIR}/ca.crt`, content: ca }, { path: `${SA_DIR}/namespace`, content: ns });
+    }
+    const vols = volumeFiles(pod, container, ctx.store);
+    files.push(...vols.files);
+
+    const argv0 = resolveExecutable(command[0], new Set(executables.keys()), new Set(files.map((f) => f.path)));
+    if (!argv0) return this.finish(internalErrorStatus(runtimeExecFailure(command[0], randomBytes(32).toString('hex'))));
+
+    const cp = ctx.controlPlane;
+    const svc = isolated ? { host: cp.serviceIP, port: cp.servicePort } : { host: '127.0.0.1', port: ctx.port };
+    const env = containerEnv(pod, container, ctx.store, svc);
+
+    let network: PodNetwork | undefined;
+    let nameserver = '127.0.0.1';
+    if (isolated) {
+      const plan = planNetwork(pod, { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas }, ctx.store);
+      nameserver = plan.dnsIP;
+      const dir = mkdtempSync(join(tmpdir(), 'kaf-exec-net-'));
+      this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const sockPath = join(dir, 'apiserver.sock');
+      const unix: Server = createServer((s) => ctx.server.emit('connection', s));
+      await new Promise<void>((resolve, reject) => { unix.once('error', reject); unix.listen(sockPath, () => resolve()); });
+      this.cleanups.push(() => new Promise<void>((r) => unix.close(() => r())));
+      network = await startPodNetwork(agentConfig(plan, sockPath));
+      const net = network;
+      this.cleanups.push(() => net.stop());
+    }
+    if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
+
+    let sandbox: Sandbox;
+    sandbox = startSandbox({
+      hostname: pod.metadata.name,
+      env,
+      argv: [argv0, ...command.slice(1)],
+      workingDir: container.workingDir || '/',
+      executables,
+      profileKey: profile,
+      files,
+      dirs: vols.dirs,
+      resolvConf: resolvConf(ns, nameserver),
+      hosts: hostsFile(pod),
+      netnsPath: network?.nsPath,
+      stdin: this.opts.stdin,
+    });
+    this.cleanups.push(() => sandbox.cleanup());
+    const child = sandbox.child;
+    const tty = this.opts.tty;
+    child.stdout!.on('data', (d: Buffer) => { if (this.opts.stdout) this.send(STDOUT, d); });
+    child.stderr!.on('data', (d: Buffer) => { if (this.opts.stderr || tty) this.send(tty ? STDOUT : STDERR, d); });
+    child.stdin?.on('error', () => {});
+
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const buf = isBinary ? data : Buffer.from(data);
+      const f = decodeFrame(buf, this.protocol);
+      if (f.kind === 'close' && f.channel === STDIN) child.stdin?.end();
+      else if (f.kind === 'data' && f.channel === STDIN && f.data.length > 0) child.stdin?.write(f.data);
+      else if (f.kind === 'data' && f.channel === RESIZE) { /* no pty: nothing to resize */ }
+    });
+
+    await new Promise<void>((resolve) => {
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      let done = false;
+      const complete = () => {
+        if (done || !exit) return;
+        done = true;
+        const code = exitCodeOf(exit.code, exit.signal, constants.signals as Record<string, number>);
+        this.finish(code === 0 ? successStatus() : exitCodeStatus(code));
+        resolve();
+      };
+      child.once('error', (e) => { done = true; this.finish(internalErrorStatus(e.message)); resolve(); });
+      // 'close' waits for stdout/stderr to drain; background children holding them get a short grace.
+      child.once('close', () => complete());
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        setTimeout(complete, 200).unref();
+      });
+    });
+  }
+}

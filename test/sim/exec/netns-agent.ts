@@ -1,0 +1,77 @@
+// Runs inside an isolated pod's network namespace (started by pod-network.ts under `unshare --net`).
+// Reads one JSON AgentConfig line on stdin; brings up lo with the cluster addresses, loads the
+// iptables rules, accepts on each alive replica address:port and pipes to the sim's Unix socket (so
+// TLS and authentication are the sim's), answers cluster DNS, prints `ready`, and exits when stdin
+// closes (the sim is done with the pod, or died): the namespace disappears with it.
+
+import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { answer } from './dns.ts';
+import type { AgentConfig } from './pod-network.ts';
+
+function fail(msg: string): never {
+  process.stderr.write(`netns-agent: ${msg}\n`);
+  process.exit(1);
+}
+
+function run(cmd: string, args: string[], input: string): void {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
+  if (r.error) fail(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => resolve());
+  });
+}
+
+async function main(cfg: AgentConfig): Promise<void> {
+  run('ip', ['-batch', '-'], ['link set lo up', ...cfg.addresses.map((a) => `addr add ${a}/32 dev lo`)].join('\n') + '\n');
+  run('iptables-restore', [], cfg.iptables);
+
+  const sockets = new Set<Socket>();
+  for (const l of cfg.listeners) {
+    const server = createServer({ pauseOnConnect: true }, (client) => {
+      if (l.action === 'reset') { client.resetAndDestroy(); return; }
+      sockets.add(client);
+      const upstream = connect(cfg.socketPath);
+      sockets.add(upstream);
+      const done = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+      client.on('error', done).on('close', done);
+      upstream.on('error', done).on('close', done);
+      upstream.on('connect', () => { client.pipe(upstream); upstream.pipe(client); client.resume(); });
+    });
+    await listen(server, l.address, l.port);
+  }
+
+  if (cfg.dns) {
+    const dns = cfg.dns;
+    const udp = createSocket('udp4');
+    udp.on('message', (msg, rinfo) => {
+      const reply = answer(msg, dns.records, dns.mode);
+      if (reply) udp.send(reply, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(53, dns.ip, () => resolve()); });
+  }
+
+  process.stdout.write('ready\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+let buf = '';
+const onData = (d: Buffer) => {
+  buf += d.toString('utf8');
+  const nl = buf.indexOf('\n');
+  if (nl < 0) return;
+  process.stdin.off('data', onData);
+  let cfg: AgentConfig;
+  try { cfg = JSON.parse(buf.slice(0, nl)) as AgentConfig; } catch (e) { fail(`bad config: ${(e as Error).message}`); }
+  main(cfg).catch((e: Error) => fail(e.message));
+};
+process.stdin.on('data', onData);
+process.stdin.on('end', () => { if (!buf.includes('\n')) process.exit(0); });

@@ -1,0 +1,289 @@
+// What a container sees, decided from plain data: its environment (the container's env and the
+// kubelet's service variables), the files the kubelet mounts (ServiceAccount token, ca.crt,
+// namespace; ConfigMap and Secret volumes; /etc/resolv.conf and /etc/hosts), the executables of its
+// image profile, and how the runtime resolves argv[0]. Pure: no I/O, unit-tested without a server.
+
+import type { KubeObject } from '../types.ts';
+
+export const ANNOTATION_PREFIX = 'sim.kubectl-airflow.dev/';
+export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** The usual image PATH (docker's default for Debian-based images such as apache/airflow). */
+export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+/** Reads the sim needs from its store (test/sim/store.ts's Store satisfies this). */
+export interface ObjectLookup {
+  get(ref: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  all(ref: string, namespace?: string): KubeObject[];
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  env?: EnvVar[];
+  envFrom?: { prefix?: string; configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  workingDir?: string;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    configMapKeyRef?: { name: string; key: string; optional?: boolean };
+    secretKeyRef?: { name: string; key: string; optional?: boolean };
+    fieldRef?: { fieldPath: string };
+  };
+}
+
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: Volume[];
+  serviceAccountName?: string;
+  serviceAccount?: string;
+  automountServiceAccountToken?: boolean;
+  nodeName?: string;
+  hostNetwork?: boolean;
+}
+
+export interface KeyToPath { key: string; path: string; mode?: number }
+export interface Volume {
+  name: string;
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  secret?: { secretName: string; items?: KeyToPath[]; optional?: boolean };
+  emptyDir?: Record<string, unknown>;
+}
+
+export type Profile = 'python' | 'shell' | 'none';
+
+export function annotation(pod: KubeObject, key: string): string | undefined {
+  return pod.metadata.annotations?.[ANNOTATION_PREFIX + key];
+}
+
+export function podSpec(pod: KubeObject): PodSpec {
+  return (pod.spec ?? { containers: [] }) as PodSpec;
+}
+
+export function imageProfile(pod: KubeObject): Profile {
+  const p = annotation(pod, 'image-profile');
+  return p === 'shell' || p === 'none' ? p : 'python';
+}
+
+export function isIsolated(pod: KubeObject): boolean {
+  return annotation(pod, 'network') === 'isolated';
+}
+
+// Executables of each profile: the host binary each container path is copied from.
+// Coreutils-like tools a slim Debian image has; no curl, no nc, no openssl (probes must cope).
+const CORE_TOOLS = [
+  'cat', 'echo', 'ls', 'env', 'printf', 'sleep', 'head', 'tail', 'tr', 'grep', 'sed', 'cut', 'sort',
+  'wc', 'true', 'false', 'id', 'test', '[', 'mkdir', 'rm', 'cp', 'mv', 'ln', 'touch', 'date', 'uname',
+  'basename', 'dirname', 'expr', 'timeout', 'stat', 'readlink', 'getent', 'hostname', 'base64', 'od',
+];
+
+/** container path (under /usr/bin) -> host source path. */
+export function profileExecutables(profile: Profile, hostPython = '/usr/bin/python3'): Map<string, string> {
+  const m = new Map<string, string>();
+  if (profile === 'none') return m;
+  m.set('sh', '/usr/bin/sh');
+  for (const t of CORE_TOOLS) m.set(t, `/usr/bin/${t}`);
+  if (profile === 'python') {
+    m.set('python3', hostPython);
+    m.set('python', hostPython);
+  }
+  return m;
+}
+
+/** How runc finds argv[0]: a path is taken as is, a bare name is searched in the container's PATH. */
+export function resolveExecutable(argv0: string, containerBins: Set<string>, containerFiles: Set<string>, path = CONTAINER_PATH): string | undefined {
+  if (argv0.includes('/')) {
+    const norm = argv0.replace(/^\/bin\//, '/usr/bin/').replace(/^\/sbin\//, '/usr/sbin/');
+    if (norm.startsWith('/usr/bin/') && containerBins.has(norm.slice('/usr/bin/'.length))) return norm;
+    return containerFiles.has(argv0) ? argv0 : undefined;
+  }
+  for (const dir of path.split(':')) {
+    if ((dir === '/usr/bin' || dir === '/bin') && containerBins.has(argv0)) return `/usr/bin/${argv0}`;
+  }
+  return undefined;
+}
+
+// Environment.
+
+export interface ServiceEndpoint { host: string; port: number }
+
+/** The kubelet's variables for default/kubernetes (pkg/kubelet/envvars): always injected. */
+export function kubernetesServiceEnv(svc: ServiceEndpoint): Record<string, string> {
+  const { host, port } = svc;
+  const url = `tcp://${host}:${port}`;
+  return {
+    KUBERNETES_SERVICE_HOST: host,
+    KUBERNETES_SERVICE_PORT: String(port),
+    KUBERNETES_SERVICE_PORT_HTTPS: String(port),
+    KUBERNETES_PORT: url,
+    [`KUBERNETES_PORT_${port}_TCP`]: url,
+    [`KUBERNETES_PORT_${port}_TCP_PROTO`]: 'tcp',
+    [`KUBERNETES_PORT_${port}_TCP_PORT`]: String(port),
+    [`KUBERNETES_PORT_${port}_TCP_ADDR`]: host,
+  };
+}
+
+function decodeData(obj: KubeObject | undefined, key: string, secret: boolean): string | undefined {
+  if (!obj) return undefined;
+  const data = obj.data as Record<string, string> | undefined;
+  if (secret) {
+    const sd = obj.stringData as Record<string, string> | undefined;
+    if (sd && key in sd) return sd[key];
+    return data && key in data ? Buffer.from(data[key], 'base64').toString('utf8') : undefined;
+  }
+  if (data && key in data) return data[key];
+  const bin = obj.binaryData as Record<string, string> | undefined;
+  return bin && key in bin ? Buffer.from(bin[key], 'base64').toString('utf8') : undefined;
+}
+
+function allData(obj: KubeObject, secret: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  const keys = new Set([...Object.keys((obj.data as object) ?? {}), ...Object.keys((secret ? obj.stringData : obj.binaryData) as object ?? {})]);
+  for (const k of keys) out[k] = decodeData(obj, k, secret) ?? '';
+  return out;
+}
+
+export function fieldRefValue(pod: KubeObject, fieldPath: string): string | undefined {
+  const spec = podSpec(pod);
+  const status = (pod.status ?? {}) as { podIP?: string; hostIP?: string };
+  const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
+  if (m) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]];
+  switch (fieldPath) {
+    case 'metadata.name': return pod.metadata.name;
+    case 'metadata.namespace': return pod.metadata.namespace;
+    case 'metadata.uid': return pod.metadata.uid;
+    case 'spec.nodeName': return spec.nodeName;
+    case 'spec.serviceAccountName': return serviceAccountName(pod);
+    case 'status.podIP': return status.podIP;
+    case 'status.hostIP': return status.hostIP;
+    default: return undefined;
+  }
+}
+
+/** $(VAR) expansion as the kubelet does it (expansion.MappingFuncFor): defined names expand, $$ escapes. */
+export function expandRefs(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (whole, name: string | undefined) => {
+    if (whole === '$$') return '$';
+    return name !== undefined && name in env ? env[name] : whole;
+  });
+}
+
+export function containerEnv(pod: KubeObject, container: Container, lookup: ObjectLookup, svc: ServiceEndpoint): Record<string, string> {
+  const ns = pod.metadata.namespace ?? 'default';
+  const env: Record<string, string> = { PATH: CONTAINER_PATH, HOSTNAME: pod.metadata.name, HOME: '/root' };
+  Object.assign(env, kubernetesServiceEnv(svc));
+  for (const from of container.envFrom ?? []) {
+    const ref = from.configMapRef ?? from.secretRef;
+    if (!ref) continue;
+    const secret = !!from.secretRef;
+    const obj = lookup.get(secret ? 'secrets' : 'configmaps', ns, ref.name);
+    if (!obj) continue;
+    for (const [k, v] of Object.entries(allData(obj, secret))) env[(from.prefix ?? '') + k] = v;
+  }
+  for (const e of container.env ?? []) {
+    let v: string | undefined;
+    if (e.valueFrom?.configMapKeyRef) {
+      const r = e.valueFrom.configMapKeyRef;
+      v = decodeData(lookup.get('configmaps', ns, r.name), r.key, false);
+    } else if (e.valueFrom?.secretKeyRef) {
+      const r = e.valueFrom.secretKeyRef;
+      v = decodeData(lookup.get('secrets', ns, r.name), r.key, true);
+    } else if (e.valueFrom?.fieldRef) {
+      v = fieldRefValue(pod, e.valueFrom.fieldRef.fieldPath);
+    } else {
+      v = expandRefs(e.value ?? '', env);
+    }
+    if (v !== undefined) env[e.name] = v;
+  }
+  return env;
+}
+
+// Files.
+
+export function serviceAccountName(pod: KubeObject): string {
+  const spec = podSpec(pod);
+  return spec.serviceAccountName || spec.serviceAccount || 'default';
+}
+
+/** The pod's setting beats the ServiceAccount's; both absent means mounted. */
+export function automountsToken(pod: KubeObject, sa: KubeObject | undefined): boolean {
+  const p = podSpec(pod).automountServiceAccountToken;
+  if (typeof p === 'boolean') return p;
+  const s = sa?.automountServiceAccountToken;
+  return typeof s === 'boolean' ? s : true;
+}
+
+export interface ContainerFile { path: string; content: string; mode?: number }
+
+function projectKeys(data: Record<string, string>, items: KeyToPath[] | undefined): { path: string; content: string; mode?: number }[] {
+  if (!items || items.length === 0) return Object.entries(data).map(([k, v]) => ({ path: k, content: v }));
+  return items.filter((i) => i.key in data).map((i) => ({ path: i.path, content: data[i.key], mode: i.mode }));
+}
+
+/** Files of the ConfigMap/Secret volumes the container mounts (subPath: one file or subdirectory). */
+export function volumeFiles(pod: KubeObject, container: Container, lookup: ObjectLookup): { files: ContainerFile[]; dirs: string[] } {
+  const ns = pod.metadata.namespace ?? 'default';
+  const volumes = new Map((podSpec(pod).volumes ?? []).map((v) => [v.name, v]));
+  const files: ContainerFile[] = [];
+  const dirs: string[] = [];
+  for (const vm of container.volumeMounts ?? []) {
+    const vol = volumes.get(vm.name);
+    if (!vol) continue;
+    let entries: { path: string; content: string; mode?: number }[] | undefined;
+    if (vol.configMap) {
+      const cm = lookup.get('configmaps', ns, vol.configMap.name);
+      entries = cm ? projectKeys(allData(cm, false), vol.configMap.items) : [];
+    } else if (vol.secret) {
+      const s = lookup.get('secrets', ns, vol.secret.secretName);
+      entries = s ? projectKeys(allData(s, true), vol.secret.items) : [];
+    } else if (vol.emptyDir) {
+      dirs.push(vm.mountPath);
+      continue;
+    }
+    if (!entries) continue;
+    const mount = vm.mountPath.replace(/\/+$/, '');
+    if (vm.subPath) {
+      const sub = vm.subPath.replace(/\/+$/, '');
+      const exact = entries.find((e) => e.path === sub);
+      if (exact) files.push({ path: mount, content: exact.content, mode: exact.mode });
+      else {
+        for (const e of entries.filter((x) => x.path.startsWith(sub + '/'))) files.push({ path: `${mount}/${e.path.slice(sub.length + 1)}`, content: e.content, mode: e.mode });
+        dirs.push(mount);
+      }
+    } else {
+      dirs.push(mount);
+      for (const e of entries) files.push({ path: `${mount}/${e.path}`, content: e.content, mode: e.mode });
+    }
+  }
+  return { files, dirs };
+}
+
+export function resolvConf(namespace: string, nameserver: string): string {
+  return [
+    `search ${namespace}.svc.${CLUSTER_DOMAIN} svc.${CLUSTER_DOMAIN} ${CLUSTER_DOMAIN}`,
+    `nameserver ${nameserver}`,
+    'options ndots:5',
+    '',
+  ].join('\n');
+}
+
+/** The kubelet-managed /etc/hosts (pkg/kubelet/kubelet_pods.go managedHostsFileContent). */
+export function hostsFile(pod: KubeObject): string {
+  const podIP = ((pod.status ?? {}) as { podIP?: string }).podIP;
+  const lines = [
+    '# Kubernetes-managed hosts file.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+  ];
+  if (podIP) lines.push(`${podIP}\t${pod.metadata.name}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,302 @@
+// The network of an isolated pod (annotation `sim.kubectl-airflow.dev/network: isolated`): its own
+// network namespace where the ClusterIP and the API-server addresses exist, kube-proxy's DNAT for the
+// ClusterIP (statistic random over the endpoints), NetworkPolicy egress enforced on the translated
+// destination, dead replicas that refuse, reset or drop, and a cluster DNS server.
+//
+// planNetwork/renderIptables are pure (unit-tested). startPodNetwork runs netns-agent.ts inside a new
+// network namespace (`unshare --net`): the namespace lives exactly as long as that agent process.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { KubeObject } from '../types.ts';
+import { CLUSTER_DOMAIN, annotation, type ObjectLookup } from './pod-files.ts';
+
+export interface ReplicaView { name?: string; address: string; port?: number; alive?: boolean; failure?: string }
+export interface ControlPlaneView { serviceIP?: string; servicePort?: number; replicas?: ReplicaView[] }
+
+export interface Listener { address: string; port: number; action: 'forward' | 'reset' }
+export interface NetworkPlan {
+  addresses: string[];
+  dnsIP: string;
+  dnsMode: 'ok' | 'nxdomain' | 'broken';
+  records: Record<string, string>;
+  listeners: Listener[];
+  serviceIP: string;
+  servicePort: number;
+  /** DNAT targets of default/kubernetes, in rule order */
+  endpoints: { address: string; port: number }[];
+  iptables: string;
+}
+
+export const DEFAULT_DNS_IP = '10.96.0.10';
+
+interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
+
+export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
+  if (!sel) return false;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const vals = e.values ?? [];
+    switch (e.operator) {
+      case 'In': if (!has || !vals.includes(labels[e.key])) return false; break;
+      case 'NotIn': if (has && vals.includes(labels[e.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+interface PolicyPort { protocol?: string; port?: number | string; endPort?: number }
+interface PolicyPeer { ipBlock?: { cidr: string; except?: string[] }; podSelector?: LabelSelector; namespaceSelector?: LabelSelector }
+interface EgressRule { to?: PolicyPeer[]; ports?: PolicyPort[] }
+interface PolicySpec { podSelector?: LabelSelector; policyTypes?: string[]; egress?: EgressRule[] }
+
+/** Policies in the pod's namespace that select it and include Egress (policyTypes, or an egress section when unset). */
+export function egressPolicies(pod: KubeObject, policies: KubeObject[]): KubeObject[] {
+  return policies.filter((p) => {
+    if (p.metadata.namespace !== pod.metadata.namespace) return false;
+    const spec = (p.spec ?? {}) as PolicySpec;
+    const types = spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+    return types.includes('Egress') && selectorMatches(spec.podSelector ?? {}, pod.metadata.labels);
+  });
+}
+
+/** A destination that a pod/namespace selector can match: cluster DNS pods (CoreDNS) and store pods with an IP. */
+interface PodDestination { ip: string; namespace: string; labels: Record<string, string>; namedPorts: Record<string, { port: number; protocol: string }> }
+
+function nsLabels(ns: string, namespaces: KubeObject[]): Record<string, string> {
+  const o = namespaces.find((n) => n.metadata.name === ns);
+  return { ...(o?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns };
+}
+
+function peerMatches(peer: PolicyPeer, policyNs: string, dest: PodDestination, namespaces: KubeObject[]): boolean {
+  if (peer.ipBlock) return false;
+  if (peer.namespaceSelector) {
+    if (!selectorMatches(peer.namespaceSelector, nsLabels(dest.namespace, namespaces))) return false;
+  } else if (dest.namespace !== policyNs) return false;
+  return peer.podSelector ? selectorMatches(peer.podSelector, dest.labels) : true;
+}
+
+function portMatches(ports: PolicyPort[] | undefined, dest?: PodDestination): string[] | undefined {
+  // undefined: every port; [] : nothing; otherwise iptables match fragments
+  if (!ports || ports.length === 0) return undefined;
+  const out: string[] = [];
+  for (const p of ports) {
+    let proto = (p.protocol ?? 'TCP').toLowerCase();
+    let port = p.port;
+    if (typeof port === 'string' && !/^\d+$/.test(port)) {
+      // A named port resolves against the destination pod's containers only; host-network API servers have none.
+      const np = dest?.namedPorts[port];
+      if (!np) continue;
+      port = np.port;
+      proto = np.protocol.toLowerCase();
+    }
+    if (port === undefined) out.push(`-p ${proto}`);
+    else out.push(`-p ${proto} -m ${proto} --dport ${port}${p.endPort ? `:${p.endPort}` : ''}`);
+  }
+  return out;
+}
+
+/** The filter chain of NetworkPolicy egress, evaluated on the DNATed destination (as CNIs do). */
+export function renderEgressChain(pod: KubeObject, policies: KubeObject[], dests: PodDestination[], namespaces: KubeObject[]): string[] {
+  const selected = egressPolicies(pod, policies);
+  if (selected.length === 0) return [];
+  const lines: string[] = [':KAF-EGRESS - [0:0]', '-A OUTPUT -j KAF-EGRESS', '-A KAF-EGRESS -d 127.0.0.0/8 -j ACCEPT'];
+  let n = 0;
+  for (const pol of selected) {
+    const spec = (pol.spec ?? {}) as PolicySpec;
+    for (const rule of spec.egress ?? []) {
+      const peers = rule.to && rule.to.length > 0 ? rule.to : [undefined];
+      for (const peer of peers) {
+        if (peer === undefined) {
+          for (const m of portMatches(rule.ports) ?? ['']) lines.push(`-A KAF-EGRESS ${m} -j ACCEPT`.replace(/\s+/g, ' '));
+          continue;
+        }
+        if (peer.ipBlock) {
+          const chain = `KAF-E${n++}`;
+          lines.push(`:${chain} - [0:0]`, `-A KAF-EGRESS -j ${chain}`);
+          for (const ex of peer.ipBlock.except ?? []) lines.push(`-A ${chain} -d ${ex} -j RETURN`);
+          for (const m of portMatches(rule.ports) ?? ['']) lines.push(`-A ${chain} -d ${peer.ipBlock.cidr} ${m} -j ACCEPT`.replace(/\s+/g, ' ').trim());
+          continue;
+        }
+        for (const d of dests) {
+          if (!peerMatches(peer, pol.metadata.namespace ?? '', d, namespaces)) continue;
+          for (const m of portMatches(rule.ports, d) ?? ['']) lines.push(`-A KAF-EGRESS -d ${d.ip}/32 ${m} -j ACCEPT`.replace(/\s+/g, ' ').trim());
+        }
+      }
+    }
+  }
+  lines.push('-A KAF-EGRESS -j DROP');
+  return lines;
+}
+
+/** kube-proxy's iptables mode: the i-th of n endpoints is taken with probability 1/(n-i). */
+export function renderDnat(serviceIP: string, servicePort: number, endpoints: { address: string; port: number }[]): string[] {
+  const n = endpoints.length;
+  return endpoints.map((e, i) => {
+    const stat = i < n - 1 ? ` -m statistic --mode random --probability ${(1 / (n - i)).toFixed(11)}` : '';
+    return `-A OUTPUT -d ${serviceIP}/32 -p tcp -m tcp --dport ${servicePort}${stat} -j DNAT --to-destination ${e.address}:${e.port}`;
+  });
+}
+
+export function renderIptables(nat: string[], filter: string[]): string {
+  return ['*nat', ':OUTPUT ACCEPT [0:0]', ...nat, 'COMMIT', '*filter', ':OUTPUT ACCEPT [0:0]', ...filter, 'COMMIT', ''].join('\n');
+}
+
+/** The endpoints kube-proxy routes default/kubernetes to: its EndpointSlices (ready endpoints), else Endpoints. */
+export function kubernetesEndpoints(lookup: ObjectLookup): { address: string; port: number }[] {
+  const out: { address: string; port: number }[] = [];
+  const slices = lookup.all('endpointslices.discovery.k8s.io', 'default')
+    .filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === 'kubernetes');
+  if (slices.length > 0) {
+    for (const s of slices) {
+      const ports = (s.ports as { name?: string; port?: number }[] | undefined) ?? [];
+      const port = (ports.find((p) => p.name === 'https') ?? ports[0])?.port;
+      if (!port) continue;
+      for (const e of (s.endpoints as { addresses: string[]; conditions?: { ready?: boolean } }[] | undefined) ?? []) {
+        if (e.conditions?.ready === false) continue;
+        for (const a of e.addresses) out.push({ address: a, port });
+      }
+    }
+    return out;
+  }
+  const ep = lookup.get('endpoints', 'default', 'kubernetes');
+  for (const sub of (ep?.subsets as { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] }[] | undefined) ?? []) {
+    const port = ((sub.ports ?? []).find((p) => p.name === 'https') ?? sub.ports?.[0])?.port;
+    if (!port) continue;
+    for (const a of sub.addresses ?? []) out.push({ address: a.ip, port });
+  }
+  return out;
+}
+
+function serviceRecords(lookup: ObjectLookup, serviceIP: string): Record<string, string> {
+  const rec: Record<string, string> = {};
+  for (const s of lookup.all('services')) {
+    const ip = (s.spec as { clusterIP?: string } | undefined)?.clusterIP;
+    if (!ip || ip === 'None') continue;
+    rec[`${s.metadata.name}.${s.metadata.namespace}.svc.${CLUSTER_DOMAIN}`] = ip;
+  }
+  rec[`kubernetes.default.svc.${CLUSTER_DOMAIN}`] = serviceIP;
+  return rec;
+}
+
+function clusterDnsIP(lookup: ObjectLookup): string {
+  const svc = lookup.get('services', 'kube-system', 'kube-dns');
+  const ip = (svc?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  return ip && ip !== 'None' ? ip : DEFAULT_DNS_IP;
+}
+
+export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, lookup: ObjectLookup): NetworkPlan {
+  const serviceIP = cp?.serviceIP ?? '10.96.0.1';
+  const servicePort = cp?.servicePort ?? 443;
+  const replicas = cp?.replicas ?? [];
+  const dnsIP = clusterDnsIP(lookup);
+  const dnsAnn = annotation(pod, 'dns');
+  const dnsMode = dnsAnn === 'broken' || dnsAnn === 'nxdomain' ? dnsAnn : 'ok';
+  const endpoints = kubernetesEndpoints(lookup);
+
+  const addresses = new Set<string>([serviceIP, dnsIP]);
+  const listeners: Listener[] = [];
+  const filter: string[] = ['-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', '-A OUTPUT -d 127.0.0.0/8 -j ACCEPT'];
+  const drops: string[] = [];
+  if (dnsMode === 'broken') drops.push(`-A OUTPUT -d ${dnsIP}/32 -p udp -m udp --dport 53 -j DROP`, `-A OUTPUT -d ${dnsIP}/32 -p tcp -m tcp --dport 53 -j DROP`);
+  const replicaAddrs = new Set<string>();
+  for (const r of replicas) {
+    addresses.add(r.address);
+    replicaAddrs.add(r.address);
+    const port = r.port ?? 6443;
+    if (r.alive !== false) listeners.push({ address: r.address, port, action: 'forward' });
+    else if (r.failure === 'reset') listeners.push({ address: r.address, port, action: 'reset' });
+    else if (r.failure !== 'refused') drops.push(`-A OUTPUT -d ${r.address}/32 -p tcp -m tcp --dport ${port} -j DROP`);
+  }
+  // Endpoint addresses no replica backs (stale endpoints, slices that disagree): a dead machine, packets vanish.
+  for (const e of endpoints) {
+    if (replicaAddrs.has(e.address)) continue;
+    addresses.add(e.address);
+    drops.push(`-A OUTPUT -d ${e.address}/32 -j DROP`);
+    replicaAddrs.add(e.address);
+  }
+
+  const dests: PodDestination[] = [{
+    ip: dnsIP, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' },
+    namedPorts: { dns: { port: 53, protocol: 'UDP' }, 'dns-tcp': { port: 53, protocol: 'TCP' }, metrics: { port: 9153, protocol: 'TCP' } },
+  }];
+  for (const p of lookup.all('pods')) {
+    const ip = (p.status as { podIP?: string } | undefined)?.podIP;
+    if (!ip || ip === dnsIP || (p.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork) continue;
+    dests.push({ ip, namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, namedPorts: {} });
+  }
+  const policy = renderEgressChain(pod, lookup.all('networkpolicies.networking.k8s.io'), dests, lookup.all('namespaces'));
+  const policyDecls = policy.filter((l) => l.startsWith(':'));
+  const policyRules = policy.filter((l) => !l.startsWith(':'));
+
+  const iptables = renderIptables(renderDnat(serviceIP, servicePort, endpoints), [...policyDecls, ...filter, ...policyRules, ...drops]);
+  return {
+    addresses: [...addresses], dnsIP, dnsMode, records: serviceRecords(lookup, serviceIP), listeners,
+    serviceIP, servicePort, endpoints, iptables,
+  };
+}
+
+// The imperative side.
+
+export interface AgentConfig {
+  addresses: string[];
+  iptables: string;
+  listeners: Listener[];
+  dns?: { ip: string; mode: 'ok' | 'nxdomain'; records: Record<string, string> };
+  socketPath: string;
+}
+
+export function agentConfig(plan: NetworkPlan, socketPath: string): AgentConfig {
+  return {
+    addresses: plan.addresses,
+    iptables: plan.iptables,
+    listeners: plan.listeners,
+    dns: plan.dnsMode === 'broken' ? undefined : { ip: plan.dnsIP, mode: plan.dnsMode, records: plan.records },
+    socketPath,
+  };
+}
+
+export interface PodNetwork {
+  /** /proc/<pid>/ns/net of the agent: `nsenter --net=` this path to join */
+  nsPath: string;
+  agent: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const AGENT = fileURLToPath(new URL('./netns-agent.ts', import.meta.url));
+
+/** Starts the agent in a new network namespace and waits for its `ready` line. */
+export function startPodNetwork(cfg: AgentConfig, timeoutMs = 10_000): Promise<PodNetwork> {
+  return new Promise((resolve, reject) => {
+    const agent = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', AGENT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { agent.kill('SIGKILL'); reject(new Error(`network namespace agent not ready after ${timeoutMs} ms: ${err.trim()}`)); }, timeoutMs);
+    const exited = new Promise<void>((r) => agent.once('close', () => r()));
+    agent.stderr!.on('data', (d) => { err += d; });
+    agent.on('error', (e) => { clearTimeout(timer); reject(e); });
+    agent.once('close', (code) => { clearTimeout(timer); reject(new Error(`network namespace agent exited (${code}): ${err.trim()}`)); });
+    agent.stdout!.on('data', (d) => {
+      out += d;
+      if (!out.includes('ready\n')) return;
+      clearTimeout(timer);
+      resolve({
+        nsPath: `/proc/${agent.pid}/ns/net`,
+        agent,
+        stop: async () => {
+          if (agent.exitCode === null && agent.signalCode === null) {
+            agent.stdin!.end();
+            const t = setTimeout(() => agent.kill('SIGKILL'), 2000);
+            await exited;
+            clearTimeout(t);
+          }
+        },
+      });
+    });
+    agent.stdin!.write(JSON.stringify(cfg) + '\n');
+  });
+}
