@@ -21,6 +21,13 @@ function unread(f: Fetched<unknown>, what: string): string | undefined {
   return `${what} not readable: ${f.message}`;
 }
 
+/** The fix for unreadable inputs: grant what is forbidden; anything else is the server's problem. */
+function grant(reads: [Fetched<unknown>, string][]): string {
+  const forbidden = reads.filter(([f]) => !f.ok && f.code === 403).map(([, p]) => p);
+  if (forbidden.length) return `Grant ${forbidden.join(' and ')}.`;
+  return reads.some(([f]) => !f.ok) ? 'The API server failed the read: retry, and check its health (see readyz).' : '';
+}
+
 function skip(id: string, title: string, reasons: string[], remedy: string): Check {
   return { id, title, verdict: 'SKIP', evidence: reasons, remedy };
 }
@@ -40,7 +47,7 @@ export function checkEndpointsAgree(chain: Chain, input: HaInput): Check {
     // Endpoints v1 is deprecated from 1.33; EndpointSlices are what kube-proxy programs.
     return { id, title, verdict: 'WARN', evidence: ['Endpoints default/kubernetes does not exist; EndpointSlices list ' + chain.endpoints.map(ep).join(', ')], remedy: 'Clients reading Endpoints v1 see nothing; kube-proxy uses the EndpointSlice. Check the API server endpoint reconciler.' };
   }
-  if (reasons.length || !input.slices.ok) return skip(id, title, reasons, 'Grant: ' + [!input.endpoints.ok && PERMISSIONS.endpoints, !input.slices.ok && PERMISSIONS.slices].filter(Boolean).join('; '));
+  if (reasons.length || !input.slices.ok) return skip(id, title, reasons, grant([[input.endpoints, PERMISSIONS.endpoints], [input.slices, PERMISSIONS.slices]]));
   if (input.slices.value.length === 0) {
     return { id, title, verdict: 'FAIL', evidence: ['no EndpointSlice labelled kubernetes.io/service-name=kubernetes in default'], remedy: 'The API server mirrors Endpoints into EndpointSlice "kubernetes"; check kube-apiserver and kube-controller-manager logs (endpointslicemirroring).' };
   }
@@ -59,7 +66,7 @@ export function checkEndpointsAgree(chain: Chain, input: HaInput): Check {
 export function checkEndpointLeases(chain: Chain, input: HaInput): Check {
   const id = 'endpoint-leases';
   const title = 'Every endpoint has a live identity Lease, every live Lease an endpoint';
-  if (!input.leases.ok) return skip(id, title, [unread(input.leases, 'Leases in kube-system')!], `Grant ${PERMISSIONS.leases} to see which API servers are alive.`);
+  if (!input.leases.ok) return skip(id, title, [unread(input.leases, 'Leases in kube-system')!], grant([[input.leases, PERMISSIONS.leases]]));
   const leases = chain.leases ?? [];
   const live = leases.filter((l) => l.live);
   if (leases.length === 0) {
@@ -71,7 +78,7 @@ export function checkEndpointLeases(chain: Chain, input: HaInput): Check {
   }
   if (!input.nodes.ok && !leases.some((l) => l.peerAddress)) {
     const verdict: Verdict = live.length < chain.endpoints.length ? 'WARN' : 'OK';
-    return { id, title, verdict, evidence: [`Nodes not readable: compared by count only: ${chain.endpoints.length} endpoint(s), ${live.length} live Lease(s)`], remedy: verdict === 'OK' ? '' : `Grant ${PERMISSIONS.nodes} to tell which endpoint is stale.` };
+    return { id, title, verdict, evidence: [`Nodes not readable: compared by count only: ${chain.endpoints.length} endpoint(s), ${live.length} live Lease(s)`], remedy: verdict === 'OK' ? '' : grant([[input.nodes, PERMISSIONS.nodes]]) };
   }
   const evidence: string[] = [how];
   const missing = chain.endpoints.filter((e) => !e.lease || !e.lease.live);
@@ -115,7 +122,7 @@ export function checkStaleEndpoints(chain: Chain, input: HaInput): Check {
   const id = 'stale-endpoints';
   const title = 'No stale endpoint';
   if (!input.leases.ok && !input.nodes.ok) {
-    return skip(id, title, [unread(input.leases, 'Leases in kube-system')!, unread(input.nodes, 'Nodes')!], `Grant ${PERMISSIONS.leases} and ${PERMISSIONS.nodes}.`);
+    return skip(id, title, [unread(input.leases, 'Leases in kube-system')!, unread(input.nodes, 'Nodes')!], grant([[input.leases, PERMISSIONS.leases], [input.nodes, PERMISSIONS.nodes]]));
   }
   const partial = [!input.leases.ok && unread(input.leases, 'Leases in kube-system'), !input.nodes.ok && unread(input.nodes, 'Nodes')].filter(
     (r): r is string => typeof r === 'string',
@@ -131,9 +138,12 @@ export function checkStaleEndpoints(chain: Chain, input: HaInput): Check {
   return { id, title, verdict: 'OK', evidence: [`${chain.endpoints.length} endpoint(s), none stale`, ...partial.map((p) => `partial: ${p}`)], remedy: '' };
 }
 
-export function checkEndpointCount(chain: Chain): Check {
+export function checkEndpointCount(chain: Chain, input: HaInput): Check {
   const id = 'endpoint-count';
   const title = 'Enough API-server endpoints';
+  if (!input.endpoints.ok && !input.slices.ok) {
+    return skip(id, title, [unread(input.endpoints, 'Endpoints default/kubernetes')!, unread(input.slices, 'EndpointSlices of kubernetes')!], grant([[input.endpoints, PERMISSIONS.endpoints], [input.slices, PERMISSIONS.slices]]));
+  }
   const n = chain.endpoints.length;
   const healthy = n - staleEndpoints(chain).length;
   const p = chain.platform;
@@ -159,7 +169,7 @@ export function checkPorts(chain: Chain, input: HaInput): Check {
   const title = 'Service port, target port and endpoint ports';
   if (!input.service.ok) {
     if (input.service.code === 404) return { id, title, verdict: 'FAIL', evidence: ['Service default/kubernetes does not exist'], remedy: 'The API server recreates it within 10 s; if not, check kube-apiserver logs.' };
-    return skip(id, title, [unread(input.service, 'Service default/kubernetes')!], `Grant ${PERMISSIONS.service}.`);
+    return skip(id, title, [unread(input.service, 'Service default/kubernetes')!], grant([[input.service, PERMISSIONS.service]]));
   }
   const s = chain.service!;
   const perEndpoint = chain.endpoints.map((e) => ({ address: e.address, ports: [...new Set([...e.slicePorts, ...e.endpointsPorts])] }));
@@ -195,7 +205,7 @@ export function checkReadyz(input: HaInput): Check {
   if (r.value.status === 200 && failed.length === 0) return ok(id, title, [`${input.server}: ready (${passed} checks passed)`]);
   return {
     id, title, verdict: 'FAIL',
-    evidence: [`${input.server}: HTTP ${r.value.status}`, ...failed],
+    evidence: [`${input.server}: HTTP ${r.value.status}`, ...(failed.length ? failed : [r.value.body.trim().split('\n')[0]!.slice(0, 200)].filter(Boolean))],
     remedy: 'The replica answering the kubeconfig address is not ready: fix the failed checks (etcd, informer sync) shown above; clients sent to it get errors.',
   };
 }
@@ -237,7 +247,7 @@ export function runChecks(chain: Chain, input: HaInput): Check[] {
     checkEndpointsAgree(chain, input),
     checkEndpointLeases(chain, input),
     checkStaleEndpoints(chain, input),
-    checkEndpointCount(chain),
+    checkEndpointCount(chain, input),
     checkPorts(chain, input),
     checkReadyz(input),
     checkKubeconfigServer(chain, input),

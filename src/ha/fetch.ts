@@ -48,5 +48,10 @@ export async function fetchHa(conn: Connection): Promise<HaReads> {
   if (first && all.every((f) => !f.ok && f.code === 401)) {
     throw new ClusterError('unauthorized', 'the API server rejected the credentials (401 Unauthorized)', { status: 401 });
   }
+  // Every read failed on the server side: nothing to decide on, the cluster itself is the problem.
+  if (all.every((f) => !f.ok && (f.code ?? 0) >= 500)) {
+    const f = all[0] as { message: string; code?: number };
+    throw new ClusterError('unreachable', f.message, { status: f.code, remedy: 'the API server is failing every read: check its health (kubectl get --raw /readyz?verbose)' });
+  }
   return { service, endpoints, slices, leases, nodes, readyz: rz, server: conn.server };
 }
