@@ -1,11 +1,204 @@
-// `kubectl airflow rbac` (issue 3). Placeholder registration until Step 2 lands.
-import { defineCommand } from './command.ts';
+// `kubectl airflow rbac` (issue 3): the auth can-i matrix for Airflow's ServiceAccounts, with the
+// reason and the fix. options -> complete -> validate -> run; run is fetch -> decide -> render.
+import type { Argv } from 'yargs';
+import { defineCommand, type GlobalArgs, type RunContext } from './command.ts';
+import { ExitCode } from './exit-codes.ts';
 import { UsageError } from '../kube/errors.ts';
+import { isMachine, renderData } from '../render/output.ts';
+import { launchNamespaces, type AirflowConfig } from '../airflow/config.ts';
+import { builtinProfiles, chooseProfiles, type Profile } from '../airflow/profiles.ts';
+import { parseSaFlag, type ComponentAccount, type Release } from '../airflow/release.ts';
+import { cellsToAsk, matrixLayout, parseResource, requiredRules, uniqueAccounts } from '../rbac/required.ts';
+import { buildChecks, checkRecord, missingChecks, summarize } from '../rbac/matrix.ts';
+import { rootCauseHints, type BindingLike } from '../rbac/hints.ts';
+import { fixObjects, fixYaml } from '../rbac/fix.ts';
+import { renderMatrix } from '../rbac/render.ts';
+import { cellKey, username } from '../rbac/types.ts';
 
-export const rbacCommand = defineCommand({
+interface RbacArgs {
+  release?: string;
+  sa?: string[];
+  profile?: string[];
+  verbs?: string[];
+  resources?: string[];
+  fix: boolean;
+}
+
+/** The Airflow processes whose accounts we always show, even with nothing required (CeleryExecutor's scheduler). */
+const AIRFLOW_COMPONENTS = ['scheduler', 'worker', 'triggerer', 'webserver', 'api-server', 'dag-processor'];
+
+/** With --sa and no --profile: what an Airflow account that launches pods needs. */
+const SA_DEFAULT_PROFILES = ['kubernetes-pod-operator'];
+
+const splitList = (v: string[] | undefined) => (v ?? []).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+
+function builder(y: Argv): Argv {
+  return y
+    .option('release', { type: 'string', requiresArg: true, describe: 'Airflow release (Helm release name) when the namespace has several' })
+    .option('sa', { type: 'string', array: true, requiresArg: true, describe: 'Check this ServiceAccount (NAMESPACE:NAME, repeatable) instead of the release\'s' })
+    .option('profile', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: `Required-permission profiles to check (repeatable): ${builtinProfiles().map((p) => p.name).join(', ')}`,
+    })
+    .option('verbs', { type: 'string', array: true, requiresArg: true, describe: 'Extra required verbs (comma-separated or repeated)' })
+    .option('resources', { type: 'string', array: true, requiresArg: true, describe: 'Extra required resources: RESOURCE[.GROUP][/SUBRESOURCE]' })
+    .option('fix', { type: 'boolean', default: false, describe: 'Print a least-privilege Role + RoleBinding granting exactly what is missing (YAML on stdout)' })
+    .example('$0 rbac -n airflow', 'Matrix for the release in namespace airflow')
+    .example('$0 rbac -o wide', 'Also show the RoleBinding that grants each required cell')
+    .example('$0 rbac --fix | kubectl apply -f -', 'Grant exactly the missing permissions')
+    .example('$0 rbac --sa airflow:airflow-worker --profile kubernetes-pod-operator', 'Check one account against one profile');
+}
+
+interface Plan {
+  namespace: string;
+  release?: Release;
+  config?: AirflowConfig;
+  profiles: Profile[];
+  components: ComponentAccount[];
+  namespaces: string[];
+  warnings: string[];
+}
+
+async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<Plan> {
+  const conn = await ctx.connect();
+  const namespace = conn.namespace;
+  const all = builtinProfiles();
+  const explicit = splitList(args.profile);
+  const { loadRelease } = await import('../airflow/discover.ts');
+  if (args.sa?.length) {
+    const accounts = args.sa.map((s) => parseSaFlag(s, namespace));
+    // the release (when there is exactly one, or --release) still says where Airflow launches pods
+    let loaded: Awaited<ReturnType<typeof loadRelease>> | undefined;
+    try {
+      loaded = await loadRelease(conn, namespace, args.release);
+    } catch (e) {
+      if (!(e instanceof UsageError) || args.release) throw e;
+    }
+    const profiles = chooseProfiles(all, { executors: [], deployed: [], explicit: explicit.length ? explicit : SA_DEFAULT_PROFILES });
+    const namespaces = loaded ? launchNamespaces(loaded.config, namespace) : [...new Set(accounts.map((a) => a.namespace))];
+    return {
+      namespace,
+      release: loaded?.release,
+      config: loaded?.config,
+      profiles,
+      components: accounts.map((account) => ({ component: '*', account, source: '--sa', automount: true })),
+      namespaces,
+      warnings: loaded?.warnings ?? [],
+    };
+  }
+  const { release, config, warnings } = await loadRelease(conn, namespace, args.release);
+  const deployed = [...new Set(release.components.map((c) => c.component))];
+  const profiles = chooseProfiles(all, { executors: config.executors, deployed, explicit });
+  const covered = new Set(profiles.flatMap((p) => p.components));
+  const components = release.components.filter((c) => AIRFLOW_COMPONENTS.includes(c.component) || covered.has(c.component));
+  return { namespace, release, config, profiles, components, namespaces: launchNamespaces(config, release.namespace), warnings };
+}
+
+async function run(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<number> {
+  // validate
+  if (args.allNamespaces) throw new UsageError('rbac checks one release: use -n NAMESPACE (and --release) instead of -A');
+  splitList(args.resources).forEach(parseResource);
+  const conn = await ctx.connect();
+  const p = await plan(args, ctx);
+  for (const w of p.warnings) ctx.err(`kubectl-airflow: warning: ${w}\n`);
+
+  // decide what to ask
+  const required = requiredRules({
+    profiles: p.profiles,
+    components: p.components,
+    namespaces: p.namespaces,
+    extraResources: splitList(args.resources),
+    extraVerbs: splitList(args.verbs),
+  });
+  const layoutSource = required.length ? required : requiredRules({ profiles: builtinProfiles().filter((x) => x.name === 'kubernetes-pod-operator'), components: p.components.map((c) => ({ ...c, component: '*' })), namespaces: p.namespaces });
+  const layout = matrixLayout(layoutSource);
+  const accounts = uniqueAccounts(p.components);
+  // the release namespace is shown too, even where nothing is required there (multi-namespace mode)
+  const askNamespaces = [...new Set([...p.namespaces, ...(p.release ? [p.release.namespace] : [])])];
+  const cells = cellsToAsk(accounts, askNamespaces, layout);
+  const requiredKeys = new Set(required.map(cellKey));
+
+  // fetch: the server's answers
+  const { reviewCells } = await import('../kube/access-review.ts');
+  const wantReasons = args.output !== 'table';
+  const t0 = performance.now();
+  const review = await reviewCells(conn, cells, {
+    isRequired: (c) => requiredKeys.has(cellKey(c)),
+    wantReason: (c) => wantReasons && requiredKeys.has(cellKey(c)),
+    debug: (m) => ctx.debug(1, m),
+  });
+  ctx.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
+
+  // decide
+  const checks = buildChecks(cells, required, review.answers);
+  const summary = summarize(checks);
+  const missing = missingChecks(checks);
+  let bindings: BindingLike[] = [];
+  if (missing.length) bindings = await readBindings(conn, askNamespaces, ctx);
+  const hints = rootCauseHints({ checks, components: p.components, bindings });
+  const code = missing.length ? ExitCode.PROBLEMS : ExitCode.OK;
+
+  // render
+  const header = [
+    p.release
+      ? `Airflow release ${p.release.name} (${p.release.chart} chart) in namespace ${p.release.namespace}, executor ${p.config?.executor.value ?? '?'}`
+      : `ServiceAccounts ${accounts.map((a) => `${a.namespace}/${a.name}`).join(', ')}`,
+    `Required in ${p.namespaces.map((n) => (n === '*' ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
+      (review.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
+  ];
+  if (isMachine(args.output)) {
+    const doc = {
+      release: p.release ? { name: p.release.name, namespace: p.release.namespace, chart: p.release.chart } : null,
+      executor: p.config?.executor.value ?? null,
+      namespaces: p.namespaces.map((n) => (n === '*' ? '' : n)),
+      askedNamespaces: askNamespaces.map((n) => (n === '*' ? '' : n)),
+      profiles: p.profiles.map((x) => x.name),
+      method: review.mode,
+      accounts: accounts.map((a) => ({
+        subject: username(a),
+        components: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.component),
+      })),
+      checks: checks.map(checkRecord),
+      summary,
+      hints: hints.map((h) => ({ kind: h.kind, ...(h.account ? { subject: h.account } : {}), message: h.message })),
+      ...(args.fix ? { fix: fixObjects(missing) } : {}),
+    };
+    ctx.out(renderData(doc, args.output));
+    return code;
+  }
+  const text = renderMatrix({ checks, layout, components: p.components, summary, hints, wide: args.output === 'wide', colour: ctx.colour, header });
+  if (args.fix) {
+    // stdout carries only YAML so it pipes into kubectl apply; the matrix goes to stderr
+    ctx.err(text.replace(/\nPrint the least-privilege.*\n$/, '\n'));
+    ctx.out(fixYaml(missing, hints.filter((h) => h.kind !== 'exec-get-only').map((h) => h.message)));
+  } else {
+    ctx.out(text);
+  }
+  return code;
+}
+
+/** RoleBindings (and ClusterRoleBindings) only to explain denials; never to decide. */
+async function readBindings(conn: Awaited<ReturnType<RunContext['connect']>>, namespaces: string[], ctx: RunContext): Promise<BindingLike[]> {
+  const out: BindingLike[] = [];
+  const tryList = async (path: string, kind: string) => {
+    try {
+      out.push(...(await conn.list<BindingLike>(path)).map((b) => ({ ...b, kind })));
+    } catch (e) {
+      ctx.debug(1, `cannot list ${path} for hints: ${(e as Error).message}`);
+    }
+  };
+  await Promise.all([
+    ...namespaces.filter((n) => n !== '*').map((n) => tryList(`/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(n)}/rolebindings`, 'RoleBinding')),
+    tryList('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', 'ClusterRoleBinding'),
+  ]);
+  return out;
+}
+
+export const rbacCommand = defineCommand<RbacArgs>({
   command: 'rbac',
-  describe: "Check the Airflow ServiceAccounts' Kubernetes permissions (auth can-i matrix), with the fix",
-  run: async () => {
-    throw new UsageError('rbac is not implemented yet');
-  },
+  describe: "Check the Airflow ServiceAccounts' Kubernetes permissions (auth can-i matrix), with the reason and the fix",
+  builder,
+  run,
 });

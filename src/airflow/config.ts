@@ -1,0 +1,146 @@
+// Airflow's Kubernetes client settings from the live config, resolved as Airflow does
+// (airflow/configuration.py AirflowConfigParser.get): environment first (the current section
+// name, then the deprecated one), then airflow.cfg (current section, then deprecated), then
+// the default. `[kubernetes]` was renamed `[kubernetes_executor]` in Airflow 2.5.
+
+export interface EnvSource {
+  /** AIRFLOW__* variables with literal values, from a pod's env, or a community config Secret. */
+  vars: Record<string, string>;
+  /** Where they came from (pod/container or Secret name), for explanations. */
+  origin: string;
+}
+
+export type Ini = Record<string, Record<string, string>>;
+
+export interface Setting<T> {
+  value: T;
+  source: string;
+}
+
+export interface AirflowConfig {
+  executor: Setting<string>;
+  executors: string[];
+  namespace: Setting<string | undefined>;
+  multiNamespaceMode: Setting<boolean>;
+  multiNamespaceNamespaceList: Setting<string[]>;
+  inCluster: Setting<boolean>;
+  configFile: Setting<string | undefined>;
+  clusterContext: Setting<string | undefined>;
+}
+
+/** configparser-compatible enough for airflow.cfg: [section], key = value / key: value, # ; comments, indented continuations. */
+export function parseIni(text: string): Ini {
+  const out: Ini = {};
+  let section: string | undefined;
+  let lastKey: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s*([#;].*)?$/.test(raw)) {
+      lastKey = undefined;
+      continue;
+    }
+    if (/^\s/.test(raw) && section && lastKey) {
+      out[section][lastKey] += '\n' + raw.trim();
+      continue;
+    }
+    const sec = /^\[([^\]]+)\]\s*$/.exec(raw.trim());
+    if (sec) {
+      section = sec[1].trim();
+      out[section] ??= {};
+      lastKey = undefined;
+      continue;
+    }
+    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw.trim());
+    if (kv && section) {
+      lastKey = kv[1].toLowerCase();
+      out[section][lastKey] = kv[2].trim();
+    }
+  }
+  return out;
+}
+
+/** Airflow's getboolean: t/true/1 and f/false/0, case-insensitive. */
+export function airflowBool(v: string): boolean | undefined {
+  const s = v.trim().toLowerCase().split('#')[0].trim();
+  if (['t', 'true', '1'].includes(s)) return true;
+  if (['f', 'false', '0'].includes(s)) return false;
+  return undefined;
+}
+
+const K8S_SECTIONS = ['kubernetes_executor', 'kubernetes'];
+
+function lookup(section: string | string[], key: string, envs: EnvSource[], cfg: Ini | undefined, cfgOrigin: string): Setting<string> | undefined {
+  const sections = Array.isArray(section) ? section : [section];
+  for (const env of envs) {
+    for (const s of sections) {
+      const name = `AIRFLOW__${s.toUpperCase()}__${key.toUpperCase()}`;
+      if (env.vars[name] !== undefined) return { value: env.vars[name], source: `${name} (${env.origin})` };
+    }
+  }
+  if (cfg) {
+    for (const s of sections) {
+      const v = cfg[s]?.[key];
+      if (v !== undefined) return { value: v, source: `[${s}] ${key} (${cfgOrigin})` };
+    }
+  }
+  return undefined;
+}
+
+export interface ConfigInputs {
+  /** In precedence order (the scheduler's pod env first). */
+  envs: EnvSource[];
+  cfg?: Ini;
+  cfgOrigin?: string;
+}
+
+export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: ConfigInputs): AirflowConfig {
+  const get = (section: string | string[], key: string) => lookup(section, key, envs, cfg, cfgOrigin);
+  const def = <T>(value: T): Setting<T> => ({ value, source: 'Airflow default' });
+  const bool = (key: string, dflt: boolean): Setting<boolean> => {
+    const s = get(K8S_SECTIONS, key);
+    const b = s ? airflowBool(s.value) : undefined;
+    return s && b !== undefined ? { value: b, source: s.source } : def(dflt);
+  };
+  const str = (key: string): Setting<string | undefined> => {
+    const s = get(K8S_SECTIONS, key);
+    return s && s.value !== '' ? s : def(undefined);
+  };
+  const executor = get('core', 'executor') ?? def('SequentialExecutor');
+  const list = get(K8S_SECTIONS, 'multi_namespace_mode_namespace_list');
+  return {
+    executor,
+    executors: executor.value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .map((e) => e.split(':').pop()!.split('.').pop()!),
+    namespace: str('namespace'),
+    multiNamespaceMode: bool('multi_namespace_mode', false),
+    multiNamespaceNamespaceList: list
+      ? { value: list.value.split(',').map((s) => s.trim()).filter(Boolean), source: list.source }
+      : def([]),
+    inCluster: bool('in_cluster', true),
+    configFile: str('config_file'),
+    clusterContext: str('cluster_context'),
+  };
+}
+
+/** The namespaces Airflow launches pods into; '*' means cluster-wide. */
+export function launchNamespaces(cfg: AirflowConfig, releaseNamespace: string): string[] {
+  if (cfg.multiNamespaceMode.value) {
+    const list = cfg.multiNamespaceNamespaceList.value;
+    return list.length ? [...new Set(list)] : ['*'];
+  }
+  // The chart always renders [kubernetes_executor] namespace = the release namespace; without it,
+  // the pod's own namespace is the sensible reading (the KubernetesPodOperator defaults to it in-cluster).
+  return [cfg.namespace.value || releaseNamespace];
+}
+
+/** Only the AIRFLOW__ keys the plugin reads; never anything else from a Secret. */
+export const NEEDED_KEYS = [
+  'AIRFLOW__CORE__EXECUTOR',
+  ...['kubernetes_executor', 'kubernetes'].flatMap((s) =>
+    ['namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'in_cluster', 'config_file', 'cluster_context'].map(
+      (k) => `AIRFLOW__${s.toUpperCase()}__${k.toUpperCase()}`,
+    ),
+  ),
+];

@@ -1,0 +1,102 @@
+// Imperative shell of release discovery: fetch pods, workloads, ServiceAccounts and the live
+// Airflow config, then hand them to the pure functions in release.ts and config.ts.
+// Reads that the user may not do are partial results (a warning), except listing pods.
+import { ClusterError } from '../kube/errors.ts';
+import type { Connection } from '../kube/connection.ts';
+import { NEEDED_KEYS, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
+import {
+  configMapVolumes,
+  discoverReleases,
+  envFromConfigMaps,
+  envFromSecrets,
+  literalEnv,
+  selectRelease,
+  type PodLike,
+  type Release,
+  type ServiceAccountLike,
+  type WorkloadLike,
+} from './release.ts';
+
+export interface LoadedRelease {
+  release: Release;
+  config: AirflowConfig;
+  warnings: string[];
+}
+
+async function optional<T>(p: Promise<T>, what: string, warnings: string[]): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ClusterError && (e.kind === 'forbidden' || e.kind === 'notfound')) {
+      if (e.kind === 'forbidden') warnings.push(`cannot read ${what} (${e.message}); results may be partial`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+export async function loadRelease(conn: Connection, namespace: string, wanted?: string): Promise<LoadedRelease> {
+  const warnings: string[] = [];
+  const ns = encodeURIComponent(namespace);
+  const [official, community, sas, deployments, statefulsets] = await Promise.all([
+    conn.list<PodLike>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'tier=airflow' }),
+    conn.list<PodLike>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'app=airflow' }),
+    optional(conn.list<ServiceAccountLike>(`/api/v1/namespaces/${ns}/serviceaccounts`), `serviceaccounts in ${namespace}`, warnings),
+    optional(conn.list<WorkloadLike>(`/apis/apps/v1/namespaces/${ns}/deployments`), `deployments in ${namespace}`, warnings),
+    optional(conn.list<WorkloadLike>(`/apis/apps/v1/namespaces/${ns}/statefulsets`), `statefulsets in ${namespace}`, warnings),
+  ]);
+  const pods = [...official, ...community.filter((p) => !official.some((o) => o.metadata.name === p.metadata.name))];
+  const workloads = [
+    ...(deployments ?? []).map((d) => ({ ...d, kind: 'Deployment' })),
+    ...(statefulsets ?? []).map((s) => ({ ...s, kind: 'StatefulSet' })),
+  ];
+  const releases = discoverReleases({ namespace, pods, workloads, serviceAccounts: sas });
+  const release = selectRelease(releases, namespace, wanted);
+  const config = await loadConfig(conn, release, warnings);
+  return { release, config, warnings };
+}
+
+/** Config precedence sources: the scheduler's env first (it runs the executor), then the other components'. */
+async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<AirflowConfig> {
+  const ns = encodeURIComponent(release.namespace);
+  const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
+  const pods = [...release.pods].sort((a, b) => order(a) - order(b));
+  const envs: EnvSource[] = [];
+  const secretNames = new Set<string>();
+  const cmEnvNames = new Set<string>();
+  for (const pod of pods) {
+    const vars = literalEnv(pod, NEEDED_KEYS);
+    if (Object.keys(vars).length) envs.push({ vars, origin: `pod ${pod.metadata.name} env` });
+    envFromSecrets(pod).forEach((s) => secretNames.add(s));
+    envFromConfigMaps(pod).forEach((s) => cmEnvNames.add(s));
+  }
+  // Only the AIRFLOW__ keys we need are decoded from a Secret; no other value is ever read out.
+  for (const name of secretNames) {
+    const secret = await optional(conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(name)}`), `Secret ${name}`, warnings);
+    const vars: Record<string, string> = {};
+    for (const k of NEEDED_KEYS) {
+      const v = secret?.data?.[k];
+      if (v !== undefined) vars[k] = Buffer.from(v, 'base64').toString('utf8');
+    }
+    if (Object.keys(vars).length) envs.push({ vars, origin: `Secret ${name}` });
+  }
+  for (const name of cmEnvNames) {
+    const cm = await optional(conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(name)}`), `ConfigMap ${name}`, warnings);
+    const vars: Record<string, string> = {};
+    for (const k of NEEDED_KEYS) if (cm?.data?.[k] !== undefined) vars[k] = cm.data[k];
+    if (Object.keys(vars).length) envs.push({ vars, origin: `ConfigMap ${name}` });
+  }
+  let cfg: Ini | undefined;
+  let cfgOrigin: string | undefined;
+  const candidates = [`${release.name}-config`, ...new Set(pods.flatMap(configMapVolumes))];
+  for (const name of [...new Set(candidates)]) {
+    const cm = await optional(conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(name)}`), `ConfigMap ${name}`, warnings);
+    const text = cm?.data?.['airflow.cfg'];
+    if (text !== undefined) {
+      cfg = parseIni(text);
+      cfgOrigin = `ConfigMap ${name} airflow.cfg`;
+      break;
+    }
+  }
+  return resolveAirflowConfig({ envs, cfg, cfgOrigin });
+}

@@ -1,0 +1,100 @@
+// Root causes we can see, beyond "a rule is missing". Pure; each hint names what to change.
+import type { ComponentAccount } from '../airflow/release.ts';
+import { username, type Account, type Check } from './types.ts';
+
+export interface BindingLike {
+  kind?: string;
+  metadata: { name: string; namespace?: string };
+  roleRef: { kind: string; name: string };
+  subjects?: Array<{ kind: string; name: string; namespace?: string }>;
+}
+
+export interface Hint {
+  kind: 'bound-in-other-namespace' | 'runs-as-default' | 'automount-off' | 'exec-get-only' | 'account-missing';
+  account?: string;
+  message: string;
+}
+
+export interface HintInput {
+  checks: Check[];
+  components: ComponentAccount[];
+  /** RoleBindings/ClusterRoleBindings we could read (empty when we may not list them). */
+  bindings: BindingLike[];
+}
+
+const sameAccount = (a: Account, b: Account) => a.namespace === b.namespace && a.name === b.name;
+
+export function rootCauseHints({ checks, components, bindings }: HintInput): Hint[] {
+  const hints: Hint[] = [];
+  const missing = checks.filter((c) => c.required && !c.allowed);
+  const missingAccounts = uniq(missing.map((c) => c.account));
+
+  // A binding names the account's name but another namespace (a values file copied from staging).
+  for (const a of missingAccounts) {
+    for (const b of bindings) {
+      for (const s of b.subjects ?? []) {
+        if (s.kind !== 'ServiceAccount' || s.name !== a.name) continue;
+        const subjectNs = s.namespace || b.metadata.namespace || '';
+        if (subjectNs === a.namespace) continue;
+        const where = b.metadata.namespace ? `${b.kind ?? 'RoleBinding'} ${b.metadata.namespace}/${b.metadata.name}` : `${b.kind ?? 'ClusterRoleBinding'} ${b.metadata.name}`;
+        hints.push({
+          kind: 'bound-in-other-namespace',
+          account: username(a),
+          message: `${where} binds ServiceAccount "${s.name}" in namespace "${subjectNs}", but Airflow runs as ${a.namespace}/${a.name}: set the subject's namespace to "${a.namespace}"`,
+        });
+      }
+    }
+  }
+
+  for (const c of components) {
+    const acct = username(c.account);
+    if (c.account.name === 'default' && c.component !== '*') {
+      hints.push({
+        kind: 'runs-as-default',
+        account: acct,
+        message: `the ${c.component} pods run as ServiceAccount "default" (${c.source}): the chart's bindings name its own account; set ${c.component}.serviceAccount.create=true or serviceAccountName`,
+      });
+    }
+    if (!c.automount) {
+      hints.push({
+        kind: 'automount-off',
+        account: acct,
+        message: `automountServiceAccountToken is false for the ${c.component} pods (${c.automountSource ?? 'pod'}): with in_cluster=True Airflow fails with "Service token file does not exist" whatever RBAC allows`,
+      });
+    }
+    if (c.exists === false) {
+      hints.push({
+        kind: 'account-missing',
+        account: acct,
+        message: `ServiceAccount ${c.account.namespace}/${c.account.name} (used by the ${c.component} pods) does not exist`,
+      });
+    }
+  }
+
+  // pods/exec allowed as get only: WebSocket exec (kubectl >= 1.30, the Python client) is a GET, but
+  // SPDY clients POST (create) and Kubernetes 1.35 also checks create for WebSocket upgrades.
+  const byKey = new Map(checks.map((c) => [`${username(c.account)}|${c.namespace}|${c.group}|${c.resource}/${c.subresource}|${c.verb}`, c]));
+  for (const c of checks) {
+    if (c.resource !== 'pods' || c.subresource !== 'exec' || c.verb !== 'get' || !c.allowed) continue;
+    const create = byKey.get(`${username(c.account)}|${c.namespace}|${c.group}|pods/exec|create`);
+    if (create && !create.allowed && create.required) {
+      hints.push({
+        kind: 'exec-get-only',
+        account: username(c.account),
+        message: `${username(c.account)} may exec into pods in ${c.namespace === '*' ? 'all namespaces' : c.namespace} only as "get": add "create" on pods/exec (SPDY exec and Kubernetes 1.35 WebSocket exec need it)`,
+      });
+    }
+  }
+  return dedupe(hints);
+}
+
+function uniq(accounts: Account[]): Account[] {
+  const out: Account[] = [];
+  for (const a of accounts) if (!out.some((b) => sameAccount(a, b))) out.push(a);
+  return out;
+}
+
+function dedupe(h: Hint[]): Hint[] {
+  const seen = new Set<string>();
+  return h.filter((x) => !seen.has(x.message) && !!seen.add(x.message));
+}

@@ -1,0 +1,70 @@
+// People's view of the checks: one matrix per ServiceAccount and namespace. Pure (returns text).
+import type { Palette } from '../render/colour.ts';
+import { renderTable } from '../render/table.ts';
+import type { ComponentAccount } from '../airflow/release.ts';
+import type { Hint } from './hints.ts';
+import type { Summary } from './matrix.ts';
+import type { Layout } from './required.ts';
+import { resourceLabel, username, type Check } from './types.ts';
+
+export interface MatrixView {
+  checks: Check[];
+  layout: Layout;
+  components: ComponentAccount[];
+  summary: Summary;
+  hints: Hint[];
+  wide: boolean;
+  colour: Palette;
+  header: string[];
+}
+
+function cellText(c: Check | undefined, p: Palette): string {
+  if (!c) return '';
+  if (c.required) return c.allowed ? p.green('yes') : p.bold(p.red('NO'));
+  return c.allowed ? p.yellow('(yes)') : p.dim('-');
+}
+
+export function renderMatrix(v: MatrixView): string {
+  const p = v.colour;
+  const out: string[] = [...v.header, ''];
+  const blocks = new Map<string, Check[]>();
+  for (const c of v.checks) {
+    const k = `${username(c.account)}|${c.namespace}`;
+    (blocks.get(k) ?? blocks.set(k, []).get(k)!).push(c);
+  }
+  for (const cells of blocks.values()) {
+    const first = cells[0];
+    const comps = [...new Set(v.components.filter((c) => c.account.namespace === first.account.namespace && c.account.name === first.account.name).map((c) => c.component))];
+    const missing = cells.filter((c) => c.required && !c.allowed).length;
+    const where = first.namespace === '*' ? 'cluster-wide' : `namespace ${first.namespace}`;
+    const what = comps.length && !comps.includes('*') ? ` (${comps.join(', ')})` : '';
+    const verdict = missing ? p.red(`${missing} required permission${missing > 1 ? 's' : ''} missing`) : cells.some((c) => c.required) ? p.green('ok') : 'nothing required';
+    out.push(p.bold(`ServiceAccount ${first.account.namespace}/${first.account.name}${what} in ${where}: `) + verdict);
+    const rows = v.layout.rows.map((r) => {
+      const label = resourceLabel(r);
+      return [label, ...v.layout.verbs.map((verb) => cellText(cells.find((c) => c.group === r.group && c.resource === r.resource && c.subresource === r.subresource && c.verb === verb), p))];
+    });
+    out.push(renderTable(['RESOURCE', ...v.layout.verbs.map((x) => x.toUpperCase())], rows));
+    if (v.wide) {
+      const req = cells.filter((c) => c.required);
+      if (req.length) {
+        out.push('');
+        out.push(renderTable(['RESOURCE', 'VERB', 'ALLOWED', 'VIA'], req.map((c) => [resourceLabel(c), c.verb, c.allowed ? 'yes' : p.red('NO'), c.via || (c.allowed ? c.source : '')])));
+      }
+    }
+    out.push('');
+  }
+  out.push(p.dim('yes / NO: required, allowed / denied;  (yes): allowed, not required;  -: denied, not required'));
+  const s = v.summary;
+  out.push(
+    s.missing
+      ? p.red(`${s.missing} of ${s.required} required permissions missing`) + ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`
+      : p.green(`all ${s.required} required permissions granted`) + ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`,
+  );
+  if (v.hints.length) {
+    out.push('', p.bold('Likely causes:'));
+    for (const h of v.hints) out.push(`  - ${h.message}`);
+  }
+  if (s.missing) out.push('', 'Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,134 @@
+// Which cells to ask and which of them Airflow needs. Pure.
+import type { ComponentAccount } from '../airflow/release.ts';
+import type { PolicyRule, Profile } from '../airflow/profiles.ts';
+import { UsageError } from '../kube/errors.ts';
+import { cellKey, type Account, type Cell, type RequiredCell } from './types.ts';
+
+/** kubectl's column order for verbs. */
+export const VERB_ORDER = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+
+export interface ResourceRef {
+  group: string;
+  resource: string;
+  subresource: string;
+}
+
+/** "pods", "pods/exec", "jobs.batch", "jobs.batch/status", "deployments.apps" -> group/resource/subresource. */
+export function parseResource(s: string): ResourceRef {
+  const [main, sub = ''] = s.split('/', 2);
+  if (!main || s.split('/').length > 2) throw new UsageError(`--resources "${s}": expected RESOURCE[.GROUP][/SUBRESOURCE]`);
+  const dot = main.indexOf('.');
+  return dot < 0 ? { group: '', resource: main, subresource: sub } : { group: main.slice(dot + 1), resource: main.slice(0, dot), subresource: sub };
+}
+
+function expandRule(rule: PolicyRule): Array<ResourceRef & { verb: string }> {
+  const out: Array<ResourceRef & { verb: string }> = [];
+  for (const group of rule.apiGroups) {
+    for (const r of rule.resources) {
+      const [resource, subresource = ''] = r.split('/', 2);
+      for (const verb of rule.verbs) out.push({ group, resource, subresource, verb });
+    }
+  }
+  return out;
+}
+
+export interface RequiredInput {
+  profiles: Profile[];
+  /** Component accounts of the release (or --sa accounts with component '*'). */
+  components: ComponentAccount[];
+  namespaces: string[];
+  /** --resources / --verbs: extra required cells for every account. */
+  extraResources?: string[];
+  extraVerbs?: string[];
+}
+
+/** The required cells: each profile's rules for the accounts of its components, in every launch namespace. */
+export function requiredRules(input: RequiredInput): RequiredCell[] {
+  const byKey = new Map<string, RequiredCell>();
+  const add = (account: Account, namespace: string, ref: ResourceRef & { verb: string }, profile: string) => {
+    const cell: Cell = { account, namespace, ...ref };
+    const k = cellKey(cell);
+    const existing = byKey.get(k);
+    if (existing) {
+      if (!existing.profiles.includes(profile)) existing.profiles.push(profile);
+    } else {
+      byKey.set(k, { ...cell, profiles: [profile] });
+    }
+  };
+  const accounts = uniqueAccounts(input.components);
+  for (const p of input.profiles) {
+    const cells = p.rules.flatMap(expandRule);
+    for (const ca of input.components) {
+      if (!(p.components.includes(ca.component) || ca.component === '*')) continue;
+      for (const ns of input.namespaces) for (const c of cells) add(ca.account, ns, c, p.name);
+    }
+  }
+  const extraRes = (input.extraResources ?? []).map(parseResource);
+  const extraVerbs = input.extraVerbs ?? [];
+  if (extraRes.length || extraVerbs.length) {
+    const profileRes = uniqueRefs(input.profiles.flatMap((p) => p.rules.flatMap(expandRule)));
+    const profileVerbs = [...new Set(input.profiles.flatMap((p) => p.rules.flatMap((r) => r.verbs)))];
+    const res = extraRes.length ? extraRes : profileRes;
+    const verbs = extraVerbs.length ? extraVerbs : profileVerbs.length ? profileVerbs : ['get', 'list', 'watch'];
+    for (const a of accounts) for (const ns of input.namespaces) for (const r of res) for (const verb of verbs) add(a, ns, { ...r, verb }, 'extra');
+  }
+  return [...byKey.values()];
+}
+
+function uniqueRefs(refs: ResourceRef[]): ResourceRef[] {
+  const m = new Map<string, ResourceRef>();
+  for (const r of refs) m.set(`${r.group}|${r.resource}|${r.subresource}`, { group: r.group, resource: r.resource, subresource: r.subresource });
+  return [...m.values()];
+}
+
+export function uniqueAccounts(components: ComponentAccount[]): Account[] {
+  const m = new Map<string, Account>();
+  for (const c of components) m.set(`${c.account.namespace}/${c.account.name}`, c.account);
+  return [...m.values()];
+}
+
+export interface LayoutRow extends ResourceRef {
+  /** The verbs asked for this resource: every verb any account needs on it. */
+  verbs: string[];
+}
+
+export interface Layout {
+  rows: LayoutRow[];
+  /** Table columns: the union of the rows' verbs, in kubectl order. */
+  verbs: string[];
+}
+
+function verbSort(verbs: Iterable<string>): string[] {
+  const set = new Set(verbs);
+  return [...VERB_ORDER.filter((v) => set.has(v)), ...[...set].filter((v) => !VERB_ORDER.includes(v)).sort()];
+}
+
+/**
+ * One layout for every block, so blocks compare at a glance: each resource any account needs, with
+ * the verbs any account needs on it (an account that needs nothing there is still asked, and shows
+ * what it may do beyond its needs).
+ */
+export function matrixLayout(required: RequiredCell[]): Layout {
+  const rows = new Map<string, LayoutRow & { set: Set<string> }>();
+  for (const c of required) {
+    const k = `${c.group}|${c.resource}|${c.subresource}`;
+    let r = rows.get(k);
+    if (!r) rows.set(k, (r = { group: c.group, resource: c.resource, subresource: c.subresource, verbs: [], set: new Set() }));
+    r.set.add(c.verb);
+  }
+  const ordered = [...rows.values()]
+    .sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource) || a.subresource.localeCompare(b.subresource))
+    .map(({ set, ...r }) => ({ ...r, verbs: verbSort(set) }));
+  return { rows: ordered, verbs: verbSort(required.map((c) => c.verb)) };
+}
+
+/** Every cell to ask: each account x namespace x row x the row's verbs. */
+export function cellsToAsk(accounts: Account[], namespaces: string[], layout: Layout): Cell[] {
+  const out: Cell[] = [];
+  for (const account of accounts) {
+    for (const namespace of namespaces) {
+      for (const r of layout.rows) for (const verb of r.verbs) out.push({ account, namespace, group: r.group, resource: r.resource, subresource: r.subresource, verb });
+    }
+  }
+  return out;
+}
