@@ -213,6 +213,13 @@ describe('sim reviews: SelfSubjectRulesReview and SelfSubjectReview', () => {
     assert.equal(st.evaluationError, 'role.rbac.authorization.k8s.io "gone" not found');
   });
 
+  it('SSRR for a node: the Node authorizer makes it incomplete', () => {
+    const node: UserInfo = { name: 'system:node:node-a', groups: ['system:nodes', 'system:authenticated'] };
+    const st = (handleReview('selfsubjectrulesreviews', undefined, json({ spec: { namespace: 'airflow' } }), 'application/json', node, ctx).object as Obj).status;
+    assert.equal(st.incomplete, true);
+    assert.equal(st.evaluationError, 'node authorizer does not support user rule resolution');
+  });
+
   it('SSRR without a namespace is a 400', () => {
     const r = handleReview('selfsubjectrulesreviews', undefined, json({ spec: {} }), 'application/json', worker, ctx);
     assert.equal(r.code, 400);

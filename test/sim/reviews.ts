@@ -247,7 +247,13 @@ export function handleReview(
       if (!ns) return { code: 400, object: badRequest('no namespace on request') };
       const r = rulesFor(requester, ns, ctx.rbac());
       const st: Obj = { resourceRules: r.resourceRules, nonResourceRules: r.nonResourceRules, incomplete: r.incomplete };
-      if (r.evaluationError) st['evaluationError'] = r.evaluationError;
+      const errors = r.evaluationError ? [r.evaluationError] : [];
+      // The Node authorizer comes before RBAC and cannot enumerate a node's rules.
+      if (requester.name.startsWith('system:node:') && requester.groups?.includes('system:nodes')) {
+        st['incomplete'] = true;
+        errors.unshift('node authorizer does not support user rule resolution');
+      }
+      if (errors.length) st['evaluationError'] = errors.length === 1 ? errors[0] : `[${errors.map((e) => e.replace(/^\[|\]$/g, '')).join(', ')}]`;
       // The REST storage answers with a new object: the spec is not echoed.
       return created({ kind: type.kind, apiVersion, metadata: { creationTimestamp: null }, spec: {}, status: st });
     }
