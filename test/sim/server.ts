@@ -58,7 +58,9 @@ export class SimServer {
   private hung = new Set<{ destroy(): void }>();
 
   constructor(tls: { key: string; cert: string; ca: string }) {
-    this.server = createServer({ key: tls.key, cert: tls.cert, ca: [tls.ca], requestCert: true, rejectUnauthorized: false });
+    // kube-apiserver serves with MaxHeaderBytes 1 << 20 (apiserver secure serving); Node's default
+    // (16 KiB) answers 431 to real exec URLs, which carry the whole argv (e.g. a probe program).
+    this.server = createServer({ key: tls.key, cert: tls.cert, ca: [tls.ca], requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20 });
     this.server.on('request', (req, res) => void this.onRequest(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head));
     // A client that vanishes mid-handshake must not take the server down.
