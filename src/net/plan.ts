@@ -1,0 +1,179 @@
+// Pure decisions before the probe runs: which container, whether the pod can be probed at all,
+// the exact argv of the two execs (program and data kept apart), the permissions to ask, the bound
+// on the whole command, and the ephemeral-container request of --debug-image.
+import { UsageError } from '../kube/errors.ts';
+
+export interface PodView {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: {
+    containers?: Array<{ name: string }>;
+    ephemeralContainers?: Array<{ name: string }>;
+    serviceAccountName?: string;
+    serviceAccount?: string;
+    automountServiceAccountToken?: boolean;
+    hostNetwork?: boolean;
+  };
+  status?: { phase?: string; containerStatuses?: Array<{ name: string; state?: { running?: unknown } }>; ephemeralContainerStatuses?: Array<{ name: string; state?: { running?: unknown; terminated?: { reason?: string } } }> };
+}
+
+// RFC 1123 subdomain (pod names) and label (namespaces, containers); validated before use in a URL.
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function validateNames(pod: string, namespace: string, container?: string): void {
+  if (!pod || pod.length > 253 || !SUBDOMAIN.test(pod)) throw new UsageError(`"${pod}" is not a valid pod name (lowercase letters, digits, '-' and '.')`);
+  if (!namespace || namespace.length > 63 || !LABEL.test(namespace)) throw new UsageError(`"${namespace}" is not a valid namespace name`);
+  if (container !== undefined && (!container || container.length > 63 || !LABEL.test(container))) {
+    throw new UsageError(`"${container}" is not a valid container name`);
+  }
+}
+
+export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+/** The official chart names the Airflow container `base` in worker pods; other components use the component name. */
+const AIRFLOW_CONTAINERS = ['base', 'scheduler', 'worker', 'triggerer', 'webserver', 'api-server', 'dag-processor', 'airflow-scheduler', 'airflow-worker', 'airflow-web', 'airflow-triggerer'];
+
+export interface ContainerChoice {
+  container: string;
+  /** kubectl's note when it picked one of several containers by default. */
+  note?: string;
+}
+
+/** -c, else the default-container annotation, else the Airflow container, else the first (with kubectl's note). */
+export function chooseContainer(pod: PodView, flag?: string): ContainerChoice {
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  if (names.length === 0) throw new UsageError(`pod ${pod.metadata.name} has no containers`);
+  if (flag) {
+    if (!names.includes(flag)) throw new UsageError(`container ${flag} is not valid for pod ${pod.metadata.name}: choose one of: ${names.join(', ')}`);
+    return { container: flag };
+  }
+  if (names.length === 1) return { container: names[0] };
+  const annotated = pod.metadata.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+  if (annotated && names.includes(annotated)) return { container: annotated };
+  const component = pod.metadata.labels?.component;
+  const airflow = names.find((n) => n === component) ?? names.find((n) => AIRFLOW_CONTAINERS.includes(n));
+  if (airflow) return { container: airflow };
+  return { container: names[0], note: `Defaulted container "${names[0]}" out of: ${names.join(', ')} (use -c to choose)` };
+}
+
+/** Why the pod cannot be exec'd into, or undefined. */
+export function notProbeable(pod: PodView, container: string): string | undefined {
+  const phase = pod.status?.phase ?? 'Unknown';
+  if (phase !== 'Running') return `pod ${pod.metadata.name} is ${phase}, not Running: nothing to exec into (kubectl describe pod ${pod.metadata.name})`;
+  const st = pod.status?.containerStatuses?.find((c) => c.name === container);
+  if (st && !st.state?.running) return `container ${container} of pod ${pod.metadata.name} is not running`;
+  return undefined;
+}
+
+export function serviceAccountOf(pod: PodView): string {
+  return pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default';
+}
+
+/** What the probe asks with the pod's own token: the pod-launching permissions (Airflow's chart pod-launcher Role). */
+export const POD_LAUNCHING: ReadonlyArray<{ verb: string; group: string; resource: string; subresource: string }> = [
+  ...['create', 'list', 'get', 'patch', 'watch', 'delete'].map((verb) => ({ verb, group: '', resource: 'pods', subresource: '' })),
+  { verb: 'get', group: '', resource: 'pods', subresource: 'log' },
+  { verb: 'create', group: '', resource: 'pods', subresource: 'exec' },
+  { verb: 'get', group: '', resource: 'pods', subresource: 'exec' },
+  { verb: 'list', group: '', resource: 'events', subresource: '' },
+];
+
+export interface ProbeInput {
+  timeoutSeconds: number;
+  attempts: number;
+  endpoints: Array<{ ip: string; port: number }>;
+  access: ReadonlyArray<{ verb: string; group: string; resource: string; subresource: string }>;
+}
+
+const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
+const WORD = /^[a-z0-9.*-]*$/;
+
+function checkInput(input: ProbeInput): void {
+  // Defence in depth: the probes treat their arguments as data, but nothing odd is even passed.
+  for (const e of input.endpoints) {
+    if (!IP.test(e.ip) || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`refusing endpoint ${e.ip}:${e.port}`);
+  }
+  for (const a of input.access) {
+    if (![a.verb, a.group, a.resource, a.subresource].every((w) => WORD.test(w))) throw new Error(`refusing permission ${a.verb} ${a.resource}`);
+  }
+}
+
+/** First exec: which interpreter the container has. Prints the python3 path, or nothing; exit 0. */
+export const DETECT_COMMAND = ['sh', '-c', 'command -v python3 2>/dev/null; exit 0'];
+
+export function pythonCommand(program: string, input: ProbeInput): string[] {
+  checkInput(input);
+  const t = input.timeoutSeconds;
+  const data = { mode: 'net', timeout: t, budget: budgetSeconds(t), attempts: input.attempts, endpoints: input.endpoints, access: input.access };
+  return ['python3', '-c', program, JSON.stringify(data)];
+}
+
+export function shellCommand(program: string, input: ProbeInput): string[] {
+  checkInput(input);
+  const args = ['net', String(Math.max(1, Math.ceil(input.timeoutSeconds))), String(input.attempts)];
+  for (const e of input.endpoints) args.push('ep', e.ip, String(e.port));
+  for (const a of input.access) args.push('access', a.verb, a.group, a.resource, a.subresource);
+  return ['sh', '-c', program, 'kubectl-airflow-probe', ...args];
+}
+
+/**
+ * The bound. The Python probe starts no step after `budget` = 6 x timeout and each step ends within
+ * timeout + 0.5 s; the sh probe runs at most 6 steps of (timeout + 1) s each. The plugin closes the
+ * probe exec at 7 x timeout + 10 s, the detect exec at 10 s, and each API request at
+ * --request-timeout. So `net <pod>` ends within 3 requests + 10 s + (7 x timeout + 10 s) even when
+ * everything in the pod is blackholed (timeout 3 s: 41 s + 3 requests; in practice 2 x timeout,
+ * because TLS and HTTP are skipped when TCP failed).
+ */
+export function budgetSeconds(timeoutSeconds: number): number {
+  return 6 * timeoutSeconds;
+}
+export function probeExecTimeoutMs(timeoutSeconds: number): number {
+  return (7 * timeoutSeconds + 10) * 1000;
+}
+export const DETECT_TIMEOUT_MS = 10_000;
+
+/** --all: one Running pod per Airflow component (by the chart's `component` label), sorted by component. */
+export function onePodPerComponent<P extends PodView>(pods: P[], componentOf: (p: P) => string | undefined): P[] {
+  const by = new Map<string, P>();
+  for (const p of [...pods].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+    const c = componentOf(p);
+    if (!c) continue;
+    const cur = by.get(c);
+    if (!cur || (cur.status?.phase !== 'Running' && p.status?.phase === 'Running')) by.set(c, p);
+  }
+  return [...by.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([, p]) => p);
+}
+
+/**
+ * --debug-image: the ephemeral container added with PATCH .../pods/NAME/ephemeralcontainers
+ * (strategic merge). It mounts nothing of the target, so the ServiceAccount files are not there;
+ * it shares the pod's network namespace, which is what the network layers need.
+ */
+export function ephemeralContainerPatch(name: string, image: string, target: string): { spec: { ephemeralContainers: unknown[] } } {
+  return {
+    spec: {
+      ephemeralContainers: [
+        {
+          name,
+          image,
+          command: ['sleep', '600'],
+          targetContainerName: target,
+          stdin: false,
+          tty: false,
+          imagePullPolicy: 'IfNotPresent',
+          securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: false },
+        },
+      ],
+    },
+  };
+}
+
+export function ephemeralName(now: number): string {
+  return `airflow-net-probe-${(now % 0xfffff).toString(36)}`;
+}
+
+/** The permissions --debug-image needs, asked before any change. */
+export const DEBUG_PERMISSIONS = [
+  { verb: 'patch', group: '', resource: 'pods', subresource: 'ephemeralcontainers' },
+  { verb: 'get', group: '', resource: 'pods', subresource: 'exec' },
+  { verb: 'create', group: '', resource: 'pods', subresource: 'exec' },
+] as const;

@@ -1,0 +1,237 @@
+// The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
+// API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
+import { readFileSync } from 'node:fs';
+import type { Connection } from '../kube/connection.ts';
+import { ClusterError } from '../kube/errors.ts';
+import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
+import type { ClusterFacts, NetReport } from './model.ts';
+import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
+import {
+  DEBUG_PERMISSIONS,
+  DETECT_COMMAND,
+  DETECT_TIMEOUT_MS,
+  POD_LAUNCHING,
+  chooseContainer,
+  ephemeralContainerPatch,
+  ephemeralName,
+  notProbeable,
+  probeExecTimeoutMs,
+  pythonCommand,
+  serviceAccountOf,
+  shellCommand,
+  validateNames,
+  type PodView,
+  type ProbeInput,
+} from './plan.ts';
+import { diagnose, notProbed, parseProbeDoc } from './verdict.ts';
+
+export interface NetOptions {
+  container?: string;
+  timeoutSeconds: number;
+  attempts: number;
+  debugImage?: string;
+  /** Progress lines for -v. */
+  debug?: (level: number, text: string) => void;
+}
+
+export interface ProbeOutcome {
+  report: NetReport;
+  /** kubectl-style notes for stderr (defaulted container, ephemeral container added). */
+  notes: string[];
+}
+
+/** A problem with the pod itself (missing, not running, no interpreter): exit 1, one line. */
+export class PodProblem extends Error {
+  readonly exitCode = 1;
+  get line(): string {
+    return this.message;
+  }
+}
+
+const PROBE_PY = () => readFileSync(new URL('./probe.py', import.meta.url), 'utf8');
+const PROBE_SH = () => readFileSync(new URL('./probe.sh', import.meta.url), 'utf8');
+
+interface SliceList {
+  items?: Array<{ endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ name?: string; port?: number }> }>;
+}
+
+async function soft<T>(p: Promise<T>): Promise<{ value?: T; error?: string }> {
+  try {
+    return { value: await p };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export async function getPod(conn: Connection, namespace: string, name: string): Promise<PodView> {
+  try {
+    return await conn.get<PodView>(`/api/v1/namespaces/${namespace}/pods/${name}`);
+  } catch (e) {
+    if (e instanceof ClusterError && e.status === 404) throw new PodProblem(`pod "${name}" not found in namespace "${namespace}" (check the name, or -n)`);
+    throw e;
+  }
+}
+
+/** The API-server endpoints (EndpointSlice `kubernetes`, else Endpoints) and the Service. */
+async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts['endpoints']; service?: ClusterFacts['service']; error?: string }> {
+  const [slices, svc] = await Promise.all([
+    soft(conn.get<SliceList>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' })),
+    soft(conn.get<{ spec?: { clusterIP?: string; ports?: Array<{ name?: string; port: number; targetPort?: number | string }> } }>('/api/v1/namespaces/default/services/kubernetes')),
+  ]);
+  const endpoints: ClusterFacts['endpoints'] = [];
+  for (const s of slices.value?.items ?? []) {
+    const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
+    for (const e of s.endpoints ?? []) {
+      for (const ip of e.addresses ?? []) {
+        if (port?.port && !endpoints.some((x) => x.ip === ip && x.port === port.port)) endpoints.push({ ip, port: port.port, portName: port.name });
+      }
+    }
+  }
+  let error = slices.error;
+  if (slices.error) {
+    const ep = await soft(conn.get<{ subsets?: Array<{ addresses?: Array<{ ip: string }>; ports?: Array<{ name?: string; port: number }> }> }>('/api/v1/namespaces/default/endpoints/kubernetes'));
+    for (const s of ep.value?.subsets ?? []) {
+      const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
+      for (const a of s.addresses ?? []) if (port) endpoints.push({ ip: a.ip, port: port.port, portName: port.name });
+    }
+    if (ep.value) error = undefined;
+  }
+  const sp = svc.value?.spec?.ports?.find((p) => p.name === 'https') ?? svc.value?.spec?.ports?.[0];
+  const service = svc.value?.spec?.clusterIP && sp ? { ip: svc.value.spec.clusterIP, port: sp.port, targetPort: typeof sp.targetPort === 'number' ? sp.targetPort : undefined } : undefined;
+  return { endpoints, service, error };
+}
+
+async function ssar(conn: Connection, namespace: string, a: { verb: string; group: string; resource: string; subresource: string }, name?: string): Promise<boolean> {
+  const r = await conn.request<{ status?: { allowed?: boolean } }>({
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace, ...a, ...(name ? { name } : {}) } } },
+  });
+  return r.status?.allowed === true;
+}
+
+/** --debug-image: permission check, then the ephemeral container, then wait for it to run. */
+async function addDebugContainer(conn: Connection, pod: PodView, namespace: string, image: string, target: string, opts: NetOptions): Promise<string> {
+  const denied: string[] = [];
+  for (const p of DEBUG_PERMISSIONS) {
+    if (!(await ssar(conn, namespace, p, pod.metadata.name))) denied.push(`${p.verb} ${p.resource}/${p.subresource}`);
+  }
+  if (denied.length) throw new PodProblem(`--debug-image needs ${denied.join(', ')} in namespace ${namespace}: ask for them, or run net without --debug-image`);
+  const name = ephemeralName(Date.now());
+  const patch = ephemeralContainerPatch(name, image, target);
+  // PUT of the pod with the container appended: the request layer sends JSON, and the
+  // ephemeralcontainers subresource accepts an update of the whole pod (kubectl debug did so first).
+  const current = await conn.get<PodView & Record<string, unknown>>(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
+  const spec = (current.spec ?? {}) as NonNullable<PodView['spec']>;
+  const body = { ...current, spec: { ...spec, ephemeralContainers: [...(spec.ephemeralContainers ?? []), ...patch.spec.ephemeralContainers] } };
+  await conn.request({ method: 'PUT', path: `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/ephemeralcontainers`, body });
+  opts.debug?.(1, `added ephemeral container ${name} (${image}) to ${pod.metadata.name}`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const p = await conn.get<PodView>(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
+    const st = p.status?.ephemeralContainerStatuses?.find((c) => c.name === name);
+    if (st?.state?.running) return name;
+    if (st?.state?.terminated) throw new PodProblem(`ephemeral container ${name} ended (${st.state.terminated.reason ?? 'terminated'}) before the probe could run`);
+    if (Date.now() > deadline) throw new PodProblem(`ephemeral container ${name} did not start within 60s (image pull?)`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function probePod(conn: Connection, namespace: string, podName: string, opts: NetOptions, known?: PodView): Promise<ProbeOutcome> {
+  validateNames(podName, namespace, opts.container);
+  const pod = known ?? (await getPod(conn, namespace, podName));
+  const choice = chooseContainer(pod, opts.container);
+  const notes = choice.note ? [choice.note] : [];
+  const why = notProbeable(pod, choice.container);
+  if (why) throw new PodProblem(why);
+  const sa = serviceAccountOf(pod);
+
+  // What the cluster says, fetched while the probe runs.
+  const clusterSide = Promise.all([
+    controlPlane(conn),
+    soft(conn.get<{ automountServiceAccountToken?: boolean }>(`/api/v1/namespaces/${namespace}/serviceaccounts/${sa}`)),
+    soft(conn.list<NetworkPolicy>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`)),
+  ]);
+  const cp = await clusterSide.then((x) => x[0]);
+  const input: ProbeInput = {
+    timeoutSeconds: opts.timeoutSeconds,
+    attempts: opts.attempts,
+    endpoints: cp.endpoints.map((e) => ({ ip: e.ip, port: e.port })),
+    access: POD_LAUNCHING,
+  };
+  const who = { pod: podName, namespace, container: choice.container, serviceAccount: sa };
+
+  let container = choice.container;
+  if (opts.debugImage) {
+    container = await addDebugContainer(conn, pod, namespace, opts.debugImage, choice.container, opts);
+    notes.push(`probing from ephemeral container ${container} (${opts.debugImage}); it stays in the pod spec until the pod is deleted`);
+  }
+
+  const exec = (command: string[], timeoutMs: number) => execInPod(conn, { namespace, pod: podName, container, command, timeoutMs });
+  let kind: 'python3' | 'sh' | 'none' = 'none';
+  let result: ExecResult | undefined;
+  const detect = await exec(DETECT_COMMAND, DETECT_TIMEOUT_MS);
+  opts.debug?.(1, `detect exec: exit ${detect.exitCode} in ${detect.ms} ms`);
+  if (detect.exitCode === 0) {
+    kind = detect.stdout.trim() ? 'python3' : 'sh';
+  } else if (isMissingExecutable(detect.message)) {
+    // no sh: maybe a distroless Python image (python3 without a shell)
+    const r = await exec(pythonCommand(PROBE_PY(), input), probeExecTimeoutMs(opts.timeoutSeconds));
+    if (!(r.exitCode === null && isMissingExecutable(r.message))) {
+      kind = 'python3';
+      result = r;
+    }
+  } else if (detect.timedOut) {
+    return { report: notProbed(who, `the detect exec did not finish within ${DETECT_TIMEOUT_MS / 1000}s`), notes };
+  } else {
+    return { report: notProbed(who, `exec into ${container} failed: ${detect.message ?? detect.stderr.trim()}`), notes };
+  }
+  if (kind === 'none') {
+    const hint = opts.debugImage ? '' : ': rerun with --debug-image IMAGE (an image with python3 or sh; adds an ephemeral container, needs patch pods/ephemeralcontainers)';
+    return { report: notProbed(who, `container ${container} has neither python3 nor sh (distroless?)${hint}`), notes };
+  }
+  if (!result) {
+    const cmd = kind === 'python3' ? pythonCommand(PROBE_PY(), input) : shellCommand(PROBE_SH(), input);
+    result = await exec(cmd, probeExecTimeoutMs(opts.timeoutSeconds));
+  }
+  opts.debug?.(1, `probe exec (${kind}): exit ${result.exitCode} in ${result.ms} ms`);
+  if (result.timedOut) {
+    return { report: { ...notProbed(who, `the probe did not finish within ${probeExecTimeoutMs(opts.timeoutSeconds) / 1000}s (the bound); partial output discarded`), probe: kind }, notes };
+  }
+  let doc;
+  try {
+    doc = parseProbeDoc(result.stdout);
+  } catch (e) {
+    const tail = (result.message ?? result.stderr.trim().split('\n').pop() ?? '').slice(0, 300);
+    return { report: { ...notProbed(who, `the probe failed (exit ${result.exitCode}): ${(e as Error).message}${tail ? `: ${tail}` : ''}`), probe: kind }, notes };
+  }
+
+  const [, saRes, npRes] = await clusterSide;
+  const labels = pod.metadata.labels ?? {};
+  const facts: ClusterFacts = {
+    service: cp.service,
+    endpoints: cp.endpoints,
+    automount: { pod: pod.spec?.automountServiceAccountToken, serviceAccount: saRes.value?.automountServiceAccountToken, serviceAccountName: sa },
+    policy: npRes.value ? evaluateEgress(npRes.value, labels, cp.endpoints, cp.service) : undefined,
+    policyError: npRes.error ? `cannot list NetworkPolicies: ${npRes.error}` : undefined,
+    now: Math.floor(Date.now() / 1000),
+  };
+  if (pod.spec?.hostNetwork && facts.policy) facts.policy = { ...facts.policy, isolated: false, selecting: [], endpoints: facts.policy.endpoints.map((e) => ({ ...e, allowed: true })), notes: ['hostNetwork pod: NetworkPolicies do not apply'] };
+  const report = diagnose(doc, facts, who);
+  if (opts.debugImage) {
+    const files = report.layers.find((l) => l.id === 'files');
+    if (files) {
+      files.verdict = 'SKIP';
+      files.evidence = ['not checkable: the ephemeral container mounts nothing of the target container'];
+      delete files.remedy;
+      const first = report.layers.find((l) => l.verdict === 'FAIL');
+      report.firstFailure = first?.id;
+      report.ok = !first;
+    }
+  }
+  if (cp.error && cp.endpoints.length === 0) {
+    const tcp = report.layers.find((l) => l.id === 'tcp');
+    tcp?.evidence.push(`endpoints not probed: cannot read the kubernetes EndpointSlice (${cp.error})`);
+  }
+  return { report, notes };
+}
