@@ -12,6 +12,7 @@ import { haCommand } from './ha.ts';
 import { configCommand } from './config.ts';
 import { versionCommand } from './version.ts';
 import { completionCommand } from './completion.ts';
+import { netCommand } from './net.ts';
 
 export type { IO } from './command.ts';
 
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   configCommand,
   versionCommand,
   completionCommand,
+  netCommand,
 ];
 
 const EXAMPLES: Array<[string, string]> = [
