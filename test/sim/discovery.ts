@@ -2,11 +2,13 @@
 // APIResourceList) so kubectl's discovery, `api-resources` and resource name resolution work.
 import type { Scenario } from './scenario.ts';
 import { GROUP_ORDER, RESOURCES, gvString, type ResourceType } from './resources.ts';
+import { openapiV2, openapiV3 } from './openapi.ts';
 
+/** An answer from a handler: status code, content type and body. */
 export interface Reply {
   code: number;
   contentType: string;
-  body: string;
+  body: string | Buffer;
   headers?: Record<string, string>;
 }
 
@@ -121,6 +123,8 @@ export function apiResourceList(group: string, version: string): object | undefi
 export function discovery(path: string, query: URLSearchParams, s: Scenario, serverAddress: string): Reply | undefined {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (p === '/version') return json(versionInfo(s));
+  if (p === '/openapi/v3' || p.startsWith('/openapi/v3/')) return openapiV3(p, s);
+  if (p === '/openapi/v2') return openapiV2(s);
   const h = /^\/(livez|readyz|healthz)(?:\/(.+))?$/.exec(p);
   if (h) return health(h[1] as 'livez' | 'readyz' | 'healthz', h[2] ?? '', query);
   if (p === '/api') {

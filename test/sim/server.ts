@@ -154,7 +154,7 @@ export class SimServer {
         const r = outcome.reply;
         const headers = { 'Content-Type': r.contentType, 'Content-Length': String(Buffer.byteLength(r.body)), 'Cache-Control': 'no-cache, private', Connection: 'close', ...(r.headers ?? {}) };
         const lines = [`HTTP/1.1 ${r.code} ${STATUS_CODES[r.code] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
-        socket.end(lines.join('\r\n') + '\r\n\r\n' + r.body);
+        socket.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), Buffer.from(r.body)]));
         this.finish(entry, r.code);
       }
     }
