@@ -95,6 +95,11 @@ describe('sim impersonation', () => {
     assert.deepEqual(u.groups, ['dev', 'ops', 'system:authenticated']);
   });
 
+  it('distinct header values (req.headersDistinct) keep a group name that contains ", "', () => {
+    const u = user(impersonate({ 'impersonate-user': ['bob'], 'impersonate-group': ['a, b', 'c'] }, carol, authz));
+    assert.deepEqual(u.groups, ['a, b', 'c', 'system:authenticated']);
+  });
+
   it('system:unauthenticated in the groups suppresses system:authenticated', () => {
     const u = user(impersonate({ 'impersonate-user': 'bob', 'impersonate-group': ['system:unauthenticated'] }, carol, authz));
     assert.deepEqual(u.groups, ['system:unauthenticated']);
