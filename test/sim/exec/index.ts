@@ -171,7 +171,8 @@ class ExecSession {
       const sockPath = join(dir, 'apiserver.sock');
       const unix: Server = createServer((s) => ctx.server.emit('connection', s));
       await new Promise<void>((resolve, reject) => { unix.once('error', reject); unix.listen(sockPath, () => resolve()); });
-      this.cleanups.push(() => new Promise<void>((r) => unix.close(() => r())));
+      // close() stops accepting; connections already handed to the https.Server end on their own.
+      this.cleanups.push(() => { unix.close(); });
       network = await startPodNetwork(agentConfig(plan, sockPath));
       const net = network;
       this.cleanups.push(() => net.stop());
@@ -182,7 +183,8 @@ class ExecSession {
     sandbox = startSandbox({
       hostname: pod.metadata.name,
       env,
-      argv: [argv0, ...command.slice(1)],
+      // argv[0] stays as the user wrote it (runc execs the resolved path with the original argv).
+      argv: command,
       workingDir: container.workingDir || '/',
       executables,
       profileKey: profile,

@@ -101,6 +101,7 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
   const stage = mkdtempSync(join(tmpdir(), 'kaf-exec-'));
   try {
     const files = join(stage, 'files');
+    mkdirSync(join(stage, 'root'));
     for (const d of ['usr', 'etc', 'proc', 'dev', 'tmp', 'run', 'var', 'root', 'opt', 'home']) mkdirSync(join(files, d), { recursive: true });
     for (const [l, t] of TOP_LEVEL_LINKS) symlinkSync(t, join(files, l));
     symlinkSync('../run', join(files, 'var', 'run'));
