@@ -82,7 +82,7 @@ function attributesFor(r: ImpersonationRequest): RequestAttributes {
   const a: RequestAttributes = { resourceRequest: true, verb: 'impersonate', apiGroup: '', apiVersion: '', name: r.name };
   switch (r.kind) {
     case 'ServiceAccount':
-      return { ...a, resource: 'serviceaccounts', apiVersion: 'v1', namespace: r.namespace };
+      return { ...a, resource: 'serviceaccounts', namespace: r.namespace };
     case 'User':
       return { ...a, resource: 'users' };
     case 'Group':
