@@ -198,7 +198,7 @@ export class SimServer {
     entry.requester = authn.user.name;
 
     // impersonation
-    const imp = impersonate(req.headers, authn.user, (a, u) => ctx.authorize(a, u));
+    const imp = impersonate(req.headersDistinct, authn.user, (a, u) => ctx.authorize(a, u));
     if ('status' in imp) {
       entry.user = authn.user.name;
       return { kind: 'reply', reply: statusReply(imp.status) };
