@@ -3,7 +3,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand, type GlobalArgs, type RunContext } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
-import { UsageError } from '../kube/errors.ts';
+import { ClusterError, UsageError } from '../kube/errors.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { launchNamespaces, type AirflowConfig } from '../airflow/config.ts';
 import { builtinProfiles, chooseProfiles, type Profile } from '../airflow/profiles.ts';
@@ -74,7 +74,10 @@ async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<Plan>
     try {
       loaded = await loadRelease(conn, namespace, args.release);
     } catch (e) {
-      if (!(e instanceof UsageError) || args.release) throw e;
+      // no (single) release here, or we may not list pods: the given accounts are still checked
+      const partial = e instanceof UsageError || (e instanceof ClusterError && e.kind === 'forbidden');
+      if (!partial || args.release) throw e;
+      ctx.debug(1, `no release context for --sa: ${(e as Error).message}`);
     }
     const profiles = chooseProfiles(all, { executors: [], deployed: [], explicit: explicit.length ? explicit : SA_DEFAULT_PROFILES });
     const namespaces = loaded ? launchNamespaces(loaded.config, namespace) : [...new Set(accounts.map((a) => a.namespace))];
@@ -126,7 +129,7 @@ async function run(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<number
   const t0 = performance.now();
   const review = await reviewCells(conn, cells, {
     isRequired: (c) => requiredKeys.has(cellKey(c)),
-    wantReason: (c) => wantReasons && requiredKeys.has(cellKey(c)),
+    wantReason: () => wantReasons,
     debug: (m) => ctx.debug(1, m),
   });
   ctx.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);

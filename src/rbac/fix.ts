@@ -94,5 +94,16 @@ export function fixYaml(missing: Check[], hints: string[] = []): string {
     '# Review, then: kubectl apply -f <this file>',
     ...hints.map((h) => `# Note: ${h}`),
   ].join('\n');
-  return head + '\n' + objs.map((o) => '---\n' + YAML.stringify(o, { lineWidth: 0 })).join('');
+  return head + '\n' + objs.map((o) => '---\n' + compactYaml(o)).join('');
+}
+
+/** Lists of plain strings in flow style (`verbs: [get, list]`), as people write RBAC by hand. */
+function compactYaml(o: unknown): string {
+  const doc = new YAML.Document(o);
+  YAML.visit(doc, {
+    Seq(_k, node) {
+      if (node.items.every((i) => YAML.isScalar(i))) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
