@@ -114,6 +114,8 @@ export interface NetReport {
   /** The first layer whose verdict is FAIL, in layer order; undefined when none failed. */
   firstFailure?: Layer['id'];
   ok: boolean;
+  /** Tools the sh probe looked for and did not find (layers needing them are SKIP). */
+  missingTools?: string[];
   elapsedMs?: number;
 }
 

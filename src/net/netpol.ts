@@ -193,8 +193,9 @@ export function evaluateEgress(
     for (const p of selecting) {
       (p.spec.egress ?? []).forEach((rule, i) => {
         const who = `NetworkPolicy ${p.metadata.name} egress rule #${i + 1}`;
-        const peerOk = peerMatchesIp(rule.to, d.ip, n, who);
         const portOk = portMatches(rule.ports, d.port, protocol, n, who);
+        // a selector note matters only for rules whose ports would let the API traffic through
+        const peerOk = peerMatchesIp(rule.to, d.ip, portOk ? n : undefined, who);
         if (peerOk && portOk) by.push(`${p.metadata.name} rule #${i + 1}`);
       });
     }

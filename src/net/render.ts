@@ -15,6 +15,7 @@ export function reportDocument(reports: NetReport[]): unknown {
     ...(r.error ? { error: r.error } : {}),
     ...(r.firstFailure ? { firstFailure: r.firstFailure } : {}),
     layers: r.layers.map((l) => ({ layer: l.id, title: l.title, verdict: l.verdict, evidence: l.evidence, ...(l.remedy ? { remedy: l.remedy } : {}) })),
+    ...(r.missingTools?.length ? { missingTools: r.missingTools } : {}),
     ...(r.elapsedMs !== undefined ? { probeMs: r.elapsedMs } : {}),
   }));
   return { apiVersion: 'kubectl-airflow/v1', kind: 'NetReport', items: doc };
@@ -36,7 +37,12 @@ export function renderReport(r: NetReport, c: Palette, wide: boolean): string {
     const others = r.layers.filter((l) => l.verdict === 'FAIL' && l !== first && l.remedy);
     for (const o of others) out += `Also (${o.title}): ${o.remedy}\n`;
   } else {
-    out += `\n${c.green('All layers OK')}: the pod reaches the API server with its own credentials.\n`;
+    const skipped = r.layers.filter((l) => l.verdict === 'SKIP');
+    if (skipped.length === 0) out += `\n${c.green('All layers OK')}: the pod reaches the API server with its own credentials.\n`;
+    else {
+      out += `\n${c.yellow('No layer failed')}, but not checked: ${skipped.map((l) => l.title).join(', ')}`;
+      out += r.missingTools?.length ? ` (not in the image: ${r.missingTools.join(', ')})\n` : '\n';
+    }
   }
   return out;
 }

@@ -161,11 +161,12 @@ export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' 
 export function dnsLayer(doc: ProbeDoc): Layer {
   const r = doc.resolv;
   const ev: string[] = [];
-  if (r) ev.push(`resolv.conf: nameserver ${r.nameservers.join(' ') || '(none)'}; search ${r.search.join(' ') || '(none)'}; ndots ${r.ndots ?? '(default 1)'}`);
+  const resolvLine: string[] = [];
+  if (r) resolvLine.push(`resolv.conf: nameserver ${r.nameservers.join(' ') || '(none)'}; search ${r.search.join(' ') || '(none)'}; ndots ${r.ndots ?? '(default 1)'}`);
   const why = skipped(doc.dns);
-  if (why || !Array.isArray(doc.dns)) return layer('dns', 'SKIP', [...ev, `not checked: ${why ?? 'no data'}`]);
+  if (why || !Array.isArray(doc.dns)) return layer('dns', 'SKIP', [`not checked: ${why ?? 'no data'}`, ...resolvLine]);
   const answers = doc.dns as DnsAnswer[];
-  if (answers.every((a) => a.skipped)) return layer('dns', 'SKIP', [...ev, `not checked: ${answers[0]?.skipped ?? 'no data'}`]);
+  if (answers.every((a) => a.skipped)) return layer('dns', 'SKIP', [`not checked: ${answers[0]?.skipped ?? 'no data'}`, ...resolvLine]);
   const host = doc.env?.KUBERNETES_SERVICE_HOST;
   const problems: string[] = [];
   let kind = '';
@@ -184,6 +185,7 @@ export function dnsLayer(doc: ProbeDoc): Layer {
     }
   }
   ev.unshift(...problems);
+  ev.push(...resolvLine);
   const remedy =
     kind === 'timeout'
       ? `the nameserver ${r?.nameservers[0] ?? ''} does not answer: allow egress to DNS (UDP and TCP 53 to the kube-dns pods) and check CoreDNS (kubectl -n kube-system get pods -l k8s-app=kube-dns)`
@@ -369,7 +371,8 @@ export function diagnose(
     policyLayer(facts),
   ].sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   const first = layers.find((l) => l.verdict === 'FAIL');
-  return { ...who, probe: doc.probe, layers, firstFailure: first?.id, ok: !first, elapsedMs: doc.elapsedMs };
+  const missingTools = doc.probe === 'sh' && doc.missing?.length ? { missingTools: doc.missing } : {};
+  return { ...who, probe: doc.probe, layers, firstFailure: first?.id, ok: !first, ...missingTools, elapsedMs: doc.elapsedMs };
 }
 
 /** A pod the probe could not run in (no python3/sh, exec failure): one failing line, no layers. */
