@@ -1,6 +1,6 @@
 // The `ha` checks: pure decisions over the chain. Each returns {id, verdict, evidence, remedy}.
 import type { Chain, EndpointView } from './chain.ts';
-import type { Check, Fetched, HaInput, Verdict } from './model.ts';
+import type { Check, Fetched, HaInput, ProbeResult, Verdict } from './model.ts';
 import { LIVE_WITHIN_SECONDS } from './identity.ts';
 
 export const PERMISSIONS = {
@@ -80,8 +80,8 @@ export function checkEndpointLeases(chain: Chain, input: HaInput): Check {
     const verdict: Verdict = live.length < chain.endpoints.length ? 'WARN' : 'OK';
     return { id, title, verdict, evidence: [`Nodes not readable: compared by count only: ${chain.endpoints.length} endpoint(s), ${live.length} live Lease(s)`], remedy: verdict === 'OK' ? '' : grant([[input.nodes, PERMISSIONS.nodes]]) };
   }
-  const evidence: string[] = [how];
   const missing = chain.endpoints.filter((e) => !e.lease || !e.lease.live);
+  const evidence: string[] = [`${chain.endpoints.length - missing.length} of ${chain.endpoints.length} endpoint(s) have a live identity Lease; ${live.length} live Lease(s) in all`];
   for (const e of chain.endpoints) {
     if (!e.lease) evidence.push(`${e.address}: no identity Lease${e.node ? ` for node ${e.node.name}` : ' (address is not a node)'}`);
     else evidence.push(`${e.address}: Lease ${e.lease.name} (${e.lease.holder}) ${ago(e.lease.sinceRenewSeconds)}${e.lease.live ? '' : ': NOT live'}`);
@@ -89,6 +89,7 @@ export function checkEndpointLeases(chain: Chain, input: HaInput): Check {
   const matched = new Set(chain.endpoints.map((e) => e.lease?.name).filter(Boolean));
   const orphans = live.filter((l) => !matched.has(l.name));
   for (const l of orphans) evidence.push(`Lease ${l.name} (host ${l.hostname ?? '?'}) is live but no endpoint belongs to it`);
+  evidence.push(how);
   if (missing.length) {
     return { id, title, verdict: 'FAIL', evidence, remedy: `No running API server behind ${missing.map(ep).join(', ')}: see stale-endpoints.` };
   }
@@ -150,7 +151,8 @@ export function checkEndpointCount(chain: Chain, input: HaInput): Check {
   if (n === 0) {
     return { id, title, verdict: 'FAIL', evidence: ['the kubernetes Service has no endpoints: in-cluster clients cannot reach the API server'], remedy: 'Check that kube-apiserver runs and that its endpoint reconciler is not disabled (--endpoint-reconciler-type=none).' };
   }
-  const evidence = [`platform: ${p.name} (${p.because})`, `${n} endpoint(s), ${healthy} healthy; expectation: ${p.expectation}`];
+  const unknown = !input.leases.ok && !input.nodes.ok ? ' (staleness unknown: Leases and Nodes not readable)' : '';
+  const evidence = [`${n} endpoint(s), ${healthy} healthy${unknown}; platform ${p.name}`, `platform: ${p.name} (${p.because}); expectation: ${p.expectation}`];
   if (p.name !== 'self-managed') {
     if (healthy >= p.minEndpoints) return ok(id, title, evidence);
     return { id, title, verdict: 'WARN', evidence, remedy: `${p.name} normally publishes ${p.minEndpoints}; fewer during a control-plane upgrade. If it lasts, open a support case with the provider.` };
@@ -234,12 +236,18 @@ export function checkFromPod(chain: Chain, input: HaInput): Check | undefined {
     return skip(id, title, [`could not probe from ${input.from.pod}: ${r.message}`], '');
   }
   const bad = r.value.filter((x) => !x.ok);
-  const evidence = r.value.map((x) => `${x.address}:${x.port}: ${x.ok ? `reachable (HTTP ${x.status ?? '?'})` : `UNREACHABLE (${x.error ?? `HTTP ${x.status}`})`}`);
+  const stale = new Set(staleEndpoints(chain).map((s) => s.address));
+  const evidence = r.value.map((x) => `${x.address}:${x.port}: ${x.ok ? `reachable (HTTP ${x.status ?? '?'})` : `UNREACHABLE (${x.error ?? `HTTP ${x.status}`})${stale.has(x.address) ? ': a stale endpoint, no server runs there' : ''}`}`);
   if (bad.length === 0) return ok(id, title, evidence);
-  return {
-    id, title, verdict: 'FAIL', evidence,
-    remedy: `The pod cannot reach ${bad.map((b) => `${b.address}:${b.port}`).join(', ')}; through the ClusterIP ${chain.service?.clusterIP ?? ''} about ${bad.length} in ${r.value.length} connections fail. Allow egress to those IPs and port in the pod's NetworkPolicies (ipBlock, after DNAT) and check routes/firewalls to the control-plane nodes; or remove the endpoint if that server is gone.`,
-  };
+  const blocked = bad.filter((b) => !stale.has(b.address));
+  const gone = bad.filter((b) => stale.has(b.address));
+  const list = (xs: ProbeResult[]) => xs.map((b) => `${b.address}:${b.port}`).join(', ');
+  const remedy = [
+    `Through the ClusterIP ${chain.service?.clusterIP ?? ''} about ${bad.length} in ${r.value.length} new connections from this pod fail.`,
+    blocked.length ? `The pod cannot reach ${list(blocked)} although a server runs there: allow egress to ${blocked.map((b) => `${b.address}/32`).join(', ')} port ${[...new Set(blocked.map((b) => b.port))].join(',')}/TCP in the pod's NetworkPolicies (ipBlock: policies see the endpoint after DNAT) and check routes/firewalls to the control-plane nodes.` : '',
+    gone.length ? `${list(gone)}: stale, remove it from the endpoints (see stale-endpoints).` : '',
+  ].filter(Boolean).join(' ');
+  return { id, title, verdict: 'FAIL', evidence, remedy };
 }
 
 export function runChecks(chain: Chain, input: HaInput): Check[] {

@@ -1,0 +1,228 @@
+// `kubectl airflow ha` in-process against the simulated API server: the acceptance of issue 4.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import { startSim, type Sim } from '../sim/index.ts';
+
+interface Run { code: number; out: string; err: string }
+
+async function run(sim: Sim, args: string[]): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(['ha', '--kubeconfig', sim.kubeconfigPath, ...args], { stdout, stderr, env: {} });
+  return { code, out, err };
+}
+
+interface Report {
+  verdict: string;
+  platform: { name: string; expectation: string };
+  endpoints: { address: string; ports: number[]; lease?: { live: boolean; matchedBy: string }; node?: { name: string; ready: boolean } }[];
+  checks: { id: string; verdict: string; evidence: string[]; remedy: string }[];
+}
+
+async function report(sim: Sim, args: string[] = []): Promise<{ r: Report; code: number }> {
+  const res = await run(sim, ['-o', 'json', ...args]);
+  assert.equal(res.err, '', `no stderr expected, got: ${res.err}`);
+  return { r: JSON.parse(res.out) as Report, code: res.code };
+}
+
+const check = (r: Report, id: string) => {
+  const c = r.checks.find((x) => x.id === id);
+  assert.ok(c, `check ${id} present`);
+  return c;
+};
+
+function withSim(scenario: string, fn: (get: () => Sim) => void) {
+  describe(scenario, function () {
+    let sim: Sim;
+    before(async () => {
+      sim = await startSim({ scenario });
+    });
+    after(async () => sim?.stop());
+    fn(() => sim);
+  });
+}
+
+describe('e2e: kubectl airflow ha', function () {
+  this.timeout(60_000);
+
+  withSim('ha-healthy', (sim) => {
+    it('three healthy replicas: every check OK, exit 0, in one round trip of parallel reads', async () => {
+      sim().log.reset();
+      const { r, code } = await report(sim());
+      assert.equal(code, 0);
+      assert.equal(r.verdict, 'OK');
+      for (const c of r.checks) assert.equal(c.verdict, 'OK', `${c.id}: ${c.evidence.join(' | ')}`);
+      assert.deepEqual(r.endpoints.map((e) => e.address), ['10.0.0.11', '10.0.0.12', '10.0.0.13']);
+      assert.deepEqual(r.endpoints.map((e) => [e.node?.name, e.lease?.live, e.lease?.matchedBy]), [
+        ['cp-1', true, 'hostname-label'], ['cp-2', true, 'hostname-label'], ['cp-3', true, 'hostname-label'],
+      ]);
+      assert.equal(sim().log.count({}), 6, 'six reads: Service, Endpoints, EndpointSlices, Leases, Nodes, /readyz');
+    });
+
+    it('people see the chain as a tree, Service -> endpoint -> replica -> node', async () => {
+      const { code, out } = await run(sim(), []);
+      assert.equal(code, 0);
+      assert.match(out, /^KUBERNETES_SERVICE_HOST=10\.96\.0\.1 KUBERNETES_SERVICE_PORT=443/);
+      assert.match(out, /└─ Service default\/kubernetes {2}10\.96\.0\.1:443 -> targetPort 6443/);
+      assert.match(out, /├─ 10\.0\.0\.11:6443 {2}Endpoints \+ EndpointSlice\n.*├─ replica {2}Lease apiserver-\w+ {2}renewed \d+s ago \(live\)/);
+      assert.match(out, /└─ node {5}cp-3 {2}Ready/);
+      assert.match(out, /^stale-endpoints +OK/m);
+    });
+
+    it('-o yaml is the same document', async () => {
+      const res = await run(sim(), ['-o', 'yaml']);
+      assert.equal(res.code, 0);
+      assert.match(res.out, /^verdict: OK$/m);
+      assert.match(res.out, /^ {2}- id: endpoints-agree$/m);
+    });
+  });
+
+  describe('ha-healthy with 50 ms latency per request', () => {
+    let sim: Sim;
+    before(async () => {
+      sim = await startSim({ scenario: 'ha-healthy', latencyMs: 50 });
+    });
+    after(async () => sim?.stop());
+    it('all six reads are in flight at once (one round trip, whatever the replica count)', async () => {
+      sim.log.reset();
+      const { code } = await report(sim);
+      assert.equal(code, 0);
+      assert.equal(sim.log.count({}), 6);
+      assert.equal(sim.log.maxInFlight, 6);
+    });
+  });
+
+  withSim('ha-three-replicas-one-stale', (sim) => {
+    it('names the stale endpoint and exits 1', async () => {
+      const { r, code } = await report(sim());
+      assert.equal(code, 1);
+      const stale = check(r, 'stale-endpoints');
+      assert.equal(stale.verdict, 'FAIL');
+      assert.equal(stale.evidence.length, 1);
+      assert.match(stale.evidence[0]!, /^stale endpoint 10\.0\.0\.13: Lease apiserver-\w+ renewed \d+s ago; node cp-3 is NotReady/);
+      assert.equal(check(r, 'endpoint-leases').verdict, 'FAIL');
+      assert.equal(check(r, 'endpoint-count').verdict, 'OK', 'two live replicas remain');
+      assert.equal(check(r, 'endpoints-agree').verdict, 'OK');
+    });
+
+    it('text output names it too, with the fix', async () => {
+      const { code, out } = await run(sim(), []);
+      assert.equal(code, 1);
+      assert.match(out, /^FAIL stale-endpoints: No stale endpoint\n {2}- stale endpoint 10\.0\.0\.13: /m);
+      assert.match(out, /fix: Clients sent to 10\.0\.0\.13 time out or are refused/);
+    });
+  });
+
+  withSim('ha-endpoints-disagree', (sim) => {
+    it('Endpoints and EndpointSlice disagreeing is a FAIL naming the address', async () => {
+      const { r, code } = await report(sim());
+      assert.equal(code, 1);
+      const c = check(r, 'endpoints-agree');
+      assert.equal(c.verdict, 'FAIL');
+      assert.deepEqual(c.evidence, ['10.0.0.13 is in Endpoints but not in the EndpointSlice']);
+      assert.equal(check(r, 'stale-endpoints').verdict, 'OK', 'the server behind 10.0.0.13 is alive');
+    });
+  });
+
+  withSim('ha-single-replica', (sim) => {
+    it('one self-managed replica is a single point of failure', async () => {
+      const { r, code } = await report(sim());
+      assert.equal(code, 1);
+      const c = check(r, 'endpoint-count');
+      assert.equal(c.verdict, 'FAIL');
+      assert.match(c.remedy, /single point of failure/);
+      assert.equal(r.platform.name, 'self-managed');
+      assert.deepEqual(r.checks.filter((x) => x.verdict === 'FAIL').map((x) => x.id), ['endpoint-count']);
+    });
+  });
+
+  withSim('ha-managed-eks', (sim) => {
+    it('recognises EKS, applies its expectation and raises no false alarm', async () => {
+      const { r, code } = await report(sim());
+      assert.equal(code, 0);
+      assert.equal(r.platform.name, 'EKS');
+      assert.match(r.platform.expectation, /two cross-account ENI IPs/);
+      const c = check(r, 'endpoint-count');
+      assert.equal(c.verdict, 'OK');
+      assert.match(c.evidence.join('\n'), /platform: EKS \(node providerID aws:\/\/\.\.\./);
+      for (const x of r.checks) assert.notEqual(x.verdict, 'FAIL', `${x.id}: ${x.evidence.join(' | ')}`);
+      assert.equal(check(r, 'stale-endpoints').verdict, 'OK', 'ENI addresses are no node addresses, and that is normal on EKS');
+    });
+  });
+
+  withSim('ha-no-lease-access', (sim) => {
+    it('without Lease (and Node) access: partial result, skipped checks name the missing permission', async () => {
+      sim().log.reset();
+      const { r, code } = await report(sim());
+      assert.equal(code, 0);
+      const leases = check(r, 'endpoint-leases');
+      assert.equal(leases.verdict, 'SKIP');
+      assert.match(leases.evidence[0]!, /Leases in kube-system not readable \(forbidden\): needs list leases\.coordination\.k8s\.io in kube-system/);
+      assert.match(leases.remedy, /^Grant list leases\.coordination\.k8s\.io in kube-system/);
+      const stale = check(r, 'stale-endpoints');
+      assert.equal(stale.verdict, 'SKIP');
+      assert.match(stale.evidence.join('\n'), /Nodes not readable \(forbidden\): needs list nodes/);
+      // the rest still decides
+      assert.equal(check(r, 'endpoints-agree').verdict, 'OK');
+      assert.equal(check(r, 'ports').verdict, 'OK');
+      assert.equal(check(r, 'readyz').verdict, 'OK');
+      assert.equal(r.endpoints.length, 3);
+      assert.equal(sim().log.count({ code: 403 }), 2, 'the Lease and Node lists were really refused by the server');
+      assert.equal(sim().log.count({ code: 403, resource: 'leases' }), 1);
+    });
+  });
+
+  describe('--from <pod> (isolated pod network)', function () {
+    let sim: Sim | undefined;
+    before(async function () {
+      const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
+      if (missing) {
+        console.log(`    skipped: --from needs the sim's isolated pod network (${missing})`);
+        this.skip();
+      }
+      sim = await startSim({ scenario: 'ha-three-replicas-one-stale' });
+    });
+    after(async () => sim?.stop());
+
+    it('one exec; the replica the pod cannot reach is named', async () => {
+      sim!.log.reset();
+      const { r, code } = await report(sim!, ['--from', 'airflow-scheduler-5d8c9f7b6-x7k2p', '-n', 'airflow', '-c', 'scheduler']);
+      assert.equal(code, 1);
+      const c = check(r, 'from-pod');
+      assert.equal(c.verdict, 'FAIL');
+      assert.deepEqual(c.evidence.map((e) => e.split(':').slice(0, 3).join(':')), ['10.0.0.11:6443: reachable (HTTP 200)', '10.0.0.12:6443: reachable (HTTP 200)', '10.0.0.13:6443: UNREACHABLE (TCP connect']);
+      assert.match(c.remedy, /10\.0\.0\.13:6443: stale/);
+      assert.equal(sim!.log.count({ subresource: 'exec' }), 1, 'exactly one exec');
+    });
+
+    it('a pod that does not exist is a one-line error, exit 3', async () => {
+      const res = await run(sim!, ['--from', 'nope', '-n', 'airflow']);
+      assert.equal(res.code, 3);
+      assert.match(res.err, /^kubectl-airflow: pod "nope" not found in namespace "airflow" \(--from\)/);
+    });
+  });
+
+  it('usage errors exit 2', async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (d) => (err += d));
+    assert.equal(await main(['ha', '--container', 'x'], { stdout, stderr, env: {} }), 2);
+    assert.match(err, /--container needs --from <pod>/);
+  });
+});
+
+function hasTool(t: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
