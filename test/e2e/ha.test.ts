@@ -201,6 +201,31 @@ describe('e2e: kubectl airflow ha', function () {
       assert.equal(sim!.log.count({ subresource: 'exec' }), 1, 'exactly one exec');
     });
 
+    it('a live replica blocked by a NetworkPolicy is named with the ipBlock to allow', async () => {
+      const healthy = await startSim({ scenario: 'ha-healthy' });
+      try {
+        // egress allowed to two of the three API servers only (what a policy written for one cluster often does)
+        healthy.store.apply({
+          apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+          metadata: { name: 'scheduler-egress', namespace: 'airflow' },
+          spec: {
+            podSelector: { matchLabels: { component: 'scheduler' } }, policyTypes: ['Egress'],
+            egress: [{ to: [{ ipBlock: { cidr: '10.0.0.11/32' } }, { ipBlock: { cidr: '10.0.0.12/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] }],
+          },
+        } as never);
+        const { r, code } = await report(healthy, ['--from', 'airflow-scheduler-5d8c9f7b6-x7k2p', '-n', 'airflow', '-c', 'scheduler']);
+        assert.equal(code, 1);
+        const c = check(r, 'from-pod');
+        assert.equal(c.verdict, 'FAIL');
+        assert.match(c.evidence[2]!, /^10\.0\.0\.13:6443: UNREACHABLE \(TCP connect: timeout/);
+        assert.doesNotMatch(c.evidence[2]!, /stale/);
+        assert.match(c.remedy, /cannot reach 10\.0\.0\.13:6443 although a server runs there: allow egress to 10\.0\.0\.13\/32 port 6443\/TCP/);
+        assert.equal(check(r, 'stale-endpoints').verdict, 'OK', 'the cluster itself is healthy');
+      } finally {
+        await healthy.stop();
+      }
+    });
+
     it('a pod that does not exist is a one-line error, exit 3', async () => {
       const res = await run(sim!, ['--from', 'nope', '-n', 'airflow']);
       assert.equal(res.code, 3);
