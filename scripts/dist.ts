@@ -20,7 +20,7 @@
 // Usage: node scripts/dist.ts [--targets linux-amd64,darwin-arm64] [--no-build]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, repoRoot } from './build.ts';
@@ -35,8 +35,7 @@ interface Pins { version: string; targets: Record<Target, Pin> }
 
 export const pins = JSON.parse(readFileSync(path.join(repoRoot, 'scripts/node-binaries.json'), 'utf8')) as Pins;
 const cacheDir = path.join(repoRoot, '.cache/node');
-const workDir = path.join(repoRoot, '.cache/dist');
-export const distDir = path.join(repoRoot, 'dist');
+export const defaultDistDir = path.join(repoRoot, 'dist');
 const NODE = process.execPath;
 const CODE_CACHE_SEED = '--hash-seed=1';
 
@@ -75,8 +74,12 @@ export function nodeBinary(t: Target): string {
   const tgz = path.join(cacheDir, `${pin.package}-${pins.version}.tgz`);
   mkdirSync(cacheDir, { recursive: true });
   if (!existsSync(tgz)) {
+    // fetch into a private folder and rename: several builds may share this cache at once
     log(`npm pack ${pin.package}@${pins.version}`);
-    execFileSync('npm', ['pack', `${pin.package}@${pins.version}`, '--pack-destination', cacheDir, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const tmp = mkdtempSync(path.join(cacheDir, 'pack-'));
+    execFileSync('npm', ['pack', `${pin.package}@${pins.version}`, '--pack-destination', tmp, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    renameSync(path.join(tmp, path.basename(tgz)), tgz);
+    rmSync(tmp, { recursive: true, force: true });
   }
   const got = sriOf(tgz);
   if (got !== pin.integrity) {
@@ -86,8 +89,11 @@ export function nodeBinary(t: Target): string {
   const dir = path.join(cacheDir, `${t}-${pins.version}`);
   const bin = path.join(dir, pin.binary);
   if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('tar', ['-xzf', tgz, '-C', dir, pin.binary]);
+    const tmp = mkdtempSync(path.join(cacheDir, 'extract-'));
+    execFileSync('tar', ['-xzf', tgz, '-C', tmp, pin.binary]);
+    mkdirSync(path.dirname(bin), { recursive: true });
+    renameSync(path.join(tmp, pin.binary), bin);
+    rmSync(tmp, { recursive: true, force: true });
   }
   return bin;
 }
@@ -102,7 +108,7 @@ function tool(name: string, debianPackage: string): string {
 }
 
 /** Builds one target's executable; returns its path. */
-export function buildExecutable(t: Target, bundle: string): string {
+export function buildExecutable(t: Target, bundle: string, workDir: string): string {
   const dir = path.join(workDir, t);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -151,20 +157,28 @@ export function archive(t: Target, binary: string): Buffer {
 
 export interface DistResult { target: Target; archive: string; archiveBytes: number; binaryBytes: number; sha256: string; seconds: number }
 
-export async function dist(targets: readonly Target[], opts: { skipBuild?: boolean } = {}): Promise<DistResult[]> {
+export interface DistOptions {
+  skipBuild?: boolean;   // reuse <outDir>/kubectl-airflow.cjs
+  outDir?: string;       // default dist/ (tests use a private folder: others may build at the same time)
+  version?: string;
+}
+
+export async function dist(targets: readonly Target[], opts: DistOptions = {}): Promise<DistResult[]> {
   if (process.versions.node !== pins.version) {
     throw new Error(`run with Node ${pins.version} (node_modules/.bin/node): the SEA blob must come from the same Node as the executables, got ${process.versions.node}`);
   }
+  const distDir = opts.outDir ?? defaultDistDir;
+  const workDir = path.join(distDir, '.work');
   const bundle = path.join(distDir, 'kubectl-airflow.cjs');
   if (!opts.skipBuild) {
-    const b = await build();
+    const b = await build({ outfile: bundle, ...(opts.version ? { version: opts.version } : {}) });
     log(`bundle ${path.relative(repoRoot, b.outfile)} ${(b.bytes / 1024).toFixed(0)} KiB (${b.version}, ${b.commit})`);
   }
   if (!existsSync(bundle)) throw new Error('dist/kubectl-airflow.cjs missing: run make build');
   const results: DistResult[] = [];
   for (const t of targets) {
     const start = performance.now();
-    const exe = buildExecutable(t, bundle);
+    const exe = buildExecutable(t, bundle, workDir);
     const outBinDir = path.join(distDir, t.replace('-', '_'));
     mkdirSync(outBinDir, { recursive: true });
     const outBin = path.join(outBinDir, binaryName(t));
@@ -185,6 +199,7 @@ export async function dist(targets: readonly Target[], opts: { skipBuild?: boole
   const sums = TARGETS.filter((t) => existsSync(path.join(distDir, archiveName(t))))
     .map((t) => `${sha256(readFileSync(path.join(distDir, archiveName(t))))}  ${archiveName(t)}\n`).join('');
   writeFileSync(path.join(distDir, 'SHA256SUMS'), sums);
+  rmSync(workDir, { recursive: true, force: true });
   return results;
 }
 
