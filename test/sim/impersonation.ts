@@ -94,18 +94,11 @@ function attributesFor(r: ImpersonationRequest): RequestAttributes {
   }
 }
 
-/** True when the request carries any impersonation header. */
-export function hasImpersonationHeaders(headers: Headers): boolean {
-  return Object.keys(headers).some((h) => {
-    const l = h.toLowerCase();
-    return l === USER || l === GROUP || l === UID || l.startsWith(EXTRA_PREFIX);
-  });
-}
-
 /**
  * Returns the requester unchanged when no impersonation header is present, the impersonated user
  * when every impersonation is authorized, or the Status kube-apiserver answers with (403 naming
- * the first thing the requester may not impersonate; 500 for groups/extra/uid without a user).
+ * the first thing the requester may not impersonate; 500 for groups/extra/uid without a user, which
+ * kube-apiserver writes as plain text: `Internal Server Error: "<uri>": requested ... without impersonating a user`).
  */
 export function impersonate(
   headers: Headers,
