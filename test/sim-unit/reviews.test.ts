@@ -119,6 +119,16 @@ describe('sim reviews: SelfSubjectAccessReview', () => {
     assert.match((both.object as Obj).message, /spec\.nonResourceAttributes: .*cannot be specified in combination with resourceAttributes/);
   });
 
+  it('metadata: a namespace is cleared (cluster-scoped), a name is invalid', () => {
+    const spec = { nonResourceAttributes: { path: '/version', verb: 'get' } };
+    const ns = handleReview('selfsubjectaccessreviews', undefined, json({ metadata: { namespace: 'x' }, spec }), 'application/json', alice, ctx);
+    assert.equal(ns.code, 201);
+    assert.deepEqual((ns.object as Obj).metadata, { creationTimestamp: null });
+    const named = handleReview('selfsubjectaccessreviews', undefined, json({ metadata: { name: 'x' }, spec }), 'application/json', alice, ctx);
+    assert.equal(named.code, 422);
+    assert.match((named.object as Obj).message, /^\.authorization\.k8s\.io "" is invalid: metadata: Invalid value: .*: must be empty$/);
+  });
+
   it('400 for a body that is neither JSON nor protobuf', () => {
     const r = handleReview('selfsubjectaccessreviews', undefined, Buffer.from('not json'), 'application/json', alice, ctx);
     assert.equal(r.code, 400);

@@ -206,7 +206,8 @@ export function handleReview(
     case 'SubjectAccessReview': {
       const withSubject = type.kind === 'SubjectAccessReview';
       const causes = specCauses(spec, withSubject);
-      if (!metadataIsEmpty(meta, false)) causes.push({ field: 'metadata', message: `Invalid value: ${goValue(meta)}: must be empty` });
+      // The create handler clears metadata.namespace of cluster-scoped objects before validation.
+      if (!metadataIsEmpty(meta, true)) causes.push({ field: 'metadata', message: `Invalid value: ${goValue(meta)}: must be empty` });
       if (causes.length) return invalid(type.group, causes);
       const user = withSubject ? userFromSpec(spec) : requester;
       const decision = ctx.authorize(attributesFromSpec(spec), user);
