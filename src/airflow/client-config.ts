@@ -319,11 +319,14 @@ export function analyzeContainer(pod: Pod, c: Container, ctx: PodContext): Conta
   };
 }
 
-/** The containers that run Airflow: an Airflow image or any AIRFLOW_* variable; else the first. */
-export function airflowContainers(pod: Pod): Container[] {
+/** The containers that run Airflow: an Airflow image or any AIRFLOW_* variable; among those, the ones
+ *  that mount airflow.cfg when any does (the chart's log-groomer sidecars use the Airflow image but
+ *  never start a Kubernetes client); else the first container. */
+export function airflowContainers(pod: Pod, configMaps: Record<string, Record<string, string> | undefined> = {}): Container[] {
   const cs = pod.spec?.containers ?? [];
   const af = cs.filter((c) => /airflow/i.test(c.image ?? '') || (c.env ?? []).some((e) => e.name.startsWith('AIRFLOW_')) || (c.envFrom ?? []).length > 0);
-  return af.length ? af : cs.slice(0, 1);
+  const withCfg = af.filter((c) => locateAirflowCfg(pod, c, configMaps) !== undefined);
+  return withCfg.length ? withCfg : af.length ? af : cs.slice(0, 1);
 }
 
 export function worstSeverity(results: ContainerConfig[]): Severity | undefined {

@@ -66,11 +66,13 @@ function renderText(results: ContainerConfig[], release: string, ns: string, c: 
   lines.push(`release ${release} in namespace ${ns}: how Airflow's Kubernetes client connects from each pod`);
   lines.push('');
   // unset shows '-', set but unknowable (from a Secret) shows '?'
-  const show = (v: { value?: string; source: string }) => v.value ?? (v.source === 'default' ? '-' : c.dim('?'));
+  const showValue = (v: { value?: string; source: string }) => v.value ?? (v.source === 'default' ? '-' : c.dim('?'));
   const rows = results.map((r) => {
     const s = r.settings;
     const worst = SEVERITY_ORDER.find((sev) => r.findings.some((f) => f.severity === sev));
     const conn = r.connection ? (r.connection.extras ? Object.keys(r.connection.extras).join(',') || '(no extras)' : /Secret/.test(r.connection.source) ? 'from Secret' : r.connection.error ? 'invalid' : '?') : '-';
+    // an Airflow default while some env source could not be read may not be what the pod uses
+    const show = (v: { value?: string; source: string }) => (r.opaque.length && v.source === 'default' ? `${v.value ?? '-'}${c.dim('?')}` : showValue(v));
     const row = [
       r.pod, r.component, r.container,
       show(s.in_cluster), show(s.config_file), show(s.cluster_context), show(s.namespace),
@@ -136,7 +138,7 @@ export const configCommand = defineCommand<ConfigArgs>({
     const results: ContainerConfig[] = [];
     for (const p of relPods) {
       const sa = saByName.get(p.spec?.serviceAccountName ?? 'default');
-      for (const c of cc.airflowContainers(p)) {
+      for (const c of cc.airflowContainers(p, configMaps)) {
         const where = cc.locateAirflowCfg(p, c, configMaps);
         const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
         const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: cc.parseIni(text) } : undefined;
