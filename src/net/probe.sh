@@ -293,8 +293,11 @@ resolve() { # one JSON object
 		printf '{"name":%s,"addresses":[%s],"ms":%s}' "$(js "$1")" "${a#,}" "$ms"
 	elif [ $rc -eq 124 ]; then
 		printf '{"name":%s,"error":"timeout","detail":%s,"ms":%s}' "$(js "$1")" "$(js "no answer within ${T}s")" "$ms"
+	elif [ $rc -eq 2 ] && [ -z "$out" ]; then
+		# getent says only "not found": NXDOMAIN and an unreachable nameserver look the same
+		printf '{"name":%s,"error":"notfound","detail":"getent: not found","ms":%s}' "$(js "$1")" "$ms"
 	elif [ $rc -eq 2 ]; then
-		printf '{"name":%s,"error":"nxdomain","detail":"not found","ms":%s}' "$(js "$1")" "$ms"
+		printf '{"name":%s,"error":"nxdomain","detail":%s,"ms":%s}' "$(js "$1")" "$(js "$out")" "$ms"
 	else
 		printf '{"name":%s,"error":"other","detail":%s,"ms":%s}' "$(js "$1")" "$(js "exit $rc: $out")" "$ms"
 	fi
@@ -633,12 +636,12 @@ mode_net() {
 	u=$H
 	case $u in *:*) u="[$u]" ;; esac
 	URL="https://$u:$P"
-	if [ -z "$TLS_OK" ]; then
+	if ! have curl; then
+		printf ',"http":{"skipped":"curl not found"}'
+	elif [ -z "$TLS_OK" ]; then
 		printf ',"http":{"skipped":"TLS not verified: the token is not sent"}'
 	elif [ -z "$TOKEN" ]; then
 		printf ',"http":{"skipped":"no token"}'
-	elif ! have curl; then
-		printf ',"http":{"skipped":"curl not found"}'
 	else
 		v=$(https_req GET "$URL/version" | { read -r x; printf '1 {"path":"/version",%s}\n' "$x"; } &
 			https_req GET "$URL/readyz" | { read -r x; printf '2 {"path":"/readyz",%s}\n' "$x"; } &

@@ -180,7 +180,15 @@ export function dnsLayer(doc: ProbeDoc): Layer {
         kind ||= 'mismatch';
       }
     } else {
-      problems.push(`${a.name}: ${a.error === 'nxdomain' ? 'NXDOMAIN (no such name)' : a.error === 'timeout' ? 'no answer (timeout)' : `lookup failed${a.detail ? `: ${a.detail}` : ''}`}`);
+      const what =
+        a.error === 'nxdomain'
+          ? 'NXDOMAIN (no such name)'
+          : a.error === 'timeout'
+            ? 'no answer (timeout)'
+            : a.error === 'notfound'
+              ? 'not resolved (getent cannot tell NXDOMAIN from an unreachable nameserver)'
+              : `lookup failed${a.detail ? `: ${a.detail}` : ''}`;
+      problems.push(`${a.name}: ${what}`);
       kind ||= a.error ?? 'other';
     }
   }
@@ -191,7 +199,9 @@ export function dnsLayer(doc: ProbeDoc): Layer {
       ? `the nameserver ${r?.nameservers[0] ?? ''} does not answer: allow egress to DNS (UDP and TCP 53 to the kube-dns pods) and check CoreDNS (kubectl -n kube-system get pods -l k8s-app=kube-dns)`
       : kind === 'nxdomain'
         ? 'the cluster domain or the search list is wrong: check dnsPolicy/dnsConfig of the pod and CoreDNS\'s kubernetes plugin zone'
-        : kind === 'mismatch'
+        : kind === 'notfound'
+          ? `either the nameserver ${r?.nameservers[0] ?? ''} is unreachable (allow DNS egress, UDP and TCP 53; check CoreDNS) or the name does not exist in the cluster domain (check dnsPolicy/dnsConfig)`
+          : kind === 'mismatch'
           ? 'a hostAliases entry or a custom DNS answers for the service name: remove it'
           : 'check the pod\'s dnsPolicy and CoreDNS';
   return layer('dns', problems.length ? 'FAIL' : 'OK', ev, remedy + (host ? ` (clients use the env IP ${host}, so the API may still be reachable)` : ''));
@@ -285,7 +295,7 @@ export function httpLayer(doc: ProbeDoc): Layer {
       continue;
     }
     const msg = a.message ? `: ${a.message}` : a.gitVersion ? ` (${a.gitVersion})` : '';
-    ev.push(`GET ${a.path} -> ${a.status}${msg}`);
+    const before = problems.length;
     if (a.status === 401) {
       problems.push(`GET ${a.path} -> 401 Unauthorized: the API server rejects the pod's token`);
       remedy ||= 'the token is revoked or expired (ServiceAccount deleted and recreated, or issuer/key rotated): recreate the pod to get a fresh token; check that the ServiceAccount still exists';
@@ -301,6 +311,7 @@ export function httpLayer(doc: ProbeDoc): Layer {
       problems.push(`GET ${a.path} -> ${a.status}: the API server is not ready`);
       remedy ||= 'the API server reports itself unhealthy: kubectl airflow ha, and the API server logs';
     }
+    if (problems.length === before) ev.push(`GET ${a.path} -> ${a.status}${msg}`);
   }
   ev.unshift(...problems);
   return layer('http', problems.length ? 'FAIL' : 'OK', ev, remedy);
@@ -323,7 +334,15 @@ export function accessLayer(doc: ProbeDoc, sa: string): Layer {
   const failed = answers.filter((a) => a.allowed === undefined);
   const ev: string[] = [];
   if (denied.length) ev.push(`with the pod's token in ${ns}: denied ${denied.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`);
-  if (failed.length) ev.push(`not answered: ${failed.map((a) => `${accessName(a)} (${a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''})`).join(', ')}`);
+  if (failed.length) {
+    const why = (a: AccessAnswer) => `${a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''}`;
+    const reasons = [...new Set(failed.map(why))];
+    ev.push(
+      reasons.length === 1
+        ? `${failed.length === answers.length ? 'every review' : failed.map(accessName).join(', ')} not answered (${reasons[0]})`
+        : `not answered: ${failed.map((a) => `${accessName(a)} (${why(a)})`).join(', ')}`,
+    );
+  }
   if (allowed.length) ev.push(`allowed: ${allowed.map(accessName).join(', ')}`);
   if (denied.length) {
     return layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${ns}: kubectl airflow rbac --sa ${ns}:${sa} --fix | kubectl apply -f -`);
