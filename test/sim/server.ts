@@ -19,6 +19,22 @@ import type { KubeObject, Status, UserInfo } from './types.ts';
 
 const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({ code: s.code, contentType: 'application/json', body: JSON.stringify(s), headers });
 
+/**
+ * A connection reset. resetAndDestroy() throws ERR_INVALID_HANDLE_TYPE on a TLSSocket (its handle is
+ * TLSWrap, not TCP), which left the connection open and the client hanging: reset the TCP socket
+ * underneath when there is one, else destroy.
+ */
+function resetSocket(socket: Duplex): void {
+  const tls = socket as TLSSocket & { _parent?: { resetAndDestroy?: () => void } };
+  try {
+    if (tls._parent?.resetAndDestroy) tls._parent.resetAndDestroy();
+    else tls.resetAndDestroy();
+  } catch {
+    // fall through to destroy
+  }
+  socket.destroy();
+}
+
 /** How a pipeline run ends: an HTTP reply, a reset, a hang, or an upgrade handed over to exec. */
 type Outcome =
   | { kind: 'reply'; reply: Reply }
@@ -88,7 +104,7 @@ export class SimServer {
     if (outcome.kind === 'reset') {
       entry.fault = 'reset';
       this.finish(entry, 0);
-      (req.socket as TLSSocket).resetAndDestroy?.() ?? req.socket.destroy();
+      resetSocket(req.socket);
       return;
     }
     if (outcome.kind === 'hang') {
@@ -130,7 +146,7 @@ export class SimServer {
       case 'reset':
         entry.fault = 'reset';
         this.finish(entry, 0);
-        (socket as TLSSocket).resetAndDestroy?.() ?? socket.destroy();
+        resetSocket(socket);
         return;
       case 'hang': {
         entry.fault = 'hang';
