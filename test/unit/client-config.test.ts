@@ -1,6 +1,6 @@
 // Pure tests of how Airflow's Kubernetes client will connect from a pod (src/airflow/client-config.ts).
 import assert from 'node:assert/strict';
-import { analyzeContainer, connField, parseConnection, parseIni, resolveOption, containerEnv, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
+import { airflowContainers, analyzeContainer, connField, parseConnection, parseIni, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
 
 const CFG = parseIni(`
 [core]
@@ -119,5 +119,28 @@ describe('client-config: findings', () => {
     const r = analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx);
     assert.deepEqual(ids(r), ['error:in-cluster-invalid']);
     assert.match(r.findings[0]!.message, /Failed to convert value to bool/);
+  });
+});
+
+describe('client-config: which airflow.cfg a container reads', () => {
+  const volumes = [{ name: 'config', configMap: { name: 'airflow-config' } }, { name: 'other', configMap: { name: 'extra', items: [{ key: 'cfg', path: 'airflow.cfg' }] } }];
+  it('the official chart: ConfigMap <release>-config mounted by subPath at /opt/airflow/airflow.cfg', () => {
+    const c: Container = { name: 'scheduler', volumeMounts: [{ name: 'config', mountPath: '/opt/airflow/airflow.cfg', subPath: 'airflow.cfg' }] };
+    assert.deepEqual(locateAirflowCfg({ spec: { volumes, containers: [c] } }, c), { configMap: 'airflow-config', key: 'airflow.cfg', path: '/opt/airflow/airflow.cfg' });
+  });
+  it('$AIRFLOW_CONFIG picks among several mounts; items map keys to file names', () => {
+    const c: Container = {
+      name: 'x',
+      env: [{ name: 'AIRFLOW_CONFIG', value: '/etc/af/airflow.cfg' }],
+      volumeMounts: [{ name: 'config', mountPath: '/opt/airflow' }, { name: 'other', mountPath: '/etc/af' }],
+    };
+    const cms = { 'airflow-config': { 'airflow.cfg': '[core]' } };
+    assert.deepEqual(locateAirflowCfg({ spec: { volumes, containers: [c] } }, c, cms), { configMap: 'extra', key: 'cfg', path: '/etc/af/airflow.cfg' });
+  });
+  it('sidecars on the Airflow image without airflow.cfg are not Airflow clients when another container mounts it', () => {
+    const main: Container = { name: 'scheduler', image: 'apache/airflow:3.1.0', volumeMounts: [{ name: 'config', mountPath: '/opt/airflow/airflow.cfg', subPath: 'airflow.cfg' }] };
+    const groomer: Container = { name: 'scheduler-log-groomer', image: 'apache/airflow:3.1.0', env: [{ name: 'AIRFLOW__LOG_RETENTION_DAYS', value: '15' }] };
+    assert.deepEqual(airflowContainers({ spec: { volumes, containers: [main, groomer] } }).map((c) => c.name), ['scheduler']);
+    assert.deepEqual(airflowContainers({ spec: { containers: [groomer] } }).map((c) => c.name), ['scheduler-log-groomer']);
   });
 });
