@@ -347,7 +347,10 @@ export function accessLayer(doc: ProbeDoc, sa: string): Layer {
   if (denied.length) {
     return layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${ns}: kubectl airflow rbac --sa ${ns}:${sa} --fix | kubectl apply -f -`);
   }
-  if (failed.length) return layer('access', 'FAIL', ev, 'the SelfSubjectAccessReviews failed: see the HTTP layer');
+  if (failed.length) {
+    const network = failed.every((a) => a.httpStatus === undefined);
+    return layer('access', 'FAIL', ev, network ? 'some reviews failed on the way to the API server: see the TCP layer' : 'the SelfSubjectAccessReviews were rejected: see the HTTP layer');
+  }
   return layer('access', 'OK', ev);
 }
 
@@ -361,7 +364,7 @@ export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>)
   const problems: string[] = [];
   if (blocked.length) problems.push(`egress to the API server ${blocked.map((e) => `${e.ip}:${e.port}`).join(', ')} is not allowed`);
   if (p.clusterIpOnly.length) problems.push(`${p.clusterIpOnly.join(', ')} allows the ClusterIP:443 only, but policies see the endpoint IP and target port after DNAT`);
-  if (!p.dns.udp || !p.dns.tcp) problems.push(`DNS egress: ${p.dns.udp ? '' : 'UDP 53 not allowed '}${p.dns.tcp ? '' : 'TCP 53 not allowed'}`.trim());
+  if (!p.dns.udp || !p.dns.tcp) problems.push(`DNS egress not allowed on ${[p.dns.udp ? '' : 'UDP 53', p.dns.tcp ? '' : 'TCP 53'].filter(Boolean).join(' and ')}`);
   ev.push(...p.notes);
   ev.unshift(...problems);
   const cidrs = [...new Set(blocked.map((e) => `${e.ip}/32`))];
