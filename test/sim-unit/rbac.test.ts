@@ -311,3 +311,40 @@ describe('sim rbac: ServiceAccount user names', () => {
     assert.equal(splitServiceAccountUsername('alice'), undefined);
   });
 });
+
+describe('sim rbac: ClusterRole aggregation', () => {
+  it('a ClusterRole labelled aggregate-to-view reaches view, edit and admin; the defaults converge to themselves', () => {
+    const defaults = defaultRbacObjects();
+    const before = rbacObjectsFrom(defaults).clusterRoles;
+    const ruleSet = (objs: KubeObject[], name: string) => new Set((objs.find((o) => o.metadata.name === name)!['rules'] as PolicyRule[]).map((r) => JSON.stringify(r)));
+    for (const name of ['view', 'edit', 'admin']) {
+      assert.deepEqual(ruleSet(before, name), ruleSet(defaults, name), name);
+    }
+    const crd: KubeObject = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'airflow-dags-view', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      rules: [{ verbs: ['get'], apiGroups: ['airflow.example.com'], resources: ['dags'] }],
+    };
+    const objs = rbacObjectsFrom([
+      ...defaults,
+      crd,
+      roleBinding('v', 'ns', { kind: 'ClusterRole', name: 'admin' }, [{ kind: 'User', name: 'u' }]),
+    ]);
+    const added = JSON.stringify((crd['rules'] as PolicyRule[])[0]);
+    for (const name of ['view', 'edit', 'admin']) assert.ok(ruleSet(objs.clusterRoles, name).has(added), name);
+    assert.equal(authorize(res('get', 'dags', { apiGroup: 'airflow.example.com', namespace: 'ns' }), { name: 'u', groups: [] }, objs).allowed, true);
+    // the input objects are not modified
+    assert.equal((defaults.find((o) => o.metadata.name === 'view')!['rules'] as PolicyRule[]).length, 10);
+  });
+
+  it('matchExpressions select too; a role with an aggregationRule and no match has no rules', () => {
+    const objs = rbacObjectsFrom([
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'agg' }, aggregationRule: { clusterRoleSelectors: [{ matchExpressions: [{ key: 'team', operator: 'In', values: ['data'] }] }] }, rules: [] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lonely' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { none: 'x' } }] }, rules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'piece', labels: { team: 'data' } }, rules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }] },
+    ]);
+    assert.deepEqual(objs.clusterRoles.find((r) => r.metadata.name === 'agg')!['rules'], [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }]);
+    assert.deepEqual(objs.clusterRoles.find((r) => r.metadata.name === 'lonely')!['rules'], []);
+  });
+});

@@ -107,6 +107,10 @@ export function defaultRbacObjects(): KubeObject[] {
     aggregated('admin', [...VIEW_RULES, ...EDIT_ONLY_RULES, ...ADMIN_ONLY_RULES], 'admin', []),
     aggregated('edit', [...VIEW_RULES, ...EDIT_ONLY_RULES], 'edit', ['admin']),
     aggregated('view', VIEW_RULES, 'view', ['admin', 'edit']),
+    // What admin/edit/view aggregate (the ClusterRole aggregation controller fills their rules).
+    clusterRole('system:aggregate-to-admin', ADMIN_ONLY_RULES, {}, { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }),
+    clusterRole('system:aggregate-to-edit', EDIT_ONLY_RULES, {}, { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }),
+    clusterRole('system:aggregate-to-view', VIEW_RULES, {}, { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' }),
     clusterRole('system:discovery', [
       { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] },
     ]),

@@ -275,13 +275,76 @@ export function rulesFor(user: UserInfo, namespace: string, rbac: RbacObjects): 
   return out;
 }
 
-/** Splits a flat list of objects (a scenario, the store) into the four RBAC kinds. */
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** metav1.LabelSelectorAsSelector(...).Matches; an empty selector matches everything. */
+function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, e.key);
+    const vals = e.values ?? [];
+    switch (e.operator) {
+      case 'In': if (!has || !vals.includes(labels[e.key]!)) return false; break;
+      case 'NotIn': if (has && vals.includes(labels[e.key]!)) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+const ruleKey = (r: PolicyRule): string => JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
+
+/**
+ * The ClusterRole aggregation controller (pkg/controller/clusterroleaggregation): a ClusterRole with
+ * an aggregationRule gets the rules of every other ClusterRole its selectors match, in name order,
+ * without exact duplicates; repeated until nothing changes (edit aggregates view, admin aggregates edit).
+ * Returns copies; the input objects are not modified.
+ */
+export function aggregateClusterRoles(clusterRoles: KubeObject[]): KubeObject[] {
+  const out = clusterRoles.map((r) => (r['aggregationRule'] ? { ...r, rules: rulesOf(r) } : r));
+  const sorted = [...out].sort(byName);
+  for (let round = 0; round < 10; round++) {
+    let changed = false;
+    for (const role of out) {
+      const rule = role['aggregationRule'] as { clusterRoleSelectors?: LabelSelector[] } | undefined;
+      if (!rule) continue;
+      const selectors = rule.clusterRoleSelectors ?? [];
+      const sources = sorted.filter(
+        (c) => c.metadata.name !== role.metadata.name && selectors.some((sel) => selectorMatches(sel, c.metadata.labels ?? {})),
+      );
+      const rules: PolicyRule[] = [];
+      const seen = new Set<string>();
+      for (const src of sources) {
+        for (const r of rulesOf(src)) {
+          const k = ruleKey(r);
+          if (!seen.has(k)) {
+            seen.add(k);
+            rules.push(r);
+          }
+        }
+      }
+      if (JSON.stringify(rules.map(ruleKey)) !== JSON.stringify(rulesOf(role).map(ruleKey))) {
+        role['rules'] = rules;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return out;
+}
+
+/** Splits a flat list of objects (a scenario, the store) into the four RBAC kinds, with ClusterRoles aggregated. */
 export function rbacObjectsFrom(objects: KubeObject[]): RbacObjects {
   const pick = (kind: string) => objects.filter((o) => o.kind === kind && String(o.apiVersion).startsWith('rbac.authorization.k8s.io/'));
   return {
     roles: pick('Role'),
     roleBindings: pick('RoleBinding'),
-    clusterRoles: pick('ClusterRole'),
+    clusterRoles: aggregateClusterRoles(pick('ClusterRole')),
     clusterRoleBindings: pick('ClusterRoleBinding'),
   };
 }
