@@ -26,7 +26,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
 
 async function keyPem(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return x509.PemConverter.encode(der, 'PRIVATE KEY') + '\n';
 }
 
 function validity(): { notBefore: Date; notAfter: Date } {
@@ -48,7 +48,7 @@ export async function createCA(commonName = 'kubernetes'): Promise<CertificateAu
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { keys, cert, certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
+  return { keys, cert, certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey) };
 }
 
 async function issue(ca: CertificateAuthority, subject: x509.JsonName, usage: x509.ExtendedKeyUsage, extra: x509.Extension[]): Promise<KeyAndCert> {
@@ -68,7 +68,7 @@ async function issue(ca: CertificateAuthority, subject: x509.JsonName, usage: x5
       ...extra,
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
+  return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey) };
 }
 
 /** The SANs kube-apiserver's certificate carries (kubeadm): service names, the service IP, every address. */
