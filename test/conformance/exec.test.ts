@@ -1,0 +1,235 @@
+// Real kubectl exec (WebSocket: kubectl >= 1.30) against the simulator's pods/exec and its sandbox:
+// output and exit codes, container selection, the real errors, what the container sees (files, env,
+// executables of its image profile), and isolated pods (cluster DNS, the ClusterIP DNAT to a replica,
+// a NetworkPolicy that blocks egress after DNAT). Also a raw WebSocket client for what kubectl
+// cannot ask (no container name, v4 only, stdin CLOSE). Needs root (namespaces) and iptables.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import WebSocket from 'ws';
+import { startSim, type Sim } from '../sim/index.ts';
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function kubectlDir(): string | undefined {
+  const which = (process.env['PATH'] ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
+  return which ? dirname(realpathSync(which)) : undefined;
+}
+
+function has(cmd: string): boolean {
+  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+/** Why the sandbox cannot run here, or undefined. */
+function sandboxUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root: the exec sandbox needs mount/UTS/network namespaces';
+  for (const c of ['unshare', 'nsenter', 'iptables-restore', 'ip']) if (!has(c)) return `${c} is missing`;
+  return undefined;
+}
+
+function kubectl(bin: string, kubeconfig: string, args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(bin, ['--kubeconfig', kubeconfig, '-n', 'exec-ns', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+const GET_VERSION = [
+  'import json, os, ssl, urllib.request',
+  "d = '/var/run/secrets/kubernetes.io/serviceaccount'",
+  "ctx = ssl.create_default_context(cafile=d + '/ca.crt')",
+  "url = 'https://%s:%s/version' % (os.environ['KUBERNETES_SERVICE_HOST'], os.environ['KUBERNETES_SERVICE_PORT'])",
+  "req = urllib.request.Request(url, headers={'Authorization': 'Bearer ' + open(d + '/token').read()})",
+  'try:',
+  "    print(json.loads(urllib.request.urlopen(req, context=ctx, timeout=2).read())['gitVersion'])",
+  'except Exception as e:',
+  "    print('FAILED', repr(e)); raise SystemExit(4)",
+].join('\n');
+
+describe('conformance: kubectl exec against the sim', function () {
+  this.timeout(120_000);
+  const dir = kubectlDir();
+  const versions = ['1.30', '1.33'].filter((v) => dir && existsSync(join(dir, `kubectl.${v}`)));
+  let sim: Sim;
+  let tmp: string;
+  let savedTmp: string | undefined;
+
+  before(async function () {
+    const why = sandboxUnavailable() ?? (versions.length === 0 ? 'no kubectl.1.30 or kubectl.1.33 beside kubectl on PATH' : undefined);
+    if (why) {
+      console.log(`    skipped: ${why}`);
+      this.skip();
+    }
+    // The sandbox stages under os.tmpdir(): a private one proves nothing is left behind.
+    savedTmp = process.env['TMPDIR'];
+    tmp = mkdtempSync(join(tmpdir(), 'kaf-exec-conformance-'));
+    process.env['TMPDIR'] = tmp;
+    sim = await startSim({ scenario: 'exec-basic' });
+  });
+
+  after(async () => {
+    await sim?.stop();
+    if (savedTmp === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = savedTmp;
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  for (const v of versions) {
+    describe(`kubectl ${v}`, () => {
+      const k = (args: string[], input?: string) => kubectl(join(dir!, `kubectl.${v}`), sim.kubeconfigPath, args, input);
+
+      it('prints stdout and stderr and exits with the command\'s code', async () => {
+        const r = await k(['exec', 'runner', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+        assert.equal(r.stdout, 'out\n');
+        assert.equal(r.stderr, 'err\ncommand terminated with exit code 3\n');
+        assert.equal(r.code, 3);
+      });
+
+      it('exit 0 and stdin forwarded (-i, v5 CLOSE ends it)', async () => {
+        const r = await k(['exec', '-i', 'runner', '--', 'sh', '-c', 'tr a-z A-Z; echo done'], 'hello\n');
+        assert.deepEqual(r, { code: 0, stdout: 'HELLO\ndone\n', stderr: '' });
+      });
+
+      it('-c selects the container; an unknown one is a BadRequest', async () => {
+        const side = await k(['exec', 'duo', '-c', 'sidecar', '--', 'sh', '-c', 'echo $WHO']);
+        assert.deepEqual(side, { code: 0, stdout: 'sidecar\n', stderr: '' });
+        const bad = await k(['exec', 'duo', '-c', 'nope', '--', 'true']);
+        assert.equal(bad.code, 1);
+        assert.equal(bad.stderr, 'Error from server (BadRequest): container nope is not valid for pod duo\n');
+      });
+
+      it('a pod whose container is not running: the kubelet\'s container not found', async () => {
+        const r = await k(['exec', 'starting', '--', 'true']);
+        assert.equal(r.code, 1);
+        assert.equal(r.stderr, 'error: Internal error occurred: unable to upgrade connection: container not found ("main")\n');
+      });
+
+      it('a missing executable: the runtime\'s OCI error', async () => {
+        const r = await k(['exec', 'runner', '--', 'python4', '-V']);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python4": executable file not found in \$PATH: unknown\n$/);
+      });
+
+      it('the ServiceAccount namespace file, the pod\'s env and ConfigMap volumes', async () => {
+        const r = await k(['exec', 'runner', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo "$MESSAGE|$LOG_LEVEL|$POD_NAMESPACE|$HOSTNAME|$KUBERNETES_SERVICE_HOST"; cat /opt/app/app.cfg /etc-like/conf/log/level.txt; echo; pwd']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'exec-ns\nhello world|debug|exec-ns|runner|127.0.0.1\n[core]\nexecutor = KubernetesExecutor\ndebug\n/opt/app\n');
+      });
+    });
+  }
+
+  describe('sandbox (newest kubectl available)', () => {
+    const k = (args: string[], input?: string) => kubectl(join(dir!, `kubectl.${versions.at(-1)}`), sim.kubeconfigPath, args, input);
+
+    it('command -v python3 differs by image profile; none has not even sh', async () => {
+      assert.deepEqual(await k(['exec', 'runner', '--', 'sh', '-c', 'command -v python3']), { code: 0, stdout: '/usr/bin/python3\n', stderr: '' });
+      const shell = await k(['exec', 'shelly', '--', 'sh', '-c', 'command -v python3 || echo no-python; command -v cat']);
+      assert.deepEqual(shell, { code: 0, stdout: 'no-python\n/usr/bin/cat\n', stderr: '' });
+      const py = await k(['exec', 'shelly', '--', 'python3', '-V']);
+      assert.match(py.stderr, /exec: "python3": executable file not found in \$PATH: unknown\n$/);
+      const none = await k(['exec', 'distroless', '--', 'sh', '-c', 'true']);
+      assert.match(none.stderr, /exec: "sh": executable file not found in \$PATH: unknown\n$/);
+      assert.equal(none.code, 1);
+    });
+
+    it('the host is hidden: its binaries, its /work and /root/.pyenv are not in the container', async () => {
+      const r = await k(['exec', 'runner', '--', 'sh', '-c', 'ls /usr/bin | wc -l; ls -d /work /root/.pyenv /usr/local/bin/* 2>&1 | wc -l; hostname']);
+      const [count, missing, host] = r.stdout.trim().split('\n');
+      assert.ok(Number(count) < 60, `only the profile's executables in /usr/bin, got ${count}`);
+      assert.equal(missing, '3', 'three "cannot access" lines');
+      assert.equal(host, 'runner');
+    });
+
+    it('automount off on the ServiceAccount: no token directory', async () => {
+      const r = await k(['exec', 'quiet', '--', 'sh', '-c', 'ls /var/run/secrets/kubernetes.io/serviceaccount 2>&1; echo rc=$?']);
+      assert.match(r.stdout, /No such file or directory\nrc=2\n$/);
+    });
+
+    it('a host-network pod reaches the sim on loopback with its token and CA', async () => {
+      const r = await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION]);
+      assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
+    });
+
+    it('isolated pod: cluster DNS resolves kubernetes.default.svc through the search list', async () => {
+      const r = await k(['exec', 'isolated', '--', 'python3', '-c', "import socket; print(socket.gethostbyname('kubernetes.default.svc')); print(socket.gethostbyname('kubernetes.default.svc.cluster.local'))"]);
+      assert.deepEqual(r, { code: 0, stdout: '10.96.0.1\n10.96.0.1\n', stderr: '' });
+      const env = await k(['exec', 'isolated', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat /etc/resolv.conf']);
+      assert.equal(env.stdout, '10.96.0.1:443\nsearch exec-ns.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    });
+
+    it('isolated pod: HTTPS GET /version to the ClusterIP with the mounted CA and token succeeds', async () => {
+      const r = await k(['exec', 'isolated', '--', 'python3', '-c', GET_VERSION]);
+      assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
+    });
+
+    it('isolated pod: a NetworkPolicy allowing only ClusterIP:443 times out after DNAT', async () => {
+      const r = await k(['exec', 'isolated-blocked', '--', 'python3', '-c', GET_VERSION]);
+      assert.equal(r.code, 4);
+      assert.match(r.stdout, /^FAILED .*timed out/);
+      // DNS is allowed by the same policy.
+      const dns = await k(['exec', 'isolated-blocked', '--', 'python3', '-c', "import socket; print(socket.gethostbyname('kubernetes.default.svc'))"]);
+      assert.equal(dns.stdout, '10.96.0.1\n');
+    });
+
+    it('an identity without pods/exec: kubectl falls back to SPDY and prints the create denial', async () => {
+      const r = await k(['--context', 'viewer', 'exec', 'runner', '--', 'true']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'Error from server (Forbidden): pods "runner" is forbidden: User "viewer" cannot create resource "pods/exec" in API group "" in the namespace "exec-ns"\n');
+    });
+
+    it('nothing is left behind: no staging directories, no namespace agents', async () => {
+      const left = readdirSync(tmp).filter((f) => !f.startsWith('kaf-exec-bins-') && !f.startsWith('kubectl-airflow-sim-'));
+      assert.deepEqual(left, []);
+      const children = execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => /unshare|nsenter|netns-agent/.test(l));
+      assert.deepEqual(children, []);
+    });
+  });
+
+  describe('raw WebSocket client', () => {
+    function open(path: string, protocols: string[]): Promise<{ frames: Buffer[]; protocol: string; status?: number; body?: string }> {
+      return new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${sim.url}${path}`, protocols, { ca: sim.caPem, headers: { Authorization: `Bearer ${sim.tokenFor('operator')}` } });
+        const frames: Buffer[] = [];
+        ws.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => { body += d; });
+          res.on('end', () => resolve({ frames, protocol: '', status: res.statusCode, body }));
+        });
+        ws.on('open', () => ws.send(Buffer.from([255, 0])));
+        ws.on('message', (d: Buffer) => frames.push(Buffer.from(d)));
+        ws.on('close', () => resolve({ frames, protocol: ws.protocol }));
+        ws.on('error', reject);
+      });
+    }
+
+    it('no container name for a two-container pod: 400 listing the containers', async () => {
+      const r = await open('/api/v1/namespaces/exec-ns/pods/duo/exec?command=true&stdout=true', ['v5.channel.k8s.io']);
+      assert.equal(r.status, 400);
+      const s = JSON.parse(r.body!);
+      assert.deepEqual([s.kind, s.reason, s.code, s.message], ['Status', 'BadRequest', 400, 'a container name must be specified for pod duo, choose one of: [app sidecar]']);
+    });
+
+    it('v4: readiness frame, stdout on 1, stderr on 2, one Status on 3, then close', async () => {
+      const r = await open('/api/v1/namespaces/exec-ns/pods/runner/exec?command=sh&command=-c&command=printf+a;printf+b+>%262;exit+7&stdout=true&stderr=true', ['v4.channel.k8s.io']);
+      assert.equal(r.protocol, 'v4.channel.k8s.io');
+      assert.deepEqual([...r.frames[0]], [1], 'an empty stdout frame first');
+      const on = (c: number) => Buffer.concat(r.frames.slice(1).filter((f) => f[0] === c).map((f) => f.subarray(1))).toString();
+      assert.equal(on(1), 'a');
+      assert.equal(on(2), 'b');
+      const statuses = r.frames.filter((f) => f[0] === 3);
+      assert.equal(statuses.length, 1);
+      assert.deepEqual(JSON.parse(statuses[0].subarray(1).toString()).details, { causes: [{ reason: 'ExitCode', message: '7' }] });
+    });
+
+    it('v5 preferred; Success status', async () => {
+      const r = await open('/api/v1/namespaces/exec-ns/pods/runner/exec?command=true&stdout=true', ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
+      assert.equal(r.protocol, 'v5.channel.k8s.io');
+      assert.equal(r.frames.at(-1)!.subarray(1).toString(), '{"metadata":{},"status":"Success"}');
+    });
+  });
+});

@@ -1,0 +1,146 @@
+// What a container sees, as data: env (values, valueFrom, $(VAR) expansion, the kubelet's service
+// variables), ServiceAccount automount precedence, ConfigMap volumes (items, subPath), image profiles
+// and runc's argv[0] lookup. Pure functions, no namespaces.
+import assert from 'node:assert/strict';
+import {
+  automountsToken, containerEnv, expandRefs, hostsFile, kubernetesServiceEnv, profileExecutables, resolveExecutable,
+  serviceAccountName, volumeFiles, type Container, type ObjectLookup,
+} from '../sim/exec/pod-files.ts';
+import { setupScript, shq } from '../sim/exec/sandbox.ts';
+import type { KubeObject } from '../sim/types.ts';
+
+const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' }, data: { 'airflow.cfg': '[core]\n', level: 'debug' } };
+const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { pw: Buffer.from('hunter2').toString('base64') } };
+const store: ObjectLookup = {
+  get: (ref, ns, name) => [cm, secret].find((o) => (ref === 'configmaps' ? o.kind === 'ConfigMap' : o.kind === 'Secret') && o.metadata.name === name && o.metadata.namespace === ns),
+  all: () => [],
+};
+const pod = (spec: object, extra: Partial<KubeObject> = {}): KubeObject => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'worker-0', namespace: 'ns', uid: 'u-1', labels: { tier: 'w' } },
+  spec: { containers: [{ name: 'main' }], nodeName: 'n1', ...spec }, status: { podIP: '10.244.0.9' }, ...extra,
+});
+
+describe('sim exec: container environment', () => {
+  it('the kubelet always injects the default/kubernetes variables', () => {
+    assert.deepEqual(kubernetesServiceEnv({ host: '10.96.0.1', port: 443 }), {
+      KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', KUBERNETES_SERVICE_PORT_HTTPS: '443',
+      KUBERNETES_PORT: 'tcp://10.96.0.1:443', KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443', KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+      KUBERNETES_PORT_443_TCP_PORT: '443', KUBERNETES_PORT_443_TCP_ADDR: '10.96.0.1',
+    });
+  });
+
+  it('value, $(VAR) expansion, configMapKeyRef, secretKeyRef, fieldRef; container env beats the service env', () => {
+    const c: Container = {
+      name: 'main',
+      env: [
+        { name: 'A', value: 'x' },
+        { name: 'B', value: '$(A)-$(UNDEFINED)-$$(A)' },
+        { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'level' } } },
+        { name: 'PW', valueFrom: { secretKeyRef: { name: 's', key: 'pw' } } },
+        { name: 'MISSING', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k', optional: true } } },
+        { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+        { name: 'KUBERNETES_SERVICE_HOST', value: '' },
+      ],
+    };
+    const env = containerEnv(pod({}), c, store, { host: '10.96.0.1', port: 443 });
+    assert.equal(env.A, 'x');
+    assert.equal(env.B, 'x-$(UNDEFINED)-$(A)');
+    assert.equal(env.LEVEL, 'debug');
+    assert.equal(env.PW, 'hunter2');
+    assert.ok(!('MISSING' in env));
+    assert.equal(env.NS, 'ns');
+    assert.equal(env.IP, '10.244.0.9');
+    assert.equal(env.TIER, 'w');
+    assert.equal(env.KUBERNETES_SERVICE_HOST, '', 'a blanked service host is what Airflow then sees');
+    assert.equal(env.HOSTNAME, 'worker-0');
+    assert.equal(expandRefs('$(A)', {}), '$(A)');
+  });
+
+  it('envFrom with a prefix', () => {
+    const env = containerEnv(pod({}), { name: 'main', envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'cfg' } }] }, store, { host: 'h', port: 1 });
+    assert.equal(env.CFG_level, 'debug');
+  });
+});
+
+describe('sim exec: mounted files', () => {
+  it('automount: the pod beats the ServiceAccount, default on', () => {
+    const sa = (v?: boolean): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x' }, ...(v === undefined ? {} : { automountServiceAccountToken: v }) });
+    assert.equal(automountsToken(pod({}), undefined), true);
+    assert.equal(automountsToken(pod({}), sa(false)), false);
+    assert.equal(automountsToken(pod({ automountServiceAccountToken: true }), sa(false)), true);
+    assert.equal(automountsToken(pod({ automountServiceAccountToken: false }), sa(true)), false);
+    assert.equal(serviceAccountName(pod({})), 'default');
+    assert.equal(serviceAccountName(pod({ serviceAccountName: 'airflow-worker' })), 'airflow-worker');
+  });
+
+  it('ConfigMap volumes: all keys, items with paths, subPath files; missing ConfigMaps mount empty', () => {
+    const p = pod({
+      volumes: [
+        { name: 'all', configMap: { name: 'cfg' } },
+        { name: 'some', configMap: { name: 'cfg', items: [{ key: 'level', path: 'x/level' }] } },
+        { name: 'gone', configMap: { name: 'nope', optional: true } },
+        { name: 'scratch', emptyDir: {} },
+      ],
+    });
+    const c: Container = {
+      name: 'main',
+      volumeMounts: [
+        { name: 'all', mountPath: '/opt/airflow/config' },
+        { name: 'some', mountPath: '/etc/app/' },
+        { name: 'all', mountPath: '/opt/airflow/airflow.cfg', subPath: 'airflow.cfg' },
+        { name: 'gone', mountPath: '/gone' },
+        { name: 'scratch', mountPath: '/tmp/scratch' },
+      ],
+    };
+    const v = volumeFiles(p, c, store);
+    assert.deepEqual(v.files.map((f) => f.path), ['/opt/airflow/config/airflow.cfg', '/opt/airflow/config/level', '/etc/app/x/level', '/opt/airflow/airflow.cfg']);
+    assert.equal(v.files[3].content, '[core]\n');
+    assert.deepEqual(v.dirs, ['/opt/airflow/config', '/etc/app', '/gone', '/tmp/scratch']);
+  });
+
+  it('hosts file as the kubelet writes it', () => {
+    assert.match(hostsFile(pod({})), /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n[\s\S]*10\.244\.0\.9\tworker-0\n$/);
+  });
+});
+
+describe('sim exec: image profiles and argv[0]', () => {
+  it('python has python3 and sh; shell has sh but no python; none has nothing', () => {
+    const py = profileExecutables('python');
+    const sh = profileExecutables('shell');
+    assert.ok(py.has('python3') && py.has('sh') && py.has('cat'));
+    assert.ok(sh.has('sh') && !sh.has('python3') && !sh.has('python'));
+    assert.equal(profileExecutables('none').size, 0);
+  });
+
+  it('bare names are searched in the container PATH; paths must exist in the container', () => {
+    const bins = new Set(['sh', 'python3']);
+    assert.equal(resolveExecutable('python3', bins, new Set()), '/usr/bin/python3');
+    assert.equal(resolveExecutable('/bin/sh', bins, new Set()), '/usr/bin/sh');
+    assert.equal(resolveExecutable('bash', bins, new Set()), undefined);
+    assert.equal(resolveExecutable('/bin/bash', bins, new Set()), undefined);
+    assert.equal(resolveExecutable('/opt/run.sh', bins, new Set(['/opt/run.sh'])), '/opt/run.sh');
+    assert.equal(resolveExecutable('python3', bins, new Set(), '/opt/bin'), undefined, 'not on the PATH');
+  });
+});
+
+describe('sim exec: sandbox setup script', () => {
+  it('quotes every value, mounts the tmpfs root first and chroots last', () => {
+    const s = setupScript({
+      stage: '/tmp/kaf-exec-x', bins: '/tmp/bins/python', hostname: "it's", workingDir: '/opt/air flow',
+      binds: [{ source: '/tmp/kaf-exec-x/binds/0', target: '/etc/app.cfg' }], hostHasLocal: { bin: true, sbin: false }, etc: ['resolv.conf'],
+    });
+    const lines = s.trim().split('\n');
+    assert.equal(lines[0], 'set -e');
+    assert.equal(lines[2], 'mount -t tmpfs -o mode=755 kaf-root "$R"');
+    assert.ok(lines.includes(`mount --bind '/tmp/bins/python' "$R/usr/bin"`));
+    assert.ok(lines.includes('mount -t tmpfs -o mode=755 kaf-local-bin "$R/usr/local/bin"'));
+    assert.ok(!s.includes('local/sbin'));
+    assert.ok(lines.includes(`mount --bind '/tmp/kaf-exec-x/etc/resolv.conf' "$R/etc/resolv.conf"`));
+    assert.ok(lines.includes(`mount --bind '/tmp/kaf-exec-x/binds/0' "$R"'/etc/app.cfg'`));
+    assert.equal(lines.at(-2), `hostname 'it'\\''s'`);
+    assert.equal(lines.at(-1), `exec unshare --root="$R" --wd='/opt/air flow' -- "$@"`);
+    assert.equal(shq("a'b"), `'a'\\''b'`);
+  });
+});
