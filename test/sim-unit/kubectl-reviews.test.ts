@@ -145,7 +145,7 @@ describe('sim reviews with real kubectl', function () {
     ['alice', ['auth', 'can-i', 'list', 'pods', '--as', 'system:serviceaccount:airflow:airflow-worker'], 'yes', 0],
   ];
 
-  for (const version of ['1.27', '1.33']) {
+  for (const version of ['1.27', '1.32', '1.33']) {
     for (const [ctx, args, want, code] of cases) {
       it(`kubectl ${version} --context ${ctx} ${args.join(' ')} -> ${want}`, async function () {
         if (!existsSync(join(dir!, `kubectl.${version}`))) {
