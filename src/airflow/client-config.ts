@@ -158,6 +158,19 @@ export function parseConnection(value: string): { extras: Record<string, unknown
   return { extras };
 }
 
+/** Extras safe to show: an inline kubeconfig or anything credential-like is replaced by a note
+ *  (CONTRIBUTING: never print a token, a client key or a Secret's data). */
+export function redactExtras(extras: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(extras)) {
+    const name = k.replace(/^extra__kubernetes__/, '');
+    if (name === 'kube_config' || (/token|password|secret|key|cert|credential/i.test(name) && !/_path$/.test(name))) {
+      out[k] = v === undefined || v === null || v === '' ? v : `(set, ${String(typeof v === 'string' ? v.length : JSON.stringify(v).length)} characters, not shown)`;
+    } else out[k] = v;
+  }
+  return out;
+}
+
 /** KubernetesHook._get_field: plain name first, then the prefixed form; falsy values count as unset. */
 export function connField(extras: Record<string, unknown>, name: string): unknown {
   const pick = (v: unknown) => (v === '' || v === false || v === 0 || v === null || v === undefined ? undefined : v);
@@ -279,13 +292,15 @@ export function analyzeContainer(pod: Pod, c: Container, ctx: PodContext): Conta
     else {
       try {
         connection = { source: `env ${CONN_ENV} (${ce.source})`, extras: parseConnection(ce.value).extras };
-      } catch (e) {
-        connection = { source: `env ${CONN_ENV} (${ce.source})`, error: `not a connection URI or JSON: ${(e as Error).message}` };
-        findings.push({ id: 'connection-invalid', severity: 'error', message: `${CONN_ENV} cannot be parsed: ${(e as Error).message}`, remedy: 'Use kubernetes://?in_cluster=True or the JSON form {"conn_type": "kubernetes", "extra": {...}}.' });
+      } catch {
+        // JSON.parse messages quote the input: never echo a value that may hold credentials
+        connection = { source: `env ${CONN_ENV} (${ce.source})`, error: 'not a connection URI or valid JSON' };
+        findings.push({ id: 'connection-invalid', severity: 'error', message: `${CONN_ENV} is neither a connection URI nor valid JSON: Airflow cannot load kubernetes_default`, remedy: 'Use kubernetes://?in_cluster=True or the JSON form {"conn_type": "kubernetes", "extra": {...}}.' });
       }
     }
     if (connection.extras) {
       const x = connection.extras;
+      connection = { ...connection, extras: redactExtras(x) };
       const set = ['in_cluster', 'kube_config_path', 'kube_config'].filter((f) => connField(x, f) !== undefined);
       if (set.length > 1) {
         const strFalse = set.filter((f) => typeof connField(x, f) === 'string' && /^(false|0)$/i.test(String(connField(x, f))));

@@ -107,6 +107,20 @@ describe('client-config: findings', () => {
     assert.deepEqual(ids(analyzeContainer(q.pod, q.c, ctx)), [], 'a JSON false is unset for the hook');
   });
 
+  it('never shows an inline kubeconfig or credential-like extras, nor echoes an unparsable value', () => {
+    const kc = 'apiVersion: v1\nusers:\n- name: u\n  user: {token: s3cr3t-t0ken}\n';
+    const env = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: JSON.stringify({ conn_type: 'kubernetes', extra: { kube_config: kc, namespace: 'x', extra__kubernetes__token: 'abc' } }) }];
+    const r = analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx);
+    const shown = JSON.stringify(r);
+    assert.doesNotMatch(shown, /s3cr3t-t0ken|"abc"/);
+    assert.match(String(r.connection!.extras!.kube_config), /^\(set, \d+ characters, not shown\)$/);
+    assert.equal(r.connection!.extras!.namespace, 'x');
+    const bad = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: '{"extra": {"kube_config": "s3cr3t-t0ken"' }];
+    const b = analyzeContainer(pod({ env: bad }).pod, pod({ env: bad }).c, ctx);
+    assert.deepEqual(ids(b), ['error:connection-invalid']);
+    assert.doesNotMatch(JSON.stringify(b), /s3cr3t/);
+  });
+
   it('a connection from a Secret is shown as a reference, not read, and not judged', () => {
     const env = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', valueFrom: { secretKeyRef: { name: 'k8s-conn', key: 'uri' } } }];
     const r = analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx);
