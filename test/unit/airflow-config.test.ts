@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import { airflowBool, launchNamespaces, parseIni, resolveAirflowConfig, NEEDED_KEYS } from '../../src/airflow/config.ts';
+import { builtinProfiles, chooseProfiles } from '../../src/airflow/profiles.ts';
+
+const CFG = `
+[core]
+# comment
+executor = CeleryExecutor
+dags_folder: /opt/airflow/dags
+
+[kubernetes]
+namespace = old-ns
+in_cluster = False
+
+[kubernetes_executor]
+multi_namespace_mode = True
+multi_namespace_mode_namespace_list = a, b,
+  c
+`;
+
+describe('airflow config', () => {
+  it('parses airflow.cfg like configparser (=, :, comments, continuation lines, lower-case keys)', () => {
+    const ini = parseIni(CFG);
+    assert.equal(ini.core.executor, 'CeleryExecutor');
+    assert.equal(ini.core.dags_folder, '/opt/airflow/dags');
+    assert.equal(ini.kubernetes_executor.multi_namespace_mode_namespace_list, 'a, b,\nc');
+  });
+
+  it('env beats the file; the new section beats the deprecated one in each', () => {
+    const c = resolveAirflowConfig({
+      envs: [{ vars: { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor', AIRFLOW__KUBERNETES__NAMESPACE: 'env-old' }, origin: 'pod s' }],
+      cfg: parseIni(CFG),
+      cfgOrigin: 'ConfigMap airflow-config airflow.cfg',
+    });
+    assert.deepEqual(c.executor, { value: 'KubernetesExecutor', source: 'AIRFLOW__CORE__EXECUTOR (pod s)' });
+    assert.deepEqual(c.executors, ['KubernetesExecutor']);
+    // deprecated env still beats the file (Airflow reads every env form before the file)
+    assert.equal(c.namespace.value, 'env-old');
+    assert.equal(c.inCluster.value, false);
+    assert.match(c.inCluster.source, /^\[kubernetes\] in_cluster/);
+    assert.equal(c.multiNamespaceMode.value, true);
+    assert.deepEqual(c.multiNamespaceNamespaceList.value, ['a', 'b', 'c']);
+    const c2 = resolveAirflowConfig({ envs: [{ vars: { AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE: 'new', AIRFLOW__KUBERNETES__NAMESPACE: 'old' }, origin: 'x' }] });
+    assert.equal(c2.namespace.value, 'new');
+  });
+
+  it('defaults when nothing is set; executor lists and class paths', () => {
+    const c = resolveAirflowConfig({ envs: [] });
+    assert.equal(c.inCluster.value, true);
+    assert.equal(c.multiNamespaceMode.value, false);
+    assert.equal(c.configFile.value, undefined);
+    const m = resolveAirflowConfig({ envs: [{ vars: { AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor, my.module.KubernetesExecutor' }, origin: 'x' }] });
+    assert.deepEqual(m.executors, ['CeleryExecutor', 'KubernetesExecutor']);
+  });
+
+  it('booleans as Airflow reads them', () => {
+    assert.deepEqual(['True', 'false', 't', '0', 'maybe'].map(airflowBool), [true, false, true, false, undefined]);
+  });
+
+  it('launch namespaces: release namespace, the list, or cluster-wide', () => {
+    const base = resolveAirflowConfig({ envs: [] });
+    assert.deepEqual(launchNamespaces(base, 'airflow'), ['airflow']);
+    assert.deepEqual(launchNamespaces(resolveAirflowConfig({ envs: [], cfg: parseIni(CFG) }), 'airflow'), ['a', 'b', 'c']);
+    const wide = resolveAirflowConfig({ envs: [{ vars: { AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE: 'True' }, origin: 'x' }] });
+    assert.deepEqual(launchNamespaces(wide, 'airflow'), ['*']);
+  });
+
+  it('only a fixed list of AIRFLOW__ keys is ever read from a Secret', () => {
+    assert.ok(NEEDED_KEYS.every((k) => /^AIRFLOW__(CORE__EXECUTOR|KUBERNETES(_EXECUTOR)?__[A-Z_]+)$/.test(k)));
+    assert.ok(!NEEDED_KEYS.some((k) => /FERNET|SQL_ALCHEMY|SECRET|PASSWORD/.test(k)));
+  });
+});
+
+describe('profiles', () => {
+  const all = builtinProfiles();
+  const names = (ps: { name: string }[]) => ps.map((p) => p.name);
+  it('profiles.yaml holds the airflow.md profiles', () => {
+    assert.deepEqual(names(all), ['kubernetes-executor', 'kubernetes-pod-operator', 'local-pod-operator', 'deferrable-pod-operator', 'log-reading', 'job-launching']);
+    const ke = all.find((p) => p.name === 'kubernetes-executor')!;
+    assert.deepEqual(ke.rules.map((r) => [r.resources.join(), r.verbs.join()]), [
+      ['pods', 'create,list,get,patch,watch,delete'], ['pods/log', 'get'], ['pods/exec', 'create,get'], ['events', 'list'],
+    ]);
+  });
+  it('CeleryExecutor: nothing for the scheduler', () => {
+    const ps = chooseProfiles(all, { executors: ['CeleryExecutor'], deployed: ['scheduler', 'worker', 'triggerer', 'webserver'] });
+    assert.deepEqual(names(ps), ['kubernetes-pod-operator', 'deferrable-pod-operator', 'log-reading']);
+    assert.ok(!ps.some((p) => p.components.includes('scheduler')));
+  });
+  it('KubernetesExecutor adds the scheduler profile; LocalExecutor runs operators in the scheduler', () => {
+    assert.deepEqual(names(chooseProfiles(all, { executors: ['KubernetesExecutor'], deployed: ['scheduler', 'api-server'] })), ['kubernetes-executor', 'kubernetes-pod-operator', 'log-reading']);
+    assert.deepEqual(names(chooseProfiles(all, { executors: ['LocalExecutor'], deployed: ['scheduler'] })), ['local-pod-operator']);
+  });
+  it('--profile is explicit and validated; job-launching only on request', () => {
+    assert.deepEqual(names(chooseProfiles(all, { executors: ['KubernetesExecutor'], deployed: [], explicit: ['job-launching'] })), ['job-launching']);
+    assert.throws(() => chooseProfiles(all, { executors: [], deployed: [], explicit: ['nope'] }), /unknown profile "nope": choose from kubernetes-executor/);
+  });
+});
