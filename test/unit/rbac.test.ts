@@ -1,0 +1,137 @@
+import { strict as assert } from 'node:assert';
+import * as YAML from 'yaml';
+import { builtinProfiles } from '../../src/airflow/profiles.ts';
+import type { ComponentAccount } from '../../src/airflow/release.ts';
+import { fixObjects, fixYaml, rulesFor } from '../../src/rbac/fix.ts';
+import { rootCauseHints } from '../../src/rbac/hints.ts';
+import { buildChecks, checkRecord, summarize } from '../../src/rbac/matrix.ts';
+import { bindingFromReason, viaText } from '../../src/rbac/reason.ts';
+import { cellsToAsk, matrixLayout, parseResource, requiredRules } from '../../src/rbac/required.ts';
+import { rulesAllow } from '../../src/rbac/rules.ts';
+import { cellKey, type Answer, type Cell, type Check } from '../../src/rbac/types.ts';
+
+const acct = (name: string, namespace = 'airflow') => ({ namespace, name });
+const comp = (component: string, name: string, extra: Partial<ComponentAccount> = {}): ComponentAccount => ({ component, account: acct(name), source: `pod/${name}`, automount: true, ...extra });
+const cell = (verb: string, resource: string, subresource = '', group = ''): Cell => ({ account: acct('w'), namespace: 'airflow', group, resource, subresource, verb });
+
+describe('rbac: rules review reading (evaluation_helpers.go semantics)', () => {
+  it('exact, * and */subresource match; pods/* and pods do not cover pods/exec', () => {
+    assert.ok(rulesAllow([{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }], cell('get', 'pods')));
+    assert.ok(!rulesAllow([{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }], cell('get', 'pods', 'exec')));
+    assert.ok(rulesAllow([{ verbs: ['get'], apiGroups: [''], resources: ['*/exec'] }], cell('get', 'pods', 'exec')));
+    assert.ok(!rulesAllow([{ verbs: ['get'], apiGroups: [''], resources: ['pods/*'] }], cell('get', 'pods', 'exec')));
+    assert.ok(rulesAllow([{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], cell('create', 'jobs', 'status', 'batch')));
+  });
+  it('group and verb must match; resourceNames never cover a name-less request', () => {
+    assert.ok(!rulesAllow([{ verbs: ['get'], apiGroups: ['apps'], resources: ['pods'] }], cell('get', 'pods')));
+    assert.ok(!rulesAllow([{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }], cell('get', 'pods')));
+    assert.ok(!rulesAllow([{ verbs: ['get'], apiGroups: [''], resources: ['pods'], resourceNames: ['x'] }], cell('get', 'pods')));
+  });
+});
+
+describe('rbac: reasons', () => {
+  it('parses RoleBinding and ClusterRoleBinding reasons', () => {
+    assert.deepEqual(bindingFromReason('RBAC: allowed by RoleBinding "b/ns" of Role "r" to ServiceAccount "sa/ns"'), {
+      kind: 'RoleBinding', name: 'b', namespace: 'ns', roleKind: 'Role', roleName: 'r', subjectKind: 'ServiceAccount', subject: 'sa/ns',
+    });
+    assert.deepEqual(bindingFromReason('RBAC: allowed by ClusterRoleBinding "crb" of ClusterRole "cluster-admin" to Group "system:masters"'), {
+      kind: 'ClusterRoleBinding', name: 'crb', roleKind: 'ClusterRole', roleName: 'cluster-admin', subjectKind: 'Group', subject: 'system:masters',
+    });
+    assert.equal(bindingFromReason(''), undefined);
+    assert.equal(viaText('RBAC: allowed by RoleBinding "b/ns" of ClusterRole "edit" to User "u"', true), 'RoleBinding ns/b (ClusterRole edit)');
+    assert.equal(viaText('allowed by webhook', true), 'allowed by webhook');
+    assert.equal(viaText('', false), '');
+  });
+});
+
+describe('rbac: required cells and layout', () => {
+  const profiles = builtinProfiles().filter((p) => ['kubernetes-executor', 'kubernetes-pod-operator', 'log-reading'].includes(p.name));
+  const components = [comp('scheduler', 'airflow-scheduler'), comp('worker', 'airflow-worker'), comp('api-server', 'airflow-api-server'), comp('dag-processor', 'airflow-dag-processor')];
+  const required = requiredRules({ profiles, components, namespaces: ['airflow'] });
+  it('each profile applies to its components only', () => {
+    const by = (n: string) => required.filter((c) => c.account.name === n).length;
+    assert.equal(by('airflow-scheduler'), 10);
+    assert.equal(by('airflow-worker'), 10);
+    assert.equal(by('airflow-api-server'), 5);
+    assert.equal(by('airflow-dag-processor'), 0);
+  });
+  it('layout: rows with the verbs any account needs (the expectations matrix)', () => {
+    const l = matrixLayout(required);
+    assert.deepEqual(l.rows.map((r) => [r.resource + (r.subresource ? '/' + r.subresource : ''), r.verbs.join()]), [
+      ['events', 'list'], ['pods', 'get,list,watch,create,patch,delete'], ['pods/exec', 'get,create'], ['pods/log', 'get,list'],
+    ]);
+    assert.deepEqual(l.verbs, ['get', 'list', 'watch', 'create', 'patch', 'delete']);
+    assert.equal(cellsToAsk([acct('a'), acct('b')], ['x', 'y'], l).length, 2 * 2 * 11);
+  });
+  it('--resources/--verbs add required cells for every account', () => {
+    const extra = requiredRules({ profiles: [], components: [comp('*', 'x')], namespaces: ['n'], extraResources: ['jobs.batch', 'secrets'], extraVerbs: ['get'] });
+    assert.deepEqual(extra.map((c) => `${c.group}/${c.resource} ${c.verb}`), ['batch/jobs get', '/secrets get']);
+    assert.deepEqual(parseResource('jobs.batch/status'), { group: 'batch', resource: 'jobs', subresource: 'status' });
+    assert.throws(() => parseResource('a/b/c'), /RESOURCE/);
+  });
+});
+
+function checksFrom(cells: Cell[], allowed: (c: Cell) => boolean, requiredCells = cells) {
+  const answers = new Map<string, Answer>(cells.map((c) => [cellKey(c), { allowed: allowed(c), reason: allowed(c) ? 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"' : '', source: 'SelfSubjectAccessReview' as const }]));
+  return buildChecks(cells, requiredCells.map((c) => ({ ...c, profiles: ['p'] })), answers);
+}
+
+describe('rbac: verdicts', () => {
+  const cells = [cell('get', 'pods'), cell('create', 'pods'), cell('get', 'pods', 'exec'), cell('create', 'pods', 'exec')];
+  it('missing = required and denied; allowed-not-required is extra, never a failure', () => {
+    const checks = checksFrom(cells, (c) => c.verb === 'get', cells.slice(1));
+    const s = summarize(checks);
+    assert.deepEqual([s.checks, s.required, s.missing, s.extra, s.verdict], [4, 3, 2, 1, 'missing']);
+    assert.deepEqual(checkRecord(checks[0]), {
+      subject: 'system:serviceaccount:airflow:w', namespace: 'airflow', group: '', resource: 'pods', subresource: '', verb: 'get',
+      required: false, allowed: true, reason: 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"', via: 'RoleBinding airflow/b (Role r)',
+    });
+    assert.equal(summarize(checksFrom(cells, () => true)).verdict, 'ok');
+  });
+
+  it('hints: exec allowed only as get, bound in another namespace, default account, automount off', () => {
+    const checks = checksFrom(cells, (c) => c.verb === 'get');
+    const hints = rootCauseHints({
+      checks,
+      components: [comp('worker', 'w'), comp('scheduler', 'default', { automount: false, automountSource: 'pod spec.automountServiceAccountToken' })],
+      bindings: [{ kind: 'RoleBinding', metadata: { name: 'launcher', namespace: 'airflow' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'w', namespace: 'airflow-staging' }] }],
+    });
+    assert.deepEqual(hints.map((h) => h.kind).sort(), ['automount-off', 'bound-in-other-namespace', 'exec-get-only', 'runs-as-default']);
+    assert.match(hints.find((h) => h.kind === 'bound-in-other-namespace')!.message, /RoleBinding airflow\/launcher binds ServiceAccount "w" in namespace "airflow-staging".*set the subject's namespace to "airflow"/);
+    assert.match(hints.find((h) => h.kind === 'exec-get-only')!.message, /only as "get"/);
+    // a subject without a namespace means the binding's namespace: not a hint
+    assert.equal(rootCauseHints({ checks, components: [], bindings: [{ metadata: { name: 'x', namespace: 'airflow' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'w' }] }] }).filter((h) => h.kind === 'bound-in-other-namespace').length, 0);
+  });
+});
+
+describe('rbac: --fix', () => {
+  const missing = (c: Partial<Check> & Pick<Check, 'verb' | 'resource'>): Check => ({
+    account: acct('w'), namespace: 'airflow', group: '', subresource: '', required: true, profiles: [], allowed: false, reason: '', via: '', source: 'SelfSubjectAccessReview', ...c,
+  });
+  it('merges resources with the same verbs, verbs in kubectl order', () => {
+    assert.deepEqual(rulesFor([missing({ verb: 'create', resource: 'pods', subresource: 'exec' }), missing({ verb: 'get', resource: 'pods', subresource: 'exec' }), missing({ verb: 'get', resource: 'pods', subresource: 'log' }), missing({ verb: 'list', resource: 'jobs', group: 'batch' })]), [
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['list'] },
+    ]);
+  });
+  it('Role + RoleBinding per account and namespace; ClusterRole + ClusterRoleBinding cluster-wide', () => {
+    const objs = fixObjects([
+      missing({ verb: 'get', resource: 'pods' }),
+      missing({ verb: 'get', resource: 'pods', namespace: 'other' }),
+      missing({ verb: 'list', resource: 'pods', namespace: '*', account: acct('s', 'data') }),
+    ]);
+    assert.deepEqual(objs.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`), [
+      'ClusterRole /kubectl-airflow-fix-data-s', 'ClusterRoleBinding /kubectl-airflow-fix-data-s',
+      'Role airflow/kubectl-airflow-fix-w', 'RoleBinding airflow/kubectl-airflow-fix-w',
+      'Role other/kubectl-airflow-fix-airflow-w', 'RoleBinding other/kubectl-airflow-fix-airflow-w',
+    ]);
+    assert.deepEqual(objs[3].subjects, [{ kind: 'ServiceAccount', name: 'w', namespace: 'airflow' }]);
+    assert.deepEqual(objs[1].roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubectl-airflow-fix-data-s' });
+  });
+  it('YAML is applyable documents; nothing missing -> a comment only', () => {
+    const docs = YAML.parseAllDocuments(fixYaml([missing({ verb: 'get', resource: 'pods' })], ['a hint'])).map((d) => d.toJS()).filter(Boolean);
+    assert.deepEqual(docs.map((d) => d.kind), ['Role', 'RoleBinding']);
+    assert.match(fixYaml([], []), /^# kubectl-airflow: nothing to fix/);
+  });
+});
