@@ -237,7 +237,7 @@ export function checkFromPod(chain: Chain, input: HaInput): Check | undefined {
   }
   const bad = r.value.filter((x) => !x.ok);
   const stale = new Set(staleEndpoints(chain).map((s) => s.address));
-  const evidence = r.value.map((x) => `${x.address}:${x.port}: ${x.ok ? `reachable (HTTP ${x.status ?? '?'})` : `UNREACHABLE (${x.error ?? `HTTP ${x.status}`})${stale.has(x.address) ? ': a stale endpoint, no server runs there' : ''}`}`);
+  const evidence = r.value.map((x) => `${x.address}:${x.port}: ${x.ok ? `reachable (HTTP ${x.status ?? '?'})` : `${/^TCP/.test(x.error ?? '') ? 'UNREACHABLE' : 'FAILED'} (${x.error ?? `HTTP ${x.status}`})${stale.has(x.address) ? ': a stale endpoint, no server runs there' : ''}`}`);
   if (bad.length === 0) return ok(id, title, evidence);
   const blocked = bad.filter((b) => !stale.has(b.address));
   const gone = bad.filter((b) => stale.has(b.address));
