@@ -1,0 +1,126 @@
+// Real kubectl builds for the conformance suite, and a way to run them against the in-process sim.
+// kubectl runs as a child process (asynchronously: the sim answers from this same event loop).
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export interface Kubectl {
+  /** e.g. "1.33" or "1.32 (PATH)" */
+  label: string;
+  path: string;
+  minor: number;
+}
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = join(dir, cmd);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function minorOf(path: string): number | undefined {
+  try {
+    const out = execFileSync(path, ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 10_000 });
+    const v = JSON.parse(out).clientVersion;
+    return Number(String(v.minor).replace(/\D/g, ''));
+  } catch {
+    return undefined;
+  }
+}
+
+let cached: Kubectl[] | undefined;
+
+/**
+ * kubectl on PATH plus, from the directory it really lives in, the oldest and the newest of
+ * kubectl.1.NN (1.27 and 1.33 on this image). CONFORMANCE_KUBECTL=all takes every build there.
+ */
+export function kubectls(): Kubectl[] {
+  if (cached) return cached;
+  const found: Kubectl[] = [];
+  const onPath = which('kubectl');
+  if (onPath) {
+    const minor = minorOf(onPath);
+    if (minor !== undefined) found.push({ label: `1.${minor} (PATH)`, path: onPath, minor });
+    const dir = dirname(realpathSync(onPath));
+    const versioned: Kubectl[] = [];
+    for (let m = 20; m <= 40; m++) {
+      const p = join(dir, `kubectl.1.${m}`);
+      if (existsSync(p)) versioned.push({ label: `1.${m}`, path: p, minor: m });
+    }
+    const pick = process.env.CONFORMANCE_KUBECTL === 'all'
+      ? versioned
+      : [versioned[0], versioned[versioned.length - 1]].filter((k, i, a) => k && a.indexOf(k) === i);
+    for (const k of pick) if (!found.some((f) => f.minor === k.minor)) found.push(k);
+  }
+  cached = found;
+  return found;
+}
+
+/** Say why and skip when there is no kubectl at all (CONTRIBUTING: a skipped test says why). */
+export function skipWithoutKubectl(ctx: Mocha.Context): void {
+  if (kubectls().length === 0) {
+    console.log('    conformance: no kubectl on PATH (nor kubectl.1.NN beside it): skipping real-kubectl checks');
+    ctx.skip();
+  }
+}
+
+/** One HOME per run so kubectl's discovery cache never mixes sims (each has a new port anyway). */
+const home = mkdtempSync(join(tmpdir(), 'kubectl-airflow-conformance-'));
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
+
+export function kubectl(k: Kubectl, kubeconfig: string, args: string[], input?: string): Promise<Result> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(k.path, args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig },
+      timeout: 30_000,
+      maxBuffer: 16 * 1024 * 1024,
+      encoding: 'utf8',
+    }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : 1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Run async jobs with at most `limit` in flight (kubectl processes on a 2-core machine). */
+export async function pool<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export const SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectation(name: string): any {
+  return parse(readFileSync(join(SCENARIOS_DIR, 'expectations', `${name}.yaml`), 'utf8'));
+}
+
+/** Split a kubectl table into rows of cells by the header's column offsets (cells may be empty). */
+export function parseTable(text: string): string[][] {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) return [];
+  const header = lines[0];
+  const starts: number[] = [];
+  const re = /\S+(?: \S+)*/g;
+  for (let m = re.exec(header); m; m = re.exec(header)) starts.push(m.index);
+  return lines.slice(1).map((line) => starts.map((s, i) => line.slice(s, i + 1 < starts.length ? starts[i + 1] : undefined).trim()));
+}
