@@ -239,12 +239,14 @@ export function checkFromPod(chain: Chain, input: HaInput): Check | undefined {
   const stale = new Set(staleEndpoints(chain).map((s) => s.address));
   const evidence = r.value.map((x) => `${x.address}:${x.port}: ${x.ok ? `reachable (HTTP ${x.status ?? '?'})` : `${/^TCP/.test(x.error ?? '') ? 'UNREACHABLE' : 'FAILED'} (${x.error ?? `HTTP ${x.status}`})${stale.has(x.address) ? ': a stale endpoint, no server runs there' : ''}`}`);
   if (bad.length === 0) return ok(id, title, evidence);
-  const blocked = bad.filter((b) => !stale.has(b.address));
   const gone = bad.filter((b) => stale.has(b.address));
+  const blocked = bad.filter((b) => !stale.has(b.address) && /^TCP/.test(b.error ?? ''));
+  const answered = bad.filter((b) => !stale.has(b.address) && !/^TCP/.test(b.error ?? ''));
   const list = (xs: ProbeResult[]) => xs.map((b) => `${b.address}:${b.port}`).join(', ');
   const remedy = [
     `Through the ClusterIP ${chain.service?.clusterIP ?? ''} about ${bad.length} in ${r.value.length} new connections from this pod fail.`,
     blocked.length ? `The pod cannot reach ${list(blocked)} although a server runs there: allow egress to ${blocked.map((b) => `${b.address}/32`).join(', ')} port ${[...new Set(blocked.map((b) => b.port))].join(',')}/TCP in the pod's NetworkPolicies (ipBlock: policies see the endpoint after DNAT) and check routes/firewalls to the control-plane nodes.` : '',
+    answered.length ? `${list(answered)} accepted the connection but ${answered.map((b) => b.error).join('; ')}: a TLS failure means the pod's ca.crt does not verify that server (check the cluster CA each server uses); a /readyz error means that replica is unhealthy.` : '',
     gone.length ? `${list(gone)}: stale, remove it from the endpoints (see stale-endpoints).` : '',
   ].filter(Boolean).join(' ');
   return { id, title, verdict: 'FAIL', evidence, remedy };

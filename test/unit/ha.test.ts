@@ -149,7 +149,7 @@ describe('ha: checks', () => {
     gke.leases = okf([lease('gke-master-x', 2)]);
     const c = run(gke);
     assert.equal(c['endpoint-count']!.verdict, 'OK');
-    assert.match(c['endpoint-count']!.evidence[0]!, /platform: GKE/);
+    assert.match(c["endpoint-count"]!.evidence[1]!, /platform: GKE/);
     assert.match(c['endpoint-count']!.evidence[1]!, /proves nothing/);
     assert.equal(c['stale-endpoints']!.verdict, 'OK', 'the VIP is not a node and that is normal');
     assert.equal(worstVerdict(Object.values(c)), 'WARN', 'ports WARN: targetPort 6443 vs 443 in this fixture');
@@ -159,7 +159,7 @@ describe('ha: checks', () => {
     eks.slices = okf([{ endpoints: [{ addresses: ['192.168.10.7'] }], ports: [{ port: 443 }] }]);
     eks.nodes = okf([node('ip-192-168-1-1.ec2.internal', '192.168.1.1', true, 'aws:///us-east-1a/i-0abc', false)]);
     const e = run(eks);
-    assert.match(e['endpoint-count']!.evidence[0]!, /EKS/);
+    assert.match(e["endpoint-count"]!.evidence[1]!, /EKS/);
     assert.equal(e['endpoint-count']!.verdict, 'WARN', 'EKS normally lists two ENI IPs');
   });
 
@@ -201,11 +201,18 @@ describe('ha: checks', () => {
   it('--from: names the endpoints the pod cannot reach', () => {
     const results = okf([
       { address: '10.0.0.11', port: 6443, ok: true, status: 200 },
-      { address: '10.0.0.12', port: 6443, ok: false, error: 'timed out' },
+      { address: '10.0.0.12', port: 6443, ok: false, error: 'TCP connect: timeout (timed out)' },
+      { address: '10.0.0.13', port: 6443, ok: false, error: 'TLS: unknown-ca' },
     ]);
-    const c = run(input(three.slice(0, 2), { from: { pod: 'airflow-worker-0', namespace: 'airflow', results } }));
+    const c = run(input(three, { from: { pod: 'airflow-worker-0', namespace: 'airflow', results } }));
     assert.equal(c['from-pod']!.verdict, 'FAIL');
-    assert.match(c['from-pod']!.remedy, /cannot reach 10\.0\.0\.12:6443/);
+    assert.deepEqual(c['from-pod']!.evidence, [
+      '10.0.0.11:6443: reachable (HTTP 200)',
+      '10.0.0.12:6443: UNREACHABLE (TCP connect: timeout (timed out))',
+      '10.0.0.13:6443: FAILED (TLS: unknown-ca)',
+    ]);
+    assert.match(c['from-pod']!.remedy, /cannot reach 10\.0\.0\.12:6443 although a server runs there/);
+    assert.match(c['from-pod']!.remedy, /10\.0\.0\.13:6443 accepted the connection but TLS: unknown-ca: a TLS failure means the pod's ca\.crt/);
     assert.equal(run(input(three))['from-pod'], undefined);
   });
 });
