@@ -30,23 +30,11 @@ export const haCommand = defineCommand<HaArgs>({
     if (args.allNamespaces) throw new UsageError('ha reads the cluster-wide control plane: -A does not apply (use -n for --from)');
 
     const conn = await ctx.connect();
-    const [{ fetchHa }, { buildChain }, { runChecks }, report] = await Promise.all([
-      import('../ha/fetch.ts'),
-      import('../ha/chain.ts'),
-      import('../ha/checks.ts'),
-      import('../ha/report.ts'),
-    ]);
-    const reads = await fetchHa(conn);
-    const input = { ...reads, now: new Date() } as import('../ha/model.ts').HaInput;
-    let chain = buildChain(input);
-    if (args.from) {
-      const { probeEndpoints } = await import('../ha/probe.ts');
-      input.from = { pod: args.from, namespace: conn.namespace, results: await probeEndpoints(conn, conn.namespace, args.from, args.container, chain) };
-      chain = buildChain(input);
-    }
-    const checks = runChecks(chain, input);
-    if (isMachine(args.output)) ctx.out(renderData(report.toReport(chain, checks, input), args.output));
-    else ctx.out(report.renderText(chain, checks, input, ctx.colour, args.output === 'wide'));
+    const ha = await import('../ha/index.ts');
+    const from = args.from ? { pod: args.from, namespace: conn.namespace, container: args.container } : undefined;
+    const { input, chain, checks } = await ha.runHa(conn, { from });
+    if (isMachine(args.output)) ctx.out(renderData(ha.toReport(chain, checks, input), args.output));
+    else ctx.out(ha.renderText(chain, checks, input, ctx.colour, args.output === 'wide'));
     return checks.some((c) => c.verdict === 'FAIL') ? ExitCode.PROBLEMS : ExitCode.OK;
   },
 });

@@ -1,0 +1,29 @@
+// One call for other commands (doctor): fetch -> chain -> checks, the same as `kubectl airflow ha`.
+import type { Connection } from '../kube/connection.ts';
+import { buildChain, type Chain } from './chain.ts';
+import { runChecks } from './checks.ts';
+import { fetchHa } from './fetch.ts';
+import type { Check, HaInput } from './model.ts';
+
+export type { Chain } from './chain.ts';
+export type { Check, HaInput, Verdict } from './model.ts';
+export { toReport, renderText, type HaReport } from './report.ts';
+export { worstVerdict } from './checks.ts';
+
+export interface HaOptions {
+  /** `--from`: probe every endpoint from inside this pod (one exec). */
+  from?: { pod: string; namespace: string; container?: string };
+  now?: Date;
+}
+
+export async function runHa(conn: Connection, opts: HaOptions = {}): Promise<{ input: HaInput; chain: Chain; checks: Check[] }> {
+  const input: HaInput = { ...(await fetchHa(conn)), now: opts.now ?? new Date() };
+  let chain = buildChain(input);
+  if (opts.from) {
+    const { probeEndpoints } = await import('./probe.ts');
+    const f = opts.from;
+    input.from = { pod: f.pod, namespace: f.namespace, results: await probeEndpoints(conn, f.namespace, f.pod, f.container, chain) };
+    chain = buildChain(input);
+  }
+  return { input, chain, checks: runChecks(chain, input) };
+}
