@@ -11,7 +11,7 @@ function call(sim: Sim, path: string, opts: { token?: string; method?: string; a
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.accept) headers.accept = opts.accept;
-    if (opts.body) headers['content-type'] = 'application/json';
+    if (opts.body) headers['content-type'] ??= 'application/json';
     const req = request(`${sim.url}${path}`, { method: opts.method ?? 'GET', ca: sim.caPem, headers, agent: false }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
@@ -159,5 +159,101 @@ describe('sim server pipeline', function () {
     const r = await call(sim, '/api/v1/namespaces/team-a/widgets', { token: alice });
     assert.equal(r.code, 404);
     assert.equal(r.body, '404 page not found\n');
+  });
+
+  it('PATCH: merge, JSON and strategic merge (containers merged by name) keep uid and bump resourceVersion', async () => {
+    sim.store.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'alice-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] });
+    const before = sim.store.get('pods', 'team-a', 'web')!;
+    const patch = (type: string, body: unknown) => call(sim, '/api/v1/namespaces/team-a/pods/web', { token: alice, method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': type } });
+    const m = await patch('application/merge-patch+json', { metadata: { labels: { a: null, tier: 'x' } } });
+    assert.equal(m.code, 200, m.body);
+    const j = await patch('application/json-patch+json', [{ op: 'add', path: '/metadata/annotations', value: { n: '1' } }, { op: 'test', path: '/metadata/labels/tier', value: 'x' }]);
+    assert.equal(j.code, 200, j.body);
+    const sm = await patch('application/strategic-merge-patch+json', { spec: { containers: [{ name: 'main', image: 'python:3.13' }, { name: 'side', image: 'busybox' }] } });
+    assert.equal(sm.code, 200, sm.body);
+    const after = sim.store.get('pods', 'team-a', 'web')! as unknown as { metadata: { uid: string; resourceVersion: string; labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: { name: string; image: string }[] } };
+    assert.equal(after.metadata.uid, before.metadata.uid);
+    assert.ok(Number(after.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+    assert.deepEqual(after.metadata.labels, { app: 'web', tier: 'x' });
+    assert.deepEqual(after.metadata.annotations, { n: '1' });
+    assert.deepEqual(after.spec.containers.map((c) => `${c.name}=${c.image}`), ['main=python:3.13', 'side=busybox']);
+    const failedTest = await patch('application/json-patch+json', [{ op: 'test', path: '/metadata/labels/tier', value: 'nope' }]);
+    assert.equal(failedTest.code, 422);
+    const missing = await call(sim, '/api/v1/namespaces/team-a/pods/ghost', { token: alice, method: 'PATCH', body: '{}', headers: { 'content-type': 'application/merge-patch+json' } });
+    assert.equal(missing.code, 404);
+  });
+
+  it('watch streams current objects as ADDED, then changes, filtered by selector', async () => {
+    const events: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const req = request(`${sim.url}/api/v1/namespaces/team-a/configmaps?watch=true&labelSelector=w%3D1`, { ca: sim.caPem, agent: false, headers: { authorization: `Bearer ${alice}` } }, (res) => {
+        assert.equal(res.statusCode, 200);
+        let buf = '';
+        res.on('data', (c: Buffer) => {
+          buf += c.toString();
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const ev = JSON.parse(buf.slice(0, i)) as { type: string; object: { kind: string; metadata: { name: string } } };
+            buf = buf.slice(i + 1);
+            events.push(`${ev.type} ${ev.object.kind}/${ev.object.metadata.name}`);
+            if (ev.type === 'DELETED') {
+              req.destroy();
+              resolve();
+            }
+          }
+        });
+      });
+      req.on('error', (e) => (events.length ? resolve() : reject(e)));
+      req.end();
+    });
+    sim.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w0', namespace: 'team-a', labels: { w: '1' } } });
+    await new Promise((r) => setTimeout(r, 150));
+    sim.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1', namespace: 'team-a', labels: { w: '1' } } });
+    sim.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: 'team-a' } });
+    sim.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1', namespace: 'team-a', labels: { w: '1' } }, data: { x: 'y' } });
+    sim.store.delete('configmaps', 'team-a', 'w1');
+    await done;
+    assert.deepEqual(events, ['ADDED ConfigMap/w0', 'ADDED ConfigMap/w1', 'MODIFIED ConfigMap/w1', 'DELETED ConfigMap/w1']);
+  });
+});
+
+describe('sim CLI (npm run -s sim)', function () {
+  this.timeout(20_000);
+  it('prints ready <url>, serves the kubeconfig it wrote, and exits 0 on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const kc = join(dir, 'kubeconfig');
+    const child = spawn(process.execPath, ['test/sim/main.ts', '--scenario', 'minimal', '--kubeconfig', kc], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]);
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const m = /^ready (https:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+      assert.ok(m, line);
+      assert.ok(readFileSync(kc, 'utf8').includes(`server: ${m[1]}`));
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('exit', (c) => resolve(c));
+        child.kill('SIGTERM');
+      });
+      assert.equal(code, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a missing --scenario with a usage line and exit 2', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['test/sim/main.ts'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^sim: --scenario is required\nusage: npm run -s sim -- --scenario/);
   });
 });

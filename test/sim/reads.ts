@@ -10,6 +10,7 @@ import { alreadyExists, badRequest, conflict, failure, invalid, methodNotAllowed
 import { wantsTable, toTable } from './tables.ts';
 import type { KubeObject, Status, UserInfo } from './types.ts';
 import { handleReview } from './reviews.ts';
+import { applyPatch, PatchError } from './patch.ts';
 
 export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
 
@@ -68,12 +69,14 @@ export function handleResource(req: ResourceRequest, ctx: SimContext): Reply {
       case 'list': return list(req, r, ctx);
       case 'create': return create(req, r, ctx);
       case 'update': return update(req, r, ctx);
+      case 'patch': return patch(req, r, ctx);
       case 'delete': return del(req, r, ctx);
       case 'watch': return watchUnsupported();
       default: return status(methodNotAllowed());
     }
   } catch (e) {
     if (e instanceof SelectorError) return status(badRequest(e.message));
+    if (e instanceof PatchError) return status(failure(e.code, e.code === 415 ? 'UnsupportedMediaType' : e.code === 422 ? 'Invalid' : 'BadRequest', e.message));
     if (e instanceof StoreError) return status(failure(e.code, e.code === 400 ? 'BadRequest' : 'Invalid', e.message));
     throw e;
   }
@@ -165,6 +168,26 @@ function update(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   return json(200, withType(r, ctx.store.apply(withType(r, o))[0]));
 }
 
+function patch(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  const name = req.info.name!;
+  const existing = ctx.store.get(r, ns(req, r), name);
+  const isApply = req.contentType.startsWith('application/apply-patch');
+  if (!existing && !isApply) return status(notFound(r.group, r.resource, name));
+  if (r.namespaced && !ctx.store.get('namespaces', undefined, req.info.namespace!)) return status(notFound('', 'namespaces', req.info.namespace!));
+  const patched = applyPatch(req.contentType, existing as unknown as Record<string, never> | undefined, req.body) as unknown as KubeObject;
+  const meta = (patched.metadata ?? {}) as KubeObject['metadata'];
+  if (meta.name !== undefined && meta.name !== name) return status(badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`));
+  patched.metadata = { ...meta, name, ...(r.namespaced ? { namespace: req.info.namespace } : {}) };
+  if (existing) {
+    // Immutable metadata stays as stored whatever the patch says.
+    patched.metadata.uid = existing.metadata.uid;
+    patched.metadata.creationTimestamp = existing.metadata.creationTimestamp;
+  }
+  const typed = withType(r, patched);
+  if (req.query.get('dryRun') === 'All') return json(existing ? 200 : 201, typed);
+  return json(existing ? 200 : 201, withType(r, ctx.store.apply(typed)[0]));
+}
+
 function del(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   const name = req.info.name!;
   const existing = ctx.store.get(r, ns(req, r), name);
@@ -194,6 +217,8 @@ function subresource(req: ResourceRequest, r: ResourceType, ctx: SimContext): Re
   const o = ctx.store.get(r, ns(req, r), name);
   if (!o) return status(notFound(r.group, r.resource, name));
   if (sub === 'status' && req.info.verb === 'get') return json(200, withType(r, o));
+  if (sub === 'status' && req.info.verb === 'patch') return patch(req, r, ctx);
+  if (sub === 'status' && req.info.verb === 'update') return update(req, r, ctx);
   if (r.resource === 'pods' && sub === 'exec') return status(badRequest('Upgrade request required'));
   if (r.resource === 'pods' && sub === 'log' && req.info.verb === 'get') {
     const logs = o.metadata.annotations?.['sim.kubectl-airflow.dev/logs'] ?? '';

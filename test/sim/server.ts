@@ -14,8 +14,10 @@ import type { LogEntry } from './log.ts';
 import { handleResource, NOT_FOUND_PAGE } from './reads.ts';
 import { requestInfo, type RequestInfo } from './request-info.ts';
 import { minorVersion } from './scenario.ts';
-import { forbidden, internalError, notFound, unauthorized } from './status.ts';
+import { badRequest, forbidden, internalError, notFound, unauthorized } from './status.ts';
 import type { KubeObject, Status, UserInfo } from './types.ts';
+import type { ResourceType } from './resources.ts';
+import { prepareWatch, serveWatch, type WatchRequest } from './watch.ts';
 
 const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({ code: s.code, contentType: 'application/json', body: JSON.stringify(s), headers });
 
@@ -40,7 +42,8 @@ type Outcome =
   | { kind: 'reply'; reply: Reply }
   | { kind: 'reset' }
   | { kind: 'hang' }
-  | { kind: 'upgrade'; run: () => Promise<void> };
+  | { kind: 'upgrade'; run: () => Promise<void> }
+  | { kind: 'watch'; resource: ResourceType; request: WatchRequest };
 
 export interface ExecUpgradeArgs {
   pod: KubeObject;
@@ -121,6 +124,10 @@ export class SimServer {
       // Only reachable from onUpgrade.
       return;
     }
+    if (outcome.kind === 'watch') {
+      serveWatch(res, outcome.request, outcome.resource, this.ctx, () => this.finish(entry, 200));
+      return;
+    }
     const r = outcome.reply;
     res.writeHead(r.code, {
       'Content-Type': r.contentType,
@@ -158,6 +165,10 @@ export class SimServer {
         });
         return;
       }
+      case 'watch':
+        socket.destroy();
+        this.finish(entry, 0);
+        return;
       case 'upgrade':
         this.finish(entry, 101);
         try {
@@ -258,6 +269,13 @@ export class SimServer {
       const host = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
       const reply = discovery(path, url.searchParams, ctx.scenario, `${host}:${req.socket.localPort ?? ctx.port}`);
       return { kind: 'reply', reply: reply ?? NOT_FOUND_PAGE };
+    }
+
+    if (info.verb === 'watch') {
+      const request: WatchRequest = { info, query: url.searchParams, accept: String(req.headers.accept ?? '') };
+      const w = prepareWatch(request);
+      if ('error' in w) return { kind: 'reply', reply: w.code === 404 ? NOT_FOUND_PAGE : statusReply(badRequest(w.error)) };
+      return { kind: 'watch', resource: w.resource, request };
     }
 
     const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : Buffer.alloc(0);
