@@ -117,6 +117,33 @@ function renderText(results: ContainerConfig[], release: string, ns: string, c: 
   return lines.join('\n') + '\n';
 }
 
+/** Fetch and decide for one release (also for doctor): every Airflow container of its pods. */
+export async function inspectClientConfig(conn: Connection, wantedRelease?: string): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
+  const ns = conn.namespace;
+  const [{ discoverReleases, selectRelease }, cc] = await Promise.all([import('../airflow/release.ts'), import('../airflow/client-config.ts')]);
+  const { pods, sas, cms } = await fetchAll(conn, ns);
+  const release = selectRelease(discoverReleases({ namespace: ns, pods: pods as never, serviceAccounts: sas as never }), ns, wantedRelease);
+  const relPods = release.pods as unknown as Pod[];
+  const configMaps = cms ? Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}])) : await referencedConfigMaps(conn, ns, relPods);
+  const saByName = new Map((sas ?? []).map((s) => [s.metadata.name, s]));
+
+  const results: ContainerConfig[] = [];
+  for (const p of relPods) {
+    const sa = saByName.get(p.spec?.serviceAccountName ?? 'default');
+    for (const c of cc.airflowContainers(p, configMaps)) {
+      const where = cc.locateAirflowCfg(p, c, configMaps);
+      const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
+      const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: cc.parseIni(text) } : undefined;
+      const r = cc.analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps });
+      if (where && text === undefined) r.findings.push({ id: 'cfg-not-readable', severity: 'info', message: `airflow.cfg from ConfigMap ${where.configMap} could not be read: values from it are shown as defaults`, remedy: `Grant get configmaps in ${ns}.` });
+      if (!where) r.findings.push({ id: 'no-cfg-mount', severity: 'info', message: 'no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options', remedy: '' });
+      if (sas === undefined && p.spec?.automountServiceAccountToken === undefined) r.findings.push({ id: 'sa-not-readable', severity: 'info', message: 'ServiceAccounts not readable: the token is assumed mounted', remedy: `Grant get serviceaccounts in ${ns}.` });
+      results.push(r);
+    }
+  }
+  return { release: release.name, namespace: ns, chart: release.chart, pods: results };
+}
+
 export const configCommand = defineCommand<ConfigArgs>({
   command: 'config',
   describe: "How Airflow's Kubernetes client connects from each component pod ([kubernetes_executor], kubernetes_default), with findings",
@@ -127,32 +154,11 @@ export const configCommand = defineCommand<ConfigArgs>({
   run: async (args, ctx) => {
     if (args.allNamespaces) throw new UsageError('config looks at one release: use -n <namespace> instead of -A');
     const conn = await ctx.connect();
-    const ns = conn.namespace;
-    const [{ discoverReleases, selectRelease }, cc] = await Promise.all([import('../airflow/release.ts'), import('../airflow/client-config.ts')]);
-    const { pods, sas, cms } = await fetchAll(conn, ns);
-    const release = selectRelease(discoverReleases({ namespace: ns, pods: pods as never, serviceAccounts: sas as never }), ns, args.release);
-    const relPods = release.pods as unknown as Pod[];
-    const configMaps = cms ? Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}])) : await referencedConfigMaps(conn, ns, relPods);
-    const saByName = new Map((sas ?? []).map((s) => [s.metadata.name, s]));
-
-    const results: ContainerConfig[] = [];
-    for (const p of relPods) {
-      const sa = saByName.get(p.spec?.serviceAccountName ?? 'default');
-      for (const c of cc.airflowContainers(p, configMaps)) {
-        const where = cc.locateAirflowCfg(p, c, configMaps);
-        const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
-        const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: cc.parseIni(text) } : undefined;
-        const r = cc.analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps });
-        if (where && text === undefined) r.findings.push({ id: 'cfg-not-readable', severity: 'info', message: `airflow.cfg from ConfigMap ${where.configMap} could not be read: values from it are shown as defaults`, remedy: `Grant get configmaps in ${ns}.` });
-        if (!where) r.findings.push({ id: 'no-cfg-mount', severity: 'info', message: 'no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options', remedy: '' });
-        if (sas === undefined && p.spec?.automountServiceAccountToken === undefined) r.findings.push({ id: 'sa-not-readable', severity: 'info', message: 'ServiceAccounts not readable: the token is assumed mounted', remedy: `Grant get serviceaccounts in ${ns}.` });
-        results.push(r);
-      }
-    }
+    const { release, namespace: ns, chart, pods: results } = await inspectClientConfig(conn, args.release);
     if (isMachine(args.output)) {
-      ctx.out(renderData({ release: release.name, namespace: ns, chart: release.chart, pods: results }, args.output));
+      ctx.out(renderData({ release, namespace: ns, chart, pods: results }, args.output));
     } else {
-      ctx.out(results.length ? renderText(results, release.name, ns, ctx.colour, args.output === 'wide') : `release ${release.name} in ${ns}: no running pods to inspect\n`);
+      ctx.out(results.length ? renderText(results, release, ns, ctx.colour, args.output === 'wide') : `release ${release} in ${ns}: no running pods to inspect\n`);
     }
     return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? ExitCode.PROBLEMS : ExitCode.OK;
   },
