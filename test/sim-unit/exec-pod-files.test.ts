@@ -144,3 +144,22 @@ describe('sim exec: sandbox setup script', () => {
     assert.equal(shq("a'b"), `'a'\\''b'`);
   });
 });
+
+describe('sim exec: scratch directories', () => {
+  it('directories of a process that is gone are swept; ours and live ones stay', async () => {
+    const { mkdtempSync, mkdirSync, existsSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { spawnSync } = await import('node:child_process');
+    const { sweepStale } = await import('../sim/exec/scratch.ts');
+    const base = mkdtempSync(join(tmpdir(), 'kaf-sweep-test-'));
+    try {
+      const dead = spawnSync('true').pid!; // exited: its pid is free (reuse within the test is negligible)
+      for (const d of [`kaf-exec-stage-${dead}-aaaaaa`, `kaf-exec-bins-${process.pid}-bbbbbb`, `kaf-exec-net-1-cccccc`, 'unrelated']) mkdirSync(join(base, d));
+      assert.deepEqual(sweepStale(base), [`kaf-exec-stage-${dead}-aaaaaa`]);
+      assert.ok(existsSync(join(base, `kaf-exec-bins-${process.pid}-bbbbbb`)) && existsSync(join(base, 'kaf-exec-net-1-cccccc')) && existsSync(join(base, 'unrelated')));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

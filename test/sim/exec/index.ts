@@ -8,10 +8,10 @@
 // network namespace (pod-network.ts) and the in-cluster addresses.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { constants, tmpdir } from 'node:os';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -24,6 +24,7 @@ import {
 import { agentConfig, planNetwork, startPodNetwork, type PodNetwork } from './pod-network.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
 import { startSandbox, type Sandbox } from './sandbox.ts';
+import { scratchDir } from './scratch.ts';
 import {
   ERROR, RESIZE, STDERR, STDIN, STDOUT, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
   internalErrorStatus, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus, type ChannelStatus,
@@ -166,7 +167,7 @@ class ExecSession {
     if (isolated) {
       const plan = planNetwork(pod, { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas }, ctx.store);
       nameserver = plan.dnsIP;
-      const dir = mkdtempSync(join(tmpdir(), 'kaf-exec-net-'));
+      const dir = scratchDir('net');
       this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       const sockPath = join(dir, 'apiserver.sock');
       const unix: Server = createServer((s) => ctx.server.emit('connection', s));

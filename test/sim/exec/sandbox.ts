@@ -6,10 +6,10 @@
 // namespaces that vanish with the process; the staging directory is removed afterwards.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ContainerFile } from './pod-files.ts';
+import { scratchDir } from './scratch.ts';
 
 export interface SandboxSpec {
   hostname: string;
@@ -55,7 +55,7 @@ export function profileBinDir(key: string, executables: Map<string, string>): st
   const cached = binCache.get(key);
   if (cached && existsSync(cached)) return cached;
   if (!binRoot) {
-    binRoot = mkdtempSync(join(tmpdir(), 'kaf-exec-bins-'));
+    binRoot = scratchDir('bins');
     const root = binRoot;
     process.once('exit', () => rmSync(root, { recursive: true, force: true }));
   }
@@ -98,7 +98,7 @@ export function setupScript(opts: { stage: string; bins: string; hostname: strin
 }
 
 export function startSandbox(spec: SandboxSpec): Sandbox {
-  const stage = mkdtempSync(join(tmpdir(), 'kaf-exec-'));
+  const stage = scratchDir('stage');
   try {
     const files = join(stage, 'files');
     mkdirSync(join(stage, 'root'));

@@ -1,0 +1,43 @@
+// Measures what one exec costs in the simulator (WebSocket open to channel-3 Status), for a pod on
+// the host network and an isolated pod: `node test/sim/exec/measure.ts [runs]`. Prints medians.
+// A figure for the bench report, not a test (needs root, like the sandbox).
+import WebSocket from 'ws';
+import { startSim } from '../index.ts';
+
+const runs = Number(process.argv[2] ?? 15);
+const sim = await startSim({ scenario: 'exec-basic' });
+
+function once(pod: string, command: string[]): Promise<number> {
+  const q = command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${sim.url}/api/v1/namespaces/exec-ns/pods/${pod}/exec?${q}&stdout=true&stderr=true`, ['v5.channel.k8s.io'],
+      { ca: sim.caPem, headers: { Authorization: `Bearer ${sim.tokenFor('operator')}` } });
+    let status = '';
+    ws.on('message', (d: Buffer) => { if (d[0] === 3) status = d.subarray(1).toString(); });
+    ws.on('close', () => (status.includes('Success') ? resolve(performance.now() - t0) : reject(new Error(status || 'no status'))));
+    ws.on('error', reject);
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const cases: [string, string, string[]][] = [
+  ['plain pod, true', 'shelly', ['true']],
+  ['plain pod, python3 -c pass', 'runner', ['python3', '-c', 'pass']],
+  ['isolated pod, true', 'isolated', ['true']],
+  ['isolated pod, python3 -c pass', 'isolated', ['python3', '-c', 'pass']],
+];
+try {
+  for (const [label, pod, cmd] of cases) {
+    await once(pod, cmd); // warm-up: the profile's executables are copied once per process
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) ms.push(await once(pod, cmd));
+    console.log(`${label.padEnd(32)} median ${median(ms).toFixed(1)} ms  min ${Math.min(...ms).toFixed(1)}  max ${Math.max(...ms).toFixed(1)}  (n=${runs})`);
+  }
+} finally {
+  await sim.stop();
+}
