@@ -70,33 +70,39 @@ async function loadConfig(conn: Connection, release: Release, warnings: string[]
     envFromSecrets(pod).forEach((s) => secretNames.add(s));
     envFromConfigMaps(pod).forEach((s) => cmEnvNames.add(s));
   }
+  // Every read in one round trip; precedence is applied afterwards, in order.
+  const getData = (kind: 'secrets' | 'configmaps', name: string) =>
+    optional(
+      conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/${kind}/${encodeURIComponent(name)}`),
+      `${kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${name}`,
+      warnings,
+    );
+  const cfgCandidates = [...new Set([`${release.name}-config`, ...pods.flatMap(configMapVolumes)])];
+  const [secrets, cmEnvs, cfgMaps] = await Promise.all([
+    Promise.all([...secretNames].map((n) => getData('secrets', n))),
+    Promise.all([...cmEnvNames].map((n) => getData('configmaps', n))),
+    Promise.all(cfgCandidates.map((n) => getData('configmaps', n))),
+  ]);
   // Only the AIRFLOW__ keys we need are decoded from a Secret; no other value is ever read out.
-  for (const name of secretNames) {
-    const secret = await optional(conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(name)}`), `Secret ${name}`, warnings);
+  [...secretNames].forEach((name, i) => {
     const vars: Record<string, string> = {};
     for (const k of NEEDED_KEYS) {
-      const v = secret?.data?.[k];
+      const v = secrets[i]?.data?.[k];
       if (v !== undefined) vars[k] = Buffer.from(v, 'base64').toString('utf8');
     }
     if (Object.keys(vars).length) envs.push({ vars, origin: `Secret ${name}` });
-  }
-  for (const name of cmEnvNames) {
-    const cm = await optional(conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(name)}`), `ConfigMap ${name}`, warnings);
+  });
+  [...cmEnvNames].forEach((name, i) => {
     const vars: Record<string, string> = {};
-    for (const k of NEEDED_KEYS) if (cm?.data?.[k] !== undefined) vars[k] = cm.data[k];
+    for (const k of NEEDED_KEYS) if (cmEnvs[i]?.data?.[k] !== undefined) vars[k] = cmEnvs[i]!.data![k];
     if (Object.keys(vars).length) envs.push({ vars, origin: `ConfigMap ${name}` });
-  }
+  });
   let cfg: Ini | undefined;
   let cfgOrigin: string | undefined;
-  const candidates = [`${release.name}-config`, ...new Set(pods.flatMap(configMapVolumes))];
-  for (const name of [...new Set(candidates)]) {
-    const cm = await optional(conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(name)}`), `ConfigMap ${name}`, warnings);
-    const text = cm?.data?.['airflow.cfg'];
-    if (text !== undefined) {
-      cfg = parseIni(text);
-      cfgOrigin = `ConfigMap ${name} airflow.cfg`;
-      break;
-    }
+  const found = cfgCandidates.findIndex((_n, i) => cfgMaps[i]?.data?.['airflow.cfg'] !== undefined);
+  if (found >= 0) {
+    cfg = parseIni(cfgMaps[found]!.data!['airflow.cfg']);
+    cfgOrigin = `ConfigMap ${cfgCandidates[found]} airflow.cfg`;
   }
   return resolveAirflowConfig({ envs, cfg, cfgOrigin });
 }

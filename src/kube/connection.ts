@@ -43,8 +43,11 @@ export interface Connection {
   readonly namespace: string;
   readonly namespaceFromFlag: boolean;
   readonly impersonation?: Impersonation;
-  /** client-node's config for this run (for Exec and generated APIs). */
-  readonly kc: KubeConfig;
+  /**
+   * client-node's config for this run (for Exec and generated APIs). Loaded on first use: plain
+   * certificate/token credentials never load client-node (it costs ~0.5 s to import unbundled).
+   */
+  kubeConfig(): Promise<KubeConfig>;
   readonly stats: ConnectionStats;
   /** Any status; throws only when no answer came (network, TLS, timeout). */
   send<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>>;
@@ -93,10 +96,53 @@ export async function connect(flags: ConnectionFlags, opts: ConnectOptions = {})
   const timeoutMs = parseDuration(flags.requestTimeout) ?? opts.defaultTimeoutMs ?? 30_000;
   const maxInFlight = flags.maxInFlight ?? 16;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new UsageError('--max-in-flight must be a positive integer');
+  return new HttpConnection(resolved, timeoutMs, maxInFlight, opts.retry ?? DEFAULT_RETRY);
+}
+
+async function loadKubeConfig(resolved: ResolvedConfig): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromString(JSON.stringify(resolved.kubeconfig));
-  return new HttpConnection(kc, resolved, timeoutMs, maxInFlight, opts.retry ?? DEFAULT_RETRY);
+  return kc;
+}
+
+type Obj = Record<string, unknown>;
+
+/** True when credentials need client-node's machinery (exec plugins, auth providers). */
+export function needsClientNode(resolved: ResolvedConfig): boolean {
+  const user = (resolved.kubeconfig.users[0]?.user ?? {}) as Obj;
+  return user.exec != null || user['auth-provider'] != null;
+}
+
+function fileOrData(file: unknown, data: unknown, what: string): Buffer | undefined {
+  try {
+    if (typeof file === 'string' && file) return fs.readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  return typeof data === 'string' && data ? Buffer.from(data, 'base64') : undefined;
+}
+
+/** Certificates, CA and token straight from the kubeconfig, as client-go reads them. */
+export function staticCredentials(resolved: ResolvedConfig): { tls: https.AgentOptions; headers: Record<string, string>; auth?: string } {
+  const cluster = (resolved.kubeconfig.clusters[0]?.cluster ?? {}) as Obj;
+  const user = (resolved.kubeconfig.users[0]?.user ?? {}) as Obj;
+  const tls: https.AgentOptions = {};
+  const ca = fileOrData(cluster['certificate-authority'], cluster['certificate-authority-data'], 'certificate authority');
+  if (ca) tls.ca = ca;
+  if (cluster['insecure-skip-tls-verify'] === true) tls.rejectUnauthorized = false;
+  if (typeof cluster['tls-server-name'] === 'string') tls.servername = cluster['tls-server-name'];
+  const cert = fileOrData(user['client-certificate'], user['client-certificate-data'], 'client certificate');
+  const key = fileOrData(user['client-key'], user['client-key-data'], 'client key');
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  const headers: Record<string, string> = {};
+  let token = typeof user.token === 'string' ? user.token : undefined;
+  const tokenFile = user['token-file'] ?? user.tokenFile;
+  if (!token && typeof tokenFile === 'string') token = fileOrData(tokenFile, undefined, 'token file')?.toString('utf8').trim();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const auth = typeof user.username === 'string' ? `${user.username}:${String(user.password ?? '')}` : undefined;
+  return { tls, headers, ...(auth ? { auth } : {}) };
 }
 
 class HttpConnection implements Connection {
@@ -106,16 +152,19 @@ class HttpConnection implements Connection {
   readonly namespace: string;
   readonly namespaceFromFlag: boolean;
   readonly impersonation?: Impersonation;
-  readonly kc: KubeConfig;
   readonly stats: ConnectionStats = { requests: 0, attempts: 0, retries: 0, maxInFlight: 0 };
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly sem: Semaphore;
   private agent?: http.Agent;
   private readonly url: URL;
+  private readonly resolved: ResolvedConfig;
+  private kc?: Promise<KubeConfig>;
+  private readonly fixed?: ReturnType<typeof staticCredentials>;
 
-  constructor(kc: KubeConfig, r: ResolvedConfig, timeoutMs: number, maxInFlight: number, retry: RetryPolicy) {
-    this.kc = kc;
+  constructor(r: ResolvedConfig, timeoutMs: number, maxInFlight: number, retry: RetryPolicy) {
+    this.resolved = r;
+    if (!needsClientNode(r)) this.fixed = staticCredentials(r);
     this.server = r.server;
     this.url = new URL(r.server);
     this.contextName = r.contextName;
@@ -126,6 +175,11 @@ class HttpConnection implements Connection {
     this.timeoutMs = timeoutMs;
     this.retry = retry;
     this.sem = new Semaphore(maxInFlight);
+  }
+
+  kubeConfig(): Promise<KubeConfig> {
+    this.kc ??= loadKubeConfig(this.resolved);
+    return this.kc;
   }
 
   close(): void {
@@ -184,8 +238,12 @@ class HttpConnection implements Connection {
 
   private async httpOptions(): Promise<https.RequestOptions> {
     const o: https.RequestOptions = {};
-    // credentials: client cert/key, CA, bearer token or exec plugin (client-node caches exec tokens)
-    await this.kc.applyToHTTPSOptions(o);
+    if (this.fixed) {
+      Object.assign(o, this.fixed.tls, { headers: { ...this.fixed.headers }, auth: this.fixed.auth });
+    } else {
+      // exec credential plugins and auth providers: client-node (it caches exec tokens until expiry)
+      await (await this.kubeConfig()).applyToHTTPSOptions(o);
+    }
     if (!this.agent) {
       const tls = { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
       this.agent =
