@@ -98,7 +98,7 @@ function socketOpener(conn: Connection, WebSocket: WsModule['default'], imp: Imp
   return {
     async connect(path: string, _text: unknown, binary: ((stream: number, buff: Buffer) => boolean) | null) {
       const opts: Record<string, unknown> = {};
-      await conn.kc.applyToHTTPSOptions(opts as never);
+      await (await conn.kubeConfig()).applyToHTTPSOptions(opts as never);
       const headers = { ...((opts.headers as Record<string, string>) ?? {}) };
       for (const k of Object.keys(headers)) if (/^impersonate-/i.test(k)) delete headers[k];
       const base = conn.server.replace(/\/$/, '').replace(/^http/, 'ws');
@@ -180,11 +180,14 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       finish(true);
     }, req.timeoutMs);
 
-    new Exec(conn.kc, opener as never)
-      .exec(req.namespace, req.pod, req.container ?? '', req.command, out, err, null, false, (st) => {
-        status = st as ExecStatus;
-        setImmediate(() => finish(false));
-      })
+    conn
+      .kubeConfig()
+      .then((kc) =>
+        new Exec(kc, opener as never).exec(req.namespace, req.pod, req.container ?? '', req.command, out, err, null, false, (st) => {
+          status = st as ExecStatus;
+          setImmediate(() => finish(false));
+        }),
+      )
       .then((ws) => {
         // no status before the close: the server (or a proxy) ended the stream early
         ws.on('close', () => setTimeout(() => finish(false), 20));
