@@ -19,15 +19,23 @@ function refused(e: unknown, permission: string): Fetched<never> {
   throw e;
 }
 
-export async function probeEndpoints(conn: Connection, namespace: string, pod: string, container: string | undefined, chain: Chain): Promise<Fetched<ProbeResult[]>> {
-  let podObj: { spec?: { containers?: { name: string }[] } };
+type PodObj = { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name: string }[] } };
+
+/** The pod, read while the control-plane reads are in flight (it does not depend on them). */
+export function readPod(conn: Connection, namespace: string, pod: string): Promise<PodObj> {
+  return conn.get<PodObj>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}`);
+}
+
+export async function probeEndpoints(conn: Connection, namespace: string, pod: string, container: string | undefined, chain: Chain, podRead: Promise<PodObj> = readPod(conn, namespace, pod)): Promise<Fetched<ProbeResult[]>> {
+  let podObj: PodObj;
   try {
-    podObj = await conn.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}`);
+    podObj = await podRead;
   } catch (e) {
     if (e instanceof ClusterError && e.status === 404) throw new ClusterError('notfound', `pod "${pod}" not found in namespace "${namespace}" (--from)`, { status: 404 });
     return refused(e, `get pods in ${namespace}`);
   }
-  const c = container ?? podObj.spec?.containers?.[0]?.name;
+  // kubectl's choice: the default-container annotation, else the first container
+  const c = container ?? podObj.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? podObj.spec?.containers?.[0]?.name;
   const endpoints = chain.endpoints.map((e) => ({ address: e.address, port: e.slicePorts[0] ?? e.endpointsPorts[0] ?? 443 }));
   if (endpoints.length === 0) return { ok: true, value: [] };
   const timeoutMs = (PROBE_TIMEOUT_SECONDS * 6 + 15) * 1000;
