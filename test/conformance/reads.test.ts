@@ -121,7 +121,7 @@ describe('conformance: kubectl reads against official-kubernetes-executor', func
     assert.equal(dev.user.exec.interactiveMode, 'Never');
   });
 
-  it('a failing exec credential plugin makes kubectl fail with exit 1 and no request reaches the sim as that user', async function () {
+  it('a failing exec credential plugin makes kubectl fail with exit 1 and a credentials error', async function () {
     skipWithoutKubectl(this);
     const k = kubectls()[0];
     const set = await kubectl(k, sim.kubeconfigPath, ['config', 'set-credentials', 'broken-exec', '--exec-api-version=client.authentication.k8s.io/v1', '--exec-command=/bin/false', '--exec-interactive-mode=Never']);
