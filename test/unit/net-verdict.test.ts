@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import type { ClusterFacts, ProbeDoc } from '../../src/net/model.ts';
+import { evaluateEgress } from '../../src/net/netpol.ts';
+import { reportDocument, renderReport } from '../../src/net/render.ts';
+import { palette } from '../../src/render/colour.ts';
+import {
+  accessLayer,
+  diagnose,
+  dnsLayer,
+  envLayer,
+  filesLayer,
+  httpLayer,
+  noProxyCovers,
+  parseProbeDoc,
+  policyLayer,
+  tcpLayer,
+  tlsLayer,
+} from '../../src/net/verdict.ts';
+
+const NOW = 1_800_000_000;
+const ok = (ms = 1) => ({ ok: true, ms });
+const fail = (error: string) => ({ ok: false, error, detail: error });
+
+/** A healthy observation; each test breaks one thing. */
+function healthy(): ProbeDoc {
+  return {
+    probe: 'python3',
+    schema: 1,
+    mode: 'net',
+    now: NOW,
+    env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+    files: {
+      dir: '/var/run/secrets/kubernetes.io/serviceaccount',
+      dirPresent: true,
+      token: { present: true, readable: true, bytes: 900, claims: { exp: NOW + 3600 * 24 * 365, iat: NOW - 60, iss: 'https://kubernetes.default.svc.cluster.local', aud: ['https://kubernetes.default.svc.cluster.local'] } },
+      'ca.crt': { present: true, readable: true, pem: true, certificates: 1 },
+      namespace: { present: true, readable: true, value: 'airflow' },
+    },
+    resolv: { nameservers: ['10.96.0.10'], search: ['airflow.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'], ndots: 5 },
+    dns: [
+      { name: 'kubernetes.default.svc', addresses: ['10.96.0.1'] },
+      { name: 'kubernetes.default.svc.cluster.local', addresses: ['10.96.0.1'] },
+    ],
+    tcp: [
+      { target: 'service', host: '10.96.0.1', port: 443, attempts: [ok(), ok(), ok(), ok(), ok()] },
+      { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [ok(), ok()] },
+      { target: 'endpoint', host: '10.0.0.12', port: 6443, attempts: [ok(), ok()] },
+    ],
+    tls: { ok: true, host: '10.96.0.1', port: 443, serverName: '10.96.0.1' },
+    http: [
+      { path: '/version', status: 200, gitVersion: 'v1.32.0' },
+      { path: '/readyz', status: 200 },
+    ],
+    access: [
+      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed: true, httpStatus: 201 },
+      { verb: 'get', group: '', resource: 'pods', subresource: 'exec', namespace: 'airflow', allowed: true, httpStatus: 201 },
+    ],
+  };
+}
+
+function facts(over: Partial<ClusterFacts> = {}): ClusterFacts {
+  return {
+    service: { ip: '10.96.0.1', port: 443 },
+    endpoints: [
+      { ip: '10.0.0.11', port: 6443 },
+      { ip: '10.0.0.12', port: 6443 },
+    ],
+    automount: { serviceAccountName: 'airflow-worker' },
+    policy: evaluateEgress([], {}, []),
+    now: NOW,
+    ...over,
+  };
+}
+
+const who = { pod: 'p', namespace: 'airflow', container: 'base', serviceAccount: 'airflow-worker' };
+
+describe('net: verdicts', () => {
+  it('a healthy pod is OK on every layer, with no first failure', () => {
+    const r = diagnose(healthy(), facts(), who);
+    assert.deepEqual(
+      r.layers.map((l) => [l.id, l.verdict]),
+      [['env', 'OK'], ['files', 'OK'], ['dns', 'OK'], ['tcp', 'OK'], ['tls', 'OK'], ['http', 'OK'], ['access', 'OK'], ['policy', 'OK']],
+    );
+    assert.equal(r.ok, true);
+    assert.equal(r.firstFailure, undefined);
+    assert.ok(r.layers.every((l) => l.remedy === undefined));
+  });
+
+  it('NO_PROXY matching follows exact, suffix, leading dot, * and CIDR', () => {
+    assert.equal(noProxyCovers('10.96.0.1,.svc', '10.96.0.1'), true);
+    assert.equal(noProxyCovers('.svc', 'kubernetes.default.svc'), true);
+    assert.equal(noProxyCovers('svc', 'kubernetes.default.svc'), true);
+    assert.equal(noProxyCovers('cluster.local', 'kubernetes.default.svc'), false);
+    assert.equal(noProxyCovers('*', 'anything'), true);
+    assert.equal(noProxyCovers('10.96.0.0/12', '10.96.0.1'), true);
+    assert.equal(noProxyCovers('10.0.0.0/16', '10.96.0.1'), false);
+    assert.equal(noProxyCovers('', '10.96.0.1'), false);
+  });
+
+  it('env: missing service env, and a proxy without NO_PROXY entries, each FAIL with the fix', () => {
+    const d = healthy();
+    d.env = {};
+    const missing = envLayer(d);
+    assert.equal(missing.verdict, 'FAIL');
+    assert.match(missing.evidence[0], /Service host\/port is not set/);
+    d.env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', HTTPS_PROXY: 'http://***@proxy:3128', NO_PROXY: 'localhost,.svc' };
+    d.proxy = { proxy: 'http://***@proxy:3128', target: '10.96.0.1:443', status: 407 };
+    const proxy = envLayer(d);
+    assert.equal(proxy.verdict, 'FAIL');
+    assert.match(proxy.evidence[0], /NO_PROXY lacks 10\.96\.0\.1, \.cluster\.local/);
+    assert.ok(proxy.evidence.some((e) => e.includes('answered 407 (Proxy Authentication Required)')));
+    assert.match(proxy.remedy ?? '', /add 10\.96\.0\.1,\.cluster\.local to NO_PROXY/);
+    d.env.no_proxy = '10.96.0.1,.svc,.cluster.local';
+    delete d.env.NO_PROXY;
+    assert.equal(envLayer(d).verdict, 'OK');
+  });
+
+  it('files: automount off names who disabled it (pod beats ServiceAccount) and the fix', () => {
+    const d = healthy();
+    d.files = { dir: d.files.dir, dirPresent: false, token: { present: false }, 'ca.crt': { present: false }, namespace: { present: false } };
+    const byPod = filesLayer(d, { automount: { pod: false, serviceAccount: true, serviceAccountName: 'w' }, now: NOW });
+    assert.equal(byPod.verdict, 'FAIL');
+    assert.match(byPod.evidence[0], /the pod sets automountServiceAccountToken: false/);
+    assert.match(byPod.remedy ?? '', /spec\.automountServiceAccountToken: true/);
+    const bySa = filesLayer(d, { automount: { serviceAccount: false, serviceAccountName: 'w' }, now: NOW });
+    assert.match(bySa.evidence[0], /ServiceAccount w sets automountServiceAccountToken: false/);
+    assert.match(bySa.remedy ?? '', /kubectl patch serviceaccount w/);
+  });
+
+  it('files: an expired token FAILs; claims are summarised without the token', () => {
+    const d = healthy();
+    d.files.token.claims = { exp: NOW - 7200, iat: NOW - 7200 - 3600, iss: 'https://issuer' };
+    const l = filesLayer(d, { automount: { serviceAccountName: 'w' }, now: NOW });
+    assert.equal(l.verdict, 'FAIL');
+    assert.match(l.evidence.join('\n'), /EXPIRED 2h ago/);
+    assert.match(l.evidence.join('\n'), /issuer https:\/\/issuer/);
+    assert.match(l.remedy ?? '', /recreate the pod/);
+  });
+
+  it('dns: timeout, NXDOMAIN, getent-ambiguous and a different IP are told apart', () => {
+    const d = healthy();
+    d.dns = [{ name: 'kubernetes.default.svc', error: 'timeout' }];
+    const t = dnsLayer(d);
+    assert.equal(t.verdict, 'FAIL');
+    assert.match(t.remedy ?? '', /nameserver 10\.96\.0\.10 does not answer/);
+    assert.match(t.remedy ?? '', /clients use the env IP 10\.96\.0\.1/);
+    d.dns = [{ name: 'kubernetes.default.svc', error: 'nxdomain' }];
+    assert.match(dnsLayer(d).evidence[0], /NXDOMAIN/);
+    d.dns = [{ name: 'kubernetes.default.svc', error: 'notfound' }];
+    assert.match(dnsLayer(d).evidence[0], /getent cannot tell/);
+    d.dns = [{ name: 'kubernetes.default.svc', addresses: ['10.96.9.9'] }];
+    const m = dnsLayer(d);
+    assert.equal(m.verdict, 'FAIL');
+    assert.match(m.evidence[0], /not the service IP 10\.96\.0\.1/);
+    d.dns = { skipped: 'getent and nslookup not found' };
+    assert.equal(dnsLayer(d).verdict, 'SKIP');
+    assert.ok(dnsLayer(d).evidence.some((e) => e.startsWith('resolv.conf: nameserver 10.96.0.10')));
+  });
+
+  it('tcp: a timeout with a blocking NetworkPolicy names the policy and the endpoints', () => {
+    const d = healthy();
+    d.tcp = [
+      { target: 'service', host: '10.96.0.1', port: 443, attempts: [fail('timeout'), fail('timeout')] },
+      { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [fail('timeout'), fail('timeout')] },
+    ];
+    const policy = evaluateEgress(
+      [{ metadata: { name: 'only-clusterip' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ port: 443 }] }] } }],
+      {},
+      [{ ip: '10.0.0.11', port: 6443 }],
+      { ip: '10.96.0.1', port: 443 },
+    );
+    const l = tcpLayer(d, { policy });
+    assert.equal(l.verdict, 'FAIL');
+    assert.match(l.evidence[0], /no connection to the service 10\.96\.0\.1:443: timeout/);
+    assert.match(l.remedy ?? '', /NetworkPolicy only-clusterip .* 10\.0\.0\.11:6443/);
+    const p = policyLayer({ policy });
+    assert.equal(p.verdict, 'FAIL');
+    assert.ok(p.evidence.some((e) => e.includes('allows the ClusterIP:443 only')));
+    assert.match(p.remedy ?? '', /cidr: 10\.0\.0\.11\/32/);
+    assert.match(p.remedy ?? '', /port: 6443/);
+  });
+
+  it('tcp: refused vs timeout vs some attempts failing (the stale endpoint named)', () => {
+    const d = healthy();
+    d.tcp = [{ target: 'service', host: '10.96.0.1', port: 443, attempts: [fail('refused'), fail('refused')] }];
+    assert.match(tcpLayer(d, {}).remedy ?? '', /nothing listens/);
+    d.tcp = [{ target: 'service', host: '10.96.0.1', port: 443, attempts: [fail('timeout')] }];
+    assert.match(tcpLayer(d, {}).remedy ?? '', /packets are dropped/);
+    d.tcp = [
+      { target: 'service', host: '10.96.0.1', port: 443, attempts: [ok(), fail('refused'), ok(), ok(), fail('refused')] },
+      { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [ok(), ok()] },
+      { target: 'endpoint', host: '10.0.0.13', port: 6443, attempts: [fail('refused'), fail('refused')] },
+    ];
+    const l = tcpLayer(d, {});
+    assert.equal(l.verdict, 'FAIL');
+    assert.match(l.evidence[0], /2 of 5 connections to 10\.96\.0\.1:443 failed/);
+    assert.match(l.evidence[1], /endpoint 10\.0\.0\.13:6443 never connected: a stale endpoint/);
+    assert.ok(l.evidence.includes('service 10.96.0.1:443: 3/5 connected (2 refused)'));
+    assert.match(l.remedy ?? '', /stale endpoint/);
+    d.tcp = { skipped: 'curl, nc and bash not found' };
+    assert.deepEqual([tcpLayer(d, {}).verdict, tcpLayer(d, {}).evidence[0]], ['SKIP', 'not checked: curl, nc and bash not found']);
+  });
+
+  it('tls: unknown authority and name mismatch have different remedies', () => {
+    const d = healthy();
+    d.tls = { ok: false, error: 'unknown-authority', detail: 'self-signed certificate in certificate chain', host: '10.96.0.1', port: 443, serverName: '10.96.0.1' };
+    const ua = tlsLayer(d);
+    assert.equal(ua.verdict, 'FAIL');
+    assert.match(ua.remedy ?? '', /intercepting proxy|rotated/);
+    d.tls = { ok: false, error: 'name-mismatch', host: '10.96.0.1', port: 443, serverName: '10.96.0.1' };
+    assert.match(tlsLayer(d).remedy ?? '', /not valid for 10\.96\.0\.1.*SANs/);
+    d.tls = { skipped: 'no TCP connection to the service' };
+    assert.equal(tlsLayer(d).verdict, 'SKIP');
+  });
+
+  it('http: 401, 407 and a 403 on the pod read are told apart', () => {
+    const d = healthy();
+    d.http = [{ path: '/version', status: 401, message: 'Unauthorized' }];
+    const a = httpLayer(d);
+    assert.equal(a.verdict, 'FAIL');
+    assert.match(a.evidence[0], /401 Unauthorized: the API server rejects the pod's token/);
+    assert.match(a.remedy ?? '', /recreate the pod/);
+    assert.equal(a.evidence.length, 1, 'no duplicate line for the same answer');
+    d.http = [{ path: '/version', status: 407 }];
+    assert.match(httpLayer(d).remedy ?? '', /NO_PROXY/);
+    d.http = [
+      { path: '/version', status: 200 },
+      { path: '/api/v1/namespaces/airflow/pods?limit=1', status: 403, message: 'pods is forbidden: User "system:serviceaccount:airflow:x" cannot list resource "pods"' },
+    ];
+    const f = httpLayer(d);
+    assert.equal(f.verdict, 'OK', 'RBAC is the permissions layer\'s verdict');
+    assert.ok(f.evidence.some((e) => e.includes('403: pods is forbidden')));
+  });
+
+  it('access: denied pod permissions FAIL with the rbac fix; a skipped HTTP layer is SKIP', () => {
+    const d = healthy();
+    d.access = [
+      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed: false, httpStatus: 201 },
+      { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: 'airflow', allowed: false, httpStatus: 201 },
+      { verb: 'list', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed: true, httpStatus: 201 },
+    ];
+    const l = accessLayer(d, 'airflow-worker');
+    assert.equal(l.verdict, 'FAIL');
+    assert.match(l.evidence[0], /denied create pods, create pods\/exec/);
+    assert.match(l.remedy ?? '', /kubectl airflow rbac --sa airflow:airflow-worker --fix/);
+    delete d.access;
+    assert.equal(accessLayer(d, 'x').verdict, 'SKIP');
+  });
+
+  it('diagnose names the first failing layer in layer order, and the report keeps every failure', () => {
+    const d = healthy();
+    d.dns = [{ name: 'kubernetes.default.svc', error: 'timeout' }];
+    d.access = [{ verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed: false }];
+    const r = diagnose(d, facts(), who);
+    assert.equal(r.firstFailure, 'dns');
+    assert.equal(r.ok, false);
+    const text = renderReport(r, palette(false), false);
+    assert.match(text, /First failing layer: DNS/);
+    assert.match(text, /Also \(Permissions \(SSAR\)\): grant ServiceAccount airflow-worker/);
+    const doc = reportDocument([r]) as { items: Array<{ firstFailure: string; layers: Array<{ layer: string; verdict: string }> }> };
+    assert.equal(doc.items[0].firstFailure, 'dns');
+    assert.equal(doc.items[0].layers.find((l) => l.layer === 'access')?.verdict, 'FAIL');
+  });
+
+  it('a sh probe with missing tools: no failure, but the skipped layers and missing tools are said', () => {
+    const d = healthy();
+    d.probe = 'sh';
+    d.missing = ['curl', 'openssl', 'nc'];
+    d.tcp = { skipped: 'curl, nc and bash not found' };
+    d.tls = { skipped: 'openssl and curl not found' };
+    d.http = { skipped: 'curl not found' };
+    delete d.access;
+    const r = diagnose(d, facts(), who);
+    assert.equal(r.ok, true);
+    const text = renderReport(r, palette(false), false);
+    assert.match(text, /No layer failed, but not checked: TCP, TLS, HTTP \+ auth, Permissions \(SSAR\) \(not in the image: curl, openssl, nc\)/);
+  });
+
+  it('parses the probe document and refuses anything else', () => {
+    const d = healthy();
+    assert.equal(parseProbeDoc(`noise\n${JSON.stringify(d)}\n`).probe, 'python3');
+    assert.throws(() => parseProbeDoc('Traceback (most recent call last):'), /no JSON document/);
+    assert.throws(() => parseProbeDoc('{"mode":"readyz","schema":1}'), /unexpected document/);
+  });
+});
