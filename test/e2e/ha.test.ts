@@ -1,6 +1,7 @@
 // `kubectl airflow ha` in-process against the simulated API server: the acceptance of issue 4.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
@@ -153,6 +154,29 @@ describe('e2e: kubectl airflow ha', function () {
       assert.match(c.evidence.join('\n'), /platform: EKS \(node providerID aws:\/\/\.\.\./);
       for (const x of r.checks) assert.notEqual(x.verdict, 'FAIL', `${x.id}: ${x.evidence.join(' | ')}`);
       assert.equal(check(r, 'stale-endpoints').verdict, 'OK', 'ENI addresses are no node addresses, and that is normal on EKS');
+    });
+  });
+
+  describe('a GKE-like cluster (one VIP endpoint, gce:// providerIDs; derived from ha-managed-eks)', () => {
+    let sim: Sim;
+    before(async () => {
+      const eks = readFileSync(new URL('../scenarios/ha-managed-eks.yaml', import.meta.url), 'utf8');
+      const gke = eks
+        .replace(/providerID: aws:\/\/\/([\w-]+)\/(i-\w+)/g, 'providerID: gce://airflow-prod/$1/gke-pool-$2')
+        .replace(/ {4}- \{name: ip-10-0-101-27[^\n]*\n/, '')
+        .replace('name: ha-managed-eks', 'name: ha-managed-gke-like');
+      assert.ok(gke.includes('providerID: gce://') && !gke.includes('providerID: aws://'), 'the derived scenario is GKE-like');
+      sim = await startSim({ scenario: 'ha-managed-gke-like', scenarioText: gke });
+    });
+    after(async () => sim?.stop());
+    it('one endpoint is normal there: recognised as GKE and said so, exit 0', async () => {
+      const { r, code } = await report(sim);
+      assert.equal(code, 0);
+      assert.equal(r.platform.name, 'GKE');
+      assert.equal(r.endpoints.length, 1);
+      const c = check(r, 'endpoint-count');
+      assert.equal(c.verdict, 'OK');
+      assert.match(c.evidence.join('\n'), /proves nothing about replicas/);
     });
   });
 
