@@ -37,12 +37,29 @@ function defaultIO(): IO {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
+/** kubectl spells verbosity `-v=6` or `-v 6`; yargs counts `-vvv`. Rewrite the former to the latter. */
+export function normalizeVerbosity(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const eq = /^--?v=(\d+)$/.exec(a);
+    const level = eq ? Number(eq[1]) : a === '-v' && /^\d+$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : undefined;
+    if (level === undefined) out.push(a);
+    else if (level > 0) out.push('-' + 'v'.repeat(Math.min(level, 10)));
+  }
+  return out;
+}
+
 export async function main(argv: string[], io: IO = defaultIO()): Promise<number> {
-  const verbose = argv.some((a) => /^-v+$|^-v=|^--v=/.test(a));
+  const verbose = argv.some((a) => /^-v+$|^-v=[1-9]|^--v=[1-9]/.test(a)) || argv.some((a, i) => a === '-v' && /^[1-9]/.test(argv[i + 1] ?? ''));
   try {
     // hidden: the shell-completion engine (kubectl_complete-airflow), outside yargs' strict parsing
     if (argv[0] === '__complete') return await (await import('./completion.ts')).completeMain(argv.slice(1), io);
-    return await dispatch(argv, io);
+    return await dispatch(normalizeVerbosity(argv), io);
   } catch (e) {
     const { exitCode, line } = describeError(e);
     io.stderr.write(`kubectl-airflow: ${line}\n`);

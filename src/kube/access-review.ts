@@ -176,7 +176,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
         'forbidden',
         `cannot check ServiceAccount permissions: you may neither impersonate ServiceAccount ${a.namespace}/${a.name} ` +
           `(needs "impersonate" on serviceaccounts in namespace ${a.namespace}) nor create subjectaccessreviews.authorization.k8s.io (cluster-wide)`,
-        { remedy: 'ask a cluster admin for either permission (the edit and admin roles include impersonate serviceaccounts)', status: 403 },
+        { remedy: 'ask a cluster admin for either one; the edit and admin roles include impersonate serviceaccounts', status: 403 },
       );
     }
   }

@@ -46,3 +46,20 @@ describe('main()', () => {
     assert.match(io.err(), /\n\s+at /);
   });
 });
+
+describe('verbosity flags as kubectl spells them', () => {
+  it('-v=6, --v=6 and -v 6 become a count; -v=0 is none', async () => {
+    const { normalizeVerbosity } = await import('../../src/cli/main.ts');
+    assert.deepEqual(normalizeVerbosity(['rbac', '-v=3']), ['rbac', '-vvv']);
+    assert.deepEqual(normalizeVerbosity(['--v=2', 'rbac']), ['-vv', 'rbac']);
+    assert.deepEqual(normalizeVerbosity(['rbac', '-v', '2', '-n', 'x']), ['rbac', '-vv', '-n', 'x']);
+    assert.deepEqual(normalizeVerbosity(['rbac', '-v=0']), ['rbac']);
+    assert.deepEqual(normalizeVerbosity(['rbac', '-v', '-n', '5']), ['rbac', '-v', '-n', '5']);
+  });
+  it('-v 6 is accepted by the parser (not an unknown argument)', async () => {
+    const io = captureIO({ KUBECONFIG: '/nonexistent/kubeconfig' });
+    await main(['rbac', '-v', '6'], io);
+    assert.doesNotMatch(io.err(), /Unknown argument/);
+    assert.match(io.err(), /\n\s+at /);
+  });
+});
