@@ -93,6 +93,12 @@ export const RESOURCES: ResourceType[] = [
   { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: CREATE, virtual: true },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectrulesreviews', singular: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: CREATE, virtual: true },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', singular: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: CREATE, virtual: true },
+  // apiextensions: kubectl's create/apply validation lists CRDs for kinds it finds no PATCH path for
+  // (QueryParamVerifier -> CRDFinder); a cluster without CRDs answers an empty list.
+  {
+    group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition',
+    namespaced: false, verbs: RW, shortNames: ['crd', 'crds'], categories: ['api-extensions'],
+  },
   // coordination, discovery, networking, rbac
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, verbs: RW },
   { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', namespaced: true, verbs: RW },
@@ -107,7 +113,7 @@ export const RESOURCES: ResourceType[] = [
 /** Group -> versions, in the order /apis lists them (kube-apiserver's group priority order). */
 export const GROUP_ORDER = [
   'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'networking.k8s.io',
-  'rbac.authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+  'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
 ];
 
 export function gvString(group: string, version: string): string {
