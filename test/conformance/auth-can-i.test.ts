@@ -138,6 +138,21 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
     assert.deepEqual(wrong, []);
   });
 
+  it('kubectl create -f with default (strict) validation accepts reviews and Roles, in every build', async function () {
+    skipWithoutKubectl(this);
+    // kubectl's validation reads /openapi/v3, /openapi/v2 and lists CRDs for kinds without a PATCH path.
+    const sar = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'monitor', groups: ['system:authenticated'], nonResourceAttributes: { verb: 'get', path: '/metrics' } } });
+    for (const k of kubectls()) {
+      const r = await kubectl(k, sim.kubeconfigPath, ['--context', 'admin', 'create', '-o', 'json', '-f', '-'], sar);
+      assert.equal(r.code, 0, `${k.label}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).status.allowed, true);
+      const role = JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `validated-${k.minor}`, namespace: 'other' }, rules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }] });
+      const c = await kubectl(k, sim.kubeconfigPath, ['--context', 'admin', 'create', '-f', '-'], role);
+      assert.equal(c.code, 0, `${k.label}: ${c.stderr}`);
+      assert.equal(c.stdout.trim(), `role.rbac.authorization.k8s.io/validated-${k.minor} created`);
+    }
+  });
+
   it('the auditor may create SubjectAccessReviews; nobody may not (403 with the real message)', async function () {
     skipWithoutKubectl(this);
     const k = kubectls()[0];
