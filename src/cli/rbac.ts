@@ -7,15 +7,17 @@ import { ClusterError, UsageError } from '../kube/errors.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { launchNamespaces, type AirflowConfig } from '../airflow/config.ts';
 import { builtinProfiles, chooseProfiles, type Profile } from '../airflow/profiles.ts';
-import { parseSaFlag, type ComponentAccount, type Release } from '../airflow/release.ts';
-import { cellsToAsk, matrixLayout, parseResource, requiredRules, uniqueAccounts } from '../rbac/required.ts';
-import { buildChecks, checkRecord, missingChecks, summarize } from '../rbac/matrix.ts';
-import { rootCauseHints, type BindingLike } from '../rbac/hints.ts';
+import { parseSaFlag, type Account, type ComponentAccount, type Release } from '../airflow/release.ts';
+import type { LoadedRelease } from '../airflow/discover.ts';
+import type { ReviewResult } from '../kube/access-review.ts';
+import { cellsToAsk, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from '../rbac/required.ts';
+import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from '../rbac/matrix.ts';
+import { rootCauseHints, type BindingLike, type Hint } from '../rbac/hints.ts';
 import { fixObjects, fixYaml } from '../rbac/fix.ts';
 import { renderMatrix } from '../rbac/render.ts';
-import { cellKey, username } from '../rbac/types.ts';
+import { cellKey, username, type Check } from '../rbac/types.ts';
 
-interface RbacArgs {
+export interface RbacArgs {
   release?: string;
   sa?: string[];
   profile?: string[];
@@ -51,7 +53,7 @@ function builder(y: Argv): Argv {
     .example('$0 rbac --sa airflow:airflow-worker --profile kubernetes-pod-operator', 'Check one account against one profile');
 }
 
-interface Plan {
+export interface Plan {
   namespace: string;
   release?: Release;
   config?: AirflowConfig;
@@ -61,7 +63,7 @@ interface Plan {
   warnings: string[];
 }
 
-async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<Plan> {
+async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: LoadedRelease): Promise<Plan> {
   const conn = await ctx.connect();
   const namespace = conn.namespace;
   const all = builtinProfiles();
@@ -91,21 +93,41 @@ async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<Plan>
       warnings: loaded?.warnings ?? [],
     };
   }
-  const { release, config, warnings } = await loadRelease(conn, namespace, args.release);
+  const { release, config, warnings } = preloaded ?? (await loadRelease(conn, namespace, args.release));
   const deployed = [...new Set(release.components.map((c) => c.component))];
   const profiles = chooseProfiles(all, { executors: config.executors, deployed, explicit });
   const covered = new Set(profiles.flatMap((p) => p.components));
-  const components = release.components.filter((c) => AIRFLOW_COMPONENTS.includes(c.component) || covered.has(c.component));
+  // blocks in the order people think of Airflow: scheduler, workers, triggerer, UI, dag processor
+  const rank = (c: ComponentAccount) => {
+    const i = AIRFLOW_COMPONENTS.indexOf(c.component);
+    return i < 0 ? AIRFLOW_COMPONENTS.length : i;
+  };
+  const components = release.components
+    .filter((c) => AIRFLOW_COMPONENTS.includes(c.component) || covered.has(c.component))
+    .sort((a, b) => rank(a) - rank(b));
   return { namespace, release, config, profiles, components, namespaces: launchNamespaces(config, release.namespace), warnings };
 }
 
-async function run(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<number> {
-  // validate
-  if (args.allNamespaces) throw new UsageError('rbac checks one release: use -n NAMESPACE (and --release) instead of -A');
-  splitList(args.resources).forEach(parseResource);
+/** Everything `rbac` decides, before rendering (doctor reuses it). */
+export interface RbacResult {
+  plan: Plan;
+  accounts: Account[];
+  askNamespaces: string[];
+  layout: Layout;
+  checks: Check[];
+  summary: Summary;
+  missing: Check[];
+  hints: Hint[];
+  mode: ReviewResult['mode'];
+}
+
+/**
+ * fetch -> decide for `rbac`, without printing (doctor runs the same layer). `preloaded`: a release
+ * the caller already loaded, so it is not read twice.
+ */
+export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: LoadedRelease): Promise<RbacResult> {
   const conn = await ctx.connect();
-  const p = await plan(args, ctx);
-  for (const w of p.warnings) ctx.err(`kubectl-airflow: warning: ${w}\n`);
+  const p = await plan(args, ctx, preloaded);
 
   // decide what to ask
   const required = requiredRules({
@@ -141,34 +163,42 @@ async function run(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<number
   let bindings: BindingLike[] = [];
   if (missing.length) bindings = await readBindings(conn, askNamespaces, ctx);
   const hints = rootCauseHints({ checks, components: p.components, bindings });
-  const code = missing.length ? ExitCode.PROBLEMS : ExitCode.OK;
+  return { plan: p, accounts, askNamespaces, layout, checks, summary, missing, hints, mode: review.mode };
+}
 
-  // render
+/** The machine-readable document of `rbac -o json|yaml`. */
+export function rbacDocument(r: RbacResult, fix: boolean) {
+  const p = r.plan;
+  return {
+    release: p.release ? { name: p.release.name, namespace: p.release.namespace, chart: p.release.chart } : null,
+    executor: p.config?.executor.value ?? null,
+    namespaces: p.namespaces.map((n) => (n === '*' ? '' : n)),
+    askedNamespaces: r.askNamespaces.map((n) => (n === '*' ? '' : n)),
+    profiles: p.profiles.map((x) => x.name),
+    method: r.mode,
+    accounts: r.accounts.map((a) => ({
+      subject: username(a),
+      components: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.component),
+    })),
+    checks: r.checks.map(checkRecord),
+    summary: r.summary,
+    hints: r.hints.map((h) => ({ kind: h.kind, ...(h.account ? { subject: h.account } : {}), message: h.message })),
+    ...(fix ? { fix: fixObjects(r.missing) } : {}),
+  };
+}
+
+function print(r: RbacResult, args: RbacArgs & GlobalArgs, ctx: RunContext): number {
+  const { plan: p, checks, summary, missing, hints, layout, accounts } = r;
+  const code = missing.length ? ExitCode.PROBLEMS : ExitCode.OK;
   const header = [
     p.release
       ? `Airflow release ${p.release.name} (${p.release.chart} chart) in namespace ${p.release.namespace}, executor ${p.config?.executor.value ?? '?'}`
       : `ServiceAccounts ${accounts.map((a) => `${a.namespace}/${a.name}`).join(', ')}`,
     `Required in ${p.namespaces.map((n) => (n === '*' ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
-      (review.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
+      (r.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
   ];
   if (isMachine(args.output)) {
-    const doc = {
-      release: p.release ? { name: p.release.name, namespace: p.release.namespace, chart: p.release.chart } : null,
-      executor: p.config?.executor.value ?? null,
-      namespaces: p.namespaces.map((n) => (n === '*' ? '' : n)),
-      askedNamespaces: askNamespaces.map((n) => (n === '*' ? '' : n)),
-      profiles: p.profiles.map((x) => x.name),
-      method: review.mode,
-      accounts: accounts.map((a) => ({
-        subject: username(a),
-        components: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.component),
-      })),
-      checks: checks.map(checkRecord),
-      summary,
-      hints: hints.map((h) => ({ kind: h.kind, ...(h.account ? { subject: h.account } : {}), message: h.message })),
-      ...(args.fix ? { fix: fixObjects(missing) } : {}),
-    };
-    ctx.out(renderData(doc, args.output));
+    ctx.out(renderData(rbacDocument(r, args.fix), args.output));
     return code;
   }
   const text = renderMatrix({ checks, layout, components: p.components, summary, hints, wide: args.output === 'wide', colour: ctx.colour, header });
@@ -180,6 +210,15 @@ async function run(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<number
     ctx.out(text);
   }
   return code;
+}
+
+async function run(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<number> {
+  // validate
+  if (args.allNamespaces) throw new UsageError('rbac checks one release: use -n NAMESPACE (and --release) instead of -A');
+  splitList(args.resources).forEach(parseResource);
+  const r = await collectRbac(args, ctx);
+  for (const w of r.plan.warnings) ctx.err(`kubectl-airflow: warning: ${w}\n`);
+  return print(r, args, ctx);
 }
 
 /** RoleBindings (and ClusterRoleBindings) only to explain denials; never to decide. */
