@@ -23,6 +23,7 @@ export interface BuildOptions {
   version?: string;    // default $VERSION or v<package.json version>
   commit?: string;     // default $COMMIT or git rev-parse
   minify?: boolean;    // default true
+  assetScope?: string[]; // folders whose .ts files get asset reads inlined (default [src])
 }
 
 export interface BuildResult {
@@ -75,13 +76,13 @@ export function inlineAssetReads(source: string, sourcePath: string, embedded: s
   return out;
 }
 
-function assetPlugin(embedded: string[]): esbuild.Plugin {
+function assetPlugin(embedded: string[], scope: string[]): esbuild.Plugin {
   return {
     name: 'kubectl-airflow-assets',
     setup(b) {
-      const srcDir = path.join(repoRoot, 'src') + path.sep;
+      const dirs = scope.map((d) => path.resolve(d) + path.sep);
       b.onLoad({ filter: /\.ts$/ }, (args) => {
-        if (!args.path.startsWith(srcDir)) return undefined;
+        if (!dirs.some((d) => args.path.startsWith(d))) return undefined;
         const text = readFileSync(args.path, 'utf8');
         return { contents: inlineAssetReads(text, args.path, embedded), loader: 'ts' };
       });
@@ -124,7 +125,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
       __KA_COMMIT__: JSON.stringify(commit),
       __KA_CLIENT_NODE__: JSON.stringify(clientNode),
     },
-    plugins: [assetPlugin(embedded)],
+    plugins: [assetPlugin(embedded, opts.assetScope ?? [path.join(repoRoot, 'src')])],
   });
   const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes
     ?? readFileSync(outfile).length;
