@@ -234,3 +234,78 @@ describe('conformance: kubectl exec against the sim', function () {
     });
   });
 });
+
+describe('conformance: isolated pod networks (exec-network scenario)', function () {
+  this.timeout(120_000);
+  const dir = kubectlDir();
+  const bin = dir && ['1.33', '1.32', '1.30'].map((v) => join(dir, `kubectl.${v}`)).find((p) => existsSync(p));
+  let sim: Sim;
+  const k = (args: string[]) => kubectl(bin!, sim.kubeconfigPath, ['-n', 'net', ...args]);
+  const py = (pod: string, code: string) => k(['exec', pod, '--', 'python3', '-c', code]);
+
+  before(async function () {
+    const why = sandboxUnavailable() ?? (bin ? undefined : 'no kubectl >= 1.30 beside kubectl on PATH');
+    if (why) {
+      console.log(`    skipped: ${why}`);
+      this.skip();
+    }
+    sim = await startSim({ scenario: 'exec-network' });
+  });
+  after(async () => { await sim?.stop(); });
+
+  it('each replica fails its own way; the ClusterIP spreads over all four (statistic random)', async () => {
+    const r = await py('probe', CONNECT);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 4), ['10.0.0.11 ok', '10.0.0.12 refused', '10.0.0.13 reset', '10.0.0.14 timeout']);
+    const seen = JSON.parse(lines[4]) as Record<string, number>;
+    assert.equal(Object.values(seen).reduce((a, b) => a + b, 0), 24);
+    assert.ok((seen.ok ?? 0) > 0 && (seen.ok ?? 0) < 24, `some but not all of 24 attempts through the ClusterIP reach the live replica: ${lines[4]}`);
+  });
+
+  it('dns: broken blackholes the nameserver (no answer, no error); nxdomain answers NXDOMAIN', async () => {
+    assert.deepEqual(await py('dns-broken', UDP_QUERY), { code: 0, stdout: 'timeout\n', stderr: '' });
+    assert.deepEqual(await py('dns-nxdomain', UDP_QUERY), { code: 0, stdout: 'rcode 3\n', stderr: '' });
+    assert.deepEqual(await py('probe', UDP_QUERY), { code: 0, stdout: 'rcode 0 10.96.0.1\n', stderr: '' });
+  });
+
+  it('ca: wrong mounts a CA that did not sign the server certificate', async () => {
+    const r = await py('wrong-ca', GET_VERSION);
+    assert.equal(r.code, 4);
+    assert.match(r.stdout, /CERTIFICATE_VERIFY_FAILED/);
+  });
+
+  it('token: revoked and expired are rejected with 401 by the API server', async () => {
+    for (const pod of ['revoked-token', 'expired-token']) {
+      const r = await py(pod, GET_VERSION);
+      assert.equal(r.code, 4, pod);
+      assert.match(r.stdout, /^FAILED <HTTPError 401: 'Unauthorized'>/, pod);
+    }
+  });
+});
+
+const CONNECT = [
+  'import collections, json, socket',
+  'def attempt(host, port):',
+  '    s = socket.socket(); s.settimeout(0.5)',
+  '    try:',
+  '        s.connect((host, port)); s.sendall(b"\\x16\\x03\\x01\\x00\\x05hello")',
+  '        return "ok" if s.recv(1) else "closed"',
+  '    except socket.timeout: return "timeout"',
+  '    except ConnectionRefusedError: return "refused"',
+  '    except ConnectionResetError: return "reset"',
+  '    finally: s.close()',
+  'for a in ["10.0.0.11", "10.0.0.12", "10.0.0.13", "10.0.0.14"]: print(a, attempt(a, 6443))',
+  'print(json.dumps(collections.Counter(attempt("10.96.0.1", 443) for _ in range(24))))',
+].join('\n');
+
+const UDP_QUERY = [
+  'import socket',
+  's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)',
+  'q = b"\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00" + b"".join(bytes([len(p)]) + p.encode() for p in "kubernetes.default.svc.cluster.local".split(".")) + b"\\x00\\x00\\x01\\x00\\x01"',
+  's.sendto(q, ("10.96.0.10", 53))',
+  'try:',
+  '    d = s.recv(512)',
+  '    print("rcode", d[3] & 15, *([".".join(str(b) for b in d[-4:])] if d[7] else []))',
+  'except socket.timeout: print("timeout")',
+].join('\n');

@@ -66,9 +66,9 @@ describe('sim exec network: kube-proxy DNAT', () => {
       ],
     }, lookup([slice(['10.0.0.11', '10.0.0.15'])]));
     assert.deepEqual(plan.listeners, [{ address: '10.0.0.11', port: 6443, action: 'forward' }, { address: '10.0.0.13', port: 6443, action: 'reset' }]);
-    assert.ok(plan.iptables.includes('-A OUTPUT -d 10.0.0.14/32 -p tcp -m tcp --dport 6443 -j DROP'), 'timeout: SYNs vanish');
+    assert.ok(plan.iptables.includes('-A INPUT -d 10.0.0.14/32 -p tcp -m tcp --dport 6443 -j DROP'), 'timeout: SYNs vanish');
     assert.ok(!plan.iptables.includes('10.0.0.12/32'), 'refused: nothing listens, the kernel answers RST');
-    assert.ok(plan.iptables.includes('-A OUTPUT -d 10.0.0.15/32 -j DROP'), 'a stale endpoint behind no replica times out');
+    assert.ok(plan.iptables.includes('-A INPUT -d 10.0.0.15/32 -j DROP'), 'a stale endpoint behind no replica times out');
     assert.deepEqual(plan.addresses.sort(), ['10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14', '10.0.0.15', '10.96.0.1', '10.96.0.10']);
     assert.equal(plan.records['kubernetes.default.svc.cluster.local'], '10.96.0.1');
     assert.match(plan.iptables, /^\*nat\n:OUTPUT ACCEPT \[0:0\]\n-A OUTPUT -d 10\.96\.0\.1\/32 .*--probability 0\.50000000000 -j DNAT --to-destination 10\.0\.0\.11:6443\n/);
@@ -77,7 +77,7 @@ describe('sim exec network: kube-proxy DNAT', () => {
   it('dns: broken drops the nameserver, nxdomain keeps the server', () => {
     const broken = planNetwork({ ...pod, metadata: { ...pod.metadata, annotations: { 'sim.kubectl-airflow.dev/dns': 'broken' } } }, undefined, lookup([]));
     assert.equal(broken.dnsMode, 'broken');
-    assert.ok(broken.iptables.includes('-A OUTPUT -d 10.96.0.10/32 -p udp -m udp --dport 53 -j DROP'));
+    assert.ok(broken.iptables.includes('-A INPUT -d 10.96.0.10/32 -p udp -m udp --dport 53 -j DROP'));
     const nx = planNetwork({ ...pod, metadata: { ...pod.metadata, annotations: { 'sim.kubectl-airflow.dev/dns': 'nxdomain' } } }, undefined, lookup([]));
     assert.equal(nx.dnsMode, 'nxdomain');
     assert.ok(!nx.iptables.includes('--dport 53 -j DROP'));
@@ -117,7 +117,7 @@ describe('sim exec network: NetworkPolicy egress on the translated destination',
     assert.deepEqual(filter.split('\n').filter((l) => l.includes('KAF')), [
       ':KAF-EGRESS - [0:0]',
       ':KAF-E0 - [0:0]',
-      '-A OUTPUT -j KAF-EGRESS',
+      '-A INPUT -j KAF-EGRESS',
       '-A KAF-EGRESS -d 127.0.0.0/8 -j ACCEPT',
       '-A KAF-EGRESS -j KAF-E0',
       '-A KAF-E0 -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j ACCEPT',
@@ -126,7 +126,9 @@ describe('sim exec network: NetworkPolicy egress on the translated destination',
       '-A KAF-EGRESS -j DROP',
     ]);
     // Established traffic passes before the policy chain; after DNAT nothing accepts 10.0.0.11:6443.
-    assert.ok(filter.indexOf('ESTABLISHED') < filter.indexOf('-A OUTPUT -j KAF-EGRESS'));
+    // Filtering sits in INPUT (after the loop through lo): silent drops, as on a CNI's host side.
+    assert.match(plan.iptables, /\*filter\n:INPUT ACCEPT \[0:0\]\n/);
+    assert.ok(filter.indexOf('ESTABLISHED') < filter.indexOf('-A INPUT -j KAF-EGRESS'));
     assert.ok(!filter.includes('10.0.0.11'));
   });
 

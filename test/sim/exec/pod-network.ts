@@ -1,7 +1,9 @@
 // The network of an isolated pod (annotation `sim.kubectl-airflow.dev/network: isolated`): its own
 // network namespace where the ClusterIP and the API-server addresses exist, kube-proxy's DNAT for the
 // ClusterIP (statistic random over the endpoints), NetworkPolicy egress enforced on the translated
-// destination, dead replicas that refuse, reset or drop, and a cluster DNS server.
+// destination (filter INPUT: everything is local, packets loop through lo after nat OUTPUT; dropping
+// there is silent like a CNI dropping on the host side, where an OUTPUT drop would hand the sender
+// EPERM at once), dead replicas that refuse, reset or drop, and a cluster DNS server.
 //
 // planNetwork/renderIptables are pure (unit-tested). startPodNetwork runs netns-agent.ts inside a new
 // network namespace (`unshare --net`): the namespace lives exactly as long as that agent process.
@@ -108,7 +110,7 @@ function portMatches(ports: PolicyPort[] | undefined, dest?: PodDestination): st
 export function renderEgressChain(pod: KubeObject, policies: KubeObject[], dests: PodDestination[], namespaces: KubeObject[]): string[] {
   const selected = egressPolicies(pod, policies);
   if (selected.length === 0) return [];
-  const lines: string[] = [':KAF-EGRESS - [0:0]', '-A OUTPUT -j KAF-EGRESS', '-A KAF-EGRESS -d 127.0.0.0/8 -j ACCEPT'];
+  const lines: string[] = [':KAF-EGRESS - [0:0]', '-A INPUT -j KAF-EGRESS', '-A KAF-EGRESS -d 127.0.0.0/8 -j ACCEPT'];
   let n = 0;
   for (const pol of selected) {
     const spec = (pol.spec ?? {}) as PolicySpec;
@@ -147,7 +149,7 @@ export function renderDnat(serviceIP: string, servicePort: number, endpoints: { 
 }
 
 export function renderIptables(nat: string[], filter: string[]): string {
-  return ['*nat', ':OUTPUT ACCEPT [0:0]', ...nat, 'COMMIT', '*filter', ':OUTPUT ACCEPT [0:0]', ...filter, 'COMMIT', ''].join('\n');
+  return ['*nat', ':OUTPUT ACCEPT [0:0]', ...nat, 'COMMIT', '*filter', ':INPUT ACCEPT [0:0]', ...filter, 'COMMIT', ''].join('\n');
 }
 
 /** The endpoints kube-proxy routes default/kubernetes to: its EndpointSlices (ready endpoints), else Endpoints. */
@@ -204,9 +206,9 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
 
   const addresses = new Set<string>([serviceIP, dnsIP]);
   const listeners: Listener[] = [];
-  const filter: string[] = ['-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', '-A OUTPUT -d 127.0.0.0/8 -j ACCEPT'];
+  const filter: string[] = ['-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', '-A INPUT -d 127.0.0.0/8 -j ACCEPT'];
   const drops: string[] = [];
-  if (dnsMode === 'broken') drops.push(`-A OUTPUT -d ${dnsIP}/32 -p udp -m udp --dport 53 -j DROP`, `-A OUTPUT -d ${dnsIP}/32 -p tcp -m tcp --dport 53 -j DROP`);
+  if (dnsMode === 'broken') drops.push(`-A INPUT -d ${dnsIP}/32 -p udp -m udp --dport 53 -j DROP`, `-A INPUT -d ${dnsIP}/32 -p tcp -m tcp --dport 53 -j DROP`);
   const replicaAddrs = new Set<string>();
   for (const r of replicas) {
     addresses.add(r.address);
@@ -214,13 +216,13 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
     const port = r.port ?? 6443;
     if (r.alive !== false) listeners.push({ address: r.address, port, action: 'forward' });
     else if (r.failure === 'reset') listeners.push({ address: r.address, port, action: 'reset' });
-    else if (r.failure !== 'refused') drops.push(`-A OUTPUT -d ${r.address}/32 -p tcp -m tcp --dport ${port} -j DROP`);
+    else if (r.failure !== 'refused') drops.push(`-A INPUT -d ${r.address}/32 -p tcp -m tcp --dport ${port} -j DROP`);
   }
   // Endpoint addresses no replica backs (stale endpoints, slices that disagree): a dead machine, packets vanish.
   for (const e of endpoints) {
     if (replicaAddrs.has(e.address)) continue;
     addresses.add(e.address);
-    drops.push(`-A OUTPUT -d ${e.address}/32 -j DROP`);
+    drops.push(`-A INPUT -d ${e.address}/32 -j DROP`);
     replicaAddrs.add(e.address);
   }
 
