@@ -26,6 +26,47 @@ CR=$(printf '\r')
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# Arguments are checked before use: an address, a port, a lowercase API word.
+valid_ep() {
+	case $1 in '' | *[!0-9a-fA-F.:]*) return 1 ;; esac
+	case $2 in '' | *[!0-9]*) return 1 ;; esac
+	[ ${#2} -le 5 ]
+}
+valid_word() {
+	case $1 in *[!a-z0-9.*-]*) return 1 ;; esac
+	return 0
+}
+
+# The string value of "KEY" in a JSON text (first occurrence; \" inside it kept as ").
+json_field() {
+	v=${1#*\"$2\":}
+	v=${v# }
+	case $v in \"*) v=${v#\"} ;; *) return 0 ;; esac
+	o=
+	while :; do
+		case $v in
+		*\"*)
+			pre=${v%%\"*}
+			v=${v#*\"}
+			case $pre in
+			*\\)
+				o="$o${pre%?}\""
+				;;
+			*)
+				o="$o$pre"
+				break
+				;;
+			esac
+			;;
+		*)
+			o="$o$v"
+			break
+			;;
+		esac
+	done
+	printf '%s' "$o"
+}
+
 # JSON string of $1 (pure sh: no sed/tr needed).
 js() {
 	s=$1
@@ -487,16 +528,8 @@ https_req() {
 	fi
 	printf '"status":%s,"ms":%s' "${code:-0}" "$ms"
 	case $body in *'"kind":"Status"'* | *'"kind": "Status"'*)
-		m=${body#*\"message\":}
-		m=${m# }
-		m=${m#\"}
-		m=${m%%\"*}
-		r=${body#*\"reason\":}
-		r=${r# }
-		r=${r#\"}
-		r=${r%%\"*}
-		case $body in *'"message"'*) printf ',"message":%s' "$(js "$m")" ;; esac
-		case $body in *'"reason"'*) printf ',"reason":%s' "$(js "$r")" ;; esac
+		case $body in *'"message"'*) printf ',"message":%s' "$(js "$(json_field "$body" message)")" ;; esac
+		case $body in *'"reason"'*) printf ',"reason":%s' "$(js "$(json_field "$body" reason)")" ;; esac
 		;;
 	*'"gitVersion"'*)
 		g=${body#*\"gitVersion\":}
@@ -531,6 +564,8 @@ proxy_check() { # what a client honouring HTTPS_PROXY sees (curl reads the same 
 	if [ "$c" != 000 ]; then
 		printf ',"status":%s}' "$c"
 	else
+		# curl exits 7 when it could not connect to the proxy at all
+		[ $rc -eq 7 ] && out="refused: $out"
 		printf ',"error":"%s","detail":%s}' "$(tcp_class "$out")" "$(js "$out")"
 	fi
 }
@@ -597,7 +632,7 @@ mode_net() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		ep)
-			eps="$eps endpoint $2 $3 $((ATTEMPTS / 2 > 2 ? ATTEMPTS / 2 : 2))"
+			valid_ep "$2" "$3" && eps="$eps endpoint $2 $3 $((ATTEMPTS / 2 > 2 ? ATTEMPTS / 2 : 2))"
 			shift 3
 			;;
 		access)
@@ -710,7 +745,7 @@ mode_readyz() {
 	r=$(
 		i=0
 		while [ $# -ge 3 ]; do
-			[ "$1" = ep ] && readyz_one "$2" "$3" | { read -r x; printf '%s %s\n' "$i" "$x"; } &
+			[ "$1" = ep ] && valid_ep "$2" "$3" && readyz_one "$2" "$3" | { read -r x; printf '%s %s\n' "$i" "$x"; } &
 			i=$((i + 1))
 			shift 3
 		done
@@ -737,7 +772,8 @@ collect_access() {
 		case $1 in
 		ep) shift 3 ;;
 		access)
-			ACCESS_ARGS="$ACCESS_ARGS $2 ${3:-_core_} $4 ${5:-_none_}"
+			valid_word "$2" && valid_word "$3" && valid_word "$4" && valid_word "$5" && [ -n "$2" ] && [ -n "$4" ] &&
+				ACCESS_ARGS="$ACCESS_ARGS $2 ${3:-_core_} $4 ${5:-_none_}"
 			shift 5
 			;;
 		*) shift ;;

@@ -1,0 +1,259 @@
+// The probe programs as shipped (src/net/probe.py with python3, src/net/probe.sh with the system
+// sh), run locally against a loopback HTTPS fixture that plays the API server. Each probe runs in
+// its own mount namespace with a resolv.conf pointing at loopback and an /etc/hosts that resolves
+// the service names, so no query leaves the machine (root needed: skipped visibly otherwise).
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ProbeDoc } from '../../src/net/model.ts';
+import { POD_LAUNCHING, pythonCommand, shellCommand } from '../../src/net/plan.ts';
+
+const PY = readFileSync(new URL('../../src/net/probe.py', import.meta.url), 'utf8');
+const SH = readFileSync(new URL('../../src/net/probe.sh', import.meta.url), 'utf8');
+
+function b64url(s: string): string {
+  return Buffer.from(s).toString('base64url');
+}
+
+interface Fixture {
+  dir: string;
+  port: number;
+  hangPort: number;
+  token: string;
+  secret: string;
+  servers: Array<https.Server | net.Server>;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: 'ignore' });
+}
+
+function makeCerts(dir: string): void {
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=fixture-ca', '-days', '1'], dir);
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'other.key', '-out', 'other-ca.crt', '-subj', '/CN=other-ca', '-days', '1'], dir);
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.crt', '-subj', '/CN=kube-apiserver', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:kubernetes.default.svc', '-days', '1'], dir);
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'noip.key', '-out', 'noip.crt', '-subj', '/CN=kube-apiserver', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-addext', 'subjectAltName=DNS:kubernetes.default.svc', '-days', '1'], dir);
+}
+
+function saDir(base: string, name: string, token: string, ca: string): string {
+  const d = path.join(base, name);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(d, 'token'), token);
+  writeFileSync(path.join(d, 'ca.crt'), readFileSync(path.join(base, ca)));
+  writeFileSync(path.join(d, 'namespace'), 'airflow');
+  return d;
+}
+
+function apiServer(dir: string, cert: string, key: string, token: string): https.Server {
+  return https.createServer({ cert: readFileSync(path.join(dir, cert)), key: readFileSync(path.join(dir, key)) }, (req, res) => {
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers.authorization !== `Bearer ${token}`) return send(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/version') return send(200, { gitVersion: 'v1.32.0' });
+      if (req.url?.startsWith('/readyz')) return send(200, 'ok');
+      if (req.url?.startsWith('/api/v1/namespaces/airflow/pods')) {
+        return send(403, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods is forbidden: User "system:serviceaccount:airflow:w" cannot list resource "pods" in API group "" in the namespace "airflow"', reason: 'Forbidden', code: 403 });
+      }
+      if (req.method === 'POST' && req.url === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const a = body.spec.resourceAttributes;
+        // the fixture's account may only read logs
+        const allowed = a.resource === 'pods' && a.subresource === 'log' && a.namespace === 'airflow';
+        return send(201, { ...body, status: { allowed, ...(allowed ? { reason: 'RBAC: allowed by RoleBinding "r/airflow" of Role "logs" to ServiceAccount "w/airflow"' } : {}) } });
+      }
+      send(404, { kind: 'Status', code: 404 });
+    });
+  });
+}
+
+function listen(s: https.Server | net.Server): Promise<number> {
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
+}
+
+/** Runs argv in a private mount namespace with the fixture's resolv.conf and hosts; resolves stdout. */
+function runIsolated(fx: Fixture, argv: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string; code: number | null; ms: number }> {
+  const wrapper = 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && shift 2 && exec "$@"';
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', wrapper, 'wrap', path.join(fx.dir, 'resolv.conf'), path.join(fx.dir, 'hosts'), ...argv], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => (stdout += c));
+    p.stderr.on('data', (c) => (stderr += c));
+    p.on('close', (code) => resolve({ stdout, stderr, code, ms: Date.now() - t0 }));
+  });
+}
+
+const canIsolate = (() => {
+  try {
+    return process.getuid?.() === 0 && execFileSync('sh', ['-c', 'command -v unshare && command -v openssl'], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false;
+  }
+})();
+
+describe('net: the probe programs as shipped, against a loopback API-server fixture', function () {
+  this.timeout(60_000);
+  let fx: Fixture;
+
+  before(async function () {
+    if (!canIsolate) {
+      console.log('    (skipped: needs root for a private mount namespace, unshare and openssl)');
+      this.skip();
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'net-probe-'));
+    makeCerts(dir);
+    const now = Math.floor(Date.now() / 1000);
+    const secret = 'SIGNATURE-must-never-be-printed';
+    const payload = { iss: 'https://kubernetes.default.svc.cluster.local', aud: ['https://kubernetes.default.svc.cluster.local'], exp: now + 3600, iat: now - 10, sub: 'system:serviceaccount:airflow:w', 'kubernetes.io': { namespace: 'airflow', serviceaccount: { name: 'w' } } };
+    const token = `${b64url('{"alg":"RS256"}')}.${b64url(JSON.stringify(payload))}.${b64url(secret)}`;
+    saDir(dir, 'sa-good', token, 'ca.crt');
+    saDir(dir, 'sa-other-ca', token, 'other-ca.crt');
+    saDir(dir, 'sa-bad-token', `${b64url('{}')}.${b64url(JSON.stringify({ ...payload, exp: now - 60 }))}.x`, 'ca.crt');
+    writeFileSync(path.join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\nsearch airflow.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:1\n');
+    writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n127.0.0.1 kubernetes.default.svc kubernetes.default.svc.cluster.local\n');
+    const good = apiServer(dir, 'srv.crt', 'srv.key', token);
+    const noip = apiServer(dir, 'noip.crt', 'noip.key', token);
+    const hang = net.createServer(() => {
+      /* accept and say nothing: a TLS handshake that never completes */
+    });
+    const [port, noipPort, hangPort] = await Promise.all([listen(good), listen(noip), listen(hang)]);
+    fx = { dir, port, hangPort, token, secret, servers: [good, noip, hang] };
+    (fx as Fixture & { noipPort: number }).noipPort = noipPort;
+  });
+
+  after(() => {
+    if (!fx) return;
+    for (const s of fx.servers) s.close();
+    if (existsSync(fx.dir)) rmSync(fx.dir, { recursive: true, force: true });
+  });
+
+  const input = (endpoints: Array<{ ip: string; port: number }>) => ({ timeoutSeconds: 1, attempts: 3, endpoints, access: POD_LAUNCHING });
+
+  async function probe(kind: 'py' | 'sh', sa: string, port: number, endpoints = [{ ip: '127.0.0.1', port }], extraEnv: Record<string, string> = {}): Promise<ProbeDoc> {
+    const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), ...extraEnv };
+    let argv: string[];
+    if (kind === 'py') {
+      argv = pythonCommand(PY, input(endpoints));
+      const data = JSON.parse(argv[3]);
+      argv[3] = JSON.stringify({ ...data, saDir: path.join(fx.dir, sa) });
+    } else {
+      argv = shellCommand(SH, input(endpoints));
+      Object.assign(env, { KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, sa) });
+    }
+    const r = await runIsolated(fx, argv, env);
+    assert.equal(r.code, 0, `probe exit ${r.code}: ${r.stderr}`);
+    assert.equal(r.stdout.trim().split('\n').length, 1, 'exactly one line of output');
+    assert.ok(!r.stdout.includes(fx.secret) && !r.stdout.includes(fx.token), 'the token never appears in the output');
+    return JSON.parse(r.stdout) as ProbeDoc;
+  }
+
+  for (const kind of ['py', 'sh'] as const) {
+    describe(kind === 'py' ? 'probe.py (python3)' : 'probe.sh (sh)', () => {
+      it('healthy: every layer observed, claims decoded without the token, 403 on the pod read, SSAR answers', async () => {
+        const d = await probe(kind, 'sa-good', fx.port);
+        assert.equal(d.probe, kind === 'py' ? 'python3' : 'sh');
+        assert.equal(d.env.KUBERNETES_SERVICE_HOST, '127.0.0.1');
+        assert.equal(d.files.token.present, true);
+        assert.equal(d.files.token.claims?.iss, 'https://kubernetes.default.svc.cluster.local');
+        assert.ok((d.files.token.claims?.exp ?? 0) > (d.now ?? 0));
+        assert.equal(d.files.namespace.value, 'airflow');
+        assert.deepEqual(d.resolv.nameservers, ['127.0.0.1']);
+        assert.equal(d.resolv.ndots, 5);
+        assert.ok(Array.isArray(d.dns));
+        assert.deepEqual((d.dns as Array<{ addresses?: string[] }>)[0].addresses, ['127.0.0.1']);
+        const tcp = d.tcp as Array<{ target: string; attempts: Array<{ ok: boolean }> }>;
+        assert.equal(tcp[0].target, 'service');
+        assert.equal(tcp[0].attempts.length, 3);
+        assert.ok(tcp.every((t) => t.attempts.every((a) => a.ok)));
+        assert.equal(d.tls.ok, true);
+        const http = d.http as Array<{ path: string; status: number; gitVersion?: string; message?: string }>;
+        assert.equal(http.find((h) => h.path === '/version')?.gitVersion, 'v1.32.0');
+        assert.equal(http.find((h) => h.path === '/readyz')?.status, 200);
+        const pods = http.find((h) => h.path.startsWith('/api/v1/namespaces/airflow/pods'));
+        assert.equal(pods?.status, 403);
+        assert.match(pods?.message ?? '', /cannot list resource "pods"/);
+        const access = d.access as Array<{ verb: string; resource: string; subresource: string; allowed: boolean; reason?: string }>;
+        assert.equal(access.length, POD_LAUNCHING.length);
+        assert.deepEqual(access.filter((a) => a.allowed).map((a) => `${a.verb} ${a.resource}/${a.subresource}`), ['get pods/log']);
+        assert.match(access.find((a) => a.allowed)?.reason ?? '', /^RBAC: allowed by RoleBinding/);
+      });
+
+      it('wrong CA: TLS unknown authority; the token is not sent', async () => {
+        const d = await probe(kind, 'sa-other-ca', fx.port);
+        assert.equal(d.tls.ok, false);
+        assert.equal(d.tls.error, 'unknown-authority');
+        assert.ok('skipped' in (d.http as object));
+      });
+
+      it('certificate without the service IP: TLS name mismatch', async () => {
+        const d = await probe(kind, 'sa-good', (fx as Fixture & { noipPort: number }).noipPort);
+        assert.equal(d.tls.ok, false);
+        assert.equal(d.tls.error, 'name-mismatch');
+      });
+
+      it('a token the server rejects: 401 on every request; an expired token is visible in the claims', async () => {
+        const d = await probe(kind, 'sa-bad-token', fx.port);
+        const http = d.http as Array<{ status: number }>;
+        assert.ok(http.length >= 2 && http.every((h) => h.status === 401));
+        assert.ok((d.files.token.claims?.exp ?? Infinity) < (d.now ?? 0));
+      });
+
+      it('refused vs a TLS handshake that never completes (bounded by the step timeout)', async () => {
+        const refused = await probe(kind, 'sa-good', fx.port, [{ ip: '127.0.0.1', port: 1 }]);
+        const ep = (refused.tcp as Array<{ target: string; attempts: Array<{ ok: boolean; error?: string }> }>).find((t) => t.target === 'endpoint');
+        assert.ok(ep?.attempts.every((a) => !a.ok && a.error === 'refused'));
+        const t0 = Date.now();
+        const hung = await probe(kind, 'sa-good', fx.hangPort, []);
+        assert.equal(hung.tls.ok, false);
+        assert.equal(hung.tls.error, 'timeout');
+        assert.ok(Date.now() - t0 < 15_000, 'within the bound');
+      });
+
+      it('a proxy variable: credentials redacted, the CONNECT attempt reported', async () => {
+        const d = await probe(kind, 'sa-good', fx.port, [], { HTTPS_PROXY: 'http://user:pw-secret@127.0.0.1:9', NO_PROXY: 'localhost' });
+        assert.equal(d.env.HTTPS_PROXY, 'http://***@127.0.0.1:9');
+        assert.ok(!JSON.stringify(d).includes('pw-secret'));
+        assert.equal(d.proxy?.target, `127.0.0.1:${fx.port}`);
+        assert.equal(d.proxy?.error, 'refused');
+      });
+    });
+  }
+
+  it('probe.sh treats its arguments as data: shell syntax in them is never run', async () => {
+    const marker = path.join(fx.dir, 'pwned');
+    const argv = ['sh', '-c', SH, 'kubectl-airflow-probe', 'net', '1', '1', 'ep', `$(touch ${marker})`, '1', 'access', `;touch ${marker}`, '', 'pods', ''];
+    const r = await runIsolated(fx, argv, { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(fx.port), KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, 'sa-good') });
+    assert.equal(r.code, 0);
+    JSON.parse(r.stdout);
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('readyz mode (ha --from): every endpoint checked, in both programs', async () => {
+    const eps = [
+      { ip: '127.0.0.1', port: fx.port },
+      { ip: '127.0.0.1', port: 1 },
+    ];
+    const py = await runIsolated(fx, ['python3', '-c', PY, JSON.stringify({ mode: 'readyz', timeout: 1, endpoints: eps, saDir: path.join(fx.dir, 'sa-good') })], {});
+    const sh = await runIsolated(fx, ['sh', '-c', SH, 'kubectl-airflow-probe', 'readyz', '1', '1', 'ep', '127.0.0.1', String(fx.port), 'ep', '127.0.0.1', '1'], { KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, 'sa-good') });
+    for (const r of [py, sh]) {
+      const d = JSON.parse(r.stdout) as { mode: string; endpoints: Array<{ port: number; tcp: { ok: boolean; error?: string }; readyz?: { status: number } }> };
+      assert.equal(d.mode, 'readyz');
+      assert.equal(d.endpoints.length, 2);
+      assert.equal(d.endpoints[0].readyz?.status, 200);
+      assert.equal(d.endpoints[1].tcp.ok, false);
+      assert.equal(d.endpoints[1].tcp.error, 'refused');
+    }
+  });
+});
