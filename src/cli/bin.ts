@@ -2,6 +2,12 @@
 // so pending output is flushed before Node exits (no top-level await: the bundle is CommonJS).
 import { main } from './main.ts';
 
+// `kubectl airflow rbac | head`: the reader went away; stop quietly instead of a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });
