@@ -26,8 +26,9 @@ lint: check-node
 test: check-node lint
 	$(MOCHA)
 
+# --no-config: .mocharc.json's spec list would otherwise be merged with F and run the whole suite.
 test-one: check-node
-	$(MOCHA) $(F)
+	$(MOCHA) --no-config --extension ts --timeout 30000 --reporter spec $(F)
 
 demo: check-node
 	bash scripts/demo.sh
