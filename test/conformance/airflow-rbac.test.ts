@@ -77,7 +77,7 @@ for (const name of SCENARIOS) {
           },
         };
       });
-      const r = await kubectl(kubectls()[0], sim.kubeconfigPath, ['--context', 'auditor', 'create', '--validate=false', '-o', 'json', '-f', '-'],
+      const r = await kubectl(kubectls()[0], sim.kubeconfigPath, ['--context', 'auditor', 'create', '-o', 'json', '-f', '-'],
         JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
       assert.equal(r.code, 0, r.stderr);
       const answers = JSON.parse(`[${r.stdout.trim().replace(/\}\n\{/g, '},{')}]`);
