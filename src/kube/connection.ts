@@ -196,7 +196,7 @@ class HttpConnection implements Connection {
     do {
       const page = await this.request<{ items?: T[]; metadata?: { continue?: string } }>({
         path,
-        query: { ...query, limit: 500, ...(cont ? { continue: cont } : {}) },
+        query: { limit: 500, ...query, ...(cont ? { continue: cont } : {}) },
       });
       items.push(...(page.items ?? []));
       cont = page.metadata?.continue || undefined;
