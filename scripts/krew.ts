@@ -34,7 +34,9 @@ export interface Manifest {
 /** krew-release-bot's two template forms, with sha256 from a lookup by archive file name. */
 export function renderTemplate(template: string, tag: string, shaOf: (fileName: string) => string): string {
   const withTag = (s: string) => s.replace(/\{\{\s*\.TagName\s*\}\}/g, tag);
+  // the template's leading comment explains the placeholders: not part of a release manifest
   return template
+    .replace(/^(?:#[^\n]*\n)+/, '')
     .replace(/^(\s*)\{\{\s*addURIAndSha\s+"([^"]+)"\s+\.TagName\s*\}\}\s*$/gm, (_m, indent: string, url: string) => {
       const uri = withTag(url);
       return `${indent}uri: ${uri}\n${indent}sha256: ${shaOf(path.posix.basename(new URL(uri).pathname))}`;
