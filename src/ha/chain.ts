@@ -2,10 +2,21 @@
 // EndpointSlice(s) and Endpoints -> API-server replicas (identity Leases) -> nodes. Pure: built from
 // what was fetched, with holes where a read failed.
 import { leaseForNode, leaseInfo, nodeAddresses, type LeaseInfo, type LeaseMatch } from './identity.ts';
-import type { EndpointSlice, Endpoints, HaInput, Node } from './model.ts';
+import type { ApiserverPod, EndpointSlice, Endpoints, HaInput, Node } from './model.ts';
 import { detectPlatform, type Platform } from './platform.ts';
 
 export interface NodeView { name: string; ready: boolean; readyReason?: string }
+
+/** What a kube-apiserver mirror pod says about its server: its flags, as kubeadm renders them. */
+export interface ApiserverPodView {
+  name: string;
+  node?: string;
+  ready: boolean;
+  advertiseAddress?: string;
+  securePort?: number;
+  /** --endpoint-reconciler-type; undefined when the flag is absent (the default, lease) */
+  reconciler?: string;
+}
 
 export interface EndpointView {
   address: string;
@@ -18,6 +29,8 @@ export interface EndpointView {
   ready: boolean;
   node?: NodeView;
   lease?: LeaseInfo & { by: LeaseMatch };
+  /** the kube-apiserver pod serving this address, when visible */
+  pod?: ApiserverPodView;
 }
 
 export interface ServiceView { clusterIP?: string; port?: number; portName?: string; targetPort?: number | string }
@@ -29,6 +42,8 @@ export interface Chain {
   leases?: LeaseInfo[];
   /** undefined when Nodes were not readable */
   nodes?: NodeView[];
+  /** kube-apiserver pods in kube-system; undefined when not readable or not fetched */
+  apiserverPods?: ApiserverPodView[];
   platform: Platform;
   /** host part of the kubeconfig server URL */
   serverHost: string;
@@ -38,6 +53,32 @@ export interface Chain {
 function nodeView(n: Node): NodeView {
   const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
   return { name: n.metadata?.name ?? '', ready: ready?.status === 'True', readyReason: ready ? ready.reason : 'no Ready condition' };
+}
+
+function flag(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+    if (a === `--${name}`) return argv[i + 1];
+  }
+  return undefined;
+}
+
+const KUBEADM_ENDPOINT = 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint';
+
+export function apiserverPodView(p: ApiserverPod): ApiserverPodView {
+  const c = p.spec?.containers?.find((x) => x.name === 'kube-apiserver') ?? p.spec?.containers?.[0];
+  const argv = [...(c?.command ?? []), ...(c?.args ?? [])];
+  const annotated = p.metadata?.annotations?.[KUBEADM_ENDPOINT];
+  const port = flag(argv, 'secure-port') ?? annotated?.replace(/^.*:/, '');
+  return {
+    name: p.metadata?.name ?? '',
+    node: p.spec?.nodeName,
+    ready: p.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True',
+    advertiseAddress: flag(argv, 'advertise-address') ?? annotated?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '') ?? p.status?.hostIP,
+    securePort: port && /^\d+$/.test(port) ? Number(port) : undefined,
+    reconciler: flag(argv, 'endpoint-reconciler-type'),
+  };
 }
 
 function endpointsAddresses(ep: Endpoints | undefined): Map<string, { ports: number[]; ready: boolean }> {
@@ -94,6 +135,7 @@ export function buildChain(input: HaInput): Chain {
   const fromSlices = sliceAddresses(input.slices.ok ? input.slices.value : undefined);
   const nodes = input.nodes.ok ? input.nodes.value : undefined;
   const leases = input.leases.ok ? input.leases.value.map((l) => leaseInfo(l, input.now)) : undefined;
+  const pods = input.apiserverPods?.ok ? input.apiserverPods.value.map(apiserverPodView) : undefined;
 
   const addresses = [...new Set([...fromEndpoints.keys(), ...fromSlices.keys()])];
   const endpoints: EndpointView[] = addresses.map((address) => {
@@ -116,6 +158,7 @@ export function buildChain(input: HaInput): Chain {
       ready: (e?.ready ?? true) && (s?.ready ?? true),
       node: node ? nodeView(node) : undefined,
       lease,
+      pod: pods?.find((p) => p.advertiseAddress === address) ?? (node ? pods?.find((p) => p.node === node.metadata?.name) : undefined),
     };
   });
   endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
@@ -127,6 +170,7 @@ export function buildChain(input: HaInput): Chain {
     endpoints,
     leases,
     nodes: nodes?.map(nodeView),
+    apiserverPods: pods,
     platform: detectPlatform(nodes, onNodes),
     serverHost: host,
     serverPort,

@@ -11,6 +11,7 @@ export const PERMISSIONS = {
   nodes: 'list nodes (cluster-wide)',
   readyz: 'get on non-resource URL /readyz',
   exec: 'create pods/exec (and get, for WebSocket exec)',
+  apiserverPods: 'list pods in kube-system',
 } as const;
 
 const ok = (id: string, title: string, evidence: string[]): Check => ({ id, title, verdict: 'OK', evidence, remedy: '' });
@@ -119,6 +120,34 @@ export function staleEndpoints(chain: Chain): { address: string; reasons: string
   return out;
 }
 
+/** Why a stale endpoint stays, from the servers' own flags when their pods are visible. */
+function staleCause(chain: Chain): string {
+  const mc = (chain.apiserverPods ?? []).filter((p) => p.reconciler === 'master-count');
+  if (mc.length) {
+    return `${mc.map((p) => p.name).join(', ')} run${mc.length === 1 ? 's' : ''} --endpoint-reconciler-type=master-count, which never removes a dead server: remove the flag (lease is the default) on every kube-apiserver; until then delete the dead address from Endpoints default/kubernetes by hand.`;
+  }
+  return 'With --endpoint-reconciler-type=lease (the default) a dead server drops out within 15 s; if it stays, a server runs master-count (never removes a dead server) or the dead server\'s endpoint lease was not removed: make every kube-apiserver use the lease reconciler, or restart a live kube-apiserver so it rewrites the Endpoints; then check again.';
+}
+
+export function checkReconciler(chain: Chain, input: HaInput): Check | undefined {
+  const id = 'endpoint-reconciler';
+  const title = 'API servers keep the endpoints to the live set (lease reconciler)';
+  const f = input.apiserverPods;
+  if (!f) return undefined;
+  if (!f.ok) return skip(id, title, [unread(f, 'kube-apiserver pods in kube-system')!], grant([[f, PERMISSIONS.apiserverPods]]));
+  const pods = chain.apiserverPods ?? [];
+  if (pods.length === 0) {
+    return skip(id, title, [`no kube-apiserver pod in kube-system: ${managed(chain) ? `${chain.platform.name} runs the control plane` : 'the servers do not run as static pods here'}, so their flags cannot be seen`], '');
+  }
+  const evidence = pods.map((p) => `${p.name}${p.node ? ` on ${p.node}` : ''}: --endpoint-reconciler-type=${p.reconciler ?? 'lease (default)'}${p.securePort ? ` --secure-port=${p.securePort}` : ''}${p.advertiseAddress ? ` --advertise-address=${p.advertiseAddress}` : ''}`);
+  const bad = pods.filter((p) => p.reconciler && p.reconciler !== 'lease');
+  if (bad.length === 0) return ok(id, title, evidence);
+  return {
+    id, title, verdict: 'WARN', evidence,
+    remedy: `${bad.map((p) => `${p.name} (${p.reconciler})`).join(', ')}: master-count never removes a dead server (deprecated), none never publishes the server at all. Remove --endpoint-reconciler-type from every kube-apiserver (lease is the default).`,
+  };
+}
+
 export function checkStaleEndpoints(chain: Chain, input: HaInput): Check {
   const id = 'stale-endpoints';
   const title = 'No stale endpoint';
@@ -133,7 +162,7 @@ export function checkStaleEndpoints(chain: Chain, input: HaInput): Check {
     return {
       id, title, verdict: 'FAIL',
       evidence: [...stale.map((s) => `stale endpoint ${s.address}: ${s.reasons.join('; ')}`), ...partial.map((p) => `partial: ${p}`)],
-      remedy: `Clients sent to ${stale.map((s) => s.address).join(', ')} time out or are refused (about 1 in ${chain.endpoints.length} new connections). With --endpoint-reconciler-type=lease a dead server drops out within 15 s; if it stays, the servers use master-count (never removes a dead server) or the dead server's lease was not removed: switch every kube-apiserver to --endpoint-reconciler-type=lease, or restart a live kube-apiserver so it rewrites the Endpoints; then check again.`,
+      remedy: `Clients sent to ${stale.map((s) => s.address).join(', ')} time out or are refused (about 1 in ${chain.endpoints.length} new connections). ${staleCause(chain)}`,
     };
   }
   return { id, title, verdict: 'OK', evidence: [`${chain.endpoints.length} endpoint(s), none stale`, ...partial.map((p) => `partial: ${p}`)], remedy: '' };
@@ -184,7 +213,7 @@ export function checkPorts(chain: Chain, input: HaInput): Check {
   if (distinct.length > 1) {
     return {
       id, title, verdict: 'FAIL',
-      evidence: [...evidence, ...perEndpoint.map((e) => `${e.address}: ${e.ports.join(',')}`)],
+      evidence: [...evidence, ...chain.endpoints.map((e) => `${e.address}: ${[...new Set([...e.slicePorts, ...e.endpointsPorts])].join(',')}${e.pod?.securePort ? ` (${e.pod.name} --secure-port=${e.pod.securePort})` : ''}`)],
       remedy: 'The API servers use different --secure-port values, so each rewrites the Service and Endpoints with its own port (port flapping) and clients reach some servers on the wrong port. Give every kube-apiserver the same --secure-port.',
     };
   }
@@ -262,6 +291,8 @@ export function runChecks(chain: Chain, input: HaInput): Check[] {
     checkReadyz(input),
     checkKubeconfigServer(chain, input),
   ];
+  const reconciler = checkReconciler(chain, input);
+  if (reconciler) checks.push(reconciler);
   const from = checkFromPod(chain, input);
   if (from) checks.push(from);
   return checks;

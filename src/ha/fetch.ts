@@ -4,7 +4,7 @@ import type { Connection, KubeResponse } from '../kube/connection.ts';
 import { ClusterError } from '../kube/errors.ts';
 import { PERMISSIONS } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
-import type { EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
+import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
 
 function failed(e: unknown, permission: string): Fetched<never> {
   if (e instanceof ClusterError && e.status !== undefined) {
@@ -34,13 +34,15 @@ async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
 export type HaReads = Omit<HaInput, 'now' | 'from'>;
 
 export async function fetchHa(conn: Connection): Promise<HaReads> {
-  const [service, endpoints, slices, leases, nodes, rz] = await Promise.all([
+  const [service, endpoints, slices, leases, nodes, rz, apiserverPods] = await Promise.all([
     read(conn.get<Service>('/api/v1/namespaces/default/services/kubernetes'), PERMISSIONS.service),
     read(conn.get<Endpoints>('/api/v1/namespaces/default/endpoints/kubernetes'), PERMISSIONS.endpoints),
     read(conn.list<EndpointSlice>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' }), PERMISSIONS.slices),
     read(conn.list<Lease>('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', { labelSelector: `${IDENTITY_LABEL}=kube-apiserver` }), PERMISSIONS.leases),
     read(conn.list<Node>('/api/v1/nodes'), PERMISSIONS.nodes),
     readyz(conn),
+    // the servers' own flags (reconciler type, secure port) where they run as static pods
+    read(conn.list<ApiserverPod>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=kube-apiserver' }), PERMISSIONS.apiserverPods),
   ]);
   // Every read rejected as unauthenticated: this is a credentials problem, not a partial result.
   const all = [service, endpoints, slices, leases, nodes];
@@ -53,5 +55,5 @@ export async function fetchHa(conn: Connection): Promise<HaReads> {
     const f = all[0] as { message: string; code?: number };
     throw new ClusterError('unreachable', f.message, { status: f.code, remedy: 'the API server is failing every read: check its health (kubectl get --raw /readyz?verbose)' });
   }
-  return { service, endpoints, slices, leases, nodes, readyz: rz, server: conn.server };
+  return { service, endpoints, slices, leases, nodes, readyz: rz, apiserverPods, server: conn.server };
 }

@@ -59,6 +59,13 @@ export interface Node {
 
 export interface Readyz { status: number; body: string }
 
+/** A kube-apiserver mirror pod (static pod of a self-managed control plane: kubeadm and alike). */
+export interface ApiserverPod {
+  metadata?: Meta;
+  spec?: { nodeName?: string; containers?: { name: string; command?: string[]; args?: string[] }[] };
+  status?: { podIP?: string; hostIP?: string; phase?: string; conditions?: { type: string; status: string }[] };
+}
+
 /** Result of `GET /readyz` on one endpoint from inside a pod (`--from`). */
 export interface ProbeResult { address: string; port: number; ok: boolean; status?: number; error?: string }
 
@@ -69,6 +76,8 @@ export interface HaInput {
   leases: Fetched<Lease[]>;
   nodes: Fetched<Node[]>;
   readyz: Fetched<Readyz>;
+  /** kube-apiserver pods in kube-system (absent on managed platforms); optional evidence. */
+  apiserverPods?: Fetched<ApiserverPod[]>;
   /** The kubeconfig cluster's `server` URL. */
   server: string;
   now: Date;

@@ -18,6 +18,7 @@ export interface HaReport {
     ready: boolean;
     node?: { name: string; ready: boolean };
     lease?: { name: string; holder: string; hostname?: string; renewTime?: string; secondsSinceRenew?: number; live: boolean; matchedBy: string };
+    pod?: { name: string; ready: boolean; securePort?: number; reconciler?: string };
   }[];
   leases?: { name: string; holder: string; hostname?: string; live: boolean; secondsSinceRenew?: number }[];
   from?: { pod: string; namespace: string };
@@ -40,6 +41,7 @@ export function toReport(chain: Chain, checks: Check[], input: HaInput): HaRepor
       lease: e.lease
         ? { name: e.lease.name, holder: e.lease.holder, hostname: e.lease.hostname, renewTime: e.lease.renewTime?.toISOString(), secondsSinceRenew: e.lease.sinceRenewSeconds === undefined ? undefined : Math.round(e.lease.sinceRenewSeconds), live: e.lease.live, matchedBy: e.lease.by }
         : undefined,
+      pod: e.pod ? { name: e.pod.name, ready: e.pod.ready, securePort: e.pod.securePort, reconciler: e.pod.reconciler } : undefined,
     })),
     leases: chain.leases?.map((l) => ({ name: l.name, holder: l.holder, hostname: l.hostname, live: l.live, secondsSinceRenew: l.sinceRenewSeconds === undefined ? undefined : Math.round(l.sinceRenewSeconds) })),
     from: input.from ? { pod: input.from.pod, namespace: input.from.namespace } : undefined,
@@ -86,6 +88,7 @@ export function renderText(chain: Chain, checks: Check[], input: HaInput, c: Pal
     else if (!input.nodes.ok) node = c.dim('node     ? (Nodes not readable)');
     else node = c.dim('node     (the address is no node\'s)');
     lines.push(`${cont}├─ ${replica}`);
+    if (e.pod) lines.push(`${cont}├─ pod      kube-system/${e.pod.name}  ${e.pod.ready ? c.green('ready') : c.red('not ready')}  --secure-port=${e.pod.securePort ?? '?'} --endpoint-reconciler-type=${e.pod.reconciler ?? 'lease (default)'}`);
     lines.push(`${cont}└─ ${node}`);
   });
   const liveUnmatched = (chain.leases ?? []).filter((l) => l.live && !eps.some((e) => e.lease?.name === l.name));

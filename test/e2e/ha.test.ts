@@ -63,7 +63,12 @@ describe('e2e: kubectl airflow ha', function () {
       assert.deepEqual(r.endpoints.map((e) => [e.node?.name, e.lease?.live, e.lease?.matchedBy]), [
         ['cp-1', true, 'hostname-label'], ['cp-2', true, 'hostname-label'], ['cp-3', true, 'hostname-label'],
       ]);
-      assert.equal(sim().log.count({}), 6, 'six reads: Service, Endpoints, EndpointSlices, Leases, Nodes, /readyz');
+      assert.equal(sim().log.count({}), 7, 'seven reads: Service, Endpoints, EndpointSlices, Leases, Nodes, /readyz, kube-apiserver pods');
+      assert.deepEqual(check(r, 'endpoint-reconciler').evidence, [
+        'kube-apiserver-cp-1 on cp-1: --endpoint-reconciler-type=lease --secure-port=6443 --advertise-address=10.0.0.11',
+        'kube-apiserver-cp-2 on cp-2: --endpoint-reconciler-type=lease --secure-port=6443 --advertise-address=10.0.0.12',
+        'kube-apiserver-cp-3 on cp-3: --endpoint-reconciler-type=lease --secure-port=6443 --advertise-address=10.0.0.13',
+      ]);
     });
 
     it('people see the chain as a tree, Service -> endpoint -> replica -> node', async () => {
@@ -84,18 +89,20 @@ describe('e2e: kubectl airflow ha', function () {
     });
   });
 
-  describe('ha-healthy with 50 ms latency per request', () => {
+  // A long latency so that the reads overlap at the server even when the machine is loaded and the
+  // seven TLS handshakes start unevenly: this asserts concurrency, not speed.
+  describe('ha-healthy with 400 ms latency per request', () => {
     let sim: Sim;
     before(async () => {
-      sim = await startSim({ scenario: 'ha-healthy', latencyMs: 50 });
+      sim = await startSim({ scenario: 'ha-healthy', latencyMs: 400 });
     });
     after(async () => sim?.stop());
-    it('all six reads are in flight at once (one round trip, whatever the replica count)', async () => {
+    it('all seven reads are in flight at once (one round trip, whatever the replica count)', async () => {
       sim.log.reset();
       const { code } = await report(sim);
       assert.equal(code, 0);
-      assert.equal(sim.log.count({}), 6);
-      assert.equal(sim.log.maxInFlight, 6);
+      assert.equal(sim.log.count({}), 7);
+      assert.equal(sim.log.maxInFlight, 7);
     });
   });
 
@@ -117,6 +124,28 @@ describe('e2e: kubectl airflow ha', function () {
       assert.equal(code, 1);
       assert.match(out, /^FAIL stale-endpoints: No stale endpoint\n {2}- stale endpoint 10\.0\.0\.13: /m);
       assert.match(out, /fix: Clients sent to 10\.0\.0\.13 time out or are refused/);
+    });
+  });
+
+  describe('master-count reconciler (derived from ha-three-replicas-one-stale)', () => {
+    let sim: Sim;
+    before(async () => {
+      const text = readFileSync(new URL('../scenarios/ha-three-replicas-one-stale.yaml', import.meta.url), 'utf8')
+        .replace('reconciler: lease', 'reconciler: master-count')
+        .replace(/ {4}knobs:\n {6}staleEndpoints: \[[^\]]*\]\n/, '')
+        .replace('name: ha-three-replicas-one-stale', 'name: ha-master-count');
+      assert.ok(text.includes('reconciler: master-count') && !/^\s+staleEndpoints:/m.test(text), 'derived scenario');
+      sim = await startSim({ scenario: 'ha-master-count', scenarioText: text });
+    });
+    after(async () => sim?.stop());
+    it('the dead server stays in the endpoints; the flag that keeps it there is named', async () => {
+      const { r, code } = await report(sim);
+      assert.equal(code, 1);
+      assert.match(check(r, 'stale-endpoints').evidence[0]!, /^stale endpoint 10\.0\.0\.13: /);
+      assert.match(check(r, 'stale-endpoints').remedy, /kube-apiserver-cp-1, kube-apiserver-cp-2, kube-apiserver-cp-3 run --endpoint-reconciler-type=master-count, which never removes a dead server/);
+      const rec = check(r, 'endpoint-reconciler');
+      assert.equal(rec.verdict, 'WARN');
+      assert.match(rec.remedy, /Remove --endpoint-reconciler-type from every kube-apiserver/);
     });
   });
 
@@ -197,8 +226,10 @@ describe('e2e: kubectl airflow ha', function () {
       assert.equal(check(r, 'ports').verdict, 'OK');
       assert.equal(check(r, 'readyz').verdict, 'OK');
       assert.equal(r.endpoints.length, 3);
-      assert.equal(sim().log.count({ code: 403 }), 2, 'the Lease and Node lists were really refused by the server');
-      assert.equal(sim().log.count({ code: 403, resource: 'leases' }), 1);
+      assert.equal(sim().log.count({ code: 403, resource: 'leases' }), 1, 'the Lease list was really refused by the server');
+      assert.equal(sim().log.count({ code: 403, resource: 'nodes' }), 1, 'and the Node list');
+      assert.equal(check(r, 'endpoint-reconciler').verdict, 'SKIP');
+      assert.match(check(r, 'endpoint-reconciler').evidence[0]!, /needs list pods in kube-system/);
     });
   });
 
@@ -223,7 +254,7 @@ describe('e2e: kubectl airflow ha', function () {
       assert.deepEqual(c.evidence.map((e) => e.split(':').slice(0, 3).join(':')), ['10.0.0.11:6443: reachable (HTTP 200)', '10.0.0.12:6443: reachable (HTTP 200)', '10.0.0.13:6443: UNREACHABLE (TCP connect']);
       assert.match(c.remedy, /10\.0\.0\.13:6443: stale/);
       assert.equal(sim!.log.count({ subresource: 'exec' }), 1, 'exactly one exec');
-      assert.equal(sim!.log.count((e) => !e.user.startsWith('system:serviceaccount:')), 8, 'the six reads, the pod (read alongside them) and the exec');
+      assert.equal(sim!.log.count((e) => !e.user.startsWith('system:serviceaccount:')), 9, 'the seven reads, the pod (read alongside them) and the exec');
       assert.equal(sim!.log.count((e) => e.user.startsWith('system:serviceaccount:airflow:') && e.path === '/readyz'), 2, 'the pod itself reached the two live replicas with its own token');
     });
 

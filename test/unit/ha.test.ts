@@ -1,6 +1,6 @@
 // Pure tests of the `ha` chain and checks (src/ha), no server.
 import assert from 'node:assert/strict';
-import { buildChain } from '../../src/ha/chain.ts';
+import { apiserverPodView, buildChain } from '../../src/ha/chain.ts';
 import { runChecks, staleEndpoints, worstVerdict } from '../../src/ha/checks.ts';
 import { leaseInfo, leaseNameForHostname } from '../../src/ha/identity.ts';
 import type { Check, Fetched, HaInput, Lease, Node } from '../../src/ha/model.ts';
@@ -214,5 +214,28 @@ describe('ha: checks', () => {
     assert.match(c['from-pod']!.remedy, /cannot reach 10\.0\.0\.12:6443 although a server runs there/);
     assert.match(c['from-pod']!.remedy, /10\.0\.0\.13:6443 accepted the connection but TLS: unknown-ca: a TLS failure means the pod's ca\.crt/);
     assert.equal(run(input(three))['from-pod'], undefined);
+  });
+});
+
+describe('ha: kube-apiserver pods as evidence', () => {
+  it('reads the flags in both --name=value and --name value forms, else the kubeadm annotation', () => {
+    const v = apiserverPodView({
+      metadata: { name: 'kube-apiserver-cp-1' },
+      spec: { nodeName: 'cp-1', containers: [{ name: 'kube-apiserver', command: ['kube-apiserver', '--advertise-address', '10.0.0.11', '--secure-port=8443', '--endpoint-reconciler-type=master-count'] }] },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    assert.deepEqual(v, { name: 'kube-apiserver-cp-1', node: 'cp-1', ready: true, advertiseAddress: '10.0.0.11', securePort: 8443, reconciler: 'master-count' });
+    const a = apiserverPodView({ metadata: { name: 'kube-apiserver-cp-2', annotations: { 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint': '10.0.0.12:6443' } }, spec: { containers: [{ name: 'kube-apiserver', command: ['kube-apiserver'] }] } });
+    assert.equal(a.advertiseAddress, '10.0.0.12');
+    assert.equal(a.securePort, 6443);
+    assert.equal(a.reconciler, undefined, 'absent flag: the default, lease');
+  });
+
+  it('a port mismatch names each server\'s --secure-port', () => {
+    const i = input([...three.slice(0, 2), { ip: '10.0.0.13', node: 'cp-3', port: 8443 }]);
+    i.apiserverPods = okf(three.map((r) => ({ metadata: { name: `kube-apiserver-${r.node}` }, spec: { nodeName: r.node, containers: [{ name: 'kube-apiserver', command: ['kube-apiserver', `--advertise-address=${r.ip}`, `--secure-port=${r.node === 'cp-3' ? 8443 : 6443}`] }] } })));
+    const c = run(i);
+    assert.match(c['ports']!.evidence.join('\n'), /10\.0\.0\.13: 8443 \(kube-apiserver-cp-3 --secure-port=8443\)/);
+    assert.equal(c['endpoint-reconciler']!.verdict, 'OK');
   });
 });
