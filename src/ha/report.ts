@@ -91,7 +91,8 @@ export function renderText(chain: Chain, checks: Check[], input: HaInput, c: Pal
     if (e.pod) lines.push(`${cont}├─ pod      kube-system/${e.pod.name}  ${e.pod.ready ? c.green('ready') : c.red('not ready')}  --secure-port=${e.pod.securePort ?? '?'} --endpoint-reconciler-type=${e.pod.reconciler ?? 'lease (default)'}`);
     lines.push(`${cont}└─ ${node}`);
   });
-  const liveUnmatched = (chain.leases ?? []).filter((l) => l.live && !eps.some((e) => e.lease?.name === l.name));
+  // on a managed platform Leases are not matched to addresses at all (see endpoint-leases)
+  const liveUnmatched = chain.platform.name !== 'self-managed' ? [] : (chain.leases ?? []).filter((l) => l.live && !eps.some((e) => e.lease?.name === l.name));
   for (const l of liveUnmatched) lines.push(c.dim(`   (live Lease ${l.name} on host ${l.hostname ?? '?'} has no endpoint)`));
   lines.push('');
   lines.push(`platform: ${chain.platform.name} (${chain.platform.because})`);
