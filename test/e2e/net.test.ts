@@ -1,0 +1,328 @@
+// `kubectl airflow net <pod>` in-process against the simulated API server: the acceptance of issue 6.
+// Every pod is exec'd for real: the sim runs the probe in the pod's own mount namespace and, for
+// these isolated pods, its own network namespace (DNAT to the endpoints, NetworkPolicies enforced
+// with iptables, a DNS server). Each case runs for the python and the shell-only image profile.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import { probeExecTimeoutMs, DETECT_TIMEOUT_MS } from '../../src/net/plan.ts';
+import { startSim, type Sim } from '../sim/index.ts';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+async function run(sim: Sim, args: string[]): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const t0 = Date.now();
+  const code = await main(['net', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args], { stdout, stderr, env: {} });
+  return { code, out, err, ms: Date.now() - t0 };
+}
+
+interface Layer {
+  layer: string;
+  verdict: string;
+  evidence: string[];
+  remedy?: string;
+}
+interface Item {
+  pod: string;
+  container: string;
+  serviceAccount: string;
+  probe: string;
+  ok: boolean;
+  error?: string;
+  firstFailure?: string;
+  missingTools?: string[];
+  layers: Layer[];
+}
+
+async function report(sim: Sim, pod: string, extra: string[] = []): Promise<{ item: Item; code: number; err: string; ms: number }> {
+  const r = await run(sim, [pod, '-o', 'json', ...extra]);
+  let doc: { items: Item[] };
+  try {
+    doc = JSON.parse(r.out) as { items: Item[] };
+  } catch {
+    throw new Error(`no JSON report (exit ${r.code}): ${r.err || r.out}`);
+  }
+  return { item: doc.items[0], code: r.code, err: r.err, ms: r.ms };
+}
+
+function verdicts(item: Item): Record<string, string> {
+  return Object.fromEntries(item.layers.map((l) => [l.layer, l.verdict]));
+}
+function layer(item: Item, id: string): Layer {
+  const l = item.layers.find((x) => x.layer === id);
+  assert.ok(l, `layer ${id}`);
+  return l;
+}
+const text = (l: Layer) => [...l.evidence, l.remedy ?? ''].join('\n');
+
+function hasTool(t: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
+
+/** The sh probe in the `shell` profile (sh + coreutils, no curl/openssl/nc/bash) cannot open connections. */
+const SH_CANNOT = { tcp: 'SKIP', tls: 'SKIP', http: 'SKIP', access: 'SKIP' };
+
+function withSim(scenario: string, fn: (sim: () => Sim) => void) {
+  describe(scenario, function () {
+    let sim: Sim;
+    before(async function () {
+      if (missing) {
+        console.log(`    skipped: net needs the sim's isolated pod network (${missing})`);
+        this.skip();
+      }
+      sim = await startSim({ scenario });
+    });
+    after(async () => sim?.stop());
+    fn(() => sim);
+  });
+}
+
+describe('e2e: kubectl airflow net', function () {
+  this.timeout(90_000);
+
+  withSim('net-cases', (sim) => {
+    it('healthy, python: every layer OK, exit 0, with the pod\'s own permissions', async () => {
+      const { item, code } = await report(sim(), 'healthy-py');
+      assert.equal(code, 0);
+      assert.equal(item.probe, 'python3');
+      assert.deepEqual(verdicts(item), { env: 'OK', files: 'OK', dns: 'OK', tcp: 'OK', tls: 'OK', http: 'OK', access: 'OK', policy: 'OK' });
+      assert.match(text(layer(item, 'dns')), /kubernetes\.default\.svc -> 10\.96\.0\.1/);
+      assert.match(text(layer(item, 'tcp')), /endpoint 10\.0\.0\.12:6443: 2\/2 connected/);
+      assert.match(text(layer(item, 'access')), /allowed: create pods, list pods/);
+    });
+
+    it('healthy, shell only: what sh can check is OK; TCP/TLS/HTTP are SKIP naming the missing tools', async () => {
+      const { item, code } = await report(sim(), 'healthy-sh');
+      assert.equal(code, 0);
+      assert.equal(item.probe, 'sh');
+      assert.deepEqual(verdicts(item), { env: 'OK', files: 'OK', dns: 'OK', ...SH_CANNOT, policy: 'OK' });
+      assert.match(text(layer(item, 'tcp')), /curl, nc and bash not found/);
+      assert.ok(item.missingTools?.includes('curl'));
+    });
+
+    it('the human table: one row per layer and the summary line', async () => {
+      const r = await run(sim(), ['healthy-py']);
+      assert.equal(r.code, 0);
+      assert.match(r.out, /^pod airflow\/healthy-py {2}container base {2}ServiceAccount airflow-worker {2}probe python3\nLAYER +VERDICT +EVIDENCE\n/);
+      assert.match(r.out, /\nTLS +OK +handshake with 10\.96\.0\.1:443 as 10\.96\.0\.1 verified/);
+      assert.match(r.out, /All layers OK/);
+    });
+
+    for (const p of ['py', 'sh']) {
+      it(`automount off (${p}): files FAIL with who disabled it and the fix, exit 1`, async () => {
+        const { item, code } = await report(sim(), `automount-off-${p}`);
+        assert.equal(code, 1);
+        assert.equal(item.firstFailure, 'files');
+        assert.match(text(layer(item, 'files')), /the pod sets automountServiceAccountToken: false/);
+        assert.match(layer(item, 'files').remedy ?? '', /automountServiceAccountToken: true/);
+      });
+
+      it(`proxy without NO_PROXY (${p}): env FAIL naming the missing entries; the proxy password never printed`, async () => {
+        const r = await run(sim(), [`proxy-${p}`, '-o', 'yaml']);
+        assert.equal(r.code, 1);
+        assert.ok(!r.out.includes('secret'), 'proxy credentials redacted');
+        const { item } = await report(sim(), `proxy-${p}`);
+        assert.equal(item.firstFailure, 'env');
+        assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
+        if (p === 'py') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed/);
+      });
+
+      it(`broken DNS (${p}): DNS FAIL; by the env IP the API is still reachable`, async () => {
+        const { item, code } = await report(sim(), `dns-broken-${p}`);
+        assert.equal(code, 1);
+        assert.equal(item.firstFailure, 'dns');
+        assert.match(layer(item, 'dns').remedy ?? '', /clients use the env IP 10\.96\.0\.1/);
+        if (p === 'py') {
+          assert.match(text(layer(item, 'dns')), /no answer \(timeout\)/);
+          assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict], ['OK', 'OK', 'OK']);
+        } else {
+          assert.equal(layer(item, 'tcp').verdict, 'SKIP');
+        }
+      });
+    }
+
+    it('automount off on the ServiceAccount: the fix patches the ServiceAccount', async () => {
+      const { item } = await report(sim(), 'automount-sa-off-py');
+      assert.match(text(layer(item, 'files')), /ServiceAccount airflow-noautomount sets automountServiceAccountToken: false/);
+      assert.match(layer(item, 'files').remedy ?? '', /kubectl patch serviceaccount airflow-noautomount/);
+    });
+
+    it('wrong CA (python): TLS FAIL unknown authority, the token is not sent', async () => {
+      const { item, code } = await report(sim(), 'wrong-ca-py');
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'tls');
+      assert.match(text(layer(item, 'tls')), /unknown-authority/);
+      assert.equal(layer(item, 'http').verdict, 'SKIP');
+    });
+
+    it('wrong CA (shell only): TLS cannot be checked without openssl/curl, and says so', async () => {
+      const { item } = await report(sim(), 'wrong-ca-sh');
+      assert.deepEqual(verdicts(item), { env: 'OK', files: 'OK', dns: 'OK', ...SH_CANNOT, policy: 'OK' });
+      assert.match(text(layer(item, 'tls')), /openssl and curl not found/);
+    });
+
+    it('revoked token (python): HTTP FAIL with 401, told apart from 403', async () => {
+      const { item, code } = await report(sim(), 'revoked-token-py');
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'http');
+      assert.match(text(layer(item, 'http')), /GET \/version -> 401 Unauthorized: the API server rejects the pod's token/);
+      assert.match(layer(item, 'http').remedy ?? '', /revoked or expired/);
+    });
+
+    it('revoked token (shell only): the token looks valid on disk; the 401 needs curl, so HTTP is SKIP', async () => {
+      const { item, code } = await report(sim(), 'revoked-token-sh');
+      assert.equal(code, 0);
+      assert.equal(layer(item, 'files').verdict, 'OK');
+      assert.match(text(layer(item, 'http')), /curl not found/);
+    });
+
+    it('expired token (both): the files layer decodes exp and FAILs', async () => {
+      for (const p of ['py', 'sh']) {
+        const { item } = await report(sim(), `expired-token-${p}`);
+        assert.equal(item.firstFailure, 'files', p);
+        assert.match(text(layer(item, 'files')), /EXPIRED/);
+      }
+    });
+
+    it('no pod permissions (python): the pod\'s own SelfSubjectAccessReviews say no, 403 on its pod read', async () => {
+      const { item, code } = await report(sim(), 'no-pod-permissions-py');
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'access');
+      assert.match(text(layer(item, 'access')), /denied create pods, list pods, get pods, patch pods, watch pods, delete pods, get pods\/log, create pods\/exec, get pods\/exec, list events/);
+      assert.match(text(layer(item, 'http')), /pods\?limit=1 -> 403: pods is forbidden: User "system:serviceaccount:airflow:airflow-noperm" cannot list resource "pods"/);
+      assert.match(layer(item, 'access').remedy ?? '', /kubectl airflow rbac --sa airflow:airflow-noperm --fix/);
+    });
+
+    it('no pod permissions (shell only): permissions need curl: SKIP, not a false OK', async () => {
+      const { item } = await report(sim(), 'no-pod-permissions-sh');
+      assert.equal(layer(item, 'access').verdict, 'SKIP');
+    });
+
+    it('a container without python3 or sh: one clear line, --debug-image offered, exit 1, no stack', async () => {
+      const r = await run(sim(), ['distroless']);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /FAIL {2}container base has neither python3 nor sh \(distroless\?\): rerun with --debug-image IMAGE/);
+      assert.ok(!/\n\s+at /.test(r.out + r.err), 'no stack trace');
+    });
+
+    it('a multi-container pod without -c and no default: kubectl\'s "Defaulted container" line; -c chooses', async () => {
+      const r = await run(sim(), ['multi', '-o', 'json']);
+      assert.equal(r.err, 'Defaulted container "sidecar" out of: sidecar, main (use -c to choose)\n');
+      assert.equal(JSON.parse(r.out).items[0].container, 'sidecar');
+      const c = await run(sim(), ['multi', '-c', 'main', '-o', 'json']);
+      assert.equal(c.err, '');
+      assert.equal(JSON.parse(c.out).items[0].container, 'main');
+      const bad = await run(sim(), ['multi', '-c', 'nope']);
+      assert.equal(bad.code, 2);
+      assert.equal(bad.err, 'kubectl-airflow: container nope is not valid for pod multi: choose one of: sidecar, main\n');
+    });
+
+    it('a pod that is not Running, a missing pod, a bad name: one line each', async () => {
+      const pending = await run(sim(), ['pending']);
+      assert.deepEqual([pending.code, pending.out], [1, '']);
+      assert.equal(pending.err, 'kubectl-airflow: pod pending is Pending, not Running: nothing to exec into (kubectl describe pod pending)\n');
+      const gone = await run(sim(), ['no-such-pod']);
+      assert.equal(gone.code, 1);
+      assert.equal(gone.err, 'kubectl-airflow: pod "no-such-pod" not found in namespace "airflow" (check the name, or -n)\n');
+      const bad = await run(sim(), ['x;rm']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /^kubectl-airflow: "x;rm" is not a valid pod name/);
+    });
+
+    it('--debug-image without the permission: refused before any change to the pod', async () => {
+      // the viewer identity may read pods but not patch ephemeralcontainers
+      const before = JSON.stringify(sim().store.get('pods', 'airflow', 'distroless'));
+      const r = await run(sim(), ['distroless', '--context', 'viewer', '--debug-image', 'python:3.12-slim']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.err, /--debug-image needs patch pods\/ephemeralcontainers|forbidden/);
+      const after = JSON.stringify(sim().store.get('pods', 'airflow', 'distroless'));
+      assert.equal(after, before, 'the pod is unchanged');
+    });
+  });
+
+  withSim('net-egress-blocked', (sim) => {
+    it('egress blocked after DNAT: TCP FAIL timeout, the NetworkPolicy named with the ipBlock fix', async () => {
+      const { item, code } = await report(sim(), 'etl-daily-extract-orders-h3k9w2qz');
+      assert.equal(code, 1);
+      assert.equal(item.container, 'base');
+      assert.equal(item.firstFailure, 'tcp');
+      assert.deepEqual([layer(item, 'env').verdict, layer(item, 'files').verdict, layer(item, 'dns').verdict], ['OK', 'OK', 'OK']);
+      assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
+      assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy airflow-worker-egress/);
+      const pol = layer(item, 'policy');
+      assert.equal(pol.verdict, 'FAIL');
+      assert.match(text(pol), /airflow-worker-egress allows the ClusterIP:443 only/);
+      for (const ip of ['10.0.0.11', '10.0.0.12', '10.0.0.13']) assert.match(pol.remedy ?? '', new RegExp(`cidr: ${ip.replace(/\./g, '\\.')}/32`));
+      assert.match(pol.remedy ?? '', /port: 6443/);
+    });
+
+    // The scheduler pod of this scenario is not `network: isolated`: probing it would connect to the
+    // made-up endpoint addresses from the host's own network, which tests must never do.
+  });
+
+  withSim('net-dns-broken', (sim) => {
+    it('the scenario engineer\'s broken-DNS pod: DNS FAIL, TCP/TLS/HTTP by IP OK', async () => {
+      const pods = sim().store.list('pods', { namespace: 'airflow' }).items;
+      const target = pods.find((p) => p.metadata.annotations?.['sim.kubectl-airflow.dev/dns'] === 'broken');
+      assert.ok(target, 'a pod with dns: broken');
+      const { item, code } = await report(sim(), target.metadata.name);
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'dns');
+      if (item.probe === 'python3') assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict], ['OK', 'OK', 'OK']);
+    });
+  });
+
+  withSim('net-stale-endpoint', (sim) => {
+    it('stale endpoint (python): some attempts fail, the dead endpoint is named', async () => {
+      const { item, code } = await report(sim(), 'stale-py', ['--attempts', '9']);
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'tcp');
+      const tcp = text(layer(item, 'tcp'));
+      assert.match(tcp, /endpoint 10\.0\.0\.13:6443 never connected: a stale endpoint/);
+      assert.match(tcp, /endpoint 10\.0\.0\.11:6443: (\d)\/\1 connected/);
+      // kube-proxy picks endpoints at random: with 9 attempts at 1/3 each, all-good has probability (2/3)^9 < 3%
+      assert.match(tcp, /service 10\.96\.0\.1:443: \d\/9 connected/);
+      assert.match(layer(item, 'tcp').remedy ?? '', /stale endpoint/);
+    });
+
+    it('stale endpoint (shell only): TCP cannot be checked; the report says which tools are missing', async () => {
+      const { item } = await report(sim(), 'stale-sh');
+      assert.equal(layer(item, 'tcp').verdict, 'SKIP');
+    });
+  });
+
+  withSim('net-blackholed', (sim) => {
+    for (const p of ['py', 'sh']) {
+      it(`everything blackholed (${p}): returns within the documented bound with DNS and TCP FAIL`, async () => {
+        const timeout = 1;
+        const { item, code, ms } = await report(sim(), `blackholed-${p}`, ['--probe-timeout', String(timeout)]);
+        assert.equal(code, 1);
+        assert.equal(item.firstFailure, 'dns');
+        assert.equal(layer(item, 'policy').verdict, 'FAIL');
+        if (p === 'py') assert.match(text(layer(item, 'tcp')), /timeout/);
+        // the bound: detect exec + probe exec caps, plus a few API reads (generous: 10 s for the reads)
+        const bound = DETECT_TIMEOUT_MS + probeExecTimeoutMs(timeout) + 10_000;
+        assert.ok(ms < bound, `${ms} ms < ${bound} ms`);
+        console.log(`      (blackholed ${p}: ${ms} ms at --probe-timeout ${timeout}s; bound ${bound} ms)`);
+      });
+    }
+  });
+});
