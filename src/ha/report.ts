@@ -3,7 +3,7 @@ import type { Palette } from '../render/colour.ts';
 import { renderTable } from '../render/table.ts';
 import type { Chain } from './chain.ts';
 import { worstVerdict } from './checks.ts';
-import type { Check, HaInput, Verdict } from './model.ts';
+import type { Check, HaInput, ProbeResult, Verdict } from './model.ts';
 
 export interface HaReport {
   verdict: Verdict;
@@ -21,7 +21,7 @@ export interface HaReport {
     pod?: { name: string; ready: boolean; securePort?: number; reconciler?: string };
   }[];
   leases?: { name: string; holder: string; hostname?: string; live: boolean; secondsSinceRenew?: number }[];
-  from?: { pod: string; namespace: string };
+  from?: { pod: string; namespace: string; results?: ProbeResult[]; error?: string };
   checks: Check[];
 }
 
@@ -44,7 +44,9 @@ export function toReport(chain: Chain, checks: Check[], input: HaInput): HaRepor
       pod: e.pod ? { name: e.pod.name, ready: e.pod.ready, securePort: e.pod.securePort, reconciler: e.pod.reconciler } : undefined,
     })),
     leases: chain.leases?.map((l) => ({ name: l.name, holder: l.holder, hostname: l.hostname, live: l.live, secondsSinceRenew: l.sinceRenewSeconds === undefined ? undefined : Math.round(l.sinceRenewSeconds) })),
-    from: input.from ? { pod: input.from.pod, namespace: input.from.namespace } : undefined,
+    from: input.from
+      ? { pod: input.from.pod, namespace: input.from.namespace, ...(input.from.results.ok ? { results: input.from.results.value } : { error: input.from.results.message }) }
+      : undefined,
     checks,
   };
 }

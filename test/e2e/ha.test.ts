@@ -253,6 +253,7 @@ describe('e2e: kubectl airflow ha', function () {
       assert.equal(c.verdict, 'FAIL');
       assert.deepEqual(c.evidence.map((e) => e.split(':').slice(0, 3).join(':')), ['10.0.0.11:6443: reachable (HTTP 200)', '10.0.0.12:6443: reachable (HTTP 200)', '10.0.0.13:6443: UNREACHABLE (TCP connect']);
       assert.match(c.remedy, /10\.0\.0\.13:6443: stale/);
+      assert.deepEqual((r as unknown as { from: { results: { address: string; ok: boolean }[] } }).from.results.map((x) => [x.address, x.ok]), [['10.0.0.11', true], ['10.0.0.12', true], ['10.0.0.13', false]]);
       assert.equal(sim!.log.count({ subresource: 'exec' }), 1, 'exactly one exec');
       assert.equal(sim!.log.count((e) => !e.user.startsWith('system:serviceaccount:')), 9, 'the seven reads, the pod (read alongside them) and the exec');
       assert.equal(sim!.log.count((e) => e.user.startsWith('system:serviceaccount:airflow:') && e.path === '/readyz'), 2, 'the pod itself reached the two live replicas with its own token');
