@@ -141,6 +141,9 @@ export function discoverReleases(input: DiscoveryInput): Release[] {
   return [...releases.values()].sort((a, b) => a.name.localeCompare(b.name) || a.chart.localeCompare(b.chart));
 }
 
+/** No Airflow release at all in the namespace (still a usage error: wrong -n); doctor reports it as a failing layer. */
+export class NoReleaseError extends UsageError {}
+
 export function selectRelease(releases: Release[], namespace: string, wanted?: string): Release {
   if (wanted) {
     const found = releases.filter((r) => r.name === wanted);
@@ -151,7 +154,7 @@ export function selectRelease(releases: Release[], namespace: string, wanted?: s
   }
   if (releases.length === 1) return releases[0];
   if (releases.length === 0) {
-    throw new UsageError(
+    throw new NoReleaseError(
       `no Airflow release found in namespace ${namespace} (no pods labelled tier=airflow or app=airflow): pass -n <namespace>, or --sa NS:NAME`,
     );
   }
