@@ -103,3 +103,25 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.throws(() => parseDuration('soon'), UsageError);
   });
 });
+
+describe('in-cluster fallback (no kubeconfig inside a pod)', () => {
+  it('uses the service env, the mounted token, CA and namespace', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { resolveFromFlags } = await import('../../src/kube/connection.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'sa-'));
+    writeFileSync(join(dir, 'token'), 'tok\n');
+    writeFileSync(join(dir, 'ca.crt'), 'ca');
+    writeFileSync(join(dir, 'namespace'), 'airflow');
+    const env = { HOME: '/nonexistent', KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    const r = resolveFromFlags({}, env, dir);
+    assert.equal(r.server, 'https://10.96.0.1:443');
+    assert.equal(r.namespace, 'airflow');
+    const user = r.kubeconfig.users[0].user as Record<string, string>;
+    assert.equal(user['token-file'], join(dir, 'token'));
+    assert.equal((r.kubeconfig.clusters[0].cluster as Record<string, string>)['certificate-authority'], join(dir, 'ca.crt'));
+    // without the service env it is still "no kubeconfig"
+    assert.throws(() => resolveFromFlags({}, { HOME: '/nonexistent' }, dir), /no kubeconfig found/);
+  });
+});
