@@ -124,7 +124,15 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   const current = await conn.get<PodView & Record<string, unknown>>(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
   const spec = (current.spec ?? {}) as NonNullable<PodView['spec']>;
   const body = { ...current, spec: { ...spec, ephemeralContainers: [...(spec.ephemeralContainers ?? []), ...patch.spec.ephemeralContainers] } };
-  await conn.request({ method: 'PUT', path: `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/ephemeralcontainers`, body });
+  const sub = `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/ephemeralcontainers`;
+  try {
+    await conn.request({ method: 'PUT', path: sub, body });
+  } catch (e) {
+    if (e instanceof ClusterError && (e.status === 404 || e.status === 405)) {
+      throw new PodProblem(`this API server does not accept ephemeral containers (HTTP ${e.status} on PUT ${sub}; Kubernetes >= 1.25 needed): probe from another pod of the same node and policies instead`);
+    }
+    throw e;
+  }
   opts.debug?.(1, `added ephemeral container ${name} (${image}) to ${pod.metadata.name}`);
   const deadline = Date.now() + 60_000;
   for (;;) {

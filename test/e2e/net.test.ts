@@ -251,10 +251,26 @@ describe('e2e: kubectl airflow net', function () {
       // the viewer identity may read pods but not patch ephemeralcontainers
       const before = JSON.stringify(sim().store.get('pods', 'airflow', 'distroless'));
       const r = await run(sim(), ['distroless', '--context', 'viewer', '--debug-image', 'python:3.12-slim']);
-      assert.notEqual(r.code, 0);
-      assert.match(r.err, /--debug-image needs patch pods\/ephemeralcontainers|forbidden/);
+      assert.equal(r.code, 1);
+      assert.equal(r.err, 'kubectl-airflow: --debug-image needs patch pods/ephemeralcontainers, get pods/exec, create pods/exec in namespace airflow: ask for them, or run net without --debug-image\n');
       const after = JSON.stringify(sim().store.get('pods', 'airflow', 'distroless'));
       assert.equal(after, before, 'the pod is unchanged');
+    });
+  });
+
+  withSim('net-cases', (sim) => {
+    it('--debug-image with the permission: asks first, then sends the ephemeral container; this sim refuses it in one line', async () => {
+      // The sim does not implement the ephemeralcontainers subresource (405): what is tested here is
+      // the permission check and the request; the probe from an ephemeral container is not.
+      sim().log.reset();
+      const r = await run(sim(), ['distroless', '--debug-image', 'python:3.12-slim']);
+      assert.equal(r.code, 1);
+      assert.match(r.err, /^kubectl-airflow: this API server does not accept ephemeral containers \(HTTP 405 on PUT \/api\/v1\/namespaces\/airflow\/pods\/distroless\/ephemeralcontainers/);
+      const entries = sim().log.entries.map((e) => `${e.method} ${e.path}`);
+      const reviews = entries.filter((e) => e === 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews').length;
+      assert.equal(reviews, 3, 'patch pods/ephemeralcontainers, get and create pods/exec asked first');
+      const put = entries.indexOf('PUT /api/v1/namespaces/airflow/pods/distroless/ephemeralcontainers');
+      assert.ok(put > entries.lastIndexOf('POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews'), 'the change comes after the permission check');
     });
   });
 
