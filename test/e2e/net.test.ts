@@ -259,6 +259,26 @@ describe('e2e: kubectl airflow net', function () {
   });
 
   withSim('net-cases', (sim) => {
+    it('exec goes as the impersonated identity (--as on the WebSocket upgrade)', async () => {
+      const denied = await run(sim(), ['healthy-py', '--as', 'viewer']);
+      assert.equal(denied.code, 3);
+      assert.match(denied.err, /pods "healthy-py" is forbidden: User "viewer" cannot get resource "pods\/exec"/);
+      const allowed = await run(sim(), ['healthy-py', '--as', 'kubernetes-admin', '--as-group', 'system:masters', '-o', 'json']);
+      assert.equal(allowed.code, 0, allowed.err);
+      const execs = sim().log.entries.filter((e) => e.subresource === 'exec');
+      assert.ok(execs.some((e) => e.user === 'viewer' && e.requester === 'kubernetes-admin'), 'the admin certificate, impersonating viewer');
+      assert.ok(execs.some((e) => e.user === 'kubernetes-admin'));
+    });
+
+    it('--all: one pod per Airflow component of the release, each with its report', async () => {
+      const r = await run(sim(), ['--all', '-o', 'json']);
+      const items = (JSON.parse(r.out) as { items: Item[] }).items;
+      // workers sort first by name: automount-off-py (files FAIL); the scheduler is healthy-sh
+      assert.deepEqual(items.map((i) => i.pod), ['healthy-sh', 'automount-off-py']);
+      assert.deepEqual(items.map((i) => i.ok), [true, false]);
+      assert.equal(r.code, 1);
+    });
+
     it('--debug-image with the permission: asks first, then sends the ephemeral container; this sim refuses it in one line', async () => {
       // The sim does not implement the ephemeralcontainers subresource (405): what is tested here is
       // the permission check and the request; the probe from an ephemeral container is not.
