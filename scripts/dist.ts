@@ -17,7 +17,7 @@
 // Archives kubectl-airflow_<os>_<arch>.tar.gz (zip for Windows) hold the binary and LICENSE and are
 // byte-for-byte reproducible (scripts/archive.ts); SHA256SUMS lists them.
 //
-// Usage: node scripts/dist.ts [--targets linux-amd64,darwin-arm64] [--no-build]
+// Usage: node scripts/dist.ts [--targets linux-amd64,darwin-arm64] [--out DIR] [--no-build]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
@@ -68,9 +68,29 @@ function log(msg: string): void {
   process.stderr.write(`dist: ${msg}\n`);
 }
 
+/**
+ * `npm ci` already installed the host's package (optionalDependency) and checked its integrity
+ * against package-lock.json: when the lock pins the same tarball we pin, use it, no fetch needed.
+ */
+function installedNodeBinary(t: Target): string | undefined {
+  const pin = pins.targets[t];
+  try {
+    const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string; integrity?: string }> };
+    const entry = lock.packages?.[`node_modules/${pin.package}`];
+    const bin = path.join(repoRoot, 'node_modules', pin.package, pin.binary.replace(/^package\//, ''));
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', pin.package, 'package.json'), 'utf8')) as { version?: string };
+    if (entry?.integrity === pin.integrity && pkg.version === pins.version && existsSync(bin)) return bin;
+  } catch {
+    // not installed here: fetch it
+  }
+  return undefined;
+}
+
 /** The official Node binary for a target, fetched once with `npm pack` and integrity-checked. */
 export function nodeBinary(t: Target): string {
   const pin = pins.targets[t];
+  const installed = installedNodeBinary(t);
+  if (installed) return installed;
   const tgz = path.join(cacheDir, `${pin.package}-${pins.version}.tgz`);
   mkdirSync(cacheDir, { recursive: true });
   if (!existsSync(tgz)) {
@@ -216,7 +236,9 @@ function parseTargets(argv: string[]): Target[] {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    const results = await dist(parseTargets(process.argv.slice(2)), { skipBuild: process.argv.includes('--no-build') });
+    const argv = process.argv.slice(2);
+    const out = argv.indexOf('--out');
+    const results = await dist(parseTargets(argv), { skipBuild: argv.includes('--no-build'), ...(out >= 0 && argv[out + 1] ? { outDir: path.resolve(argv[out + 1]!) } : {}) });
     for (const r of results) console.log(`${r.sha256}  ${path.basename(r.archive)}  ${r.archiveBytes} bytes, binary ${r.binaryBytes} bytes`);
   } catch (err) {
     console.error(`dist: ${(err as Error).message}`);
