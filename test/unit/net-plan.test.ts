@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { exitFromStatus, isMissingExecutable } from '../../src/kube/exec.ts';
 import { UsageError } from '../../src/kube/errors.ts';
 import { parseProbeTimeout } from '../../src/cli/net.ts';
+import { inlineAssetReads } from '../../scripts/build.ts';
+import { fileURLToPath } from 'node:url';
 import {
   DETECT_COMMAND,
   POD_LAUNCHING,
@@ -115,6 +117,17 @@ describe('net: plan (container, names, execs, bound)', () => {
     assert.equal(c.image, 'python:3.12-slim');
     assert.equal(c.targetContainerName, 'base');
     assert.equal(c.volumeMounts, undefined);
+  });
+
+  it('the bundle embeds both probe programs byte-for-byte (the files the probe tests run)', () => {
+    const runPath = fileURLToPath(new URL('../../src/net/run.ts', import.meta.url));
+    const embedded: string[] = [];
+    const out = inlineAssetReads(readFileSync(runPath, 'utf8'), runPath, embedded);
+    for (const f of ['probe.py', 'probe.sh']) {
+      const text = readFileSync(new URL(`../../src/net/${f}`, import.meta.url), 'utf8');
+      assert.ok(out.includes(JSON.stringify(text)), `${f} inlined as is`);
+      assert.ok(embedded.some((e) => e.endsWith(`/src/net/${f}`)));
+    }
   });
 
   it('exec: exit code from the channel-3 Status; a missing executable is recognised', () => {
