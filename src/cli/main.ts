@@ -13,6 +13,7 @@ import { configCommand } from './config.ts';
 import { versionCommand } from './version.ts';
 import { completionCommand } from './completion.ts';
 import { netCommand } from './net.ts';
+import { doctorCommand } from './doctor.ts';
 
 export type { IO } from './command.ts';
 
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   versionCommand,
   completionCommand,
   netCommand,
+  doctorCommand,
 ];
 
 const EXAMPLES: Array<[string, string]> = [
@@ -31,6 +33,7 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 rbac -n airflow --release prod -o wide', 'Same for release "prod", with the binding that grants each cell'],
   ['$0 rbac --fix | kubectl apply -f -', 'Grant exactly the missing permissions'],
   ['$0 rbac --sa airflow:my-worker', 'Check a given ServiceAccount'],
+  ['$0 doctor -n airflow', 'Every layer in order; the first failing one, its fix and the command for detail'],
 ];
 
 function defaultIO(): IO {
