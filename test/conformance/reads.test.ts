@@ -134,7 +134,7 @@ describe('conformance: kubectl reads against official-kubernetes-executor', func
   });
 });
 
-for (const name of ['ha-healthy', 'ha-three-replicas-one-stale', 'ha-single-replica', 'ha-endpoints-disagree', 'ha-managed-eks']) {
+for (const name of ['ha-healthy', 'ha-three-replicas-one-stale', 'ha-single-replica', 'ha-endpoints-disagree', 'ha-managed-eks', 'ha-port-mismatch']) {
   describe(`conformance: control-plane objects of ${name} through kubectl`, function () {
     const exp = expectation(name);
     let sim: Sim;

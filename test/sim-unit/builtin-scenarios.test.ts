@@ -11,7 +11,7 @@ import type { KubeObject } from '../sim/types.ts';
 
 const OWNED = ['official-celery', 'official-kubernetes-executor', 'official-kubernetes-executor-broken-rbac', 'official-multi-namespace',
   'community-chart', 'rbac-edge-cases', 'ha-healthy', 'ha-three-replicas-one-stale', 'ha-single-replica', 'ha-endpoints-disagree',
-  'ha-managed-eks', 'ha-no-lease-access', 'net-egress-blocked', 'net-dns-broken'];
+  'ha-managed-eks', 'ha-no-lease-access', 'ha-port-mismatch', 'net-egress-blocked', 'net-dns-broken'];
 const SIM = 'sim.kubectl-airflow.dev/';
 
 function ipInCidr(ip: string, cidr: string): boolean {
