@@ -73,6 +73,16 @@ describe('rbac e2e: the request layer', function () {
     nobody.close();
   });
 
+  it('--insecure-skip-tls-verify drops the CA; --server/--certificate-authority override the kubeconfig', async () => {
+    const insecure = await connect({ kubeconfig: sim.kubeconfigPath, certificateAuthority: '/nonexistent-ca.pem', insecureSkipTlsVerify: true }, { env: {} });
+    assert.match((await insecure.get<{ gitVersion: string }>('/version')).gitVersion, /^v1\./);
+    insecure.close();
+    const byName = await connect({ kubeconfig: sim.kubeconfigPath, server: sim.url.replace('127.0.0.1', 'localhost') }, { env: {} });
+    assert.match((await byName.get<{ gitVersion: string }>('/version')).gitVersion, /^v1\./);
+    byName.close();
+    await assert.rejects(connect({ kubeconfig: sim.kubeconfigPath, certificateAuthority: '/nonexistent-ca.pem' }, { env: {} }), /cannot read certificate authority \/nonexistent-ca\.pem/);
+  });
+
   it('lists follow continue tokens', async () => {
     sim.log.reset();
     const all = await conn.list<{ metadata: { name: string } }>('/api/v1/namespaces/airflow/serviceaccounts', { limit: 2 });
