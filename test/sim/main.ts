@@ -42,12 +42,14 @@ async function main(): Promise<number> {
     process.stderr.write(`sim: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`ready ${sim.url}\n`);
-  if (!values.kubeconfig) process.stderr.write(`sim: kubeconfig written to ${sim.kubeconfigPath}\n`);
-  await new Promise<void>((resolve) => {
+  // Handlers go in before the ready line: a caller may send SIGTERM the moment it reads it.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  process.stdout.write(`ready ${sim.url}\n`);
+  if (!values.kubeconfig) process.stderr.write(`sim: kubeconfig written to ${sim.kubeconfigPath}\n`);
+  await stopped;
   await sim.stop();
   return 0;
 }

@@ -2,6 +2,10 @@
 // x-kubernetes-group-version-kind and the `fieldValidation` query parameter. kubectl (create/apply)
 // checks exactly that to choose server-side field validation (kubectl >= 1.28 reads /openapi/v3,
 // 1.27 reads /openapi/v2 as gnostic protobuf); without it, it refuses to create anything.
+//
+// The review kinds (create-only) get one too: a real server has no PATCH for them, so kubectl falls
+// back to client-side validation against the full schemas, which these documents do not carry; the
+// outcome (the object is sent and validated by the server) is the same.
 import type { Reply } from './discovery.ts';
 import { RESOURCES } from './resources.ts';
 import type { Scenario } from './scenario.ts';
@@ -29,7 +33,7 @@ export function openapiV3(p: string, s: Scenario): Reply | undefined {
   const gv = gvs.get(p.slice('/openapi/v3/'.length));
   if (!gv) return undefined;
   const paths: Record<string, object> = {};
-  for (const r of RESOURCES.filter((x) => x.group === gv.group && x.version === gv.version && !x.virtual)) {
+  for (const r of RESOURCES.filter((x) => x.group === gv.group && x.version === gv.version)) {
     const base = `/${gvPath(r.group, r.version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}/{name}`;
     paths[base] = {
       patch: {
@@ -75,7 +79,7 @@ function gvkExtension(group: string, version: string, kind: string): Buffer {
 
 export function openapiV2(s: Scenario): Reply {
   const paths: Buffer[] = [];
-  for (const r of RESOURCES.filter((x) => !x.virtual)) {
+  for (const r of RESOURCES) {
     const path = `/${gvPath(r.group, r.version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}/{name}`;
     const op = Buffer.concat([
       field(5, `patch${r.kind}`),

@@ -55,13 +55,17 @@ export interface ExecUpgradeArgs {
 
 type ExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, args: ExecUpgradeArgs) => void | Promise<void>;
 
-let execHandler: Promise<ExecHandler | undefined> | undefined;
-function loadExec(): Promise<ExecHandler | undefined> {
-  // exec/ is another part of the simulator; without it exec answers a Status instead of crashing the server.
+let execHandler: Promise<ExecHandler> | undefined;
+/** exec/ is loaded on first use (it pulls in ws and esbuild); a failed load is reported and retried next time. */
+function loadExec(): Promise<ExecHandler> {
   const specifier = './exec/index.ts';
-  execHandler ??= import(specifier)
-    .then((m: { handleExecUpgrade?: ExecHandler }) => m.handleExecUpgrade)
-    .catch(() => undefined);
+  execHandler ??= import(specifier).then((m: { handleExecUpgrade?: ExecHandler }) => {
+    if (typeof m.handleExecUpgrade !== 'function') throw new Error('exec/index.ts does not export handleExecUpgrade');
+    return m.handleExecUpgrade;
+  });
+  execHandler.catch(() => {
+    execHandler = undefined;
+  });
   return execHandler;
 }
 
@@ -252,8 +256,12 @@ export class SimServer {
       }
       const pod = ctx.store.get('pods', info.namespace, info.name);
       if (!pod) return { kind: 'reply', reply: statusReply(notFound('', 'pods', info.name)) };
-      const handler = await loadExec();
-      if (!handler) return { kind: 'reply', reply: statusReply(internalError('exec is not available in this simulator build')) };
+      let handler: ExecHandler;
+      try {
+        handler = await loadExec();
+      } catch (e) {
+        return { kind: 'reply', reply: statusReply(internalError(`the simulator could not load exec: ${(e as Error).message}`)) };
+      }
       const args: ExecUpgradeArgs = {
         pod,
         container: url.searchParams.get('container') ?? undefined,
