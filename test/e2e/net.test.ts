@@ -159,6 +159,22 @@ describe('e2e: kubectl airflow net', function () {
       });
     }
 
+    it('egress blocked after DNAT (shell only): TCP cannot be checked, the NetworkPolicy layer names the policy', async () => {
+      const { item, code } = await report(sim(), 'egress-blocked-sh');
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'policy');
+      assert.equal(layer(item, 'tcp').verdict, 'SKIP');
+      assert.match(text(layer(item, 'policy')), /only-clusterip allows the ClusterIP:443 only/);
+      assert.match(layer(item, 'policy').remedy ?? '', /cidr: 10\.0\.0\.11\/32.*cidr: 10\.0\.0\.12\/32/);
+    });
+
+    it('egress blocked after DNAT (python): TCP FAIL timeout first, the same policy named', async () => {
+      const { item } = await report(sim(), 'egress-blocked-py');
+      assert.equal(item.firstFailure, 'tcp');
+      assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
+      assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy only-clusterip selects this pod/);
+    });
+
     it('automount off on the ServiceAccount: the fix patches the ServiceAccount', async () => {
       const { item } = await report(sim(), 'automount-sa-off-py');
       assert.match(text(layer(item, 'files')), /ServiceAccount airflow-noautomount sets automountServiceAccountToken: false/);
