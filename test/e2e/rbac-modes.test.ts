@@ -78,6 +78,23 @@ describe('rbac e2e: usage and cluster errors', function () {
     }
   });
 
+  it('root causes it can see: a pod running as "default", automount off', async () => {
+    const before = sim.store.get('pods', 'airflow', 'airflow-worker-0')!;
+    const pod = structuredClone(before) as unknown as { spec: Record<string, unknown> };
+    pod.spec.serviceAccountName = 'default';
+    pod.spec.automountServiceAccountToken = false;
+    sim.store.apply(pod as never);
+    try {
+      const io = captureIO();
+      assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io), 1);
+      assert.match(io.out(), /ServiceAccount airflow\/default \(worker\) in namespace airflow: 10 required permissions missing/);
+      assert.match(io.out(), /the worker pods run as ServiceAccount "default" \(pod\/airflow-worker-0\)/);
+      assert.match(io.out(), /automountServiceAccountToken is false for the worker pods \(pod spec\.automountServiceAccountToken\)/);
+    } finally {
+      sim.store.apply(before);
+    }
+  });
+
   it('no release in the namespace: one line, exit 2', async () => {
     const io = captureIO();
     assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'default'], io), 2);
