@@ -155,6 +155,11 @@ describe('conformance: kubectl exec against the sim', function () {
       assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
     });
 
+    it('a pod that is not isolated cannot send anything off the machine: 10.x is unreachable at once', async () => {
+      const r = await k(['exec', 'runner', '--', 'python3', '-c', "import socket\ntry: socket.create_connection(('10.0.0.11', 6443), timeout=2)\nexcept OSError as e: print(e.errno)"]);
+      assert.deepEqual(r, { code: 0, stdout: '101\n', stderr: '' }, 'ENETUNREACH');
+    });
+
     it('isolated pod: cluster DNS resolves kubernetes.default.svc through the search list', async () => {
       const r = await k(['exec', 'isolated', '--', 'python3', '-c', "import socket; print(socket.gethostbyname('kubernetes.default.svc')); print(socket.gethostbyname('kubernetes.default.svc.cluster.local'))"]);
       assert.deepEqual(r, { code: 0, stdout: '10.96.0.1\n10.96.0.1\n', stderr: '' });
@@ -182,13 +187,6 @@ describe('conformance: kubectl exec against the sim', function () {
       assert.equal(r.stderr, 'Error from server (Forbidden): pods "runner" is forbidden: User "viewer" cannot create resource "pods/exec" in API group "" in the namespace "exec-ns"\n');
     });
 
-    it('nothing is left behind: no staging directories, no namespace agents', async () => {
-      // Per-process caches stay until the process exits: the profile executables and the agent script.
-      const left = readdirSync(tmp).filter((f) => !/^kaf-exec-(bins|agent)-/.test(f) && !f.startsWith('kubectl-airflow-sim-'));
-      assert.deepEqual(left, []);
-      const children = execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => /unshare|nsenter|netns-agent/.test(l));
-      assert.deepEqual(children, []);
-    });
   });
 
   describe('raw WebSocket client', () => {
@@ -231,6 +229,19 @@ describe('conformance: kubectl exec against the sim', function () {
       const r = await open('/api/v1/namespaces/exec-ns/pods/runner/exec?command=true&stdout=true', ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
       assert.equal(r.protocol, 'v5.channel.k8s.io');
       assert.equal(r.frames.at(-1)!.subarray(1).toString(), '{"metadata":{},"status":"Success"}');
+    });
+  });
+
+  describe('teardown', () => {
+    it('nothing is left behind once the sim stops: no staging directories, no namespace agents', async () => {
+      await sim.stop();
+      // Per-process caches stay until the process exits: the profile executables and the agent script.
+      const left = () => readdirSync(tmp).filter((f) => !/^kaf-exec-(bins|agent)-/.test(f) && !f.startsWith('kubectl-airflow-sim-'));
+      const agents = () => execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => /unshare|nsenter|netns-agent/.test(l));
+      // The last exec's teardown and the spare agent (it exits on stdin EOF) finish asynchronously.
+      for (let i = 0; i < 40 && (agents().length > 0 || left().length > 0); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(left(), []);
+      assert.deepEqual(agents(), []);
     });
   });
 });

@@ -2,10 +2,11 @@
 // Errors the API server answers before upgrading are HTTP Status responses; after the WebSocket
 // upgrade everything (kubelet and runtime failures, the exit code) goes on channel 3, once.
 //
-// Network of a pod: by default it shares the host network and KUBERNETES_SERVICE_HOST/PORT point at
-// the sim's loopback listener (127.0.0.1:<port>); its resolv.conf names 127.0.0.1, where no DNS
-// answers (cluster DNS exists only for isolated pods). With `network: isolated` it gets its own
-// network namespace (pod-network.ts) and the in-cluster addresses.
+// Network of a pod: by default it sees a loopback-only network where KUBERNETES_SERVICE_HOST/PORT
+// (127.0.0.1:<sim port>) reach the sim, like a host-network pod next to its API server; its
+// resolv.conf names 127.0.0.1, where no DNS answers (cluster DNS exists only for isolated pods), and
+// 10.x addresses are unreachable at once (never sent off the machine). With `network: isolated` it
+// gets the in-cluster addresses, DNAT, policies and DNS (pod-network.ts).
 
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -21,13 +22,13 @@ import {
   SA_DIR, annotation, automountsToken, containerEnv, hostsFile, imageProfile, isIsolated, podSpec, profileExecutables,
   resolvConf, resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
 } from './pod-files.ts';
-import { agentConfig, planNetwork, startPodNetwork, type PodNetwork } from './pod-network.ts';
+import { AgentPool, agentConfig, loopbackConfig, planNetwork, startPodNetwork } from './pod-network.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
 import { startSandbox, type Sandbox } from './sandbox.ts';
 import { scratchDir } from './scratch.ts';
 import {
   ERROR, RESIZE, STDERR, STDIN, STDOUT, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
-  internalErrorStatus, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus, type ChannelStatus,
+  internalErrorStatus, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus, type ChannelStatus, type Frame,
 } from './websocket.ts';
 
 export interface ExecUpgradeArgs {
@@ -90,6 +91,19 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
 
 type Opts = { command: string[]; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean };
 
+const pools = new WeakMap<object, AgentPool>();
+/** One spare network agent per simulator, stopped with its server. */
+function poolFor(server: SimContext['server']): AgentPool {
+  let p = pools.get(server);
+  if (!p) {
+    const pool = new AgentPool();
+    p = pool;
+    pools.set(server, pool);
+    server.once('close', () => pool.close());
+  }
+  return p;
+}
+
 let wrongCaPem: Promise<string> | undefined;
 /** `ca: wrong`: a CA that did not sign the server certificate (made once per process). */
 function otherCaPem(): Promise<string> {
@@ -110,6 +124,21 @@ class ExecSession {
     this.opts = opts;
     ws.on('error', () => {});
     ws.on('close', () => { void this.teardown(); });
+    // Frames can arrive while the sandbox is being prepared (kubectl sends stdin and CLOSE at once): keep them.
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const f = decodeFrame(isBinary ? data : Buffer.from(data), this.protocol);
+      if (this.stdinSink) this.stdinSink(f);
+      else this.pending.push(f);
+    });
+  }
+
+  private pending: Frame[] = [];
+  private stdinSink: ((f: Frame) => void) | undefined;
+
+  /** Delivers the buffered and all later client frames. */
+  private onFrames(sink: (f: Frame) => void): void {
+    this.stdinSink = sink;
+    for (const f of this.pending.splice(0)) sink(f);
   }
 
   ready(): void {
@@ -162,22 +191,22 @@ class ExecSession {
     const svc = isolated ? { host: cp.serviceIP, port: cp.servicePort } : { host: '127.0.0.1', port: ctx.port };
     const env = containerEnv(pod, container, ctx.store, svc);
 
-    let network: PodNetwork | undefined;
+    // Every pod gets a network namespace: isolated pods the cluster's addresses, the others only lo,
+    // where 127.0.0.1:<sim port> reaches the sim (so nothing a pod does can leave the machine).
     let nameserver = '127.0.0.1';
-    if (isolated) {
-      const plan = planNetwork(pod, { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas }, ctx.store);
-      nameserver = plan.dnsIP;
-      const dir = scratchDir('net');
-      this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      const sockPath = join(dir, 'apiserver.sock');
-      const unix: Server = createServer((s) => ctx.server.emit('connection', s));
-      await new Promise<void>((resolve, reject) => { unix.once('error', reject); unix.listen(sockPath, () => resolve()); });
-      // close() stops accepting; connections already handed to the https.Server end on their own.
-      this.cleanups.push(() => { unix.close(); });
-      network = await startPodNetwork(agentConfig(plan, sockPath));
-      const net = network;
-      this.cleanups.push(() => net.stop());
-    }
+    const plan = isolated ? planNetwork(pod, { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas }, ctx.store) : undefined;
+    if (plan) nameserver = plan.dnsIP;
+    const pool = poolFor(ctx.server);
+    this.cleanups.push(() => { setImmediate(() => pool.refill()); });
+    const dir = scratchDir('net');
+    this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const sockPath = join(dir, 'apiserver.sock');
+    const unix: Server = createServer((s) => ctx.server.emit('connection', s));
+    await new Promise<void>((resolve, reject) => { unix.once('error', reject); unix.listen(sockPath, () => resolve()); });
+    // close() stops accepting; connections already handed to the https.Server end on their own.
+    this.cleanups.push(() => { unix.close(); });
+    const network = await startPodNetwork(plan ? agentConfig(plan, sockPath) : loopbackConfig(ctx.port, sockPath), pool);
+    this.cleanups.push(() => network.stop());
     if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
 
     let sandbox: Sandbox;
@@ -193,7 +222,7 @@ class ExecSession {
       dirs: vols.dirs,
       resolvConf: resolvConf(ns, nameserver),
       hosts: hostsFile(pod),
-      netnsPath: network?.nsPath,
+      netnsPath: network.nsPath,
       stdin: this.opts.stdin,
     });
     this.cleanups.push(() => sandbox.cleanup());
@@ -203,9 +232,7 @@ class ExecSession {
     child.stderr!.on('data', (d: Buffer) => { if (this.opts.stderr || tty) this.send(tty ? STDOUT : STDERR, d); });
     child.stdin?.on('error', () => {});
 
-    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const buf = isBinary ? data : Buffer.from(data);
-      const f = decodeFrame(buf, this.protocol);
+    this.onFrames((f) => {
       if (f.kind === 'close' && f.channel === STDIN) child.stdin?.end();
       else if (f.kind === 'data' && f.channel === STDIN && f.data.length > 0) child.stdin?.write(f.data);
       else if (f.kind === 'data' && f.channel === RESIZE) { /* no pty: nothing to resize */ }

@@ -30,7 +30,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function main(cfg: AgentConfig): Promise<void> {
   run('ip', ['-batch', '-'], ['link set lo up', ...cfg.addresses.map((a) => `addr add ${a}/32 dev lo`)].join('\n') + '\n');
-  run('iptables-restore', [], cfg.iptables);
+  if (cfg.iptables) run('iptables-restore', [], cfg.iptables);
 
   const sockets = new Set<Socket>();
   for (const l of cfg.listeners) {

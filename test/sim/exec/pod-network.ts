@@ -277,7 +277,7 @@ const AGENT_SOURCES = ['netns-agent.ts', 'dns.ts'];
 let agentPath: string | undefined;
 
 /** The agent as plain JavaScript (esbuild, once per process): Node starts a .mjs in ~25 ms,
- *  a .ts file in ~150 ms (the type stripper loads first), and every isolated exec starts one. */
+ *  a .ts file in ~150 ms (the type stripper loads first), and every exec starts one. */
 function agentScript(): string {
   if (agentPath && existsSync(agentPath)) return agentPath;
   const dir = scratchDir('agent');
@@ -291,17 +291,61 @@ function agentScript(): string {
   return agentPath;
 }
 
-/** Starts the agent in a new network namespace and waits for its `ready` line. */
-export function startPodNetwork(cfg: AgentConfig, timeoutMs = 10_000): Promise<PodNetwork> {
+/** A pod network for a pod that is not isolated: only lo, where 127.0.0.1:<sim port> is the sim.
+ *  Nothing else is routable, so a probe sent to 10.x addresses fails at once instead of leaving the machine. */
+export function loopbackConfig(simPort: number, socketPath: string): AgentConfig {
+  return { addresses: [], iptables: '', listeners: [{ address: '127.0.0.1', port: simPort, action: 'forward' }], socketPath };
+}
+
+interface Spawned { proc: ChildProcess; exited: Promise<void>; err: () => string }
+
+function spawnAgent(): Spawned {
+  const proc = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', agentScript()], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => { err += d; });
+  proc.on('error', () => {});
+  proc.stdin!.on('error', () => {});
+  const exited = new Promise<void>((r) => proc.once('close', () => r()));
+  return { proc, exited, err: () => err };
+}
+
+function alive(a: Spawned): boolean {
+  return a.proc.exitCode === null && a.proc.signalCode === null && a.proc.pid !== undefined;
+}
+
+/** One agent started ahead of need (Node's start-up is most of an agent's cost), per simulator. */
+export class AgentPool {
+  private spare: Spawned | undefined;
+  private closed = false;
+
+  take(): Spawned {
+    const s = this.spare;
+    this.spare = undefined;
+    return s && alive(s) ? s : spawnAgent();
+  }
+
+  /** Starts the next spare (call when the machine is idle again, e.g. after an exec). */
+  refill(): void {
+    if (this.closed || (this.spare && alive(this.spare))) return;
+    this.spare = spawnAgent();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.spare?.proc.stdin!.end();
+    this.spare = undefined;
+  }
+}
+
+/** Configures an agent (a spare or a new one) and waits for its `ready` line. */
+export function startPodNetwork(cfg: AgentConfig, pool?: AgentPool, timeoutMs = 10_000): Promise<PodNetwork> {
+  const a = pool ? pool.take() : spawnAgent();
+  const agent = a.proc;
   return new Promise((resolve, reject) => {
-    const agent = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', agentScript()], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    let err = '';
-    const timer = setTimeout(() => { agent.kill('SIGKILL'); reject(new Error(`network namespace agent not ready after ${timeoutMs} ms: ${err.trim()}`)); }, timeoutMs);
-    const exited = new Promise<void>((r) => agent.once('close', () => r()));
-    agent.stderr!.on('data', (d) => { err += d; });
-    agent.on('error', (e) => { clearTimeout(timer); reject(e); });
-    agent.once('close', (code) => { clearTimeout(timer); reject(new Error(`network namespace agent exited (${code}): ${err.trim()}`)); });
+    const timer = setTimeout(() => { agent.kill('SIGKILL'); reject(new Error(`network namespace agent not ready after ${timeoutMs} ms: ${a.err().trim()}`)); }, timeoutMs);
+    agent.once('error', (e) => { clearTimeout(timer); reject(e); });
+    agent.once('close', (code) => { clearTimeout(timer); reject(new Error(`network namespace agent exited (${code}): ${a.err().trim()}`)); });
     agent.stdout!.on('data', (d) => {
       out += d;
       if (!out.includes('ready\n')) return;
@@ -310,10 +354,10 @@ export function startPodNetwork(cfg: AgentConfig, timeoutMs = 10_000): Promise<P
         nsPath: `/proc/${agent.pid}/ns/net`,
         agent,
         stop: async () => {
-          if (agent.exitCode === null && agent.signalCode === null) {
+          if (alive(a)) {
             agent.stdin!.end();
             const t = setTimeout(() => agent.kill('SIGKILL'), 2000);
-            await exited;
+            await a.exited;
             clearTimeout(t);
           }
         },
