@@ -78,7 +78,7 @@ describe('doctor: which pod the network layer probes', () => {
   });
 });
 
-function netReport(verdicts: Partial<Record<Layer['id'], Verdict>>, extra: Partial<NetReport> = {}): NetReport {
+function netReport(verdicts: Partial<Record<Layer['id'], Layer['verdict']>>, extra: Partial<NetReport> = {}): NetReport {
   const ids: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
   const layers: Layer[] = ids.map((id) => {
     const verdict = verdicts[id] ?? 'OK';
