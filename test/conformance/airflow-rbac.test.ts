@@ -29,6 +29,8 @@ const SCENARIOS = ['official-celery', 'official-kubernetes-executor', 'official-
 
 for (const name of SCENARIOS) {
   describe(`conformance: Airflow ServiceAccount permissions in ${name}`, function () {
+    // kubectl processes on a shared 2-core machine: generous, never a speed assertion
+    this.timeout(180_000);
     const exp = expectation(name);
     const all = cells(exp);
     let sim: Sim;

@@ -16,6 +16,8 @@ function names(list: any): string[] {
 }
 
 describe('conformance: kubectl reads against official-kubernetes-executor', function () {
+  // kubectl processes on a shared 2-core machine: generous, never a speed assertion
+  this.timeout(180_000);
   let sim: Sim;
   before(async function () {
     skipWithoutKubectl(this);
@@ -136,6 +138,8 @@ describe('conformance: kubectl reads against official-kubernetes-executor', func
 
 for (const name of ['ha-healthy', 'ha-three-replicas-one-stale', 'ha-single-replica', 'ha-endpoints-disagree', 'ha-managed-eks', 'ha-port-mismatch']) {
   describe(`conformance: control-plane objects of ${name} through kubectl`, function () {
+    // kubectl processes on a shared 2-core machine: generous, never a speed assertion
+    this.timeout(180_000);
     const exp = expectation(name);
     let sim: Sim;
     before(async function () {
