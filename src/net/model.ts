@@ -128,6 +128,8 @@ export interface ClusterFacts {
   /** NetworkPolicy evaluation (src/net/netpol.ts); undefined when policies could not be read. */
   policy?: import('./netpol.ts').EgressEvaluation;
   policyError?: string;
+  /** The pod's network settings that change how DNS works. */
+  podNetwork?: { hostNetwork?: boolean; dnsPolicy?: string };
   /** The clock of the plugin (epoch seconds) when the probe's own `now` is missing. */
   now: number;
 }

@@ -12,6 +12,7 @@ export interface PodView {
     serviceAccount?: string;
     automountServiceAccountToken?: boolean;
     hostNetwork?: boolean;
+    dnsPolicy?: string;
   };
   status?: { phase?: string; containerStatuses?: Array<{ name: string; state?: { running?: unknown } }>; ephemeralContainerStatuses?: Array<{ name: string; state?: { running?: unknown; terminated?: { reason?: string } } }> };
 }

@@ -222,6 +222,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     automount: { pod: pod.spec?.automountServiceAccountToken, serviceAccount: saRes.value?.automountServiceAccountToken, serviceAccountName: sa },
     policy: npRes.value ? evaluateEgress(npRes.value, labels, cp.endpoints, cp.service) : undefined,
     policyError: npRes.error ? `cannot list NetworkPolicies: ${npRes.error}` : undefined,
+    podNetwork: { hostNetwork: pod.spec?.hostNetwork, dnsPolicy: pod.spec?.dnsPolicy },
     now: Math.floor(Date.now() / 1000),
   };
   if (pod.spec?.hostNetwork && facts.policy) facts.policy = { ...facts.policy, isolated: false, selecting: [], endpoints: facts.policy.endpoints.map((e) => ({ ...e, allowed: true })), notes: ['hostNetwork pod: NetworkPolicies do not apply'] };

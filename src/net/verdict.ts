@@ -158,7 +158,7 @@ export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' 
   return layer('files', problems.length ? 'FAIL' : 'OK', ev, remedy);
 }
 
-export function dnsLayer(doc: ProbeDoc): Layer {
+export function dnsLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'podNetwork'> = {}): Layer {
   const r = doc.resolv;
   const ev: string[] = [];
   const resolvLine: string[] = [];
@@ -194,7 +194,12 @@ export function dnsLayer(doc: ProbeDoc): Layer {
   }
   ev.unshift(...problems);
   ev.push(...resolvLine);
-  const remedy =
+  // a hostNetwork pod resolves with the node's resolv.conf unless it asks for cluster DNS
+  const hostDns = facts.podNetwork?.hostNetwork && facts.podNetwork.dnsPolicy !== 'ClusterFirstWithHostNet';
+  if (hostDns) ev.push(`hostNetwork pod with dnsPolicy ${facts.podNetwork?.dnsPolicy ?? 'ClusterFirst'}: it uses the node's DNS, not the cluster's`);
+  const remedy = hostDns
+    ? 'set dnsPolicy: ClusterFirstWithHostNet on this hostNetwork pod so it resolves cluster names'
+    :
     kind === 'timeout'
       ? `the nameserver ${r?.nameservers[0] ?? ''} does not answer: allow egress to DNS (UDP and TCP 53 to the kube-dns pods) and check CoreDNS (kubectl -n kube-system get pods -l k8s-app=kube-dns)`
       : kind === 'nxdomain'
@@ -385,7 +390,7 @@ export function diagnose(
   const layers = [
     envLayer(doc),
     filesLayer(doc, facts),
-    dnsLayer(doc),
+    dnsLayer(doc, facts),
     tcpLayer(doc, facts),
     tlsLayer(doc),
     httpLayer(doc),

@@ -152,6 +152,11 @@ describe('net: verdicts', () => {
     const m = dnsLayer(d);
     assert.equal(m.verdict, 'FAIL');
     assert.match(m.evidence[0], /not the service IP 10\.96\.0\.1/);
+    d.dns = [{ name: 'kubernetes.default.svc', error: 'nxdomain' }];
+    const host = dnsLayer(d, { podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirst' } });
+    assert.match(host.remedy ?? '', /^set dnsPolicy: ClusterFirstWithHostNet/);
+    assert.ok(host.evidence.some((e) => e.includes("uses the node's DNS")));
+    assert.doesNotMatch(dnsLayer(d, { podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } }).remedy ?? '', /ClusterFirstWithHostNet/);
     d.dns = { skipped: 'getent and nslookup not found' };
     assert.equal(dnsLayer(d).verdict, 'SKIP');
     assert.ok(dnsLayer(d).evidence.some((e) => e.startsWith('resolv.conf: nameserver 10.96.0.10')));
