@@ -153,6 +153,21 @@ describe('sim server pipeline', function () {
     assert.equal((await call(sim, '/api/v1/namespaces/team-a/configmaps/c1', { token: alice })).code, 404);
   });
 
+  it('DELETE on a collection removes what the selector matches and lists it', async () => {
+    sim.store.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'alice-edit', namespace: 'team-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] });
+    for (const [name, gone] of [['d1', 'yes'], ['d2', 'yes'], ['d3', 'no']]) {
+      sim.store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'team-a', labels: { gone } } });
+    }
+    const r = await call(sim, '/api/v1/namespaces/team-a/configmaps?labelSelector=gone%3Dyes', { token: alice, method: 'DELETE' });
+    assert.equal(r.code, 200, r.body);
+    const list = JSON.parse(r.body) as { kind: string; items: { metadata: { name: string } }[] };
+    assert.equal(list.kind, 'ConfigMapList');
+    assert.deepEqual(list.items.map((i) => i.metadata.name), ['d1', 'd2']);
+    assert.equal(sim.store.get('configmaps', 'team-a', 'd1'), undefined);
+    assert.ok(sim.store.get('configmaps', 'team-a', 'd3'));
+    assert.equal(sim.log.count({ user: 'alice', verb: 'deletecollection', resource: 'configmaps' }), 1);
+  });
+
   it('unknown resources are authorized first (403), then answer the plain 404 page', async () => {
     assert.equal((await call(sim, '/api/v1/namespaces/team-a/widgets', { token: alice })).code, 403);
     sim.store.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'alice-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] });

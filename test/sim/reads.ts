@@ -70,6 +70,7 @@ export function handleResource(req: ResourceRequest, ctx: SimContext): Reply {
       case 'create': return create(req, r, ctx);
       case 'update': return update(req, r, ctx);
       case 'patch': return patch(req, r, ctx);
+      case 'deletecollection': return deleteCollection(req, r, ctx);
       case 'delete': return del(req, r, ctx);
       case 'watch': return watchUnsupported();
       default: return status(methodNotAllowed());
@@ -199,6 +200,18 @@ function del(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   // Pods and namespaces answer with the object (graceful deletion); the rest with a Status.
   if (r.resource === 'pods' || r.resource === 'namespaces') return json(200, withType(r, existing));
   return json(200, success({ name, ...(r.group ? { group: r.group } : {}), kind: r.resource, uid: existing.metadata.uid } as NonNullable<Status['details']>));
+}
+
+/** DELETE on a collection: every object matching the selectors goes; the answer lists them. */
+function deleteCollection(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
+  if (!r.verbs.includes('deletecollection')) return status(methodNotAllowed());
+  const result = ctx.store.list(r, {
+    namespace: ns(req, r),
+    labelSelector: req.query.get('labelSelector') ?? undefined,
+    fieldSelector: req.query.get('fieldSelector') ?? undefined,
+  });
+  if (req.query.get('dryRun') !== 'All') for (const o of result.items) ctx.store.delete(r, o.metadata.namespace, o.metadata.name);
+  return json(200, { kind: `${r.kind}List`, apiVersion: gvString(r.group, r.version), metadata: { resourceVersion: ctx.store.resourceVersion }, items: result.items.map(item) });
 }
 
 function deleteNamespaceContents(ctx: SimContext, namespace: string): void {
