@@ -1,10 +1,13 @@
 // Measures what one exec costs in the simulator (WebSocket open to channel-3 Status), for a pod on
-// the host network and an isolated pod: `node test/sim/exec/measure.ts [runs]`. Prints medians.
+// a plain pod (lo-only network) and an isolated pod: `node test/sim/exec/measure.ts [runs] [gap-ms]`.
+// gap-ms (default 0) waits between execs, so the spare network agent is ready (separate commands).
+// Prints medians.
 // A figure for the bench report, not a test (needs root, like the sandbox).
 import WebSocket from 'ws';
 import { startSim } from '../index.ts';
 
 const runs = Number(process.argv[2] ?? 15);
+const gapMs = Number(process.argv[3] ?? 0);
 const sim = await startSim({ scenario: 'exec-basic' });
 
 function once(pod: string, command: string[]): Promise<number> {
@@ -35,8 +38,11 @@ try {
   for (const [label, pod, cmd] of cases) {
     await once(pod, cmd); // warm-up: the profile's executables are copied once per process
     const ms: number[] = [];
-    for (let i = 0; i < runs; i++) ms.push(await once(pod, cmd));
-    console.log(`${label.padEnd(32)} median ${median(ms).toFixed(1)} ms  min ${Math.min(...ms).toFixed(1)}  max ${Math.max(...ms).toFixed(1)}  (n=${runs})`);
+    for (let i = 0; i < runs; i++) {
+      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      ms.push(await once(pod, cmd));
+    }
+    console.log(`${label.padEnd(32)} gap ${gapMs} ms: median ${median(ms).toFixed(1)} ms  min ${Math.min(...ms).toFixed(1)}  max ${Math.max(...ms).toFixed(1)}  (n=${runs})`);
   }
 } finally {
   await sim.stop();
