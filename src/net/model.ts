@@ -16,15 +16,12 @@ export interface FileInfo {
   error?: string;
 }
 
+/** The only claims the probes report: expiry, issue time, issuer, audience. */
 export interface TokenClaims {
   exp?: number;
   iat?: number;
-  nbf?: number;
   iss?: string;
   aud?: string | string[];
-  warnafter?: number;
-  serviceAccount?: string;
-  namespace?: string;
 }
 
 export interface DnsAnswer extends StepError {

@@ -130,19 +130,8 @@ def layer_files():
     if data is not None:
         try:
             claims = json.loads(b64url(data.decode("ascii").strip().split(".")[1]))
-            kept = {}
-            for k in ("exp", "iat", "nbf", "iss", "aud"):
-                if k in claims:
-                    kept[k] = claims[k]
-            k8s = claims.get("kubernetes.io")
-            if isinstance(k8s, dict):
-                kept["warnafter"] = k8s.get("warnafter")
-                sa = k8s.get("serviceaccount") or {}
-                kept["serviceAccount"] = sa.get("name")
-                kept["namespace"] = k8s.get("namespace")
-            elif "sub" in claims and str(claims["sub"]).startswith("system:serviceaccount:"):
-                kept["sub"] = claims["sub"]
-            tok["claims"] = kept
+            # only expiry, issue time, issuer and audience leave the pod
+            tok["claims"] = dict((k, claims[k]) for k in ("exp", "iat", "iss", "aud") if k in claims)
         except Exception:
             tok["claims"] = None
             tok["error"] = "not a JWT"

@@ -241,7 +241,7 @@ layer_files() {
 		p=${tok#*.}
 		p=${p%%.*}
 		if claims=$(b64url_decode "$p"); then
-			printf ',"claims":{%s}' "$( { claim_num "$claims" exp; claim_num "$claims" iat; claim_num "$claims" nbf; claim_str "$claims" iss; claim_aud "$claims"; } | {
+			printf ',"claims":{%s}' "$( { claim_num "$claims" exp; claim_num "$claims" iat; claim_str "$claims" iss; claim_aud "$claims"; } | {
 				read -r x
 				printf '%s' "${x#,}"
 			})"

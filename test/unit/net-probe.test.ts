@@ -168,6 +168,7 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.equal(d.files.token.present, true);
         assert.equal(d.files.token.claims?.iss, 'https://kubernetes.default.svc.cluster.local');
         assert.ok((d.files.token.claims?.exp ?? 0) > (d.now ?? 0));
+        assert.deepEqual(Object.keys(d.files.token.claims ?? {}).sort(), ['aud', 'exp', 'iat', 'iss'], 'no other claim leaves the pod');
         assert.equal(d.files.namespace.value, 'airflow');
         assert.deepEqual(d.resolv.nameservers, ['127.0.0.1']);
         assert.equal(d.resolv.ndots, 5);
