@@ -49,7 +49,6 @@ async function clusterAccess(conn: Connection) {
 /** A layer whose own fetch failed: SKIP with the one-line reason; `unasked` when the cluster refused to answer. */
 function notChecked(id: LayerId, e: unknown, skipped: (id: LayerId, reason: string, remedy?: string) => LayerResult): LayerResult {
   if (e instanceof ClusterError) return { ...skipped(id, `could not check: ${e.message}`, e.remedy), unasked: true };
-  if (e instanceof Error && e.name === 'PodProblem') return skipped(id, `not probed: ${e.message}`);
   if (e instanceof UsageError) return skipped(id, `could not check: ${e.message}`);
   throw e;
 }
@@ -115,13 +114,15 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   const networkLayer = async (): Promise<LayerResult> => {
     if (!loaded || !choice) return v.skipped('network', noRelease);
     if (!choice.pod) return v.skipped('network', choice.reason);
-    const [{ probePod }, { reportDocument }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts')]);
+    const [{ probePod, PodProblem }, { reportDocument }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts')]);
     const known = loaded.release.pods.find((p) => p.metadata.name === choice.pod) as import('../net/plan.ts').PodView | undefined;
     try {
       const { report, notes } = await timed('network', probePod(conn, ns, choice.pod, { container: args.container, timeoutSeconds, attempts: 5, debug: ctx.debug }, known));
       for (const n of notes) ctx.debug(1, n);
       return v.networkLayer(report, (reportDocument([report]) as { items: unknown[] }).items[0], choice.component);
     } catch (e) {
+      // the pod is missing or not running: nothing to exec into, which is not a network verdict
+      if (e instanceof PodProblem) return v.skipped('network', `not probed: ${e.message}`);
       return notChecked('network', e, v.skipped);
     }
   };

@@ -1,0 +1,227 @@
+// `kubectl airflow doctor` in-process against the simulated API server: every layer for real
+// (the network layer execs the probe into the pod, in its own network namespace).
+//
+// The sim gives a pod the cluster's network (DNAT to the API-server replicas, cluster DNS,
+// NetworkPolicies) only when it is annotated `sim.kubectl-airflow.dev/network: isolated`; otherwise
+// the pod shares the host's network, where the replica addresses 10.0.0.11-13 and cluster DNS do
+// not exist. The official-* scenarios leave their pods on the host network, so these tests put the
+// pod doctor probes on the cluster network first (isolate()), as it is in a real cluster.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import * as YAML from 'yaml';
+import { main } from '../../src/cli/main.ts';
+import { startSim, type Sim } from '../sim/index.ts';
+
+interface Run { code: number; out: string; err: string }
+
+async function run(kubeconfig: string, args: string[]): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(['doctor', '--kubeconfig', kubeconfig, ...args], { stdout, stderr, env: {} });
+  return { code, out, err };
+}
+
+interface DocLayer { layer: string; order: number; verdict: string; summary: string; remedy?: string; command?: string; result?: Record<string, unknown> }
+interface Doc { kind: string; namespace: string; release: string | null; firstFailingLayer: string | null; layers: DocLayer[] }
+
+async function doc(sim: Sim, args: string[]): Promise<{ d: Doc; code: number; err: string }> {
+  const r = await run(sim.kubeconfigPath, ['-n', 'airflow', '-o', 'json', ...args]);
+  return { d: JSON.parse(r.out) as Doc, code: r.code, err: r.err };
+}
+
+const layerOf = (d: Doc, id: string) => {
+  const l = d.layers.find((x) => x.layer === id);
+  assert.ok(l, `layer ${id} present`);
+  return l;
+};
+const verdicts = (d: Doc) => Object.fromEntries(d.layers.map((l) => [l.layer, l.verdict]));
+
+const SCHEDULER = 'airflow-scheduler-5d8c9f7b6-x7k2p';
+const TASK_POD = 'etl-daily-extract-orders-h3k9w2qz';
+
+function isolate(sim: Sim, ...pods: string[]): void {
+  for (const name of pods) {
+    const pod = sim.store.get('pods', 'airflow', name);
+    assert.ok(pod, `pod ${name} in the scenario`);
+    pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), 'sim.kubectl-airflow.dev/network': 'isolated' };
+    sim.store.apply(pod);
+  }
+}
+
+function withSim(scenario: string, fn: (get: () => Sim) => void, setup: (sim: Sim) => void = () => {}) {
+  describe(scenario, function () {
+    let sim: Sim;
+    before(async () => {
+      sim = await startSim({ scenario });
+      setup(sim);
+    });
+    after(async () => sim?.stop());
+    fn(() => sim);
+  });
+}
+
+describe('e2e: kubectl airflow doctor', function () {
+  this.timeout(90_000);
+
+  withSim('official-kubernetes-executor', (sim) => {
+    it('healthy: all six layers OK in layer order, exit 0, the scheduler probed', async () => {
+      sim().log.reset();
+      const { d, code, err } = await doc(sim(), []);
+      assert.equal(code, 0, err);
+      assert.equal(err, '');
+      assert.equal(d.kind, 'DoctorReport');
+      assert.equal(d.release, 'airflow');
+      assert.equal(d.firstFailingLayer, null);
+      assert.deepEqual(d.layers.map((l) => [l.order, l.layer, l.verdict]), [
+        [1, 'cluster', 'OK'], [2, 'release', 'OK'], [3, 'config', 'OK'], [4, 'network', 'OK'], [5, 'ha', 'OK'], [6, 'rbac', 'OK'],
+      ]);
+      // every layer carries its own command's full result
+      assert.equal((layerOf(d, 'network').result as { pod: string }).pod, SCHEDULER, 'KubernetesExecutor: the scheduler launches pods');
+      assert.equal((layerOf(d, 'rbac').result as { summary: { missing: number } }).summary.missing, 0);
+      assert.equal((layerOf(d, 'ha').result as { verdict: string }).verdict, 'OK');
+      assert.equal((layerOf(d, 'config').result as { release: string }).release, 'airflow');
+      assert.match(layerOf(d, 'cluster').summary, /\(v1\.32\.0\), context admin, authenticated as kubernetes-admin \(system:masters\)$/);
+    });
+
+    it('independent fetches run in parallel: with 100 ms per request, the release, config and HA reads overlap', async () => {
+      sim().faults.set([{ path: '^/(api|apis)/', latencyMs: 100 }]);
+      try {
+        sim().log.reset();
+        const { code } = await doc(sim(), []);
+        assert.equal(code, 0);
+        assert.ok(sim().log.maxInFlight >= 6, `at most ${sim().log.maxInFlight} requests in flight`);
+      } finally {
+        sim().faults.clear();
+      }
+    });
+
+    it('people get the table and "no layer failed"; -o yaml is the same document', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'airflow']);
+      assert.equal(r.code, 0);
+      assert.match(r.out, /^LAYER +VERDICT +SUMMARY\n1\. cluster access +OK/);
+      for (const t of ['2\\. Airflow release', '3\\. Airflow client config', '4\\. network from pod', '5\\. API-server HA', '6\\. RBAC']) assert.match(r.out, new RegExp(`^${t} +OK `, 'm'));
+      assert.match(r.out, /\nno layer failed: release airflow in namespace airflow\n$/);
+      const y = await run(sim().kubeconfigPath, ['-n', 'airflow', '-o', 'yaml']);
+      const parsed = YAML.parse(y.out) as Doc;
+      assert.deepEqual(verdicts(parsed), { cluster: 'OK', release: 'OK', config: 'OK', network: 'OK', ha: 'OK', rbac: 'OK' });
+    });
+
+    it('no Airflow release in the namespace: release fails, config/network/rbac skipped with the reason, HA still runs', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'default', '-o', 'json']);
+      assert.equal(r.code, 1);
+      const d = JSON.parse(r.out) as Doc;
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'FAIL', config: 'SKIP', network: 'SKIP', ha: 'OK', rbac: 'SKIP' });
+      assert.equal(d.firstFailingLayer, 'release');
+      assert.match(layerOf(d, 'release').summary, /no Airflow release found in namespace default/);
+      for (const id of ['config', 'network', 'rbac']) assert.match(layerOf(d, id).summary, /no Airflow release to check/);
+    });
+
+    it('an unknown --release is a usage error (exit 2, one line), as for every command', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'airflow', '--release', 'nope']);
+      assert.equal(r.code, 2);
+      assert.equal(r.out, '');
+      assert.match(r.err, /^kubectl-airflow: no Airflow release "nope" in namespace airflow; releases found: airflow\n$/);
+    });
+  }, (s) => isolate(s, SCHEDULER));
+
+  withSim('official-kubernetes-executor-broken-rbac', (sim) => {
+    it('names rbac as the first failing layer, exit 1, with the root cause and the --fix command', async () => {
+      const { d, code } = await doc(sim(), []);
+      assert.equal(code, 1);
+      assert.equal(d.firstFailingLayer, 'rbac');
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'OK', config: 'OK', network: 'OK', ha: 'OK', rbac: 'FAIL' });
+      const rbac = layerOf(d, 'rbac');
+      assert.match(rbac.summary, /^\d+ of \d+ required permissions missing: airflow\/airflow-scheduler cannot /);
+      assert.match(rbac.remedy ?? '', /airflow-staging/, 'the RoleBinding subject in the wrong namespace is the root cause');
+      assert.match(rbac.command ?? '', /^kubectl airflow rbac -n airflow --release airflow --fix --kubeconfig /);
+      // the scheduler reaches the server; its token's missing permissions are RBAC's to report
+      assert.match(layerOf(d, 'network').summary, /reaches the API server.*see RBAC/);
+    });
+
+    it('the table names it and says what to run', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'airflow']);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /^6\. RBAC +FAIL +\d+ of \d+ required permissions missing/m);
+      assert.match(r.out, /^first failing layer: RBAC \(rbac\)\n.*\n {2}fix: .*airflow-staging.*\n {2}detail: kubectl airflow rbac -n airflow --release airflow --fix /m);
+    });
+
+    it('after applying rbac --fix, doctor passes', async () => {
+      const fix = await new Promise<string>((resolve) => {
+        const stdout = new PassThrough();
+        let out = '';
+        stdout.on('data', (x) => (out += x));
+        void main(['rbac', '--kubeconfig', sim().kubeconfigPath, '-n', 'airflow', '--fix'], { stdout, stderr: new PassThrough(), env: {} }).then(() => resolve(out));
+      });
+      const objs = YAML.parseAllDocuments(fix).map((x) => x.toJS()).filter(Boolean);
+      assert.ok(objs.length > 0, 'fix objects printed');
+      sim().store.apply(objs);
+      const { d, code } = await doc(sim(), []);
+      assert.equal(code, 0);
+      assert.equal(layerOf(d, 'rbac').verdict, 'OK');
+    });
+  }, (s) => isolate(s, SCHEDULER));
+
+  withSim('net-egress-blocked', (sim) => {
+    it('--pod on the blocked task pod: network named first, the NetworkPolicy in the remedy; later layers still run', async () => {
+      const { d, code } = await doc(sim(), ['--pod', TASK_POD]);
+      assert.equal(code, 1);
+      assert.equal(d.firstFailingLayer, 'network');
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'OK', config: 'OK', network: 'FAIL', ha: 'OK', rbac: 'OK' });
+      const net = layerOf(d, 'network');
+      assert.match(net.summary, new RegExp(`^pod ${TASK_POD} \\(worker\\): TCP fails`));
+      assert.match(net.remedy ?? '', /NetworkPolicy airflow-worker-egress/);
+      assert.equal(net.command, `kubectl airflow net ${TASK_POD} -n airflow --kubeconfig ${sim().kubeconfigPath}`);
+    });
+
+    it('the table shows the partial results and the network remedy', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'airflow', '--pod', TASK_POD]);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /^4\. network from pod +FAIL +pod etl-daily-extract-orders-h3k9w2qz \(worker\): TCP fails/m);
+      assert.match(r.out, /^6\. RBAC +OK/m);
+      assert.match(r.out, /^first failing layer: network from pod \(network\)\n.*\n {2}fix: NetworkPolicy airflow-worker-egress/m);
+    });
+
+    it('--pod that does not exist: network skipped with the reason, not a crash', async () => {
+      const { d, code } = await doc(sim(), ['--pod', 'no-such-pod']);
+      assert.equal(code, 0);
+      assert.equal(layerOf(d, 'network').verdict, 'SKIP');
+      assert.match(layerOf(d, 'network').summary, /pod "no-such-pod" not found/);
+    });
+  }, (s) => isolate(s, TASK_POD));
+
+  withSim('official-kubernetes-executor', (sim) => {
+    it('an identity that may not read or review: partial table, exit 3 (not allowed to ask)', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'airflow', '--context', 'nobody']);
+      assert.equal(r.code, 3, r.err);
+      assert.match(r.out, /^1\. cluster access +OK .*authenticated as nobody/m);
+      assert.match(r.out, /^2\. Airflow release +SKIP +could not check: .*forbidden/m);
+    });
+  });
+
+  describe('unreachable server', () => {
+    it('exit 3 with one line on stderr and nothing on stdout', async () => {
+      // the sim removes its own folder when it stops: keep the kubeconfig elsewhere
+      const dir = mkdtempSync(join(tmpdir(), 'doctor-e2e-'));
+      const copy = join(dir, 'kubeconfig');
+      const sim = await startSim({ scenario: 'official-kubernetes-executor' });
+      copyFileSync(sim.kubeconfigPath, copy);
+      await sim.stop();
+      try {
+        const r = await run(copy, ['-n', 'airflow']);
+        assert.equal(r.code, 3);
+        assert.equal(r.out, '');
+        assert.match(r.err, /^kubectl-airflow: cannot reach the API server at https:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*\n$/);
+        assert.equal(r.err.split('\n').length, 2, 'exactly one line');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
