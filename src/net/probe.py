@@ -23,10 +23,14 @@ import base64
 import json
 import os
 import socket
-import ssl
 import sys
 import threading
 import time
+
+try:
+    import ssl
+except ImportError:  # a Python built without OpenSSL: TLS and HTTP are reported as not checkable
+    ssl = None
 
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
               "ALL_PROXY", "all_proxy")
@@ -299,7 +303,7 @@ def tls_error(e):
         return {"ok": False, "error": kind, "detail": msg[:200], "verifyCode": code}
     if isinstance(e, socket.timeout):
         return {"ok": False, "error": "timeout", "detail": "handshake timed out"}
-    if isinstance(e, ssl.SSLError):
+    if ssl is not None and isinstance(e, ssl.SSLError):
         return {"ok": False, "error": "handshake", "detail": str(e)[:200]}
     return {"ok": False, "error": classify(e), "detail": str(e)[:200]}
 
@@ -487,6 +491,8 @@ def mode_net():
         out["tls"] = {"skipped": "no TCP connection to the service"}
     elif not files["ca.crt"].get("readable"):
         out["tls"] = {"skipped": "ca.crt missing"}
+    elif ssl is None:
+        out["tls"] = {"skipped": "python3 has no ssl module"}
     elif left() <= 0:
         out["tls"] = {"skipped": "budget"}
     else:
