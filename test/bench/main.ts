@@ -7,6 +7,7 @@
 //          against the same cells asked one by one with `kubectl auth can-i --as ...` in a loop
 //          (what an operator would script); requests and max in flight from the sim's request log
 //   ha     `kubectl airflow ha` wall time, same server
+//   doctor `kubectl airflow doctor` wall time against config; net; ha; rbac run one after another
 //
 // Env: BENCH_RUNS (default 11 for help, 5 for cluster commands), BENCH_LATENCY_MS (25),
 // KA_BINARY_DIR (reuse a built binary, see binary.ts).
@@ -122,6 +123,44 @@ async function benchHa(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void> {
   line('kubectl airflow ha', fmt(median(runs)), `median of ${CLUSTER_RUNS}; ${sim.log.entries.length} requests, max ${sim.log.maxInFlight} in flight`);
 }
 
+async function benchDoctor(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void> {
+  console.log(`\ndoctor against the same server (scheduler on the isolated pod network, so the probe runs for real)`);
+  if (!ctx.commands.has('doctor')) return line('kubectl airflow doctor', 'not built yet');
+  const scheduler = sim.store.all('pods', 'airflow').find((p) => p.metadata.labels?.component === 'scheduler');
+  if (!scheduler) throw new Error('no scheduler pod in the scenario');
+  scheduler.metadata.annotations = { ...(scheduler.metadata.annotations ?? {}), 'sim.kubectl-airflow.dev/network': 'isolated' };
+  sim.store.apply(scheduler);
+  const pod = scheduler.metadata.name;
+  const base = ['--kubeconfig', kubeconfig, '-n', 'airflow'];
+  // the same layers, one command after another, as an operator would without doctor
+  const separately: string[][] = [['config'], ['net', pod], ['ha'], ['rbac']];
+  const runs: number[] = [];
+  const loops: number[] = [];
+  let requests = 0;
+  let inFlight = 0;
+  let first = '';
+  for (let i = 0; i < CLUSTER_RUNS; i++) {
+    sim.log.reset();
+    const r = await timed('kubectl', ['airflow', 'doctor', ...base, '-o', 'json'], ctx.env);
+    if (r.code !== 0 && r.code !== 1) throw new Error(`kubectl airflow doctor exited ${r.code}: ${r.stderr.trim()}`);
+    runs.push(r.ms);
+    requests = sim.log.entries.length;
+    inFlight = sim.log.maxInFlight;
+    first = (JSON.parse(r.stdout) as { firstFailingLayer: string | null }).firstFailingLayer ?? 'none';
+    const start = performance.now();
+    for (const args of separately) {
+      const s = await timed('kubectl', ['airflow', ...args, ...base, '-o', 'json'], ctx.env);
+      if (s.code !== 0 && s.code !== 1) throw new Error(`kubectl airflow ${args[0]} exited ${s.code}: ${s.stderr.trim()}`);
+    }
+    loops.push(performance.now() - start);
+  }
+  const doctor = median(runs);
+  const loop = median(loops);
+  line('kubectl airflow doctor', fmt(doctor), `median of ${CLUSTER_RUNS}; ${requests} requests, max ${inFlight} in flight, first failing: ${first}`);
+  line('config; net; ha; rbac one after another', fmt(loop), `median of ${CLUSTER_RUNS}`);
+  line('speed-up of doctor over the four commands', ratio(loop, doctor));
+}
+
 async function main(): Promise<void> {
   const hb = await hostBinary();
   const binDir = mkdtempSync(path.join(os.tmpdir(), 'ka-bench-'));
@@ -153,6 +192,7 @@ async function main(): Promise<void> {
     copyFileSync(sim.kubeconfigPath, kubeconfig);
     await guard('rbac', () => benchRbac(ctx, sim!, kubeconfig));
     await guard('ha', () => benchHa(ctx, sim!, kubeconfig));
+    await guard('doctor', () => benchDoctor(ctx, sim!, kubeconfig));
   } catch (e) {
     line('simulated API server', 'error', (e as Error).message.split('\n')[0] ?? '');
   } finally {
