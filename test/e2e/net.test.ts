@@ -175,6 +175,15 @@ describe('e2e: kubectl airflow net', function () {
       assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy only-clusterip selects this pod/);
     });
 
+    it('NXDOMAIN (python) is told apart from a nameserver that does not answer; sh says getent cannot tell', async () => {
+      const py = await report(sim(), 'dns-nxdomain-py');
+      assert.equal(py.item.firstFailure, 'dns');
+      assert.match(text(layer(py.item, 'dns')), /kubernetes\.default\.svc: NXDOMAIN \(no such name\)/);
+      assert.match(layer(py.item, 'dns').remedy ?? '', /cluster domain or the search list/);
+      const sh = await report(sim(), 'dns-nxdomain-sh');
+      assert.match(text(layer(sh.item, 'dns')), /getent cannot tell NXDOMAIN from an unreachable nameserver/);
+    });
+
     it('automount off on the ServiceAccount: the fix patches the ServiceAccount', async () => {
       const { item } = await report(sim(), 'automount-sa-off-py');
       assert.match(text(layer(item, 'files')), /ServiceAccount airflow-noautomount sets automountServiceAccountToken: false/);
