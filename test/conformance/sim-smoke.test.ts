@@ -162,6 +162,42 @@ describe('sim smoke: real kubectl against the simulator', function () {
     assert.equal(del.code, 0, del.stderr);
     assert.equal(sim.store.get('roles', 'team-a', 'pod-reader'), undefined);
   });
+
+  it('kubectl create generators send protobuf bodies; RBAC made that way takes effect', async () => {
+    const canBob = async (pod: string) => (await k('--context', 'bob', 'auth', 'can-i', 'get', `pods/${pod}`, '--subresource=log')).stdout.trim();
+    assert.equal(await canBob('web'), 'no');
+    for (const args of [
+      ['create', 'role', 'log-reader', '--verb=get,list', '--resource=pods/log,pods', '--resource-name=web'],
+      ['create', 'rolebinding', 'alice-logs', '--role=log-reader', '--user=bob', '--serviceaccount=team-a:default'],
+      ['create', 'configmap', 'cfg', '--from-literal=a=b'],
+      ['create', 'secret', 'generic', 'sec', '--from-literal=k=v'],
+      ['create', 'service', 'clusterip', 'svc1', '--tcp=80:8080'],
+      ['create', 'serviceaccount', 'sa1'],
+    ]) {
+      const r = await k(...args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    assert.ok(sim.log.count((e) => e.method === 'POST' && String(e.headers['content-type']).startsWith('application/vnd.kubernetes.protobuf')) >= 6, 'kubectl sent protobuf');
+    const role = sim.store.get('roles', 'team-a', 'log-reader') as unknown as { rules: unknown[] };
+    assert.deepEqual(role.rules, [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods/log', 'pods'], resourceNames: ['web'] }]);
+    const rb = sim.store.get('rolebindings', 'team-a', 'alice-logs') as unknown as { subjects: unknown[]; roleRef: unknown };
+    assert.deepEqual(rb.subjects, [
+      { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bob' },
+      { kind: 'ServiceAccount', name: 'default', namespace: 'team-a' },
+    ]);
+    assert.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'log-reader' });
+    assert.equal(await canBob('web'), 'yes');
+    assert.equal(await canBob('batch'), 'no', 'resourceNames limits the grant');
+    assert.deepEqual(sim.store.get('configmaps', 'team-a', 'cfg')!.data, { a: 'b' });
+    const sec = sim.store.get('secrets', 'team-a', 'sec') as unknown as { data: Record<string, string>; type: string };
+    assert.deepEqual(sec.data, { k: Buffer.from('v').toString('base64') });
+    assert.equal(sec.type, 'Opaque');
+    const svc = await k('get', 'svc', 'svc1', '-o', 'jsonpath={.spec.ports[0].port}/{.spec.ports[0].targetPort}/{.spec.type}');
+    assert.equal(svc.stdout, '80/8080/ClusterIP');
+    const dep = await k('create', 'deployment', 'd1', '--image=busybox');
+    assert.equal(dep.code, 1, 'kinds without a known protobuf schema are refused, as 415');
+    assert.match(dep.stderr, /the body of the request was in an unknown format/);
+  });
 });
 
 async function fetch401(sim: Sim): Promise<unknown> {

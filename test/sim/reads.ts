@@ -11,6 +11,7 @@ import { wantsTable, toTable } from './tables.ts';
 import type { KubeObject, Status, UserInfo } from './types.ts';
 import { handleReview } from './reviews.ts';
 import { applyPatch, PatchError } from './patch.ts';
+import { decodeObject } from './proto-objects.ts';
 
 export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
 
@@ -38,6 +39,16 @@ function withType(r: ResourceType, o: KubeObject): KubeObject {
 }
 
 function parseBody(req: ResourceRequest): { obj?: KubeObject; err?: Status } {
+  if (req.contentType.startsWith('application/vnd.kubernetes.protobuf')) {
+    // The sim knows the protobuf schema of the kinds kubectl's create generators send (proto-objects.ts).
+    try {
+      const o = decodeObject(req.body);
+      if (o) return { obj: o };
+    } catch (e) {
+      return { err: badRequest(`error decoding request body: ${(e as Error).message}`) };
+    }
+    return { err: failure(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml') };
+  }
   if (!req.body.length) return { err: badRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf') };
   try {
     const o = JSON.parse(req.body.toString('utf8')) as KubeObject;
@@ -148,8 +159,39 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   delete typed.metadata.resourceVersion;
   delete typed.metadata.uid;
   delete typed.metadata.creationTimestamp;
+  prepareForCreate(r, typed, ctx);
   if (req.query.get('dryRun') === 'All') return json(201, typed);
   return json(201, withType(r, ctx.store.create(typed, r)));
+}
+
+/** What the registry strategies set on create (pkg/registry/core/pod/strategy.go PrepareForCreate, service IP allocation). */
+function prepareForCreate(r: ResourceType, o: KubeObject, ctx: SimContext): void {
+  if (r.group === '' && r.resource === 'pods') {
+    o.status = { phase: 'Pending', qosClass: 'BestEffort' };
+    const spec = (o.spec ?? {}) as Record<string, unknown>;
+    spec.serviceAccountName ??= 'default';
+    spec.restartPolicy ??= 'Always';
+    spec.dnsPolicy ??= 'ClusterFirst';
+    o.spec = spec;
+  }
+  if (r.group === '' && r.resource === 'secrets') o.type ??= 'Opaque';
+  if (r.group === '' && r.resource === 'services') {
+    const spec = (o.spec ?? {}) as Record<string, unknown>;
+    spec.type ??= 'ClusterIP';
+    if (spec.clusterIP === undefined && spec.type !== 'ExternalName') {
+      const used = new Set(ctx.store.all('services').map((s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP));
+      const base = ctx.controlPlane.serviceIP.split('.').slice(0, 2).join('.');
+      for (let i = 10; i < 65_000; i++) {
+        const ip = `${base}.${Math.floor(i / 256)}.${i % 256}`;
+        if (!used.has(ip)) {
+          spec.clusterIP = ip;
+          spec.clusterIPs = [ip];
+          break;
+        }
+      }
+    }
+    o.spec = spec;
+  }
 }
 
 function update(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
