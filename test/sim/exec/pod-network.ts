@@ -9,8 +9,8 @@
 // network namespace (`unshare --net`): the namespace lives exactly as long as that agent process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { transformSync } from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { stop as stopEsbuild, transform } from 'esbuild';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../types.ts';
@@ -274,20 +274,23 @@ export interface PodNetwork {
 }
 
 const AGENT_SOURCES = ['netns-agent.ts', 'dns.ts'];
-let agentPath: string | undefined;
+let agentPath: Promise<string> | undefined;
 
 /** The agent as plain JavaScript (esbuild, once per process): Node starts a .mjs in ~25 ms,
- *  a .ts file in ~150 ms (the type stripper loads first), and every exec starts one. */
-function agentScript(): string {
-  if (agentPath && existsSync(agentPath)) return agentPath;
-  const dir = scratchDir('agent');
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  for (const f of AGENT_SOURCES) {
-    const src = readFileSync(fileURLToPath(new URL(`./${f}`, import.meta.url)), 'utf8');
-    const js = transformSync(src, { loader: 'ts', format: 'esm' }).code.replace(/from (["'])\.\/([a-z-]+)\.ts\1/g, 'from "./$2.mjs"');
-    writeFileSync(join(dir, f.replace(/\.ts$/, '.mjs')), js);
-  }
-  agentPath = join(dir, 'netns-agent.mjs');
+ *  a .ts file in ~150 ms (the type stripper loads first), and every exec starts one. esbuild's
+ *  async API, then stop(): its service process is reaped instead of lingering for the sim's life. */
+function agentScript(): Promise<string> {
+  agentPath ??= (async () => {
+    const dir = scratchDir('agent');
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (const f of AGENT_SOURCES) {
+      const src = readFileSync(fileURLToPath(new URL(`./${f}`, import.meta.url)), 'utf8');
+      const js = (await transform(src, { loader: 'ts', format: 'esm' })).code.replace(/from (["'])\.\/([a-z-]+)\.ts\1/g, 'from "./$2.mjs"');
+      writeFileSync(join(dir, f.replace(/\.ts$/, '.mjs')), js);
+    }
+    await stopEsbuild();
+    return join(dir, 'netns-agent.mjs');
+  })();
   return agentPath;
 }
 
@@ -299,8 +302,8 @@ export function loopbackConfig(simPort: number, socketPath: string): AgentConfig
 
 interface Spawned { proc: ChildProcess; exited: Promise<void>; err: () => string }
 
-function spawnAgent(): Spawned {
-  const proc = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', agentScript()], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function spawnAgent(): Promise<Spawned> {
+  const proc = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', await agentScript()], { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => { err += d; });
   proc.on('error', () => {});
@@ -316,9 +319,10 @@ function alive(a: Spawned): boolean {
 /** One agent started ahead of need (Node's start-up is most of an agent's cost), per simulator. */
 export class AgentPool {
   private spare: Spawned | undefined;
+  private starting = false;
   private closed = false;
 
-  take(): Spawned {
+  async take(): Promise<Spawned> {
     const s = this.spare;
     this.spare = undefined;
     return s && alive(s) ? s : spawnAgent();
@@ -326,8 +330,13 @@ export class AgentPool {
 
   /** Starts the next spare (call when the machine is idle again, e.g. after an exec). */
   refill(): void {
-    if (this.closed || (this.spare && alive(this.spare))) return;
-    this.spare = spawnAgent();
+    if (this.closed || this.starting || (this.spare && alive(this.spare))) return;
+    this.starting = true;
+    spawnAgent().then((a) => {
+      this.starting = false;
+      if (this.closed) a.proc.stdin!.end();
+      else this.spare = a;
+    }, () => { this.starting = false; });
   }
 
   close(): void {
@@ -338,8 +347,8 @@ export class AgentPool {
 }
 
 /** Configures an agent (a spare or a new one) and waits for its `ready` line. */
-export function startPodNetwork(cfg: AgentConfig, pool?: AgentPool, timeoutMs = 10_000): Promise<PodNetwork> {
-  const a = pool ? pool.take() : spawnAgent();
+export async function startPodNetwork(cfg: AgentConfig, pool?: AgentPool, timeoutMs = 10_000): Promise<PodNetwork> {
+  const a = pool ? await pool.take() : await spawnAgent();
   const agent = a.proc;
   return new Promise((resolve, reject) => {
     let out = '';
