@@ -9,7 +9,7 @@
 // network namespace (`unshare --net`): the namespace lives exactly as long as that agent process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { stop as stopEsbuild, transform } from 'esbuild';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -279,8 +279,10 @@ let agentPath: Promise<string> | undefined;
 /** The agent as plain JavaScript (esbuild, once per process): Node starts a .mjs in ~25 ms,
  *  a .ts file in ~150 ms (the type stripper loads first), and every exec starts one. esbuild's
  *  async API, then stop(): its service process is reaped instead of lingering for the sim's life. */
-function agentScript(): Promise<string> {
-  agentPath ??= (async () => {
+async function agentScript(): Promise<string> {
+  // Rebuilt when its directory went away (a test that points TMPDIR elsewhere and cleans up).
+  if (agentPath && existsSync(await agentPath.catch(() => ''))) return agentPath;
+  agentPath = (async () => {
     const dir = scratchDir('agent');
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const f of AGENT_SOURCES) {
