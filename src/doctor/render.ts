@@ -29,7 +29,11 @@ export function renderDoctor(layers: LayerResult[], h: DoctorHeader, c: Palette)
     if (others.length) out.push(`also failing: ${others.map((l) => `${titleOf(l.id)} (${l.command ?? l.id})`).join(', ')}`);
   } else {
     const where = `${h.release ? `release ${h.release} in ` : ''}namespace ${h.namespace}`;
-    out.push(c.green('no layer failed') + `: ${where}`);
+    out.push(ordered(layers).some((l) => l.unasked) ? c.yellow('no layer failed, but not every layer could be checked') + `: ${where}` : c.green('no layer failed') + `: ${where}`);
+  }
+  // exit 3: the cluster would not answer these layers' questions with this identity
+  for (const u of ordered(layers).filter((l) => l.unasked)) {
+    out.push(`${c.yellow('not checked')} ${titleOf(u.id)}: ${u.remedy ?? u.summary}`);
   }
   for (const w of ordered(layers).filter((l) => l.verdict === 'WARN')) {
     out.push(`${c.yellow('warning')} ${titleOf(w.id)}: ${w.remedy ?? w.summary}${w.command ? `  (${w.command})` : ''}`);

@@ -137,7 +137,8 @@ export function haLayer(checks: HaCheck[], endpoints: number, platform: string, 
     return { id: 'ha', verdict, summary: `${c.title}: ${c.evidence[0] ?? c.verdict}${more(bad.length - 1)}`, ...(c.remedy ? { remedy: c.remedy } : {}), result: document };
   }
   const skip = checks.filter((c) => c.verdict === 'SKIP').length;
-  return { id: 'ha', verdict, summary: `${endpoints} API-server endpoint${endpoints === 1 ? '' : 's'} (${platform}), ${checks.length - skip} checks OK${skip ? `, ${skip} skipped (not readable)` : ''}`, result: document };
+  const eps = endpoints === 0 && skip ? 'API-server endpoints not readable' : `${endpoints} API-server endpoint${endpoints === 1 ? '' : 's'} (${platform})`;
+  return { id: 'ha', verdict, summary: `${eps}, ${checks.length - skip} checks OK${skip ? `, ${skip} skipped (not readable)` : ''}`, result: document };
 }
 
 // ---- 6. RBAC ----

@@ -202,6 +202,7 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.equal(r.code, 3, r.err);
       assert.match(r.out, /^1\. cluster access +OK .*authenticated as nobody/m);
       assert.match(r.out, /^2\. Airflow release +SKIP +could not check: .*forbidden/m);
+      assert.match(r.out, /^not checked Airflow release: ask a cluster admin for the permission named above$/m);
     });
   });
 

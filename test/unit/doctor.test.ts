@@ -165,6 +165,7 @@ describe('doctor: HA layer from ha\'s checks', () => {
     assert.equal(l.verdict, 'OK');
     assert.equal(l.summary, '1 API-server endpoint (self-managed), 1 checks OK, 1 skipped (not readable)');
     assert.equal(haLayer([c('b', 'SKIP')], 0, 'self-managed', {}).verdict, 'SKIP');
+    assert.equal(haLayer([c('a', 'OK'), c('b', 'SKIP')], 0, 'self-managed', {}).summary, 'API-server endpoints not readable, 1 checks OK, 1 skipped (not readable)');
   });
 });
 
@@ -242,6 +243,12 @@ describe('doctor: rendering', () => {
     assert.equal(doc.release, null);
     assert.deepEqual(doc.layers.map((l) => [l.order, l.layer, l.result.of]), [[1, 'cluster', 'cluster'], [2, 'release', 'release'], [3, 'config', 'config'], [4, 'network', 'network'], [5, 'ha', 'ha'], [6, 'rbac', 'rbac']]);
   });
+  it('layers the cluster would not answer are named with their remedy, and "no layer failed" is qualified', () => {
+    const out = renderDoctor([layer('cluster', 'OK'), layer('release', 'SKIP', { unasked: true, remedy: 'ask for list pods' }), layer('ha', 'OK')], { namespace: 'airflow' }, plain);
+    assert.match(out, /^no layer failed, but not every layer could be checked: namespace airflow$/m);
+    assert.match(out, /^not checked Airflow release: ask for list pods$/m);
+  });
+
   it('skipped() keeps the reason and an optional remedy', () => {
     assert.deepEqual(skipped('rbac', 'no release', 'use -n'), { id: 'rbac', verdict: 'SKIP', summary: 'no release', remedy: 'use -n' });
   });
