@@ -181,6 +181,24 @@ describe('conformance: kubectl exec against the sim', function () {
       assert.equal(dns.stdout, '10.96.0.1\n');
     });
 
+    it('kubectl picks the first container itself and says so; a missing pod is the pods GET 404', async () => {
+      const r = await k(['exec', 'duo', '--', 'sh', '-c', 'echo $WHO']);
+      assert.deepEqual(r, { code: 0, stdout: 'app\n', stderr: 'Defaulted container "app" out of: app, sidecar\n' });
+      const missing = await k(['exec', 'nosuch', '--', 'true']);
+      assert.deepEqual(missing, { code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nosuch" not found\n' });
+    });
+
+    it('kubectl <= 1.29 (SPDY only) gets a one-line refusal', async function () {
+      const old = join(dir!, 'kubectl.1.29');
+      if (!existsSync(old)) {
+        console.log('      skipped: no kubectl.1.29');
+        this.skip();
+      }
+      const r = await kubectl(old, sim.kubeconfigPath, ['exec', 'runner', '--', 'true']);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'Error from server (BadRequest): the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30\n');
+    });
+
     it('an identity without pods/exec: kubectl falls back to SPDY and prints the create denial', async () => {
       const r = await k(['--context', 'viewer', 'exec', 'runner', '--', 'true']);
       assert.equal(r.code, 1);
