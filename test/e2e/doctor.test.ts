@@ -196,6 +196,15 @@ describe('e2e: kubectl airflow doctor', function () {
     });
   }, (s) => isolate(s, TASK_POD));
 
+  withSim('net-dns-broken', (sim) => {
+    it('DNS broken but the Service IP works: network is a warning with the DNS remedy, exit 0 (Airflow\'s in-cluster client connects by IP)', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'airflow', '--pod', TASK_POD]);
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /^4\. network from pod +WARN +pod etl-daily-extract-orders-h3k9w2qz \(worker\): DNS fails .*the Service IP works/m);
+      assert.match(r.out, /^no layer failed: release airflow in namespace airflow\nwarning network from pod: the nameserver 10\.96\.0\.10 does not answer/m);
+    });
+  }, (s) => isolate(s, TASK_POD));
+
   withSim('official-kubernetes-executor', (sim) => {
     it('an identity that may not read or review: partial table, exit 3 (not allowed to ask)', async () => {
       const r = await run(sim().kubeconfigPath, ['-n', 'airflow', '--context', 'nobody']);
