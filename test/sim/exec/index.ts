@@ -24,7 +24,7 @@ import {
 } from './pod-files.ts';
 import { AgentPool, agentConfig, loopbackConfig, planNetwork, startPodNetwork } from './pod-network.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
-import { startSandbox, type Sandbox } from './sandbox.ts';
+import { startSandbox } from './sandbox.ts';
 import { scratchDir } from './scratch.ts';
 import {
   ERROR, RESIZE, STDERR, STDIN, STDOUT, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
@@ -209,8 +209,7 @@ class ExecSession {
     this.cleanups.push(() => network.stop());
     if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
 
-    let sandbox: Sandbox;
-    sandbox = startSandbox({
+    const sandbox = startSandbox({
       hostname: pod.metadata.name,
       env,
       // argv[0] stays as the user wrote it (runc execs the resolved path with the original argv).
