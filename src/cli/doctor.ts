@@ -63,7 +63,7 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   const conn = await ctx.connect();
   const ns = conn.namespace;
   if (args.pod !== undefined) (await import('../net/plan.ts')).validateNames(args.pod, ns, args.container);
-  const [v, plan, { loadRelease }, { inspectClientConfig }, { runHa, toReport }, { collectRbac }, { NoReleaseError }] = await Promise.all([
+  const [v, plan, { loadRelease }, { inspectClientConfig }, { runHa, toReport }, { collectRbac, rbacDocument }, { NoReleaseError }] = await Promise.all([
     import('../doctor/verdicts.ts'),
     import('../doctor/plan.ts'),
     import('../airflow/discover.ts'),
@@ -130,7 +130,6 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
     if (!loaded) return v.skipped('rbac', noRelease);
     try {
       const r = await timed('rbac', collectRbac({ ...args, fix: false, release: loaded.release.name }, ctx, loaded));
-      const { rbacDocument } = await import('./rbac.ts');
       return v.rbacLayer(r, rbacDocument(r, false));
     } catch (e) {
       return notChecked('rbac', e, v.skipped);
