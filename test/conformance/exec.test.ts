@@ -251,6 +251,17 @@ describe('conformance: kubectl exec against the sim', function () {
   });
 
   describe('teardown', () => {
+    it('stopping the sim ends a running exec at once (as a stopping API server drops its streams)', async () => {
+      const running = kubectl(join(dir!, `kubectl.${versions.at(-1)}`), sim.kubeconfigPath, ['exec', 'isolated', '--', 'sh', '-c', 'echo started; sleep 30']);
+      for (let i = 0; i < 100 && !sim.log.entries.some((e) => e.path.endsWith('/exec') && e.code === 101); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
+      await sim.stop();
+      const r = await running;
+      // Had stop() waited for the command, kubectl would have exited 0 after `sleep 30`.
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /websocket: close 1006 \(abnormal closure\)/);
+    });
+
     it('nothing is left behind once the sim stops: no staging directories, no namespace agents', async () => {
       await sim.stop();
       // Per-process caches stay until the process exits: the profile executables and the agent script.

@@ -26,6 +26,7 @@ import { AgentPool, agentConfig, loopbackConfig, planNetwork, startPodNetwork } 
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
 import { startSandbox } from './sandbox.ts';
 import { scratchDir } from './scratch.ts';
+import { onServerStop, trackSession } from './sessions.ts';
 import {
   ERROR, RESIZE, STDERR, STDIN, STDOUT, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
   internalErrorStatus, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus, type ChannelStatus, type Frame,
@@ -80,6 +81,7 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
 
   const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(req, socket, head, resolve));
   const session = new ExecSession(ws, protocol, opts);
+  ws.once('close', trackSession(args.ctx.server, session));
   session.ready();
   if (!target.ok) return session.finish(internalErrorStatus(target.streamError));
   try {
@@ -100,6 +102,7 @@ function poolFor(server: SimContext['server']): AgentPool {
     p = pool;
     pools.set(server, pool);
     server.once('close', () => pool.close());
+    onServerStop(server, () => pool.close());
   }
   return p;
 }
@@ -139,6 +142,11 @@ class ExecSession {
   private onFrames(sink: (f: Frame) => void): void {
     this.stdinSink = sink;
     for (const f of this.pending.splice(0)) sink(f);
+  }
+
+  /** The sim is stopping: drop the stream (the close tears the sandbox down). */
+  abort(): void {
+    this.ws.terminate();
   }
 
   ready(): void {
