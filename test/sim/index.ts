@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from './authn.ts';
+import { closeExecSessions } from './exec/sessions.ts';
 import type { ControlPlaneView, SimContext } from './context.ts';
 import { deriveControlPlane, DEFAULT_SERVICE_IP, type ControlPlaneSpec as CPSpec } from './control-plane.ts';
 import { Faults, type FaultRule } from './faults.ts';
@@ -167,6 +168,7 @@ export async function startSim(opts: StartOptions): Promise<Sim> {
       if (stopped) return;
       stopped = true;
       sim.releaseHung();
+      closeExecSessions(sim.server); // running execs would hold server.close() until their commands end
       const closed = new Promise<void>((resolve) => sim.server.close(() => resolve()));
       sim.server.closeAllConnections();
       await closed;
