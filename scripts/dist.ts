@@ -20,7 +20,7 @@
 // Usage: node scripts/dist.ts [--targets linux-amd64,darwin-arm64] [--out DIR] [--no-build]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, repoRoot } from './build.ts';
@@ -140,8 +140,11 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
   }
   const injected = path.join(dir, t.startsWith('darwin') ? 'injected' : binaryName(t));
   const codeCache = t === hostTarget() && process.versions.node === pins.version;
+  // The blob records the main script's path as given: a fixed relative name, resolved from `dir`,
+  // keeps the executable independent of where the build ran.
+  copyFileSync(bundle, path.join(dir, 'kubectl-airflow.cjs'));
   const config = {
-    main: bundle,
+    main: 'kubectl-airflow.cjs',
     mainFormat: 'commonjs',
     executable: base,
     output: injected,
@@ -152,7 +155,7 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
   };
   const configPath = path.join(dir, 'sea-config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  execFileSync(NODE, [...(codeCache ? [CODE_CACHE_SEED] : []), '--build-sea', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(NODE, [...(codeCache ? [CODE_CACHE_SEED] : []), '--build-sea', configPath], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   if (!t.startsWith('darwin')) return injected;
 
   const placeholder = path.join(dir, 'placeholder');

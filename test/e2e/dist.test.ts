@@ -4,7 +4,7 @@
 // Also: text assets are embedded byte-for-byte, archives are reproducible and hold LICENSE, and
 // the macOS signature check really checks (against Apple's own signature on the official Node).
 import { strict as assert } from 'node:assert';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.ts';
 import { build, inlineAssetReads, repoRoot } from '../../scripts/build.ts';
 import { readTarGz, readZip, tarGz, zip } from '../../scripts/archive.ts';
 import { checkAdhocSignature } from '../../scripts/macho.ts';
-import { nodeBinary, pins } from '../../scripts/dist.ts';
+import { dist, nodeBinary, pins } from '../../scripts/dist.ts';
 import { hostBinary, type HostBinary } from '../bench/binary.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 
@@ -232,5 +232,29 @@ describe('dist: macOS ad-hoc signature check', function () {
       assert.equal(c.adhoc, true);
       assert.equal(c.identifier, 'kubectl-airflow');
     }
+  });
+});
+
+describe('dist: linux-arm64 executable under qemu-user', function () {
+  this.timeout(900_000);
+
+  it('answers --help and version (when qemu-aarch64 and the arm64 runtime libraries are installed)', async function () {
+    const sysroot = '/usr/aarch64-linux-gnu';
+    const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-aarch64']).status === 0;
+    const haveLibs = ['lib/ld-linux-aarch64.so.1', 'lib/libstdc++.so.6', 'lib/libatomic.so.1'].every((l) => existsSync(path.join(sysroot, l)));
+    if (!haveQemu || !haveLibs) {
+      process.stdout.write('      (needs Debian qemu-user, libc6-arm64-cross, libstdc++6-arm64-cross, libatomic1-arm64-cross: not installed)\n');
+      this.skip();
+    }
+    const out = mkdtempSync(path.join(os.tmpdir(), 'ka-arm64-'));
+    await dist(['linux-arm64'], { outDir: out });
+    const bin = path.join(out, 'linux_arm64', 'kubectl-airflow');
+    const run = (args: string[]) => spawnSync('qemu-aarch64', ['-L', sysroot, bin, ...args], { cwd: out, env: { PATH: '/usr/bin:/bin', HOME: out }, encoding: 'utf8', timeout: 120_000 });
+    const help = run(['--help']);
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /kubectl airflow rbac/);
+    const v = run(['version', '-o', 'json']);
+    assert.equal(v.status, 0, v.stderr);
+    assert.equal((JSON.parse(v.stdout) as { node: string }).node, pins.version);
   });
 });
