@@ -65,6 +65,11 @@ export function handleResource(req: ResourceRequest, ctx: SimContext): Reply {
   if (!r) return NOT_FOUND_PAGE;
   // A namespaced path for a cluster-scoped resource (or the reverse for a named object) does not exist.
   if (info.namespace && !r.namespaced && info.resource !== 'namespaces') return NOT_FOUND_PAGE;
+  // Namespaced resources have only list/watch (and deletecollection) routes at the cluster scope.
+  if (r.namespaced && !info.namespace && !r.virtual) {
+    if (info.name) return NOT_FOUND_PAGE;
+    if (info.verb !== 'list' && info.verb !== 'watch') return status(methodNotAllowed());
+  }
 
   if (r.virtual) {
     if (info.verb !== 'create') return status(methodNotAllowed());
