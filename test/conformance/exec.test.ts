@@ -116,7 +116,7 @@ describe('conformance: kubectl exec against the sim', function () {
       });
 
       it('the ServiceAccount namespace file, the pod\'s env and ConfigMap volumes', async () => {
-        const r = await k(['exec', 'runner', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo "$MESSAGE|$LOG_LEVEL|$POD_NAMESPACE|$HOSTNAME|$KUBERNETES_SERVICE_HOST"; cat /opt/app/app.cfg /etc-like/conf/log/level.txt; echo; pwd']);
+        const r = await k(['exec', 'runner', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo "$MESSAGE|$LOG_LEVEL|$POD_NAMESPACE|$HOSTNAME|$KUBERNETES_SERVICE_HOST"; cat /opt/app/app.cfg /etc/app-conf/log/level.txt; echo; pwd']);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, 'exec-ns\nhello world|debug|exec-ns|runner|127.0.0.1\n[core]\nexecutor = KubernetesExecutor\ndebug\n/opt/app\n');
       });
@@ -143,6 +143,12 @@ describe('conformance: kubectl exec against the sim', function () {
       assert.ok(Number(count) < 60, `only the profile's executables in /usr/bin, got ${count}`);
       assert.equal(missing, '3', 'three "cannot access" lines');
       assert.equal(host, 'runner');
+    });
+
+    it('/etc is the host\'s below the pod\'s own files; writes there stay in the container', async () => {
+      const r = await k(['exec', 'runner', '--', 'sh', '-c', 'test -f /etc/passwd && echo passwd; echo x > /etc/kaf-written && cat /etc/kaf-written; cat /etc/hostname']);
+      assert.deepEqual(r, { code: 0, stdout: 'passwd\nx\nrunner\n', stderr: '' });
+      assert.equal(existsSync('/etc/kaf-written'), false);
     });
 
     it('automount off on the ServiceAccount: no token directory', async () => {

@@ -126,10 +126,10 @@ describe('sim exec: image profiles and argv[0]', () => {
 });
 
 describe('sim exec: sandbox setup script', () => {
-  it('quotes every value, mounts the tmpfs root first and chroots last', () => {
+  it('quotes every value, mounts the tmpfs root first, overlays /etc, and chroots last', () => {
     const s = setupScript({
       stage: '/tmp/kaf-exec-x', bins: '/tmp/bins/python', hostname: "it's", workingDir: '/opt/air flow',
-      binds: [{ source: '/tmp/kaf-exec-x/binds/0', target: '/etc/app.cfg' }], hostHasLocal: { bin: true, sbin: false }, etc: ['resolv.conf'],
+      binds: [{ source: '/tmp/kaf-exec-x/binds/0', target: '/usr/share/app.cfg' }], hostHasLocal: { bin: true, sbin: false },
     });
     const lines = s.trim().split('\n');
     assert.equal(lines[0], 'set -e');
@@ -137,8 +137,8 @@ describe('sim exec: sandbox setup script', () => {
     assert.ok(lines.includes(`mount --bind '/tmp/bins/python' "$R/usr/bin"`));
     assert.ok(lines.includes('mount -t tmpfs -o mode=755 kaf-local-bin "$R/usr/local/bin"'));
     assert.ok(!s.includes('local/sbin'));
-    assert.ok(lines.includes(`mount --bind '/tmp/kaf-exec-x/etc/resolv.conf' "$R/etc/resolv.conf"`));
-    assert.ok(lines.includes(`mount --bind '/tmp/kaf-exec-x/binds/0' "$R"'/etc/app.cfg'`));
+    assert.ok(lines.includes(`mount -t overlay -o 'lowerdir=/etc,upperdir=/tmp/kaf-exec-x/etc,workdir=/tmp/kaf-exec-x/etc-work' kaf-etc "$R/etc"`));
+    assert.ok(lines.includes(`mount --bind '/tmp/kaf-exec-x/binds/0' "$R"'/usr/share/app.cfg'`));
     assert.equal(lines.at(-2), `hostname 'it'\\''s'`);
     assert.equal(lines.at(-1), `exec unshare --root="$R" --wd='/opt/air flow' -- "$@"`);
     assert.equal(shq("a'b"), `'a'\\''b'`);

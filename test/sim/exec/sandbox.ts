@@ -35,8 +35,9 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-/** Directories bound from the host: container files under them can only be bind-mounted over existing paths. */
-const HOST_DIRS = ['/usr', '/etc', '/dev', '/proc'];
+/** Directories bound from the host: container files under them can only be bind-mounted over existing paths.
+ *  (/etc is an overlay with the pod's files in its upper layer: anything can be added there.) */
+const HOST_DIRS = ['/usr', '/dev', '/proc'];
 const TOP_LEVEL_LINKS: [string, string][] = [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']];
 
 export function shq(s: string): string {
@@ -74,7 +75,7 @@ export function profileBinDir(key: string, executables: Map<string, string>): st
 }
 
 /** The shell script run inside the new mount namespace before the command (pure: text from the plan). */
-export function setupScript(opts: { stage: string; bins: string; hostname: string; workingDir: string; binds: { source: string; target: string }[]; hostHasLocal: { bin: boolean; sbin: boolean }; etc: string[] }): string {
+export function setupScript(opts: { stage: string; bins: string; hostname: string; workingDir: string; binds: { source: string; target: string }[]; hostHasLocal: { bin: boolean; sbin: boolean } }): string {
   const R = `${opts.stage}/root`;
   const lines = [
     'set -e',
@@ -88,8 +89,8 @@ export function setupScript(opts: { stage: string; bins: string; hostname: strin
   ];
   if (opts.hostHasLocal.bin) lines.push('mount -t tmpfs -o mode=755 kaf-local-bin "$R/usr/local/bin"');
   if (opts.hostHasLocal.sbin) lines.push('mount -t tmpfs -o mode=755 kaf-local-sbin "$R/usr/local/sbin"');
-  lines.push('mount --rbind /etc "$R/etc"');
-  for (const f of opts.etc) lines.push(`mount --bind ${shq(`${opts.stage}/etc/${f}`)} "$R/etc/${f}"`);
+  // The host's /etc below, the pod's resolv.conf, hosts, hostname and mounted files above; writes stay in the stage.
+  lines.push(`mount -t overlay -o ${shq(`lowerdir=/etc,upperdir=${opts.stage}/etc,workdir=${opts.stage}/etc-work`)} kaf-etc "$R/etc"`);
   lines.push('mount --rbind /dev "$R/dev"', 'mount --rbind /proc "$R/proc"', 'mount -t tmpfs -o mode=1777 kaf-tmp "$R/tmp"');
   for (const b of opts.binds) lines.push(`mount --bind ${shq(b.source)} "$R"${shq(b.target)}`);
   lines.push(`hostname ${shq(opts.hostname)}`);
@@ -108,6 +109,12 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
     const binds: { source: string; target: string }[] = [];
     let n = 0;
     const place = (p: string, write: (hostPath: string) => void, isDir: boolean) => {
+      if (p === '/etc' || p.startsWith('/etc/')) {
+        const hp = join(stage, p);
+        mkdirSync(isDir ? hp : dirname(hp), { recursive: true });
+        write(hp);
+        return;
+      }
       if (underHostDir(p)) {
         if (!existsSync(p)) return; // cannot create it without touching the host: left out
         const src = join(stage, 'binds', String(n++));
@@ -122,14 +129,14 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
     };
     for (const d of [...spec.dirs, spec.workingDir]) place(d, () => undefined, true);
     for (const f of spec.files) place(f.path, (hp) => writeFileSync(hp, f.content, { mode: f.mode ?? 0o644 }), false);
-    mkdirSync(join(stage, 'etc'));
+    mkdirSync(join(stage, 'etc'), { recursive: true });
+    mkdirSync(join(stage, 'etc-work'));
     writeFileSync(join(stage, 'etc', 'resolv.conf'), spec.resolvConf);
     writeFileSync(join(stage, 'etc', 'hosts'), spec.hosts);
     writeFileSync(join(stage, 'etc', 'hostname'), spec.hostname + '\n');
-    const etc = ['resolv.conf', 'hosts', 'hostname'].filter((f) => existsSync(`/etc/${f}`));
     const bins = profileBinDir(spec.profileKey, spec.executables);
     const script = setupScript({
-      stage, bins, hostname: spec.hostname, workingDir: spec.workingDir, binds, etc,
+      stage, bins, hostname: spec.hostname, workingDir: spec.workingDir, binds,
       hostHasLocal: { bin: existsSync('/usr/local/bin'), sbin: existsSync('/usr/local/sbin') },
     });
     writeFileSync(join(stage, 'setup.sh'), script);
