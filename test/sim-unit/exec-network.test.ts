@@ -74,6 +74,11 @@ describe('sim exec network: kube-proxy DNAT', () => {
     assert.match(plan.iptables, /^\*nat\n:OUTPUT ACCEPT \[0:0\]\n-A OUTPUT -d 10\.96\.0\.1\/32 .*--probability 0\.50000000000 -j DNAT --to-destination 10\.0\.0\.11:6443\n/);
   });
 
+  it('the pod IP is one of the namespace\'s addresses', () => {
+    const withIP = planNetwork({ ...pod, status: { podIP: '10.244.3.7' } }, undefined, lookup([]));
+    assert.ok(withIP.addresses.includes('10.244.3.7'));
+  });
+
   it('dns: broken drops the nameserver, nxdomain keeps the server', () => {
     const broken = planNetwork({ ...pod, metadata: { ...pod.metadata, annotations: { 'sim.kubectl-airflow.dev/dns': 'broken' } } }, undefined, lookup([]));
     assert.equal(broken.dnsMode, 'broken');

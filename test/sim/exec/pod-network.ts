@@ -205,6 +205,9 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
   const endpoints = kubernetesEndpoints(lookup);
 
   const addresses = new Set<string>([serviceIP, dnsIP]);
+  // The pod's own IP exists in its namespace too (eth0 in a real pod; lo here).
+  const podIP = (pod.status as { podIP?: string } | undefined)?.podIP;
+  if (podIP) addresses.add(podIP);
   const listeners: Listener[] = [];
   const filter: string[] = ['-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', '-A INPUT -d 127.0.0.0/8 -j ACCEPT'];
   const drops: string[] = [];
