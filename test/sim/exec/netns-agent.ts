@@ -30,7 +30,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function main(cfg: AgentConfig): Promise<void> {
   run('ip', ['-batch', '-'], ['link set lo up', ...cfg.addresses.map((a) => `addr add ${a}/32 dev lo`)].join('\n') + '\n');
-  if (cfg.iptables) run('iptables-restore', [], cfg.iptables);
+  // -w: concurrent sims load rules at the same time; wait for the xtables lock instead of failing.
+  if (cfg.iptables) run('iptables-restore', ['-w', '5'], cfg.iptables);
 
   const sockets = new Set<Socket>();
   for (const l of cfg.listeners) {
