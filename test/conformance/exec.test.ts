@@ -112,7 +112,7 @@ describe('conformance: kubectl exec against the sim', function () {
       it('a missing executable: the runtime\'s OCI error', async () => {
         const r = await k(['exec', 'runner', '--', 'python4', '-V']);
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python4": executable file not found in \$PATH: unknown\n$/);
+        assert.match(r.stderr, /^error: Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python4": executable file not found in \$PATH: unknown\n$/);
       });
 
       it('the ServiceAccount namespace file, the pod\'s env and ConfigMap volumes', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {
   CLOSE, ERROR, STDERR, STDIN, STDOUT, V4, V5, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
-  internalErrorStatus, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus,
+  internalErrorStatus, kubeletExecFailure, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus,
 } from '../sim/exec/websocket.ts';
 import { containerRunning, parseExecUrl, resolveTarget } from '../sim/exec/request.ts';
 import type { KubeObject } from '../sim/types.ts';
@@ -49,12 +49,13 @@ describe('sim exec: channel-3 Status', () => {
     assert.equal(s.message, 'command terminated with non-zero exit code: command terminated with exit code 3');
   });
 
-  it('runtime failures are InternalErrors with containerd/runc text', () => {
+  it('runtime failures are InternalErrors with containerd/runc text, prefixed twice as kubectl >= 1.30 shows them', () => {
     const id = 'a'.repeat(64);
-    const s = internalErrorStatus(runtimeExecFailure('python3', id));
+    const s = internalErrorStatus(kubeletExecFailure('python3', id));
     assert.equal(s.code, 500);
     assert.equal(s.reason, 'InternalError');
-    assert.equal(s.message, `Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${id}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python3": executable file not found in $PATH: unknown`);
+    // The kubelet's InternalError, wrapped again by the API server's stream translator.
+    assert.equal(s.message, `Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${id}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python3": executable file not found in $PATH: unknown`);
     assert.match(runtimeExecFailure('/bin/bash', id), /exec: "\/bin\/bash": stat \/bin\/bash: no such file or directory: unknown$/);
   });
 

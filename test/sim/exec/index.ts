@@ -29,7 +29,7 @@ import { scratchDir } from './scratch.ts';
 import { onServerStop, trackSession } from './sessions.ts';
 import {
   ERROR, RESIZE, STDERR, STDIN, STDOUT, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
-  internalErrorStatus, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus, type ChannelStatus, type Frame,
+  internalErrorStatus, kubeletExecFailure, offeredProtocols, readinessChannel, successStatus, type ChannelStatus, type Frame,
 } from './websocket.ts';
 
 export interface ExecUpgradeArgs {
@@ -193,7 +193,7 @@ class ExecSession {
     files.push(...vols.files);
 
     const argv0 = resolveExecutable(command[0], new Set(executables.keys()), new Set(files.map((f) => f.path)));
-    if (!argv0) return this.finish(internalErrorStatus(runtimeExecFailure(command[0], randomBytes(32).toString('hex'))));
+    if (!argv0) return this.finish(internalErrorStatus(kubeletExecFailure(command[0], randomBytes(32).toString('hex'))));
 
     const cp = ctx.controlPlane;
     const svc = isolated ? { host: cp.serviceIP, port: cp.servicePort } : { host: '127.0.0.1', port: ctx.port };

@@ -94,7 +94,14 @@ export function internalErrorStatus(err: string): ChannelStatus {
   };
 }
 
-/** containerd + runc when the executable cannot be started (the exec id is a 64-hex string). */
+/** What the kubelet writes when the runtime cannot start the command: apierrors.NewInternalError of
+ *  "error executing command in container: ..." (containerd + runc text; the exec id is 64 hex). The
+ *  API server's stream translator wraps that message in a second InternalError, so kubectl >= 1.30
+ *  prints "Internal error occurred: Internal error occurred: error executing command in container: ...". */
+export function kubeletExecFailure(argv0: string, execId: string): string {
+  return `Internal error occurred: ${runtimeExecFailure(argv0, execId)}`;
+}
+
 export function runtimeExecFailure(argv0: string, execId: string): string {
   const cause = argv0.includes('/')
     ? `exec: "${argv0}": stat ${argv0}: no such file or directory`
