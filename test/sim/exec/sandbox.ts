@@ -103,7 +103,9 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
   try {
     const files = join(stage, 'files');
     mkdirSync(join(stage, 'root'));
-    for (const d of ['usr', 'etc', 'proc', 'dev', 'tmp', 'run', 'var', 'root', 'opt', 'home']) mkdirSync(join(files, d), { recursive: true });
+    for (const d of ['usr', 'etc', 'proc', 'dev', 'tmp', 'run', 'var', 'root', 'opt', 'home', 'mnt']) mkdirSync(join(files, d), { recursive: true });
+    mkdirSync(join(files, 'var', 'tmp'), { mode: 0o1777 });
+    chmodSync(join(files, 'var', 'tmp'), 0o1777);
     for (const [l, t] of TOP_LEVEL_LINKS) symlinkSync(t, join(files, l));
     symlinkSync('../run', join(files, 'var', 'run'));
     const binds: { source: string; target: string }[] = [];
