@@ -55,7 +55,10 @@ let binRoot: string | undefined;
 export function profileBinDir(key: string, executables: Map<string, string>): string {
   const cached = binCache.get(key);
   if (cached && existsSync(cached)) return cached;
-  if (!binRoot) {
+  // A new root when the old one went away (a test that pointed TMPDIR elsewhere and cleaned up):
+  // recreating it with mkdir -p would resurrect that test's directory.
+  if (!binRoot || !existsSync(binRoot)) {
+    binCache.clear();
     binRoot = scratchDir('bins');
     const root = binRoot;
     process.once('exit', () => rmSync(root, { recursive: true, force: true }));
