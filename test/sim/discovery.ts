@@ -120,8 +120,12 @@ export function apiResourceList(group: string, version: string): object | undefi
 }
 
 /** Answers a non-resource GET, or undefined when the path is not one of these. */
-export function discovery(path: string, query: URLSearchParams, s: Scenario, serverAddress: string): Reply | undefined {
+export function discovery(path: string, query: URLSearchParams, s: Scenario, serverAddress: string, accept = ''): Reply | undefined {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  if (p === '/api' || p === '/apis') {
+    const version = aggregatedVersion(accept, s);
+    if (version) return aggregated(p === '/api' ? 'core' : 'groups', version);
+  }
   if (p === '/version') return json(versionInfo(s));
   if (p === '/openapi/v3' || p.startsWith('/openapi/v3/')) return openapiV3(p, s);
   if (p === '/openapi/v2') return openapiV2(s);
@@ -145,6 +149,57 @@ export function discovery(path: string, query: URLSearchParams, s: Scenario, ser
     return list ? json(list) : undefined;
   }
   return undefined;
+}
+
+// ---- aggregated discovery (apidiscovery.k8s.io, KEP-3352): one answer per /api and /apis ----
+
+const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=%V;as=APIGroupDiscoveryList';
+
+/** The aggregated format the client accepts and the scenario's server version serves: v2beta1 1.27-1.32, v2 from 1.30. */
+function aggregatedVersion(accept: string, s: Scenario): 'v2' | 'v2beta1' | undefined {
+  const minor = Number(/^v1\.(\d+)\./.exec(s.spec.kubernetesVersion)?.[1] ?? 0);
+  const offered = accept.split(',').map((a) => a.replace(/\s+/g, ''));
+  const wants = (v: string) => offered.some((a) => a.startsWith('application/json;') && a.includes('g=apidiscovery.k8s.io') && a.includes(`v=${v};`) && a.includes('as=APIGroupDiscoveryList'));
+  for (const v of offered) {
+    // The client's order of preference decides.
+    if (v.includes('v=v2;') && wants('v2') && minor >= 30) return 'v2';
+    if (v.includes('v=v2beta1;') && wants('v2beta1') && minor >= 27 && minor <= 32) return 'v2beta1';
+  }
+  return undefined;
+}
+
+function resourceDiscovery(r: ResourceType): object {
+  return {
+    resource: r.resource,
+    responseKind: { group: '', version: '', kind: r.kind },
+    scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: r.singular,
+    verbs: r.verbs,
+    ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+    ...(r.categories ? { categories: r.categories } : {}),
+    ...(r.subresources?.length
+      ? {
+        subresources: r.subresources.map((sub) => ({
+          subresource: sub.name,
+          responseKind: { group: sub.group ?? '', version: sub.version ?? '', kind: sub.kind },
+          verbs: sub.verbs,
+        })),
+      }
+      : {}),
+  };
+}
+
+function aggregated(which: 'core' | 'groups', version: 'v2' | 'v2beta1'): Reply {
+  const versionEntry = (group: string, v: string) => ({
+    version: v,
+    resources: RESOURCES.filter((r) => r.group === group && r.version === v).sort((a, b) => a.resource.localeCompare(b.resource)).map(resourceDiscovery),
+    freshness: 'Current',
+  });
+  const items = which === 'core'
+    ? [{ metadata: { creationTimestamp: null }, versions: [versionEntry('', 'v1')] }]
+    : groups().map((g) => ({ metadata: { name: g.name, creationTimestamp: null }, versions: [versionEntry(g.name, g.version)] }));
+  const body = { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
+  return { code: 200, contentType: AGGREGATED.replace('%V', version), body: JSON.stringify(body) };
 }
 
 /** Paths discovery answers (for request attributes: these are non-resource requests). */

@@ -275,7 +275,7 @@ export class SimServer {
     if (!info.resourceRequest) {
       if (method !== 'GET' && method !== 'HEAD') return { kind: 'reply', reply: NOT_FOUND_PAGE };
       const host = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-      const reply = discovery(path, url.searchParams, ctx.scenario, `${host}:${req.socket.localPort ?? ctx.port}`);
+      const reply = discovery(path, url.searchParams, ctx.scenario, `${host}:${req.socket.localPort ?? ctx.port}`, String(req.headers.accept ?? ''));
       return { kind: 'reply', reply: reply ?? NOT_FOUND_PAGE };
     }
 
