@@ -12,10 +12,10 @@
 // Env: BENCH_RUNS (default 11 for help, 5 for cluster commands), BENCH_LATENCY_MS (25),
 // KA_BINARY_DIR (reuse a built binary, see binary.ts).
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, realpathSync, statSync } from 'node:fs';
+import { copyFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hostBinary, type HostBinary } from './binary.ts';
+import { hostBinary, tempDir, type HostBinary } from './binary.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
@@ -163,7 +163,7 @@ async function benchDoctor(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void
 
 async function main(): Promise<void> {
   const hb = await hostBinary();
-  const binDir = mkdtempSync(path.join(os.tmpdir(), 'ka-bench-'));
+  const binDir = tempDir('ka-bench-');
   copyFileSync(hb.binary, path.join(binDir, 'kubectl-airflow'));
   execFileSync('chmod', ['755', path.join(binDir, 'kubectl-airflow')]);
   const kubectlDir = path.dirname(realpathSync(execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim()));

@@ -5,15 +5,14 @@
 // the macOS signature check really checks (against Apple's own signature on the official Node).
 import { strict as assert } from 'node:assert';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { build, inlineAssetReads, repoRoot } from '../../scripts/build.ts';
 import { readTarGz, readZip, tarGz, zip } from '../../scripts/archive.ts';
 import { checkAdhocSignature } from '../../scripts/macho.ts';
 import { dist, nodeBinary, pins } from '../../scripts/dist.ts';
-import { hostBinary, type HostBinary } from '../bench/binary.ts';
+import { hostBinary, tempDir, type HostBinary } from '../bench/binary.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 
 function capture() {
@@ -46,7 +45,7 @@ describe('dist: the single executable, alone in an empty folder', function () {
   before(async function () {
     hb = await hostBinary();
     process.stdout.write(`      (built ${path.basename(hb.archive)} in ${hb.seconds.toFixed(1)} s)\n`);
-    lonely = mkdtempSync(path.join(os.tmpdir(), 'ka-lonely-'));
+    lonely = tempDir('ka-lonely-');
     copyFileSync(hb.binary, path.join(lonely, 'kubectl-airflow'));
     execFileSync('chmod', ['755', path.join(lonely, 'kubectl-airflow')]);
     // no Node, no node_modules, no repository anywhere on the way
@@ -139,7 +138,7 @@ describe('dist: archives', function () {
     assert.equal(listed.length, 2);
     assert.match(listed[0]!, /^-rw-r--r-- root\/root .* 2000-01-01 00:00 LICENSE$/);
     assert.match(listed[1]!, /^-rwxr-xr-x root\/root .* 2000-01-01 00:00 kubectl-airflow$/);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ka-zip-'));
+    const dir = tempDir('ka-zip-');
     writeFileSync(path.join(dir, 'a.zip'), zip(entries));
     execFileSync('unzip', ['-q', path.join(dir, 'a.zip'), '-d', path.join(dir, 'x')]);
     assert.equal(readFileSync(path.join(dir, 'x/kubectl-airflow'), 'utf8'), '#!/bin/sh\necho hi\n');
@@ -163,7 +162,7 @@ describe('dist: text assets are embedded byte-for-byte', function () {
   this.timeout(120_000);
 
   it('inlines readFileSync(new URL(...), "utf8") of .py/.sh/.yaml and refuses other forms', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ka-asset-'));
+    const dir = tempDir('ka-asset-');
     const text = 'print("é\\t")\r\n\0tail  \n';
     writeFileSync(path.join(dir, 'p.py'), text);
     const src = path.join(dir, 'm.ts');
@@ -178,7 +177,7 @@ describe('dist: text assets are embedded byte-for-byte', function () {
       process.stdout.write('      (no text assets in src/ yet)\n');
       this.skip();
     }
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ka-bundle-'));
+    const dir = tempDir('ka-bundle-');
     const entry = path.join(dir, 'entry.ts');
     const rel = (a: string) => {
       const r = path.relative(dir, path.join(repoRoot, a));
@@ -190,7 +189,7 @@ describe('dist: text assets are embedded byte-for-byte', function () {
     const r = await build({ entry, outfile, assetScope: [dir], version: 'v0.0.0-test', commit: 'test' });
     assert.equal(r.assets.length, assets.length);
     // run it from elsewhere: relative URLs would now point at nothing
-    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'ka-elsewhere-'));
+    const elsewhere = tempDir('ka-elsewhere-');
     mkdirSync(elsewhere, { recursive: true });
     copyFileSync(outfile, path.join(elsewhere, 'bundle.cjs'));
     const got = JSON.parse(execFileSync(process.execPath, [path.join(elsewhere, 'bundle.cjs')], { encoding: 'utf8' })) as string[];
@@ -246,7 +245,7 @@ describe('dist: linux-arm64 executable under qemu-user', function () {
       process.stdout.write('      (needs Debian qemu-user, libc6-arm64-cross, libstdc++6-arm64-cross, libatomic1-arm64-cross: not installed)\n');
       this.skip();
     }
-    const out = mkdtempSync(path.join(os.tmpdir(), 'ka-arm64-'));
+    const out = tempDir('ka-arm64-');
     await dist(['linux-arm64'], { outDir: out });
     const bin = path.join(out, 'linux_arm64', 'kubectl-airflow');
     const run = (args: string[]) => spawnSync('qemu-aarch64', ['-L', sysroot, bin, ...args], { cwd: out, env: { PATH: '/usr/bin:/bin', HOME: out }, encoding: 'utf8', timeout: 120_000 });

@@ -4,14 +4,13 @@
 // through the kubectl_complete-airflow script the plugin writes.
 import { strict as assert } from 'node:assert';
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, readFileSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/build.ts';
 import { sha256 } from '../../scripts/dist.ts';
 import { krewInstall, parseManifest, renderTemplate, validateManifest } from '../../scripts/krew.ts';
 import { tarGz } from '../../scripts/archive.ts';
-import { hostBinary, type HostBinary } from '../bench/binary.ts';
+import { hostBinary, tempDir, type HostBinary } from '../bench/binary.ts';
 
 const kubectlDir = path.dirname(realpathSync(execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim()));
 
@@ -33,7 +32,7 @@ describe('krew: install from the rendered manifest and the built archive, then r
 
   before(async () => {
     hb = await hostBinary();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ka-krew-'));
+    const dir = tempDir('ka-krew-');
     // only the host archive exists here; the other platforms get the sha256 of a stand-in archive
     const standIn = sha256(Buffer.from('not built in this test'));
     const text = renderTemplate(readFileSync(path.join(repoRoot, 'krew/airflow.yaml'), 'utf8'), version, (file) =>

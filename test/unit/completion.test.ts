@@ -2,12 +2,12 @@
 // __complete entry, and the bash script run by a real bash.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { bashScript, completionScript, Directive, fishScript, formatCompletion, kubectlPluginScript, plan, zshScript, type CommandSpec, type FlagSpec } from '../../src/cli/completion.ts';
 import { repoRoot } from '../../scripts/build.ts';
+import { tempDir } from '../bench/binary.ts';
 
 const GLOBAL: FlagSpec[] = [
   { long: 'namespace', short: 'n', takesValue: true, describe: 'Namespace', values: 'namespaces' },
@@ -126,7 +126,7 @@ describe('completion scripts in real shells', () => {
   let bin: string;
   before(() => {
     // a kubectl-airflow on PATH that runs the sources
-    bin = mkdtempSync(path.join(os.tmpdir(), 'ka-compl-'));
+    bin = tempDir('ka-compl-');
     writeFileSync(path.join(bin, 'kubectl-airflow'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(repoRoot, 'src/cli/main.ts')}" "$@"\n`);
     chmodSync(path.join(bin, 'kubectl-airflow'), 0o755);
   });
