@@ -232,6 +232,27 @@ describe('sim server pipeline', function () {
   });
 });
 
+describe('sim deprecation warnings', function () {
+  this.timeout(20_000);
+  it('v1 Endpoints carry the Warning header from 1.33 on, not before', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync('test/scenarios/minimal.yaml', 'utf8');
+    for (const [version, warned] of [['v1.33.1', true], ['v1.32.0', false]] as const) {
+      const sim = await startSim({ scenario: 'minimal', scenarioText: text.replace('kubernetesVersion: v1.32.0', `kubernetesVersion: ${version}`) });
+      try {
+        sim.store.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'alice-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] });
+        const r = await call(sim, '/api/v1/namespaces/default/endpoints', { token: sim.tokenFor('alice') });
+        assert.equal(r.code, 200);
+        const slices = await call(sim, '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { token: sim.tokenFor('alice') });
+        assert.equal(r.headers.warning, warned ? '299 - "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"' : undefined, version);
+        assert.equal(slices.headers.warning, undefined);
+      } finally {
+        await sim.stop();
+      }
+    }
+  });
+});
+
 describe('sim CLI (npm run -s sim)', function () {
   this.timeout(20_000);
   it('prints ready <url>, serves the kubeconfig it wrote, and exits 0 on SIGTERM', async () => {

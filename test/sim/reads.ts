@@ -3,6 +3,7 @@
 import type { Reply } from './discovery.ts';
 import type { SimContext } from './context.ts';
 import type { RequestInfo } from './request-info.ts';
+import { minorVersion } from './scenario.ts';
 import { findResource, gvString, type ResourceType } from './resources.ts';
 import { SelectorError } from './selectors.ts';
 import { StoreError } from './store.ts';
@@ -60,6 +61,20 @@ function parseBody(req: ResourceRequest): { obj?: KubeObject; err?: Status } {
 }
 
 export function handleResource(req: ResourceRequest, ctx: SimContext): Reply {
+  const reply = route(req, ctx);
+  const warning = deprecationWarning(req.info, ctx);
+  return warning ? { ...reply, headers: { ...(reply.headers ?? {}), Warning: warning } } : reply;
+}
+
+/** The Warning header kube-apiserver adds for deprecated APIs (v1 Endpoints from 1.33). */
+function deprecationWarning(info: RequestInfo, ctx: SimContext): string | undefined {
+  if (info.apiGroup === '' && info.resource === 'endpoints' && minorVersion(ctx.scenario) >= 33) {
+    return '299 - "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"';
+  }
+  return undefined;
+}
+
+function route(req: ResourceRequest, ctx: SimContext): Reply {
   const info = req.info;
   const r = findResource(info.apiGroup ?? '', info.apiVersion ?? '', info.resource ?? '');
   if (!r) return NOT_FOUND_PAGE;
