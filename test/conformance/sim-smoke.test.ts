@@ -198,6 +198,23 @@ describe('sim smoke: real kubectl against the simulator', function () {
     assert.equal(dep.code, 1, 'kinds without a known protobuf schema are refused, as 415');
     assert.match(dep.stderr, /the body of the request was in an unknown format/);
   });
+
+  it('kubectl create token: a bound TokenRequest the server then accepts; foreign audiences and short durations refused', async () => {
+    const t = await k('create', 'token', 'default', '--duration=20m', '--bound-object-kind=Pod', '--bound-object-name=web');
+    assert.equal(t.code, 0, t.stderr);
+    const token = t.stdout.trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number; iat: number; 'kubernetes.io': { pod: { name: string } } };
+    assert.equal(claims.exp - claims.iat, 1200);
+    assert.equal(claims['kubernetes.io'].pod.name, 'web');
+    const who = await k('--context', 'alice', '--token', token, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}');
+    assert.equal(who.stdout, 'system:serviceaccount:team-a:default');
+    const vault = (await k('create', 'token', 'default', '--audience=vault')).stdout.trim();
+    const refused = await k('--context', 'alice', '--token', vault, 'get', '--raw', '/version');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Unauthorized|provide credentials/);
+    const short = await k('create', 'token', 'default', '--duration=1m');
+    assert.equal(short.stderr.trim(), 'error: failed to create token: TokenRequest.authentication.k8s.io "default" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
+  });
 });
 
 async function fetch401(sim: Sim): Promise<unknown> {

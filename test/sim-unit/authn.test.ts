@@ -28,6 +28,8 @@ describe('sim authentication', () => {
     store = new Store();
     store.apply([
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'worker', namespace: 'airflow' } },
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-ghost-node', namespace: 'airflow' }, spec: { nodeName: 'ghost' } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w-0', namespace: 'airflow' }, spec: { serviceAccountName: 'worker', nodeName: 'n1' } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w-revoked', namespace: 'airflow', annotations: { 'sim.kubectl-airflow.dev/token': 'revoked' } } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w-expired', namespace: 'airflow', annotations: { 'sim.kubectl-airflow.dev/token': 'expired' } } },
@@ -83,7 +85,13 @@ describe('sim authentication', () => {
     assert.equal(c['kubernetes.io'].namespace, 'airflow');
     assert.equal(c['kubernetes.io'].serviceaccount.uid, store.get('serviceaccounts', 'airflow', 'worker')!.metadata.uid);
     assert.equal(c['kubernetes.io'].pod!.uid, store.get('pods', 'airflow', 'w-0')!.metadata.uid);
-    assert.equal(c['kubernetes.io'].node!.name, 'n1');
+    assert.deepEqual(c['kubernetes.io'].node, { name: 'n1', uid: store.get('nodes', undefined, 'n1')!.metadata.uid });
+    assert.equal(c['kubernetes.io'].warnafter, c.iat + 3607, 'kubelet-style token: a year, warnafter after the hour');
+    assert.equal(claims(authn.issueServiceAccountToken('airflow', 'worker', 'on-ghost-node'))['kubernetes.io'].node, undefined, 'no Node object, no node claim');
+    const short = claims(authn.issueServiceAccountToken('airflow', 'worker', undefined, { expirationSeconds: 1200, audiences: ['vault'] }));
+    assert.equal(short.exp - short.iat, 1200);
+    assert.equal(short['kubernetes.io'].warnafter, undefined);
+    assert.deepEqual(short.aud, ['vault']);
     const r = authn.authenticate(undefined, { authorization: `Bearer ${t}` });
     assert.ok('user' in r);
     assert.equal(r.via, 'serviceaccount');

@@ -60,6 +60,8 @@ export interface IssueOptions {
   /** Overrides the pod annotation `sim.kubectl-airflow.dev/token`. */
   state?: 'valid' | 'revoked' | 'expired';
   expirationSeconds?: number;
+  /** TokenRequest audiences; the API server accepts only tokens for its own (the default). */
+  audiences?: string[];
 }
 
 export class Authenticator {
@@ -105,12 +107,14 @@ export class Authenticator {
   issueServiceAccountToken(namespace: string, serviceAccount: string, pod?: string, opts: IssueOptions = {}): string {
     const sa = this.store.get('serviceaccounts', namespace, serviceAccount);
     const podObj = pod ? this.store.get('pods', namespace, pod) : undefined;
+    const nodeName = (podObj?.spec as { nodeName?: string } | undefined)?.nodeName;
+    const node = nodeName ? this.store.get('nodes', undefined, nodeName) : undefined;
     const state = opts.state ?? (podObj?.metadata.annotations?.[TOKEN_ANNOTATION] as IssueOptions['state'] | undefined) ?? 'valid';
     const now = Math.floor(Date.now() / 1000);
     const lifetime = opts.expirationSeconds ?? 365 * 24 * 3600;
     const iat = state === 'expired' ? now - lifetime - 3600 : now;
     const claims: TokenClaims = {
-      aud: [AUDIENCE],
+      aud: opts.audiences?.length ? [...opts.audiences] : [AUDIENCE],
       exp: iat + lifetime,
       iat,
       nbf: iat,
@@ -121,10 +125,10 @@ export class Authenticator {
         namespace,
         serviceaccount: { name: serviceAccount, uid: sa?.metadata.uid ?? '' },
         ...(podObj ? { pod: { name: podObj.metadata.name, uid: podObj.metadata.uid ?? '' } } : {}),
-        ...(podObj && typeof (podObj.spec as { nodeName?: string } | undefined)?.nodeName === 'string'
-          ? { node: { name: (podObj.spec as { nodeName: string }).nodeName, uid: this.store.get('nodes', undefined, (podObj.spec as { nodeName: string }).nodeName)?.metadata.uid ?? '' } }
-          : {}),
-        warnafter: iat + 3607,
+        // The pod's node is named only when the Node object exists (ServiceAccountTokenPodNodeInfo).
+        ...(node ? { node: { name: node.metadata.name, uid: node.metadata.uid ?? '' } } : {}),
+        // The kubelet asks for 3607 s and gets a year (ExtendExpiration); warnafter marks the real hour.
+        ...(opts.expirationSeconds === undefined ? { warnafter: iat + 3607 } : {}),
       },
     };
     if (state === 'revoked') this.revoked.add(claims.jti);

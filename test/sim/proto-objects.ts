@@ -1,5 +1,6 @@
 // Decodes the protobuf bodies kubectl's typed generators send (`kubectl create role|rolebinding|
-// clusterrole|clusterrolebinding|configmap|secret|serviceaccount|namespace|service`) into plain
+// clusterrole|clusterrolebinding|configmap|secret|serviceaccount|namespace|service`, `kubectl create
+// token`) into plain
 // objects. Field numbers from k8s.io/api/{rbac,core}/v1/generated.proto and
 // k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto; fields not listed here are dropped.
 import { decodeEnvelope, decodeFields, type Field } from './protobuf.ts';
@@ -50,6 +51,10 @@ const KINDS: Record<string, Schema> = {
   },
   'v1 Namespace': { 1: m('metadata', OBJECT_META), 2: m('spec', { 1: s('finalizers', true) }) },
   'v1 Service': { 1: m('metadata', OBJECT_META), 2: m('spec', SERVICE_SPEC) },
+  'authentication.k8s.io/v1 TokenRequest': {
+    1: m('metadata', OBJECT_META),
+    2: m('spec', { 1: s('audiences', true), 4: { name: 'expirationSeconds', kind: 'int' }, 3: m('boundObjectRef', { 1: s('kind'), 2: s('apiVersion'), 3: s('name'), 4: s('uid') }) }),
+  },
 };
 
 export function protobufKindSupported(apiVersion: string, kind: string): boolean {

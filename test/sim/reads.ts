@@ -276,6 +276,37 @@ function deleteCollection(req: ResourceRequest, r: ResourceType, ctx: SimContext
   return json(200, { kind: `${r.kind}List`, apiVersion: gvString(r.group, r.version), metadata: { resourceVersion: ctx.store.resourceVersion }, items: result.items.map(item) });
 }
 
+/** POST serviceaccounts/<sa>/token (TokenRequest): a bound token signed like the kubelet's. */
+function tokenRequest(req: ResourceRequest, sa: KubeObject, ctx: SimContext): Reply {
+  const { obj, err } = parseBody(req);
+  if (err) return status(err);
+  const spec = ((obj as unknown as { spec?: Record<string, unknown> }).spec ?? {}) as {
+    audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind?: string; name?: string; uid?: string };
+  };
+  const expirationSeconds = spec.expirationSeconds ?? 3600;
+  if (expirationSeconds < 600) {
+    return status(invalid('authentication.k8s.io', 'TokenRequest', sa.metadata.name, [{ field: 'spec.expirationSeconds', message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes` }]));
+  }
+  let pod: string | undefined;
+  const ref = spec.boundObjectRef;
+  if (ref?.kind) {
+    if (ref.kind !== 'Pod') return status(badRequest(`cannot bind token to object of kind ${ref.kind} in this simulator`));
+    const p = ctx.store.get('pods', sa.metadata.namespace, ref.name ?? '');
+    if (!p) return status(notFound('', 'pods', ref.name ?? ''));
+    if (ref.uid && ref.uid !== p.metadata.uid) return status(conflict('', 'pods', ref.name ?? '', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`));
+    pod = p.metadata.name;
+  }
+  const token = ctx.issueServiceAccountToken(sa.metadata.namespace!, sa.metadata.name, pod, { expirationSeconds, audiences: spec.audiences, state: 'valid' });
+  const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
+  return json(201, {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name: sa.metadata.name, namespace: sa.metadata.namespace, creationTimestamp: null },
+    spec: { audiences: spec.audiences?.length ? spec.audiences : ['https://kubernetes.default.svc.cluster.local'], expirationSeconds, boundObjectRef: ref ?? null },
+    status: { token, expirationTimestamp: new Date(exp.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
+  });
+}
+
 function deleteNamespaceContents(ctx: SimContext, namespace: string): void {
   for (const o of ctx.store.dump()) {
     if (o.metadata.namespace !== namespace) continue;
@@ -295,6 +326,7 @@ function subresource(req: ResourceRequest, r: ResourceType, ctx: SimContext): Re
   if (sub === 'status' && req.info.verb === 'patch') return patch(req, r, ctx);
   if (sub === 'status' && req.info.verb === 'update') return update(req, r, ctx);
   if (r.resource === 'pods' && sub === 'exec') return status(badRequest('Upgrade request required'));
+  if (r.resource === 'serviceaccounts' && sub === 'token' && req.info.verb === 'create') return tokenRequest(req, o, ctx);
   if (r.resource === 'pods' && sub === 'log' && req.info.verb === 'get') {
     const logs = o.metadata.annotations?.['sim.kubectl-airflow.dev/logs'] ?? '';
     return { code: 200, contentType: 'text/plain', body: logs };
