@@ -2,8 +2,9 @@
 // `define`), so the shipped binary never reads package.json or runs git. When the sources run
 // directly under Node (development, tests) the identifiers do not exist and we read the same facts
 // from the work tree instead.
-import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+//
+// The development path loads fs and child_process on demand (process.getBuiltinModule): a static
+// import would make the shipped binary load child_process, net and dgram on every start.
 
 declare const __KA_VERSION__: string;
 declare const __KA_COMMIT__: string;
@@ -20,6 +21,7 @@ export interface BuildInfo {
 const root = new URL('../', import.meta.url);
 
 function readJsonVersion(rel: string): string {
+  const { readFileSync } = process.getBuiltinModule('node:fs');
   try {
     return (JSON.parse(readFileSync(new URL(rel, root), 'utf8')) as { version?: string }).version ?? 'unknown';
   } catch {
@@ -28,6 +30,7 @@ function readJsonVersion(rel: string): string {
 }
 
 function gitCommit(): string {
+  const { execFileSync } = process.getBuiltinModule('node:child_process');
   try {
     return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
       cwd: new URL('.', root), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000,
