@@ -55,7 +55,10 @@ export interface Volume {
   emptyDir?: Record<string, unknown>;
 }
 
-export type Profile = 'python' | 'shell' | 'none';
+/** python: an Airflow image (python3 + sh + coreutils); shell: sh + coreutils only (no curl, nc,
+ *  openssl); shell-curl: a Debian image with curl (shell + curl + openssl); none: distroless. */
+export type Profile = 'python' | 'shell' | 'shell-curl' | 'none';
+export const PROFILES: readonly Profile[] = ['python', 'shell', 'shell-curl', 'none'];
 
 export function annotation(pod: KubeObject, key: string): string | undefined {
   return pod.metadata.annotations?.[ANNOTATION_PREFIX + key];
@@ -67,7 +70,7 @@ export function podSpec(pod: KubeObject): PodSpec {
 
 export function imageProfile(pod: KubeObject): Profile {
   const p = annotation(pod, 'image-profile');
-  return p === 'shell' || p === 'none' ? p : 'python';
+  return PROFILES.includes(p as Profile) ? (p as Profile) : 'python';
 }
 
 export function isIsolated(pod: KubeObject): boolean {
@@ -82,6 +85,10 @@ const CORE_TOOLS = [
   'basename', 'dirname', 'expr', 'timeout', 'stat', 'readlink', 'getent', 'hostname', 'base64', 'od',
 ];
 
+/** What `apt-get install curl` adds to a slim Debian image (curl pulls in openssl's libraries; the
+ *  openssl command is there in most such images too). Still no nc, no bash, no python. */
+const CURL_TOOLS = ['curl', 'openssl'];
+
 /** container path (under /usr/bin) -> host source path. */
 export function profileExecutables(profile: Profile, hostPython = '/usr/bin/python3'): Map<string, string> {
   const m = new Map<string, string>();
@@ -92,6 +99,8 @@ export function profileExecutables(profile: Profile, hostPython = '/usr/bin/pyth
     m.set('python3', hostPython);
     m.set('python', hostPython);
   }
+  // The host's own binaries: their shared libraries come with the host's /usr, which the sandbox binds.
+  if (profile === 'shell-curl') for (const t of CURL_TOOLS) m.set(t, `/usr/bin/${t}`);
   return m;
 }
 
