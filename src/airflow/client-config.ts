@@ -10,11 +10,10 @@
 // more than one raises "Invalid connection configuration. Options kube_config_path, kube_config,
 // in_cluster are mutually exclusive. You can only use one option at a time.").
 
-import { airflowBool as parseBool, parseIni, type Ini } from './config.ts';
+import { K8S_SECTIONS, airflowBool, lookup, parseIni, type Ini } from './config.ts';
 
 export { parseIni, type Ini };
-export const SECTION = 'kubernetes_executor';
-export const DEPRECATED_SECTION = 'kubernetes';
+const [SECTION, DEPRECATED_SECTION] = K8S_SECTIONS;
 export const KEYS = ['in_cluster', 'config_file', 'cluster_context', 'namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'verify_ssl', 'ssl_ca_cert'] as const;
 export type Key = (typeof KEYS)[number];
 
@@ -106,25 +105,17 @@ export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string,
   return { vars, opaque };
 }
 
-const envName = (section: string, key: string) => `AIRFLOW__${section.toUpperCase()}__${key.toUpperCase()}`;
-
-/** One `[kubernetes_executor]` option as Airflow's config parser would resolve it. */
+/** One `[kubernetes_executor]` option as Airflow's config parser would resolve it (config.ts lookup). */
 export function resolveOption(key: Key, env: Map<string, EnvEntry>, ctx: PodContext): Resolved {
-  for (const [section, deprecated] of [[SECTION, false], [DEPRECATED_SECTION, true]] as const) {
-    const name = envName(section, key);
+  const read = (name: string) => {
     const e = env.get(name);
-    if (e) return { value: e.value, source: `env ${name} (${e.source})`, deprecated, env: name };
-  }
-  for (const [section, deprecated] of [[SECTION, false], [DEPRECATED_SECTION, true]] as const) {
-    const v = ctx.cfg?.sections[section]?.[key];
-    if (v !== undefined) return { value: v, source: `airflow.cfg [${section}] (${ctx.cfg!.source})`, deprecated };
-  }
-  return { value: DEFAULTS[key], source: 'default' };
-}
-
-/** Airflow's getboolean (config.ts), undefined when unknown (e.g. set from a Secret). */
-export function airflowBool(v: string | undefined): boolean | undefined {
-  return v === undefined ? undefined : parseBool(v);
+    return e && { value: e.value, origin: e.source };
+  };
+  const found = lookup(K8S_SECTIONS, key, [read], ctx.cfg);
+  if (!found) return { value: DEFAULTS[key], source: 'default' };
+  const deprecated = found.section === DEPRECATED_SECTION;
+  if (found.env) return { value: found.value, source: `env ${found.env} (${found.origin})`, deprecated, env: found.env };
+  return { value: found.value, source: `airflow.cfg [${found.section}] (${found.origin})`, deprecated };
 }
 
 // ---- the kubernetes_default connection ----

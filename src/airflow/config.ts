@@ -58,29 +58,49 @@ export function parseIni(text: string): Ini {
   return out;
 }
 
-/** Airflow's getboolean: t/true/1 and f/false/0, case-insensitive. */
-export function airflowBool(v: string): boolean | undefined {
+/** Airflow's getboolean: t/true/1 and f/false/0, case-insensitive; undefined when unknown (set from a Secret). */
+export function airflowBool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
   const s = v.trim().toLowerCase().split('#')[0].trim();
   if (['t', 'true', '1'].includes(s)) return true;
   if (['f', 'false', '0'].includes(s)) return false;
   return undefined;
 }
 
-const K8S_SECTIONS = ['kubernetes_executor', 'kubernetes'];
+/** The current section name first: `[kubernetes]` was renamed `[kubernetes_executor]` in Airflow 2.5. */
+export const K8S_SECTIONS = ['kubernetes_executor', 'kubernetes'] as const;
 
-function lookup(section: string | string[], key: string, envs: EnvSource[], cfg: Ini | undefined, cfgOrigin: string): Setting<string> | undefined {
-  const sections = Array.isArray(section) ? section : [section];
-  for (const env of envs) {
-    for (const s of sections) {
-      const name = `AIRFLOW__${s.toUpperCase()}__${key.toUpperCase()}`;
-      if (env.vars[name] !== undefined) return { value: env.vars[name], source: `${name} (${env.origin})` };
+export function envVarName(section: string, key: string): string {
+  return `AIRFLOW__${section.toUpperCase()}__${key.toUpperCase()}`;
+}
+
+/** One environment's variable: `value` undefined when it is set from a Secret the plugin does not read. */
+export type EnvReader = (name: string) => { value?: string; origin: string } | undefined;
+
+/** Where an option was found; `env` is the variable that set it, absent when airflow.cfg did. */
+export interface Found {
+  value?: string;
+  section: string;
+  env?: string;
+  origin: string;
+}
+
+/**
+ * AirflowConfigParser.get's order, shared by release discovery and `config`: each environment in
+ * precedence order (in each, the current section name before the deprecated one), then airflow.cfg
+ * (same section order). A Secret-sourced variable still wins: it is set, only its value is unknown.
+ */
+export function lookup(sections: readonly string[], key: string, envs: readonly EnvReader[], cfg?: { source: string; sections: Ini }): Found | undefined {
+  for (const read of envs) {
+    for (const section of sections) {
+      const env = envVarName(section, key);
+      const hit = read(env);
+      if (hit) return { value: hit.value, section, env, origin: hit.origin };
     }
   }
-  if (cfg) {
-    for (const s of sections) {
-      const v = cfg[s]?.[key];
-      if (v !== undefined) return { value: v, source: `[${s}] ${key} (${cfgOrigin})` };
-    }
+  for (const section of sections) {
+    const value = cfg?.sections[section]?.[key];
+    if (value !== undefined) return { value, section, origin: cfg!.source };
   }
   return undefined;
 }
@@ -93,7 +113,13 @@ export interface ConfigInputs {
 }
 
 export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: ConfigInputs): AirflowConfig {
-  const get = (section: string | string[], key: string) => lookup(section, key, envs, cfg, cfgOrigin);
+  const readers = envs.map((e): EnvReader => (name) => (e.vars[name] !== undefined ? { value: e.vars[name], origin: e.origin } : undefined));
+  const file = cfg && { source: cfgOrigin, sections: cfg };
+  const get = (sections: readonly string[], key: string): Setting<string> | undefined => {
+    const f = lookup(sections, key, readers, file);
+    if (f?.value === undefined) return undefined; // EnvSource values are literal: never the case
+    return { value: f.value, source: f.env ? `${f.env} (${f.origin})` : `[${f.section}] ${key} (${f.origin})` };
+  };
   const def = <T>(value: T): Setting<T> => ({ value, source: 'Airflow default' });
   const bool = (key: string, dflt: boolean): Setting<boolean> => {
     const s = get(K8S_SECTIONS, key);
@@ -104,7 +130,7 @@ export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: C
     const s = get(K8S_SECTIONS, key);
     return s && s.value !== '' ? s : def(undefined);
   };
-  const executor = get('core', 'executor') ?? def('SequentialExecutor');
+  const executor = get(['core'], 'executor') ?? def('SequentialExecutor');
   const list = get(K8S_SECTIONS, 'multi_namespace_mode_namespace_list');
   return {
     executor,
@@ -137,10 +163,8 @@ export function launchNamespaces(cfg: AirflowConfig, releaseNamespace: string): 
 
 /** Only the AIRFLOW__ keys the plugin reads; never anything else from a Secret. */
 export const NEEDED_KEYS = [
-  'AIRFLOW__CORE__EXECUTOR',
-  ...['kubernetes_executor', 'kubernetes'].flatMap((s) =>
-    ['namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'in_cluster', 'config_file', 'cluster_context'].map(
-      (k) => `AIRFLOW__${s.toUpperCase()}__${k.toUpperCase()}`,
-    ),
+  envVarName('core', 'executor'),
+  ...K8S_SECTIONS.flatMap((s) =>
+    ['namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'in_cluster', 'config_file', 'cluster_context'].map((k) => envVarName(s, k)),
   ),
 ];

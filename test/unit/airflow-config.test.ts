@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { airflowBool, launchNamespaces, parseIni, resolveAirflowConfig, NEEDED_KEYS } from '../../src/airflow/config.ts';
+import { airflowBool, launchNamespaces, lookup, parseIni, resolveAirflowConfig, K8S_SECTIONS, NEEDED_KEYS } from '../../src/airflow/config.ts';
 import { builtinProfiles, chooseProfiles } from '../../src/airflow/profiles.ts';
 
 const CFG = `
@@ -51,6 +51,19 @@ describe('airflow config', () => {
     assert.equal(c.configFile.value, undefined);
     const m = resolveAirflowConfig({ envs: [{ vars: { AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor, my.module.KubernetesExecutor' }, origin: 'x' }] });
     assert.deepEqual(m.executors, ['CeleryExecutor', 'KubernetesExecutor']);
+  });
+
+  it('lookup: environments in order, each with the current section first, then airflow.cfg; it names the section and the variable', () => {
+    const cfg = { source: 'ConfigMap c', sections: parseIni(CFG) };
+    const first = (name: string) => (name === 'AIRFLOW__KUBERNETES__NAMESPACE' ? { value: 'first-old', origin: 'pod a' } : undefined);
+    const second = (name: string) => (name === 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE' ? { value: 'second-new', origin: 'pod b' } : undefined);
+    assert.deepEqual(lookup(K8S_SECTIONS, 'namespace', [first, second], cfg), { value: 'first-old', section: 'kubernetes', env: 'AIRFLOW__KUBERNETES__NAMESPACE', origin: 'pod a' });
+    assert.deepEqual(lookup(K8S_SECTIONS, 'namespace', [], cfg), { value: 'old-ns', section: 'kubernetes', origin: 'ConfigMap c' });
+    assert.equal(lookup(K8S_SECTIONS, 'config_file', [], cfg), undefined);
+    // set from a Secret: it still wins over airflow.cfg, with its value unknown
+    const fromSecret = (name: string) => (name === 'AIRFLOW__KUBERNETES_EXECUTOR__IN_CLUSTER' ? { origin: 'Secret s' } : undefined);
+    assert.deepEqual(lookup(K8S_SECTIONS, 'in_cluster', [fromSecret], cfg), { value: undefined, section: 'kubernetes_executor', env: 'AIRFLOW__KUBERNETES_EXECUTOR__IN_CLUSTER', origin: 'Secret s' });
+    assert.equal(airflowBool(undefined), undefined);
   });
 
   it('booleans as Airflow reads them', () => {
