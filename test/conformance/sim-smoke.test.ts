@@ -2,7 +2,8 @@
 // health, errors): proves the server works end to end. The broad conformance suite lives beside it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startSim, type Sim } from '../sim/index.ts';
@@ -13,9 +14,14 @@ function findKubectl(): string | undefined {
 
 interface Run { code: number; stdout: string; stderr: string }
 
+// kubectl caches discovery per host:port under ~/.kube/cache; every sim has a new port, so keep the
+// cache in a temp dir that goes away with the run.
+const CACHE = mkdtempSync(join(tmpdir(), 'sim-smoke-kubectl-cache-'));
+after(() => rmSync(CACHE, { recursive: true, force: true }));
+
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(bin, args, { env: { ...process.env, KUBECONFIG: '', ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(bin, args, { env: { ...process.env, KUBECONFIG: '', KUBECACHEDIR: CACHE, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
