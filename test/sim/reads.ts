@@ -1,5 +1,6 @@
 // REST handlers for resource requests (after authentication and authorization): get, list,
-// create, update, delete, with kube-apiserver's shapes and Status errors.
+// create, update, patch, delete, deletecollection and the serviceaccounts/token, pods/log and
+// status subresources, with kube-apiserver's shapes and Status errors. Watch is served by watch.ts.
 import type { Reply } from './discovery.ts';
 import type { SimContext } from './context.ts';
 import type { RequestInfo } from './request-info.ts';
@@ -103,7 +104,6 @@ function route(req: ResourceRequest, ctx: SimContext): Reply {
       case 'patch': return patch(req, r, ctx);
       case 'deletecollection': return deleteCollection(req, r, ctx);
       case 'delete': return del(req, r, ctx);
-      case 'watch': return watchUnsupported();
       default: return status(methodNotAllowed());
     }
   } catch (e) {
@@ -112,10 +112,6 @@ function route(req: ResourceRequest, ctx: SimContext): Reply {
     if (e instanceof StoreError) return status(failure(e.code, e.code === 400 ? 'BadRequest' : 'Invalid', e.message));
     throw e;
   }
-}
-
-function watchUnsupported(): Reply {
-  return status(failure(405, 'MethodNotAllowed', 'the simulated API server does not serve watch', {}));
 }
 
 function ns(req: ResourceRequest, r: ResourceType): string | undefined {
