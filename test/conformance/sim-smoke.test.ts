@@ -264,7 +264,7 @@ describe('sim smoke: other kubectl versions', function () {
       assert.equal(pods.code, 0, pods.stderr);
       assert.match(pods.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb\s+1\/1\s+Running\s+0\s+\d+s\n$/);
       const res = await run(bin, ['--kubeconfig', sim.kubeconfigPath, 'api-resources', '--api-group=apps', '-o', 'name']);
-      assert.deepEqual(res.stdout.trim().split('\n'), ['deployments.apps', 'statefulsets.apps']);
+      assert.deepEqual(res.stdout.trim().split('\n'), ['daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps']);
       const exec = await run(bin, ['--kubeconfig', sim.kubeconfigPath, '--context', 'bob', 'get', 'pods']);
       assert.equal(exec.code, 1);
       assert.match(exec.stderr, /pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "team-a"/);

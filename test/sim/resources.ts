@@ -82,7 +82,22 @@ export const RESOURCES: ResourceType[] = [
       { name: 'status', kind: 'StatefulSet', verbs: ['get', 'patch', 'update'] },
     ],
   },
+  {
+    group: 'apps', version: 'v1', resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, verbs: RW, shortNames: ['rs'], categories: ['all'],
+    subresources: [
+      { name: 'scale', kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
+      { name: 'status', kind: 'ReplicaSet', verbs: ['get', 'patch', 'update'] },
+    ],
+  },
+  {
+    group: 'apps', version: 'v1', resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, verbs: RW, shortNames: ['ds'], categories: ['all'],
+    subresources: [{ name: 'status', kind: 'DaemonSet', verbs: ['get', 'patch', 'update'] }],
+  },
   // batch/v1
+  {
+    group: 'batch', version: 'v1', resource: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, verbs: RW, shortNames: ['cj'], categories: ['all'],
+    subresources: [{ name: 'status', kind: 'CronJob', verbs: ['get', 'patch', 'update'] }],
+  },
   {
     group: 'batch', version: 'v1', resource: 'jobs', singular: 'job', kind: 'Job', namespaced: true, verbs: RW, categories: ['all'],
     subresources: [{ name: 'status', kind: 'Job', verbs: ['get', 'patch', 'update'] }],

@@ -181,6 +181,30 @@ const TABLES: Record<string, { columns: Column[]; row(o: Obj, now: Date): Cells 
       return [o.metadata.name, `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`, age(o as KubeObject, now), c.map((x) => x.name).join(','), c.map((x) => x.image).join(',')];
     },
   },
+  replicasets: {
+    columns: [NAME, col('Desired', 0, 'integer'), col('Current', 0, 'integer'), col('Ready', 0, 'integer'), AGE, col('Containers', 1), col('Images', 1), col('Selector', 1)],
+    row: (o, now) => {
+      const c: Obj[] = o.spec?.template?.spec?.containers ?? [];
+      return [o.metadata.name, o.spec?.replicas ?? 1, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0, age(o as KubeObject, now),
+        c.map((x) => x.name).join(','), c.map((x) => x.image).join(','), labelSelector(o.spec?.selector)];
+    },
+  },
+  daemonsets: {
+    columns: [NAME, col('Desired', 0, 'integer'), col('Current', 0, 'integer'), col('Ready', 0, 'integer'), col('Up-to-date', 0, 'integer'), col('Available', 0, 'integer'), col('Node Selector'), AGE],
+    row: (o, now) => {
+      const st = o.status ?? {};
+      const sel = Object.entries(o.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+      return [o.metadata.name, st.desiredNumberScheduled ?? 0, st.currentNumberScheduled ?? 0, st.numberReady ?? 0, st.updatedNumberScheduled ?? 0, st.numberAvailable ?? 0, sel || '<none>', age(o as KubeObject, now)];
+    },
+  },
+  cronjobs: {
+    columns: [NAME, col('Schedule'), col('Timezone'), col('Suspend', 0, 'boolean'), col('Active', 0, 'integer'), col('Last Schedule'), AGE],
+    row: (o, now) => {
+      const last = o.status?.lastScheduleTime;
+      return [o.metadata.name, o.spec?.schedule ?? '', o.spec?.timeZone ?? '<none>', o.spec?.suspend ?? false, (o.status?.active ?? []).length,
+        last ? humanDuration(now.getTime() - Date.parse(last)) : '<none>', age(o as KubeObject, now)];
+    },
+  },
   networkpolicies: { columns: [NAME, col('Pod-Selector'), AGE], row: (o, now) => [o.metadata.name, labelSelector(o.spec?.podSelector) || '<none>', age(o as KubeObject, now)] },
   events: {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 1), col('Source', 1), col('Message'), col('First Seen', 1), col('Count', 1), NAME],
