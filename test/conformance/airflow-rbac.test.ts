@@ -23,9 +23,10 @@ function cells(exp: any): Cell[] {
   return out;
 }
 
-const label = (c: Cell) => `${c.sa} ${c.verb} ${c.resource}${c.subresource ? '/' + c.subresource : ''} -n ${c.ns}`;
+const label = (c: Cell) => `${c.sa} ${c.verb} ${c.resource}${c.subresource ? '/' + c.subresource : ''} ${c.ns ? `-n ${c.ns}` : '-A'}`;
 
-const SCENARIOS = ['official-celery', 'official-kubernetes-executor', 'official-kubernetes-executor-broken-rbac', 'official-multi-namespace', 'community-chart'];
+const SCENARIOS = ['official-celery', 'official-kubernetes-executor', 'official-kubernetes-executor-broken-rbac', 'official-multi-namespace',
+  'official-multi-namespace-narrowed', 'official-multi-namespace-cluster-wide', 'community-chart'];
 
 for (const name of SCENARIOS) {
   describe(`conformance: Airflow ServiceAccount permissions in ${name}`, function () {
@@ -55,7 +56,8 @@ for (const name of SCENARIOS) {
       it(`kubectl ${k.label}: auth can-i --as each ServiceAccount answers as expected`, async () => {
         const results = await pool(all, 6, (c) => kubectl(k, sim.kubeconfigPath, [
           '--context', 'ops', 'auth', 'can-i', c.verb, c.resource, ...(c.subresource ? ['--subresource', c.subresource] : []),
-          '-n', c.ns, `--as=system:serviceaccount:${c.sa.replace('/', ':')}`,
+          // namespace '' is a cluster-wide question: kubectl asks it with -A (an empty -n means the context's)
+          ...(c.ns ? ['-n', c.ns] : ['-A']), `--as=system:serviceaccount:${c.sa.replace('/', ':')}`,
         ]));
         const wrong = all.flatMap((c, i) => {
           const r = results[i];

@@ -2,10 +2,8 @@
 // (the network layer execs the probe into the pod, in its own network namespace).
 //
 // The sim gives a pod the cluster's network (DNAT to the API-server replicas, cluster DNS,
-// NetworkPolicies) only when it is annotated `sim.kubectl-airflow.dev/network: isolated`; otherwise
-// the pod shares the host's network, where the replica addresses 10.0.0.11-13 and cluster DNS do
-// not exist. The official-* scenarios leave their pods on the host network, so these tests put the
-// pod doctor probes on the cluster network first (isolate()), as it is in a real cluster.
+// NetworkPolicies) only when it is annotated `sim.kubectl-airflow.dev/network: isolated`; the
+// scenarios annotate their Airflow pods so, as they are in a real cluster (no test patches them).
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,21 +44,11 @@ const verdicts = (d: Doc) => Object.fromEntries(d.layers.map((l) => [l.layer, l.
 const SCHEDULER = 'airflow-scheduler-5d8c9f7b6-x7k2p';
 const TASK_POD = 'etl-daily-extract-orders-h3k9w2qz';
 
-function isolate(sim: Sim, ...pods: string[]): void {
-  for (const name of pods) {
-    const pod = sim.store.get('pods', 'airflow', name);
-    assert.ok(pod, `pod ${name} in the scenario`);
-    pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), 'sim.kubectl-airflow.dev/network': 'isolated' };
-    sim.store.apply(pod);
-  }
-}
-
-function withSim(scenario: string, fn: (get: () => Sim) => void, setup: (sim: Sim) => void = () => {}) {
+function withSim(scenario: string, fn: (get: () => Sim) => void) {
   describe(scenario, function () {
     let sim: Sim;
     before(async () => {
       sim = await startSim({ scenario });
-      setup(sim);
     });
     after(async () => sim?.stop());
     fn(() => sim);
@@ -102,6 +90,16 @@ describe('e2e: kubectl airflow doctor', function () {
       }
     });
 
+    it('the release is found once: config and rbac decide on the pods and ServiceAccounts doctor listed', async () => {
+      sim().log.reset();
+      const { code } = await doc(sim(), []);
+      assert.equal(code, 0);
+      const admin = (path: string) => sim().log.count((e) => e.requester === 'kubernetes-admin' && e.method === 'GET' && e.path === path);
+      assert.equal(admin('/api/v1/namespaces/airflow/pods'), 2, 'one list per chart label (tier=airflow, app=airflow)');
+      assert.equal(admin('/api/v1/namespaces/airflow/serviceaccounts'), 1);
+      assert.equal(admin('/api/v1/namespaces/airflow/configmaps'), 1);
+    });
+
     it('people get the table and "no layer failed"; -o yaml is the same document', async () => {
       const r = await run(sim().kubeconfigPath, ['-n', 'airflow']);
       assert.equal(r.code, 0);
@@ -129,7 +127,7 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.equal(r.out, '');
       assert.match(r.err, /^kubectl-airflow: no Airflow release "nope" in namespace airflow; releases found: airflow\n$/);
     });
-  }, (s) => isolate(s, SCHEDULER));
+  });
 
   withSim('official-kubernetes-executor-broken-rbac', (sim) => {
     it('names rbac as the first failing layer, exit 1, with the root cause and the --fix command', async () => {
@@ -166,7 +164,7 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.equal(code, 0);
       assert.equal(layerOf(d, 'rbac').verdict, 'OK');
     });
-  }, (s) => isolate(s, SCHEDULER));
+  });
 
   withSim('net-egress-blocked', (sim) => {
     it('--pod on the blocked task pod: network named first, the NetworkPolicy in the remedy; later layers still run', async () => {
@@ -194,7 +192,7 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.equal(layerOf(d, 'network').verdict, 'SKIP');
       assert.match(layerOf(d, 'network').summary, /pod "no-such-pod" not found/);
     });
-  }, (s) => isolate(s, TASK_POD));
+  });
 
   withSim('net-dns-broken', (sim) => {
     it('DNS broken but the Service IP works: network is a warning with the DNS remedy, exit 0 (Airflow\'s in-cluster client connects by IP)', async () => {
@@ -203,7 +201,7 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.match(r.out, /^4\. network from pod +WARN +pod etl-daily-extract-orders-h3k9w2qz \(worker\): DNS fails .*the Service IP works/m);
       assert.match(r.out, /^no layer failed: release airflow in namespace airflow\nwarning network from pod: the nameserver 10\.96\.0\.10 does not answer/m);
     });
-  }, (s) => isolate(s, TASK_POD));
+  });
 
   withSim('official-kubernetes-executor', (sim) => {
     it('an identity that may not read or review: partial table, exit 3 (not allowed to ask)', async () => {

@@ -7,16 +7,18 @@ import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import { captureIO, label, type CheckRecord } from './rbac-helpers.ts';
 
-const multiNs = readFileSync(new URL('../scenarios/official-multi-namespace.yaml', import.meta.url), 'utf8');
+// the narrowed release: the chart's ClusterRoles bound only by RoleBindings in the listed namespaces
+// (the chart's own ClusterRoleBindings grant cluster-wide: official-multi-namespace-cluster-wide, rbac.test.ts)
+const multiNs = readFileSync(new URL('../scenarios/official-multi-namespace-narrowed.yaml', import.meta.url), 'utf8');
 
-describe('rbac e2e: cluster-wide multi-namespace mode', function () {
+describe('rbac e2e: cluster-wide multi-namespace mode with namespaced RoleBindings only', function () {
   this.timeout(60_000);
   let sim: Sim;
   before(async () => {
     // multi_namespace_mode with an empty list means every namespace (Airflow's cluster-wide mode)
     const text = multiNs.replace('multi_namespace_mode_namespace_list = etl-jobs,etl-backfill\\n', '');
     assert.notEqual(text, multiNs, 'scenario edit applied');
-    sim = await startSim({ scenario: 'official-multi-namespace-cluster-wide', scenarioText: text });
+    sim = await startSim({ scenario: 'official-multi-namespace-narrowed-cluster-wide', scenarioText: text });
   });
   after(async () => sim?.stop());
 

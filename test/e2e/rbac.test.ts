@@ -5,7 +5,8 @@ import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import { captureIO, expand, label, loadExpectation, type CheckRecord } from './rbac-helpers.ts';
 
-const SCENARIOS = ['official-celery', 'official-kubernetes-executor', 'official-kubernetes-executor-broken-rbac', 'official-multi-namespace', 'community-chart'];
+const SCENARIOS = ['official-celery', 'official-kubernetes-executor', 'official-kubernetes-executor-broken-rbac', 'official-multi-namespace',
+  'official-multi-namespace-narrowed', 'official-multi-namespace-cluster-wide', 'community-chart'];
 
 for (const name of SCENARIOS) {
   describe(`rbac e2e: ${name}`, function () {

@@ -10,6 +10,7 @@ import { loadScenario, SCENARIOS_DIR } from '../sim/scenario.ts';
 import type { KubeObject } from '../sim/types.ts';
 
 const OWNED = ['official-celery', 'official-kubernetes-executor', 'official-kubernetes-executor-broken-rbac', 'official-multi-namespace',
+  'official-multi-namespace-narrowed', 'official-multi-namespace-cluster-wide',
   'community-chart', 'rbac-edge-cases', 'ha-healthy', 'ha-three-replicas-one-stale', 'ha-single-replica', 'ha-endpoints-disagree',
   'ha-managed-eks', 'ha-no-lease-access', 'ha-port-mismatch', 'net-egress-blocked', 'net-dns-broken'];
 const SIM = 'sim.kubectl-airflow.dev/';
@@ -96,6 +97,37 @@ describe('built-in scenarios', () => {
         for (const ip of [...nodeIPs, ...(cp.replicas ?? []).map((r) => r.address), ...pods.map((p) => p.status.podIP)]) assert.ok(ipInCidr(ip, '10.0.0.0/8'), ip);
         for (const svc of all.filter((o) => o.kind === 'Service') as any[]) assert.ok(ipInCidr(svc.spec.clusterIP, '10.96.0.0/12'), svc.metadata.name);
       });
+
+      it('ownerReferences name an object of the scenario with that uid (the sim serves no ReplicaSets, so none names one)', function () {
+        if (name.startsWith('net-')) {
+          // net-*.yaml belong to the net command's owner; their Deployment pods still name ReplicaSets
+          console.log(`        skipped for ${name}: owned by the net tests, not yet updated`);
+          this.skip();
+        }
+        for (const o of objs as any[]) {
+          for (const ref of o.metadata.ownerReferences ?? []) {
+            const where = `${o.kind} ${o.metadata.namespace}/${o.metadata.name} -> ${ref.kind} ${ref.name}`;
+            const owner: any = find(ref.kind, o.metadata.namespace, ref.name);
+            assert.ok(owner, where);
+            assert.equal(owner.apiVersion, ref.apiVersion, where);
+            assert.ok(ref.uid && owner.metadata.uid === ref.uid, `${where}: uid ${ref.uid} vs ${owner.metadata.uid}`);
+          }
+        }
+      });
+
+      // Airflow images have Python, and in a cluster every pod has the pod network: without
+      // `network: isolated` the sim's exec would see only loopback, and net/doctor could not be OK.
+      if (name.startsWith('official-') || name === 'community-chart') {
+        it('Airflow component pods are on the pod network (network: isolated) with the python image profile', () => {
+          const airflow = pods.filter((p) => p.metadata.labels?.tier === 'airflow' || p.metadata.labels?.app === 'airflow');
+          assert.ok(airflow.length >= 4);
+          for (const p of airflow) {
+            const where = `${p.metadata.namespace}/${p.metadata.name}`;
+            assert.equal(p.metadata.annotations[SIM + 'network'], 'isolated', where);
+            assert.equal(p.metadata.annotations[SIM + 'image-profile'], 'python', where);
+          }
+        });
+      }
 
       it('RoleBindings reference roles that exist (or the default ClusterRoles)', () => {
         const defaults = new Set(['cluster-admin', 'admin', 'edit', 'view']);
