@@ -17,10 +17,16 @@ import {
   type WorkloadLike,
 } from './release.ts';
 
-export interface LoadedRelease {
+/** The release's own objects; no ConfigMap or Secret is read for it. */
+export interface FoundRelease {
   release: Release;
-  config: AirflowConfig;
+  /** undefined when they could not be listed. */
+  serviceAccounts?: ServiceAccountLike[];
   warnings: string[];
+}
+
+export interface LoadedRelease extends FoundRelease {
+  config: AirflowConfig;
 }
 
 async function optional<T>(p: Promise<T>, what: string, warnings: string[]): Promise<T | undefined> {
@@ -35,7 +41,8 @@ async function optional<T>(p: Promise<T>, what: string, warnings: string[]): Pro
   }
 }
 
-export async function loadRelease(conn: Connection, namespace: string, wanted?: string): Promise<LoadedRelease> {
+/** The one release every command looks at: pods of both charts, workloads and ServiceAccounts. */
+export async function findRelease(conn: Connection, namespace: string, wanted?: string): Promise<FoundRelease> {
   const warnings: string[] = [];
   const ns = encodeURIComponent(namespace);
   const [official, community, sas, deployments, statefulsets] = await Promise.all([
@@ -51,9 +58,14 @@ export async function loadRelease(conn: Connection, namespace: string, wanted?: 
     ...(statefulsets ?? []).map((s) => ({ ...s, kind: 'StatefulSet' })),
   ];
   const releases = discoverReleases({ namespace, pods, workloads, serviceAccounts: sas });
-  const release = selectRelease(releases, namespace, wanted);
-  const config = await loadConfig(conn, release, warnings);
-  return { release, config, warnings };
+  return { release: selectRelease(releases, namespace, wanted), serviceAccounts: sas, warnings };
+}
+
+/** The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets). */
+export async function loadRelease(conn: Connection, namespace: string, wanted?: string): Promise<LoadedRelease> {
+  const found = await findRelease(conn, namespace, wanted);
+  const config = await loadConfig(conn, found.release, found.warnings);
+  return { ...found, config };
 }
 
 /** Config precedence sources: the scheduler's env first (it runs the executor), then the other components'. */

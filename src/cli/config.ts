@@ -1,6 +1,6 @@
 // `kubectl airflow config [--release R]`: for each Airflow component pod, how Airflow's Kubernetes
 // client will connect ([kubernetes_executor] and the kubernetes_default connection), with findings.
-// fetch (pods, ServiceAccounts, ConfigMaps: never Secrets) -> decide (src/airflow/client-config.ts)
+// fetch (the release as every command finds it, ConfigMaps: never Secrets) -> decide (src/airflow/client-config.ts)
 // -> render.
 import type { Argv } from 'yargs';
 import type { Connection } from '../kube/connection.ts';
@@ -11,13 +11,14 @@ import type { Palette } from '../render/colour.ts';
 import { defineCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { ContainerConfig, Pod, Severity } from '../airflow/client-config.ts';
+import type { FoundRelease } from '../airflow/discover.ts';
 
 interface ConfigArgs {
   release?: string;
 }
 
 interface CM { metadata: { name: string }; data?: Record<string, string> }
-interface SA { metadata: { name: string; labels?: Record<string, string> }; automountServiceAccountToken?: boolean }
+type ConfigMaps = Record<string, Record<string, string> | undefined>;
 
 async function orForbidden<T>(p: Promise<T>): Promise<T | undefined> {
   try {
@@ -28,18 +29,14 @@ async function orForbidden<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
-async function fetchAll(conn: Connection, ns: string) {
-  const base = `/api/v1/namespaces/${encodeURIComponent(ns)}`;
-  const [pods, sas, cms] = await Promise.all([
-    conn.list<Pod & { metadata: { name: string } }>(`${base}/pods`),
-    orForbidden(conn.list<SA>(`${base}/serviceaccounts`)),
-    orForbidden(conn.list<CM>(`${base}/configmaps`)),
-  ]);
-  return { pods, sas, cms };
+/** Every ConfigMap of the namespace; undefined when listing them is forbidden. */
+export async function listConfigMaps(conn: Connection, ns: string): Promise<ConfigMaps | undefined> {
+  const cms = await orForbidden(conn.list<CM>(`/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps`));
+  return cms && Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}]));
 }
 
 /** Only ConfigMaps the pods reference are fetched one by one when listing them is forbidden. */
-async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): Promise<Record<string, Record<string, string> | undefined>> {
+async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): Promise<ConfigMaps> {
   const names = new Set<string>();
   for (const p of pods) {
     for (const v of p.spec?.volumes ?? []) if (v.configMap?.name) names.add(v.configMap.name);
@@ -117,14 +114,21 @@ function renderText(results: ContainerConfig[], release: string, ns: string, c: 
   return lines.join('\n') + '\n';
 }
 
-/** Fetch and decide for one release (also for doctor): every Airflow container of its pods. */
-export async function inspectClientConfig(conn: Connection, wantedRelease?: string): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
-  const ns = conn.namespace;
-  const [{ discoverReleases, selectRelease }, cc] = await Promise.all([import('../airflow/release.ts'), import('../airflow/client-config.ts')]);
-  const { pods, sas, cms } = await fetchAll(conn, ns);
-  const release = selectRelease(discoverReleases({ namespace: ns, pods: pods as never, serviceAccounts: sas as never }), ns, wantedRelease);
+/**
+ * Fetch and decide for one release: every Airflow container of its pods. The release comes from
+ * findRelease (doctor hands over the one it loaded); `listed` is the namespace's ConfigMaps when the
+ * caller already asked for them.
+ */
+export async function inspectClientConfig(
+  conn: Connection,
+  found: Pick<FoundRelease, 'release' | 'serviceAccounts'>,
+  listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
+): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
+  const { release, serviceAccounts: sas } = found;
+  const ns = release.namespace;
+  const cc = await import('../airflow/client-config.ts');
   const relPods = release.pods as unknown as Pod[];
-  const configMaps = cms ? Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}])) : await referencedConfigMaps(conn, ns, relPods);
+  const configMaps = (await listed) ?? (await referencedConfigMaps(conn, ns, relPods));
   const saByName = new Map((sas ?? []).map((s) => [s.metadata.name, s]));
 
   const results: ContainerConfig[] = [];
@@ -154,7 +158,11 @@ export const configCommand = defineCommand<ConfigArgs>({
   run: async (args, ctx) => {
     if (args.allNamespaces) throw new UsageError('config looks at one release: use -n <namespace> instead of -A');
     const conn = await ctx.connect();
-    const { release, namespace: ns, chart, pods: results } = await inspectClientConfig(conn, args.release);
+    const { findRelease } = await import('../airflow/discover.ts');
+    const listed = listConfigMaps(conn, conn.namespace);
+    listed.catch(() => undefined); // awaited in inspectClientConfig, unless finding the release fails first
+    const found = await findRelease(conn, conn.namespace, args.release);
+    const { release, namespace: ns, chart, pods: results } = await inspectClientConfig(conn, found, listed);
     if (isMachine(args.output)) {
       ctx.out(renderData({ release, namespace: ns, chart, pods: results }, args.output));
     } else {

@@ -1,8 +1,9 @@
 // `kubectl airflow doctor`: every layer in order (src/doctor/model.ts says why this order), the
 // first failing one named with its remedy and the command for detail. Each layer is the command
-// that owns it, reused: its fetch + decision (config: inspectClientConfig, net: probePod, ha:
-// runHa, rbac: collectRbac); src/doctor turns each result into one verdict. Independent fetches run
-// in parallel; a later layer still runs when an earlier one failed, unless it needs the release.
+// that owns it, reused: its fetch + decision (config: inspectClientConfig, net: probePod, ha: runHa,
+// rbac: collectRbac), handed the release loaded once here; src/doctor turns each result into one
+// verdict. Independent fetches run in parallel; a later layer still runs when an earlier one
+// failed, unless it needs the release.
 import type { Argv } from 'yargs';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import type { Connection } from '../kube/connection.ts';
@@ -10,7 +11,6 @@ import { ClusterError, UsageError, fromStatus } from '../kube/errors.ts';
 import type { LayerId, LayerResult } from '../doctor/model.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { defineCommand, type GlobalArgs, type RunContext } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
 
 interface DoctorArgs {
   release?: string;
@@ -63,7 +63,7 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   const conn = await ctx.connect();
   const ns = conn.namespace;
   if (args.pod !== undefined) (await import('../net/plan.ts')).validateNames(args.pod, ns, args.container);
-  const [v, plan, { loadRelease }, { inspectClientConfig }, { runHa, toReport }, { collectRbac, rbacDocument }, { NoReleaseError }] = await Promise.all([
+  const [v, plan, { loadRelease }, { inspectClientConfig, listConfigMaps }, { runHa, toReport }, { collectRbac, rbacDocument }, { NoReleaseError }] = await Promise.all([
     import('../doctor/verdicts.ts'),
     import('../doctor/plan.ts'),
     import('../airflow/discover.ts'),
@@ -79,9 +79,10 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   // Everything that needs only the connection starts at once; layer 1 decides whether to go on.
   const access = timed('cluster access', clusterAccess(conn));
   const release = timed('release', loadRelease(conn, ns, args.release));
-  const config = timed('config', inspectClientConfig(conn, args.release));
+  // config decides on the release loaded here (its pods are listed once); its ConfigMaps are read meanwhile
+  const configMaps = listConfigMaps(conn, ns);
   const ha = timed('ha', runHa(conn));
-  for (const p of [release, config, ha]) p.catch(() => undefined); // awaited below (or moot after exit 3)
+  for (const p of [release, configMaps, ha]) p.catch(() => undefined); // awaited below (or moot after exit 3)
   const cluster = v.clusterLayer(await access);
 
   const target = { namespace: ns, release: args.release, flags: plan.repeatableFlags(args) };
@@ -136,11 +137,10 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
     }
   };
   const configLayer = async (): Promise<LayerResult> => {
+    if (!loaded) return v.skipped('config', noRelease);
     try {
-      const r = await config;
-      return v.configLayer(r);
+      return v.configLayer(await timed('config', inspectClientConfig(conn, loaded, configMaps)));
     } catch (e) {
-      if (!loaded) return v.skipped('config', noRelease);
       return notChecked('config', e, v.skipped);
     }
   };

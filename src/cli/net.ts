@@ -62,10 +62,9 @@ export const netCommand = defineCommand<NetArgs>({
       for (const n of notes) ctx.err(n + '\n');
       reports.push(report);
     } else {
-      const [{ discoverReleases, selectRelease, chartOf }, { onePodPerComponent, chooseContainer, serviceAccountOf }] = await Promise.all([import('../airflow/release.ts'), import('../net/plan.ts')]);
-      const pods = await conn.list<import('../net/plan.ts').PodView & import('../airflow/release.ts').PodLike>(`/api/v1/namespaces/${namespace}/pods`);
-      const release = selectRelease(discoverReleases({ namespace, pods }), namespace, args.release);
-      const chosen = onePodPerComponent(release.pods as typeof pods, (p) => chartOf(p.metadata.labels)?.component);
+      const [{ findRelease }, { chartOf }, { onePodPerComponent, chooseContainer, serviceAccountOf }] = await Promise.all([import('../airflow/discover.ts'), import('../airflow/release.ts'), import('../net/plan.ts')]);
+      const { release } = await findRelease(conn, namespace, args.release);
+      const chosen = onePodPerComponent(release.pods as import('../net/plan.ts').PodView[], (p) => chartOf(p.metadata.labels)?.component);
       // a few pods at a time: each costs two execs
       const results = new Array(chosen.length);
       let next = 0;
