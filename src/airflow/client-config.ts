@@ -120,7 +120,6 @@ export function resolveOption(key: Key, env: Map<string, EnvEntry>, ctx: PodCont
 
 // ---- the kubernetes_default connection ----
 export const CONN_ENV = 'AIRFLOW_CONN_KUBERNETES_DEFAULT';
-export const CONN_FIELDS = ['in_cluster', 'kube_config_path', 'kube_config', 'namespace', 'cluster_context', 'disable_verify_ssl'] as const;
 
 export interface ConnectionView {
   source: string;
@@ -333,11 +332,6 @@ export function airflowContainers(pod: Pod, configMaps: Record<string, Record<st
   const af = cs.filter((c) => /airflow/i.test(c.image ?? '') || (c.env ?? []).some((e) => e.name.startsWith('AIRFLOW_')) || (c.envFrom ?? []).length > 0);
   const withCfg = af.filter((c) => locateAirflowCfg(pod, c, configMaps) !== undefined);
   return withCfg.length ? withCfg : af.length ? af : cs.slice(0, 1);
-}
-
-export function worstSeverity(results: ContainerConfig[]): Severity | undefined {
-  const all = results.flatMap((r) => r.findings.map((f) => f.severity));
-  return all.includes('error') ? 'error' : all.includes('warning') ? 'warning' : all.includes('info') ? 'info' : undefined;
 }
 
 /** Where this container's airflow.cfg comes from: the ConfigMap (name, key) mounted at

@@ -1,6 +1,6 @@
 // What doctor decides around the layers: which pod the network layer probes, the first failing
 // layer, the exit code, and the command that shows a layer's detail. Pure.
-import { LAYERS, titleOf, type LayerId, type LayerResult } from './model.ts';
+import { LAYERS, type LayerId, type LayerResult } from './model.ts';
 
 export interface PodCandidate {
   metadata: { name: string; labels?: Record<string, string> };
@@ -101,4 +101,3 @@ export function repeatableFlags(a: { kubeconfig?: string; context?: string; clus
   return out;
 }
 
-export { titleOf };
