@@ -54,6 +54,15 @@ export const RESOURCES: ResourceType[] = [
       { name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
     ],
   },
+  {
+    group: '', version: 'v1', resource: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, verbs: RW, shortNames: ['pvc'],
+    subresources: [{ name: 'status', kind: 'PersistentVolumeClaim', verbs: ['get', 'patch', 'update'] }],
+  },
+  { group: '', version: 'v1', resource: 'limitranges', singular: 'limitrange', kind: 'LimitRange', namespaced: true, verbs: RW, shortNames: ['limits'] },
+  {
+    group: '', version: 'v1', resource: 'resourcequotas', singular: 'resourcequota', kind: 'ResourceQuota', namespaced: true, verbs: RW, shortNames: ['quota'],
+    subresources: [{ name: 'status', kind: 'ResourceQuota', verbs: ['get', 'patch', 'update'] }],
+  },
   { group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, verbs: RW },
   {
     group: '', version: 'v1', resource: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, verbs: RW, shortNames: ['sa'],
@@ -102,6 +111,10 @@ export const RESOURCES: ResourceType[] = [
     group: 'batch', version: 'v1', resource: 'jobs', singular: 'job', kind: 'Job', namespaced: true, verbs: RW, categories: ['all'],
     subresources: [{ name: 'status', kind: 'Job', verbs: ['get', 'patch', 'update'] }],
   },
+  {
+    group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', namespaced: true, verbs: RW, shortNames: ['pdb'],
+    subresources: [{ name: 'status', kind: 'PodDisruptionBudget', verbs: ['get', 'patch', 'update'] }],
+  },
   // reviews: create only, no storage
   { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: CREATE, virtual: true },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'localsubjectaccessreviews', singular: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: CREATE, virtual: true },
@@ -127,7 +140,7 @@ export const RESOURCES: ResourceType[] = [
 
 /** Group -> versions, in the order /apis lists them (kube-apiserver's group priority order). */
 export const GROUP_ORDER = [
-  'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'networking.k8s.io',
+  'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'networking.k8s.io', 'policy',
   'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
 ];
 

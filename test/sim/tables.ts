@@ -205,6 +205,20 @@ const TABLES: Record<string, { columns: Column[]; row(o: Obj, now: Date): Cells 
         last ? humanDuration(now.getTime() - Date.parse(last)) : '<none>', age(o as KubeObject, now)];
     },
   },
+  persistentvolumeclaims: {
+    columns: [NAME, col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), col('VolumeAttributesClass'), AGE, col('VolumeMode', 1)],
+    row: (o, now) => {
+      const modes: string[] = o.status?.accessModes ?? [];
+      const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+      return [o.metadata.name, o.status?.phase ?? 'Pending', o.spec?.volumeName ?? '', o.status?.capacity?.storage ?? '', modes.map((m) => short[m] ?? m).join(','),
+        o.spec?.storageClassName ?? '<unset>', o.spec?.volumeAttributesClassName ?? '<unset>', age(o as KubeObject, now), o.spec?.volumeMode ?? 'Filesystem'];
+    },
+  },
+  poddisruptionbudgets: {
+    columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 0, 'integer'), AGE],
+    row: (o, now) => [o.metadata.name, o.spec?.minAvailable !== undefined ? String(o.spec.minAvailable) : 'N/A',
+      o.spec?.maxUnavailable !== undefined ? String(o.spec.maxUnavailable) : 'N/A', o.status?.disruptionsAllowed ?? 0, age(o as KubeObject, now)],
+  },
   networkpolicies: { columns: [NAME, col('Pod-Selector'), AGE], row: (o, now) => [o.metadata.name, labelSelector(o.spec?.podSelector) || '<none>', age(o as KubeObject, now)] },
   events: {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 1), col('Source', 1), col('Message'), col('First Seen', 1), col('Count', 1), NAME],
