@@ -298,6 +298,19 @@ export function runChecks(chain: Chain, input: HaInput): Check[] {
   return checks;
 }
 
+/**
+ * Reads that leave nothing to decide on, so `ha` is a cluster error (exit 3) instead of a page of
+ * SKIPs: every read rejected as unauthenticated (a credentials problem), or every read failed on the
+ * server side (the cluster itself is the problem).
+ */
+export function unusableReads(reads: Fetched<unknown>[]): { kind: 'unauthorized' | 'unreachable'; message: string; code?: number } | undefined {
+  const failures = reads.filter((f): f is Extract<Fetched<unknown>, { ok: false }> => !f.ok);
+  if (reads.length === 0 || failures.length < reads.length) return undefined;
+  if (failures.every((f) => f.code === 401)) return { kind: 'unauthorized', message: 'the API server rejected the credentials (401 Unauthorized)', code: 401 };
+  if (failures.every((f) => (f.code ?? 0) >= 500)) return { kind: 'unreachable', message: failures[0].message, code: failures[0].code };
+  return undefined;
+}
+
 export function worstVerdict(checks: Check[]): Verdict {
   const order: Verdict[] = ['FAIL', 'WARN', 'OK', 'SKIP'];
   for (const v of order) if (checks.some((c) => c.verdict === v)) return v;

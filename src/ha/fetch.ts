@@ -2,11 +2,12 @@
 // as data so the checks that need it SKIP and the rest still decide.
 import type { Connection, KubeResponse } from '../kube/connection.ts';
 import { ClusterError } from '../kube/errors.ts';
-import { PERMISSIONS } from './checks.ts';
+import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
 
-function failed(e: unknown, permission: string): Fetched<never> {
+/** A read the server answered with an error, kept as data; no answer at all is thrown. */
+export function failed(e: unknown, permission: string): Fetched<never> {
   if (e instanceof ClusterError && e.status !== undefined) {
     return { ok: false, code: e.status, reason: e.kind, message: e.message, permission };
   }
@@ -44,16 +45,10 @@ export async function fetchHa(conn: Connection): Promise<HaReads> {
     // the servers' own flags (reconciler type, secure port) where they run as static pods
     read(conn.list<ApiserverPod>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=kube-apiserver' }), PERMISSIONS.apiserverPods),
   ]);
-  // Every read rejected as unauthenticated: this is a credentials problem, not a partial result.
-  const all = [service, endpoints, slices, leases, nodes];
-  const first = all.find((f) => !f.ok && f.code === 401);
-  if (first && all.every((f) => !f.ok && f.code === 401)) {
-    throw new ClusterError('unauthorized', 'the API server rejected the credentials (401 Unauthorized)', { status: 401 });
-  }
-  // Every read failed on the server side: nothing to decide on, the cluster itself is the problem.
-  if (all.every((f) => !f.ok && (f.code ?? 0) >= 500)) {
-    const f = all[0] as { message: string; code?: number };
-    throw new ClusterError('unreachable', f.message, { status: f.code, remedy: 'the API server is failing every read: check its health (kubectl get --raw /readyz?verbose)' });
+  const unusable = unusableReads([service, endpoints, slices, leases, nodes]);
+  if (unusable?.kind === 'unauthorized') throw new ClusterError('unauthorized', unusable.message, { status: unusable.code });
+  if (unusable) {
+    throw new ClusterError('unreachable', unusable.message, { status: unusable.code, remedy: 'the API server is failing every read: check its health (kubectl get --raw /readyz?verbose)' });
   }
   return { service, endpoints, slices, leases, nodes, readyz: rz, apiserverPods, server: conn.server };
 }

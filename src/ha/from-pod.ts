@@ -1,6 +1,8 @@
 // `ha --from <pod>`: what the in-pod probe (src/net/probe.py, mode "readyz") observed, turned into one
 // result per endpoint. Pure. The probe reports observations only; we decide reachability here.
-import type { ProbeResult } from './model.ts';
+import { isMissingExecutable, type ExecResult } from '../kube/exec.ts';
+import type { Chain } from './chain.ts';
+import type { Fetched, ProbeResult } from './model.ts';
 
 interface Step { ok?: boolean; error?: string; detail?: string; skipped?: string }
 interface ProbeEndpoint { ip?: string; port?: number; error?: string; tcp?: Step; tls?: Step & { nameMismatch?: boolean }; readyz?: Step & { status?: number; message?: string; text?: string } }
@@ -29,4 +31,28 @@ export function parseProbeOutput(stdout: string): ProbeResult[] {
     const ok = e.readyz.status === 200;
     return { ...base, ok, status: e.readyz.status, error: ok ? undefined : `GET /readyz answered ${e.readyz.status}${e.readyz.message ? `: ${e.readyz.message}` : ''}` };
   });
+}
+
+/** Every endpoint at its EndpointSlice port, else its Endpoints port, else 443. */
+export function probeTargets(chain: Pick<Chain, 'endpoints'>): { address: string; port: number }[] {
+  return chain.endpoints.map((e) => ({ address: e.address, port: e.slicePorts[0] ?? e.endpointsPorts[0] ?? 443 }));
+}
+
+/** kubectl's choice of container: -c, else the default-container annotation, else the first. */
+export function fromContainer(pod: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name: string }[] } }, flag?: string): string | undefined {
+  return flag ?? pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? pod.spec?.containers?.[0]?.name;
+}
+
+/** What the probe exec came to: the per-endpoint results, or why there are none. */
+export function probeOutcome(r: Pick<ExecResult, 'stdout' | 'stderr' | 'exitCode' | 'message' | 'timedOut'>, pod: string, container: string | undefined, timeoutMs: number): Fetched<ProbeResult[]> {
+  if (r.timedOut) return { ok: false, reason: 'timeout', message: `the probe in ${pod} did not finish in ${timeoutMs / 1000}s` };
+  if (r.exitCode !== 0) {
+    const msg = r.message ?? (r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`);
+    return { ok: false, reason: 'exec', message: isMissingExecutable(msg) ? `neither python3 nor sh in container ${container} of ${pod}: ${msg}` : `the probe failed in ${pod}: ${msg}` };
+  }
+  try {
+    return { ok: true, value: parseProbeOutput(r.stdout) };
+  } catch (e) {
+    return { ok: false, reason: 'exec', message: `the probe in ${pod} printed no readable result: ${(e as Error).message}` };
+  }
 }

@@ -7,16 +7,16 @@ import { ClusterError } from '../kube/errors.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
 import type { Chain } from './chain.ts';
 import { PERMISSIONS } from './checks.ts';
-import { parseProbeOutput, probeInput } from './from-pod.ts';
+import { failed } from './fetch.ts';
+import { fromContainer, probeInput, probeOutcome, probeTargets } from './from-pod.ts';
 import type { Fetched, ProbeResult } from './model.ts';
 
 const PROBE_TIMEOUT_SECONDS = 3;
 
+/** A refusal kept as data (the from-pod check SKIPs); a vanished pod (404) stays an error. */
 function refused(e: unknown, permission: string): Fetched<never> {
-  if (e instanceof ClusterError && e.status !== undefined && e.status !== 404) {
-    return { ok: false, code: e.status, reason: e.kind, message: e.message, permission };
-  }
-  throw e;
+  if (e instanceof ClusterError && e.status === 404) throw e;
+  return failed(e, permission);
 }
 
 type PodObj = { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name: string }[] } };
@@ -34,9 +34,8 @@ export async function probeEndpoints(conn: Connection, namespace: string, pod: s
     if (e instanceof ClusterError && e.status === 404) throw new ClusterError('notfound', `pod "${pod}" not found in namespace "${namespace}" (--from)`, { status: 404 });
     return refused(e, `get pods in ${namespace}`);
   }
-  // kubectl's choice: the default-container annotation, else the first container
-  const c = container ?? podObj.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? podObj.spec?.containers?.[0]?.name;
-  const endpoints = chain.endpoints.map((e) => ({ address: e.address, port: e.slicePorts[0] ?? e.endpointsPorts[0] ?? 443 }));
+  const c = fromContainer(podObj, container);
+  const endpoints = probeTargets(chain);
   if (endpoints.length === 0) return { ok: true, value: [] };
   const timeoutMs = (PROBE_TIMEOUT_SECONDS * 6 + 15) * 1000;
   let r: ExecResult;
@@ -51,14 +50,5 @@ export async function probeEndpoints(conn: Connection, namespace: string, pod: s
   } catch (e) {
     return refused(e, PERMISSIONS.exec);
   }
-  if (r.timedOut) return { ok: false, reason: 'timeout', message: `the probe in ${pod} did not finish in ${timeoutMs / 1000}s` };
-  if (r.exitCode !== 0) {
-    const msg = r.message ?? (r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`);
-    return { ok: false, reason: 'exec', message: isMissingExecutable(msg) ? `neither python3 nor sh in container ${c} of ${pod}: ${msg}` : `the probe failed in ${pod}: ${msg}` };
-  }
-  try {
-    return { ok: true, value: parseProbeOutput(r.stdout) };
-  } catch (e) {
-    return { ok: false, reason: 'exec', message: `the probe in ${pod} printed no readable result: ${(e as Error).message}` };
-  }
+  return probeOutcome(r, pod, c, timeoutMs);
 }

@@ -1,7 +1,7 @@
 // Pure tests of the `ha` chain and checks (src/ha), no server.
 import assert from 'node:assert/strict';
 import { apiserverPodView, buildChain } from '../../src/ha/chain.ts';
-import { runChecks, staleEndpoints, worstVerdict } from '../../src/ha/checks.ts';
+import { runChecks, staleEndpoints, unusableReads, worstVerdict } from '../../src/ha/checks.ts';
 import { leaseInfo, leaseNameForHostname } from '../../src/ha/identity.ts';
 import type { Check, Fetched, HaInput, Lease, Node } from '../../src/ha/model.ts';
 import { detectPlatform } from '../../src/ha/platform.ts';
@@ -239,3 +239,16 @@ describe('ha: kube-apiserver pods as evidence', () => {
     assert.equal(c['endpoint-reconciler']!.verdict, 'OK');
   });
 });
+
+describe('ha: reads that leave nothing to decide', () => {
+  const no = (code: number): Fetched<unknown> => ({ ok: false, code, reason: 'x', message: `HTTP ${code}` });
+  const yes: Fetched<unknown> = { ok: true, value: {} };
+  it('every read 401 is a credentials error; every read 5xx a failing server; anything else is a partial result', () => {
+    assert.deepEqual(unusableReads([no(401), no(401)]), { kind: 'unauthorized', message: 'the API server rejected the credentials (401 Unauthorized)', code: 401 });
+    assert.deepEqual(unusableReads([no(503), no(500)]), { kind: 'unreachable', message: 'HTTP 503', code: 503 });
+    assert.equal(unusableReads([no(401), yes]), undefined);
+    assert.equal(unusableReads([no(403), no(403)]), undefined, 'forbidden reads are SKIPs naming the permission');
+    assert.equal(unusableReads([no(401), no(503)]), undefined);
+  });
+});
+
