@@ -127,6 +127,50 @@ run_to() {
 	return $_rc
 }
 
+# curl with only the mounted CA as trust: --cacert replaces the default bundle, but a Debian/Alpine
+# curl keeps its compiled-in CApath (/etc/ssl/certs) beside it; --capath pointed at the ServiceAccount
+# directory (no hashed certificate names there) leaves the mounted ca.crt as the only anchor.
+kcurl() {
+	curl -sS --noproxy '*' --cacert "$SA/ca.crt" --capath "$SA" --connect-timeout "$T" --max-time "$T" "$@"
+}
+
+# curl_class EXIT OUTPUT: what went wrong, from curl's exit code and its (verbose) message.
+# 7 could not connect (-v says why: refused, no route), 28 timeout, 35 handshake; 60 a certificate
+# the mounted CA does not verify (since curl 7.62 also a name mismatch: the message tells), 51 a name
+# mismatch in older curl.
+curl_class() {
+	case $1 in
+	7) case $2 in
+		*[Rr]efused*) echo refused ;;
+		*[Nn]o\ route* | *[Uu]nreachable*) echo unreachable ;;
+		*[Tt]imed\ out*) echo timeout ;;
+		*[Nn]ot\ permitted*) echo blocked ;;
+		*) echo refused ;; # without -v newer curl drops the errno: an immediate failure is a refusal
+		esac ;;
+	28) echo timeout ;;
+	51) echo name-mismatch ;;
+	*) tls_class "$2" ;;
+	esac
+}
+
+# The line of curl's output worth showing: why the connect failed (-v), and curl's own error line.
+curl_why() {
+	w=
+	l=
+	while IFS= read -r line; do
+		case $line in
+		"* connect to "*" failed: "* | "* Immediate connect fail"*) [ -n "$w" ] || w=${line#\* } ;;
+		"curl: ("*) l=$line ;;
+		esac
+	done <<EOF
+$1
+EOF
+	case $w in
+	'') printf '%s' "${l:-$1}" ;;
+	*) printf '%s%s' "$w" "${l:+; $l}" ;;
+	esac
+}
+
 TOOLS=
 MISSING=
 for t in timeout curl openssl nc bash getent nslookup base64 date sleep; do
@@ -373,7 +417,7 @@ tcp_class() {
 	esac
 }
 
-# nc and bash name the failure (refused, timed out, unreachable); curl only says it could not connect
+# nc and bash name the failure (refused, timed out, unreachable); curl does too, in its -v output
 TCPTOOL=
 if have nc; then
 	TCPTOOL=nc
@@ -390,18 +434,19 @@ connect() { # connect HOST PORT -> one attempt object
 		# -k only to measure the connection: no credential is sent on this request
 		u=$1
 		case $u in *:*) u="[$u]" ;; esac
-		out=$(curl -k -sS -o /dev/null --noproxy '*' --connect-timeout "$T" --max-time "$((T + 1))" -w '%{time_connect}' "https://$u:$2/" 2>&1)
+		out=$(curl -k -v -sS -o /dev/null --noproxy '*' --connect-timeout "$T" --max-time "$((T + 1))" -w '\nkaf-connect %{time_connect}\n' "https://$u:$2/" 2>&1)
 		rc=$?
-		tc=${out%%[!0-9.]*}
-		case $tc in '' | 0 | 0.0 | 0.00 | 0.000 | 0.0000 | 0.00000 | 0.000000) tc= ;; esac
-		case $out in *"$NL"*) out=${out%"$NL"*} ;; *) out= ;; esac
-		if [ -n "$tc" ] && [ $rc -ne 7 ]; then
-			rc=0
-		elif [ $rc -eq 28 ]; then
-			out="timed out: $out"
-		elif [ $rc -eq 7 ]; then
-			# curl says only "Couldn't connect": an immediate failure is a refusal (or ICMP unreachable)
-			out="refused: $out"
+		# -v says "Connected to"; time_connect alone is 0 when TLS then times out
+		tc=${out##*kaf-connect }
+		tc=${tc%%[!0-9.]*}
+		case $tc in *[1-9]*) ;; *) tc= ;; esac
+		case $out in *"$NL* Connected to "*) tc=1 ;; esac
+		if [ -n "$tc" ]; then
+			rc=0 # connected; what came after (TLS, HTTP) is not this step's business
+		else
+			[ $rc -eq 0 ] && rc=1
+			why=$(curl_why "${out%"$NL"kaf-connect*}")
+			out="$(curl_class "$rc" "$out"): $why"
 		fi
 		;;
 	nc)
@@ -468,8 +513,15 @@ tls_class() {
 tls_handshake() { # HOST PORT -> members
 	t0=$(now_ms)
 	if have openssl; then
-		out=$(run_to "$T" openssl s_client -connect "$1:$2" -CAfile "$SA/ca.crt" -verify_return_error -verify_ip "$1" -servername "$1" </dev/null 2>&1)
+		# -CAfile alone already keeps s_client from the default locations; -no-CApath and -no-CAstore
+		# say so explicitly (OpenSSL 3); retried without them where unknown (OpenSSL 1.1, LibreSSL)
+		out=$(run_to "$T" openssl s_client -connect "$1:$2" -CAfile "$SA/ca.crt" -no-CApath -no-CAstore -verify_return_error -verify_ip "$1" -servername "$1" </dev/null 2>&1)
 		rc=$?
+		case $out in *[Uu]nknown\ option*)
+			out=$(run_to "$T" openssl s_client -connect "$1:$2" -CAfile "$SA/ca.crt" -verify_return_error -verify_ip "$1" -servername "$1" </dev/null 2>&1)
+			rc=$?
+			;;
+		esac
 		ms=$(($(now_ms) - t0))
 		code=
 		case $out in *"Verify return code: "*)
@@ -493,13 +545,12 @@ tls_handshake() { # HOST PORT -> members
 	elif have curl; then
 		u=$1
 		case $u in *:*) u="[$u]" ;; esac
-		out=$(curl -sS -o /dev/null --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" "https://$u:$2/" 2>&1)
+		out=$(kcurl -o /dev/null "https://$u:$2/" 2>&1)
 		rc=$?
 		ms=$(($(now_ms) - t0))
 		case $rc in
 		0 | 22) printf '"ok":true,"tool":"curl","ms":%s' "$ms" ;;
-		28) printf '"ok":false,"tool":"curl","error":"timeout","detail":%s,"ms":%s' "$(js "$out")" "$ms" ;;
-		*) printf '"ok":false,"tool":"curl","error":"%s","detail":%s,"ms":%s' "$(tls_class "$out")" "$(js "$out")" "$ms" ;;
+		*) printf '"ok":false,"tool":"curl","error":"%s","detail":%s,"curlExit":%s,"ms":%s' "$(curl_class "$rc" "$out")" "$(js "$out")" "$rc" "$ms" ;;
 		esac
 	else
 		printf '"skipped":"openssl and curl not found"'
@@ -513,17 +564,17 @@ https_req() {
 		out=$({
 			printf 'header = "Authorization: Bearer %s"\n' "$TOKEN"
 			printf 'header = "Content-Type: application/json"\n'
-		} | curl -sS --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -K - -X "$1" --data-binary "$3" -w '\n%{http_code}' "$2" 2>&1)
+		} | kcurl -K - -X "$1" --data-binary "$3" -w '\n%{http_code}' "$2" 2>&1)
 	else
 		out=$(printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" |
-			curl -sS --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -K - -w '\n%{http_code}' "$2" 2>&1)
+			kcurl -K - -w '\n%{http_code}' "$2" 2>&1)
 	fi
 	rc=$?
 	ms=$(($(now_ms) - t0))
 	code=${out##*"$NL"}
 	body=${out%"$NL"*}
 	if [ $rc -ne 0 ]; then
-		printf '"error":"%s","detail":%s,"ms":%s' "$(tls_class "$out")" "$(js "$out")" "$ms"
+		printf '"error":"%s","detail":%s,"curlExit":%s,"ms":%s' "$(curl_class "$rc" "$out")" "$(js "$out")" "$rc" "$ms"
 		return
 	fi
 	printf '"status":%s,"ms":%s' "${code:-0}" "$ms"
@@ -555,18 +606,19 @@ proxy_check() { # what a client honouring HTTPS_PROXY sees (curl reads the same 
 	[ -n "$hp" ] || return
 	have curl || return
 	t0=$(now_ms)
-	out=$(curl -sS -o /dev/null --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -w '%{http_code} %{http_connect}' "https://$1:$2/version" 2>&1)
+	out=$(curl -sS -o /dev/null --cacert "$SA/ca.crt" --capath "$SA" --connect-timeout "$T" --max-time "$T" -w '\nkaf-proxy %{http_code} %{http_connect}' "https://$1:$2/version" 2>&1)
 	rc=$?
 	ms=$(($(now_ms) - t0))
-	case $out in *[0-9][0-9][0-9]\ [0-9][0-9][0-9]) c=${out##* } ;; *) c=000 ;; esac
+	c=${out##*kaf-proxy }
+	out=${out%"$NL"kaf-proxy*}
+	case $c in [0-9][0-9][0-9]\ [0-9][0-9][0-9]) c=${c##* } ;; *) c=000 ;; esac
 	[ "$c" = 000 ] && [ $rc -eq 0 ] && return # NO_PROXY matched: direct
 	printf ',"proxy":{"proxy":%s,"target":%s,"ms":%s' "$(js "$(redact "$hp")")" "$(js "$1:$2")" "$ms"
 	if [ "$c" != 000 ]; then
 		printf ',"status":%s}' "$c"
 	else
 		# curl exits 7 when it could not connect to the proxy at all
-		[ $rc -eq 7 ] && out="refused: $out"
-		printf ',"error":"%s","detail":%s}' "$(tcp_class "$out")" "$(js "$out")"
+		printf ',"error":"%s","detail":%s,"curlExit":%s}' "$(curl_class "$rc" "$out")" "$(js "$out")" "$rc"
 	fi
 }
 
@@ -724,8 +776,9 @@ readyz_one() {
 	m=$(https_req GET "https://$u:$2/readyz?verbose")
 	case $m in *'"error":"name-mismatch"'*)
 		# endpoint IPs are often not in the serving certificate: verify the chain under the service name
-		m=$(printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" | curl -sS --noproxy '*' --cacert "$SA/ca.crt" --connect-timeout "$T" --max-time "$T" -K - -o /dev/null -w '%{http_code}' --connect-to "kubernetes.default.svc:443:$1:$2" "https://kubernetes.default.svc:443/readyz?verbose" 2>&1)
-		case $m in [0-9][0-9][0-9]) m="\"status\":$m" ;; *) m="\"error\":\"$(tls_class "$m")\",\"detail\":$(js "$m")" ;; esac
+		m=$(printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" | kcurl -K - -o /dev/null -w '%{http_code}' --connect-to "kubernetes.default.svc:443:$1:$2" "https://kubernetes.default.svc:443/readyz?verbose" 2>&1)
+		rc=$?
+		case $m in [0-9][0-9][0-9]) m="\"status\":$m" ;; *) m="\"error\":\"$(curl_class "$rc" "$m")\",\"detail\":$(js "$m")" ;; esac
 		printf ',"tls":{"ok":true,"nameMismatch":true},"readyz":{%s}}' "$m"
 		return
 		;;

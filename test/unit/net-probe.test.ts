@@ -2,9 +2,12 @@
 // sh), run locally against a loopback HTTPS fixture that plays the API server. Each probe runs in
 // its own mount namespace with a resolv.conf pointing at loopback and an /etc/hosts that resolves
 // the service names, so no query leaves the machine (root needed: skipped visibly otherwise).
+// probe.sh runs three times, with the tools of three kinds of image on its PATH: the machine's
+// (bash for TCP, openssl for TLS), a Debian image with curl (curl and openssl, no bash or nc), and
+// curl alone (TCP, TLS and HTTP all by curl).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ interface Fixture {
   dir: string;
   port: number;
   hangPort: number;
+  proxyPort: number;
   token: string;
   secret: string;
   servers: Array<https.Server | net.Server>;
@@ -79,12 +83,21 @@ function listen(s: https.Server | net.Server): Promise<number> {
   return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
 }
 
-/** Runs argv in a private mount namespace with the fixture's resolv.conf and hosts; resolves stdout. */
-function runIsolated(fx: Fixture, argv: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string; code: number | null; ms: number }> {
-  const wrapper = 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && shift 2 && exec "$@"';
+/** The tools of an image: a directory of links to the machine's executables, used as PATH. */
+function toolDir(base: string, name: string, tools: string[]): string {
+  const d = path.join(base, `bin-${name}`);
+  mkdirSync(d);
+  for (const t of tools) symlinkSync(execFileSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim(), path.join(d, t));
+  return d;
+}
+
+/** Runs argv in a private mount namespace with the fixture's resolv.conf and hosts (and, with
+ *  `trustStore`, that directory over /etc/ssl/certs, the compiled-in CA locations); resolves stdout. */
+function runIsolated(fx: Fixture, argv: string[], env: Record<string, string>, trustStore = ''): Promise<{ stdout: string; stderr: string; code: number | null; ms: number }> {
+  const wrapper = 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && { [ -z "$3" ] || mount --bind "$3" /etc/ssl/certs; } && shift 3 && exec "$@"';
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const p = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', wrapper, 'wrap', path.join(fx.dir, 'resolv.conf'), path.join(fx.dir, 'hosts'), ...argv], {
+    const p = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', wrapper, 'wrap', path.join(fx.dir, 'resolv.conf'), path.join(fx.dir, 'hosts'), trustStore, ...argv], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     });
     let stdout = '';
@@ -97,19 +110,23 @@ function runIsolated(fx: Fixture, argv: string[], env: Record<string, string>): 
 
 const canIsolate = (() => {
   try {
-    return process.getuid?.() === 0 && execFileSync('sh', ['-c', 'command -v unshare && command -v openssl'], { encoding: 'utf8' }).trim() !== '';
+    return process.getuid?.() === 0 && execFileSync('sh', ['-c', 'command -v unshare && command -v openssl && command -v curl'], { encoding: 'utf8' }).trim() !== '';
   } catch {
     return false;
   }
 })();
 
+type Kind = 'py' | 'sh' | 'sh:curl,openssl' | 'sh:curl';
+
 describe('net: the probe programs as shipped, against a loopback API-server fixture', function () {
   this.timeout(60_000);
   let fx: Fixture;
+  let paths: Record<string, string> = {};
+  let trustStore = '';
 
   before(async function () {
     if (!canIsolate) {
-      console.log('    (skipped: needs root for a private mount namespace, unshare and openssl)');
+      console.log('    (skipped: needs root for a private mount namespace, unshare, openssl and curl)');
       this.skip();
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'net-probe-'));
@@ -128,8 +145,22 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
     const hang = net.createServer(() => {
       /* accept and say nothing: a TLS handshake that never completes */
     });
-    const [port, noipPort, hangPort] = await Promise.all([listen(good), listen(noip), listen(hang)]);
-    fx = { dir, port, hangPort, token, secret, servers: [good, noip, hang] };
+    // an HTTP proxy that asks for credentials on every CONNECT
+    const proxy = net.createServer((c) => {
+      c.once('data', () => c.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n'));
+      c.on('error', () => {});
+    });
+    const [port, noipPort, hangPort, proxyPort] = await Promise.all([listen(good), listen(noip), listen(hang), listen(proxy)]);
+    // what a shell probe may use besides sh: a Debian image with curl, and curl alone
+    const base = ['sh', 'getent', 'timeout', 'base64', 'date', 'sleep'];
+    paths = { 'sh:curl,openssl': toolDir(dir, 'curl-openssl', [...base, 'curl', 'openssl']), 'sh:curl': toolDir(dir, 'curl', [...base, 'curl']) };
+    // the fixture's CA in the compiled-in trust store (OpenSSL's hashed name in /etc/ssl/certs)
+    const hash = execFileSync('openssl', ['x509', '-hash', '-noout', '-in', path.join(dir, 'ca.crt')], { encoding: 'utf8' }).trim();
+    trustStore = path.join(dir, 'trust-store');
+    mkdirSync(trustStore);
+    writeFileSync(path.join(trustStore, `${hash}.0`), readFileSync(path.join(dir, 'ca.crt')));
+    writeFileSync(path.join(trustStore, 'ca-certificates.crt'), readFileSync(path.join(dir, 'ca.crt')));
+    fx = { dir, port, hangPort, proxyPort, token, secret, servers: [good, noip, hang, proxy] };
     (fx as Fixture & { noipPort: number }).noipPort = noipPort;
   });
 
@@ -141,7 +172,7 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
 
   const input = (endpoints: Array<{ ip: string; port: number }>) => ({ timeoutSeconds: 1, attempts: 3, endpoints, access: POD_LAUNCHING });
 
-  async function probe(kind: 'py' | 'sh', sa: string, port: number, endpoints = [{ ip: '127.0.0.1', port }], extraEnv: Record<string, string> = {}): Promise<ProbeDoc> {
+  async function probe(kind: Kind, sa: string, port: number, endpoints = [{ ip: '127.0.0.1', port }], extraEnv: Record<string, string> = {}, store = ''): Promise<ProbeDoc> {
     const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), ...extraEnv };
     let argv: string[];
     if (kind === 'py') {
@@ -151,19 +182,34 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
     } else {
       argv = shellCommand(SH, input(endpoints));
       Object.assign(env, { KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, sa) });
+      if (paths[kind]) argv = ['env', `PATH=${paths[kind]}`, ...argv];
     }
-    const r = await runIsolated(fx, argv, env);
+    const r = await runIsolated(fx, argv, env, store);
     assert.equal(r.code, 0, `probe exit ${r.code}: ${r.stderr}`);
     assert.equal(r.stdout.trim().split('\n').length, 1, 'exactly one line of output');
     assert.ok(!r.stdout.includes(fx.secret) && !r.stdout.includes(fx.token), 'the token never appears in the output');
     return JSON.parse(r.stdout) as ProbeDoc;
   }
 
-  for (const kind of ['py', 'sh'] as const) {
-    describe(kind === 'py' ? 'probe.py (python3)' : 'probe.sh (sh)', () => {
+  const title: Record<Kind, string> = {
+    py: 'probe.py (python3)',
+    sh: 'probe.sh (sh with the machine\'s tools: bash for TCP, openssl for TLS)',
+    'sh:curl,openssl': 'probe.sh (sh, curl, openssl: a Debian image with curl)',
+    'sh:curl': 'probe.sh (sh and curl only)',
+  };
+  for (const kind of ['py', 'sh', 'sh:curl,openssl', 'sh:curl'] as const) {
+    describe(title[kind], () => {
+      const tcpTool = kind === 'py' ? 'python3' : kind === 'sh' ? 'bash' : 'curl';
+      const tlsTool = kind === 'py' ? 'python3' : kind === 'sh:curl' ? 'curl' : 'openssl';
+
       it('healthy: every layer observed, claims decoded without the token, 403 on the pod read, SSAR answers', async () => {
         const d = await probe(kind, 'sa-good', fx.port);
         assert.equal(d.probe, kind === 'py' ? 'python3' : 'sh');
+        if (kind.startsWith('sh:')) {
+          assert.ok(d.tools?.includes('curl') && d.missing?.includes('bash') && d.missing?.includes('nc'), `tools ${d.tools}, missing ${d.missing}`);
+          assert.equal(d.missing?.includes('openssl'), kind === 'sh:curl');
+        }
+        if (kind !== 'py') assert.equal(d.tls.tool, tlsTool);
         assert.equal(d.env.KUBERNETES_SERVICE_HOST, '127.0.0.1');
         assert.equal(d.files.token.present, true);
         assert.equal(d.files.token.claims?.iss, 'https://kubernetes.default.svc.cluster.local');
@@ -198,10 +244,22 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.ok('skipped' in (d.http as object));
       });
 
+      it('wrong CA while the image trusts the server\'s CA (/etc/ssl/certs): only the mounted ca.crt counts', async () => {
+        // curl keeps its compiled-in CApath beside --cacert, openssl s_client its defaults without -CAfile:
+        // either would verify the server here and send the token to whoever holds that CA.
+        const d = await probe(kind, 'sa-other-ca', fx.port, undefined, {}, trustStore);
+        assert.equal(d.tls.ok, false);
+        assert.equal(d.tls.error, 'unknown-authority');
+        assert.ok('skipped' in (d.http as object), 'no request carries the token');
+        assert.equal(d.access, undefined);
+      });
+
       it('certificate without the service IP: TLS name mismatch', async () => {
         const d = await probe(kind, 'sa-good', (fx as Fixture & { noipPort: number }).noipPort);
         assert.equal(d.tls.ok, false);
         assert.equal(d.tls.error, 'name-mismatch');
+        // curl >= 7.62 exits 60 for both failures (51 before): its message tells them apart
+        if (tlsTool === 'curl') assert.match(d.tls.detail ?? '', /no alternative certificate subject name matches target host name '127\.0\.0\.1'/);
       });
 
       it('a token the server rejects: 401 on every request; an expired token is visible in the claims', async () => {
@@ -211,10 +269,12 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.ok((d.files.token.claims?.exp ?? Infinity) < (d.now ?? 0));
       });
 
-      it('refused vs a TLS handshake that never completes (bounded by the step timeout)', async () => {
+      it(`refused vs a TLS handshake that never completes (bounded by the step timeout; TCP by ${tcpTool})`, async () => {
         const refused = await probe(kind, 'sa-good', fx.port, [{ ip: '127.0.0.1', port: 1 }]);
-        const ep = (refused.tcp as Array<{ target: string; attempts: Array<{ ok: boolean; error?: string }> }>).find((t) => t.target === 'endpoint');
-        assert.ok(ep?.attempts.every((a) => !a.ok && a.error === 'refused'));
+        const ep = (refused.tcp as Array<{ target: string; attempts: Array<{ ok: boolean; error?: string; detail?: string }> }>).find((t) => t.target === 'endpoint');
+        assert.ok(ep?.attempts.every((a) => !a.ok && a.error === 'refused'), JSON.stringify(ep));
+        // curl's own last line says only "Couldn't connect"; the errno comes from its -v output
+        if (tcpTool === 'curl') assert.match(ep?.attempts[0].detail ?? '', /connect to 127\.0\.0\.1 port 1 failed: Connection refused/);
         const t0 = Date.now();
         const hung = await probe(kind, 'sa-good', fx.hangPort, []);
         assert.equal(hung.tls.ok, false);
@@ -228,6 +288,14 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.ok(!JSON.stringify(d).includes('pw-secret'));
         assert.equal(d.proxy?.target, `127.0.0.1:${fx.port}`);
         assert.equal(d.proxy?.error, 'refused');
+      });
+
+      it('a proxy that wants credentials: its 407 is reported, told apart from the API server\'s 401/403', async () => {
+        const d = await probe(kind, 'sa-good', fx.port, [], { HTTPS_PROXY: `http://127.0.0.1:${fx.proxyPort}` });
+        assert.equal(d.proxy?.target, `127.0.0.1:${fx.port}`);
+        assert.equal(d.proxy?.status, 407);
+        // the probe's own requests go direct: the API server's answers are unchanged
+        assert.equal((d.http as Array<{ path: string; status: number }>).find((h) => h.path === '/version')?.status, 200);
       });
     });
   }
