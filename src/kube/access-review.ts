@@ -10,8 +10,8 @@
 // groups); when neither, one error naming both permissions.
 import { ClusterError } from './errors.ts';
 import type { Connection, KubeResponse } from './connection.ts';
-import { rulesAllow, type ResourceRule } from '../rbac/rules.ts';
-import { cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from '../rbac/types.ts';
+import { needsAccessReview, rulesAllow, type ResourceRule } from '../rbac/rules.ts';
+import { byAccountAndNamespace, cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from '../rbac/types.ts';
 
 const AUTHZ = '/apis/authorization.k8s.io/v1';
 
@@ -75,13 +75,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
   // after an impersonation refusal, requests still in flight must not add answers
   let aborted = false;
 
-  const groups = new Map<string, { account: Account; namespace: string; cells: Cell[] }>();
-  for (const c of cells) {
-    const k = `${c.account.namespace}|${c.account.name}|${c.namespace}`;
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { account: c.account, namespace: c.namespace, cells: [] }));
-    g.cells.push(c);
-  }
+  const groups = byAccountAndNamespace(cells);
 
   const ssar = async (c: Cell): Promise<Answer> => {
     if (aborted) throw new Aborted();
@@ -99,7 +93,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
 
   const viaImpersonation = async (): Promise<void> => {
     await Promise.all(
-      [...groups.values()].map(async (g) => {
+      groups.map(async (g) => {
         let rules: ResourceRule[] | undefined;
         let incomplete = true;
         if (g.namespace !== '*') {
@@ -122,10 +116,8 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
         }
         await Promise.all(
           g.cells.map(async (c) => {
-            const byRules = rules !== undefined && rulesAllow(rules, c);
-            const confirm = byRules ? wantReason(c) : rules === undefined || incomplete || isRequired(c);
-            if (!confirm) {
-              answers.set(cellKey(c), { allowed: byRules, reason: '', source: 'SelfSubjectRulesReview' });
+            if (!needsAccessReview(rules, incomplete, c, isRequired(c), wantReason(c))) {
+              answers.set(cellKey(c), { allowed: rules !== undefined && rulesAllow(rules, c), reason: '', source: 'SelfSubjectRulesReview' });
               return;
             }
             const a = await ssar(c);

@@ -4,7 +4,7 @@
 import * as YAML from 'yaml';
 import type { PolicyRule } from '../airflow/profiles.ts';
 import { VERB_ORDER } from './required.ts';
-import type { Account, Check } from './types.ts';
+import { byAccountAndNamespace, type Check } from './types.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'kubectl-airflow' };
 
@@ -44,15 +44,8 @@ export interface FixObject {
 }
 
 export function fixObjects(missing: Check[]): FixObject[] {
-  const groups = new Map<string, { account: Account; namespace: string; cells: Check[] }>();
-  for (const c of missing) {
-    const k = `${c.account.namespace}|${c.account.name}|${c.namespace}`;
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { account: c.account, namespace: c.namespace, cells: [] }));
-    g.cells.push(c);
-  }
   const out: FixObject[] = [];
-  const sorted = [...groups.values()].sort(
+  const sorted = byAccountAndNamespace(missing).sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.account.namespace.localeCompare(b.account.namespace) || a.account.name.localeCompare(b.account.name),
   );
   for (const g of sorted) {

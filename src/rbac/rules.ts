@@ -30,3 +30,14 @@ export function rulesAllow(rules: ResourceRule[], cell: Cell): boolean {
     (r) => (r.resourceNames ?? []).length === 0 && verbMatches(r, cell.verb) && groupMatches(r, cell.group) && resourceMatches(r, cell.resource, cell.subresource),
   );
 }
+
+/**
+ * Whether a cell needs its own SelfSubjectAccessReview after the rules review: an allowed cell only
+ * for its reason (the rules review names no binding); a denied one unless the rules review was
+ * complete and nobody requires the cell. `rules` undefined: no rules review answered (a
+ * cluster-wide cell, or the review failed).
+ */
+export function needsAccessReview(rules: ResourceRule[] | undefined, incomplete: boolean, cell: Cell, required: boolean, wantReason: boolean): boolean {
+  if (rules !== undefined && rulesAllow(rules, cell)) return wantReason;
+  return rules === undefined || incomplete || required;
+}

@@ -46,6 +46,18 @@ export function serviceAccountGroups(a: Account): string[] {
   return ['system:serviceaccounts', `system:serviceaccounts:${a.namespace}`, 'system:authenticated'];
 }
 
+/** Cells by (account, namespace), in first-seen order: one rules review, or one Role, each. */
+export function byAccountAndNamespace<C extends Cell>(cells: C[]): Array<{ account: Account; namespace: string; cells: C[] }> {
+  const groups = new Map<string, { account: Account; namespace: string; cells: C[] }>();
+  for (const c of cells) {
+    const k = `${c.account.namespace}|${c.account.name}|${c.namespace}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { account: c.account, namespace: c.namespace, cells: [] }));
+    g.cells.push(c);
+  }
+  return [...groups.values()];
+}
+
 export function cellKey(c: Cell): string {
   return [c.account.namespace, c.account.name, c.namespace, c.group, c.resource, c.subresource, c.verb].join('|');
 }

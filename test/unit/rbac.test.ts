@@ -7,8 +7,8 @@ import { rootCauseHints } from '../../src/rbac/hints.ts';
 import { buildChecks, checkRecord, summarize } from '../../src/rbac/matrix.ts';
 import { bindingFromReason, viaText } from '../../src/rbac/reason.ts';
 import { cellsToAsk, matrixLayout, parseResource, requiredRules } from '../../src/rbac/required.ts';
-import { rulesAllow } from '../../src/rbac/rules.ts';
-import { cellKey, type Answer, type Cell, type Check } from '../../src/rbac/types.ts';
+import { needsAccessReview, rulesAllow } from '../../src/rbac/rules.ts';
+import { byAccountAndNamespace, cellKey, type Answer, type Cell, type Check } from '../../src/rbac/types.ts';
 
 const acct = (name: string, namespace = 'airflow') => ({ namespace, name });
 const comp = (component: string, name: string, extra: Partial<ComponentAccount> = {}): ComponentAccount => ({ component, account: acct(name), source: `pod/${name}`, automount: true, ...extra });
@@ -26,6 +26,20 @@ describe('rbac: rules review reading (evaluation_helpers.go semantics)', () => {
     assert.ok(!rulesAllow([{ verbs: ['get'], apiGroups: ['apps'], resources: ['pods'] }], cell('get', 'pods')));
     assert.ok(!rulesAllow([{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }], cell('get', 'pods')));
     assert.ok(!rulesAllow([{ verbs: ['get'], apiGroups: [''], resources: ['pods'], resourceNames: ['x'] }], cell('get', 'pods')));
+  });
+  it('an access review confirms: a denial of a required cell, any denial after an incomplete or failed rules review, an allowed cell only for its reason', () => {
+    const rules = [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }];
+    const get = cell('get', 'pods');
+    const del = cell('delete', 'pods');
+    assert.deepEqual([needsAccessReview(rules, false, get, true, false), needsAccessReview(rules, false, get, true, true)], [false, true]);
+    assert.deepEqual([needsAccessReview(rules, false, del, true, false), needsAccessReview(rules, false, del, false, false)], [true, false]);
+    assert.equal(needsAccessReview(rules, true, del, false, false), true, 'incomplete: a denial may be a webhook allowing it');
+    assert.equal(needsAccessReview(undefined, false, get, false, false), true, 'no rules review: every cell is asked');
+  });
+  it('cells group by account and namespace in first-seen order', () => {
+    const other = { ...cell('get', 'pods'), namespace: 'jobs' };
+    const groups = byAccountAndNamespace([cell('get', 'pods'), other, cell('list', 'pods')]);
+    assert.deepEqual(groups.map((g) => [g.namespace, g.cells.map((c) => c.verb)]), [['airflow', ['get', 'list']], ['jobs', ['get']]]);
   });
 });
 
