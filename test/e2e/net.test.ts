@@ -1,13 +1,17 @@
 // `kubectl airflow net <pod>` in-process against the simulated API server: the acceptance of issue 6.
 // Every pod is exec'd for real: the sim runs the probe in the pod's own mount namespace and, for
 // these isolated pods, its own network namespace (DNAT to the endpoints, NetworkPolicies enforced
-// with iptables, a DNS server). Each case runs for the python and the shell-only image profile.
+// with iptables, a DNS server). Each case runs for three image profiles: `python` (probe.py),
+// `shell-curl` (a Debian image with curl: probe.sh diagnoses every layer with curl and openssl) with
+// the same verdicts, and the minimal `shell` (sh + coreutils: probe.sh can check env, files and DNS
+// only and says SKIP for the rest, naming the missing tools).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
 import { probeExecTimeoutMs, DETECT_TIMEOUT_MS } from '../../src/net/plan.ts';
 import { startSim, type Sim } from '../sim/index.ts';
+import type { KubeObject } from '../sim/types.ts';
 
 interface Run {
   code: number;
@@ -80,6 +84,35 @@ const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? '
 /** The sh probe in the `shell` profile (sh + coreutils, no curl/openssl/nc/bash) cannot open connections. */
 const SH_CANNOT = { tcp: 'SKIP', tls: 'SKIP', http: 'SKIP', access: 'SKIP' };
 
+/** Profiles whose probe can check every layer: python3 (probe.py) and a Debian image with curl (probe.sh). */
+type Full = 'py' | 'curl';
+const FULL: Full[] = ['py', 'curl'];
+const PROBE: Record<Full, string> = { py: 'python3', curl: 'sh' };
+
+/**
+ * The pod of a case in profile p: `<case>-py` as the scenario has it; for `curl`, the scenario's
+ * `<case>-sh` pod (same ServiceAccount, env, annotations) copied once as `<case>-curl` with
+ * image-profile shell-curl, so the two shell profiles differ only by the image's tools.
+ */
+function podFor(sim: Sim, base: string, p: Full | 'sh'): string {
+  if (p !== 'curl') return `${base}-${p}`;
+  return twin(sim, `${base}-sh`, `${base}-curl`);
+}
+
+function twin(sim: Sim, from: string, name: string, profile = 'shell-curl'): string {
+  if (sim.store.get('pods', 'airflow', name)) return name;
+  const src = sim.store.get('pods', 'airflow', from);
+  assert.ok(src, `pod ${from} in the scenario`);
+  const pod = structuredClone(src) as KubeObject;
+  const meta = pod.metadata as KubeObject['metadata'] & { uid?: string; resourceVersion?: string };
+  delete meta.uid;
+  delete meta.resourceVersion;
+  meta.name = name;
+  meta.annotations = { ...meta.annotations, 'sim.kubectl-airflow.dev/image-profile': profile };
+  sim.store.apply(pod);
+  return name;
+}
+
 function withSim(scenario: string, fn: (sim: () => Sim) => void) {
   describe(scenario, function () {
     let sim: Sim;
@@ -99,15 +132,20 @@ describe('e2e: kubectl airflow net', function () {
   this.timeout(90_000);
 
   withSim('net-cases', (sim) => {
-    it('healthy, python: every layer OK, exit 0, with the pod\'s own permissions', async () => {
-      const { item, code } = await report(sim(), 'healthy-py');
-      assert.equal(code, 0);
-      assert.equal(item.probe, 'python3');
-      assert.deepEqual(verdicts(item), { env: 'OK', files: 'OK', dns: 'OK', tcp: 'OK', tls: 'OK', http: 'OK', access: 'OK', policy: 'OK' });
-      assert.match(text(layer(item, 'dns')), /kubernetes\.default\.svc -> 10\.96\.0\.1/);
-      assert.match(text(layer(item, 'tcp')), /endpoint 10\.0\.0\.12:6443: 2\/2 connected/);
-      assert.match(text(layer(item, 'access')), /allowed: create pods, list pods/);
-    });
+    for (const p of FULL) {
+      it(`healthy (${p}): every layer OK, exit 0, with the pod's own permissions`, async () => {
+        const { item, code } = await report(sim(), podFor(sim(), 'healthy', p));
+        assert.equal(code, 0);
+        assert.equal(item.probe, PROBE[p]);
+        assert.deepEqual(verdicts(item), { env: 'OK', files: 'OK', dns: 'OK', tcp: 'OK', tls: 'OK', http: 'OK', access: 'OK', policy: 'OK' });
+        assert.match(text(layer(item, 'dns')), /kubernetes\.default\.svc -> 10\.96\.0\.1/);
+        assert.match(text(layer(item, 'tcp')), /endpoint 10\.0\.0\.12:6443: 2\/2 connected/);
+        assert.match(text(layer(item, 'tls')), /handshake with 10\.96\.0\.1:443 as 10\.96\.0\.1 verified against the mounted ca\.crt/);
+        assert.match(text(layer(item, 'http')), /GET \/version -> 200 \(v1\.32\.0\)/);
+        assert.match(text(layer(item, 'access')), /allowed: create pods, list pods/);
+        if (p === 'curl') assert.deepEqual(item.missingTools?.filter((t) => ['curl', 'openssl'].includes(t)), []);
+      });
+    }
 
     it('healthy, shell only: what sh can check is OK; TCP/TLS/HTTP are SKIP naming the missing tools', async () => {
       const { item, code } = await report(sim(), 'healthy-sh');
@@ -126,9 +164,9 @@ describe('e2e: kubectl airflow net', function () {
       assert.match(r.out, /All layers OK/);
     });
 
-    for (const p of ['py', 'sh']) {
+    for (const p of ['py', 'curl', 'sh'] as const) {
       it(`automount off (${p}): files FAIL with who disabled it and the fix, exit 1`, async () => {
-        const { item, code } = await report(sim(), `automount-off-${p}`);
+        const { item, code } = await report(sim(), podFor(sim(), 'automount-off', p));
         assert.equal(code, 1);
         assert.equal(item.firstFailure, 'files');
         assert.match(text(layer(item, 'files')), /the pod sets automountServiceAccountToken: false/);
@@ -136,23 +174,26 @@ describe('e2e: kubectl airflow net', function () {
       });
 
       it(`proxy without NO_PROXY (${p}): env FAIL naming the missing entries; the proxy password never printed`, async () => {
-        const r = await run(sim(), [`proxy-${p}`, '-o', 'yaml']);
+        const pod = podFor(sim(), 'proxy', p);
+        const r = await run(sim(), [pod, '-o', 'yaml']);
         assert.equal(r.code, 1);
         assert.ok(!r.out.includes('secret'), 'proxy credentials redacted');
-        const { item } = await report(sim(), `proxy-${p}`);
+        const { item } = await report(sim(), pod);
         assert.equal(item.firstFailure, 'env');
         assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
-        if (p === 'py') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed/);
+        // what a client honouring HTTPS_PROXY gets (python's urllib, curl): the proxy does not answer
+        if (p !== 'sh') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed: (refused|unreachable|timeout)/);
+        else assert.doesNotMatch(text(layer(item, 'env')), /through the proxy/);
       });
 
       it(`broken DNS (${p}): DNS FAIL; by the env IP the API is still reachable`, async () => {
-        const { item, code } = await report(sim(), `dns-broken-${p}`);
+        const { item, code } = await report(sim(), podFor(sim(), 'dns-broken', p));
         assert.equal(code, 1);
         assert.equal(item.firstFailure, 'dns');
         assert.match(layer(item, 'dns').remedy ?? '', /clients use the env IP 10\.96\.0\.1/);
-        if (p === 'py') {
-          assert.match(text(layer(item, 'dns')), /no answer \(timeout\)/);
-          assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict], ['OK', 'OK', 'OK']);
+        assert.match(text(layer(item, 'dns')), /no answer \(timeout\)/);
+        if (p !== 'sh') {
+          assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict, layer(item, 'access').verdict], ['OK', 'OK', 'OK', 'OK']);
         } else {
           assert.equal(layer(item, 'tcp').verdict, 'SKIP');
         }
@@ -168,12 +209,18 @@ describe('e2e: kubectl airflow net', function () {
       assert.match(layer(item, 'policy').remedy ?? '', /cidr: 10\.0\.0\.11\/32.*cidr: 10\.0\.0\.12\/32/);
     });
 
-    it('egress blocked after DNAT (python): TCP FAIL timeout first, the same policy named', async () => {
-      const { item } = await report(sim(), 'egress-blocked-py');
-      assert.equal(item.firstFailure, 'tcp');
-      assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
-      assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy only-clusterip selects this pod/);
-    });
+    for (const p of FULL) {
+      it(`egress blocked after DNAT (${p}): TCP FAIL timeout first, the same policy named`, async () => {
+        const { item, code } = await report(sim(), podFor(sim(), 'egress-blocked', p));
+        assert.equal(code, 1);
+        assert.equal(item.firstFailure, 'tcp');
+        assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
+        assert.match(text(layer(item, 'tcp')), /service 10\.96\.0\.1:443: 0\/5 connected \(5 timeout\)/);
+        assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy only-clusterip selects this pod/);
+        assert.deepEqual([layer(item, 'tls').verdict, layer(item, 'http').verdict, layer(item, 'policy').verdict], ['SKIP', 'SKIP', 'FAIL']);
+        assert.match(text(layer(item, 'policy')), /only-clusterip allows the ClusterIP:443 only/);
+      });
+    }
 
     it('NXDOMAIN (python) is told apart from a nameserver that does not answer; sh says getent cannot tell', async () => {
       const py = await report(sim(), 'dns-nxdomain-py');
@@ -190,13 +237,18 @@ describe('e2e: kubectl airflow net', function () {
       assert.match(layer(item, 'files').remedy ?? '', /kubectl patch serviceaccount airflow-noautomount/);
     });
 
-    it('wrong CA (python): TLS FAIL unknown authority, the token is not sent', async () => {
-      const { item, code } = await report(sim(), 'wrong-ca-py');
-      assert.equal(code, 1);
-      assert.equal(item.firstFailure, 'tls');
-      assert.match(text(layer(item, 'tls')), /unknown-authority/);
-      assert.equal(layer(item, 'http').verdict, 'SKIP');
-    });
+    for (const p of FULL) {
+      it(`wrong CA (${p}): TLS FAIL unknown authority, the token is not sent`, async () => {
+        sim().log.reset();
+        const { item, code } = await report(sim(), podFor(sim(), 'wrong-ca', p));
+        assert.equal(code, 1);
+        assert.equal(item.firstFailure, 'tls');
+        assert.match(text(layer(item, 'tls')), /unknown-authority/);
+        assert.match(layer(item, 'tls').remedy ?? '', /not signed by the mounted ca\.crt/);
+        assert.equal(layer(item, 'http').verdict, 'SKIP');
+        assert.ok(!sim().log.entries.some((e) => e.user?.startsWith('system:serviceaccount:')), 'no request reached the API server with the pod\'s token');
+      });
+    }
 
     it('wrong CA (shell only): TLS cannot be checked without openssl/curl, and says so', async () => {
       const { item } = await report(sim(), 'wrong-ca-sh');
@@ -204,13 +256,17 @@ describe('e2e: kubectl airflow net', function () {
       assert.match(text(layer(item, 'tls')), /openssl and curl not found/);
     });
 
-    it('revoked token (python): HTTP FAIL with 401, told apart from 403', async () => {
-      const { item, code } = await report(sim(), 'revoked-token-py');
-      assert.equal(code, 1);
-      assert.equal(item.firstFailure, 'http');
-      assert.match(text(layer(item, 'http')), /GET \/version -> 401 Unauthorized: the API server rejects the pod's token/);
-      assert.match(layer(item, 'http').remedy ?? '', /revoked or expired/);
-    });
+    for (const p of FULL) {
+      it(`revoked token (${p}): HTTP FAIL with 401, told apart from 403`, async () => {
+        const { item, code } = await report(sim(), podFor(sim(), 'revoked-token', p));
+        assert.equal(code, 1);
+        assert.equal(item.firstFailure, 'http');
+        assert.equal(layer(item, 'files').verdict, 'OK', 'the token looks valid on disk');
+        assert.match(text(layer(item, 'http')), /GET \/version -> 401 Unauthorized: the API server rejects the pod's token/);
+        assert.doesNotMatch(text(layer(item, 'http')), /-> 403/);
+        assert.match(layer(item, 'http').remedy ?? '', /revoked or expired/);
+      });
+    }
 
     it('revoked token (shell only): the token looks valid on disk; the 401 needs curl, so HTTP is SKIP', async () => {
       const { item, code } = await report(sim(), 'revoked-token-sh');
@@ -227,14 +283,21 @@ describe('e2e: kubectl airflow net', function () {
       }
     });
 
-    it('no pod permissions (python): the pod\'s own SelfSubjectAccessReviews say no, 403 on its pod read', async () => {
-      const { item, code } = await report(sim(), 'no-pod-permissions-py');
-      assert.equal(code, 1);
-      assert.equal(item.firstFailure, 'access');
-      assert.match(text(layer(item, 'access')), /denied create pods, list pods, get pods, patch pods, watch pods, delete pods, get pods\/log, create pods\/exec, get pods\/exec, list events/);
-      assert.match(text(layer(item, 'http')), /pods\?limit=1 -> 403: pods is forbidden: User "system:serviceaccount:airflow:airflow-noperm" cannot list resource "pods"/);
-      assert.match(layer(item, 'access').remedy ?? '', /kubectl airflow rbac --sa airflow:airflow-noperm --fix/);
-    });
+    for (const p of FULL) {
+      it(`no pod permissions (${p}): the pod's own SelfSubjectAccessReviews say no, 403 on its pod read`, async () => {
+        sim().log.reset();
+        const { item, code } = await report(sim(), podFor(sim(), 'no-pod-permissions', p));
+        assert.equal(code, 1);
+        assert.equal(layer(item, 'http').verdict, 'OK');
+        // the ten reviews were asked from inside the pod with its own token
+        const reviews = sim().log.entries.filter((e) => e.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && e.user === 'system:serviceaccount:airflow:airflow-noperm');
+        assert.equal(reviews.length, 10);
+        assert.equal(item.firstFailure, 'access');
+        assert.match(text(layer(item, 'access')), /denied create pods, list pods, get pods, patch pods, watch pods, delete pods, get pods\/log, create pods\/exec, get pods\/exec, list events/);
+        assert.match(text(layer(item, 'http')), /pods\?limit=1 -> 403: pods is forbidden: User "system:serviceaccount:airflow:airflow-noperm" cannot list resource "pods"/);
+        assert.match(layer(item, 'access').remedy ?? '', /kubectl airflow rbac --sa airflow:airflow-noperm --fix/);
+      });
+    }
 
     it('no pod permissions (shell only): permissions need curl: SKIP, not a false OK', async () => {
       const { item } = await report(sim(), 'no-pod-permissions-sh');
