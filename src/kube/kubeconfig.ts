@@ -42,7 +42,7 @@ export function mergeKubeconfigs(files: KubeconfigFile[]): MergedKubeconfig {
     try {
       doc = YAML.parse(f.text);
     } catch (e) {
-      throw new UsageError(`kubeconfig ${f.path} is not valid YAML: ${(e as Error).message}`);
+      throw new UsageError(`kubeconfig ${f.path} is not valid YAML: ${yamlProblem(e)}`);
     }
     if (doc == null) continue; // an empty file is allowed, as in kubectl
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`kubeconfig ${f.path} is not a kubeconfig (expected a mapping)`);
@@ -62,6 +62,17 @@ export function mergeKubeconfigs(files: KubeconfigFile[]): MergedKubeconfig {
     if (out['current-context'] === undefined && typeof cur === 'string' && cur !== '') out['current-context'] = cur;
   }
   return out;
+}
+
+/**
+ * The parser's complaint and position, without the code frame or the quoted text it carries: the
+ * offending line of a kubeconfig may be a token or a client key.
+ */
+function yamlProblem(e: unknown): string {
+  const first = String((e as Error)?.message ?? e).split('\n')[0];
+  const what = first.replace(/\s+at line \d+, column \d+:?\s*$/, '').split(': ')[0];
+  const at = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+  return at ? `${what} at line ${at.line}, column ${at.col}` : what;
 }
 
 function abs(dir: string, p: unknown): unknown {

@@ -53,6 +53,20 @@ describe('kubeconfig merge (kubectl semantics)', () => {
     assert.equal(mergeKubeconfigs([{ path: 'e', text: '' }, { path: 'a', text: A }])['current-context'], 'a');
     assert.throws(() => mergeKubeconfigs([{ path: 'bad', text: 'a: [' }]), UsageError);
   });
+  it('a malformed kubeconfig is named with the line, never quoted (the line may hold a token)', () => {
+    const bad = (text: string) => {
+      try {
+        mergeKubeconfigs([{ path: '/k/bad', text }]);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      assert.fail('no error');
+    };
+    const m = bad('users:\n- name: u\n  user:\n    token: s3cr3t-token: oops\n');
+    assert.equal(m, 'kubeconfig /k/bad is not valid YAML: Nested mappings are not allowed in compact mappings at line 4, column 12');
+    assert.doesNotMatch(bad('users: *s3cr3t\n'), /s3cr3t/);
+    assert.doesNotMatch(bad('users: "s3cr3t\n'), /s3cr3t/);
+  });
   it('paths: --kubeconfig alone, else KUBECONFIG entries (deduplicated), else ~/.kube/config', () => {
     assert.deepEqual(kubeconfigPaths('/x', { KUBECONFIG: '/a:/b' }), { paths: ['/x'], explicit: true });
     assert.deepEqual(kubeconfigPaths(undefined, { KUBECONFIG: '/a::/b:/a' }).paths, ['/a', '/b']);
