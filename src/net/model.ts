@@ -129,4 +129,8 @@ export interface ClusterFacts {
   podNetwork?: { hostNetwork?: boolean; dnsPolicy?: string };
   /** The clock of the plugin (epoch seconds) when the probe's own `now` is missing. */
   now: number;
+  /** Why the API-server endpoints could not be read (the TCP layer says so when there are none). */
+  endpointsError?: string;
+  /** --debug-image: probed from an ephemeral container, which mounts nothing of the target. */
+  ephemeral?: boolean;
 }

@@ -175,6 +175,11 @@ function peerMatchesIp(to: PolicyPeer[] | undefined, ip: string, notes?: Set<str
   });
 }
 
+/** A hostNetwork pod is in the node's network namespace: no NetworkPolicy applies to it. */
+export function hostNetworkEgress(e: EgressEvaluation): EgressEvaluation {
+  return { ...e, isolated: false, selecting: [], endpoints: e.endpoints.map((d) => ({ ...d, allowed: true })), notes: ['hostNetwork pod: NetworkPolicies do not apply'] };
+}
+
 /**
  * Evaluates the egress of one pod to the API-server endpoints (after DNAT), to the service
  * ClusterIP:port (to flag policies written for it), and to DNS (port 53).

@@ -224,23 +224,9 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     policyError: npRes.error ? `cannot list NetworkPolicies: ${npRes.error}` : undefined,
     podNetwork: { hostNetwork: pod.spec?.hostNetwork, dnsPolicy: pod.spec?.dnsPolicy },
     now: Math.floor(Date.now() / 1000),
+    ...(cp.error ? { endpointsError: cp.error } : {}),
+    ...(opts.debugImage ? { ephemeral: true } : {}),
   };
-  if (pod.spec?.hostNetwork && facts.policy) facts.policy = { ...facts.policy, isolated: false, selecting: [], endpoints: facts.policy.endpoints.map((e) => ({ ...e, allowed: true })), notes: ['hostNetwork pod: NetworkPolicies do not apply'] };
   const report = diagnose(doc, facts, who);
-  if (opts.debugImage) {
-    const files = report.layers.find((l) => l.id === 'files');
-    if (files) {
-      files.verdict = 'SKIP';
-      files.evidence = ['not checkable: the ephemeral container mounts nothing of the target container'];
-      delete files.remedy;
-      const first = report.layers.find((l) => l.verdict === 'FAIL');
-      report.firstFailure = first?.id;
-      report.ok = !first;
-    }
-  }
-  if (cp.error && cp.endpoints.length === 0) {
-    const tcp = report.layers.find((l) => l.id === 'tcp');
-    tcp?.evidence.push(`endpoints not probed: cannot read the kubernetes EndpointSlice (${cp.error})`);
-  }
   return { report, notes };
 }

@@ -1,6 +1,7 @@
 // From what the probe saw in the pod (ProbeDoc) and what the cluster says (ClusterFacts), one
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
 import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
+import { hostNetworkEgress } from './netpol.ts';
 
 const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
 const TITLES: Record<Layer['id'], string> = {
@@ -387,16 +388,21 @@ export function diagnose(
   facts: ClusterFacts,
   who: { pod: string; namespace: string; container: string; serviceAccount: string },
 ): NetReport {
+  const policy = facts.podNetwork?.hostNetwork && facts.policy ? hostNetworkEgress(facts.policy) : facts.policy;
+  const seen = { ...facts, policy };
   const layers = [
     envLayer(doc),
-    filesLayer(doc, facts),
-    dnsLayer(doc, facts),
-    tcpLayer(doc, facts),
+    facts.ephemeral ? layer('files', 'SKIP', ['not checkable: the ephemeral container mounts nothing of the target container']) : filesLayer(doc, seen),
+    dnsLayer(doc, seen),
+    tcpLayer(doc, seen),
     tlsLayer(doc),
     httpLayer(doc),
     accessLayer(doc, who.serviceAccount),
-    policyLayer(facts),
+    policyLayer(seen),
   ].sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+  if (facts.endpointsError && facts.endpoints.length === 0) {
+    layers.find((l) => l.id === 'tcp')?.evidence.push(`endpoints not probed: cannot read the kubernetes EndpointSlice (${facts.endpointsError})`);
+  }
   const first = layers.find((l) => l.verdict === 'FAIL');
   const missingTools = doc.probe === 'sh' && doc.missing?.length ? { missingTools: doc.missing } : {};
   return { ...who, probe: doc.probe, layers, firstFailure: first?.id, ok: !first, ...missingTools, elapsedMs: doc.elapsedMs };

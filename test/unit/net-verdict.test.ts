@@ -287,4 +287,25 @@ describe('net: verdicts', () => {
     assert.throws(() => parseProbeDoc('Traceback (most recent call last):'), /no JSON document/);
     assert.throws(() => parseProbeDoc('{"mode":"readyz","schema":1}'), /unexpected document/);
   });
+
+  it('what the plugin knows changes the verdict: a hostNetwork pod escapes NetworkPolicies, an ephemeral container has no token files, unreadable endpoints are named', () => {
+    const deny = { metadata: { name: 'deny-egress' }, spec: { podSelector: {}, policyTypes: ['Egress'] } };
+    const policy = evaluateEgress([deny], {}, [{ ip: '10.0.0.11', port: 6443 }]);
+    assert.equal(diagnose(healthy(), facts({ policy }), who).firstFailure, 'policy', 'the policy blocks an ordinary pod');
+    const host = diagnose(healthy(), facts({ policy, podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } }), who);
+    assert.equal(host.ok, true);
+    assert.deepEqual(host.layers.find((l) => l.id === 'policy')!.evidence, ['no NetworkPolicy with Egress selects this pod: egress is not restricted']);
+
+    const d = healthy();
+    d.files.token = { present: false };
+    assert.equal(diagnose(d, facts(), who).firstFailure, 'files');
+    const eph = diagnose(d, facts({ ephemeral: true }), who);
+    assert.deepEqual(eph.layers.find((l) => l.id === 'files'), { id: 'files', title: 'ServiceAccount files', verdict: 'SKIP', evidence: ['not checkable: the ephemeral container mounts nothing of the target container'] });
+    assert.equal(eph.ok, true);
+
+    const none = diagnose(healthy(), facts({ endpoints: [], endpointsError: 'forbidden' }), who);
+    assert.equal(none.layers.find((l) => l.id === 'tcp')!.evidence.at(-1), 'endpoints not probed: cannot read the kubernetes EndpointSlice (forbidden)');
+    assert.ok(!diagnose(healthy(), facts({ endpointsError: 'forbidden' }), who).layers.find((l) => l.id === 'tcp')!.evidence.some((e) => /not probed/.test(e)), 'Endpoints read instead: nothing to say');
+  });
 });
+
