@@ -175,6 +175,15 @@ export function staticCredentials(resolved: ResolvedConfig): { tls: https.AgentO
   return { tls, headers, ...(auth ? { auth } : {}) };
 }
 
+/** The headers of one identity; we send them ourselves (client-node's config carries none), per request. */
+export function impersonationHeaders(imp: Impersonation | undefined | null): Record<string, string | string[]> {
+  if (!imp) return {};
+  const h: Record<string, string | string[]> = { 'Impersonate-User': imp.user };
+  if (imp.groups?.length) h['Impersonate-Group'] = imp.groups;
+  if (imp.uid) h['Impersonate-Uid'] = imp.uid;
+  return h;
+}
+
 class HttpConnection implements Connection {
   readonly server: string;
   readonly contextName: string;
@@ -290,12 +299,7 @@ class HttpConnection implements Connection {
     for (const [k, v] of Object.entries(o.headers ?? {})) {
       if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = v as string | string[];
     }
-    const imp = req.impersonate === undefined ? this.impersonation : req.impersonate;
-    if (imp) {
-      headers['Impersonate-User'] = imp.user;
-      if (imp.groups?.length) headers['Impersonate-Group'] = imp.groups;
-      if (imp.uid) headers['Impersonate-Uid'] = imp.uid;
-    }
+    Object.assign(headers, impersonationHeaders(req.impersonate === undefined ? this.impersonation : req.impersonate));
     let payload: Buffer | undefined;
     if (req.body !== undefined) {
       payload = Buffer.from(JSON.stringify(req.body));

@@ -4,7 +4,7 @@
 // impersonation headers itself and client-node's config carries none, so exec gets them through
 // the WebSocket factory (the kubeconfig-user path of client-node knows only Impersonate-User).
 import { Writable } from 'node:stream';
-import type { Connection, Impersonation } from './connection.ts';
+import { impersonationHeaders, type Connection, type Impersonation } from './connection.ts';
 import { ClusterError, fromNetworkError, fromStatus } from './errors.ts';
 
 export interface ExecRequest {
@@ -70,14 +70,6 @@ class Sink extends Writable {
   text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
   }
-}
-
-function impersonationHeaders(imp: Impersonation | undefined | null): Record<string, string | string[]> {
-  if (!imp) return {};
-  const h: Record<string, string | string[]> = { 'Impersonate-User': imp.user };
-  if (imp.groups?.length) h['Impersonate-Group'] = imp.groups;
-  if (imp.uid) h['Impersonate-Uid'] = imp.uid;
-  return h;
 }
 
 /** Thrown when the server refused the upgrade; carries its Status (404 pod, 400 container, 403). */
