@@ -275,9 +275,9 @@ describe('e2e: kubectl airflow net', function () {
       assert.match(text(layer(item, 'http')), /curl not found/);
     });
 
-    it('expired token (both): the files layer decodes exp and FAILs', async () => {
-      for (const p of ['py', 'sh']) {
-        const { item } = await report(sim(), `expired-token-${p}`);
+    it('expired token (every profile): the files layer decodes exp and FAILs', async () => {
+      for (const p of ['py', 'curl', 'sh'] as const) {
+        const { item } = await report(sim(), podFor(sim(), 'expired-token', p));
         assert.equal(item.firstFailure, 'files', p);
         assert.match(text(layer(item, 'files')), /EXPIRED/);
       }
@@ -383,20 +383,24 @@ describe('e2e: kubectl airflow net', function () {
   });
 
   withSim('net-egress-blocked', (sim) => {
-    it('egress blocked after DNAT: TCP FAIL timeout, the NetworkPolicy named with the ipBlock fix', async () => {
-      const { item, code } = await report(sim(), 'etl-daily-extract-orders-h3k9w2qz');
-      assert.equal(code, 1);
-      assert.equal(item.container, 'base');
-      assert.equal(item.firstFailure, 'tcp');
-      assert.deepEqual([layer(item, 'env').verdict, layer(item, 'files').verdict, layer(item, 'dns').verdict], ['OK', 'OK', 'OK']);
-      assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
-      assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy airflow-worker-egress/);
-      const pol = layer(item, 'policy');
-      assert.equal(pol.verdict, 'FAIL');
-      assert.match(text(pol), /airflow-worker-egress allows the ClusterIP:443 only/);
-      for (const ip of ['10.0.0.11', '10.0.0.12', '10.0.0.13']) assert.match(pol.remedy ?? '', new RegExp(`cidr: ${ip.replace(/\./g, '\\.')}/32`));
-      assert.match(pol.remedy ?? '', /port: 6443/);
-    });
+    for (const p of FULL) {
+      it(`egress blocked after DNAT (${p}): TCP FAIL timeout, the NetworkPolicy named with the ipBlock fix`, async () => {
+        const pod = 'etl-daily-extract-orders-h3k9w2qz';
+        const { item, code } = await report(sim(), p === 'py' ? pod : twin(sim(), pod, `${pod}-curl`));
+        assert.equal(code, 1);
+        assert.equal(item.probe, PROBE[p]);
+        assert.equal(item.container, 'base');
+        assert.equal(item.firstFailure, 'tcp');
+        assert.deepEqual([layer(item, 'env').verdict, layer(item, 'files').verdict, layer(item, 'dns').verdict], ['OK', 'OK', 'OK']);
+        assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
+        assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy airflow-worker-egress/);
+        const pol = layer(item, 'policy');
+        assert.equal(pol.verdict, 'FAIL');
+        assert.match(text(pol), /airflow-worker-egress allows the ClusterIP:443 only/);
+        for (const ip of ['10.0.0.11', '10.0.0.12', '10.0.0.13']) assert.match(pol.remedy ?? '', new RegExp(`cidr: ${ip.replace(/\./g, '\\.')}/32`));
+        assert.match(pol.remedy ?? '', /port: 6443/);
+      });
+    }
 
     // The scheduler pod of this scenario is not `network: isolated`: probing it would connect to the
     // made-up endpoint addresses from the host's own network, which tests must never do.
@@ -407,24 +411,49 @@ describe('e2e: kubectl airflow net', function () {
       const pods = sim().store.list('pods', { namespace: 'airflow' }).items;
       const target = pods.find((p) => p.metadata.annotations?.['sim.kubectl-airflow.dev/dns'] === 'broken');
       assert.ok(target, 'a pod with dns: broken');
-      const { item, code } = await report(sim(), target.metadata.name);
-      assert.equal(code, 1);
-      assert.equal(item.firstFailure, 'dns');
-      if (item.probe === 'python3') assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict], ['OK', 'OK', 'OK']);
+      for (const name of [target.metadata.name, twin(sim(), target.metadata.name, `${target.metadata.name}-curl`)]) {
+        const { item, code } = await report(sim(), name);
+        assert.equal(code, 1);
+        assert.equal(item.firstFailure, 'dns');
+        assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict], ['OK', 'OK', 'OK'], `${name} (${item.probe})`);
+        assert.match(text(layer(item, 'tcp')), /service 10\.96\.0\.1:443: 5\/5 connected/);
+      }
     });
   });
 
   withSim('net-stale-endpoint', (sim) => {
-    it('stale endpoint (python): some attempts fail, the dead endpoint is named', async () => {
-      const { item, code } = await report(sim(), 'stale-py', ['--attempts', '9']);
+    for (const p of FULL) {
+      it(`stale endpoint (${p}): some attempts fail, the dead endpoint is named`, async () => {
+        const { item, code } = await report(sim(), podFor(sim(), 'stale', p), ['--attempts', '9']);
+        assert.equal(code, 1);
+        assert.equal(item.probe, PROBE[p]);
+        assert.equal(item.firstFailure, 'tcp');
+        const tcp = text(layer(item, 'tcp'));
+        assert.match(tcp, /endpoint 10\.0\.0\.13:6443 never connected: a stale endpoint/);
+        assert.match(tcp, /endpoint 10\.0\.0\.11:6443: (\d)\/\1 connected/);
+        // kube-proxy picks endpoints at random: with 9 attempts at 1/3 each, all-good has probability (2/3)^9 < 3%
+        assert.match(tcp, /service 10\.96\.0\.1:443: \d\/9 connected/);
+        assert.match(layer(item, 'tcp').remedy ?? '', /stale endpoint/);
+        // the replica is down with "refused": told apart from a timeout
+        assert.match(tcp, /endpoint 10\.0\.0\.13:6443: 0\/4 connected \(4 refused\)/);
+      });
+    }
+
+    it('ha --from a pod with curl and no python (readyz mode of probe.sh): the dead replica named, the others ready', async () => {
+      const pod = podFor(sim(), 'stale', 'curl');
+      sim().log.reset();
+      const stdout = new PassThrough();
+      let out = '';
+      stdout.on('data', (d) => (out += d));
+      const code = await main(['ha', '--kubeconfig', sim().kubeconfigPath, '--from', pod, '-n', 'airflow', '-o', 'json'], { stdout, stderr: new PassThrough(), env: {} });
+      const doc = JSON.parse(out) as { from: { results: { address: string; ok: boolean; status?: number; error?: string }[] } };
+      const results = doc.from.results.map((x) => [x.address, x.ok, x.status ?? x.error]);
+      assert.deepEqual(results.slice(0, 2), [['10.0.0.11', true, 200], ['10.0.0.12', true, 200]]);
+      assert.deepEqual(results[2].slice(0, 2), ['10.0.0.13', false]);
+      assert.match(String(results[2][2]), /TCP connect: refused/);
       assert.equal(code, 1);
-      assert.equal(item.firstFailure, 'tcp');
-      const tcp = text(layer(item, 'tcp'));
-      assert.match(tcp, /endpoint 10\.0\.0\.13:6443 never connected: a stale endpoint/);
-      assert.match(tcp, /endpoint 10\.0\.0\.11:6443: (\d)\/\1 connected/);
-      // kube-proxy picks endpoints at random: with 9 attempts at 1/3 each, all-good has probability (2/3)^9 < 3%
-      assert.match(tcp, /service 10\.96\.0\.1:443: \d\/9 connected/);
-      assert.match(layer(item, 'tcp').remedy ?? '', /stale endpoint/);
+      const execs = sim().log.entries.filter((e) => e.subresource === 'exec' && e.name === pod);
+      assert.equal(execs.length, 2, 'python3 first (missing), then sh');
     });
 
     it('stale endpoint (shell only): TCP cannot be checked; the report says which tools are missing', async () => {
@@ -434,14 +463,14 @@ describe('e2e: kubectl airflow net', function () {
   });
 
   withSim('net-blackholed', (sim) => {
-    for (const p of ['py', 'sh']) {
+    for (const p of ['py', 'curl', 'sh'] as const) {
       it(`everything blackholed (${p}): returns within the documented bound with DNS and TCP FAIL`, async () => {
         const timeout = 1;
-        const { item, code, ms } = await report(sim(), `blackholed-${p}`, ['--probe-timeout', String(timeout)]);
+        const { item, code, ms } = await report(sim(), podFor(sim(), 'blackholed', p), ['--probe-timeout', String(timeout)]);
         assert.equal(code, 1);
         assert.equal(item.firstFailure, 'dns');
         assert.equal(layer(item, 'policy').verdict, 'FAIL');
-        if (p === 'py') assert.match(text(layer(item, 'tcp')), /timeout/);
+        if (p !== 'sh') assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
         // the bound: detect exec + probe exec caps, plus a few API reads (generous: 10 s for the reads)
         const bound = DETECT_TIMEOUT_MS + probeExecTimeoutMs(timeout) + 10_000;
         assert.ok(ms < bound, `${ms} ms < ${bound} ms`);
