@@ -1,12 +1,12 @@
 // `ha --from <pod>`: one exec into the pod running the net probe (src/net/probe.py) in its
 // "readyz" mode with the endpoints as data; the probe connects to every endpoint at once. An image
 // without python3 gets the POSIX sh probe (src/net/probe.sh, same output shape) instead.
-import { readFileSync } from 'node:fs';
 import type { Connection } from '../kube/connection.ts';
 import { ClusterError } from '../kube/errors.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
 import type { Chain } from './chain.ts';
 import { PERMISSIONS } from './checks.ts';
+import { probePy, probeSh } from '../net/programs.ts';
 import { failed } from './fetch.ts';
 import { fromContainer, probeInput, probeOutcome, probeTargets } from './from-pod.ts';
 import type { Fetched, ProbeResult } from './model.ts';
@@ -40,12 +40,10 @@ export async function probeEndpoints(conn: Connection, namespace: string, pod: s
   const timeoutMs = (PROBE_TIMEOUT_SECONDS * 6 + 15) * 1000;
   let r: ExecResult;
   try {
-    const py = readFileSync(new URL('../net/probe.py', import.meta.url), 'utf8');
-    r = await execInPod(conn, { namespace, pod, container: c, command: ['python3', '-c', py, probeInput(endpoints, PROBE_TIMEOUT_SECONDS)], timeoutMs });
+    r = await execInPod(conn, { namespace, pod, container: c, command: ['python3', '-c', probePy(), probeInput(endpoints, PROBE_TIMEOUT_SECONDS)], timeoutMs });
     if (r.exitCode === null && isMissingExecutable(r.message)) {
-      const sh = readFileSync(new URL('../net/probe.sh', import.meta.url), 'utf8');
       const eps = endpoints.flatMap((e) => ['ep', e.address, String(e.port)]);
-      r = await execInPod(conn, { namespace, pod, container: c, command: ['sh', '-c', sh, 'kubectl-airflow-probe', 'readyz', String(PROBE_TIMEOUT_SECONDS), '1', ...eps], timeoutMs });
+      r = await execInPod(conn, { namespace, pod, container: c, command: ['sh', '-c', probeSh(), 'kubectl-airflow-probe', 'readyz', String(PROBE_TIMEOUT_SECONDS), '1', ...eps], timeoutMs });
     }
   } catch (e) {
     return refused(e, PERMISSIONS.exec);

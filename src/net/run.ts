@@ -1,6 +1,5 @@
 // The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
 // API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
-import { readFileSync } from 'node:fs';
 import type { Connection } from '../kube/connection.ts';
 import { ClusterError } from '../kube/errors.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
@@ -23,6 +22,7 @@ import {
   type PodView,
   type ProbeInput,
 } from './plan.ts';
+import { probePy, probeSh } from './programs.ts';
 import { diagnose, notProbed, parseProbeDoc } from './verdict.ts';
 
 export interface NetOptions {
@@ -48,8 +48,6 @@ export class PodProblem extends Error {
   }
 }
 
-const PROBE_PY = () => readFileSync(new URL('./probe.py', import.meta.url), 'utf8');
-const PROBE_SH = () => readFileSync(new URL('./probe.sh', import.meta.url), 'utf8');
 
 interface SliceList {
   items?: Array<{ endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ name?: string; port?: number }> }>;
@@ -184,7 +182,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     kind = detect.stdout.trim() ? 'python3' : 'sh';
   } else if (isMissingExecutable(detect.message)) {
     // no sh: maybe a distroless Python image (python3 without a shell)
-    const r = await exec(pythonCommand(PROBE_PY(), input), probeExecTimeoutMs(opts.timeoutSeconds));
+    const r = await exec(pythonCommand(probePy(), input), probeExecTimeoutMs(opts.timeoutSeconds));
     if (!(r.exitCode === null && isMissingExecutable(r.message))) {
       kind = 'python3';
       result = r;
@@ -199,7 +197,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     return { report: notProbed(who, `container ${container} has neither python3 nor sh (distroless?)${hint}`), notes };
   }
   if (!result) {
-    const cmd = kind === 'python3' ? pythonCommand(PROBE_PY(), input) : shellCommand(PROBE_SH(), input);
+    const cmd = kind === 'python3' ? pythonCommand(probePy(), input) : shellCommand(probeSh(), input);
     result = await exec(cmd, probeExecTimeoutMs(opts.timeoutSeconds));
   }
   opts.debug?.(1, `probe exec (${kind}): exit ${result.exitCode} in ${result.ms} ms`);

@@ -120,7 +120,7 @@ describe('net: plan (container, names, execs, bound)', () => {
   });
 
   it('the bundle embeds both probe programs byte-for-byte (the files the probe tests run)', () => {
-    const runPath = fileURLToPath(new URL('../../src/net/run.ts', import.meta.url));
+    const runPath = fileURLToPath(new URL('../../src/net/programs.ts', import.meta.url));
     const embedded: string[] = [];
     const out = inlineAssetReads(readFileSync(runPath, 'utf8'), runPath, embedded);
     for (const f of ['probe.py', 'probe.sh']) {
