@@ -19,16 +19,13 @@ export class ClusterError extends Error {
   readonly exitCode: number = ExitCode.CLUSTER;
   /** HTTP status when the server answered, else undefined. */
   readonly status?: number;
-  /** The metav1.Status object when the server sent one. */
-  readonly statusObject?: unknown;
 
-  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; statusObject?: unknown; cause?: unknown } = {}) {
+  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; cause?: unknown } = {}) {
     super(oneLine(message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'ClusterError';
     this.kind = kind;
     this.remedy = opts.remedy ?? REMEDY[kind];
     this.status = opts.status;
-    this.statusObject = opts.statusObject;
   }
 
   /** The single line printed to the user. */
@@ -80,7 +77,7 @@ export function fromNetworkError(err: unknown, server: string): ClusterError | u
 export function fromStatus(code: number, body: unknown, what: string): ClusterError {
   const st = (body && typeof body === 'object' ? body : {}) as { message?: string; reason?: string };
   const serverMsg = st.message || (typeof body === 'string' ? body.slice(0, 200) : '') || `HTTP ${code}`;
-  const opts = { status: code, statusObject: body };
+  const opts = { status: code };
   switch (code) {
     case 401:
       return new ClusterError('unauthorized', `the API server rejected the credentials (401 Unauthorized) for ${what}`, opts);
