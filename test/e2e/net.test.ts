@@ -7,7 +7,9 @@
 // only and says SKIP for the rest, naming the missing tools).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { parse as parseYaml } from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { probeExecTimeoutMs, DETECT_TIMEOUT_MS } from '../../src/net/plan.ts';
 import { startSim, type Sim } from '../sim/index.ts';
@@ -249,6 +251,28 @@ describe('e2e: kubectl airflow net', function () {
         assert.ok(!sim().log.entries.some((e) => e.user?.startsWith('system:serviceaccount:')), 'no request reached the API server with the pod\'s token');
       });
     }
+
+    it('wrong CA (curl) in an image whose trust store holds the cluster CA: only the mounted ca.crt counts', async () => {
+      // Debian's curl keeps its compiled-in CApath (/etc/ssl/certs) beside --cacert: with the cluster's
+      // CA there (a ConfigMap mounted over the image's store), a probe that did not override it would
+      // verify the server and send the token although the mounted ca.crt is wrong.
+      const kc = parseYaml(readFileSync(sim().kubeconfigPath, 'utf8')) as { clusters: { cluster: { 'certificate-authority-data': string } }[] };
+      const caPem = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString('utf8');
+      const hash = execFileSync('openssl', ['x509', '-hash', '-noout'], { input: caPem, encoding: 'utf8' }).trim();
+      sim().store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'image-trust-store', namespace: 'airflow' }, data: { [`${hash}.0`]: caPem, 'ca-certificates.crt': caPem } } as KubeObject);
+      const name = twin(sim(), 'wrong-ca-sh', 'wrong-ca-truststore-curl');
+      const pod = sim().store.get('pods', 'airflow', name) as KubeObject & { spec: { volumes?: unknown[]; containers: { volumeMounts?: unknown[] }[] } };
+      pod.spec.volumes = [...(pod.spec.volumes ?? []), { name: 'trust', configMap: { name: 'image-trust-store' } }];
+      pod.spec.containers[0].volumeMounts = [...(pod.spec.containers[0].volumeMounts ?? []), { name: 'trust', mountPath: '/etc/ssl/certs' }];
+      sim().store.apply(pod);
+      sim().log.reset();
+      const { item, code } = await report(sim(), name);
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'tls');
+      assert.match(text(layer(item, 'tls')), /unknown-authority/);
+      assert.equal(layer(item, 'http').verdict, 'SKIP');
+      assert.ok(!sim().log.entries.some((e) => e.user?.startsWith('system:serviceaccount:')), 'the token was not sent');
+    });
 
     it('wrong CA (shell only): TLS cannot be checked without openssl/curl, and says so', async () => {
       const { item } = await report(sim(), 'wrong-ca-sh');
