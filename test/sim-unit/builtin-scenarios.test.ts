@@ -117,7 +117,7 @@ describe('built-in scenarios', () => {
 
       // Airflow images have Python, and in a cluster every pod has the pod network: without
       // `network: isolated` the sim's exec would see only loopback, and net/doctor could not be OK.
-      if (name.startsWith('official-') || name === 'community-chart') {
+      if (name.startsWith('official-') || name.startsWith('ha-') || name === 'community-chart') {
         it('Airflow component pods are on the pod network (network: isolated) with the python image profile', () => {
           const airflow = pods.filter((p) => p.metadata.labels?.tier === 'airflow' || p.metadata.labels?.app === 'airflow');
           assert.ok(airflow.length >= 4);
