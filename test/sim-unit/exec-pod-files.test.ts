@@ -3,7 +3,7 @@
 // and runc's argv[0] lookup. Pure functions, no namespaces.
 import assert from 'node:assert/strict';
 import {
-  automountsToken, containerEnv, expandRefs, hostsFile, kubernetesServiceEnv, profileExecutables, resolveExecutable,
+  automountsToken, containerEnv, expandRefs, hostsFile, imageProfile, kubernetesServiceEnv, profileExecutables, resolveExecutable,
   serviceAccountName, volumeFiles, type Container, type ObjectLookup,
 } from '../sim/exec/pod-files.ts';
 import { setupScript, shq } from '../sim/exec/sandbox.ts';
@@ -112,6 +112,17 @@ describe('sim exec: image profiles and argv[0]', () => {
     assert.ok(py.has('python3') && py.has('sh') && py.has('cat'));
     assert.ok(sh.has('sh') && !sh.has('python3') && !sh.has('python'));
     assert.equal(profileExecutables('none').size, 0);
+  });
+
+  it('shell-curl is shell plus curl and openssl (a Debian image with curl): still no python, bash or nc', () => {
+    const sh = profileExecutables('shell');
+    const curl = profileExecutables('shell-curl');
+    assert.deepEqual([...curl.keys()].filter((k) => !sh.has(k)).sort(), ['curl', 'openssl']);
+    for (const t of ['sh', 'timeout', 'getent', 'base64']) assert.ok(curl.has(t), t);
+    for (const t of ['python3', 'bash', 'nc', 'wget']) assert.ok(!curl.has(t) && !sh.has(t), t);
+    assert.equal(curl.get('curl'), '/usr/bin/curl');
+    assert.equal(imageProfile({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { 'sim.kubectl-airflow.dev/image-profile': 'shell-curl' } } }), 'shell-curl');
+    assert.equal(imageProfile({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { 'sim.kubectl-airflow.dev/image-profile': 'alpine' } } }), 'python', 'unknown profiles fall back to the default');
   });
 
   it('bare names are searched in the container PATH; paths must exist in the container', () => {
