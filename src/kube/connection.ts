@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UsageError, fromNetworkError, fromStatus } from './errors.ts';
+import { ClusterError, UsageError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type KubeconfigFile } from './kubeconfig.ts';
 import { DEFAULT_RETRY, Semaphore, backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './pool.ts';
 import { parseDuration, resolveConfig, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
@@ -281,7 +281,7 @@ class HttpConnection implements Connection {
       Object.assign(o, this.fixed.tls, { headers: { ...this.fixed.headers }, auth: this.fixed.auth });
     } else {
       // exec credential plugins and auth providers: client-node (it caches exec tokens until expiry)
-      await (await this.kubeConfig()).applyToHTTPSOptions(o);
+      await (await this.kubeConfig()).applyToHTTPSOptions(o).catch((e: unknown) => Promise.reject(fromCredentialError(e)));
     }
     if (!this.agent) {
       const tls = { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };

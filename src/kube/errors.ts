@@ -73,6 +73,19 @@ export function fromNetworkError(err: unknown, server: string): ClusterError | u
   return undefined;
 }
 
+/**
+ * An exec credential plugin or auth provider that failed (client-node throws its stderr, or the
+ * spawn error): we could not authenticate, so exit 3, and say where the message came from.
+ */
+export function fromCredentialError(err: unknown): ClusterError {
+  if (err instanceof ClusterError) return err;
+  const msg = (err as Error)?.message ?? String(err);
+  return new ClusterError('unauthorized', `getting credentials from the kubeconfig user's exec plugin or auth provider failed: ${msg}`, {
+    cause: err,
+    remedy: 'run the plugin by hand, see its command with kubectl config view --minify, or log in again',
+  });
+}
+
 /** Maps an HTTP error answer (status code + metav1.Status body) to a ClusterError. */
 export function fromStatus(code: number, body: unknown, what: string): ClusterError {
   const st = (body && typeof body === 'object' ? body : {}) as { message?: string; reason?: string };

@@ -5,7 +5,7 @@
 // the WebSocket factory (the kubeconfig-user path of client-node knows only Impersonate-User).
 import { Writable } from 'node:stream';
 import { impersonationHeaders, type Connection, type Impersonation } from './connection.ts';
-import { ClusterError, fromNetworkError, fromStatus } from './errors.ts';
+import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
 
 export interface ExecRequest {
   namespace: string;
@@ -90,7 +90,7 @@ function socketOpener(conn: Connection, WebSocket: WsModule['default'], imp: Imp
   return {
     async connect(path: string, _text: unknown, binary: ((stream: number, buff: Buffer) => boolean) | null) {
       const opts: Record<string, unknown> = {};
-      await (await conn.kubeConfig()).applyToHTTPSOptions(opts as never);
+      await (await conn.kubeConfig()).applyToHTTPSOptions(opts as never).catch((e: unknown) => Promise.reject(fromCredentialError(e)));
       const headers = { ...((opts.headers as Record<string, string>) ?? {}) };
       for (const k of Object.keys(headers)) if (/^impersonate-/i.test(k)) delete headers[k];
       const base = conn.server.replace(/\/$/, '').replace(/^http/, 'ws');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ClusterError, UsageError, describeError, fromNetworkError, fromStatus } from '../../src/kube/errors.ts';
+import { ClusterError, UsageError, describeError, fromCredentialError, fromNetworkError, fromStatus } from '../../src/kube/errors.ts';
 
 describe('errors -> one line and an exit code', () => {
   it('HTTP answers map to kinds; 403 keeps the server message', () => {
@@ -25,4 +25,12 @@ describe('errors -> one line and an exit code', () => {
     assert.match(c.line, /^GET \/x timed out \(the API server did not answer in time: .*\)$/);
     assert.equal(describeError(new Error('internal')).exitCode, 1);
   });
+  it('a failing exec credential plugin is an authentication error (exit 3) that says where it came from', () => {
+    const d = describeError(fromCredentialError(Object.assign(new Error('spawn /opt/bin/aws ENOENT'), { code: 'ENOENT' })));
+    assert.equal(d.exitCode, 3);
+    assert.match(d.line, /^getting credentials from the kubeconfig user's exec plugin or auth provider failed: spawn \/opt\/bin\/aws ENOENT \(run the plugin by hand/);
+    const already = new ClusterError('timeout', 't');
+    assert.equal(fromCredentialError(already), already);
+  });
 });
+
