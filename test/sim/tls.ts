@@ -1,6 +1,6 @@
 // A certificate authority made per run, the API server's certificate and client certificates.
 // ECDSA P-256 through WebCrypto: fast to generate, accepted by Go's crypto/tls (kubectl) and Node.
-import './reflect-polyfill.ts';
+import 'reflect-metadata'; // @peculiar/x509 pulls in tsyringe, which needs the Reflect metadata API
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
