@@ -7,7 +7,7 @@
 // curl alone (TCP, TLS and HTTP all by curl).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,11 +52,16 @@ function saDir(base: string, name: string, token: string, ca: string): string {
   return d;
 }
 
+/** How long the fixture holds every answer (a test sets it to watch the probe's processes meanwhile). */
+let answerDelayMs = 0;
+
 function apiServer(dir: string, cert: string, key: string, token: string): https.Server {
   return https.createServer({ cert: readFileSync(path.join(dir, cert)), key: readFileSync(path.join(dir, key)) }, (req, res) => {
     const send = (code: number, body: unknown) => {
-      res.writeHead(code, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(body));
+      setTimeout(() => {
+        res.writeHead(code, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
+      }, answerDelayMs);
     };
     if (req.headers.authorization !== `Bearer ${token}`) return send(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     const chunks: Buffer[] = [];
@@ -235,6 +240,40 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.equal(access.length, POD_LAUNCHING.length);
         assert.deepEqual(access.filter((a) => a.allowed).map((a) => `${a.verb} ${a.resource}/${a.subresource}`), ['get pods/log']);
         assert.match(access.find((a) => a.allowed)?.reason ?? '', /^RBAC: allowed by RoleBinding/);
+      });
+
+      it('the token is in no process\'s arguments or environment while the requests are in flight', async () => {
+        // every answer held 300 ms, so each HTTP client lives that long; /proc is read every 25 ms
+        const leaks: string[] = [];
+        const seen = new Set<string>();
+        let running = true;
+        const scan = (async () => {
+          while (running) {
+            for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+              try {
+                const cmd = readFileSync(`/proc/${pid}/cmdline`);
+                const env = readFileSync(`/proc/${pid}/environ`);
+                seen.add(path.basename(cmd.toString('utf8').split('\0')[0]));
+                if (cmd.includes(fx.token) || env.includes(fx.token)) leaks.push(`${pid}: ${cmd.toString('utf8').replace(/\0/g, ' ').slice(0, 120)}`);
+              } catch {
+                /* the process ended meanwhile */
+              }
+            }
+            await new Promise((r) => setTimeout(r, 25));
+          }
+        })();
+        answerDelayMs = 300;
+        let d: ProbeDoc;
+        try {
+          d = await probe(kind, 'sa-good', fx.port);
+        } finally {
+          answerDelayMs = 0;
+          running = false;
+          await scan;
+        }
+        assert.equal((d.http as Array<{ path: string; status: number }>).find((h) => h.path === '/version')?.status, 200);
+        assert.deepEqual(leaks, []);
+        assert.ok(seen.has(kind === 'py' ? 'python3' : 'curl'), `the scan saw the HTTP client at work (saw ${[...seen].filter((n) => /curl|python|sh|openssl/.test(n)).join(', ')})`);
       });
 
       it('wrong CA: TLS unknown authority; the token is not sent', async () => {
