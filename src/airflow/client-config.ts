@@ -324,6 +324,34 @@ export function analyzeContainer(pod: Pod, c: Container, ctx: PodContext): Conta
   };
 }
 
+/**
+ * Every Airflow container of the release's pods, with what could not be read said as findings.
+ * `serviceAccounts` undefined: they could not be listed.
+ */
+export function analyzePods(
+  pods: Pod[],
+  configMaps: Record<string, Record<string, string> | undefined>,
+  serviceAccounts: Array<{ metadata: { name: string }; automountServiceAccountToken?: boolean }> | undefined,
+  namespace: string,
+): ContainerConfig[] {
+  const saByName = new Map((serviceAccounts ?? []).map((s) => [s.metadata.name, s]));
+  const results: ContainerConfig[] = [];
+  for (const p of pods) {
+    const sa = saByName.get(p.spec?.serviceAccountName ?? 'default');
+    for (const c of airflowContainers(p, configMaps)) {
+      const where = locateAirflowCfg(p, c, configMaps);
+      const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
+      const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: parseIni(text) } : undefined;
+      const r = analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps });
+      if (where && text === undefined) r.findings.push({ id: 'cfg-not-readable', severity: 'info', message: `airflow.cfg from ConfigMap ${where.configMap} could not be read: values from it are shown as defaults`, remedy: `Grant get configmaps in ${namespace}.` });
+      if (!where) r.findings.push({ id: 'no-cfg-mount', severity: 'info', message: 'no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options', remedy: '' });
+      if (serviceAccounts === undefined && p.spec?.automountServiceAccountToken === undefined) r.findings.push({ id: 'sa-not-readable', severity: 'info', message: 'ServiceAccounts not readable: the token is assumed mounted', remedy: `Grant get serviceaccounts in ${namespace}.` });
+      results.push(r);
+    }
+  }
+  return results;
+}
+
 /** The containers that run Airflow: an Airflow image or any AIRFLOW_* variable; among those, the ones
  *  that mount airflow.cfg when any does (the chart's log-groomer sidecars use the Airflow image but
  *  never start a Kubernetes client); else the first container. */

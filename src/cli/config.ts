@@ -124,28 +124,11 @@ export async function inspectClientConfig(
   found: Pick<FoundRelease, 'release' | 'serviceAccounts'>,
   listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
 ): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
-  const { release, serviceAccounts: sas } = found;
-  const ns = release.namespace;
+  const { release, serviceAccounts } = found;
   const cc = await import('../airflow/client-config.ts');
-  const relPods = release.pods as unknown as Pod[];
-  const configMaps = (await listed) ?? (await referencedConfigMaps(conn, ns, relPods));
-  const saByName = new Map((sas ?? []).map((s) => [s.metadata.name, s]));
-
-  const results: ContainerConfig[] = [];
-  for (const p of relPods) {
-    const sa = saByName.get(p.spec?.serviceAccountName ?? 'default');
-    for (const c of cc.airflowContainers(p, configMaps)) {
-      const where = cc.locateAirflowCfg(p, c, configMaps);
-      const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
-      const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: cc.parseIni(text) } : undefined;
-      const r = cc.analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps });
-      if (where && text === undefined) r.findings.push({ id: 'cfg-not-readable', severity: 'info', message: `airflow.cfg from ConfigMap ${where.configMap} could not be read: values from it are shown as defaults`, remedy: `Grant get configmaps in ${ns}.` });
-      if (!where) r.findings.push({ id: 'no-cfg-mount', severity: 'info', message: 'no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options', remedy: '' });
-      if (sas === undefined && p.spec?.automountServiceAccountToken === undefined) r.findings.push({ id: 'sa-not-readable', severity: 'info', message: 'ServiceAccounts not readable: the token is assumed mounted', remedy: `Grant get serviceaccounts in ${ns}.` });
-      results.push(r);
-    }
-  }
-  return { release: release.name, namespace: ns, chart: release.chart, pods: results };
+  const pods = release.pods as unknown as Pod[];
+  const configMaps = (await listed) ?? (await referencedConfigMaps(conn, release.namespace, pods));
+  return { release: release.name, namespace: release.namespace, chart: release.chart, pods: cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace) };
 }
 
 export const configCommand = defineCommand<ConfigArgs>({

@@ -1,6 +1,6 @@
 // Pure tests of how Airflow's Kubernetes client will connect from a pod (src/airflow/client-config.ts).
 import assert from 'node:assert/strict';
-import { airflowContainers, analyzeContainer, connField, parseConnection, parseIni, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
+import { airflowContainers, analyzeContainer, analyzePods, connField, parseConnection, parseIni, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
 
 const CFG = parseIni(`
 [core]
@@ -157,4 +157,20 @@ describe('client-config: which airflow.cfg a container reads', () => {
     assert.deepEqual(airflowContainers({ spec: { volumes, containers: [main, groomer] } }).map((c) => c.name), ['scheduler']);
     assert.deepEqual(airflowContainers({ spec: { containers: [groomer] } }).map((c) => c.name), ['scheduler-log-groomer']);
   });
+  it('every pod of the release: airflow.cfg from its ConfigMap, the ServiceAccount\'s automount, and what could not be read said as info', () => {
+    const c: Container = { name: 'scheduler', image: 'apache/airflow:2.10.5', volumeMounts: [{ name: 'config', mountPath: '/opt/airflow/airflow.cfg', subPath: 'airflow.cfg' }] };
+    const p: Pod = { metadata: { name: 's-0', labels: { component: 'scheduler' } }, spec: { serviceAccountName: 'sched', volumes, containers: [c] } };
+    const cfg = '[kubernetes_executor]\nnamespace = jobs\n';
+    const [r] = analyzePods([p], { 'airflow-config': { 'airflow.cfg': cfg } }, [{ metadata: { name: 'sched' }, automountServiceAccountToken: false }], 'airflow');
+    assert.equal(r!.settings.namespace.value, 'jobs');
+    assert.equal(r!.settings.namespace.source, 'airflow.cfg [kubernetes_executor] (ConfigMap airflow-config key airflow.cfg)');
+    assert.equal(r!.automount, false, "the ServiceAccount's setting applies");
+    assert.deepEqual(r!.findings.filter((f) => f.severity === 'info').map((f) => f.id), []);
+    const [blind] = analyzePods([p], {}, undefined, 'airflow');
+    assert.deepEqual(blind!.findings.filter((f) => f.severity === 'info').map((f) => [f.id, f.remedy]), [
+      ['cfg-not-readable', 'Grant get configmaps in airflow.'],
+      ['sa-not-readable', 'Grant get serviceaccounts in airflow.'],
+    ]);
+  });
 });
+
