@@ -10,7 +10,7 @@ import { builtinProfiles, chooseProfiles, type Profile } from '../airflow/profil
 import { parseSaFlag, type Account, type ComponentAccount, type Release } from '../airflow/release.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import type { ReviewResult } from '../kube/access-review.ts';
-import { cellsToAsk, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from '../rbac/required.ts';
+import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from '../rbac/required.ts';
 import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from '../rbac/matrix.ts';
 import { rootCauseHints, type BindingLike, type Hint } from '../rbac/hints.ts';
 import { fixObjects, fixYaml } from '../rbac/fix.ts';
@@ -25,9 +25,6 @@ export interface RbacArgs {
   resources?: string[];
   fix: boolean;
 }
-
-/** The Airflow processes whose accounts we always show, even with nothing required (CeleryExecutor's scheduler). */
-const AIRFLOW_COMPONENTS = ['scheduler', 'worker', 'triggerer', 'webserver', 'api-server', 'dag-processor'];
 
 /** With --sa and no --profile: what an Airflow account that launches pods needs. */
 const SA_DEFAULT_PROFILES = ['kubernetes-pod-operator'];
@@ -96,15 +93,7 @@ async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: Lo
   const { release, config, warnings } = preloaded ?? (await loadRelease(conn, namespace, args.release));
   const deployed = [...new Set(release.components.map((c) => c.component))];
   const profiles = chooseProfiles(all, { executors: config.executors, deployed, explicit });
-  const covered = new Set(profiles.flatMap((p) => p.components));
-  // blocks in the order people think of Airflow: scheduler, workers, triggerer, UI, dag processor
-  const rank = (c: ComponentAccount) => {
-    const i = AIRFLOW_COMPONENTS.indexOf(c.component);
-    return i < 0 ? AIRFLOW_COMPONENTS.length : i;
-  };
-  const components = release.components
-    .filter((c) => AIRFLOW_COMPONENTS.includes(c.component) || covered.has(c.component))
-    .sort((a, b) => rank(a) - rank(b));
+  const components = componentsToCheck(release.components, profiles);
   return { namespace, release, config, profiles, components, namespaces: launchNamespaces(config, release.namespace), warnings };
 }
 

@@ -32,6 +32,22 @@ function expandRule(rule: PolicyRule): Array<ResourceRef & { verb: string }> {
   return out;
 }
 
+/** The Airflow processes whose accounts we always show, even with nothing required (CeleryExecutor's scheduler). */
+const AIRFLOW_COMPONENTS = ['scheduler', 'worker', 'triggerer', 'webserver', 'api-server', 'dag-processor'];
+
+/**
+ * The release's accounts to check: Airflow's own processes and whatever a chosen profile names,
+ * in the order people think of Airflow (scheduler, workers, triggerer, UI, dag processor).
+ */
+export function componentsToCheck(components: ComponentAccount[], profiles: Profile[]): ComponentAccount[] {
+  const covered = new Set(profiles.flatMap((p) => p.components));
+  const rank = (c: ComponentAccount) => {
+    const i = AIRFLOW_COMPONENTS.indexOf(c.component);
+    return i < 0 ? AIRFLOW_COMPONENTS.length : i;
+  };
+  return components.filter((c) => AIRFLOW_COMPONENTS.includes(c.component) || covered.has(c.component)).sort((a, b) => rank(a) - rank(b));
+}
+
 export interface RequiredInput {
   profiles: Profile[];
   /** Component accounts of the release (or --sa accounts with component '*'). */

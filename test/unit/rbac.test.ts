@@ -6,7 +6,7 @@ import { fixObjects, fixYaml, rulesFor } from '../../src/rbac/fix.ts';
 import { rootCauseHints } from '../../src/rbac/hints.ts';
 import { buildChecks, checkRecord, summarize } from '../../src/rbac/matrix.ts';
 import { bindingFromReason, viaText } from '../../src/rbac/reason.ts';
-import { cellsToAsk, matrixLayout, parseResource, requiredRules } from '../../src/rbac/required.ts';
+import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules } from '../../src/rbac/required.ts';
 import { needsAccessReview, rulesAllow } from '../../src/rbac/rules.ts';
 import { byAccountAndNamespace, cellKey, type Answer, type Cell, type Check } from '../../src/rbac/types.ts';
 
@@ -149,3 +149,13 @@ describe('rbac: --fix', () => {
     assert.match(fixYaml([], []), /^# kubectl-airflow: nothing to fix/);
   });
 });
+
+describe('rbac: which accounts are checked', () => {
+  it("Airflow's processes always, other components only when a profile names them; scheduler first", () => {
+    const profile = { name: 'p', description: '', components: ['statsd-exporter'], scope: 'launch' as const, rules: [] };
+    const all = [comp('statsd', 's'), comp('worker', 'w'), comp('statsd-exporter', 'e'), comp('scheduler', 'sch'), comp('redis', 'r')];
+    assert.deepEqual(componentsToCheck(all, []).map((c) => c.component), ['scheduler', 'worker']);
+    assert.deepEqual(componentsToCheck(all, [profile]).map((c) => c.component), ['scheduler', 'worker', 'statsd-exporter']);
+  });
+});
+
