@@ -418,13 +418,22 @@ tcp_class() {
 }
 
 # nc and bash name the failure (refused, timed out, unreachable); curl does too, in its -v output
+# Only an nc with -z (OpenBSD, ncat, Alpine's busybox) can test a connection and close it; Debian's
+# busybox nc has no -z and would wait on the server's silence (a false timeout).
 TCPTOOL=
+NOTCP="curl, nc and bash not found"
 if have nc; then
-	TCPTOOL=nc
-elif have bash; then
-	TCPTOOL=bash
-elif have curl; then
-	TCPTOOL=curl
+	case $(run_to 2 nc -h </dev/null 2>&1) in
+	*-z*) TCPTOOL=nc ;;
+	*) NOTCP="curl and bash not found, and nc has no -z (cannot test a connection)" ;;
+	esac
+fi
+if [ -z "$TCPTOOL" ]; then
+	if have bash; then
+		TCPTOOL=bash
+	elif have curl; then
+		TCPTOOL=curl
+	fi
 fi
 
 connect() { # connect HOST PORT -> one attempt object
@@ -695,7 +704,7 @@ mode_net() {
 		esac
 	done
 	if [ -z "$TCPTOOL" ]; then
-		printf ',"tcp":{"skipped":"curl, nc and bash not found"}'
+		printf ',"tcp":{"skipped":%s}' "$(js "$NOTCP")"
 		SERVICE_OK=unknown
 	else
 		svc=
@@ -792,7 +801,7 @@ mode_readyz() {
 	[ -r "$SA/token" ] && read -r TOKEN <"$SA/token"
 	printf '{"probe":"sh","schema":1,"mode":"readyz","tools":[%s],"missing":[%s]' "$TOOLS" "$MISSING"
 	if [ -z "$TCPTOOL" ]; then
-		printf ',"endpoints":{"skipped":"curl, nc and bash not found"},"elapsedMs":%s}\n' "$(($(now_ms) - START))"
+		printf ',"endpoints":{"skipped":%s},"elapsedMs":%s}\n' "$(js "$NOTCP")" "$(($(now_ms) - START))"
 		return
 	fi
 	r=$(

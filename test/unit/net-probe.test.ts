@@ -6,7 +6,7 @@
 // (bash for TCP, openssl for TLS), a Debian image with curl (curl and openssl, no bash or nc), and
 // curl alone (TCP, TLS and HTTP all by curl).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -338,6 +338,28 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
       });
     });
   }
+
+  it('probe.sh does not test connections with an nc that has no -z (Debian\'s busybox nc): says so instead of a false timeout', async function () {
+    let busybox = '';
+    try {
+      busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
+    } catch {
+      /* not installed */
+    }
+    const help = busybox ? spawnSync(busybox, ['nc', '--help'], { encoding: 'utf8' }) : undefined;
+    if (!help || /\s-z\s/.test(`${help.stdout}${help.stderr}`)) {
+      console.log('      (skipped: needs a busybox whose nc lacks -z, e.g. Debian\'s busybox package)');
+      this.skip();
+    }
+    const bin = toolDir(fx.dir, 'busybox-nc', ['sh', 'getent', 'timeout', 'base64', 'date', 'sleep']);
+    symlinkSync(busybox, path.join(bin, 'nc'));
+    const argv = ['env', `PATH=${bin}`, ...shellCommand(SH, input([{ ip: '127.0.0.1', port: fx.hangPort }]))];
+    const r = await runIsolated(fx, argv, { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(fx.port), KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, 'sa-good') });
+    const d = JSON.parse(r.stdout) as ProbeDoc;
+    assert.ok(d.tools?.includes('nc'));
+    assert.deepEqual(d.tcp, { skipped: 'curl and bash not found, and nc has no -z (cannot test a connection)' });
+    assert.ok(r.ms < 5_000, `${r.ms} ms: nc was not left waiting`);
+  });
 
   it('probe.sh treats its arguments as data: shell syntax in them is never run', async () => {
     const marker = path.join(fx.dir, 'pwned');
