@@ -23,10 +23,8 @@ export const haCommand = defineCommand<HaArgs>({
       .example('$0 ha --from airflow-worker-0 -n airflow', 'Which API-server replicas that pod can actually reach'),
   run: async (args, ctx) => {
     // validate
-    if (args.from !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.from)) {
-      throw new UsageError(`--from: "${args.from}" is not a pod name`);
-    }
     if (args.container !== undefined && args.from === undefined) throw new UsageError('--container needs --from <pod>');
+    if (args.from !== undefined) (await import('../net/plan.ts')).validateNames(args.from, undefined, args.container);
     if (args.allNamespaces) throw new UsageError('ha reads the cluster-wide control plane: -A does not apply (use -n for --from)');
 
     const conn = await ctx.connect();

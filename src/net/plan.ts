@@ -21,9 +21,10 @@ export interface PodView {
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export function validateNames(pod: string, namespace: string, container?: string): void {
+/** Pod, namespace and container names as Kubernetes allows them (net, ha --from, doctor --pod); namespace undefined: not known yet. */
+export function validateNames(pod: string, namespace: string | undefined, container?: string): void {
   if (!pod || pod.length > 253 || !SUBDOMAIN.test(pod)) throw new UsageError(`"${pod}" is not a valid pod name (lowercase letters, digits, '-' and '.')`);
-  if (!namespace || namespace.length > 63 || !LABEL.test(namespace)) throw new UsageError(`"${namespace}" is not a valid namespace name`);
+  if (namespace !== undefined && (!namespace || namespace.length > 63 || !LABEL.test(namespace))) throw new UsageError(`"${namespace}" is not a valid namespace name`);
   if (container !== undefined && (!container || container.length > 63 || !LABEL.test(container))) {
     throw new UsageError(`"${container}" is not a valid container name`);
   }

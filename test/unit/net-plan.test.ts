@@ -55,6 +55,10 @@ describe('net: plan (container, names, execs, bound)', () => {
     for (const bad of ['a;b', '$(id)', 'A', '../x', 'a b', '']) assert.throws(() => validateNames(bad, 'airflow'), UsageError, bad);
     assert.throws(() => validateNames('p', 'Air flow'), UsageError);
     assert.throws(() => validateNames('p', 'airflow', 'c;d'), UsageError);
+    // ha --from checks before the namespace is known: pod and container still checked
+    assert.doesNotThrow(() => validateNames('airflow-worker-0', undefined));
+    for (const bad of ['a..b', 'a.-b']) assert.throws(() => validateNames(bad, undefined), UsageError, bad);
+    assert.throws(() => validateNames('p', undefined, 'Bad_C'), UsageError);
   });
 
   it('the Python exec: the shipped program as -c, the data as one JSON argument', () => {
