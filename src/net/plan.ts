@@ -70,6 +70,36 @@ export function serviceAccountOf(pod: PodView): string {
   return pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default';
 }
 
+export interface SliceList {
+  items?: Array<{ endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ name?: string; port?: number }> }>;
+}
+export interface EndpointsObject { subsets?: Array<{ addresses?: Array<{ ip: string }>; ports?: Array<{ name?: string; port: number }> }> }
+export interface ServiceObject { spec?: { clusterIP?: string; ports?: Array<{ name?: string; port: number; targetPort?: number | string }> } }
+
+/** Every API-server address at its `https` port (else the first): from the EndpointSlices, else from Endpoints. */
+export function apiServerEndpoints(slices: SliceList | undefined, endpoints: EndpointsObject | undefined): Array<{ ip: string; port: number; portName?: string }> {
+  const out: Array<{ ip: string; port: number; portName?: string }> = [];
+  for (const s of slices?.items ?? []) {
+    const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
+    for (const e of s.endpoints ?? []) {
+      for (const ip of e.addresses ?? []) {
+        if (port?.port && !out.some((x) => x.ip === ip && x.port === port.port)) out.push({ ip, port: port.port, portName: port.name });
+      }
+    }
+  }
+  for (const s of endpoints?.subsets ?? []) {
+    const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
+    for (const a of s.addresses ?? []) if (port) out.push({ ip: a.ip, port: port.port, portName: port.name });
+  }
+  return out;
+}
+
+/** The ClusterIP and `https` port (else the first) of the kubernetes Service; undefined without either. */
+export function serviceAddress(svc: ServiceObject | undefined): { ip: string; port: number; targetPort?: number } | undefined {
+  const sp = svc?.spec?.ports?.find((p) => p.name === 'https') ?? svc?.spec?.ports?.[0];
+  return svc?.spec?.clusterIP && sp ? { ip: svc.spec.clusterIP, port: sp.port, targetPort: typeof sp.targetPort === 'number' ? sp.targetPort : undefined } : undefined;
+}
+
 /** What the probe asks with the pod's own token: the pod-launching permissions (Airflow's chart pod-launcher Role). */
 export const POD_LAUNCHING: ReadonlyArray<{ verb: string; group: string; resource: string; subresource: string }> = [
   ...['create', 'list', 'get', 'patch', 'watch', 'delete'].map((verb) => ({ verb, group: '', resource: 'pods', subresource: '' })),

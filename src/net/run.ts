@@ -8,6 +8,11 @@ import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
 import {
   DEBUG_PERMISSIONS,
   DETECT_COMMAND,
+  apiServerEndpoints,
+  serviceAddress,
+  type EndpointsObject,
+  type ServiceObject,
+  type SliceList,
   DETECT_TIMEOUT_MS,
   POD_LAUNCHING,
   chooseContainer,
@@ -48,11 +53,6 @@ export class PodProblem extends Error {
   }
 }
 
-
-interface SliceList {
-  items?: Array<{ endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ name?: string; port?: number }> }>;
-}
-
 async function soft<T>(p: Promise<T>): Promise<{ value?: T; error?: string }> {
   try {
     return { value: await p };
@@ -74,29 +74,15 @@ export async function getPod(conn: Connection, namespace: string, name: string):
 async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts['endpoints']; service?: ClusterFacts['service']; error?: string }> {
   const [slices, svc] = await Promise.all([
     soft(conn.get<SliceList>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' })),
-    soft(conn.get<{ spec?: { clusterIP?: string; ports?: Array<{ name?: string; port: number; targetPort?: number | string }> } }>('/api/v1/namespaces/default/services/kubernetes')),
+    soft(conn.get<ServiceObject>('/api/v1/namespaces/default/services/kubernetes')),
   ]);
-  const endpoints: ClusterFacts['endpoints'] = [];
-  for (const s of slices.value?.items ?? []) {
-    const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
-    for (const e of s.endpoints ?? []) {
-      for (const ip of e.addresses ?? []) {
-        if (port?.port && !endpoints.some((x) => x.ip === ip && x.port === port.port)) endpoints.push({ ip, port: port.port, portName: port.name });
-      }
-    }
-  }
-  let error = slices.error;
-  if (slices.error) {
-    const ep = await soft(conn.get<{ subsets?: Array<{ addresses?: Array<{ ip: string }>; ports?: Array<{ name?: string; port: number }> }> }>('/api/v1/namespaces/default/endpoints/kubernetes'));
-    for (const s of ep.value?.subsets ?? []) {
-      const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
-      for (const a of s.addresses ?? []) if (port) endpoints.push({ ip: a.ip, port: port.port, portName: port.name });
-    }
-    if (ep.value) error = undefined;
-  }
-  const sp = svc.value?.spec?.ports?.find((p) => p.name === 'https') ?? svc.value?.spec?.ports?.[0];
-  const service = svc.value?.spec?.clusterIP && sp ? { ip: svc.value.spec.clusterIP, port: sp.port, targetPort: typeof sp.targetPort === 'number' ? sp.targetPort : undefined } : undefined;
-  return { endpoints, service, error };
+  // Endpoints only when the slices cannot be read (kube-proxy itself reads the slices)
+  const ep = slices.error ? await soft(conn.get<EndpointsObject>('/api/v1/namespaces/default/endpoints/kubernetes')) : undefined;
+  return {
+    endpoints: apiServerEndpoints(slices.value, ep?.value),
+    service: serviceAddress(svc.value),
+    error: ep?.value ? undefined : slices.error,
+  };
 }
 
 async function ssar(conn: Connection, namespace: string, a: { verb: string; group: string; resource: string; subresource: string }, name?: string): Promise<boolean> {

@@ -18,6 +18,8 @@ import {
   pythonCommand,
   shellCommand,
   validateNames,
+  apiServerEndpoints,
+  serviceAddress,
   type PodView,
 } from '../../src/net/plan.ts';
 
@@ -59,6 +61,21 @@ describe('net: plan (container, names, execs, bound)', () => {
     assert.doesNotThrow(() => validateNames('airflow-worker-0', undefined));
     for (const bad of ['a..b', 'a.-b']) assert.throws(() => validateNames(bad, undefined), UsageError, bad);
     assert.throws(() => validateNames('p', undefined, 'Bad_C'), UsageError);
+  });
+
+  it('the endpoints to probe: EndpointSlice addresses at the https port (else the first), Endpoints when there are no slices', () => {
+    const slices = { items: [
+      { ports: [{ name: 'metrics', port: 9090 }, { name: 'https', port: 6443 }], endpoints: [{ addresses: ['10.0.0.11'] }, { addresses: ['10.0.0.12'] }] },
+      { ports: [{ port: 8443 }], endpoints: [{ addresses: ['10.0.0.11'] }] },
+      { endpoints: [{ addresses: ['10.0.0.99'] }] },
+    ] };
+    assert.deepEqual(apiServerEndpoints(slices, undefined), [
+      { ip: '10.0.0.11', port: 6443, portName: 'https' }, { ip: '10.0.0.12', port: 6443, portName: 'https' }, { ip: '10.0.0.11', port: 8443, portName: undefined },
+    ]);
+    assert.deepEqual(apiServerEndpoints(undefined, { subsets: [{ addresses: [{ ip: '10.0.0.13' }], ports: [{ name: 'https', port: 6443 }] }] }), [{ ip: '10.0.0.13', port: 6443, portName: 'https' }]);
+    assert.deepEqual(serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443 }] } }), { ip: '10.96.0.1', port: 443, targetPort: 6443 });
+    assert.deepEqual(serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ port: 443, targetPort: 'https' }] } }), { ip: '10.96.0.1', port: 443, targetPort: undefined });
+    assert.equal(serviceAddress({ spec: { ports: [{ port: 443 }] } }), undefined);
   });
 
   it('the Python exec: the shipped program as -c, the data as one JSON argument', () => {
