@@ -176,8 +176,8 @@ export function onePodPerComponent<P extends PodView>(pods: P[], componentOf: (p
 }
 
 /**
- * --debug-image: the ephemeral container added with PATCH .../pods/NAME/ephemeralcontainers
- * (strategic merge). It mounts nothing of the target, so the ServiceAccount files are not there;
+ * --debug-image: the ephemeral container run.ts appends to the pod, sent as a PUT of the whole pod
+ * to .../pods/NAME/ephemeralcontainers. It mounts nothing of the target, so the ServiceAccount files are not there;
  * it shares the pod's network namespace, which is what the network layers need.
  */
 export function ephemeralContainerPatch(name: string, image: string, target: string): { spec: { ephemeralContainers: unknown[] } } {
