@@ -363,7 +363,8 @@ export function accessLayer(doc: ProbeDoc, sa: string): Layer {
 export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>): Layer {
   const p = facts.policy;
   if (!p) return layer('policy', 'SKIP', [`not checked: ${facts.policyError ?? 'NetworkPolicies not read'}`]);
-  if (!p.isolated) return layer('policy', 'OK', ['no NetworkPolicy with Egress selects this pod: egress is not restricted']);
+  // notes of a pod no policy isolates say why (a hostNetwork pod); otherwise there are none
+  if (!p.isolated) return layer('policy', 'OK', p.notes.length ? p.notes : ['no NetworkPolicy with Egress selects this pod: egress is not restricted']);
   const ev: string[] = [`selecting this pod with Egress: ${p.selecting.join(', ')}`];
   const blocked = p.endpoints.filter((e) => !e.allowed);
   for (const e of p.endpoints) ev.push(`${e.ip}:${e.port} ${e.allowed ? `allowed by ${e.allowedBy.join(', ')}` : 'NOT allowed'}`);

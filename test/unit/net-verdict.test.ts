@@ -294,7 +294,8 @@ describe('net: verdicts', () => {
     assert.equal(diagnose(healthy(), facts({ policy }), who).firstFailure, 'policy', 'the policy blocks an ordinary pod');
     const host = diagnose(healthy(), facts({ policy, podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } }), who);
     assert.equal(host.ok, true);
-    assert.deepEqual(host.layers.find((l) => l.id === 'policy')!.evidence, ['no NetworkPolicy with Egress selects this pod: egress is not restricted']);
+    assert.deepEqual(host.layers.find((l) => l.id === 'policy')!.evidence, ['hostNetwork pod: NetworkPolicies do not apply']);
+    assert.deepEqual(diagnose(healthy(), facts(), who).layers.find((l) => l.id === 'policy')!.evidence, ['no NetworkPolicy with Egress selects this pod: egress is not restricted']);
 
     const d = healthy();
     d.files.token = { present: false };
