@@ -1,8 +1,7 @@
 // `kubectl airflow config` in-process against the simulated API server. Broken variants are made by
 // editing the scenario's pods in the sim's store, the way a Helm value would render them.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from './harness.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import type { KubeObject } from '../sim/types.ts';
 
@@ -10,15 +9,8 @@ interface Finding { id: string; severity: string; message: string; remedy: strin
 interface PodResult { pod: string; component: string; container: string; loads: string; settings: Record<string, { value?: string; source: string; deprecated?: boolean }>; connection?: { source: string; extras?: Record<string, unknown> }; automount: boolean; findings: Finding[] }
 interface Doc { release: string; namespace: string; chart: string; pods: PodResult[] }
 
-async function run(sim: Sim, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(['config', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args], { stdout, stderr, env: {} });
-  return { code, out, err };
+function run(sim: Sim, args: string[]) {
+  return runMain(['config', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args]);
 }
 
 async function doc(sim: Sim, args: string[] = []): Promise<{ d: Doc; code: number }> {

@@ -12,18 +12,10 @@ import { PassThrough } from 'node:stream';
 import * as YAML from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
+import { runMain, withSim, type Run } from './harness.ts';
 
-interface Run { code: number; out: string; err: string }
-
-async function run(kubeconfig: string, args: string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(['doctor', '--kubeconfig', kubeconfig, ...args], { stdout, stderr, env: {} });
-  return { code, out, err };
+function run(kubeconfig: string, args: string[]): Promise<Run> {
+  return runMain(['doctor', '--kubeconfig', kubeconfig, ...args]);
 }
 
 interface DocLayer { layer: string; order: number; verdict: string; summary: string; remedy?: string; command?: string; result?: Record<string, unknown> }
@@ -43,17 +35,6 @@ const verdicts = (d: Doc) => Object.fromEntries(d.layers.map((l) => [l.layer, l.
 
 const SCHEDULER = 'airflow-scheduler-5d8c9f7b6-x7k2p';
 const TASK_POD = 'etl-daily-extract-orders-h3k9w2qz';
-
-function withSim(scenario: string, fn: (get: () => Sim) => void) {
-  describe(scenario, function () {
-    let sim: Sim;
-    before(async () => {
-      sim = await startSim({ scenario });
-    });
-    after(async () => sim?.stop());
-    fn(() => sim);
-  });
-}
 
 describe('e2e: kubectl airflow doctor', function () {
   this.timeout(90_000);

@@ -5,18 +5,10 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
+import { runMain, withSim, type Run } from './harness.ts';
 
-interface Run { code: number; out: string; err: string }
-
-async function run(sim: Sim, args: string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(['ha', '--kubeconfig', sim.kubeconfigPath, ...args], { stdout, stderr, env: {} });
-  return { code, out, err };
+function run(sim: Sim, args: string[]): Promise<Run> {
+  return runMain(['ha', '--kubeconfig', sim.kubeconfigPath, ...args]);
 }
 
 interface Report {
@@ -37,17 +29,6 @@ const check = (r: Report, id: string) => {
   assert.ok(c, `check ${id} present`);
   return c;
 };
-
-function withSim(scenario: string, fn: (get: () => Sim) => void) {
-  describe(scenario, function () {
-    let sim: Sim;
-    before(async () => {
-      sim = await startSim({ scenario });
-    });
-    after(async () => sim?.stop());
-    fn(() => sim);
-  });
-}
 
 describe('e2e: kubectl airflow ha', function () {
   this.timeout(60_000);

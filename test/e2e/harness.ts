@@ -1,0 +1,30 @@
+// What the e2e tests of one command share: main() in-process with its output captured (the exit
+// code and what a user would read), and one simulated cluster per scenario block.
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import { startSim, type Sim } from '../sim/index.ts';
+
+export interface Run { code: number; out: string; err: string }
+
+export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(argv, { stdout, stderr, env });
+  return { code, out, err };
+}
+
+/** A describe block with its own simulated cluster, started before and stopped after its tests. */
+export function withSim(scenario: string, fn: (get: () => Sim) => void): void {
+  describe(scenario, function () {
+    let sim: Sim;
+    before(async () => {
+      sim = await startSim({ scenario });
+    });
+    after(async () => sim?.stop());
+    fn(() => sim);
+  });
+}
