@@ -370,20 +370,31 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
     assert.equal(existsSync(marker), false);
   });
 
-  it('readyz mode (ha --from): every endpoint checked, in both programs', async () => {
+  it('readyz mode (ha --from): every endpoint checked, in both programs and with each tool set', async () => {
+    const noipPort = (fx as Fixture & { noipPort: number }).noipPort;
     const eps = [
       { ip: '127.0.0.1', port: fx.port },
       { ip: '127.0.0.1', port: 1 },
+      // a serving certificate without the endpoint's IP (usual for endpoint addresses): verified under the service name
+      { ip: '127.0.0.1', port: noipPort },
     ];
-    const py = await runIsolated(fx, ['python3', '-c', PY, JSON.stringify({ mode: 'readyz', timeout: 1, endpoints: eps, saDir: path.join(fx.dir, 'sa-good') })], {});
-    const sh = await runIsolated(fx, ['sh', '-c', SH, 'kubectl-airflow-probe', 'readyz', '1', '1', 'ep', '127.0.0.1', String(fx.port), 'ep', '127.0.0.1', '1'], { KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, 'sa-good') });
-    for (const r of [py, sh]) {
-      const d = JSON.parse(r.stdout) as { mode: string; endpoints: Array<{ port: number; tcp: { ok: boolean; error?: string }; readyz?: { status: number } }> };
-      assert.equal(d.mode, 'readyz');
-      assert.equal(d.endpoints.length, 2);
-      assert.equal(d.endpoints[0].readyz?.status, 200);
-      assert.equal(d.endpoints[1].tcp.ok, false);
-      assert.equal(d.endpoints[1].tcp.error, 'refused');
+    const env = { KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, 'sa-good') };
+    const shArgv = ['sh', '-c', SH, 'kubectl-airflow-probe', 'readyz', '1', '1', ...eps.flatMap((e) => ['ep', e.ip, String(e.port)])];
+    const runs: Record<string, Promise<{ stdout: string }>> = {
+      py: runIsolated(fx, ['python3', '-c', PY, JSON.stringify({ mode: 'readyz', timeout: 1, endpoints: eps, saDir: path.join(fx.dir, 'sa-good') })], {}),
+      sh: runIsolated(fx, shArgv, env),
+      'sh:curl,openssl': runIsolated(fx, ['env', `PATH=${paths['sh:curl,openssl']}`, ...shArgv], env),
+      'sh:curl': runIsolated(fx, ['env', `PATH=${paths['sh:curl']}`, ...shArgv], env),
+    };
+    for (const [kind, run] of Object.entries(runs)) {
+      const r = await run;
+      const d = JSON.parse(r.stdout) as { mode: string; endpoints: Array<{ port: number; tcp: { ok: boolean; error?: string }; tls?: { ok: boolean; nameMismatch?: boolean }; readyz?: { status: number } }> };
+      assert.equal(d.mode, 'readyz', kind);
+      assert.equal(d.endpoints.length, 3, kind);
+      assert.equal(d.endpoints[0].readyz?.status, 200, kind);
+      assert.equal(d.endpoints[1].tcp.ok, false, kind);
+      assert.equal(d.endpoints[1].tcp.error, 'refused', kind);
+      assert.deepEqual([d.endpoints[2].tls?.ok, d.endpoints[2].readyz?.status], [true, 200], `${kind}: ${JSON.stringify(d.endpoints[2])}`);
     }
   });
 });
