@@ -11,6 +11,7 @@
 // in_cluster are mutually exclusive. You can only use one option at a time.").
 
 import { K8S_SECTIONS, airflowBool, lookup, parseIni, type Ini } from './config.ts';
+import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from './connection-extras.ts';
 
 export { parseIni, type Ini };
 const [SECTION, DEPRECATED_SECTION] = K8S_SECTIONS;
@@ -116,56 +117,6 @@ export function resolveOption(key: Key, env: Map<string, EnvEntry>, ctx: PodCont
   const deprecated = found.section === DEPRECATED_SECTION;
   if (found.env) return { value: found.value, source: `env ${found.env} (${found.origin})`, deprecated, env: found.env };
   return { value: found.value, source: `airflow.cfg [${found.section}] (${found.origin})`, deprecated };
-}
-
-// ---- the kubernetes_default connection ----
-export const CONN_ENV = 'AIRFLOW_CONN_KUBERNETES_DEFAULT';
-
-export interface ConnectionView {
-  source: string;
-  /** Set when the value could be read from the pod spec (not from a Secret). */
-  extras?: Record<string, unknown>;
-  /** parse failure */
-  error?: string;
-}
-
-/** Extras of an Airflow connection in URI or JSON form (airflow/models/connection.py). */
-export function parseConnection(value: string): { extras: Record<string, unknown> } {
-  const v = value.trim();
-  if (v.startsWith('{')) {
-    const j = JSON.parse(v) as { extra?: unknown };
-    const extra = typeof j.extra === 'string' ? (JSON.parse(j.extra) as Record<string, unknown>) : ((j.extra as Record<string, unknown>) ?? {});
-    return { extras: extra };
-  }
-  const q = v.indexOf('?');
-  const extras: Record<string, unknown> = {};
-  if (q < 0) return { extras };
-  const params = new URLSearchParams(v.slice(q + 1));
-  // `__extra__` holds the whole extra dict as JSON (Connection.get_uri for nested extras)
-  const whole = params.get('__extra__');
-  if (whole) return { extras: JSON.parse(whole) as Record<string, unknown> };
-  for (const [k, val] of params) extras[k] = val;
-  return { extras };
-}
-
-/** Extras safe to show: an inline kubeconfig or anything credential-like is replaced by a note
- *  (CONTRIBUTING: never print a token, a client key or a Secret's data). */
-export function redactExtras(extras: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(extras)) {
-    const name = k.replace(/^extra__kubernetes__/, '');
-    if (name === 'kube_config' || (/token|password|secret|key|cert|credential/i.test(name) && !/_path$/.test(name))) {
-      out[k] = v === undefined || v === null || v === '' ? v : `(set, ${String(typeof v === 'string' ? v.length : JSON.stringify(v).length)} characters, not shown)`;
-    } else out[k] = v;
-  }
-  return out;
-}
-
-/** KubernetesHook._get_field: plain name first, then the prefixed form; falsy values count as unset. */
-export function connField(extras: Record<string, unknown>, name: string): unknown {
-  const pick = (v: unknown) => (v === '' || v === false || v === 0 || v === null || v === undefined ? undefined : v);
-  if (name in extras) return pick(extras[name]);
-  return pick(extras[`extra__kubernetes__${name}`]);
 }
 
 // ---- the result for one container ----
