@@ -13,7 +13,6 @@
 import { K8S_SECTIONS, airflowBool, lookup, parseIni, type Ini } from './config.ts';
 import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from './connection-extras.ts';
 
-export { parseIni, type Ini };
 const [SECTION, DEPRECATED_SECTION] = K8S_SECTIONS;
 export const KEYS = ['in_cluster', 'config_file', 'cluster_context', 'namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'verify_ssl', 'ssl_ca_cert'] as const;
 export type Key = (typeof KEYS)[number];

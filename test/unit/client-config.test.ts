@@ -1,6 +1,7 @@
 // Pure tests of how Airflow's Kubernetes client will connect from a pod (src/airflow/client-config.ts).
 import assert from 'node:assert/strict';
-import { airflowContainers, analyzeContainer, analyzePods, parseIni, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
+import { airflowContainers, analyzeContainer, analyzePods, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
+import { parseIni } from '../../src/airflow/config.ts';
 import { connField, parseConnection } from '../../src/airflow/connection-extras.ts';
 
 const CFG = parseIni(`
