@@ -620,6 +620,7 @@ proxy_check() { # what a client honouring HTTPS_PROXY sees (curl reads the same 
 	ms=$(($(now_ms) - t0))
 	c=${out##*kaf-proxy }
 	out=${out%"$NL"kaf-proxy*}
+	out=${out%"$NL"}
 	case $c in [0-9][0-9][0-9]\ [0-9][0-9][0-9]) c=${c##* } ;; *) c=000 ;; esac
 	[ "$c" = 000 ] && [ $rc -eq 0 ] && return # NO_PROXY matched: direct
 	printf ',"proxy":{"proxy":%s,"target":%s,"ms":%s' "$(js "$(redact "$hp")")" "$(js "$1:$2")" "$ms"

@@ -183,6 +183,7 @@ describe('e2e: kubectl airflow net', function () {
         const { item } = await report(sim(), pod);
         assert.equal(item.firstFailure, 'env');
         assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
+        assert.deepEqual(layer(item, 'env').evidence.filter((l) => l.includes('\n')), [], 'one line per piece of evidence');
         // what a client honouring HTTPS_PROXY gets (python's urllib, curl): the proxy does not answer
         if (p !== 'sh') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed: (refused|unreachable|timeout)/);
         else assert.doesNotMatch(text(layer(item, 'env')), /through the proxy/);
