@@ -6,6 +6,7 @@ import { palette, useColour } from '../render/colour.ts';
 import { parseOutput } from '../render/output.ts';
 import type { Command, GlobalArgs, IO, RunContext } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
+import { helpWidth } from './fast.ts';
 import { globalFlags } from './flags.ts';
 import { rbacCommand } from './rbac.ts';
 import { haCommand } from './ha.ts';
@@ -80,7 +81,7 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
       .version(false)
       .strict()
       .exitProcess(false)
-      .wrap(Math.min(120, (io.stdout as { columns?: number }).columns ?? 100)),
+      .wrap(helpWidth(io.stdout as { columns?: number })),
   );
   for (const cmd of COMMANDS) {
     parser.command({
