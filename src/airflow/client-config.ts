@@ -1,7 +1,8 @@
 // How Airflow's Kubernetes client will connect from one pod: `[kubernetes_executor]` (formerly
 // `[kubernetes]`) and the `kubernetes_default` connection, resolved from the pod spec's environment
 // and airflow.cfg, then findings. Pure: the pod, its ServiceAccount's automount setting and the parsed
-// airflow.cfg come in as data. Never reads Secret data: a value from a Secret is reported as such.
+// airflow.cfg come in as data. Of a Secret loaded by envFrom, only the allowlisted variables
+// (config.ts NEEDED_KEYS, decoded by the fetch) ever arrive here; other Secret values are references.
 //
 // Sources: airflow/configuration.py (env AIRFLOW__SECTION__KEY beats airflow.cfg beats the default;
 // the new section name is looked up before the deprecated one, `kubernetes` -> `kubernetes_executor`
@@ -10,11 +11,11 @@
 // more than one raises "Invalid connection configuration. Options kube_config_path, kube_config,
 // in_cluster are mutually exclusive. You can only use one option at a time.").
 
-import { K8S_SECTIONS, airflowBool, lookup, parseIni, type Ini } from './config.ts';
+import { CLIENT_KEYS, K8S_SECTIONS, NEEDED_KEYS, airflowBool, lookup, parseIni, type Ini } from './config.ts';
 import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from './connection-extras.ts';
 
 const [SECTION, DEPRECATED_SECTION] = K8S_SECTIONS;
-export const KEYS = ['in_cluster', 'config_file', 'cluster_context', 'namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'verify_ssl', 'ssl_ca_cert'] as const;
+export const KEYS = CLIENT_KEYS;
 export type Key = (typeof KEYS)[number];
 
 const DEFAULTS: Record<Key, string | undefined> = {
@@ -64,7 +65,12 @@ export interface PodContext {
   cfg?: { source: string; sections: Ini };
   /** ConfigMaps referenced by env/envFrom: name -> data (ConfigMaps are readable; Secrets never are). */
   configMaps?: Record<string, Record<string, string> | undefined>;
+  /** Secrets loaded by envFrom, by name: their allowlisted keys decoded (config.ts decodeAllowed), or
+   *  why they could not be read. A Secret absent here is a reference that was not read. */
+  secrets?: Record<string, SecretRead>;
 }
+
+export type SecretRead = { keys: Record<string, string> } | { unreadable: string; permission?: string };
 
 // ---- resolved values ----
 /** Where an effective value came from. `value` is absent when it cannot be known without reading a Secret. */
@@ -80,9 +86,11 @@ export interface Resolved {
 interface EnvEntry { value?: string; source: string }
 
 /** The container's environment as Kubernetes builds it: envFrom first, then env (later wins). */
-export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string, EnvEntry>; opaque: string[] } {
+export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string, EnvEntry>; opaque: string[]; secretsRead: string[]; denied: Array<{ secret: string; reason: string; permission?: string }> } {
   const vars = new Map<string, EnvEntry>();
   const opaque: string[] = [];
+  const secretsRead: string[] = [];
+  const denied: Array<{ secret: string; reason: string; permission?: string }> = [];
   for (const f of c.envFrom ?? []) {
     const prefix = f.prefix ?? '';
     if (f.configMapRef?.name) {
@@ -90,7 +98,18 @@ export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string,
       if (data) for (const [k, v] of Object.entries(data)) vars.set(prefix + k, { value: v, source: `ConfigMap ${f.configMapRef.name} (envFrom)` });
       else opaque.push(`ConfigMap ${f.configMapRef.name} (envFrom, not readable)`);
     }
-    if (f.secretRef?.name) opaque.push(`Secret ${f.secretRef.name} (envFrom, not read)`);
+    if (f.secretRef?.name) {
+      const name = f.secretRef.name;
+      const read = ctx.secrets?.[name];
+      if (read && 'keys' in read) {
+        // checked again against the allowlist: nothing else may become a value here
+        for (const [k, v] of Object.entries(read.keys)) if (NEEDED_KEYS.includes(prefix + k)) vars.set(prefix + k, { value: v, source: `Secret ${name} key ${k}` });
+        secretsRead.push(name);
+      } else if (read) {
+        opaque.push(`Secret ${name} (envFrom, ${read.unreadable})`);
+        denied.push({ secret: name, reason: read.unreadable, permission: read.permission });
+      } else opaque.push(`Secret ${name} (envFrom, not read)`);
+    }
   }
   for (const e of c.env ?? []) {
     const vf = e.valueFrom;
@@ -102,7 +121,7 @@ export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string,
     } else if (vf.fieldRef) vars.set(e.name, { source: `field ${vf.fieldRef.fieldPath}` });
     else vars.set(e.name, { source: 'valueFrom' });
   }
-  return { vars, opaque };
+  return { vars, opaque, secretsRead, denied };
 }
 
 /** One `[kubernetes_executor]` option as Airflow's config parser would resolve it (config.ts lookup). */
@@ -154,7 +173,7 @@ export function componentOf(pod: Pod): string {
 }
 
 export function analyzeContainer(pod: Pod, c: Container, ctx: PodContext): ContainerConfig {
-  const { vars, opaque } = containerEnv(c, ctx);
+  const { vars, opaque, secretsRead, denied } = containerEnv(c, ctx);
   const settings = Object.fromEntries(KEYS.map((k) => [k, resolveOption(k, vars, ctx)])) as Record<Key, Resolved>;
   const podAuto = pod.spec?.automountServiceAccountToken;
   const automount = podAuto ?? ctx.saAutomount ?? true;
@@ -220,8 +239,18 @@ export function analyzeContainer(pod: Pod, c: Container, ctx: PodContext): Conta
     const list = s.multi_namespace_mode_namespace_list.value?.trim();
     findings.push({ id: 'multi-namespace', severity: 'info', message: list ? `multi_namespace_mode: pods in ${list}` : 'multi_namespace_mode with no namespace list: pods in every namespace (needs a ClusterRole)', remedy: '' });
   }
-  for (const o of opaque) {
+  for (const d of denied) {
+    findings.push({
+      id: 'secret-not-readable', severity: 'info',
+      message: `Secret ${d.secret} (envFrom) could not be read (${d.reason}): the executor and [kubernetes_executor] values it may set are unknown; the values shown come from elsewhere or are defaults`,
+      remedy: d.permission ? `Run as someone who may ${d.permission} (only the executor and [kubernetes_executor] keys are ever read from it).` : '',
+    });
+  }
+  for (const o of opaque.filter((o) => !denied.some((d) => o.startsWith(`Secret ${d.secret} `)))) {
     findings.push({ id: 'opaque-env', severity: 'info', message: `variables from ${o} may override these settings`, remedy: '' });
+  }
+  for (const name of secretsRead) {
+    findings.push({ id: 'secret-allowlist', severity: 'info', message: `Secret ${name} (envFrom): only the executor and [kubernetes_executor] keys were read; its other keys (e.g. a kubernetes_default connection) are never read or shown`, remedy: '' });
   }
 
   // kubernetes_default connection, from env only
@@ -283,6 +312,7 @@ export function analyzePods(
   configMaps: Record<string, Record<string, string> | undefined>,
   serviceAccounts: Array<{ metadata: { name: string }; automountServiceAccountToken?: boolean }> | undefined,
   namespace: string,
+  secrets?: Record<string, SecretRead>,
 ): ContainerConfig[] {
   const saByName = new Map((serviceAccounts ?? []).map((s) => [s.metadata.name, s]));
   const results: ContainerConfig[] = [];
@@ -292,7 +322,7 @@ export function analyzePods(
       const where = locateAirflowCfg(p, c, configMaps);
       const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
       const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: parseIni(text) } : undefined;
-      const r = analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps });
+      const r = analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps, secrets });
       if (where && text === undefined) r.findings.push({ id: 'cfg-not-readable', severity: 'info', message: `airflow.cfg from ConfigMap ${where.configMap} could not be read: values from it are shown as defaults`, remedy: `Grant get configmaps in ${namespace}.` });
       if (!where) r.findings.push({ id: 'no-cfg-mount', severity: 'info', message: 'no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options', remedy: '' });
       if (serviceAccounts === undefined && p.spec?.automountServiceAccountToken === undefined) r.findings.push({ id: 'sa-not-readable', severity: 'info', message: 'ServiceAccounts not readable: the token is assumed mounted', remedy: `Grant get serviceaccounts in ${namespace}.` });

@@ -161,10 +161,24 @@ export function launchNamespaces(cfg: AirflowConfig, releaseNamespace: string): 
   return [cfg.namespace.value || releaseNamespace];
 }
 
-/** Only the AIRFLOW__ keys the plugin reads; never anything else from a Secret. */
-export const NEEDED_KEYS = [
-  envVarName('core', 'executor'),
-  ...K8S_SECTIONS.flatMap((s) =>
-    ['namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'in_cluster', 'config_file', 'cluster_context'].map((k) => envVarName(s, k)),
-  ),
-];
+/** The Kubernetes client options of [kubernetes_executor] (and its deprecated twin [kubernetes]) the plugin reads. */
+export const CLIENT_KEYS = ['in_cluster', 'config_file', 'cluster_context', 'namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'verify_ssl', 'ssl_ca_cert'] as const;
+
+/**
+ * The allowlist: the only variables ever decoded from a Secret (and the only literal env the
+ * discovery keeps). None is a credential: the executor and where the Kubernetes client connects.
+ * Everything else in a Secret (AIRFLOW_CONN_*, fernet keys, passwords) is never decoded or shown.
+ */
+export const NEEDED_KEYS: readonly string[] = [envVarName('core', 'executor'), ...K8S_SECTIONS.flatMap((s) => CLIENT_KEYS.map((k) => envVarName(s, k)))];
+
+/**
+ * A Secret's data (base64) reduced to the allowlisted variables, decoded, keyed by the Secret's own
+ * key. `prefixes` are the envFrom prefixes it is loaded with: the variable is prefix + key.
+ */
+export function decodeAllowed(data: Record<string, string> | undefined, prefixes: readonly string[] = ['']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, b64] of Object.entries(data ?? {})) {
+    if (prefixes.some((p) => NEEDED_KEYS.includes(p + key))) out[key] = Buffer.from(b64, 'base64').toString('utf8');
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
 // Reads that the user may not do are partial results (a warning), except listing pods.
 import { ClusterError } from '../kube/errors.ts';
 import type { Connection } from '../kube/connection.ts';
-import { NEEDED_KEYS, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
+import { NEEDED_KEYS, decodeAllowed, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
 import {
   configMapVolumes,
   discoverReleases,
@@ -97,11 +97,7 @@ async function loadConfig(conn: Connection, release: Release, warnings: string[]
   ]);
   // Only the AIRFLOW__ keys we need are decoded from a Secret; no other value is ever read out.
   [...secretNames].forEach((name, i) => {
-    const vars: Record<string, string> = {};
-    for (const k of NEEDED_KEYS) {
-      const v = secrets[i]?.data?.[k];
-      if (v !== undefined) vars[k] = Buffer.from(v, 'base64').toString('utf8');
-    }
+    const vars = decodeAllowed(secrets[i]?.data);
     if (Object.keys(vars).length) envs.push({ vars, origin: `Secret ${name}` });
   });
   [...cmEnvNames].forEach((name, i) => {

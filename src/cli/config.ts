@@ -1,7 +1,7 @@
 // `kubectl airflow config [--release R]`: for each Airflow component pod, how Airflow's Kubernetes
 // client will connect ([kubernetes_executor] and the kubernetes_default connection), with findings.
-// fetch (the release as every command finds it, ConfigMaps: never Secrets) -> decide (src/airflow/client-config.ts)
-// -> render.
+// fetch (the release as every command finds it, ConfigMaps, and of the Secrets pods load by envFrom only
+// the allowlisted keys: config.ts decodeAllowed) -> decide (src/airflow/client-config.ts) -> render.
 import type { Argv } from 'yargs';
 import type { Connection } from '../kube/connection.ts';
 import { ClusterError, UsageError } from '../kube/errors.ts';
@@ -10,7 +10,8 @@ import { renderTable } from '../render/table.ts';
 import type { Palette } from '../render/colour.ts';
 import { defineCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
-import type { ContainerConfig, Pod, Severity } from '../airflow/client-config.ts';
+import type { ContainerConfig, Pod, SecretRead, Severity } from '../airflow/client-config.ts';
+import { decodeAllowed } from '../airflow/config.ts';
 import type { FoundRelease } from '../airflow/discover.ts';
 
 interface ConfigArgs {
@@ -52,13 +53,35 @@ async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): 
   return Object.fromEntries(got);
 }
 
+/**
+ * The Secrets the pods load whole (envFrom), each reduced at once to its allowlisted keys: no other
+ * value leaves this function, decoded or not. Forbidden or missing is said, not thrown.
+ */
+async function envFromSecrets(conn: Connection, ns: string, pods: Pod[]): Promise<Record<string, SecretRead>> {
+  const prefixes = new Map<string, Set<string>>();
+  for (const p of pods) for (const c of p.spec?.containers ?? []) for (const f of c.envFrom ?? []) {
+    if (f.secretRef?.name) prefixes.set(f.secretRef.name, (prefixes.get(f.secretRef.name) ?? new Set()).add(f.prefix ?? ''));
+  }
+  const read = async (name: string): Promise<SecretRead> => {
+    try {
+      const s = await conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`);
+      return { keys: decodeAllowed(s.data, [...prefixes.get(name)!]) };
+    } catch (e) {
+      if (e instanceof ClusterError && e.status === 403) return { unreadable: `you may not get secrets in ${ns}`, permission: `get secrets in ${ns}` };
+      if (e instanceof ClusterError && e.status === 404) return { unreadable: 'not found' };
+      throw e;
+    }
+  };
+  return Object.fromEntries(await Promise.all([...prefixes.keys()].map(async (n) => [n, await read(n)] as const)));
+}
+
 const SEVERITY_ORDER: Severity[] = ['error', 'warning', 'info'];
 
 function paint(s: Severity, c: Palette): string {
   return s === 'error' ? c.red(s) : s === 'warning' ? c.yellow(s) : c.dim(s);
 }
 
-function renderText(results: ContainerConfig[], release: string, ns: string, c: Palette, wide: boolean): string {
+export function renderText(results: ContainerConfig[], release: string, ns: string, c: Palette, wide: boolean): string {
   const lines: string[] = [];
   lines.push(`release ${release} in namespace ${ns}: how Airflow's Kubernetes client connects from each pod`);
   lines.push('');
@@ -127,8 +150,10 @@ export async function inspectClientConfig(
   const { release, serviceAccounts } = found;
   const cc = await import('../airflow/client-config.ts');
   const pods = release.pods as unknown as Pod[];
+  const secrets = envFromSecrets(conn, release.namespace, pods);
+  secrets.catch(() => undefined); // awaited below, unless reading the ConfigMaps fails first
   const configMaps = (await listed) ?? (await referencedConfigMaps(conn, release.namespace, pods));
-  return { release: release.name, namespace: release.namespace, chart: release.chart, pods: cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace) };
+  return { release: release.name, namespace: release.namespace, chart: release.chart, pods: cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace, await secrets) };
 }
 
 export const configCommand = defineCommand<ConfigArgs>({

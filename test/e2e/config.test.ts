@@ -130,16 +130,63 @@ describe('e2e: kubectl airflow config', function () {
 
 describe('e2e: kubectl airflow config, community chart', function () {
   this.timeout(60_000);
-  it('config from a Secret loaded whole (envFrom) is named as unknown, not read', async () => {
-    const sim = await startSim({ scenario: 'community-chart' });
-    try {
-      const { d, code } = await doc(sim);
-      assert.equal(code, 0);
-      assert.equal(d.chart, 'community');
-      for (const p of d.pods) assert.ok(p.findings.some((f) => f.id === 'opaque-env' && /Secret airflow-config-envs \(envFrom, not read\)/.test(f.message)), p.pod);
-      assert.equal(sim.log.count({ resource: 'secrets' }), 0);
-    } finally {
-      await sim.stop();
+  const SCHED = 'airflow-scheduler-6f9c8d7b5-q8w2e';
+  let sim: Sim;
+  beforeEach(async () => {
+    sim = await startSim({ scenario: 'community-chart' });
+  });
+  afterEach(async () => sim?.stop());
+
+  it('the allowlisted keys of Secret airflow-config-envs (envFrom) are read, each value with its source', async () => {
+    const { d, code } = await doc(sim);
+    assert.equal(code, 0);
+    assert.equal(d.chart, 'community');
+    assert.equal(d.pods.length, 4);
+    for (const p of d.pods) {
+      // the Secret sets both section names, as the chart does: the current one wins
+      assert.deepEqual(p.settings.namespace, { value: 'airflow', source: 'env AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE (Secret airflow-config-envs key AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE)', deprecated: false, env: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE' }, p.pod);
+      assert.match(p.settings.in_cluster!.source, /Secret airflow-config-envs key AIRFLOW__KUBERNETES_EXECUTOR__IN_CLUSTER/);
+      assert.deepEqual(p.findings.filter((f) => f.severity !== 'info'), [], p.pod);
+      assert.ok(p.findings.some((f) => f.id === 'secret-allowlist'), p.pod);
+      assert.ok(!p.findings.some((f) => f.id === 'opaque-env'), p.pod);
     }
+    assert.deepEqual(sim.log.entries.filter((e) => e.resource === 'secrets').map((e) => `${e.verb} ${e.name}`), ['get airflow-config-envs'], 'one get, of the envFrom Secret only');
+    const wide = await run(sim, ['-o', 'wide']);
+    assert.match(wide.out, /namespace = airflow {2}<- env AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE \(Secret airflow-config-envs key AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE\)/);
+  });
+
+  it('AIRFLOW_CONN_, a fernet key and a password in the Secret never reach any output format', async () => {
+    const secret = structuredClone(sim.store.get('secrets', 'airflow', 'airflow-config-envs')) as KubeObject & { data: Record<string, string> };
+    const SENSITIVE = {
+      AIRFLOW_CONN_KUBERNETES_DEFAULT: 'kubernetes://?extra__kubernetes__kube_config=conn-s3cr3t',
+      AIRFLOW__CORE__FERNET_KEY: 'fernet-s3cr3t',
+      DATABASE_PASSWORD: 'db-pa55-s3cr3t',
+    };
+    for (const [k, v] of Object.entries(SENSITIVE)) secret.data[k] = Buffer.from(v).toString('base64');
+    secret.data.AIRFLOW__KUBERNETES_EXECUTOR__VERIFY_SSL = Buffer.from('False').toString('base64');
+    sim.store.apply(secret);
+    for (const o of [['-o', 'json'], ['-o', 'yaml'], [], ['-o', 'wide']]) {
+      const r = await run(sim, o);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /False/, 'the allowlisted verify_ssl is shown');
+      for (const [k, v] of Object.entries(SENSITIVE)) {
+        for (const needle of [k, v, Buffer.from(v).toString('base64'), 's3cr3t']) assert.ok(!(r.out + r.err).includes(needle), `${o.join(' ') || 'table'}: ${needle}`);
+      }
+    }
+    const { d } = await doc(sim);
+    assert.equal(d.pods.find((p) => p.pod === SCHED)!.settings.verify_ssl!.source, 'env AIRFLOW__KUBERNETES_EXECUTOR__VERIFY_SSL (Secret airflow-config-envs key AIRFLOW__KUBERNETES_EXECUTOR__VERIFY_SSL)');
+    assert.ok(d.pods.every((p) => p.findings.some((f) => f.id === 'verify-ssl-off')));
+  });
+
+  it('an identity that may not get secrets (dev: view) is told so with the permission, and sees what is known', async () => {
+    const r = await run(sim, ['--context', 'dev']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^info: Secret airflow-config-envs \(envFrom\) could not be read \(you may not get secrets in airflow\)/m);
+    assert.match(r.out, /^ {2}fix: Run as someone who may get secrets in airflow/m);
+    const { d } = await doc(sim, ['--context', 'dev']);
+    const s = d.pods.find((p) => p.pod === SCHED)!;
+    assert.equal(s.settings.namespace!.source, 'default', 'nothing from the Secret is assumed');
+    assert.deepEqual(s.findings.filter((f) => f.id === 'secret-not-readable').length, 1);
+    assert.ok(sim.log.entries.some((e) => e.resource === 'secrets' && e.name === 'airflow-config-envs' && e.code === 403), 'the get was tried and denied');
   });
 });

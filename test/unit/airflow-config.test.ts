@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { airflowBool, launchNamespaces, lookup, parseIni, resolveAirflowConfig, K8S_SECTIONS, NEEDED_KEYS } from '../../src/airflow/config.ts';
+import { airflowBool, launchNamespaces, lookup, parseIni, resolveAirflowConfig, K8S_SECTIONS, NEEDED_KEYS, decodeAllowed } from '../../src/airflow/config.ts';
 import { builtinProfiles, chooseProfiles } from '../../src/airflow/profiles.ts';
 
 const CFG = `
@@ -79,8 +79,25 @@ describe('airflow config', () => {
   });
 
   it('only a fixed list of AIRFLOW__ keys is ever read from a Secret', () => {
-    assert.ok(NEEDED_KEYS.every((k) => /^AIRFLOW__(CORE__EXECUTOR|KUBERNETES(_EXECUTOR)?__[A-Z_]+)$/.test(k)));
-    assert.ok(!NEEDED_KEYS.some((k) => /FERNET|SQL_ALCHEMY|SECRET|PASSWORD/.test(k)));
+    const client = ['IN_CLUSTER', 'CONFIG_FILE', 'CLUSTER_CONTEXT', 'NAMESPACE', 'MULTI_NAMESPACE_MODE', 'MULTI_NAMESPACE_MODE_NAMESPACE_LIST', 'VERIFY_SSL', 'SSL_CA_CERT'];
+    assert.deepEqual([...NEEDED_KEYS].sort(), ['AIRFLOW__CORE__EXECUTOR', ...client.map((k) => `AIRFLOW__KUBERNETES_EXECUTOR__${k}`), ...client.map((k) => `AIRFLOW__KUBERNETES__${k}`)].sort());
+    assert.ok(!NEEDED_KEYS.some((k) => /FERNET|SQL_ALCHEMY|SECRET|PASSWORD|CONN/.test(k)));
+  });
+
+  it('decodeAllowed: a Secret reduced to the allowlisted keys, decoded; envFrom prefixes apply', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const data = {
+      AIRFLOW__CORE__EXECUTOR: b64('KubernetesExecutor'),
+      AIRFLOW__KUBERNETES__NAMESPACE: b64('jobs'),
+      AIRFLOW_CONN_KUBERNETES_DEFAULT: b64('kubernetes://?extra__kubernetes__kube_config=secret'),
+      AIRFLOW__CORE__FERNET_KEY: b64('fernet'),
+      DATABASE_PASSWORD: b64('hunter2'),
+      AIRFLOW__KUBERNETES_EXECUTOR__POD_TEMPLATE_FILE: b64('/t.yaml'),
+      VERIFY_SSL: b64('False'),
+    };
+    assert.deepEqual(decodeAllowed(data), { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor', AIRFLOW__KUBERNETES__NAMESPACE: 'jobs' });
+    assert.deepEqual(decodeAllowed(data, ['AIRFLOW__KUBERNETES_EXECUTOR__']), { VERIFY_SSL: 'False' }, 'with a prefix only prefix+key counts');
+    assert.deepEqual(decodeAllowed(undefined), {});
   });
 });
 

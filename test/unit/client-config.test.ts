@@ -1,7 +1,10 @@
 // Pure tests of how Airflow's Kubernetes client will connect from a pod (src/airflow/client-config.ts).
 import assert from 'node:assert/strict';
 import { airflowContainers, analyzeContainer, analyzePods, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
-import { parseIni } from '../../src/airflow/config.ts';
+import { decodeAllowed, parseIni } from '../../src/airflow/config.ts';
+import { renderText } from '../../src/cli/config.ts';
+import { renderData } from '../../src/render/output.ts';
+import { palette } from '../../src/render/colour.ts';
 import { connField, parseConnection } from '../../src/airflow/connection-extras.ts';
 
 const CFG = parseIni(`
@@ -176,3 +179,67 @@ describe('client-config: which airflow.cfg a container reads', () => {
   });
 });
 
+
+describe('client-config: the envFrom Secret, allowlisted keys only', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  // what the community chart renders into <release>-config-envs, credentials included
+  const SENSITIVE = {
+    AIRFLOW_CONN_KUBERNETES_DEFAULT: 'kubernetes://?extra__kubernetes__kube_config=conn-s3cr3t-kubeconfig',
+    AIRFLOW__CORE__FERNET_KEY: 'fernet-s3cr3t-key',
+    DATABASE_PASSWORD: 'db-pa55word-s3cr3t',
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: 'postgresql://airflow:sqlpa55-s3cr3t@db/airflow',
+  };
+  const raw = {
+    ...Object.fromEntries(Object.entries(SENSITIVE).map(([k, v]) => [k, b64(v)])),
+    AIRFLOW__CORE__EXECUTOR: b64('KubernetesExecutor'),
+    AIRFLOW__KUBERNETES__NAMESPACE: b64('old-ns'),
+    AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE: b64('jobs'),
+    AIRFLOW__KUBERNETES_EXECUTOR__VERIFY_SSL: b64('False'),
+  };
+  const c: Container = { name: 'scheduler', image: 'apache/airflow:2.8.4', envFrom: [{ secretRef: { name: 'airflow-config-envs' } }] };
+  const p: Pod = { metadata: { name: 'airflow-scheduler-0', labels: { component: 'scheduler', app: 'airflow' } }, spec: { serviceAccountName: 'airflow', containers: [c] } };
+
+  it('values come from the Secret with their source; nothing else of it exists in the result', () => {
+    const [r] = analyzePods([p], {}, [], 'airflow', { 'airflow-config-envs': { keys: decodeAllowed(raw) } });
+    assert.deepEqual(r!.settings.namespace, { value: 'jobs', source: 'env AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE (Secret airflow-config-envs key AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE)', deprecated: false, env: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE' });
+    assert.equal(r!.settings.verify_ssl.value, 'False');
+    assert.match(r!.settings.verify_ssl.source, /Secret airflow-config-envs key AIRFLOW__KUBERNETES_EXECUTOR__VERIFY_SSL/);
+    assert.ok(ids(r!).includes('warning:verify-ssl-off'));
+    assert.ok(ids(r!).includes('info:secret-allowlist'));
+    assert.ok(!ids(r!).includes('info:opaque-env'), 'a read Secret is not opaque');
+  });
+
+  it('a Secret holding AIRFLOW_CONN_, a fernet key and passwords: none of it in json, yaml, table or wide', () => {
+    const results = analyzePods([p], {}, [], 'airflow', { 'airflow-config-envs': { keys: decodeAllowed(raw) } });
+    const doc = { release: 'airflow', namespace: 'airflow', chart: 'community', pods: results };
+    const outputs = {
+      json: renderData(doc, 'json'),
+      yaml: renderData(doc, 'yaml'),
+      table: renderText(results, 'airflow', 'airflow', palette(false), false),
+      wide: renderText(results, 'airflow', 'airflow', palette(false), true),
+    };
+    for (const [format, out] of Object.entries(outputs)) {
+      assert.match(out, /jobs/, `${format} shows the allowlisted value`);
+      for (const [k, v] of Object.entries(SENSITIVE)) {
+        for (const needle of [k, v, b64(v), 's3cr3t']) assert.ok(!out.includes(needle), `${format} must not contain ${needle}`);
+      }
+    }
+  });
+
+  it('a Secret the caller may not get: said with the permission, what is known is shown, nothing assumed read', () => {
+    const withCfg: Pod = { ...p, spec: { ...p.spec, containers: [{ ...c, env: [{ name: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE', value: 'from-env' }] }] } };
+    const [r] = analyzePods([withCfg], {}, [], 'airflow', { 'airflow-config-envs': { unreadable: 'you may not get secrets in airflow', permission: 'get secrets in airflow' } });
+    assert.equal(r!.settings.namespace.value, 'from-env', 'the pod env is still known');
+    assert.equal(r!.settings.in_cluster.source, 'default');
+    const f = r!.findings.find((x) => x.id === 'secret-not-readable')!;
+    assert.match(f.message, /^Secret airflow-config-envs \(envFrom\) could not be read \(you may not get secrets in airflow\)/);
+    assert.match(f.remedy, /may get secrets in airflow/);
+    assert.ok(r!.opaque.some((o) => o.startsWith('Secret airflow-config-envs')), 'defaults are marked uncertain in the table');
+    assert.ok(!ids(r!).includes('info:opaque-env'), 'said once');
+  });
+
+  it('keys outside the allowlist handed over anyway are ignored by containerEnv', () => {
+    const { vars } = containerEnv(c, { secrets: { 'airflow-config-envs': { keys: { AIRFLOW__CORE__FERNET_KEY: 'x', AIRFLOW__KUBERNETES__IN_CLUSTER: 'False' } } } });
+    assert.deepEqual([...vars.keys()], ['AIRFLOW__KUBERNETES__IN_CLUSTER']);
+  });
+});
