@@ -1,6 +1,6 @@
 // Entry point: parse flags with yargs, run one command, map every failure to one line + exit code.
 import yargs from 'yargs';
-import { describeError, UsageError } from '../kube/errors.ts';
+import { describeError, redactUrls, UsageError } from '../kube/errors.ts';
 import type { Connection } from '../kube/connection.ts';
 import { palette, useColour } from '../render/colour.ts';
 import { parseOutput } from '../render/output.ts';
@@ -67,7 +67,7 @@ export async function main(argv: string[], io: IO = defaultIO()): Promise<number
   } catch (e) {
     const { exitCode, line } = describeError(e);
     io.stderr.write(`kubectl-airflow: ${line}\n`);
-    if (verbose && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n');
+    if (verbose && e instanceof Error && e.stack) io.stderr.write(redactUrls(e.stack) + '\n');
     return exitCode;
   }
 }

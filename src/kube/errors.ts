@@ -30,7 +30,7 @@ export class ClusterError extends Error {
 
   /** The single line printed to the user. */
   get line(): string {
-    return this.remedy ? `${this.message} (${this.remedy})` : this.message;
+    return redactUrls(this.remedy ? `${this.message} (${this.remedy})` : this.message);
   }
 }
 
@@ -45,8 +45,20 @@ export class UsageError extends Error {
   }
 }
 
+/** One line, with any URL's userinfo redacted: every message printed is built through here. */
 export function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
+  return redactUrls(s.replace(/\s*\n\s*/g, ' ').trim());
+}
+
+/**
+ * `https://user:pass@host` -> `https://user:xxxxx@host` (Go's url.Redacted, as kubectl prints it);
+ * a userinfo without a password may itself be a token: `https://xxxxx@host`.
+ */
+export function redactUrls(s: string): string {
+  return s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]+)@/gi, (_m, scheme: string, info: string) => {
+    const colon = info.indexOf(':');
+    return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:xxxxx` : 'xxxxx'}@`;
+  });
 }
 
 const TLS_CODES = new Set([

@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { ClusterError, UsageError, describeError, fromCredentialError, fromNetworkError, fromStatus } from '../../src/kube/errors.ts';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import { ClusterError, UsageError, describeError, fromCredentialError, fromNetworkError, fromStatus, redactUrls } from '../../src/kube/errors.ts';
 
 describe('errors -> one line and an exit code', () => {
   it('HTTP answers map to kinds; 403 keeps the server message', () => {
@@ -31,6 +35,43 @@ describe('errors -> one line and an exit code', () => {
     assert.match(d.line, /^getting credentials from the kubeconfig user's exec plugin or auth provider failed: spawn \/opt\/bin\/aws ENOENT \(run the plugin by hand/);
     const already = new ClusterError('timeout', 't');
     assert.equal(fromCredentialError(already), already);
+  });
+  it('a server URL with userinfo is never printed: the password (or a lone userinfo, maybe a token) is redacted', () => {
+    assert.equal(redactUrls('at https://user:pa55@host:6443/api and http://t0ken@10.0.0.1'), 'at https://user:xxxxx@host:6443/api and http://xxxxx@10.0.0.1');
+    assert.equal(redactUrls('https://host:6443/api?x=a@b'), 'https://host:6443/api?x=a@b', 'an @ after the host is not userinfo');
+    const server = 'https://admin:s3cr3t@127.0.0.1:6443';
+    const refused = Object.assign(new Error(`connect ECONNREFUSED (${server}/version)`), { code: 'ECONNREFUSED' });
+    const tls = Object.assign(new Error('self-signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const timeout = Object.assign(new Error('t'), { code: 'ETIMEDOUT' });
+    const lines = [
+      ...[refused, tls, timeout].map((e) => describeError(fromNetworkError(e, server)).line),
+      describeError(fromStatus(500, { message: `proxy to ${server} failed` }, `GET ${server}/api`)).line,
+      describeError(new ClusterError('unreachable', 'x', { remedy: `try ${server}` })).line,
+      describeError(Object.assign(new Error(`connect ECONNRESET ${server}`), { code: 'ECONNRESET' })).line,
+      describeError(new TypeError(`Invalid URL: ${server}`)).line,
+    ];
+    for (const l of lines) {
+      assert.doesNotMatch(l, /s3cr3t/, l);
+      assert.match(l, /https:\/\/admin:xxxxx@127\.0\.0\.1:6443/, l);
+    }
+  });
+  it('main: a refused server URL with userinfo is redacted on the error line and in the -v stack (exit 3)', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p)); // closed: connecting is refused at once
+      });
+    });
+    for (const v of [[], ['-v']]) {
+      let err = '';
+      const stderr = new PassThrough();
+      stderr.on('data', (d) => (err += d));
+      const code = await main(['rbac', '--server', `https://admin:s3cr3t@127.0.0.1:${port}`, '--token', 'x', ...v], { stdout: new PassThrough(), stderr, env: {} });
+      assert.equal(code, 3);
+      assert.match(err, new RegExp(`^kubectl-airflow: cannot reach the API server at https://admin:xxxxx@127\\.0\\.0\\.1:${port}`));
+      assert.doesNotMatch(err, /s3cr3t/);
+      if (v.length) assert.match(err, /\n {4}at /, 'the stack is printed under -v');
+    }
   });
 });
 
