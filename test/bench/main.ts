@@ -3,14 +3,17 @@
 //
 //   help   median wall time of `kubectl-airflow --help` (the single executable), `kubectl airflow
 //          --help` and the bundle under node, against `kubectl version --client`
-//   rbac   `kubectl airflow rbac` against the simulated API server with 25 ms latency per request,
-//          against the same cells asked one by one with `kubectl auth can-i --as ...` in a loop
-//          (what an operator would script); requests and max in flight from the sim's request log
+//   rbac   `kubectl airflow rbac` (table, and -o json which asks every cell's reason) against the
+//          simulated API server with 25 ms latency per request, against the same cells asked one by
+//          one with `kubectl auth can-i --as ...` in a loop (what an operator would script);
+//          requests and max in flight from the sim's request log. Twice: the 55-cell broken-rbac
+//          scenario, and bench-250 (issue 3's default-sized run: 5 accounts x 2 namespaces x 25)
 //   ha     `kubectl airflow ha` wall time, same server
 //   doctor `kubectl airflow doctor` wall time against config; net; ha; rbac run one after another
 //
 // Env: BENCH_RUNS (default 11 for help, 5 for cluster commands), BENCH_LATENCY_MS (25),
-// KA_BINARY_DIR (reuse a built binary, see binary.ts).
+// KA_BINARY_DIR (reuse a built binary, see binary.ts), BENCH_ONLY (e.g. help,rbac-250; default all
+// of help, rbac, ha, doctor, rbac-250).
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +24,8 @@ import { startSim, type Sim } from '../sim/index.ts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const CLUSTER_RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 25);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const wanted = (name: string) => !ONLY || ONLY.has(name);
 
 interface Run { ms: number; code: number; stdout: string; stderr: string }
 
@@ -77,24 +82,42 @@ async function benchHelp(ctx: Ctx): Promise<void> {
 
 interface Cell { subject: string; namespace: string; group: string; resource: string; subresource: string; verb: string }
 
-async function benchRbac(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void> {
-  console.log(`\nrbac against the simulated API server, ${LATENCY} ms added to every request (scenario ${sim.scenario.metadata?.name ?? ''})`);
+/** issue 3's default-sized run on test/scenarios/bench-250.yaml: 5 accounts x 2 namespaces x 25 rules. */
+export const BENCH_250_ARGS = [
+  '-n', 'data',
+  '--profile', 'kubernetes-executor,kubernetes-pod-operator,deferrable-pod-operator,log-reading,job-launching',
+  '--resources', 'configmaps,persistentvolumeclaims', '--verbs', 'get,list,watch',
+];
+
+/**
+ * `kubectl airflow rbac` (default table output, then -o json: every cell's reason, so one review per
+ * cell) against the same cells asked one by one with `kubectl auth can-i --as` in a loop.
+ */
+async function benchRbac(ctx: Ctx, sim: Sim, kubeconfig: string, args: string[] = []): Promise<void> {
+  console.log(`\nrbac against the simulated API server, ${LATENCY} ms added to every request (scenario ${sim.scenario.metadata?.name ?? ''}${args.length ? `; rbac ${args.join(' ')}` : ''})`);
   if (!ctx.commands.has('rbac')) return line('kubectl airflow rbac', 'not built yet');
-  const runs: number[] = [];
-  let requests = 0;
-  let inFlight = 0;
-  let cells: Cell[] = [];
-  for (let i = 0; i < CLUSTER_RUNS; i++) {
-    sim.log.reset();
-    const r = await timed('kubectl', ['airflow', 'rbac', '--kubeconfig', kubeconfig, '-o', 'json'], ctx.env);
-    if (r.code > 1) throw new Error(`kubectl airflow rbac exited ${r.code}: ${r.stderr.trim()}`);
-    runs.push(r.ms);
-    requests = sim.log.entries.length;
-    inFlight = sim.log.maxInFlight;
-    cells = (JSON.parse(r.stdout) as { checks: Cell[] }).checks;
-  }
-  const plugin = median(runs);
-  line('kubectl airflow rbac', fmt(plugin), `median of ${CLUSTER_RUNS}; ${cells.length} cells, ${requests} requests, max ${inFlight} in flight`);
+  const measure = async (output: string[]) => {
+    const runs: number[] = [];
+    let requests = 0;
+    let inFlight = 0;
+    let last: Run | undefined;
+    for (let i = 0; i < CLUSTER_RUNS; i++) {
+      sim.log.reset();
+      const r = await timed('kubectl', ['airflow', 'rbac', '--kubeconfig', kubeconfig, ...args, ...output], ctx.env);
+      if (r.code > 1) throw new Error(`kubectl airflow rbac exited ${r.code}: ${r.stderr.trim()}`);
+      runs.push(r.ms);
+      requests = sim.log.entries.length;
+      inFlight = sim.log.maxInFlight;
+      last = r;
+    }
+    return { ms: median(runs), requests, inFlight, last: last! };
+  };
+  const table = await measure([]);
+  const json = await measure(['-o', 'json']);
+  const cells = (JSON.parse(json.last.stdout) as { checks: Cell[] }).checks;
+  const pluginDenied = cells.filter((c) => !(c as Cell & { allowed: boolean }).allowed).length;
+  line('kubectl airflow rbac', fmt(table.ms), `median of ${CLUSTER_RUNS}; ${cells.length} cells, ${table.requests} requests, max ${table.inFlight} in flight, exit ${table.last.code}`);
+  line('kubectl airflow rbac -o json (every reason)', fmt(json.ms), `median of ${CLUSTER_RUNS}; ${json.requests} requests, max ${json.inFlight} in flight, ${pluginDenied} no`);
 
   // the same cells, asked the way a shell loop would
   sim.log.reset();
@@ -102,12 +125,14 @@ async function benchRbac(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void> 
   let denied = 0;
   for (const c of cells) {
     const res = `${c.resource}${c.group ? `.${c.group}` : ''}${c.subresource ? `/${c.subresource}` : ''}`;
-    const r = await timed('kubectl', ['auth', 'can-i', c.verb, res, '--as', c.subject, '-n', c.namespace, '--kubeconfig', kubeconfig], ctx.env);
+    const ns = c.namespace ? ['-n', c.namespace] : ['-A'];
+    const r = await timed('kubectl', ['auth', 'can-i', c.verb, res, '--as', c.subject, ...ns, '--kubeconfig', kubeconfig], ctx.env);
     if (r.stdout.trim() !== 'yes') denied++;
   }
   const loop = performance.now() - start;
   line('kubectl auth can-i --as ... (loop over cells)', fmt(loop), `${cells.length} runs, ${sim.log.entries.length} requests, max ${sim.log.maxInFlight} in flight, ${denied} no`);
-  line('speed-up of rbac over the loop', ratio(loop, plugin));
+  line('speed-up of rbac over the loop', ratio(loop, table.ms), `(-o json: ${ratio(loop, json.ms)})`);
+  if (cells.length >= 200) console.log(`  (goal, issue 3: ~250 cells under 1000 ms and at least 20x the loop, at most 16 in flight)`);
 }
 
 async function benchHa(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void> {
@@ -183,20 +208,32 @@ async function main(): Promise<void> {
       line(name, 'error', (e as Error).message.split('\n')[0] ?? '');
     }
   };
-  await guard('help', () => benchHelp(ctx));
+  if (wanted('help')) await guard('help', () => benchHelp(ctx));
 
   let sim: Sim | undefined;
-  try {
+  if (wanted('rbac') || wanted('ha') || wanted('doctor')) try {
     sim = await startSim({ scenario: 'official-kubernetes-executor-broken-rbac', latencyMs: LATENCY });
     const kubeconfig = path.join(binDir, 'kubeconfig');
     copyFileSync(sim.kubeconfigPath, kubeconfig);
-    await guard('rbac', () => benchRbac(ctx, sim!, kubeconfig));
-    await guard('ha', () => benchHa(ctx, sim!, kubeconfig));
-    await guard('doctor', () => benchDoctor(ctx, sim!, kubeconfig));
+    if (wanted('rbac')) await guard('rbac', () => benchRbac(ctx, sim!, kubeconfig));
+    if (wanted('ha')) await guard('ha', () => benchHa(ctx, sim!, kubeconfig));
+    if (wanted('doctor')) await guard('doctor', () => benchDoctor(ctx, sim!, kubeconfig));
   } catch (e) {
     line('simulated API server', 'error', (e as Error).message.split('\n')[0] ?? '');
   } finally {
     await sim?.stop();
+  }
+
+  let big: Sim | undefined;
+  if (wanted('rbac-250')) try {
+    big = await startSim({ scenario: 'bench-250', latencyMs: LATENCY });
+    const kubeconfig = path.join(binDir, 'kubeconfig-250');
+    copyFileSync(big.kubeconfigPath, kubeconfig);
+    await guard('rbac', () => benchRbac(ctx, big!, kubeconfig, BENCH_250_ARGS));
+  } catch (e) {
+    line('simulated API server (bench-250)', 'error', (e as Error).message.split('\n')[0] ?? '');
+  } finally {
+    await big?.stop();
   }
 }
 
