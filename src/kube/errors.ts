@@ -124,8 +124,13 @@ export function fromStatus(code: number, body: unknown, what: string): ClusterEr
 /** Exit code and one-line text for anything thrown. */
 export function describeError(err: unknown): { exitCode: number; line: string } {
   if (err instanceof ClusterError || err instanceof UsageError) return { exitCode: err.exitCode, line: err.line };
+  // A command's own error class (net's PodProblem) carries its exit code and line: deliberate, not a bug.
+  const own = err as { exitCode?: unknown; line?: unknown };
+  if (err instanceof Error && typeof own.exitCode === 'number' && typeof own.line === 'string') return { exitCode: own.exitCode, line: oneLine(own.line) };
   const msg = err instanceof Error ? err.message : String(err);
-  return { exitCode: isNetwork(err) ? ExitCode.CLUSTER : ExitCode.PROBLEMS, line: oneLine(msg) };
+  if (isNetwork(err)) return { exitCode: ExitCode.CLUSTER, line: oneLine(msg) };
+  // Anything else is a bug (a TypeError ...): still exit 1, but not mistaken for "problems found".
+  return { exitCode: ExitCode.PROBLEMS, line: `internal error: ${oneLine(msg)} (run with -v for the stack; please report it)` };
 }
 
 function isNetwork(err: unknown): boolean {

@@ -27,7 +27,6 @@ describe('errors -> one line and an exit code', () => {
     const c = describeError(new ClusterError('timeout', 'GET /x timed out'));
     assert.equal(c.exitCode, 3);
     assert.match(c.line, /^GET \/x timed out \(the API server did not answer in time: .*\)$/);
-    assert.equal(describeError(new Error('internal')).exitCode, 1);
   });
   it('a failing exec credential plugin is an authentication error (exit 3) that says where it came from', () => {
     const d = describeError(fromCredentialError(Object.assign(new Error('spawn /opt/bin/aws ENOENT'), { code: 'ENOENT' })));
@@ -73,5 +72,28 @@ describe('errors -> one line and an exit code', () => {
       if (v.length) assert.match(err, /\n {4}at /, 'the stack is printed under -v');
     }
   });
+  it('an unexpected internal error (TypeError ...) exits 1 and says it is one, to report, with -v for the stack', () => {
+    let thrown: unknown;
+    try {
+      (undefined as unknown as { x: () => void }).x();
+    } catch (e) {
+      thrown = e;
+    }
+    assert.ok(thrown instanceof TypeError);
+    const d = describeError(thrown);
+    assert.equal(d.exitCode, 1);
+    assert.equal(d.line, `internal error: ${(thrown as Error).message} (run with -v for the stack; please report it)`);
+    assert.deepEqual(describeError('a\nthrown string'), { exitCode: 1, line: 'internal error: a thrown string (run with -v for the stack; please report it)' });
+    assert.doesNotMatch(describeError(new ClusterError('forbidden', 'no')).line, /internal error/);
+    class Deliberate extends Error {
+      readonly exitCode = 1;
+      get line(): string {
+        return this.message;
+      }
+    }
+    assert.deepEqual(describeError(new Deliberate('pod p is Pending')), { exitCode: 1, line: 'pod p is Pending' }, "a command's own error (net's PodProblem) is not internal");
+    assert.doesNotMatch(describeError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).line, /internal error/);
+  });
+
 });
 
