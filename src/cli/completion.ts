@@ -8,6 +8,7 @@
 // plan() is pure: words -> static candidates or what to fetch; completeMain() fetches and prints.
 import type { Argv } from 'yargs';
 import type { IO } from './command.ts';
+import type { RetryPolicy } from '../kube/pool.ts';
 import { defineCommand, type Command } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import { UsageError } from '../kube/errors.ts';
@@ -159,13 +160,20 @@ async function commandSpecs(): Promise<{ commands: CommandSpec[]; global: FlagSp
   return { commands, global: global.filter((f) => f.long !== 'help') };
 }
 
+/**
+ * A shell waits on every TAB: one attempt, no retries, and 2 s per request unless --request-timeout
+ * was typed (the commands' default is 8 retries with backoff and 30 s).
+ */
+export const COMPLETION_RETRY: RetryPolicy = { maxRetries: 0, baseMs: 0, maxMs: 0, maxRetryAfterMs: 0 };
+export const COMPLETION_TIMEOUT_MS = 2000;
+
 async function fetchValues(p: Extract<Plan, { kind: 'fetch' }>, io: IO): Promise<string[]> {
   const flags = {
     kubeconfig: p.flags.kubeconfig, context: p.flags.context, cluster: p.flags.cluster, user: p.flags.user,
     namespace: p.flags.namespace, server: p.flags.server, token: p.flags.token,
     insecureSkipTlsVerify: p.flags['insecure-skip-tls-verify'] === 'true' ? true : undefined,
     certificateAuthority: p.flags['certificate-authority'],
-    as: p.flags.as, requestTimeout: p.flags['request-timeout'] ?? '5s',
+    as: p.flags.as, requestTimeout: p.flags['request-timeout'],
   };
   if (p.source === 'contexts' || p.source === 'clusters' || p.source === 'users') {
     const [{ readKubeconfigFiles }, { mergeKubeconfigs }] = await Promise.all([import('../kube/connection.ts'), import('../kube/kubeconfig.ts')]);
@@ -173,7 +181,7 @@ async function fetchValues(p: Extract<Plan, { kind: 'fetch' }>, io: IO): Promise
     return merged[p.source].map((n) => n.name);
   }
   const { connect } = await import('../kube/connection.ts');
-  const conn = await connect(flags, { env: io.env });
+  const conn = await connect(flags, { env: io.env, retry: COMPLETION_RETRY, defaultTimeoutMs: COMPLETION_TIMEOUT_MS });
   try {
     const path = p.source === 'namespaces' ? '/api/v1/namespaces' : `/api/v1/namespaces/${encodeURIComponent(conn.namespace)}/pods`;
     const items = await conn.list<{ metadata?: { name?: string } }>(path);
