@@ -128,6 +128,22 @@ function assetPlugin(embedded: string[], scope: string[]): esbuild.Plugin {
   };
 }
 
+/**
+ * yargs 18 brings string-width 8, whose module builds a `\p{RGI_Emoji}` regular expression (v flag)
+ * when loaded: ~20 ms of every start that parses arguments. cliui, which lays out yargs' help, ships
+ * string-width 7 with the same API (it counts emoji by emoji-regex instead): yargs gets that copy.
+ */
+function oneStringWidth(): esbuild.Plugin {
+  const target = path.join(repoRoot, 'node_modules/cliui/node_modules/string-width/index.js');
+  const yargsDir = `${path.sep}node_modules${path.sep}yargs${path.sep}`;
+  return {
+    name: 'kubectl-airflow-one-string-width',
+    setup(b) {
+      b.onResolve({ filter: /^string-width$/ }, (args) => (args.importer.includes(yargsDir) && existsSync(target) ? { path: target } : undefined));
+    },
+  };
+}
+
 export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const entry = path.resolve(repoRoot, opts.entry ?? 'src/cli/bin.ts');
   const outfile = path.resolve(repoRoot, opts.outfile ?? 'dist/kubectl-airflow.cjs');
@@ -165,7 +181,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
       __KA_CLIENT_NODE__: JSON.stringify(clientNode),
       __KA_REPLIES__: JSON.stringify(replies),
     },
-    plugins: [assetPlugin(embedded, opts.assetScope ?? [path.join(repoRoot, 'src')])],
+    plugins: [assetPlugin(embedded, opts.assetScope ?? [path.join(repoRoot, 'src')]), oneStringWidth()],
   });
   const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes
     ?? readFileSync(outfile).length;
