@@ -62,8 +62,10 @@ export const netCommand = defineCommand<NetArgs>({
       for (const n of notes) ctx.err(n + '\n');
       reports.push(report);
     } else {
-      const [{ findRelease }, { chartOf }, { onePodPerComponent, chooseContainer, serviceAccountOf }] = await Promise.all([import('../airflow/discover.ts'), import('../airflow/release.ts'), import('../net/plan.ts')]);
-      const { release } = await findRelease(conn, namespace, args.release);
+      const [{ loadRelease }, { chartOf }, { onePodPerComponent, chooseContainer, serviceAccountOf }] = await Promise.all([import('../airflow/discover.ts'), import('../airflow/release.ts'), import('../net/plan.ts')]);
+      // with its config: what each pod's account needs comes from the executor and launch namespaces
+      const loaded = await loadRelease(conn, namespace, args.release);
+      const release = loaded.release;
       const chosen = onePodPerComponent(release.pods as import('../net/plan.ts').PodView[], (p) => chartOf(p.metadata.labels)?.component);
       // a few pods at a time: each costs two execs
       const results = new Array(chosen.length);
@@ -74,7 +76,7 @@ export const netCommand = defineCommand<NetArgs>({
             const i = next++;
             const p = chosen[i];
             try {
-              results[i] = (await probePod(conn, namespace, p.metadata.name, opts, p)).report;
+              results[i] = (await probePod(conn, namespace, p.metadata.name, { ...opts, release: loaded }, p)).report;
             } catch (e) {
               if (!(e instanceof PodProblem)) throw e;
               let container = '?';

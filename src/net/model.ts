@@ -133,4 +133,6 @@ export interface ClusterFacts {
   endpointsError?: string;
   /** --debug-image: probed from an ephemeral container, which mounts nothing of the target. */
   ephemeral?: boolean;
+  /** What the pod's account needs (src/net/plan.ts podRequirement); the Permissions layer asks exactly that. */
+  required?: { profiles: string[]; namespaces: string[]; basis: string; asked: number };
 }

@@ -1,7 +1,9 @@
 // Pure decisions before the probe runs: which container, whether the pod can be probed at all,
 // the exact argv of the two execs (program and data kept apart), the permissions to ask, the bound
 // on the whole command, and the ephemeral-container request of --debug-image.
+import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
 import { UsageError } from '../kube/errors.ts';
+import { requiredRules } from '../rbac/required.ts';
 
 export interface PodView {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -100,20 +102,75 @@ export function serviceAddress(svc: ServiceObject | undefined): { ip: string; po
   return svc?.spec?.clusterIP && sp ? { ip: svc.spec.clusterIP, port: sp.port, targetPort: typeof sp.targetPort === 'number' ? sp.targetPort : undefined } : undefined;
 }
 
-/** What the probe asks with the pod's own token: the pod-launching permissions (Airflow's chart pod-launcher Role). */
-export const POD_LAUNCHING: ReadonlyArray<{ verb: string; group: string; resource: string; subresource: string }> = [
-  ...['create', 'list', 'get', 'patch', 'watch', 'delete'].map((verb) => ({ verb, group: '', resource: 'pods', subresource: '' })),
-  { verb: 'get', group: '', resource: 'pods', subresource: 'log' },
-  { verb: 'create', group: '', resource: 'pods', subresource: 'exec' },
-  { verb: 'get', group: '', resource: 'pods', subresource: 'exec' },
-  { verb: 'list', group: '', resource: 'events', subresource: '' },
-];
+/** One SelfSubjectAccessReview the probe sends with the pod's token; namespace '' is cluster-wide. */
+export interface AccessAsk {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+}
+
+/** What the pod's account needs: the profiles `rbac` chooses, for the pod's component, where Airflow launches pods. */
+export interface Requirement {
+  access: AccessAsk[];
+  /** The profiles that apply to the pod's component (none: nothing is required). */
+  profiles: string[];
+  /** Where they apply ('' = cluster-wide). */
+  namespaces: string[];
+  /** One line: why these (component, executor, namespaces), or why nothing is required. */
+  basis: string;
+}
+
+export interface RequirementInput {
+  /** Every profile (builtinProfiles()); chosen here with the same chooseProfiles `rbac` uses. */
+  profiles: Profile[];
+  pod: { namespace: string; serviceAccount: string };
+  /** The pod's release as read from the cluster; undefined when the pod is in none (or it could not be read: `why`). */
+  release?: { name: string; component: string; executors: string[]; deployed: string[]; namespaces: string[] };
+  why?: string;
+}
+
+/** Without a release (or one we cannot read): what an account that launches pods needs, as `rbac --sa` assumes. */
+export const FALLBACK_PROFILE = 'kubernetes-pod-operator';
+
+const nsLabel = (ns: string) => (ns === '' ? 'all namespaces (cluster-wide)' : ns);
+
+/**
+ * The permissions to ask with the pod's own token: the profiles `rbac` chooses from the executor and
+ * the deployed components, those of the pod's component, in every namespace Airflow launches pods
+ * into ('*' from launchNamespaces is asked cluster-wide, namespace '').
+ */
+export function podRequirement(input: RequirementInput): Requirement {
+  const account = { namespace: input.pod.namespace, name: input.pod.serviceAccount };
+  const r = input.release;
+  const profiles = r
+    ? chooseProfiles(input.profiles, { executors: r.executors, deployed: r.deployed }).filter((p) => p.components.includes(r.component))
+    : chooseProfiles(input.profiles, { executors: [], deployed: [], explicit: [FALLBACK_PROFILE] });
+  const namespaces = (r ? r.namespaces : [input.pod.namespace]).map((n) => (n === '*' ? '' : n));
+  const executor = r ? r.executors.join(',') || 'no executor' : '';
+  if (r && profiles.length === 0) {
+    return { access: [], profiles: [], namespaces, basis: `nothing required: no profile gives the ${r.component} of release ${r.name} (${executor}) Kubernetes permissions` };
+  }
+  const cells = requiredRules({
+    profiles,
+    components: [{ component: r?.component ?? '*', account, source: `pod`, automount: true }],
+    namespaces: r ? r.namespaces : [input.pod.namespace],
+  });
+  const access = cells.map((c) => ({ verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: c.namespace === '*' ? '' : c.namespace }));
+  const names = profiles.map((p) => p.name).join(', ');
+  const where = namespaces.map(nsLabel).join(', ');
+  const basis = r
+    ? `required for the ${r.component} of release ${r.name} (${executor}): ${names}, in ${where}`
+    : `${input.why ?? 'not part of an Airflow release'}: asked what an account that launches pods needs (${names}), in ${where}`;
+  return { access, profiles: profiles.map((p) => p.name), namespaces, basis };
+}
 
 export interface ProbeInput {
   timeoutSeconds: number;
   attempts: number;
   endpoints: Array<{ ip: string; port: number }>;
-  access: ReadonlyArray<{ verb: string; group: string; resource: string; subresource: string }>;
+  access: ReadonlyArray<AccessAsk>;
 }
 
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
@@ -125,7 +182,7 @@ function checkInput(input: ProbeInput): void {
     if (!IP.test(e.ip) || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`refusing endpoint ${e.ip}:${e.port}`);
   }
   for (const a of input.access) {
-    if (![a.verb, a.group, a.resource, a.subresource].every((w) => WORD.test(w))) throw new Error(`refusing permission ${a.verb} ${a.resource}`);
+    if (![a.verb, a.group, a.resource, a.subresource, a.namespace].every((w) => WORD.test(w))) throw new Error(`refusing permission ${a.verb} ${a.resource}`);
   }
 }
 
@@ -143,7 +200,7 @@ export function shellCommand(program: string, input: ProbeInput): string[] {
   checkInput(input);
   const args = ['net', String(Math.max(1, Math.ceil(input.timeoutSeconds))), String(input.attempts)];
   for (const e of input.endpoints) args.push('ep', e.ip, String(e.port));
-  for (const a of input.access) args.push('access', a.verb, a.group, a.resource, a.subresource);
+  for (const a of input.access) args.push('access', a.verb, a.group, a.resource, a.subresource, a.namespace);
   return ['sh', '-c', program, 'kubectl-airflow-probe', ...args];
 }
 

@@ -15,8 +15,9 @@
 #   attempts   TCP connects to the service address (default 5)
 #   endpoints  [{"ip": "10.0.0.11", "port": 6443}, ...]  (from the `kubernetes` EndpointSlice)
 #   saDir      only for the probe's own tests
-#   access     [{"verb": "create", "group": "", "resource": "pods", "subresource": ""}, ...]
-#              asked as SelfSubjectAccessReviews in the pod's namespace, with the pod's token
+#   access     [{"verb": "create", "group": "", "resource": "pods", "subresource": "", "namespace": "etl"}, ...]
+#              asked as SelfSubjectAccessReviews with the pod's token, in the item's namespace
+#              ("" = cluster-wide; no key = the pod's own namespace)
 #
 # Output: observations only (no verdicts); the plugin decides (src/net/verdict.ts).
 import base64
@@ -429,8 +430,13 @@ def via_proxy(proxy, host, port):
     return r
 
 
+def ask_ns(a, ns):
+    v = a.get("namespace")
+    return v if isinstance(v, str) else ns
+
+
 def ssar_body(ns, a):
-    attrs = {"namespace": ns, "verb": a.get("verb", ""), "group": a.get("group", ""),
+    attrs = {"namespace": ask_ns(a, ns), "verb": a.get("verb", ""), "group": a.get("group", ""),
              "resource": a.get("resource", "")}
     if a.get("subresource"):
         attrs["subresource"] = a["subresource"]
@@ -448,7 +454,7 @@ def access_reviews(host, port, token, cafile, ns):
     out = []
     for a, r in zip(asks, res):
         item = {"verb": a.get("verb"), "group": a.get("group", ""), "resource": a.get("resource"),
-                "subresource": a.get("subresource", ""), "namespace": ns}
+                "subresource": a.get("subresource", ""), "namespace": ask_ns(a, ns)}
         if r is None:
             item.update({"error": "timeout"})
         elif "status" in r:

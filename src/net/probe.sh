@@ -1,6 +1,7 @@
 # kubectl-airflow in-pod probe, POSIX sh version (for images without Python). Shipped byte-for-byte.
 #
-# Run as:  sh -c "<this file>" kubectl-airflow-probe MODE TIMEOUT ATTEMPTS [ep IP PORT]... [access VERB GROUP RESOURCE SUBRESOURCE]...
+# Run as:  sh -c "<this file>" kubectl-airflow-probe MODE TIMEOUT ATTEMPTS [ep IP PORT]... [access VERB GROUP RESOURCE SUBRESOURCE NAMESPACE]...
+#   (a SelfSubjectAccessReview with the pod's token; NAMESPACE "" is cluster-wide)
 #   MODE     net (the layered probe of `kubectl airflow net`) or readyz (for `kubectl airflow ha
 #            --from <pod>`: TCP + TLS + GET /readyz?verbose on every `ep`, concurrently)
 #   TIMEOUT  whole seconds per network step; ATTEMPTS: TCP connects to the service address
@@ -632,23 +633,25 @@ proxy_check() { # what a client honouring HTTPS_PROXY sees (curl reads the same 
 	fi
 }
 
-access_reviews() { # args: verb group resource subresource ... ; sequentialised by curl per item, run concurrently
+access_reviews() { # args: verb group resource subresource namespace ... ; sequentialised by curl per item, run concurrently
 	r=$(
 		i=0
-		while [ $# -ge 4 ]; do
+		while [ $# -ge 5 ]; do
 			g=$2
 			[ "$g" = _core_ ] && g=
 			sr=$4
 			[ "$sr" = _none_ ] && sr=
 			sub=
 			[ -n "$sr" ] && sub=",\"subresource\":$(js "$sr")"
-			body="{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":{\"namespace\":$(js "$NS"),\"verb\":$(js "$1"),\"group\":$(js "$g"),\"resource\":$(js "$3")$sub}}}"
+			ns=$5
+			[ "$ns" = _all_ ] && ns=
+			body="{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":{\"namespace\":$(js "$ns"),\"verb\":$(js "$1"),\"group\":$(js "$g"),\"resource\":$(js "$3")$sub}}}"
 			(
 				m=$(https_req POST "$URL/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" "$body")
-				printf '%s {"verb":%s,"group":%s,"resource":%s,"subresource":%s,"namespace":%s,%s}\n' "$i" "$(js "$1")" "$(js "$g")" "$(js "$3")" "$(js "$sr")" "$(js "$NS")" "$(printf '%s' "$m" | sed_status)"
+				printf '%s {"verb":%s,"group":%s,"resource":%s,"subresource":%s,"namespace":%s,%s}\n' "$i" "$(js "$1")" "$(js "$g")" "$(js "$3")" "$(js "$sr")" "$(js "$ns")" "$(printf '%s' "$m" | sed_status)"
 			) &
 			i=$((i + 1))
-			shift 4
+			shift 5
 		done
 		wait
 	)
@@ -699,7 +702,8 @@ mode_net() {
 			;;
 		access)
 			acc=1
-			shift 5
+			[ $# -ge 6 ] || break
+			shift 6
 			;;
 		*) shift ;;
 		esac
@@ -835,9 +839,10 @@ collect_access() {
 		case $1 in
 		ep) shift 3 ;;
 		access)
-			valid_word "$2" && valid_word "$3" && valid_word "$4" && valid_word "$5" && [ -n "$2" ] && [ -n "$4" ] &&
-				ACCESS_ARGS="$ACCESS_ARGS $2 ${3:-_core_} $4 ${5:-_none_}"
-			shift 5
+			[ $# -ge 6 ] || break
+			valid_word "$2" && valid_word "$3" && valid_word "$4" && valid_word "$5" && valid_word "$6" && [ -n "$2" ] && [ -n "$4" ] &&
+				ACCESS_ARGS="$ACCESS_ARGS $2 ${3:-_core_} $4 ${5:-_none_} ${6:-_all_}"
+			shift 6
 			;;
 		*) shift ;;
 		esac

@@ -1,7 +1,7 @@
 // The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
 // API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError } from '../kube/errors.ts';
+import { ClusterError, UsageError } from '../kube/errors.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
 import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
@@ -14,7 +14,7 @@ import {
   type ServiceObject,
   type SliceList,
   DETECT_TIMEOUT_MS,
-  POD_LAUNCHING,
+  podRequirement,
   chooseContainer,
   ephemeralContainerPatch,
   ephemeralName,
@@ -26,7 +26,12 @@ import {
   validateNames,
   type PodView,
   type ProbeInput,
+  type Requirement,
 } from './plan.ts';
+import { builtinProfiles } from '../airflow/profiles.ts';
+import { chartOf } from '../airflow/release.ts';
+import { launchNamespaces } from '../airflow/config.ts';
+import type { LoadedRelease } from '../airflow/discover.ts';
 import { probePy, probeSh } from './programs.ts';
 import { diagnose, notProbed, parseProbeDoc } from './verdict.ts';
 
@@ -37,6 +42,8 @@ export interface NetOptions {
   debugImage?: string;
   /** Progress lines for -v. */
   debug?: (level: number, text: string) => void;
+  /** The release, when the caller has loaded it already (net --all, doctor): not read again. */
+  release?: LoadedRelease;
 }
 
 export interface ProbeOutcome {
@@ -129,6 +136,37 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   }
 }
 
+/**
+ * What the pod's account needs, by the profiles `rbac` uses: its release (read unless the caller has
+ * it) gives the executor, the deployed components and the launch namespaces.
+ */
+async function requirementFor(conn: Connection, pod: PodView, namespace: string, sa: string, opts: NetOptions): Promise<Requirement> {
+  const base = { profiles: builtinProfiles(), pod: { namespace, serviceAccount: sa } };
+  const chart = chartOf(pod.metadata.labels);
+  if (!chart) return podRequirement({ ...base, why: 'not a pod of an Airflow chart (no tier=airflow or app=airflow, release and component labels)' });
+  let loaded = opts.release?.release.name === chart.release && opts.release.release.namespace === namespace ? opts.release : undefined;
+  if (!loaded) {
+    try {
+      const { loadRelease } = await import('../airflow/discover.ts');
+      loaded = await loadRelease(conn, namespace, chart.release);
+    } catch (e) {
+      if (!(e instanceof UsageError || (e instanceof ClusterError && (e.kind === 'forbidden' || e.kind === 'notfound')))) throw e;
+      return podRequirement({ ...base, why: `release ${chart.release} not readable (${e.message})` });
+    }
+  }
+  for (const w of loaded.warnings) opts.debug?.(1, `release ${chart.release}: ${w}`);
+  return podRequirement({
+    ...base,
+    release: {
+      name: loaded.release.name,
+      component: chart.component,
+      executors: loaded.config.executors,
+      deployed: [...new Set(loaded.release.components.map((c) => c.component))],
+      namespaces: launchNamespaces(loaded.config, loaded.release.namespace),
+    },
+  });
+}
+
 export async function probePod(conn: Connection, namespace: string, podName: string, opts: NetOptions, known?: PodView): Promise<ProbeOutcome> {
   validateNames(podName, namespace, opts.container);
   const pod = known ?? (await getPod(conn, namespace, podName));
@@ -144,12 +182,12 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     soft(conn.get<{ automountServiceAccountToken?: boolean }>(`/api/v1/namespaces/${namespace}/serviceaccounts/${sa}`)),
     soft(conn.list<NetworkPolicy>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`)),
   ]);
-  const cp = await clusterSide.then((x) => x[0]);
+  const [cp, required] = await Promise.all([clusterSide.then((x) => x[0]), requirementFor(conn, pod, namespace, sa, opts)]);
   const input: ProbeInput = {
     timeoutSeconds: opts.timeoutSeconds,
     attempts: opts.attempts,
     endpoints: cp.endpoints.map((e) => ({ ip: e.ip, port: e.port })),
-    access: POD_LAUNCHING,
+    access: required.access,
   };
   const who = { pod: podName, namespace, container: choice.container, serviceAccount: sa };
 
@@ -210,6 +248,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     now: Math.floor(Date.now() / 1000),
     ...(cp.error ? { endpointsError: cp.error } : {}),
     ...(opts.debugImage ? { ephemeral: true } : {}),
+    required: { profiles: required.profiles, namespaces: required.namespaces, basis: required.basis, asked: required.access.length },
   };
   const report = diagnose(doc, facts, who);
   return { report, notes };

@@ -328,18 +328,25 @@ function accessName(a: AccessAnswer): string {
   return `${a.verb} ${a.group ? `${res}.${a.group}` : res}`;
 }
 
-export function accessLayer(doc: ProbeDoc, sa: string): Layer {
+const nsLabel = (ns: string) => (ns === '' ? 'all namespaces (cluster-wide)' : ns);
+
+export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['required'], podNamespace?: string): Layer {
+  const basis = required ? [required.basis] : [];
+  if (required && required.asked === 0) return layer('access', 'OK', basis);
   const why = skipped(doc.access);
-  if (doc.access === undefined) return layer('access', 'SKIP', ['not checked: the HTTP layer did not run']);
-  if (why || !Array.isArray(doc.access)) return layer('access', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
+  if (doc.access === undefined) return layer('access', 'SKIP', [...basis, 'not checked: the HTTP layer did not run']);
+  if (why || !Array.isArray(doc.access)) return layer('access', 'SKIP', [...basis, `not checked: ${why ?? 'no data'}`]);
   const answers = doc.access as AccessAnswer[];
-  if (answers.length === 0) return layer('access', 'SKIP', ['no permission asked']);
-  const ns = answers[0].namespace;
+  if (answers.length === 0) return layer('access', 'SKIP', [...basis, 'no permission asked']);
+  const namespaces = [...new Set(answers.map((a) => a.namespace))];
   const allowed = answers.filter((a) => a.allowed === true);
   const denied = answers.filter((a) => a.allowed === false);
   const failed = answers.filter((a) => a.allowed === undefined);
-  const ev: string[] = [];
-  if (denied.length) ev.push(`with the pod's token in ${ns}: denied ${denied.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`);
+  const ev: string[] = [...basis];
+  for (const ns of namespaces) {
+    const d = denied.filter((a) => a.namespace === ns);
+    if (d.length) ev.push(`with the pod's token in ${nsLabel(ns)}: denied ${d.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`);
+  }
   if (failed.length) {
     const why = (a: AccessAnswer) => `${a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''}`;
     const reasons = [...new Set(failed.map(why))];
@@ -349,9 +356,15 @@ export function accessLayer(doc: ProbeDoc, sa: string): Layer {
         : `not answered: ${failed.map((a) => `${accessName(a)} (${why(a)})`).join(', ')}`,
     );
   }
-  if (allowed.length) ev.push(`allowed: ${allowed.map(accessName).join(', ')}`);
+  for (const ns of namespaces) {
+    const ok = allowed.filter((a) => a.namespace === ns);
+    if (ok.length) ev.push(`allowed${namespaces.length > 1 ? ` in ${nsLabel(ns)}` : ''}: ${ok.map(accessName).join(', ')}`);
+  }
   if (denied.length) {
-    return layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${ns}: kubectl airflow rbac --sa ${ns}:${sa} --fix | kubectl apply -f -`);
+    const where = [...new Set(denied.map((a) => nsLabel(a.namespace)))].join(', ');
+    const home = podNamespace ?? denied[0].namespace;
+    const profiles = (required?.profiles ?? []).map((p) => ` --profile ${p}`).join('');
+    return layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`);
   }
   if (failed.length) {
     const network = failed.every((a) => a.httpStatus === undefined);
@@ -398,7 +411,7 @@ export function diagnose(
     tcpLayer(doc, seen),
     tlsLayer(doc),
     httpLayer(doc),
-    accessLayer(doc, who.serviceAccount),
+    accessLayer(doc, who.serviceAccount, facts.required, who.namespace),
     policyLayer(seen),
   ].sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
   if (facts.endpointsError && facts.endpoints.length === 0) {

@@ -144,6 +144,10 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(text(layer(item, 'tcp')), /endpoint 10\.0\.0\.12:6443: 2\/2 connected/);
         assert.match(text(layer(item, 'tls')), /handshake with 10\.96\.0\.1:443 as 10\.96\.0\.1 verified against the mounted ca\.crt/);
         assert.match(text(layer(item, 'http')), /GET \/version -> 200 \(v1\.32\.0\)/);
+        // healthy-py is a worker, healthy-curl (a twin of healthy-sh) the scheduler: each asked what it needs
+        const component = p === 'py' ? 'worker' : 'scheduler';
+        const profile = p === 'py' ? 'kubernetes-pod-operator' : 'kubernetes-executor';
+        assert.equal(layer(item, 'access').evidence[0], `required for the ${component} of release airflow (KubernetesExecutor): ${profile}, in airflow`);
         assert.match(text(layer(item, 'access')), /allowed: create pods, list pods/);
         if (p === 'curl') assert.deepEqual(item.missingTools?.filter((t) => ['curl', 'openssl'].includes(t)), []);
       });
@@ -320,7 +324,8 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(item.firstFailure, 'access');
         assert.match(text(layer(item, 'access')), /denied create pods, list pods, get pods, patch pods, watch pods, delete pods, get pods\/log, create pods\/exec, get pods\/exec, list events/);
         assert.match(text(layer(item, 'http')), /pods\?limit=1 -> 403: pods is forbidden: User "system:serviceaccount:airflow:airflow-noperm" cannot list resource "pods"/);
-        assert.match(layer(item, 'access').remedy ?? '', /kubectl airflow rbac --sa airflow:airflow-noperm --fix/);
+        assert.match(text(layer(item, 'access')), /^required for the worker of release airflow \(KubernetesExecutor\): kubernetes-pod-operator, in airflow$/m);
+        assert.match(layer(item, 'access').remedy ?? '', /kubectl airflow rbac -n airflow --sa airflow:airflow-noperm --profile kubernetes-pod-operator --fix/);
       });
     }
 

@@ -1,7 +1,8 @@
 // The claims test/scenarios/README.md makes about the healthy chart scenarios, run as a user would:
-// `doctor` passes every layer, and `net` on the pods that talk to the API server for pods passes every
+// `doctor` passes every layer, and `net` (and doctor's network layer) from every Airflow pod passes every
 // layer, because the scenarios put their Airflow pods on the pod network (`network: isolated`), as a
-// cluster does. No test patches the scenario.
+// cluster does, and each pod's Permissions layer asks what its component needs (the profiles `rbac`
+// uses) where Airflow launches pods. No test patches the scenario.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
@@ -32,25 +33,44 @@ const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? '
 interface Case {
   scenario: string;
   namespace: string;
-  /** The pod doctor probes (the one that launches pods, or a worker). */
+  /** The pod doctor probes by default (the one that launches pods, or a worker). */
   doctorPod: string;
-  /** Pods whose every net layer is OK, the Permissions layer included (they launch pods). */
-  netOk: string[];
+  /** What each component's Permissions layer is asked, by the profiles `rbac` uses ('' = nothing required). */
+  needs: Record<string, string>;
+  /** Where the launcher verbs are asked. */
+  launchIn: string;
+  release: string;
+  executor: string;
 }
 
 const CASES: Case[] = [
-  { scenario: 'official-celery', namespace: 'airflow', doctorPod: 'airflow-worker-0', netOk: ['airflow-worker-0', 'airflow-triggerer-0'] },
   {
-    scenario: 'official-kubernetes-executor', namespace: 'airflow', doctorPod: 'airflow-scheduler-5d8c9f7b6-x7k2p',
-    netOk: ['airflow-scheduler-5d8c9f7b6-x7k2p', 'airflow-triggerer-0', 'etl-daily-extract-orders-h3k9w2qz'],
+    scenario: 'official-celery', namespace: 'airflow', doctorPod: 'airflow-worker-0', launchIn: 'airflow', release: 'airflow', executor: 'CeleryExecutor',
+    needs: { scheduler: '', worker: 'kubernetes-pod-operator', triggerer: 'deferrable-pod-operator', webserver: 'log-reading' },
   },
-  { scenario: 'official-multi-namespace', namespace: 'data', doctorPod: 'etl-airflow-scheduler-5d8c9f7b6-x7k2p', netOk: ['etl-airflow-scheduler-5d8c9f7b6-x7k2p', 'etl-airflow-triggerer-0'] },
-  { scenario: 'official-multi-namespace-cluster-wide', namespace: 'data', doctorPod: 'etl-airflow-scheduler-5d8c9f7b6-x7k2p', netOk: ['etl-airflow-scheduler-5d8c9f7b6-x7k2p'] },
   {
-    scenario: 'community-chart', namespace: 'airflow', doctorPod: 'airflow-worker-0',
-    netOk: ['airflow-scheduler-6f9c8d7b5-q8w2e', 'airflow-triggerer-5c4d7e8f9-q8w2e', 'airflow-web-7d8b9c6f4-q8w2e', 'airflow-worker-0'],
+    scenario: 'official-kubernetes-executor', namespace: 'airflow', doctorPod: 'airflow-scheduler-5d8c9f7b6-x7k2p', launchIn: 'airflow', release: 'airflow', executor: 'KubernetesExecutor',
+    needs: { scheduler: 'kubernetes-executor', worker: 'kubernetes-pod-operator', triggerer: 'deferrable-pod-operator', 'api-server': 'log-reading', 'dag-processor': '' },
+  },
+  ...['official-multi-namespace', 'official-multi-namespace-narrowed', 'official-multi-namespace-cluster-wide'].map((scenario) => ({
+    scenario, namespace: 'data', doctorPod: 'etl-airflow-scheduler-5d8c9f7b6-x7k2p', release: 'etl', executor: 'KubernetesExecutor',
+    launchIn: scenario.endsWith('cluster-wide') ? 'all namespaces (cluster-wide)' : 'etl-jobs, etl-backfill',
+    needs: { scheduler: 'kubernetes-executor', triggerer: 'deferrable-pod-operator', 'api-server': 'log-reading', 'dag-processor': '' },
+  })),
+  {
+    scenario: 'community-chart', namespace: 'airflow', doctorPod: 'airflow-worker-0', launchIn: 'airflow', release: 'airflow', executor: 'CeleryExecutor',
+    needs: { scheduler: '', worker: 'kubernetes-pod-operator', triggerer: 'deferrable-pod-operator', webserver: 'log-reading' },
   },
 ];
+
+/** Every Airflow pod of the scenario (either chart's labels), as the store holds it. */
+function airflowPods(sim: Sim, namespace: string): Array<{ name: string; component: string }> {
+  return sim.store
+    .all('pods', namespace)
+    .map((p) => p.metadata as { name: string; labels?: Record<string, string> })
+    .filter((m) => (m.labels?.tier === 'airflow' || m.labels?.app === 'airflow') && m.labels.component)
+    .map((m) => ({ name: m.name, component: m.labels!.component === 'web' ? 'webserver' : m.labels!.component }));
+}
 
 interface DocLayer { layer: string; verdict: string; summary: string; result?: { pod?: string } }
 interface NetItem { pod: string; ok: boolean; probe: string; layers: Array<{ layer: string; verdict: string; evidence: string[] }> }
@@ -83,8 +103,10 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
         assert.doesNotMatch(net.summary, /lacks permissions/);
       });
 
-      it(`net: every layer OK on ${c.netOk.length} pod(s), through the ClusterIP and cluster DNS`, async () => {
-        for (const pod of c.netOk) {
+      it('net: every layer OK on every Airflow pod, each asked what its component needs, through the ClusterIP and cluster DNS', async () => {
+        const pods = airflowPods(sim, c.namespace);
+        assert.deepEqual([...new Set(pods.map((p) => p.component))].sort(), Object.keys(c.needs).sort(), 'every component of the scenario is covered');
+        for (const { name: pod, component } of pods) {
           const r = await run(['net', pod, '--kubeconfig', sim.kubeconfigPath, '-n', c.namespace, '-o', 'json']);
           const item = (JSON.parse(r.out) as { items: NetItem[] }).items[0];
           const bad = item.layers.filter((l) => l.verdict !== 'OK').map((l) => `${l.layer} ${l.verdict}`);
@@ -93,7 +115,26 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
           // the pod network, not the loopback-only one a pod without `network: isolated` gets
           assert.ok(item.layers.find((l) => l.layer === 'env')!.evidence.some((e) => e.includes('KUBERNETES_SERVICE_HOST=10.96.0.1 ')), pod);
           assert.ok(item.layers.find((l) => l.layer === 'dns')!.evidence.some((e) => /kubernetes\.default\.svc -> 10\.96\.0\.1/.test(e)), pod);
+          const access = item.layers.find((l) => l.layer === 'access')!.evidence;
+          const profile = c.needs[component];
+          if (profile) {
+            assert.equal(access[0], `required for the ${component} of release ${c.release} (${c.executor}): ${profile}, in ${c.launchIn}`, pod);
+            assert.ok(access.slice(1).every((e) => e.startsWith('allowed')), `${pod}: ${access.join(' | ')}`);
+          } else {
+            assert.deepEqual(access, [`nothing required: no profile gives the ${component} of release ${c.release} (${c.executor}) Kubernetes permissions`], pod);
+          }
           assert.equal(r.code, 0, pod);
+        }
+      });
+
+      it('doctor --pod: the network layer is OK from every Airflow pod, no permission missing', async () => {
+        for (const { name: pod } of airflowPods(sim, c.namespace)) {
+          const r = await run(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', c.namespace, '--pod', pod, '-o', 'json']);
+          const d = JSON.parse(r.out) as { layers: DocLayer[] };
+          const net = d.layers.find((l) => l.layer === 'network')!;
+          assert.equal(net.verdict, 'OK', `${pod}: ${net.summary}`);
+          assert.equal(net.result?.pod, pod);
+          assert.doesNotMatch(net.summary, /lacks permissions/, pod);
         }
       });
     });

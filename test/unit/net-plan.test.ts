@@ -6,9 +6,10 @@ import { UsageError } from '../../src/kube/errors.ts';
 import { parseProbeTimeout } from '../../src/cli/net.ts';
 import { inlineAssetReads } from '../../scripts/build.ts';
 import { fileURLToPath } from 'node:url';
+import { builtinProfiles } from '../../src/airflow/profiles.ts';
 import {
   DETECT_COMMAND,
-  POD_LAUNCHING,
+  podRequirement,
   budgetSeconds,
   chooseContainer,
   ephemeralContainerPatch,
@@ -31,7 +32,11 @@ function pod(containers: string[], over: Partial<PodView['metadata']> = {}, phas
   };
 }
 
-const input = { timeoutSeconds: 3, attempts: 5, endpoints: [{ ip: '10.0.0.11', port: 6443 }], access: POD_LAUNCHING };
+const ACCESS = [
+  { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'airflow' },
+  { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: '' },
+];
+const input = { timeoutSeconds: 3, attempts: 5, endpoints: [{ ip: '10.0.0.11', port: 6443 }], access: ACCESS };
 
 describe('net: plan (container, names, execs, bound)', () => {
   it('chooses -c, then the default-container annotation, then the Airflow container, then the first with a note', () => {
@@ -88,7 +93,7 @@ describe('net: plan (container, names, execs, bound)', () => {
     assert.deepEqual(data.endpoints, [{ ip: '10.0.0.11', port: 6443 }]);
     assert.equal(data.mode, 'net');
     assert.equal(data.budget, budgetSeconds(3));
-    assert.equal(data.access.length, POD_LAUNCHING.length);
+    assert.deepEqual(data.access, ACCESS);
   });
 
   it('the sh exec: the shipped program as sh -c, the data as separate positional arguments', () => {
@@ -97,13 +102,14 @@ describe('net: plan (container, names, execs, bound)', () => {
     assert.deepEqual(argv.slice(0, 2), ['sh', '-c']);
     assert.equal(argv[2], program);
     assert.deepEqual(argv.slice(3, 10), ['kubectl-airflow-probe', 'net', '2', '5', 'ep', '10.0.0.11', '6443']);
-    assert.deepEqual(argv.slice(10, 15), ['access', 'create', '', 'pods', '']);
+    assert.deepEqual(argv.slice(10), ['access', 'create', '', 'pods', '', 'airflow', 'access', 'get', '', 'pods', 'log', '']);
   });
 
   it('refuses odd endpoints or permissions instead of passing them', () => {
     assert.throws(() => pythonCommand('x', { ...input, endpoints: [{ ip: '10.0.0.1; rm -rf /', port: 1 }] }), /refusing endpoint/);
     assert.throws(() => shellCommand('x', { ...input, endpoints: [{ ip: '10.0.0.1', port: 70000 }] }), /refusing endpoint/);
-    assert.throws(() => shellCommand('x', { ...input, access: [{ verb: '$(id)', group: '', resource: 'pods', subresource: '' }] }), /refusing permission/);
+    assert.throws(() => shellCommand('x', { ...input, access: [{ verb: '$(id)', group: '', resource: 'pods', subresource: '', namespace: 'a' }] }), /refusing permission/);
+    assert.throws(() => pythonCommand('x', { ...input, access: [{ verb: 'get', group: '', resource: 'pods', subresource: '', namespace: 'a;b' }] }), /refusing permission/);
   });
 
   it('detects the interpreter in one exec that prints python3\'s path, and exits 0 without it', () => {
@@ -159,5 +165,66 @@ describe('net: plan (container, names, execs, bound)', () => {
     assert.equal(isMissingExecutable(missing.message), true);
     assert.equal(isMissingExecutable('permission denied'), false);
     assert.equal(exitFromStatus(undefined).exitCode, null);
+  });
+});
+
+describe('net: what the Permissions layer asks (podRequirement: the profiles rbac chooses, for the pod\'s component)', () => {
+  const profiles = builtinProfiles();
+  const pod = { namespace: 'airflow', serviceAccount: 'airflow-scheduler' };
+  const release = (component: string, executors: string[], namespaces = ['airflow']) => ({
+    name: 'airflow',
+    component,
+    executors,
+    deployed: ['scheduler', 'worker', 'triggerer', 'api-server', 'dag-processor'],
+    namespaces,
+  });
+  const cells = (r: ReturnType<typeof podRequirement>) => r.access.map((a) => `${a.verb} ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource} @${a.namespace}`);
+  const LAUNCH = ['create pods', 'list pods', 'get pods', 'patch pods', 'watch pods', 'delete pods', 'get pods/log', 'create pods/exec', 'get pods/exec', 'list events'];
+
+  it('the KubernetesExecutor scheduler: the launcher verbs, in the launch namespace', () => {
+    const r = podRequirement({ profiles, pod, release: release('scheduler', ['KubernetesExecutor']) });
+    assert.deepEqual(r.profiles, ['kubernetes-executor']);
+    assert.deepEqual(cells(r), LAUNCH.map((c) => `${c} @airflow`));
+    assert.match(r.basis, /^required for the scheduler of release airflow \(KubernetesExecutor\): kubernetes-executor, in airflow$/);
+  });
+
+  it('the CeleryExecutor scheduler and any dag-processor: nothing required, nothing asked', () => {
+    for (const [component, executors] of [['scheduler', ['CeleryExecutor']], ['dag-processor', ['KubernetesExecutor']], ['dag-processor', ['CeleryExecutor']]] as const) {
+      const r = podRequirement({ profiles, pod, release: release(component, [...executors]) });
+      assert.deepEqual(r.access, [], component);
+      assert.deepEqual(r.profiles, []);
+      assert.match(r.basis, new RegExp(`^nothing required: no profile gives the ${component} of release airflow \\(${executors[0]}\\) Kubernetes permissions$`));
+    }
+  });
+
+  it('the api-server and webserver: reading logs only', () => {
+    for (const c of ['api-server', 'webserver']) {
+      const r = podRequirement({ profiles, pod, release: { ...release(c, ['CeleryExecutor']), deployed: [c, 'worker'] } });
+      assert.deepEqual(r.profiles, ['log-reading']);
+      assert.deepEqual(cells(r).sort(), ['get pods @airflow', 'get pods/log @airflow', 'list pods @airflow', 'list pods/log @airflow', 'watch pods @airflow']);
+    }
+  });
+
+  it('the Celery worker and the triggerer: the launcher verbs of their own profiles', () => {
+    assert.deepEqual(podRequirement({ profiles, pod, release: release('worker', ['CeleryExecutor']) }).profiles, ['kubernetes-pod-operator']);
+    assert.deepEqual(podRequirement({ profiles, pod, release: release('triggerer', ['CeleryExecutor']) }).profiles, ['deferrable-pod-operator']);
+  });
+
+  it('multi-namespace mode: asked in each listed namespace, not the pod\'s own; cluster-wide as namespace ""', () => {
+    const listed = podRequirement({ profiles, pod: { ...pod, namespace: 'data' }, release: release('scheduler', ['KubernetesExecutor'], ['etl-jobs', 'etl-backfill']) });
+    assert.deepEqual([...new Set(listed.access.map((a) => a.namespace))], ['etl-jobs', 'etl-backfill']);
+    assert.equal(listed.access.length, 2 * LAUNCH.length);
+    assert.match(listed.basis, /in etl-jobs, etl-backfill$/);
+    const wide = podRequirement({ profiles, pod: { ...pod, namespace: 'data' }, release: release('scheduler', ['KubernetesExecutor'], ['*']) });
+    assert.deepEqual(cells(wide), LAUNCH.map((c) => `${c} @`));
+    assert.deepEqual(wide.namespaces, ['']);
+    assert.match(wide.basis, /in all namespaces \(cluster-wide\)$/);
+  });
+
+  it('a pod of no release (or one not readable): what an account that launches pods needs, in its namespace, saying why', () => {
+    const r = podRequirement({ profiles, pod, why: 'release x not readable (forbidden)' });
+    assert.deepEqual(r.profiles, ['kubernetes-pod-operator']);
+    assert.deepEqual(cells(r), LAUNCH.map((c) => `${c} @airflow`));
+    assert.match(r.basis, /^release x not readable \(forbidden\): asked what an account that launches pods needs \(kubernetes-pod-operator\), in airflow$/);
   });
 });

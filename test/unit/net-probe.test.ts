@@ -13,7 +13,8 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ProbeDoc } from '../../src/net/model.ts';
-import { POD_LAUNCHING, pythonCommand, shellCommand } from '../../src/net/plan.ts';
+import { builtinProfiles } from '../../src/airflow/profiles.ts';
+import { podRequirement, pythonCommand, shellCommand, type AccessAsk } from '../../src/net/plan.ts';
 
 const PY = readFileSync(new URL('../../src/net/probe.py', import.meta.url), 'utf8');
 const SH = readFileSync(new URL('../../src/net/probe.sh', import.meta.url), 'utf8');
@@ -175,7 +176,15 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
     if (existsSync(fx.dir)) rmSync(fx.dir, { recursive: true, force: true });
   });
 
-  const input = (endpoints: Array<{ ip: string; port: number }>) => ({ timeoutSeconds: 1, attempts: 3, endpoints, access: POD_LAUNCHING });
+  // the pod-launching permissions in the pod's namespace, and reading logs in another namespace and
+  // cluster-wide: the fixture allows only `get pods/log` in airflow, so a probe that asked every
+  // review in the pod's own namespace would show three allowed
+  const ASKS: AccessAsk[] = [
+    ...podRequirement({ profiles: builtinProfiles(), pod: { namespace: 'airflow', serviceAccount: 'w' } }).access,
+    { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: 'etl-jobs' },
+    { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: '' },
+  ];
+  const input = (endpoints: Array<{ ip: string; port: number }>) => ({ timeoutSeconds: 1, attempts: 3, endpoints, access: ASKS });
 
   async function probe(kind: Kind, sa: string, port: number, endpoints = [{ ip: '127.0.0.1', port }], extraEnv: Record<string, string> = {}, store = ''): Promise<ProbeDoc> {
     const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), ...extraEnv };
@@ -236,9 +245,10 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         const pods = http.find((h) => h.path.startsWith('/api/v1/namespaces/airflow/pods'));
         assert.equal(pods?.status, 403);
         assert.match(pods?.message ?? '', /cannot list resource "pods"/);
-        const access = d.access as Array<{ verb: string; resource: string; subresource: string; allowed: boolean; reason?: string }>;
-        assert.equal(access.length, POD_LAUNCHING.length);
-        assert.deepEqual(access.filter((a) => a.allowed).map((a) => `${a.verb} ${a.resource}/${a.subresource}`), ['get pods/log']);
+        const access = d.access as Array<{ verb: string; resource: string; subresource: string; namespace: string; allowed: boolean; reason?: string }>;
+        assert.equal(ASKS.length, 12);
+        assert.deepEqual(access.map((a) => `${a.verb} ${a.resource}/${a.subresource} ${a.namespace}`), ASKS.map((a) => `${a.verb} ${a.resource}/${a.subresource} ${a.namespace}`));
+        assert.deepEqual(access.filter((a) => a.allowed).map((a) => `${a.verb} ${a.resource}/${a.subresource} in ${a.namespace}`), ['get pods/log in airflow']);
         assert.match(access.find((a) => a.allowed)?.reason ?? '', /^RBAC: allowed by RoleBinding/);
       });
 
@@ -363,7 +373,7 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
 
   it('probe.sh treats its arguments as data: shell syntax in them is never run', async () => {
     const marker = path.join(fx.dir, 'pwned');
-    const argv = ['sh', '-c', SH, 'kubectl-airflow-probe', 'net', '1', '1', 'ep', `$(touch ${marker})`, '1', 'access', `;touch ${marker}`, '', 'pods', ''];
+    const argv = ['sh', '-c', SH, 'kubectl-airflow-probe', 'net', '1', '1', 'ep', `$(touch ${marker})`, '1', 'access', `;touch ${marker}`, '', 'pods', '', `$(touch ${marker})`];
     const r = await runIsolated(fx, argv, { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(fx.port), KUBECTL_AIRFLOW_PROBE_SA_DIR: path.join(fx.dir, 'sa-good') });
     assert.equal(r.code, 0);
     JSON.parse(r.stdout);

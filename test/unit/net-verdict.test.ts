@@ -247,9 +247,31 @@ describe('net: verdicts', () => {
     const l = accessLayer(d, 'airflow-worker');
     assert.equal(l.verdict, 'FAIL');
     assert.match(l.evidence[0], /denied create pods, create pods\/exec/);
-    assert.match(l.remedy ?? '', /kubectl airflow rbac --sa airflow:airflow-worker --fix/);
+    assert.match(l.remedy ?? '', /kubectl airflow rbac -n airflow --sa airflow:airflow-worker --fix/);
     delete d.access;
     assert.equal(accessLayer(d, 'x').verdict, 'SKIP');
+  });
+
+  it('access: what the component needs, per launch namespace; nothing required is OK with the reason', () => {
+    const d = healthy();
+    const required = { profiles: ['kubernetes-executor'], namespaces: ['etl-jobs', ''], basis: 'required for the scheduler of release etl (KubernetesExecutor): kubernetes-executor, in etl-jobs, all namespaces (cluster-wide)', asked: 3 };
+    d.access = [
+      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'etl-jobs', allowed: true, httpStatus: 201 },
+      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: '', allowed: false, httpStatus: 201 },
+      { verb: 'list', group: '', resource: 'events', subresource: '', namespace: '', allowed: false, httpStatus: 201 },
+    ];
+    const l = accessLayer(d, 'etl-scheduler', required, 'data');
+    assert.equal(l.verdict, 'FAIL');
+    assert.deepEqual(l.evidence, [
+      required.basis,
+      "with the pod's token in all namespaces (cluster-wide): denied create pods, list events (the pod's calls get 403 Forbidden)",
+      'allowed in etl-jobs: create pods',
+    ]);
+    assert.equal(l.remedy, 'grant ServiceAccount etl-scheduler the missing verbs in all namespaces (cluster-wide): kubectl airflow rbac -n data --sa data:etl-scheduler --profile kubernetes-executor --fix | kubectl apply -f -');
+    // nothing required: OK whatever the probe did (it was asked nothing)
+    delete d.access;
+    const none = accessLayer(d, 'x', { profiles: [], namespaces: ['airflow'], basis: 'nothing required: no profile gives the dag-processor of release airflow (CeleryExecutor) Kubernetes permissions', asked: 0 }, 'airflow');
+    assert.deepEqual([none.verdict, none.evidence], ['OK', ['nothing required: no profile gives the dag-processor of release airflow (CeleryExecutor) Kubernetes permissions']]);
   });
 
   it('diagnose names the first failing layer in layer order, and the report keeps every failure', () => {
