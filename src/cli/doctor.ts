@@ -118,7 +118,7 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
     const [{ probePod, PodProblem }, { reportDocument }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts')]);
     const known = loaded.release.pods.find((p) => p.metadata.name === choice.pod) as import('../net/plan.ts').PodView | undefined;
     try {
-      const { report, notes } = await timed('network', probePod(conn, ns, choice.pod, { container: args.container, timeoutSeconds, attempts: 5, debug: ctx.debug }, known));
+      const { report, notes } = await timed('network', probePod(conn, ns, choice.pod, { container: args.container, timeoutSeconds, attempts: 5, debug: ctx.debug, release: loaded }, known));
       for (const n of notes) ctx.debug(1, n);
       return v.networkLayer(report, (reportDocument([report]) as { items: unknown[] }).items[0], choice.component);
     } catch (e) {
