@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { deriveControlPlane, type ControlPlaneSpec } from '../sim/control-plane.ts';
+import { PROFILES } from '../sim/exec/pod-files.ts';
 import { loadScenario, SCENARIOS_DIR } from '../sim/scenario.ts';
 import type { KubeObject } from '../sim/types.ts';
 
@@ -69,7 +70,8 @@ describe('built-in scenarios', () => {
           if (node.spec?.podCIDR) assert.ok(ipInCidr(p.status.podIP, node.spec.podCIDR), `${where}: ${p.status.podIP} in ${node.spec.podCIDR}`);
           assert.ok(!podIPs.has(p.status.podIP), `${where}: pod IP ${p.status.podIP} unique`);
           podIPs.add(p.status.podIP);
-          assert.ok(['python', 'shell', 'none'].includes(p.metadata.annotations?.[SIM + 'image-profile']), `${where}: image-profile annotation`);
+          // every profile the sim's exec knows (python, shell, shell-curl, none), not a copy of the list
+          assert.ok(PROFILES.includes(p.metadata.annotations?.[SIM + 'image-profile']), `${where}: image-profile annotation one of ${PROFILES.join(', ')}`);
         }
       });
 
