@@ -32,6 +32,13 @@ export function validateNames(pod: string, namespace: string | undefined, contai
   }
 }
 
+/** A pod the user named (net POD, ha --from, doctor --pod) that does not exist: a usage error, exit 2. */
+export class PodNotFound extends UsageError {
+  constructor(pod: string, namespace: string) {
+    super(`pod "${pod}" not found in namespace "${namespace}": check the name with kubectl get pods -n ${namespace}`);
+  }
+}
+
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 /** The official chart names the Airflow container `base` in worker pods; other components use the component name. */
 const AIRFLOW_CONTAINERS = ['base', 'scheduler', 'worker', 'triggerer', 'webserver', 'api-server', 'dag-processor', 'airflow-scheduler', 'airflow-worker', 'airflow-web', 'airflow-triggerer'];

@@ -19,6 +19,7 @@ import {
   ephemeralContainerPatch,
   ephemeralName,
   notProbeable,
+  PodNotFound,
   probeExecTimeoutMs,
   pythonCommand,
   serviceAccountOf,
@@ -52,7 +53,7 @@ export interface ProbeOutcome {
   notes: string[];
 }
 
-/** A problem with the pod itself (missing, not running, no interpreter): exit 1, one line. */
+/** A problem found with the pod itself (not running, ephemeral container refused or not starting): exit 1, one line. A pod that does not exist is a PodNotFound (exit 2). */
 export class PodProblem extends Error {
   readonly exitCode = 1;
   get line(): string {
@@ -72,7 +73,7 @@ export async function getPod(conn: Connection, namespace: string, name: string):
   try {
     return await conn.get<PodView>(`/api/v1/namespaces/${namespace}/pods/${name}`);
   } catch (e) {
-    if (e instanceof ClusterError && e.status === 404) throw new PodProblem(`pod "${name}" not found in namespace "${namespace}" (check the name, or -n)`);
+    if (e instanceof ClusterError && e.status === 404) throw new PodNotFound(name, namespace);
     throw e;
   }
 }

@@ -353,13 +353,14 @@ describe('e2e: kubectl airflow net', function () {
       assert.equal(bad.err, 'kubectl-airflow: container nope is not valid for pod multi: choose one of: sidecar, main\n');
     });
 
-    it('a pod that is not Running, a missing pod, a bad name: one line each', async () => {
+    it('a pod that is not Running (exit 1), a missing pod (exit 2), a bad name (exit 2): one line each', async () => {
       const pending = await run(sim(), ['pending']);
       assert.deepEqual([pending.code, pending.out], [1, '']);
       assert.equal(pending.err, 'kubectl-airflow: pod pending is Pending, not Running: nothing to exec into (kubectl describe pod pending)\n');
+      // a pod the user names that does not exist is a usage error (exit 2), as in ha --from and doctor --pod
       const gone = await run(sim(), ['no-such-pod']);
-      assert.equal(gone.code, 1);
-      assert.equal(gone.err, 'kubectl-airflow: pod "no-such-pod" not found in namespace "airflow" (check the name, or -n)\n');
+      assert.deepEqual([gone.code, gone.out], [2, '']);
+      assert.equal(gone.err, 'kubectl-airflow: pod "no-such-pod" not found in namespace "airflow": check the name with kubectl get pods -n airflow\n');
       const bad = await run(sim(), ['x;rm']);
       assert.equal(bad.code, 2);
       assert.match(bad.err, /^kubectl-airflow: "x;rm" is not a valid pod name/);
