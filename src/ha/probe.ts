@@ -7,6 +7,7 @@ import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts
 import type { Chain } from './chain.ts';
 import { PERMISSIONS } from './checks.ts';
 import { probePy, probeSh } from '../net/programs.ts';
+import { PodNotFound } from '../net/plan.ts';
 import { failed } from './fetch.ts';
 import { fromContainer, probeInput, probeOutcome, probeTargets } from './from-pod.ts';
 import type { Fetched, ProbeResult } from './model.ts';
@@ -31,7 +32,8 @@ export async function probeEndpoints(conn: Connection, namespace: string, pod: s
   try {
     podObj = await podRead;
   } catch (e) {
-    if (e instanceof ClusterError && e.status === 404) throw new ClusterError('notfound', `pod "${pod}" not found in namespace "${namespace}" (--from)`, { status: 404 });
+    // the pod the user named does not exist: a usage error (exit 2), the same line as net and doctor --pod
+    if (e instanceof ClusterError && e.status === 404) throw new PodNotFound(pod, namespace);
     return refused(e, `get pods in ${namespace}`);
   }
   const c = fromContainer(podObj, container);

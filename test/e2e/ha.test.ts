@@ -265,10 +265,10 @@ describe('e2e: kubectl airflow ha', function () {
       }
     });
 
-    it('a pod that does not exist is a one-line error, exit 3', async () => {
+    it('a pod that does not exist is a usage error: one line, exit 2 (as net and doctor --pod)', async () => {
       const res = await run(sim!, ['--from', 'nope', '-n', 'airflow']);
-      assert.equal(res.code, 3);
-      assert.match(res.err, /^kubectl-airflow: pod "nope" not found in namespace "airflow" \(--from\)/);
+      assert.equal(res.code, 2);
+      assert.equal(res.err, 'kubectl-airflow: pod "nope" not found in namespace "airflow": check the name with kubectl get pods -n airflow\n');
     });
   });
 
