@@ -115,14 +115,16 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   const networkLayer = async (): Promise<LayerResult> => {
     if (!loaded || !choice) return v.skipped('network', noRelease);
     if (!choice.pod) return v.skipped('network', choice.reason);
-    const [{ probePod, PodProblem }, { reportDocument }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts')]);
+    const [{ probePod, PodProblem }, { reportDocument }, { PodNotFound }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts'), import('../net/plan.ts')]);
     const known = loaded.release.pods.find((p) => p.metadata.name === choice.pod) as import('../net/plan.ts').PodView | undefined;
     try {
       const { report, notes } = await timed('network', probePod(conn, ns, choice.pod, { container: args.container, timeoutSeconds, attempts: 5, debug: ctx.debug, release: loaded }, known));
       for (const n of notes) ctx.debug(1, n);
       return v.networkLayer(report, (reportDocument([report]) as { items: unknown[] }).items[0], choice.component);
     } catch (e) {
-      // the pod is missing or not running: nothing to exec into, which is not a network verdict
+      // --pod names no pod: a usage error (exit 2, one line), as in net and ha --from
+      if (e instanceof PodNotFound) throw e;
+      // the pod is not running: nothing to exec into, which is not a network verdict
       if (e instanceof PodProblem) return v.skipped('network', `not probed: ${e.message}`);
       return notChecked('network', e, v.skipped);
     }

@@ -167,11 +167,10 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.match(r.out, /^first failing layer: network from pod \(network\)\n.*\n {2}fix: NetworkPolicy airflow-worker-egress/m);
     });
 
-    it('--pod that does not exist: network skipped with the reason, not a crash', async () => {
-      const { d, code } = await doc(sim(), ['--pod', 'no-such-pod']);
-      assert.equal(code, 0);
-      assert.equal(layerOf(d, 'network').verdict, 'SKIP');
-      assert.match(layerOf(d, 'network').summary, /pod "no-such-pod" not found/);
+    it('--pod that does not exist: a usage error, one line, exit 2 (as net and ha --from)', async () => {
+      const r = await run(sim().kubeconfigPath, ['-n', 'airflow', '--pod', 'no-such-pod']);
+      assert.deepEqual([r.code, r.out], [2, '']);
+      assert.equal(r.err, 'kubectl-airflow: pod "no-such-pod" not found in namespace "airflow": check the name with kubectl get pods -n airflow\n');
     });
   });
 
