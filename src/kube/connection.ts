@@ -18,6 +18,8 @@ export interface KubeRequest {
   path: string;
   query?: Record<string, string | number | boolean | string[] | undefined>;
   body?: unknown;
+  /** Content-Type of the JSON body (default application/json): a PATCH names its patch type. */
+  contentType?: string;
   /** undefined: the run's --as (if any); null: none; else impersonate exactly this identity. */
   impersonate?: Impersonation | null;
 }
@@ -303,7 +305,7 @@ class HttpConnection implements Connection {
     let payload: Buffer | undefined;
     if (req.body !== undefined) {
       payload = Buffer.from(JSON.stringify(req.body));
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = req.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);
     }
     const u = new URL(this.url.pathname.replace(/\/$/, '') + req.path, this.url);
