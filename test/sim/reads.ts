@@ -14,6 +14,7 @@ import type { KubeObject, Status, UserInfo } from './types.ts';
 import { handleReview } from './reviews.ts';
 import { applyPatch, PatchError } from './patch.ts';
 import { decodeObject } from './proto-objects.ts';
+import { addEphemeralContainers, ephemeralView, requestedContainers } from './ephemeral.ts';
 
 export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
 
@@ -327,5 +328,43 @@ function subresource(req: ResourceRequest, r: ResourceType, ctx: SimContext): Re
     const logs = o.metadata.annotations?.['sim.kubectl-airflow.dev/logs'] ?? '';
     return { code: 200, contentType: 'text/plain', body: logs };
   }
+  if (r.resource === 'pods' && sub === 'ephemeralcontainers') return ephemeralContainers(req, r, o, ctx);
   return status(methodNotAllowed());
+}
+
+/** pods/ephemeralcontainers: get, patch (any patch type, strategic merge as kubectl debug sends), update (ephemeral.ts). */
+function ephemeralContainers(req: ResourceRequest, r: ResourceType, pod: KubeObject, ctx: SimContext): Reply {
+  const minor = minorVersion(ctx.scenario);
+  // before 1.16 the subresource did not exist: a 404 without details, which kubectl debug reads as "disabled"
+  if (minor < 16) return NOT_FOUND_PAGE;
+  const legacy = minor < 22;
+  const view = ephemeralView(pod, legacy);
+  const verb = req.info.verb;
+  if (verb === 'get') return json(200, legacy ? view : withType(r, view));
+  let changed: KubeObject;
+  if (verb === 'patch') {
+    try {
+      changed = applyPatch(req.contentType, view as unknown as Record<string, never>, req.body) as unknown as KubeObject;
+    } catch (e) {
+      if (e instanceof PatchError) return status(failure(e.code, e.code === 415 ? 'UnsupportedMediaType' : e.code === 422 ? 'Invalid' : 'BadRequest', e.message));
+      throw e;
+    }
+  } else if (verb === 'update') {
+    const { obj, err } = parseBody(req);
+    if (err) return status(err);
+    changed = obj!;
+    if (changed.metadata?.name !== undefined && changed.metadata.name !== pod.metadata.name) {
+      return status(badRequest(`the name of the object (${String(changed.metadata.name)}) does not match the name on the URL (${pod.metadata.name})`));
+    }
+    if (changed.metadata?.resourceVersion && changed.metadata.resourceVersion !== pod.metadata.resourceVersion) {
+      return status(conflict(r.group, r.resource, pod.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again'));
+    }
+  } else {
+    return status(methodNotAllowed());
+  }
+  const result = addEphemeralContainers(pod, requestedContainers(changed, legacy), ctx.store.now().toISOString().replace(/\.\d+Z$/, 'Z'));
+  if ('causes' in result) return status(invalid('', 'Pod', pod.metadata.name, result.causes));
+  if (req.query.get('dryRun') === 'All') return json(200, legacy ? ephemeralView(result.pod, true) : withType(r, result.pod));
+  const stored = ctx.store.apply(withType(r, result.pod))[0];
+  return json(200, legacy ? ephemeralView(stored, true) : withType(r, stored));
 }

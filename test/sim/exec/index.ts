@@ -19,7 +19,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { SimContext } from '../context.ts';
 import type { KubeObject, Status, UserInfo } from '../types.ts';
 import {
-  SA_DIR, annotation, automountsToken, containerEnv, hostsFile, imageProfile, isIsolated, podSpec, profileExecutables,
+  ANNOTATION_PREFIX, SA_DIR, annotation, ephemeralImageProfile, automountsToken, containerEnv, hostsFile, imageProfile, isIsolated, podSpec, profileExecutables,
   resolvConf, resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
 } from './pod-files.ts';
 import { AgentPool, agentConfig, loopbackConfig, planNetwork, startPodNetwork } from './pod-network.ts';
@@ -174,9 +174,11 @@ class ExecSession {
 
   async run(pod: KubeObject, containerName: string, command: string[], ctx: SimContext): Promise<void> {
     const spec = podSpec(pod);
-    const container = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === containerName) as Container;
+    const ephemeral = spec.ephemeralContainers?.find((c) => c.name === containerName);
+    const container = (ephemeral ?? [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === containerName)) as Container;
     const ns = pod.metadata.namespace ?? 'default';
-    const profile = imageProfile(pod);
+    // an ephemeral container runs its own image: its profile comes from the image, not the pod's annotation
+    const profile = ephemeral ? ephemeralImageProfile(ephemeral.image ?? '', ctx.scenario.metadata.annotations?.[ANNOTATION_PREFIX + 'image-profiles']) : imageProfile(pod);
     const executables = profileExecutables(profile);
     const isolated = isIsolated(pod);
 
@@ -184,7 +186,8 @@ class ExecSession {
     const files: ContainerFile[] = [];
     const saName = serviceAccountName(pod);
     const sa = ctx.store.get('serviceaccounts', ns, saName);
-    if (automountsToken(pod, sa)) {
+    // the kubelet mounts the token into the pod's containers; an ephemeral container gets only the mounts it names
+    if (!ephemeral && automountsToken(pod, sa)) {
       const token = ctx.issueServiceAccountToken(ns, saName, pod.metadata.name);
       const ca = annotation(pod, 'ca') === 'wrong' ? await otherCaPem() : ctx.caPem;
       files.push({ path: `${SA_DIR}/token`, content: token }, { path: `${SA_DIR}/ca.crt`, content: ca }, { path: `${SA_DIR}/namespace`, content: ns });

@@ -39,6 +39,8 @@ export interface EnvVar {
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
+  /** Added through pods/ephemeralcontainers (kubectl debug); they mount nothing of the pod unless they ask. */
+  ephemeralContainers?: (Container & { targetContainerName?: string })[];
   volumes?: Volume[];
   serviceAccountName?: string;
   serviceAccount?: string;
@@ -71,6 +73,23 @@ export function podSpec(pod: KubeObject): PodSpec {
 export function imageProfile(pod: KubeObject): Profile {
   const p = annotation(pod, 'image-profile');
   return PROFILES.includes(p as Profile) ? (p as Profile) : 'python';
+}
+
+/**
+ * The image profile of an ephemeral container (it has no pod annotation of its own): the scenario's
+ * `image-profiles` annotation (`IMAGE=PROFILE, ...`; an entry without a tag matches every tag),
+ * else by name: python or airflow -> python, curl -> shell-curl, anything else -> shell.
+ */
+export function ephemeralImageProfile(image: string, mapping: string | undefined): Profile {
+  const repo = (i: string) => i.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+  for (const entry of (mapping ?? '').split(',')) {
+    const [img, prof] = entry.split('=').map((x) => x.trim());
+    if (!img || !PROFILES.includes(prof as Profile)) continue;
+    if (img === image || (img === repo(img) && img === repo(image))) return prof as Profile;
+  }
+  if (/python|airflow/.test(image)) return 'python';
+  if (/curl/.test(image)) return 'shell-curl';
+  return 'shell';
 }
 
 export function isIsolated(pod: KubeObject): boolean {

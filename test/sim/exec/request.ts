@@ -65,6 +65,7 @@ export function resolveTarget(pod: KubeObject, opts: Pick<ExecOptions, 'containe
   const spec = podSpec(pod);
   const names = (spec.containers ?? []).map((c) => c.name);
   const initNames = (spec.initContainers ?? []).map((c) => c.name);
+  const ephemeralNames = (spec.ephemeralContainers ?? []).map((c) => c.name);
   if (!opts.stdin && !opts.stdout && !opts.stderr) {
     return { ok: false, httpStatus: badRequest('you must specify at least 1 of stdin, stdout, stderr') };
   }
@@ -80,7 +81,7 @@ export function resolveTarget(pod: KubeObject, opts: Pick<ExecOptions, 'containe
       if (initNames.length > 0) msg += ` or one of the init containers: [${initNames.join(' ')}]`;
       return { ok: false, httpStatus: badRequest(msg) };
     }
-  } else if (!names.includes(container) && !initNames.includes(container)) {
+  } else if (!names.includes(container) && !initNames.includes(container) && !ephemeralNames.includes(container)) {
     return { ok: false, httpStatus: badRequest(`container ${container} is not valid for pod ${name}`) };
   }
   if (!spec.nodeName) return { ok: false, httpStatus: badRequest(`pod ${name} does not have a host assigned`) };
@@ -90,9 +91,11 @@ export function resolveTarget(pod: KubeObject, opts: Pick<ExecOptions, 'containe
 
 /** Running when the pod is Running and the container's status (if any is recorded) is running. */
 export function containerRunning(pod: KubeObject, container: string): boolean {
-  const st = (pod.status ?? {}) as { phase?: string; containerStatuses?: { name: string; state?: Record<string, unknown> }[]; initContainerStatuses?: { name: string; state?: Record<string, unknown> }[] };
-  const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].find((c) => c.name === container);
+  type Statuses = { name: string; state?: Record<string, unknown> }[];
+  const st = (pod.status ?? {}) as { phase?: string; containerStatuses?: Statuses; initContainerStatuses?: Statuses; ephemeralContainerStatuses?: Statuses };
+  const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find((c) => c.name === container);
   if (cs?.state) return 'running' in cs.state;
-  if (podSpec(pod).initContainers?.some((c) => c.name === container)) return false;
+  // an init or ephemeral container without a status has not been started by the kubelet
+  if (podSpec(pod).initContainers?.some((c) => c.name === container) || podSpec(pod).ephemeralContainers?.some((c) => c.name === container)) return false;
   return st.phase === 'Running';
 }
