@@ -240,9 +240,10 @@ export function onePodPerComponent<P extends PodView>(pods: P[], componentOf: (p
 }
 
 /**
- * --debug-image: the ephemeral container run.ts appends to the pod, sent as a PUT of the whole pod
- * to .../pods/NAME/ephemeralcontainers. It mounts nothing of the target, so the ServiceAccount files are not there;
- * it shares the pod's network namespace, which is what the network layers need.
+ * --debug-image: the strategic merge patch run.ts sends to .../pods/NAME/ephemeralcontainers (what
+ * kubectl debug sends: the new container under spec.ephemeralContainers, merged by name). It mounts
+ * nothing of the target, so the ServiceAccount files are not there; it shares the pod's network
+ * namespace, which is what the network layers need.
  */
 export function ephemeralContainerPatch(name: string, image: string, target: string): { spec: { ephemeralContainers: unknown[] } } {
   return {
@@ -263,11 +264,16 @@ export function ephemeralContainerPatch(name: string, image: string, target: str
   };
 }
 
+/** The same container as a JSON patch of the pre-1.22 EphemeralContainers kind (kubectl debug's fallback). */
+export function legacyEphemeralPatch(patch: ReturnType<typeof ephemeralContainerPatch>): Array<{ op: 'add'; path: string; value: unknown }> {
+  return patch.spec.ephemeralContainers.map((value) => ({ op: 'add', path: '/ephemeralContainers/-', value }));
+}
+
 export function ephemeralName(now: number): string {
   return `airflow-net-probe-${(now % 0xfffff).toString(36)}`;
 }
 
-/** The permissions --debug-image needs, asked before any change. */
+/** The permissions --debug-image needs, asked before any change: exactly the verbs sent (PATCH of the subresource, the exec). */
 export const DEBUG_PERMISSIONS = [
   { verb: 'patch', group: '', resource: 'pods', subresource: 'ephemeralcontainers' },
   { verb: 'get', group: '', resource: 'pods', subresource: 'exec' },

@@ -1,7 +1,7 @@
 // The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
 // API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError } from '../kube/errors.ts';
+import { ClusterError, UsageError, fromStatus } from '../kube/errors.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
 import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
@@ -17,6 +17,7 @@ import {
   podRequirement,
   chooseContainer,
   ephemeralContainerPatch,
+  legacyEphemeralPatch,
   ephemeralName,
   notProbeable,
   PodNotFound,
@@ -111,19 +112,23 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   if (denied.length) throw new PodProblem(`--debug-image needs ${denied.join(', ')} in namespace ${namespace}: ask for them, or run net without --debug-image`);
   const name = ephemeralName(Date.now());
   const patch = ephemeralContainerPatch(name, image, target);
-  // PUT of the pod with the container appended: the request layer sends JSON, and the
-  // ephemeralcontainers subresource accepts an update of the whole pod (kubectl debug did so first).
-  const current = await conn.get<PodView & Record<string, unknown>>(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
-  const spec = (current.spec ?? {}) as NonNullable<PodView['spec']>;
-  const body = { ...current, spec: { ...spec, ephemeralContainers: [...(spec.ephemeralContainers ?? []), ...patch.spec.ephemeralContainers] } };
+  // As kubectl debug: a strategic merge patch of the ephemeralcontainers subresource (the verb checked
+  // above); a server before 1.22 answers with its EphemeralContainers kind and gets a JSON patch.
   const sub = `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/ephemeralcontainers`;
-  try {
-    await conn.request({ method: 'PUT', path: sub, body });
-  } catch (e) {
-    if (e instanceof ClusterError && (e.status === 404 || e.status === 405)) {
-      throw new PodProblem(`this API server does not accept ephemeral containers (HTTP ${e.status} on PUT ${sub}; Kubernetes >= 1.25 needed): probe from another pod of the same node and policies instead`);
+  const send = async (contentType: string, body: unknown) => {
+    const res = await conn.send<{ kind?: string; details?: { name?: string } }>({ method: 'PATCH', path: sub, body, contentType });
+    if (res.status >= 200 && res.status < 300) return res.body;
+    // a 404 without details is the missing subresource (the pod's own 404 names it), as kubectl debug reads it
+    if (res.status === 404 && !(typeof res.body === 'object' && res.body?.details?.name)) {
+      throw new PodProblem(`ephemeral containers are disabled for this cluster (HTTP 404 on PATCH ${sub}): probe from another pod on the same node with the same NetworkPolicies instead`);
     }
-    throw e;
+    if (res.status === 404) throw new PodNotFound(pod.metadata.name, namespace);
+    throw fromStatus(res.status, res.body, `PATCH ${sub}`);
+  };
+  const answer = await send('application/strategic-merge-patch+json', patch);
+  if (answer?.kind === 'EphemeralContainers') {
+    opts.debug?.(1, 'the server speaks the pre-1.22 EphemeralContainers kind: adding the container with a JSON patch');
+    await send('application/json-patch+json', legacyEphemeralPatch(patch));
   }
   opts.debug?.(1, `added ephemeral container ${name} (${image}) to ${pod.metadata.name}`);
   const deadline = Date.now() + 60_000;

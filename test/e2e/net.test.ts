@@ -398,18 +398,61 @@ describe('e2e: kubectl airflow net', function () {
       assert.equal(r.code, 1);
     });
 
-    it('--debug-image with the permission: asks first, then sends the ephemeral container; this sim refuses it in one line', async () => {
-      // The sim does not implement the ephemeralcontainers subresource (405): what is tested here is
-      // the permission check and the request; the probe from an ephemeral container is not.
+    it('--debug-image on a distroless pod, end to end: permissions asked, one PATCH adds the ephemeral container, the probe runs in it', async () => {
       sim().log.reset();
-      const r = await run(sim(), ['distroless', '--debug-image', 'python:3.12-slim']);
-      assert.equal(r.code, 1);
-      assert.match(r.err, /^kubectl-airflow: this API server does not accept ephemeral containers \(HTTP 405 on PUT \/api\/v1\/namespaces\/airflow\/pods\/distroless\/ephemeralcontainers/);
-      const entries = sim().log.entries.map((e) => `${e.method} ${e.path}`);
-      const reviews = entries.filter((e) => e === 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews').length;
-      assert.equal(reviews, 3, 'patch pods/ephemeralcontainers, get and create pods/exec asked first');
-      const put = entries.indexOf('PUT /api/v1/namespaces/airflow/pods/distroless/ephemeralcontainers');
-      assert.ok(put > entries.lastIndexOf('POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews'), 'the change comes after the permission check');
+      const r = await run(sim(), ['distroless', '--debug-image', 'python:3.12-slim', '-o', 'json']);
+      assert.equal(r.code, 0, r.err + r.out);
+      const item = (JSON.parse(r.out) as { items: Item[] }).items[0];
+      assert.equal(item.probe, 'python3', 'the image python:3.12-slim runs with the python profile');
+      // the pod's network (env, DNS, TCP through the ClusterIP), none of its ServiceAccount files
+      assert.deepEqual(verdicts(item), { env: 'OK', files: 'SKIP', dns: 'OK', tcp: 'OK', tls: 'SKIP', http: 'SKIP', access: 'SKIP', policy: 'OK' });
+      assert.deepEqual(layer(item, 'files').evidence, ['not checkable: the ephemeral container mounts nothing of the target container']);
+      assert.match(text(layer(item, 'env')), /KUBERNETES_SERVICE_HOST=10\.96\.0\.1 /);
+      assert.match(text(layer(item, 'tcp')), /endpoint 10\.0\.0\.12:6443: 2\/2 connected/);
+      assert.match(text(layer(item, 'tls')), /ca\.crt missing/);
+      const stored = sim().store.get('pods', 'airflow', 'distroless') as KubeObject & {
+        spec: { ephemeralContainers?: Array<{ name: string; image: string; targetContainerName?: string; command?: string[] }> };
+        status: { ephemeralContainerStatuses?: Array<{ name: string; state: Record<string, unknown> }> };
+      };
+      const ec = stored.spec.ephemeralContainers ?? [];
+      assert.equal(ec.length, 1);
+      assert.deepEqual([ec[0].image, ec[0].targetContainerName, ec[0].command], ['python:3.12-slim', 'base', ['sleep', '600']]);
+      assert.match(r.err, new RegExp(`^probing from ephemeral container ${ec[0].name} \\(python:3\\.12-slim\\)`));
+      assert.ok('running' in (stored.status.ephemeralContainerStatuses?.find((c) => c.name === ec[0].name)?.state ?? {}));
+      // exactly one mutating request: the strategic merge PATCH, after the three permission reviews
+      const entries = sim().log.entries;
+      const mutating = entries.filter((e) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(e.method) && !e.path.endsWith('accessreviews') && e.subresource !== 'exec');
+      assert.deepEqual(mutating.map((e) => `${e.method} ${e.path} ${e.headers['content-type']} ${e.code}`), [
+        'PATCH /api/v1/namespaces/airflow/pods/distroless/ephemeralcontainers application/strategic-merge-patch+json 200',
+      ]);
+      const patchAt = entries.indexOf(mutating[0]);
+      const reviews = entries.filter((e, i) => i < patchAt && e.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && e.user === 'kubernetes-admin');
+      assert.equal(reviews.length, 3, 'patch pods/ephemeralcontainers, get and create pods/exec asked before the change');
+      // both execs went to the ephemeral container, none to the distroless one
+      const execs = entries.filter((e) => e.subresource === 'exec');
+      assert.equal(execs.length, 2);
+      assert.ok(execs.every((e) => new URLSearchParams(e.query).get('container') === ec[0].name), execs.map((e) => e.query).join(' | '));
+    });
+
+    it('--debug-image without the permission: refused before any change, naming exactly the missing verb', async () => {
+      sim().log.reset();
+      const before = JSON.stringify(sim().store.get('pods', 'airflow', 'healthy-sh'));
+      // prober may read pods and exec into them, not patch pods/ephemeralcontainers
+      const r = await run(sim(), ['healthy-sh', '--context', 'prober', '--debug-image', 'busybox:1.36']);
+      assert.deepEqual([r.code, r.out], [1, '']);
+      assert.equal(r.err, 'kubectl-airflow: --debug-image needs patch pods/ephemeralcontainers in namespace airflow: ask for them, or run net without --debug-image\n');
+      assert.equal(JSON.stringify(sim().store.get('pods', 'airflow', 'healthy-sh')), before, 'the pod is unchanged');
+      assert.deepEqual(sim().log.entries.filter((e) => ['PUT', 'PATCH', 'DELETE'].includes(e.method)), []);
+    });
+
+    it('--debug-image: the scenario maps an image to its profile (busybox: shell), a curl image gets shell-curl by name', async () => {
+      const shell = await report(sim(), 'healthy-sh', ['--debug-image', 'busybox:1.36']);
+      assert.equal(shell.item.probe, 'sh');
+      assert.deepEqual(verdicts(shell.item), { env: 'OK', files: 'SKIP', dns: 'OK', ...SH_CANNOT, policy: 'OK' });
+      const curl = await report(sim(), 'healthy-sh', ['--debug-image', 'curlimages/curl:8.10.1']);
+      assert.equal(curl.item.probe, 'sh');
+      assert.equal(layer(curl.item, 'tcp').verdict, 'OK', 'curl opens the connections');
+      assert.ok(!curl.item.missingTools?.includes('curl'));
     });
   });
 
