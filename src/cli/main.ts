@@ -95,6 +95,7 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
     });
   }
   for (const [ex, d] of EXAMPLES) parser.example(ex, d);
+  skipHelpCache(parser);
   parser
     .demandCommand(1, 'a command is required')
     .help()
@@ -122,6 +123,18 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
     return ExitCode.OK;
   }
   return pending;
+}
+
+/**
+ * After running a command's handler yargs renders that command's whole help text, only to cache it
+ * for a later showHelp()/getHelp(), which we never call (failures print our one line instead): ~20 ms
+ * of every command's start, spent before its first request. An internal of yargs: where it is not
+ * there, nothing changes but the time.
+ */
+function skipHelpCache(parser: unknown): void {
+  const usage = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } | undefined } })
+    .getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 async function runCommand(cmd: Command, raw: Record<string, unknown>, io: IO): Promise<number> {
