@@ -17,6 +17,13 @@ type Cause = { field: string; message: string; reason?: string };
 
 const specOf = (pod: KubeObject) => (pod.spec ?? {}) as PodSpecView;
 
+/** JSON with sorted keys: the same container sent back in another key order is unchanged. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
 /** The object the subresource shows: the pod (1.22+), or the legacy EphemeralContainers kind. */
 export function ephemeralView(pod: KubeObject, legacy: boolean): KubeObject {
   if (!legacy) return pod;
@@ -44,10 +51,9 @@ export function addEphemeralContainers(pod: KubeObject, wanted: EphemeralContain
   const before = spec.ephemeralContainers ?? [];
   const causes: Cause[] = [];
   for (const old of before) {
-    const now = wanted.find((c) => c.name === old.name);
-    if (!now || JSON.stringify(now) !== JSON.stringify(old)) {
-      causes.push({ field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers "${old.name}" may not be changed`, reason: 'FieldValueForbidden' });
-    }
+    const next = wanted.find((c) => c.name === old.name);
+    if (!next) causes.push({ field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers "${old.name}" may not be removed`, reason: 'FieldValueForbidden' });
+    else if (canonical(next) !== canonical(old)) causes.push({ field: 'spec.ephemeralContainers', message: `Forbidden: existing ephemeral containers "${old.name}" may not be changed`, reason: 'FieldValueForbidden' });
   }
   const taken = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name));
   const added = wanted.filter((c) => !before.some((o) => o.name === c.name));
