@@ -7,7 +7,9 @@
 // only and says SKIP for the rest, naming the missing tools).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { main } from '../../src/cli/main.ts';
@@ -453,6 +455,50 @@ describe('e2e: kubectl airflow net', function () {
       assert.equal(curl.item.probe, 'sh');
       assert.equal(layer(curl.item, 'tcp').verdict, 'OK', 'curl opens the connections');
       assert.ok(!curl.item.missingTools?.includes('curl'));
+    });
+  });
+
+  describe('--debug-image against older API servers (net-cases at another kubernetesVersion)', function () {
+    let dir: string;
+    const at = async (version: string): Promise<Sim> => {
+      const file = path.join(dir, `net-cases-${version}.yaml`);
+      const text = readFileSync(new URL('../scenarios/net-cases.yaml', import.meta.url), 'utf8');
+      writeFileSync(file, text.replace(/kubernetesVersion: v1\.\d+\.\d+/, `kubernetesVersion: ${version}`));
+      return startSim({ scenario: file });
+    };
+    before(function () {
+      if (missing) {
+        console.log(`    skipped: net needs the sim's isolated pod network (${missing})`);
+        this.skip();
+      }
+      dir = mkdtempSync(path.join(tmpdir(), 'net-old-'));
+    });
+    after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+    it('1.21 (the EphemeralContainers kind): the strategic merge patch, then kubectl debug\'s JSON-patch fallback; the probe runs', async () => {
+      const old = await at('v1.21.14');
+      try {
+        const r = await run(old, ['distroless', '--debug-image', 'python:3.12-slim', '-o', 'json']);
+        assert.equal(r.code, 0, r.err + r.out);
+        assert.equal((JSON.parse(r.out) as { items: Item[] }).items[0].probe, 'python3');
+        const patches = old.log.entries.filter((e) => e.method === 'PATCH').map((e) => `${e.headers['content-type']} ${e.code}`);
+        assert.deepEqual(patches, ['application/strategic-merge-patch+json 200', 'application/json-patch+json 200']);
+        assert.equal(((old.store.get('pods', 'airflow', 'distroless') as KubeObject).spec as { ephemeralContainers?: unknown[] }).ephemeralContainers?.length, 1);
+      } finally {
+        await old.stop();
+      }
+    });
+
+    it('1.15 (no ephemeralcontainers subresource): one line saying they are disabled, exit 1, the pod unchanged', async () => {
+      const old = await at('v1.15.12');
+      try {
+        const r = await run(old, ['distroless', '--debug-image', 'python:3.12-slim']);
+        assert.deepEqual([r.code, r.out], [1, '']);
+        assert.match(r.err, /^kubectl-airflow: ephemeral containers are disabled for this cluster \(HTTP 404 on PATCH \/api\/v1\/namespaces\/airflow\/pods\/distroless\/ephemeralcontainers\)/);
+        assert.equal(((old.store.get('pods', 'airflow', 'distroless') as KubeObject).spec as { ephemeralContainers?: unknown[] }).ephemeralContainers, undefined);
+      } finally {
+        await old.stop();
+      }
     });
   });
 
