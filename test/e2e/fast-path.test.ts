@@ -63,6 +63,28 @@ describe('start-up fast path', function () {
     assert.deepEqual({ stdout: out, stderr: '', code: 0 }, await viaMain(['version', '-o', 'table']));
   });
 
+  it("running a command does not render yargs' help (main.ts skips yargs' help cache)", async () => {
+    // every line of help goes through string-width, which segments with Intl.Segmenter
+    const proto = Intl.Segmenter.prototype;
+    const original = proto.segment;
+    let calls = 0;
+    proto.segment = function (this: Intl.Segmenter, s: string) {
+      calls++;
+      return original.call(this, s);
+    };
+    try {
+      const help = await viaMain(['ha', '--help']);
+      assert.equal(help.code, 0);
+      assert.ok(calls > 0, 'rendering help was not seen: the counter cannot tell');
+      calls = 0;
+      const run = await viaMain(['ha', '--kubeconfig', '/nonexistent/kubeconfig']);
+      assert.notEqual(run.code, 0, 'the command ran to its connection');
+      assert.equal(calls, 0, `help text rendered while running a command (${calls} segment calls)`);
+    } finally {
+      proto.segment = original;
+    }
+  });
+
   describe('in the bundle', () => {
     let dir: string;
     before(() => {
