@@ -7,7 +7,7 @@
 import type { Argv } from 'yargs';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError, fromStatus } from '../kube/errors.ts';
+import { ClusterError, UsageError, fromStatus, redactUrls } from '../kube/errors.ts';
 import type { LayerId, LayerResult } from '../doctor/model.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { defineCommand, type GlobalArgs, type RunContext } from './command.ts';
@@ -43,7 +43,8 @@ async function clusterAccess(conn: Connection) {
     // 401: the credentials are rejected; 403/404: authenticated, the server just will not say as whom
     throw fromStatus(ssr.status, ssr.body, 'POST selfsubjectreviews');
   }
-  return { server: conn.server, context: conn.contextName, version: version.gitVersion, user };
+  // the server as shown (text, json, yaml): a kubeconfig URL may carry a password (userinfo)
+  return { server: redactUrls(conn.server), context: conn.contextName, version: version.gitVersion, user };
 }
 
 /** A layer whose own fetch failed: SKIP with the one-line reason; `unasked` when the cluster refused to answer. */

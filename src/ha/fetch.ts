@@ -1,7 +1,7 @@
 // The imperative shell of `ha`: every read at once (one round trip of wall time), each failure kept
 // as data so the checks that need it SKIP and the rest still decide.
 import type { Connection, KubeResponse } from '../kube/connection.ts';
-import { ClusterError } from '../kube/errors.ts';
+import { ClusterError, redactUrls } from '../kube/errors.ts';
 import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
@@ -50,5 +50,6 @@ export async function fetchHa(conn: Connection): Promise<HaReads> {
   if (unusable) {
     throw new ClusterError('unreachable', unusable.message, { status: unusable.code, remedy: 'the API server is failing every read: check its health (kubectl get --raw /readyz?verbose)' });
   }
-  return { service, endpoints, slices, leases, nodes, readyz: rz, apiserverPods, server: conn.server };
+  // the server as shown (text, json, yaml): a kubeconfig URL may carry a password (userinfo)
+  return { service, endpoints, slices, leases, nodes, readyz: rz, apiserverPods, server: redactUrls(conn.server) };
 }

@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import * as YAML from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
-import { runMain, withSim, type Run } from './harness.ts';
+import { kubeconfigWithUserinfo, runMain, withSim, type Run } from './harness.ts';
 
 function run(kubeconfig: string, args: string[]): Promise<Run> {
   return runMain(['doctor', '--kubeconfig', kubeconfig, ...args]);
@@ -100,6 +100,22 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.equal(d.firstFailingLayer, 'release');
       assert.match(layerOf(d, 'release').summary, /no Airflow release found in namespace default/);
       for (const id of ['config', 'network', 'rbac']) assert.match(layerOf(d, id).summary, /no Airflow release to check/);
+    });
+
+    it('a kubeconfig server with userinfo is shown redacted (table, json, yaml), as kubectl redacts it', async () => {
+      const kc = kubeconfigWithUserinfo(sim(), 'user:s3cret');
+      try {
+        for (const o of [[], ['-o', 'json'], ['-o', 'yaml'], ['-o', 'wide']]) {
+          const r = await run(kc.path, ['-n', 'airflow', ...o]);
+          assert.equal(r.code, 0, r.err);
+          assert.doesNotMatch(r.out + r.err, /s3cret/, `-o ${o[1] ?? 'table'} shows no password`);
+          assert.match(r.out, /https:\/\/user:xxxxx@127\.0\.0\.1:\d+ \(v1\.32\.0\)/, `-o ${o[1] ?? 'table'}: the cluster summary names the redacted server`);
+        }
+        const { d } = await doc(sim(), []);
+        assert.match(layerOf(d, 'cluster').summary, /^https:\/\/127\.0\.0\.1:\d+ /, 'a server without userinfo is shown as it is');
+      } finally {
+        kc.cleanup();
+      }
     });
 
     it('an unknown --release is a usage error (exit 2, one line), as for every command', async () => {

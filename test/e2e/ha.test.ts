@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
-import { runMain, withSim, type Run } from './harness.ts';
+import { kubeconfigWithUserinfo, runMain, withSim, type Run } from './harness.ts';
 
 function run(sim: Sim, args: string[]): Promise<Run> {
   return runMain(['ha', '--kubeconfig', sim.kubeconfigPath, ...args]);
@@ -60,6 +60,21 @@ describe('e2e: kubectl airflow ha', function () {
       assert.match(out, /├─ 10\.0\.0\.11:6443 {2}Endpoints \+ EndpointSlice\n.*├─ replica {2}Lease apiserver-\w+ {2}renewed \d+s ago \(live\)/);
       assert.match(out, /└─ node {5}cp-3 {2}Ready/);
       assert.match(out, /^stale-endpoints +OK/m);
+    });
+
+    it('a kubeconfig server with userinfo is shown redacted (table, json, yaml), as kubectl redacts it', async () => {
+      const kc = kubeconfigWithUserinfo(sim(), 'user:s3cret');
+      try {
+        for (const o of [[], ['-o', 'json'], ['-o', 'yaml'], ['-o', 'wide']]) {
+          const res = await runMain(['ha', '--kubeconfig', kc.path, ...o]);
+          assert.equal(res.code, 0, res.err);
+          assert.doesNotMatch(res.out + res.err, /s3cret/, `-o ${o[1] ?? 'table'} shows no password`);
+          assert.match(res.out, /https:\/\/user:xxxxx@127\.0\.0\.1:\d+: ready/, `-o ${o[1] ?? 'table'}: the /readyz evidence names the redacted server`);
+        }
+        assert.match((await runMain(['ha', '--kubeconfig', kc.path])).out, /^kubeconfig server: https:\/\/user:xxxxx@127\.0\.0\.1:\d+$/m);
+      } finally {
+        kc.cleanup();
+      }
     });
 
     it('-o yaml is the same document', async () => {

@@ -1,6 +1,10 @@
 // What the e2e tests of one command share: main() in-process with its output captured (the exit
 // code and what a user would read), and one simulated cluster per scenario block.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import * as YAML from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 
@@ -27,4 +31,17 @@ export function withSim(scenario: string, fn: (get: () => Sim) => void): void {
     after(async () => sim?.stop());
     fn(() => sim);
   });
+}
+
+/**
+ * A copy of the sim's kubeconfig whose every cluster `server` carries `userinfo` (`user:pass`), as a
+ * kubeconfig may; outside the sim's folder (removed when it stops). Call the returned cleanup after.
+ */
+export function kubeconfigWithUserinfo(sim: Sim, userinfo: string): { path: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-userinfo-'));
+  const path = join(dir, 'kubeconfig');
+  const kc = YAML.parse(readFileSync(sim.kubeconfigPath, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+  for (const c of kc.clusters) c.cluster.server = c.cluster.server.replace('://', `://${userinfo}@`);
+  writeFileSync(path, YAML.stringify(kc));
+  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
