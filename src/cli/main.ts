@@ -18,15 +18,16 @@ import { doctorCommand } from './doctor.ts';
 
 export type { IO } from './command.ts';
 
-// One line per command (other engineers append theirs here).
+// In the order a user debugs (help and completion list them so): doctor, the one to start with,
+// then the layers it points to, then the housekeeping ones.
 export const COMMANDS: Command[] = [
+  doctorCommand,
   rbacCommand,
+  netCommand,
   haCommand,
   configCommand,
   versionCommand,
   completionCommand,
-  netCommand,
-  doctorCommand,
 ];
 
 const EXAMPLES: Array<[string, string]> = [

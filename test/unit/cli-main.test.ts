@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { main, type IO } from '../../src/cli/main.ts';
 
@@ -18,6 +19,20 @@ describe('main()', () => {
     assert.match(io.out(), /--kubeconfig/);
     assert.match(io.out(), /rbac/);
     assert.equal(io.err(), '');
+  });
+  it('--help lists the commands in the order a user debugs: doctor first, housekeeping last', async () => {
+    const io = captureIO();
+    assert.equal(await main(['--help'], io), 0);
+    const section = io.out().split('Commands:\n')[1]!.split('\n\n')[0]!;
+    const listed = [...section.matchAll(/^  kubectl airflow (\S+)/gm)].map((m) => m[1]);
+    assert.deepEqual(listed, ['doctor', 'rbac', 'net', 'ha', 'config', 'version', 'completion']);
+  });
+  it("README's command table lists the commands in the same order", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.split('## Commands')[1]!.split('\n\n')[1]!;
+    const rows = [...table.matchAll(/^\| `kubectl airflow (\w+)/gm)].map((m) => m[1]);
+    assert.deepEqual(rows, ['doctor', 'rbac', 'net', 'ha', 'config', 'version']);
+    assert.match(table, /`kubectl airflow version`, `completion`/);
   });
   for (const [argv, re] of [
     [['bogus'], /^kubectl-airflow: Unknown argument: bogus/],
