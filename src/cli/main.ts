@@ -1,5 +1,5 @@
 // Entry point: parse flags with yargs, run one command, map every failure to one line + exit code.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { describeError, redactUrls, UsageError } from '../kube/errors.ts';
 import type { Connection } from '../kube/connection.ts';
 import { palette, useColour } from '../render/colour.ts';
@@ -89,7 +89,7 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
       command: cmd.command,
       aliases: cmd.aliases,
       describe: cmd.describe,
-      builder: (y) => (cmd.builder ? cmd.builder(y) : y),
+      builder: (y) => ownFlagsFirst(y, cmd),
       handler: (args) => {
         pending = runCommand(cmd, args as unknown as Record<string, unknown>, io);
       },
@@ -124,6 +124,23 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
     return ExitCode.OK;
   }
   return pending;
+}
+
+/**
+ * A command's own flags in a group of their own ("rbac flags:"), which yargs shows before the
+ * inherited global ones, as kubectl shows a command's flags before pointing to the globals.
+ */
+function ownFlagsFirst(y: Argv, cmd: Command): Argv {
+  if (!cmd.builder) return y;
+  // getOptions/getGroups: public methods of yargs' instance that @types/yargs does not declare
+  type Introspect = { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> }; getGroups(): Record<string, string[]> };
+  const inherited = new Set(Object.keys((y as unknown as Introspect).getOptions().key));
+  const built = cmd.builder(y);
+  const { key, alias } = (built as unknown as Introspect).getOptions();
+  // positionals keep their own group; an alias (-c) is shown with its flag (--container)
+  const taken = new Set([...Object.values((built as unknown as Introspect).getGroups()).flat(), ...Object.values(alias).flat()]);
+  const own = Object.keys(key).filter((k) => !inherited.has(k) && !taken.has(k));
+  return own.length ? built.group(own, `${cmd.command.split(' ')[0]} flags:`) : built;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { main, type IO } from '../../src/cli/main.ts';
+import yargs from 'yargs';
+import { COMMANDS, main, type IO } from '../../src/cli/main.ts';
+import { globalFlags } from '../../src/cli/flags.ts';
 
 export function captureIO(env: NodeJS.ProcessEnv = {}): IO & { out: () => string; err: () => string } {
   let out = '';
@@ -33,6 +35,55 @@ describe('main()', () => {
     const rows = [...table.matchAll(/^\| `kubectl airflow (\w+)/gm)].map((m) => m[1]);
     assert.deepEqual(rows, ['doctor', 'rbac', 'net', 'ha', 'config', 'version']);
     assert.match(table, /`kubectl airflow version`, `completion`/);
+  });
+  describe("a command's help: its own flags first, then the global kubectl flags", () => {
+    type Introspect = { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } };
+    const flagsOf = (y: unknown) => {
+      const { key, alias } = (y as Introspect).getOptions();
+      const aliases = new Set(Object.values(alias).flat());
+      return Object.keys(key).filter((k) => !aliases.has(k) && k !== 'help' && k !== 'version');
+    };
+    const descriptionsOf = (y: unknown) =>
+      (y as { getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string> } } }).getInternalMethods().getUsageInstance().getDescriptions();
+    const spell = (k: string) => (k.length === 1 ? `-${k} ` : `--${k} `);
+    const section = (text: string, title: string) => {
+      const start = text.indexOf(`\n${title}\n`);
+      return start < 0 ? undefined : text.slice(start + 1).split('\n\n')[0]!;
+    };
+    const globals = flagsOf(globalFlags(yargs()));
+    for (const cmd of COMMANDS) {
+      const name = cmd.command.split(' ')[0]!;
+      it(name, async () => {
+        assert.equal(globals.length, 17);
+        const io = captureIO();
+        assert.equal(await main([name, '--help'], io), 0);
+        const text = io.out();
+        const positionals = [...cmd.command.matchAll(/[<[](\w+)[\]>]/g)].map((m) => m[1]);
+        const own = cmd.builder ? flagsOf(cmd.builder(yargs())).filter((k) => !positionals.includes(k)) : [];
+        const ownSection = section(text, `${name} flags:`);
+        const globalSection = section(text, 'Global kubectl flags:')!;
+        if (own.length === 0) assert.equal(ownSection, undefined, text);
+        else {
+          assert.ok(ownSection, `no "${name} flags:" group:\n${text}`);
+          assert.ok(text.indexOf(ownSection) < text.indexOf(globalSection), 'own flags come before the global ones');
+          for (const k of own) assert.ok(ownSection.includes(spell(k)), `${k} not in ${name}'s group`);
+          for (const k of globals) assert.ok(!ownSection.includes(spell(k)), `global ${k} in ${name}'s group`);
+          for (const p of positionals) assert.ok(!ownSection.includes(spell(p!)), `positional ${p} listed as a flag`);
+        }
+        for (const k of globals) assert.ok(globalSection.includes(spell(k)), `global ${k} missing`);
+        // descriptions kept: each flag's line begins its own description
+        const words = (y: unknown, k: string) => {
+          const w = (descriptionsOf(y)[k] ?? '').split(/\s+/).slice(0, 4).join(' ');
+          assert.ok(w, `${k} has no description`);
+          return w;
+        };
+        const lineOf = (sec: string, k: string) => sec.split('\n').find((l) => new RegExp(`(^|[ ,])${spell(k)}`).test(l + ' ')) ?? '';
+        for (const k of own) assert.ok(lineOf(ownSection!, k).replace(/\s+/g, ' ').includes(words(cmd.builder!(yargs()), k)), `${k}'s description`);
+        for (const k of globals) assert.ok(lineOf(globalSection, k).replace(/\s+/g, ' ').includes(words(globalFlags(yargs()), k)), `${k}'s description`);
+        const options = section(text, 'Options:') ?? '';
+        assert.doesNotMatch(options, /--(?!help\b)[\w-]+ /, `a flag left under Options:\n${options}`);
+      });
+    }
   });
   for (const [argv, re] of [
     [['bogus'], /^kubectl-airflow: Unknown argument: bogus/],
