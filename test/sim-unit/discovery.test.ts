@@ -55,6 +55,29 @@ describe('sim discovery', () => {
     }
   });
 
+  it('SelfSubjectReview is served from 1.28 (v1) only: v1alpha1 and v1beta1 never by default, so not in any discovery answer', () => {
+    const has = (version: string) => {
+      const legacyGroups = (get('/apis', version).body as { groups: { name: string; versions: { groupVersion: string }[] }[] }).groups;
+      const authn = legacyGroups.find((g) => g.name === 'authentication.k8s.io');
+      const list = discovery('/apis/authentication.k8s.io/v1', q, scenario(version), '');
+      const agg = (get('/apis', version, V2).body as Agg).items?.find((i) => i.metadata.name === 'authentication.k8s.io');
+      const openapi = (get('/openapi/v3', version).body as { paths: Record<string, unknown> }).paths;
+      return {
+        groupVersions: authn?.versions.map((v) => v.groupVersion) ?? [],
+        legacy: list ? (JSON.parse(String(list.body)) as { resources: { name: string }[] }).resources.map((r) => r.name) : [],
+        aggregated: agg?.versions.flatMap((v) => v.resources.map((r) => `${v.version}/${r.resource}`)) ?? [],
+        openapi: Object.keys(openapi).filter((k) => k.startsWith('apis/authentication.k8s.io/')),
+      };
+    };
+    for (const v of ['v1.28.0', 'v1.32.0', 'v1.33.1']) {
+      assert.deepEqual(has(v), {
+        groupVersions: ['authentication.k8s.io/v1'], legacy: ['selfsubjectreviews'], aggregated: ['v1/selfsubjectreviews'], openapi: ['apis/authentication.k8s.io/v1'],
+      }, v);
+    }
+    for (const v of ['v1.27.3', 'v1.21.0']) assert.deepEqual(has(v), { groupVersions: [], legacy: [], aggregated: [], openapi: [] }, v);
+    for (const gv of ['v1alpha1', 'v1beta1']) assert.equal(discovery(`/apis/authentication.k8s.io/${gv}`, q, scenario('v1.32.0'), ''), undefined, gv);
+  });
+
   it('readyz?verbose prints the check lines, honours exclude, and names the result', () => {
     const r = discovery('/readyz', new URLSearchParams('verbose&exclude=etcd'), scenario('v1.32.0'), '')!;
     const lines = String(r.body).trim().split('\n');

@@ -1,7 +1,7 @@
 // Non-resource endpoints: /version, health checks and legacy discovery (APIVersions, APIGroupList,
 // APIResourceList) so kubectl's discovery, `api-resources` and resource name resolution work.
-import type { Scenario } from './scenario.ts';
-import { GROUP_ORDER, RESOURCES, gvString, type ResourceType } from './resources.ts';
+import { minorVersion, type Scenario } from './scenario.ts';
+import { GROUP_ORDER, gvString, servedResources, type ResourceType } from './resources.ts';
 import { openapiV2, openapiV3 } from './openapi.ts';
 
 /** An answer from a handler: status code, content type and body. */
@@ -65,9 +65,9 @@ function health(kind: 'livez' | 'readyz' | 'healthz', sub: string, query: URLSea
   return text(`${lines.join('\n')}\n${kind} check passed\n`);
 }
 
-function groups(): { name: string; version: string }[] {
+function groups(minor: number): { name: string; version: string }[] {
   const seen = new Map<string, string>();
-  for (const r of RESOURCES) if (r.group && !seen.has(r.group)) seen.set(r.group, r.version);
+  for (const r of servedResources(minor)) if (r.group && !seen.has(r.group)) seen.set(r.group, r.version);
   const names = [...seen.keys()].sort((a, b) => {
     const ia = GROUP_ORDER.indexOf(a), ib = GROUP_ORDER.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
@@ -75,11 +75,11 @@ function groups(): { name: string; version: string }[] {
   return names.map((name) => ({ name, version: seen.get(name)! }));
 }
 
-export function apiGroupList(): object {
+export function apiGroupList(minor: number): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups().map((g) => {
+    groups: groups(minor).map((g) => {
       const gv = { groupVersion: `${g.name}/${g.version}`, version: g.version };
       return { name: g.name, versions: [gv], preferredVersion: gv };
     }),
@@ -113,8 +113,8 @@ function resourceEntries(rs: ResourceType[]): object[] {
   return out;
 }
 
-export function apiResourceList(group: string, version: string): object | undefined {
-  const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
+export function apiResourceList(group: string, version: string, minor: number): object | undefined {
+  const rs = servedResources(minor).filter((r) => r.group === group && r.version === version);
   if (!rs.length) return undefined;
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gvString(group, version), resources: resourceEntries(rs) };
 }
@@ -122,9 +122,10 @@ export function apiResourceList(group: string, version: string): object | undefi
 /** Answers a non-resource GET, or undefined when the path is not one of these. */
 export function discovery(path: string, query: URLSearchParams, s: Scenario, serverAddress: string, accept = ''): Reply | undefined {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const minor = minorVersion(s);
   if (p === '/api' || p === '/apis') {
     const version = aggregatedVersion(accept, s);
-    if (version) return aggregated(p === '/api' ? 'core' : 'groups', version);
+    if (version) return aggregated(p === '/api' ? 'core' : 'groups', version, minor);
   }
   if (p === '/version') return json(versionInfo(s));
   if (p === '/openapi/v3' || p.startsWith('/openapi/v3/')) return openapiV3(p, s);
@@ -134,18 +135,18 @@ export function discovery(path: string, query: URLSearchParams, s: Scenario, ser
   if (p === '/api') {
     return json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] });
   }
-  if (p === '/api/v1') return json(apiResourceList('', 'v1'));
-  if (p === '/apis') return json(apiGroupList());
+  if (p === '/api/v1') return json(apiResourceList('', 'v1', minor));
+  if (p === '/apis') return json(apiGroupList(minor));
   const g = /^\/apis\/([^/]+)$/.exec(p);
   if (g) {
-    const found = groups().find((x) => x.name === g[1]);
+    const found = groups(minor).find((x) => x.name === g[1]);
     if (!found) return undefined;
     const gv = { groupVersion: `${found.name}/${found.version}`, version: found.version };
     return json({ kind: 'APIGroup', apiVersion: 'v1', name: found.name, versions: [gv], preferredVersion: gv });
   }
   const gv = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
   if (gv) {
-    const list = apiResourceList(gv[1], gv[2]);
+    const list = apiResourceList(gv[1], gv[2], minor);
     return list ? json(list) : undefined;
   }
   return undefined;
@@ -189,15 +190,15 @@ function resourceDiscovery(r: ResourceType): object {
   };
 }
 
-function aggregated(which: 'core' | 'groups', version: 'v2' | 'v2beta1'): Reply {
+function aggregated(which: 'core' | 'groups', version: 'v2' | 'v2beta1', minor: number): Reply {
   const versionEntry = (group: string, v: string) => ({
     version: v,
-    resources: RESOURCES.filter((r) => r.group === group && r.version === v).sort((a, b) => a.resource.localeCompare(b.resource)).map(resourceDiscovery),
+    resources: servedResources(minor).filter((r) => r.group === group && r.version === v).sort((a, b) => a.resource.localeCompare(b.resource)).map(resourceDiscovery),
     freshness: 'Current',
   });
   const items = which === 'core'
     ? [{ metadata: { creationTimestamp: null }, versions: [versionEntry('', 'v1')] }]
-    : groups().map((g) => ({ metadata: { name: g.name, creationTimestamp: null }, versions: [versionEntry(g.name, g.version)] }));
+    : groups(minor).map((g) => ({ metadata: { name: g.name, creationTimestamp: null }, versions: [versionEntry(g.name, g.version)] }));
   const body = { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
   return { code: 200, contentType: AGGREGATED.replace('%V', version), body: JSON.stringify(body) };
 }

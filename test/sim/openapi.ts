@@ -7,8 +7,8 @@
 // back to client-side validation against the full schemas, which these documents do not carry; the
 // outcome (the object is sent and validated by the server) is the same.
 import type { Reply } from './discovery.ts';
-import { RESOURCES } from './resources.ts';
-import type { Scenario } from './scenario.ts';
+import { servedResources } from './resources.ts';
+import { minorVersion, type Scenario } from './scenario.ts';
 
 const json = (o: unknown): Reply => ({ code: 200, contentType: 'application/json', body: JSON.stringify(o) });
 const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'];
@@ -23,8 +23,9 @@ function gvPath(group: string, version: string): string {
  * parameter, so kubectl create/apply use server-side field validation instead of downloading schemas.
  */
 export function openapiV3(p: string, s: Scenario): Reply | undefined {
+  const served = servedResources(minorVersion(s));
   const gvs = new Map<string, { group: string; version: string }>();
-  for (const r of RESOURCES) gvs.set(gvPath(r.group, r.version), { group: r.group, version: r.version });
+  for (const r of served) gvs.set(gvPath(r.group, r.version), { group: r.group, version: r.version });
   if (p === '/openapi/v3') {
     const paths: Record<string, object> = {};
     for (const k of [...gvs.keys()].sort()) paths[k] = { serverRelativeURL: `/openapi/v3/${k}?hash=${s.spec.kubernetesVersion.replace(/\W/g, '')}` };
@@ -33,7 +34,7 @@ export function openapiV3(p: string, s: Scenario): Reply | undefined {
   const gv = gvs.get(p.slice('/openapi/v3/'.length));
   if (!gv) return undefined;
   const paths: Record<string, object> = {};
-  for (const r of RESOURCES.filter((x) => x.group === gv.group && x.version === gv.version)) {
+  for (const r of served.filter((x) => x.group === gv.group && x.version === gv.version)) {
     const base = `/${gvPath(r.group, r.version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}/{name}`;
     paths[base] = {
       patch: {
@@ -79,7 +80,7 @@ function gvkExtension(group: string, version: string, kind: string): Buffer {
 
 export function openapiV2(s: Scenario): Reply {
   const paths: Buffer[] = [];
-  for (const r of RESOURCES) {
+  for (const r of servedResources(minorVersion(s))) {
     const path = `/${gvPath(r.group, r.version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}/{name}`;
     const op = Buffer.concat([
       field(5, `patch${r.kind}`),

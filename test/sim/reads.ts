@@ -5,7 +5,7 @@ import type { Reply } from './discovery.ts';
 import type { SimContext } from './context.ts';
 import type { RequestInfo } from './request-info.ts';
 import { minorVersion } from './scenario.ts';
-import { findResource, gvString, type ResourceType } from './resources.ts';
+import { findResource, gvString, servedBy, type ResourceType } from './resources.ts';
 import { SelectorError } from './selectors.ts';
 import { StoreError } from './store.ts';
 import { alreadyExists, badRequest, conflict, failure, invalid, methodNotAllowed, notFound, success } from './status.ts';
@@ -79,7 +79,7 @@ function deprecationWarning(info: RequestInfo, ctx: SimContext): string | undefi
 function route(req: ResourceRequest, ctx: SimContext): Reply {
   const info = req.info;
   const r = findResource(info.apiGroup ?? '', info.apiVersion ?? '', info.resource ?? '');
-  if (!r) return NOT_FOUND_PAGE;
+  if (!r || !servedBy(r, minorVersion(ctx.scenario))) return NOT_FOUND_PAGE;
   // A namespaced path for a cluster-scoped resource (or the reverse for a named object) does not exist.
   if (info.namespace && !r.namespaced && info.resource !== 'namespaces') return NOT_FOUND_PAGE;
   // Namespaced resources have only list/watch (and deletecollection) routes at the cluster scope.

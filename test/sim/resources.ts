@@ -13,6 +13,8 @@ export interface ResourceType {
   categories?: string[];
   /** POST-only virtual resources (reviews): no storage. */
   virtual?: boolean;
+  /** The first minor version whose kube-apiserver serves it with default flags (absent: every version the sim plays). */
+  since?: number;
   subresources?: { name: string; kind: string; verbs: string[]; group?: string; version?: string }[];
 }
 
@@ -116,7 +118,10 @@ export const RESOURCES: ResourceType[] = [
     subresources: [{ name: 'status', kind: 'PodDisruptionBudget', verbs: ['get', 'patch', 'update'] }],
   },
   // reviews: create only, no storage
-  { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: CREATE, virtual: true },
+  // SelfSubjectReview: v1alpha1 (1.26) and v1beta1 (1.27) were never served with default flags (alpha
+  // and new beta APIs are off by default, KEP-3136: authentication.k8s.io/v1beta1 is in kube-apiserver's
+  // betaAPIGroupVersionsDisabledByDefault), so a default server answers it from 1.28 (v1, GA) only.
+  { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', singular: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: CREATE, virtual: true, since: 28 },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'localsubjectaccessreviews', singular: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: CREATE, virtual: true },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: CREATE, virtual: true },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectrulesreviews', singular: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: CREATE, virtual: true },
@@ -151,6 +156,16 @@ export function gvString(group: string, version: string): string {
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
   return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+/** Whether a server of this minor version serves the resource (discovery, OpenAPI, requests). */
+export function servedBy(r: ResourceType, minor: number): boolean {
+  return r.since === undefined || minor >= r.since;
+}
+
+/** The resources a server of this minor version serves, in RESOURCES order. */
+export function servedResources(minor: number): ResourceType[] {
+  return RESOURCES.filter((r) => servedBy(r, minor));
 }
 
 export function findResource(group: string, version: string, resource: string): ResourceType | undefined {
