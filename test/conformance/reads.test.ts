@@ -2,8 +2,11 @@
 // objects (default/kubernetes Service, Endpoints, EndpointSlices, identity Leases, Nodes) compared
 // with the hand-written HA expectations, api-resources, version, readyz, and an exec credential plugin.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSim, type Sim } from '../sim/index.ts';
-import { expectation, kubectl, kubectls, parseTable, skipWithoutKubectl, type Kubectl } from './kubectl.ts';
+import { SCENARIOS_DIR, expectation, kubectl, kubectls, parseTable, skipWithoutKubectl, type Kubectl } from './kubectl.ts';
 
 async function getJson(k: Kubectl, sim: Sim, args: string[]): Promise<any> {
   const r = await kubectl(k, sim.kubeconfigPath, [...args, '-o', 'json']);
@@ -13,6 +16,23 @@ async function getJson(k: Kubectl, sim: Sim, args: string[]): Promise<any> {
 
 function names(list: any): string[] {
   return list.items.map((o: any) => o.metadata.name).sort();
+}
+
+/** What kubectl auth whoami prints where the server serves no SelfSubjectReview version it knows. */
+const WHOAMI_REFUSED = {
+  code: 1,
+  stderr: 'error: the selfsubjectreviews API is not enabled in the cluster\nenable APISelfSubjectReview feature gate and authentication.k8s.io/v1alpha1 or authentication.k8s.io/v1beta1 API\n',
+};
+
+async function whoamiRefused(k: Kubectl, sim: Sim): Promise<{ code: number; stderr: string }> {
+  sim.log.reset();
+  const r = await kubectl(k, sim.kubeconfigPath, ['--context', 'dev', 'auth', 'whoami']);
+  return { code: r.code, stderr: r.stderr };
+}
+
+/** The SelfSubjectReview requests since the last log reset, with their status codes. */
+function whoamiPaths(sim: Sim): string[] {
+  return sim.log.entries.filter((e) => /selfsubjectreviews/.test(e.path)).map((e) => `${e.path} ${e.code}`);
 }
 
 describe('conformance: kubectl reads against official-kubernetes-executor', function () {
@@ -104,10 +124,14 @@ describe('conformance: kubectl reads against official-kubernetes-executor', func
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /secrets is forbidden: User "dev@example\.com" cannot list resource "secrets" in API group "" in the namespace "airflow"/);
         if (k.minor >= 28) {
-          // SelfSubjectReview v1 (GA in 1.28); kubectl 1.27 only knows v1alpha1/v1beta1.
           const who = await getJson(k, sim, ['--context', 'dev', 'auth', 'whoami']);
           assert.equal(who.status.userInfo.username, 'dev@example.com');
           assert.deepEqual(who.status.userInfo.groups, ['airflow-devs', 'system:authenticated']);
+        } else {
+          // kubectl 1.27 asks v1beta1, then v1alpha1: neither is served by a default 1.32 server (the
+          // beta and alpha versions were never on by default; v1 is GA from 1.28), so it fails there too.
+          assert.deepEqual(await whoamiRefused(k, sim), WHOAMI_REFUSED);
+          assert.deepEqual(whoamiPaths(sim), ['/apis/authentication.k8s.io/v1beta1/selfsubjectreviews 404', '/apis/authentication.k8s.io/v1alpha1/selfsubjectreviews 404']);
         }
       });
     });
@@ -134,6 +158,41 @@ describe('conformance: kubectl reads against official-kubernetes-executor', func
     assert.equal(r.code, 1);
     assert.match(r.stderr, /exec plugin|getting credentials/);
   });
+});
+
+describe('conformance: kubectl auth whoami against a 1.27 server (SelfSubjectReview not served by default)', function () {
+  this.timeout(180_000);
+  let sim: Sim;
+  let dir: string;
+  before(async function () {
+    skipWithoutKubectl(this);
+    dir = mkdtempSync(join(tmpdir(), 'whoami-127-'));
+    const file = join(dir, 'official-kubernetes-executor-1.27.yaml');
+    const text = readFileSync(join(SCENARIOS_DIR, 'official-kubernetes-executor.yaml'), 'utf8');
+    writeFileSync(file, text.replace(/kubernetesVersion: v1\.\d+\.\d+/, 'kubernetesVersion: v1.27.16'));
+    sim = await startSim({ scenario: file });
+  });
+  after(async () => {
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const k of kubectls()) {
+    it(`kubectl ${k.label}: every version it knows is 404, so it says the API is not enabled; api-resources has no selfsubjectreviews`, async () => {
+      assert.deepEqual(await whoamiRefused(k, sim), WHOAMI_REFUSED);
+      // gcloud's kubectl on PATH is a dispatcher that runs the build matching the server (1.27 here):
+      // the User-Agent says which kubectl asked.
+      const agent = String(sim.log.entries.find((e) => /selfsubjectreviews/.test(e.path))?.headers['user-agent'] ?? '');
+      const minor = Number(/^kubectl[^/]*\/v1\.(\d+)\./.exec(agent)?.[1]);
+      assert.ok(minor === k.minor || (k.label.includes('PATH') && minor === 27), `User-Agent ${agent}`);
+      const tried = minor >= 28 ? ['v1', 'v1beta1', 'v1alpha1'] : ['v1beta1', 'v1alpha1'];
+      assert.deepEqual(whoamiPaths(sim), tried.map((v) => `/apis/authentication.k8s.io/${v}/selfsubjectreviews 404`));
+      const r = await kubectl(k, sim.kubeconfigPath, ['api-resources', '-o', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stdout.split('\n').includes('selfsubjectaccessreviews.authorization.k8s.io'), 'the authorization reviews are listed');
+      assert.ok(!/selfsubjectreviews/.test(r.stdout), r.stdout);
+    });
+  }
 });
 
 for (const name of ['ha-healthy', 'ha-three-replicas-one-stale', 'ha-single-replica', 'ha-endpoints-disagree', 'ha-managed-eks', 'ha-port-mismatch']) {
