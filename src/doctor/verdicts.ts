@@ -22,7 +22,7 @@ export interface ClusterAccess {
   context: string;
   /** /version gitVersion. */
   version?: string;
-  /** From the SelfSubjectReview; undefined when the server does not serve it (before 1.27). */
+  /** From the SelfSubjectReview; undefined when the server does not serve it (a default server before 1.28). */
   user?: { username: string; groups?: string[] };
 }
 

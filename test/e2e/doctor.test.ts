@@ -5,7 +5,7 @@
 // NetworkPolicies) only when it is annotated `sim.kubectl-airflow.dev/network: isolated`; the
 // scenarios annotate their Airflow pods so, as they are in a real cluster (no test patches them).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -206,6 +206,28 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.match(r.out, /^1\. cluster access +OK .*authenticated as nobody/m);
       assert.match(r.out, /^2\. Airflow release +SKIP +could not check: .*forbidden/m);
       assert.match(r.out, /^not checked Airflow release: ask a cluster admin for the permission named above$/m);
+    });
+  });
+
+  describe('a 1.27 server (official-kubernetes-executor at v1.27.16): no SelfSubjectReview by default', () => {
+    it('cluster access is still OK, says the user is unknown and why; both versions asked, nothing else changes', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'doctor-127-'));
+      const file = join(dir, 'scenario.yaml');
+      const text = readFileSync(new URL('../scenarios/official-kubernetes-executor.yaml', import.meta.url), 'utf8');
+      writeFileSync(file, text.replace(/kubernetesVersion: v1\.\d+\.\d+/, 'kubernetesVersion: v1.27.16'));
+      const sim = await startSim({ scenario: file });
+      try {
+        const { d, code, err } = await doc(sim, []);
+        assert.equal(code, 0, err);
+        assert.match(layerOf(d, 'cluster').summary, /\(v1\.27\.16\), context admin, authenticated \(SelfSubjectReview not served: user unknown\)$/);
+        assert.deepEqual(
+          sim.log.entries.filter((e) => /selfsubjectreviews/.test(e.path)).map((e) => `${e.path} ${e.code}`),
+          ['/apis/authentication.k8s.io/v1/selfsubjectreviews 404', '/apis/authentication.k8s.io/v1beta1/selfsubjectreviews 404'],
+        );
+      } finally {
+        await sim.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
