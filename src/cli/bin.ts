@@ -1,6 +1,6 @@
 // The executable's entry: main() with the process streams; the exit code via process.exitCode
 // so pending output is flushed before Node exits (no top-level await: the bundle is CommonJS).
-// `--help`, no arguments and `version` are answered by fast.ts without loading the CLI (main.ts,
+// `--help`, `-h`, no arguments and `version` are answered by fast.ts without loading the CLI (main.ts,
 // yargs, the commands): the dynamic import keeps esbuild from running those modules at start.
 import { fastMain } from './fast.ts';
 

@@ -99,7 +99,9 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
   skipHelpCache(parser);
   parser
     .demandCommand(1, 'a command is required')
-    .help()
+    // kubectl takes -h for --help everywhere (`kubectl get -h`)
+    .help('help')
+    .alias('help', 'h')
     .fail((msg, err) => {
       throw err ?? new UsageError(`${msg} (see --help)`);
     });

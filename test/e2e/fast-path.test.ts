@@ -47,6 +47,11 @@ describe('start-up fast path', function () {
     // the help text really depends on the width: a recording for one width is not reused for another
     assert.notEqual(replyFor(['--help'], { columns: 80 }, recorded)!.stdout, replyFor(['--help'], { columns: 120 }, recorded)!.stdout);
     assert.match(replyFor(['--help'], {}, recorded)!.stdout, /^kubectl airflow <command> \[flags\]\n[\s\S]*Examples:/);
+    // -h is --help (kubectl's spelling), recorded as such: help text, exit 0
+    for (const columns of [...FAST_WIDTHS, undefined]) {
+      assert.deepEqual(replyFor(['-h'], { columns }, recorded), replyFor(['--help'], { columns }, recorded), `-h at ${columns}`);
+    }
+    assert.equal(replyFor(['-h'], {}, recorded)!.code, 0);
     assert.deepEqual(replyFor([], {}, recorded), { stdout: '', stderr: 'kubectl-airflow: a command is required (see --help)\n', code: 2 });
   });
 
@@ -95,6 +100,13 @@ describe('start-up fast path', function () {
       const bundle = path.join(dir, 'real.cjs');
       await build({ outfile: bundle });
       for (const argv of FAST_ARGVS) assert.deepEqual(await runBundle(bundle, [...argv]), await viaMain([...argv]), JSON.stringify(argv));
+      const short = await runBundle(bundle, ['-h']);
+      assert.equal(short.code, 0);
+      assert.match(short.stdout, /^kubectl airflow <command> \[flags\]\n[\s\S]*-h, --help/);
+      // -h after a command is not recorded: the bundle's main() answers it, with that command's help
+      const rbacShort = await runBundle(bundle, ['rbac', '-h']);
+      assert.deepEqual(rbacShort, await runBundle(bundle, ['rbac', '--help']));
+      assert.match(rbacShort.stdout, /^kubectl airflow rbac\n[\s\S]*\nrbac flags:\n/);
       const fast = await runBundle(bundle, ['version']);
       assert.equal(fast.code, 0);
       assert.match(fast.stdout, /^Version: +v\d+\.\d+\.\d+/);

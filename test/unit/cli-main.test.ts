@@ -36,6 +36,18 @@ describe('main()', () => {
     assert.deepEqual(rows, ['doctor', 'rbac', 'net', 'ha', 'config', 'version']);
     assert.match(table, /`kubectl airflow version`, `completion`/);
   });
+  it('-h is --help, at top level and for every command (kubectl get -h)', async () => {
+    for (const argv of [[], ...COMMANDS.map((c) => [c.command.split(' ')[0]!]), ['net', '-n', 'airflow', 'pod-a']]) {
+      const short = captureIO();
+      const long = captureIO();
+      assert.equal(await main([...argv, '-h'], short), 0, JSON.stringify(argv));
+      assert.equal(await main([...argv, '--help'], long), 0);
+      assert.equal(short.err(), '');
+      assert.match(short.out(), /^kubectl airflow /);
+      assert.equal(short.out(), long.out(), JSON.stringify(argv));
+      assert.match(short.out(), /^ {2}-h, --help {2}Show help/m);
+    }
+  });
   describe("a command's help: its own flags first, then the global kubectl flags", () => {
     type Introspect = { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } };
     const flagsOf = (y: unknown) => {
