@@ -16,6 +16,11 @@ export interface LogEntry {
   /** HTTP status; 0 for a reset or an abandoned hang, 101 for an upgrade handed to exec. */
   code: number;
   ms: number;
+  /**
+   * An upgrade handed to exec: ms from the request until the exec ended (status sent, close begun),
+   * set then; `ms` ends at the 101. The connection's whole life, for what a client holds open.
+   */
+  upgradeMs?: number;
   start: number;
   headers: Record<string, string | string[] | undefined>;
   fault?: 'reset' | 'hang' | 'status' | 'latency';

@@ -180,6 +180,7 @@ export class SimServer {
         } catch {
           socket.destroy();
         }
+        entry.upgradeMs = Date.now() - entry.start;
         return;
       case 'reply': {
         const r = outcome.reply;
