@@ -20,7 +20,7 @@ export function globalFlags(y: Argv): Argv {
     .option('token', { type: 'string', requiresArg: true, group: GROUP, describe: 'Bearer token for the API server' })
     .option('insecure-skip-tls-verify', { type: 'boolean', group: GROUP, describe: "Don't verify the server's certificate (insecure)" })
     .option('certificate-authority', { type: 'string', requiresArg: true, group: GROUP, describe: 'Path to a CA certificate file' })
-    .option('max-in-flight', { type: 'number', requiresArg: true, default: 16, group: GROUP, describe: 'Most requests in flight to the API server at once' })
+    .option('max-in-flight', { type: 'number', requiresArg: true, default: 16, group: GROUP, describe: 'Most connections the plugin holds open to the API server at once (requests and exec sessions)' })
     .option('output', { alias: 'o', type: 'string', default: 'table', group: GROUP, describe: `Output format: ${OUTPUT_FORMATS.join('|')}` })
     .option('v', { type: 'count', group: GROUP, describe: 'Verbosity (-v, -vv); stack traces on errors' });
 }

@@ -58,6 +58,11 @@ export interface Connection {
   get<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T>;
   /** All items of a list, following `continue`. */
   list<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T[]>;
+  /**
+   * Takes one slot of the --max-in-flight bound the requests share, for a connection that outlives
+   * a request (exec's WebSocket); the returned function gives it back (once, however often called).
+   */
+  hold(): Promise<() => void>;
   close(): void;
 }
 
@@ -225,6 +230,16 @@ class HttpConnection implements Connection {
 
   close(): void {
     this.agent?.destroy();
+  }
+
+  async hold(): Promise<() => void> {
+    await this.sem.acquire();
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.sem.inFlight);
+    let held = true;
+    return () => {
+      if (held) this.sem.release();
+      held = false;
+    };
   }
 
   async get<T>(path: string, query?: KubeRequest['query']): Promise<T> {

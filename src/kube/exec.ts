@@ -3,6 +3,10 @@
 // status channel (3) and read the exit code from its metav1.Status. Our request layer sends the
 // impersonation headers itself and client-node's config carries none, so exec gets them through
 // the WebSocket factory (the kubeconfig-user path of client-node knows only Impersonate-User).
+// An exec holds one slot of the connection's --max-in-flight bound from before the upgrade until
+// its socket closes, so the bound covers everything the plugin holds open against the API server.
+// What the command does inside the pod (the probe's requests with the pod's own ServiceAccount
+// token) is the pod's traffic, not the plugin's: no slot bounds it.
 import { Writable } from 'node:stream';
 import { impersonationHeaders, type Connection, type Impersonation } from './connection.ts';
 import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
@@ -141,7 +145,20 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
   const out = new Sink(limit);
   const err = new Sink(limit);
   let socket: InstanceType<WsModule['default']> | undefined;
-  const opener = socketOpener(conn, wsMod.default, imp, (ws) => (socket = ws));
+  const release = await conn.hold();
+  let over = false;
+  const opener = socketOpener(conn, wsMod.default, imp, (ws) => {
+    socket = ws;
+    ws.once('close', release);
+    if (over) ws.terminate(); // timed out before the socket was opened: it holds no slot
+  });
+  /** The slot goes back when the socket has closed; one the server leaves open after the status is cut. */
+  const releaseWhenClosed = () => {
+    const ws = socket;
+    if (!ws || ws.readyState === ws.CLOSED) return release();
+    const cut = setTimeout(() => ws.terminate(), 2000);
+    ws.once('close', () => clearTimeout(cut));
+  };
 
   return new Promise<ExecResult>((resolve, reject) => {
     let status: ExecStatus | undefined;
@@ -149,14 +166,24 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
     const finish = (timedOut: boolean) => {
       if (settled) return;
       settled = true;
+      over = true;
       clearTimeout(timer);
+      releaseWhenClosed();
       const ex = timedOut ? { exitCode: null, message: `no exit status within ${req.timeoutMs / 1000}s` } : exitFromStatus(status);
       resolve({ stdout: out.text(), stderr: err.text(), ...ex, timedOut, ms: Date.now() - t0 });
     };
     const fail = (e: unknown) => {
       if (settled) return;
       settled = true;
+      over = true;
       clearTimeout(timer);
+      // refused upgrade or no connection: nothing stays open
+      try {
+        socket?.terminate();
+      } catch {
+        /* already closed */
+      }
+      release();
       if (e instanceof UpgradeRefused) {
         reject(fromStatus(e.status, e.body, `exec into pod ${req.namespace}/${req.pod}`));
         return;
