@@ -100,12 +100,7 @@ describe('built-in scenarios', () => {
         for (const svc of all.filter((o) => o.kind === 'Service') as any[]) assert.ok(ipInCidr(svc.spec.clusterIP, '10.96.0.0/12'), svc.metadata.name);
       });
 
-      it('ownerReferences name an object of the scenario with that uid (the sim serves no ReplicaSets, so none names one)', function () {
-        if (name.startsWith('net-')) {
-          // net-*.yaml belong to the net command's owner; their Deployment pods still name ReplicaSets
-          console.log(`        skipped for ${name}: owned by the net tests, not yet updated`);
-          this.skip();
-        }
+      it('ownerReferences name an object of the scenario with that uid (a ReplicaSet named by a Pod is there, owned by its Deployment)', () => {
         for (const o of objs as any[]) {
           for (const ref of o.metadata.ownerReferences ?? []) {
             const where = `${o.kind} ${o.metadata.namespace}/${o.metadata.name} -> ${ref.kind} ${ref.name}`;
@@ -113,6 +108,12 @@ describe('built-in scenarios', () => {
             assert.ok(owner, where);
             assert.equal(owner.apiVersion, ref.apiVersion, where);
             assert.ok(ref.uid && owner.metadata.uid === ref.uid, `${where}: uid ${ref.uid} vs ${owner.metadata.uid}`);
+            if (ref.kind === 'ReplicaSet') {
+              // as the Deployment controller makes it: selecting the pod by pod-template-hash, itself controlled by a Deployment
+              for (const [k, v] of Object.entries(owner.spec.selector.matchLabels)) assert.equal(o.metadata.labels?.[k], v, `${where}: selector ${k}`);
+              assert.ok(owner.spec.selector.matchLabels['pod-template-hash'], `${where}: pod-template-hash`);
+              assert.deepEqual(owner.metadata.ownerReferences?.filter((r: any) => r.controller).map((r: any) => r.kind), ['Deployment'], where);
+            }
           }
         }
       });
