@@ -114,6 +114,14 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   const podTarget = { ...target, pod: choice?.pod };
 
   const networkLayer = async (): Promise<LayerResult> => {
+    if (!loaded && args.pod !== undefined) {
+      // nothing to probe it for, but a --pod that names no pod is a usage error (exit 2) here too, as in net and ha --from
+      const [{ getPod }, { PodNotFound }] = await Promise.all([import('../net/run.ts'), import('../net/plan.ts')]);
+      await getPod(conn, ns, args.pod).catch((e: unknown) => {
+        if (e instanceof PodNotFound) throw e;
+        // unreadable (forbidden, ...): the layer is skipped for want of a release anyway
+      });
+    }
     if (!loaded || !choice) return v.skipped('network', noRelease);
     if (!choice.pod) return v.skipped('network', choice.reason);
     const [{ probePod, PodProblem }, { reportDocument }, { PodNotFound }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts'), import('../net/plan.ts')]);

@@ -102,6 +102,20 @@ describe('e2e: kubectl airflow doctor', function () {
       for (const id of ['config', 'network', 'rbac']) assert.match(layerOf(d, id).summary, /no Airflow release to check/);
     });
 
+    it('--pod in a namespace without a release: a pod that does not exist is still a usage error (exit 2); one that does is looked up and the network layer skipped', async () => {
+      const missing = await run(sim().kubeconfigPath, ['-n', 'kube-system', '--pod', 'no-such-pod']);
+      assert.deepEqual([missing.code, missing.out], [2, '']);
+      assert.equal(missing.err, 'kubectl-airflow: pod "no-such-pod" not found in namespace "kube-system": check the name with kubectl get pods -n kube-system\n');
+      sim().log.reset();
+      const r = await run(sim().kubeconfigPath, ['-n', 'kube-system', '--pod', 'kube-apiserver-cp-1', '-o', 'json']);
+      assert.equal(r.code, 1, r.err);
+      const d = JSON.parse(r.out) as Doc;
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'FAIL', config: 'SKIP', network: 'SKIP', ha: 'OK', rbac: 'SKIP' });
+      assert.match(layerOf(d, 'network').summary, /no Airflow release to check/);
+      assert.equal(sim().log.count({ method: 'GET', path: '/api/v1/namespaces/kube-system/pods/kube-apiserver-cp-1' }), 1, 'the pod was looked up once');
+      assert.equal(sim().log.count((e) => e.method === 'POST' || e.code === 101), 1, 'nothing but the SelfSubjectReview posted, no exec');
+    });
+
     it('a kubeconfig server with userinfo is shown redacted (table, json, yaml), as kubectl redacts it', async () => {
       const kc = kubeconfigWithUserinfo(sim(), 'user:s3cret');
       try {
