@@ -24,6 +24,15 @@ function cellText(c: Check | undefined, p: Palette): string {
   return c.allowed ? p.yellow('(yes)') : p.dim('-');
 }
 
+/** The verdict of an account nothing is required of: what it was checked for, and whether it holds any of it anyway. */
+function nothingRequired(cells: Check[], granted: number, wide: boolean): string {
+  if (wide) return 'nothing required';
+  const what = `${[...new Set(cells.map(resourceLabel))].join(', ')} (${cells.length} permission${cells.length === 1 ? '' : 's'})`;
+  return granted
+    ? `nothing required; checked for ${what}: ${granted} granted anyway, marked (yes)`
+    : `nothing required; checked for ${what}: none granted (-o wide shows the table)`;
+}
+
 export function renderMatrix(v: MatrixView): string {
   const p = v.colour;
   const out: string[] = [...v.header, ''];
@@ -38,8 +47,15 @@ export function renderMatrix(v: MatrixView): string {
     const missing = cells.filter((c) => c.required && !c.allowed).length;
     const where = first.namespace === '*' ? 'cluster-wide' : `namespace ${first.namespace}`;
     const what = comps.length && !comps.includes('*') ? ` (${comps.join(', ')})` : '';
-    const verdict = missing ? p.red(`${missing} required permission${missing > 1 ? 's' : ''} missing`) : cells.some((c) => c.required) ? p.green('ok') : 'nothing required';
+    const required = cells.some((c) => c.required);
+    const granted = cells.filter((c) => c.allowed).length;
+    const verdict = missing ? p.red(`${missing} required permission${missing > 1 ? 's' : ''} missing`) : required ? p.green('ok') : nothingRequired(cells, granted, v.wide);
     out.push(p.bold(`ServiceAccount ${first.account.namespace}/${first.account.name}${what} in ${where}: `) + verdict);
+    // an all-dash table says nothing the line above does not; -o wide still shows it
+    if (!required && !granted && !v.wide) {
+      out.push('');
+      continue;
+    }
     const rows = v.layout.rows.map((r) => {
       const label = resourceLabel(r);
       return [label, ...v.layout.verbs.map((verb) => cellText(cells.find((c) => c.group === r.group && c.resource === r.resource && c.subresource === r.subresource && c.verb === verb), p))];

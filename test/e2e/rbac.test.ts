@@ -79,5 +79,33 @@ for (const name of SCENARIOS) {
       assert.match(io.out(), exp.rbacExitCode ? /required permissions missing/ : /all \d+ required permissions granted/);
       assert.doesNotMatch(io.out(), /\x1b\[/, 'no colour when stdout is not a TTY');
     });
+
+    it('an account nothing is required of and nothing granted: its header line alone, saying what it was checked for; -o wide keeps the table, -o json its checks', async function () {
+      const json = captureIO();
+      await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', exp.release.namespace, '-o', 'json'], json);
+      const checks = (JSON.parse(json.out()) as { checks: CheckRecord[] }).checks;
+      const blocks = new Map<string, CheckRecord[]>();
+      for (const c of checks) blocks.set(`${c.subject}|${c.namespace}`, [...(blocks.get(`${c.subject}|${c.namespace}`) ?? []), c]);
+      const idle = [...blocks.values()].filter((cs) => cs.every((c) => !c.required && !c.allowed));
+      if (name === 'official-kubernetes-executor') assert.deepEqual(idle.map((cs) => cs[0].subject), ['system:serviceaccount:airflow:airflow-dag-processor']);
+      if (!idle.length) {
+        console.log(`        skipped: every account of ${name} has something required or granted`);
+        this.skip();
+      }
+      const table = captureIO();
+      await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', exp.release.namespace], table);
+      const wide = captureIO();
+      await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', exp.release.namespace, '-o', 'wide'], wide);
+      for (const cs of idle) {
+        const sa = cs[0].subject.replace(/^system:serviceaccount:(.*):(.*)$/, '$1/$2');
+        const where = cs[0].namespace ? `namespace ${cs[0].namespace}` : 'cluster-wide';
+        const resources = [...new Set(cs.map((c) => (c.subresource ? `${c.resource}/${c.subresource}` : c.resource)))].join(', ');
+        const header = new RegExp(`^ServiceAccount ${sa} (\\([^)]*\\) )?in ${where}: `, 'm');
+        const block = (out: string) => out.slice(out.search(header)).split('\n\n')[0];
+        assert.equal(block(table.out()).split('\n').length, 1, `${sa}: one line, no table`);
+        assert.ok(block(table.out()).endsWith(`: nothing required; checked for ${resources} (${cs.length} permissions): none granted (-o wide shows the table)`), block(table.out()));
+        assert.match(block(wide.out()), /: nothing required\nRESOURCE +GET/, `${sa}: -o wide keeps the table`);
+      }
+    });
   });
 }

@@ -6,6 +6,8 @@ import { fixObjects, fixYaml, rulesFor } from '../../src/rbac/fix.ts';
 import { rootCauseHints } from '../../src/rbac/hints.ts';
 import { buildChecks, checkRecord, summarize } from '../../src/rbac/matrix.ts';
 import { bindingFromReason, viaText } from '../../src/rbac/reason.ts';
+import { renderMatrix } from '../../src/rbac/render.ts';
+import { palette } from '../../src/render/colour.ts';
 import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules } from '../../src/rbac/required.ts';
 import { needsAccessReview, rulesAllow } from '../../src/rbac/rules.ts';
 import { byAccountAndNamespace, cellKey, type Answer, type Cell, type Check } from '../../src/rbac/types.ts';
@@ -159,3 +161,38 @@ describe('rbac: which accounts are checked', () => {
   });
 });
 
+
+describe('rbac: the matrix for people', () => {
+  const profiles = builtinProfiles().filter((p) => ['kubernetes-executor', 'log-reading'].includes(p.name));
+  const components = [comp('scheduler', 'airflow-scheduler'), comp('dag-processor', 'airflow-dag-processor')];
+  const required = requiredRules({ profiles, components, namespaces: ['airflow'] });
+  const layout = matrixLayout(required);
+  const cells = cellsToAsk([acct('airflow-scheduler'), acct('airflow-dag-processor')], ['airflow'], layout);
+  const render = (allowed: (c: Cell) => boolean, wide = false) => {
+    const answers = new Map<string, Answer>(cells.map((c) => [cellKey(c), { allowed: allowed(c), reason: '', source: 'SelfSubjectRulesReview' as const }]));
+    const checks = buildChecks(cells, required, answers);
+    return renderMatrix({ checks, layout, components, summary: summarize(checks), hints: [], wide, colour: palette(false), header: ['H'] });
+  };
+  const block = (text: string, sa: string) => text.split('\n\n').find((b) => b.startsWith(`ServiceAccount airflow/${sa} `))!;
+  const requiredOnly = (c: Cell) => required.some((r) => cellKey(r) === cellKey(c));
+
+  it('nothing required and nothing granted: the header line alone, saying what was checked', () => {
+    const dag = block(render(requiredOnly), 'airflow-dag-processor');
+    assert.equal(dag, 'ServiceAccount airflow/airflow-dag-processor (dag-processor) in namespace airflow: nothing required; checked for events, pods, pods/exec, pods/log (10 permissions): none granted (-o wide shows the table)');
+    assert.match(block(render(requiredOnly), 'airflow-scheduler'), /^ServiceAccount airflow\/airflow-scheduler \(scheduler\) in namespace airflow: ok\nRESOURCE +GET +LIST/, 'an account with requirements keeps its table');
+  });
+
+  it('-o wide shows the all-dash table as before', () => {
+    const dag = block(render(requiredOnly, true), 'airflow-dag-processor');
+    assert.deepEqual(dag.split('\n').map((l) => l.replace(/ +/g, ' ').trim()), [
+      'ServiceAccount airflow/airflow-dag-processor (dag-processor) in namespace airflow: nothing required',
+      'RESOURCE GET LIST WATCH CREATE PATCH DELETE', 'events -', 'pods - - - - - -', 'pods/exec - -', 'pods/log -',
+    ]);
+  });
+
+  it('nothing required but something granted: the table stays, with what is granted anyway', () => {
+    const dag = block(render((c) => requiredOnly(c) || (c.account.name === 'airflow-dag-processor' && c.resource === 'pods' && !c.subresource && c.verb === 'get')), 'airflow-dag-processor');
+    assert.match(dag, /: nothing required; checked for events, pods, pods\/exec, pods\/log \(10 permissions\): 1 granted anyway, marked \(yes\)\nRESOURCE/);
+    assert.match(dag, /\npods +\(yes\) +- /);
+  });
+});
