@@ -4,6 +4,11 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from './types.ts';
+import type { ControlPlaneSpec } from './control-plane.ts';
+import type { FaultRule } from './faults.ts';
+
+// The spec's controlPlane and faults are what control-plane.ts and faults.ts take: typed there.
+export type { ControlPlaneSpec };
 
 export const SCENARIO_API_VERSION = 'sim.kubectl-airflow.dev/v1alpha1';
 export const SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios');
@@ -18,43 +23,13 @@ export interface Identity {
   auth: AuthKind;
 }
 
-export interface ControlPlaneReplica {
-  name: string;
-  address: string;
-  port?: number;
-  node?: string;
-  alive?: boolean;
-  failure?: string;
-  [key: string]: unknown;
-}
-
-export interface ControlPlaneSpec {
-  serviceIP?: string;
-  servicePort?: number;
-  reconciler?: 'lease' | 'master-count';
-  replicas?: ControlPlaneReplica[];
-  knobs?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
-export interface FaultRuleSpec {
-  path: string;
-  method?: string;
-  latencyMs?: number;
-  status?: 429 | 500 | 503;
-  rate?: number;
-  retryAfterSeconds?: number;
-  reset?: boolean;
-  hang?: boolean;
-}
-
 export interface ScenarioSpec {
   kubernetesVersion: string;
   namespace: string;
   currentContext: string;
   identities: Identity[];
   controlPlane?: ControlPlaneSpec;
-  faults?: FaultRuleSpec[];
+  faults?: FaultRule[];
   /** kube-apiserver --anonymous-auth (default true, as kubeadm): requests without credentials are system:anonymous. */
   anonymousAuth?: boolean;
   /** Seed for fault rates. */

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimContext } from './context.ts';
 import { discovery, type Reply } from './discovery.ts';
 import { impersonate } from './impersonation.ts';
+import type { ExecUpgradeArgs } from './exec/index.ts';
 import type { LogEntry } from './log.ts';
 import { handleResource, NOT_FOUND_PAGE } from './reads.ts';
 import { requestInfo, type RequestInfo } from './request-info.ts';
@@ -44,14 +45,6 @@ type Outcome =
   | { kind: 'hang' }
   | { kind: 'upgrade'; run: () => Promise<void> }
   | { kind: 'watch'; resource: ResourceType; request: WatchRequest };
-
-export interface ExecUpgradeArgs {
-  pod: KubeObject;
-  container: string | undefined;
-  command: string[];
-  user: UserInfo;
-  ctx: SimContext;
-}
 
 type ExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, args: ExecUpgradeArgs) => void | Promise<void>;
 
