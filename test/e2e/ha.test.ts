@@ -1,11 +1,8 @@
 // `kubectl airflow ha` in-process against the simulated API server: the acceptance of issue 4.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
-import { kubeconfigWithUserinfo, runMain, withSim, type Run } from './harness.ts';
+import { kubeconfigWithUserinfo, runMain, skipWithoutIsolatedNetwork, withSim, type Run } from './harness.ts';
 
 function run(sim: Sim, args: string[]): Promise<Run> {
   return runMain(['ha', '--kubeconfig', sim.kubeconfigPath, ...args]);
@@ -232,11 +229,7 @@ describe('e2e: kubectl airflow ha', function () {
   describe('--from <pod> (isolated pod network)', function () {
     let sim: Sim | undefined;
     before(async function () {
-      const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
-      if (missing) {
-        console.log(`    skipped: --from needs the sim's isolated pod network (${missing})`);
-        this.skip();
-      }
+      skipWithoutIsolatedNetwork(this, "--from needs the sim's isolated pod network");
       sim = await startSim({ scenario: 'ha-three-replicas-one-stale' });
     });
     after(async () => sim?.stop());
@@ -288,20 +281,9 @@ describe('e2e: kubectl airflow ha', function () {
   });
 
   it('usage errors exit 2', async () => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let err = '';
-    stderr.on('data', (d) => (err += d));
-    assert.equal(await main(['ha', '--container', 'x'], { stdout, stderr, env: {} }), 2);
+    const { code, err } = await runMain(['ha', '--container', 'x']);
+    assert.equal(code, 2);
     assert.match(err, /--container needs --from <pod>/);
   });
 });
 
-function hasTool(t: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,5 +1,6 @@
 // What the e2e tests of one command share: main() in-process with its output captured (the exit
 // code and what a user would read), and one simulated cluster per scenario block.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,15 +23,39 @@ export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Prom
 }
 
 /** A describe block with its own simulated cluster, started before and stopped after its tests. */
-export function withSim(scenario: string, fn: (get: () => Sim) => void): void {
+export function withSim(scenario: string, fn: (get: () => Sim) => void, opts: { needsIsolatedNetwork?: string } = {}): void {
   describe(scenario, function () {
     let sim: Sim;
-    before(async () => {
+    before(async function () {
+      if (opts.needsIsolatedNetwork) skipWithoutIsolatedNetwork(this, opts.needsIsolatedNetwork);
       sim = await startSim({ scenario });
     });
     after(async () => sim?.stop());
     fn(() => sim);
   });
+}
+
+export function hasTool(t: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the sim cannot exec into pods here ('' when it can): its pod namespaces need root, iptables and unshare. */
+export function isolatedNetworkMissing(): string {
+  return process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
+}
+
+/** In a before hook: when the sim cannot exec into pods here, say so (`what` needs it) and skip the block. */
+export function skipWithoutIsolatedNetwork(ctx: Mocha.Context, what: string): void {
+  const missing = isolatedNetworkMissing();
+  if (missing) {
+    console.log(`    skipped: ${what} (${missing})`);
+    ctx.skip();
+  }
 }
 
 /**

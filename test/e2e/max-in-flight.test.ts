@@ -4,23 +4,13 @@
 // connections are told from the pod's by who authenticated: the scenario's current identity (the
 // plugin) vs the pod's ServiceAccount token (the probe's own requests, which the bound does not cover).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { connect } from '../../src/kube/connection.ts';
 import { execInPod } from '../../src/kube/exec.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import type { LogEntry } from '../sim/log.ts';
-import { runMain } from './harness.ts';
+import { runMain, skipWithoutIsolatedNetwork } from './harness.ts';
 
 const SCHEDULER = 'airflow-scheduler-5d8c9f7b6-x7k2p';
-
-function hasTool(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function pluginUser(sim: Sim): string {
   const spec = sim.scenario.spec as { currentContext: string; identities: { name: string; user: string }[] };
@@ -57,11 +47,7 @@ describe('e2e: --max-in-flight bounds requests and exec connections together', f
   this.timeout(120_000);
   let sim: Sim;
   before(async function () {
-    const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
-    if (missing) {
-      console.log(`    skipped: exec needs the sim's pod namespaces (${missing})`);
-      this.skip();
-    }
+    skipWithoutIsolatedNetwork(this, "exec needs the sim's pod namespaces");
     sim = await startSim({ scenario: 'official-kubernetes-executor' });
   });
   after(async () => sim?.stop());

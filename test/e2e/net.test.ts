@@ -10,30 +10,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
-import { main } from '../../src/cli/main.ts';
 import { probeExecTimeoutMs, DETECT_TIMEOUT_MS } from '../../src/net/plan.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import type { KubeObject } from '../sim/types.ts';
+import { runMain, skipWithoutIsolatedNetwork, withSim as withSimOf, type Run as MainRun } from './harness.ts';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
+interface Run extends MainRun {
   ms: number;
 }
 
 async function run(sim: Sim, args: string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
   const t0 = Date.now();
-  const code = await main(['net', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args], { stdout, stderr, env: {} });
-  return { code, out, err, ms: Date.now() - t0 };
+  const r = await runMain(['net', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args]);
+  return { ...r, ms: Date.now() - t0 };
 }
 
 interface Layer {
@@ -75,16 +65,6 @@ function layer(item: Item, id: string): Layer {
 }
 const text = (l: Layer) => [...l.evidence, l.remedy ?? ''].join('\n');
 
-function hasTool(t: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
-
 /** The sh probe in the `shell` profile (sh + coreutils, no curl/openssl/nc/bash) cannot open connections. */
 const SH_CANNOT = { tcp: 'SKIP', tls: 'SKIP', http: 'SKIP', access: 'SKIP' };
 
@@ -117,19 +97,9 @@ function twin(sim: Sim, from: string, name: string, profile = 'shell-curl'): str
   return name;
 }
 
+/** Every pod here is exec'd into: each block needs the sim's isolated pod network. */
 function withSim(scenario: string, fn: (sim: () => Sim) => void) {
-  describe(scenario, function () {
-    let sim: Sim;
-    before(async function () {
-      if (missing) {
-        console.log(`    skipped: net needs the sim's isolated pod network (${missing})`);
-        this.skip();
-      }
-      sim = await startSim({ scenario });
-    });
-    after(async () => sim?.stop());
-    fn(() => sim);
-  });
+  withSimOf(scenario, fn, { needsIsolatedNetwork: "net needs the sim's isolated pod network" });
 }
 
 describe('e2e: kubectl airflow net', function () {
@@ -467,10 +437,7 @@ describe('e2e: kubectl airflow net', function () {
       return startSim({ scenario: file });
     };
     before(function () {
-      if (missing) {
-        console.log(`    skipped: net needs the sim's isolated pod network (${missing})`);
-        this.skip();
-      }
+      skipWithoutIsolatedNetwork(this, "net needs the sim's isolated pod network");
       dir = mkdtempSync(path.join(tmpdir(), 'net-old-'));
     });
     after(() => dir && rmSync(dir, { recursive: true, force: true }));
@@ -562,10 +529,7 @@ describe('e2e: kubectl airflow net', function () {
     it('ha --from a pod with curl and no python (readyz mode of probe.sh): the dead replica named, the others ready', async () => {
       const pod = podFor(sim(), 'stale', 'curl');
       sim().log.reset();
-      const stdout = new PassThrough();
-      let out = '';
-      stdout.on('data', (d) => (out += d));
-      const code = await main(['ha', '--kubeconfig', sim().kubeconfigPath, '--from', pod, '-n', 'airflow', '-o', 'json'], { stdout, stderr: new PassThrough(), env: {} });
+      const { code, out } = await runMain(['ha', '--kubeconfig', sim().kubeconfigPath, '--from', pod, '-n', 'airflow', '-o', 'json']);
       const doc = JSON.parse(out) as { from: { results: { address: string; ok: boolean; status?: number; error?: string }[] } };
       const results = doc.from.results.map((x) => [x.address, x.ok, x.status ?? x.error]);
       assert.deepEqual(results.slice(0, 2), [['10.0.0.11', true, 200], ['10.0.0.12', true, 200]]);

@@ -4,31 +4,8 @@
 // cluster does, and each pod's Permissions layer asks what its component needs (the profiles `rbac`
 // uses) where Airflow launches pods. No test patches the scenario.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.ts';
-import { startSim, type Sim } from '../sim/index.ts';
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr, env: {} });
-  return { code, out, err };
-}
-
-function hasTool(t: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const missing = process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
+import type { Sim } from '../sim/index.ts';
+import { runMain, skipWithoutIsolatedNetwork, withSim } from './harness.ts';
 
 interface Case {
   scenario: string;
@@ -78,22 +55,14 @@ interface NetItem { pod: string; ok: boolean; probe: string; layers: Array<{ lay
 describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md)', function () {
   this.timeout(120_000);
   before(function () {
-    if (missing) {
-      console.log(`    skipped: net and doctor exec into pods, which needs the sim's pod network (${missing})`);
-      this.skip();
-    }
+    skipWithoutIsolatedNetwork(this, "net and doctor exec into pods, which needs the sim's pod network");
   });
 
   for (const c of CASES) {
-    describe(c.scenario, () => {
-      let sim: Sim;
-      before(async () => {
-        sim = await startSim({ scenario: c.scenario });
-      });
-      after(async () => sim?.stop());
+    withSim(c.scenario, (sim) => {
 
       it(`doctor: every layer OK, exit 0, the network probed from ${c.doctorPod}`, async () => {
-        const r = await run(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', c.namespace, '-o', 'json']);
+        const r = await runMain(['doctor', '--kubeconfig', sim().kubeconfigPath, '-n', c.namespace, '-o', 'json']);
         assert.equal(r.code, 0, r.out + r.err);
         const d = JSON.parse(r.out) as { layers: DocLayer[]; firstFailingLayer: string | null };
         assert.equal(d.firstFailingLayer, null);
@@ -104,10 +73,10 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
       });
 
       it('net: every layer OK on every Airflow pod, each asked what its component needs, through the ClusterIP and cluster DNS', async () => {
-        const pods = airflowPods(sim, c.namespace);
+        const pods = airflowPods(sim(), c.namespace);
         assert.deepEqual([...new Set(pods.map((p) => p.component))].sort(), Object.keys(c.needs).sort(), 'every component of the scenario is covered');
         for (const { name: pod, component } of pods) {
-          const r = await run(['net', pod, '--kubeconfig', sim.kubeconfigPath, '-n', c.namespace, '-o', 'json']);
+          const r = await runMain(['net', pod, '--kubeconfig', sim().kubeconfigPath, '-n', c.namespace, '-o', 'json']);
           const item = (JSON.parse(r.out) as { items: NetItem[] }).items[0];
           const bad = item.layers.filter((l) => l.verdict !== 'OK').map((l) => `${l.layer} ${l.verdict}`);
           assert.deepEqual(bad, [], `${pod}: ${r.out}`);
@@ -128,8 +97,8 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
       });
 
       it('doctor --pod: the network layer is OK from every Airflow pod, no permission missing', async () => {
-        for (const { name: pod } of airflowPods(sim, c.namespace)) {
-          const r = await run(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', c.namespace, '--pod', pod, '-o', 'json']);
+        for (const { name: pod } of airflowPods(sim(), c.namespace)) {
+          const r = await runMain(['doctor', '--kubeconfig', sim().kubeconfigPath, '-n', c.namespace, '--pod', pod, '-o', 'json']);
           const d = JSON.parse(r.out) as { layers: DocLayer[] };
           const net = d.layers.find((l) => l.layer === 'network')!;
           assert.equal(net.verdict, 'OK', `${pod}: ${net.summary}`);
