@@ -4,23 +4,13 @@
 // a NetworkPolicy that blocks egress after DNAT). Also a raw WebSocket client for what kubectl
 // cannot ask (no container name, v4 only, stdin CLOSE). Needs root (namespaces) and iptables.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startSim, type Sim } from '../sim/index.ts';
-
-interface Run { code: number; stdout: string; stderr: string }
-
-function kubectlDir(): string | undefined {
-  const which = (process.env['PATH'] ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
-  return which ? dirname(realpathSync(which)) : undefined;
-}
-
-function has(cmd: string): boolean {
-  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
-}
+import { has, kubectlBinary, kubectlDir } from './kubectl.ts';
 
 /** Why the sandbox cannot run here, or undefined. */
 function sandboxUnavailable(): string | undefined {
@@ -29,15 +19,7 @@ function sandboxUnavailable(): string | undefined {
   return undefined;
 }
 
-function kubectl(bin: string, kubeconfig: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(bin, ['--kubeconfig', kubeconfig, '-n', 'exec-ns', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin!.end(input);
-  });
-}
+const kubectl = (bin: string, kubeconfig: string, args: string[], input?: string) => kubectlBinary(bin, kubeconfig, 'exec-ns', args, input);
 
 const GET_VERSION = [
   'import json, os, ssl, urllib.request',

@@ -3,30 +3,12 @@
 // spec targeting C, the simulated kubelet runs it, and kubectl exec (>= 1.30, WebSocket) runs in it
 // with its image's profile, the pod's network env and none of the pod's ServiceAccount files.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSim, type Sim } from '../sim/index.ts';
+import { has, kubectlBinary, kubectlDir } from './kubectl.ts';
 
-interface Run { code: number; stdout: string; stderr: string }
-
-function kubectlDir(): string | undefined {
-  const which = (process.env['PATH'] ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
-  return which ? dirname(realpathSync(which)) : undefined;
-}
-
-function has(cmd: string): boolean {
-  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
-}
-
-function kubectl(bin: string, kubeconfig: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(bin, ['--kubeconfig', kubeconfig, '-n', 'airflow', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const kubectl = (bin: string, kubeconfig: string, args: string[]) => kubectlBinary(bin, kubeconfig, 'airflow', args);
 
 type Pod = { spec: { ephemeralContainers?: Array<{ name: string; image: string; targetContainerName?: string }> }; status: { ephemeralContainerStatuses?: Array<{ name: string; state: Record<string, unknown> }> } };
 

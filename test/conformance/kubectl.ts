@@ -38,6 +38,17 @@ function minorOf(path: string): number | undefined {
   }
 }
 
+/** The directory kubectl on PATH really lives in (kubectl.1.NN stand beside it), if there is one. */
+export function kubectlDir(): string | undefined {
+  const onPath = which('kubectl');
+  return onPath ? dirname(realpathSync(onPath)) : undefined;
+}
+
+/** Whether `cmd` is on PATH. */
+export function has(cmd: string): boolean {
+  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
 let cached: Kubectl[] | undefined;
 
 /**
@@ -90,6 +101,20 @@ export function kubectl(k: Kubectl, kubeconfig: string, args: string[], input?: 
       resolvePromise({ code, stdout, stderr });
     });
     if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/**
+ * One kubectl binary by path, in `namespace`, with this process's environment (its own HOME, unlike
+ * kubectl() above); exit -1 when it did not exit by itself (timeout, signal).
+ */
+export function kubectlBinary(bin: string, kubeconfig: string, namespace: string, args: string[], input?: string): Promise<Result> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(bin, ['--kubeconfig', kubeconfig, '-n', namespace, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin!.end(input);
   });
 }
 
