@@ -4,19 +4,7 @@
 import assert from 'node:assert/strict';
 import { startSim, type Sim } from '../sim/index.ts';
 import { expectation, kubectl, kubectls, parseTable, pool, skipWithoutKubectl, type Kubectl } from './kubectl.ts';
-
-interface CanI {
-  context: string;
-  as?: string;
-  asGroups?: string[];
-  verb: string;
-  resource: string;
-  name?: string;
-  subresource?: string;
-  namespace?: string;
-  allowed: boolean;
-  reason?: string;
-}
+import type { CanI } from '../scenarios/expectations.ts';
 
 const exp = expectation('rbac-edge-cases');
 const cases: CanI[] = exp.canI;

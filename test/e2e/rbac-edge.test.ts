@@ -10,19 +10,7 @@ import { reviewCells } from '../../src/kube/access-review.ts';
 import { parseResource } from '../../src/rbac/required.ts';
 import { cellKey, type Cell } from '../../src/rbac/types.ts';
 import { startSim, type Sim } from '../sim/index.ts';
-
-interface CanI {
-  context: string;
-  as?: string;
-  asGroups?: string[];
-  verb: string;
-  resource: string;
-  subresource?: string;
-  name?: string;
-  namespace?: string;
-  allowed: boolean;
-  reason?: string;
-}
+import type { CanI } from '../scenarios/expectations.ts';
 
 const exp = YAML.parse(readFileSync(new URL('../scenarios/expectations/rbac-edge-cases.yaml', import.meta.url), 'utf8')) as { canI: CanI[] };
 const questions = exp.canI.filter(
