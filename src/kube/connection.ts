@@ -34,7 +34,8 @@ export interface ConnectionStats {
   requests: number;
   attempts: number;
   retries: number;
-  maxInFlight: number;
+  /** The most requests and execs held open at once: the pool's own record, not a second count. */
+  readonly maxInFlight: number;
 }
 
 export interface Connection {
@@ -198,7 +199,7 @@ class HttpConnection implements Connection {
   readonly namespace: string;
   readonly namespaceFromFlag: boolean;
   readonly impersonation?: Impersonation;
-  readonly stats: ConnectionStats = { requests: 0, attempts: 0, retries: 0, maxInFlight: 0 };
+  readonly stats: ConnectionStats;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly sem: Semaphore;
@@ -220,7 +221,8 @@ class HttpConnection implements Connection {
     this.impersonation = r.impersonation;
     this.timeoutMs = timeoutMs;
     this.retry = retry;
-    this.sem = new Semaphore(maxInFlight);
+    const sem = (this.sem = new Semaphore(maxInFlight));
+    this.stats = { requests: 0, attempts: 0, retries: 0, get maxInFlight() { return sem.maxActive; } };
   }
 
   kubeConfig(): Promise<KubeConfig> {
@@ -234,7 +236,6 @@ class HttpConnection implements Connection {
 
   async hold(): Promise<() => void> {
     await this.sem.acquire();
-    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.sem.inFlight);
     let held = true;
     return () => {
       if (held) this.sem.release();
@@ -272,7 +273,6 @@ class HttpConnection implements Connection {
       let res: KubeResponse<T> | undefined;
       let err: unknown;
       await this.sem.acquire();
-      this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.sem.inFlight);
       try {
         this.stats.attempts++;
         res = await this.once<T>(req);
