@@ -8,7 +8,7 @@
 // A denial of a cell nobody requires, from a complete rules review, is taken as is.
 // When the caller may not impersonate, SubjectAccessReview (user + the three ServiceAccount
 // groups); when neither, one error naming both permissions.
-import { ClusterError } from './errors.ts';
+import { ClusterError, fromStatus } from './errors.ts';
 import type { Connection, KubeResponse } from './connection.ts';
 import { needsAccessReview, rulesAllow, type ResourceRule } from '../rbac/rules.ts';
 import { byAccountAndNamespace, cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from '../rbac/types.ts';
@@ -87,7 +87,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
       impersonate: { user: username(c.account) },
     });
     if (isImpersonationDenied(res)) throw new ImpersonationDenied(c.account, ((res.body ?? {}) as Status).message ?? '');
-    if (res.status >= 300) throw statusError(res, 'SelfSubjectAccessReview');
+    if (res.status >= 300) throw fromStatus(res.status, res.body, 'POST selfsubjectaccessreviews');
     return asAnswer(res.body.status, 'SelfSubjectAccessReview');
   };
 
@@ -145,7 +145,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
           },
         });
         if (res.status === 403) throw new SarDenied(((res.body ?? {}) as Status).message ?? '');
-        if (res.status >= 300) throw statusError(res, 'SubjectAccessReview');
+        if (res.status >= 300) throw fromStatus(res.status, res.body, 'POST subjectaccessreviews');
         answers.set(cellKey(c), asAnswer(res.body.status, 'SubjectAccessReview'));
       }),
     );
@@ -177,8 +177,3 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
 class SarDenied extends Error {}
 class Aborted extends Error {}
 
-function statusError(res: KubeResponse<unknown>, what: string): ClusterError {
-  const msg = ((res.body ?? {}) as Status).message ?? `HTTP ${res.status}`;
-  if (res.status === 401) return new ClusterError('unauthorized', `the API server rejected the credentials (401 Unauthorized) for ${what}`, { status: 401 });
-  return new ClusterError(res.status === 403 ? 'forbidden' : 'unreachable', `${what}: ${msg}`, { status: res.status });
-}
