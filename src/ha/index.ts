@@ -18,7 +18,7 @@ export interface HaOptions {
 
 export async function runHa(conn: Connection, opts: HaOptions = {}): Promise<{ input: HaInput; chain: Chain; checks: Check[] }> {
   const probe = opts.from ? await import('./probe.ts') : undefined;
-  const podRead = opts.from && probe ? probe.readPod(conn, opts.from.namespace, opts.from.pod) : undefined;
+  const podRead = opts.from ? (await import('../net/run.ts')).getPod(conn, opts.from.namespace, opts.from.pod) : undefined;
   podRead?.catch(() => undefined); // handled in probeEndpoints; not an unhandled rejection meanwhile
   const input: HaInput = { ...(await fetchHa(conn)), now: opts.now ?? new Date() };
   let chain = buildChain(input);

@@ -7,7 +7,8 @@ import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts
 import type { Chain } from './chain.ts';
 import { PERMISSIONS } from './checks.ts';
 import { probePy, probeSh } from '../net/programs.ts';
-import { PodNotFound } from '../net/plan.ts';
+import { PodNotFound, type PodView } from '../net/plan.ts';
+import { getPod } from '../net/run.ts';
 import { failed } from './fetch.ts';
 import { fromContainer, probeInput, probeOutcome, probeTargets } from './from-pod.ts';
 import type { Fetched, ProbeResult } from './model.ts';
@@ -20,20 +21,13 @@ function refused(e: unknown, permission: string): Fetched<never> {
   return failed(e, permission);
 }
 
-type PodObj = { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name: string }[] } };
-
-/** The pod, read while the control-plane reads are in flight (it does not depend on them). */
-export function readPod(conn: Connection, namespace: string, pod: string): Promise<PodObj> {
-  return conn.get<PodObj>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}`);
-}
-
-export async function probeEndpoints(conn: Connection, namespace: string, pod: string, container: string | undefined, chain: Chain, podRead: Promise<PodObj> = readPod(conn, namespace, pod)): Promise<Fetched<ProbeResult[]>> {
-  let podObj: PodObj;
+export async function probeEndpoints(conn: Connection, namespace: string, pod: string, container: string | undefined, chain: Chain, podRead: Promise<PodView> = getPod(conn, namespace, pod)): Promise<Fetched<ProbeResult[]>> {
+  let podObj: PodView;
   try {
     podObj = await podRead;
   } catch (e) {
     // the pod the user named does not exist: a usage error (exit 2), the same line as net and doctor --pod
-    if (e instanceof ClusterError && e.status === 404) throw new PodNotFound(pod, namespace);
+    if (e instanceof PodNotFound) throw e;
     return refused(e, `get pods in ${namespace}`);
   }
   const c = fromContainer(podObj, container);
