@@ -72,7 +72,7 @@ async function soft<T>(p: Promise<T>): Promise<{ value?: T; error?: string }> {
 
 export async function getPod(conn: Connection, namespace: string, name: string): Promise<PodView> {
   try {
-    return await conn.get<PodView>(`/api/v1/namespaces/${namespace}/pods/${name}`);
+    return await conn.get<PodView>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`);
   } catch (e) {
     if (e instanceof ClusterError && e.status === 404) throw new PodNotFound(name, namespace);
     throw e;
