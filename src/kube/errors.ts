@@ -1,6 +1,7 @@
 // Errors that map to exit codes. Every message is one line and says what to do next, because
 // main() prints exactly `kubectl-airflow: <message>` (CONTRIBUTING: never a stack trace).
 import { ExitCode } from '../cli/exit-codes.ts';
+import { redact } from '../render/redact.ts';
 
 export type ClusterErrorKind = 'unreachable' | 'tls' | 'unauthorized' | 'forbidden' | 'notfound' | 'timeout';
 
@@ -50,16 +51,8 @@ export function oneLine(s: string): string {
   return redactUrls(s.replace(/\s*\n\s*/g, ' ').trim());
 }
 
-/**
- * `https://user:pass@host` -> `https://user:xxxxx@host` (Go's url.Redacted, as kubectl prints it);
- * a userinfo without a password may itself be a token: `https://xxxxx@host`.
- */
-export function redactUrls(s: string): string {
-  return s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]+)@/gi, (_m, scheme: string, info: string) => {
-    const colon = info.indexOf(':');
-    return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:xxxxx` : 'xxxxx'}@`;
-  });
-}
+/** Kept for callers that redact a server URL; the rules live in render/redact.ts. */
+export const redactUrls = redact;
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',

@@ -1,5 +1,6 @@
 // From what the probe saw in the pod (ProbeDoc) and what the cluster says (ClusterFacts), one
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
+import { redact } from '../render/redact.ts';
 import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
 import { hostNetworkEgress } from './netpol.ts';
 
@@ -432,7 +433,8 @@ export function parseProbeDoc(stdout: string): ProbeDoc {
   const lines = stdout.trim().split('\n').filter((l) => l.trim().startsWith('{'));
   const last = lines.at(-1);
   if (!last) throw new Error('the probe printed no JSON document');
-  const doc = JSON.parse(last) as ProbeDoc;
+  // an older or foreign probe's proxy values are redacted here too, before anything reads them
+  const doc = JSON.parse(redact(last)) as ProbeDoc;
   if (doc.mode !== 'net' || typeof doc.schema !== 'number') throw new Error('the probe printed an unexpected document');
   return doc;
 }
