@@ -8,7 +8,7 @@ import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, UsageError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type KubeconfigFile } from './kubeconfig.ts';
-import { DEFAULT_RETRY, Semaphore, backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './pool.ts';
+import { DEFAULT_RETRY, Semaphore, isRetryableStatus, parseRetryAfter, retryDelay, type RetryPolicy } from './pool.ts';
 import { parseDuration, resolveConfig, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
 
 export type { ConnectionFlags, Impersonation } from './resolve.ts';
@@ -64,6 +64,12 @@ export interface Connection {
    * a request (exec's WebSocket); the returned function gives it back (once, however often called).
    */
   hold(): Promise<() => void>;
+  /** --request-timeout in ms (0: none): the bound of every request, all its retries included. */
+  readonly requestTimeoutMs: number;
+  /** When to retry: the same for requests and exec upgrades (pool.ts retryDelay). */
+  readonly retryPolicy: RetryPolicy;
+  /** Calls f when the command ends (close); the returned function unregisters it. */
+  whenClosed(f: () => void): () => void;
   close(): void;
 }
 
@@ -144,6 +150,29 @@ async function loadKubeConfig(resolved: ResolvedConfig): Promise<KubeConfig> {
   return kc;
 }
 
+/**
+ * client-node runs the kubeconfig user's exec credential plugin (exec_auth.js) with no time limit:
+ * a plugin waiting on a browser login would hold the run forever. It gets --request-timeout (Node
+ * kills it, and client-node rejects with its stderr) and is killed when the command ends.
+ */
+function boundCredentialPlugin(kc: KubeConfig, timeoutMs: number, whenClosed: (f: () => void) => () => void): void {
+  type Spawn = typeof import('node:child_process').spawn;
+  const auths = (kc as unknown as { authenticators?: Array<{ execFn?: Spawn }> }).authenticators ?? [];
+  for (const a of auths) {
+    const spawn = a.execFn;
+    if (typeof spawn !== 'function') continue;
+    a.execFn = ((cmd: string, args: readonly string[], opts: Record<string, unknown> = {}) => {
+      const child = spawn(cmd, args, { ...opts, ...(timeoutMs > 0 ? { timeout: timeoutMs, killSignal: 'SIGKILL' } : {}) });
+      const forget = whenClosed(() => child.kill('SIGKILL'));
+      child.on('close', (_code, signal) => {
+        forget();
+        if (signal === 'SIGKILL' && timeoutMs > 0) child.stderr?.emit('data', `the exec credential plugin ${cmd} did not answer within ${timeoutMs / 1000}s (--request-timeout)`);
+      });
+      return child;
+    }) as Spawn;
+  }
+}
+
 type Obj = Record<string, unknown>;
 
 /** True when credentials need client-node's machinery (exec plugins, auth providers). */
@@ -208,6 +237,8 @@ class HttpConnection implements Connection {
   private readonly resolved: ResolvedConfig;
   private kc?: Promise<KubeConfig>;
   private readonly fixed?: ReturnType<typeof staticCredentials>;
+  private closed = false;
+  private readonly onClose = new Set<() => void>();
 
   constructor(r: ResolvedConfig, timeoutMs: number, maxInFlight: number, retry: RetryPolicy) {
     this.resolved = r;
@@ -226,11 +257,18 @@ class HttpConnection implements Connection {
   }
 
   kubeConfig(): Promise<KubeConfig> {
-    this.kc ??= loadKubeConfig(this.resolved);
+    this.kc ??= loadKubeConfig(this.resolved).then((kc) => {
+      boundCredentialPlugin(kc, this.timeoutMs, (f) => this.whenClosed(f));
+      return kc;
+    });
     return this.kc;
   }
 
+  /** The command ended: cut every request in flight and every backoff, start nothing more. */
   close(): void {
+    this.closed = true;
+    for (const f of [...this.onClose]) f();
+    this.onClose.clear();
     this.agent?.destroy();
   }
 
@@ -267,29 +305,69 @@ class HttpConnection implements Connection {
     throw fromStatus(res.status, res.body, `${req.method ?? 'GET'} ${req.path}`);
   }
 
+  /**
+   * One request under the run's policy: --request-timeout bounds it whole (waiting for a slot, every
+   * attempt, every backoff), transient failures are retried only while that deadline allows, and a
+   * closed connection (the command ended) starts nothing and cuts what is in flight.
+   */
   async send<T>(req: KubeRequest): Promise<KubeResponse<T>> {
     this.stats.requests++;
+    const what = `${req.method ?? 'GET'} ${req.path}`;
+    const deadline = this.timeoutMs > 0 ? Date.now() + this.timeoutMs : undefined;
     for (let attempt = 0; ; attempt++) {
       let res: KubeResponse<T> | undefined;
       let err: unknown;
       await this.sem.acquire();
       try {
+        this.checkOpen(what);
         this.stats.attempts++;
-        res = await this.once<T>(req);
+        res = await this.once<T>(req, deadline);
       } catch (e) {
         err = e;
       } finally {
         this.sem.release();
       }
-      const canRetry = attempt < this.retry.maxRetries;
-      if (res && !(canRetry && isRetryableStatus(res.status))) return res;
-      if (err !== undefined && !(canRetry && isRetryableNetworkError(err))) {
+      if (res && !isRetryableStatus(res.status)) return res;
+      const wait = this.closed
+        ? undefined
+        : retryDelay({ attempt, status: res?.status, error: err, retryAfterSeconds: res ? parseRetryAfter(res.headers['retry-after']) : undefined, now: Date.now(), deadline }, this.retry);
+      if (wait === undefined) {
+        if (res) return res;
         throw err instanceof ClusterError ? err : (fromNetworkError(err, this.server) ?? err);
       }
       this.stats.retries++;
-      const wait = backoffMs(attempt, res ? parseRetryAfter(res.headers['retry-after']) : undefined, this.retry);
-      await new Promise((r) => setTimeout(r, wait));
+      await this.sleep(wait);
     }
+  }
+
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return this.retry;
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw new ClusterError('timeout', `${what} not sent: the command already ended`);
+  }
+
+  /** A backoff the close cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.onClose.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.onClose.add(done);
+    });
+  }
+
+  whenClosed(f: () => void): () => void {
+    this.onClose.add(f);
+    return () => void this.onClose.delete(f);
   }
 
   private async httpOptions(): Promise<https.RequestOptions> {
@@ -310,8 +388,13 @@ class HttpConnection implements Connection {
     return o;
   }
 
-  private async once<T>(req: KubeRequest): Promise<KubeResponse<T>> {
-    const o = await this.httpOptions();
+  private async once<T>(req: KubeRequest, deadline: number | undefined): Promise<KubeResponse<T>> {
+    const what = `${req.method ?? 'GET'} ${req.path}`;
+    const timedOut = () => new ClusterError('timeout', `${what} timed out after ${this.timeoutMs / 1000}s`);
+    const o = await this.bounded(this.httpOptions(), deadline, timedOut);
+    this.checkOpen(what);
+    const left = deadline === undefined ? 0 : deadline - Date.now();
+    if (deadline !== undefined && left <= 0) throw timedOut();
     const headers: Record<string, string | string[]> = { Accept: 'application/json', 'User-Agent': 'kubectl-airflow' };
     for (const [k, v] of Object.entries(o.headers ?? {})) {
       if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = v as string | string[];
@@ -352,18 +435,39 @@ class HttpConnection implements Connection {
           });
         },
       );
-      const timer =
-        this.timeoutMs > 0
-          ? setTimeout(() => {
-              r.destroy();
-              reject(new ClusterError('timeout', `${req.method ?? 'GET'} ${req.path} timed out after ${this.timeoutMs / 1000}s`));
-            }, this.timeoutMs)
-          : undefined;
+      const cut = (e: Error) => {
+        clearTimeout(timer);
+        this.onClose.delete(abort);
+        r.destroy();
+        reject(e);
+      };
+      const abort = () => cut(new ClusterError('timeout', `${what} cut: the command already ended`));
+      this.onClose.add(abort);
+      r.on('close', () => this.onClose.delete(abort));
+      const timer = deadline !== undefined ? setTimeout(() => cut(timedOut()), left) : undefined;
       r.on('error', (e) => {
         clearTimeout(timer);
         reject(e);
       });
       r.end(payload);
+    });
+  }
+
+  /** A promise (credentials from an exec plugin) bounded by the request's deadline. */
+  private bounded<X>(p: Promise<X>, deadline: number | undefined, timedOut: () => Error): Promise<X> {
+    if (deadline === undefined) return p;
+    return new Promise<X>((resolve, reject) => {
+      const t = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
+      p.then(
+        (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      );
     });
   }
 }

@@ -64,3 +64,23 @@ export function backoffMs(attempt: number, retryAfterSeconds: number | undefined
   const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
   return Math.round(exp / 2 + random() * (exp / 2));
 }
+
+/**
+ * The one retry decision for every request and exec upgrade: the milliseconds to wait before retry
+ * number `attempt` (0-based), or undefined to stop. Stops when retries are used up, when the failure
+ * is not transient, or when the wait would end past the request's deadline: client-go's
+ * rest/request.go (Request.request) runs its whole retry loop under one context deadline, so a
+ * request with all its retries never outlives --request-timeout, and no retry starts after it.
+ */
+export function retryDelay(
+  o: { attempt: number; status?: number; error?: unknown; retryAfterSeconds?: number; now: number; deadline?: number },
+  policy: RetryPolicy = DEFAULT_RETRY,
+  random = Math.random,
+): number | undefined {
+  if (o.attempt >= policy.maxRetries) return undefined;
+  const transient = o.status !== undefined ? isRetryableStatus(o.status) : isRetryableNetworkError(o.error);
+  if (!transient) return undefined;
+  const wait = backoffMs(o.attempt, o.retryAfterSeconds, policy, random);
+  if (o.deadline !== undefined && o.now + wait >= o.deadline) return undefined;
+  return wait;
+}

@@ -118,6 +118,8 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
   };
 }
 
+export const MAX_REQUEST_TIMEOUT_MS = 24 * 3600e3;
+
 /** kubectl's --request-timeout: "0" = none, a bare integer = seconds, else a Go duration (1h2m3s, 500ms). */
 export function parseDuration(s: string | undefined): number | undefined {
   if (s === undefined || s === '') return undefined;
@@ -135,5 +137,7 @@ export function parseDuration(s: string | undefined): number | undefined {
   if (pos !== t.length || pos === 0) {
     throw new UsageError(`invalid --request-timeout "${s}": use a duration like 30s, 1m or 0 for none`);
   }
+  // Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once beyond it: refuse, not misbehave
+  if (total > MAX_REQUEST_TIMEOUT_MS) throw new UsageError(`--request-timeout ${s} is longer than 24h: give a shorter duration, or 0 for none`);
   return total;
 }

@@ -115,6 +115,9 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.equal(parseDuration('1m30s'), 90_000);
     assert.equal(parseDuration('250ms'), 250);
     assert.throws(() => parseDuration('soon'), UsageError);
+    // beyond Node's timer range a timeout would fire at once: refused in one line
+    assert.equal(parseDuration('24h'), 86_400_000);
+    assert.throws(() => parseDuration('600h'), /--request-timeout 600h is longer than 24h: give a shorter duration, or 0 for none/);
   });
 });
 
