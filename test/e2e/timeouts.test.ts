@@ -10,7 +10,8 @@ import * as YAML from 'yaml';
 import { connect } from '../../src/kube/connection.ts';
 import { ClusterError } from '../../src/kube/errors.ts';
 import { startSim, type Sim } from '../sim/index.ts';
-import { runMain } from './harness.ts';
+import { execInPod } from '../../src/kube/exec.ts';
+import { isolatedNetworkMissing, runMain } from './harness.ts';
 
 const NODE = process.execPath;
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -115,5 +116,57 @@ describe('timeouts: one bound per request, nothing left behind', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('exec upgrades under the same policy', () => {
+    before(function () {
+      const missing = isolatedNetworkMissing();
+      if (missing) {
+        console.log(`      skipped: exec needs the sim's pod namespaces (${missing})`);
+        this.skip();
+      }
+    });
+    const SCHEDULER = 'airflow-scheduler-5d8c9f7b6-x7k2p';
+    const run = (conn: Awaited<ReturnType<typeof connect>>) => execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'scheduler', command: ['sh', '-c', 'echo ok'], timeoutMs: 20_000 });
+
+    it('a 429 or 503 to the upgrade is retried (Retry-After honoured) and the exec then runs', async () => {
+      const conn = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
+      try {
+        for (const status of [429, 503] as const) {
+          sim.faults.set([{ path: '/exec$', status, retryAfterSeconds: 1 }]);
+          sim.log.reset();
+          // the refusal stops once the sim has given one
+          const heal = setInterval(() => sim.log.count((e) => e.path.endsWith('/exec') && e.code === status) && sim.faults.clear(), 5);
+          const r = await run(conn).finally(() => clearInterval(heal));
+          assert.equal(r.exitCode, 0, r.message ?? '');
+          assert.equal(r.stdout, 'ok\n');
+          const codes = sim.log.entries.filter((e) => e.path.endsWith('/exec')).map((e) => e.code);
+          assert.ok(codes.length >= 2 && codes.slice(0, -1).every((c) => c === status) && codes.at(-1) === 101, `${status}: ${codes}`);
+        }
+      } finally {
+        conn.close();
+      }
+    });
+
+    it('an upgrade that never answers fails at --request-timeout as a timeout, not as a command that ran', async () => {
+      const conn = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeout: '1s' }, { env: {} });
+      try {
+        sim.faults.set([{ path: '/exec$', hang: true }]);
+        await assert.rejects(run(conn), (e: unknown) => e instanceof ClusterError && e.kind === 'timeout' && /did not answer the upgrade within 1s/.test(e.message));
+      } finally {
+        conn.close();
+      }
+    });
+
+    it('a 400 (no node, container choice) is not retried', async () => {
+      const conn = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
+      try {
+        sim.log.reset();
+        await assert.rejects(execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'nope', command: ['true'], timeoutMs: 10_000 }), /container/);
+        assert.equal(sim.log.count((e) => e.path.endsWith('/exec')), 1);
+      } finally {
+        conn.close();
+      }
+    });
   });
 });
