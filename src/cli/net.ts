@@ -54,7 +54,7 @@ export const netCommand = defineCommand<NetArgs>({
 
     const conn = await ctx.connect();
     const [{ probePod, PodProblem }, { notProbed }, render] = await Promise.all([import('../net/run.ts'), import('../net/verdict.ts'), import('../net/render.ts')]);
-    const opts = { container: args.container, timeoutSeconds, attempts: args.attempts, debugImage: args.debugImage, debug: ctx.debug };
+    const opts = { container: args.container, timeoutSeconds, attempts: args.attempts, debugImage: args.debugImage, debug: ctx.debug, say: (t: string) => ctx.err(t + '\n') };
     const namespace = conn.namespace;
     const reports = [];
     if (!args.all) {

@@ -90,7 +90,12 @@ async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: Lo
       warnings: loaded?.warnings ?? [],
     };
   }
-  const { release, config, warnings } = preloaded ?? (await loadRelease(conn, namespace, args.release));
+  const { release, config, warnings } =
+    preloaded ??
+    (await loadRelease(conn, namespace, args.release).catch(async (e: unknown) => {
+      const { NoReleaseError } = await import('../airflow/release.ts');
+      throw e instanceof NoReleaseError ? e.or('--sa NS:NAME') : e;
+    }));
   const deployed = [...new Set(release.components.map((c) => c.component))];
   const profiles = chooseProfiles(all, { executors: config.executors, deployed, explicit });
   const components = componentsToCheck(release.components, profiles);

@@ -212,6 +212,16 @@ export function staticCredentials(resolved: ResolvedConfig): { tls: https.AgentO
   return { tls, headers, ...(auth ? { auth } : {}) };
 }
 
+/**
+ * A 403 for the run's own --as is no answer to the question asked: every later request gets the same.
+ * Callers that read a 403 as "not allowed to see this" (ha's SKIPs) must not turn it into advice.
+ */
+function runImpersonationRefused(res: KubeResponse<unknown>, runAs: Impersonation | undefined): boolean {
+  if (!runAs || res.status !== 403) return false;
+  const msg = ((res.body ?? {}) as { message?: unknown }).message;
+  return typeof msg === 'string' && /cannot impersonate/.test(msg);
+}
+
 /** The headers of one identity; we send them ourselves (client-node's config carries none), per request. */
 export function impersonationHeaders(imp: Impersonation | undefined | null): Record<string, string | string[]> {
   if (!imp) return {};
@@ -326,6 +336,12 @@ class HttpConnection implements Connection {
         err = e;
       } finally {
         this.sem.release();
+      }
+      if (res && runImpersonationRefused(res, req.impersonate === undefined ? this.impersonation : undefined)) {
+        throw new ClusterError('forbidden', `the API server refused to let you act as "${this.impersonation?.user}" (--as): ${(res.body as { message?: string }).message}`, {
+          status: 403,
+          remedy: 'ask a cluster admin for impersonate on that user (and its groups), or run without --as',
+        });
       }
       if (res && !isRetryableStatus(res.status)) return res;
       const wait = this.closed

@@ -17,12 +17,13 @@ const REMEDY: Record<ClusterErrorKind, string> = {
 export class ClusterError extends Error {
   readonly kind: ClusterErrorKind;
   readonly remedy: string;
-  readonly exitCode: number = ExitCode.CLUSTER;
+  readonly exitCode: number;
   /** HTTP status when the server answered, else undefined. */
   readonly status?: number;
 
-  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; cause?: unknown } = {}) {
+  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; cause?: unknown; exitCode?: number } = {}) {
     super(oneLine(message), opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.exitCode = opts.exitCode ?? ExitCode.CLUSTER;
     this.name = 'ClusterError';
     this.kind = kind;
     this.remedy = opts.remedy ?? REMEDY[kind];
@@ -106,12 +107,26 @@ export function fromStatus(code: number, body: unknown, what: string): ClusterEr
     case 408:
     case 504:
       return new ClusterError('timeout', `${what}: ${serverMsg}`, opts);
+    case 400:
+    case 409:
+    case 422:
+      // the server is fine and refused the request as asked: its message says why
+      // reached and authenticated, so not exit 3: a problem with what was asked (exit 1)
+      return new ClusterError('unreachable', `${what}: the API server refused it (${code}): ${serverMsg}`, { ...opts, remedy: refusalRemedy(serverMsg), exitCode: ExitCode.PROBLEMS });
     default:
       return new ClusterError('unreachable', `${what}: the API server answered ${code}: ${serverMsg}`, {
         ...opts,
         remedy: 'the API server is unhealthy or overloaded: retry later',
       });
   }
+}
+
+/** What to do about a request the API server refused as asked (exec's 400s as kubelet-less pods give them). */
+function refusalRemedy(serverMsg: string): string {
+  if (/does not have a host assigned/.test(serverMsg)) return 'the pod is not scheduled to a node yet: wait until kubectl get pod -o wide shows its NODE, or pick another pod';
+  if (/container .* is not valid|a container name must be specified/i.test(serverMsg)) return 'name one of the containers the message lists with -c';
+  if (/is not running|ContainerCreating|PodInitializing/i.test(serverMsg)) return 'wait until the container runs (kubectl get pod), or pick another pod';
+  return 'check the names and flags given';
 }
 
 /** Exit code and one-line text for anything thrown. */

@@ -389,7 +389,8 @@ describe('e2e: kubectl airflow net', function () {
       const ec = stored.spec.ephemeralContainers ?? [];
       assert.equal(ec.length, 1);
       assert.deepEqual([ec[0].image, ec[0].targetContainerName, ec[0].command], ['python:3.12-slim', 'base', ['sleep', '600']]);
-      assert.match(r.err, new RegExp(`^probing from ephemeral container ${ec[0].name} \\(python:3\\.12-slim\\)`));
+      // told when it is added (before any exec: an interrupted run has said it), then which container probed
+      assert.equal(r.err, `added ephemeral container ${ec[0].name} (python:3.12-slim) to pod airflow/distroless; it stays in the pod spec until the pod is deleted (the API cannot remove one)\nprobing from ephemeral container ${ec[0].name} (python:3.12-slim)\n`);
       assert.ok('running' in (stored.status.ephemeralContainerStatuses?.find((c) => c.name === ec[0].name)?.state ?? {}));
       // exactly one mutating request: the strategic merge PATCH, after the three permission reviews
       const entries = sim().log.entries;
