@@ -6,12 +6,15 @@ import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
 
-/** A read the server answered with an error, kept as data; no answer at all is thrown. */
+/**
+ * A read the server answered with an error, or did not answer in time, kept as data (its checks
+ * SKIP; a 503 and a hang of one read mean the same); no connection at all (network, TLS) is thrown.
+ */
 export function failed(e: unknown, permission: string): Fetched<never> {
-  if (e instanceof ClusterError && e.status !== undefined) {
-    return { ok: false, code: e.status, reason: e.kind, message: e.message, permission };
+  if (e instanceof ClusterError && (e.status !== undefined || e.kind === 'timeout')) {
+    return { ok: false, ...(e.status !== undefined ? { code: e.status } : {}), reason: e.kind, message: e.message, permission };
   }
-  throw e; // no answer at all (network, TLS, timeout): the whole command cannot run
+  throw e;
 }
 
 async function read<T>(p: Promise<T>, permission: string): Promise<Fetched<T>> {
@@ -23,7 +26,12 @@ async function read<T>(p: Promise<T>, permission: string): Promise<Fetched<T>> {
 }
 
 async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
-  const res: KubeResponse<unknown> = await conn.send({ path: '/readyz', query: { verbose: 'true' } });
+  let res: KubeResponse<unknown>;
+  try {
+    res = await conn.send({ path: '/readyz', query: { verbose: 'true' } });
+  } catch (e) {
+    return failed(e, PERMISSIONS.readyz);
+  }
   const body = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
   if (res.status === 401 || res.status === 403) {
     const msg = (res.body as { message?: string })?.message ?? `HTTP ${res.status}`;
@@ -47,6 +55,7 @@ export async function fetchHa(conn: Connection): Promise<HaReads> {
   ]);
   const unusable = unusableReads([service, endpoints, slices, leases, nodes]);
   if (unusable?.kind === 'unauthorized') throw new ClusterError('unauthorized', unusable.message, { status: unusable.code });
+  if (unusable?.kind === 'timeout') throw new ClusterError('timeout', unusable.message);
   if (unusable) {
     throw new ClusterError('unreachable', unusable.message, { status: unusable.code, remedy: 'the API server is failing every read: check its health (kubectl get --raw /readyz?verbose)' });
   }

@@ -118,6 +118,23 @@ describe('timeouts: one bound per request, nothing left behind', function () {
     }
   });
 
+  it('one read hanging (Leases): ha keeps every other check, the Lease checks SKIP with the timeout, as for a 503', async () => {
+    const verdicts = async () => {
+      const r = await runMain(['ha', '--kubeconfig', sim.kubeconfigPath, '--request-timeout', '1s', '-o', 'json']);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as { checks: Array<{ id: string; verdict: string; evidence: string[] }> }).checks;
+    };
+    sim.faults.set([{ path: '/leases$', status: 503 }]);
+    const on503 = await verdicts();
+    sim.faults.set([{ path: '/leases$', hang: true }]);
+    const onHang = await verdicts();
+    assert.deepEqual(onHang.map((c) => [c.id, c.verdict]), on503.map((c) => [c.id, c.verdict]));
+    const leases = onHang.find((c) => c.id === 'endpoint-leases')!;
+    assert.equal(leases.verdict, 'SKIP');
+    assert.match(leases.evidence[0], /Leases in kube-system not readable: GET \/apis\/coordination\.k8s\.io\/v1\/namespaces\/kube-system\/leases timed out after 1s/);
+    assert.ok(onHang.filter((c) => c.verdict === 'OK').length >= 4, JSON.stringify(onHang));
+  });
+
   describe('exec upgrades under the same policy', () => {
     before(function () {
       const missing = isolatedNetworkMissing();
