@@ -222,7 +222,10 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       socket = undefined;
       retryTimer = setTimeout(start, wait);
     };
+    const upgradeUnanswered = () => new ClusterError('timeout', `${what}: the API server did not answer the upgrade within ${Math.min(req.timeoutMs, conn.requestTimeoutMs || Infinity) / 1000}s`);
     const timer = setTimeout(() => {
+      // never opened: the API server did not answer, which is not a command that ran too long
+      if (!opened) return fail(upgradeUnanswered());
       try {
         socket?.terminate();
       } catch {
@@ -233,7 +236,7 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
     const upgradeTimer =
       deadline !== undefined && deadline - t0 < req.timeoutMs
         ? setTimeout(() => {
-            if (!opened) fail(new ClusterError('timeout', `${what}: the API server did not answer the upgrade within ${conn.requestTimeoutMs / 1000}s`));
+            if (!opened) fail(upgradeUnanswered());
           }, deadline - t0)
         : undefined;
     const forget = conn.whenClosed(() => fail(new ClusterError('timeout', `${what} cut: the command already ended`)));

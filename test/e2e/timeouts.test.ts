@@ -175,6 +175,24 @@ describe('timeouts: one bound per request, nothing left behind', function () {
       }
     });
 
+    it('an upgrade unanswered within the exec\'s own bound (shorter than --request-timeout) is a timeout too', async () => {
+      const conn = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeout: '0' }, { env: {} });
+      try {
+        sim.faults.set([{ path: '/exec$', hang: true }]);
+        await assert.rejects(execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'scheduler', command: ['true'], timeoutMs: 500 }), (e: unknown) => e instanceof ClusterError && e.kind === 'timeout');
+      } finally {
+        conn.close();
+      }
+    });
+
+    it('every exec hanging: doctor does not say all is well (exit 3, the network layer names the unanswered exec)', async () => {
+      sim.faults.set([{ path: '/exec$', hang: true }]);
+      const r = await runMain(['doctor', '--kubeconfig', sim.kubeconfigPath, '--request-timeout', '2s']);
+      assert.equal(r.code, 3, r.out + r.err);
+      assert.match(r.out, /4\. network from pod +SKIP +could not check: exec into pod airflow\/\S+: the API server did not answer the upgrade within 2s/);
+      assert.doesNotMatch(r.out, /^no layer failed\.?$/m);
+    });
+
     it('a 400 (no node, container choice) is not retried', async () => {
       const conn = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
       try {
