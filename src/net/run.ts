@@ -254,6 +254,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     policy: npRes.value ? evaluateEgress(npRes.value, labels, cp.endpoints, cp.service) : undefined,
     policyError: npRes.error ? `cannot list NetworkPolicies: ${npRes.error}` : undefined,
     podNetwork: { hostNetwork: pod.spec?.hostNetwork, dnsPolicy: pod.spec?.dnsPolicy },
+    pod: { namespace, labels },
     now: Math.floor(Date.now() / 1000),
     ...(cp.error ? { endpointsError: cp.error } : {}),
     ...(opts.debugImage ? { ephemeral: true } : {}),

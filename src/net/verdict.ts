@@ -2,6 +2,7 @@
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
 import { redact } from '../render/redact.ts';
 import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
+import { egressFixManifest } from './egress-fix.ts';
 import { hostNetworkEgress } from './netpol.ts';
 
 const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
@@ -374,7 +375,7 @@ export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['
   return layer('access', 'OK', ev);
 }
 
-export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>): Layer {
+export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError' | 'pod'>): Layer {
   const p = facts.policy;
   if (!p) return layer('policy', 'SKIP', [`not checked: ${facts.policyError ?? 'NetworkPolicies not read'}`]);
   // notes of a pod no policy isolates say why (a hostNetwork pod); otherwise there are none
@@ -388,11 +389,9 @@ export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>)
   if (!p.dns.udp || !p.dns.tcp) problems.push(`DNS egress not allowed on ${[p.dns.udp ? '' : 'UDP 53', p.dns.tcp ? '' : 'TCP 53'].filter(Boolean).join(' and ')}`);
   ev.push(...p.notes);
   ev.unshift(...problems);
-  const cidrs = [...new Set(blocked.map((e) => `${e.ip}/32`))];
-  const ports = [...new Set(blocked.map((e) => e.port))];
-  const rule = `- to: [${cidrs.map((c) => `{ipBlock: {cidr: ${c}}}`).join(', ')}]\n    ports: [${ports.map((x) => `{protocol: TCP, port: ${x}}`).join(', ')}]`;
   const remedy = blocked.length
-    ? `add to the egress of ${p.selecting[0]}:\n    ${rule}`
+    ? `apply this NetworkPolicy (kubectl apply -f -); it adds egress to the API server for this pod beside ${p.selecting.join(', ')}:\n` +
+      egressFixManifest({ namespace: facts.pod?.namespace ?? 'default', podLabels: facts.pod?.labels ?? {}, blocked }).trimEnd()
     : 'allow DNS egress on UDP and TCP 53 to the kube-dns pods';
   return layer('policy', problems.length ? 'FAIL' : 'OK', ev, remedy);
 }

@@ -185,7 +185,7 @@ describe('e2e: kubectl airflow net', function () {
       assert.equal(item.firstFailure, 'policy');
       assert.equal(layer(item, 'tcp').verdict, 'SKIP');
       assert.match(text(layer(item, 'policy')), /only-clusterip allows the ClusterIP:443 only/);
-      assert.match(layer(item, 'policy').remedy ?? '', /cidr: 10\.0\.0\.11\/32.*cidr: 10\.0\.0\.12\/32/);
+      assert.match(layer(item, 'policy').remedy ?? '', /cidr: 10\.0\.0\.11\/32[\s\S]*cidr: 10\.0\.0\.12\/32/);
     });
 
     for (const p of FULL) {
@@ -489,6 +489,35 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(pol.remedy ?? '', /port: 6443/);
       });
     }
+
+    it('the NetworkPolicy the fix prints, applied as copied from the text output, lets the pod reach the API server', async () => {
+      const pod = 'etl-daily-extract-orders-h3k9w2qz';
+      const r = await run(sim(), [pod]);
+      assert.equal(r.code, 1, r.err);
+      // what a person copies: from the line after the Fix text to the end of the YAML
+      const lines = r.out.split('\n');
+      const at = lines.findIndex((l) => /apply this NetworkPolicy \(kubectl apply -f -\)/.test(l));
+      assert.ok(at > 0, r.out);
+      const rest = lines.slice(at + 1);
+      const end = rest.findIndex((l) => l.trim() !== '' && !/^[ a-zA-Z-]/.test(l));
+      const manifest = rest.slice(0, end < 0 ? undefined : end).join('\n');
+      const doc = parseYaml(manifest) as KubeObject & { spec: { podSelector: { matchLabels: Record<string, string> } } };
+      assert.equal(doc.kind, 'NetworkPolicy');
+      assert.equal(doc.metadata.namespace, 'airflow');
+      // the chart's labels: every worker pod, not this task's try
+      assert.deepEqual(doc.spec.podSelector.matchLabels, { component: 'worker', release: 'airflow', tier: 'airflow' });
+      const before = JSON.stringify(sim().store.list('networkpolicies', { namespace: 'airflow' }).items.map((o) => o.metadata.name));
+      sim().store.apply(doc);
+      try {
+        const { item, code } = await report(sim(), pod);
+        assert.equal(code, 0, JSON.stringify(item.layers));
+        assert.equal(layer(item, 'tcp').verdict, 'OK');
+        assert.equal(layer(item, 'policy').verdict, 'OK');
+      } finally {
+        sim().store.delete('networkpolicies', 'airflow', 'allow-kube-apiserver-egress');
+        assert.equal(JSON.stringify(sim().store.list('networkpolicies', { namespace: 'airflow' }).items.map((o) => o.metadata.name)), before);
+      }
+    });
 
     // The scheduler pod of this scenario is not `network: isolated`: probing it would connect to the
     // made-up endpoint addresses from the host's own network, which tests must never do.
