@@ -92,7 +92,8 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
       describe: cmd.describe,
       builder: (y) => ownFlagsFirst(y, cmd),
       handler: (args) => {
-        pending = runCommand(cmd, args as unknown as Record<string, unknown>, io);
+        const arrays = new Set((parser as unknown as { getOptions(): { array: string[] } }).getOptions().array.flatMap((k) => [k, k.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())]));
+        pending = runCommand(cmd, lastValueWins(args as unknown as Record<string, unknown>, arrays), io);
       },
     });
   }
@@ -127,6 +128,16 @@ async function dispatch(argv: string[], io: IO): Promise<number> {
     return ExitCode.OK;
   }
   return pending;
+}
+
+/**
+ * A flag that is not repeatable, given twice, takes its last value, as kubectl's pflag does; yargs
+ * would hand over both as an array where one string is expected.
+ */
+export function lastValueWins(args: Record<string, unknown>, repeatable: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) out[k] = Array.isArray(v) && !repeatable.has(k) && k !== '_' ? v.at(-1) : v;
+  return out;
 }
 
 /**

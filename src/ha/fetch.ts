@@ -1,7 +1,7 @@
 // The imperative shell of `ha`: every read at once (one round trip of wall time), each failure kept
 // as data so the checks that need it SKIP and the rest still decide.
 import type { Connection, KubeResponse } from '../kube/connection.ts';
-import { ClusterError, redactUrls } from '../kube/errors.ts';
+import { ClusterError, RunRefused, redactUrls } from '../kube/errors.ts';
 import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
@@ -11,6 +11,7 @@ import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, N
  * SKIP; a 503 and a hang of one read mean the same); no connection at all (network, TLS) is thrown.
  */
 export function failed(e: unknown, permission: string): Fetched<never> {
+  if (e instanceof RunRefused) throw e;
   if (e instanceof ClusterError && (e.status !== undefined || e.kind === 'timeout')) {
     return { ok: false, ...(e.status !== undefined ? { code: e.status } : {}), reason: e.kind, message: e.message, permission };
   }

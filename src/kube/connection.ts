@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UsageError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
+import { ClusterError, RunRefused, UsageError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type KubeconfigFile } from './kubeconfig.ts';
 import { DEFAULT_RETRY, Semaphore, isRetryableStatus, parseRetryAfter, retryDelay, type RetryPolicy } from './pool.ts';
 import { parseDuration, resolveConfig, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
@@ -338,7 +338,7 @@ class HttpConnection implements Connection {
         this.sem.release();
       }
       if (res && runImpersonationRefused(res, req.impersonate === undefined ? this.impersonation : undefined)) {
-        throw new ClusterError('forbidden', `the API server refused to let you act as "${this.impersonation?.user}" (--as): ${(res.body as { message?: string }).message}`, {
+        throw new RunRefused('forbidden', `the API server refused to let you act as "${this.impersonation?.user}" (--as): ${(res.body as { message?: string }).message}`, {
           status: 403,
           remedy: 'ask a cluster admin for impersonate on that user (and its groups), or run without --as',
         });

@@ -36,6 +36,9 @@ export class ClusterError extends Error {
   }
 }
 
+/** A refusal that concerns the whole run, not one read (the run's --as refused): never kept as a partial result. */
+export class RunRefused extends ClusterError {}
+
 export class UsageError extends Error {
   readonly exitCode: number = ExitCode.USAGE;
   constructor(message: string) {

@@ -49,6 +49,17 @@ describe('bad input: one line, the right exit code', function () {
       }
     });
 
+    it('a flag given twice takes its last value (kubectl\'s pflag); --as-group still repeats', async () => {
+      const twice = await runMain(['rbac', ...kc(), '--request-timeout', 'nonsense', '--request-timeout', '20s', '-o', 'json']);
+      assert.equal(twice.code, 0, twice.err);
+      sim().log.reset();
+      const r = await runMain(['ha', ...kc(), '--as', 'someone', '--as', 'kubernetes-admin', '--as-group', 'a', '--as-group', 'system:masters', '-o', 'json']);
+      assert.equal(r.code, 0, r.err);
+      const e = sim().log.entries[0];
+      assert.equal(e.headers['impersonate-user'], 'kubernetes-admin');
+      assert.deepEqual([e.headers['impersonate-group']].flat().join(',').split(/,\s*/), ['a', 'system:masters']);
+    });
+
     it('no release in the namespace: the advice names only flags the command takes (--sa for rbac alone)', async () => {
       const rbac = await runMain(['rbac', ...kc(), '-n', 'default']);
       oneLine(rbac, 2, /: pass -n <namespace>, or --sa NS:NAME\n$/);
