@@ -164,7 +164,9 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
     }
   };
   layers.push(...(await Promise.all([configLayer(), networkLayer(), haLayer(), rbacLayer()])));
-  for (const l of layers) if (l.verdict !== 'OK' && !l.command) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
+  // a layer skipped for want of a release has no command to show: it would fail the same way
+  const needsRelease = (l: LayerResult) => !loaded && (l.id === 'config' || l.id === 'rbac' || (l.id === 'network' && !podTarget.pod));
+  for (const l of layers) if (l.verdict !== 'OK' && !l.command && !needsRelease(l)) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
   ctx.debug(1, `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`);
 
   const { renderDoctor, doctorDocument } = await import('../doctor/render.ts');

@@ -6,9 +6,12 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as YAML from 'yaml';
+import yargs from 'yargs';
 import { NEEDED_KEYS } from '../../src/airflow/config.ts';
+import { globalFlags } from '../../src/cli/flags.ts';
+import { COMMANDS } from '../../src/cli/main.ts';
 import { SCENARIOS_DIR } from '../sim/scenario.ts';
-import { startSim, type Sim } from '../sim/index.ts';
+import { startSim } from '../sim/index.ts';
 import { isolatedNetworkMissing, runMain } from './harness.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -77,53 +80,110 @@ function podsWithSecrets(docs: Obj[], secrets: Map<string, string>): Array<{ nam
     .map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name }));
 }
 
+interface Ran { argv: string[]; code: number; out: string; err: string }
+interface ScenarioRuns { secrets: Map<string, string>; runs: Ran[]; fix: Ran; advised: Ran[] }
+
+type Introspect = { getOptions(): { key: Record<string, unknown>; boolean: string[]; count: string[] } };
+
+/**
+ * A `kubectl airflow ...` command in an output, as far as it is a command: its flags (with their
+ * values) and the positionals the command takes; prose after it ("ha shows which ...") is cut off.
+ */
+export function adviceCommand(text: string): string[] | undefined {
+  const words = text.trim().split(/\s+/);
+  const cmd = COMMANDS.find((c) => c.command.split(' ')[0] === words[0]);
+  if (!cmd) return undefined;
+  const y = cmd.builder ? cmd.builder(globalFlags(yargs())) : globalFlags(yargs());
+  const o = (y as unknown as Introspect).getOptions();
+  const bare = new Set([...o.boolean, ...o.count]);
+  const aliases = (y as unknown as { getOptions(): { alias: Record<string, string[]> } }).getOptions().alias;
+  const isBare = (f: string) => bare.has(f) || Object.entries(aliases).some(([k, as]) => as.includes(f) && bare.has(k));
+  let positionals = (cmd.command.match(/[<[]/g) ?? []).length;
+  const out = [words[0]];
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i];
+    if (/^[A-Z][A-Z_]+$|^</.test(w)) return undefined; // a placeholder: not a command as is
+    if (w.startsWith('-')) {
+      const name = w.replace(/^-+/, '').split('=')[0];
+      out.push(w);
+      if (!w.includes('=') && !isBare(name) && i + 1 < words.length) out.push(words[++i]);
+    } else if (positionals-- > 0) out.push(w);
+    else break;
+  }
+  return out;
+}
+
+async function runScenario(scenario: string, canExec: boolean): Promise<ScenarioRuns> {
+  const sim = await startSim({ scenario });
+  try {
+    const docs = YAML.parseAllDocuments(readFileSync(join(SCENARIOS_DIR, `${scenario}.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter(Boolean);
+    const secrets = secretsOf(docs, YAML.parse(readFileSync(sim.kubeconfigPath, 'utf8')));
+    const namespace = (sim.scenario.spec as { namespace?: string }).namespace ?? 'default';
+    const cmds: string[][] = [['doctor'], ['rbac'], ['ha'], ['config']];
+    for (const p of canExec ? podsWithSecrets(docs, secrets) : []) cmds.push(['net', p.name, '-n', p.namespace]);
+    const run = async (argv: string[]): Promise<Ran> => ({ argv, ...(await runMain(argv)) });
+    const runs: Ran[] = [];
+    for (const cmd of cmds) runs.push(...(await Promise.all(FORMATS.map((f) => run([...cmd, '--kubeconfig', sim.kubeconfigPath, '-o', f, '--request-timeout', '20s'])))));
+    const fix = await run(['rbac', '--fix', '--kubeconfig', sim.kubeconfigPath, '-n', namespace]);
+    // every `kubectl airflow ...` the text outputs advise, run as a person copies it
+    const advised = new Map<string, string[]>();
+    for (const r of [...runs.filter((x) => !x.argv.includes('json') && !x.argv.includes('yaml')), fix]) {
+      for (const m of (r.out + r.err).matchAll(/kubectl airflow ([a-z][^\n`'"()]*)/g)) {
+        const argv = adviceCommand(m[1].replace(/[.,;:]+(\s|$)/g, '$1'));
+        if (argv) advised.set(argv.join(' '), argv);
+      }
+    }
+    // at once: each waits mostly on its own probe
+    const ran = await Promise.all([...advised.values()].map((argv) => run(argv.includes('--kubeconfig') ? argv : [...argv, '--kubeconfig', sim.kubeconfigPath])));
+    return { secrets, runs, fix, advised: ran };
+  } finally {
+    await sim.stop();
+  }
+}
+
 describe('no secret in any output', function () {
-  this.timeout(300_000);
+  this.timeout(600_000);
   const canExec = !isolatedNetworkMissing();
-  if (!canExec) console.log(`    (net and doctor's network layer run without exec here: ${isolatedNetworkMissing()})`);
+  const results = new Map<string, Promise<ScenarioRuns>>();
+  before(function () {
+    if (!canExec) console.log(`    (net and doctor's network layer run without exec here: ${isolatedNetworkMissing()})`);
+    // a few scenarios at a time: most of the time is spent waiting on probes' timeouts
+    const queue = [...SCENARIOS];
+    const pending = new Map<string, { resolve: (r: ScenarioRuns) => void; reject: (e: unknown) => void }>();
+    for (const sc of SCENARIOS) {
+      const p = new Promise<ScenarioRuns>((resolve, reject) => pending.set(sc, { resolve, reject }));
+      p.catch(() => undefined);
+      results.set(sc, p);
+    }
+    const worker = async () => {
+      for (let sc = queue.shift(); sc; sc = queue.shift()) {
+        const h = pending.get(sc)!;
+        await runScenario(sc, canExec).then(h.resolve, h.reject);
+      }
+    };
+    for (let i = 0; i < 4; i++) void worker();
+  });
 
   for (const scenario of SCENARIOS) {
-    describe(scenario, () => {
-      let sim: Sim;
-      let secrets: Map<string, string>;
-      let docs: Obj[];
-      before(async () => {
-        sim = await startSim({ scenario });
-        docs = YAML.parseAllDocuments(readFileSync(join(SCENARIOS_DIR, `${scenario}.yaml`), 'utf8')).map((d) => d.toJS() as Obj).filter(Boolean);
-        secrets = secretsOf(docs, YAML.parse(readFileSync(sim.kubeconfigPath, 'utf8')));
-      });
-      after(async () => sim?.stop());
-
-      it('holds secrets to look for (the check can fail)', () => {
-        assert.ok(secrets.size > 0, 'every scenario has at least its identities\' tokens or keys');
-      });
-
-      it('every command, every format: no secret in stdout or stderr; json and yaml parse', async () => {
-        const namespace = (sim.scenario.spec as { namespace?: string }).namespace ?? 'default';
-        const runs: string[][] = [['doctor'], ['rbac'], ['ha'], ['config']];
-        for (const p of canExec ? podsWithSecrets(docs, secrets) : []) runs.push(['net', p.name, '-n', p.namespace]);
-        const outputs: Array<{ argv: string[]; text: string }> = [];
-        for (const cmd of runs) {
-          // the formats of one command at once: each is its own run; most of the time is the probe's waits
-          const argvs = FORMATS.map((format) => [...cmd, '--kubeconfig', sim.kubeconfigPath, '-o', format, '--request-timeout', '20s']);
-          const results = await Promise.all(argvs.map((argv) => runMain(argv)));
-          for (const [i, r] of results.entries()) {
-            const argv = argvs[i];
-            const format = FORMATS[i];
-            outputs.push({ argv, text: r.out + r.err });
-            assert.ok([0, 1, 2, 3].includes(r.code), `${argv.join(' ')}: exit ${r.code}`);
-            assert.doesNotMatch(r.err, /\n\s+at |internal error/, `${argv.join(' ')}: ${r.err}`);
-            if (r.code <= 1 && format === 'json') JSON.parse(r.out);
-            if (r.code <= 1 && format === 'yaml') for (const d of YAML.parseAllDocuments(r.out)) assert.deepEqual(d.errors, [], argv.join(' '));
-          }
-        }
-        const fix = await runMain(['rbac', '--fix', '--kubeconfig', sim.kubeconfigPath, '-n', namespace]);
-        outputs.push({ argv: ['rbac', '--fix'], text: fix.out + fix.err });
-        if (fix.code <= 1 && fix.out.trim()) for (const d of YAML.parseAllDocuments(fix.out)) assert.deepEqual(d.errors, [], 'rbac --fix YAML');
-        for (const { argv, text } of outputs) {
-          for (const [secret, where] of secrets) assert.ok(!text.includes(secret), `${argv.join(' ')} printed ${where}`);
-        }
-      });
+    it(`${scenario}: every command, every format: no secret on stdout or stderr; json/yaml parse; advice works as copied`, async () => {
+      const { secrets, runs, fix, advised } = await results.get(scenario)!;
+      assert.ok(secrets.size > 0, 'every scenario has at least its identities\' tokens or keys (the check can fail)');
+      for (const r of runs) {
+        const what = r.argv.join(' ');
+        assert.ok([0, 1, 2, 3].includes(r.code), `${what}: exit ${r.code}`);
+        assert.doesNotMatch(r.err, /\n\s+at |internal error/, `${what}: ${r.err}`);
+        if (r.code <= 1 && r.argv.includes('json')) JSON.parse(r.out);
+        if (r.code <= 1 && r.argv.includes('yaml')) for (const d of YAML.parseAllDocuments(r.out)) assert.deepEqual(d.errors, [], what);
+      }
+      if (fix.code <= 1 && fix.out.trim()) for (const d of YAML.parseAllDocuments(fix.out)) assert.deepEqual(d.errors, [], 'rbac --fix YAML');
+      for (const r of [...runs, fix, ...advised]) {
+        for (const [secret, where] of secrets) assert.ok(!(r.out + r.err).includes(secret), `${r.argv.join(' ')} printed ${where}`);
+      }
+      for (const r of advised) {
+        const what = `advised "kubectl airflow ${r.argv.join(' ')}"`;
+        assert.doesNotMatch(r.err, /Unknown argument|Not enough arguments|see --help|Missing required/, `${what}: ${r.err}`);
+        assert.ok([0, 1, 3].includes(r.code), `${what}: exit ${r.code} ${r.err}`);
+      }
     });
   }
 
@@ -137,5 +197,13 @@ describe('no secret in any output', function () {
     );
     for (const want of ['pw-in-uri', 'Sch3meless', 'postgresql://u:pw-in-uri@db:5432/x', 'tok-123456']) assert.ok(s.has(want), want);
     assert.ok(![...s.keys()].some((k) => k.includes('localhost')));
+  });
+
+  it('advice is cut where the command ends and the sentence goes on', () => {
+    assert.deepEqual(adviceCommand('ha shows which replica holds a lease'), ['ha']);
+    assert.deepEqual(adviceCommand('rbac -n airflow --release airflow --fix'), ['rbac', '-n', 'airflow', '--release', 'airflow', '--fix']);
+    assert.deepEqual(adviceCommand('net my-pod -n airflow and then'), ['net', 'my-pod', '-n', 'airflow']);
+    assert.equal(adviceCommand('net POD'), undefined);
+    assert.equal(adviceCommand('nothing here'), undefined);
   });
 });
