@@ -1,9 +1,9 @@
 // Imperative shell of release discovery: fetch pods, workloads, ServiceAccounts and the live
 // Airflow config, then hand them to the pure functions in release.ts and config.ts.
 // Reads that the user may not do are partial results (a warning), except listing pods.
-import { ClusterError } from '../kube/errors.ts';
+import { ClusterError } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
-import { NEEDED_KEYS, decodeAllowed, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
+import { NEEDED_KEYS, decodeAllowed, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './airflow-cfg.ts';
 import {
   configMapVolumes,
   discoverReleases,

@@ -10,8 +10,8 @@ import type { Argv } from 'yargs';
 import type { IO } from './command.ts';
 import type { RetryPolicy } from '../kube/pool.ts';
 import { defineCommand, type Command } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
-import { UsageError } from '../kube/errors.ts';
+import { ExitCode } from '../base/exit-codes.ts';
+import { UsageError } from '../base/errors.ts';
 import { OUTPUT_FORMATS } from '../render/output.ts';
 
 // Cobra's ShellCompDirective values.

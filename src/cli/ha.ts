@@ -2,10 +2,10 @@
 // whether the API server is really highly available. options -> complete -> validate -> run, and
 // run is fetch (src/ha/fetch.ts) -> decide (src/ha/chain.ts, checks.ts) -> render (src/ha/report.ts).
 import type { Argv } from 'yargs';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { defineCommand } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
+import { ExitCode } from '../base/exit-codes.ts';
 
 interface HaArgs {
   from?: string;

@@ -1,20 +1,20 @@
 // Entry point: parse flags with yargs, run one command, map every failure to one line + exit code.
 import yargs, { type Argv } from 'yargs';
-import { describeError, redactUrls, UsageError } from '../kube/errors.ts';
+import { describeError, redactUrls, UsageError } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
 import { palette, useColour } from '../render/colour.ts';
 import { parseOutput } from '../render/output.ts';
 import type { Command, GlobalArgs, IO, RunContext } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
+import { ExitCode } from '../base/exit-codes.ts';
 import { helpWidth } from './fast.ts';
 import { globalFlags } from './flags.ts';
-import { rbacCommand } from './rbac.ts';
+import { rbacCommand } from '../rbac/index.ts';
 import { haCommand } from './ha.ts';
-import { configCommand } from './config.ts';
+import { configCommand } from '../config/index.ts';
 import { versionCommand } from './version.ts';
 import { completionCommand } from './completion.ts';
-import { netCommand } from './net.ts';
-import { doctorCommand } from './doctor.ts';
+import { netCommand } from '../net/index.ts';
+import { doctorCommand } from '../doctor/index.ts';
 
 export type { IO } from './command.ts';
 

@@ -3,7 +3,7 @@
 import { renderVersionText, versionData } from './version-text.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { defineCommand } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
+import { ExitCode } from '../base/exit-codes.ts';
 
 export { renderVersionText, versionData } from './version-text.ts';
 

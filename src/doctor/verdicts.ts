@@ -1,7 +1,7 @@
 // One verdict per layer from the result of the command that owns the layer. Pure: the commands'
 // own decisions (net's layers, ha's checks, rbac's summary, config's findings) are taken as they
 // are; this only says which of them make the layer OK, WARN, FAIL or SKIP, in one line.
-import type { ContainerConfig } from '../airflow/client-config.ts';
+import type { ContainerConfig } from '../config/analyze.ts';
 import type { Check as HaCheck } from '../ha/model.ts';
 import type { Layer as NetLayer, NetReport } from '../net/model.ts';
 import type { Hint } from '../rbac/hints.ts';

@@ -1,7 +1,7 @@
 // The imperative shell of `ha`: every read at once (one round trip of wall time), each failure kept
 // as data so the checks that need it SKIP and the rest still decide.
 import type { Connection, KubeResponse } from '../kube/connection.ts';
-import { ClusterError, redactUrls } from '../kube/errors.ts';
+import { ClusterError, redactUrls } from '../base/errors.ts';
 import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';

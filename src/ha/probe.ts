@@ -2,7 +2,7 @@
 // "readyz" mode with the endpoints as data; the probe connects to every endpoint at once. An image
 // without python3 gets the POSIX sh probe (src/net/probe.sh, same output shape) instead.
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError } from '../kube/errors.ts';
+import { ClusterError } from '../base/errors.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
 import type { Chain } from './chain.ts';
 import { PERMISSIONS } from './checks.ts';

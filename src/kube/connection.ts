@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UsageError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
+import { ClusterError, UsageError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type KubeconfigFile } from './kubeconfig.ts';
 import { DEFAULT_RETRY, Semaphore, backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './pool.ts';
 import { parseDuration, resolveConfig, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';

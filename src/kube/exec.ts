@@ -9,7 +9,7 @@
 // token) is the pod's traffic, not the plugin's: no slot bounds it.
 import { Writable } from 'node:stream';
 import { impersonationHeaders, type Connection, type Impersonation } from './connection.ts';
-import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
+import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
 
 export interface ExecRequest {
   namespace: string;

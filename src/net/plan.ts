@@ -2,7 +2,7 @@
 // the exact argv of the two execs (program and data kept apart), the permissions to ask, the bound
 // on the whole command, and the ephemeral-container request of --debug-image.
 import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { requiredRules } from '../rbac/required.ts';
 
 export interface PodView {

@@ -1,7 +1,7 @@
 // The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
 // API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError, fromStatus } from '../kube/errors.ts';
+import { ClusterError, UsageError, fromStatus } from '../base/errors.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
 import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
@@ -32,7 +32,7 @@ import {
 } from './plan.ts';
 import { builtinProfiles } from '../airflow/profiles.ts';
 import { chartOf } from '../airflow/release.ts';
-import { launchNamespaces } from '../airflow/config.ts';
+import { launchNamespaces } from '../airflow/airflow-cfg.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import { probePy, probeSh } from './programs.ts';
 import { diagnose, notProbed, parseProbeDoc } from './verdict.ts';

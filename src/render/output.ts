@@ -1,6 +1,6 @@
 // -o json|yaml for machine readers; table/wide for people. One place decides the format.
 import * as YAML from 'yaml';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];

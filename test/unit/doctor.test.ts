@@ -1,7 +1,7 @@
 // Pure tests of doctor (src/doctor): layer order, per-layer verdicts from each command's result,
 // the first failing layer, the exit code, the pod choice, detail commands and rendering.
 import assert from 'node:assert/strict';
-import type { ContainerConfig } from '../../src/airflow/client-config.ts';
+import type { ContainerConfig } from '../../src/config/analyze.ts';
 import { LAYERS, type LayerResult, type Verdict } from '../../src/doctor/model.ts';
 import { chooseNetworkPod, detailCommand, exitCodeOf, firstFailingLayer, ordered, repeatableFlags } from '../../src/doctor/plan.ts';
 import { doctorDocument, renderDoctor } from '../../src/doctor/render.ts';

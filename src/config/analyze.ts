@@ -11,8 +11,8 @@
 // more than one raises "Invalid connection configuration. Options kube_config_path, kube_config,
 // in_cluster are mutually exclusive. You can only use one option at a time.").
 
-import { CLIENT_KEYS, K8S_SECTIONS, NEEDED_KEYS, airflowBool, lookup, parseIni, type Ini } from './config.ts';
-import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from './connection-extras.ts';
+import { CLIENT_KEYS, K8S_SECTIONS, NEEDED_KEYS, airflowBool, lookup, parseIni, type Ini } from '../airflow/airflow-cfg.ts';
+import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from '../airflow/kubernetes-default-connection.ts';
 
 const [SECTION, DEPRECATED_SECTION] = K8S_SECTIONS;
 export const KEYS = CLIENT_KEYS;

@@ -8,10 +8,10 @@
 // A denial of a cell nobody requires, from a complete rules review, is taken as is.
 // When the caller may not impersonate, SubjectAccessReview (user + the three ServiceAccount
 // groups); when neither, one error naming both permissions.
-import { ClusterError, fromStatus } from './errors.ts';
-import type { Connection, KubeResponse } from './connection.ts';
-import { needsAccessReview, rulesAllow, type ResourceRule } from '../rbac/rules.ts';
-import { byAccountAndNamespace, cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from '../rbac/types.ts';
+import { ClusterError, fromStatus } from '../base/errors.ts';
+import type { Connection, KubeResponse } from '../kube/connection.ts';
+import { needsAccessReview, rulesAllow, type ResourceRule } from './rules.ts';
+import { byAccountAndNamespace, cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from './types.ts';
 
 const AUTHZ = '/apis/authorization.k8s.io/v1';
 

@@ -7,10 +7,10 @@
 import type { Argv } from 'yargs';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError, fromStatus, redactUrls } from '../kube/errors.ts';
-import type { LayerId, LayerResult } from '../doctor/model.ts';
+import { ClusterError, UsageError, fromStatus, redactUrls } from '../base/errors.ts';
+import type { LayerId, LayerResult } from './model.ts';
 import { isMachine, renderData } from '../render/output.ts';
-import { defineCommand, type GlobalArgs, type RunContext } from './command.ts';
+import { defineCommand, type GlobalArgs, type RunContext } from '../cli/command.ts';
 
 interface DoctorArgs {
   release?: string;
@@ -58,19 +58,19 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   // validate
   if (args.allNamespaces) throw new UsageError('doctor checks one release: use -n NAMESPACE (and --release) instead of -A');
   if (args.container !== undefined && args.pod === undefined) throw new UsageError('--container needs --pod');
-  const { parseProbeTimeout } = await import('./net.ts');
+  const { parseProbeTimeout } = await import('../net/index.ts');
   const timeoutSeconds = parseProbeTimeout(args.probeTimeout);
 
   const conn = await ctx.connect();
   const ns = conn.namespace;
   if (args.pod !== undefined) (await import('../net/plan.ts')).validateNames(args.pod, ns, args.container);
   const [v, plan, { loadRelease }, { inspectClientConfig, listConfigMaps }, { runHa, toReport }, { collectRbac, rbacDocument }, { NoReleaseError }] = await Promise.all([
-    import('../doctor/verdicts.ts'),
-    import('../doctor/plan.ts'),
+    import('./verdicts.ts'),
+    import('./plan.ts'),
     import('../airflow/discover.ts'),
-    import('./config.ts'),
+    import('../config/index.ts'),
     import('../ha/index.ts'),
-    import('./rbac.ts'),
+    import('../rbac/index.ts'),
     import('../airflow/release.ts'),
   ]);
   const t0 = performance.now();
@@ -167,7 +167,7 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   for (const l of layers) if (l.verdict !== 'OK' && !l.command) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
   ctx.debug(1, `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`);
 
-  const { renderDoctor, doctorDocument } = await import('../doctor/render.ts');
+  const { renderDoctor, doctorDocument } = await import('./render.ts');
   const header = { namespace: ns, release: loaded?.release.name };
   if (isMachine(args.output)) ctx.out(renderData(doctorDocument(layers, header), args.output));
   else ctx.out(renderDoctor(plan.ordered(layers), header, ctx.colour));

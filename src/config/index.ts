@@ -4,14 +4,14 @@
 // the allowlisted keys: config.ts decodeAllowed) -> decide (src/airflow/client-config.ts) -> render.
 import type { Argv } from 'yargs';
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError } from '../kube/errors.ts';
+import { ClusterError, UsageError } from '../base/errors.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { renderTable } from '../render/table.ts';
 import type { Palette } from '../render/colour.ts';
-import { defineCommand } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
-import type { ContainerConfig, Pod, SecretRead, Severity } from '../airflow/client-config.ts';
-import { decodeAllowed } from '../airflow/config.ts';
+import { defineCommand } from '../cli/command.ts';
+import { ExitCode } from '../base/exit-codes.ts';
+import type { ContainerConfig, Pod, SecretRead, Severity } from './analyze.ts';
+import { decodeAllowed } from '../airflow/airflow-cfg.ts';
 import type { FoundRelease } from '../airflow/discover.ts';
 
 interface ConfigArgs {
@@ -148,7 +148,7 @@ export async function inspectClientConfig(
   listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
 ): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
   const { release, serviceAccounts } = found;
-  const cc = await import('../airflow/client-config.ts');
+  const cc = await import('./analyze.ts');
   const pods = release.pods as unknown as Pod[];
   const secrets = envFromSecrets(conn, release.namespace, pods);
   secrets.catch(() => undefined); // awaited below, unless reading the ConfigMaps fails first

@@ -1,21 +1,21 @@
 // `kubectl airflow rbac` (issue 3): the auth can-i matrix for Airflow's ServiceAccounts, with the
 // reason and the fix. options -> complete -> validate -> run; run is fetch -> decide -> render.
 import type { Argv } from 'yargs';
-import { defineCommand, type GlobalArgs, type RunContext } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
-import { ClusterError, UsageError } from '../kube/errors.ts';
+import { defineCommand, type GlobalArgs, type RunContext } from '../cli/command.ts';
+import { ExitCode } from '../base/exit-codes.ts';
+import { ClusterError, UsageError } from '../base/errors.ts';
 import { isMachine, renderData } from '../render/output.ts';
-import { launchNamespaces, type AirflowConfig } from '../airflow/config.ts';
+import { launchNamespaces, type AirflowConfig } from '../airflow/airflow-cfg.ts';
 import { builtinProfiles, chooseProfiles, type Profile } from '../airflow/profiles.ts';
 import { parseSaFlag, type Account, type ComponentAccount, type Release } from '../airflow/release.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
-import type { ReviewResult } from '../kube/access-review.ts';
-import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from '../rbac/required.ts';
-import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from '../rbac/matrix.ts';
-import { rootCauseHints, type BindingLike, type Hint } from '../rbac/hints.ts';
-import { fixObjects, fixYaml } from '../rbac/fix.ts';
-import { renderMatrix } from '../rbac/render.ts';
-import { cellKey, username, type Check } from '../rbac/types.ts';
+import type { ReviewResult } from './ask.ts';
+import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from './required.ts';
+import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from './matrix.ts';
+import { rootCauseHints, type BindingLike, type Hint } from './hints.ts';
+import { fixObjects, fixYaml } from './fix.ts';
+import { renderMatrix } from './render.ts';
+import { cellKey, username, type Check } from './types.ts';
 
 export interface RbacArgs {
   release?: string;
@@ -135,7 +135,7 @@ export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, 
   const requiredKeys = new Set(required.map(cellKey));
 
   // fetch: the server's answers
-  const { reviewCells } = await import('../kube/access-review.ts');
+  const { reviewCells } = await import('./ask.ts');
   const wantReasons = args.output !== 'table';
   const t0 = performance.now();
   const review = await reviewCells(conn, cells, {

@@ -3,10 +3,10 @@
 // options -> complete -> validate -> run; run is fetch + exec (src/net/run.ts) -> decide
 // (src/net/verdict.ts, netpol.ts) -> render (src/net/render.ts).
 import type { Argv } from 'yargs';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { isMachine, renderData } from '../render/output.ts';
-import { defineCommand } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
+import { defineCommand } from '../cli/command.ts';
+import { ExitCode } from '../base/exit-codes.ts';
 
 interface NetArgs {
   pod?: string;
@@ -53,7 +53,7 @@ export const netCommand = defineCommand<NetArgs>({
     if (args.debugImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(args.debugImage)) throw new UsageError(`--debug-image "${args.debugImage}" is not an image reference`);
 
     const conn = await ctx.connect();
-    const [{ probePod, PodProblem }, { notProbed }, render] = await Promise.all([import('../net/run.ts'), import('../net/verdict.ts'), import('../net/render.ts')]);
+    const [{ probePod, PodProblem }, { notProbed }, render] = await Promise.all([import('./run.ts'), import('./verdict.ts'), import('./render.ts')]);
     const opts = { container: args.container, timeoutSeconds, attempts: args.attempts, debugImage: args.debugImage, debug: ctx.debug };
     const namespace = conn.namespace;
     const reports = [];
@@ -62,11 +62,11 @@ export const netCommand = defineCommand<NetArgs>({
       for (const n of notes) ctx.err(n + '\n');
       reports.push(report);
     } else {
-      const [{ loadRelease }, { chartOf }, { onePodPerComponent, chooseContainer, serviceAccountOf }] = await Promise.all([import('../airflow/discover.ts'), import('../airflow/release.ts'), import('../net/plan.ts')]);
+      const [{ loadRelease }, { chartOf }, { onePodPerComponent, chooseContainer, serviceAccountOf }] = await Promise.all([import('../airflow/discover.ts'), import('../airflow/release.ts'), import('./plan.ts')]);
       // with its config: what each pod's account needs comes from the executor and launch namespaces
       const loaded = await loadRelease(conn, namespace, args.release);
       const release = loaded.release;
-      const chosen = onePodPerComponent(release.pods as import('../net/plan.ts').PodView[], (p) => chartOf(p.metadata.labels)?.component);
+      const chosen = onePodPerComponent(release.pods as import('./plan.ts').PodView[], (p) => chartOf(p.metadata.labels)?.component);
       // a few pods at a time: each costs two execs
       const results = new Array(chosen.length);
       let next = 0;
