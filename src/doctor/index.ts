@@ -1,70 +1,51 @@
-// `kubectl airflow doctor`: every layer in order (src/doctor/model.ts says why this order), the
-// first failing one named with its remedy and the command for detail. Each layer is the command
-// that owns it, reused: its fetch + decision (config: inspectClientConfig, net: probePod, ha: runHa,
-// rbac: collectRbac), handed the release loaded once here; src/doctor turns each result into one
-// verdict. Independent fetches run in parallel; a later layer still runs when an earlier one
-// failed, unless it needs the release.
-import type { Argv } from 'yargs';
+// `doctor`: every layer in order (model.ts says why this order), the first failing one named with
+// its remedy and the command for detail. Each layer is the feature that owns it, through its run
+// entry (config: inspectClientConfig, net: probePod, ha: runHa, rbac: runRbac), handed the release
+// loaded once here; verdicts.ts turns each result into one verdict, meanings.ts says what an error
+// means for a layer. Independent fetches run in parallel; a later layer still runs when an earlier
+// one failed, unless it needs the release.
 import type { LoadedRelease } from '../airflow/discover.ts';
+import type { Debug } from '../base/debug.ts';
+import { ClusterError, redactUrls } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError, fromStatus, redactUrls } from '../base/errors.ts';
-import type { LayerId, LayerResult } from './model.ts';
-import { isMachine, renderData } from '../render/output.ts';
-import { defineCommand, type GlobalArgs, type RunContext } from '../cli/command.ts';
+import { VERSION_PATH } from '../kube/reads.ts';
+import { selfSubjectReview } from '../kube/reviews.ts';
+import type { Palette } from '../render/colour.ts';
+import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
+import { networkSkip, NO_RELEASE, notChecked, whoAmI } from './meanings.ts';
+import type { LayerResult } from './model.ts';
 
-interface DoctorArgs {
+export interface DoctorOptions {
   release?: string;
   pod?: string;
   container?: string;
-  probeTimeout: string;
+  timeoutSeconds: number;
+  /** Connection flags a detail command repeats (never a credential). */
+  repeatFlags: string[];
+  debug: Debug;
 }
 
-interface SelfSubjectReview {
-  status?: { userInfo?: { username?: string; groups?: string[] } };
+export interface DoctorResult {
+  layers: LayerResult[];
+  header: { namespace: string; release?: string };
 }
 
 /** Layer 1: /version and who the server says we are. Any failure here is exit 3 (thrown). */
 async function clusterAccess(conn: Connection) {
-  const review = async (version: 'v1' | 'v1beta1') =>
-    conn.send<SelfSubjectReview>({
-      method: 'POST',
-      path: `/apis/authentication.k8s.io/${version}/selfsubjectreviews`,
-      body: { apiVersion: `authentication.k8s.io/${version}`, kind: 'SelfSubjectReview' },
-    });
+  const review = (version: 'v1' | 'v1beta1') => selfSubjectReview(conn, version);
   const [version, ssr] = await Promise.all([
-    conn.get<{ gitVersion?: string }>('/version'),
+    conn.get<{ gitVersion?: string }>(VERSION_PATH),
     review('v1').then((r) => (r.status === 404 ? review('v1beta1') : r)),
   ]);
-  let user: { username: string; groups?: string[] } | undefined;
-  if (ssr.status >= 200 && ssr.status < 300) {
-    const u = ssr.body.status?.userInfo;
-    user = { username: u?.username ?? '?', groups: u?.groups };
-  } else if (ssr.status !== 404 && ssr.status !== 403) {
-    // 401: the credentials are rejected; 403/404: authenticated, the server just will not say as whom
-    throw fromStatus(ssr.status, ssr.body, 'POST selfsubjectreviews');
-  }
+  const user = whoAmI(ssr.status, ssr.body);
   // the server as shown (text, json, yaml): a kubeconfig URL may carry a password (userinfo)
   return { server: redactUrls(conn.server), context: conn.contextName, version: version.gitVersion, user };
 }
 
-/** A layer whose own fetch failed: SKIP with the one-line reason; `unasked` when the cluster refused to answer. */
-function notChecked(id: LayerId, e: unknown, skipped: (id: LayerId, reason: string, remedy?: string) => LayerResult): LayerResult {
-  if (e instanceof ClusterError) return { ...skipped(id, `could not check: ${e.message}`, e.remedy), unasked: true };
-  if (e instanceof UsageError) return skipped(id, `could not check: ${e.message}`);
-  throw e;
-}
-
-async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<number> {
-  // validate
-  if (args.allNamespaces) throw new UsageError('doctor checks one release: use -n NAMESPACE (and --release) instead of -A');
-  if (args.container !== undefined && args.pod === undefined) throw new UsageError('--container needs --pod');
-  const { parseProbeTimeout } = await import('../net/index.ts');
-  const timeoutSeconds = parseProbeTimeout(args.probeTimeout);
-
-  const conn = await ctx.connect();
+export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<DoctorResult> {
   const ns = conn.namespace;
-  if (args.pod !== undefined) (await import('../net/plan.ts')).validateNames(args.pod, ns, args.container);
-  const [v, plan, { loadRelease }, { inspectClientConfig, listConfigMaps }, { runHa, toReport }, { collectRbac, rbacDocument }, { NoReleaseError }] = await Promise.all([
+  if (opts.pod !== undefined) (await import('../net/plan.ts')).validateNames(opts.pod, ns, opts.container);
+  const [v, plan, { loadRelease }, { inspectClientConfig, listConfigMaps }, { runHa, toReport }, { runRbac, rbacDocument }, { NoReleaseError }] = await Promise.all([
     import('./verdicts.ts'),
     import('./plan.ts'),
     import('../airflow/discover.ts'),
@@ -75,18 +56,18 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
   ]);
   const t0 = performance.now();
   const timed = <T>(what: string, p: Promise<T>): Promise<T> =>
-    p.finally(() => ctx.debug(1, `doctor: ${what} done after ${Math.round(performance.now() - t0)} ms`));
+    p.finally(() => opts.debug(1, `doctor: ${what} done after ${Math.round(performance.now() - t0)} ms`));
 
   // Everything that needs only the connection starts at once; layer 1 decides whether to go on.
   const access = timed('cluster access', clusterAccess(conn));
-  const release = timed('release', loadRelease(conn, ns, args.release));
+  const release = timed('release', loadRelease(conn, ns, opts.release));
   // config decides on the release loaded here (its pods are listed once); its ConfigMaps are read meanwhile
   const configMaps = listConfigMaps(conn, ns);
   const ha = timed('ha', runHa(conn));
   for (const p of [release, configMaps, ha]) p.catch(() => undefined); // awaited below (or moot after exit 3)
   const cluster = v.clusterLayer(await access);
 
-  const target = { namespace: ns, release: args.release, flags: plan.repeatableFlags(args) };
+  const target = { namespace: ns, release: opts.release, flags: opts.repeatFlags };
   const layers: LayerResult[] = [cluster];
   let loaded: LoadedRelease | undefined;
   try {
@@ -105,54 +86,53 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
     }));
   } catch (e) {
     if (e instanceof NoReleaseError) layers.push(v.noReleaseLayer(e.message));
-    else if (e instanceof ClusterError) layers.push(notChecked('release', e, v.skipped));
+    else if (e instanceof ClusterError) layers.push(notChecked('release', e));
     else throw e; // several releases and no --release, or an unknown --release: exit 2, as every command
   }
 
-  const noRelease = 'no Airflow release to check (layer 2)';
-  const choice = loaded ? plan.chooseNetworkPod(loaded.release.pods, loaded.config.executors, args.pod) : undefined;
+  const choice = loaded ? plan.chooseNetworkPod(loaded.release.pods, loaded.config.executors, opts.pod) : undefined;
   const podTarget = { ...target, pod: choice?.pod };
 
   const networkLayer = async (): Promise<LayerResult> => {
-    if (!loaded && args.pod !== undefined) {
+    if (!loaded && opts.pod !== undefined) {
       // nothing to probe it for, but a --pod that names no pod is a usage error (exit 2) here too, as in net and ha --from
       const [{ getPod }, { PodNotFound }] = await Promise.all([import('../net/run.ts'), import('../net/plan.ts')]);
-      await getPod(conn, ns, args.pod).catch((e: unknown) => {
+      await getPod(conn, ns, opts.pod).catch((e: unknown) => {
         if (e instanceof PodNotFound) throw e;
         // unreadable (forbidden, ...): the layer is skipped for want of a release anyway
       });
     }
-    if (!loaded || !choice) return v.skipped('network', noRelease);
-    if (!choice.pod) return v.skipped('network', choice.reason);
+    const skip = networkSkip(!!loaded, choice);
+    if (skip !== undefined || !loaded || !choice?.pod) return v.skipped('network', skip ?? NO_RELEASE);
     const [{ probePod, PodProblem }, { reportDocument }, { PodNotFound }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts'), import('../net/plan.ts')]);
     const known = loaded.release.pods.find((p) => p.metadata.name === choice.pod) as import('../net/plan.ts').PodView | undefined;
     try {
-      const { report, notes } = await timed('network', probePod(conn, ns, choice.pod, { container: args.container, timeoutSeconds, attempts: 5, debug: ctx.debug, release: loaded }, known));
-      for (const n of notes) ctx.debug(1, n);
+      const { report, notes } = await timed('network', probePod(conn, ns, choice.pod, { container: opts.container, timeoutSeconds: opts.timeoutSeconds, attempts: 5, debug: opts.debug, release: loaded }, known));
+      for (const n of notes) opts.debug(1, n);
       return v.networkLayer(report, (reportDocument([report]) as { items: unknown[] }).items[0], choice.component);
     } catch (e) {
       // --pod names no pod: a usage error (exit 2, one line), as in net and ha --from
       if (e instanceof PodNotFound) throw e;
       // the pod is not running: nothing to exec into, which is not a network verdict
       if (e instanceof PodProblem) return v.skipped('network', `not probed: ${e.message}`);
-      return notChecked('network', e, v.skipped);
+      return notChecked('network', e);
     }
   };
   const rbacLayer = async (): Promise<LayerResult> => {
-    if (!loaded) return v.skipped('rbac', noRelease);
+    if (!loaded) return v.skipped('rbac', NO_RELEASE);
     try {
-      const r = await timed('rbac', collectRbac({ ...args, fix: false, release: loaded.release.name }, ctx, loaded));
+      const r = await timed('rbac', runRbac(conn, { release: loaded.release.name, wantReasons: false, debug: opts.debug }, loaded));
       return v.rbacLayer(r, rbacDocument(r, false));
     } catch (e) {
-      return notChecked('rbac', e, v.skipped);
+      return notChecked('rbac', e);
     }
   };
   const configLayer = async (): Promise<LayerResult> => {
-    if (!loaded) return v.skipped('config', noRelease);
+    if (!loaded) return v.skipped('config', NO_RELEASE);
     try {
       return v.configLayer(await timed('config', inspectClientConfig(conn, loaded, configMaps)));
     } catch (e) {
-      return notChecked('config', e, v.skipped);
+      return notChecked('config', e);
     }
   };
   const haLayer = async (): Promise<LayerResult> => {
@@ -160,30 +140,21 @@ async function run(args: DoctorArgs & GlobalArgs, ctx: RunContext): Promise<numb
       const r = await ha;
       return v.haLayer(r.checks, r.chain.endpoints.length, r.chain.platform.name, toReport(r.chain, r.checks, r.input));
     } catch (e) {
-      return notChecked('ha', e, v.skipped);
+      return notChecked('ha', e);
     }
   };
   layers.push(...(await Promise.all([configLayer(), networkLayer(), haLayer(), rbacLayer()])));
   for (const l of layers) if (l.verdict !== 'OK' && !l.command) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
-  ctx.debug(1, `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`);
-
-  const { renderDoctor, doctorDocument } = await import('./render.ts');
-  const header = { namespace: ns, release: loaded?.release.name };
-  if (isMachine(args.output)) ctx.out(renderData(doctorDocument(layers, header), args.output));
-  else ctx.out(renderDoctor(plan.ordered(layers), header, ctx.colour));
-  return plan.exitCodeOf(layers);
+  opts.debug(1, `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`);
+  return { layers, header: { namespace: ns, release: loaded?.release.name } };
 }
 
-export const doctorCommand = defineCommand<DoctorArgs>({
-  command: 'doctor',
-  describe: 'Run every layer in order (cluster access, release, client config, network from a pod, API-server HA, RBAC) and name the first one that fails',
-  builder: (y: Argv) =>
-    y
-      .option('release', { type: 'string', requiresArg: true, describe: 'Airflow release (Helm release name) when the namespace has several' })
-      .option('pod', { type: 'string', requiresArg: true, describe: 'Probe the network from this pod (default: the running scheduler for KubernetesExecutor, the worker for Celery)' })
-      .option('container', { alias: 'c', type: 'string', requiresArg: true, describe: 'Container of --pod (default: the Airflow container)' })
-      .option('probe-timeout', { type: 'string', default: '3', requiresArg: true, describe: 'Timeout of each network step in the pod (seconds)' })
-      .example('$0 doctor -n airflow', 'Every layer, the first failing one, its fix and the command for detail')
-      .example('$0 doctor -n airflow --pod airflow-worker-0 -o yaml', 'Probe the network from that pod; every layer\'s full result'),
-  run,
-});
+export async function renderDoctorResult(r: DoctorResult, view: { output: OutputFormat; colour: Palette }): Promise<string> {
+  const [{ renderDoctor, doctorDocument }, { ordered }] = await Promise.all([import('./render.ts'), import('./plan.ts')]);
+  if (isMachine(view.output)) return renderData(doctorDocument(r.layers, r.header), view.output);
+  return renderDoctor(ordered(r.layers), r.header, view.colour);
+}
+
+export async function doctorExitCode(r: DoctorResult): Promise<number> {
+  return (await import('./plan.ts')).exitCodeOf(r.layers);
+}

@@ -1,99 +1,65 @@
-// `kubectl airflow net <pod>` (issue 6): a layered probe, from inside the pod, of the path to the API
-// server: service env, ServiceAccount files, DNS, TCP, TLS, HTTP + auth, permissions, NetworkPolicy.
-// options -> complete -> validate -> run; run is fetch + exec (src/net/run.ts) -> decide
-// (src/net/verdict.ts, netpol.ts) -> render (src/net/render.ts).
-import type { Argv } from 'yargs';
-import { UsageError } from '../base/errors.ts';
-import { isMachine, renderData } from '../render/output.ts';
-import { defineCommand } from '../cli/command.ts';
+// `net <pod>`: a layered probe, from inside the pod, of the path to the API server: service env,
+// ServiceAccount files, DNS, TCP, TLS, HTTP + auth, permissions, NetworkPolicy.
+// fetch + exec (run.ts) -> decide (verdict.ts, netpol.ts) -> render (render.ts). runNet is the
+// entry the CLI calls; doctor probes one pod through probePod.
+import type { Debug } from '../base/debug.ts';
 import { ExitCode } from '../base/exit-codes.ts';
+import type { Connection } from '../kube/connection.ts';
+import { mapBounded } from '../kube/pool.ts';
+import type { Palette } from '../render/colour.ts';
+import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
+import type { NetReport } from './model.ts';
 
-interface NetArgs {
+export interface NetOptions {
+  /** One pod, or undefined with `all`. */
   pod?: string;
-  container?: string;
-  probeTimeout: string;
-  attempts: number;
   all: boolean;
+  container?: string;
+  timeoutSeconds: number;
+  attempts: number;
   release?: string;
   debugImage?: string;
+  debug: Debug;
+  /** kubectl-style notes (defaulted container, ephemeral container added), for stderr. */
+  note: (line: string) => void;
 }
 
-/** "3", "3s", "1.5s", "500ms" -> seconds. */
-export function parseProbeTimeout(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(String(v).trim());
-  if (!m) throw new UsageError(`--probe-timeout "${v}": use seconds, e.g. 3 or 3s or 500ms`);
-  const s = m[2] === 'ms' ? Number(m[1]) / 1000 : Number(m[1]);
-  if (!(s >= 0.2 && s <= 60)) throw new UsageError(`--probe-timeout ${v}: must be between 200ms and 60s`);
-  return s;
-}
+/** Pods probed at once with --all: each costs two execs. */
+const PODS_AT_ONCE = 4;
 
-export const netCommand = defineCommand<NetArgs>({
-  command: 'net [pod]',
-  describe: 'Probe, from inside a pod, the path to the API server layer by layer (env, token, DNS, TCP, TLS, auth, NetworkPolicy)',
-  builder: (y: Argv) =>
-    y
-      .positional('pod', { type: 'string', describe: 'The pod to probe from (namespace from -n)' })
-      .option('container', { alias: 'c', type: 'string', requiresArg: true, describe: 'Container (default: the default-container annotation, else the Airflow container, else the first)' })
-      .option('probe-timeout', { type: 'string', default: '3', requiresArg: true, describe: 'Timeout of each network step in the pod (seconds). The whole probe ends within 7 x this + 10s' })
-      .option('attempts', { type: 'number', default: 5, requiresArg: true, describe: 'TCP connects to the service address (several, to catch a stale endpoint)' })
-      .option('all', { type: 'boolean', default: false, describe: 'Probe one pod of every Airflow component of the release' })
-      .option('release', { type: 'string', requiresArg: true, describe: 'With --all: the Airflow release (when the namespace has several)' })
-      .option('debug-image', { type: 'string', requiresArg: true, describe: 'For images without python3 or sh: add an ephemeral container with this image and probe from it (mutates the pod spec; needs patch pods/ephemeralcontainers)' })
-      .example('$0 net airflow-worker-0 -n airflow', 'Why this pod cannot reach the API server')
-      .example('$0 net --all -n airflow -o yaml', 'One pod of every Airflow component'),
-  run: async (args, ctx) => {
-    // validate
-    const timeoutSeconds = parseProbeTimeout(args.probeTimeout);
-    if (!Number.isInteger(args.attempts) || args.attempts < 1 || args.attempts > 20) throw new UsageError('--attempts must be an integer from 1 to 20');
-    if (args.all && args.pod) throw new UsageError('give a pod or --all, not both');
-    if (!args.all && !args.pod) throw new UsageError('net needs a pod name (kubectl airflow net POD), or --all');
-    if (args.all && args.container) throw new UsageError('-c does not apply to --all (each pod\'s Airflow container is used)');
-    if (args.all && args.debugImage) throw new UsageError('--debug-image changes a pod: use it with one pod, not --all');
-    if (args.allNamespaces) throw new UsageError('net probes pods of one namespace: use -n, not -A');
-    if (args.debugImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(args.debugImage)) throw new UsageError(`--debug-image "${args.debugImage}" is not an image reference`);
-
-    const conn = await ctx.connect();
-    const [{ probePod, PodProblem }, { notProbed }, render] = await Promise.all([import('./run.ts'), import('./verdict.ts'), import('./render.ts')]);
-    const opts = { container: args.container, timeoutSeconds, attempts: args.attempts, debugImage: args.debugImage, debug: ctx.debug };
-    const namespace = conn.namespace;
-    const reports = [];
-    if (!args.all) {
-      const { report, notes } = await probePod(conn, namespace, args.pod as string, opts);
-      for (const n of notes) ctx.err(n + '\n');
-      reports.push(report);
-    } else {
-      const [{ loadRelease }, { chartOf }, { onePodPerComponent, chooseContainer, serviceAccountOf }] = await Promise.all([import('../airflow/discover.ts'), import('../airflow/release.ts'), import('./plan.ts')]);
-      // with its config: what each pod's account needs comes from the executor and launch namespaces
-      const loaded = await loadRelease(conn, namespace, args.release);
-      const release = loaded.release;
-      const chosen = onePodPerComponent(release.pods as import('./plan.ts').PodView[], (p) => chartOf(p.metadata.labels)?.component);
-      // a few pods at a time: each costs two execs
-      const results = new Array(chosen.length);
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(4, chosen.length) }, async () => {
-          while (next < chosen.length) {
-            const i = next++;
-            const p = chosen[i];
-            try {
-              results[i] = (await probePod(conn, namespace, p.metadata.name, { ...opts, release: loaded }, p)).report;
-            } catch (e) {
-              if (!(e instanceof PodProblem)) throw e;
-              let container = '?';
-              try {
-                container = chooseContainer(p).container;
-              } catch {
-                /* no containers */
-              }
-              results[i] = notProbed({ pod: p.metadata.name, namespace, container, serviceAccount: serviceAccountOf(p) }, e.message);
-            }
-          }
-        }),
-      );
-      reports.push(...results);
+export async function runNet(conn: Connection, opts: NetOptions): Promise<NetReport[]> {
+  const [{ probePod, PodProblem }, { notProbed }] = await Promise.all([import('./run.ts'), import('./verdict.ts')]);
+  const probeOpts = { container: opts.container, timeoutSeconds: opts.timeoutSeconds, attempts: opts.attempts, debugImage: opts.debugImage, debug: opts.debug };
+  const namespace = conn.namespace;
+  if (!opts.all) {
+    const { report, notes } = await probePod(conn, namespace, opts.pod as string, probeOpts);
+    for (const n of notes) opts.note(n);
+    return [report];
+  }
+  const [{ loadRelease }, { chartOf }, { onePodPerComponent, containerOrUnknown, serviceAccountOf }] = await Promise.all([
+    import('../airflow/discover.ts'),
+    import('../airflow/release.ts'),
+    import('./plan.ts'),
+  ]);
+  // with its config: what each pod's account needs comes from the executor and launch namespaces
+  const loaded = await loadRelease(conn, namespace, opts.release);
+  const chosen = onePodPerComponent(loaded.release.pods as import('./plan.ts').PodView[], (p) => chartOf(p.metadata.labels)?.component);
+  return mapBounded(chosen, PODS_AT_ONCE, async (p) => {
+    try {
+      return (await probePod(conn, namespace, p.metadata.name, { ...probeOpts, release: loaded }, p)).report;
+    } catch (e) {
+      if (!(e instanceof PodProblem)) throw e;
+      return notProbed({ pod: p.metadata.name, namespace, container: containerOrUnknown(p), serviceAccount: serviceAccountOf(p) }, e.message);
     }
-    if (isMachine(args.output)) ctx.out(renderData(render.reportDocument(reports), args.output));
-    else ctx.out(render.renderReports(reports, ctx.colour, args.output === 'wide'));
-    return reports.every((r) => r.ok) ? ExitCode.OK : ExitCode.PROBLEMS;
-  },
-});
+  });
+}
+
+export async function renderNet(reports: NetReport[], view: { output: OutputFormat; colour: Palette }): Promise<string> {
+  const render = await import('./render.ts');
+  if (isMachine(view.output)) return renderData(render.reportDocument(reports), view.output);
+  return render.renderReports(reports, view.colour, view.output === 'wide');
+}
+
+export function netExitCode(reports: NetReport[]): number {
+  return reports.every((r) => r.ok) ? ExitCode.OK : ExitCode.PROBLEMS;
+}

@@ -50,6 +50,15 @@ export interface ContainerChoice {
 }
 
 /** -c, else the default-container annotation, else the Airflow container, else the first (with kubectl's note). */
+/** The container a not-probed pod is reported with: the one chosen, or '?' when it has none. */
+export function containerOrUnknown(pod: PodView): string {
+  try {
+    return chooseContainer(pod).container;
+  } catch {
+    return '?';
+  }
+}
+
 export function chooseContainer(pod: PodView, flag?: string): ContainerChoice {
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
   if (names.length === 0) throw new UsageError(`pod ${pod.metadata.name} has no containers`);
@@ -209,6 +218,20 @@ export function shellCommand(program: string, input: ProbeInput): string[] {
   for (const e of input.endpoints) args.push('ep', e.ip, String(e.port));
   for (const a of input.access) args.push('access', a.verb, a.group, a.resource, a.subresource, a.namespace);
   return ['sh', '-c', program, 'kubectl-airflow-probe', ...args];
+}
+
+/** `ha --from`: the same probe in its readyz mode, GET /readyz on every endpoint at once. */
+export function readyzPythonCommand(program: string, endpoints: Array<{ address: string; port: number }>, timeoutSeconds: number): string[] {
+  return ['python3', '-c', program, readyzInput(endpoints, timeoutSeconds)];
+}
+
+export function readyzShellCommand(program: string, endpoints: Array<{ address: string; port: number }>, timeoutSeconds: number): string[] {
+  const eps = endpoints.flatMap((e) => ['ep', e.address, String(e.port)]);
+  return ['sh', '-c', program, 'kubectl-airflow-probe', 'readyz', String(timeoutSeconds), '1', ...eps];
+}
+
+export function readyzInput(endpoints: Array<{ address: string; port: number }>, timeoutSeconds = 3): string {
+  return JSON.stringify({ mode: 'readyz', timeout: timeoutSeconds, endpoints: endpoints.map((e) => ({ ip: e.address, port: e.port })) });
 }
 
 /**

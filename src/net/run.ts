@@ -1,7 +1,10 @@
 // The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
 // API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
-import type { Connection } from '../kube/connection.ts';
 import { ClusterError, UsageError, fromStatus } from '../base/errors.ts';
+import type { Connection } from '../kube/connection.ts';
+import { fetched } from '../kube/fetched.ts';
+import { getList, getObject, listObjects, patchSubresource, resourcePath, RESOURCES } from '../kube/reads.ts';
+import { selfSubjectAccessReview } from '../kube/reviews.ts';
 import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
 import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
@@ -62,17 +65,15 @@ export class PodProblem extends Error {
   }
 }
 
+/** A read's value, or the server's refusal as one line (the layers that need it say so). */
 async function soft<T>(p: Promise<T>): Promise<{ value?: T; error?: string }> {
-  try {
-    return { value: await p };
-  } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
-  }
+  const f = await fetched(p);
+  return f.ok ? { value: f.value } : { error: f.message };
 }
 
 export async function getPod(conn: Connection, namespace: string, name: string): Promise<PodView> {
   try {
-    return await conn.get<PodView>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`);
+    return await getObject<PodView>(conn, 'pods', { namespace, name });
   } catch (e) {
     if (e instanceof ClusterError && e.status === 404) throw new PodNotFound(name, namespace);
     throw e;
@@ -82,11 +83,11 @@ export async function getPod(conn: Connection, namespace: string, name: string):
 /** The API-server endpoints (EndpointSlice `kubernetes`, else Endpoints) and the Service. */
 async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts['endpoints']; service?: ClusterFacts['service']; error?: string }> {
   const [slices, svc] = await Promise.all([
-    soft(conn.get<SliceList>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' })),
-    soft(conn.get<ServiceObject>('/api/v1/namespaces/default/services/kubernetes')),
+    soft(getList<SliceList>(conn, 'endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' })),
+    soft(getObject<ServiceObject>(conn, 'services', { namespace: 'default', name: 'kubernetes' })),
   ]);
   // Endpoints only when the slices cannot be read (kube-proxy itself reads the slices)
-  const ep = slices.error ? await soft(conn.get<EndpointsObject>('/api/v1/namespaces/default/endpoints/kubernetes')) : undefined;
+  const ep = slices.error ? await soft(getObject<EndpointsObject>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' })) : undefined;
   return {
     endpoints: apiServerEndpoints(slices.value, ep?.value),
     service: serviceAddress(svc.value),
@@ -95,11 +96,9 @@ async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts
 }
 
 async function ssar(conn: Connection, namespace: string, a: { verb: string; group: string; resource: string; subresource: string }, name?: string): Promise<boolean> {
-  const r = await conn.request<{ status?: { allowed?: boolean } }>({
-    method: 'POST',
-    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace, ...a, ...(name ? { name } : {}) } } },
-  });
+  const res = await selfSubjectAccessReview(conn, { namespace, ...a, ...(name ? { name } : {}) });
+  if (res.status < 200 || res.status >= 300) throw fromStatus(res.status, res.body, 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+  const r = res.body;
   return r.status?.allowed === true;
 }
 
@@ -114,9 +113,10 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   const patch = ephemeralContainerPatch(name, image, target);
   // As kubectl debug: a strategic merge patch of the ephemeralcontainers subresource (the verb checked
   // above); a server before 1.22 answers with its EphemeralContainers kind and gets a JSON patch.
-  const sub = `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/ephemeralcontainers`;
+  const ref = { namespace, name: pod.metadata.name, subresource: 'ephemeralcontainers' };
+  const sub = resourcePath(RESOURCES.pods, ref);
   const send = async (contentType: string, body: unknown) => {
-    const res = await conn.send<{ kind?: string; details?: { name?: string } }>({ method: 'PATCH', path: sub, body, contentType });
+    const res = await patchSubresource<{ kind?: string; details?: { name?: string } }>(conn, 'pods', ref, body, contentType);
     if (res.status >= 200 && res.status < 300) return res.body;
     // a 404 without details is the missing subresource (the pod's own 404 names it), as kubectl debug reads it
     if (res.status === 404 && !(typeof res.body === 'object' && res.body?.details?.name)) {
@@ -133,7 +133,7 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   opts.debug?.(1, `added ephemeral container ${name} (${image}) to ${pod.metadata.name}`);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const p = await conn.get<PodView>(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
+    const p = await getObject<PodView>(conn, 'pods', { namespace, name: pod.metadata.name });
     const st = p.status?.ephemeralContainerStatuses?.find((c) => c.name === name);
     if (st?.state?.running) return name;
     if (st?.state?.terminated) throw new PodProblem(`ephemeral container ${name} ended (${st.state.terminated.reason ?? 'terminated'}) before the probe could run`);
@@ -185,8 +185,8 @@ export async function probePod(conn: Connection, namespace: string, podName: str
   // What the cluster says, fetched while the probe runs.
   const clusterSide = Promise.all([
     controlPlane(conn),
-    soft(conn.get<{ automountServiceAccountToken?: boolean }>(`/api/v1/namespaces/${namespace}/serviceaccounts/${sa}`)),
-    soft(conn.list<NetworkPolicy>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`)),
+    soft(getObject<{ automountServiceAccountToken?: boolean }>(conn, 'serviceaccounts', { namespace, name: sa })),
+    soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
   ]);
   const [cp, required] = await Promise.all([clusterSide.then((x) => x[0]), requirementFor(conn, pod, namespace, sa, opts)]);
   const input: ProbeInput = {

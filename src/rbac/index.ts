@@ -1,100 +1,64 @@
-// `kubectl airflow rbac` (issue 3): the auth can-i matrix for Airflow's ServiceAccounts, with the
-// reason and the fix. options -> complete -> validate -> run; run is fetch -> decide -> render.
-import type { Argv } from 'yargs';
-import { defineCommand, type GlobalArgs, type RunContext } from '../cli/command.ts';
-import { ExitCode } from '../base/exit-codes.ts';
-import { ClusterError, UsageError } from '../base/errors.ts';
-import { isMachine, renderData } from '../render/output.ts';
-import { launchNamespaces, type AirflowConfig } from '../airflow/airflow-cfg.ts';
-import { builtinProfiles, chooseProfiles, type Profile } from '../airflow/profiles.ts';
-import { parseSaFlag, type Account, type ComponentAccount, type Release } from '../airflow/release.ts';
+// `rbac`: the auth can-i matrix for Airflow's ServiceAccounts, with the reason and the fix.
+// fetch (the release, the server's review answers, bindings to explain denials) -> decide (plan.ts,
+// required.ts, matrix.ts, hints.ts) -> render (render.ts, fix.ts). runRbac is the entry the CLI
+// and doctor call.
 import type { LoadedRelease } from '../airflow/discover.ts';
+import { apiNamespace, isClusterWide } from '../airflow/namespaces.ts';
+import { builtinProfiles } from '../airflow/profiles.ts';
+import { parseSaFlag, type Account } from '../airflow/release.ts';
+import type { Debug } from '../base/debug.ts';
+import { ExitCode } from '../base/exit-codes.ts';
+import { valueOf } from '../base/fetched.ts';
+import type { Connection } from '../kube/connection.ts';
+import { fetched } from '../kube/fetched.ts';
+import { listObjects } from '../kube/reads.ts';
+import type { Palette } from '../render/colour.ts';
+import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
 import type { ReviewResult } from './ask.ts';
-import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from './required.ts';
-import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from './matrix.ts';
-import { rootCauseHints, type BindingLike, type Hint } from './hints.ts';
 import { fixObjects, fixYaml } from './fix.ts';
+import { rootCauseHints, type BindingLike, type Hint } from './hints.ts';
+import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from './matrix.ts';
+import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, splitList, type Plan } from './plan.ts';
 import { renderMatrix } from './render.ts';
+import { cellsToAsk, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from './required.ts';
 import { cellKey, username, type Check } from './types.ts';
 
-export interface RbacArgs {
+export type { Plan } from './plan.ts';
+
+export interface RbacOptions {
   release?: string;
   sa?: string[];
   profile?: string[];
   verbs?: string[];
   resources?: string[];
-  fix: boolean;
+  /** Ask the server for the binding behind every required cell (-o wide/json/yaml). */
+  wantReasons: boolean;
+  debug: Debug;
 }
 
-/** With --sa and no --profile: what an Airflow account that launches pods needs. */
-const SA_DEFAULT_PROFILES = ['kubernetes-pod-operator'];
-
-const splitList = (v: string[] | undefined) => (v ?? []).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
-
-function builder(y: Argv): Argv {
-  return y
-    .option('release', { type: 'string', requiresArg: true, describe: 'Airflow release (Helm release name) when the namespace has several' })
-    .option('sa', { type: 'string', array: true, requiresArg: true, describe: 'Check this ServiceAccount (NAMESPACE:NAME, repeatable) instead of the release\'s' })
-    .option('profile', {
-      type: 'string',
-      array: true,
-      requiresArg: true,
-      describe: `Required-permission profiles to check (repeatable): ${builtinProfiles().map((p) => p.name).join(', ')}`,
-    })
-    .option('verbs', { type: 'string', array: true, requiresArg: true, describe: 'Extra required verbs (comma-separated or repeated)' })
-    .option('resources', { type: 'string', array: true, requiresArg: true, describe: 'Extra required resources: RESOURCE[.GROUP][/SUBRESOURCE]' })
-    .option('fix', { type: 'boolean', default: false, describe: 'Print a least-privilege Role + RoleBinding granting exactly what is missing (YAML on stdout)' })
-    .example('$0 rbac -n airflow', 'Matrix for the release in namespace airflow')
-    .example('$0 rbac -o wide', 'Also show the RoleBinding that grants each required cell')
-    .example('$0 rbac --fix | kubectl apply -f -', 'Grant exactly the missing permissions')
-    .example('$0 rbac --sa airflow:airflow-worker --profile kubernetes-pod-operator', 'Check one account against one profile');
+/** The flags' own checks, before anything is asked. */
+export function validateRbac(opts: Pick<RbacOptions, 'resources'>): void {
+  splitList(opts.resources).forEach(parseResource);
 }
 
-export interface Plan {
-  namespace: string;
-  release?: Release;
-  config?: AirflowConfig;
-  profiles: Profile[];
-  components: ComponentAccount[];
-  namespaces: string[];
-  warnings: string[];
-}
-
-async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: LoadedRelease): Promise<Plan> {
-  const conn = await ctx.connect();
+async function plan(conn: Connection, opts: RbacOptions, preloaded?: LoadedRelease): Promise<Plan> {
   const namespace = conn.namespace;
   const all = builtinProfiles();
-  const explicit = splitList(args.profile);
+  const explicit = splitList(opts.profile);
   const { loadRelease } = await import('../airflow/discover.ts');
-  if (args.sa?.length) {
-    const accounts = args.sa.map((s) => parseSaFlag(s, namespace));
-    // the release (when there is exactly one, or --release) still says where Airflow launches pods
-    let loaded: Awaited<ReturnType<typeof loadRelease>> | undefined;
+  if (opts.sa?.length) {
+    const accounts = opts.sa.map((s) => parseSaFlag(s, namespace));
+    let loaded: LoadedRelease | undefined;
     try {
-      loaded = await loadRelease(conn, namespace, args.release);
+      loaded = await loadRelease(conn, namespace, opts.release);
     } catch (e) {
-      // no (single) release here, or we may not list pods: the given accounts are still checked
-      const partial = e instanceof UsageError || (e instanceof ClusterError && e.kind === 'forbidden');
-      if (!partial || args.release) throw e;
-      ctx.debug(1, `no release context for --sa: ${(e as Error).message}`);
+      if (!releaseIsOptional(e, opts.release)) throw e;
+      opts.debug(1, `no release context for --sa: ${(e as Error).message}`);
     }
-    const profiles = chooseProfiles(all, { executors: [], deployed: [], explicit: explicit.length ? explicit : SA_DEFAULT_PROFILES });
-    const namespaces = loaded ? launchNamespaces(loaded.config, namespace) : [...new Set(accounts.map((a) => a.namespace))];
-    return {
-      namespace,
-      release: loaded?.release,
-      config: loaded?.config,
-      profiles,
-      components: accounts.map((account) => ({ component: '*', account, source: '--sa', automount: true })),
-      namespaces,
-      warnings: loaded?.warnings ?? [],
-    };
+    return planForAccounts({ namespace, accounts, all, explicit, loaded });
   }
-  const { release, config, warnings } = preloaded ?? (await loadRelease(conn, namespace, args.release));
-  const deployed = [...new Set(release.components.map((c) => c.component))];
-  const profiles = chooseProfiles(all, { executors: config.executors, deployed, explicit });
-  const components = componentsToCheck(release.components, profiles);
-  return { namespace, release, config, profiles, components, namespaces: launchNamespaces(config, release.namespace), warnings };
+  const loaded = preloaded ?? (await loadRelease(conn, namespace, opts.release));
+  return planForRelease({ namespace, all, explicit, loaded });
 }
 
 /** Everything `rbac` decides, before rendering (doctor reuses it). */
@@ -114,43 +78,41 @@ export interface RbacResult {
  * fetch -> decide for `rbac`, without printing (doctor runs the same layer). `preloaded`: a release
  * the caller already loaded, so it is not read twice.
  */
-export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: LoadedRelease): Promise<RbacResult> {
-  const conn = await ctx.connect();
-  const p = await plan(args, ctx, preloaded);
+export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: LoadedRelease): Promise<RbacResult> {
+  const p = await plan(conn, opts, preloaded);
 
   // decide what to ask
   const required = requiredRules({
     profiles: p.profiles,
     components: p.components,
     namespaces: p.namespaces,
-    extraResources: splitList(args.resources),
-    extraVerbs: splitList(args.verbs),
+    extraResources: splitList(opts.resources),
+    extraVerbs: splitList(opts.verbs),
   });
   const layoutSource = required.length ? required : requiredRules({ profiles: builtinProfiles().filter((x) => x.name === 'kubernetes-pod-operator'), components: p.components.map((c) => ({ ...c, component: '*' })), namespaces: p.namespaces });
   const layout = matrixLayout(layoutSource);
   const accounts = uniqueAccounts(p.components);
-  // the release namespace is shown too, even where nothing is required there (multi-namespace mode)
-  const askNamespaces = [...new Set([...p.namespaces, ...(p.release ? [p.release.namespace] : [])])];
+  const askNamespaces = namespacesToAsk(p);
   const cells = cellsToAsk(accounts, askNamespaces, layout);
   const requiredKeys = new Set(required.map(cellKey));
 
   // fetch: the server's answers
   const { reviewCells } = await import('./ask.ts');
-  const wantReasons = args.output !== 'table';
+  const wantReasons = opts.wantReasons;
   const t0 = performance.now();
   const review = await reviewCells(conn, cells, {
     isRequired: (c) => requiredKeys.has(cellKey(c)),
     wantReason: () => wantReasons,
-    debug: (m) => ctx.debug(1, m),
+    debug: (m) => opts.debug(1, m),
   });
-  ctx.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
+  opts.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
 
   // decide
   const checks = buildChecks(cells, required, review.answers);
   const summary = summarize(checks);
   const missing = missingChecks(checks);
   let bindings: BindingLike[] = [];
-  if (missing.length) bindings = await readBindings(conn, askNamespaces, ctx);
+  if (missing.length) bindings = await readBindings(conn, askNamespaces, opts.debug);
   const hints = rootCauseHints({ checks, components: p.components, bindings });
   return { plan: p, accounts, askNamespaces, layout, checks, summary, missing, hints, mode: review.mode };
 }
@@ -161,8 +123,8 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
   return {
     release: p.release ? { name: p.release.name, namespace: p.release.namespace, chart: p.release.chart } : null,
     executor: p.config?.executor.value ?? null,
-    namespaces: p.namespaces.map((n) => (n === '*' ? '' : n)),
-    askedNamespaces: r.askNamespaces.map((n) => (n === '*' ? '' : n)),
+    namespaces: p.namespaces.map(apiNamespace),
+    askedNamespaces: r.askNamespaces.map(apiNamespace),
     profiles: p.profiles.map((x) => x.name),
     method: r.mode,
     accounts: r.accounts.map((a) => ({
@@ -176,60 +138,38 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
   };
 }
 
-function print(r: RbacResult, args: RbacArgs & GlobalArgs, ctx: RunContext): number {
+export interface RbacRendering {
+  stdout: string;
+  /** With --fix the matrix goes to stderr, so stdout carries only YAML that pipes into kubectl apply. */
+  stderr: string;
+}
+
+export function renderRbac(r: RbacResult, view: { output: OutputFormat; fix: boolean; colour: Palette }): RbacRendering {
   const { plan: p, checks, summary, missing, hints, layout, accounts } = r;
-  const code = missing.length ? ExitCode.PROBLEMS : ExitCode.OK;
+  if (isMachine(view.output)) return { stdout: renderData(rbacDocument(r, view.fix), view.output), stderr: '' };
   const header = [
     p.release
       ? `Airflow release ${p.release.name} (${p.release.chart} chart) in namespace ${p.release.namespace}, executor ${p.config?.executor.value ?? '?'}`
       : `ServiceAccounts ${accounts.map((a) => `${a.namespace}/${a.name}`).join(', ')}`,
-    `Required in ${p.namespaces.map((n) => (n === '*' ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
+    `Required in ${p.namespaces.map((n) => (isClusterWide(n) ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
       (r.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
   ];
-  if (isMachine(args.output)) {
-    ctx.out(renderData(rbacDocument(r, args.fix), args.output));
-    return code;
-  }
-  const text = renderMatrix({ checks, layout, components: p.components, summary, hints, wide: args.output === 'wide', colour: ctx.colour, header });
-  if (args.fix) {
-    // stdout carries only YAML so it pipes into kubectl apply; the matrix goes to stderr
-    ctx.err(text.replace(/\nPrint the least-privilege.*\n$/, '\n'));
-    ctx.out(fixYaml(missing, hints.filter((h) => h.kind !== 'exec-get-only').map((h) => h.message)));
-  } else {
-    ctx.out(text);
-  }
-  return code;
+  const text = renderMatrix({ checks, layout, components: p.components, summary, hints, wide: view.output === 'wide', colour: view.colour, header, fixFooter: !view.fix });
+  if (!view.fix) return { stdout: text, stderr: '' };
+  return { stdout: fixYaml(missing, hints.filter((h) => h.kind !== 'exec-get-only').map((h) => h.message)), stderr: text };
 }
 
-async function run(args: RbacArgs & GlobalArgs, ctx: RunContext): Promise<number> {
-  // validate
-  if (args.allNamespaces) throw new UsageError('rbac checks one release: use -n NAMESPACE (and --release) instead of -A');
-  splitList(args.resources).forEach(parseResource);
-  const r = await collectRbac(args, ctx);
-  for (const w of r.plan.warnings) ctx.err(`kubectl-airflow: warning: ${w}\n`);
-  return print(r, args, ctx);
+export function rbacExitCode(r: RbacResult): number {
+  return r.missing.length ? ExitCode.PROBLEMS : ExitCode.OK;
 }
 
 /** RoleBindings (and ClusterRoleBindings) only to explain denials; never to decide. */
-async function readBindings(conn: Awaited<ReturnType<RunContext['connect']>>, namespaces: string[], ctx: RunContext): Promise<BindingLike[]> {
-  const out: BindingLike[] = [];
-  const tryList = async (path: string, kind: string) => {
-    try {
-      out.push(...(await conn.list<BindingLike>(path)).map((b) => ({ ...b, kind })));
-    } catch (e) {
-      ctx.debug(1, `cannot list ${path} for hints: ${(e as Error).message}`);
-    }
+async function readBindings(conn: Connection, namespaces: string[], debug: Debug): Promise<BindingLike[]> {
+  const read = async (kind: 'RoleBinding' | 'ClusterRoleBinding', namespace?: string) => {
+    const f = await fetched(listObjects<BindingLike>(conn, kind === 'RoleBinding' ? 'rolebindings' : 'clusterrolebindings', { namespace }));
+    if (!f.ok) debug(1, `cannot list ${kind}s${namespace ? ` in ${namespace}` : ''} for hints: ${f.message}`);
+    return (valueOf(f) ?? []).map((b) => ({ ...b, kind }));
   };
-  await Promise.all([
-    ...namespaces.filter((n) => n !== '*').map((n) => tryList(`/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(n)}/rolebindings`, 'RoleBinding')),
-    tryList('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', 'ClusterRoleBinding'),
-  ]);
-  return out;
+  const lists = await Promise.all([...bindingNamespaces(namespaces).map((n) => read('RoleBinding', n)), read('ClusterRoleBinding')]);
+  return lists.flat();
 }
-
-export const rbacCommand = defineCommand<RbacArgs>({
-  command: 'rbac',
-  describe: "Check the Airflow ServiceAccounts' Kubernetes permissions (auth can-i matrix), with the reason and the fix",
-  builder,
-  run,
-});

@@ -16,6 +16,8 @@ export interface MatrixView {
   wide: boolean;
   colour: Palette;
   header: string[];
+  /** The closing line pointing to --fix (left out when the fix is printed). */
+  fixFooter?: boolean;
 }
 
 function cellText(c: Check | undefined, p: Palette): string {
@@ -81,6 +83,9 @@ export function renderMatrix(v: MatrixView): string {
     out.push('', p.bold('Likely causes:'));
     for (const h of v.hints) out.push(`  - ${h.message}`);
   }
-  if (s.missing) out.push('', 'Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix');
+  if (s.missing) {
+    // with the fix printed (on stdout) the pointer to it goes; its blank line stays, as the text always ended
+    out.push('', ...(v.fixFooter === false ? [] : ['Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix']));
+  }
   return out.join('\n') + '\n';
 }

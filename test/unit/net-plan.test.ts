@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { exitFromStatus, isMissingExecutable } from '../../src/kube/exec.ts';
 import { UsageError } from '../../src/base/errors.ts';
-import { parseProbeTimeout } from '../../src/net/index.ts';
+import { parseProbeTimeout } from '../../src/net/options.ts';
 import { inlineAssetReads } from '../../scripts/build.ts';
 import { fileURLToPath } from 'node:url';
 import { builtinProfiles } from '../../src/airflow/profiles.ts';
