@@ -6,7 +6,7 @@ import type { Check as HaCheck } from '../ha/model.ts';
 import type { Layer as NetLayer, NetReport } from '../net/model.ts';
 import type { Hint } from '../rbac/hints.ts';
 import type { Summary } from '../rbac/matrix.ts';
-import { resourceLabel, type Check as RbacCheck } from '../rbac/types.ts';
+import { resourceLabel, type Permission } from '../rbac/types.ts';
 import type { LayerId, LayerResult, Verdict } from './model.ts';
 
 const more = (n: number) => (n > 0 ? ` (+${n} more)` : '');
@@ -145,7 +145,7 @@ export function haLayer(checks: HaCheck[], endpoints: number, platform: string, 
 
 export interface RbacView {
   summary: Summary;
-  missing: RbacCheck[];
+  missing: Permission[];
   hints: Hint[];
 }
 

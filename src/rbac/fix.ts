@@ -4,12 +4,12 @@
 import * as YAML from 'yaml';
 import type { PolicyRule } from '../airflow/profiles.ts';
 import { VERB_ORDER } from './required.ts';
-import { byAccountAndNamespace, type Check } from './types.ts';
+import { byAccountAndNamespace, type Permission } from './types.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'kubectl-airflow' };
 
 /** Missing cells -> rules: resources with the same verbs share a rule; verbs in kubectl order. */
-export function rulesFor(cells: Array<Pick<Check, 'group' | 'resource' | 'subresource' | 'verb'>>): PolicyRule[] {
+export function rulesFor(cells: Array<Pick<Permission, 'group' | 'resource' | 'subresource' | 'verb'>>): PolicyRule[] {
   const byResource = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
   for (const c of cells) {
     const resource = c.subresource ? `${c.resource}/${c.subresource}` : c.resource;
@@ -43,7 +43,7 @@ export interface FixObject {
   subjects?: Array<{ kind: string; name: string; namespace: string }>;
 }
 
-export function fixObjects(missing: Check[]): FixObject[] {
+export function fixObjects(missing: Permission[]): FixObject[] {
   const out: FixObject[] = [];
   const sorted = byAccountAndNamespace(missing).sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.account.namespace.localeCompare(b.account.namespace) || a.account.name.localeCompare(b.account.name),
@@ -79,7 +79,7 @@ export function fixObjects(missing: Check[]): FixObject[] {
 }
 
 /** Ready for `kubectl apply -f -`; the comments name what each object fixes. */
-export function fixYaml(missing: Check[], hints: string[] = []): string {
+export function fixYaml(missing: Permission[], hints: string[] = []): string {
   const objs = fixObjects(missing);
   if (!objs.length) return '# kubectl-airflow: nothing to fix, every required permission is granted\n';
   const head = [

@@ -17,11 +17,11 @@ import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
 import type { ReviewResult } from './ask.ts';
 import { fixObjects, fixYaml } from './fix.ts';
 import { rootCauseHints, type BindingLike, type Hint } from './hints.ts';
-import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from './matrix.ts';
+import { buildPermissions, permissionRecord, missingPermissions, summarize, type Summary } from './matrix.ts';
 import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, splitList, type Plan } from './plan.ts';
 import { renderMatrix } from './render.ts';
 import { cellsToAsk, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from './required.ts';
-import { cellKey, username, type Check } from './types.ts';
+import { cellKey, username, type Permission } from './types.ts';
 
 export type { Plan } from './plan.ts';
 
@@ -67,9 +67,9 @@ export interface RbacResult {
   accounts: Account[];
   askNamespaces: string[];
   layout: Layout;
-  checks: Check[];
+  permissions: Permission[];
   summary: Summary;
-  missing: Check[];
+  missing: Permission[];
   hints: Hint[];
   mode: ReviewResult['mode'];
 }
@@ -108,13 +108,13 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   opts.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
 
   // decide
-  const checks = buildChecks(cells, required, review.answers);
-  const summary = summarize(checks);
-  const missing = missingChecks(checks);
+  const permissions = buildPermissions(cells, required, review.answers);
+  const summary = summarize(permissions);
+  const missing = missingPermissions(permissions);
   let bindings: BindingLike[] = [];
   if (missing.length) bindings = await readBindings(conn, askNamespaces, opts.debug);
-  const hints = rootCauseHints({ checks, components: p.components, bindings });
-  return { plan: p, accounts, askNamespaces, layout, checks, summary, missing, hints, mode: review.mode };
+  const hints = rootCauseHints({ permissions, components: p.components, bindings });
+  return { plan: p, accounts, askNamespaces, layout, permissions, summary, missing, hints, mode: review.mode };
 }
 
 /** The machine-readable document of `rbac -o json|yaml`. */
@@ -131,7 +131,7 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
       subject: username(a),
       components: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.component),
     })),
-    checks: r.checks.map(checkRecord),
+    checks: r.permissions.map(permissionRecord),
     summary: r.summary,
     hints: r.hints.map((h) => ({ kind: h.kind, ...(h.account ? { subject: h.account } : {}), message: h.message })),
     ...(fix ? { fix: fixObjects(r.missing) } : {}),
@@ -145,7 +145,7 @@ export interface RbacRendering {
 }
 
 export function renderRbac(r: RbacResult, view: { output: OutputFormat; fix: boolean; colour: Palette }): RbacRendering {
-  const { plan: p, checks, summary, missing, hints, layout, accounts } = r;
+  const { plan: p, permissions, summary, missing, hints, layout, accounts } = r;
   if (isMachine(view.output)) return { stdout: renderData(rbacDocument(r, view.fix), view.output), stderr: '' };
   const header = [
     p.release
@@ -154,7 +154,7 @@ export function renderRbac(r: RbacResult, view: { output: OutputFormat; fix: boo
     `Required in ${p.namespaces.map((n) => (isClusterWide(n) ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
       (r.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
   ];
-  const text = renderMatrix({ checks, layout, components: p.components, summary, hints, wide: view.output === 'wide', colour: view.colour, header, fixFooter: !view.fix });
+  const text = renderMatrix({ permissions, layout, components: p.components, summary, hints, wide: view.output === 'wide', colour: view.colour, header, fixFooter: !view.fix });
   if (!view.fix) return { stdout: text, stderr: '' };
   return { stdout: fixYaml(missing, hints.filter((h) => h.kind !== 'exec-get-only').map((h) => h.message)), stderr: text };
 }

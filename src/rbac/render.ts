@@ -1,14 +1,14 @@
-// People's view of the checks: one matrix per ServiceAccount and namespace. Pure (returns text).
+// People's view of the permissions: one matrix per ServiceAccount and namespace. Pure (returns text).
 import type { Palette } from '../render/colour.ts';
 import { renderTable } from '../render/table.ts';
 import type { ComponentAccount } from '../airflow/release.ts';
 import type { Hint } from './hints.ts';
 import type { Summary } from './matrix.ts';
 import type { Layout } from './required.ts';
-import { resourceLabel, username, type Check } from './types.ts';
+import { resourceLabel, username, type Permission } from './types.ts';
 
 export interface MatrixView {
-  checks: Check[];
+  permissions: Permission[];
   layout: Layout;
   components: ComponentAccount[];
   summary: Summary;
@@ -20,14 +20,14 @@ export interface MatrixView {
   fixFooter?: boolean;
 }
 
-function cellText(c: Check | undefined, p: Palette): string {
+function cellText(c: Permission | undefined, p: Palette): string {
   if (!c) return '';
   if (c.required) return c.allowed ? p.green('yes') : p.bold(p.red('NO'));
   return c.allowed ? p.yellow('(yes)') : p.dim('-');
 }
 
 /** The verdict of an account nothing is required of: what it was checked for, and whether it holds any of it anyway. */
-function nothingRequired(cells: Check[], granted: number, wide: boolean): string {
+function nothingRequired(cells: Permission[], granted: number, wide: boolean): string {
   if (wide) return 'nothing required';
   const what = `${[...new Set(cells.map(resourceLabel))].join(', ')} (${cells.length} permission${cells.length === 1 ? '' : 's'})`;
   return granted
@@ -38,8 +38,8 @@ function nothingRequired(cells: Check[], granted: number, wide: boolean): string
 export function renderMatrix(v: MatrixView): string {
   const p = v.colour;
   const out: string[] = [...v.header, ''];
-  const blocks = new Map<string, Check[]>();
-  for (const c of v.checks) {
+  const blocks = new Map<string, Permission[]>();
+  for (const c of v.permissions) {
     const k = `${username(c.account)}|${c.namespace}`;
     (blocks.get(k) ?? blocks.set(k, []).get(k)!).push(c);
   }

@@ -9,7 +9,7 @@ import { clusterLayer, configLayer, haLayer, networkLayer, noReleaseLayer, rbacL
 import type { Check as HaCheck } from '../../src/ha/model.ts';
 import type { Layer, NetReport } from '../../src/net/model.ts';
 import { summarize } from '../../src/rbac/matrix.ts';
-import type { Check as RbacCheck } from '../../src/rbac/types.ts';
+import type { Permission } from '../../src/rbac/types.ts';
 import { palette } from '../../src/render/colour.ts';
 
 const plain = palette(false);
@@ -170,7 +170,7 @@ describe('doctor: HA layer from ha\'s checks', () => {
 });
 
 describe('doctor: RBAC layer from rbac\'s checks', () => {
-  const check = (verb: string, allowed: boolean, required = true): RbacCheck => ({
+  const check = (verb: string, allowed: boolean, required = true): Permission => ({
     account: { namespace: 'airflow', name: 'airflow-scheduler' }, namespace: 'airflow', group: '', resource: 'pods', subresource: verb === 'create-exec' ? 'exec' : '',
     verb: verb === 'create-exec' ? 'create' : verb, required, profiles: [], allowed, reason: '', via: '', source: 'SelfSubjectRulesReview',
   });
