@@ -29,8 +29,8 @@ export function configReads(release: Pick<Release, 'name' | 'pods'>): ConfigRead
   for (const pod of pods) {
     const vars = literalEnv(pod, NEEDED_KEYS);
     if (Object.keys(vars).length) literal.push({ vars, origin: `pod ${pod.metadata.name} env` });
-    envFromSecrets(pod).forEach((s) => secrets.add(s));
-    envFromConfigMaps(pod).forEach((s) => envConfigMaps.add(s));
+    for (const s of envFromSecrets(pod)) secrets.add(s);
+    for (const s of envFromConfigMaps(pod)) envConfigMaps.add(s);
   }
   return {
     literal,

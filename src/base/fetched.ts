@@ -13,6 +13,6 @@ export type Fetched<T> =
     };
 
 /** The value, or undefined when the read was refused. */
-export function valueOf<T>(f: Fetched<T>): T | undefined {
+export function fetchedValue<T>(f: Fetched<T>): T | undefined {
   return f.ok ? f.value : undefined;
 }

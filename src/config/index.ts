@@ -5,7 +5,7 @@
 import { decodeAllowed } from '../airflow/airflow-cfg.ts';
 import type { FoundRelease } from '../airflow/discover.ts';
 import { ExitCode } from '../base/exit-codes.ts';
-import { valueOf } from '../base/fetched.ts';
+import { fetchedValue } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
 import { fetched } from '../kube/fetched.ts';
 import { getObject, listObjects } from '../kube/reads.ts';
@@ -19,7 +19,7 @@ type ConfigMaps = Record<string, Record<string, string> | undefined>;
 
 /** Every ConfigMap of the namespace; undefined when listing them is forbidden. */
 export async function listConfigMaps(conn: Connection, ns: string): Promise<ConfigMaps | undefined> {
-  const cms = valueOf(await fetched(listObjects<CM>(conn, 'configmaps', { namespace: ns }), { accept: [403] }));
+  const cms = fetchedValue(await fetched(listObjects<CM>(conn, 'configmaps', { namespace: ns }), { accept: [403] }));
   return cms && Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}]));
 }
 
@@ -33,7 +33,7 @@ async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): 
       for (const e of c.env ?? []) if (e.valueFrom?.configMapKeyRef?.name) names.add(e.valueFrom.configMapKeyRef.name);
     }
   }
-  const read = async (name: string) => valueOf(await fetched(getObject<CM>(conn, 'configmaps', { namespace: ns, name }), { accept: [403, 404] }))?.data;
+  const read = async (name: string) => fetchedValue(await fetched(getObject<CM>(conn, 'configmaps', { namespace: ns, name }), { accept: [403, 404] }))?.data;
   const got = await Promise.all([...names].map(async (n) => [n, await read(n)] as const));
   return Object.fromEntries(got);
 }

@@ -234,7 +234,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
   if (result.timedOut) {
     return { report: { ...notProbed(who, `the probe did not finish within ${probeExecTimeoutMs(opts.timeoutSeconds) / 1000}s (the bound); partial output discarded`), probe: kind }, notes };
   }
-  let doc;
+  let doc: ReturnType<typeof parseProbeDoc>;
   try {
     doc = parseProbeDoc(result.stdout);
   } catch (e) {

@@ -1,5 +1,5 @@
 // The layers inside the pod itself: the service environment and the ServiceAccount files. Pure.
-import { layer, skipped } from './layer.ts';
+import { layer } from './layer.ts';
 import type { ClusterFacts, Layer, ProbeDoc } from './model.ts';
 
 function envGet(env: Record<string, string>, name: string): string | undefined {

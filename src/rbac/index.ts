@@ -8,7 +8,7 @@ import { builtinProfiles } from '../airflow/profiles.ts';
 import { parseSaFlag, type Account } from '../airflow/release.ts';
 import type { Debug } from '../base/debug.ts';
 import { ExitCode } from '../base/exit-codes.ts';
-import { valueOf } from '../base/fetched.ts';
+import { fetchedValue } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
 import { fetched } from '../kube/fetched.ts';
 import { listObjects } from '../kube/reads.ts';
@@ -168,7 +168,7 @@ async function readBindings(conn: Connection, namespaces: string[], debug: Debug
   const read = async (kind: 'RoleBinding' | 'ClusterRoleBinding', namespace?: string) => {
     const f = await fetched(listObjects<BindingLike>(conn, kind === 'RoleBinding' ? 'rolebindings' : 'clusterrolebindings', { namespace }));
     if (!f.ok) debug(1, `cannot list ${kind}s${namespace ? ` in ${namespace}` : ''} for hints: ${f.message}`);
-    return (valueOf(f) ?? []).map((b) => ({ ...b, kind }));
+    return (fetchedValue(f) ?? []).map((b) => ({ ...b, kind }));
   };
   const lists = await Promise.all([...bindingNamespaces(namespaces).map((n) => read('RoleBinding', n)), read('ClusterRoleBinding')]);
   return lists.flat();
