@@ -3,6 +3,7 @@
 // on the whole command, and the ephemeral-container request of --debug-image.
 import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
 import { UsageError } from '../base/errors.ts';
+import { isMissingExecutable, type ExecResult } from '../base/exec-result.ts';
 import { requiredRules } from '../rbac/required.ts';
 
 export interface PodView {
@@ -204,6 +205,21 @@ function checkInput(input: ProbeInput): void {
 
 /** First exec: which interpreter the container has. Prints the python3 path, or nothing; exit 0. */
 export const DETECT_COMMAND = ['sh', '-c', 'command -v python3 2>/dev/null; exit 0'];
+
+/**
+ * What the detect exec (DETECT_COMMAND) says about the container: python3 (it printed a path), sh
+ * only (it printed nothing), no shell at all (the runtime found no sh: a distroless image, which may
+ * still have python3), or an exec that failed for another reason (the probe cannot run).
+ */
+export function interpreterFrom(
+  detect: Pick<ExecResult, 'exitCode' | 'stdout' | 'stderr' | 'message' | 'timedOut'>,
+  container: string,
+): { kind: 'python3' | 'sh' | 'no-shell' } | { kind: 'failed'; why: string } {
+  if (detect.exitCode === 0) return { kind: detect.stdout.trim() ? 'python3' : 'sh' };
+  if (isMissingExecutable(detect.message)) return { kind: 'no-shell' };
+  if (detect.timedOut) return { kind: 'failed', why: `the detect exec did not finish within ${DETECT_TIMEOUT_MS / 1000}s` };
+  return { kind: 'failed', why: `exec into ${container} failed: ${detect.message ?? detect.stderr.trim()}` };
+}
 
 export function pythonCommand(program: string, input: ProbeInput): string[] {
   checkInput(input);

@@ -17,6 +17,7 @@ import {
   type ServiceObject,
   type SliceList,
   DETECT_TIMEOUT_MS,
+  interpreterFrom,
   podRequirement,
   chooseContainer,
   ephemeralContainerPatch,
@@ -208,19 +209,17 @@ export async function probePod(conn: Connection, namespace: string, podName: str
   let result: ExecResult | undefined;
   const detect = await exec(DETECT_COMMAND, DETECT_TIMEOUT_MS);
   opts.debug?.(1, `detect exec: exit ${detect.exitCode} in ${detect.ms} ms`);
-  if (detect.exitCode === 0) {
-    kind = detect.stdout.trim() ? 'python3' : 'sh';
-  } else if (isMissingExecutable(detect.message)) {
+  const found = interpreterFrom(detect, container);
+  if (found.kind === 'failed') return { report: notProbed(who, found.why), notes };
+  if (found.kind === 'no-shell') {
     // no sh: maybe a distroless Python image (python3 without a shell)
     const r = await exec(pythonCommand(probePy(), input), probeExecTimeoutMs(opts.timeoutSeconds));
     if (!(r.exitCode === null && isMissingExecutable(r.message))) {
       kind = 'python3';
       result = r;
     }
-  } else if (detect.timedOut) {
-    return { report: notProbed(who, `the detect exec did not finish within ${DETECT_TIMEOUT_MS / 1000}s`), notes };
   } else {
-    return { report: notProbed(who, `exec into ${container} failed: ${detect.message ?? detect.stderr.trim()}`), notes };
+    kind = found.kind;
   }
   if (kind === 'none') {
     const hint = opts.debugImage ? '' : ': rerun with --debug-image IMAGE (an image with python3 or sh; adds an ephemeral container, needs patch pods/ephemeralcontainers)';
