@@ -10,7 +10,8 @@ import type { Connection } from '../kube/connection.ts';
 import { fetched } from '../kube/fetched.ts';
 import { getObject, listObjects } from '../kube/reads.ts';
 import type { Palette } from '../render/colour.ts';
-import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
+import { renderData } from '../render/data.ts';
+import { isMachine, type OutputFormat } from '../render/output.ts';
 import { renderTable } from '../render/table.ts';
 import type { ContainerConfig, Pod, SecretRead, Severity } from './analyze.ts';
 

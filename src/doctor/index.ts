@@ -11,7 +11,8 @@ import type { Connection } from '../kube/connection.ts';
 import { VERSION_PATH } from '../kube/reads.ts';
 import { selfSubjectReview } from '../kube/reviews.ts';
 import type { Palette } from '../render/colour.ts';
-import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
+import { renderData } from '../render/data.ts';
+import { isMachine, type OutputFormat } from '../render/output.ts';
 import { networkSkip, NO_RELEASE, notChecked, whoAmI } from './meanings.ts';
 import type { LayerResult } from './model.ts';
 

@@ -2,7 +2,8 @@
 // runHa is the entry the CLI and doctor call.
 import { ExitCode } from '../base/exit-codes.ts';
 import type { Palette } from '../render/colour.ts';
-import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
+import { renderData } from '../render/data.ts';
+import { isMachine, type OutputFormat } from '../render/output.ts';
 import { renderText, toReport } from './report.ts';
 import type { Connection } from '../kube/connection.ts';
 import { buildChain, type Chain } from './chain.ts';

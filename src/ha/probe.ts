@@ -3,8 +3,9 @@
 // without python3 gets the POSIX sh probe (src/net/probe.sh, same output shape) instead.
 import { ClusterError } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
-import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
+import type { ExecResult } from '../base/exec-result.ts';
 import { failed } from '../kube/fetched.ts';
+import { runProbe } from '../kube/probe-runner.ts';
 import type { Chain } from './chain.ts';
 import { PERMISSIONS } from './checks.ts';
 import { probePy, probeSh } from '../net/programs.ts';
@@ -36,10 +37,8 @@ export async function probeEndpoints(conn: Connection, namespace: string, pod: s
   const timeoutMs = (PROBE_TIMEOUT_SECONDS * 6 + 15) * 1000;
   let r: ExecResult;
   try {
-    r = await execInPod(conn, { namespace, pod, container: c, command: readyzPythonCommand(probePy(), endpoints, PROBE_TIMEOUT_SECONDS), timeoutMs });
-    if (r.exitCode === null && isMissingExecutable(r.message)) {
-      r = await execInPod(conn, { namespace, pod, container: c, command: readyzShellCommand(probeSh(), endpoints, PROBE_TIMEOUT_SECONDS), timeoutMs });
-    }
+    const commands = [readyzPythonCommand(probePy(), endpoints, PROBE_TIMEOUT_SECONDS), readyzShellCommand(probeSh(), endpoints, PROBE_TIMEOUT_SECONDS)];
+    r = (await runProbe(conn, { namespace, pod, container: c }, commands, timeoutMs)).result;
   } catch (e) {
     return refused(e, PERMISSIONS.exec);
   }

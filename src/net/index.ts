@@ -7,7 +7,8 @@ import { ExitCode } from '../base/exit-codes.ts';
 import type { Connection } from '../kube/connection.ts';
 import { mapBounded } from '../kube/pool.ts';
 import type { Palette } from '../render/colour.ts';
-import { isMachine, renderData, type OutputFormat } from '../render/output.ts';
+import { renderData } from '../render/data.ts';
+import { isMachine, type OutputFormat } from '../render/output.ts';
 import type { NetReport } from './model.ts';
 
 export interface NetOptions {

@@ -5,7 +5,8 @@ import type { Connection } from '../kube/connection.ts';
 import { fetched } from '../kube/fetched.ts';
 import { getList, getObject, listObjects, patchSubresource, resourcePath, RESOURCES } from '../kube/reads.ts';
 import { selfSubjectAccessReview } from '../kube/reviews.ts';
-import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
+import { execInPod } from '../kube/exec.ts';
+import { runProbe } from '../kube/probe-runner.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
 import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
 import {
@@ -204,31 +205,20 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     notes.push(`probing from ephemeral container ${container} (${opts.debugImage}); it stays in the pod spec until the pod is deleted`);
   }
 
-  const exec = (command: string[], timeoutMs: number) => execInPod(conn, { namespace, pod: podName, container, command, timeoutMs });
-  let kind: 'python3' | 'sh' | 'none' = 'none';
-  let result: ExecResult | undefined;
-  const detect = await exec(DETECT_COMMAND, DETECT_TIMEOUT_MS);
+  const target = { namespace, pod: podName, container };
+  const detect = await execInPod(conn, { ...target, command: DETECT_COMMAND, timeoutMs: DETECT_TIMEOUT_MS });
   opts.debug?.(1, `detect exec: exit ${detect.exitCode} in ${detect.ms} ms`);
   const found = interpreterFrom(detect, container);
   if (found.kind === 'failed') return { report: notProbed(who, found.why), notes };
-  if (found.kind === 'no-shell') {
-    // no sh: maybe a distroless Python image (python3 without a shell)
-    const r = await exec(pythonCommand(probePy(), input), probeExecTimeoutMs(opts.timeoutSeconds));
-    if (!(r.exitCode === null && isMissingExecutable(r.message))) {
-      kind = 'python3';
-      result = r;
-    }
-  } else {
-    kind = found.kind;
-  }
-  if (kind === 'none') {
+  // no sh at all: maybe a distroless Python image (python3 without a shell)
+  const command = found.kind === 'sh' ? shellCommand(probeSh(), input) : pythonCommand(probePy(), input);
+  const run = await runProbe(conn, target, [command], probeExecTimeoutMs(opts.timeoutSeconds));
+  if (!run.started) {
     const hint = opts.debugImage ? '' : ': rerun with --debug-image IMAGE (an image with python3 or sh; adds an ephemeral container, needs patch pods/ephemeralcontainers)';
     return { report: notProbed(who, `container ${container} has neither python3 nor sh (distroless?)${hint}`), notes };
   }
-  if (!result) {
-    const cmd = kind === 'python3' ? pythonCommand(probePy(), input) : shellCommand(probeSh(), input);
-    result = await exec(cmd, probeExecTimeoutMs(opts.timeoutSeconds));
-  }
+  const kind = found.kind === 'sh' ? 'sh' : 'python3';
+  const result = run.result;
   opts.debug?.(1, `probe exec (${kind}): exit ${result.exitCode} in ${result.ms} ms`);
   if (result.timedOut) {
     return { report: { ...notProbed(who, `the probe did not finish within ${probeExecTimeoutMs(opts.timeoutSeconds) / 1000}s (the bound); partial output discarded`), probe: kind }, notes };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { airflowContainers, analyzeContainer, analyzePods, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/config/analyze.ts';
 import { decodeAllowed, parseIni } from '../../src/airflow/airflow-cfg.ts';
 import { renderText } from '../../src/config/index.ts';
-import { renderData } from '../../src/render/output.ts';
+import { renderData } from '../../src/render/data.ts';
 import { palette } from '../../src/render/colour.ts';
 import { connField, parseConnection } from '../../src/airflow/kubernetes-default-connection.ts';
 

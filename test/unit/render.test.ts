@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { palette, useColour } from '../../src/render/colour.ts';
-import { parseOutput, renderData } from '../../src/render/output.ts';
+import { renderData } from '../../src/render/data.ts';
+import { parseOutput } from '../../src/render/output.ts';
 import { renderTable } from '../../src/render/table.ts';
 import { UsageError } from '../../src/base/errors.ts';
 

@@ -1,7 +1,8 @@
 // `kubectl airflow version`: what was built and what runs it. No cluster access, so it answers even
 // when the kubeconfig is broken (the first thing to ask for in a bug report).
 import { ExitCode } from '../../base/exit-codes.ts';
-import { isMachine, renderData } from '../../render/output.ts';
+import { renderData } from '../../render/data.ts';
+import { isMachine } from '../../render/output.ts';
 import { defineCommand } from '../command.ts';
 import { renderVersionText, versionData } from '../version-text.ts';
 
