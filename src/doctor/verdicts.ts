@@ -8,6 +8,7 @@ import type { Hint } from '../rbac/hints.ts';
 import type { Summary } from '../rbac/matrix.ts';
 import { resourceLabel, type Permission } from '../rbac/types.ts';
 import type { LayerId, LayerResult, Verdict } from './model.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 const more = (n: number) => (n > 0 ? ` (+${n} more)` : '');
 
@@ -157,7 +158,7 @@ export function rbacLayer(v: RbacView, document: unknown): LayerResult {
     return { id: 'rbac', verdict: 'OK', summary: `${s.required} required permissions granted to ${s.accounts} ServiceAccount${s.accounts === 1 ? '' : 's'} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}`, result: document };
   }
   const m = v.missing[0];
-  const first = `${shortAccount(m.account)} cannot ${m.verb} ${resourceLabel(m)}${m.namespace === '*' ? ' cluster-wide' : ` in ${m.namespace}`}`;
+  const first = `${shortAccount(m.account)} cannot ${m.verb} ${resourceLabel(m)}${isClusterWide(m.namespace) ? ' cluster-wide' : ` in ${m.namespace}`}`;
   return {
     id: 'rbac',
     verdict: 'FAIL',

@@ -5,6 +5,7 @@ import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
 import { UsageError } from '../base/errors.ts';
 import { isMissingExecutable, type ExecResult } from '../base/exec-result.ts';
 import { requiredRules } from '../rbac/required.ts';
+import { apiNamespace } from '../airflow/namespaces.ts';
 
 export interface PodView {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -164,7 +165,7 @@ export function podRequirement(input: RequirementInput): Requirement {
   const profiles = r
     ? chooseProfiles(input.profiles, { executors: r.executors, deployed: r.deployed }).filter((p) => p.components.includes(r.component))
     : chooseProfiles(input.profiles, { executors: [], deployed: [], explicit: [FALLBACK_PROFILE] });
-  const namespaces = (r ? r.namespaces : [input.pod.namespace]).map((n) => (n === '*' ? '' : n));
+  const namespaces = (r ? r.namespaces : [input.pod.namespace]).map(apiNamespace);
   const executor = r ? r.executors.join(',') || 'no executor' : '';
   if (r && profiles.length === 0) {
     return { access: [], profiles: [], namespaces, basis: `nothing required: no profile gives the ${r.component} of release ${r.name} (${executor}) Kubernetes permissions` };
@@ -174,7 +175,7 @@ export function podRequirement(input: RequirementInput): Requirement {
     components: [{ component: r?.component ?? '*', account, source: `pod`, automount: true }],
     namespaces: r ? r.namespaces : [input.pod.namespace],
   });
-  const access = cells.map((c) => ({ verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: c.namespace === '*' ? '' : c.namespace }));
+  const access = cells.map((c) => ({ verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: apiNamespace(c.namespace) }));
   const names = profiles.map((p) => p.name).join(', ');
   const where = namespaces.map(nsLabel).join(', ');
   const basis = r

@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import type { PolicyRule } from '../airflow/profiles.ts';
 import { VERB_ORDER } from './required.ts';
 import { byAccountAndNamespace, type Permission } from './types.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'kubectl-airflow' };
 
@@ -51,7 +52,7 @@ export function fixObjects(missing: Permission[]): FixObject[] {
   for (const g of sorted) {
     const rules = rulesFor(g.cells);
     const subject = { kind: 'ServiceAccount', name: g.account.name, namespace: g.account.namespace };
-    if (g.namespace === '*') {
+    if (isClusterWide(g.namespace)) {
       const name = dns1123(`kubectl-airflow-fix-${g.account.namespace}-${g.account.name}`);
       out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: LABELS }, rules });
       out.push({

@@ -1,6 +1,7 @@
 // Root causes we can see, beyond "a rule is missing". Pure; each hint names what to change.
 import type { ComponentAccount } from '../airflow/release.ts';
 import { username, type Account, type Permission } from './types.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 export interface BindingLike {
   kind?: string;
@@ -81,7 +82,7 @@ export function rootCauseHints({ permissions, components, bindings }: HintInput)
       hints.push({
         kind: 'exec-get-only',
         account: username(c.account),
-        message: `${username(c.account)} may exec into pods in ${c.namespace === '*' ? 'all namespaces' : c.namespace} only as "get": add "create" on pods/exec (SPDY exec and Kubernetes 1.35 WebSocket exec need it)`,
+        message: `${username(c.account)} may exec into pods in ${isClusterWide(c.namespace) ? 'all namespaces' : c.namespace} only as "get": add "create" on pods/exec (SPDY exec and Kubernetes 1.35 WebSocket exec need it)`,
       });
     }
   }

@@ -1,6 +1,7 @@
 // Answers -> permissions -> verdict and summary. Pure.
 import { viaText } from './reason.ts';
 import { cellKey, username, type Answer, type Cell, type Permission, type RequiredCell } from './types.ts';
+import { apiNamespace } from '../airflow/namespaces.ts';
 
 export function buildPermissions(cells: Cell[], required: RequiredCell[], answers: Map<string, Answer>): Permission[] {
   const req = new Map(required.map((r) => [cellKey(r), r]));
@@ -55,7 +56,7 @@ export function missingPermissions(permissions: Permission[]): Permission[] {
 export function permissionRecord(c: Permission) {
   return {
     subject: username(c.account),
-    namespace: c.namespace === '*' ? '' : c.namespace,
+    namespace: apiNamespace(c.namespace),
     group: c.group,
     resource: c.resource,
     subresource: c.subresource,

@@ -6,6 +6,7 @@ import type { Hint } from './hints.ts';
 import type { Summary } from './matrix.ts';
 import type { Layout } from './required.ts';
 import { resourceLabel, username, type Permission } from './types.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 export interface MatrixView {
   permissions: Permission[];
@@ -47,7 +48,7 @@ export function renderMatrix(v: MatrixView): string {
     const first = cells[0];
     const comps = [...new Set(v.components.filter((c) => c.account.namespace === first.account.namespace && c.account.name === first.account.name).map((c) => c.component))];
     const missing = cells.filter((c) => c.required && !c.allowed).length;
-    const where = first.namespace === '*' ? 'cluster-wide' : `namespace ${first.namespace}`;
+    const where = isClusterWide(first.namespace) ? 'cluster-wide' : `namespace ${first.namespace}`;
     const what = comps.length && !comps.includes('*') ? ` (${comps.join(', ')})` : '';
     const required = cells.some((c) => c.required);
     const granted = cells.filter((c) => c.allowed).length;
