@@ -15,6 +15,8 @@ import { renderData } from '../render/data.ts';
 import { isMachine, type OutputFormat } from '../render/output.ts';
 import { networkSkip, NO_RELEASE, notChecked, whoAmI } from './meanings.ts';
 import type { LayerResult } from './model.ts';
+import { exitCodeOf, ordered } from './plan.ts';
+import { doctorDocument, renderDoctor } from './render.ts';
 
 export interface DoctorOptions {
   release?: string;
@@ -150,12 +152,12 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   return { layers, header: { namespace: ns, release: loaded?.release.name } };
 }
 
-export async function renderDoctorResult(r: DoctorResult, view: { output: OutputFormat; colour: Palette }): Promise<string> {
-  const [{ renderDoctor, doctorDocument }, { ordered }] = await Promise.all([import('./render.ts'), import('./plan.ts')]);
+export function renderDoctorResult(r: DoctorResult, view: { output: OutputFormat; colour: Palette }): string {
   if (isMachine(view.output)) return renderData(doctorDocument(r.layers, r.header), view.output);
   return renderDoctor(ordered(r.layers), r.header, view.colour);
 }
 
-export async function doctorExitCode(r: DoctorResult): Promise<number> {
-  return (await import('./plan.ts')).exitCodeOf(r.layers);
+/** 1 when a layer fails, 3 when the cluster would not answer one, else 0 (plan.ts exitCodeOf). */
+export function doctorExitCode(r: DoctorResult): number {
+  return exitCodeOf(r.layers);
 }

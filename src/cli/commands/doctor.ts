@@ -34,7 +34,7 @@ export const doctorCommand = defineCommand<DoctorArgs>({
     const timeoutSeconds = parseProbeTimeout(args.probeTimeout);
     const conn = await ctx.connect();
     const r = await doctor.runDoctor(conn, { ...args, timeoutSeconds, repeatFlags: repeatableFlags(args), debug: ctx.debug });
-    ctx.out(await doctor.renderDoctorResult(r, { output: args.output, colour: ctx.colour }));
+    ctx.out(doctor.renderDoctorResult(r, { output: args.output, colour: ctx.colour }));
     return doctor.doctorExitCode(r);
   },
 });
