@@ -7,7 +7,7 @@ import { isMachine, type OutputFormat } from '../render/output.ts';
 import { renderText, toReport } from './report.ts';
 import type { Connection } from '../kube/connection.ts';
 import { buildChain, type Chain } from './chain.ts';
-import { runChecks } from './checks.ts';
+import { runChecks } from './run-checks.ts';
 import { fetchHa } from './fetch.ts';
 import type { Check, HaInput } from './model.ts';
 
