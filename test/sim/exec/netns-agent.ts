@@ -1,8 +1,9 @@
-// Runs inside an isolated pod's network namespace (started by pod-network.ts under `unshare --net`).
+// Runs inside a pod's network namespace (started by pod-network.ts under `unshare --net`).
 // Reads one JSON AgentConfig line on stdin; brings up lo with the cluster addresses, loads the
 // iptables rules, accepts on each alive replica address:port and pipes to the sim's Unix socket (so
-// TLS and authentication are the sim's), answers cluster DNS, prints `ready`, and exits when stdin
-// closes (the sim is done with the pod, or died): the namespace disappears with it.
+// TLS and authentication are the sim's), answers DNS (cluster DNS, the node's resolver), prints
+// `ready`, and exits when stdin closes (the sim is done with the pod, or died): the namespace
+// disappears with it.
 
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -48,8 +49,7 @@ async function main(cfg: AgentConfig): Promise<void> {
     await listen(server, l.address, l.port);
   }
 
-  if (cfg.dns) {
-    const dns = cfg.dns;
+  for (const dns of cfg.dns) {
     const udp = createSocket('udp4');
     udp.on('message', (msg, rinfo) => {
       const reply = answer(msg, dns.records, dns.mode);
