@@ -22,6 +22,16 @@ function run(cmd: string, args: string[], input: string): void {
   if (r.status !== 0) fail(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
 }
 
+/** The legacy iptables backend loads a fresh namespace's few rules in milliseconds, where the
+ *  nf_tables one often takes tens to hundreds under load (its netlink transactions queue behind every
+ *  other namespace's), and every exec loads rules now. Both enforce the same rules: legacy first,
+ *  nf_tables where the kernel has no legacy tables. -w: concurrent sims share the xtables lock. */
+function loadRules(rules: string): void {
+  const legacy = spawnSync('iptables-legacy-restore', ['-w', '5'], { input: rules, encoding: 'utf8' });
+  if (!legacy.error && legacy.status === 0) return;
+  run('iptables-restore', ['-w', '5'], rules);
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -31,8 +41,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function main(cfg: AgentConfig): Promise<void> {
   run('ip', ['-batch', '-'], ['link set lo up', ...cfg.addresses.map((a) => `addr add ${a}/32 dev lo`)].join('\n') + '\n');
-  // -w: concurrent sims load rules at the same time; wait for the xtables lock instead of failing.
-  if (cfg.iptables) run('iptables-restore', ['-w', '5'], cfg.iptables);
+  if (cfg.iptables) loadRules(cfg.iptables);
 
   const sockets = new Set<Socket>();
   for (const l of cfg.listeners) {
