@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { TYPE_A, TYPE_AAAA, answer, buildQuery, parseAnswer } from '../sim/exec/dns.ts';
 import type { ObjectLookup } from '../sim/exec/pod-files.ts';
-import { podDnsType, podResolvConf, resolvConf } from '../sim/exec/pod-files.ts';
+import { podDnsType, podResolvConf } from '../sim/exec/pod-files.ts';
 import { NODE_RESOLVER, agentConfig, egressPolicies, kubernetesEndpoints, planNetwork, renderDnat, renderEgressChain, selectorMatches } from '../sim/exec/pod-network.ts';
 import type { KubeObject } from '../sim/types.ts';
 
@@ -243,7 +243,7 @@ describe('sim exec network: resolv.conf by dnsPolicy (kubelet dns.go getPodDNSTy
 
 describe('sim exec network: DNS', () => {
   it('resolv.conf: namespace search list, cluster nameserver, ndots:5', () => {
-    assert.equal(resolvConf('airflow', '10.96.0.10'), 'search airflow.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    assert.equal(podResolvConf(pod, '10.96.0.10', { nameservers: ['10.0.0.2'], searches: [] }).text, 'search airflow.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
   });
 
   const records = { 'kubernetes.default.svc.cluster.local': '10.96.0.1' };

@@ -310,15 +310,6 @@ export function volumeFiles(pod: KubeObject, container: Container, lookup: Objec
   return { files, dirs };
 }
 
-export function resolvConf(namespace: string, nameserver: string): string {
-  return [
-    `search ${namespace}.svc.${CLUSTER_DOMAIN} svc.${CLUSTER_DOMAIN} ${CLUSTER_DOMAIN}`,
-    `nameserver ${nameserver}`,
-    'options ndots:5',
-    '',
-  ].join('\n');
-}
-
 /** The node's own resolver settings (kubelet's --resolv-conf), as pods with the node's DNS get them. */
 export interface NodeResolver { nameservers: string[]; searches: string[] }
 
