@@ -1,37 +1,22 @@
 // The imperative shell of `ha`: every read at once (one round trip of wall time), each failure kept
 // as data so the checks that need it SKIP and the rest still decide.
+import { ClusterError, redactUrls } from '../base/errors.ts';
 import type { Connection, KubeResponse } from '../kube/connection.ts';
-import { ClusterError, RunRefused, redactUrls } from '../kube/errors.ts';
+import { failed, fetched } from '../kube/fetched.ts';
+import { getObject, listObjects, READYZ_PATH } from '../kube/reads.ts';
 import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
 
-/**
- * A read the server answered with an error, or did not answer in time, kept as data (its checks
- * SKIP; a 503 and a hang of one read mean the same); no connection at all (network, TLS) is thrown.
- */
-export function failed(e: unknown, permission: string): Fetched<never> {
-  if (e instanceof RunRefused) throw e;
-  if (e instanceof ClusterError && (e.status !== undefined || e.kind === 'timeout')) {
-    return { ok: false, ...(e.status !== undefined ? { code: e.status } : {}), reason: e.kind, message: e.message, permission };
-  }
-  throw e;
-}
-
-async function read<T>(p: Promise<T>, permission: string): Promise<Fetched<T>> {
-  try {
-    return { ok: true, value: await p };
-  } catch (e) {
-    return failed(e, permission);
-  }
-}
+// a read that hangs is kept like one the server refused: its checks SKIP, the others still decide
+const read = <T>(p: Promise<T>, permission: string): Promise<Fetched<T>> => fetched(p, { permission, timeouts: true });
 
 async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
   let res: KubeResponse<unknown>;
   try {
-    res = await conn.send({ path: '/readyz', query: { verbose: 'true' } });
+    res = await conn.send({ path: READYZ_PATH, query: { verbose: 'true' } });
   } catch (e) {
-    return failed(e, PERMISSIONS.readyz);
+    return failed(e, { permission: PERMISSIONS.readyz, timeouts: true });
   }
   const body = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
   if (res.status === 401 || res.status === 403) {
@@ -45,14 +30,14 @@ export type HaReads = Omit<HaInput, 'now' | 'from'>;
 
 export async function fetchHa(conn: Connection): Promise<HaReads> {
   const [service, endpoints, slices, leases, nodes, rz, apiserverPods] = await Promise.all([
-    read(conn.get<Service>('/api/v1/namespaces/default/services/kubernetes'), PERMISSIONS.service),
-    read(conn.get<Endpoints>('/api/v1/namespaces/default/endpoints/kubernetes'), PERMISSIONS.endpoints),
-    read(conn.list<EndpointSlice>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' }), PERMISSIONS.slices),
-    read(conn.list<Lease>('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', { labelSelector: `${IDENTITY_LABEL}=kube-apiserver` }), PERMISSIONS.leases),
-    read(conn.list<Node>('/api/v1/nodes'), PERMISSIONS.nodes),
+    read(getObject<Service>(conn, 'services', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.service),
+    read(getObject<Endpoints>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.endpoints),
+    read(listObjects<EndpointSlice>(conn, 'endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' }), PERMISSIONS.slices),
+    read(listObjects<Lease>(conn, 'leases', { namespace: 'kube-system', labelSelector: `${IDENTITY_LABEL}=kube-apiserver` }), PERMISSIONS.leases),
+    read(listObjects<Node>(conn, 'nodes'), PERMISSIONS.nodes),
     readyz(conn),
     // the servers' own flags (reconciler type, secure port) where they run as static pods
-    read(conn.list<ApiserverPod>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=kube-apiserver' }), PERMISSIONS.apiserverPods),
+    read(listObjects<ApiserverPod>(conn, 'pods', { namespace: 'kube-system', labelSelector: 'component=kube-apiserver' }), PERMISSIONS.apiserverPods),
   ]);
   const unusable = unusableReads([service, endpoints, slices, leases, nodes]);
   if (unusable?.kind === 'unauthorized') throw new ClusterError('unauthorized', unusable.message, { status: unusable.code });

@@ -6,12 +6,16 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, RunRefused, UsageError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
-import { kubeconfigPaths, mergeKubeconfigs, type KubeconfigFile } from './kubeconfig.ts';
-import { DEFAULT_RETRY, Semaphore, isRetryableStatus, parseRetryAfter, retryDelay, type RetryPolicy } from './pool.ts';
-import { parseDuration, resolveConfig, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
+import { ClusterError, RunRefused, UsageError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
+import { boundCredentialPlugin } from './credential-plugin.ts';
+import { resolveFromFlags } from './kubeconfig-files.ts';
+import { impersonationHeaders, runImpersonationRefused } from './impersonation.ts';
+import { DEFAULT_RETRY, Semaphore, isRetryableStatus, parseRetryAfter, retryDelay, withDeadline, type RetryPolicy } from './pool.ts';
+import { parseDuration, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
 
 export type { ConnectionFlags, Impersonation } from './resolve.ts';
+export { impersonationHeaders } from './impersonation.ts';
+export { inClusterKubeconfig, readKubeconfigFiles, resolveFromFlags, SERVICE_ACCOUNT_DIR } from './kubeconfig-files.ts';
 
 export interface KubeRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -80,60 +84,6 @@ export interface ConnectOptions {
   defaultTimeoutMs?: number;
 }
 
-export function readKubeconfigFiles(flags: ConnectionFlags, env: NodeJS.ProcessEnv): KubeconfigFile[] {
-  const { paths, explicit } = kubeconfigPaths(flags.kubeconfig, env);
-  const files: KubeconfigFile[] = [];
-  for (const p of paths) {
-    try {
-      files.push({ path: p, text: fs.readFileSync(p, 'utf8') });
-    } catch (e) {
-      // kubectl ignores missing files listed in KUBECONFIG, but not an explicit --kubeconfig
-      if (explicit || (e as { code?: string }).code !== 'ENOENT') {
-        throw new UsageError(`cannot read kubeconfig ${p}: ${(e as Error).message}`);
-      }
-    }
-  }
-  return files;
-}
-
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/**
- * kubectl inside a pod with no kubeconfig uses the in-cluster config (client-go rest.InClusterConfig):
- * KUBERNETES_SERVICE_HOST/PORT, the mounted token and CA, the mounted namespace.
- */
-export function inClusterKubeconfig(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUNT_DIR): KubeconfigFile | undefined {
-  const host = env.KUBERNETES_SERVICE_HOST;
-  const port = env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port || !fs.existsSync(`${dir}/token`)) return undefined;
-  let namespace = 'default';
-  try {
-    namespace = fs.readFileSync(`${dir}/namespace`, 'utf8').trim() || 'default';
-  } catch {
-    // no namespace file: kubectl falls back to default as well
-  }
-  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const doc = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    'current-context': 'in-cluster',
-    clusters: [{ name: 'in-cluster', cluster: { server, ...(fs.existsSync(`${dir}/ca.crt`) ? { 'certificate-authority': `${dir}/ca.crt` } : {}) } }],
-    users: [{ name: 'in-cluster', user: { tokenFile: `${dir}/token` } }],
-    contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'in-cluster', namespace } }],
-  };
-  return { path: `${dir}/in-cluster`, text: JSON.stringify(doc) };
-}
-
-export function resolveFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv, serviceAccountDir = SERVICE_ACCOUNT_DIR): ResolvedConfig {
-  const files = readKubeconfigFiles(flags, env);
-  if (files.length === 0 && !flags.server) {
-    const inCluster = inClusterKubeconfig(env, serviceAccountDir);
-    if (inCluster) return resolveConfig(mergeKubeconfigs([inCluster]), flags);
-    throw new UsageError('no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config');
-  }
-  return resolveConfig(mergeKubeconfigs(files), flags);
-}
-
 export async function connect(flags: ConnectionFlags, opts: ConnectOptions = {}): Promise<Connection> {
   const env = opts.env ?? process.env;
   const resolved = resolveFromFlags(flags, env);
@@ -148,29 +98,6 @@ async function loadKubeConfig(resolved: ResolvedConfig): Promise<KubeConfig> {
   const kc = new KubeConfig();
   kc.loadFromString(JSON.stringify(resolved.kubeconfig));
   return kc;
-}
-
-/**
- * client-node runs the kubeconfig user's exec credential plugin (exec_auth.js) with no time limit:
- * a plugin waiting on a browser login would hold the run forever. It gets --request-timeout (Node
- * kills it, and client-node rejects with its stderr) and is killed when the command ends.
- */
-function boundCredentialPlugin(kc: KubeConfig, timeoutMs: number, whenClosed: (f: () => void) => () => void): void {
-  type Spawn = typeof import('node:child_process').spawn;
-  const auths = (kc as unknown as { authenticators?: Array<{ execFn?: Spawn }> }).authenticators ?? [];
-  for (const a of auths) {
-    const spawn = a.execFn;
-    if (typeof spawn !== 'function') continue;
-    a.execFn = ((cmd: string, args: readonly string[], opts: Record<string, unknown> = {}) => {
-      const child = spawn(cmd, args, { ...opts, ...(timeoutMs > 0 ? { timeout: timeoutMs, killSignal: 'SIGKILL' } : {}) });
-      const forget = whenClosed(() => child.kill('SIGKILL'));
-      child.on('close', (_code, signal) => {
-        forget();
-        if (signal === 'SIGKILL' && timeoutMs > 0) child.stderr?.emit('data', `the exec credential plugin ${cmd} did not answer within ${timeoutMs / 1000}s (--request-timeout)`);
-      });
-      return child;
-    }) as Spawn;
-  }
 }
 
 type Obj = Record<string, unknown>;
@@ -210,25 +137,6 @@ export function staticCredentials(resolved: ResolvedConfig): { tls: https.AgentO
   if (token) headers.Authorization = `Bearer ${token}`;
   const auth = typeof user.username === 'string' ? `${user.username}:${String(user.password ?? '')}` : undefined;
   return { tls, headers, ...(auth ? { auth } : {}) };
-}
-
-/**
- * A 403 for the run's own --as is no answer to the question asked: every later request gets the same.
- * Callers that read a 403 as "not allowed to see this" (ha's SKIPs) must not turn it into advice.
- */
-function runImpersonationRefused(res: KubeResponse<unknown>, runAs: Impersonation | undefined): boolean {
-  if (!runAs || res.status !== 403) return false;
-  const msg = ((res.body ?? {}) as { message?: unknown }).message;
-  return typeof msg === 'string' && /cannot impersonate/.test(msg);
-}
-
-/** The headers of one identity; we send them ourselves (client-node's config carries none), per request. */
-export function impersonationHeaders(imp: Impersonation | undefined | null): Record<string, string | string[]> {
-  if (!imp) return {};
-  const h: Record<string, string | string[]> = { 'Impersonate-User': imp.user };
-  if (imp.groups?.length) h['Impersonate-Group'] = imp.groups;
-  if (imp.uid) h['Impersonate-Uid'] = imp.uid;
-  return h;
 }
 
 class HttpConnection implements Connection {
@@ -407,7 +315,7 @@ class HttpConnection implements Connection {
   private async once<T>(req: KubeRequest, deadline: number | undefined): Promise<KubeResponse<T>> {
     const what = `${req.method ?? 'GET'} ${req.path}`;
     const timedOut = () => new ClusterError('timeout', `${what} timed out after ${this.timeoutMs / 1000}s`);
-    const o = await this.bounded(this.httpOptions(), deadline, timedOut);
+    const o = await withDeadline(this.httpOptions(), deadline, timedOut);
     this.checkOpen(what);
     const left = deadline === undefined ? 0 : deadline - Date.now();
     if (deadline !== undefined && left <= 0) throw timedOut();
@@ -469,21 +377,4 @@ class HttpConnection implements Connection {
     });
   }
 
-  /** A promise (credentials from an exec plugin) bounded by the request's deadline. */
-  private bounded<X>(p: Promise<X>, deadline: number | undefined, timedOut: () => Error): Promise<X> {
-    if (deadline === undefined) return p;
-    return new Promise<X>((resolve, reject) => {
-      const t = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
-      p.then(
-        (v) => {
-          clearTimeout(t);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(t);
-          reject(e);
-        },
-      );
-    });
-  }
 }

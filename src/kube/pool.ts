@@ -84,3 +84,35 @@ export function retryDelay(
   if (o.deadline !== undefined && o.now + wait >= o.deadline) return undefined;
   return wait;
 }
+
+/** fn over every item, at most `limit` at a time; results in the items' order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, Math.floor(limit)), items.length) }, worker));
+  return results;
+}
+
+/** A promise (credentials from an exec plugin) bounded by a request's deadline. */
+export function withDeadline<X>(p: Promise<X>, deadline: number | undefined, timedOut: () => Error): Promise<X> {
+  if (deadline === undefined) return p;
+  return new Promise<X>((resolve, reject) => {
+    const t = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

@@ -14,7 +14,7 @@ const MASK = 'xxxxx';
 /** A URL with a scheme: everything up to the last '@' of its authority is userinfo (net/url's parseAuthority). */
 const WITH_SCHEME = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>/?#]*)@/gi;
 /** No scheme: a userinfo that starts a word (after a space, quote, '=', bracket or separator). */
-const BARE = /(^|[\s"'=(\[{,;])([^\s"'<>/?#:@]+)(:[^\s"'<>/?#]*)?@([^\s"'<>/?#@;,)}]*)/g;
+const BARE = /(^|[\s"'=([{,;])([^\s"'<>/?#:@]+)(:[^\s"'<>/?#]*)?@([^\s"'<>/?#@;,)}]*)/g;
 
 function masked(info: string): string {
   const colon = info.indexOf(':');

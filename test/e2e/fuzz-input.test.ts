@@ -2,23 +2,18 @@
 // line on stderr, a documented exit code (0-3), never a stack trace or an internal error. Seeded and
 // bounded: the same samples on every run.
 import { strict as assert } from 'node:assert';
-import yargs from 'yargs';
+import { GLOBAL_FLAGS } from '../../src/cli/flags.ts';
 import { COMMANDS } from '../../src/cli/main.ts';
-import { globalFlags } from '../../src/cli/flags.ts';
 import { serverURL } from '../../src/kube/resolve.ts';
 import { seededRandom } from '../sim/faults.ts';
 import { runMain, withSim } from './harness.ts';
+import type { FlagSpec } from '../../src/cli/command.ts';
 
-type Introspect = { getOptions(): { key: Record<string, unknown>; boolean: string[]; count: string[] } };
+/** The flags that take a value (booleans and counts take none). */
+const valueFlags = (flags: readonly FlagSpec[] = []) => flags.filter((f) => f.type === 'string' || f.type === 'number').map((f) => f.name);
 
-/** The flags of a parser that take a value (booleans and counts take none). */
-function valueFlags(y: unknown): string[] {
-  const o = (y as Introspect).getOptions();
-  return Object.keys(o.key).filter((k) => !o.boolean.includes(k) && !o.count.includes(k) && k !== 'help' && k !== 'version');
-}
-
-const GLOBAL = valueFlags(globalFlags(yargs())).filter((k) => !/[A-Z]/.test(k));
-const CLUSTER_COMMANDS = COMMANDS.filter((c) => !['version', 'completion'].includes(c.command.split(' ')[0]));
+const GLOBAL = valueFlags(GLOBAL_FLAGS);
+const CLUSTER_COMMANDS = COMMANDS.filter((c) => !['version', 'completion'].includes(c.name));
 
 /** A random value: raw bytes, printable noise, flag-like, path-like or a near-valid name. */
 function sample(rand: () => number): string {
@@ -38,9 +33,9 @@ describe('random bytes as every flag value and name: one line, a documented exit
   this.timeout(300_000);
   withSim('official-kubernetes-executor', (sim) => {
     for (const cmd of CLUSTER_COMMANDS) {
-      const name = cmd.command.split(' ')[0];
-      const own = cmd.builder ? valueFlags(cmd.builder(yargs())).filter((k) => !/[A-Z]/.test(k) && !GLOBAL.includes(k)) : [];
-      const positional = /<|\[/.test(cmd.command) ? [null] : [];
+      const name = cmd.name;
+      const own = valueFlags(cmd.flags).filter((k) => !GLOBAL.includes(k));
+      const positional = cmd.positionals?.length ? [null] : [];
       it(`${name}: ${[...own, ...GLOBAL].length} flags${positional.length ? ' and its positional name' : ''}`, async () => {
         // one generator per command: adding a command does not change another's samples
         const rand = seededRandom([...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7));

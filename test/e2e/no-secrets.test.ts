@@ -6,9 +6,8 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as YAML from 'yaml';
-import yargs from 'yargs';
-import { NEEDED_KEYS } from '../../src/airflow/config.ts';
-import { globalFlags } from '../../src/cli/flags.ts';
+import { NEEDED_KEYS } from '../../src/airflow/airflow-cfg.ts';
+import { GLOBAL_FLAGS } from '../../src/cli/flags.ts';
 import { COMMANDS } from '../../src/cli/main.ts';
 import { SCENARIOS_DIR } from '../sim/scenario.ts';
 import { startSim } from '../sim/index.ts';
@@ -83,22 +82,17 @@ function podsWithSecrets(docs: Obj[], secrets: Map<string, string>): Array<{ nam
 interface Ran { argv: string[]; code: number; out: string; err: string }
 interface ScenarioRuns { secrets: Map<string, string>; runs: Ran[]; fix: Ran; advised: Ran[] }
 
-type Introspect = { getOptions(): { key: Record<string, unknown>; boolean: string[]; count: string[] } };
-
 /**
  * A `kubectl airflow ...` command in an output, as far as it is a command: its flags (with their
  * values) and the positionals the command takes; prose after it ("ha shows which ...") is cut off.
  */
 export function adviceCommand(text: string): string[] | undefined {
   const words = text.trim().split(/\s+/);
-  const cmd = COMMANDS.find((c) => c.command.split(' ')[0] === words[0]);
+  const cmd = COMMANDS.find((c) => c.name === words[0]);
   if (!cmd) return undefined;
-  const y = cmd.builder ? cmd.builder(globalFlags(yargs())) : globalFlags(yargs());
-  const o = (y as unknown as Introspect).getOptions();
-  const bare = new Set([...o.boolean, ...o.count]);
-  const aliases = (y as unknown as { getOptions(): { alias: Record<string, string[]> } }).getOptions().alias;
-  const isBare = (f: string) => bare.has(f) || Object.entries(aliases).some(([k, as]) => as.includes(f) && bare.has(k));
-  let positionals = (cmd.command.match(/[<[]/g) ?? []).length;
+  const flags = [...GLOBAL_FLAGS, ...(cmd.flags ?? [])];
+  const isBare = (f: string) => flags.some((x) => (x.name === f || x.short === f) && (x.type === 'boolean' || x.type === 'count'));
+  let positionals = cmd.positionals?.length ?? 0;
   const out = [words[0]];
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
@@ -145,7 +139,7 @@ describe('no secret in any output', function () {
   this.timeout(600_000);
   const canExec = !isolatedNetworkMissing();
   const results = new Map<string, Promise<ScenarioRuns>>();
-  before(function () {
+  before(() => {
     if (!canExec) console.log(`    (net and doctor's network layer run without exec here: ${isolatedNetworkMissing()})`);
     // a few scenarios at a time: most of the time is spent waiting on probes' timeouts
     const queue = [...SCENARIOS];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as YAML from 'yaml';
 import { connect } from '../../src/kube/connection.ts';
-import { ClusterError } from '../../src/kube/errors.ts';
+import { ClusterError } from '../../src/base/errors.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import { execInPod } from '../../src/kube/exec.ts';
 import { isolatedNetworkMissing, runMain } from './harness.ts';

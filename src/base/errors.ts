@@ -1,7 +1,7 @@
 // Errors that map to exit codes. Every message is one line and says what to do next, because
 // main() prints exactly `kubectl-airflow: <message>` (CONTRIBUTING: never a stack trace).
-import { ExitCode } from '../cli/exit-codes.ts';
 import { redact } from '../render/redact.ts';
+import { ExitCode } from './exit-codes.ts';
 
 export type ClusterErrorKind = 'unreachable' | 'tls' | 'unauthorized' | 'forbidden' | 'notfound' | 'timeout';
 
