@@ -3,7 +3,9 @@
 // Reads that the user may not do are partial results (a warning), except listing pods.
 import { ClusterError } from '../kube/errors.ts';
 import type { Connection } from '../kube/connection.ts';
-import { NEEDED_KEYS, decodeAllowed, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
+import { NEEDED_KEYS, decodeAllowed, launchNamespaces, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
+import { findPodTemplate, workerAccount as workerAccount_, type PodTemplate, type WorkerAccount } from './pod-template.ts';
+import { airflowVersionOf, chartVersionOf, providerVersionOf, type Versions } from './versions.ts';
 import {
   configMapVolumes,
   discoverReleases,
@@ -27,6 +29,12 @@ export interface FoundRelease {
 
 export interface LoadedRelease extends FoundRelease {
   config: AirflowConfig;
+  /** Airflow, chart and provider versions, read without exec. */
+  versions: Versions;
+  /** The KubernetesExecutor's pod template, when a mounted ConfigMap holds it. */
+  podTemplate?: PodTemplate;
+  /** The account worker pods will run as (pod template or worker_service_account_name), running or not. */
+  workerAccount?: WorkerAccount;
 }
 
 async function optional<T>(p: Promise<T>, what: string, warnings: string[]): Promise<T | undefined> {
@@ -64,12 +72,36 @@ export async function findRelease(conn: Connection, namespace: string, wanted?: 
 /** The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets). */
 export async function loadRelease(conn: Connection, namespace: string, wanted?: string): Promise<LoadedRelease> {
   const found = await findRelease(conn, namespace, wanted);
-  const config = await loadConfig(conn, found.release, found.warnings);
-  return { ...found, config };
+  const { config, configMaps } = await loadConfig(conn, found.release, found.warnings);
+  return { ...found, config, ...releaseModel(found, config, configMaps) };
+}
+
+/** Versions, pod template and worker account of a loaded release. Pure. */
+export function releaseModel(found: FoundRelease, config: AirflowConfig, configMaps: Record<string, Record<string, string> | undefined>) {
+  const { release } = found;
+  const labelled = [...release.pods, ...(found.serviceAccounts ?? []).map((s) => ({ ...s, kind: 'ServiceAccount' }))].map((o) => ({
+    kind: (o as { kind?: string }).kind ?? 'Pod',
+    metadata: o.metadata,
+  }));
+  const versions: Versions = {
+    airflow: airflowVersionOf(release.pods),
+    chart: chartVersionOf(labelled, release.chart),
+    provider: providerVersionOf(release.pods),
+  };
+  const podTemplate = findPodTemplate({ pods: release.pods as Parameters<typeof findPodTemplate>[0]['pods'], podTemplateFile: config.podTemplateFile.value, configMaps });
+  const [launch] = launchNamespaces(config, release.namespace);
+  const wsa = config.workerServiceAccountName.value;
+  const workerAccount = workerAccount_({
+    airflowVersion: versions.airflow.value,
+    template: podTemplate,
+    workerServiceAccountName: wsa ? { value: wsa, source: config.workerServiceAccountName.source } : undefined,
+    launchNamespace: launch === '*' || !launch ? release.namespace : launch,
+  });
+  return { versions, podTemplate, workerAccount };
 }
 
 /** Config precedence sources: the scheduler's env first (it runs the executor), then the other components'. */
-async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<AirflowConfig> {
+async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
   const ns = encodeURIComponent(release.namespace);
   const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
   const pods = [...release.pods].sort((a, b) => order(a) - order(b));
@@ -112,5 +144,6 @@ async function loadConfig(conn: Connection, release: Release, warnings: string[]
     cfg = parseIni(cfgMaps[found]!.data!['airflow.cfg']);
     cfgOrigin = `ConfigMap ${cfgCandidates[found]} airflow.cfg`;
   }
-  return resolveAirflowConfig({ envs, cfg, cfgOrigin });
+  const configMaps = Object.fromEntries(cfgCandidates.map((n, i) => [n, cfgMaps[i]?.data]));
+  return { config: resolveAirflowConfig({ envs, cfg, cfgOrigin }), configMaps };
 }

@@ -6,13 +6,14 @@ import { ExitCode } from './exit-codes.ts';
 import { ClusterError, UsageError } from '../kube/errors.ts';
 import { isMachine, renderData } from '../render/output.ts';
 import { launchNamespaces, type AirflowConfig } from '../airflow/config.ts';
-import { builtinProfiles, chooseProfiles, type Profile } from '../airflow/profiles.ts';
+import { builtinRequirements, chooseRows, rowComponents, UnknownProfile, type RequirementRow } from '../airflow/requirements.ts';
+import { versionsLine, type Versions } from '../airflow/versions.ts';
 import { parseSaFlag, type Account, type ComponentAccount, type Release } from '../airflow/release.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import type { ReviewResult } from '../kube/access-review.ts';
-import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from '../rbac/required.ts';
-import { buildChecks, checkRecord, missingChecks, summarize, type Summary } from '../rbac/matrix.ts';
-import { rootCauseHints, type BindingLike, type Hint } from '../rbac/hints.ts';
+import { cellsToAsk, componentsToCheck, matrixLayout, modelRequired, parseResource, uniqueAccounts, type Layout } from '../rbac/required.ts';
+import { buildChecks, checkRecord, missingChecks, summarize, warningChecks, type Summary } from '../rbac/matrix.ts';
+import { bindsAccount, danglingRefs, rootCauseHints, type BindingLike, type DanglingRef, type Hint } from '../rbac/hints.ts';
 import { fixObjects, fixYaml } from '../rbac/fix.ts';
 import { renderMatrix } from '../rbac/render.ts';
 import { cellKey, username, type Check } from '../rbac/types.ts';
@@ -39,7 +40,7 @@ function builder(y: Argv): Argv {
       type: 'string',
       array: true,
       requiresArg: true,
-      describe: `Required-permission profiles to check (repeatable): ${builtinProfiles().map((p) => p.name).join(', ')}`,
+      describe: `Required-permission profiles to check (repeatable): ${[...new Set(builtinRequirements().map((r) => r.profile))].join(', ')}`,
     })
     .option('verbs', { type: 'string', array: true, requiresArg: true, describe: 'Extra required verbs (comma-separated or repeated)' })
     .option('resources', { type: 'string', array: true, requiresArg: true, describe: 'Extra required resources: RESOURCE[.GROUP][/SUBRESOURCE]' })
@@ -54,16 +55,49 @@ export interface Plan {
   namespace: string;
   release?: Release;
   config?: AirflowConfig;
-  profiles: Profile[];
+  /** The requirement rows chosen (before the version filter), and their profile names. */
+  rows: RequirementRow[];
+  profiles: Array<{ name: string }>;
+  versions: Versions;
   components: ComponentAccount[];
   namespaces: string[];
   warnings: string[];
 }
 
+const UNKNOWN_VERSIONS: Versions = {
+  airflow: { source: 'unknown: no release read; rules for every Airflow version were applied' },
+  chart: { source: 'unknown: no release read' },
+  provider: { source: 'unknown' },
+};
+
+function chosenRows(all: RequirementRow[], input: Parameters<typeof chooseRows>[1]): RequirementRow[] {
+  try {
+    return chooseRows(all, input);
+  } catch (e) {
+    if (e instanceof UnknownProfile) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+const profileNames = (rows: RequirementRow[]) => [...new Set(rows.map((r) => r.profile))].map((name) => ({ name }));
+
+/**
+ * The accounts that will run Airflow code: the release's components, and the KubernetesExecutor's
+ * worker account (pod template or worker_service_account_name) even while no worker pod runs.
+ */
+export function withWorkerAccount(components: ComponentAccount[], loaded: Pick<LoadedRelease, 'workerAccount' | 'config'>): ComponentAccount[] {
+  const w = loaded.workerAccount;
+  if (!w) return components;
+  const usesTemplate = loaded.config.executors.some((e) => ['KubernetesExecutor', 'CeleryKubernetesExecutor', 'LocalKubernetesExecutor'].includes(e));
+  if (!usesTemplate) return components;
+  if (components.some((c) => c.component === 'worker' && c.account.name === w.name && c.account.namespace === w.namespace)) return components;
+  return [...components, { component: 'worker', account: { namespace: w.namespace, name: w.name }, source: w.source, automount: w.automount ?? true }];
+}
+
 async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: LoadedRelease): Promise<Plan> {
   const conn = await ctx.connect();
   const namespace = conn.namespace;
-  const all = builtinProfiles();
+  const all = builtinRequirements();
   const explicit = splitList(args.profile);
   const { loadRelease } = await import('../airflow/discover.ts');
   if (args.sa?.length) {
@@ -78,23 +112,37 @@ async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: Lo
       if (!partial || args.release) throw e;
       ctx.debug(1, `no release context for --sa: ${(e as Error).message}`);
     }
-    const profiles = chooseProfiles(all, { executors: [], deployed: [], explicit: explicit.length ? explicit : SA_DEFAULT_PROFILES });
+    const rows = chosenRows(all, { executors: [], deployed: [], explicit: explicit.length ? explicit : SA_DEFAULT_PROFILES });
     const namespaces = loaded ? launchNamespaces(loaded.config, namespace) : [...new Set(accounts.map((a) => a.namespace))];
     return {
       namespace,
       release: loaded?.release,
       config: loaded?.config,
-      profiles,
+      rows,
+      profiles: profileNames(rows),
+      versions: loaded?.versions ?? UNKNOWN_VERSIONS,
       components: accounts.map((account) => ({ component: '*', account, source: '--sa', automount: true })),
       namespaces,
       warnings: loaded?.warnings ?? [],
     };
   }
-  const { release, config, warnings } = preloaded ?? (await loadRelease(conn, namespace, args.release));
-  const deployed = [...new Set(release.components.map((c) => c.component))];
-  const profiles = chooseProfiles(all, { executors: config.executors, deployed, explicit });
-  const components = componentsToCheck(release.components, profiles);
-  return { namespace, release, config, profiles, components, namespaces: launchNamespaces(config, release.namespace), warnings };
+  const loaded = preloaded ?? (await loadRelease(conn, namespace, args.release));
+  const { release, config, warnings } = loaded;
+  const components = withWorkerAccount(release.components, loaded);
+  const deployed = [...new Set(components.map((c) => c.component))];
+  const rows = chosenRows(all, { executors: config.executors, deployed, explicit });
+  const named = [...new Set(rows.flatMap((r) => rowComponents(r, config.executors)))];
+  return {
+    namespace,
+    release,
+    config,
+    rows,
+    profiles: profileNames(rows),
+    versions: loaded.versions,
+    components: componentsToCheck(components, named),
+    namespaces: launchNamespaces(config, release.namespace),
+    warnings,
+  };
 }
 
 /** Everything `rbac` decides, before rendering (doctor reuses it). */
@@ -106,7 +154,12 @@ export interface RbacResult {
   checks: Check[];
   summary: Summary;
   missing: Check[];
+  /** Denied cells an optional feature needs, or that the unknown version may need: WARN. */
+  warnings: Check[];
   hints: Hint[];
+  dangling: DanglingRef[];
+  /** Rows the detected versions do not make (said, so nobody wonders why they are not asked). */
+  skipped: Array<{ row: string; why: string }>;
   mode: ReviewResult['mode'];
 }
 
@@ -119,20 +172,26 @@ export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, 
   const p = await plan(args, ctx, preloaded);
 
   // decide what to ask
-  const required = requiredRules({
-    profiles: p.profiles,
+  const model = modelRequired({
+    rows: p.rows,
+    executors: p.config?.executors ?? [],
+    versions: p.versions,
     components: p.components,
     namespaces: p.namespaces,
     extraResources: splitList(args.resources),
     extraVerbs: splitList(args.verbs),
   });
-  const layoutSource = required.length ? required : requiredRules({ profiles: builtinProfiles().filter((x) => x.name === 'kubernetes-pod-operator'), components: p.components.map((c) => ({ ...c, component: '*' })), namespaces: p.namespaces });
+  const required = model.cells;
+  const fallback = () =>
+    modelRequired({ rows: builtinRequirements().filter((x) => x.profile === 'kubernetes-pod-operator'), executors: [], versions: UNKNOWN_VERSIONS, components: p.components.map((c) => ({ ...c, component: '*' })), namespaces: p.namespaces }).cells;
+  const layoutSource = required.length ? required : fallback();
   const layout = matrixLayout(layoutSource);
   const accounts = uniqueAccounts(p.components);
   // the release namespace is shown too, even where nothing is required there (multi-namespace mode)
   const askNamespaces = [...new Set([...p.namespaces, ...(p.release ? [p.release.namespace] : [])])];
   const cells = cellsToAsk(accounts, askNamespaces, layout);
-  const requiredKeys = new Set(required.map(cellKey));
+  // only a denial that matters (required, or an optional feature's) is confirmed by an access review
+  const requiredKeys = new Set(required.filter((c) => c.level !== 'unused').map(cellKey));
 
   // fetch: the server's answers
   const { reviewCells } = await import('../kube/access-review.ts');
@@ -149,10 +208,47 @@ export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, 
   const checks = buildChecks(cells, required, review.answers);
   const summary = summarize(checks);
   const missing = missingChecks(checks);
+  const warned = warningChecks(checks);
   let bindings: BindingLike[] = [];
-  if (missing.length) bindings = await readBindings(conn, askNamespaces, ctx);
-  const hints = rootCauseHints({ checks, components: p.components, bindings });
-  return { plan: p, accounts, askNamespaces, layout, checks, summary, missing, hints, mode: review.mode };
+  let dangling: DanglingRef[] = [];
+  if (missing.length || warned.length) {
+    bindings = await readBindings(conn, askNamespaces, ctx);
+    const failing = uniqueAccounts([...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })));
+    dangling = await findDangling(conn, bindings, failing, ctx);
+  }
+  const hints = rootCauseHints({ checks, components: p.components, bindings, dangling });
+  return { plan: p, accounts, askNamespaces, layout, checks, summary, missing, warnings: warned, hints, dangling, skipped: model.skipped, mode: review.mode };
+}
+
+/** Bindings of failing accounts whose role is not there: each referenced role is read once (404: dangling; 403: unknown). */
+async function findDangling(conn: Awaited<ReturnType<RunContext['connect']>>, bindings: BindingLike[], accounts: Account[], ctx: RunContext): Promise<DanglingRef[]> {
+  const wanted = new Map<string, { kind: string; name: string; namespace?: string }>();
+  for (const b of bindings) {
+    if (!accounts.some((a) => bindsAccount(b, a))) continue;
+    const ns = b.roleRef.kind === 'Role' ? b.metadata.namespace : undefined;
+    wanted.set(`${b.roleRef.kind}|${ns ?? ''}|${b.roleRef.name}`, { kind: b.roleRef.kind, name: b.roleRef.name, namespace: ns });
+  }
+  const found = new Map<string, boolean | undefined>();
+  await Promise.all(
+    [...wanted.entries()].map(async ([k, r]) => {
+      const path = r.kind === 'Role'
+        ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(r.namespace ?? '')}/roles/${encodeURIComponent(r.name)}`
+        : `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(r.name)}`;
+      try {
+        await conn.get(path);
+        found.set(k, true);
+      } catch (e) {
+        found.set(k, e instanceof ClusterError && e.kind === 'notfound' ? false : undefined);
+        if (!(e instanceof ClusterError && e.kind === 'notfound')) ctx.debug(1, `cannot read ${path} for hints: ${(e as Error).message}`);
+      }
+    }),
+  );
+  return danglingRefs(bindings, accounts, (kind, name, namespace) => found.get(`${kind}|${namespace ?? ''}|${name}`));
+}
+
+/** What --fix grants: every denied cell Airflow needs, required or for an optional feature. */
+export function fixCells(r: Pick<RbacResult, 'missing' | 'warnings'>): Check[] {
+  return [...r.missing, ...r.warnings];
 }
 
 /** The machine-readable document of `rbac -o json|yaml`. */
@@ -161,6 +257,11 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
   return {
     release: p.release ? { name: p.release.name, namespace: p.release.namespace, chart: p.release.chart } : null,
     executor: p.config?.executor.value ?? null,
+    versions: {
+      airflow: { version: p.versions.airflow.value ?? null, source: p.versions.airflow.source },
+      chart: { version: p.versions.chart.value ?? null, source: p.versions.chart.source },
+      provider: { version: p.versions.provider.value ?? null, source: p.versions.provider.source },
+    },
     namespaces: p.namespaces.map((n) => (n === '*' ? '' : n)),
     askedNamespaces: r.askNamespaces.map((n) => (n === '*' ? '' : n)),
     profiles: p.profiles.map((x) => x.name),
@@ -168,11 +269,13 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
     accounts: r.accounts.map((a) => ({
       subject: username(a),
       components: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.component),
+      sources: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.source),
     })),
+    skipped: r.skipped,
     checks: r.checks.map(checkRecord),
     summary: r.summary,
     hints: r.hints.map((h) => ({ kind: h.kind, ...(h.account ? { subject: h.account } : {}), message: h.message })),
-    ...(fix ? { fix: fixObjects(r.missing) } : {}),
+    ...(fix ? { fix: fixObjects(fixCells(r), r.dangling) } : {}),
   };
 }
 
@@ -183,18 +286,20 @@ function print(r: RbacResult, args: RbacArgs & GlobalArgs, ctx: RunContext): num
     p.release
       ? `Airflow release ${p.release.name} (${p.release.chart} chart) in namespace ${p.release.namespace}, executor ${p.config?.executor.value ?? '?'}`
       : `ServiceAccounts ${accounts.map((a) => `${a.namespace}/${a.name}`).join(', ')}`,
+    `${versionsLine(p.versions)}${p.versions.airflow.value ? '' : ` (${p.versions.airflow.source})`}`,
     `Required in ${p.namespaces.map((n) => (n === '*' ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
       (r.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
+    ...p.components.filter((c) => c.source.startsWith('pod template') || c.source.startsWith('worker_service_account_name')).map((c) => `Worker pods will run as ${c.account.namespace}/${c.account.name} (${c.source})`),
   ];
   if (isMachine(args.output)) {
     ctx.out(renderData(rbacDocument(r, args.fix), args.output));
     return code;
   }
-  const text = renderMatrix({ checks, layout, components: p.components, summary, hints, wide: args.output === 'wide', colour: ctx.colour, header });
+  const text = renderMatrix({ checks, layout, components: p.components, summary, hints, wide: args.output === 'wide', colour: ctx.colour, header, skipped: r.skipped });
   if (args.fix) {
     // stdout carries only YAML so it pipes into kubectl apply; the matrix goes to stderr
     ctx.err(text.replace(/\nPrint the least-privilege.*\n$/, '\n'));
-    ctx.out(fixYaml(missing, hints.filter((h) => h.kind !== 'exec-get-only').map((h) => h.message)));
+    ctx.out(fixYaml(fixCells(r), hints.filter((h) => h.kind !== 'exec-get-only' && h.kind !== 'dangling-role-ref').map((h) => h.message), r.dangling));
   } else {
     ctx.out(text);
   }

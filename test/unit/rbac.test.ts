@@ -100,7 +100,7 @@ describe('rbac: verdicts', () => {
     assert.deepEqual([s.checks, s.required, s.missing, s.extra, s.verdict], [4, 3, 2, 1, 'missing']);
     assert.deepEqual(checkRecord(checks[0]), {
       subject: 'system:serviceaccount:airflow:w', namespace: 'airflow', group: '', resource: 'pods', subresource: '', verb: 'get',
-      required: false, allowed: true, reason: 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"', via: 'RoleBinding airflow/b (Role r)',
+      required: false, level: 'none', allowed: true, reason: 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"', via: 'RoleBinding airflow/b (Role r)',
     });
     assert.equal(summarize(checksFrom(cells, () => true)).verdict, 'ok');
   });
