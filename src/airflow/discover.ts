@@ -103,17 +103,9 @@ export function releaseModel(found: FoundRelease, config: AirflowConfig, configM
 /** Config precedence sources: the scheduler's env first (it runs the executor), then the other components'. */
 async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
   const ns = encodeURIComponent(release.namespace);
-  const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
-  const pods = [...release.pods].sort((a, b) => order(a) - order(b));
-  const envs: EnvSource[] = [];
-  const secretNames = new Set<string>();
-  const cmEnvNames = new Set<string>();
-  for (const pod of pods) {
-    const vars = literalEnv(pod, NEEDED_KEYS);
-    if (Object.keys(vars).length) envs.push({ vars, origin: `pod ${pod.metadata.name} env` });
-    envFromSecrets(pod).forEach((s) => secretNames.add(s));
-    envFromConfigMaps(pod).forEach((s) => cmEnvNames.add(s));
-  }
+  const pods = release.pods;
+  const secretNames = new Set(pods.flatMap(envFromSecrets));
+  const cmEnvNames = new Set(pods.flatMap(envFromConfigMaps));
   // Every read in one round trip; precedence is applied afterwards, in order.
   const getData = (kind: 'secrets' | 'configmaps', name: string) =>
     optional(
@@ -128,22 +120,43 @@ async function loadConfig(conn: Connection, release: Release, warnings: string[]
     Promise.all(cfgCandidates.map((n) => getData('configmaps', n))),
   ]);
   // Only the AIRFLOW__ keys we need are decoded from a Secret; no other value is ever read out.
-  [...secretNames].forEach((name, i) => {
-    const vars = decodeAllowed(secrets[i]?.data);
-    if (Object.keys(vars).length) envs.push({ vars, origin: `Secret ${name}` });
-  });
-  [...cmEnvNames].forEach((name, i) => {
-    const vars: Record<string, string> = {};
-    for (const k of NEEDED_KEYS) if (cmEnvs[i]?.data?.[k] !== undefined) vars[k] = cmEnvs[i]!.data![k];
-    if (Object.keys(vars).length) envs.push({ vars, origin: `ConfigMap ${name}` });
-  });
-  let cfg: Ini | undefined;
-  let cfgOrigin: string | undefined;
-  const found = cfgCandidates.findIndex((_n, i) => cfgMaps[i]?.data?.['airflow.cfg'] !== undefined);
-  if (found >= 0) {
-    cfg = parseIni(cfgMaps[found]!.data!['airflow.cfg']);
-    cfgOrigin = `ConfigMap ${cfgCandidates[found]} airflow.cfg`;
+  const decoded = Object.fromEntries([...secretNames].map((name, i) => [name, secrets[i] ? decodeAllowed(secrets[i]!.data) : undefined]));
+  const configMaps = Object.fromEntries([...[...cmEnvNames].map((n, i) => [n, cmEnvs[i]?.data] as const), ...cfgCandidates.map((n, i) => [n, cfgMaps[i]?.data] as const)]);
+  return { config: releaseConfig(release, decoded, configMaps), configMaps };
+}
+
+/**
+ * The release's Airflow config from what was read: the pods' literal env (the scheduler's first), the
+ * allowlisted keys of the Secrets and ConfigMaps they load by envFrom, then airflow.cfg from
+ * `<release>-config` or a mounted ConfigMap. Pure; `config` builds the same from its own reads.
+ */
+export function releaseConfig(
+  release: Release,
+  secrets: Record<string, Record<string, string> | undefined>,
+  configMaps: Record<string, Record<string, string> | undefined>,
+): AirflowConfig {
+  const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
+  const pods = [...release.pods].sort((a, b) => order(a) - order(b));
+  const envs: EnvSource[] = [];
+  const secretNames = new Set<string>();
+  const cmEnvNames = new Set<string>();
+  for (const pod of pods) {
+    const vars = literalEnv(pod, NEEDED_KEYS);
+    if (Object.keys(vars).length) envs.push({ vars, origin: `pod ${pod.metadata.name} env` });
+    envFromSecrets(pod).forEach((x) => secretNames.add(x));
+    envFromConfigMaps(pod).forEach((x) => cmEnvNames.add(x));
   }
-  const configMaps = Object.fromEntries(cfgCandidates.map((n, i) => [n, cfgMaps[i]?.data]));
-  return { config: resolveAirflowConfig({ envs, cfg, cfgOrigin }), configMaps };
+  for (const name of secretNames) {
+    const vars = Object.fromEntries(Object.entries(secrets[name] ?? {}).filter(([k]) => NEEDED_KEYS.includes(k)));
+    if (Object.keys(vars).length) envs.push({ vars, origin: `Secret ${name}` });
+  }
+  for (const name of cmEnvNames) {
+    const vars: Record<string, string> = {};
+    for (const k of NEEDED_KEYS) if (configMaps[name]?.[k] !== undefined) vars[k] = configMaps[name]![k];
+    if (Object.keys(vars).length) envs.push({ vars, origin: `ConfigMap ${name}` });
+  }
+  const cfgCandidates = [...new Set([`${release.name}-config`, ...pods.flatMap(configMapVolumes)])];
+  const found = cfgCandidates.find((n) => configMaps[n]?.['airflow.cfg'] !== undefined);
+  const cfg: Ini | undefined = found ? parseIni(configMaps[found]!['airflow.cfg']) : undefined;
+  return resolveAirflowConfig({ envs, cfg, cfgOrigin: found ? `ConfigMap ${found} airflow.cfg` : undefined });
 }

@@ -12,7 +12,9 @@ import { defineCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { ContainerConfig, Pod, SecretRead, Severity } from '../airflow/client-config.ts';
 import { decodeAllowed } from '../airflow/config.ts';
-import type { FoundRelease } from '../airflow/discover.ts';
+import type { FoundRelease, LoadedRelease } from '../airflow/discover.ts';
+import { launchNamespaces } from '../airflow/config.ts';
+import { versionsLine, type Versions } from '../airflow/versions.ts';
 
 interface ConfigArgs {
   release?: string;
@@ -138,22 +140,63 @@ export function renderText(results: ContainerConfig[], release: string, ns: stri
 }
 
 /**
- * Fetch and decide for one release: every Airflow container of its pods. The release comes from
- * findRelease (doctor hands over the one it loaded); `listed` is the namespace's ConfigMaps when the
- * caller already asked for them.
+ * Fetch and decide for one release: every Airflow container of its Airflow clients' pods. The release
+ * comes from loadRelease (doctor hands over the one it loaded); `listed` is the namespace's ConfigMaps
+ * when the caller already asked for them. With the release's config, the launch namespace is checked
+ * against where the release lives (reading the worker's ServiceAccount in the launch namespace).
  */
 export async function inspectClientConfig(
   conn: Connection,
-  found: Pick<FoundRelease, 'release' | 'serviceAccounts'>,
+  found: Pick<FoundRelease, 'release' | 'serviceAccounts'> & Partial<Pick<LoadedRelease, 'config' | 'versions' | 'workerAccount'>>,
   listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
-): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
+): Promise<{ release: string; namespace: string; chart: string; versions: Versions; clients: string; pods: ContainerConfig[] }> {
   const { release, serviceAccounts } = found;
-  const cc = await import('../airflow/client-config.ts');
-  const pods = release.pods as unknown as Pod[];
-  const secrets = envFromSecrets(conn, release.namespace, pods);
+  const [cc, { airflowClients, launchNamespaceFinding }, { releaseConfig, releaseModel }] = await Promise.all([
+    import('../airflow/client-config.ts'),
+    import('../airflow/clients.ts'),
+    import('../airflow/discover.ts'),
+  ]);
+  const choice = airflowClients(release.pods);
+  const pods = choice.clients as unknown as Pod[];
+  const secrets = envFromSecrets(conn, release.namespace, release.pods as unknown as Pod[]);
   secrets.catch(() => undefined); // awaited below, unless reading the ConfigMaps fails first
-  const configMaps = (await listed) ?? (await referencedConfigMaps(conn, release.namespace, pods));
-  return { release: release.name, namespace: release.namespace, chart: release.chart, pods: cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace, await secrets) };
+  const configMaps = (await listed) ?? (await referencedConfigMaps(conn, release.namespace, release.pods as unknown as Pod[]));
+  const read = await secrets;
+  // the release's config from the same reads, unless the caller loaded it (doctor)
+  const config = found.config ?? releaseConfig(release, Object.fromEntries(Object.entries(read).map(([n, r]) => [n, 'keys' in r ? r.keys : undefined])), configMaps);
+  const model = found.versions ? { versions: found.versions, workerAccount: found.workerAccount } : releaseModel({ release, serviceAccounts, warnings: [] }, config, configMaps);
+  const versions = model.versions;
+  const lf = await launchNamespaceCheck(conn, { config, release, workerAccount: model.workerAccount }, versions, launchNamespaceFinding);
+  const results = cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace, read, versions.airflow.value);
+  if (lf) {
+    // the executor runs in the scheduler: the finding is said there
+    const at = results.filter((r) => r.component === 'scheduler');
+    for (const r of at.length ? at : results.slice(0, 1)) r.findings.unshift({ id: 'launch-namespace', severity: lf.severity, message: lf.message, remedy: lf.remedy });
+  }
+  return { release: release.name, namespace: release.namespace, chart: release.chart, versions, clients: choice.how, pods: results };
+}
+
+/** Whether the worker's account exists where the executor launches pods (404: no; 403: unknown). */
+async function launchNamespaceCheck(
+  conn: Connection,
+  loaded: Required<Pick<LoadedRelease, 'config'>> & Pick<LoadedRelease, 'release' | 'workerAccount'>,
+  versions: Versions,
+  decide: typeof import('../airflow/clients.ts').launchNamespaceFinding,
+) {
+  const input = { config: loaded.config, releaseNamespace: loaded.release.namespace, airflowVersion: versions.airflow.value };
+  if (!decide(input)) return undefined;
+  const name = loaded.workerAccount?.name;
+  if (!name) return decide(input);
+  const [launch] = launchNamespaces(loaded.config, loaded.release.namespace);
+  let exists: boolean | undefined;
+  try {
+    await conn.get(`/api/v1/namespaces/${encodeURIComponent(launch)}/serviceaccounts/${encodeURIComponent(name)}`);
+    exists = true;
+  } catch (e) {
+    if (e instanceof ClusterError && e.status === 404) exists = false;
+    else if (!(e instanceof ClusterError)) throw e;
+  }
+  return decide({ ...input, worker: { name, existsInLaunchNamespace: exists } });
 }
 
 export const configCommand = defineCommand<ConfigArgs>({
@@ -170,11 +213,13 @@ export const configCommand = defineCommand<ConfigArgs>({
     const listed = listConfigMaps(conn, conn.namespace);
     listed.catch(() => undefined); // awaited in inspectClientConfig, unless finding the release fails first
     const found = await findRelease(conn, conn.namespace, args.release);
-    const { release, namespace: ns, chart, pods: results } = await inspectClientConfig(conn, found, listed);
+    const { release, namespace: ns, chart, versions, clients, pods: results } = await inspectClientConfig(conn, found, listed);
     if (isMachine(args.output)) {
-      ctx.out(renderData({ release, namespace: ns, chart, pods: results }, args.output));
+      const v = (d: { value?: string; source: string }) => ({ version: d.value ?? null, source: d.source });
+      ctx.out(renderData({ release, namespace: ns, chart, versions: { airflow: v(versions.airflow), chart: v(versions.chart), provider: v(versions.provider) }, clients, pods: results }, args.output));
     } else {
-      ctx.out(results.length ? renderText(results, release, ns, ctx.colour, args.output === 'wide') : `release ${release} in ${ns}: no running pods to inspect\n`);
+      const head = `${versionsLine(versions)}${versions.airflow.value ? ` (${versions.airflow.source})` : ` (${versions.airflow.source})`}\n${clients}\n`;
+      ctx.out(head + (results.length ? renderText(results, release, ns, ctx.colour, args.output === 'wide') : `release ${release} in ${ns}: no running Airflow client pods to inspect\n`));
     }
     return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? ExitCode.PROBLEMS : ExitCode.OK;
   },
