@@ -8,6 +8,7 @@ import { isMachine, renderData } from '../render/output.ts';
 import { launchNamespaces, type AirflowConfig } from '../airflow/config.ts';
 import { builtinRequirements, chooseRows, rowComponents, UnknownProfile, type RequirementRow } from '../airflow/requirements.ts';
 import { versionsLine, type Versions } from '../airflow/versions.ts';
+import { launchNamespaceFinding } from '../airflow/clients.ts';
 import { parseSaFlag, type Account, type ComponentAccount, type Release } from '../airflow/release.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import type { ReviewResult } from '../kube/access-review.ts';
@@ -60,6 +61,8 @@ export interface Plan {
   profiles: Array<{ name: string }>;
   versions: Versions;
   components: ComponentAccount[];
+  /** The account KubernetesExecutor worker pods will run as, and where that was read. */
+  worker?: { namespace: string; name: string; source: string };
   namespaces: string[];
   warnings: string[];
 }
@@ -81,6 +84,9 @@ function chosenRows(all: RequirementRow[], input: Parameters<typeof chooseRows>[
 
 const profileNames = (rows: RequirementRow[]) => [...new Set(rows.map((r) => r.profile))].map((name) => ({ name }));
 
+/** The executors that launch worker pods from the pod template. */
+const launchesPods = (executors: string[]) => executors.some((e) => ['KubernetesExecutor', 'CeleryKubernetesExecutor', 'LocalKubernetesExecutor'].includes(e));
+
 /**
  * The accounts that will run Airflow code: the release's components, and the KubernetesExecutor's
  * worker account (pod template or worker_service_account_name) even while no worker pod runs.
@@ -88,8 +94,7 @@ const profileNames = (rows: RequirementRow[]) => [...new Set(rows.map((r) => r.p
 export function withWorkerAccount(components: ComponentAccount[], loaded: Pick<LoadedRelease, 'workerAccount' | 'config'>): ComponentAccount[] {
   const w = loaded.workerAccount;
   if (!w) return components;
-  const usesTemplate = loaded.config.executors.some((e) => ['KubernetesExecutor', 'CeleryKubernetesExecutor', 'LocalKubernetesExecutor'].includes(e));
-  if (!usesTemplate) return components;
+  if (!launchesPods(loaded.config.executors)) return components;
   if (components.some((c) => c.component === 'worker' && c.account.name === w.name && c.account.namespace === w.namespace)) return components;
   return [...components, { component: 'worker', account: { namespace: w.namespace, name: w.name }, source: w.source, automount: w.automount ?? true }];
 }
@@ -129,6 +134,7 @@ async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: Lo
   const loaded = preloaded ?? (await loadRelease(conn, namespace, args.release));
   const { release, config, warnings } = loaded;
   const components = withWorkerAccount(release.components, loaded);
+  const worker = launchesPods(config.executors) ? loaded.workerAccount : undefined;
   const deployed = [...new Set(components.map((c) => c.component))];
   const rows = chosenRows(all, { executors: config.executors, deployed, explicit });
   const named = [...new Set(rows.flatMap((r) => rowComponents(r, config.executors)))];
@@ -140,6 +146,7 @@ async function plan(args: RbacArgs & GlobalArgs, ctx: RunContext, preloaded?: Lo
     profiles: profileNames(rows),
     versions: loaded.versions,
     components: componentsToCheck(components, named),
+    ...(worker ? { worker } : {}),
     namespaces: launchNamespaces(config, release.namespace),
     warnings,
   };
@@ -216,8 +223,17 @@ export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, 
     const failing = uniqueAccounts([...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })));
     dangling = await findDangling(conn, bindings, failing, ctx);
   }
-  const hints = rootCauseHints({ checks, components: p.components, bindings, dangling });
+  const hints = rootCauseHints({ checks, components: p.components, bindings, dangling, launch: launchCause(p) });
   return { plan: p, accounts, askNamespaces, layout, checks, summary, missing, warnings: warned, hints, dangling, skipped: model.skipped, mode: review.mode };
+}
+
+/** The executor's launch namespace, when it is not where the release and its accounts live. */
+function launchCause(p: Plan): { namespace: string; message: string; remedy: string } | undefined {
+  if (!p.release || !p.config) return undefined;
+  const worker = p.components.find((c) => c.component === 'worker' && !c.source.startsWith('pod/') && c.account.namespace !== p.release!.namespace);
+  const f = launchNamespaceFinding({ config: p.config, releaseNamespace: p.release.namespace, airflowVersion: p.versions.airflow.value, worker: worker && { name: worker.account.name } });
+  const [launch] = launchNamespaces(p.config, p.release.namespace);
+  return f && { namespace: launch, message: f.message, remedy: f.remedy };
 }
 
 /** Bindings of failing accounts whose role is not there: each referenced role is read once (404: dangling; 403: unknown). */
@@ -289,7 +305,7 @@ function print(r: RbacResult, args: RbacArgs & GlobalArgs, ctx: RunContext): num
     `${versionsLine(p.versions)}${p.versions.airflow.value ? '' : ` (${p.versions.airflow.source})`}`,
     `Required in ${p.namespaces.map((n) => (n === '*' ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
       (r.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
-    ...p.components.filter((c) => c.source.startsWith('pod template') || c.source.startsWith('worker_service_account_name')).map((c) => `Worker pods will run as ${c.account.namespace}/${c.account.name} (${c.source})`),
+    ...(p.worker ? [`Worker pods will run as ${p.worker.namespace}/${p.worker.name} (${p.worker.source})`] : []),
   ];
   if (isMachine(args.output)) {
     ctx.out(renderData(rbacDocument(r, args.fix), args.output));

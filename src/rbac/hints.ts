@@ -10,7 +10,7 @@ export interface BindingLike {
 }
 
 export interface Hint {
-  kind: 'bound-in-other-namespace' | 'runs-as-default' | 'automount-off' | 'exec-get-only' | 'account-missing' | 'dangling-role-ref';
+  kind: 'bound-in-other-namespace' | 'runs-as-default' | 'automount-off' | 'exec-get-only' | 'account-missing' | 'dangling-role-ref' | 'launch-namespace';
   account?: string;
   message: string;
 }
@@ -22,6 +22,8 @@ export interface HintInput {
   bindings: BindingLike[];
   /** Bindings of a failing account whose roleRef names a role that does not exist (danglingRefs). */
   dangling?: DanglingRef[];
+  /** The executor launches pods outside the release's namespace (clients.ts launchNamespaceFinding): the cause, said once. */
+  launch?: { namespace: string; message: string; remedy: string };
 }
 
 /** A binding whose roleRef names a Role (in the binding's namespace) or ClusterRole that does not exist. */
@@ -67,8 +69,10 @@ export function danglingRemedy(d: DanglingRef): string {
 
 const sameAccount = (a: Account, b: Account) => a.namespace === b.namespace && a.name === b.name;
 
-export function rootCauseHints({ checks, components, bindings, dangling = [] }: HintInput): Hint[] {
+export function rootCauseHints({ checks, components, bindings, dangling = [], launch }: HintInput): Hint[] {
   const hints: Hint[] = [];
+  // Accounts in the wrong namespace because the executor launches there: that setting is the cause, not the bindings.
+  if (launch) hints.push({ kind: 'launch-namespace', message: `${launch.message}: ${launch.remedy}` });
   // The cause before its symptoms: every cell such a binding should grant shows NO.
   for (const d of dangling) hints.push({ kind: 'dangling-role-ref', account: d.subjects.map(username).join(', '), message: danglingRemedy(d) });
   const missing = checks.filter((c) => c.required && !c.allowed);
@@ -76,6 +80,7 @@ export function rootCauseHints({ checks, components, bindings, dangling = [] }: 
 
   // A binding names the account's name but another namespace (a values file copied from staging).
   for (const a of missingAccounts) {
+    if (launch && a.namespace === launch.namespace) continue;
     for (const b of bindings) {
       for (const s of b.subjects ?? []) {
         if (s.kind !== 'ServiceAccount' || s.name !== a.name) continue;
