@@ -96,6 +96,7 @@ export function releaseModel(found: FoundRelease, config: AirflowConfig, configM
     template: podTemplate,
     workerServiceAccountName: wsa ? { value: wsa, source: config.workerServiceAccountName.source } : undefined,
     launchNamespace: launch === '*' || !launch ? release.namespace : launch,
+    templateConfigured: config.podTemplateFile.value !== undefined,
   });
   return { versions, podTemplate, workerAccount };
 }

@@ -42,13 +42,11 @@ interface TemplateDoc {
 
 /** One pod template file's YAML -> what the plugin needs of it; undefined when it is not a Pod. */
 export function parsePodTemplate(text: string, source: string): PodTemplate | undefined {
-  let doc: TemplateDoc;
-  try {
-    doc = YAML.parse(text) as TemplateDoc;
-  } catch {
-    return undefined;
-  }
-  if (!doc || typeof doc !== 'object' || (doc.kind !== undefined && doc.kind !== 'Pod') || !doc.spec) return undefined;
+  // The chart's template starts with its license as a comment-only document, then `---` (chart 1.4).
+  const docs = YAML.parseAllDocuments(text);
+  if (!Array.isArray(docs) || docs.some((d) => d.errors.length)) return undefined;
+  const doc = docs.map((d) => d.toJS() as TemplateDoc).find((d) => d && typeof d === 'object' && (d.kind === undefined || d.kind === 'Pod') && d.spec);
+  if (!doc?.spec) return undefined;
   // The executor replaces the container named "base" (PodGenerator.reconcile_containers); else the first.
   const containers = doc.spec.containers ?? [];
   const base = containers.find((c) => c.name === 'base') ?? containers[0];
@@ -142,6 +140,8 @@ export function workerAccount(input: {
   template?: PodTemplate;
   workerServiceAccountName?: { value: string; source: string };
   launchNamespace: string;
+  /** pod_template_file is set in the config (1.10 reads the template only then). */
+  templateConfigured?: boolean;
 }): WorkerAccount | undefined {
   const v = parseVersion(input.airflowVersion);
   const fromTemplate = input.template && {
@@ -154,6 +154,6 @@ export function workerAccount(input: {
     ? { name: input.workerServiceAccountName.value, namespace: input.launchNamespace, source: `worker_service_account_name (${input.workerServiceAccountName.source})` }
     : undefined;
   if (v && v[0] >= 2) return fromTemplate;
-  if (v && v[0] < 2) return fromTemplate ?? fromOption;
+  if (v && v[0] < 2) return input.templateConfigured === false ? (fromOption ?? fromTemplate) : (fromTemplate ?? fromOption);
   return fromTemplate ?? fromOption;
 }

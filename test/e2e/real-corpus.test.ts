@@ -160,3 +160,49 @@ describe('real corpus: the launch namespace differs from the release namespace',
     assert.match(rbac.out(), /Worker pods will run as airflow-helm-project\/airflow-worker \(pod template ConfigMap airflow-config key pod_template_file\.yaml/);
   });
 });
+
+describe('real corpus: a worker account named only in airflow.cfg (Airflow 1.10 worker_service_account_name)', function () {
+  this.timeout(60_000);
+  // chart 1.4's render as the same release would run Airflow 1.10.15 with the KubernetesExecutor and no pod
+  // template: 1.10 reads the worker account from [kubernetes] worker_service_account_name (KubeConfig)
+  let sim: Sim;
+  before(async () => {
+    sim = await startSim({ scenario: scenarioFile('chart-1.4-airflow-2.2-celery-kubernetes') });
+    const cm = structuredClone(sim.store.get('configmaps', 'airflow', 'airflowv2-airflow-config')) as unknown as { data: Record<string, string> };
+    const cfg = cm.data['airflow.cfg'];
+    assert.ok(/^pod_template_file = .*$/m.test(cfg) && cfg.includes('executor = CeleryKubernetesExecutor'));
+    cm.data['airflow.cfg'] = cfg
+      .replace('executor = CeleryKubernetesExecutor', 'executor = KubernetesExecutor')
+      .replace(/^pod_template_file = .*\n/m, '')
+      .replace(/^\[kubernetes\]\n/m, '[kubernetes]\nworker_service_account_name = legacy-worker\n');
+    sim.store.apply(cm as never);
+    for (const p of sim.store.all('pods', 'airflow')) {
+      const pod = structuredClone(p) as unknown as { spec: { containers: Array<{ image?: string }> } };
+      for (const c of pod.spec.containers) if (c.image === 'apache/airflow:2.2.3') c.image = 'apache/airflow:1.10.15';
+      sim.store.apply(pod as never);
+    }
+  });
+  after(async () => sim?.stop());
+
+  it('rbac checks it with no worker pod running, for what Airflow 1.10 calls', async () => {
+    const io = captureIO();
+    const code = await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io);
+    assert.match(io.out(), /Airflow 1\.10\.15, chart 1\.4\.0/);
+    assert.match(io.out(), /Worker pods will run as airflow\/legacy-worker \(worker_service_account_name \(\[kubernetes\] worker_service_account_name/);
+    const json = captureIO();
+    assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '-o', 'json'], json), 1);
+    const doc = JSON.parse(json.out()) as { checks: CheckRecord[] };
+    const legacy = doc.checks.filter((c) => c.subject === 'system:serviceaccount:airflow:legacy-worker');
+    // kpo-create-pod (required); kpo-find-pod exists from 2.0 only, so list and patch are not required on 1.10
+    assert.deepEqual(legacy.filter((c) => c.required && !c.allowed).map(label).sort(), ['pods create', 'pods delete', 'pods get', 'pods/log get']);
+    assert.equal(code, 1);
+  });
+
+  it('config on Airflow 1.10 never advises [kubernetes_executor], and reads worker_service_account_name', async () => {
+    const io = captureIO();
+    await main(['config', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io);
+    assert.match(io.out(), /Airflow 1\.10\.15/);
+    assert.ok(!/kubernetes_executor/i.test(io.out()), io.out());
+    assert.doesNotMatch(io.out(), /worker_service_account_name is set but ignored/);
+  });
+});

@@ -109,6 +109,8 @@ describe('the pod template and the worker account', () => {
     const t = parsePodTemplate(TEMPLATE, 'here')!;
     assert.deepEqual([t.serviceAccountName, t.namespace, t.automountServiceAccountToken, t.image, t.env[0].name], ['airflow-worker', 'elsewhere', true, 'apache/airflow:2.7.3', 'AIRFLOW__CORE__EXECUTOR']);
     assert.equal(parsePodTemplate('kind: ConfigMap\ndata: {}', 'x'), undefined);
+    // chart 1.4 renders its license as a comment-only document before the Pod
+    assert.equal(parsePodTemplate(`\n# Licensed to the ASF\n---\n${TEMPLATE}`, 'x')?.serviceAccountName, 'airflow-worker');
     assert.equal(parsePodTemplate(': : bad', 'x'), undefined);
   });
 
@@ -129,6 +131,9 @@ describe('the pod template and the worker account', () => {
     });
     assert.equal(workerAccount({ airflowVersion: '2.7.3', workerServiceAccountName: option, launchNamespace: 'airflow' }), undefined, '2.x no longer reads the option');
     assert.equal(workerAccount({ airflowVersion: '1.10.12', workerServiceAccountName: option, launchNamespace: 'airflow' })?.name, 'legacy-worker');
+    // 1.10 with a template mounted but no pod_template_file set: the option decides
+    assert.equal(workerAccount({ airflowVersion: '1.10.15', template, workerServiceAccountName: option, launchNamespace: 'airflow', templateConfigured: false })?.name, 'legacy-worker');
+    assert.equal(workerAccount({ airflowVersion: '1.10.15', template, workerServiceAccountName: option, launchNamespace: 'airflow', templateConfigured: true })?.name, 'airflow-worker');
     assert.equal(workerAccount({ workerServiceAccountName: option, launchNamespace: 'x' })?.name, 'legacy-worker');
     const noSa = parsePodTemplate(TEMPLATE.replace('  serviceAccountName: airflow-worker\n', ''), 'T')!;
     assert.match(workerAccount({ airflowVersion: '2.7.3', template: noSa, launchNamespace: 'a' })!.source, /no serviceAccountName: default/);
