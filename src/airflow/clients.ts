@@ -1,6 +1,6 @@
 // Which pods of a release run Airflow code that talks to the API server, and whether the executor
 // launches its pods where the release lives. Pure.
-import { launchNamespaces, type AirflowConfig } from './config.ts';
+import { launchNamespaces, type AirflowConfig } from './airflow-cfg.ts';
 import { setOptionText } from './advice.ts';
 import { chartOf, type PodLike } from './release.ts';
 

@@ -1,23 +1,16 @@
 // Imperative shell of release discovery: fetch pods, workloads, ServiceAccounts and the live
 // Airflow config, then hand them to the pure functions in release.ts and config.ts.
 // Reads that the user may not do are partial results (a warning), except listing pods.
-import { ClusterError } from '../kube/errors.ts';
+import type { Fetched } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
-import { NEEDED_KEYS, decodeAllowed, launchNamespaces, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
+import { fetched } from '../kube/fetched.ts';
+import { getObject, listObjects } from '../kube/reads.ts';
+import type { AirflowConfig } from './airflow-cfg.ts';
+import { airflowConfigFrom, configReads } from './config-sources.ts';
+import { discoverReleases, selectRelease, type PodLike, type Release, type ServiceAccountLike, type WorkloadLike } from './release.ts';
+import { launchNamespaces } from './airflow-cfg.ts';
 import { findPodTemplate, workerAccount as workerAccount_, type PodTemplate, type WorkerAccount } from './pod-template.ts';
 import { airflowVersionOf, chartVersionOf, providerVersionOf, type Versions } from './versions.ts';
-import {
-  configMapVolumes,
-  discoverReleases,
-  envFromConfigMaps,
-  envFromSecrets,
-  literalEnv,
-  selectRelease,
-  type PodLike,
-  type Release,
-  type ServiceAccountLike,
-  type WorkloadLike,
-} from './release.ts';
 
 /** The release's own objects; no ConfigMap or Secret is read for it. */
 export interface FoundRelease {
@@ -37,28 +30,23 @@ export interface LoadedRelease extends FoundRelease {
   workerAccount?: WorkerAccount;
 }
 
+/** A read others can do without: refused (403) is a warning, missing (404) nothing; other errors are thrown. */
 async function optional<T>(p: Promise<T>, what: string, warnings: string[]): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof ClusterError && (e.kind === 'forbidden' || e.kind === 'notfound')) {
-      if (e.kind === 'forbidden') warnings.push(`cannot read ${what} (${e.message}); results may be partial`);
-      return undefined;
-    }
-    throw e;
-  }
+  const f: Fetched<T> = await fetched(p, { accept: [403, 404] });
+  if (f.ok) return f.value;
+  if (f.code === 403) warnings.push(`cannot read ${what} (${f.message}); results may be partial`);
+  return undefined;
 }
 
 /** The one release every command looks at: pods of both charts, workloads and ServiceAccounts. */
 export async function findRelease(conn: Connection, namespace: string, wanted?: string): Promise<FoundRelease> {
   const warnings: string[] = [];
-  const ns = encodeURIComponent(namespace);
   const [official, community, sas, deployments, statefulsets] = await Promise.all([
-    conn.list<PodLike>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'tier=airflow' }),
-    conn.list<PodLike>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'app=airflow' }),
-    optional(conn.list<ServiceAccountLike>(`/api/v1/namespaces/${ns}/serviceaccounts`), `serviceaccounts in ${namespace}`, warnings),
-    optional(conn.list<WorkloadLike>(`/apis/apps/v1/namespaces/${ns}/deployments`), `deployments in ${namespace}`, warnings),
-    optional(conn.list<WorkloadLike>(`/apis/apps/v1/namespaces/${ns}/statefulsets`), `statefulsets in ${namespace}`, warnings),
+    listObjects<PodLike>(conn, 'pods', { namespace, labelSelector: 'tier=airflow' }),
+    listObjects<PodLike>(conn, 'pods', { namespace, labelSelector: 'app=airflow' }),
+    optional(listObjects<ServiceAccountLike>(conn, 'serviceaccounts', { namespace }), `serviceaccounts in ${namespace}`, warnings),
+    optional(listObjects<WorkloadLike>(conn, 'deployments', { namespace }), `deployments in ${namespace}`, warnings),
+    optional(listObjects<WorkloadLike>(conn, 'statefulsets', { namespace }), `statefulsets in ${namespace}`, warnings),
   ]);
   const pods = [...official, ...community.filter((p) => !official.some((o) => o.metadata.name === p.metadata.name))];
   const workloads = [
@@ -101,63 +89,43 @@ export function releaseModel(found: FoundRelease, config: AirflowConfig, configM
   return { versions, podTemplate, workerAccount };
 }
 
-/** Config precedence sources: the scheduler's env first (it runs the executor), then the other components'. */
+/** The live config: what to read is decided in config-sources.ts, every read in one round trip. */
 async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
-  const ns = encodeURIComponent(release.namespace);
-  const pods = release.pods;
-  const secretNames = new Set(pods.flatMap(envFromSecrets));
-  const cmEnvNames = new Set(pods.flatMap(envFromConfigMaps));
-  // Every read in one round trip; precedence is applied afterwards, in order.
+  const reads = configReads(release);
   const getData = (kind: 'secrets' | 'configmaps', name: string) =>
     optional(
-      conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/${kind}/${encodeURIComponent(name)}`),
+      getObject<{ data?: Record<string, string> }>(conn, kind, { namespace: release.namespace, name }),
       `${kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${name}`,
       warnings,
     );
-  const cfgCandidates = [...new Set([`${release.name}-config`, ...pods.flatMap(configMapVolumes)])];
-  const [secrets, cmEnvs, cfgMaps] = await Promise.all([
-    Promise.all([...secretNames].map((n) => getData('secrets', n))),
-    Promise.all([...cmEnvNames].map((n) => getData('configmaps', n))),
-    Promise.all(cfgCandidates.map((n) => getData('configmaps', n))),
+  const [secrets, envConfigMaps, cfgConfigMaps] = await Promise.all([
+    Promise.all(reads.secrets.map((n) => getData('secrets', n))),
+    Promise.all(reads.envConfigMaps.map((n) => getData('configmaps', n))),
+    Promise.all(reads.cfgConfigMaps.map((n) => getData('configmaps', n))),
   ]);
-  // Only the AIRFLOW__ keys we need are decoded from a Secret; no other value is ever read out.
-  const decoded = Object.fromEntries([...secretNames].map((name, i) => [name, secrets[i] ? decodeAllowed(secrets[i]!.data) : undefined]));
-  const configMaps = Object.fromEntries([...[...cmEnvNames].map((n, i) => [n, cmEnvs[i]?.data] as const), ...cfgCandidates.map((n, i) => [n, cfgMaps[i]?.data] as const)]);
-  return { config: releaseConfig(release, decoded, configMaps), configMaps };
+  // the ConfigMaps read, by name: the pod template lives in `<release>-config` beside airflow.cfg
+  const configMaps = Object.fromEntries([
+    ...reads.envConfigMaps.map((n, i) => [n, envConfigMaps[i]?.data] as const),
+    ...reads.cfgConfigMaps.map((n, i) => [n, cfgConfigMaps[i]?.data] as const),
+  ]);
+  return { config: airflowConfigFrom(reads, { secrets, envConfigMaps, cfgConfigMaps }), configMaps };
 }
 
 /**
- * The release's Airflow config from what was read: the pods' literal env (the scheduler's first), the
- * allowlisted keys of the Secrets and ConfigMaps they load by envFrom, then airflow.cfg from
- * `<release>-config` or a mounted ConfigMap. Pure; `config` builds the same from its own reads.
+ * The release's Airflow config from reads made elsewhere (`config` reads Secrets itself, reduced at
+ * once to the allowlisted keys, decoded): the same precedence as loadConfig. Pure.
  */
 export function releaseConfig(
   release: Release,
   secrets: Record<string, Record<string, string> | undefined>,
   configMaps: Record<string, Record<string, string> | undefined>,
 ): AirflowConfig {
-  const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
-  const pods = [...release.pods].sort((a, b) => order(a) - order(b));
-  const envs: EnvSource[] = [];
-  const secretNames = new Set<string>();
-  const cmEnvNames = new Set<string>();
-  for (const pod of pods) {
-    const vars = literalEnv(pod, NEEDED_KEYS);
-    if (Object.keys(vars).length) envs.push({ vars, origin: `pod ${pod.metadata.name} env` });
-    envFromSecrets(pod).forEach((x) => secretNames.add(x));
-    envFromConfigMaps(pod).forEach((x) => cmEnvNames.add(x));
-  }
-  for (const name of secretNames) {
-    const vars = Object.fromEntries(Object.entries(secrets[name] ?? {}).filter(([k]) => NEEDED_KEYS.includes(k)));
-    if (Object.keys(vars).length) envs.push({ vars, origin: `Secret ${name}` });
-  }
-  for (const name of cmEnvNames) {
-    const vars: Record<string, string> = {};
-    for (const k of NEEDED_KEYS) if (configMaps[name]?.[k] !== undefined) vars[k] = configMaps[name]![k];
-    if (Object.keys(vars).length) envs.push({ vars, origin: `ConfigMap ${name}` });
-  }
-  const cfgCandidates = [...new Set([`${release.name}-config`, ...pods.flatMap(configMapVolumes)])];
-  const found = cfgCandidates.find((n) => configMaps[n]?.['airflow.cfg'] !== undefined);
-  const cfg: Ini | undefined = found ? parseIni(configMaps[found]!['airflow.cfg']) : undefined;
-  return resolveAirflowConfig({ envs, cfg, cfgOrigin: found ? `ConfigMap ${found} airflow.cfg` : undefined });
+  const reads = configReads(release);
+  // airflowConfigFrom decodes Secret data itself: hand the allowlisted values back in the API's form
+  const encoded = (vars: Record<string, string> | undefined) => vars && { data: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
+  return airflowConfigFrom(reads, {
+    secrets: reads.secrets.map((n) => encoded(secrets[n])),
+    envConfigMaps: reads.envConfigMaps.map((n) => (configMaps[n] ? { data: configMaps[n] } : undefined)),
+    cfgConfigMaps: reads.cfgConfigMaps.map((n) => (configMaps[n] ? { data: configMaps[n] } : undefined)),
+  });
 }

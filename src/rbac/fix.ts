@@ -5,12 +5,13 @@ import * as YAML from 'yaml';
 import type { PolicyRule } from '../airflow/profiles.ts';
 import { VERB_ORDER } from './required.ts';
 import type { DanglingRef } from './hints.ts';
-import { byAccountAndNamespace, type Check } from './types.ts';
+import { byAccountAndNamespace, type Permission } from './types.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'kubectl-airflow' };
 
 /** Missing cells -> rules: resources with the same verbs share a rule; verbs in kubectl order. */
-export function rulesFor(cells: Array<Pick<Check, 'group' | 'resource' | 'subresource' | 'verb'>>): PolicyRule[] {
+export function rulesFor(cells: Array<Pick<Permission, 'group' | 'resource' | 'subresource' | 'verb'>>): PolicyRule[] {
   const byResource = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
   for (const c of cells) {
     const resource = c.subresource ? `${c.resource}/${c.subresource}` : c.resource;
@@ -45,7 +46,7 @@ export interface FixObject {
 }
 
 /** Whether a dangling binding, once its role exists, grants this cell. */
-function covers(d: DanglingRef, c: Check): boolean {
+function covers(d: DanglingRef, c: Permission): boolean {
   if (!d.subjects.some((a) => a.namespace === c.account.namespace && a.name === c.account.name)) return false;
   return d.bindingKind === 'ClusterRoleBinding' ? true : c.namespace === d.bindingNamespace;
 }
@@ -54,10 +55,10 @@ function covers(d: DanglingRef, c: Check): boolean {
  * The objects that grant what is missing. A cell a dangling binding would grant is fixed by creating
  * the role it references, under that name (one role for all its subjects): no second binding.
  */
-export function fixObjects(missing: Check[], dangling: DanglingRef[] = []): FixObject[] {
+export function fixObjects(missing: Permission[], dangling: DanglingRef[] = []): FixObject[] {
   const out: FixObject[] = [];
-  const rest: Check[] = [];
-  const byRef = new Map<DanglingRef, Check[]>();
+  const rest: Permission[] = [];
+  const byRef = new Map<DanglingRef, Permission[]>();
   for (const c of missing) {
     const d = dangling.find((x) => covers(x, c));
     if (d) (byRef.get(d) ?? byRef.set(d, []).get(d)!).push(c);
@@ -73,7 +74,7 @@ export function fixObjects(missing: Check[], dangling: DanglingRef[] = []): FixO
   for (const g of sorted) {
     const rules = rulesFor(g.cells);
     const subject = { kind: 'ServiceAccount', name: g.account.name, namespace: g.account.namespace };
-    if (g.namespace === '*') {
+    if (isClusterWide(g.namespace)) {
       const name = dns1123(`kubectl-airflow-fix-${g.account.namespace}-${g.account.name}`);
       out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: LABELS }, rules });
       out.push({
@@ -101,7 +102,7 @@ export function fixObjects(missing: Check[], dangling: DanglingRef[] = []): FixO
 }
 
 /** Ready for `kubectl apply -f -`; the comments name what each object fixes. */
-export function fixYaml(missing: Check[], hints: string[] = [], dangling: DanglingRef[] = []): string {
+export function fixYaml(missing: Permission[], hints: string[] = [], dangling: DanglingRef[] = []): string {
   const objs = fixObjects(missing, dangling);
   if (!objs.length) return '# kubectl-airflow: nothing to fix, every required permission is granted\n';
   const head = [

@@ -1,7 +1,7 @@
 // Which cells to ask and which of them Airflow needs. Pure.
 import type { ComponentAccount } from '../airflow/release.ts';
 import type { PolicyRule, Profile } from '../airflow/profiles.ts';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { applies, rowComponents, type RequirementRow } from '../airflow/requirements.ts';
 import type { Versions } from '../airflow/versions.ts';
 import { cellKey, type Account, type Cell, type Level, type RequiredCell } from './types.ts';

@@ -39,7 +39,7 @@ export interface Answer {
   source: AnswerSource;
 }
 
-export interface Check extends Cell {
+export interface Permission extends Cell {
   /** A denial fails the check (level required, version known to apply). */
   required: boolean;
   /** required | feature | unused; undefined: asked for the layout only. */

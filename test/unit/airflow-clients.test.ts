@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { airflowClients, launchNamespaceFinding } from '../../src/airflow/clients.ts';
-import { resolveAirflowConfig } from '../../src/airflow/config.ts';
+import { resolveAirflowConfig } from '../../src/airflow/airflow-cfg.ts';
 import type { PodLike } from '../../src/airflow/release.ts';
 
 const pod = (name: string, labels: Record<string, string>): PodLike => ({ metadata: { name, labels } });
