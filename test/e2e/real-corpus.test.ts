@@ -83,6 +83,20 @@ for (const name of NAMES) {
       for (const s of exp.rbacNeverSays ?? []) assert.ok(!io.out().includes(s), `never says ${s}\n${io.out()}`);
     });
 
+    const healthy = exp.rbacExitCode === 0 && exp.config.exitCode === 0;
+    it(`doctor: ${healthy ? 'every layer OK, exit 0' : 'the first failing layer named with its fix, exit 1'}`, async () => {
+      const io = captureIO();
+      const code = await main(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', ns], io);
+      if (healthy) {
+        assert.equal(code, 0, io.out() + io.err());
+        assert.match(io.out(), /no layer failed/);
+      } else {
+        assert.equal(code, 1, io.out() + io.err());
+        assert.match(io.out(), /first failing layer: /);
+        for (const s of (exp.rbacSays ?? []).slice(-1)) assert.ok(io.out().includes(s), `doctor says ${s}\n${io.out()}`);
+      }
+    });
+
     it(`config: Airflow clients only, findings as derived, exit ${exp.config.exitCode}`, async () => {
       const io = captureIO();
       const code = await main(['config', '--kubeconfig', sim.kubeconfigPath, '-n', ns, '-o', 'json'], io);
