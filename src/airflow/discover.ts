@@ -8,6 +8,9 @@ import { getObject, listObjects } from '../kube/reads.ts';
 import type { AirflowConfig } from './airflow-cfg.ts';
 import { airflowConfigFrom, configReads } from './config-sources.ts';
 import { discoverReleases, selectRelease, type PodLike, type Release, type ServiceAccountLike, type WorkloadLike } from './release.ts';
+import { launchNamespaces } from './airflow-cfg.ts';
+import { findPodTemplate, workerAccount as workerAccount_, type PodTemplate, type WorkerAccount } from './pod-template.ts';
+import { airflowVersionOf, chartVersionOf, providerVersionOf, type Versions } from './versions.ts';
 
 /** The release's own objects; no ConfigMap or Secret is read for it. */
 export interface FoundRelease {
@@ -19,6 +22,12 @@ export interface FoundRelease {
 
 export interface LoadedRelease extends FoundRelease {
   config: AirflowConfig;
+  /** Airflow, chart and provider versions, read without exec. */
+  versions: Versions;
+  /** The KubernetesExecutor's pod template, when a mounted ConfigMap holds it. */
+  podTemplate?: PodTemplate;
+  /** The account worker pods will run as (pod template or worker_service_account_name), running or not. */
+  workerAccount?: WorkerAccount;
 }
 
 /** A read others can do without: refused (403) is a warning, missing (404) nothing; other errors are thrown. */
@@ -51,12 +60,37 @@ export async function findRelease(conn: Connection, namespace: string, wanted?: 
 /** The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets). */
 export async function loadRelease(conn: Connection, namespace: string, wanted?: string): Promise<LoadedRelease> {
   const found = await findRelease(conn, namespace, wanted);
-  const config = await loadConfig(conn, found.release, found.warnings);
-  return { ...found, config };
+  const { config, configMaps } = await loadConfig(conn, found.release, found.warnings);
+  return { ...found, config, ...releaseModel(found, config, configMaps) };
+}
+
+/** Versions, pod template and worker account of a loaded release. Pure. */
+export function releaseModel(found: FoundRelease, config: AirflowConfig, configMaps: Record<string, Record<string, string> | undefined>) {
+  const { release } = found;
+  const labelled = [...release.pods, ...(found.serviceAccounts ?? []).map((s) => ({ ...s, kind: 'ServiceAccount' }))].map((o) => ({
+    kind: (o as { kind?: string }).kind ?? 'Pod',
+    metadata: o.metadata,
+  }));
+  const versions: Versions = {
+    airflow: airflowVersionOf(release.pods),
+    chart: chartVersionOf(labelled, release.chart),
+    provider: providerVersionOf(release.pods),
+  };
+  const podTemplate = findPodTemplate({ pods: release.pods as Parameters<typeof findPodTemplate>[0]['pods'], podTemplateFile: config.podTemplateFile.value, configMaps });
+  const [launch] = launchNamespaces(config, release.namespace);
+  const wsa = config.workerServiceAccountName.value;
+  const workerAccount = workerAccount_({
+    airflowVersion: versions.airflow.value,
+    template: podTemplate,
+    workerServiceAccountName: wsa ? { value: wsa, source: config.workerServiceAccountName.source } : undefined,
+    launchNamespace: launch === '*' || !launch ? release.namespace : launch,
+    templateConfigured: config.podTemplateFile.value !== undefined,
+  });
+  return { versions, podTemplate, workerAccount };
 }
 
 /** The live config: what to read is decided in config-sources.ts, every read in one round trip. */
-async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<AirflowConfig> {
+async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
   const reads = configReads(release);
   const getData = (kind: 'secrets' | 'configmaps', name: string) =>
     optional(
@@ -69,5 +103,29 @@ async function loadConfig(conn: Connection, release: Release, warnings: string[]
     Promise.all(reads.envConfigMaps.map((n) => getData('configmaps', n))),
     Promise.all(reads.cfgConfigMaps.map((n) => getData('configmaps', n))),
   ]);
-  return airflowConfigFrom(reads, { secrets, envConfigMaps, cfgConfigMaps });
+  // the ConfigMaps read, by name: the pod template lives in `<release>-config` beside airflow.cfg
+  const configMaps = Object.fromEntries([
+    ...reads.envConfigMaps.map((n, i) => [n, envConfigMaps[i]?.data] as const),
+    ...reads.cfgConfigMaps.map((n, i) => [n, cfgConfigMaps[i]?.data] as const),
+  ]);
+  return { config: airflowConfigFrom(reads, { secrets, envConfigMaps, cfgConfigMaps }), configMaps };
+}
+
+/**
+ * The release's Airflow config from reads made elsewhere (`config` reads Secrets itself, reduced at
+ * once to the allowlisted keys, decoded): the same precedence as loadConfig. Pure.
+ */
+export function releaseConfig(
+  release: Release,
+  secrets: Record<string, Record<string, string> | undefined>,
+  configMaps: Record<string, Record<string, string> | undefined>,
+): AirflowConfig {
+  const reads = configReads(release);
+  // airflowConfigFrom decodes Secret data itself: hand the allowlisted values back in the API's form
+  const encoded = (vars: Record<string, string> | undefined) => vars && { data: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
+  return airflowConfigFrom(reads, {
+    secrets: reads.secrets.map((n) => encoded(secrets[n])),
+    envConfigMaps: reads.envConfigMaps.map((n) => (configMaps[n] ? { data: configMaps[n] } : undefined)),
+    cfgConfigMaps: reads.cfgConfigMaps.map((n) => (configMaps[n] ? { data: configMaps[n] } : undefined)),
+  });
 }
