@@ -61,15 +61,37 @@ export async function findRelease(conn: Connection, namespace: string, wanted?: 
   return { release: selectRelease(releases, namespace, wanted), serviceAccounts: sas, warnings };
 }
 
-/** The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets). */
-export async function loadRelease(conn: Connection, namespace: string, wanted?: string): Promise<LoadedRelease> {
+/** Name -> data of ConfigMaps; undefined: listing them is forbidden. */
+export type ConfigMapData = Record<string, Record<string, string> | undefined>;
+
+/** Every ConfigMap of the namespace in one list, so the config is read beside the pods, not after them. */
+export async function listConfigMapData(conn: Connection, namespace: string): Promise<ConfigMapData | undefined> {
+  try {
+    const cms = await conn.list<{ metadata: { name: string }; data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`);
+    return Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}]));
+  } catch (e) {
+    // then the ConfigMaps the pods name are read one by one, once the pods are known
+    if (e instanceof ClusterError && e.kind === 'forbidden') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets).
+ * The namespace's ConfigMaps are listed while the release is found (`configMaps`: a list the caller
+ * already started), so the config costs no round trip of its own unless that list is forbidden or
+ * the pods load Secrets.
+ */
+export async function loadRelease(conn: Connection, namespace: string, wanted?: string, configMaps?: Promise<ConfigMapData | undefined>): Promise<LoadedRelease> {
+  const listed = configMaps ?? listConfigMapData(conn, namespace);
+  listed.catch(() => undefined); // awaited below, unless finding the release fails first
   const found = await findRelease(conn, namespace, wanted);
-  const config = await loadConfig(conn, found.release, found.warnings);
+  const config = await loadConfig(conn, found.release, found.warnings, await listed);
   return { ...found, config };
 }
 
 /** Config precedence sources: the scheduler's env first (it runs the executor), then the other components'. */
-async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<AirflowConfig> {
+async function loadConfig(conn: Connection, release: Release, warnings: string[], listed?: ConfigMapData): Promise<AirflowConfig> {
   const ns = encodeURIComponent(release.namespace);
   const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
   const pods = [...release.pods].sort((a, b) => order(a) - order(b));
@@ -84,7 +106,7 @@ async function loadConfig(conn: Connection, release: Release, warnings: string[]
   }
   // Every read in one round trip; precedence is applied afterwards, in order.
   const getData = (kind: 'secrets' | 'configmaps', name: string) =>
-    optional(
+    kind === 'configmaps' && listed ? Promise.resolve(Object.hasOwn(listed, name) ? { data: listed[name] } : undefined) : optional(
       conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/${kind}/${encodeURIComponent(name)}`),
       `${kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${name}`,
       warnings,
