@@ -138,10 +138,14 @@ export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, 
   const { reviewCells } = await import('../kube/access-review.ts');
   const wantReasons = args.output !== 'table';
   const t0 = performance.now();
+  // the bindings explain denials: read beside the confirmations of likely ones, not after them
+  let bindingsRead: Promise<BindingLike[]> | undefined;
+  const bindingsOnce = () => (bindingsRead ??= readBindings(conn, askNamespaces, ctx));
   const review = await reviewCells(conn, cells, {
     isRequired: (c) => requiredKeys.has(cellKey(c)),
     wantReason: () => wantReasons,
     debug: (m) => ctx.debug(1, m),
+    onRequiredDenial: () => void bindingsOnce(),
   });
   ctx.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
 
@@ -149,8 +153,7 @@ export async function collectRbac(args: RbacArgs & GlobalArgs, ctx: RunContext, 
   const checks = buildChecks(cells, required, review.answers);
   const summary = summarize(checks);
   const missing = missingChecks(checks);
-  let bindings: BindingLike[] = [];
-  if (missing.length) bindings = await readBindings(conn, askNamespaces, ctx);
+  const bindings = missing.length ? await bindingsOnce() : [];
   const hints = rootCauseHints({ checks, components: p.components, bindings });
   return { plan: p, accounts, askNamespaces, layout, checks, summary, missing, hints, mode: review.mode };
 }
