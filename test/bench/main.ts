@@ -212,24 +212,36 @@ async function benchRbac(ctx: Ctx, sim: Sim, kubeconfig: string, args: string[] 
   line('SelfSubjectAccessReview per cell, 16 in flight', fmt(perCellMs), `rakkess's method, one Node process; median of ${CLUSTER_RUNS}; ${baseline!.requests} requests, max ${baseline!.inFlight} in flight, ${baseline!.trips} dependent round trips, ${baselineDenied} no${baselineDenied === pluginDenied ? ' (same)' : ` (rbac says ${pluginDenied}: they disagree)`}`);
   line('kubectl-airflow rbac (executable, beside it)', fmt(directMs), `median of ${CLUSTER_RUNS}, interleaved with the per-cell runs: ${ratio(directMs, perCellMs)} the per-cell baseline`);
 
-  // the same cells, asked the way a shell loop would
-  sim.log.reset();
-  const start = performance.now();
+  // the same cells, asked the way a shell loop would; `kubectl airflow rbac` runs CLUSTER_RUNS times
+  // spread over the loop, so the ratio compares times taken under the same load
+  const every = Math.max(1, Math.floor(checks.length / CLUSTER_RUNS));
+  const beside: number[] = [];
+  let loop = 0;
+  let loopRequests = 0;
+  let loopTrips = 0;
+  let loopInFlight = 0;
   let denied = 0;
-  for (const c of checks) {
+  for (const [i, c] of checks.entries()) {
+    if (i % every === 0 && beside.length < CLUSTER_RUNS) beside.push((await measure(sim, 'kubectl', ['airflow', ...rbacArgs], ctx.env, 1)).ms);
     // `can-i get pods/log` would ask about the pod NAMED log (TYPE/NAME): subresources by flag
     const res = `${c.resource}${c.group ? `.${c.group}` : ''}`;
     const sub = c.subresource ? ['--subresource', c.subresource] : [];
     const ns = c.namespace ? ['-n', c.namespace] : ['-A'];
+    sim.log.reset();
     const r = await timed('kubectl', ['auth', 'can-i', c.verb, res, ...sub, '--as', c.subject, ...ns, '--kubeconfig', kubeconfig], ctx.env);
+    loop += r.ms;
+    loopRequests += sim.log.entries.length;
+    loopTrips += criticalPath(sim.log.entries).roundTrips; // one run after another: their trips add up
+    loopInFlight = Math.max(loopInFlight, sim.log.maxInFlight);
     if (r.stdout.trim() !== 'yes') denied++;
   }
-  const loop = performance.now() - start;
-  line('kubectl auth can-i --as ... (loop over cells)', fmt(loop), `${checks.length} runs, ${sim.log.entries.length} requests, max ${sim.log.maxInFlight} in flight, ${criticalPath(sim.log.entries).roundTrips} dependent round trips, ${denied} no${denied === pluginDenied ? ' (same)' : ` (rbac says ${pluginDenied}: they disagree)`}`);
-  line('speed-up of rbac over the loop', ratio(loop, table.ms), `(-o json: ${ratio(loop, json.ms)})`);
+  const besideMs = median(beside);
+  line('kubectl auth can-i --as ... (loop over cells)', fmt(loop), `${checks.length} runs, ${loopRequests} requests, max ${loopInFlight} in flight, ${loopTrips} dependent round trips, ${denied} no${denied === pluginDenied ? ' (same)' : ` (rbac says ${pluginDenied}: they disagree)`}`);
+  line('kubectl airflow rbac (during the loop)', fmt(besideMs), `median of ${beside.length}, spread over the loop`);
+  line('speed-up of rbac over the loop', ratio(loop, besideMs), `(before the loop: ${ratio(loop, table.ms)}; -o json: ${ratio(loop, json.ms)})`);
   if (checks.length >= 200) {
     // issue 15's goals, as figures: never asserted (speed is measured here, not tested)
-    goal('kubectl airflow rbac >= 100x the can-i loop', ratio(loop, table.ms), loop / table.ms >= 100);
+    goal('kubectl airflow rbac >= 100x the can-i loop', ratio(loop, besideMs), loop / besideMs >= 100);
     goal('rbac <= 0.6x the per-cell baseline', ratio(directMs, perCellMs), directMs <= 0.6 * perCellMs);
     goal('rbac at most 16 in flight', String(Math.max(table.inFlight, json.inFlight)), Math.max(table.inFlight, json.inFlight) <= 16);
   }
