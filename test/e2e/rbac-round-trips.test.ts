@@ -1,13 +1,13 @@
 // What `rbac` makes a user wait for, in dependent round trips (test/sim/critical-path.ts), from the
 // sim's request log: the release, its config and its accounts in one wave, the rules reviews in the
 // next, confirmations (and the bindings that explain denials) after. Every request is slowed to
-// 200 ms so the waves cannot blur whatever else the machine does; nothing here measures speed.
+// 300 ms so the waves cannot blur whatever else the machine does; nothing here measures speed.
 import { strict as assert } from 'node:assert';
 import type { LogEntry } from '../sim/log.ts';
 import { criticalPath } from '../sim/critical-path.ts';
 import { runMain, withSim } from './harness.ts';
 
-const SLOW = [{ path: '^/(api|apis)/', latencyMs: 200 }];
+const SLOW = [{ path: '^/(api|apis)/', latencyMs: 300 }];
 // make bench's bench-250 run: 5 accounts x 2 namespaces x 25 cells, 24 required cells denied
 const BENCH_250 = [
   '-n', 'data',
