@@ -13,9 +13,10 @@
 //   doctor `kubectl airflow doctor` wall time against config; net; ha; rbac run one after another,
 //          and against rbac alone
 // Per cluster command, from the sim's request log: requests, the most in flight at once, and the
-// dependent round trips on the critical path (test/sim/critical-path.ts); the time from spawning
-// to the first request and from the last answer to exit; and the plugin's peak RSS (GNU time,
-// the executable run directly) beside `kubectl version --client`'s.
+// dependent round trips on the critical path (test/sim/critical-path.ts), also from one run at 300 ms
+// per request where load cannot blur the waves; the time from spawning to the first request and
+// from the last answer to exit; and the plugin's peak RSS (GNU time, the executable run directly)
+// beside `kubectl version --client`'s.
 //
 // Env: BENCH_RUNS (default 11 for help, 5 for cluster commands), BENCH_LATENCY_MS (25),
 // KA_BINARY_DIR (reuse a built binary, see binary.ts), BENCH_ONLY (e.g. help,rbac-250; default all
@@ -114,14 +115,35 @@ interface Measured {
   inFlight: number;
   /** Dependent round trips on the critical path of the sim's request log (test/sim/critical-path.ts). */
   trips: number;
+  /**
+   * The same, from one more run with every request slowed to SLOW_MS: under heavy load a wave the
+   * client takes longer than one round trip to send counts twice at 25 ms, not at 300 ms.
+   */
+  slowTrips?: number;
   /** From spawning the process to the first request the sim saw, and from the last answer to exit. */
   beforeFirst: number;
   afterLast: number;
   last: Run;
 }
 
+const SLOW_MS = 300;
+
+/** Dependent round trips of one run with every request taking SLOW_MS (the sim's latency plus a fault rule's). */
+async function slowTrips(sim: Sim, file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  sim.faults.set([{ path: '.', latencyMs: Math.max(0, SLOW_MS - LATENCY) }]);
+  try {
+    sim.log.reset();
+    await timed(file, args, env);
+    return criticalPath(sim.log.entries).roundTrips;
+  } finally {
+    sim.faults.clear();
+  }
+}
+
+interface MeasureOptions { runs?: number; okCodes?: number[]; countSlow?: boolean }
+
 /** Runs a command against the sim `runs` times; the sim shares this process's clock, so the log's times line up with the spawn. */
-async function measure(sim: Sim, file: string, args: string[], env: NodeJS.ProcessEnv, runs = CLUSTER_RUNS, okCodes = [0, 1]): Promise<Measured> {
+async function measure(sim: Sim, file: string, args: string[], env: NodeJS.ProcessEnv, { runs = CLUSTER_RUNS, okCodes = [0, 1], countSlow = runs > 1 }: MeasureOptions = {}): Promise<Measured> {
   const per: Array<Omit<Measured, 'last'>> = [];
   let last: Run | undefined;
   for (let i = 0; i < runs; i++) {
@@ -142,12 +164,18 @@ async function measure(sim: Sim, file: string, args: string[], env: NodeJS.Proce
     });
     last = r;
   }
-  const med = (k: keyof Omit<Measured, 'last'>) => median(per.map((p) => p[k]));
-  return { ms: med('ms'), requests: med('requests'), inFlight: Math.max(...per.map((p) => p.inFlight)), trips: med('trips'), beforeFirst: med('beforeFirst'), afterLast: med('afterLast'), last: last! };
+  const med = (k: 'ms' | 'requests' | 'trips' | 'beforeFirst' | 'afterLast') => median(per.map((p) => p[k]));
+  return {
+    ms: med('ms'), requests: med('requests'), inFlight: Math.max(...per.map((p) => p.inFlight)), trips: med('trips'),
+    ...(countSlow ? { slowTrips: await slowTrips(sim, file, args, env) } : {}),
+    beforeFirst: med('beforeFirst'), afterLast: med('afterLast'), last: last!,
+  };
 }
 
+const tripsText = (m: Pick<Measured, 'trips' | 'slowTrips'>) => `${m.trips} dependent round trips${m.slowTrips !== undefined ? ` (${m.slowTrips} at ${SLOW_MS} ms per request)` : ''}`;
+
 const figures = (m: Measured, runs = CLUSTER_RUNS) =>
-  `median of ${runs}; ${m.requests} requests, max ${m.inFlight} in flight, ${m.trips} dependent round trips; ${fmt(m.beforeFirst)} to the first request, ${fmt(m.afterLast)} after the last answer`;
+  `median of ${runs}; ${m.requests} requests, max ${m.inFlight} in flight, ${tripsText(m)}; ${fmt(m.beforeFirst)} to the first request, ${fmt(m.afterLast)} after the last answer`;
 
 /** Peak resident memory (KiB) of one run, from GNU time (the kernel's ru_maxrss); undefined without it. */
 async function peakRss(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
@@ -201,15 +229,15 @@ async function benchRbac(ctx: Ctx, sim: Sim, kubeconfig: string, args: string[] 
   let baseline: Measured | undefined;
   let baselineDenied = -1;
   for (let i = 0; i < CLUSTER_RUNS; i++) {
-    direct.push((await measure(sim, path.join(ctx.binDir, 'kubectl-airflow'), rbacArgs, ctx.env, 1)).ms);
-    baseline = await measure(sim, process.execPath, [PER_CELL, kubeconfig, cellsFile, '16'], ctx.env, 1, [0]);
+    direct.push((await measure(sim, path.join(ctx.binDir, 'kubectl-airflow'), rbacArgs, ctx.env, { runs: 1 })).ms);
+    baseline = await measure(sim, process.execPath, [PER_CELL, kubeconfig, cellsFile, '16'], ctx.env, { runs: 1, okCodes: [0], countSlow: i === CLUSTER_RUNS - 1 });
     perCell.push(baseline.ms);
     const out = JSON.parse(baseline.last.stdout) as { denied: number; errors: number };
     baselineDenied = out.errors ? -1 : out.denied;
   }
   const perCellMs = median(perCell);
   const directMs = median(direct);
-  line('SelfSubjectAccessReview per cell, 16 in flight', fmt(perCellMs), `rakkess's method, one Node process; median of ${CLUSTER_RUNS}; ${baseline!.requests} requests, max ${baseline!.inFlight} in flight, ${baseline!.trips} dependent round trips, ${baselineDenied} no${baselineDenied === pluginDenied ? ' (same)' : ` (rbac says ${pluginDenied}: they disagree)`}`);
+  line('SelfSubjectAccessReview per cell, 16 in flight', fmt(perCellMs), `rakkess's method, one Node process; median of ${CLUSTER_RUNS}; ${baseline!.requests} requests, max ${baseline!.inFlight} in flight, ${tripsText(baseline!)}, ${baselineDenied} no${baselineDenied === pluginDenied ? ' (same)' : ` (rbac says ${pluginDenied}: they disagree)`}`);
   line('kubectl-airflow rbac (executable, beside it)', fmt(directMs), `median of ${CLUSTER_RUNS}, interleaved with the per-cell runs: ${ratio(directMs, perCellMs)} the per-cell baseline`);
 
   // the same cells, asked the way a shell loop would; `kubectl airflow rbac` runs CLUSTER_RUNS times
@@ -222,7 +250,7 @@ async function benchRbac(ctx: Ctx, sim: Sim, kubeconfig: string, args: string[] 
   let loopInFlight = 0;
   let denied = 0;
   for (const [i, c] of checks.entries()) {
-    if (i % every === 0 && beside.length < CLUSTER_RUNS) beside.push((await measure(sim, 'kubectl', ['airflow', ...rbacArgs], ctx.env, 1)).ms);
+    if (i % every === 0 && beside.length < CLUSTER_RUNS) beside.push((await measure(sim, 'kubectl', ['airflow', ...rbacArgs], ctx.env, { runs: 1 })).ms);
     // `can-i get pods/log` would ask about the pod NAMED log (TYPE/NAME): subresources by flag
     const res = `${c.resource}${c.group ? `.${c.group}` : ''}`;
     const sub = c.subresource ? ['--subresource', c.subresource] : [];
@@ -272,12 +300,12 @@ async function benchDoctor(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void
   const alone = new Map<string, Measured[]>(separately.map((a) => [a[0]!, []]));
   let first = '';
   for (let i = 0; i < CLUSTER_RUNS; i++) {
-    const r = await measure(sim, 'kubectl', ['airflow', 'doctor', ...base, '-o', 'json'], ctx.env, 1);
+    const r = await measure(sim, 'kubectl', ['airflow', 'doctor', ...base, '-o', 'json'], ctx.env, { runs: 1, countSlow: i === CLUSTER_RUNS - 1 });
     runs.push(r);
     first = (JSON.parse(r.last.stdout) as { firstFailingLayer: string | null }).firstFailingLayer ?? 'none';
     let loop = 0;
     for (const args of separately) {
-      const s = await measure(sim, 'kubectl', ['airflow', ...args, ...base, '-o', 'json'], ctx.env, 1);
+      const s = await measure(sim, 'kubectl', ['airflow', ...args, ...base, '-o', 'json'], ctx.env, { runs: 1, countSlow: i === CLUSTER_RUNS - 1 });
       alone.get(args[0]!)!.push(s);
       loop += s.ms;
     }
@@ -291,7 +319,7 @@ async function benchDoctor(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void
   await rssLine(ctx, 'doctor', ['doctor', ...base]);
   line('config; net; ha; rbac one after another', fmt(loop), `median of ${CLUSTER_RUNS}`);
   for (const [name] of separately) {
-    line(`  kubectl airflow ${name} ${name === 'net' ? `${pod} ` : ''}-o json alone`, fmt(medianOf(name!, 'ms')), `${medianOf(name!, 'requests')} requests, ${medianOf(name!, 'trips')} dependent round trips`);
+    line(`  kubectl airflow ${name} ${name === 'net' ? `${pod} ` : ''}-o json alone`, fmt(medianOf(name!, 'ms')), `${medianOf(name!, 'requests')} requests, ${tripsText({ trips: medianOf(name!, 'trips'), slowTrips: alone.get(name!)!.at(-1)!.slowTrips })}`);
   }
   line('speed-up of doctor over the four commands', ratio(loop, doctor.ms));
   goal('doctor <= 1.5x rbac alone (-o json, interleaved)', ratio(doctor.ms, rbacAlone), doctor.ms <= 1.5 * rbacAlone);
