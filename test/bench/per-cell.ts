@@ -12,7 +12,14 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { parse } from 'yaml';
 
-interface Cell { subject: string; namespace: string; group: string; resource: string; subresource: string; verb: string }
+interface Cell {
+  subject: string;
+  namespace: string;
+  group: string;
+  resource: string;
+  subresource: string;
+  verb: string;
+}
 
 const [kubeconfigPath, cellsPath, concurrencyArg] = process.argv.slice(2);
 if (!kubeconfigPath || !cellsPath) {
@@ -26,7 +33,10 @@ const kc = parse(readFileSync(kubeconfigPath, 'utf8')) as {
   'current-context': string;
   contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
   clusters: Array<{ name: string; cluster: { server: string; 'certificate-authority-data'?: string } }>;
-  users: Array<{ name: string; user: { 'client-certificate-data'?: string; 'client-key-data'?: string; token?: string } }>;
+  users: Array<{
+    name: string;
+    user: { 'client-certificate-data'?: string; 'client-key-data'?: string; token?: string };
+  }>;
 };
 const context = kc.contexts.find((c) => c.name === kc['current-context'])!.context;
 const cluster = kc.clusters.find((c) => c.name === context.cluster)!.cluster;
@@ -45,7 +55,15 @@ function review(c: Cell): Promise<boolean> {
   const body = JSON.stringify({
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SelfSubjectAccessReview',
-    spec: { resourceAttributes: { namespace: c.namespace, verb: c.verb, group: c.group, resource: c.resource, ...(c.subresource ? { subresource: c.subresource } : {}) } },
+    spec: {
+      resourceAttributes: {
+        namespace: c.namespace,
+        verb: c.verb,
+        group: c.group,
+        resource: c.resource,
+        ...(c.subresource ? { subresource: c.subresource } : {}),
+      },
+    },
   });
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -65,7 +83,8 @@ function review(c: Cell): Promise<boolean> {
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
         res.on('end', () => {
-          if (res.statusCode !== 201 && res.statusCode !== 200) return reject(new Error(`${res.statusCode}: ${text.slice(0, 200)}`));
+          if (res.statusCode !== 201 && res.statusCode !== 200)
+            return reject(new Error(`${res.statusCode}: ${text.slice(0, 200)}`));
           resolve((JSON.parse(text) as { status?: { allowed?: boolean } }).status?.allowed === true);
         });
       },

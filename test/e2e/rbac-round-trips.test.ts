@@ -10,9 +10,14 @@ import { runMain, withSim } from './harness.ts';
 const SLOW = [{ path: '^/(api|apis)/', latencyMs: 300 }];
 // make bench's bench-250 run: 5 accounts x 2 namespaces x 25 cells, 24 required cells denied
 const BENCH_250 = [
-  '-n', 'data',
-  '--profile', 'kubernetes-executor,kubernetes-pod-operator,deferrable-pod-operator,log-reading,job-launching',
-  '--resources', 'configmaps,persistentvolumeclaims', '--verbs', 'get,list,watch',
+  '-n',
+  'data',
+  '--profile',
+  'kubernetes-executor,kubernetes-pod-operator,deferrable-pod-operator,log-reading,job-launching',
+  '--resources',
+  'configmaps,persistentvolumeclaims',
+  '--verbs',
+  'get,list,watch',
 ];
 
 const is = {
@@ -36,7 +41,12 @@ describe('rbac e2e: round trips', function () {
         const firstRules = log.findIndex(is.rules);
         const wave1 = log.slice(0, firstRules);
         assert.deepEqual(wave1.map((e) => `${e.verb} ${e.resource}`).sort(), [
-          'list configmaps', 'list deployments', 'list pods', 'list pods', 'list serviceaccounts', 'list statefulsets',
+          'list configmaps',
+          'list deployments',
+          'list pods',
+          'list pods',
+          'list serviceaccounts',
+          'list statefulsets',
         ]);
         // one wave: every read of it was sent before any of them had answered
         assert.ok(Math.max(...wave1.map((e) => e.startedAt)) < Math.min(...wave1.map(end)), 'the first reads overlap');
@@ -46,7 +56,10 @@ describe('rbac e2e: round trips', function () {
         assert.equal(log.filter(is.access).length, 24, 'a confirmation per required cell the rules do not allow');
         const bindings = log.filter(is.bindings);
         assert.equal(bindings.length, 3, 'RoleBindings in data and etl-jobs, ClusterRoleBindings');
-        assert.ok(Math.max(...bindings.map((e) => e.startedAt)) < Math.max(...log.filter(is.access).map(end)), 'bindings read beside the confirmations');
+        assert.ok(
+          Math.max(...bindings.map((e) => e.startedAt)) < Math.max(...log.filter(is.access).map(end)),
+          'bindings read beside the confirmations',
+        );
         assert.ok(sim().log.maxInFlight <= 16, `${sim().log.maxInFlight} in flight`);
         // 6 reads, 10 rules reviews, then 27 requests: 16 at once and 11 as slots free up
         assert.equal(criticalPath(log).roundTrips, 4);
