@@ -57,10 +57,27 @@ export async function findRelease(conn: Connection, namespace: string, wanted?: 
   return { release: selectRelease(releases, namespace, wanted), serviceAccounts: sas, warnings };
 }
 
-/** The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets). */
-export async function loadRelease(conn: Connection, namespace: string, wanted?: string): Promise<LoadedRelease> {
+/** Name -> data of ConfigMaps; undefined: listing them is forbidden. */
+export type ConfigMapData = Record<string, Record<string, string> | undefined>;
+
+/** Every ConfigMap of the namespace in one list, so the config is read beside the pods, not after them. */
+export async function listConfigMapData(conn: Connection, namespace: string): Promise<ConfigMapData | undefined> {
+  // refused: the ConfigMaps the pods name are read one by one, once the pods are known
+  const f = await fetched(listObjects<{ metadata: { name: string }; data?: Record<string, string> }>(conn, 'configmaps', { namespace }), { accept: [403] });
+  return f.ok ? Object.fromEntries(f.value.map((m) => [m.metadata.name, m.data ?? {}])) : undefined;
+}
+
+/**
+ * The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets).
+ * The namespace's ConfigMaps are listed while the release is found (`configMaps`: a list the caller
+ * already started), so the config costs no round trip of its own unless that list is forbidden or
+ * the pods load Secrets.
+ */
+export async function loadRelease(conn: Connection, namespace: string, wanted?: string, configMaps?: Promise<ConfigMapData | undefined>): Promise<LoadedRelease> {
+  const listed = configMaps ?? listConfigMapData(conn, namespace);
+  listed.catch(() => undefined); // awaited below, unless finding the release fails first
   const found = await findRelease(conn, namespace, wanted);
-  const { config, configMaps } = await loadConfig(conn, found.release, found.warnings);
+  const { config, configMaps } = await loadConfig(conn, found.release, found.warnings, await listed);
   return { ...found, config, ...releaseModel(found, config, configMaps) };
 }
 
@@ -90,10 +107,10 @@ export function releaseModel(found: FoundRelease, config: AirflowConfig, configM
 }
 
 /** The live config: what to read is decided in config-sources.ts, every read in one round trip. */
-async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
+async function loadConfig(conn: Connection, release: Release, warnings: string[], listed?: ConfigMapData): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
   const reads = configReads(release);
   const getData = (kind: 'secrets' | 'configmaps', name: string) =>
-    optional(
+    kind === 'configmaps' && listed ? Promise.resolve(Object.hasOwn(listed, name) ? { data: listed[name] } : undefined) : optional(
       getObject<{ data?: Record<string, string> }>(conn, kind, { namespace: release.namespace, name }),
       `${kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${name}`,
       warnings,

@@ -116,10 +116,20 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   const { reviewCells } = await import('./ask.ts');
   const wantReasons = opts.wantReasons;
   const t0 = performance.now();
+  // the bindings explain denials: read beside the confirmations of likely ones, not after them
+  let bindingsRead: Promise<BindingLike[]> | undefined;
+  const bindingsOnce = () => {
+    if (!bindingsRead) {
+      bindingsRead = readBindings(conn, askNamespaces, opts.debug);
+      bindingsRead.catch(() => undefined); // awaited below when something is missing; else moot
+    }
+    return bindingsRead;
+  };
   const review = await reviewCells(conn, cells, {
     isRequired: (c) => requiredKeys.has(cellKey(c)),
     wantReason: () => wantReasons,
     debug: (m) => opts.debug(1, m),
+    onRequiredDenial: () => void bindingsOnce(),
   });
   opts.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
 
@@ -131,7 +141,7 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   let bindings: BindingLike[] = [];
   let dangling: DanglingRef[] = [];
   if (missing.length || warned.length) {
-    bindings = await readBindings(conn, askNamespaces, opts.debug);
+    bindings = await bindingsOnce();
     const failing = uniqueAccounts([...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })));
     dangling = await findDangling(conn, bindings, failing, opts.debug);
   }
