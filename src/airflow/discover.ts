@@ -69,12 +69,12 @@ export async function listConfigMapData(conn: Connection, namespace: string): Pr
 
 /**
  * The release and its live Airflow config (which may read the AIRFLOW__ keys of envFrom Secrets).
- * The namespace's ConfigMaps are listed while the release is found (`configMaps`: a list the caller
+ * The namespace's ConfigMaps are listed while the release is found (`startedList`: a list the caller
  * already started), so the config costs no round trip of its own unless that list is forbidden or
  * the pods load Secrets.
  */
-export async function loadRelease(conn: Connection, namespace: string, wanted?: string, configMaps?: Promise<ConfigMapData | undefined>): Promise<LoadedRelease> {
-  const listed = configMaps ?? listConfigMapData(conn, namespace);
+export async function loadRelease(conn: Connection, namespace: string, wanted?: string, startedList?: Promise<ConfigMapData | undefined>): Promise<LoadedRelease> {
+  const listed = startedList ?? listConfigMapData(conn, namespace);
   listed.catch(() => undefined); // awaited below, unless finding the release fails first
   const found = await findRelease(conn, namespace, wanted);
   const { config, configMaps } = await loadConfig(conn, found.release, found.warnings, await listed);
