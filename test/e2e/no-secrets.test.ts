@@ -66,6 +66,9 @@ export function secretsOf(docs: Obj[], kubeconfig: Obj): Map<string, string> {
     }
     for (const e of user.exec?.env ?? []) add(e.value, `kubeconfig user ${u.name} exec env ${e.name}`);
   }
+  // a value the scenario also shows outside any Secret (an image name in a pod spec) is public there
+  const open = docs.filter((d) => d.kind !== 'Secret').map((d) => JSON.stringify(d)).join('\n');
+  for (const [v, where] of [...found]) if (where.startsWith('Secret ') && open.includes(JSON.stringify(v).slice(1, -1))) found.delete(v);
   return found;
 }
 
