@@ -1,9 +1,10 @@
 // How wide the reader's screen is: the terminal's own width, else $COLUMNS (what shells export and
-// what a pipe leaves the only hint), else 100.
+// what a pipe leaves the only hint); with neither, a pipe to a program: lines are not wrapped, so
+// grep sees each whole.
 export function outputWidth(stdout: { columns?: number }, env: NodeJS.ProcessEnv): number {
   if (stdout.columns && stdout.columns > 0) return stdout.columns;
   const n = Number(env.COLUMNS);
-  return Number.isInteger(n) && n >= 40 ? n : 100;
+  return Number.isInteger(n) && n >= 40 ? n : Infinity;
 }
 
 /** Display width of a line: colour escapes take no columns. */

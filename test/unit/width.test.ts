@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { outputWidth, visibleWidth, wrapLine } from '../../src/render/width.ts';
 
 describe('output width', () => {
-  it('the terminal first, then $COLUMNS, then 100', () => {
+  it('the terminal first, then $COLUMNS, else no limit (a pipe: lines stay whole for grep)', () => {
     assert.equal(outputWidth({ columns: 132 }, { COLUMNS: '100' }), 132);
     assert.equal(outputWidth({}, { COLUMNS: '100' }), 100);
-    assert.equal(outputWidth({}, { COLUMNS: 'wide' }), 100);
-    assert.equal(outputWidth({}, {}), 100);
+    assert.equal(outputWidth({}, { COLUMNS: 'wide' }), Infinity);
+    assert.equal(outputWidth({}, {}), Infinity);
   });
   it('wraps at spaces within the width, continuation indented, words whole, colours not counted', () => {
     const line = 'info: no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options';
