@@ -53,7 +53,12 @@ export const IDENTITY_LABEL = 'apiserver.kubernetes.io/identity';
 // A fixed creation time keeps the output deterministic relative to `now` (30 days old cluster).
 const CLUSTER_AGE_MS = 30 * 24 * 3600 * 1000;
 const FRESH_RENEW_AGE_MS = 4_000;
-const STALE_RENEW_AGE_MS = 20 * 60 * 1000;
+/** "stale": the holder died 20 minutes ago, long past the 15 s the reconciler waits, well within the 1 h GC. */
+export const STALE_RENEW_AGE_MS = 20 * 60 * 1000;
+/** Identity leases and kubelet heartbeats are renewed every 10 s (KEP-1965; kubelet nodeLeaseDurationSeconds/4). */
+export const RENEW_INTERVAL_MS = 10_000;
+/** node-monitor-grace-period: how long the node lifecycle controller waits before marking a silent node Unknown. */
+const NODE_GRACE_MS = 40_000;
 
 /** The identity lease name kube-apiserver uses on a host (apiserver/pkg/server/config.go):
  *  "apiserver-" + lowercase unpadded base32 of the first 16 bytes of
@@ -145,6 +150,50 @@ function groupByPort(spec: ControlPlaneSpec, addrs: string[], primary: number): 
   return [...byPort.entries()]
     .sort(([a], [b]) => (a === primary ? -1 : b === primary ? 1 : a - b))
     .map(([port, list]) => ({ port, addrs: sortIPs(list) }));
+}
+
+/** The time of the last renewal before `now` of a holder that renews every 10 s. */
+export function lastRenewal(now: Date): number {
+  return Math.floor(now.getTime() / RENEW_INTERVAL_MS) * RENEW_INTERVAL_MS;
+}
+
+/** Each derived identity lease and the state the scenario gives it (fresh: its server renews it; stale: dead). */
+export function identityLeaseStates(spec: ControlPlaneSpec | undefined): { name: string; state: 'fresh' | 'stale' }[] {
+  const out: { name: string; state: 'fresh' | 'stale' }[] = [];
+  for (const r of spec?.replicas ?? []) {
+    const lease = r.lease ?? (r.alive === false ? 'stale' : 'fresh');
+    if (lease !== 'absent') out.push({ name: identityLeaseName(r.node ?? r.name), state: lease });
+  }
+  return out;
+}
+
+/**
+ * An identity lease as read at `now`: a live server renewed it at the last 10 s tick; a dead one's
+ * renewal stopped 20 minutes before now. Computed at read time, so a scenario reads the same after hours.
+ */
+export function refreshIdentityLease(lease: KubeObject, state: 'fresh' | 'stale', now: Date): KubeObject {
+  const renewed = state === 'fresh' ? lastRenewal(now) : now.getTime() - STALE_RENEW_AGE_MS;
+  return { ...lease, spec: { ...(lease.spec as object), renewTime: microTime(renewed) } };
+}
+
+/**
+ * A Node as read at `now`: a Ready node's kubelet posted its conditions at the last 10 s tick; a
+ * node whose Ready is Unknown stopped posting 20 minutes ago (marked after the 40 s grace period).
+ */
+export function refreshNode(node: KubeObject, now: Date): KubeObject {
+  const status = (node.status ?? {}) as { conditions?: Record<string, unknown>[] };
+  const conditions = status.conditions;
+  if (!Array.isArray(conditions)) return node;
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (!ready) return node;
+  const posting = ready.status !== 'Unknown';
+  const heartbeat = iso(posting ? lastRenewal(now) : now.getTime() - STALE_RENEW_AGE_MS);
+  const next = conditions.map((c) => {
+    const out: Record<string, unknown> = { ...c, lastHeartbeatTime: heartbeat };
+    if (!posting && c.status === 'Unknown') out.lastTransitionTime = iso(now.getTime() - STALE_RENEW_AGE_MS + NODE_GRACE_MS);
+    return out;
+  });
+  return { ...node, status: { ...status, conditions: next } };
 }
 
 export function deriveControlPlane(spec: ControlPlaneSpec | undefined, nodes: KubeObject[] = [], now: Date = new Date()): KubeObject[] {

@@ -32,6 +32,17 @@ export class StoreError extends Error {
 
 export type StoreEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: ResourceType; object: KubeObject };
 
+/** A change as a watch replays it: the store's resourceVersion right after it. */
+export interface HistoryEvent extends StoreEvent {
+  rv: number;
+}
+
+/** How the control plane rewrites an object it keeps fresh (renewals, heartbeats) at the time of reading. */
+export type Refresher = (o: KubeObject, now: Date) => KubeObject;
+
+/** Events kept for watches that resume from a resourceVersion (kube-apiserver's watch cache keeps a bounded window too). */
+export const DEFAULT_HISTORY_LIMIT = 1000;
+
 /** 'pods', 'deployments.apps', 'apps/v1/deployments' or a ResourceType. */
 export function resolveResource(ref: ResourceRef): ResourceType {
   if (typeof ref !== 'string') return ref;
@@ -76,7 +87,12 @@ export class Store {
   private data = new Map<string, Map<string, KubeObject>>();
   private rv = 1000;
   private listeners = new Set<(e: StoreEvent) => void>();
-  /** A fixed clock makes AGE columns and tests predictable when wanted; default is the wall clock. */
+  private fresh = new Map<string, Refresher>();
+  private history: HistoryEvent[] = [];
+  /** The newest resourceVersion whose event is no longer kept: a watch from at or before it is too old. */
+  private compactedRv = 0;
+  historyLimit = DEFAULT_HISTORY_LIMIT;
+  /** The simulator's clock (startSim sets it from its SimClock); default is the wall clock. */
   now: () => Date = () => new Date();
 
   get resourceVersion(): string {
@@ -89,7 +105,49 @@ export class Store {
   }
 
   private emit(type: StoreEvent['type'], resource: ResourceType, object: KubeObject): void {
+    this.history.push({ type, resource, object: clone(object), rv: this.rv });
+    while (this.history.length > this.historyLimit) this.compactedRv = this.history.shift()!.rv;
     for (const fn of this.listeners) fn({ type, resource, object: clone(object) });
+  }
+
+  /**
+   * The changes to a resource after resourceVersion `rv`, oldest first, or 'expired' when some were
+   * compacted away (the watch cache answers "too old resource version" then).
+   */
+  eventsAfter(ref: ResourceRef, rv: number): HistoryEvent[] | 'expired' {
+    if (rv < this.compactedRv) return 'expired';
+    const r = resolveResource(ref);
+    return this.history.filter((e) => e.rv > rv && e.resource === r).map((e) => ({ ...e, object: clone(e.object) }));
+  }
+
+  /** The oldest resourceVersion a watch can still start from. */
+  get oldestResourceVersion(): number {
+    return this.compactedRv;
+  }
+
+  /** Drops the event history, as an etcd compaction does: older resourceVersions become too old to watch from. */
+  compact(): void {
+    if (this.history.length) this.compactedRv = this.history[this.history.length - 1].rv;
+    this.history = [];
+  }
+
+  /**
+   * Keeps an object fresh as its writer (kube-apiserver, a kubelet) would, by rewriting it when read.
+   * Any later write through the store (a test, a client) takes the object over and ends this.
+   */
+  keepFresh(ref: ResourceRef, namespace: string | undefined, name: string, fn: Refresher): void {
+    const r = resolveResource(ref);
+    this.fresh.set(resourceKey(r) + '|' + storageKey(r.namespaced ? namespace || 'default' : undefined, name), fn);
+  }
+
+  private view(r: ResourceType, o: KubeObject): KubeObject {
+    const c = clone(o);
+    const fn = this.fresh.size ? this.fresh.get(resourceKey(r) + '|' + storageKey(r.namespaced ? o.metadata.namespace : undefined, o.metadata.name)) : undefined;
+    return fn ? fn(c, this.now()) : c;
+  }
+
+  private written(r: ResourceType, key: string): void {
+    if (this.fresh.size) this.fresh.delete(resourceKey(r) + '|' + key);
   }
 
   private bucket(r: ResourceType): Map<string, KubeObject> {
@@ -131,6 +189,7 @@ export class Store {
     if (b.has(key)) throw new StoreError(409, 'already exists');
     const o = this.fill(r, obj);
     b.set(key, o);
+    this.written(r, key);
     this.emit('ADDED', r, o);
     return clone(o);
   }
@@ -145,6 +204,7 @@ export class Store {
       const existing = b.get(key);
       const o = this.fill(r, obj, existing);
       b.set(key, o);
+      this.written(r, key);
       this.emit(existing ? 'MODIFIED' : 'ADDED', r, o);
       return clone(o);
     });
@@ -153,17 +213,19 @@ export class Store {
   get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
     const r = resolveResource(ref);
     const o = this.bucket(r).get(storageKey(r.namespaced ? namespace || 'default' : undefined, name));
-    return o ? clone(o) : undefined;
+    return o ? this.view(r, o) : undefined;
   }
 
   delete(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
     const r = resolveResource(ref);
     const b = this.bucket(r);
     const key = storageKey(r.namespaced ? namespace || 'default' : undefined, name);
-    const o = b.get(key);
-    if (!o) return undefined;
+    const found = b.get(key);
+    if (!found) return undefined;
     b.delete(key);
-    this.rv++;
+    this.written(r, key);
+    // The DELETED event carries the revision of the deletion, as etcd's watch does.
+    const o = { ...found, metadata: { ...found.metadata, resourceVersion: String(++this.rv) } };
     this.emit('DELETED', r, o);
     return clone(o);
   }
@@ -176,7 +238,7 @@ export class Store {
     for (const k of keys) {
       const o = this.bucket(r).get(k)!;
       if (namespace && r.namespaced && o.metadata.namespace !== namespace) continue;
-      out.push(clone(o));
+      out.push(this.view(r, o));
     }
     return out;
   }
@@ -204,7 +266,7 @@ export class Store {
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const page = matching.slice(0, limit);
-    const result: ListResult = { items: page.map(([, o]) => clone(o)), resourceVersion: String(rv) };
+    const result: ListResult = { items: page.map(([, o]) => this.view(r, o)), resourceVersion: String(rv) };
     if (matching.length > page.length) {
       result.continue = encodeContinue(rv, page[page.length - 1][0]);
       // The apiserver only knows the remaining count when no selector filtered the list.
