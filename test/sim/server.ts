@@ -18,7 +18,7 @@ import { minorVersion } from './scenario.ts';
 import { badRequest, forbidden, internalError, notFound, unauthorized } from './status.ts';
 import type { KubeObject, Status, UserInfo } from './types.ts';
 import type { ResourceType } from './resources.ts';
-import { prepareWatch, serveWatch, type WatchRequest } from './watch.ts';
+import { prepareWatch, serveWatch, type WatchFault, type WatchRequest } from './watch.ts';
 
 const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({ code: s.code, contentType: 'application/json', body: JSON.stringify(s), headers });
 
@@ -44,7 +44,7 @@ type Outcome =
   | { kind: 'reset' }
   | { kind: 'hang' }
   | { kind: 'upgrade'; run: () => Promise<void> }
-  | { kind: 'watch'; resource: ResourceType; request: WatchRequest };
+  | { kind: 'watch'; resource: ResourceType; request: WatchRequest; fault?: WatchFault };
 
 type ExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, args: ExecUpgradeArgs) => void | Promise<void>;
 
@@ -122,7 +122,7 @@ export class SimServer {
       return;
     }
     if (outcome.kind === 'watch') {
-      serveWatch(res, outcome.request, outcome.resource, this.ctx, () => this.finish(entry, 200));
+      serveWatch(res, outcome.request, outcome.resource, this.ctx, () => this.finish(entry, 200), outcome.fault);
       return;
     }
     const r = outcome.reply;
@@ -277,7 +277,7 @@ export class SimServer {
       const request: WatchRequest = { info, query: url.searchParams, accept: String(req.headers.accept ?? '') };
       const w = prepareWatch(request);
       if ('error' in w) return { kind: 'reply', reply: w.code === 404 ? NOT_FOUND_PAGE : statusReply(badRequest(w.error)) };
-      return { kind: 'watch', resource: w.resource, request };
+      return { kind: 'watch', resource: w.resource, request, fault: f.watch };
     }
 
     const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : Buffer.alloc(0);
