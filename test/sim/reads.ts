@@ -15,6 +15,7 @@ import { handleReview } from './reviews.ts';
 import { applyPatch, PatchError } from './patch.ts';
 import { decodeObject } from './proto-objects.ts';
 import { addEphemeralContainers, ephemeralView, requestedContainers } from './ephemeral.ts';
+import { readLog } from './pod-log.ts';
 
 export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
 
@@ -325,8 +326,9 @@ function subresource(req: ResourceRequest, r: ResourceType, ctx: SimContext): Re
   if (r.resource === 'pods' && sub === 'exec') return status(badRequest('Upgrade request required'));
   if (r.resource === 'serviceaccounts' && sub === 'token' && req.info.verb === 'create') return tokenRequest(req, o, ctx);
   if (r.resource === 'pods' && sub === 'log' && req.info.verb === 'get') {
-    const logs = o.metadata.annotations?.['sim.kubectl-airflow.dev/logs'] ?? '';
-    return { code: 200, contentType: 'text/plain', body: logs };
+    const answer = readLog(o, req.query, ctx.store.now());
+    if ('status' in answer) return status(answer.status);
+    return { code: 200, contentType: 'text/plain', body: answer.body };
   }
   if (r.resource === 'pods' && sub === 'ephemeralcontainers') return ephemeralContainers(req, r, o, ctx);
   return status(methodNotAllowed());

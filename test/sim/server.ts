@@ -18,6 +18,8 @@ import { minorVersion } from './scenario.ts';
 import { badRequest, forbidden, internalError, notFound, unauthorized } from './status.ts';
 import type { KubeObject, Status, UserInfo } from './types.ts';
 import type { ResourceType } from './resources.ts';
+import { followLog, readLog, type LogLine } from './pod-log.ts';
+import { queryBool } from './request-info.ts';
 import { prepareWatch, serveWatch, type WatchFault, type WatchRequest } from './watch.ts';
 
 const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({ code: s.code, contentType: 'application/json', body: JSON.stringify(s), headers });
@@ -44,7 +46,8 @@ type Outcome =
   | { kind: 'reset' }
   | { kind: 'hang' }
   | { kind: 'upgrade'; run: () => Promise<void> }
-  | { kind: 'watch'; resource: ResourceType; request: WatchRequest; fault?: WatchFault };
+  | { kind: 'watch'; resource: ResourceType; request: WatchRequest; fault?: WatchFault }
+  | { kind: 'follow'; pod: KubeObject; answer: { container: string; body: string; lines: LogLine[] } };
 
 type ExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, args: ExecUpgradeArgs) => void | Promise<void>;
 
@@ -121,6 +124,10 @@ export class SimServer {
       // Only reachable from onUpgrade.
       return;
     }
+    if (outcome.kind === 'follow') {
+      followLog(res, this.ctx, outcome.pod, outcome.answer, () => this.finish(entry, 200));
+      return;
+    }
     if (outcome.kind === 'watch') {
       serveWatch(res, outcome.request, outcome.resource, this.ctx, () => this.finish(entry, 200), outcome.fault);
       return;
@@ -163,6 +170,7 @@ export class SimServer {
         return;
       }
       case 'watch':
+      case 'follow':
         socket.destroy();
         this.finish(entry, 0);
         return;
@@ -278,6 +286,15 @@ export class SimServer {
       const w = prepareWatch(request);
       if ('error' in w) return { kind: 'reply', reply: w.code === 404 ? NOT_FOUND_PAGE : statusReply(badRequest(w.error)) };
       return { kind: 'watch', resource: w.resource, request, fault: f.watch };
+    }
+
+    // pods/log?follow streams: answered here, not by a one-shot handler.
+    if (method === 'GET' && info.resource === 'pods' && info.subresource === 'log' && info.namespace && info.name && queryBool(url.searchParams, 'follow')) {
+      const pod = ctx.store.get('pods', info.namespace, info.name);
+      if (!pod) return { kind: 'reply', reply: statusReply(notFound('', 'pods', info.name)) };
+      const answer = readLog(pod, url.searchParams, ctx.store.now());
+      if ('status' in answer) return { kind: 'reply', reply: statusReply(answer.status) };
+      if (!answer.empty) return { kind: 'follow', pod, answer };
     }
 
     const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : Buffer.alloc(0);
