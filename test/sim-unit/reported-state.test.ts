@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { identityLeaseStates, lastRenewal, refreshIdentityLease, refreshNode, STALE_RENEW_AGE_MS } from '../sim/control-plane.ts';
 import { imageID, reportedNode, reportedPod } from '../sim/kubelet.ts';
 import { parseKubernetesVersion, servedMinor } from '../sim/version.ts';
+import { Store } from '../sim/store.ts';
 import type { KubeObject } from '../sim/types.ts';
 
 describe('sim version strings', () => {
@@ -90,5 +91,19 @@ describe('sim control plane kept fresh at read time', () => {
     assert.equal(Date.parse(ready.lastHeartbeatTime), Math.floor(lastRenewal(hoursLater) / 1000) * 1000);
     const dead = (refreshNode(node('Unknown'), hoursLater).status as { conditions: Record<string, string>[] }).conditions[0];
     assert.equal(hoursLater.getTime() - Date.parse(dead.lastHeartbeatTime), STALE_RENEW_AGE_MS + 789);
+  });
+});
+
+describe('sim metadata.generation', () => {
+  it('1 on create, +1 when the spec changes, unchanged otherwise; none on kinds without it', () => {
+    const store = new Store();
+    const deploy = (replicas: number, labels: Record<string, string> = {}): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'a', labels }, spec: { replicas } });
+    assert.equal(store.apply(deploy(1))[0].metadata.generation, 1);
+    assert.equal(store.apply(deploy(2))[0].metadata.generation, 2);
+    assert.equal(store.apply(deploy(2, { x: 'y' }))[0].metadata.generation, 2);
+    assert.equal(store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'a' } })[0].metadata.generation, undefined);
+    assert.equal(store.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a' }, spec: {} })[0].metadata.generation, undefined);
+    store.generationResources.add('/pods');
+    assert.equal(store.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p2', namespace: 'a' }, spec: {} })[0].metadata.generation, 1);
   });
 });

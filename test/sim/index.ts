@@ -131,6 +131,7 @@ export async function startSim(opts: StartOptions): Promise<Sim> {
   const clock = opts.clock ?? new SimClock();
   const store = new Store();
   store.now = () => clock.now();
+  if (minorVersion(scenario) >= 33) store.generationResources.add('/pods');
   populateStore(store, scenario, ca.certPem);
 
   const authn = new Authenticator(store, scenario.spec.identities, scenario.spec.anonymousAuth ?? true);

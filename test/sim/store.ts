@@ -40,6 +40,14 @@ export interface HistoryEvent extends StoreEvent {
 /** How the control plane rewrites an object it keeps fresh (renewals, heartbeats) at the time of reading. */
 export type Refresher = (o: KubeObject, now: Date) => KubeObject;
 
+/**
+ * Resources whose registry strategy sets metadata.generation to 1 on create and bumps it when the
+ * spec changes (PrepareForCreate/PrepareForUpdate in pkg/registry/{apps,batch,networking,policy}/...).
+ * Pods join from 1.33 (pkg/registry/core/pod/strategy.go; startSim adds them by version).
+ */
+export const GENERATION_RESOURCES = ['apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs',
+  'networking.k8s.io/networkpolicies', 'networking.k8s.io/ingresses', 'policy/poddisruptionbudgets', 'apiextensions.k8s.io/customresourcedefinitions'];
+
 /** Events kept for watches that resume from a resourceVersion (kube-apiserver's watch cache keeps a bounded window too). */
 export const DEFAULT_HISTORY_LIMIT = 1000;
 
@@ -92,6 +100,8 @@ export class Store {
   /** The newest resourceVersion whose event is no longer kept: a watch from at or before it is too old. */
   private compactedRv = 0;
   historyLimit = DEFAULT_HISTORY_LIMIT;
+  /** "group/resource" ("/pods" for core) of the resources that carry metadata.generation. */
+  generationResources = new Set(GENERATION_RESOURCES);
   /** The simulator's clock (startSim sets it from its SimClock); default is the wall clock. */
   now: () => Date = () => new Date();
 
@@ -172,12 +182,22 @@ export class Store {
     o.metadata.creationTimestamp = existing?.metadata.creationTimestamp ?? o.metadata.creationTimestamp
       ?? this.now().toISOString().replace(/\.\d+Z$/, 'Z');
     o.metadata.resourceVersion = String(++this.rv);
+    const generation = this.generationOf(r, o, existing);
+    if (generation !== undefined) o.metadata.generation = generation;
     if (r.resource === 'namespaces') {
       o.spec = (o.spec as object | undefined) ?? { finalizers: ['kubernetes'] };
       o.status = (o.status as object | undefined) ?? { phase: 'Active' };
       o.metadata.labels = { 'kubernetes.io/metadata.name': o.metadata.name, ...(o.metadata.labels ?? {}) };
     }
     return o;
+  }
+
+  /** metadata.generation as the strategy keeps it: 1 on create, +1 when the spec changed. */
+  generationOf(r: ResourceType, o: KubeObject, existing?: KubeObject): number | undefined {
+    if (!this.generationResources.has(`${r.group}/${r.resource}`)) return undefined;
+    if (!existing) return (o.metadata as { generation?: number }).generation ?? 1;
+    const before = (existing.metadata as { generation?: number }).generation ?? 1;
+    return JSON.stringify(existing.spec) === JSON.stringify(o.spec) ? before : before + 1;
   }
 
   /** Create, failing when the object exists. */
