@@ -106,6 +106,19 @@ describe('sim watch', function () {
     assert.deepEqual([...rvs].sort((a, b) => a - b), rvs, 'resourceVersions increase');
   });
 
+  it('an object moving into or out of the selection is ADDED or DELETED for that watch', async () => {
+    const start = sim.store.resourceVersion;
+    const labelled = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mover', namespace: 'team-a', labels: { lane: v } } });
+    sim.store.apply(labelled('out'));
+    sim.store.apply(labelled('in'));
+    sim.store.apply({ ...labelled('in'), data: { a: 'b' } });
+    sim.store.apply(labelled('out'));
+    sim.store.delete('configmaps', 'team-a', 'mover');
+    const w = watch(sim, `/api/v1/namespaces/team-a/configmaps?watch=true&resourceVersion=${start}&timeoutSeconds=1&labelSelector=lane%3Din`, alice);
+    await w.ended;
+    assert.deepEqual(seen(w), ['ADDED mover', 'MODIFIED mover', 'DELETED mover']);
+  });
+
   it('a resourceVersion compacted away: one ERROR event with a 410 Expired Status, then the end', async () => {
     const old = sim.store.resourceVersion;
     sim.store.apply(cm('gone'));

@@ -30,7 +30,8 @@ export class StoreError extends Error {
   }
 }
 
-export type StoreEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: ResourceType; object: KubeObject };
+/** `previous`: the object before a MODIFIED change (watches with selectors need it). */
+export type StoreEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: ResourceType; object: KubeObject; previous?: KubeObject };
 
 /** A change as a watch replays it: the store's resourceVersion right after it. */
 export interface HistoryEvent extends StoreEvent {
@@ -114,10 +115,10 @@ export class Store {
     return () => this.listeners.delete(fn);
   }
 
-  private emit(type: StoreEvent['type'], resource: ResourceType, object: KubeObject): void {
-    this.history.push({ type, resource, object: clone(object), rv: this.rv });
+  private emit(type: StoreEvent['type'], resource: ResourceType, object: KubeObject, previous?: KubeObject): void {
+    this.history.push({ type, resource, object: clone(object), rv: this.rv, ...(previous ? { previous: clone(previous) } : {}) });
     while (this.history.length > this.historyLimit) this.compactedRv = this.history.shift()!.rv;
-    for (const fn of this.listeners) fn({ type, resource, object: clone(object) });
+    for (const fn of this.listeners) fn({ type, resource, object: clone(object), ...(previous ? { previous: clone(previous) } : {}) });
   }
 
   /**
@@ -127,7 +128,7 @@ export class Store {
   eventsAfter(ref: ResourceRef, rv: number): HistoryEvent[] | 'expired' {
     if (rv < this.compactedRv) return 'expired';
     const r = resolveResource(ref);
-    return this.history.filter((e) => e.rv > rv && e.resource === r).map((e) => ({ ...e, object: clone(e.object) }));
+    return this.history.filter((e) => e.rv > rv && e.resource === r).map((e) => ({ ...e, object: clone(e.object), ...(e.previous ? { previous: clone(e.previous) } : {}) }));
   }
 
   /** The oldest resourceVersion a watch can still start from. */
@@ -225,7 +226,7 @@ export class Store {
       const o = this.fill(r, obj, existing);
       b.set(key, o);
       this.written(r, key);
-      this.emit(existing ? 'MODIFIED' : 'ADDED', r, o);
+      this.emit(existing ? 'MODIFIED' : 'ADDED', r, o, existing);
       return clone(o);
     });
   }

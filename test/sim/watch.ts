@@ -6,6 +6,7 @@
 //   N (oldest)" (watch_cache.go getAllEventsSinceLocked; cacher.go newErrWatcher) and the end;
 // - timeoutSeconds ends the stream (default: the apiserver's --min-request-timeout, 1800 s);
 // - allowWatchBookmarks: a BOOKMARK every minute and 2 s before the timeout (cache_watcher.go nextBookmarkTime).
+// - a change that moves an object into or out of a selection is ADDED or DELETED for that watch;
 // Faults can end a watch early (close) or make it go silent with the connection open (an idle load balancer).
 // Tables when the client asks for them (`kubectl get -w`).
 import type { ServerResponse } from 'node:http';
@@ -85,6 +86,17 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, r: ResourceType
   };
   const send = (type: string, o: KubeObject) => write({ type, object: render(o) });
 
+  // A change that moves an object into or out of the selection is ADDED or DELETED for this watch
+  // (cache_watcher.go convertToWatchEvent).
+  const deliver = (e: { type: string; object: KubeObject; previous?: KubeObject }) => {
+    const now = matches(e.object);
+    if (e.type !== 'MODIFIED' || !e.previous) return void (now && send(e.type, e.object));
+    const before = matches(e.previous);
+    if (now && before) send('MODIFIED', e.object);
+    else if (now) send('ADDED', e.object);
+    else if (before) send('DELETED', e.object);
+  };
+
   const rvParam = w.query.get('resourceVersion');
   if (!rvParam || rvParam === '0') {
     for (const o of ctx.store.all(r)) if (matches(o)) send('ADDED', o);
@@ -96,11 +108,10 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, r: ResourceType
       res.on('close', onEnd);
       return;
     }
-    for (const e of events) if (matches(e.object)) send(e.type, e.object);
+    for (const e of events) deliver(e);
   }
   const off = ctx.store.onChange((e) => {
-    if (e.resource !== r || !matches(e.object)) return;
-    send(e.type, e.object);
+    if (e.resource === r) deliver(e);
   });
 
   const timers: NodeJS.Timeout[] = [];
