@@ -78,6 +78,15 @@ describe('sim control plane kept fresh at read time', () => {
     assert.equal(hoursLater.getTime() - renew, STALE_RENEW_AGE_MS);
   });
 
+  it('deadForMinutes: renewals stopped that long ago; past the lease duration (1 h) the lease GC deleted it', () => {
+    const states = identityLeaseStates({ replicas: [
+      { name: 'a', address: '10.0.0.1', alive: false, deadForMinutes: 5 }, { name: 'b', address: '10.0.0.2', alive: false, deadForMinutes: 90 },
+    ] });
+    assert.deepEqual(states.map((s) => [s.state, s.staleMs]), [['stale', 300_000]]);
+    const renew = Date.parse(String((refreshIdentityLease(lease, 'stale', hoursLater, 300_000).spec as { renewTime: string }).renewTime));
+    assert.equal(hoursLater.getTime() - renew, 300_000);
+  });
+
   it('lease states follow the replicas: alive fresh, dead stale, absent none', () => {
     const states = identityLeaseStates({ replicas: [
       { name: 'a', address: '10.0.0.1', node: 'cp-1' }, { name: 'b', address: '10.0.0.2', node: 'cp-2', alive: false }, { name: 'c', address: '10.0.0.3', lease: 'absent' },

@@ -8,7 +8,7 @@ import { Authenticator } from './authn.ts';
 import { closeExecSessions } from './exec/sessions.ts';
 import type { ControlPlaneView, SimContext } from './context.ts';
 import { SimClock } from './clock.ts';
-import { deriveControlPlane, DEFAULT_SERVICE_IP, identityLeaseStates, refreshIdentityLease, refreshNode, type ControlPlaneSpec as CPSpec } from './control-plane.ts';
+import { deriveControlPlane, DEFAULT_SERVICE_IP, identityLeaseStates, refreshIdentityLease, refreshNode, staleForMs, type ControlPlaneSpec as CPSpec } from './control-plane.ts';
 import { Faults, type FaultRule } from './faults.ts';
 import { writeKubeconfig, type IdentityCredential } from './kubeconfig.ts';
 import { RequestLog } from './log.ts';
@@ -97,11 +97,16 @@ function asReported(o: KubeObject, scenario: Scenario, nodes: Map<string, KubeOb
  * live servers, kubelet heartbeats on Nodes. Until a client writes the object itself.
  */
 function keepControlPlaneFresh(store: Store, scenario: Scenario): void {
-  for (const { name, state } of identityLeaseStates(scenario.spec.controlPlane as CPSpec | undefined)) {
+  const cp = scenario.spec.controlPlane as CPSpec | undefined;
+  for (const { name, state, staleMs } of identityLeaseStates(cp)) {
     const lease = store.get('leases.coordination.k8s.io', 'kube-system', name);
-    if (lease) store.keepFresh('leases.coordination.k8s.io', 'kube-system', name, (o, now) => refreshIdentityLease(o, state, now));
+    if (lease) store.keepFresh('leases.coordination.k8s.io', 'kube-system', name, (o, now) => refreshIdentityLease(o, state, now, staleMs));
   }
-  for (const node of store.all('nodes')) store.keepFresh('nodes', undefined, node.metadata.name, (o, now) => refreshNode(o, now));
+  const silentFor = new Map((cp?.replicas ?? []).filter((r) => r.node).map((r) => [r.node!, staleForMs(r)]));
+  for (const node of store.all('nodes')) {
+    const staleMs = silentFor.get(node.metadata.name);
+    store.keepFresh('nodes', undefined, node.metadata.name, (o, now) => refreshNode(o, now, staleMs));
+  }
 }
 
 /** Fills a store from a scenario as a fresh cluster would hold it. */

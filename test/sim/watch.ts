@@ -5,8 +5,8 @@
 //   history reaches gives one ERROR event carrying a 410 Expired Status "too old resource version:
 //   N (oldest)" (watch_cache.go getAllEventsSinceLocked; cacher.go newErrWatcher) and the end;
 // - timeoutSeconds ends the stream (default: the apiserver's --min-request-timeout, 1800 s);
-// - allowWatchBookmarks: a BOOKMARK every minute and 2 s before the timeout (cache_watcher.go nextBookmarkTime).
-// - a change that moves an object into or out of a selection is ADDED or DELETED for that watch;
+// - allowWatchBookmarks: a BOOKMARK every minute and 2 s before the timeout (cache_watcher.go nextBookmarkTime);
+// - a change that moves an object into or out of a selection is ADDED or DELETED for that watch.
 // Faults can end a watch early (close) or make it go silent with the connection open (an idle load balancer).
 // Tables when the client asks for them (`kubectl get -w`).
 import type { ServerResponse } from 'node:http';
