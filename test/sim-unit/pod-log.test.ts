@@ -85,6 +85,15 @@ describe('sim pods/log', () => {
       assert.match(s.message, /^a container name must be specified for pod airflow-scheduler-0, choose one of: \[wait-for-airflow-migrations scheduler scheduler-log-groomer\]$/);
     });
 
+    /** Waits until `pred` holds; the guard only keeps a broken stream from hanging the run. */
+    const until = async (pred: () => boolean) => {
+      const guard = Date.now() + 30_000;
+      while (!pred()) {
+        if (Date.now() > guard) throw new Error('gave up waiting for the log stream');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+
     it('follow streams what is there, then lines added while it runs, and ends when the container stops', async () => {
       let body = '';
       let ended = false;
@@ -93,14 +102,14 @@ describe('sim pods/log', () => {
         res.on('end', () => (ended = true));
       });
       req.end();
-      while (!body.includes('two')) await new Promise((r) => setTimeout(r, 20));
+      await until(() => body.includes('two'));
       const p = pod();
       p.metadata.annotations!['sim.kubectl-airflow.dev/logs.scheduler'] += 'three\n';
       sim.store.apply(p);
-      while (!body.includes('three')) await new Promise((r) => setTimeout(r, 20));
+      await until(() => body.includes('three'));
       assert.equal(ended, false);
       sim.store.apply(pod({ state: { terminated: { exitCode: 0 } } }));
-      while (!ended) await new Promise((r) => setTimeout(r, 20));
+      await until(() => ended);
       assert.equal(body, 'started\none\ntwo\nthree\n');
     });
   });

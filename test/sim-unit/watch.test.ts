@@ -46,9 +46,13 @@ function watch(sim: Sim, path: string, token: string): Watch {
   return { code, events, ended, body, req };
 }
 
-/** Waits until `pred` holds (mocha's timeout fails the test otherwise); polls, asserts nothing about time. */
+/** Waits until `pred` holds; polls. The guard only keeps a broken stream from hanging the run past mocha's timeout. */
 async function until(pred: () => boolean): Promise<void> {
-  while (!pred()) await new Promise((r) => setTimeout(r, 20));
+  const guard = Date.now() + 30_000;
+  while (!pred()) {
+    if (Date.now() > guard) throw new Error('gave up waiting for the stream');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 const cm = (name: string, data: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'team-a', labels: { watched: 'yes' } }, data });
