@@ -13,13 +13,12 @@ import { impersonate } from './impersonation.ts';
 import type { ExecUpgradeArgs } from './exec/index.ts';
 import type { LogEntry } from './log.ts';
 import { handleResource, NOT_FOUND_PAGE } from './reads.ts';
-import { requestInfo, type RequestInfo } from './request-info.ts';
+import { queryBool, requestInfo, type RequestInfo } from './request-info.ts';
 import { minorVersion } from './scenario.ts';
 import { badRequest, forbidden, internalError, notFound, unauthorized } from './status.ts';
-import type { Status } from './types.ts';
+import type { KubeObject, Status } from './types.ts';
 import type { ResourceType } from './resources.ts';
 import { followLog, readLog, type LogLine } from './pod-log.ts';
-import { queryBool } from './request-info.ts';
 import { prepareWatch, serveWatch, type WatchFault, type WatchRequest } from './watch.ts';
 
 const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({ code: s.code, contentType: 'application/json', body: JSON.stringify(s), headers });
