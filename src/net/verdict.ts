@@ -1,7 +1,7 @@
 // From what the probe saw in the pod (ProbeDoc) and what the cluster says (ClusterFacts), one
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
-import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
-import { hostNetworkEgress } from './netpol.ts';
+import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, PathResult, ProbeDoc, StepError, TcpTarget } from './model.ts';
+import { cidrContains, hostCidr, hostNetworkEgress, sameIp } from './netpol.ts';
 
 const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
 const TITLES: Record<Layer['id'], string> = {
@@ -29,7 +29,7 @@ function envGet(env: Record<string, string>, name: string): string | undefined {
   return env[name] ?? env[name.toLowerCase()];
 }
 
-/** Whether NO_PROXY (Go/curl/requests semantics: exact, domain suffix, leading dot, `*`, CIDR) covers host. */
+/** Whether NO_PROXY (Go/curl/requests semantics: exact, domain suffix, leading dot, `*`, CIDR) covers host; IPv4 and IPv6. */
 export function noProxyCovers(noProxy: string, host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   for (const raw of noProxy.split(',')) {
@@ -37,29 +37,18 @@ export function noProxyCovers(noProxy: string, host: string): boolean {
     if (!e) continue;
     if (e === '*') return true;
     if (e.includes('/')) {
-      if (cidrHas(e, h)) return true;
+      if (cidrContains(e.replace(/^\[|\](?=\/)/g, ''), h)) return true;
       continue;
     }
-    if (/^[^:]+:\d+$/.test(e)) e = e.replace(/:\d+$/, '');
-    if (h === e || h === e.replace(/^\./, '')) return true;
+    // host:port and [v6]:port name the host; a bare IPv6 literal has several colons and no port
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(e);
+    if (bracketed) e = bracketed[1];
+    else if (/^[^:]+:\d+$/.test(e)) e = e.replace(/:\d+$/, '');
+    if (h === e || h === e.replace(/^\./, '') || (e.includes(':') && sameIp(h, e))) return true;
     const suffix = e.startsWith('.') ? e : `.${e}`;
     if (h.endsWith(suffix)) return true;
   }
   return false;
-}
-
-function cidrHas(cidr: string, ip: string): boolean {
-  const [base, bits] = cidr.split('/');
-  const toInt = (s: string) => {
-    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
-    return m ? m.slice(1).reduce((n, p) => (n << 8) + Number(p), 0) >>> 0 : undefined;
-  };
-  const b = toInt(base);
-  const i = toInt(ip);
-  const n = Number(bits);
-  if (b === undefined || i === undefined || !(n >= 0 && n <= 32)) return false;
-  const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
-  return ((b & mask) >>> 0) === ((i & mask) >>> 0);
 }
 
 export function envLayer(doc: ProbeDoc): Layer {
@@ -174,7 +163,7 @@ export function dnsLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'podNetwork'> 
   for (const a of answers) {
     if (a.skipped) continue;
     if (a.addresses && a.addresses.length) {
-      const same = !host || a.addresses.includes(host);
+      const same = !host || a.addresses.some((x) => sameIp(x, host));
       ev.push(`${a.name} -> ${a.addresses.join(', ')}${same ? '' : ` (env says ${host})`}`);
       if (!same) {
         problems.push(`${a.name} resolves to ${a.addresses.join(', ')}, not the service IP ${host}`);
@@ -219,6 +208,31 @@ function countErrors(attempts: StepError[]): Record<string, number> {
   return c;
 }
 
+/**
+ * Each way a connection fails, in words, with its likely causes. The errno tells them apart:
+ * ENETUNREACH (no route), EHOSTUNREACH (ICMP host unreachable / no ARP answer), ECONNREFUSED (RST
+ * to the SYN: the host is up, nothing listens), a timeout (packets dropped), ECONNRESET (accepted,
+ * then reset), EPERM (refused by the pod's own stack).
+ */
+export const CONNECT_FAILURES: Record<string, { what: string; causes: string }> = {
+  timeout: { what: 'timed out', causes: 'packets are dropped on the way: a NetworkPolicy (also CNI-specific ones) or a firewall/security group between the pod and the control plane, or a machine that is down' },
+  refused: { what: 'refused', causes: 'the host answers but nothing listens on that port: the API server there is down or listens on another port' },
+  'net-unreachable': { what: 'network unreachable', causes: 'the pod has no route to that network: the address is on a network pods cannot reach (node routes, the CNI, the API server\'s --advertise-address)' },
+  'host-unreachable': { what: 'host unreachable', causes: 'no host answers at that address (down, or gone from its network), or a firewall rejects with ICMP host-unreachable/admin-prohibited' },
+  unreachable: { what: 'unreachable', causes: 'no route to that address from the pod, or the host is down' },
+  reset: { what: 'reset', causes: 'something accepted the connection and reset it: a load balancer or proxy without a live backend, or a firewall sending TCP resets' },
+  blocked: { what: 'blocked in the pod (EPERM)', causes: 'the pod\'s own network stack refused to send: a firewall rule or a policy enforced inside the pod' },
+};
+const KIND_ORDER = ['timeout', 'refused', 'reset', 'host-unreachable', 'net-unreachable', 'unreachable', 'blocked'];
+const failureWords = (kind: string) => CONNECT_FAILURES[kind]?.what ?? kind;
+
+/** The commonest failure kind of some attempts; ties go by KIND_ORDER, so the same counts give the same word. */
+function mainKind(attempts: StepError[]): string {
+  const errs = countErrors(attempts);
+  const rank = (k: string) => (KIND_ORDER.indexOf(k) + 1 || 99);
+  return Object.entries(errs).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]))[0]?.[0] ?? 'other';
+}
+
 function describeAttempts(t: TcpTarget): string {
   const at = t.attempts ?? [];
   const ok = at.filter((a) => a.ok).length;
@@ -226,101 +240,200 @@ function describeAttempts(t: TcpTarget): string {
   return `${t.target === 'service' ? 'service' : 'endpoint'} ${t.host}:${t.port}: ${ok}/${at.length} connected${errs.length ? ` (${errs.join(', ')})` : ''}`;
 }
 
-export function tcpLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'policy'>): Layer {
+/**
+ * TCP: the service address several times (kube-proxy picks an endpoint per connection) and every
+ * endpoint directly. The verdict rests on the endpoints, tried one by one, so it does not change with
+ * kube-proxy's random choice; "stale" is said only where the control plane (Leases, nodes) says no
+ * live server stands behind the address, otherwise the failure kind names its likely causes.
+ */
+export function tcpLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'policy' | 'controlPlane'>): Layer {
   const why = skipped(doc.tcp);
   if (why || !Array.isArray(doc.tcp)) return layer('tcp', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
   const targets = doc.tcp as TcpTarget[];
   if (targets.length === 0) return layer('tcp', 'SKIP', ['not checked: no service address in the env and no endpoints']);
   const ev = targets.map((t) => (t.skipped ? `${t.host}:${t.port}: not checked (${t.skipped})` : describeAttempts(t)));
   const svc = targets.find((t) => t.target === 'service');
-  const deadEndpoints = targets.filter((t) => t.target === 'endpoint' && (t.attempts ?? []).length > 0 && (t.attempts ?? []).every((a) => !a.ok));
+  const endpoints = targets.filter((t) => t.target === 'endpoint' && (t.attempts ?? []).length > 0);
+  const dead = endpoints.filter((t) => (t.attempts ?? []).every((a) => !a.ok));
   const svcAttempts = svc?.attempts ?? [];
   const svcOk = svcAttempts.filter((a) => a.ok).length;
   const problems: string[] = [];
-  let remedy = '';
+  const remedies: string[] = [];
   const blockedBy = facts.policy?.isolated ? facts.policy.endpoints.filter((e) => !e.allowed) : [];
   const policyNames = facts.policy?.selecting.join(', ');
+  const policyBlocks = (host: string) => blockedBy.some((e) => sameIp(e.ip, host));
+  const staleOf = (host: string) => facts.controlPlane?.stale.find((s) => sameIp(s.address, host));
+  const addRemedy = (r: string) => {
+    if (!remedies.includes(r)) remedies.push(r);
+  };
+  const policyRemedy = (eps: string[]) =>
+    `NetworkPolicy ${policyNames} selects this pod and does not allow egress to ${eps.join(', ')} (the endpoints, after DNAT): add an egress rule with an ipBlock for the API-server addresses and their target port`;
+
   if (svc && svcAttempts.length && svcOk === 0) {
-    const errs = countErrors(svcAttempts);
-    const main = Object.entries(errs).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'other';
+    const main = mainKind(svcAttempts);
     problems.push(`no connection to the service ${svc.host}:${svc.port}: ${main}`);
-    if ((main === 'timeout' || main === 'blocked') && blockedBy.length) {
-      remedy = `NetworkPolicy ${policyNames} selects this pod and does not allow egress to ${blockedBy.map((e) => `${e.ip}:${e.port}`).join(', ')} (the endpoints, after DNAT): add an egress rule with an ipBlock for the API-server addresses and their target port`;
-    } else if (main === 'timeout' || main === 'blocked') {
-      remedy = 'packets are dropped on the way: check NetworkPolicies (also CNI-specific ones), security groups/firewalls between nodes and the control plane';
-    } else if (main === 'refused') {
-      remedy = 'nothing listens at the endpoint: check the API servers and the kubernetes Endpoints (kubectl airflow ha)';
-    } else {
-      remedy = 'no route to the API server: check the node\'s routes and kube-proxy';
+    if (endpoints.length && dead.length === 0) {
+      problems.push(`every endpoint connects directly: the ClusterIP ${svc.host}:${svc.port} itself is not forwarded`);
+      addRemedy('kube-proxy (or the CNI\'s service handling) has not programmed the kubernetes Service on this node: check kube-proxy on the pod\'s node');
+    } else if (endpoints.length === 0) {
+      // no endpoint to tell by: the service attempts are all there is
+      if ((main === 'timeout' || main === 'blocked') && blockedBy.length) addRemedy(policyRemedy(blockedBy.map((e) => `${e.ip}:${e.port}`)));
+      else addRemedy(`${failureWords(main)}: ${CONNECT_FAILURES[main]?.causes ?? 'check the route from the pod to the API server'}`);
     }
   } else if (svc && svcOk < svcAttempts.length) {
-    problems.push(`${svcAttempts.length - svcOk} of ${svcAttempts.length} connections to ${svc.host}:${svc.port} failed: some endpoint behind the service is dead or stale`);
+    const to = dead.length ? `: they went to ${dead.map((t) => `${t.host}:${t.port}`).join(', ')}` : ': some endpoint behind the service fails';
+    problems.push(`${svcAttempts.length - svcOk} of ${svcAttempts.length} connections to ${svc.host}:${svc.port} failed${to}`);
   }
-  if (deadEndpoints.length) {
-    problems.push(`endpoint ${deadEndpoints.map((t) => `${t.host}:${t.port}`).join(', ')} never connected${deadEndpoints.length < targets.filter((t) => t.target === 'endpoint').length ? ': a stale endpoint (requests through the service fail intermittently)' : ''}`);
-    if (!remedy) {
-      remedy = `remove the stale endpoint or bring its API server back (kubectl airflow ha shows which replica holds a lease); with the master-count reconciler dead servers stay in Endpoints: use --endpoint-reconciler-type=lease`;
+  const blockedDead = dead.filter((t) => policyBlocks(t.host) && ['timeout', 'blocked'].includes(mainKind(t.attempts ?? [])));
+  if (blockedDead.length) addRemedy(policyRemedy(blockedBy.map((e) => `${e.ip}:${e.port}`)));
+  for (const t of dead) {
+    const kind = mainKind(t.attempts ?? []);
+    const stale = staleOf(t.host);
+    const some = dead.length < endpoints.length ? ' (requests through the service fail intermittently)' : '';
+    if (stale) {
+      problems.push(`endpoint ${t.host}:${t.port} never connected (${failureWords(kind)}): a stale endpoint, ${stale.reasons.join('; ')}${some}`);
+      addRemedy('remove the stale endpoint or bring its API server back (kubectl airflow ha shows which replica holds a lease); with the master-count reconciler dead servers stay in Endpoints: use --endpoint-reconciler-type=lease');
+    } else {
+      const control = facts.controlPlane ? ': the control plane shows a live server there' : '';
+      problems.push(`endpoint ${t.host}:${t.port} never connected (${failureWords(kind)})${control}${some}`);
+      if (!blockedDead.includes(t)) addRemedy(`${t.host}:${t.port} ${failureWords(kind)}: ${CONNECT_FAILURES[kind]?.causes ?? 'check the route from the pod to that address'}`);
     }
   }
-  if (!remedy && problems.length) remedy = 'some connections fail: run kubectl airflow ha to see which API-server endpoint is stale';
+  if (!facts.controlPlane && dead.length) ev.push('whether a server still runs behind the failing endpoint is unknown: Leases and Nodes not readable (kubectl airflow ha)');
+  else if (facts.controlPlane && dead.length) ev.push(`control plane: ${facts.controlPlane.basis}`);
+  if (!remedies.length && problems.length) addRemedy('some connections fail: run kubectl airflow ha to see which API-server endpoint is stale');
   ev.unshift(...problems);
-  return layer('tcp', problems.length ? 'FAIL' : 'OK', ev, remedy);
+  return layer('tcp', problems.length ? 'FAIL' : 'OK', ev, remedies.join('; '));
 }
 
-export function tlsLayer(doc: ProbeDoc): Layer {
-  const t = doc.tls ?? {};
-  if (t.skipped) return layer('tls', 'SKIP', [`not checked: ${t.skipped}`]);
-  const target = `${t.host ?? '?'}:${t.port ?? '?'} as ${t.serverName ?? t.host ?? '?'}`;
-  if (t.ok) return layer('tls', 'OK', [`handshake with ${target} verified against the mounted ca.crt`]);
-  const ev = [`handshake with ${target}: ${t.error ?? 'failed'}${t.detail ? ` (${t.detail})` : ''}`];
+/** Every target the probe tried past TCP: the service path and each endpoint (schema 2), else the service alone. */
+function pathsOf(doc: ProbeDoc): PathResult[] | undefined {
+  if (Array.isArray(doc.paths)) return doc.paths;
+  return undefined;
+}
+
+const targetLabel = (p: PathResult) => (p.target === 'service' ? `service ${p.host}:${p.port}` : `endpoint ${p.host}:${p.port}`);
+
+function tlsRemedy(t: StepError & { serverName?: string; host?: string }): string {
   switch (t.error) {
     case 'unknown-authority':
-      return layer('tls', 'FAIL', ev, 'the server certificate is not signed by the mounted ca.crt: a TLS-intercepting proxy in the path, or the cluster CA was rotated (recreate the pod to mount the current kube-root-ca.crt)');
+      return 'the server certificate is not signed by the mounted ca.crt: a TLS-intercepting proxy in the path, or the cluster CA was rotated (recreate the pod to mount the current kube-root-ca.crt)';
     case 'name-mismatch':
-      return layer('tls', 'FAIL', ev, `the API server certificate is not valid for ${t.serverName ?? t.host}: add the service IP to the serving certificate's SANs (kube-apiserver certificate / --apiserver-cert-extra-sans)`);
+      return `the API server certificate is not valid for ${t.serverName ?? t.host}: add the service IP to the serving certificate's SANs (kube-apiserver certificate / --apiserver-cert-extra-sans)`;
     case 'expired':
-      return layer('tls', 'FAIL', ev, 'the API server certificate has expired: renew the control-plane certificates');
+      return 'the API server certificate has expired: renew the control-plane certificates';
     case 'timeout':
-      return layer('tls', 'FAIL', ev, 'TCP connected but the TLS handshake got no answer: something in the path holds the connection (proxy, MTU)');
+      return 'TCP connected but the TLS handshake got no answer: something in the path holds the connection (a proxy, an MTU problem dropping large packets)';
+    case 'reset':
+      return 'TCP connected, then the connection was closed or reset before the handshake completed: a load balancer or proxy without a live backend, or a listener that is not the API server';
     default:
-      return layer('tls', 'FAIL', ev, 'the TLS handshake failed: check for a proxy or a non-TLS listener at the service address');
+      return 'the TLS handshake failed: check for a proxy or a non-TLS listener at that address';
   }
 }
 
-export function httpLayer(doc: ProbeDoc): Layer {
-  const why = skipped(doc.http);
-  if (why || !Array.isArray(doc.http)) return layer('http', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
-  const answers = (doc.http as Array<HttpAnswer | null>).filter((a): a is HttpAnswer => !!a);
-  const ev: string[] = [];
-  const problems: string[] = [];
-  let remedy = '';
-  for (const a of answers) {
-    if (a.status === undefined) {
-      problems.push(`GET ${a.path}: ${a.error ?? 'no answer'}${a.detail ? ` (${a.detail})` : ''}`);
-      remedy ||= 'the API server did not answer in time: it may be overloaded (kubectl airflow ha)';
-      continue;
-    }
-    const msg = a.message ? `: ${a.message}` : a.gitVersion ? ` (${a.gitVersion})` : '';
-    const before = problems.length;
-    if (a.status === 401) {
-      problems.push(`GET ${a.path} -> 401 Unauthorized: the API server rejects the pod's token`);
-      remedy ||= 'the token is revoked or expired (ServiceAccount deleted and recreated, or issuer/key rotated): recreate the pod to get a fresh token; check that the ServiceAccount still exists';
-    } else if (a.status === 407) {
-      problems.push(`GET ${a.path} -> 407: a proxy answered, not the API server`);
-      remedy ||= 'API traffic goes through a proxy: add the service IP, .svc and .cluster.local to NO_PROXY';
-    } else if (a.status === 403 && a.path.startsWith('/api/v1/namespaces/')) {
-      // RBAC: the Permissions layer reports it with the SelfSubjectAccessReviews
-    } else if (a.status === 403) {
-      problems.push(`GET ${a.path} -> 403 Forbidden${msg}`);
-      remedy ||= 'the default discovery/health roles (system:public-info-viewer, system:discovery) were removed: restore them (kubectl auth reconcile)';
-    } else if (a.status >= 500 || (a.path.startsWith('/readyz') && a.status !== 200)) {
-      problems.push(`GET ${a.path} -> ${a.status}: the API server is not ready`);
-      remedy ||= 'the API server reports itself unhealthy: kubectl airflow ha, and the API server logs';
-    }
-    if (problems.length === before) ev.push(`GET ${a.path} -> ${a.status}${msg}`);
+/**
+ * TLS: a verified handshake through the service and with each endpoint directly, each verified as
+ * the service IP. Only attempts that connected count: one that did not is a TCP finding.
+ */
+export function tlsLayer(doc: ProbeDoc): Layer {
+  const paths = pathsOf(doc);
+  const t = doc.tls ?? {};
+  if (!paths) {
+    const why = skipped(doc.paths) ?? t.skipped;
+    if (why) return layer('tls', 'SKIP', [`not checked: ${why}`]);
+    // one handshake through the service (a probe without paths)
+    const target = `${t.host ?? '?'}:${t.port ?? '?'} as ${t.serverName ?? t.host ?? '?'}`;
+    if (t.ok) return layer('tls', 'OK', [`handshake with ${target} verified against the mounted ca.crt`]);
+    if (t.step === 'tcp') return layer('tls', 'SKIP', [`not checked: no TCP connection (${t.error ?? 'failed'}; see TCP)`]);
+    return layer('tls', 'FAIL', [`handshake with ${target}: ${t.error ?? 'failed'}${t.detail ? ` (${t.detail})` : ''}`], tlsRemedy(t));
   }
-  ev.unshift(...problems);
-  return layer('http', problems.length ? 'FAIL' : 'OK', ev, remedy);
+  const reached = paths.filter((p) => p.connect?.ok && p.tls);
+  const notConnected = paths.filter((p) => !p.connect?.ok);
+  if (reached.length === 0) {
+    const why = paths.find((p) => p.skipped)?.skipped;
+    return layer('tls', 'SKIP', [`not checked: ${why ?? 'no TCP connection to the service or any endpoint (see TCP)'}`]);
+  }
+  const good = reached.filter((p) => p.tls?.ok);
+  const bad = reached.filter((p) => !p.tls?.ok);
+  const serverName = paths[0]?.serverName ?? paths[0]?.host;
+  const ev: string[] = [];
+  const remedies: string[] = [];
+  for (const p of bad) {
+    const x = p.tls!;
+    ev.push(`handshake with ${targetLabel(p)} as ${p.serverName ?? p.host}: ${x.error ?? 'failed'}${x.detail ? ` (${x.detail})` : ''}`);
+    const r = tlsRemedy({ ...x, serverName: p.serverName, host: p.host });
+    if (!remedies.includes(r)) remedies.push(r);
+  }
+  if (good.length) {
+    const svc = good.find((p) => p.target === 'service');
+    const eps = good.filter((p) => p.target === 'endpoint');
+    const head = svc ? `handshake with ${svc.host}:${svc.port} as ${svc.serverName ?? svc.host}` : `handshake as ${serverName}`;
+    ev.push(`${head} verified against the mounted ca.crt${eps.length ? `${svc ? ', and' : ' with'} ${eps.length} endpoint(s) directly (${eps.map((p) => `${p.host}:${p.port}`).join(', ')})` : ''}`);
+  }
+  if (notConnected.length) ev.push(`not counted here (no TCP connection, see TCP): ${notConnected.map(targetLabel).join(', ')}`);
+  return layer('tls', bad.length ? 'FAIL' : 'OK', ev, remedies.join('; '));
+}
+
+function judgeHttp(a: HttpAnswer): { problem?: string; remedy?: string; line?: string } {
+  if (a.status === undefined) {
+    return { problem: `GET ${a.path}: ${a.error ?? 'no answer'}${a.detail ? ` (${a.detail})` : ''}`, remedy: 'the API server did not answer in time: it may be overloaded (kubectl airflow ha)' };
+  }
+  const msg = a.message ? `: ${a.message}` : a.gitVersion ? ` (${a.gitVersion})` : '';
+  if (a.status === 401) {
+    return { problem: `GET ${a.path} -> 401 Unauthorized: the API server rejects the pod's token`, remedy: 'the token is revoked or expired (ServiceAccount deleted and recreated, or issuer/key rotated): recreate the pod to get a fresh token; check that the ServiceAccount still exists' };
+  }
+  if (a.status === 407) return { problem: `GET ${a.path} -> 407: a proxy answered, not the API server`, remedy: 'API traffic goes through a proxy: add the service IP, .svc and .cluster.local to NO_PROXY' };
+  if (a.status === 403 && a.path.startsWith('/api/v1/namespaces/')) {
+    // RBAC: the Permissions layer reports it with the SelfSubjectAccessReviews
+    return { line: `GET ${a.path} -> ${a.status}${msg}` };
+  }
+  if (a.status === 403) {
+    return { problem: `GET ${a.path} -> 403 Forbidden${msg}`, remedy: 'the default discovery/health roles (system:public-info-viewer, system:discovery) were removed: restore them (kubectl auth reconcile)' };
+  }
+  if (a.status >= 500 || (a.path.startsWith('/readyz') && a.status !== 200)) {
+    return { problem: `GET ${a.path} -> ${a.status}: the API server is not ready`, remedy: 'the API server reports itself unhealthy: kubectl airflow ha, and the API server logs' };
+  }
+  return { line: `GET ${a.path} -> ${a.status}${msg}` };
+}
+
+/**
+ * HTTP + auth: the GETs on every path that completed TLS. An answer that could not be had because
+ * the connection or the handshake failed belongs to TCP or TLS, not here. The same line from every
+ * path is shown once; a line some paths gave and others not names the paths.
+ */
+export function httpLayer(doc: ProbeDoc): Layer {
+  const paths = pathsOf(doc);
+  let answers: Array<HttpAnswer & { via: string }>;
+  let total = 1;
+  const pathsSkipped = skipped(doc.paths);
+  if (pathsSkipped) return layer('http', 'SKIP', [`not checked: ${pathsSkipped}`]);
+  if (paths) {
+    const withHttp = paths.filter((p) => Array.isArray(p.http));
+    if (withHttp.length === 0) {
+      const why = skipped(doc.http) ?? (paths.some((p) => p.tls?.ok) ? 'no token' : 'TLS not verified on any path: the token is not sent');
+      return layer('http', 'SKIP', [`not checked: ${why}`]);
+    }
+    total = withHttp.length;
+    answers = withHttp.flatMap((p) => (p.http ?? []).filter((a) => a && !a.skipped && a.step !== 'tcp' && a.step !== 'tls').map((a) => ({ ...a, via: targetLabel(p) })));
+  } else {
+    const why = skipped(doc.http);
+    if (why || !Array.isArray(doc.http)) return layer('http', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
+    answers = (doc.http as Array<HttpAnswer | null>).filter((a): a is HttpAnswer => !!a).map((a) => ({ ...a, via: 'service' }));
+  }
+  const problems = new Map<string, string[]>();
+  const lines = new Map<string, string[]>();
+  const remedies: string[] = [];
+  for (const a of answers) {
+    const j = judgeHttp(a);
+    const key = j.problem ?? j.line ?? '';
+    const into = j.problem ? problems : lines;
+    into.set(key, [...(into.get(key) ?? []), a.via]);
+    if (j.remedy && !remedies.includes(j.remedy)) remedies.push(j.remedy);
+  }
+  const where = (vias: string[]) => (total > 1 && vias.length < total ? ` [${vias.join(', ')}]` : '');
+  const ev = [...[...problems].map(([k, v]) => `${k}${where(v)}`), ...[...lines].map(([k, v]) => `${k}${where(v)}`)];
+  if (total > 1) ev.push(`asked through the service and at ${total - 1} endpoint(s) directly`);
+  return layer('http', problems.size ? 'FAIL' : 'OK', ev, remedies.join('; '));
 }
 
 function accessName(a: AccessAnswer): string {
@@ -330,13 +443,63 @@ function accessName(a: AccessAnswer): string {
 
 const nsLabel = (ns: string) => (ns === '' ? 'all namespaces (cluster-wide)' : ns);
 
+const askKey = (a: AccessAnswer) => `${a.verb}|${a.group}|${a.resource}|${a.subresource ?? ''}|${a.namespace}`;
+
+/**
+ * One answer per permission from every path that asked it: the first path that got an answer (the
+ * service first), else the first failure after the handshake; a review that never got past TCP or
+ * TLS is not a Permissions finding. Replicas answering differently are named.
+ */
+function mergeAccess(doc: ProbeDoc): { answers: AccessAnswer[]; disagree: string[] } | { skipped: string } | undefined {
+  const paths = pathsOf(doc);
+  const pathsSkipped = skipped(doc.paths);
+  if (pathsSkipped) return { skipped: pathsSkipped };
+  if (!paths) {
+    if (doc.access === undefined) return undefined;
+    const why = skipped(doc.access);
+    if (why || !Array.isArray(doc.access)) return { skipped: why ?? 'no data' };
+    return { answers: doc.access as AccessAnswer[], disagree: [] };
+  }
+  const asked = paths.filter((p) => Array.isArray(p.access));
+  if (asked.length === 0) return undefined;
+  const order: string[] = [];
+  const by = new Map<string, Array<AccessAnswer & { via: string }>>();
+  for (const p of asked) {
+    for (const a of p.access ?? []) {
+      const k = askKey(a);
+      if (!by.has(k)) {
+        by.set(k, []);
+        order.push(k);
+      }
+      by.get(k)!.push({ ...a, via: targetLabel(p) });
+    }
+  }
+  const answers: AccessAnswer[] = [];
+  const disagree: string[] = [];
+  for (const k of order) {
+    const all = by.get(k)!;
+    const answered = all.filter((a) => a.allowed !== undefined);
+    if (answered.length) {
+      answers.push(answered[0]);
+      const yes = answered.filter((a) => a.allowed).map((a) => a.via);
+      const no = answered.filter((a) => !a.allowed).map((a) => a.via);
+      if (yes.length && no.length) disagree.push(`${accessName(answered[0])}: allowed by ${yes.join(', ')}, denied by ${no.join(', ')}`);
+      continue;
+    }
+    const failed = all.find((a) => !a.skipped && a.step !== 'tcp' && a.step !== 'tls') ?? all.find((a) => a.skipped);
+    if (failed) answers.push(failed);
+  }
+  if (answers.length === 0) return { skipped: 'no review got past TCP/TLS on any path (see TCP, TLS)' };
+  return { answers, disagree };
+}
+
 export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['required'], podNamespace?: string): Layer {
   const basis = required ? [required.basis] : [];
   if (required && required.asked === 0) return layer('access', 'OK', basis);
-  const why = skipped(doc.access);
-  if (doc.access === undefined) return layer('access', 'SKIP', [...basis, 'not checked: the HTTP layer did not run']);
-  if (why || !Array.isArray(doc.access)) return layer('access', 'SKIP', [...basis, `not checked: ${why ?? 'no data'}`]);
-  const answers = doc.access as AccessAnswer[];
+  const merged = mergeAccess(doc);
+  if (merged === undefined) return layer('access', 'SKIP', [...basis, 'not checked: the HTTP layer did not run']);
+  if ('skipped' in merged) return layer('access', 'SKIP', [...basis, `not checked: ${merged.skipped}`]);
+  const answers = merged.answers;
   if (answers.length === 0) return layer('access', 'SKIP', [...basis, 'no permission asked']);
   const namespaces = [...new Set(answers.map((a) => a.namespace))];
   const allowed = answers.filter((a) => a.allowed === true);
@@ -348,7 +511,7 @@ export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['
     if (d.length) ev.push(`with the pod's token in ${nsLabel(ns)}: denied ${d.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`);
   }
   if (failed.length) {
-    const why = (a: AccessAnswer) => `${a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''}`;
+    const why = (a: AccessAnswer) => `${a.httpStatus ? `HTTP ${a.httpStatus}` : a.skipped ? `not asked: ${a.skipped}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''}`;
     const reasons = [...new Set(failed.map(why))];
     ev.push(
       reasons.length === 1
@@ -360,16 +523,18 @@ export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['
     const ok = allowed.filter((a) => a.namespace === ns);
     if (ok.length) ev.push(`allowed${namespaces.length > 1 ? ` in ${nsLabel(ns)}` : ''}: ${ok.map(accessName).join(', ')}`);
   }
+  for (const d of merged.disagree) ev.push(`API-server replicas disagree: ${d}`);
   if (denied.length) {
     const where = [...new Set(denied.map((a) => nsLabel(a.namespace)))].join(', ');
     const home = podNamespace ?? denied[0].namespace;
     const profiles = (required?.profiles ?? []).map((p) => ` --profile ${p}`).join('');
-    return layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`);
+    return { ...layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`), finding: 'denied' };
   }
   if (failed.length) {
     const network = failed.every((a) => a.httpStatus === undefined);
-    return layer('access', 'FAIL', ev, network ? 'some reviews failed on the way to the API server: see the TCP layer' : 'the SelfSubjectAccessReviews were rejected: see the HTTP layer');
+    return { ...layer('access', 'FAIL', ev, network ? 'the reviews got no answer after the handshake: the API server did not answer in time (kubectl airflow ha)' : 'the SelfSubjectAccessReviews were rejected: see the HTTP layer'), finding: 'not-answered' };
   }
+  if (merged.disagree.length) return layer('access', 'FAIL', ev, 'the API-server replicas authorize differently: compare their --authorization-mode/--authorization-config and webhook settings');
   return layer('access', 'OK', ev);
 }
 
@@ -387,7 +552,7 @@ export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>)
   if (!p.dns.udp || !p.dns.tcp) problems.push(`DNS egress not allowed on ${[p.dns.udp ? '' : 'UDP 53', p.dns.tcp ? '' : 'TCP 53'].filter(Boolean).join(' and ')}`);
   ev.push(...p.notes);
   ev.unshift(...problems);
-  const cidrs = [...new Set(blocked.map((e) => `${e.ip}/32`))];
+  const cidrs = [...new Set(blocked.map((e) => hostCidr(e.ip)))];
   const ports = [...new Set(blocked.map((e) => e.port))];
   const rule = `- to: [${cidrs.map((c) => `{ipBlock: {cidr: ${c}}}`).join(', ')}]\n    ports: [${ports.map((x) => `{protocol: TCP, port: ${x}}`).join(', ')}]`;
   const remedy = blocked.length
