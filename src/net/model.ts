@@ -92,6 +92,8 @@ export interface ProbeDoc {
   tools?: string[];
   missing?: string[];
   env: Record<string, string>;
+  /** Installed versions of the Kubernetes client packages (null: not installed), or why unknown (sh probe). */
+  clients?: Record<string, string | null> | { skipped: string };
   files: {
     dir: string;
     dirPresent: boolean;

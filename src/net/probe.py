@@ -107,6 +107,70 @@ def layer_env():
     return env
 
 
+# The Kubernetes clients Airflow uses and what they run on: their behaviour (proxy variables, token
+# re-reads, keepalive) depends on the installed version.
+CLIENT_PACKAGES = ("kubernetes", "kubernetes_asyncio", "urllib3", "apache-airflow",
+                   "apache-airflow-providers-cncf-kubernetes")
+
+
+def dist_name(n):
+    # PEP 503 normalisation, as installers name the .dist-info directories (kubernetes_asyncio, apache_airflow)
+    return n.lower().replace("-", "_").replace(".", "_")
+
+
+def metadata_version(text):
+    for line in text.splitlines():
+        if line.lower().startswith("version:"):
+            return line.split(":", 1)[1].strip()[:64]
+        if not line.strip():
+            break
+    return None
+
+
+def layer_clients():
+    """The installed versions, read from package metadata (never importing the packages: no code of
+    theirs runs). importlib.metadata where it exists (3.8+), else the *.dist-info/METADATA and
+    *.egg-info/PKG-INFO on sys.path, first match wins as for the import system."""
+    out = {}
+    try:
+        import importlib.metadata as md
+    except ImportError:
+        md = None
+    for name in CLIENT_PACKAGES:
+        version = None
+        if md is not None:
+            try:
+                version = md.version(name)
+            except Exception:
+                version = None
+        if version is None:
+            version = scan_metadata(name)
+        out[name] = version
+    return out
+
+
+def scan_metadata(name):
+    want = dist_name(name)
+    for d in sys.path:
+        try:
+            entries = os.listdir(d or ".")
+        except OSError:
+            continue
+        for e in sorted(entries):
+            base, dot, ext = e.rpartition(".")
+            if ext not in ("dist-info", "egg-info") or dist_name(base.split("-")[0]) != want:
+                continue
+            for f in ("METADATA", "PKG-INFO"):
+                try:
+                    with open(os.path.join(d or ".", e, f)) as fh:
+                        v = metadata_version(fh.read(4096))
+                    if v:
+                        return v
+                except OSError:
+                    pass
+    return None
+
+
 def b64url(s):
     s = s + "=" * (-len(s) % 4)
     return base64.urlsafe_b64decode(s.encode("ascii"))
@@ -619,6 +683,7 @@ def mode_net():
            "now": int(time.time()), "timeout": P["timeout"], "budget": P["budget"]}
     env = layer_env()
     out["env"] = env
+    out["clients"] = layer_clients()
     files = layer_files()
     out["files"] = files
     resolv = layer_resolv()

@@ -797,6 +797,8 @@ mode_net() {
 	START=$(now_ms)
 	printf '{"probe":"sh","schema":2,"mode":"net","timeout":%s,"tools":[%s],"missing":[%s],"now":%s' "$T" "$TOOLS" "$MISSING" "$(date +%s 2>/dev/null || echo null)"
 	printf ',"env":%s' "$(layer_env)"
+	# package metadata needs a Python to find its site-packages: the versions stay unknown here
+	printf ',"clients":{"skipped":"no python3: the Kubernetes client versions are unknown"}'
 	printf ',"files":%s' "$(layer_files)"
 	printf ',"resolv":%s' "$(layer_resolv)"
 	printf ',"dns":%s' "$(layer_dns)"

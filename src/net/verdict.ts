@@ -2,6 +2,7 @@
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
 import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, PathResult, ProbeDoc, StepError, TcpTarget } from './model.ts';
 import { cidrContains, hostCidr, hostNetworkEgress, sameIp } from './netpol.ts';
+import { proxyClients } from './clients.ts';
 
 const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
 const TITLES: Record<Layer['id'], string> = {
@@ -30,14 +31,16 @@ function envGet(env: Record<string, string>, name: string): string | undefined {
 }
 
 /** Whether NO_PROXY (Go/curl/requests semantics: exact, domain suffix, leading dot, `*`, CIDR) covers host; IPv4 and IPv6. */
-export function noProxyCovers(noProxy: string, host: string): boolean {
+export function noProxyCovers(noProxy: string, host: string, cidrs: 'all' | 'ipv4' | 'none' = 'all'): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   for (const raw of noProxy.split(',')) {
     let e = raw.trim().toLowerCase();
     if (!e) continue;
     if (e === '*') return true;
     if (e.includes('/')) {
-      if (cidrContains(e.replace(/^\[|\](?=\/)/g, ''), h)) return true;
+      // which CIDRs a client reads depends on it (requests: IPv4 only; urllib: none)
+      const usable = cidrs === 'all' || (cidrs === 'ipv4' && !e.includes(':'));
+      if (usable && cidrContains(e.replace(/^\[|\](?=\/)/g, ''), h)) return true;
       continue;
     }
     // host:port and [v6]:port name the host; a bare IPv6 literal has several colons and no port
@@ -72,9 +75,28 @@ export function envLayer(doc: ProbeDoc): Layer {
     if (host && !noProxyCovers(noProxy, host)) missing.push(host);
     if (!noProxyCovers(noProxy, 'kubernetes.default.svc')) missing.push('.svc');
     if (!noProxyCovers(noProxy, 'kubernetes.default.svc.cluster.local')) missing.push('.cluster.local');
-    if (missing.length) {
-      problems.push(`HTTPS_PROXY/HTTP_PROXY set but NO_PROXY lacks ${missing.join(', ')}: clients that honour proxy variables send API traffic to the proxy`);
-      remedies.push(`add ${missing.join(',')} to NO_PROXY (and no_proxy) in the pod's env`);
+    // whether the proxy matters depends on the client in the pod (src/net/clients.json)
+    const { clients, assumed } = proxyClients(doc.clients);
+    if (assumed) ev.push(assumed);
+    for (const c of clients) {
+      const name = c.version === 'unknown' ? 'the client' : `${c.package} ${c.version}`;
+      if (!c.honoursProxy) {
+        ev.push(`${name} ignores the proxy variables: its API calls go direct (${c.because[0] ?? ''})`);
+      } else if (!c.honoursNoProxy) {
+        problems.push(`${name} honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy`);
+        ev.push(...c.because);
+        remedies.push(`install a ${c.package} that honours NO_PROXY (kubernetes >= 36.0.0) or one before 34.1.0, or remove HTTPS_PROXY/HTTP_PROXY from the env of Airflow's pods`);
+      } else if (host && !noProxyCovers(noProxy, host, c.cidrs)) {
+        const byCidr = missing.length === 0 || !missing.includes(host);
+        problems.push(
+          byCidr
+            ? `${name} does not read the CIDR in NO_PROXY that covers ${host} (${c.cidrs === 'none' ? 'no CIDRs' : 'IPv4 CIDRs only'}): API traffic goes to the proxy`
+            : `HTTPS_PROXY/HTTP_PROXY set but NO_PROXY lacks ${missing.join(', ')}: ${c.version === 'unknown' ? 'clients that honour proxy variables send' : `${name} sends`} API traffic to the proxy`,
+        );
+        remedies.push(`add ${byCidr ? host : missing.join(',')} to NO_PROXY (and no_proxy) in the pod's env`);
+      } else if (missing.length) {
+        ev.push(`NO_PROXY covers ${host}, which ${name} connects to; it lacks ${missing.join(', ')} (only names in a kubeconfig use those)`);
+      }
     }
     if (doc.proxy) {
       const p = doc.proxy;
@@ -85,8 +107,8 @@ export function envLayer(doc: ProbeDoc): Layer {
       );
     }
   }
-  ev.unshift(...problems);
-  return layer('env', problems.length ? 'FAIL' : 'OK', ev, remedies.join('; '));
+  ev.unshift(...new Set(problems));
+  return layer('env', problems.length ? 'FAIL' : 'OK', ev, [...new Set(remedies)].join('; '));
 }
 
 function fmtAge(seconds: number): string {

@@ -151,14 +151,17 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(layer(item, 'files').remedy ?? '', /automountServiceAccountToken: true/);
       });
 
-      it(`proxy without NO_PROXY (${p}): env FAIL naming the missing entries; the proxy password never printed`, async () => {
+      it(`proxy without NO_PROXY (${p}): the proxy password never printed; the shell probe cannot know the client, says what it assumed and FAILs`, async () => {
         const pod = podFor(sim(), 'proxy', p);
         const r = await run(sim(), [pod, '-o', 'yaml']);
-        assert.equal(r.code, 1);
         assert.ok(!r.out.includes('secret'), 'proxy credentials redacted');
         const { item } = await report(sim(), pod);
-        assert.equal(item.firstFailure, 'env');
-        assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
+        if (p !== 'py') {
+          assert.equal(r.code, 1);
+          assert.equal(item.firstFailure, 'env');
+          assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
+          assert.match(text(layer(item, 'env')), /client versions unknown \(no python3: the Kubernetes client versions are unknown\): assumed a client that honours HTTPS_PROXY and NO_PROXY/);
+        }
         assert.deepEqual(layer(item, 'env').evidence.filter((l) => l.includes('\n')), [], 'one line per piece of evidence');
         // what a client honouring HTTPS_PROXY gets (python's urllib, curl): the proxy does not answer
         if (p !== 'sh') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed: (refused|net-unreachable|host-unreachable|timeout)/);
@@ -178,6 +181,38 @@ describe('e2e: kubectl airflow net', function () {
         }
       });
     }
+
+    /** proxy-py with the given client installed (pip --target metadata) and, optionally, another NO_PROXY. */
+    function proxyPodWith(name: string, packages: string, noProxy?: string): string {
+      if (sim().store.get('pods', 'airflow', name)) return name;
+      const pod = structuredClone(sim().store.get('pods', 'airflow', 'proxy-py')) as KubeObject & { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
+      const meta = pod.metadata as KubeObject['metadata'] & { uid?: string; resourceVersion?: string };
+      delete meta.uid;
+      delete meta.resourceVersion;
+      meta.name = name;
+      meta.annotations = { ...meta.annotations, 'sim.kubectl-airflow.dev/python-packages': packages };
+      if (noProxy !== undefined) pod.spec.containers[0].env = pod.spec.containers[0].env?.map((e) => (e.name === 'NO_PROXY' ? { ...e, value: noProxy } : e));
+      sim().store.apply(pod);
+      return name;
+    }
+
+    it('a client that ignores HTTPS_PROXY (kubernetes 22.6.0 in the pod) is not failed for the proxy', async () => {
+      const { item, code } = await report(sim(), proxyPodWith('proxy-k22-py', 'kubernetes=22.6.0, urllib3=1.26.12'));
+      assert.equal(layer(item, 'env').verdict, 'OK', text(layer(item, 'env')));
+      assert.match(text(layer(item, 'env')), /kubernetes 22\.6\.0 ignores the proxy variables: its API calls go direct/);
+      assert.equal(code, 0);
+    });
+
+    it('a client that honours HTTPS_PROXY and ignores NO_PROXY (kubernetes 35.0.0) fails, the version named, although NO_PROXY lists the service IP', async () => {
+      const { item, code } = await report(sim(), proxyPodWith('proxy-k35-py', 'kubernetes=35.0.0', '10.96.0.1,.svc,.cluster.local'));
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'env');
+      assert.equal(layer(item, 'env').evidence[0], 'kubernetes 35.0.0 honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy');
+      assert.match(text(layer(item, 'env')), /#2460.*#2520/);
+      // kubernetes 36 with the same env: not failed
+      const ok = await report(sim(), proxyPodWith('proxy-k36-py', 'kubernetes=36.0.0', '10.96.0.1,.svc,.cluster.local'));
+      assert.equal(layer(ok.item, 'env').verdict, 'OK', text(layer(ok.item, 'env')));
+    });
 
     it('egress blocked after DNAT (shell only): TCP cannot be checked, the NetworkPolicy layer names the policy', async () => {
       const { item, code } = await report(sim(), 'egress-blocked-sh');
