@@ -2,7 +2,7 @@
 import type { Chain, EndpointView } from './chain.ts';
 import type { Check, Fetched, HaInput, ProbeResult, Verdict } from './model.ts';
 import { LIVE_WITHIN_SECONDS } from './identity.ts';
-import { hostCidr } from '../net/netpol.ts';
+import { hostCidr, sameIp } from '../net/netpol.ts';
 import { CONNECT_FAILURES } from '../net/verdict.ts';
 
 /** "TCP connect: net-unreachable (...)" -> the kind's words and likely causes, as net says them. */
@@ -285,7 +285,7 @@ export function checkKubeconfigServer(chain: Chain, input: HaInput): Check {
   const id = 'kubeconfig-server';
   const title = 'kubeconfig server is not one replica of several';
   const host = chain.serverHost;
-  const direct = chain.endpoints.find((e) => e.address === host) ?? chain.endpoints.find((e) => e.node && e.node.name === host);
+  const direct = chain.endpoints.find((e) => sameIp(e.address, host)) ?? chain.endpoints.find((e) => e.node && e.node.name === host);
   if (!direct) return ok(id, title, [`${input.server} is not one of the endpoint addresses (a load balancer, VIP, tunnel or proxy)`]);
   if (chain.endpoints.length <= 1) return ok(id, title, [`${input.server} is the only endpoint ${direct.address}`]);
   return {

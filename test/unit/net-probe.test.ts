@@ -85,8 +85,8 @@ function apiServer(dir: string, cert: string, key: string, token: string): https
   });
 }
 
-function listen(s: https.Server | net.Server): Promise<number> {
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
+function listen(s: https.Server | net.Server, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve) => s.listen(0, host, () => resolve((s.address() as net.AddressInfo).port)));
 }
 
 /** The tools of an image: a directory of links to the machine's executables, used as PATH. */
@@ -176,8 +176,12 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
     mkdirSync(trustStore);
     writeFileSync(path.join(trustStore, `${hash}.0`), readFileSync(path.join(dir, 'ca.crt')));
     writeFileSync(path.join(trustStore, 'ca-certificates.crt'), readFileSync(path.join(dir, 'ca.crt')));
-    fx = { dir, port, hangPort, proxyPort, token, secret, servers: [good, noip, hang, proxy] };
-    (fx as Fixture & { noipPort: number }).noipPort = noipPort;
+    // the same API server on IPv6 loopback: an endpoint with an IPv6 address
+    const good6 = apiServer(dir, 'srv.crt', 'srv.key', token);
+    const port6 = await listen(good6, '::1');
+    fx = { dir, port, hangPort, proxyPort, token, secret, servers: [good, noip, hang, proxy, good6] };
+    (fx as Fixture & { noipPort: number; port6: number }).noipPort = noipPort;
+    (fx as Fixture & { port6: number }).port6 = port6;
   });
 
   after(() => {
@@ -298,6 +302,17 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.equal(httpOf(d)?.find((h) => h.path === '/version')?.status, 200);
         assert.deepEqual(leaks, []);
         assert.ok(seen.has(kind === 'py' ? 'python3' : 'curl'), `the scan saw the HTTP client at work (saw ${[...seen].filter((n) => /curl|python|sh|openssl/.test(n)).join(', ')})`);
+      });
+
+      it('an IPv6 endpoint: TCP, TLS verified as the service IP, HTTP and the reviews on it directly', async () => {
+        const port6 = (fx as Fixture & { port6: number }).port6;
+        const d = await probe(kind, 'sa-good', fx.port, [{ ip: '::1', port: port6 }]);
+        const ep = (d.tcp as Array<{ target: string; host: string; attempts: Array<{ ok: boolean }> }>).find((t) => t.target === 'endpoint');
+        assert.equal(ep?.host, '::1');
+        assert.ok(ep?.attempts.every((a) => a.ok), JSON.stringify(ep));
+        assert.deepEqual([pathOf(d, 1).host, pathOf(d, 1).connect?.ok, tlsOf(d, 1).ok], ['::1', true, true], JSON.stringify(pathOf(d, 1)));
+        assert.equal(httpOf(d, 1)?.find((h) => h.path === '/version')?.status, 200);
+        assert.equal(pathOf(d, 1).access?.length, ASKS.length);
       });
 
       it('wrong CA: TLS unknown authority; the token is not sent', async () => {
