@@ -2,7 +2,7 @@
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
 import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, PathResult, ProbeDoc, StepError, TcpTarget } from './model.ts';
 import { cidrContains, hostCidr, hostNetworkEgress, sameIp } from './netpol.ts';
-import { proxyClients } from './clients.ts';
+import { answer, proxyClients } from './clients.ts';
 
 const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
 const TITLES: Record<Layer['id'], string> = {
@@ -119,7 +119,22 @@ function fmtAge(seconds: number): string {
   return `${Math.round(s / 86400)}d`;
 }
 
+/** A bound token the kubelet rotates within about an hour (kube-apiserver without extended expiry). */
+const SHORT_TOKEN_SECONDS = 2 * 3600;
+
+function tokenReaders(installed: ProbeDoc['clients']): Array<{ name: string; package: string; rereads: boolean }> {
+  if (!installed || 'skipped' in installed) return [];
+  const out: Array<{ name: string; package: string; rereads: boolean }> = [];
+  for (const pkg of ['kubernetes', 'kubernetes_asyncio']) {
+    const v = installed[pkg];
+    const row = typeof v === 'string' ? answer('token-reread', pkg, v) : undefined;
+    if (row && typeof v === 'string') out.push({ name: `${pkg} ${v}`, package: pkg, rereads: row.answer });
+  }
+  return out;
+}
+
 export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' | 'now'>): Layer {
+  let staleClient: { package: string } | undefined;
   const f = doc.files;
   const ev: string[] = [];
   const sa = facts.automount.serviceAccountName;
@@ -149,6 +164,16 @@ export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' 
     if (typeof c.exp === 'number' && now) parts.push(c.exp > now ? `expires in ${fmtAge(c.exp - now)}` : `EXPIRED ${fmtAge(now - c.exp)} ago`);
     ev.push(`token: ${parts.join(', ') || 'no standard claims'}`);
     if (typeof c.exp === 'number' && now && c.exp <= now) problems.push('the token has expired: the kubelet did not rotate it (pod stuck, or a copied token)');
+    // a short-lived bound token (no extended expiry) is rotated by the kubelet before it expires: a
+    // client that read it once gets 401 after that (src/net/clients.json, token-reread)
+    const lifetime = typeof c.exp === 'number' && typeof c.iat === 'number' ? c.exp - c.iat : undefined;
+    for (const s of tokenReaders(doc.clients)) {
+      if (s.rereads) continue;
+      if (lifetime !== undefined && lifetime <= SHORT_TOKEN_SECONDS) {
+        problems.push(`${s.name} reads the token once, and this token lives ${fmtAge(lifetime)}: its calls get 401 Unauthorized once the kubelet has rotated it`);
+        staleClient = s;
+      } else ev.push(`${s.name} reads the token once: it keeps working only while the first token stays valid (${lifetime === undefined ? 'lifetime unknown' : `it lives ${fmtAge(lifetime)}`})`);
+    }
   } else if (f.token.readable !== false) {
     if (f.token.claimsSkipped) ev.push(`token present (claims not decoded: ${f.token.claimsSkipped})`);
     else problems.push('the token file is not a JWT');
@@ -162,7 +187,9 @@ export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' 
   if (!ns?.present) problems.push('namespace file missing');
   else if (ns.value !== undefined) ev.push(`namespace: ${ns.value}`);
   ev.unshift(...problems);
-  const remedy = problems.some((p) => p.includes('expired'))
+  const remedy = staleClient
+    ? `install a ${staleClient.package} that re-reads the token (${staleClient.package === 'kubernetes' ? '>= 12.0.0' : '>= 23.6.0'}), or restart the component before the token expires`
+    : problems.some((p) => p.includes('expired'))
     ? 'recreate the pod so the kubelet mounts a fresh token; check the kubelet on the node'
     : problems.some((p) => p.includes('not readable'))
       ? 'run the container with a user/fsGroup that can read the projected volume (the files are 0644/0600 with fsGroup)'

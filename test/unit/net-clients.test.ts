@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { answer, clientRows, compareVersions, inRange, proxyClients, type Question } from '../../src/net/clients.ts';
 import type { ProbeDoc } from '../../src/net/model.ts';
-import { envLayer } from '../../src/net/verdict.ts';
+import { envLayer, filesLayer } from '../../src/net/verdict.ts';
 
 const QUESTIONS: Question[] = ['proxy-env', 'no-proxy-env', 'token-reread', 'watch-410', 'tcp-keepalive'];
 
@@ -88,6 +88,25 @@ describe('net: the Kubernetes clients in the pod', () => {
     const v6 = doc({ ...PROXY, NO_PROXY: 'fd00::/8' }, installed('36.0.0'));
     v6.env.KUBERNETES_SERVICE_HOST = 'fd00:10:96::1';
     assert.match(envLayer(v6).evidence[0], /IPv4 CIDRs only/);
+  });
+
+  it('a client that reads the token once fails with a short-lived bound token, not with a long one', () => {
+    const now = 1_800_000_000;
+    const withToken = (lifetime: number, clients: ProbeDoc['clients']) => {
+      const d = doc({}, clients);
+      d.files = { ...d.files, token: { present: true, readable: true, claims: { iat: now - 600, exp: now - 600 + lifetime } }, 'ca.crt': { present: true, readable: true, pem: true, certificates: 1 }, namespace: { present: true, value: 'airflow' } };
+      return filesLayer(d, { automount: { serviceAccountName: 'w' }, now });
+    };
+    const short = withToken(3607, installed('11.0.0'));
+    assert.equal(short.verdict, 'FAIL');
+    assert.match(short.evidence[0], /^kubernetes 11\.0\.0 reads the token once, and this token lives 60m: its calls get 401 Unauthorized once the kubelet has rotated it$/);
+    assert.match(short.remedy ?? '', /kubernetes that re-reads the token \(>= 12\.0\.0\)/);
+    assert.equal(withToken(3607, installed('22.6.0')).verdict, 'OK');
+    const long = withToken(365 * 86400, installed('11.0.0'));
+    assert.equal(long.verdict, 'OK');
+    assert.ok(long.evidence.some((e) => e.startsWith('kubernetes 11.0.0 reads the token once: it keeps working only while the first token stays valid (it lives 365d)')));
+    assert.equal(withToken(3607, installed(null, '23.3.0')).verdict, 'FAIL', 'the triggers\' kubernetes_asyncio before 23.6.0');
+    assert.equal(withToken(3607, { skipped: 'no python3' }).verdict, 'OK', 'unknown versions: nothing assumed against the pod');
   });
 
   it('unknown versions (the sh probe): the verdict says what it assumed', () => {
