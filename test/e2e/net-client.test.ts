@@ -11,7 +11,7 @@ import type { KubeObject } from '../sim/types.ts';
 import { hasTool, runMain, withSim } from './harness.ts';
 
 /** What the client saw, by step: config (in-cluster config would not load), connect, tls, unauthorized, forbidden, proxy, http, ok. */
-const CLIENT = String.raw`
+const CLIENT = `
 import json, sys
 def done(outcome, detail=""):
     print(json.dumps({"outcome": outcome, "detail": str(detail)[:300]}))
