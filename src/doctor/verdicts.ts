@@ -124,7 +124,13 @@ export function networkLayer(r: NetReport, document: unknown, component?: string
   }
   // The probe's own permission check (SSAR with the pod's token) belongs to the RBAC layer.
   const access = by('access');
-  const note = access?.verdict === 'FAIL' ? '; its token lacks permissions (see RBAC)' : '';
+  // worded by what happened: reviews answered "no", or reviews the API server never answered
+  const note =
+    access?.verdict !== 'FAIL'
+      ? ''
+      : access.finding === 'not-answered'
+        ? `; its permission reviews were not answered (${access.evidence.find((e) => e.includes('not answered')) ?? 'see net'})`
+        : '; its token lacks permissions (see RBAC)';
   return { id: 'network', verdict: 'OK', summary: `${from} reaches the API server (Service env, token, TCP, TLS, authenticated call)${note}`, result: document };
 }
 

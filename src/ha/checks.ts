@@ -82,11 +82,14 @@ export function checkEndpointLeases(chain: Chain, input: HaInput): Check {
     const verdict: Verdict = live.length < chain.endpoints.length ? 'WARN' : 'OK';
     return { id, title, verdict, evidence: [`Nodes not readable: compared by count only: ${chain.endpoints.length} endpoint(s), ${live.length} live Lease(s)`], remedy: verdict === 'OK' ? '' : grant([[input.nodes, PERMISSIONS.nodes]]) };
   }
-  const missing = chain.endpoints.filter((e) => !e.lease || !e.lease.live);
-  const evidence: string[] = [`${chain.endpoints.length - missing.length} of ${chain.endpoints.length} endpoint(s) have a live identity Lease; ${live.length} live Lease(s) in all`];
+  const reached = reachedFromPod(input);
+  const unmatched = chain.endpoints.filter((e) => !e.lease || !e.lease.live);
+  const missing = unmatched.filter((e) => !reached.has(e.address));
+  const evidence: string[] = [`${chain.endpoints.length - unmatched.length} of ${chain.endpoints.length} endpoint(s) have a live identity Lease; ${live.length} live Lease(s) in all`];
   for (const e of chain.endpoints) {
     if (!e.lease) evidence.push(`${e.address}: no identity Lease${e.node ? ` for node ${e.node.name}` : ' (address is not a node)'}`);
     else evidence.push(`${e.address}: Lease ${e.lease.name} (${e.lease.holder}) ${ago(e.lease.sinceRenewSeconds)}${e.lease.live ? '' : ': NOT live'}`);
+    if ((!e.lease || !e.lease.live) && reached.has(e.address)) evidence.push(`${e.address}: answered from pod ${input.from?.pod}: a server runs there`);
   }
   const matched = new Set(chain.endpoints.map((e) => e.lease?.name).filter(Boolean));
   const orphans = live.filter((l) => !matched.has(l.name));
@@ -95,17 +98,38 @@ export function checkEndpointLeases(chain: Chain, input: HaInput): Check {
   if (missing.length) {
     return { id, title, verdict: 'FAIL', evidence, remedy: `No running API server behind ${missing.map(ep).join(', ')}: see stale-endpoints.` };
   }
+  if (unmatched.length) {
+    return { id, title, verdict: 'WARN', evidence, remedy: `${unmatched.map(ep).join(', ')} answered from the pod but no live identity Lease was matched to ${unmatched.length === 1 ? 'it' : 'them'}: the Lease's kubernetes.io/hostname may differ from the node name, or the server runs without APIServerIdentity. Nothing is stale.` };
+  }
   if (orphans.length) {
     return { id, title, verdict: 'WARN', evidence, remedy: 'An API server is running but not published: its --advertise-address may be unreachable or its endpoint reconciler is off (--endpoint-reconciler-type=none).' };
   }
   return { id, title, verdict: 'OK', evidence, remedy: '' };
 }
 
-/** Endpoints no client should be sent to, each with the reasons. */
-export function staleEndpoints(chain: Chain): { address: string; reasons: string[] }[] {
+/**
+ * Endpoints something answered at from inside the pod (`--from`): past TCP, a server listens there,
+ * whatever the Leases and nodes say. Empty without --from.
+ */
+export function reachedFromPod(input: Pick<HaInput, 'from'>): Set<string> {
+  const r = input.from?.results;
+  return new Set(r?.ok ? r.value.filter((x) => x.ok || !/^TCP/.test(x.error ?? '')).map((x) => x.address) : []);
+}
+
+/** Endpoints the control plane says are gone (no live Lease, node NotReady) although they answered from the pod. */
+export function contradictedByPod(chain: Chain, reached: Set<string>): { address: string; reasons: string[] }[] {
+  return staleEndpoints(chain).filter((s) => reached.has(s.address));
+}
+
+/**
+ * Endpoints no client should be sent to, each with the reasons. An endpoint that answered from
+ * inside the pod (`reached`) is not stale: the probe saw a server there.
+ */
+export function staleEndpoints(chain: Chain, reached: Set<string> = new Set()): { address: string; reasons: string[] }[] {
   const anyOnNode = chain.endpoints.some((e) => e.node);
   const out: { address: string; reasons: string[] }[] = [];
   for (const e of chain.endpoints) {
+    if (reached.has(e.address)) continue;
     const reasons: string[] = [];
     if (!managed(chain) && chain.leases && chain.leases.length > 0 && (chain.nodes || e.lease)) {
       if (!e.lease) reasons.push('no identity Lease');
@@ -158,13 +182,18 @@ export function checkStaleEndpoints(chain: Chain, input: HaInput): Check {
   const partial = [!input.leases.ok && unread(input.leases, 'Leases in kube-system'), !input.nodes.ok && unread(input.nodes, 'Nodes')].filter(
     (r): r is string => typeof r === 'string',
   );
-  const stale = staleEndpoints(chain);
+  const reached = reachedFromPod(input);
+  const stale = staleEndpoints(chain, reached);
+  const contradicted = contradictedByPod(chain, reached).map((s) => `${s.address}: ${s.reasons.join('; ')}, but it answered from pod ${input.from?.pod}: a server runs there, so it is not stale`);
   if (stale.length) {
     return {
       id, title, verdict: 'FAIL',
-      evidence: [...stale.map((s) => `stale endpoint ${s.address}: ${s.reasons.join('; ')}`), ...partial.map((p) => `partial: ${p}`)],
+      evidence: [...stale.map((s) => `stale endpoint ${s.address}: ${s.reasons.join('; ')}`), ...contradicted, ...partial.map((p) => `partial: ${p}`)],
       remedy: `Clients sent to ${stale.map((s) => s.address).join(', ')} time out or are refused (about 1 in ${chain.endpoints.length} new connections). ${staleCause(chain)}`,
     };
+  }
+  if (contradicted.length) {
+    return { id, title, verdict: 'WARN', evidence: [`${chain.endpoints.length} endpoint(s), none stale by the pod's own probe`, ...contradicted, ...partial.map((p) => `partial: ${p}`)], remedy: 'The Leases or nodes say a server is gone where the pod reached one: check that each kube-apiserver\'s identity Lease carries its node\'s kubernetes.io/hostname and that the node reports Ready.' };
   }
   return { id, title, verdict: 'OK', evidence: [`${chain.endpoints.length} endpoint(s), none stale`, ...partial.map((p) => `partial: ${p}`)], remedy: '' };
 }

@@ -10,10 +10,20 @@ import {
   ok,
   PERMISSIONS,
   skip,
+  reachedFromPod,
   staleEndpoints,
   unread,
 } from './checks.ts';
 import type { Check, HaInput, ProbeResult } from './model.ts';
+import { hostCidr, sameIp } from '../net/netpol.ts';
+import { CONNECT_FAILURES } from '../net/verdict.ts';
+
+/** "TCP connect: net-unreachable (...)" -> the kind's words and likely causes, as net says them. */
+function connectCause(error: string | undefined): string {
+  const kind = /^TCP connect: ([a-z-]+)/.exec(error ?? '')?.[1] ?? '';
+  const f = CONNECT_FAILURES[kind];
+  return f ? `${f.what}: ${f.causes}` : (error ?? 'no connection');
+}
 
 export function checkEndpointCount(chain: Chain, input: HaInput): Check {
   const id = 'endpoint-count';
@@ -22,13 +32,15 @@ export function checkEndpointCount(chain: Chain, input: HaInput): Check {
     return skip(id, title, [unread(input.endpoints, 'Endpoints default/kubernetes')!, unread(input.slices, 'EndpointSlices of kubernetes')!], grant([[input.endpoints, PERMISSIONS.endpoints], [input.slices, PERMISSIONS.slices]]));
   }
   const n = chain.endpoints.length;
-  const healthy = n - staleEndpoints(chain).length;
+  const reached = reachedFromPod(input);
+  const healthy = n - staleEndpoints(chain, reached).length;
   const p = chain.platform;
   if (n === 0) {
     return { id, title, verdict: 'FAIL', evidence: ['the kubernetes Service has no endpoints: in-cluster clients cannot reach the API server'], remedy: 'Check that kube-apiserver runs and that its endpoint reconciler is not disabled (--endpoint-reconciler-type=none).' };
   }
   const unknown = !input.leases.ok && !input.nodes.ok ? ' (staleness unknown: Leases and Nodes not readable)' : '';
-  const evidence = [`${n} endpoint(s), ${healthy} healthy${unknown}; platform ${p.name}`, `platform: ${p.name} (${p.because}); expectation: ${p.expectation}`];
+  const byPod = reached.size ? ` (${reached.size} answered from pod ${input.from?.pod})` : '';
+  const evidence = [`${n} endpoint(s), ${healthy} healthy${byPod}${unknown}; platform ${p.name}`, `platform: ${p.name} (${p.because}); expectation: ${p.expectation}`];
   if (p.name !== 'self-managed') {
     if (healthy >= p.minEndpoints) return ok(id, title, evidence);
     return { id, title, verdict: 'WARN', evidence, remedy: `${p.name} normally publishes ${p.minEndpoints}; fewer during a control-plane upgrade. If it lasts, open a support case with the provider.` };
@@ -92,7 +104,7 @@ export function checkKubeconfigServer(chain: Chain, input: HaInput): Check {
   const id = 'kubeconfig-server';
   const title = 'kubeconfig server is not one replica of several';
   const host = chain.serverHost;
-  const direct = chain.endpoints.find((e) => e.address === host) ?? chain.endpoints.find((e) => e.node && e.node.name === host);
+  const direct = chain.endpoints.find((e) => sameIp(e.address, host)) ?? chain.endpoints.find((e) => e.node && e.node.name === host);
   if (!direct) return ok(id, title, [`${input.server} is not one of the endpoint addresses (a load balancer, VIP, tunnel or proxy)`]);
   if (chain.endpoints.length <= 1) return ok(id, title, [`${input.server} is the only endpoint ${direct.address}`]);
   return {
@@ -112,7 +124,7 @@ export function checkFromPod(chain: Chain, input: HaInput): Check | undefined {
     return skip(id, title, [`could not probe from ${input.from.pod}: ${r.message}`], '');
   }
   const bad = r.value.filter((x) => !x.ok);
-  const stale = new Set(staleEndpoints(chain).map((s) => s.address));
+  const stale = new Set(staleEndpoints(chain, reachedFromPod(input)).map((s) => s.address));
   const evidence = r.value.map((x) => `${x.address}:${x.port}: ${x.ok ? `reachable (HTTP ${x.status ?? '?'})` : `${/^TCP/.test(x.error ?? '') ? 'UNREACHABLE' : 'FAILED'} (${x.error ?? `HTTP ${x.status}`})${stale.has(x.address) ? ': a stale endpoint, no server runs there' : ''}`}`);
   if (bad.length === 0) return ok(id, title, evidence);
   const gone = bad.filter((b) => stale.has(b.address));
@@ -121,7 +133,7 @@ export function checkFromPod(chain: Chain, input: HaInput): Check | undefined {
   const list = (xs: ProbeResult[]) => xs.map((b) => `${b.address}:${b.port}`).join(', ');
   const remedy = [
     `Through the ClusterIP ${chain.service?.clusterIP ?? ''} about ${bad.length} in ${r.value.length} new connections from this pod fail.`,
-    blocked.length ? `The pod cannot reach ${list(blocked)} although a server runs there: allow egress to ${blocked.map((b) => `${b.address}/32`).join(', ')} port ${[...new Set(blocked.map((b) => b.port))].join(',')}/TCP in the pod's NetworkPolicies (ipBlock: policies see the endpoint after DNAT) and check routes/firewalls to the control-plane nodes.` : '',
+    blocked.length ? `The pod cannot reach ${list(blocked)} although a server runs there (${blocked.map((b) => connectCause(b.error)).join('; ')}): allow egress to ${blocked.map((b) => hostCidr(b.address)).join(', ')} port ${[...new Set(blocked.map((b) => b.port))].join(',')}/TCP in the pod's NetworkPolicies (ipBlock: policies see the endpoint after DNAT) and check routes/firewalls to the control-plane nodes.` : '',
     answered.length ? `${list(answered)} accepted the connection but ${answered.map((b) => b.error).join('; ')}: a TLS failure means the pod's ca.crt does not verify that server (check the cluster CA each server uses); a /readyz error means that replica is unhealthy.` : '',
     gone.length ? `${list(gone)}: stale, remove it from the endpoints (see stale-endpoints).` : '',
   ].filter(Boolean).join(' ');

@@ -3,6 +3,7 @@
 // policy selecting the pod allows it), so a new policy fixes it without editing the blocking one.
 // Its rule names the endpoint IPs and target port, which is what policies see after kube-proxy's DNAT.
 import * as YAML from 'yaml';
+import { hostCidr } from './netpol.ts';
 
 /** Labels a controller sets per pod instance: selecting by them would miss the pod's replacement. */
 const PER_POD = /^(pod-template-hash|controller-revision-hash|statefulset\.kubernetes\.io\/pod-name|apps\.kubernetes\.io\/pod-index|batch\.kubernetes\.io\/.*|job-name|controller-uid)$/;
@@ -30,7 +31,7 @@ export function podSelectorLabels(labels: Record<string, string>): Record<string
 
 export function egressFixManifest(i: EgressFixInput): string {
   const matchLabels = podSelectorLabels(i.podLabels);
-  const cidrs = [...new Set(i.blocked.map((e) => `${e.ip}/32`))];
+  const cidrs = [...new Set(i.blocked.map((e) => hostCidr(e.ip)))];
   const ports = [...new Set(i.blocked.map((e) => e.port))];
   const policy = {
     apiVersion: 'networking.k8s.io/v1',

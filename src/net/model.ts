@@ -1,12 +1,17 @@
 // The probe's JSON document (what probe.py and probe.sh print) and the report `net` renders.
 // The probe observes; src/net/verdict.ts decides.
 
+/** Where an attempt stopped: no connection (tcp), connected without a verified handshake (tls), no answer after it (http). */
+export type Step = 'tcp' | 'tls' | 'http';
+
 export interface StepError {
   ok?: boolean;
+  /** timeout, refused, net-unreachable, host-unreachable, reset, blocked; TLS kinds (unknown-authority ...) */
   error?: string;
   detail?: string;
   skipped?: string;
   ms?: number;
+  step?: Step;
 }
 
 export interface FileInfo {
@@ -39,6 +44,8 @@ export interface TcpTarget {
 
 export interface HttpAnswer extends StepError {
   path: string;
+  /** Which target answered (set by the verdict when it merges the paths). */
+  via?: string;
   status?: number;
   message?: string;
   reason?: string;
@@ -59,6 +66,21 @@ export interface AccessAnswer {
   message?: string;
   error?: string;
   detail?: string;
+  step?: Step;
+  skipped?: string;
+}
+
+/** One target tried layer by layer on one connection: the service address, or one endpoint directly (verified as the service IP). */
+export interface PathResult {
+  target: 'service' | 'endpoint';
+  host: string;
+  port: number;
+  serverName?: string;
+  connect?: StepError;
+  tls?: StepError & { verifyCode?: number | null; tool?: string };
+  http?: HttpAnswer[];
+  access?: AccessAnswer[];
+  skipped?: string;
 }
 
 export interface ProbeDoc {
@@ -70,6 +92,8 @@ export interface ProbeDoc {
   tools?: string[];
   missing?: string[];
   env: Record<string, string>;
+  /** Installed versions of the Kubernetes client packages (null: not installed), or why unknown (sh probe). */
+  clients?: Record<string, string | null> | { skipped: string };
   files: {
     dir: string;
     dirPresent: boolean;
@@ -80,9 +104,11 @@ export interface ProbeDoc {
   resolv: { nameservers: string[]; search: string[]; options: string[]; ndots?: number; error?: string };
   dns: DnsAnswer[] | { skipped: string };
   tcp: TcpTarget[] | { skipped: string };
-  tls: StepError & { host?: string; port?: number; serverName?: string; verifyCode?: number | null; tool?: string };
-  http: HttpAnswer[] | { skipped: string };
+  tls?: StepError & { host?: string; port?: number; serverName?: string; verifyCode?: number | null; tool?: string };
+  http?: HttpAnswer[] | { skipped: string };
   access?: AccessAnswer[] | { skipped: string };
+  /** Every target tried through TLS, HTTP and permissions (schema 2): the service first, then each endpoint. */
+  paths?: PathResult[] | { skipped: string };
   proxy?: { proxy: string; target: string; status?: number | null; line?: string; error?: string; detail?: string };
   elapsedMs?: number;
 }
@@ -97,6 +123,8 @@ export interface Layer {
   evidence: string[];
   /** What to do, when the verdict is FAIL. */
   remedy?: string;
+  /** What happened, for callers that word it themselves (doctor): Permissions 'denied' or 'not-answered'. */
+  finding?: string;
 }
 
 export interface NetReport {
@@ -135,6 +163,12 @@ export interface ClusterFacts {
   endpointsError?: string;
   /** --debug-image: probed from an ephemeral container, which mounts nothing of the target. */
   ephemeral?: boolean;
+  /**
+   * What the control plane says about each endpoint (identity Leases, nodes: src/ha staleEndpoints):
+   * the addresses no live server stands behind. Undefined when neither Leases nor Nodes were readable,
+   * so an endpoint that does not connect is never called stale on the probe's word alone.
+   */
+  controlPlane?: { stale: Array<{ address: string; reasons: string[] }>; basis: string };
   /** What the pod's account needs (src/net/plan.ts podRequirement); the Permissions layer asks exactly that. */
   required?: { profiles: string[]; namespaces: string[]; basis: string; asked: number };
 }

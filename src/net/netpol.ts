@@ -119,6 +119,20 @@ function ipv6ToBigInt(ip: string): bigint | undefined {
   return n;
 }
 
+/** Whether two address literals are the same address (IPv6 in any spelling: fd00::1 = FD00:0:0::1 = [fd00::1]). */
+export function sameIp(a: string, b: string): boolean {
+  const x = a.replace(/^\[|\]$/g, '');
+  const y = b.replace(/^\[|\]$/g, '');
+  if (x === y) return true;
+  const [x6, y6] = [ipv6ToBigInt(x), ipv6ToBigInt(y)];
+  return x6 !== undefined && x6 === y6;
+}
+
+/** The CIDR of one address: /32 for IPv4, /128 for IPv6 (an ipBlock for exactly that endpoint). */
+export function hostCidr(ip: string): string {
+  return ip.includes(':') ? `${ip.replace(/^\[|\]$/g, '')}/128` : `${ip}/32`;
+}
+
 /** Whether `ip` is inside `cidr` (IPv4 or IPv6); false for malformed input. */
 export function cidrContains(cidr: string, ip: string): boolean {
   const [base, bitsText] = cidr.split('/');

@@ -4,6 +4,7 @@
 import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
 import { UsageError } from '../base/errors.ts';
 import { requiredRules } from '../rbac/required.ts';
+import { sameIp } from './netpol.ts';
 import { apiNamespace } from '../airflow/namespaces.ts';
 
 export * from './probe-commands.ts';
@@ -104,7 +105,7 @@ export function apiServerEndpoints(slices: SliceList | undefined, endpoints: End
     const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
     for (const e of s.endpoints ?? []) {
       for (const ip of e.addresses ?? []) {
-        if (port?.port && !out.some((x) => x.ip === ip && x.port === port.port)) out.push({ ip, port: port.port, portName: port.name });
+        if (port?.port && !out.some((x) => sameIp(x.ip, ip) && x.port === port.port)) out.push({ ip, port: port.port, portName: port.name });
       }
     }
   }

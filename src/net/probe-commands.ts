@@ -72,11 +72,11 @@ export function readyzInput(endpoints: Array<{ address: string; port: number }>,
 
 /**
  * The bound. The Python probe starts no step after `budget` = 6 x timeout and each step ends within
- * timeout + 0.5 s; the sh probe runs at most 6 steps of (timeout + 1) s each. The plugin closes the
+ * timeout + 0.5 s; the sh probe runs at most 7 steps of (timeout + 1) s each. The plugin closes the
  * probe exec at 7 x timeout + 10 s, the detect exec at 10 s, and each API request at
  * --request-timeout. So `net <pod>` ends within 3 requests + 10 s + (7 x timeout + 10 s) even when
- * everything in the pod is blackholed (timeout 3 s: 41 s + 3 requests; in practice 2 x timeout,
- * because TLS and HTTP are skipped when TCP failed).
+ * everything in the pod is blackholed (timeout 3 s: 41 s + 3 requests; in practice about 3 x timeout,
+ * because a path that does not connect goes no further).
  */
 export function budgetSeconds(timeoutSeconds: number): number {
   return 6 * timeoutSeconds;

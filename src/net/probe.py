@@ -113,6 +113,70 @@ def layer_env():
     return env
 
 
+# The Kubernetes clients Airflow uses and what they run on: their behaviour (proxy variables, token
+# re-reads, keepalive) depends on the installed version.
+CLIENT_PACKAGES = ("kubernetes", "kubernetes_asyncio", "urllib3", "apache-airflow",
+                   "apache-airflow-providers-cncf-kubernetes")
+
+
+def dist_name(n):
+    # PEP 503 normalisation, as installers name the .dist-info directories (kubernetes_asyncio, apache_airflow)
+    return n.lower().replace("-", "_").replace(".", "_")
+
+
+def metadata_version(text):
+    for line in text.splitlines():
+        if line.lower().startswith("version:"):
+            return line.split(":", 1)[1].strip()[:64]
+        if not line.strip():
+            break
+    return None
+
+
+def layer_clients():
+    """The installed versions, read from package metadata (never importing the packages: no code of
+    theirs runs). importlib.metadata where it exists (3.8+), else the *.dist-info/METADATA and
+    *.egg-info/PKG-INFO on sys.path, first match wins as for the import system."""
+    out = {}
+    try:
+        import importlib.metadata as md
+    except ImportError:
+        md = None
+    for name in CLIENT_PACKAGES:
+        version = None
+        if md is not None:
+            try:
+                version = md.version(name)
+            except Exception:
+                version = None
+        if version is None:
+            version = scan_metadata(name)
+        out[name] = version
+    return out
+
+
+def scan_metadata(name):
+    want = dist_name(name)
+    for d in sys.path:
+        try:
+            entries = os.listdir(d or ".")
+        except OSError:
+            continue
+        for e in sorted(entries):
+            base, dot, ext = e.rpartition(".")
+            if ext not in ("dist-info", "egg-info") or dist_name(base.split("-")[0]) != want:
+                continue
+            for f in ("METADATA", "PKG-INFO"):
+                try:
+                    with open(os.path.join(d or ".", e, f)) as fh:
+                        v = metadata_version(fh.read(4096))
+                    if v:
+                        return v
+                except OSError:
+                    pass
+    return None
+
+
 def b64url(s):
     s = s + "=" * (-len(s) % 4)
     return base64.urlsafe_b64decode(s.encode("ascii"))
@@ -232,14 +296,19 @@ def ms(t0):
 
 
 def classify(e):
+    # Each errno its own kind: the plugin ties each to its likely causes (src/net/verdict.ts).
     import errno
     if isinstance(e, socket.timeout):
         return "timeout"
     n = getattr(e, "errno", None)
     if n == errno.ECONNREFUSED:
         return "refused"
-    if n in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-        return "unreachable"
+    if n == errno.ENETUNREACH:
+        return "net-unreachable"
+    if n == errno.EHOSTUNREACH:
+        return "host-unreachable"
+    if n in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
+        return "reset"
     if n in (errno.EPERM, errno.EACCES):
         return "blocked"
     if n == errno.ETIMEDOUT:
@@ -309,29 +378,192 @@ def tls_error(e):
             kind = "verify-failed"
         return {"ok": False, "error": kind, "detail": msg[:200], "verifyCode": code}
     if isinstance(e, socket.timeout):
-        return {"ok": False, "error": "timeout", "detail": "handshake timed out"}
+        return {"ok": False, "error": "timeout", "detail": "no answer within %.1fs" % P["timeout"]}
+    if ssl is not None and isinstance(e, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return {"ok": False, "error": "reset", "detail": str(e)[:200]}
     if ssl is not None and isinstance(e, ssl.SSLError):
         return {"ok": False, "error": "handshake", "detail": str(e)[:200]}
     return {"ok": False, "error": classify(e), "detail": str(e)[:200]}
 
 
-def tls_handshake(host, port, cafile, check_hostname=True):
+class StepFailed(Exception):
+    """A failure tagged with the step it happened at: "tcp" (no connection), "tls" (connected, no
+    verified handshake) or "http" (no answer after the handshake)."""
+
+    def __init__(self, step, result):
+        Exception.__init__(self, step)
+        self.step = step
+        self.result = result
+
+
+def open_tls(host, port, cafile, server_name, check_hostname=True):
+    """Connects to host:port, then verifies the handshake as server_name: the name the pod's client
+    checks (the service IP) also when host is one endpoint behind it. Raises StepFailed."""
     t0 = time.time()
     try:
-        ctx = tls_context(cafile, check_hostname)
-        with socket.create_connection((host, int(port)), timeout=step_timeout()) as raw:
-            with ctx.wrap_socket(raw, server_hostname=host) as s:
-                r = {"ok": True, "version": s.version(), "ms": ms(t0)}
-                cert = s.getpeercert() or {}
-                r["subject"] = dict(x[0] for x in cert.get("subject", ()) if x)
-                r["issuer"] = dict(x[0] for x in cert.get("issuer", ()) if x)
-                r["san"] = ["%s:%s" % x for x in cert.get("subjectAltName", ())][:20]
-                r["notAfter"] = cert.get("notAfter")
-                return r
+        raw = socket.create_connection((host, int(port)), timeout=step_timeout())
+    except (OSError, socket.timeout) as e:
+        raise StepFailed("tcp", {"ok": False, "error": classify(e), "detail": str(e)[:200], "ms": ms(t0), "step": "tcp"})
+    connected = ms(t0)
+    try:
+        raw.settimeout(step_timeout())
+        s = tls_context(cafile, check_hostname).wrap_socket(raw, server_hostname=server_name)
     except Exception as e:
+        raw.close()
         r = tls_error(e)
-        r["ms"] = ms(t0)
+        r.update({"ms": ms(t0), "connectMs": connected, "step": "tls"})
+        raise StepFailed("tls", r)
+    return s, connected
+
+
+def tls_summary(s, t0):
+    r = {"ok": True, "version": s.version(), "ms": ms(t0)}
+    cert = s.getpeercert() or {}
+    r["subject"] = dict(x[0] for x in cert.get("subject", ()) if x)
+    r["issuer"] = dict(x[0] for x in cert.get("issuer", ()) if x)
+    r["san"] = ["%s:%s" % x for x in cert.get("subjectAltName", ())][:20]
+    r["notAfter"] = cert.get("notAfter")
+    return r
+
+
+def tls_handshake(host, port, cafile, check_hostname=True, server_name=None):
+    t0 = time.time()
+    try:
+        s, _ = open_tls(host, port, cafile, server_name or host, check_hostname)
+    except StepFailed as f:
+        r = dict(f.result)
+        r["step"] = f.step
         return r
+    try:
+        return tls_summary(s, t0)
+    finally:
+        s.close()
+
+
+if ssl is not None:
+    import http.client
+
+    class PathConnection(http.client.HTTPSConnection):
+        """HTTPS to one target whose certificate is verified as server_name; a reconnect (the server
+        closed a kept-alive connection) goes through open_tls again, so every failure has its step."""
+
+        def __init__(self, host, port, cafile, server_name):
+            http.client.HTTPSConnection.__init__(self, host, int(port), timeout=step_timeout())
+            self.cafile = cafile
+            self.server_name = server_name
+
+        def connect(self):
+            self.sock, _ = open_tls(self.host, self.port, self.cafile, self.server_name)
+
+
+def path_request(c, method, path, token, body=None):
+    """One request on the target's connection: an answer, or an error with its step."""
+    t0 = time.time()
+    headers = {"Accept": "application/json", "User-Agent": "kubectl-airflow-probe"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    try:
+        try:
+            c.timeout = step_timeout()
+            if c.sock is not None:
+                c.sock.settimeout(c.timeout)
+            c.request(method, path, body=data, headers=headers)
+            resp = c.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if not getattr(c, "used", 0):
+                raise
+            # the server closed a kept-alive connection between requests (as urllib3 does, ask again once)
+            c.close()
+            c.used = 0
+            c.request(method, path, body=data, headers=headers)
+            resp = c.getresponse()
+        raw = resp.read()
+        c.used = getattr(c, "used", 0) + 1
+    except StepFailed as f:
+        c.close()
+        r = dict(f.result)
+        r.update({"path": path, "step": f.step, "ok": False})
+        return r
+    except Exception as e:
+        c.close()
+        r = tls_error(e) if ssl is not None and isinstance(e, ssl.SSLError) else {"ok": False, "error": classify(e), "detail": str(e)[:200]}
+        r.update({"path": path, "step": "http", "ms": ms(t0)})
+        return r
+    r = {"path": path, "status": resp.status, "ms": ms(t0)}
+    try:
+        r["json"] = json.loads(raw[:65536].decode("utf-8"))
+    except Exception:
+        r["text"] = raw[:2000].decode("utf-8", "replace")
+    return r
+
+
+def review_item(a, ns, r):
+    item = {"verb": a.get("verb"), "group": a.get("group", ""), "resource": a.get("resource"),
+            "subresource": a.get("subresource", ""), "namespace": ask_ns(a, ns)}
+    if r is None:
+        item.update({"error": "timeout", "step": "http"})
+    elif r.get("skipped"):
+        item["skipped"] = r["skipped"]
+    elif "status" in r:
+        item["httpStatus"] = r["status"]
+        st = (r.get("json") or {}).get("status") if isinstance(r.get("json"), dict) else None
+        if r["status"] == 201 or r["status"] == 200:
+            st = st or {}
+            item["allowed"] = bool(st.get("allowed"))
+            if st.get("denied"):
+                item["denied"] = True
+            item["reason"] = str(st.get("reason", ""))[:300]
+            if st.get("evaluationError"):
+                item["evaluationError"] = str(st["evaluationError"])[:300]
+        else:
+            item["message"] = str(summarize_http(r).get("message", ""))[:300]
+    else:
+        item.update({"error": r.get("error"), "detail": r.get("detail"), "step": r.get("step", "http")})
+    return item
+
+
+def one_path(target, host, port, server_name, cafile, token, ns, paths, asks):
+    """TCP, TLS (verified as server_name), then every GET and review on one kept-alive connection to
+    one target: the service address (kube-proxy picks one endpoint for the whole connection) or one
+    endpoint directly. The result says at which step it stopped."""
+    r = {"target": target, "host": host, "port": int(port), "serverName": server_name}
+    t0 = time.time()
+    try:
+        s, connected = open_tls(host, port, cafile, server_name)
+    except StepFailed as f:
+        if f.step == "tcp":
+            r["connect"] = f.result
+        else:
+            r["connect"] = {"ok": True, "ms": f.result.get("connectMs", 0)}
+            r["tls"] = f.result
+        return r
+    r["connect"] = {"ok": True, "ms": connected}
+    r["tls"] = tls_summary(s, t0)
+    if not token:
+        s.close()
+        return r
+    c = PathConnection(host, port, cafile, server_name)
+    c.sock = s
+    r["http"] = []
+    for p in paths:
+        if left() <= 0:
+            r["http"].append({"path": p, "skipped": "budget"})
+            continue
+        r["http"].append(summarize_http(path_request(c, "GET", p, token)))
+    if asks:
+        r["access"] = []
+        for a in asks:
+            if left() <= 0:
+                r["access"].append(review_item(a, ns, {"skipped": "budget"}))
+                continue
+            resp = path_request(c, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", token, ssar_body(ns, a))
+            r["access"].append(review_item(a, ns, resp))
+    c.close()
+    return r
 
 
 def https(host, port, method, path, token, cafile, body=None, check_hostname=True):
@@ -452,41 +684,12 @@ def ssar_body(ns, a):
             "spec": {"resourceAttributes": attrs}}
 
 
-def access_reviews(host, port, token, cafile, ns):
-    asks = [a for a in (P.get("access") or []) if isinstance(a, dict)]
-    fns = [lambda a=a: https(host, port, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-                             token, cafile, ssar_body(ns, a)) for a in asks]
-    res = run_all(fns) if fns else []
-    out = []
-    for a, r in zip(asks, res):
-        item = {"verb": a.get("verb"), "group": a.get("group", ""), "resource": a.get("resource"),
-                "subresource": a.get("subresource", ""), "namespace": ask_ns(a, ns)}
-        if r is None:
-            item.update({"error": "timeout"})
-        elif "status" in r:
-            item["httpStatus"] = r["status"]
-            st = (r.get("json") or {}).get("status") if isinstance(r.get("json"), dict) else None
-            if r["status"] == 201 or r["status"] == 200:
-                st = st or {}
-                item["allowed"] = bool(st.get("allowed"))
-                if st.get("denied"):
-                    item["denied"] = True
-                item["reason"] = str(st.get("reason", ""))[:300]
-                if st.get("evaluationError"):
-                    item["evaluationError"] = str(st["evaluationError"])[:300]
-            else:
-                item["message"] = str(summarize_http(r).get("message", ""))[:300]
-        else:
-            item.update({"error": r.get("error"), "detail": r.get("detail")})
-        out.append(item)
-    return out
-
-
 def mode_net():
-    out = {"probe": "python3", "schema": 1, "mode": "net", "python": sys.version.split()[0],
+    out = {"probe": "python3", "schema": 2, "mode": "net", "python": sys.version.split()[0],
            "now": int(time.time()), "timeout": P["timeout"], "budget": P["budget"]}
     env = layer_env()
     out["env"] = env
+    out["clients"] = layer_clients()
     files = layer_files()
     out["files"] = files
     resolv = layer_resolv()
@@ -496,41 +699,36 @@ def mode_net():
     port = env.get("KUBERNETES_SERVICE_PORT", "")
     out["tcp"] = layer_tcp(host, port, P.get("endpoints") or [])
     cafile = os.path.join(SA_DIR, "ca.crt")
-    service_ok = any(a.get("ok") for t in out["tcp"] if t["target"] == "service" for a in t.get("attempts", []))
-    if not host or not port:
-        out["tls"] = {"skipped": "service env missing"}
-    elif not service_ok:
-        out["tls"] = {"skipped": "no TCP connection to the service"}
-    elif not files["ca.crt"].get("readable"):
-        out["tls"] = {"skipped": "ca.crt missing"}
-    elif ssl is None:
-        out["tls"] = {"skipped": "python3 has no ssl module"}
-    elif left() <= 0:
-        out["tls"] = {"skipped": "budget"}
-    else:
-        out["tls"] = tls_handshake(host, port, cafile)
-        out["tls"].update({"host": host, "port": int(port), "serverName": host})
     token = token_value()
-    if not out["tls"].get("ok"):
-        out["http"] = {"skipped": "TLS not verified: the token is not sent"}
-    elif not token:
-        out["http"] = {"skipped": "no token"}
+    why = None
+    if not host or not port:
+        why = "service env missing"
+    elif not files["ca.crt"].get("readable"):
+        why = "ca.crt missing"
+    elif ssl is None:
+        why = "python3 has no ssl module"
+    elif left() <= 0:
+        why = "budget"
+    if why:
+        out["paths"] = {"skipped": why}
     else:
+        if not token:
+            out["http"] = {"skipped": "no token"}
         ns = files["namespace"].get("value") or "default"
         paths = ["/version", "/readyz"]
         if all(c.isalnum() or c == "-" for c in ns):
             # a read with the pod's own token: a 403 here is what the pod's client gets
             paths.append("/api/v1/namespaces/%s/pods?limit=1" % ns)
-        if left() <= 0:
-            out["http"] = {"skipped": "budget"}
-        else:
-            res = run_all([lambda p=p: https(host, port, "GET", p, token, cafile) for p in paths])
-            out["http"] = [summarize_http(r) if r is not None else {"path": paths[i], "ok": False, "error": "timeout"}
-                           for i, r in enumerate(res)]
-            if left() <= 0:
-                out["access"] = {"skipped": "budget"}
-            elif P.get("access"):
-                out["access"] = access_reviews(host, port, token, cafile, ns)
+        asks = [a for a in (P.get("access") or []) if isinstance(a, dict)]
+        # every layer through the ClusterIP and against each endpoint directly, each verified as the
+        # service IP (the name the pod's client checks wherever kube-proxy sends it)
+        targets = [("service", host, port)] + [("endpoint", str(e.get("ip")), int(e.get("port")))
+                                               for e in (P.get("endpoints") or []) if isinstance(e, dict)]
+        res = run_all([lambda t=t: one_path(t[0], t[1], t[2], host, cafile, token, ns, paths, asks) for t in targets],
+                      extra=max(0.5, left() + 0.5))
+        out["paths"] = [r if r is not None else {"target": targets[i][0], "host": targets[i][1], "port": int(targets[i][2]),
+                                                 "serverName": host, "connect": {"ok": False, "error": "timeout", "detail": "abandoned"}}
+                        for i, r in enumerate(res)]
     if host and port:
         proxy = proxy_for(host)
         if proxy and left() > 0:

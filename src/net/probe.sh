@@ -143,7 +143,10 @@ curl_class() {
 	case $1 in
 	7) case $2 in
 		*[Rr]efused*) echo refused ;;
-		*[Nn]o\ route* | *[Uu]nreachable*) echo unreachable ;;
+		*[Nn]etwork\ is\ unreachable*) echo net-unreachable ;;
+		*[Nn]o\ route* | *[Hh]ost\ is\ unreachable*) echo host-unreachable ;;
+		*[Uu]nreachable*) echo unreachable ;;
+		*[Rr]eset\ by\ peer*) echo reset ;;
 		*[Tt]imed\ out*) echo timeout ;;
 		*[Nn]ot\ permitted*) echo blocked ;;
 		*) echo refused ;; # without -v newer curl drops the errno: an immediate failure is a refusal
@@ -427,11 +430,15 @@ EOF
 	printf '[%s]' "${o#,}"
 }
 
+# ENETUNREACH "Network is unreachable", EHOSTUNREACH "No route to host": each its own causes
 tcp_class() {
 	case $1 in
 	*[Rr]efused*) echo refused ;;
 	*[Tt]imed\ out* | *[Tt]imeout*) echo timeout ;;
-	*[Nn]o\ route* | *[Uu]nreachable*) echo unreachable ;;
+	*[Nn]etwork\ is\ unreachable*) echo net-unreachable ;;
+	*[Nn]o\ route* | *[Hh]ost\ is\ unreachable*) echo host-unreachable ;;
+	*[Uu]nreachable*) echo unreachable ;;
+	*[Rr]eset\ by\ peer*) echo reset ;;
 	*[Nn]ot\ permitted*) echo blocked ;;
 	*) echo other ;;
 	esac
@@ -497,7 +504,6 @@ connect() { # connect HOST PORT -> one attempt object
 	fi
 }
 
-SERVICE_OK=
 layer_tcp() { # args: target host port n, ... ; prints the tcp array
 	o=
 	idx=0
@@ -535,19 +541,31 @@ tls_class() {
 	*"certificate has expired"*) echo expired ;;
 	*[Tt]imed\ out* | *[Tt]imeout*) echo timeout ;;
 	*[Rr]efused*) echo refused ;;
+	*[Rr]eset\ by\ peer* | *"unexpected eof"* | *SSL_ERROR_SYSCALL* | *"closed abruptly"*) echo reset ;;
 	*) echo handshake ;;
 	esac
 }
 
-tls_handshake() { # HOST PORT -> members
+# An IPv6 literal in brackets (URLs, openssl -connect, curl --connect-to).
+bracket() {
+	case $1 in *:*) printf '[%s]' "$1" ;; *) printf '%s' "$1" ;; esac
+}
+
+# tls_handshake HOST PORT [NAME [connected]] -> members: connects to HOST:PORT, verifies the
+# certificate as NAME (default HOST: the service IP, which the pod's client checks wherever kube-proxy
+# sends it). A failure before the connection is made says "step":"tcp", after it "step":"tls".
+# s_client's CONNECTED line is lost when it is killed at the timeout: a timeout then counts as TLS
+# only when the caller has just connected to HOST:PORT itself ("connected").
+tls_handshake() {
 	t0=$(now_ms)
+	name=${3:-$1}
 	if have openssl; then
 		# -CAfile alone already keeps s_client from the default locations; -no-CApath and -no-CAstore
 		# say so explicitly (OpenSSL 3); retried without them where unknown (OpenSSL 1.1, LibreSSL)
-		out=$(run_to "$T" openssl s_client -connect "$1:$2" -CAfile "$SA/ca.crt" -no-CApath -no-CAstore -verify_return_error -verify_ip "$1" -servername "$1" </dev/null 2>&1)
+		out=$(run_to "$T" openssl s_client -connect "$(bracket "$1"):$2" -CAfile "$SA/ca.crt" -no-CApath -no-CAstore -verify_return_error -verify_ip "$name" -servername "$name" </dev/null 2>&1)
 		rc=$?
 		case $out in *[Uu]nknown\ option*)
-			out=$(run_to "$T" openssl s_client -connect "$1:$2" -CAfile "$SA/ca.crt" -verify_return_error -verify_ip "$1" -servername "$1" </dev/null 2>&1)
+			out=$(run_to "$T" openssl s_client -connect "$(bracket "$1"):$2" -CAfile "$SA/ca.crt" -verify_return_error -verify_ip "$name" -servername "$name" </dev/null 2>&1)
 			rc=$?
 			;;
 		esac
@@ -561,6 +579,10 @@ tls_handshake() { # HOST PORT -> members
 		if [ $rc -eq 0 ] && [ "$code" = 0 ]; then
 			printf '"ok":true,"tool":"openssl","ms":%s' "$ms"
 		else
+			# s_client prints CONNECTED(...) once the TCP connection is made
+			step=tls
+			case $out in *CONNECTED\(*) ;; *) step=tcp ;; esac
+			[ $rc -eq 124 ] && [ "$4" = connected ] && step=tls
 			[ $rc -eq 124 ] && out="timed out"
 			line=
 			case $out in *"verify error:"*)
@@ -569,17 +591,28 @@ tls_handshake() { # HOST PORT -> members
 				;;
 			esac
 			[ -n "$line" ] || line=$(printf '%s' "$out" | { read -r a; printf '%s' "$a"; })
-			printf '"ok":false,"tool":"openssl","error":"%s","detail":%s,"verifyCode":%s,"ms":%s' "$(tls_class "$out")" "$(js "$line")" "${code:-null}" "$ms"
+			if [ $step = tcp ]; then
+				printf '"ok":false,"tool":"openssl","error":"%s","detail":%s,"step":"tcp","ms":%s' "$(tcp_class "$out")" "$(js "$line")" "$ms"
+			else
+				printf '"ok":false,"tool":"openssl","error":"%s","detail":%s,"verifyCode":%s,"step":"tls","ms":%s' "$(tls_class "$out")" "$(js "$line")" "${code:-null}" "$ms"
+			fi
 		fi
 	elif have curl; then
-		u=$1
-		case $u in *:*) u="[$u]" ;; esac
-		out=$(kcurl -o /dev/null "https://$u:$2/" 2>&1)
+		u=$(bracket "$name")
+		# -v (no credential on this request) says "Connected to" once TCP is up: the step of a failure
+		out=$(kcurl -v -o /dev/null --connect-to "::$(bracket "$1"):$2" "https://$u:$2/" 2>&1)
 		rc=$?
 		ms=$(($(now_ms) - t0))
 		case $rc in
 		0 | 22) printf '"ok":true,"tool":"curl","ms":%s' "$ms" ;;
-		*) printf '"ok":false,"tool":"curl","error":"%s","detail":%s,"curlExit":%s,"ms":%s' "$(curl_class "$rc" "$out")" "$(js "$out")" "$rc" "$ms" ;;
+		*)
+			step=tcp
+			case $out in *"$NL* Connected to "* | "* Connected to "*) step=tls ;; esac
+			why=$(curl_why "$out")
+			cls=$(curl_class "$rc" "$out")
+			[ $step = tcp ] && [ $rc -eq 28 ] && cls=timeout
+			printf '"ok":false,"tool":"curl","error":"%s","detail":%s,"curlExit":%s,"step":"%s","ms":%s' "$cls" "$(js "$why")" "$rc" "$step" "$ms"
+			;;
 		esac
 	else
 		printf '"skipped":"openssl and curl not found"'
@@ -587,23 +620,36 @@ tls_handshake() { # HOST PORT -> members
 }
 
 # https METHOD URL [BODY] -> members path/status/message/gitVersion; the token goes on stdin.
+# With CT set (HOST:PORT of one endpoint) the request goes to that endpoint, the certificate still
+# verified as the URL's host. A failure says its step: no connection (tcp), no handshake (tls), no answer (http).
 https_req() {
 	t0=$(now_ms)
 	if [ -n "$3" ]; then
 		out=$({
 			printf 'header = "Authorization: Bearer %s"\n' "$TOKEN"
 			printf 'header = "Content-Type: application/json"\n'
-		} | kcurl -K - -X "$1" --data-binary "$3" -w '\n%{http_code}' "$2" 2>&1)
+		} | kcurl -K - ${CT:+--connect-to "::$CT"} -X "$1" --data-binary "$3" -w '\n%{http_code} %{time_connect} %{time_appconnect}' "$2" 2>&1)
 	else
 		out=$(printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" |
-			kcurl -K - -w '\n%{http_code}' "$2" 2>&1)
+			kcurl -K - ${CT:+--connect-to "::$CT"} -w '\n%{http_code} %{time_connect} %{time_appconnect}' "$2" 2>&1)
 	fi
 	rc=$?
 	ms=$(($(now_ms) - t0))
-	code=${out##*"$NL"}
+	times=${out##*"$NL"}
+	code=${times%% *}
 	body=${out%"$NL"*}
 	if [ $rc -ne 0 ]; then
-		printf '"error":"%s","detail":%s,"curlExit":%s,"ms":%s' "$(curl_class "$rc" "$out")" "$(js "$out")" "$rc" "$ms"
+		tc=${times#* }
+		ta=${tc#* }
+		tc=${tc%% *}
+		# curl fills the times only as far as it got; a timeout before any says nothing: through the
+		# service that is a connection kube-proxy sent to an endpoint that drops (the endpoint paths
+		# tell which), to one endpoint (just verified) a handshake that hung
+		step=http
+		case $ta in *[1-9]*) ;; *) step=tls ;; esac
+		case $tc:$CT in *[1-9]*:* | *:?*) ;; *) step=tcp ;; esac
+		case $rc in 35 | 51 | 58 | 60 | 77 | 80 | 83 | 90 | 91) step=tls ;; 7) step=tcp ;; esac
+		printf '"error":"%s","detail":%s,"curlExit":%s,"step":"%s","ms":%s' "$(curl_class "$rc" "$body")" "$(js "$body")" "$rc" "$step" "$ms"
 		return
 	fi
 	printf '"status":%s,"ms":%s' "${code:-0}" "$ms"
@@ -700,10 +746,78 @@ sed_status() {
 	printf '%s' "$x"
 }
 
+# path_one TARGET HOST PORT -> one JSON object: TCP and TLS to HOST:PORT verified as the service IP
+# $H, then the GETs and the reviews sent there (through the service: each request a new connection,
+# wherever kube-proxy sends it; an endpoint: every request to it). Each failure says its step.
+path_one() {
+	CT=
+	[ "$1" = endpoint ] && CT="$(bracket "$2"):$3"
+	printf '{"target":"%s","host":%s,"port":%s,"serverName":%s' "$1" "$(js "$2")" "$3" "$(js "$H")"
+	pre=
+	if [ "$1" = endpoint ] && [ -n "$TCPTOOL" ]; then
+		# one endpoint: connect first, so that a failure is known to be TCP's or TLS's
+		c=$(connect "$2" "$3")
+		case $c in '{"ok":true'*) pre=connected ;; *)
+			printf ',"connect":%s}' "$c"
+			return
+			;;
+		esac
+	fi
+	t=$(tls_handshake "$2" "$3" "$H" "$pre")
+	case $t in
+	'"skipped"'*)
+		printf ',%s}' "$t"
+		return
+		;;
+	*'"step":"tcp"'*)
+		printf ',"connect":{%s}}' "$t"
+		return
+		;;
+	esac
+	printf ',"connect":{"ok":true},"tls":{%s}' "$t"
+	case $t in '"ok":true'*) ;; *)
+		printf '}'
+		return
+		;;
+	esac
+	if ! have curl || [ -z "$TOKEN" ]; then
+		printf '}'
+		return
+	fi
+	v=$(https_req GET "$URL/version" | { read -r x; printf '1 {"path":"/version",%s}\n' "$x"; } &
+		https_req GET "$URL/readyz" | { read -r x; printf '2 {"path":"/readyz",%s}\n' "$x"; } &
+		# a read with the pod's own token: a 403 here is what the pod's client gets
+		case $NS in *[!a-z0-9-]* | '') ;; *)
+			https_req GET "$URL/api/v1/namespaces/$NS/pods?limit=1" | { read -r x; printf '3 {"path":"/api/v1/namespaces/%s/pods?limit=1",%s}\n' "$NS" "$x"; } &
+			;;
+		esac
+		wait)
+	a=
+	b=
+	c=
+	while IFS= read -r line; do
+		case $line in "1 "*) a=${line#* } ;; "2 "*) b=${line#* } ;; "3 "*) c=,${line#* } ;; esac
+	done <<EOF
+$v
+EOF
+	printf ',"http":[%s,%s%s]' "${a:-null}" "${b:-null}" "$c"
+	if [ -n "$ACCESS_ARGS" ]; then
+		set -f
+		# shellcheck disable=SC2086 # validated names, globbing off
+		set -- $ACCESS_ARGS
+		set +f
+		printf ',"access":%s' "$(access_reviews "$@")"
+	fi
+	printf '}'
+}
+
+EPS=
 mode_net() {
 	START=$(now_ms)
-	printf '{"probe":"sh","schema":1,"mode":"net","timeout":%s,"tools":[%s],"missing":[%s],"now":%s' "$T" "$TOOLS" "$MISSING" "$(date +%s 2>/dev/null || echo null)"
+	printf '{"probe":"sh","schema":2,"mode":"net","timeout":%s,"tools":[%s],"missing":[%s],"now":%s' "$T" "$TOOLS" "$MISSING" "$(date +%s 2>/dev/null || echo null)"
 	printf ',"env":%s' "$(layer_env)"
+	# package metadata needs a Python to find its site-packages: the versions stay unknown here
+	printf ',"clients":{"skipped":"no python3: the Kubernetes client versions are unknown"}'
 	printf ',"files":%s' "$(layer_files)"
 	printf ',"resolv":%s' "$(layer_resolv)"
 	printf ',"dns":%s' "$(layer_dns)"
@@ -712,15 +826,13 @@ mode_net() {
 	NS=default
 	[ -r "$SA/namespace" ] && read -r NS <"$SA/namespace"
 	eps=
-	acc=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		ep)
-			valid_ep "$2" "$3" && eps="$eps endpoint $2 $3 $((ATTEMPTS / 2 > 2 ? ATTEMPTS / 2 : 2))"
+			valid_ep "$2" "$3" && eps="$eps endpoint $2 $3 $((ATTEMPTS / 2 > 2 ? ATTEMPTS / 2 : 2))" && EPS="$EPS endpoint $2 $3"
 			shift 3
 			;;
 		access)
-			acc=1
 			[ $# -ge 6 ] || break
 			shift 6
 			;;
@@ -729,64 +841,58 @@ mode_net() {
 	done
 	if [ -z "$TCPTOOL" ]; then
 		printf ',"tcp":{"skipped":%s}' "$(js "$NOTCP")"
-		SERVICE_OK=unknown
 	else
 		svc=
 		[ -n "$H" ] && [ -n "$P" ] && svc="service $H $P $ATTEMPTS"
 		# shellcheck disable=SC2086 # word splitting of validated addresses is intended
 		tcp=$(layer_tcp $svc $eps)
 		printf ',"tcp":%s' "$tcp"
-		svcpart=${tcp%%'"target":"endpoint"'*}
-		case $svcpart in *'"target":"service"'*'"ok":true'*) SERVICE_OK=1 ;; esac
-	fi
-	TLS_OK=
-	if [ -z "$H" ] || [ -z "$P" ]; then
-		printf ',"tls":{"skipped":"service env missing"}'
-	elif [ -z "$SERVICE_OK" ]; then
-		printf ',"tls":{"skipped":"no TCP connection to the service"}'
-	elif [ ! -r "$SA/ca.crt" ]; then
-		printf ',"tls":{"skipped":"ca.crt missing"}'
-	else
-		t=$(tls_handshake "$H" "$P")
-		printf ',"tls":{%s,"host":%s,"port":%s,"serverName":%s}' "$t" "$(js "$H")" "$P" "$(js "$H")"
-		case $t in '"ok":true'*) TLS_OK=1 ;; esac
 	fi
 	TOKEN=
 	[ -r "$SA/token" ] && read -r TOKEN <"$SA/token"
-	u=$H
-	case $u in *:*) u="[$u]" ;; esac
+	u=$(bracket "$H")
 	URL="https://$u:$P"
-	if ! have curl; then
-		printf ',"http":{"skipped":"curl not found"}'
-	elif [ -z "$TLS_OK" ]; then
-		printf ',"http":{"skipped":"TLS not verified: the token is not sent"}'
-	elif [ -z "$TOKEN" ]; then
-		printf ',"http":{"skipped":"no token"}'
+	if [ -z "$H" ] || [ -z "$P" ]; then
+		printf ',"paths":{"skipped":"service env missing"}'
+	elif [ ! -r "$SA/ca.crt" ]; then
+		printf ',"paths":{"skipped":"ca.crt missing"}'
+	elif ! have openssl && ! have curl; then
+		printf ',"paths":{"skipped":"openssl and curl not found"}'
 	else
-		v=$(https_req GET "$URL/version" | { read -r x; printf '1 {"path":"/version",%s}\n' "$x"; } &
-			https_req GET "$URL/readyz" | { read -r x; printf '2 {"path":"/readyz",%s}\n' "$x"; } &
-			# a read with the pod's own token: a 403 here is what the pod's client gets
-			case $NS in *[!a-z0-9-]* | '') ;; *)
-				https_req GET "$URL/api/v1/namespaces/$NS/pods?limit=1" | { read -r x; printf '3 {"path":"/api/v1/namespaces/%s/pods?limit=1",%s}\n' "$NS" "$x"; } &
-				;;
-			esac
-			wait)
-		a=
-		b=
-		c=
-		while IFS= read -r line; do
-			case $line in "1 "*) a=${line#* } ;; "2 "*) b=${line#* } ;; "3 "*) c=,${line#* } ;; esac
-		done <<EOF
-$v
-EOF
-		printf ',"http":[%s,%s%s]' "${a:-null}" "${b:-null}" "$c"
-		if [ -n "$acc" ]; then
-			set -f
-			# shellcheck disable=SC2086 # validated names, globbing off
-			set -- $ACCESS_ARGS
-			set +f
-			printf ',"access":%s' "$(access_reviews "$@")"
+		if ! have curl; then
+			printf ',"http":{"skipped":"curl not found"}'
+		elif [ -z "$TOKEN" ]; then
+			printf ',"http":{"skipped":"no token"}'
 		fi
+		# every layer through the ClusterIP and against each endpoint directly, concurrently
+		# shellcheck disable=SC2086 # word splitting of validated addresses is intended
+		r=$(
+			i=0
+			set -- service "$H" "$P" $EPS
+			while [ $# -ge 3 ]; do
+				path_one "$1" "$2" "$3" | { read -r x; printf '%s %s\n' "$i" "$x"; } &
+				i=$((i + 1))
+				shift 3
+			done
+			wait
+		)
+		o=
+		i=0
+		while :; do
+			found=
+			while IFS= read -r line; do
+				case $line in "$i "*)
+					o="$o,${line#* }"
+					found=1
+					;;
+				esac
+			done <<EOF
+$r
+EOF
+			[ -n "$found" ] || break
+			i=$((i + 1))
+		done
+		printf ',"paths":[%s]' "${o#,}"
 	fi
 	[ -n "$H" ] && [ -n "$P" ] && proxy_check "$u" "$P"
 	printf ',"elapsedMs":%s}\n' "$(($(now_ms) - START))"

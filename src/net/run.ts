@@ -148,6 +148,20 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
 }
 
 /**
+ * What the control plane says about each API-server endpoint (identity Leases, nodes), by the same
+ * decision `ha` makes; undefined when neither can be read, so that a failing endpoint is then
+ * described by how it fails, never called stale on the probe's word alone.
+ */
+async function controlPlaneEvidence(conn: Connection): Promise<ClusterFacts['controlPlane']> {
+  const [{ fetchHa }, { buildChain }, { staleEndpoints }] = await Promise.all([import('../ha/fetch.ts'), import('../ha/chain.ts'), import('../ha/checks.ts')]);
+  const reads = await soft(fetchHa(conn));
+  if (!reads.value || (!reads.value.leases.ok && !reads.value.nodes.ok)) return undefined;
+  const chain = buildChain({ ...reads.value, now: new Date() });
+  const basis = [reads.value.leases.ok ? `${chain.leases?.filter((l) => l.live).length ?? 0} live API-server Lease(s)` : 'Leases not readable', reads.value.nodes.ok ? 'nodes read' : 'Nodes not readable'].join(', ');
+  return { stale: staleEndpoints(chain), basis };
+}
+
+/**
  * What the pod's account needs, by the profiles `rbac` uses: its release (read unless the caller has
  * it) gives the executor, the deployed components and the launch namespaces.
  */
@@ -192,6 +206,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     controlPlane(conn),
     soft(getObject<{ automountServiceAccountToken?: boolean }>(conn, 'serviceaccounts', { namespace, name: sa })),
     soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
+    soft(controlPlaneEvidence(conn)),
   ]);
   const [cp, required] = await Promise.all([clusterSide.then((x) => x[0]), requirementFor(conn, pod, namespace, sa, opts)]);
   const input: ProbeInput = {
@@ -234,7 +249,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     return { report: { ...notProbed(who, `the probe failed (exit ${result.exitCode}): ${(e as Error).message}${tail ? `: ${tail}` : ''}`), probe: kind }, notes };
   }
 
-  const [, saRes, npRes] = await clusterSide;
+  const [, saRes, npRes, cpRes] = await clusterSide;
   const labels = pod.metadata.labels ?? {};
   const facts: ClusterFacts = {
     service: cp.service,
@@ -246,6 +261,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     pod: { namespace, labels },
     now: Math.floor(Date.now() / 1000),
     ...(cp.error ? { endpointsError: cp.error } : {}),
+    ...(cpRes.value ? { controlPlane: cpRes.value } : {}),
     ...(opts.debugImage ? { ephemeral: true } : {}),
     required: { profiles: required.profiles, namespaces: required.namespaces, basis: required.basis, asked: required.access.length },
   };

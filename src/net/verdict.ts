@@ -1,13 +1,15 @@
 // From what the probe saw in the pod (ProbeDoc) and what the cluster says (ClusterFacts), one
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
 import { redact } from '../render/redact.ts';
-import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
+import type { ClusterFacts, DnsAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
 import { egressFixManifest } from './egress-fix.ts';
-import { hostNetworkEgress } from './netpol.ts';
+import { hostNetworkEgress, sameIp } from './netpol.ts';
 import { layer, ORDER, skipped } from './layer.ts';
 import { envLayer, filesLayer } from './verdict-pod.ts';
+import { accessLayer, httpLayer, tlsLayer } from './verdict-paths.ts';
 
 export { envLayer, filesLayer, noProxyCovers } from './verdict-pod.ts';
+export { accessLayer, httpLayer, tlsLayer } from './verdict-paths.ts';
 
 export function dnsLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'podNetwork'> = {}): Layer {
   const r = doc.resolv;
@@ -24,7 +26,7 @@ export function dnsLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'podNetwork'> 
   for (const a of answers) {
     if (a.skipped) continue;
     if (a.addresses && a.addresses.length) {
-      const same = !host || a.addresses.includes(host);
+      const same = !host || a.addresses.some((x) => sameIp(x, host));
       ev.push(`${a.name} -> ${a.addresses.join(', ')}${same ? '' : ` (env says ${host})`}`);
       if (!same) {
         problems.push(`${a.name} resolves to ${a.addresses.join(', ')}, not the service IP ${host}`);
@@ -69,6 +71,31 @@ function countErrors(attempts: StepError[]): Record<string, number> {
   return c;
 }
 
+/**
+ * Each way a connection fails, in words, with its likely causes. The errno tells them apart:
+ * ENETUNREACH (no route), EHOSTUNREACH (ICMP host unreachable / no ARP answer), ECONNREFUSED (RST
+ * to the SYN: the host is up, nothing listens), a timeout (packets dropped), ECONNRESET (accepted,
+ * then reset), EPERM (refused by the pod's own stack).
+ */
+export const CONNECT_FAILURES: Record<string, { what: string; causes: string }> = {
+  timeout: { what: 'timed out', causes: 'packets are dropped on the way: a NetworkPolicy (also CNI-specific ones) or a firewall/security group between the pod and the control plane, or a machine that is down' },
+  refused: { what: 'refused', causes: 'the host answers but nothing listens on that port: the API server there is down or listens on another port' },
+  'net-unreachable': { what: 'network unreachable', causes: 'the pod has no route to that network: the address is on a network pods cannot reach (node routes, the CNI, the API server\'s --advertise-address)' },
+  'host-unreachable': { what: 'host unreachable', causes: 'no host answers at that address (down, or gone from its network), or a firewall rejects with ICMP host-unreachable/admin-prohibited' },
+  unreachable: { what: 'unreachable', causes: 'no route to that address from the pod, or the host is down' },
+  reset: { what: 'reset', causes: 'something accepted the connection and reset it: a load balancer or proxy without a live backend, or a firewall sending TCP resets' },
+  blocked: { what: 'blocked in the pod (EPERM)', causes: 'the pod\'s own network stack refused to send: a firewall rule or a policy enforced inside the pod' },
+};
+const KIND_ORDER = ['timeout', 'refused', 'reset', 'host-unreachable', 'net-unreachable', 'unreachable', 'blocked'];
+const failureWords = (kind: string) => CONNECT_FAILURES[kind]?.what ?? kind;
+
+/** The commonest failure kind of some attempts; ties go by KIND_ORDER, so the same counts give the same word. */
+function mainKind(attempts: StepError[]): string {
+  const errs = countErrors(attempts);
+  const rank = (k: string) => (KIND_ORDER.indexOf(k) + 1 || 99);
+  return Object.entries(errs).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]))[0]?.[0] ?? 'other';
+}
+
 function describeAttempts(t: TcpTarget): string {
   const at = t.attempts ?? [];
   const ok = at.filter((a) => a.ok).length;
@@ -76,151 +103,70 @@ function describeAttempts(t: TcpTarget): string {
   return `${t.target === 'service' ? 'service' : 'endpoint'} ${t.host}:${t.port}: ${ok}/${at.length} connected${errs.length ? ` (${errs.join(', ')})` : ''}`;
 }
 
-export function tcpLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'policy'>): Layer {
+/**
+ * TCP: the service address several times (kube-proxy picks an endpoint per connection) and every
+ * endpoint directly. The verdict rests on the endpoints, tried one by one, so it does not change with
+ * kube-proxy's random choice; "stale" is said only where the control plane (Leases, nodes) says no
+ * live server stands behind the address, otherwise the failure kind names its likely causes.
+ */
+export function tcpLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'policy' | 'controlPlane'>): Layer {
   const why = skipped(doc.tcp);
   if (why || !Array.isArray(doc.tcp)) return layer('tcp', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
   const targets = doc.tcp as TcpTarget[];
   if (targets.length === 0) return layer('tcp', 'SKIP', ['not checked: no service address in the env and no endpoints']);
   const ev = targets.map((t) => (t.skipped ? `${t.host}:${t.port}: not checked (${t.skipped})` : describeAttempts(t)));
   const svc = targets.find((t) => t.target === 'service');
-  const deadEndpoints = targets.filter((t) => t.target === 'endpoint' && (t.attempts ?? []).length > 0 && (t.attempts ?? []).every((a) => !a.ok));
+  const endpoints = targets.filter((t) => t.target === 'endpoint' && (t.attempts ?? []).length > 0);
+  const dead = endpoints.filter((t) => (t.attempts ?? []).every((a) => !a.ok));
   const svcAttempts = svc?.attempts ?? [];
   const svcOk = svcAttempts.filter((a) => a.ok).length;
   const problems: string[] = [];
-  let remedy = '';
+  const remedies: string[] = [];
   const blockedBy = facts.policy?.isolated ? facts.policy.endpoints.filter((e) => !e.allowed) : [];
   const policyNames = facts.policy?.selecting.join(', ');
+  const policyBlocks = (host: string) => blockedBy.some((e) => sameIp(e.ip, host));
+  const staleOf = (host: string) => facts.controlPlane?.stale.find((s) => sameIp(s.address, host));
+  const addRemedy = (r: string) => {
+    if (!remedies.includes(r)) remedies.push(r);
+  };
+  const policyRemedy = (eps: string[]) =>
+    `NetworkPolicy ${policyNames} selects this pod and does not allow egress to ${eps.join(', ')} (the endpoints, after DNAT): add an egress rule with an ipBlock for the API-server addresses and their target port`;
+
   if (svc && svcAttempts.length && svcOk === 0) {
-    const errs = countErrors(svcAttempts);
-    const main = Object.entries(errs).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'other';
+    const main = mainKind(svcAttempts);
     problems.push(`no connection to the service ${svc.host}:${svc.port}: ${main}`);
-    if ((main === 'timeout' || main === 'blocked') && blockedBy.length) {
-      remedy = `NetworkPolicy ${policyNames} selects this pod and does not allow egress to ${blockedBy.map((e) => `${e.ip}:${e.port}`).join(', ')} (the endpoints, after DNAT): add an egress rule with an ipBlock for the API-server addresses and their target port`;
-    } else if (main === 'timeout' || main === 'blocked') {
-      remedy = 'packets are dropped on the way: check NetworkPolicies (also CNI-specific ones), security groups/firewalls between nodes and the control plane';
-    } else if (main === 'refused') {
-      remedy = 'nothing listens at the endpoint: check the API servers and the kubernetes Endpoints (kubectl airflow ha)';
-    } else {
-      remedy = 'no route to the API server: check the node\'s routes and kube-proxy';
+    if (endpoints.length && dead.length === 0) {
+      problems.push(`every endpoint connects directly: the ClusterIP ${svc.host}:${svc.port} itself is not forwarded`);
+      addRemedy('kube-proxy (or the CNI\'s service handling) has not programmed the kubernetes Service on this node: check kube-proxy on the pod\'s node');
+    } else if (endpoints.length === 0) {
+      // no endpoint to tell by: the service attempts are all there is
+      if ((main === 'timeout' || main === 'blocked') && blockedBy.length) addRemedy(policyRemedy(blockedBy.map((e) => `${e.ip}:${e.port}`)));
+      else addRemedy(`${failureWords(main)}: ${CONNECT_FAILURES[main]?.causes ?? 'check the route from the pod to the API server'}`);
     }
   } else if (svc && svcOk < svcAttempts.length) {
-    problems.push(`${svcAttempts.length - svcOk} of ${svcAttempts.length} connections to ${svc.host}:${svc.port} failed: some endpoint behind the service is dead or stale`);
+    const to = dead.length ? `: they went to ${dead.map((t) => `${t.host}:${t.port}`).join(', ')}` : ': some endpoint behind the service fails';
+    problems.push(`${svcAttempts.length - svcOk} of ${svcAttempts.length} connections to ${svc.host}:${svc.port} failed${to}`);
   }
-  if (deadEndpoints.length) {
-    problems.push(`endpoint ${deadEndpoints.map((t) => `${t.host}:${t.port}`).join(', ')} never connected${deadEndpoints.length < targets.filter((t) => t.target === 'endpoint').length ? ': a stale endpoint (requests through the service fail intermittently)' : ''}`);
-    if (!remedy) {
-      remedy = `remove the stale endpoint or bring its API server back (kubectl airflow ha shows which replica holds a lease); with the master-count reconciler dead servers stay in Endpoints: use --endpoint-reconciler-type=lease`;
+  const blockedDead = dead.filter((t) => policyBlocks(t.host) && ['timeout', 'blocked'].includes(mainKind(t.attempts ?? [])));
+  if (blockedDead.length) addRemedy(policyRemedy(blockedBy.map((e) => `${e.ip}:${e.port}`)));
+  for (const t of dead) {
+    const kind = mainKind(t.attempts ?? []);
+    const stale = staleOf(t.host);
+    const some = dead.length < endpoints.length ? ' (requests through the service fail intermittently)' : '';
+    if (stale) {
+      problems.push(`endpoint ${t.host}:${t.port} never connected (${failureWords(kind)}): a stale endpoint, ${stale.reasons.join('; ')}${some}`);
+      addRemedy('remove the stale endpoint or bring its API server back (kubectl airflow ha shows which replica holds a lease); with the master-count reconciler dead servers stay in Endpoints: use --endpoint-reconciler-type=lease');
+    } else {
+      const control = facts.controlPlane ? ': the control plane shows a live server there' : '';
+      problems.push(`endpoint ${t.host}:${t.port} never connected (${failureWords(kind)})${control}${some}`);
+      if (!blockedDead.includes(t)) addRemedy(`${t.host}:${t.port} ${failureWords(kind)}: ${CONNECT_FAILURES[kind]?.causes ?? 'check the route from the pod to that address'}`);
     }
   }
-  if (!remedy && problems.length) remedy = 'some connections fail: run kubectl airflow ha to see which API-server endpoint is stale';
+  if (!facts.controlPlane && dead.length) ev.push('whether a server still runs behind the failing endpoint is unknown: Leases and Nodes not readable (kubectl airflow ha)');
+  else if (facts.controlPlane && dead.length) ev.push(`control plane: ${facts.controlPlane.basis}`);
+  if (!remedies.length && problems.length) addRemedy('some connections fail: run kubectl airflow ha to see which API-server endpoint is stale');
   ev.unshift(...problems);
-  return layer('tcp', problems.length ? 'FAIL' : 'OK', ev, remedy);
-}
-
-export function tlsLayer(doc: ProbeDoc): Layer {
-  const t = doc.tls ?? {};
-  if (t.skipped) return layer('tls', 'SKIP', [`not checked: ${t.skipped}`]);
-  const target = `${t.host ?? '?'}:${t.port ?? '?'} as ${t.serverName ?? t.host ?? '?'}`;
-  if (t.ok) return layer('tls', 'OK', [`handshake with ${target} verified against the mounted ca.crt`]);
-  const ev = [`handshake with ${target}: ${t.error ?? 'failed'}${t.detail ? ` (${t.detail})` : ''}`];
-  switch (t.error) {
-    case 'unknown-authority':
-      return layer('tls', 'FAIL', ev, 'the server certificate is not signed by the mounted ca.crt: a TLS-intercepting proxy in the path, or the cluster CA was rotated (recreate the pod to mount the current kube-root-ca.crt)');
-    case 'name-mismatch':
-      return layer('tls', 'FAIL', ev, `the API server certificate is not valid for ${t.serverName ?? t.host}: add the service IP to the serving certificate's SANs (kube-apiserver certificate / --apiserver-cert-extra-sans)`);
-    case 'expired':
-      return layer('tls', 'FAIL', ev, 'the API server certificate has expired: renew the control-plane certificates');
-    case 'timeout':
-      return layer('tls', 'FAIL', ev, 'TCP connected but the TLS handshake got no answer: something in the path holds the connection (proxy, MTU)');
-    default:
-      return layer('tls', 'FAIL', ev, 'the TLS handshake failed: check for a proxy or a non-TLS listener at the service address');
-  }
-}
-
-export function httpLayer(doc: ProbeDoc): Layer {
-  const why = skipped(doc.http);
-  if (why || !Array.isArray(doc.http)) return layer('http', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
-  const answers = (doc.http as Array<HttpAnswer | null>).filter((a): a is HttpAnswer => !!a);
-  const ev: string[] = [];
-  const problems: string[] = [];
-  let remedy = '';
-  for (const a of answers) {
-    if (a.status === undefined) {
-      problems.push(`GET ${a.path}: ${a.error ?? 'no answer'}${a.detail ? ` (${a.detail})` : ''}`);
-      remedy ||= 'the API server did not answer in time: it may be overloaded (kubectl airflow ha)';
-      continue;
-    }
-    const msg = a.message ? `: ${a.message}` : a.gitVersion ? ` (${a.gitVersion})` : '';
-    const before = problems.length;
-    if (a.status === 401) {
-      problems.push(`GET ${a.path} -> 401 Unauthorized: the API server rejects the pod's token`);
-      remedy ||= 'the token is revoked or expired (ServiceAccount deleted and recreated, or issuer/key rotated): recreate the pod to get a fresh token; check that the ServiceAccount still exists';
-    } else if (a.status === 407) {
-      problems.push(`GET ${a.path} -> 407: a proxy answered, not the API server`);
-      remedy ||= 'API traffic goes through a proxy: add the service IP, .svc and .cluster.local to NO_PROXY';
-    } else if (a.status === 403 && a.path.startsWith('/api/v1/namespaces/')) {
-      // RBAC: the Permissions layer reports it with the SelfSubjectAccessReviews
-    } else if (a.status === 403) {
-      problems.push(`GET ${a.path} -> 403 Forbidden${msg}`);
-      remedy ||= 'the default discovery/health roles (system:public-info-viewer, system:discovery) were removed: restore them (kubectl auth reconcile)';
-    } else if (a.status >= 500 || (a.path.startsWith('/readyz') && a.status !== 200)) {
-      problems.push(`GET ${a.path} -> ${a.status}: the API server is not ready`);
-      remedy ||= 'the API server reports itself unhealthy: kubectl airflow ha, and the API server logs';
-    }
-    if (problems.length === before) ev.push(`GET ${a.path} -> ${a.status}${msg}`);
-  }
-  ev.unshift(...problems);
-  return layer('http', problems.length ? 'FAIL' : 'OK', ev, remedy);
-}
-
-function accessName(a: AccessAnswer): string {
-  const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  return `${a.verb} ${a.group ? `${res}.${a.group}` : res}`;
-}
-
-const nsLabel = (ns: string) => (ns === '' ? 'all namespaces (cluster-wide)' : ns);
-
-export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['required'], podNamespace?: string): Layer {
-  const basis = required ? [required.basis] : [];
-  if (required && required.asked === 0) return layer('access', 'OK', basis);
-  const why = skipped(doc.access);
-  if (doc.access === undefined) return layer('access', 'SKIP', [...basis, 'not checked: the HTTP layer did not run']);
-  if (why || !Array.isArray(doc.access)) return layer('access', 'SKIP', [...basis, `not checked: ${why ?? 'no data'}`]);
-  const answers = doc.access as AccessAnswer[];
-  if (answers.length === 0) return layer('access', 'SKIP', [...basis, 'no permission asked']);
-  const namespaces = [...new Set(answers.map((a) => a.namespace))];
-  const allowed = answers.filter((a) => a.allowed === true);
-  const denied = answers.filter((a) => a.allowed === false);
-  const failed = answers.filter((a) => a.allowed === undefined);
-  const ev: string[] = [...basis];
-  for (const ns of namespaces) {
-    const d = denied.filter((a) => a.namespace === ns);
-    if (d.length) ev.push(`with the pod's token in ${nsLabel(ns)}: denied ${d.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`);
-  }
-  if (failed.length) {
-    const why = (a: AccessAnswer) => `${a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''}`;
-    const reasons = [...new Set(failed.map(why))];
-    ev.push(
-      reasons.length === 1
-        ? `${failed.length === answers.length ? 'every review' : failed.map(accessName).join(', ')} not answered (${reasons[0]})`
-        : `not answered: ${failed.map((a) => `${accessName(a)} (${why(a)})`).join(', ')}`,
-    );
-  }
-  for (const ns of namespaces) {
-    const ok = allowed.filter((a) => a.namespace === ns);
-    if (ok.length) ev.push(`allowed${namespaces.length > 1 ? ` in ${nsLabel(ns)}` : ''}: ${ok.map(accessName).join(', ')}`);
-  }
-  if (denied.length) {
-    const where = [...new Set(denied.map((a) => nsLabel(a.namespace)))].join(', ');
-    const home = podNamespace ?? denied[0].namespace;
-    const profiles = (required?.profiles ?? []).map((p) => ` --profile ${p}`).join('');
-    return layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`);
-  }
-  if (failed.length) {
-    const network = failed.every((a) => a.httpStatus === undefined);
-    return layer('access', 'FAIL', ev, network ? 'some reviews failed on the way to the API server: see the TCP layer' : 'the SelfSubjectAccessReviews were rejected: see the HTTP layer');
-  }
-  return layer('access', 'OK', ev);
+  return layer('tcp', problems.length ? 'FAIL' : 'OK', ev, remedies.join('; '));
 }
 
 export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError' | 'pod'>): Layer {

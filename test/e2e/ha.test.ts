@@ -266,7 +266,7 @@ describe('e2e: kubectl airflow ha', function () {
         assert.equal(c.verdict, 'FAIL');
         assert.match(c.evidence[2]!, /^10\.0\.0\.13:6443: UNREACHABLE \(TCP connect: timeout/);
         assert.doesNotMatch(c.evidence[2]!, /stale/);
-        assert.match(c.remedy, /cannot reach 10\.0\.0\.13:6443 although a server runs there: allow egress to 10\.0\.0\.13\/32 port 6443\/TCP/);
+        assert.match(c.remedy, /cannot reach 10\.0\.0\.13:6443 although a server runs there \(timed out: packets are dropped on the way.*\): allow egress to 10\.0\.0\.13\/32 port 6443\/TCP/);
         assert.equal(check(r, 'stale-endpoints').verdict, 'OK', 'the cluster itself is healthy');
       } finally {
         await healthy.stop();

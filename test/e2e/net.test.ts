@@ -151,19 +151,22 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(layer(item, 'files').remedy ?? '', /automountServiceAccountToken: true/);
       });
 
-      it(`proxy without NO_PROXY (${p}): env FAIL naming the missing entries; the proxy password never printed`, async () => {
+      it(`proxy without NO_PROXY (${p}): the proxy password never printed; the shell probe cannot know the client, says what it assumed and FAILs`, async () => {
         const pod = podFor(sim(), 'proxy', p);
         const r = await run(sim(), [pod, '-o', 'yaml']);
-        assert.equal(r.code, 1);
         assert.ok(!(r.out + r.err).includes('pr0xy-Pa55word'), 'proxy credentials redacted');
         const { item } = await report(sim(), pod);
         // with a scheme (py) or without (sh, as curl takes it): the user stays, the password does not
         assert.match(text(layer(item, 'env')), p !== 'py' ? /proxy user:xxxxx@10\.96\.200\.1:3128;/ : /proxy http:\/\/user:xxxxx@10\.96\.200\.1:3128;/);
-        assert.equal(item.firstFailure, 'env');
-        assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
+        if (p !== 'py') {
+          assert.equal(r.code, 1);
+          assert.equal(item.firstFailure, 'env');
+          assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
+          assert.match(text(layer(item, 'env')), /client versions unknown \(no python3: the Kubernetes client versions are unknown\): assumed a client that honours HTTPS_PROXY and NO_PROXY/);
+        }
         assert.deepEqual(layer(item, 'env').evidence.filter((l) => l.includes('\n')), [], 'one line per piece of evidence');
         // what a client honouring HTTPS_PROXY gets (python's urllib, curl): the proxy does not answer
-        if (p !== 'sh') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed: (refused|unreachable|timeout)/);
+        if (p !== 'sh') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed: (refused|net-unreachable|host-unreachable|timeout)/);
         else assert.doesNotMatch(text(layer(item, 'env')), /through the proxy/);
       });
 
@@ -180,6 +183,38 @@ describe('e2e: kubectl airflow net', function () {
         }
       });
     }
+
+    /** proxy-py with the given client installed (pip --target metadata) and, optionally, another NO_PROXY. */
+    function proxyPodWith(name: string, packages: string, noProxy?: string): string {
+      if (sim().store.get('pods', 'airflow', name)) return name;
+      const pod = structuredClone(sim().store.get('pods', 'airflow', 'proxy-py')) as KubeObject & { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
+      const meta = pod.metadata as KubeObject['metadata'] & { uid?: string; resourceVersion?: string };
+      delete meta.uid;
+      delete meta.resourceVersion;
+      meta.name = name;
+      meta.annotations = { ...meta.annotations, 'sim.kubectl-airflow.dev/python-packages': packages };
+      if (noProxy !== undefined) pod.spec.containers[0].env = pod.spec.containers[0].env?.map((e) => (e.name === 'NO_PROXY' ? { ...e, value: noProxy } : e));
+      sim().store.apply(pod);
+      return name;
+    }
+
+    it('a client that ignores HTTPS_PROXY (kubernetes 22.6.0 in the pod) is not failed for the proxy', async () => {
+      const { item, code } = await report(sim(), proxyPodWith('proxy-k22-py', 'kubernetes=22.6.0, urllib3=1.26.12'));
+      assert.equal(layer(item, 'env').verdict, 'OK', text(layer(item, 'env')));
+      assert.match(text(layer(item, 'env')), /kubernetes 22\.6\.0 ignores the proxy variables: its API calls go direct/);
+      assert.equal(code, 0);
+    });
+
+    it('a client that honours HTTPS_PROXY and ignores NO_PROXY (kubernetes 35.0.0) fails, the version named, although NO_PROXY lists the service IP', async () => {
+      const { item, code } = await report(sim(), proxyPodWith('proxy-k35-py', 'kubernetes=35.0.0', '10.96.0.1,.svc,.cluster.local'));
+      assert.equal(code, 1);
+      assert.equal(item.firstFailure, 'env');
+      assert.equal(layer(item, 'env').evidence[0], 'kubernetes 35.0.0 honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy');
+      assert.match(text(layer(item, 'env')), /#2460.*#2520/);
+      // kubernetes 36 with the same env: not failed
+      const ok = await report(sim(), proxyPodWith('proxy-k36-py', 'kubernetes=36.0.0', '10.96.0.1,.svc,.cluster.local'));
+      assert.equal(layer(ok.item, 'env').verdict, 'OK', text(layer(ok.item, 'env')));
+    });
 
     it('egress blocked after DNAT (shell only): TCP cannot be checked, the NetworkPolicy layer names the policy', async () => {
       const { item, code } = await report(sim(), 'egress-blocked-sh');
@@ -292,9 +327,10 @@ describe('e2e: kubectl airflow net', function () {
         const { item, code } = await report(sim(), podFor(sim(), 'no-pod-permissions', p));
         assert.equal(code, 1);
         assert.equal(layer(item, 'http').verdict, 'OK');
-        // the ten reviews were asked from inside the pod with its own token
+        // the ten reviews were asked from inside the pod with its own token, through the service and
+        // at each of the two endpoints directly
         const reviews = sim().log.entries.filter((e) => e.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && e.user === 'system:serviceaccount:airflow:airflow-noperm');
-        assert.equal(reviews.length, 10);
+        assert.equal(reviews.length, 30);
         assert.equal(item.firstFailure, 'access');
         assert.match(text(layer(item, 'access')), /denied create pods, list pods, get pods, patch pods, watch pods, delete pods, get pods\/log, create pods\/exec, get pods\/exec, list events/);
         assert.match(text(layer(item, 'http')), /pods\?limit=1 -> 403: pods is forbidden: User "system:serviceaccount:airflow:airflow-noperm" cannot list resource "pods"/);
@@ -547,7 +583,8 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(item.probe, PROBE[p]);
         assert.equal(item.firstFailure, 'tcp');
         const tcp = text(layer(item, 'tcp'));
-        assert.match(tcp, /endpoint 10\.0\.0\.13:6443 never connected: a stale endpoint/);
+        // stale by the control plane's word: its Lease is not renewed and its node NotReady
+        assert.match(tcp, /endpoint 10\.0\.0\.13:6443 never connected \(refused\): a stale endpoint, Lease \S+ renewed \d+[smhd]\w* ago; node cp-3 is NotReady/);
         assert.match(tcp, /endpoint 10\.0\.0\.11:6443: (\d)\/\1 connected/);
         // kube-proxy picks endpoints at random: with 9 attempts at 1/3 each, all-good has probability (2/3)^9 < 3%
         assert.match(tcp, /service 10\.96\.0\.1:443: \d\/9 connected/);
@@ -575,6 +612,61 @@ describe('e2e: kubectl airflow net', function () {
       const { item } = await report(sim(), 'stale-sh');
       assert.equal(layer(item, 'tcp').verdict, 'SKIP');
     });
+  });
+
+  describe('one stale endpoint of three, refused or dropped: ten runs give the same verdicts', () => {
+    // net-stale-endpoint as it is (the dead replica refuses), and with its packets dropped instead
+    // (a dead machine): kube-proxy sends each connection to a random endpoint, so a verdict that
+    // rested on one attempt through the ClusterIP would change from run to run.
+    let dir: string;
+    const sims: Sim[] = [];
+    before(function () {
+      skipWithoutIsolatedNetwork(this, "net needs the sim's isolated pod network");
+      dir = mkdtempSync(path.join(tmpdir(), 'net-stale-'));
+    });
+    after(async () => {
+      for (const s of sims) await s.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+    const scenario = async (failure: 'refused' | 'timeout'): Promise<Sim> => {
+      const file = path.join(dir, `net-stale-${failure}.yaml`);
+      const yaml = readFileSync(new URL('../scenarios/net-stale-endpoint.yaml', import.meta.url), 'utf8');
+      const changed = yaml.replace('alive: false, failure: refused', `alive: false, failure: ${failure}`);
+      assert.ok(changed.includes(`failure: ${failure}`));
+      writeFileSync(file, changed);
+      const s = await startSim({ scenario: file });
+      sims.push(s);
+      return s;
+    };
+    /** What must not change between runs: every verdict, the first failure and every remedy. */
+    const outcome = (item: Item) => ({ firstFailure: item.firstFailure, layers: item.layers.map((l) => `${l.layer} ${l.verdict} ${l.remedy ?? ''}`) });
+
+    for (const failure of ['refused', 'timeout'] as const) {
+      for (const p of FULL) {
+        it(`${failure === 'refused' ? 'refused' : 'dropped'} (${p}): TCP FAIL naming the stale endpoint; TLS, HTTP and permissions OK, every run alike`, async () => {
+          const s = await scenario(failure);
+          const pod = podFor(s, 'stale', p);
+          const runs: ReturnType<typeof outcome>[] = [];
+          let last: Item | undefined;
+          for (let i = 0; i < 10; i++) {
+            const { item, code } = await report(s, pod, ['--probe-timeout', '1']);
+            assert.equal(code, 1);
+            runs.push(outcome(item));
+            last = item;
+          }
+          for (const r of runs) assert.deepEqual(r, runs[0]);
+          assert.ok(last);
+          assert.equal(last.firstFailure, 'tcp');
+          const words = failure === 'refused' ? 'refused' : 'timed out';
+          assert.match(text(layer(last, 'tcp')), new RegExp(`endpoint 10\\.0\\.0\\.13:6443 never connected \\(${words}\\): a stale endpoint`));
+          assert.match(layer(last, 'tcp').remedy ?? '', /remove the stale endpoint/);
+          assert.deepEqual([layer(last, 'tls').verdict, layer(last, 'http').verdict, layer(last, 'access').verdict], ['OK', 'OK', 'OK']);
+          // the endpoints that answer were each tried directly, verified as the service IP
+          assert.match(text(layer(last, 'tls')), /(with|and) 2 endpoint\(s\) directly \(10\.0\.0\.11:6443, 10\.0\.0\.12:6443\)/);
+          assert.match(text(layer(last, 'tls')), /not counted here \(no TCP connection, see TCP\):.*endpoint 10\.0\.0\.13:6443/);
+        });
+      }
+    }
   });
 
   withSim('net-blackholed', (sim) => {

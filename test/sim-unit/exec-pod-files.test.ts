@@ -3,7 +3,7 @@
 // and runc's argv[0] lookup. Pure functions, no namespaces.
 import assert from 'node:assert/strict';
 import {
-  automountsToken, containerEnv, expandRefs, hostsFile, imageProfile, kubernetesServiceEnv, profileExecutables, resolveExecutable,
+  automountsToken, containerEnv, expandRefs, hostsFile, imageProfile, kubernetesServiceEnv, profileExecutables, pythonPackageFiles, resolveExecutable,
   serviceAccountName, volumeFiles, type Container, type ObjectLookup,
 } from '../sim/exec/pod-files.ts';
 import { setupScript, shq } from '../sim/exec/sandbox.ts';
@@ -98,6 +98,17 @@ describe('sim exec: mounted files', () => {
     assert.deepEqual(v.files.map((f) => f.path), ['/opt/airflow/config/airflow.cfg', '/opt/airflow/config/level', '/etc/app/x/level', '/opt/airflow/airflow.cfg']);
     assert.equal(v.files[3].content, '[core]\n');
     assert.deepEqual(v.dirs, ['/opt/airflow/config', '/etc/app', '/gone', '/tmp/scratch']);
+  });
+
+  it('python-packages: the metadata pip writes for each package, on PYTHONPATH; malformed entries ignored', () => {
+    const p = pod({}, { metadata: { name: 'w', namespace: 'ns', annotations: { 'sim.kubectl-airflow.dev/python-packages': 'kubernetes=35.0.0, apache-airflow-providers-cncf-kubernetes = 10.1.0, bad name=1, urllib3=' } } });
+    assert.deepEqual(pythonPackageFiles(p), [
+      { path: '/opt/python-packages/kubernetes-35.0.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: kubernetes\nVersion: 35.0.0\n' },
+      { path: '/opt/python-packages/apache_airflow_providers_cncf_kubernetes-10.1.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: apache-airflow-providers-cncf-kubernetes\nVersion: 10.1.0\n' },
+    ]);
+    assert.equal(containerEnv(p, { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).PYTHONPATH, '/opt/python-packages');
+    assert.deepEqual(pythonPackageFiles(pod({})), []);
+    assert.equal(containerEnv(pod({}), { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).PYTHONPATH, undefined);
   });
 
   it('hosts file as the kubelet writes it', () => {

@@ -117,7 +117,18 @@ describe('doctor: network layer from net\'s report', () => {
   it('the pod token\'s own permission check belongs to RBAC, not to the network', () => {
     const l = networkLayer(netReport({ access: 'FAIL' }), {});
     assert.equal(l.verdict, 'OK');
-    assert.match(l.summary, /see RBAC/);
+    assert.match(l.summary, /its token lacks permissions \(see RBAC\)$/);
+  });
+
+  it('permission reviews never answered are not worded as missing permissions', () => {
+    const r = netReport({ access: 'FAIL' });
+    const access = r.layers.find((x) => x.id === 'access')!;
+    Object.assign(access, { finding: 'not-answered', evidence: ['required for ...', 'every review not answered (HTTP 503: the server is currently unable to handle the request)'] });
+    const l = networkLayer(r, {});
+    assert.match(l.summary, /its permission reviews were not answered \(every review not answered \(HTTP 503: the server is currently unable to handle the request\)\)$/);
+    assert.doesNotMatch(l.summary, /lacks permissions/);
+    access.finding = 'denied';
+    assert.match(networkLayer(r, {}).summary, /its token lacks permissions/);
   });
 
   it('a pod the probe could not run in is SKIP with the reason; unchecked steps are a warning', () => {

@@ -223,6 +223,33 @@ describe('ha: checks', () => {
     assert.match(c['from-pod']!.remedy, /10\.0\.0\.13:6443 accepted the connection but TLS: unknown-ca: a TLS failure means the pod's ca\.crt/);
     assert.equal(run(input(three))['from-pod'], undefined);
   });
+
+  it('--from: replicas the pod reached are never counted unhealthy or stale, whatever the Leases say', () => {
+    // Leases that match no endpoint (their hostnames are not the nodes'): by the control plane alone all three are gone
+    const leases = okf(['api-a', 'api-b', 'api-c'].map((h) => lease(h, 3)));
+    const alone = run(input(three, { leases }));
+    assert.match(alone['endpoint-count']!.evidence[0]!, /^3 endpoint\(s\), 0 healthy/);
+    const results = okf([
+      { address: '10.0.0.11', port: 6443, ok: true, status: 200 },
+      { address: '10.0.0.12', port: 6443, ok: true, status: 200 },
+      { address: '10.0.0.13', port: 6443, ok: false, error: 'TCP connect: net-unreachable ([Errno 101] Network is unreachable)' },
+    ]);
+    const c = run(input(three, { leases, from: { pod: 'airflow-worker-0', namespace: 'airflow', results } }));
+    assert.match(c['endpoint-count']!.evidence[0]!, /^3 endpoint\(s\), 2 healthy \(2 answered from pod airflow-worker-0\)/);
+    assert.equal(c['stale-endpoints']!.verdict, 'FAIL', '10.0.0.13 did not answer and has no Lease');
+    assert.deepEqual(c['stale-endpoints']!.evidence.slice(0, 1), ['stale endpoint 10.0.0.13: no identity Lease']);
+    assert.match(c['stale-endpoints']!.evidence[1]!, /^10\.0\.0\.11: no identity Lease, but it answered from pod airflow-worker-0: a server runs there, so it is not stale$/);
+    assert.ok(c['endpoint-leases']!.evidence.includes('10.0.0.12: answered from pod airflow-worker-0: a server runs there'));
+    assert.match(c['from-pod']!.remedy, /10\.0\.0\.13:6443: stale/);
+    // with its Lease live, the unreachable endpoint is not stale: its kind and causes, as net words them
+    const live = run(input(three, { from: { pod: 'airflow-worker-0', namespace: 'airflow', results } }));
+    assert.match(live['from-pod']!.remedy, /cannot reach 10\.0\.0\.13:6443 although a server runs there \(network unreachable: the pod has no route to that network/);
+    // every replica reached: nothing stale, a WARN about the Lease evidence instead
+    const all = okf(three.map((r) => ({ address: r.ip, port: 6443, ok: true, status: 200 })));
+    const w = run(input(three, { leases, from: { pod: 'airflow-worker-0', namespace: 'airflow', results: all } }));
+    assert.deepEqual([w['stale-endpoints']!.verdict, w['endpoint-leases']!.verdict, w['endpoint-count']!.verdict], ['WARN', 'WARN', 'OK']);
+    assert.match(w['endpoint-count']!.evidence[0]!, /^3 endpoint\(s\), 3 healthy/);
+  });
 });
 
 describe('ha: kube-apiserver pods as evidence', () => {

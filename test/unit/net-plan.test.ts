@@ -79,6 +79,12 @@ describe('net: plan (container, names, execs, bound)', () => {
       { ip: '10.0.0.11', port: 6443, portName: 'https' }, { ip: '10.0.0.12', port: 6443, portName: 'https' }, { ip: '10.0.0.11', port: 8443, portName: undefined },
     ]);
     assert.deepEqual(apiServerEndpoints(undefined, { subsets: [{ addresses: [{ ip: '10.0.0.13' }], ports: [{ name: 'https', port: 6443 }] }] }), [{ ip: '10.0.0.13', port: 6443, portName: 'https' }]);
+    // dual-stack: an IPv6 endpoint listed in two slices in two spellings is one endpoint
+    const v6 = { items: [
+      { addressType: 'IPv6', ports: [{ name: 'https', port: 6443 }], endpoints: [{ addresses: ['fd00:10::11'] }] },
+      { addressType: 'IPv6', ports: [{ name: 'https', port: 6443 }], endpoints: [{ addresses: ['fd00:10:0:0:0:0:0:11'] }, { addresses: ['fd00:10::12'] }] },
+    ] };
+    assert.deepEqual(apiServerEndpoints(v6, undefined).map((e) => e.ip), ['fd00:10::11', 'fd00:10::12']);
     assert.deepEqual(serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443 }] } }), { ip: '10.96.0.1', port: 443, targetPort: 6443 });
     assert.deepEqual(serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ port: 443, targetPort: 'https' }] } }), { ip: '10.96.0.1', port: 443, targetPort: undefined });
     assert.equal(serviceAddress({ spec: { ports: [{ port: 443 }] } }), undefined);

@@ -12,7 +12,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ProbeDoc } from '../../src/net/model.ts';
+import type { PathResult, ProbeDoc } from '../../src/net/model.ts';
 import { builtinProfiles } from '../../src/airflow/profiles.ts';
 import { podRequirement, pythonCommand, shellCommand, type AccessAsk } from '../../src/net/plan.ts';
 
@@ -85,8 +85,8 @@ function apiServer(dir: string, cert: string, key: string, token: string): https
   });
 }
 
-function listen(s: https.Server | net.Server): Promise<number> {
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
+function listen(s: https.Server | net.Server, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve) => s.listen(0, host, () => resolve((s.address() as net.AddressInfo).port)));
 }
 
 /** The tools of an image: a directory of links to the machine's executables, used as PATH. */
@@ -123,6 +123,16 @@ const canIsolate = (() => {
 })();
 
 type Kind = 'py' | 'sh' | 'sh:curl,openssl' | 'sh:curl';
+
+/** The probe's path through the service address (the first), or the path to endpoint i directly. */
+function pathOf(d: ProbeDoc, i = 0): PathResult {
+  assert.ok(Array.isArray(d.paths), `paths: ${JSON.stringify(d.paths)}`);
+  const p = (d.paths as PathResult[])[i];
+  assert.ok(p, `path ${i}`);
+  return p;
+}
+const tlsOf = (d: ProbeDoc, i = 0) => pathOf(d, i).tls ?? { ok: false, step: 'tcp' };
+const httpOf = (d: ProbeDoc, i = 0) => pathOf(d, i).http as Array<{ path: string; status: number; gitVersion?: string; message?: string }> | undefined;
 
 describe('net: the probe programs as shipped, against a loopback API-server fixture', function () {
   this.timeout(60_000);
@@ -166,8 +176,12 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
     mkdirSync(trustStore);
     writeFileSync(path.join(trustStore, `${hash}.0`), readFileSync(path.join(dir, 'ca.crt')));
     writeFileSync(path.join(trustStore, 'ca-certificates.crt'), readFileSync(path.join(dir, 'ca.crt')));
-    fx = { dir, port, hangPort, proxyPort, token, secret, servers: [good, noip, hang, proxy] };
-    (fx as Fixture & { noipPort: number }).noipPort = noipPort;
+    // the same API server on IPv6 loopback: an endpoint with an IPv6 address
+    const good6 = apiServer(dir, 'srv.crt', 'srv.key', token);
+    const port6 = await listen(good6, '::1');
+    fx = { dir, port, hangPort, proxyPort, token, secret, servers: [good, noip, hang, proxy, good6] };
+    (fx as Fixture & { noipPort: number; port6: number }).noipPort = noipPort;
+    (fx as Fixture & { port6: number }).port6 = port6;
   });
 
   after(() => {
@@ -223,7 +237,7 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
           assert.ok(d.tools?.includes('curl') && d.missing?.includes('bash') && d.missing?.includes('nc'), `tools ${d.tools}, missing ${d.missing}`);
           assert.equal(d.missing?.includes('openssl'), kind === 'sh:curl');
         }
-        if (kind !== 'py') assert.equal(d.tls.tool, tlsTool);
+        if (kind !== 'py') assert.equal(tlsOf(d).tool, tlsTool);
         assert.equal(d.env.KUBERNETES_SERVICE_HOST, '127.0.0.1');
         assert.equal(d.files.token.present, true);
         assert.equal(d.files.token.claims?.iss, 'https://kubernetes.default.svc.cluster.local');
@@ -238,14 +252,18 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.equal(tcp[0].target, 'service');
         assert.equal(tcp[0].attempts.length, 3);
         assert.ok(tcp.every((t) => t.attempts.every((a) => a.ok)));
-        assert.equal(d.tls.ok, true);
-        const http = d.http as Array<{ path: string; status: number; gitVersion?: string; message?: string }>;
+        assert.equal(tlsOf(d).ok, true);
+        // the endpoint tried directly, verified as the service IP, answers the same
+        assert.deepEqual([pathOf(d, 1).target, tlsOf(d, 1).ok, pathOf(d, 1).serverName], ['endpoint', true, '127.0.0.1']);
+        assert.deepEqual(httpOf(d, 1)?.map((h) => h.status), httpOf(d)?.map((h) => h.status));
+        assert.equal(pathOf(d, 1).access?.length, ASKS.length);
+        const http = httpOf(d) ?? [];
         assert.equal(http.find((h) => h.path === '/version')?.gitVersion, 'v1.32.0');
         assert.equal(http.find((h) => h.path === '/readyz')?.status, 200);
         const pods = http.find((h) => h.path.startsWith('/api/v1/namespaces/airflow/pods'));
         assert.equal(pods?.status, 403);
         assert.match(pods?.message ?? '', /cannot list resource "pods"/);
-        const access = d.access as Array<{ verb: string; resource: string; subresource: string; namespace: string; allowed: boolean; reason?: string }>;
+        const access = pathOf(d).access as Array<{ verb: string; resource: string; subresource: string; namespace: string; allowed: boolean; reason?: string }>;
         assert.equal(ASKS.length, 12);
         assert.deepEqual(access.map((a) => `${a.verb} ${a.resource}/${a.subresource} ${a.namespace}`), ASKS.map((a) => `${a.verb} ${a.resource}/${a.subresource} ${a.namespace}`));
         assert.deepEqual(access.filter((a) => a.allowed).map((a) => `${a.verb} ${a.resource}/${a.subresource} in ${a.namespace}`), ['get pods/log in airflow']);
@@ -281,39 +299,48 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
           running = false;
           await scan;
         }
-        assert.equal((d.http as Array<{ path: string; status: number }>).find((h) => h.path === '/version')?.status, 200);
+        assert.equal(httpOf(d)?.find((h) => h.path === '/version')?.status, 200);
         assert.deepEqual(leaks, []);
         assert.ok(seen.has(kind === 'py' ? 'python3' : 'curl'), `the scan saw the HTTP client at work (saw ${[...seen].filter((n) => /curl|python|sh|openssl/.test(n)).join(', ')})`);
       });
 
+      it('an IPv6 endpoint: TCP, TLS verified as the service IP, HTTP and the reviews on it directly', async () => {
+        const port6 = (fx as Fixture & { port6: number }).port6;
+        const d = await probe(kind, 'sa-good', fx.port, [{ ip: '::1', port: port6 }]);
+        const ep = (d.tcp as Array<{ target: string; host: string; attempts: Array<{ ok: boolean }> }>).find((t) => t.target === 'endpoint');
+        assert.equal(ep?.host, '::1');
+        assert.ok(ep?.attempts.every((a) => a.ok), JSON.stringify(ep));
+        assert.deepEqual([pathOf(d, 1).host, pathOf(d, 1).connect?.ok, tlsOf(d, 1).ok], ['::1', true, true], JSON.stringify(pathOf(d, 1)));
+        assert.equal(httpOf(d, 1)?.find((h) => h.path === '/version')?.status, 200);
+        assert.equal(pathOf(d, 1).access?.length, ASKS.length);
+      });
+
       it('wrong CA: TLS unknown authority; the token is not sent', async () => {
         const d = await probe(kind, 'sa-other-ca', fx.port);
-        assert.equal(d.tls.ok, false);
-        assert.equal(d.tls.error, 'unknown-authority');
-        assert.ok('skipped' in (d.http as object));
+        assert.deepEqual([tlsOf(d).ok, tlsOf(d).error, tlsOf(d).step], [false, 'unknown-authority', 'tls']);
+        assert.deepEqual((d.paths as PathResult[]).map((p) => p.http), [undefined, undefined], 'no request carries the token');
       });
 
       it('wrong CA while the image trusts the server\'s CA (/etc/ssl/certs): only the mounted ca.crt counts', async () => {
         // curl keeps its compiled-in CApath beside --cacert, openssl s_client its defaults without -CAfile:
         // either would verify the server here and send the token to whoever holds that CA.
         const d = await probe(kind, 'sa-other-ca', fx.port, undefined, {}, trustStore);
-        assert.equal(d.tls.ok, false);
-        assert.equal(d.tls.error, 'unknown-authority');
-        assert.ok('skipped' in (d.http as object), 'no request carries the token');
-        assert.equal(d.access, undefined);
+        assert.equal(tlsOf(d).ok, false);
+        assert.equal(tlsOf(d).error, 'unknown-authority');
+        assert.deepEqual((d.paths as PathResult[]).map((p) => [p.http, p.access]), [[undefined, undefined], [undefined, undefined]], 'no request carries the token');
       });
 
       it('certificate without the service IP: TLS name mismatch', async () => {
         const d = await probe(kind, 'sa-good', (fx as Fixture & { noipPort: number }).noipPort);
-        assert.equal(d.tls.ok, false);
-        assert.equal(d.tls.error, 'name-mismatch');
+        assert.equal(tlsOf(d).ok, false);
+        assert.equal(tlsOf(d).error, 'name-mismatch');
         // curl >= 7.62 exits 60 for both failures (51 before): its message tells them apart
-        if (tlsTool === 'curl') assert.match(d.tls.detail ?? '', /no alternative certificate subject name matches target host name '127\.0\.0\.1'/);
+        if (tlsTool === 'curl') assert.match(tlsOf(d).detail ?? '', /no alternative certificate subject name matches target host name '127\.0\.0\.1'/);
       });
 
       it('a token the server rejects: 401 on every request; an expired token is visible in the claims', async () => {
         const d = await probe(kind, 'sa-bad-token', fx.port);
-        const http = d.http as Array<{ status: number }>;
+        const http = httpOf(d) ?? [];
         assert.ok(http.length >= 2 && http.every((h) => h.status === 401));
         assert.ok((d.files.token.claims?.exp ?? Infinity) < (d.now ?? 0));
       });
@@ -325,9 +352,11 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         // curl's own last line says only "Couldn't connect"; the errno comes from its -v output
         if (tcpTool === 'curl') assert.match(ep?.attempts[0].detail ?? '', /connect to 127\.0\.0\.1 port 1 failed: Connection refused/);
         const t0 = Date.now();
-        const hung = await probe(kind, 'sa-good', fx.hangPort, []);
-        assert.equal(hung.tls.ok, false);
-        assert.equal(hung.tls.error, 'timeout');
+        // the endpoint tried directly: the refusal is where it happened, before TLS
+        assert.deepEqual([pathOf(refused, 1).connect?.ok, pathOf(refused, 1).connect?.error, pathOf(refused, 1).tls], [false, 'refused', undefined]);
+        // the endpoint tried directly: connected, so the timeout is the handshake's
+        const hung = await probe(kind, 'sa-good', fx.hangPort, [{ ip: '127.0.0.1', port: fx.hangPort }]);
+        assert.deepEqual([pathOf(hung, 1).connect?.ok, tlsOf(hung, 1).ok, tlsOf(hung, 1).error, tlsOf(hung, 1).step], [true, false, 'timeout', 'tls'], JSON.stringify(hung.paths));
         assert.ok(Date.now() - t0 < 15_000, 'within the bound');
       });
 
@@ -347,7 +376,7 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.equal(d.proxy?.target, `127.0.0.1:${fx.port}`);
         assert.equal(d.proxy?.status, 407);
         // the probe's own requests go direct: the API server's answers are unchanged
-        assert.equal((d.http as Array<{ path: string; status: number }>).find((h) => h.path === '/version')?.status, 200);
+        assert.equal(httpOf(d)?.find((h) => h.path === '/version')?.status, 200);
       });
     });
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ClusterFacts, ProbeDoc } from '../../src/net/model.ts';
+import type { ClusterFacts, PathResult, ProbeDoc } from '../../src/net/model.ts';
 import { evaluateEgress } from '../../src/net/netpol.ts';
 import { reportDocument, renderReport } from '../../src/net/render.ts';
 import { palette } from '../../src/render/colour.ts';
@@ -95,6 +95,13 @@ describe('net: verdicts', () => {
     assert.equal(noProxyCovers('10.96.0.0/12', '10.96.0.1'), true);
     assert.equal(noProxyCovers('10.0.0.0/16', '10.96.0.1'), false);
     assert.equal(noProxyCovers('', '10.96.0.1'), false);
+    // IPv6: CIDRs, any spelling of the address, brackets and a port
+    assert.equal(noProxyCovers('fd00::/8', 'fd00:10:96::1'), true);
+    assert.equal(noProxyCovers('fd00::/8', '[fd00:10:96::1]'), true);
+    assert.equal(noProxyCovers('fc00::/8', 'fd00:10:96::1'), false);
+    assert.equal(noProxyCovers('fd00:10:96:0:0:0:0:1', 'fd00:10:96::1'), true);
+    assert.equal(noProxyCovers('[fd00:10:96::1]:443', 'fd00:10:96::1'), true);
+    assert.equal(noProxyCovers('fd00:10:96::2', 'fd00:10:96::1'), false);
   });
 
   it('env: missing service env, and a proxy without NO_PROXY entries, each FAIL with the fix', () => {
@@ -196,14 +203,110 @@ describe('net: verdicts', () => {
       { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [ok(), ok()] },
       { target: 'endpoint', host: '10.0.0.13', port: 6443, attempts: [fail('refused'), fail('refused')] },
     ];
+    // without control-plane evidence the endpoint is described by how it fails, never called stale
     const l = tcpLayer(d, {});
     assert.equal(l.verdict, 'FAIL');
-    assert.match(l.evidence[0], /2 of 5 connections to 10\.96\.0\.1:443 failed/);
-    assert.match(l.evidence[1], /endpoint 10\.0\.0\.13:6443 never connected: a stale endpoint/);
+    assert.match(l.evidence[0], /2 of 5 connections to 10\.96\.0\.1:443 failed: they went to 10\.0\.0\.13:6443/);
+    assert.equal(l.evidence[1], 'endpoint 10.0.0.13:6443 never connected (refused) (requests through the service fail intermittently)');
     assert.ok(l.evidence.includes('service 10.96.0.1:443: 3/5 connected (2 refused)'));
-    assert.match(l.remedy ?? '', /stale endpoint/);
+    assert.ok(l.evidence.some((e) => /unknown: Leases and Nodes not readable/.test(e)));
+    assert.match(l.remedy ?? '', /^10\.0\.0\.13:6443 refused: the host answers but nothing listens/);
+    assert.doesNotMatch(l.remedy ?? '', /stale/);
+    // the control plane (Leases, nodes) says no server stands there: a stale endpoint
+    const stale = tcpLayer(d, { controlPlane: { stale: [{ address: '10.0.0.13', reasons: ['no identity Lease'] }], basis: '2 live API-server Lease(s), nodes read' } });
+    assert.match(stale.evidence[1], /endpoint 10\.0\.0\.13:6443 never connected \(refused\): a stale endpoint, no identity Lease/);
+    assert.match(stale.remedy ?? '', /remove the stale endpoint/);
     d.tcp = { skipped: 'curl, nc and bash not found' };
     assert.deepEqual([tcpLayer(d, {}).verdict, tcpLayer(d, {}).evidence[0]], ['SKIP', 'not checked: curl, nc and bash not found']);
+  });
+
+  it('tcp: network unreachable, host unreachable, refused, timeout and reset each name their own causes; unreachable with live servers is not stale', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['net-unreachable', /network unreachable: the pod has no route to that network/],
+      ['host-unreachable', /host unreachable: no host answers at that address/],
+      ['refused', /refused: the host answers but nothing listens on that port/],
+      ['timeout', /timed out: packets are dropped on the way/],
+      ['reset', /reset: something accepted the connection and reset it/],
+    ];
+    const live = { controlPlane: { stale: [], basis: '3 live API-server Lease(s), nodes read' } };
+    for (const [kind, words] of cases) {
+      const d = healthy();
+      d.tcp = [
+        { target: 'service', host: '10.96.0.1', port: 443, attempts: [ok(), fail(kind)] },
+        { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [ok(), ok()] },
+        { target: 'endpoint', host: '10.0.0.12', port: 6443, attempts: [fail(kind), fail(kind)] },
+      ];
+      const l = tcpLayer(d, live);
+      assert.equal(l.verdict, 'FAIL', kind);
+      assert.match(l.remedy ?? '', words, kind);
+      assert.doesNotMatch(`${l.evidence.join('\n')}\n${l.remedy}`, /stale/, `${kind}: the control plane shows live servers`);
+      assert.ok(l.evidence.some((e) => e.includes('10.0.0.12:6443 never connected') && e.includes('the control plane shows a live server there')), kind);
+    }
+  });
+
+  it('tcp: the service failing while every endpoint connects directly points at kube-proxy; IPv6 endpoints are matched in any spelling', () => {
+    const d = healthy();
+    d.tcp = [
+      { target: 'service', host: '10.96.0.1', port: 443, attempts: [fail('timeout'), fail('timeout')] },
+      { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [ok(), ok()] },
+    ];
+    const l = tcpLayer(d, {});
+    assert.match(l.evidence[1], /every endpoint connects directly: the ClusterIP 10\.96\.0\.1:443 itself is not forwarded/);
+    assert.match(l.remedy ?? '', /kube-proxy/);
+    d.tcp = [
+      { target: 'service', host: 'fd00:10:96::1', port: 443, attempts: [ok()] },
+      { target: 'endpoint', host: 'fd00:0:0:10::13', port: 6443, attempts: [fail('refused'), fail('refused')] },
+    ];
+    const s6 = tcpLayer(d, { controlPlane: { stale: [{ address: 'fd00:0000:0000:0010:0000:0000:0000:0013', reasons: ['no identity Lease'] }], basis: 'b' } });
+    assert.match(s6.evidence.join('\n'), /endpoint fd00:0:0:10::13:6443 never connected \(refused\): a stale endpoint/);
+  });
+
+  it('tls, http, permissions: an attempt that never connected is a TCP finding, not theirs; every endpoint tried directly decides', () => {
+    // one stale endpoint of three: the path through the service landed on it (refused at connect)
+    const d = healthy();
+    const answers = (allowed: boolean) => [
+      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed, httpStatus: 201 },
+      { verb: 'get', group: '', resource: 'pods', subresource: 'exec', namespace: 'airflow', allowed, httpStatus: 201 },
+    ];
+    const good = (host: string) => ({
+      target: 'endpoint' as const, host, port: 6443, serverName: '10.96.0.1', connect: ok(), tls: ok(),
+      http: [{ path: '/version', status: 200, gitVersion: 'v1.32.0' }, { path: '/readyz', status: 200 }], access: answers(true),
+    });
+    d.paths = [
+      { target: 'service', host: '10.96.0.1', port: 443, serverName: '10.96.0.1', connect: { ok: false, error: 'refused', step: 'tcp' } },
+      good('10.0.0.11'),
+      good('10.0.0.12'),
+      { target: 'endpoint', host: '10.0.0.13', port: 6443, serverName: '10.96.0.1', connect: { ok: false, error: 'refused', step: 'tcp' } },
+    ];
+    delete d.tls;
+    delete d.http;
+    delete d.access;
+    const tls = tlsLayer(d);
+    assert.equal(tls.verdict, 'OK');
+    assert.match(tls.evidence[0], /handshake as 10\.96\.0\.1 verified against the mounted ca\.crt with 2 endpoint\(s\) directly \(10\.0\.0\.11:6443, 10\.0\.0\.12:6443\)/);
+    assert.match(tls.evidence[1], /not counted here \(no TCP connection, see TCP\): service 10\.96\.0\.1:443, endpoint 10\.0\.0\.13:6443/);
+    const http = httpLayer(d);
+    assert.equal(http.verdict, 'OK');
+    assert.deepEqual(http.evidence, ['GET /version -> 200 (v1.32.0)', 'GET /readyz -> 200', 'asked through the service and at 1 endpoint(s) directly']);
+    const access = accessLayer(d, 'airflow-worker');
+    assert.equal(access.verdict, 'OK');
+    assert.deepEqual(access.evidence, ['allowed: create pods, get pods/exec']);
+    // the same cluster, the service path landing elsewhere: the same verdicts
+    d.paths[0] = { ...good('10.96.0.1'), target: 'service', port: 443 };
+    assert.deepEqual([tlsLayer(d).verdict, httpLayer(d).verdict, accessLayer(d, 'airflow-worker').verdict], ['OK', 'OK', 'OK']);
+    // a TLS failure after the connection: the TLS layer's, whichever path saw it
+    (d.paths as PathResult[])[2] = { ...good('10.0.0.12'), tls: { ok: false, error: 'unknown-authority', step: 'tls' }, http: undefined, access: undefined };
+    const bad = tlsLayer(d);
+    assert.equal(bad.verdict, 'FAIL');
+    assert.match(bad.evidence[0], /handshake with endpoint 10\.0\.0\.12:6443 as 10\.96\.0\.1: unknown-authority/);
+    // reviews answered nowhere after the handshake (503): not answered, told apart from denied
+    (d.paths as PathResult[])[2] = good('10.0.0.12');
+    for (const p of d.paths as PathResult[]) if (p.access) p.access = p.access.map((a) => ({ ...a, allowed: undefined, httpStatus: 503, message: 'the server is currently unable to handle the request' }));
+    const na = accessLayer(d, 'airflow-worker');
+    assert.deepEqual([na.verdict, na.finding], ['FAIL', 'not-answered']);
+    for (const p of d.paths as PathResult[]) if (p.access) p.access = answers(false);
+    const denied = accessLayer(d, 'airflow-worker');
+    assert.deepEqual([denied.verdict, denied.finding], ['FAIL', 'denied']);
   });
 
   it('tls: unknown authority and name mismatch have different remedies', () => {

@@ -18,7 +18,7 @@ import type { SimContext } from '../context.ts';
 import type { KubeObject, Status, UserInfo } from '../types.ts';
 import {
   ANNOTATION_PREFIX, SA_DIR, annotation, ephemeralImageProfile, automountsToken, containerEnv, hostsFile, imageProfile, podSpec, profileExecutables,
-  resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
+  pythonPackageFiles, resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
 } from './pod-files.ts';
 import { AgentPool, agentConfig, nodeAddress, planNetwork, startPodNetwork } from './pod-network.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
@@ -190,7 +190,7 @@ class ExecSession {
       files.push({ path: `${SA_DIR}/token`, content: token }, { path: `${SA_DIR}/ca.crt`, content: ca }, { path: `${SA_DIR}/namespace`, content: ns });
     }
     const vols = volumeFiles(pod, container, ctx.store);
-    files.push(...vols.files);
+    files.push(...vols.files, ...(ephemeral ? [] : pythonPackageFiles(pod)));
 
     const argv0 = resolveExecutable(command[0], new Set(executables.keys()), new Set(files.map((f) => f.path)));
     if (!argv0) return this.finish(internalErrorStatus(kubeletExecFailure(command[0], randomBytes(32).toString('hex'))));

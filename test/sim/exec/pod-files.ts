@@ -223,6 +223,8 @@ export function containerEnv(pod: KubeObject, container: Container, lookup: Obje
   // HOSTNAME is the sandbox's hostname (the runtime sets it): the node's for a hostNetwork pod.
   const hostname = podNetworkKind(pod) === 'host' && podSpec(pod).nodeName ? podSpec(pod).nodeName! : pod.metadata.name;
   const env: Record<string, string> = { PATH: CONTAINER_PATH, HOSTNAME: hostname, HOME: '/root' };
+  // as an image whose packages were installed with pip --target adds that directory (the pod's own env may override)
+  if (pythonPackages(pod).length) env.PYTHONPATH = PYTHON_PACKAGES_DIR;
   Object.assign(env, kubernetesServiceEnv(svc));
   for (const from of container.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;
@@ -251,6 +253,32 @@ export function containerEnv(pod: KubeObject, container: Container, lookup: Obje
 }
 
 // Files.
+
+/** Where the `python-packages` annotation's packages are installed (pip install --target), on PYTHONPATH. */
+export const PYTHON_PACKAGES_DIR = '/opt/python-packages';
+
+/** `sim.kubectl-airflow.dev/python-packages: "kubernetes=35.0.0, urllib3=2.2.3"`; malformed entries are ignored. */
+export function pythonPackages(pod: KubeObject): { name: string; version: string }[] {
+  const out: { name: string; version: string }[] = [];
+  for (const part of (annotation(pod, 'python-packages') ?? '').split(',')) {
+    const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*=\s*([0-9][0-9A-Za-z.+!-]*)\s*$/.exec(part);
+    if (m) out.push({ name: m[1], version: m[2] });
+  }
+  return out;
+}
+
+/**
+ * The metadata pip writes for each of those packages (PEP 376/566: NAME-VERSION.dist-info/METADATA,
+ * the name normalised with underscores): the pod's Python reports these versions (importlib.metadata
+ * finds PYTHONPATH before the system's site-packages). Metadata only: importing the package still
+ * gets whatever the image really has.
+ */
+export function pythonPackageFiles(pod: KubeObject): ContainerFile[] {
+  return pythonPackages(pod).map((p) => ({
+    path: `${PYTHON_PACKAGES_DIR}/${p.name.replace(/[-.]+/g, '_')}-${p.version}.dist-info/METADATA`,
+    content: `Metadata-Version: 2.1\nName: ${p.name}\nVersion: ${p.version}\n`,
+  }));
+}
 
 export function serviceAccountName(pod: KubeObject): string {
   const spec = podSpec(pod);
