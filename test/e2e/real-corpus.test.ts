@@ -25,7 +25,7 @@ const ofWorkload = (pod: string, workload: string) => pod === workload || pod.st
 
 describe('real corpus: every render has its header and expectations', () => {
   it(`${NAMES.length} renders, each naming repo@commit, paths and every addition`, () => {
-    assert.ok(NAMES.length >= 7, NAMES.join(', '));
+    assert.ok(NAMES.length >= 8, NAMES.join(', '));
     for (const n of NAMES) {
       const head = readFileSync(scenarioFile(n), 'utf8').split('\n---\n')[0];
       assert.match(head, /^# Source: https:\/\/github\.com\/[^/\s]+\/[^/\s]+ at commit [0-9a-f]{40}, files /m, n);
