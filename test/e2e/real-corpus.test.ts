@@ -78,7 +78,8 @@ for (const name of NAMES) {
     it('rbac table: the verdict, the cause and the versions are said', async () => {
       const io = captureIO();
       assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', ns], io), exp.rbacExitCode);
-      assert.ok(io.out().includes(`Airflow ${exp.release.airflowVersion ?? 'unknown'}, chart ${exp.release.chartVersion}`), io.out());
+      const chart = exp.release.chart === 'community' ? 'community chart' : 'chart';
+      assert.ok(io.out().includes(`Airflow ${exp.release.airflowVersion ?? 'unknown'}, ${chart} ${exp.release.chartVersion}`), io.out());
       for (const s of exp.rbacSays ?? []) assert.ok(io.out().includes(s), `says ${s}\n${io.out()}`);
       for (const s of exp.rbacNeverSays ?? []) assert.ok(!io.out().includes(s), `never says ${s}\n${io.out()}`);
     });
