@@ -3,12 +3,18 @@ import type { Container, Pod } from './container-env.ts';
 
 /** The containers that run Airflow: an Airflow image or any AIRFLOW_* variable; among those, the ones
  *  that mount airflow.cfg when any does (the chart's log-groomer sidecars use the Airflow image but
- *  never start a Kubernetes client); else the first container. */
+ *  never start a Kubernetes client); else the first container. A git-sync sidecar is never one, though
+ *  the community chart gives it the release's envFrom: it is kubernetes/git-sync's Go binary
+ *  (cmd/git-sync/main.go), configured by its own GIT_SYNC_* (v3) / GITSYNC_* (v4) variables. */
 export function airflowContainers(pod: Pod, configMaps: Record<string, Record<string, string> | undefined> = {}): Container[] {
   const cs = pod.spec?.containers ?? [];
-  const af = cs.filter((c) => /airflow/i.test(c.image ?? '') || (c.env ?? []).some((e) => e.name.startsWith('AIRFLOW_')) || (c.envFrom ?? []).length > 0);
+  const af = cs.filter((c) => !isGitSync(c) && (/airflow/i.test(c.image ?? '') || (c.env ?? []).some((e) => e.name.startsWith('AIRFLOW_')) || (c.envFrom ?? []).length > 0));
   const withCfg = af.filter((c) => locateAirflowCfg(pod, c, configMaps) !== undefined);
   return withCfg.length ? withCfg : af.length ? af : cs.slice(0, 1);
+}
+
+function isGitSync(c: Container): boolean {
+  return /(^|\/)git-sync(:|@|$)/.test(c.image ?? '') || (c.env ?? []).some((e) => e.name === 'GIT_SYNC_REPO' || e.name === 'GITSYNC_REPO');
 }
 
 /** Where this container's airflow.cfg comes from: the ConfigMap (name, key) mounted at

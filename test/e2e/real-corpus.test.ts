@@ -25,7 +25,7 @@ const ofWorkload = (pod: string, workload: string) => pod === workload || pod.st
 
 describe('real corpus: every render has its header and expectations', () => {
   it(`${NAMES.length} renders, each naming repo@commit, paths and every addition`, () => {
-    assert.ok(NAMES.length >= 7, NAMES.join(', '));
+    assert.ok(NAMES.length >= 8, NAMES.join(', '));
     for (const n of NAMES) {
       const head = readFileSync(scenarioFile(n), 'utf8').split('\n---\n')[0];
       assert.match(head, /^# Source: https:\/\/github\.com\/[^/\s]+\/[^/\s]+ at commit [0-9a-f]{40}, files /m, n);
@@ -78,7 +78,8 @@ for (const name of NAMES) {
     it('rbac table: the verdict, the cause and the versions are said', async () => {
       const io = captureIO();
       assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', ns], io), exp.rbacExitCode);
-      assert.ok(io.out().includes(`Airflow ${exp.release.airflowVersion ?? 'unknown'}, chart ${exp.release.chartVersion}`), io.out());
+      const chart = exp.release.chart === 'community' ? 'community chart' : 'chart';
+      assert.ok(io.out().includes(`Airflow ${exp.release.airflowVersion ?? 'unknown'}, ${chart} ${exp.release.chartVersion}`), io.out());
       for (const s of exp.rbacSays ?? []) assert.ok(io.out().includes(s), `says ${s}\n${io.out()}`);
       for (const s of exp.rbacNeverSays ?? []) assert.ok(!io.out().includes(s), `never says ${s}\n${io.out()}`);
     });

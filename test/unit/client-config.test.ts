@@ -199,6 +199,14 @@ describe('client-config: which airflow.cfg a container reads', () => {
     assert.deepEqual(airflowContainers({ spec: { volumes, containers: [main, groomer] } }).map((c) => c.name), ['scheduler']);
     assert.deepEqual(airflowContainers({ spec: { containers: [groomer] } }).map((c) => c.name), ['scheduler-log-groomer']);
   });
+  it('a git-sync sidecar given the release\'s envFrom (the community chart) is not an Airflow client', () => {
+    const envFrom = [{ secretRef: { name: 'airflow-config-envs' } }];
+    const main: Container = { name: 'airflow-scheduler', image: 'example/etl:1.0', envFrom };
+    const v3: Container = { name: 'dags-git-sync', image: 'registry.k8s.io/git-sync/git-sync:v3.6.5', env: [{ name: 'GIT_SYNC_REPO', value: 'git@example.com:dags.git' }], envFrom };
+    const v4: Container = { name: 'git-sync', image: 'mirror.example/sync:4', env: [{ name: 'GITSYNC_REPO', value: 'https://example.com/dags.git' }], envFrom };
+    assert.deepEqual(airflowContainers({ spec: { containers: [main, v3, v4] } }).map((c) => c.name), ['airflow-scheduler']);
+    assert.deepEqual(airflowContainers({ spec: { containers: [v3, main] } }).map((c) => c.name), ['airflow-scheduler']);
+  });
   it('every pod of the release: airflow.cfg from its ConfigMap, the ServiceAccount\'s automount, and what could not be read said as info', () => {
     const c: Container = { name: 'scheduler', image: 'apache/airflow:2.10.5', volumeMounts: [{ name: 'config', mountPath: '/opt/airflow/airflow.cfg', subPath: 'airflow.cfg' }] };
     const p: Pod = { metadata: { name: 's-0', labels: { component: 'scheduler' } }, spec: { serviceAccountName: 'sched', volumes, containers: [c] } };
