@@ -15,6 +15,7 @@ import { handleReview } from './reviews.ts';
 import { applyPatch, PatchError } from './patch.ts';
 import { decodeObject } from './proto-objects.ts';
 import { addEphemeralContainers, ephemeralView, requestedContainers } from './ephemeral.ts';
+import { admitCreate, warningHeader } from './admission/chain.ts';
 
 export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
 
@@ -167,6 +168,9 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   const o = obj!;
   const bad = checkBody(req, r, o, ctx);
   if (bad) return status(bad);
+  const admitted = admitCreate(r, withType(r, o), req.query.get('dryRun') === 'All', ctx);
+  if (admitted.status) return status(admitted.status);
+  Object.assign(o, admitted.object);
   if (!o.metadata.name && typeof o.metadata.generateName === 'string') {
     o.metadata.name = o.metadata.generateName + Math.random().toString(36).slice(2, 7);
   }
@@ -177,8 +181,9 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   delete typed.metadata.uid;
   delete typed.metadata.creationTimestamp;
   prepareForCreate(r, typed, ctx);
-  if (req.query.get('dryRun') === 'All') return json(201, typed);
-  return json(201, withType(r, ctx.store.create(typed, r)));
+  const headers = warningHeader(admitted.warnings);
+  if (req.query.get('dryRun') === 'All') return { ...json(201, typed), headers };
+  return { ...json(201, withType(r, ctx.store.create(typed, r))), headers };
 }
 
 /** What the registry strategies set on create (pkg/registry/core/pod/strategy.go PrepareForCreate, service IP allocation). */
