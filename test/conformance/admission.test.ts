@@ -139,6 +139,16 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
         }
       });
 
+      it('the default FlowSchemas and priority levels are listed as a 1.29+ server has them', async () => {
+        const sim = sims['official-kubernetes-executor'];
+        const fs = await kubectl(k, sim.kubeconfigPath, ['get', 'flowschemas.flowcontrol.apiserver.k8s.io', '-o', 'json']);
+        assert.equal(fs.code, 0, fs.stderr);
+        const sa = JSON.parse(fs.stdout).items.find((o: any) => o.metadata.name === 'service-accounts');
+        assert.deepEqual([sa.spec.matchingPrecedence, sa.spec.priorityLevelConfiguration.name], [9000, 'workload-low']);
+        const pl = await kubectl(k, sim.kubeconfigPath, ['get', 'prioritylevelconfigurations', '-o', 'name']);
+        assert.equal(pl.stdout.split('\n').filter(Boolean).length, 8, pl.stdout);
+      });
+
       it('a dry run persists nothing', async () => {
         const sim = sims['official-kubernetes-executor'];
         const before = sim.store.all('pods', 'airflow').map((p) => p.metadata.name);

@@ -12,7 +12,8 @@ import { Faults, type FaultRule } from './faults.ts';
 import { writeKubeconfig, type IdentityCredential } from './kubeconfig.ts';
 import { RequestLog } from './log.ts';
 import { authorize, defaultRbacObjects, rbacObjectsFrom, type RbacObjects } from './rbac.ts';
-import { loadScenario, parseScenario, type Scenario } from './scenario.ts';
+import { loadScenario, minorVersion, parseScenario, type Scenario } from './scenario.ts';
+import { defaultFlowControlObjects } from './flowcontrol.ts';
 import { SimServer } from './server.ts';
 import { Store } from './store.ts';
 import { createCA, createClientCert, createServerCert } from './tls.ts';
@@ -80,6 +81,7 @@ export function controlPlaneView(s: Scenario): ControlPlaneView {
 /** Fills a store from a scenario as a fresh cluster would hold it. */
 export function populateStore(store: Store, scenario: Scenario, caPem: string): void {
   store.apply(defaultRbacObjects());
+  if (minorVersion(scenario) >= 29) store.apply(defaultFlowControlObjects());
   store.apply(SYSTEM_NAMESPACES.map(namespaceObject));
   const nodes = scenario.objects.filter((o) => o.kind === 'Node' && o.apiVersion === 'v1');
   store.apply(deriveControlPlane(scenario.spec.controlPlane as CPSpec | undefined, nodes));
