@@ -15,6 +15,7 @@ import { versionCommand } from './version.ts';
 import { completionCommand } from './completion.ts';
 import { netCommand } from './net.ts';
 import { doctorCommand } from './doctor.ts';
+import { admissionCommand } from './admission.ts';
 
 export type { IO } from './command.ts';
 
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   rbacCommand,
   netCommand,
   haCommand,
+  admissionCommand,
   configCommand,
   versionCommand,
   completionCommand,

@@ -24,7 +24,7 @@ describe('sim admission: ResourceQuota', () => {
     ['terminal pods do not count', pod('p', oneGi), [quota('q', { 'limits.memory': '2Gi' })], [pod('a', oneGi, 'Succeeded')], undefined],
     ['pod count', pod('p', oneGi), [quota('q', { pods: '1' })], [pod('a', oneGi)], 'exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1'],
     ['BestEffort scope does not match a pod with requests', pod('p', oneGi), [quota('q', { pods: '0' }, { scopes: ['BestEffort'] })], [], undefined],
-    ['status.used written by the scenario wins', pod('p', oneGi), [{ ...quota('q', { 'limits.memory': '2Gi' }), status: { used: { 'limits.memory': '1536Mi' } } }], [], 'exceeded quota: q, requested: limits.memory=1Gi, used: limits.memory=1536Mi, limited: limits.memory=2Gi'],
+    ['a stale status.used is not trusted: usage is recomputed', pod('p', oneGi), [{ ...quota('q', { 'limits.memory': '2Gi' }), status: { used: { 'limits.memory': '1536Mi' } } }], [], undefined],
   ];
   for (const [what, p, quotas, existing, want] of cases) {
     it(what, () => assert.equal(checkQuotas(p, quotas, existing), want));
@@ -41,5 +41,20 @@ describe('sim admission: ResourceQuota', () => {
     const used = quotaUsed(quota('q', { 'requests.memory': '4Gi' }), [pod('a', oneGi), pod('b', oneGi)]);
     assert.deepEqual(Object.keys(used), ['requests.memory']);
     assert.equal(formatQuantity(used['requests.memory']), '2Gi');
+  });
+});
+
+describe('sim: the quota controller keeps status current', () => {
+  it('status mirrors spec.hard and sums the pods, on start and on every pod change', async () => {
+    const { Store } = await import('../sim/store.ts');
+    const { startQuotaController } = await import('../sim/admission/quota-controller.ts');
+    const store = new Store();
+    store.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }, quota('q', { 'limits.memory': '4Gi', pods: '10' }), pod('a', oneGi)]);
+    startQuotaController(store);
+    assert.deepEqual(store.get('resourcequotas', 'ns', 'q')!.status, { hard: { 'limits.memory': '4Gi', pods: '10' }, used: { 'limits.memory': '1Gi', pods: '1' } });
+    store.apply(pod('b', oneGi));
+    assert.deepEqual((store.get('resourcequotas', 'ns', 'q')!.status as any).used, { 'limits.memory': '2Gi', pods: '2' });
+    store.delete('pods', 'ns', 'a');
+    assert.deepEqual((store.get('resourcequotas', 'ns', 'q')!.status as any).used, { 'limits.memory': '1Gi', pods: '1' });
   });
 });

@@ -14,6 +14,7 @@ import { RequestLog } from './log.ts';
 import { authorize, defaultRbacObjects, rbacObjectsFrom, type RbacObjects } from './rbac.ts';
 import { loadScenario, minorVersion, parseScenario, type Scenario } from './scenario.ts';
 import { defaultFlowControlObjects } from './flowcontrol.ts';
+import { startQuotaController } from './admission/quota-controller.ts';
 import { SimServer } from './server.ts';
 import { Store } from './store.ts';
 import { createCA, createClientCert, createServerCert } from './tls.ts';
@@ -89,6 +90,7 @@ export function populateStore(store: Store, scenario: Scenario, caPem: string): 
   store.apply(scenario.objects.filter((o) => o.kind === 'Namespace'));
   store.apply(scenario.objects.filter((o) => o.kind !== 'Namespace'));
   for (const ns of store.all('namespaces')) namespaceDefaults(store, ns.metadata.name, caPem);
+  startQuotaController(store);
   store.onChange((e) => {
     if (e.type === 'ADDED' && e.resource.resource === 'namespaces') namespaceDefaults(store, e.object.metadata.name, caPem);
   });

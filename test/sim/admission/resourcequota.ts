@@ -1,8 +1,8 @@
 // The ResourceQuota admission plugin for pod creates (kubernetes
 // staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go checkRequest, and the
 // pod evaluator pkg/quota/v1/evaluator/core/pods.go Constraints, PodUsageFunc, podComputeUsageHelper).
-// The sim plays the quota controller too: what a quota has used is the sum over the namespace's
-// non-terminal pods that match it, unless the scenario wrote `status.used` itself.
+// What a quota has used is the sum over the namespace's non-terminal pods that match it, always
+// current (quota-controller.ts writes the same into status.used, as kube-controller-manager does).
 import type { KubeObject } from '../types.ts';
 import { specOf, type Container, type PodSpec } from './pod.ts';
 import { add, cmp, formatQuantity, maxOf, parseQuantity, resourceList, zero, type ResourceList } from './quantity.ts';
@@ -90,7 +90,7 @@ export function quotaMatches(q: KubeObject, pod: KubeObject): boolean {
   return true;
 }
 
-/** What the quota controller would write in status.used: the sum over matching pods. */
+/** status.used as the quota controller computes it: the sum over matching pods. */
 export function quotaUsed(q: KubeObject, podsInNamespace: KubeObject[]): ResourceList {
   const hard = hardOf(q);
   const used: ResourceList = {};
@@ -99,8 +99,6 @@ export function quotaUsed(q: KubeObject, podsInNamespace: KubeObject[]): Resourc
     if (!quotaMatches(q, p)) continue;
     for (const [k, v] of Object.entries(podUsage(p))) if (k in hard) used[k] = add(used[k], v);
   }
-  const written = (q.status as { used?: Record<string, string> } | undefined)?.used;
-  for (const [k, v] of Object.entries(written ?? {})) if (k in hard) used[k] = parseQuantity(v);
   return used;
 }
 
