@@ -23,7 +23,8 @@ export function explainRejection(r: Rejected, templateSource: string | undefined
   const where = templateSource ? `the pod template (${templateSource})` : 'a pod template ([kubernetes_executor] pod_template_file)';
   let x = /failed quota: ([^:]+): must specify (.*)$/.exec(m);
   if (x) {
-    const missing = x[2].split('; ').map((p) => p.replace(/ for: .*$/, ''));
+    // current wording `limits.memory for: base; requests.cpu for: base`, older `limits.memory,requests.cpu`
+    const missing = x[2].replace(/ for: [^;]*/g, '').split(/[;,]\s*/).filter(Boolean);
     return {
       check: 'quota', verdict: 'FAIL', subject: x[1], missing,
       fix: `ResourceQuota ${x[1]} counts ${missing.join(', ')}: state ${missing.map((r) => (r.includes('.') ? `resources.${r}` : `resources.requests.${r}`)).join(', ')} for every container in ${where}, or have a LimitRange give defaults`,

@@ -49,6 +49,7 @@ describe('admission: the task pod', () => {
 describe('admission: the server\'s rejection explained', () => {
   const cases: [string, string, string, 'FAIL' | 'WARN', RegExp][] = [
     ['must specify', 'pods "p" is forbidden: failed quota: compute: must specify limits.memory for: base; requests.cpu for: base', 'quota', 'FAIL', /resources\.limits\.memory, resources\.requests\.cpu/],
+    ['must specify, older wording', 'pods "p" is forbidden: failed quota: compute: must specify limits.memory,requests.cpu', 'quota', 'FAIL', /resources\.limits\.memory, resources\.requests\.cpu/],
     ['exceeded', 'pods "p" is forbidden: exceeded quota: compute, requested: limits.memory=1Gi, used: limits.memory=0, limited: limits.memory=512Mi', 'quota', 'FAIL', /ResourceQuota compute has no room/],
     ['PSA', 'pods "p" is forbidden: violates PodSecurity "restricted:latest": runAsNonRoot != true (pod or container "base" must set securityContext.runAsNonRoot=true)', 'pod-security', 'FAIL', /enforces Pod Security restricted:latest/],
     ['LimitRange', 'pods "p" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi', 'limit-range', 'FAIL', /LimitRange/],
