@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { parse, stringify } from 'yaml';
 import type { Sim } from '../sim/index.ts';
-import { runMain, withSim } from './harness.ts';
+import { isolatedNetworkMissing, runMain, withSim } from './harness.ts';
 
 const run = (sim: Sim, ...args: string[]) => runMain(['admission', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args]);
 
@@ -155,6 +155,16 @@ describe('e2e: kubectl airflow admission', function () {
     });
     it('rbac exits 0', async () => {
       assert.equal((await runMain(['rbac', '--kubeconfig', sim().kubeconfigPath, '-n', 'airflow'])).code, 0);
+    });
+    it('no command persists anything: the log holds only reads, reviews and dry-run creates', async function () {
+      const commands = [['rbac'], ['config'], ['ha'], ['admission']];
+      const missing = isolatedNetworkMissing();
+      if (missing) console.log(`    doctor left out: its network layer execs into pods (${missing})`);
+      else commands.push(['doctor']);
+      sim().log.reset();
+      for (const c of commands) await runMain([...c, '--kubeconfig', sim().kubeconfigPath, '-n', 'airflow']);
+      assert.ok(sim().log.entries.length > 0);
+      assert.deepEqual(persisted(sim()), []);
     });
   });
 
