@@ -215,3 +215,20 @@ describe('admission: decisions per namespace', () => {
     assert.deepEqual(f.map((x) => x.check), ['quota']);
   });
 });
+
+describe('admission: as a doctor layer', async () => {
+  const { admissionLayer } = await import('../../src/admission/layer.ts');
+  const report = (findings: any[]) => ({ release: 'airflow', podTemplate: 't', parallelism: { value: 32, source: 'd' }, launchNamespaces: ['airflow'], verdict: worst(findings), findings, warnings: [] });
+  const f = (verdict: string, message: string, fix?: string) => ({ namespace: 'airflow', check: 'quota', verdict, message, fix });
+  it('the first FAIL, in the server\'s words, with its fix and the command for detail', () => {
+    const l = admissionLayer(report([f('OK', 'fine'), f('FAIL', 'pods "x" is forbidden: exceeded quota: q', 'raise it'), f('FAIL', 'other')]), 'airflow');
+    assert.deepEqual(l, { verdict: 'FAIL', summary: 'airflow: pods "x" is forbidden: exceeded quota: q (+1 more)', remedy: 'raise it', command: 'kubectl airflow admission -n airflow', unasked: false });
+  });
+  it('a WARN with its fix; a SKIP alone is unasked', () => {
+    assert.equal(admissionLayer(report([f('WARN', 'istio injects', 'opt out')]), 'airflow').remedy, 'opt out');
+    const s = admissionLayer(report([f('SKIP', 'cannot impersonate (needs x)')]), 'airflow');
+    assert.equal(s.verdict, 'SKIP');
+    assert.equal(s.unasked, true);
+  });
+  it('all OK', () => assert.match(admissionLayer(report([f('OK', 'fine')]), 'airflow').summary, /admitted in airflow/));
+});
