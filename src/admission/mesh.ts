@@ -76,6 +76,12 @@ const ALTERNATIVES: Record<Mesh, string> = {
   linkerd: 'or, to keep the mesh: native sidecars (annotation config.alpha.linkerd.io/proxy-enable-native-sidecar: "true", Linkerd >= 2.15, Kubernetes >= 1.28); the proxy already holds the task until it is ready (config.linkerd.io/proxy-await, on by default)',
 };
 
+/** What the KubernetesPodOperator does about it (operators/pod.py handles istio-proxy only). */
+const KPO: Record<Mesh, string> = {
+  istio: ' (the KubernetesPodOperator stops istio-proxy itself, over pods/exec)',
+  linkerd: ' and a KubernetesPodOperator waits on it',
+};
+
 const SOURCES: Record<Mesh, string> = {
   istio: 'istio.io/latest/docs/setup/additional-setup/sidecar-injection/ (injection policy); apache/airflow providers/cncf/kubernetes operators/pod.py kill_istio_sidecar',
   linkerd: 'linkerd.io/2/features/proxy-injection/; linkerd.io/2/reference/proxy-configuration/',
@@ -91,7 +97,7 @@ export function meshFindings(namespace: string, ns: { labels?: Record<string, st
     const seen = held.length ? `; task pods kept Running by ${PROXY[inj.mesh]} after their task ended: ${held.join(', ')}` : '';
     return {
       namespace, check: 'mesh', verdict: 'WARN',
-      message: `${inj.mesh} injects ${PROXY[inj.mesh]} into task pods (${inj.because}): the proxy never exits, so a finished task pod stays Running and holds its executor slot, and the task may start before the proxy is ready${seen}`,
+      message: `${inj.mesh} injects ${PROXY[inj.mesh]} into task pods (${inj.because}): the proxy never exits, so a finished task pod stays Running and holds its KubernetesExecutor slot${KPO[inj.mesh]}, and the task may start before the proxy is ready${seen}`,
       fix: `opt task pods out in the pod template (below); ${ALTERNATIVES[inj.mesh]}`,
       fixYaml: stringify(OPT_OUT[inj.mesh]),
       source: SOURCES[inj.mesh],
