@@ -6,7 +6,7 @@ MOCHA := $(NODE) node_modules/mocha/bin/mocha.js
 # the suites, in the order they build on each other (the sim before what runs against it)
 SPECS := 'test/unit/**/*.test.ts' 'test/sim-unit/**/*.test.ts' 'test/conformance/**/*.test.ts' 'test/e2e/**/*.test.ts'
 
-.PHONY: all install build test test-one lint demo bench dist krew-manifest clean check-node
+.PHONY: all install build test test-one lint format demo bench dist krew-manifest clean check-node
 
 all: build
 
@@ -22,8 +22,13 @@ check-node: install
 build: check-node
 	$(NODE) scripts/build.ts
 
+# Types (tsc), then format and lint rules (biome.json): CI fails on either. `make format` rewrites.
 lint: check-node
 	tsc -p .
+	biome lint .
+
+format: check-node
+	biome check --write .
 
 test: check-node lint
 	$(MOCHA) $(SPECS)

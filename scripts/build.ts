@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Replies, Reply } from '../src/cli/fast.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TEXT_ASSET_EXT = ['.py', '.sh', '.yaml'];
@@ -25,7 +24,6 @@ export interface BuildOptions {
   commit?: string;     // default $COMMIT or git rev-parse
   minify?: boolean;    // default true
   assetScope?: string[]; // folders whose .ts files get asset reads inlined (default [src])
-  replies?: Replies;   // the fast path's embedded replies (default: recordReplies(), tests override)
 }
 
 export interface BuildResult {
@@ -78,42 +76,6 @@ export function inlineAssetReads(source: string, sourcePath: string, embedded: s
   return out;
 }
 
-const LOCALE_ENV = ['LC_ALL', 'LC_MESSAGES', 'LANG', 'LANGUAGE'];
-
-/**
- * What main() prints and returns for each of the fast path's argument lists at each wrap width
- * (src/cli/fast.ts): embedded in the bundle, so `--help` there is yargs' own text, rendered now.
- * The locale variables are cleared meanwhile: the bundle carries no yargs locale files, so it
- * always speaks English, and so must the recording.
- */
-export async function recordReplies(): Promise<Replies> {
-  const { main } = await import('../src/cli/main.ts');
-  const { FAST_ARGVS, FAST_WIDTHS, collapseWidths } = await import('../src/cli/fast.ts');
-  const saved = LOCALE_ENV.map((k) => [k, process.env[k]] as const);
-  for (const k of LOCALE_ENV) delete process.env[k];
-  try {
-    const replies: Replies = {};
-    for (const argv of FAST_ARGVS) {
-      const byWidth: Record<string, Reply> = {};
-      for (const columns of FAST_WIDTHS) {
-        let stdout = '';
-        let stderr = '';
-        const io = {
-          stdout: { columns, write: (t: string) => ((stdout += t), true) } as unknown as NodeJS.WritableStream,
-          stderr: { write: (t: string) => ((stderr += t), true) } as unknown as NodeJS.WritableStream,
-          env: {},
-        };
-        const code = await main([...argv], io);
-        byWidth[String(columns)] = { stdout, stderr, code };
-      }
-      replies[argv.join('\0')] = collapseWidths(byWidth);
-    }
-    return replies;
-  } finally {
-    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
-  }
-}
-
 function assetPlugin(embedded: string[], scope: string[]): esbuild.Plugin {
   return {
     name: 'kubectl-airflow-assets',
@@ -124,22 +86,6 @@ function assetPlugin(embedded: string[], scope: string[]): esbuild.Plugin {
         const text = readFileSync(args.path, 'utf8');
         return { contents: inlineAssetReads(text, args.path, embedded), loader: 'ts' };
       });
-    },
-  };
-}
-
-/**
- * yargs 18 brings string-width 8, whose module builds a `\p{RGI_Emoji}` regular expression (v flag)
- * when loaded: ~20 ms of every start that parses arguments. cliui, which lays out yargs' help, ships
- * string-width 7 with the same API (it counts emoji by emoji-regex instead): yargs gets that copy.
- */
-function oneStringWidth(): esbuild.Plugin {
-  const target = path.join(repoRoot, 'node_modules/cliui/node_modules/string-width/index.js');
-  const yargsDir = `${path.sep}node_modules${path.sep}yargs${path.sep}`;
-  return {
-    name: 'kubectl-airflow-one-string-width',
-    setup(b) {
-      b.onResolve({ filter: /^string-width$/ }, (args) => (args.importer.includes(yargsDir) && existsSync(target) ? { path: target } : undefined));
     },
   };
 }
@@ -156,7 +102,6 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const clientNode = String(readJson(path.join(repoRoot, 'node_modules/@kubernetes/client-node/package.json')).version);
   mkdirSync(path.dirname(outfile), { recursive: true });
   const embedded: string[] = [];
-  const replies = opts.replies ?? (await recordReplies());
   const result = await esbuild.build({
     entryPoints: [entry],
     outfile,
@@ -179,9 +124,8 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
       __KA_VERSION__: JSON.stringify(version),
       __KA_COMMIT__: JSON.stringify(commit),
       __KA_CLIENT_NODE__: JSON.stringify(clientNode),
-      __KA_REPLIES__: JSON.stringify(replies),
     },
-    plugins: [assetPlugin(embedded, opts.assetScope ?? [path.join(repoRoot, 'src')]), oneStringWidth()],
+    plugins: [assetPlugin(embedded, opts.assetScope ?? [path.join(repoRoot, 'src')])],
   });
   const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes
     ?? readFileSync(outfile).length;

@@ -5,23 +5,21 @@
 // data naming the permission, so the other checks still run.
 import { parse } from 'yaml';
 import { loadRelease } from '../airflow/discover.ts';
-import { launchNamespaces, parseIni, type Ini } from '../airflow/config.ts';
+import { launchNamespaces, parseIni, type Ini } from '../airflow/airflow-cfg.ts';
 import { literalEnv, type PodLike } from '../airflow/release.ts';
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError } from '../kube/errors.ts';
+import { ClusterError } from '../base/errors.ts';
+import { fetched } from '../kube/fetched.ts';
 import type { AdmissionInput } from './decide.ts';
 import type { AccountUse, FlowSchema, PriorityLevel } from './flowcontrol.ts';
 import { buildTaskPod, taskAccount } from './launch-pod.ts';
 import type { DryRun, LaunchInput, LimitRange, NamespaceFacts, PodManifest, Read, ResourceQuota } from './model.ts';
 import { configMapFor, ENV_KEYS, parallelismOf, setting } from './sources.ts';
 
+/** A refused or missing read kept as data (kube/fetched.ts policy); anything else is thrown. */
 async function read<T>(p: Promise<T>, permission: string): Promise<Read<T>> {
-  try {
-    return { ok: true, value: await p };
-  } catch (e) {
-    if (e instanceof ClusterError && (e.kind === 'forbidden' || e.kind === 'notfound')) return { ok: false, message: e.message, permission };
-    throw e;
-  }
+  const f = await fetched(p, { permission, accept: [403, 404] });
+  return f.ok ? f : { ok: false, message: f.message, permission };
 }
 
 /** `299 - "text"` values of the Warning header (RFC 7234), as kubectl prints them. */

@@ -27,7 +27,7 @@ export function buildTaskPod(input: LaunchInput, namespace: string): PodManifest
   const image = workerImage(input);
   const i = containers.findIndex((c) => c.name === 'base');
   // reconcile_containers merges by position: the dynamic pod's only container lands on the first one.
-  const at = i >= 0 ? i : 0;
+  const at = Math.max(i, 0);
   const base: Container = { ...(containers[at] ?? {}), name: 'base' };
   if (image) base.image = image;
   containers[at] = base;

@@ -3,8 +3,8 @@
 // [core] parallelism defaults to 32 (apache/airflow config_templates/config.yml);
 // [kubernetes_executor] pod_template_file, worker_container_repository, worker_container_tag
 // ([kubernetes] before Airflow 2.5).
-import type { Ini } from '../airflow/config.ts';
-import { K8S_SECTIONS, envVarName } from '../airflow/config.ts';
+import type { Ini } from '../airflow/airflow-cfg.ts';
+import { K8S_SECTIONS, envVarName } from '../airflow/airflow-cfg.ts';
 
 export const AIRFLOW_DEFAULT_PARALLELISM = 32;
 

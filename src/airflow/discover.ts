@@ -1,21 +1,13 @@
 // Imperative shell of release discovery: fetch pods, workloads, ServiceAccounts and the live
 // Airflow config, then hand them to the pure functions in release.ts and config.ts.
 // Reads that the user may not do are partial results (a warning), except listing pods.
-import { ClusterError } from '../kube/errors.ts';
+import type { Fetched } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
-import { NEEDED_KEYS, decodeAllowed, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './config.ts';
-import {
-  configMapVolumes,
-  discoverReleases,
-  envFromConfigMaps,
-  envFromSecrets,
-  literalEnv,
-  selectRelease,
-  type PodLike,
-  type Release,
-  type ServiceAccountLike,
-  type WorkloadLike,
-} from './release.ts';
+import { fetched } from '../kube/fetched.ts';
+import { getObject, listObjects } from '../kube/reads.ts';
+import type { AirflowConfig } from './airflow-cfg.ts';
+import { airflowConfigFrom, configReads } from './config-sources.ts';
+import { discoverReleases, selectRelease, type PodLike, type Release, type ServiceAccountLike, type WorkloadLike } from './release.ts';
 
 /** The release's own objects; no ConfigMap or Secret is read for it. */
 export interface FoundRelease {
@@ -29,28 +21,23 @@ export interface LoadedRelease extends FoundRelease {
   config: AirflowConfig;
 }
 
+/** A read others can do without: refused (403) is a warning, missing (404) nothing; other errors are thrown. */
 async function optional<T>(p: Promise<T>, what: string, warnings: string[]): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof ClusterError && (e.kind === 'forbidden' || e.kind === 'notfound')) {
-      if (e.kind === 'forbidden') warnings.push(`cannot read ${what} (${e.message}); results may be partial`);
-      return undefined;
-    }
-    throw e;
-  }
+  const f: Fetched<T> = await fetched(p, { accept: [403, 404] });
+  if (f.ok) return f.value;
+  if (f.code === 403) warnings.push(`cannot read ${what} (${f.message}); results may be partial`);
+  return undefined;
 }
 
 /** The one release every command looks at: pods of both charts, workloads and ServiceAccounts. */
 export async function findRelease(conn: Connection, namespace: string, wanted?: string): Promise<FoundRelease> {
   const warnings: string[] = [];
-  const ns = encodeURIComponent(namespace);
   const [official, community, sas, deployments, statefulsets] = await Promise.all([
-    conn.list<PodLike>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'tier=airflow' }),
-    conn.list<PodLike>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'app=airflow' }),
-    optional(conn.list<ServiceAccountLike>(`/api/v1/namespaces/${ns}/serviceaccounts`), `serviceaccounts in ${namespace}`, warnings),
-    optional(conn.list<WorkloadLike>(`/apis/apps/v1/namespaces/${ns}/deployments`), `deployments in ${namespace}`, warnings),
-    optional(conn.list<WorkloadLike>(`/apis/apps/v1/namespaces/${ns}/statefulsets`), `statefulsets in ${namespace}`, warnings),
+    listObjects<PodLike>(conn, 'pods', { namespace, labelSelector: 'tier=airflow' }),
+    listObjects<PodLike>(conn, 'pods', { namespace, labelSelector: 'app=airflow' }),
+    optional(listObjects<ServiceAccountLike>(conn, 'serviceaccounts', { namespace }), `serviceaccounts in ${namespace}`, warnings),
+    optional(listObjects<WorkloadLike>(conn, 'deployments', { namespace }), `deployments in ${namespace}`, warnings),
+    optional(listObjects<WorkloadLike>(conn, 'statefulsets', { namespace }), `statefulsets in ${namespace}`, warnings),
   ]);
   const pods = [...official, ...community.filter((p) => !official.some((o) => o.metadata.name === p.metadata.name))];
   const workloads = [
@@ -68,49 +55,19 @@ export async function loadRelease(conn: Connection, namespace: string, wanted?: 
   return { ...found, config };
 }
 
-/** Config precedence sources: the scheduler's env first (it runs the executor), then the other components'. */
+/** The live config: what to read is decided in config-sources.ts, every read in one round trip. */
 async function loadConfig(conn: Connection, release: Release, warnings: string[]): Promise<AirflowConfig> {
-  const ns = encodeURIComponent(release.namespace);
-  const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
-  const pods = [...release.pods].sort((a, b) => order(a) - order(b));
-  const envs: EnvSource[] = [];
-  const secretNames = new Set<string>();
-  const cmEnvNames = new Set<string>();
-  for (const pod of pods) {
-    const vars = literalEnv(pod, NEEDED_KEYS);
-    if (Object.keys(vars).length) envs.push({ vars, origin: `pod ${pod.metadata.name} env` });
-    envFromSecrets(pod).forEach((s) => secretNames.add(s));
-    envFromConfigMaps(pod).forEach((s) => cmEnvNames.add(s));
-  }
-  // Every read in one round trip; precedence is applied afterwards, in order.
+  const reads = configReads(release);
   const getData = (kind: 'secrets' | 'configmaps', name: string) =>
     optional(
-      conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/${kind}/${encodeURIComponent(name)}`),
+      getObject<{ data?: Record<string, string> }>(conn, kind, { namespace: release.namespace, name }),
       `${kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${name}`,
       warnings,
     );
-  const cfgCandidates = [...new Set([`${release.name}-config`, ...pods.flatMap(configMapVolumes)])];
-  const [secrets, cmEnvs, cfgMaps] = await Promise.all([
-    Promise.all([...secretNames].map((n) => getData('secrets', n))),
-    Promise.all([...cmEnvNames].map((n) => getData('configmaps', n))),
-    Promise.all(cfgCandidates.map((n) => getData('configmaps', n))),
+  const [secrets, envConfigMaps, cfgConfigMaps] = await Promise.all([
+    Promise.all(reads.secrets.map((n) => getData('secrets', n))),
+    Promise.all(reads.envConfigMaps.map((n) => getData('configmaps', n))),
+    Promise.all(reads.cfgConfigMaps.map((n) => getData('configmaps', n))),
   ]);
-  // Only the AIRFLOW__ keys we need are decoded from a Secret; no other value is ever read out.
-  [...secretNames].forEach((name, i) => {
-    const vars = decodeAllowed(secrets[i]?.data);
-    if (Object.keys(vars).length) envs.push({ vars, origin: `Secret ${name}` });
-  });
-  [...cmEnvNames].forEach((name, i) => {
-    const vars: Record<string, string> = {};
-    for (const k of NEEDED_KEYS) if (cmEnvs[i]?.data?.[k] !== undefined) vars[k] = cmEnvs[i]!.data![k];
-    if (Object.keys(vars).length) envs.push({ vars, origin: `ConfigMap ${name}` });
-  });
-  let cfg: Ini | undefined;
-  let cfgOrigin: string | undefined;
-  const found = cfgCandidates.findIndex((_n, i) => cfgMaps[i]?.data?.['airflow.cfg'] !== undefined);
-  if (found >= 0) {
-    cfg = parseIni(cfgMaps[found]!.data!['airflow.cfg']);
-    cfgOrigin = `ConfigMap ${cfgCandidates[found]} airflow.cfg`;
-  }
-  return resolveAirflowConfig({ envs, cfg, cfgOrigin });
+  return airflowConfigFrom(reads, { secrets, envConfigMaps, cfgConfigMaps });
 }

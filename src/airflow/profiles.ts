@@ -1,7 +1,7 @@
 // Required-permission profiles (profiles.yaml, embedded in the bundle) and how they are chosen.
 import { readFileSync } from 'node:fs';
 import * as YAML from 'yaml';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 
 export interface PolicyRule {
   apiGroups: string[];

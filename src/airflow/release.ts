@@ -1,7 +1,7 @@
 // Finding Airflow releases and their ServiceAccounts from what is deployed. Pure: the command
 // fetches pods, workloads and ServiceAccounts and hands them here. The account of a component is
 // read from `spec.serviceAccountName`, never guessed from chart naming rules.
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 
 export type Chart = 'official' | 'community';
 

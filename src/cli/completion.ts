@@ -5,21 +5,18 @@
 // forwards to __complete; the bash/zsh/fish scripts (for typing `kubectl-airflow` directly) read the
 // same answer. Namespaces and pod names come from the cluster, contexts from the kubeconfig.
 //
-// plan() is pure: words -> static candidates or what to fetch; completeMain() fetches and prints.
-import type { Argv } from 'yargs';
-import type { IO } from './command.ts';
-import type { RetryPolicy } from '../kube/pool.ts';
-import { defineCommand, type Command } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
-import { UsageError } from '../kube/errors.ts';
-import { OUTPUT_FORMATS } from '../render/output.ts';
+// plan() is pure: words -> static candidates or what to fetch; completeMain() has kube/names.ts
+// fetch the names and prints them. The commands and flags come from the command data.
+import { UsageError } from '../base/errors.ts';
+import { ExitCode } from '../base/exit-codes.ts';
+import type { Command, IO, FlagSpec as DeclaredFlag, ValueSource } from './command.ts';
 
 // Cobra's ShellCompDirective values.
 export const Directive = { Default: 0, Error: 1, NoSpace: 2, NoFileComp: 4 } as const;
 
 export const SHELLS = ['bash', 'zsh', 'fish', 'kubectl-plugin'] as const;
 
-export type ValueSource = 'namespaces' | 'pods' | 'contexts' | 'clusters' | 'users' | 'files' | string[];
+export type { ValueSource } from './command.ts';
 
 export interface FlagSpec { long: string; short?: string; takesValue: boolean; describe: string; values?: ValueSource }
 export interface CommandSpec { name: string; aliases: string[]; describe: string; flags: FlagSpec[]; positionals: ValueSource[] }
@@ -30,31 +27,20 @@ export type Plan =
   | { kind: 'static'; candidates: Candidate[]; directive: number }
   | { kind: 'fetch'; source: 'namespaces' | 'pods' | 'contexts' | 'clusters' | 'users'; prefix: string; insert: string; flags: Record<string, string> };
 
-// Values that flags and positionals complete from (everything else: nothing, or files).
-const FLAG_VALUES: Record<string, ValueSource> = {
-  namespace: 'namespaces', context: 'contexts', cluster: 'clusters', user: 'users', from: 'pods',
-  output: [...OUTPUT_FORMATS], kubeconfig: 'files', 'certificate-authority': 'files',
-};
-const POSITIONAL_VALUES: Record<string, ValueSource> = { pod: 'pods', shell: [...SHELLS] };
+function flagOf(f: DeclaredFlag): FlagSpec {
+  const takesValue = f.type === 'string' || f.type === 'number';
+  return { long: f.name, ...(f.short ? { short: f.short } : {}), takesValue, describe: f.describe, ...(f.values ? { values: f.values } : {}) };
+}
 
-/** Reads a command's flags from its yargs builder, so completion never drifts from the parser. */
-export function specFromYargs(name: string, aliases: string[], describe: string, y: Argv, command: string): CommandSpec {
-  const o = (y as unknown as { getOptions(): Record<string, unknown> }).getOptions() as {
-    key: Record<string, boolean>; alias: Record<string, string[]>; boolean: string[]; count: string[]; hiddenOptions: string[];
+/** A declared command as completion reads it. */
+export function specOf(c: Command): CommandSpec {
+  return {
+    name: c.name,
+    aliases: c.aliases ?? [],
+    describe: c.describe,
+    flags: (c.flags ?? []).map(flagOf),
+    positionals: (c.positionals ?? []).map((p) => p.values ?? []),
   };
-  const descriptions = (y as unknown as { getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } } })
-    .getInternalMethods().getUsageInstance().getDescriptions();
-  const aliasOf = new Set(Object.values(o.alias).flat());
-  const flags: FlagSpec[] = [];
-  for (const key of Object.keys(o.key)) {
-    if (aliasOf.has(key) || key === 'version' || o.hiddenOptions.includes(key)) continue;
-    const short = (o.alias[key] ?? []).find((a) => a.length === 1);
-    const takesValue = !o.boolean.includes(key) && !o.count.includes(key);
-    const values = FLAG_VALUES[key];
-    flags.push({ long: key, ...(short ? { short } : {}), takesValue, describe: (descriptions[key] ?? '').replace(/^__yargsString__:/, ''), ...(values ? { values } : {}) });
-  }
-  const positionals = [...command.matchAll(/[<[]([\w-]+)(?:\.\.)?[>\]]/g)].map((m) => POSITIONAL_VALUES[m[1] ?? ''] ?? []);
-  return { name, aliases, describe, flags, positionals };
 }
 
 function byPrefix(cands: Candidate[], prefix: string): Candidate[] {
@@ -143,30 +129,6 @@ export function formatCompletion(cands: Candidate[], directive: number): string 
 
 // ---- the imperative shell --------------------------------------------------------------------
 
-async function commandSpecs(): Promise<{ commands: CommandSpec[]; global: FlagSpec[] }> {
-  const [{ default: yargs }, { globalFlags }, { COMMANDS }] = await Promise.all([
-    import('yargs'), import('./flags.ts'), import('./main.ts'),
-  ]);
-  const global = specFromYargs('', [], '', globalFlags(yargs()), '').flags;
-  const globalNames = new Set(global.map((f) => f.long));
-  const commands = (COMMANDS as Command[])
-    .filter((c) => typeof c.describe === 'string' && c.describe !== '')
-    .map((c) => {
-      const y = c.builder ? c.builder(yargs()) : yargs();
-      const name = c.command.split(/\s+/)[0] ?? c.command;
-      const spec = specFromYargs(name, c.aliases ?? [], c.describe, y, c.command);
-      return { ...spec, flags: spec.flags.filter((f) => !globalNames.has(f.long) && f.long !== 'help') };
-    });
-  return { commands, global: global.filter((f) => f.long !== 'help') };
-}
-
-/**
- * A shell waits on every TAB: one attempt, no retries, and 2 s per request unless --request-timeout
- * was typed (the commands' default is 8 retries with backoff and 30 s).
- */
-export const COMPLETION_RETRY: RetryPolicy = { maxRetries: 0, baseMs: 0, maxMs: 0, maxRetryAfterMs: 0 };
-export const COMPLETION_TIMEOUT_MS = 2000;
-
 async function fetchValues(p: Extract<Plan, { kind: 'fetch' }>, io: IO): Promise<string[]> {
   const flags = {
     kubeconfig: p.flags.kubeconfig, context: p.flags.context, cluster: p.flags.cluster, user: p.flags.user,
@@ -175,25 +137,15 @@ async function fetchValues(p: Extract<Plan, { kind: 'fetch' }>, io: IO): Promise
     certificateAuthority: p.flags['certificate-authority'],
     as: p.flags.as, requestTimeout: p.flags['request-timeout'],
   };
-  if (p.source === 'contexts' || p.source === 'clusters' || p.source === 'users') {
-    const [{ readKubeconfigFiles }, { mergeKubeconfigs }] = await Promise.all([import('../kube/connection.ts'), import('../kube/kubeconfig.ts')]);
-    const merged = mergeKubeconfigs(readKubeconfigFiles(flags, io.env));
-    return merged[p.source].map((n) => n.name);
-  }
-  const { connect } = await import('../kube/connection.ts');
-  const conn = await connect(flags, { env: io.env, retry: COMPLETION_RETRY, defaultTimeoutMs: COMPLETION_TIMEOUT_MS });
-  try {
-    const path = p.source === 'namespaces' ? '/api/v1/namespaces' : `/api/v1/namespaces/${encodeURIComponent(conn.namespace)}/pods`;
-    const items = await conn.list<{ metadata?: { name?: string } }>(path);
-    return items.map((i) => i.metadata?.name ?? '').filter(Boolean).sort();
-  } finally {
-    conn.close();
-  }
+  const { listNames } = await import('../kube/names.ts');
+  return listNames(p.source, flags, io.env);
 }
 
 /** `kubectl-airflow __complete <words...>`: never fails loudly, a shell is waiting. */
 export async function completeMain(words: string[], io: IO): Promise<number> {
-  const { commands, global } = await commandSpecs();
+  const [{ COMMANDS }, { GLOBAL_FLAGS }] = await Promise.all([import('./commands/index.ts'), import('./flags.ts')]);
+  const commands = COMMANDS.map(specOf);
+  const global = GLOBAL_FLAGS.map(flagOf);
   const p = plan(words.length ? words : [''], commands, global);
   if (p.kind === 'static') {
     io.stdout.write(formatCompletion(p.candidates, p.directive));
@@ -284,17 +236,3 @@ export function completionScript(shell: string): string {
     default: throw new UsageError(`completion: unknown shell "${shell}": use one of ${SHELLS.join(', ')}`);
   }
 }
-
-export const completionCommand = defineCommand<{ shell: string }>({
-  command: 'completion <shell>',
-  describe: 'Print a shell completion script: bash, zsh, fish, or kubectl-plugin (for `kubectl airflow <TAB>`)',
-  builder: (y: Argv) =>
-    y
-      .positional('shell', { type: 'string', describe: `One of ${SHELLS.join(', ')}` })
-      .example('$0 completion kubectl-plugin > ~/.krew/bin/kubectl_complete-airflow && chmod +x ~/.krew/bin/kubectl_complete-airflow', 'Complete `kubectl airflow <TAB>` (kubectl >= 1.26)')
-      .example('source <(kubectl-airflow completion bash)', 'Complete `kubectl-airflow <TAB>` in bash'),
-  run: async (args, ctx) => {
-    ctx.out(completionScript(args.shell));
-    return ExitCode.OK;
-  },
-});

@@ -1,5 +1,5 @@
-// What `kubectl airflow version` prints as text: only the build constants, no yargs and no yaml, so
-// the executable's start-up fast path (fast.ts) can answer `version` without loading the CLI.
+// What `kubectl airflow version` prints as text: only the build constants (no yaml), so
+// `version` answers without loading anything a command needs.
 import { buildInfo } from '../version.ts';
 
 export function versionData(): { version: string; commit: string; node: string; clientNode: string } {

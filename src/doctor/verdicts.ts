@@ -1,13 +1,14 @@
 // One verdict per layer from the result of the command that owns the layer. Pure: the commands'
 // own decisions (net's layers, ha's checks, rbac's summary, config's findings) are taken as they
 // are; this only says which of them make the layer OK, WARN, FAIL or SKIP, in one line.
-import type { ContainerConfig } from '../airflow/client-config.ts';
+import type { ContainerConfig } from '../config/analyze.ts';
 import type { Check as HaCheck } from '../ha/model.ts';
 import type { Layer as NetLayer, NetReport } from '../net/model.ts';
 import type { Hint } from '../rbac/hints.ts';
 import type { Summary } from '../rbac/matrix.ts';
-import { resourceLabel, type Check as RbacCheck } from '../rbac/types.ts';
+import { resourceLabel, type Permission } from '../rbac/types.ts';
 import type { LayerId, LayerResult, Verdict } from './model.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 const more = (n: number) => (n > 0 ? ` (+${n} more)` : '');
 
@@ -145,7 +146,7 @@ export function haLayer(checks: HaCheck[], endpoints: number, platform: string, 
 
 export interface RbacView {
   summary: Summary;
-  missing: RbacCheck[];
+  missing: Permission[];
   hints: Hint[];
 }
 
@@ -157,7 +158,7 @@ export function rbacLayer(v: RbacView, document: unknown): LayerResult {
     return { id: 'rbac', verdict: 'OK', summary: `${s.required} required permissions granted to ${s.accounts} ServiceAccount${s.accounts === 1 ? '' : 's'} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}`, result: document };
   }
   const m = v.missing[0];
-  const first = `${shortAccount(m.account)} cannot ${m.verb} ${resourceLabel(m)}${m.namespace === '*' ? ' cluster-wide' : ` in ${m.namespace}`}`;
+  const first = `${shortAccount(m.account)} cannot ${m.verb} ${resourceLabel(m)}${isClusterWide(m.namespace) ? ' cluster-wide' : ` in ${m.namespace}`}`;
   return {
     id: 'rbac',
     verdict: 'FAIL',

@@ -1,29 +1,17 @@
 // The imperative shell of `ha`: every read at once (one round trip of wall time), each failure kept
 // as data so the checks that need it SKIP and the rest still decide.
+import { ClusterError, redactUrls } from '../base/errors.ts';
 import type { Connection, KubeResponse } from '../kube/connection.ts';
-import { ClusterError, redactUrls } from '../kube/errors.ts';
+import { fetched } from '../kube/fetched.ts';
+import { getObject, listObjects, READYZ_PATH } from '../kube/reads.ts';
 import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
 
-/** A read the server answered with an error, kept as data; no answer at all is thrown. */
-export function failed(e: unknown, permission: string): Fetched<never> {
-  if (e instanceof ClusterError && e.status !== undefined) {
-    return { ok: false, code: e.status, reason: e.kind, message: e.message, permission };
-  }
-  throw e; // no answer at all (network, TLS, timeout): the whole command cannot run
-}
-
-async function read<T>(p: Promise<T>, permission: string): Promise<Fetched<T>> {
-  try {
-    return { ok: true, value: await p };
-  } catch (e) {
-    return failed(e, permission);
-  }
-}
+const read = <T>(p: Promise<T>, permission: string): Promise<Fetched<T>> => fetched(p, { permission });
 
 async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
-  const res: KubeResponse<unknown> = await conn.send({ path: '/readyz', query: { verbose: 'true' } });
+  const res: KubeResponse<unknown> = await conn.send({ path: READYZ_PATH, query: { verbose: 'true' } });
   const body = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
   if (res.status === 401 || res.status === 403) {
     const msg = (res.body as { message?: string })?.message ?? `HTTP ${res.status}`;
@@ -36,14 +24,14 @@ export type HaReads = Omit<HaInput, 'now' | 'from'>;
 
 export async function fetchHa(conn: Connection): Promise<HaReads> {
   const [service, endpoints, slices, leases, nodes, rz, apiserverPods] = await Promise.all([
-    read(conn.get<Service>('/api/v1/namespaces/default/services/kubernetes'), PERMISSIONS.service),
-    read(conn.get<Endpoints>('/api/v1/namespaces/default/endpoints/kubernetes'), PERMISSIONS.endpoints),
-    read(conn.list<EndpointSlice>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' }), PERMISSIONS.slices),
-    read(conn.list<Lease>('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', { labelSelector: `${IDENTITY_LABEL}=kube-apiserver` }), PERMISSIONS.leases),
-    read(conn.list<Node>('/api/v1/nodes'), PERMISSIONS.nodes),
+    read(getObject<Service>(conn, 'services', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.service),
+    read(getObject<Endpoints>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.endpoints),
+    read(listObjects<EndpointSlice>(conn, 'endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' }), PERMISSIONS.slices),
+    read(listObjects<Lease>(conn, 'leases', { namespace: 'kube-system', labelSelector: `${IDENTITY_LABEL}=kube-apiserver` }), PERMISSIONS.leases),
+    read(listObjects<Node>(conn, 'nodes'), PERMISSIONS.nodes),
     readyz(conn),
     // the servers' own flags (reconciler type, secure port) where they run as static pods
-    read(conn.list<ApiserverPod>('/api/v1/namespaces/kube-system/pods', { labelSelector: 'component=kube-apiserver' }), PERMISSIONS.apiserverPods),
+    read(listObjects<ApiserverPod>(conn, 'pods', { namespace: 'kube-system', labelSelector: 'component=kube-apiserver' }), PERMISSIONS.apiserverPods),
   ]);
   const unusable = unusableReads([service, endpoints, slices, leases, nodes]);
   if (unusable?.kind === 'unauthorized') throw new ClusterError('unauthorized', unusable.message, { status: unusable.code });

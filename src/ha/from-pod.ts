@@ -1,15 +1,11 @@
 // `ha --from <pod>`: what the in-pod probe (src/net/probe.py, mode "readyz") observed, turned into one
 // result per endpoint. Pure. The probe reports observations only; we decide reachability here.
-import { isMissingExecutable, type ExecResult } from '../kube/exec.ts';
+import { isMissingExecutable, type ExecResult } from '../base/exec-result.ts';
 import type { Chain } from './chain.ts';
 import type { Fetched, ProbeResult } from './model.ts';
 
 interface Step { ok?: boolean; error?: string; detail?: string; skipped?: string }
 interface ProbeEndpoint { ip?: string; port?: number; error?: string; tcp?: Step; tls?: Step & { nameMismatch?: boolean }; readyz?: Step & { status?: number; message?: string; text?: string } }
-
-export function probeInput(endpoints: { address: string; port: number }[], timeoutSeconds = 3): string {
-  return JSON.stringify({ mode: 'readyz', timeout: timeoutSeconds, endpoints: endpoints.map((e) => ({ ip: e.address, port: e.port })) });
-}
 
 function why(s: Step | undefined, what: string): string {
   if (!s) return `${what}: no answer`;

@@ -1,7 +1,13 @@
-// One call for other commands (doctor): fetch -> chain -> checks, the same as `kubectl airflow ha`.
+// `ha`: fetch (fetch.ts, probe.ts for --from) -> decide (chain.ts, checks.ts) -> render (report.ts).
+// runHa is the entry the CLI and doctor call.
+import { ExitCode } from '../base/exit-codes.ts';
+import type { Palette } from '../render/colour.ts';
+import { renderData } from '../render/data.ts';
+import { isMachine, type OutputFormat } from '../render/output.ts';
+import { renderText, toReport } from './report.ts';
 import type { Connection } from '../kube/connection.ts';
 import { buildChain, type Chain } from './chain.ts';
-import { runChecks } from './checks.ts';
+import { runChecks } from './run-checks.ts';
 import { fetchHa } from './fetch.ts';
 import type { Check, HaInput } from './model.ts';
 
@@ -28,4 +34,16 @@ export async function runHa(conn: Connection, opts: HaOptions = {}): Promise<{ i
     chain = buildChain(input);
   }
   return { input, chain, checks: runChecks(chain, input) };
+}
+
+export type HaResult = Awaited<ReturnType<typeof runHa>>;
+
+export function renderHa(r: HaResult, view: { output: OutputFormat; colour: Palette }): string {
+  if (isMachine(view.output)) return renderData(toReport(r.chain, r.checks, r.input), view.output);
+  return renderText(r.chain, r.checks, r.input, view.colour, view.output === 'wide');
+}
+
+/** 1 when a check fails; WARN and SKIP are not failures. */
+export function haExitCode(r: HaResult): number {
+  return r.checks.some((c) => c.verdict === 'FAIL') ? ExitCode.PROBLEMS : ExitCode.OK;
 }

@@ -2,6 +2,8 @@
 // accept both raw JSON from the API server and client-node's deserialised objects (whose timestamps
 // are Date instances rather than strings).
 
+import type { Fetched } from '../base/fetched.ts';
+
 export type Verdict = 'OK' | 'WARN' | 'FAIL' | 'SKIP';
 
 export interface Check {
@@ -15,9 +17,7 @@ export interface Check {
 }
 
 /** A read that may have failed; the checks that need it SKIP and say why. */
-export type Fetched<T> =
-  | { ok: true; value: T }
-  | { ok: false; code?: number; reason: string; message: string; /** e.g. `list leases.coordination.k8s.io in kube-system` */ permission?: string };
+export type { Fetched };
 
 export type Time = string | Date | undefined | null;
 

@@ -9,7 +9,8 @@
 // token) is the pod's traffic, not the plugin's: no slot bounds it.
 import { Writable } from 'node:stream';
 import { impersonationHeaders, type Connection, type Impersonation } from './connection.ts';
-import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from './errors.ts';
+import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
+import type { ExecResult } from '../base/exec-result.ts';
 
 export interface ExecRequest {
   namespace: string;
@@ -24,17 +25,8 @@ export interface ExecRequest {
   maxOutputBytes?: number;
 }
 
-export interface ExecResult {
-  stdout: string;
-  stderr: string;
-  /** The command's exit code; null when the runtime could not start it or no status came. */
-  exitCode: number | null;
-  /** The Status message on failure (e.g. the runtime's "executable file not found"). */
-  message?: string;
-  reason?: string;
-  timedOut: boolean;
-  ms: number;
-}
+export type { ExecResult } from '../base/exec-result.ts';
+export { isMissingExecutable } from '../base/exec-result.ts';
 
 export interface ExecStatus {
   status?: string;
@@ -51,11 +43,6 @@ export function exitFromStatus(st: ExecStatus | undefined): { exitCode: number |
   const n = cause?.message !== undefined ? Number.parseInt(cause.message, 10) : NaN;
   if (st.reason === 'NonZeroExitCode' && Number.isInteger(n)) return { exitCode: n, message: st.message, reason: st.reason };
   return { exitCode: null, message: st.message ?? 'exec failed', reason: st.reason };
-}
-
-/** True when the runtime could not find the executable (containerd/CRI-O wording). */
-export function isMissingExecutable(message: string | undefined): boolean {
-  return !!message && /executable file not found|no such file or directory|not found in \$PATH/i.test(message);
 }
 
 class Sink extends Writable {

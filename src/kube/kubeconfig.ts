@@ -4,7 +4,7 @@
 // (client-go tools/clientcmd/loader.go). We merge here and hand client-node one document.
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../base/errors.ts';
 
 export interface KubeconfigFile { path: string; text: string }
 

@@ -64,3 +64,17 @@ export function backoffMs(attempt: number, retryAfterSeconds: number | undefined
   const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
   return Math.round(exp / 2 + random() * (exp / 2));
 }
+
+/** fn over every item, at most `limit` at a time; results in the items' order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, Math.floor(limit)), items.length) }, worker));
+  return results;
+}

@@ -1,6 +1,6 @@
 // Pure: the merged kubeconfig + kubectl's override flags -> the one cluster, user, namespace and
 // impersonation a run uses (client-go clientcmd.DirectClientConfig semantics).
-import { UsageError } from './errors.ts';
+import { UsageError } from '../base/errors.ts';
 import type { MergedKubeconfig } from './kubeconfig.ts';
 
 type Obj = Record<string, unknown>;

@@ -2,8 +2,11 @@
 // the exact argv of the two execs (program and data kept apart), the permissions to ask, the bound
 // on the whole command, and the ephemeral-container request of --debug-image.
 import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { requiredRules } from '../rbac/required.ts';
+import { apiNamespace } from '../airflow/namespaces.ts';
+
+export * from './probe-commands.ts';
 
 export interface PodView {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -47,6 +50,15 @@ export interface ContainerChoice {
   container: string;
   /** kubectl's note when it picked one of several containers by default. */
   note?: string;
+}
+
+/** The container a not-probed pod is reported with: the one chosen, or '?' when it has none. */
+export function containerOrUnknown(pod: PodView): string {
+  try {
+    return chooseContainer(pod).container;
+  } catch {
+    return '?';
+  }
 }
 
 /** -c, else the default-container annotation, else the Airflow container, else the first (with kubectl's note). */
@@ -154,7 +166,7 @@ export function podRequirement(input: RequirementInput): Requirement {
   const profiles = r
     ? chooseProfiles(input.profiles, { executors: r.executors, deployed: r.deployed }).filter((p) => p.components.includes(r.component))
     : chooseProfiles(input.profiles, { executors: [], deployed: [], explicit: [FALLBACK_PROFILE] });
-  const namespaces = (r ? r.namespaces : [input.pod.namespace]).map((n) => (n === '*' ? '' : n));
+  const namespaces = (r ? r.namespaces : [input.pod.namespace]).map(apiNamespace);
   const executor = r ? r.executors.join(',') || 'no executor' : '';
   if (r && profiles.length === 0) {
     return { access: [], profiles: [], namespaces, basis: `nothing required: no profile gives the ${r.component} of release ${r.name} (${executor}) Kubernetes permissions` };
@@ -164,7 +176,7 @@ export function podRequirement(input: RequirementInput): Requirement {
     components: [{ component: r?.component ?? '*', account, source: `pod`, automount: true }],
     namespaces: r ? r.namespaces : [input.pod.namespace],
   });
-  const access = cells.map((c) => ({ verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: c.namespace === '*' ? '' : c.namespace }));
+  const access = cells.map((c) => ({ verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: apiNamespace(c.namespace) }));
   const names = profiles.map((p) => p.name).join(', ');
   const where = namespaces.map(nsLabel).join(', ');
   const basis = r
@@ -172,60 +184,6 @@ export function podRequirement(input: RequirementInput): Requirement {
     : `${input.why ?? 'not part of an Airflow release'}: asked what an account that launches pods needs (${names}), in ${where}`;
   return { access, profiles: profiles.map((p) => p.name), namespaces, basis };
 }
-
-export interface ProbeInput {
-  timeoutSeconds: number;
-  attempts: number;
-  endpoints: Array<{ ip: string; port: number }>;
-  access: ReadonlyArray<AccessAsk>;
-}
-
-const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
-const WORD = /^[a-z0-9.*-]*$/;
-
-function checkInput(input: ProbeInput): void {
-  // Defence in depth: the probes treat their arguments as data, but nothing odd is even passed.
-  for (const e of input.endpoints) {
-    if (!IP.test(e.ip) || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`refusing endpoint ${e.ip}:${e.port}`);
-  }
-  for (const a of input.access) {
-    if (![a.verb, a.group, a.resource, a.subresource, a.namespace].every((w) => WORD.test(w))) throw new Error(`refusing permission ${a.verb} ${a.resource}`);
-  }
-}
-
-/** First exec: which interpreter the container has. Prints the python3 path, or nothing; exit 0. */
-export const DETECT_COMMAND = ['sh', '-c', 'command -v python3 2>/dev/null; exit 0'];
-
-export function pythonCommand(program: string, input: ProbeInput): string[] {
-  checkInput(input);
-  const t = input.timeoutSeconds;
-  const data = { mode: 'net', timeout: t, budget: budgetSeconds(t), attempts: input.attempts, endpoints: input.endpoints, access: input.access };
-  return ['python3', '-c', program, JSON.stringify(data)];
-}
-
-export function shellCommand(program: string, input: ProbeInput): string[] {
-  checkInput(input);
-  const args = ['net', String(Math.max(1, Math.ceil(input.timeoutSeconds))), String(input.attempts)];
-  for (const e of input.endpoints) args.push('ep', e.ip, String(e.port));
-  for (const a of input.access) args.push('access', a.verb, a.group, a.resource, a.subresource, a.namespace);
-  return ['sh', '-c', program, 'kubectl-airflow-probe', ...args];
-}
-
-/**
- * The bound. The Python probe starts no step after `budget` = 6 x timeout and each step ends within
- * timeout + 0.5 s; the sh probe runs at most 6 steps of (timeout + 1) s each. The plugin closes the
- * probe exec at 7 x timeout + 10 s, the detect exec at 10 s, and each API request at
- * --request-timeout. So `net <pod>` ends within 3 requests + 10 s + (7 x timeout + 10 s) even when
- * everything in the pod is blackholed (timeout 3 s: 41 s + 3 requests; in practice 2 x timeout,
- * because TLS and HTTP are skipped when TCP failed).
- */
-export function budgetSeconds(timeoutSeconds: number): number {
-  return 6 * timeoutSeconds;
-}
-export function probeExecTimeoutMs(timeoutSeconds: number): number {
-  return (7 * timeoutSeconds + 10) * 1000;
-}
-export const DETECT_TIMEOUT_MS = 10_000;
 
 /** --all: one Running pod per Airflow component (by the chart's `component` label), sorted by component. */
 export function onePodPerComponent<P extends PodView>(pods: P[], componentOf: (p: P) => string | undefined): P[] {

@@ -1,8 +1,12 @@
 // The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
 // API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
+import { ClusterError, UsageError, fromStatus } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError, fromStatus } from '../kube/errors.ts';
-import { execInPod, isMissingExecutable, type ExecResult } from '../kube/exec.ts';
+import { fetched } from '../kube/fetched.ts';
+import { getList, getObject, listObjects, patchSubresource, resourcePath, RESOURCES } from '../kube/reads.ts';
+import { selfSubjectAccessReview } from '../kube/reviews.ts';
+import { execInPod } from '../kube/exec.ts';
+import { runProbe } from '../kube/probe-runner.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
 import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
 import {
@@ -14,6 +18,7 @@ import {
   type ServiceObject,
   type SliceList,
   DETECT_TIMEOUT_MS,
+  interpreterFrom,
   podRequirement,
   chooseContainer,
   ephemeralContainerPatch,
@@ -32,7 +37,7 @@ import {
 } from './plan.ts';
 import { builtinProfiles } from '../airflow/profiles.ts';
 import { chartOf } from '../airflow/release.ts';
-import { launchNamespaces } from '../airflow/config.ts';
+import { launchNamespaces } from '../airflow/airflow-cfg.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import { probePy, probeSh } from './programs.ts';
 import { diagnose, notProbed, parseProbeDoc } from './verdict.ts';
@@ -62,17 +67,15 @@ export class PodProblem extends Error {
   }
 }
 
+/** A read's value, or the server's refusal as one line (the layers that need it say so). */
 async function soft<T>(p: Promise<T>): Promise<{ value?: T; error?: string }> {
-  try {
-    return { value: await p };
-  } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
-  }
+  const f = await fetched(p);
+  return f.ok ? { value: f.value } : { error: f.message };
 }
 
 export async function getPod(conn: Connection, namespace: string, name: string): Promise<PodView> {
   try {
-    return await conn.get<PodView>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`);
+    return await getObject<PodView>(conn, 'pods', { namespace, name });
   } catch (e) {
     if (e instanceof ClusterError && e.status === 404) throw new PodNotFound(name, namespace);
     throw e;
@@ -82,11 +85,11 @@ export async function getPod(conn: Connection, namespace: string, name: string):
 /** The API-server endpoints (EndpointSlice `kubernetes`, else Endpoints) and the Service. */
 async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts['endpoints']; service?: ClusterFacts['service']; error?: string }> {
   const [slices, svc] = await Promise.all([
-    soft(conn.get<SliceList>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', { labelSelector: 'kubernetes.io/service-name=kubernetes' })),
-    soft(conn.get<ServiceObject>('/api/v1/namespaces/default/services/kubernetes')),
+    soft(getList<SliceList>(conn, 'endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' })),
+    soft(getObject<ServiceObject>(conn, 'services', { namespace: 'default', name: 'kubernetes' })),
   ]);
   // Endpoints only when the slices cannot be read (kube-proxy itself reads the slices)
-  const ep = slices.error ? await soft(conn.get<EndpointsObject>('/api/v1/namespaces/default/endpoints/kubernetes')) : undefined;
+  const ep = slices.error ? await soft(getObject<EndpointsObject>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' })) : undefined;
   return {
     endpoints: apiServerEndpoints(slices.value, ep?.value),
     service: serviceAddress(svc.value),
@@ -95,11 +98,9 @@ async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts
 }
 
 async function ssar(conn: Connection, namespace: string, a: { verb: string; group: string; resource: string; subresource: string }, name?: string): Promise<boolean> {
-  const r = await conn.request<{ status?: { allowed?: boolean } }>({
-    method: 'POST',
-    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace, ...a, ...(name ? { name } : {}) } } },
-  });
+  const res = await selfSubjectAccessReview(conn, { namespace, ...a, ...(name ? { name } : {}) });
+  if (res.status < 200 || res.status >= 300) throw fromStatus(res.status, res.body, 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+  const r = res.body;
   return r.status?.allowed === true;
 }
 
@@ -114,9 +115,10 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   const patch = ephemeralContainerPatch(name, image, target);
   // As kubectl debug: a strategic merge patch of the ephemeralcontainers subresource (the verb checked
   // above); a server before 1.22 answers with its EphemeralContainers kind and gets a JSON patch.
-  const sub = `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/ephemeralcontainers`;
+  const ref = { namespace, name: pod.metadata.name, subresource: 'ephemeralcontainers' };
+  const sub = resourcePath(RESOURCES.pods, ref);
   const send = async (contentType: string, body: unknown) => {
-    const res = await conn.send<{ kind?: string; details?: { name?: string } }>({ method: 'PATCH', path: sub, body, contentType });
+    const res = await patchSubresource<{ kind?: string; details?: { name?: string } }>(conn, 'pods', ref, body, contentType);
     if (res.status >= 200 && res.status < 300) return res.body;
     // a 404 without details is the missing subresource (the pod's own 404 names it), as kubectl debug reads it
     if (res.status === 404 && !(typeof res.body === 'object' && res.body?.details?.name)) {
@@ -133,7 +135,7 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   opts.debug?.(1, `added ephemeral container ${name} (${image}) to ${pod.metadata.name}`);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const p = await conn.get<PodView>(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
+    const p = await getObject<PodView>(conn, 'pods', { namespace, name: pod.metadata.name });
     const st = p.status?.ephemeralContainerStatuses?.find((c) => c.name === name);
     if (st?.state?.running) return name;
     if (st?.state?.terminated) throw new PodProblem(`ephemeral container ${name} ended (${st.state.terminated.reason ?? 'terminated'}) before the probe could run`);
@@ -185,8 +187,8 @@ export async function probePod(conn: Connection, namespace: string, podName: str
   // What the cluster says, fetched while the probe runs.
   const clusterSide = Promise.all([
     controlPlane(conn),
-    soft(conn.get<{ automountServiceAccountToken?: boolean }>(`/api/v1/namespaces/${namespace}/serviceaccounts/${sa}`)),
-    soft(conn.list<NetworkPolicy>(`/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`)),
+    soft(getObject<{ automountServiceAccountToken?: boolean }>(conn, 'serviceaccounts', { namespace, name: sa })),
+    soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
   ]);
   const [cp, required] = await Promise.all([clusterSide.then((x) => x[0]), requirementFor(conn, pod, namespace, sa, opts)]);
   const input: ProbeInput = {
@@ -203,38 +205,25 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     notes.push(`probing from ephemeral container ${container} (${opts.debugImage}); it stays in the pod spec until the pod is deleted`);
   }
 
-  const exec = (command: string[], timeoutMs: number) => execInPod(conn, { namespace, pod: podName, container, command, timeoutMs });
-  let kind: 'python3' | 'sh' | 'none' = 'none';
-  let result: ExecResult | undefined;
-  const detect = await exec(DETECT_COMMAND, DETECT_TIMEOUT_MS);
+  const target = { namespace, pod: podName, container };
+  const detect = await execInPod(conn, { ...target, command: DETECT_COMMAND, timeoutMs: DETECT_TIMEOUT_MS });
   opts.debug?.(1, `detect exec: exit ${detect.exitCode} in ${detect.ms} ms`);
-  if (detect.exitCode === 0) {
-    kind = detect.stdout.trim() ? 'python3' : 'sh';
-  } else if (isMissingExecutable(detect.message)) {
-    // no sh: maybe a distroless Python image (python3 without a shell)
-    const r = await exec(pythonCommand(probePy(), input), probeExecTimeoutMs(opts.timeoutSeconds));
-    if (!(r.exitCode === null && isMissingExecutable(r.message))) {
-      kind = 'python3';
-      result = r;
-    }
-  } else if (detect.timedOut) {
-    return { report: notProbed(who, `the detect exec did not finish within ${DETECT_TIMEOUT_MS / 1000}s`), notes };
-  } else {
-    return { report: notProbed(who, `exec into ${container} failed: ${detect.message ?? detect.stderr.trim()}`), notes };
-  }
-  if (kind === 'none') {
+  const found = interpreterFrom(detect, container);
+  if (found.kind === 'failed') return { report: notProbed(who, found.why), notes };
+  // no sh at all: maybe a distroless Python image (python3 without a shell)
+  const command = found.kind === 'sh' ? shellCommand(probeSh(), input) : pythonCommand(probePy(), input);
+  const run = await runProbe(conn, target, [command], probeExecTimeoutMs(opts.timeoutSeconds));
+  if (!run.started) {
     const hint = opts.debugImage ? '' : ': rerun with --debug-image IMAGE (an image with python3 or sh; adds an ephemeral container, needs patch pods/ephemeralcontainers)';
     return { report: notProbed(who, `container ${container} has neither python3 nor sh (distroless?)${hint}`), notes };
   }
-  if (!result) {
-    const cmd = kind === 'python3' ? pythonCommand(probePy(), input) : shellCommand(probeSh(), input);
-    result = await exec(cmd, probeExecTimeoutMs(opts.timeoutSeconds));
-  }
+  const kind = found.kind === 'sh' ? 'sh' : 'python3';
+  const result = run.result;
   opts.debug?.(1, `probe exec (${kind}): exit ${result.exitCode} in ${result.ms} ms`);
   if (result.timedOut) {
     return { report: { ...notProbed(who, `the probe did not finish within ${probeExecTimeoutMs(opts.timeoutSeconds) / 1000}s (the bound); partial output discarded`), probe: kind }, notes };
   }
-  let doc;
+  let doc: ReturnType<typeof parseProbeDoc>;
   try {
     doc = parseProbeDoc(result.stdout);
   } catch (e) {

@@ -4,12 +4,13 @@
 import * as YAML from 'yaml';
 import type { PolicyRule } from '../airflow/profiles.ts';
 import { VERB_ORDER } from './required.ts';
-import { byAccountAndNamespace, type Check } from './types.ts';
+import { byAccountAndNamespace, type Permission } from './types.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'kubectl-airflow' };
 
 /** Missing cells -> rules: resources with the same verbs share a rule; verbs in kubectl order. */
-export function rulesFor(cells: Array<Pick<Check, 'group' | 'resource' | 'subresource' | 'verb'>>): PolicyRule[] {
+export function rulesFor(cells: Array<Pick<Permission, 'group' | 'resource' | 'subresource' | 'verb'>>): PolicyRule[] {
   const byResource = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
   for (const c of cells) {
     const resource = c.subresource ? `${c.resource}/${c.subresource}` : c.resource;
@@ -43,7 +44,7 @@ export interface FixObject {
   subjects?: Array<{ kind: string; name: string; namespace: string }>;
 }
 
-export function fixObjects(missing: Check[]): FixObject[] {
+export function fixObjects(missing: Permission[]): FixObject[] {
   const out: FixObject[] = [];
   const sorted = byAccountAndNamespace(missing).sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.account.namespace.localeCompare(b.account.namespace) || a.account.name.localeCompare(b.account.name),
@@ -51,7 +52,7 @@ export function fixObjects(missing: Check[]): FixObject[] {
   for (const g of sorted) {
     const rules = rulesFor(g.cells);
     const subject = { kind: 'ServiceAccount', name: g.account.name, namespace: g.account.namespace };
-    if (g.namespace === '*') {
+    if (isClusterWide(g.namespace)) {
       const name = dns1123(`kubectl-airflow-fix-${g.account.namespace}-${g.account.name}`);
       out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: LABELS }, rules });
       out.push({
@@ -79,7 +80,7 @@ export function fixObjects(missing: Check[]): FixObject[] {
 }
 
 /** Ready for `kubectl apply -f -`; the comments name what each object fixes. */
-export function fixYaml(missing: Check[], hints: string[] = []): string {
+export function fixYaml(missing: Permission[], hints: string[] = []): string {
   const objs = fixObjects(missing);
   if (!objs.length) return '# kubectl-airflow: nothing to fix, every required permission is granted\n';
   const head = [

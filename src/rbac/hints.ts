@@ -1,6 +1,7 @@
 // Root causes we can see, beyond "a rule is missing". Pure; each hint names what to change.
 import type { ComponentAccount } from '../airflow/release.ts';
-import { username, type Account, type Check } from './types.ts';
+import { username, type Account, type Permission } from './types.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 export interface BindingLike {
   kind?: string;
@@ -16,7 +17,7 @@ export interface Hint {
 }
 
 export interface HintInput {
-  checks: Check[];
+  permissions: Permission[];
   components: ComponentAccount[];
   /** RoleBindings/ClusterRoleBindings we could read (empty when we may not list them). */
   bindings: BindingLike[];
@@ -24,9 +25,9 @@ export interface HintInput {
 
 const sameAccount = (a: Account, b: Account) => a.namespace === b.namespace && a.name === b.name;
 
-export function rootCauseHints({ checks, components, bindings }: HintInput): Hint[] {
+export function rootCauseHints({ permissions, components, bindings }: HintInput): Hint[] {
   const hints: Hint[] = [];
-  const missing = checks.filter((c) => c.required && !c.allowed);
+  const missing = permissions.filter((c) => c.required && !c.allowed);
   const missingAccounts = uniq(missing.map((c) => c.account));
 
   // A binding names the account's name but another namespace (a values file copied from staging).
@@ -73,15 +74,15 @@ export function rootCauseHints({ checks, components, bindings }: HintInput): Hin
 
   // pods/exec allowed as get only: WebSocket exec (kubectl >= 1.30, the Python client) is a GET, but
   // SPDY clients POST (create) and Kubernetes 1.35 also checks create for WebSocket upgrades.
-  const byKey = new Map(checks.map((c) => [`${username(c.account)}|${c.namespace}|${c.group}|${c.resource}/${c.subresource}|${c.verb}`, c]));
-  for (const c of checks) {
+  const byKey = new Map(permissions.map((c) => [`${username(c.account)}|${c.namespace}|${c.group}|${c.resource}/${c.subresource}|${c.verb}`, c]));
+  for (const c of permissions) {
     if (c.resource !== 'pods' || c.subresource !== 'exec' || c.verb !== 'get' || !c.allowed) continue;
     const create = byKey.get(`${username(c.account)}|${c.namespace}|${c.group}|pods/exec|create`);
     if (create && !create.allowed && create.required) {
       hints.push({
         kind: 'exec-get-only',
         account: username(c.account),
-        message: `${username(c.account)} may exec into pods in ${c.namespace === '*' ? 'all namespaces' : c.namespace} only as "get": add "create" on pods/exec (SPDY exec and Kubernetes 1.35 WebSocket exec need it)`,
+        message: `${username(c.account)} may exec into pods in ${isClusterWide(c.namespace) ? 'all namespaces' : c.namespace} only as "get": add "create" on pods/exec (SPDY exec and Kubernetes 1.35 WebSocket exec need it)`,
       });
     }
   }

@@ -1,8 +1,9 @@
-// Answers -> checks -> verdict and summary. Pure.
+// Answers -> permissions -> verdict and summary. Pure.
 import { viaText } from './reason.ts';
-import { cellKey, username, type Answer, type Cell, type Check, type RequiredCell } from './types.ts';
+import { cellKey, username, type Answer, type Cell, type Permission, type RequiredCell } from './types.ts';
+import { apiNamespace } from '../airflow/namespaces.ts';
 
-export function buildChecks(cells: Cell[], required: RequiredCell[], answers: Map<string, Answer>): Check[] {
+export function buildPermissions(cells: Cell[], required: RequiredCell[], answers: Map<string, Answer>): Permission[] {
   const req = new Map(required.map((r) => [cellKey(r), r]));
   return cells.map((c) => {
     const a = answers.get(cellKey(c));
@@ -32,30 +33,30 @@ export interface Summary {
   verdict: 'ok' | 'missing';
 }
 
-export function summarize(checks: Check[]): Summary {
-  const required = checks.filter((c) => c.required);
+export function summarize(permissions: Permission[]): Summary {
+  const required = permissions.filter((c) => c.required);
   const missing = required.filter((c) => !c.allowed);
   return {
-    accounts: new Set(checks.map((c) => username(c.account))).size,
-    namespaces: new Set(checks.map((c) => c.namespace)).size,
-    checks: checks.length,
+    accounts: new Set(permissions.map((c) => username(c.account))).size,
+    namespaces: new Set(permissions.map((c) => c.namespace)).size,
+    checks: permissions.length,
     required: required.length,
     allowedRequired: required.length - missing.length,
     missing: missing.length,
-    extra: checks.filter((c) => !c.required && c.allowed).length,
+    extra: permissions.filter((c) => !c.required && c.allowed).length,
     verdict: missing.length ? 'missing' : 'ok',
   };
 }
 
-export function missingChecks(checks: Check[]): Check[] {
-  return checks.filter((c) => c.required && !c.allowed);
+export function missingPermissions(permissions: Permission[]): Permission[] {
+  return permissions.filter((c) => c.required && !c.allowed);
 }
 
 /** The machine-readable form of one check (-o json|yaml), field names as documented. */
-export function checkRecord(c: Check) {
+export function permissionRecord(c: Permission) {
   return {
     subject: username(c.account),
-    namespace: c.namespace === '*' ? '' : c.namespace,
+    namespace: apiNamespace(c.namespace),
     group: c.group,
     resource: c.resource,
     subresource: c.subresource,

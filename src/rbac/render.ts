@@ -1,14 +1,15 @@
-// People's view of the checks: one matrix per ServiceAccount and namespace. Pure (returns text).
+// People's view of the permissions: one matrix per ServiceAccount and namespace. Pure (returns text).
 import type { Palette } from '../render/colour.ts';
 import { renderTable } from '../render/table.ts';
 import type { ComponentAccount } from '../airflow/release.ts';
 import type { Hint } from './hints.ts';
 import type { Summary } from './matrix.ts';
 import type { Layout } from './required.ts';
-import { resourceLabel, username, type Check } from './types.ts';
+import { resourceLabel, username, type Permission } from './types.ts';
+import { isClusterWide } from '../airflow/namespaces.ts';
 
 export interface MatrixView {
-  checks: Check[];
+  permissions: Permission[];
   layout: Layout;
   components: ComponentAccount[];
   summary: Summary;
@@ -16,16 +17,18 @@ export interface MatrixView {
   wide: boolean;
   colour: Palette;
   header: string[];
+  /** The closing line pointing to --fix (left out when the fix is printed). */
+  fixFooter?: boolean;
 }
 
-function cellText(c: Check | undefined, p: Palette): string {
+function cellText(c: Permission | undefined, p: Palette): string {
   if (!c) return '';
   if (c.required) return c.allowed ? p.green('yes') : p.bold(p.red('NO'));
   return c.allowed ? p.yellow('(yes)') : p.dim('-');
 }
 
 /** The verdict of an account nothing is required of: what it was checked for, and whether it holds any of it anyway. */
-function nothingRequired(cells: Check[], granted: number, wide: boolean): string {
+function nothingRequired(cells: Permission[], granted: number, wide: boolean): string {
   if (wide) return 'nothing required';
   const what = `${[...new Set(cells.map(resourceLabel))].join(', ')} (${cells.length} permission${cells.length === 1 ? '' : 's'})`;
   return granted
@@ -36,8 +39,8 @@ function nothingRequired(cells: Check[], granted: number, wide: boolean): string
 export function renderMatrix(v: MatrixView): string {
   const p = v.colour;
   const out: string[] = [...v.header, ''];
-  const blocks = new Map<string, Check[]>();
-  for (const c of v.checks) {
+  const blocks = new Map<string, Permission[]>();
+  for (const c of v.permissions) {
     const k = `${username(c.account)}|${c.namespace}`;
     (blocks.get(k) ?? blocks.set(k, []).get(k)!).push(c);
   }
@@ -45,7 +48,7 @@ export function renderMatrix(v: MatrixView): string {
     const first = cells[0];
     const comps = [...new Set(v.components.filter((c) => c.account.namespace === first.account.namespace && c.account.name === first.account.name).map((c) => c.component))];
     const missing = cells.filter((c) => c.required && !c.allowed).length;
-    const where = first.namespace === '*' ? 'cluster-wide' : `namespace ${first.namespace}`;
+    const where = isClusterWide(first.namespace) ? 'cluster-wide' : `namespace ${first.namespace}`;
     const what = comps.length && !comps.includes('*') ? ` (${comps.join(', ')})` : '';
     const required = cells.some((c) => c.required);
     const granted = cells.filter((c) => c.allowed).length;
@@ -81,6 +84,9 @@ export function renderMatrix(v: MatrixView): string {
     out.push('', p.bold('Likely causes:'));
     for (const h of v.hints) out.push(`  - ${h.message}`);
   }
-  if (s.missing) out.push('', 'Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix');
+  if (s.missing) {
+    // with the fix printed (on stdout) the pointer to it goes; its blank line stays, as the text always ended
+    out.push('', ...(v.fixFooter === false ? [] : ['Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix']));
+  }
   return out.join('\n') + '\n';
 }

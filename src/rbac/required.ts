@@ -1,7 +1,7 @@
 // Which cells to ask and which of them Airflow needs. Pure.
 import type { ComponentAccount } from '../airflow/release.ts';
 import type { PolicyRule, Profile } from '../airflow/profiles.ts';
-import { UsageError } from '../kube/errors.ts';
+import { UsageError } from '../base/errors.ts';
 import { cellKey, type Account, type Cell, type RequiredCell } from './types.ts';
 
 /** kubectl's column order for verbs. */

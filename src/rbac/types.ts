@@ -28,7 +28,7 @@ export interface Answer {
   source: AnswerSource;
 }
 
-export interface Check extends Cell {
+export interface Permission extends Cell {
   required: boolean;
   profiles: string[];
   allowed: boolean;

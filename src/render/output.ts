@@ -1,6 +1,6 @@
-// -o json|yaml for machine readers; table/wide for people. One place decides the format.
-import * as YAML from 'yaml';
-import { UsageError } from '../kube/errors.ts';
+// -o json|yaml for machine readers; table/wide for people. One place decides the format (render/data.ts
+// writes the machine formats: it loads the yaml library, which --help must not pay for).
+import { UsageError } from '../base/errors.ts';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
@@ -13,8 +13,4 @@ export function parseOutput(o: string | undefined): OutputFormat {
 
 export function isMachine(f: OutputFormat): f is 'json' | 'yaml' {
   return f === 'json' || f === 'yaml';
-}
-
-export function renderData(data: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : YAML.stringify(data, { lineWidth: 0 });
 }

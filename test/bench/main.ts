@@ -151,12 +151,10 @@ async function benchHa(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void> {
 }
 
 async function benchDoctor(ctx: Ctx, sim: Sim, kubeconfig: string): Promise<void> {
-  console.log(`\ndoctor against the same server (scheduler on the isolated pod network, so the probe runs for real)`);
+  console.log(`\ndoctor against the same server (the probe runs for real in the scheduler's pod network)`);
   if (!ctx.commands.has('doctor')) return line('kubectl airflow doctor', 'not built yet');
   const scheduler = sim.store.all('pods', 'airflow').find((p) => p.metadata.labels?.component === 'scheduler');
   if (!scheduler) throw new Error('no scheduler pod in the scenario');
-  scheduler.metadata.annotations = { ...(scheduler.metadata.annotations ?? {}), 'sim.kubectl-airflow.dev/network': 'isolated' };
-  sim.store.apply(scheduler);
   const pod = scheduler.metadata.name;
   const base = ['--kubeconfig', kubeconfig, '-n', 'airflow'];
   // the same layers, one command after another, as an operator would without doctor

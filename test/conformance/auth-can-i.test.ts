@@ -3,7 +3,7 @@
 // answer is hand-written in test/scenarios/expectations/rbac-edge-cases.yaml.
 import assert from 'node:assert/strict';
 import { startSim, type Sim } from '../sim/index.ts';
-import { expectation, kubectl, kubectls, parseTable, pool, skipWithoutKubectl, type Kubectl } from './kubectl.ts';
+import { EXEC_PLUGIN_V1_REFUSED, expectation, knowsExecPluginV1, kubectl, kubectls, parseTable, pool, skipWithoutKubectl, type Kubectl } from './kubectl.ts';
 import type { CanI } from '../scenarios/expectations.ts';
 
 const exp = expectation('rbac-edge-cases');
@@ -75,6 +75,11 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
       for (const c of cases) {
         it(describeCase(c), async () => {
           const r = await kubectl(k, sim.kubeconfigPath, canIArgs(c));
+          if (!knowsExecPluginV1(k) && sim.scenario.spec.identities.find((i) => i.name === c.context)?.auth === 'exec') {
+            assert.deepEqual([r.code, r.stdout], [1, '']);
+            assert.match(r.stderr, EXEC_PLUGIN_V1_REFUSED);
+            return;
+          }
           assert.equal(r.stdout.trim(), c.allowed ? 'yes' : 'no', `stdout; stderr: ${r.stderr}`);
           assert.equal(r.code, c.allowed ? 0 : 1, 'exit code');
           assert.doesNotMatch(r.stderr, /error/i);

@@ -1,7 +1,8 @@
 // Real kubectl exec (WebSocket: kubectl >= 1.30) against the simulator's pods/exec and its sandbox:
 // output and exit codes, container selection, the real errors, what the container sees (files, env,
-// executables of its image profile), and isolated pods (cluster DNS, the ClusterIP DNAT to a replica,
-// a NetworkPolicy that blocks egress after DNAT). Also a raw WebSocket client for what kubectl
+// executables of its image profile), the pod network every pod is on (cluster DNS, the ClusterIP DNAT
+// to a replica, a NetworkPolicy that blocks egress after DNAT), and the node's network a hostNetwork
+// pod sees instead. Also a raw WebSocket client for what kubectl
 // cannot ask (no container name, v4 only, stdin CLOSE). Needs root (namespaces) and iptables.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -100,7 +101,7 @@ describe('conformance: kubectl exec against the sim', function () {
       it('the ServiceAccount namespace file, the pod\'s env and ConfigMap volumes', async () => {
         const r = await k(['exec', 'runner', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo "$MESSAGE|$LOG_LEVEL|$POD_NAMESPACE|$HOSTNAME|$KUBERNETES_SERVICE_HOST"; cat /opt/app/app.cfg /etc/app-conf/log/level.txt; echo; pwd']);
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout, 'exec-ns\nhello world|debug|exec-ns|runner|127.0.0.1\n[core]\nexecutor = KubernetesExecutor\ndebug\n/opt/app\n');
+        assert.equal(r.stdout, 'exec-ns\nhello world|debug|exec-ns|runner|10.96.0.1\n[core]\nexecutor = KubernetesExecutor\ndebug\n/opt/app\n');
       });
     });
   }
@@ -138,35 +139,52 @@ describe('conformance: kubectl exec against the sim', function () {
       assert.match(r.stdout, /No such file or directory\nrc=2\n$/);
     });
 
-    it('a host-network pod reaches the sim on loopback with its token and CA', async () => {
+    it('every pod is on the pod network: HTTPS GET /version to the ClusterIP with the mounted CA and token', async () => {
       const r = await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION]);
       assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
+      const env = await k(['exec', 'runner', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT']);
+      assert.equal(env.stdout, '10.96.0.1:443\n');
     });
 
-    it('a pod that is not isolated cannot send anything off the machine: 10.x is unreachable at once', async () => {
-      const r = await k(['exec', 'runner', '--', 'python3', '-c', "import socket\ntry: socket.create_connection(('10.0.0.11', 6443), timeout=2)\nexcept OSError as e: print(e.errno)"]);
+    it('nothing leaves the machine: an address outside the scenario is unreachable at once', async () => {
+      const r = await k(['exec', 'runner', '--', 'python3', '-c', "import socket\ntry: socket.create_connection(('192.0.2.1', 443), timeout=2)\nexcept OSError as e: print(e.errno)"]);
       assert.deepEqual(r, { code: 0, stdout: '101\n', stderr: '' }, 'ENETUNREACH');
     });
 
-    it('isolated pod: cluster DNS resolves kubernetes.default.svc through the search list', async () => {
+    it('pod network: cluster DNS resolves kubernetes.default.svc through the search list', async () => {
       const r = await k(['exec', 'isolated', '--', 'python3', '-c', "import socket; print(socket.gethostbyname('kubernetes.default.svc')); print(socket.gethostbyname('kubernetes.default.svc.cluster.local'))"]);
       assert.deepEqual(r, { code: 0, stdout: '10.96.0.1\n10.96.0.1\n', stderr: '' });
       const env = await k(['exec', 'isolated', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat /etc/resolv.conf']);
       assert.equal(env.stdout, '10.96.0.1:443\nsearch exec-ns.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
     });
 
-    it('isolated pod: HTTPS GET /version to the ClusterIP with the mounted CA and token succeeds', async () => {
-      const r = await k(['exec', 'isolated', '--', 'python3', '-c', GET_VERSION]);
-      assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
-    });
-
-    it('isolated pod: a NetworkPolicy allowing only ClusterIP:443 times out after DNAT', async () => {
+    it('pod network: a NetworkPolicy allowing only ClusterIP:443 times out after DNAT', async () => {
       const r = await k(['exec', 'isolated-blocked', '--', 'python3', '-c', GET_VERSION]);
       assert.equal(r.code, 4);
       assert.match(r.stdout, /^FAILED .*timed out/);
       // DNS is allowed by the same policy.
       const dns = await k(['exec', 'isolated-blocked', '--', 'python3', '-c', "import socket; print(socket.gethostbyname('kubernetes.default.svc'))"]);
       assert.equal(dns.stdout, '10.96.0.1\n');
+    });
+
+    it('hostNetwork pod: the node\'s hostname, hosts file and resolver (node names, no cluster names: dnsPolicy ClusterFirst falls back to Default)', async () => {
+      const r = await k(['exec', 'node-agent', '--', 'sh', '-c', 'hostname; echo $HOSTNAME; cat /etc/resolv.conf; head -1 /etc/hosts']);
+      assert.deepEqual(r, { code: 0, stdout: 'worker-1\nworker-1\nnameserver 10.0.0.2\n# Kubernetes-managed hosts file (host network).\n', stderr: '' });
+      const dns = await k(['exec', 'node-agent', '--', 'python3', '-c', [
+        'import socket',
+        "print(socket.gethostbyname('cp-1'))",
+        'try: socket.gethostbyname("kubernetes.default.svc")',
+        'except socket.gaierror as e: print("no", e.errno == socket.EAI_NONAME)',
+      ].join('\n')]);
+      assert.deepEqual(dns, { code: 0, stdout: '10.0.0.11\nno True\n', stderr: '' });
+    });
+
+    it('hostNetwork pod: the ClusterIP through kube-proxy\'s rules and the endpoint directly; NetworkPolicies do not apply to it', async () => {
+      // only-clusterip selects its labels and would time out a pod-network pod (see isolated-blocked)
+      const r = await k(['exec', 'node-agent', '--', 'python3', '-c', GET_VERSION]);
+      assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
+      const direct = await k(['exec', 'node-agent', '--', 'python3', '-c', "import socket; socket.create_connection(('10.0.0.11', 6443), timeout=2).close(); print('ok')"]);
+      assert.deepEqual(direct, { code: 0, stdout: 'ok\n', stderr: '' });
     });
 
     it('kubectl picks the first container itself and says so; a missing pod is the pods GET 404', async () => {
@@ -263,13 +281,15 @@ describe('conformance: kubectl exec against the sim', function () {
   });
 });
 
-describe('conformance: isolated pod networks (exec-network scenario)', function () {
+describe('conformance: pod networks (exec-network scenario)', function () {
   this.timeout(120_000);
   const dir = kubectlDir();
   const bin = dir && ['1.33', '1.32', '1.30'].map((v) => join(dir, `kubectl.${v}`)).find((p) => existsSync(p));
   let sim: Sim;
   const k = (args: string[]) => kubectl(bin!, sim.kubeconfigPath, ['-n', 'net', ...args]);
   const py = (pod: string, code: string) => k(['exec', pod, '--', 'python3', '-c', code]);
+  // The live replica itself: through the ClusterIP three of this scenario's four endpoints are dead.
+  const toLiveReplica = (pod: string, code: string) => k(['exec', pod, '--', 'env', 'KUBERNETES_SERVICE_HOST=10.0.0.11', 'KUBERNETES_SERVICE_PORT=6443', 'python3', '-c', code]);
 
   before(async function () {
     const why = sandboxUnavailable() ?? (bin ? undefined : 'no kubectl >= 1.30 beside kubectl on PATH');
@@ -298,14 +318,14 @@ describe('conformance: isolated pod networks (exec-network scenario)', function 
   });
 
   it('ca: wrong mounts a CA that did not sign the server certificate', async () => {
-    const r = await py('wrong-ca', GET_VERSION);
+    const r = await toLiveReplica('wrong-ca', GET_VERSION);
     assert.equal(r.code, 4);
     assert.match(r.stdout, /CERTIFICATE_VERIFY_FAILED/);
   });
 
   it('token: revoked and expired are rejected with 401 by the API server', async () => {
     for (const pod of ['revoked-token', 'expired-token']) {
-      const r = await py(pod, GET_VERSION);
+      const r = await toLiveReplica(pod, GET_VERSION);
       assert.equal(r.code, 4, pod);
       assert.match(r.stdout, /^FAILED <HTTPError 401: 'Unauthorized'>/, pod);
     }

@@ -51,9 +51,19 @@ export function has(cmd: string): boolean {
 
 let cached: Kubectl[] | undefined;
 
+/** Debian's kubectl (package kubernetes-client, 1.20), unpacked by .ci/run with `dpkg -x`: installing
+ *  the package would replace /usr/bin/kubectl, the gcloud dispatcher the suite runs. */
+export const DEBIAN_KUBECTL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'kubernetes-client', 'usr', 'bin', 'kubectl');
+
+/** Why Debian's kubectl is not in kubectls(), or '' when it is. */
+export function debianKubectlMissing(): string {
+  return existsSync(DEBIAN_KUBECTL) ? '' : `no ${DEBIAN_KUBECTL} (.ci/run unpacks Debian's kubernetes-client there)`;
+}
+
 /**
  * kubectl on PATH plus, from the directory it really lives in, the oldest and the newest of
- * kubectl.1.NN (1.27 and 1.33 on this image). CONFORMANCE_KUBECTL=all takes every build there.
+ * kubectl.1.NN (1.27 and 1.33 on this image), then Debian's 1.20 when .ci/run unpacked it (the oldest).
+ * CONFORMANCE_KUBECTL=all takes every build there.
  */
 export function kubectls(): Kubectl[] {
   if (cached) return cached;
@@ -73,9 +83,23 @@ export function kubectls(): Kubectl[] {
       : [versioned[0], versioned[versioned.length - 1]].filter((k, i, a) => k && a.indexOf(k) === i);
     for (const k of pick) if (!found.some((f) => f.minor === k.minor)) found.push(k);
   }
+  if (!debianKubectlMissing()) {
+    const minor = minorOf(DEBIAN_KUBECTL);
+    if (minor !== undefined && !found.some((f) => f.minor === minor)) found.push({ label: `1.${minor} (Debian)`, path: DEBIAN_KUBECTL, minor });
+  }
   cached = found;
   return found;
 }
+
+/**
+ * kubectl before 1.22 knows exec credential plugins only as client.authentication.k8s.io/v1alpha1 and
+ * v1beta1 (v1 is GA in 1.22; client-go's plugin/pkg/client/auth/exec/exec.go refuses any other
+ * apiVersion): with the sim's kubeconfig, which names v1 as current kubeconfigs do, it stops at once.
+ */
+export function knowsExecPluginV1(k: Kubectl): boolean {
+  return k.minor >= 22;
+}
+export const EXEC_PLUGIN_V1_REFUSED = /^error: exec plugin: invalid apiVersion "client\.authentication\.k8s\.io\/v1"\n/;
 
 /** Say why and skip when there is no kubectl at all (CONTRIBUTING: a skipped test says why). */
 export function skipWithoutKubectl(ctx: Mocha.Context): void {

@@ -156,7 +156,7 @@ describe('e2e: kubectl airflow admission', function () {
     it('rbac exits 0', async () => {
       assert.equal((await runMain(['rbac', '--kubeconfig', sim().kubeconfigPath, '-n', 'airflow'])).code, 0);
     });
-    it('no command persists anything: the log holds only reads, reviews and dry-run creates', async function () {
+    it('no command persists anything: the log holds only reads, reviews and dry-run creates', async () => {
       const commands = [['rbac'], ['config'], ['ha'], ['admission']];
       const missing = isolatedNetworkMissing();
       if (missing) console.log(`    doctor left out: its network layer execs into pods (${missing})`);

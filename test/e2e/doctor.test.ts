@@ -1,9 +1,8 @@
 // `kubectl airflow doctor` in-process against the simulated API server: every layer for real
 // (the network layer execs the probe into the pod, in its own network namespace).
 //
-// The sim gives a pod the cluster's network (DNAT to the API-server replicas, cluster DNS,
-// NetworkPolicies) only when it is annotated `sim.kubectl-airflow.dev/network: isolated`; the
-// scenarios annotate their Airflow pods so, as they are in a real cluster (no test patches them).
+// The sim gives every pod the cluster's network (DNAT to the API-server replicas, cluster DNS,
+// NetworkPolicies), as a real cluster does (no test patches the scenarios).
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -226,7 +226,7 @@ describe('e2e: kubectl airflow ha', function () {
     });
   });
 
-  describe('--from <pod> (isolated pod network)', function () {
+  describe('--from <pod> (the pod network)', function () {
     let sim: Sim | undefined;
     before(async function () {
       skipWithoutIsolatedNetwork(this, "--from needs the sim's isolated pod network");

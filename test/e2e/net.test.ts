@@ -1,7 +1,7 @@
 // `kubectl airflow net <pod>` in-process against the simulated API server: the acceptance of issue 6.
-// Every pod is exec'd for real: the sim runs the probe in the pod's own mount namespace and, for
-// these isolated pods, its own network namespace (DNAT to the endpoints, NetworkPolicies enforced
-// with iptables, a DNS server). Each case runs for three image profiles: `python` (probe.py),
+// Every pod is exec'd for real: the sim runs the probe in the pod's own mount namespace and its own
+// network namespace, the pod network (DNAT to the endpoints, NetworkPolicies enforced with
+// iptables, a DNS server). Each case runs for three image profiles: `python` (probe.py),
 // `shell-curl` (a Debian image with curl: probe.sh diagnoses every layer with curl and openssl) with
 // the same verdicts, and the minimal `shell` (sh + coreutils: probe.sh can check env, files and DNS
 // only and says SKIP for the rest, naming the missing tools).
@@ -97,7 +97,7 @@ function twin(sim: Sim, from: string, name: string, profile = 'shell-curl'): str
   return name;
 }
 
-/** Every pod here is exec'd into: each block needs the sim's isolated pod network. */
+/** Every pod here is exec'd into: each block needs the sim's pod network namespaces. */
 function withSim(scenario: string, fn: (sim: () => Sim) => void) {
   withSimOf(scenario, fn, { needsIsolatedNetwork: "net needs the sim's isolated pod network" });
 }
@@ -489,8 +489,7 @@ describe('e2e: kubectl airflow net', function () {
       });
     }
 
-    // The scheduler pod of this scenario is not `network: isolated`: probing it would connect to the
-    // made-up endpoint addresses from the host's own network, which tests must never do.
+    // The scenario's other pods (no policy selects them) pass every layer: e2e/pod-network.
   });
 
   withSim('net-dns-broken', (sim) => {

@@ -2,7 +2,7 @@
 // honoured, the in-flight bound holds, per-request impersonation, timeouts, Status errors.
 import { strict as assert } from 'node:assert';
 import { connect, type Connection } from '../../src/kube/connection.ts';
-import { ClusterError } from '../../src/kube/errors.ts';
+import { ClusterError } from '../../src/base/errors.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 
 describe('rbac e2e: the request layer', function () {

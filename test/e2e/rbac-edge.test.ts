@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as YAML from 'yaml';
 import { connect, type Connection } from '../../src/kube/connection.ts';
-import { reviewCells } from '../../src/kube/access-review.ts';
+import { reviewCells } from '../../src/rbac/ask.ts';
 import { parseResource } from '../../src/rbac/required.ts';
 import { cellKey, type Cell } from '../../src/rbac/types.ts';
 import { startSim, type Sim } from '../sim/index.ts';

@@ -1,6 +1,6 @@
 // The claims test/scenarios/README.md makes about the healthy chart scenarios, run as a user would:
 // `doctor` passes every layer, and `net` (and doctor's network layer) from every Airflow pod passes every
-// layer, because the scenarios put their Airflow pods on the pod network (`network: isolated`), as a
+// layer, because the sim puts every pod on the pod network, as a
 // cluster does, and each pod's Permissions layer asks what its component needs (the profiles `rbac`
 // uses) where Airflow launches pods. No test patches the scenario.
 import assert from 'node:assert/strict';
@@ -81,7 +81,7 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
           const bad = item.layers.filter((l) => l.verdict !== 'OK').map((l) => `${l.layer} ${l.verdict}`);
           assert.deepEqual(bad, [], `${pod}: ${r.out}`);
           assert.equal(item.probe, 'python3', pod);
-          // the pod network, not the loopback-only one a pod without `network: isolated` gets
+          // the pod network: the ClusterIP the kubelet injects and cluster DNS
           assert.ok(item.layers.find((l) => l.layer === 'env')!.evidence.some((e) => e.includes('KUBERNETES_SERVICE_HOST=10.96.0.1 ')), pod);
           assert.ok(item.layers.find((l) => l.layer === 'dns')!.evidence.some((e) => /kubernetes\.default\.svc -> 10\.96\.0\.1/.test(e)), pod);
           const access = item.layers.find((l) => l.layer === 'access')!.evidence;

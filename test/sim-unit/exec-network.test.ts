@@ -1,15 +1,16 @@
-// The isolated pod network as data: kube-proxy's DNAT rules, NetworkPolicy egress on the translated
-// destination, dead replicas, resolv.conf, and the DNS answerer. Pure functions, no namespaces.
+// The pod's network as data: kube-proxy's DNAT rules, NetworkPolicy egress on the translated
+// destination, dead replicas, the node's view for hostNetwork pods, resolv.conf by dnsPolicy, and the
+// DNS answerer. Pure functions, no namespaces.
 import assert from 'node:assert/strict';
 import { TYPE_A, TYPE_AAAA, answer, buildQuery, parseAnswer } from '../sim/exec/dns.ts';
 import type { ObjectLookup } from '../sim/exec/pod-files.ts';
-import { resolvConf } from '../sim/exec/pod-files.ts';
-import { egressPolicies, kubernetesEndpoints, planNetwork, renderDnat, renderEgressChain, selectorMatches } from '../sim/exec/pod-network.ts';
+import { podDnsType, podResolvConf } from '../sim/exec/pod-files.ts';
+import { NODE_RESOLVER, agentConfig, egressPolicies, kubernetesEndpoints, planNetwork, renderDnat, renderEgressChain, selectorMatches } from '../sim/exec/pod-network.ts';
 import type { KubeObject } from '../sim/types.ts';
 
 function lookup(objects: KubeObject[]): ObjectLookup {
   const kindOf: Record<string, string> = {
-    pods: 'Pod', services: 'Service', endpoints: 'Endpoints', namespaces: 'Namespace',
+    pods: 'Pod', services: 'Service', endpoints: 'Endpoints', namespaces: 'Namespace', nodes: 'Node',
     'endpointslices.discovery.k8s.io': 'EndpointSlice', 'networkpolicies.networking.k8s.io': 'NetworkPolicy',
   };
   return {
@@ -20,7 +21,7 @@ function lookup(objects: KubeObject[]): ObjectLookup {
 
 const pod: KubeObject = {
   apiVersion: 'v1', kind: 'Pod',
-  metadata: { name: 'worker', namespace: 'airflow', labels: { component: 'worker' }, annotations: { 'sim.kubectl-airflow.dev/network': 'isolated' } },
+  metadata: { name: 'worker', namespace: 'airflow', labels: { component: 'worker' } },
   spec: { containers: [{ name: 'main' }] },
 };
 
@@ -69,7 +70,8 @@ describe('sim exec network: kube-proxy DNAT', () => {
     assert.ok(plan.iptables.includes('-A INPUT -d 10.0.0.14/32 -p tcp -m tcp --dport 6443 -j DROP'), 'timeout: SYNs vanish');
     assert.ok(!plan.iptables.includes('10.0.0.12/32'), 'refused: nothing listens, the kernel answers RST');
     assert.ok(plan.iptables.includes('-A INPUT -d 10.0.0.15/32 -j DROP'), 'a stale endpoint behind no replica times out');
-    assert.deepEqual(plan.addresses.sort(), ['10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14', '10.0.0.15', '10.96.0.1', '10.96.0.10']);
+    // the node resolver's address exists for pods too (dnsPolicy: Default uses it)
+    assert.deepEqual(plan.addresses.sort(), ['10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14', '10.0.0.15', '10.0.0.2', '10.96.0.1', '10.96.0.10']);
     assert.equal(plan.records['kubernetes.default.svc.cluster.local'], '10.96.0.1');
     assert.match(plan.iptables, /^\*nat\n:OUTPUT ACCEPT \[0:0\]\n-A OUTPUT -d 10\.96\.0\.1\/32 .*--probability 0\.50000000000 -j DNAT --to-destination 10\.0\.0\.11:6443\n/);
   });
@@ -83,9 +85,18 @@ describe('sim exec network: kube-proxy DNAT', () => {
     const broken = planNetwork({ ...pod, metadata: { ...pod.metadata, annotations: { 'sim.kubectl-airflow.dev/dns': 'broken' } } }, undefined, lookup([]));
     assert.equal(broken.dnsMode, 'broken');
     assert.ok(broken.iptables.includes('-A INPUT -d 10.96.0.10/32 -p udp -m udp --dport 53 -j DROP'));
+    assert.ok(!broken.iptables.includes('-d 10.0.0.2/32'), 'only the nameserver the pod uses is blackholed');
     const nx = planNetwork({ ...pod, metadata: { ...pod.metadata, annotations: { 'sim.kubectl-airflow.dev/dns': 'nxdomain' } } }, undefined, lookup([]));
     assert.equal(nx.dnsMode, 'nxdomain');
     assert.ok(!nx.iptables.includes('--dport 53 -j DROP'));
+    assert.deepEqual(nx.dnsServers.map((d) => [d.ip, d.mode]), [['10.96.0.10', 'nxdomain'], ['10.0.0.2', 'ok']]);
+  });
+
+  it('a dead machine stays dead whatever a policy allows: its DROP comes before the policy chain', () => {
+    const allowAll = policy({ podSelector: {}, policyTypes: ['Egress'], egress: [{}] });
+    const plan = planNetwork(pod, { replicas: [{ address: '10.0.0.14', port: 6443, alive: false }] }, lookup([slice(['10.0.0.14']), allowAll]));
+    const filter = plan.iptables.split('*filter\n')[1].split('\n');
+    assert.ok(filter.indexOf('-A INPUT -d 10.0.0.14/32 -p tcp -m tcp --dport 6443 -j DROP') < filter.indexOf('-A INPUT -j KAF-EGRESS'));
   });
 });
 
@@ -157,9 +168,82 @@ describe('sim exec network: NetworkPolicy egress on the translated destination',
   });
 });
 
+describe('sim exec network: the pod network by default, the node\'s for hostNetwork', () => {
+  const node: KubeObject = {
+    apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' },
+    status: { addresses: [{ type: 'InternalIP', address: '10.0.1.21' }, { type: 'Hostname', address: 'node-a' }] },
+  };
+  const denyAll = policy({ podSelector: {}, policyTypes: ['Egress'] });
+  const cp = { serviceIP: '10.96.0.1', servicePort: 443, replicas: [{ address: '10.0.0.11', port: 6443 }] };
+  const objects = [slice(['10.0.0.11']), denyAll, node];
+  const hostPod = (spec: object = {}): KubeObject => ({
+    ...pod, spec: { containers: [{ name: 'main' }], nodeName: 'node-a', hostNetwork: true, ...spec }, status: { hostIP: '10.0.1.21', podIP: '10.0.1.21' },
+  });
+
+  it('a pod with no annotation is on the pod network: DNAT, its NetworkPolicies, cluster DNS', () => {
+    const plan = planNetwork(pod, cp, lookup(objects));
+    assert.equal(plan.kind, 'pod');
+    assert.match(plan.iptables, /-j DNAT --to-destination 10\.0\.0\.11:6443/);
+    assert.match(plan.iptables, /-A INPUT -j KAF-EGRESS/);
+    assert.equal(plan.resolvConf, 'search airflow.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+  });
+
+  it('hostNetwork: the node\'s address, kube-proxy\'s DNAT, the endpoints directly, no NetworkPolicy', () => {
+    const plan = planNetwork(hostPod(), cp, lookup(objects));
+    assert.equal(plan.kind, 'host');
+    assert.ok(plan.addresses.includes('10.0.1.21'));
+    assert.match(plan.iptables, /-A OUTPUT -d 10\.96\.0\.1\/32 -p tcp -m tcp --dport 443 -j DNAT --to-destination 10\.0\.0\.11:6443/);
+    assert.deepEqual(plan.listeners, [{ address: '10.0.0.11', port: 6443, action: 'forward' }]);
+    assert.ok(!plan.iptables.includes('KAF-EGRESS'), 'a deny-all egress policy in its namespace does not apply to the node');
+  });
+
+  it('hostNetwork without status.hostIP takes the Node\'s InternalIP', () => {
+    const plan = planNetwork({ ...hostPod(), status: {} }, cp, lookup(objects));
+    assert.ok(plan.addresses.includes('10.0.1.21'));
+  });
+
+  it('hostNetwork with ClusterFirst resolves with the node\'s resolver, which knows nodes, not Services', () => {
+    const plan = planNetwork(hostPod(), cp, lookup(objects));
+    assert.equal(plan.resolvConf, `nameserver ${NODE_RESOLVER.nameservers[0]}\n`);
+    const nodeDns = plan.dnsServers.find((d) => d.ip === NODE_RESOLVER.nameservers[0])!;
+    assert.deepEqual(nodeDns.records, { 'node-a': '10.0.1.21' });
+    assert.equal(parseAnswer(answer(buildQuery('kubernetes.default.svc.cluster.local'), nodeDns.records)!).rcode, 3);
+    // cluster DNS is still reachable from the node by its ClusterIP
+    assert.deepEqual(agentConfig(plan, '/s').dns.map((d) => d.ip), ['10.96.0.10', '10.0.0.2']);
+  });
+
+  it('hostNetwork with ClusterFirstWithHostNet gets cluster DNS; dns: broken blackholes the nameserver it uses', () => {
+    const withHostNet = planNetwork(hostPod({ dnsPolicy: 'ClusterFirstWithHostNet' }), cp, lookup(objects));
+    assert.match(withHostNet.resolvConf, /^search airflow\.svc\.cluster\.local svc\.cluster\.local cluster\.local\nnameserver 10\.96\.0\.10\n/);
+    const broken = planNetwork({ ...hostPod(), metadata: { ...pod.metadata, annotations: { 'sim.kubectl-airflow.dev/dns': 'broken' } } }, cp, lookup(objects));
+    assert.ok(broken.iptables.includes('-A INPUT -d 10.0.0.2/32 -p udp -m udp --dport 53 -j DROP'));
+    assert.ok(!broken.iptables.includes('-d 10.96.0.10/32 -p udp'));
+  });
+});
+
+describe('sim exec network: resolv.conf by dnsPolicy (kubelet dns.go getPodDNSType, GetPodDNS)', () => {
+  const node = { nameservers: ['10.0.0.2'], searches: ['ec2.internal'] };
+  const withSpec = (spec: object): KubeObject => ({ ...pod, spec: { containers: [{ name: 'main' }], ...spec } });
+  const cases: [string, object, 'cluster' | 'node' | 'none', string][] = [
+    ['default (ClusterFirst)', {}, 'cluster', 'search airflow.svc.cluster.local svc.cluster.local cluster.local ec2.internal\nnameserver 10.96.0.10\noptions ndots:5\n'],
+    ['ClusterFirst on hostNetwork falls back to Default', { hostNetwork: true }, 'node', 'search ec2.internal\nnameserver 10.0.0.2\n'],
+    ['ClusterFirstWithHostNet on hostNetwork', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }, 'cluster', 'search airflow.svc.cluster.local svc.cluster.local cluster.local ec2.internal\nnameserver 10.96.0.10\noptions ndots:5\n'],
+    ['ClusterFirstWithHostNet on the pod network', { dnsPolicy: 'ClusterFirstWithHostNet' }, 'cluster', 'search airflow.svc.cluster.local svc.cluster.local cluster.local ec2.internal\nnameserver 10.96.0.10\noptions ndots:5\n'],
+    ['Default', { dnsPolicy: 'Default' }, 'node', 'search ec2.internal\nnameserver 10.0.0.2\n'],
+    ['None with dnsConfig', { dnsPolicy: 'None', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['a.b'], options: [{ name: 'ndots', value: '2' }] } }, 'none', 'search a.b\nnameserver 1.2.3.4\noptions ndots:2\n'],
+    ['dnsConfig appended, options replaced by name', { dnsConfig: { nameservers: ['10.96.0.10', '1.1.1.1'], options: [{ name: 'ndots', value: '1' }, { name: 'edns0' }] } }, 'cluster', 'search airflow.svc.cluster.local svc.cluster.local cluster.local ec2.internal\nnameserver 10.96.0.10\nnameserver 1.1.1.1\noptions ndots:1 edns0\n'],
+  ];
+  for (const [name, spec, type, text] of cases) {
+    it(name, () => {
+      assert.equal(podDnsType(withSpec(spec)), type);
+      assert.equal(podResolvConf(withSpec(spec), '10.96.0.10', node).text, text);
+    });
+  }
+});
+
 describe('sim exec network: DNS', () => {
   it('resolv.conf: namespace search list, cluster nameserver, ndots:5', () => {
-    assert.equal(resolvConf('airflow', '10.96.0.10'), 'search airflow.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    assert.equal(podResolvConf(pod, '10.96.0.10', { nameservers: ['10.0.0.2'], searches: [] }).text, 'search airflow.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
   });
 
   const records = { 'kubernetes.default.svc.cluster.local': '10.96.0.1' };

@@ -103,6 +103,13 @@ describe('sim exec: mounted files', () => {
   it('hosts file as the kubelet writes it', () => {
     assert.match(hostsFile(pod({})), /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n[\s\S]*10\.244\.0\.9\tworker-0\n$/);
   });
+
+  it('a hostNetwork pod gets the node\'s hosts file under the host-network header, and the node\'s hostname', () => {
+    const p = pod({ hostNetwork: true }, { status: { podIP: '10.0.1.21', hostIP: '10.0.1.21' } });
+    assert.equal(hostsFile(p, { name: 'n1', ip: '10.0.1.21' }), '# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.1.21\tn1\n');
+    assert.equal(containerEnv(p, { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).HOSTNAME, 'n1');
+    assert.equal(containerEnv(pod({}), { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).HOSTNAME, 'worker-0');
+  });
 });
 
 describe('sim exec: image profiles and argv[0]', () => {

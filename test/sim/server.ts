@@ -16,7 +16,7 @@ import { handleResource, NOT_FOUND_PAGE } from './reads.ts';
 import { requestInfo, type RequestInfo } from './request-info.ts';
 import { minorVersion } from './scenario.ts';
 import { badRequest, forbidden, internalError, notFound, unauthorized } from './status.ts';
-import type { KubeObject, Status, UserInfo } from './types.ts';
+import type { Status } from './types.ts';
 import type { ResourceType } from './resources.ts';
 import { prepareWatch, serveWatch, type WatchRequest } from './watch.ts';
 

@@ -2,8 +2,8 @@
 // the e2e tests run the same code against the simulator).
 import { strict as assert } from 'node:assert';
 import type { Connection, KubeRequest, KubeResponse } from '../../src/kube/connection.ts';
-import { reviewCells } from '../../src/kube/access-review.ts';
-import { ClusterError } from '../../src/kube/errors.ts';
+import { reviewCells } from '../../src/rbac/ask.ts';
+import { ClusterError } from '../../src/base/errors.ts';
 import { cellKey, type Cell } from '../../src/rbac/types.ts';
 
 interface Script {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { airflowBool, launchNamespaces, lookup, parseIni, resolveAirflowConfig, K8S_SECTIONS, NEEDED_KEYS, decodeAllowed } from '../../src/airflow/config.ts';
+import { airflowBool, launchNamespaces, lookup, parseIni, resolveAirflowConfig, K8S_SECTIONS, NEEDED_KEYS, decodeAllowed } from '../../src/airflow/airflow-cfg.ts';
 import { builtinProfiles, chooseProfiles } from '../../src/airflow/profiles.ts';
 
 const CFG = `

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { chartOf, discoverReleases, parseSaFlag, selectRelease, literalEnv, envFromSecrets, type PodLike } from '../../src/airflow/release.ts';
-import { UsageError } from '../../src/kube/errors.ts';
+import { UsageError } from '../../src/base/errors.ts';
 
 const pod = (name: string, labels: Record<string, string>, sa?: string, extra: Partial<NonNullable<PodLike['spec']>> = {}): PodLike => ({
   metadata: { name, namespace: 'airflow', labels },

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import yargs from 'yargs';
 import { COMMANDS, main, type IO } from '../../src/cli/main.ts';
-import { globalFlags } from '../../src/cli/flags.ts';
+import { GLOBAL_FLAGS } from '../../src/cli/flags.ts';
 
 export function captureIO(env: NodeJS.ProcessEnv = {}): IO & { out: () => string; err: () => string } {
   let out = '';
@@ -37,7 +36,7 @@ describe('main()', () => {
     assert.match(table, /`kubectl airflow version`, `completion`/);
   });
   it('-h is --help, at top level and for every command (kubectl get -h)', async () => {
-    for (const argv of [[], ...COMMANDS.map((c) => [c.command.split(' ')[0]!]), ['net', '-n', 'airflow', 'pod-a']]) {
+    for (const argv of [[], ...COMMANDS.map((c) => [c.name]), ['net', '-n', 'airflow', 'pod-a']]) {
       const short = captureIO();
       const long = captureIO();
       assert.equal(await main([...argv, '-h'], short), 0, JSON.stringify(argv));
@@ -49,29 +48,21 @@ describe('main()', () => {
     }
   });
   describe("a command's help: its own flags first, then the global kubectl flags", () => {
-    type Introspect = { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } };
-    const flagsOf = (y: unknown) => {
-      const { key, alias } = (y as Introspect).getOptions();
-      const aliases = new Set(Object.values(alias).flat());
-      return Object.keys(key).filter((k) => !aliases.has(k) && k !== 'help' && k !== 'version');
-    };
-    const descriptionsOf = (y: unknown) =>
-      (y as { getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string> } } }).getInternalMethods().getUsageInstance().getDescriptions();
     const spell = (k: string) => (k.length === 1 ? `-${k} ` : `--${k} `);
     const section = (text: string, title: string) => {
       const start = text.indexOf(`\n${title}\n`);
       return start < 0 ? undefined : text.slice(start + 1).split('\n\n')[0]!;
     };
-    const globals = flagsOf(globalFlags(yargs()));
+    const globals = GLOBAL_FLAGS.map((f) => f.name);
     for (const cmd of COMMANDS) {
-      const name = cmd.command.split(' ')[0]!;
+      const name = cmd.name;
       it(name, async () => {
         assert.equal(globals.length, 17);
         const io = captureIO();
         assert.equal(await main([name, '--help'], io), 0);
         const text = io.out();
-        const positionals = [...cmd.command.matchAll(/[<[](\w+)[\]>]/g)].map((m) => m[1]);
-        const own = cmd.builder ? flagsOf(cmd.builder(yargs())).filter((k) => !positionals.includes(k)) : [];
+        const positionals = (cmd.positionals ?? []).map((p) => p.name);
+        const own = (cmd.flags ?? []).map((f) => f.name).filter((k) => !positionals.includes(k));
         const ownSection = section(text, `${name} flags:`);
         const globalSection = section(text, 'Global kubectl flags:')!;
         if (own.length === 0) assert.equal(ownSection, undefined, text);
@@ -84,14 +75,14 @@ describe('main()', () => {
         }
         for (const k of globals) assert.ok(globalSection.includes(spell(k)), `global ${k} missing`);
         // descriptions kept: each flag's line begins its own description
-        const words = (y: unknown, k: string) => {
-          const w = (descriptionsOf(y)[k] ?? '').split(/\s+/).slice(0, 4).join(' ');
+        const words = (flags: ReadonlyArray<{ name: string; describe: string }>, k: string) => {
+          const w = (flags.find((f) => f.name === k)?.describe ?? '').split(/\s+/).slice(0, 4).join(' ');
           assert.ok(w, `${k} has no description`);
           return w;
         };
         const lineOf = (sec: string, k: string) => sec.split('\n').find((l) => new RegExp(`(^|[ ,])${spell(k)}`).test(l + ' ')) ?? '';
-        for (const k of own) assert.ok(lineOf(ownSection!, k).replace(/\s+/g, ' ').includes(words(cmd.builder!(yargs()), k)), `${k}'s description`);
-        for (const k of globals) assert.ok(lineOf(globalSection, k).replace(/\s+/g, ' ').includes(words(globalFlags(yargs()), k)), `${k}'s description`);
+        for (const k of own) assert.ok(lineOf(ownSection!, k).replace(/\s+/g, ' ').includes(words(cmd.flags ?? [], k)), `${k}'s description`);
+        for (const k of globals) assert.ok(lineOf(globalSection, k).replace(/\s+/g, ' ').includes(words(GLOBAL_FLAGS, k)), `${k}'s description`);
         const options = section(text, 'Options:') ?? '';
         assert.doesNotMatch(options, /--(?!help\b)[\w-]+ /, `a flag left under Options:\n${options}`);
       });

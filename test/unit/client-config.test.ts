@@ -1,11 +1,11 @@
 // Pure tests of how Airflow's Kubernetes client will connect from a pod (src/airflow/client-config.ts).
 import assert from 'node:assert/strict';
-import { airflowContainers, analyzeContainer, analyzePods, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/airflow/client-config.ts';
-import { decodeAllowed, parseIni } from '../../src/airflow/config.ts';
-import { renderText } from '../../src/cli/config.ts';
-import { renderData } from '../../src/render/output.ts';
+import { airflowContainers, analyzeContainer, analyzePods, resolveOption, containerEnv, locateAirflowCfg, type Container, type Pod, type PodContext } from '../../src/config/analyze.ts';
+import { decodeAllowed, parseIni } from '../../src/airflow/airflow-cfg.ts';
+import { renderText } from '../../src/config/index.ts';
+import { renderData } from '../../src/render/data.ts';
 import { palette } from '../../src/render/colour.ts';
-import { connField, parseConnection } from '../../src/airflow/connection-extras.ts';
+import { connField, parseConnection } from '../../src/airflow/kubernetes-default-connection.ts';
 
 const CFG = parseIni(`
 [core]

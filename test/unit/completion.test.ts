@@ -93,7 +93,7 @@ describe('completion through the real command table', () => {
     assert.ok(lines.slice(0, -1).every((l) => /^[\w-]+\t\S/.test(l)), c.out());
   });
 
-  it('reads each command\'s flags from its yargs builder', async () => {
+  it('reads each command\'s flags from the command data', async () => {
     const c = capture();
     await main(['__complete', 'ha', '--f'], c.io);
     assert.match(c.out(), /^--from\t/m);

@@ -1,7 +1,7 @@
 // Pure tests of doctor (src/doctor): layer order, per-layer verdicts from each command's result,
 // the first failing layer, the exit code, the pod choice, detail commands and rendering.
 import assert from 'node:assert/strict';
-import type { ContainerConfig } from '../../src/airflow/client-config.ts';
+import type { ContainerConfig } from '../../src/config/analyze.ts';
 import { LAYERS, type LayerResult, type Verdict } from '../../src/doctor/model.ts';
 import { chooseNetworkPod, detailCommand, exitCodeOf, firstFailingLayer, ordered, repeatableFlags } from '../../src/doctor/plan.ts';
 import { doctorDocument, renderDoctor } from '../../src/doctor/render.ts';
@@ -9,7 +9,7 @@ import { clusterLayer, configLayer, haLayer, networkLayer, noReleaseLayer, rbacL
 import type { Check as HaCheck } from '../../src/ha/model.ts';
 import type { Layer, NetReport } from '../../src/net/model.ts';
 import { summarize } from '../../src/rbac/matrix.ts';
-import type { Check as RbacCheck } from '../../src/rbac/types.ts';
+import type { Permission } from '../../src/rbac/types.ts';
 import { palette } from '../../src/render/colour.ts';
 
 const plain = palette(false);
@@ -170,7 +170,7 @@ describe('doctor: HA layer from ha\'s checks', () => {
 });
 
 describe('doctor: RBAC layer from rbac\'s checks', () => {
-  const check = (verb: string, allowed: boolean, required = true): RbacCheck => ({
+  const check = (verb: string, allowed: boolean, required = true): Permission => ({
     account: { namespace: 'airflow', name: 'airflow-scheduler' }, namespace: 'airflow', group: '', resource: 'pods', subresource: verb === 'create-exec' ? 'exec' : '',
     verb: verb === 'create-exec' ? 'create' : verb, required, profiles: [], allowed, reason: '', via: '', source: 'SelfSubjectRulesReview',
   });

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
-import { ClusterError, UsageError, describeError, fromCredentialError, fromNetworkError, fromStatus, redactUrls } from '../../src/kube/errors.ts';
+import { ClusterError, UsageError, describeError, fromCredentialError, fromNetworkError, fromStatus, redactUrls } from '../../src/base/errors.ts';
 
 describe('errors -> one line and an exit code', () => {
   it('HTTP answers map to kinds; 403 keeps the server message', () => {

@@ -1,6 +1,7 @@
 // The probe's readyz document (src/net/probe.py and probe.sh share its shape) -> one result per endpoint.
 import assert from 'node:assert/strict';
-import { fromContainer, parseProbeOutput, probeInput, probeOutcome, probeTargets } from '../../src/ha/from-pod.ts';
+import { fromContainer, parseProbeOutput, probeOutcome, probeTargets } from '../../src/ha/from-pod.ts';
+import { readyzInput as probeInput } from '../../src/net/plan.ts';
 
 describe('ha --from: reading the in-pod probe', () => {
   it('sends the endpoints as data in readyz mode', () => {

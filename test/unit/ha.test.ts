@@ -1,7 +1,8 @@
 // Pure tests of the `ha` chain and checks (src/ha), no server.
 import assert from 'node:assert/strict';
 import { apiserverPodView, buildChain } from '../../src/ha/chain.ts';
-import { runChecks, staleEndpoints, unusableReads, worstVerdict } from '../../src/ha/checks.ts';
+import { staleEndpoints, unusableReads, worstVerdict } from '../../src/ha/checks.ts';
+import { runChecks } from '../../src/ha/run-checks.ts';
 import { leaseInfo, leaseNameForHostname } from '../../src/ha/identity.ts';
 import type { Check, Fetched, HaInput, Lease, Node } from '../../src/ha/model.ts';
 import { detectPlatform } from '../../src/ha/platform.ts';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { kubeconfigPaths, mergeKubeconfigs } from '../../src/kube/kubeconfig.ts';
 import { parseDuration, resolveConfig } from '../../src/kube/resolve.ts';
-import { UsageError } from '../../src/kube/errors.ts';
+import { UsageError } from '../../src/base/errors.ts';
 
 const A = `
 apiVersion: v1

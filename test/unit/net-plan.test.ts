@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { exitFromStatus, isMissingExecutable } from '../../src/kube/exec.ts';
-import { UsageError } from '../../src/kube/errors.ts';
-import { parseProbeTimeout } from '../../src/cli/net.ts';
+import { UsageError } from '../../src/base/errors.ts';
+import { parseProbeTimeout } from '../../src/net/options.ts';
 import { inlineAssetReads } from '../../scripts/build.ts';
 import { fileURLToPath } from 'node:url';
 import { builtinProfiles } from '../../src/airflow/profiles.ts';
@@ -23,6 +23,7 @@ import {
   serviceAddress,
   type PodView,
 } from '../../src/net/plan.ts';
+import { interpreterFrom } from '../../src/net/plan.ts';
 
 function pod(containers: string[], over: Partial<PodView['metadata']> = {}, phase = 'Running'): PodView {
   return {
@@ -227,4 +228,23 @@ describe('net: what the Permissions layer asks (podRequirement: the profiles rba
     assert.deepEqual(cells(r), LAUNCH.map((c) => `${c} @airflow`));
     assert.match(r.basis, /^release x not readable \(forbidden\): asked what an account that launches pods needs \(kubernetes-pod-operator\), in airflow$/);
   });
+});
+
+describe('net: which interpreter the detect exec found (interpreterFrom)', () => {
+  const exec = (o: Partial<{ exitCode: number | null; stdout: string; stderr: string; message: string; timedOut: boolean }>) => ({
+    exitCode: null,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    ...o,
+  });
+  const table: Array<[string, ReturnType<typeof exec>, ReturnType<typeof interpreterFrom>]> = [
+    ['python3 on PATH', exec({ exitCode: 0, stdout: '/usr/bin/python3\n' }), { kind: 'python3' }],
+    ['sh only', exec({ exitCode: 0, stdout: '\n' }), { kind: 'sh' }],
+    ['no sh (distroless)', exec({ message: 'OCI runtime exec failed: exec: "sh": executable file not found in $PATH' }), { kind: 'no-shell' }],
+    ['the detect timed out', exec({ timedOut: true }), { kind: 'failed', why: 'the detect exec did not finish within 10s' }],
+    ['refused', exec({ exitCode: 1, message: 'container not found ("base")' }), { kind: 'failed', why: 'exec into base failed: container not found ("base")' }],
+    ['failed, stderr only', exec({ exitCode: 2, stderr: ' boom \n' }), { kind: 'failed', why: 'exec into base failed: boom' }],
+  ];
+  for (const [name, detect, want] of table) it(name, () => assert.deepEqual(interpreterFrom(detect, 'base'), want));
 });

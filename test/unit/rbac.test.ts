@@ -4,13 +4,13 @@ import { builtinProfiles } from '../../src/airflow/profiles.ts';
 import type { ComponentAccount } from '../../src/airflow/release.ts';
 import { fixObjects, fixYaml, rulesFor } from '../../src/rbac/fix.ts';
 import { rootCauseHints } from '../../src/rbac/hints.ts';
-import { buildChecks, checkRecord, summarize } from '../../src/rbac/matrix.ts';
+import { buildPermissions, permissionRecord, summarize } from '../../src/rbac/matrix.ts';
 import { bindingFromReason, viaText } from '../../src/rbac/reason.ts';
 import { renderMatrix } from '../../src/rbac/render.ts';
 import { palette } from '../../src/render/colour.ts';
 import { cellsToAsk, componentsToCheck, matrixLayout, parseResource, requiredRules } from '../../src/rbac/required.ts';
 import { needsAccessReview, rulesAllow } from '../../src/rbac/rules.ts';
-import { byAccountAndNamespace, cellKey, type Answer, type Cell, type Check } from '../../src/rbac/types.ts';
+import { byAccountAndNamespace, cellKey, type Answer, type Cell, type Permission } from '../../src/rbac/types.ts';
 
 const acct = (name: string, namespace = 'airflow') => ({ namespace, name });
 const comp = (component: string, name: string, extra: Partial<ComponentAccount> = {}): ComponentAccount => ({ component, account: acct(name), source: `pod/${name}`, automount: true, ...extra });
@@ -89,7 +89,7 @@ describe('rbac: required cells and layout', () => {
 
 function checksFrom(cells: Cell[], allowed: (c: Cell) => boolean, requiredCells = cells) {
   const answers = new Map<string, Answer>(cells.map((c) => [cellKey(c), { allowed: allowed(c), reason: allowed(c) ? 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"' : '', source: 'SelfSubjectAccessReview' as const }]));
-  return buildChecks(cells, requiredCells.map((c) => ({ ...c, profiles: ['p'] })), answers);
+  return buildPermissions(cells, requiredCells.map((c) => ({ ...c, profiles: ['p'] })), answers);
 }
 
 describe('rbac: verdicts', () => {
@@ -98,7 +98,7 @@ describe('rbac: verdicts', () => {
     const checks = checksFrom(cells, (c) => c.verb === 'get', cells.slice(1));
     const s = summarize(checks);
     assert.deepEqual([s.checks, s.required, s.missing, s.extra, s.verdict], [4, 3, 2, 1, 'missing']);
-    assert.deepEqual(checkRecord(checks[0]), {
+    assert.deepEqual(permissionRecord(checks[0]), {
       subject: 'system:serviceaccount:airflow:w', namespace: 'airflow', group: '', resource: 'pods', subresource: '', verb: 'get',
       required: false, allowed: true, reason: 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"', via: 'RoleBinding airflow/b (Role r)',
     });
@@ -108,7 +108,7 @@ describe('rbac: verdicts', () => {
   it('hints: exec allowed only as get, bound in another namespace, default account, automount off', () => {
     const checks = checksFrom(cells, (c) => c.verb === 'get');
     const hints = rootCauseHints({
-      checks,
+      permissions: checks,
       components: [comp('worker', 'w'), comp('scheduler', 'default', { automount: false, automountSource: 'pod spec.automountServiceAccountToken' })],
       bindings: [{ kind: 'RoleBinding', metadata: { name: 'launcher', namespace: 'airflow' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'w', namespace: 'airflow-staging' }] }],
     });
@@ -116,12 +116,12 @@ describe('rbac: verdicts', () => {
     assert.match(hints.find((h) => h.kind === 'bound-in-other-namespace')!.message, /RoleBinding airflow\/launcher binds ServiceAccount "w" in namespace "airflow-staging".*set the subject's namespace to "airflow"/);
     assert.match(hints.find((h) => h.kind === 'exec-get-only')!.message, /only as "get"/);
     // a subject without a namespace means the binding's namespace: not a hint
-    assert.equal(rootCauseHints({ checks, components: [], bindings: [{ metadata: { name: 'x', namespace: 'airflow' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'w' }] }] }).filter((h) => h.kind === 'bound-in-other-namespace').length, 0);
+    assert.equal(rootCauseHints({ permissions: checks, components: [], bindings: [{ metadata: { name: 'x', namespace: 'airflow' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'w' }] }] }).filter((h) => h.kind === 'bound-in-other-namespace').length, 0);
   });
 });
 
 describe('rbac: --fix', () => {
-  const missing = (c: Partial<Check> & Pick<Check, 'verb' | 'resource'>): Check => ({
+  const missing = (c: Partial<Permission> & Pick<Permission, 'verb' | 'resource'>): Permission => ({
     account: acct('w'), namespace: 'airflow', group: '', subresource: '', required: true, profiles: [], allowed: false, reason: '', via: '', source: 'SelfSubjectAccessReview', ...c,
   });
   it('merges resources with the same verbs, verbs in kubectl order', () => {
@@ -170,8 +170,8 @@ describe('rbac: the matrix for people', () => {
   const cells = cellsToAsk([acct('airflow-scheduler'), acct('airflow-dag-processor')], ['airflow'], layout);
   const render = (allowed: (c: Cell) => boolean, wide = false) => {
     const answers = new Map<string, Answer>(cells.map((c) => [cellKey(c), { allowed: allowed(c), reason: '', source: 'SelfSubjectRulesReview' as const }]));
-    const checks = buildChecks(cells, required, answers);
-    return renderMatrix({ checks, layout, components, summary: summarize(checks), hints: [], wide, colour: palette(false), header: ['H'] });
+    const checks = buildPermissions(cells, required, answers);
+    return renderMatrix({ permissions: checks, layout, components, summary: summarize(checks), hints: [], wide, colour: palette(false), header: ['H'] });
   };
   const block = (text: string, sa: string) => text.split('\n\n').find((b) => b.startsWith(`ServiceAccount airflow/${sa} `))!;
   const requiredOnly = (c: Cell) => required.some((r) => cellKey(r) === cellKey(c));

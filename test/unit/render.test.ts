@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { palette, useColour } from '../../src/render/colour.ts';
-import { parseOutput, renderData } from '../../src/render/output.ts';
+import { renderData } from '../../src/render/data.ts';
+import { parseOutput } from '../../src/render/output.ts';
 import { renderTable } from '../../src/render/table.ts';
-import { UsageError } from '../../src/kube/errors.ts';
+import { UsageError } from '../../src/base/errors.ts';
 
 describe('render', () => {
   it('colour only on a TTY, never under NO_COLOR', () => {

@@ -2,11 +2,9 @@
 // Errors the API server answers before upgrading are HTTP Status responses; after the WebSocket
 // upgrade everything (kubelet and runtime failures, the exit code) goes on channel 3, once.
 //
-// Network of a pod: by default it sees a loopback-only network where KUBERNETES_SERVICE_HOST/PORT
-// (127.0.0.1:<sim port>) reach the sim, like a host-network pod next to its API server; its
-// resolv.conf names 127.0.0.1, where no DNS answers (cluster DNS exists only for isolated pods), and
-// 10.x addresses are unreachable at once (never sent off the machine). With `network: isolated` it
-// gets the in-cluster addresses, DNAT, policies and DNS (pod-network.ts).
+// Network of a pod: its own network namespace holding the cluster as a pod sees it (the pod network:
+// ClusterIP DNAT to the API-server replicas, NetworkPolicies, cluster DNS), or as its node sees it
+// for `hostNetwork: true` (pod-network.ts). Nothing outside the scenario's addresses is routable.
 
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -19,10 +17,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { SimContext } from '../context.ts';
 import type { KubeObject, Status, UserInfo } from '../types.ts';
 import {
-  ANNOTATION_PREFIX, SA_DIR, annotation, ephemeralImageProfile, automountsToken, containerEnv, hostsFile, imageProfile, isIsolated, podSpec, profileExecutables,
-  resolvConf, resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
+  ANNOTATION_PREFIX, SA_DIR, annotation, ephemeralImageProfile, automountsToken, containerEnv, hostsFile, imageProfile, podSpec, profileExecutables,
+  resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
 } from './pod-files.ts';
-import { AgentPool, agentConfig, loopbackConfig, planNetwork, startPodNetwork } from './pod-network.ts';
+import { AgentPool, agentConfig, nodeAddress, planNetwork, startPodNetwork } from './pod-network.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
 import { startSandbox } from './sandbox.ts';
 import { scratchDir } from './scratch.ts';
@@ -180,7 +178,6 @@ class ExecSession {
     // an ephemeral container runs its own image: its profile comes from the image, not the pod's annotation
     const profile = ephemeral ? ephemeralImageProfile(ephemeral.image ?? '', ctx.scenario.metadata.annotations?.[ANNOTATION_PREFIX + 'image-profiles']) : imageProfile(pod);
     const executables = profileExecutables(profile);
-    const isolated = isIsolated(pod);
 
     // Files the kubelet mounts.
     const files: ContainerFile[] = [];
@@ -199,14 +196,10 @@ class ExecSession {
     if (!argv0) return this.finish(internalErrorStatus(kubeletExecFailure(command[0], randomBytes(32).toString('hex'))));
 
     const cp = ctx.controlPlane;
-    const svc = isolated ? { host: cp.serviceIP, port: cp.servicePort } : { host: '127.0.0.1', port: ctx.port };
-    const env = containerEnv(pod, container, ctx.store, svc);
+    // The kubelet injects the ClusterIP of default/kubernetes into every container, hostNetwork or not.
+    const env = containerEnv(pod, container, ctx.store, { host: cp.serviceIP, port: cp.servicePort });
 
-    // Every pod gets a network namespace: isolated pods the cluster's addresses, the others only lo,
-    // where 127.0.0.1:<sim port> reaches the sim (so nothing a pod does can leave the machine).
-    let nameserver = '127.0.0.1';
-    const plan = isolated ? planNetwork(pod, { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas }, ctx.store) : undefined;
-    if (plan) nameserver = plan.dnsIP;
+    const plan = planNetwork(pod, { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas }, ctx.store);
     const pool = poolFor(ctx.server);
     this.cleanups.push(() => { setImmediate(() => pool.refill()); });
     const dir = scratchDir('net');
@@ -216,12 +209,14 @@ class ExecSession {
     await new Promise<void>((resolve, reject) => { unix.once('error', reject); unix.listen(sockPath, () => resolve()); });
     // close() stops accepting; connections already handed to the https.Server end on their own.
     this.cleanups.push(() => { unix.close(); });
-    const network = await startPodNetwork(plan ? agentConfig(plan, sockPath) : loopbackConfig(ctx.port, sockPath), pool);
+    const network = await startPodNetwork(agentConfig(plan, sockPath), pool);
     this.cleanups.push(() => network.stop());
     if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
 
+    // A hostNetwork pod shares the node's UTS namespace too: its hostname is the node's.
+    const node = plan.kind === 'host' ? nodeAddress(pod, ctx.store) : undefined;
     const sandbox = startSandbox({
-      hostname: pod.metadata.name,
+      hostname: node?.name || pod.metadata.name,
       env,
       // argv[0] stays as the user wrote it (runc execs the resolved path with the original argv).
       argv: command,
@@ -230,8 +225,8 @@ class ExecSession {
       profileKey: profile,
       files,
       dirs: vols.dirs,
-      resolvConf: resolvConf(ns, nameserver),
-      hosts: hostsFile(pod),
+      resolvConf: plan.resolvConf,
+      hosts: hostsFile(pod, node),
       netnsPath: network.nsPath,
       stdin: this.opts.stdin,
     });

@@ -1,5 +1,6 @@
-// Measures what one exec costs in the simulator (WebSocket open to channel-3 Status), for a pod on
-// a plain pod (lo-only network) and an isolated pod: `node test/sim/exec/measure.ts [runs] [gap-ms]`.
+// Measures what one exec costs in the simulator (WebSocket open to channel-3 Status), for pods on
+// the pod network (with and without a NetworkPolicy) and a hostNetwork pod:
+// `node test/sim/exec/measure.ts [runs] [gap-ms]`.
 // gap-ms (default 0) waits between execs, so the spare network agent is ready (separate commands).
 // Prints medians.
 // A figure for the bench report, not a test (needs root, like the sandbox).
@@ -29,10 +30,11 @@ function median(xs: number[]): number {
 }
 
 const cases: [string, string, string[]][] = [
-  ['plain pod, true', 'shelly', ['true']],
-  ['plain pod, python3 -c pass', 'runner', ['python3', '-c', 'pass']],
-  ['isolated pod, true', 'isolated', ['true']],
-  ['isolated pod, python3 -c pass', 'isolated', ['python3', '-c', 'pass']],
+  ['pod network, true', 'shelly', ['true']],
+  ['pod network, python3 -c pass', 'runner', ['python3', '-c', 'pass']],
+  ['with a NetworkPolicy, true', 'isolated-blocked', ['true']],
+  ['hostNetwork pod, true', 'node-agent', ['true']],
+  ['hostNetwork pod, python3 -c pass', 'node-agent', ['python3', '-c', 'pass']],
 ];
 try {
   for (const [label, pod, cmd] of cases) {

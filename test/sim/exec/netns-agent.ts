@@ -1,8 +1,9 @@
-// Runs inside an isolated pod's network namespace (started by pod-network.ts under `unshare --net`).
+// Runs inside a pod's network namespace (started by pod-network.ts under `unshare --net`).
 // Reads one JSON AgentConfig line on stdin; brings up lo with the cluster addresses, loads the
 // iptables rules, accepts on each alive replica address:port and pipes to the sim's Unix socket (so
-// TLS and authentication are the sim's), answers cluster DNS, prints `ready`, and exits when stdin
-// closes (the sim is done with the pod, or died): the namespace disappears with it.
+// TLS and authentication are the sim's), answers DNS (cluster DNS, the node's resolver), prints
+// `ready`, and exits when stdin closes (the sim is done with the pod, or died): the namespace
+// disappears with it.
 
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -21,6 +22,16 @@ function run(cmd: string, args: string[], input: string): void {
   if (r.status !== 0) fail(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
 }
 
+/** The legacy iptables backend loads a fresh namespace's few rules in milliseconds, where the
+ *  nf_tables one often takes tens to hundreds under load (its netlink transactions queue behind every
+ *  other namespace's), and every exec loads rules now. Both enforce the same rules: legacy first,
+ *  nf_tables where the kernel has no legacy tables. -w: concurrent sims share the xtables lock. */
+function loadRules(rules: string): void {
+  const legacy = spawnSync('iptables-legacy-restore', ['-w', '5'], { input: rules, encoding: 'utf8' });
+  if (!legacy.error && legacy.status === 0) return;
+  run('iptables-restore', ['-w', '5'], rules);
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -30,8 +41,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function main(cfg: AgentConfig): Promise<void> {
   run('ip', ['-batch', '-'], ['link set lo up', ...cfg.addresses.map((a) => `addr add ${a}/32 dev lo`)].join('\n') + '\n');
-  // -w: concurrent sims load rules at the same time; wait for the xtables lock instead of failing.
-  if (cfg.iptables) run('iptables-restore', ['-w', '5'], cfg.iptables);
+  if (cfg.iptables) loadRules(cfg.iptables);
 
   const sockets = new Set<Socket>();
   for (const l of cfg.listeners) {
@@ -48,8 +58,7 @@ async function main(cfg: AgentConfig): Promise<void> {
     await listen(server, l.address, l.port);
   }
 
-  if (cfg.dns) {
-    const dns = cfg.dns;
+  for (const dns of cfg.dns) {
     const udp = createSocket('udp4');
     udp.on('message', (msg, rinfo) => {
       const reply = answer(msg, dns.records, dns.mode);

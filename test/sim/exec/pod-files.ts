@@ -47,6 +47,8 @@ export interface PodSpec {
   automountServiceAccountToken?: boolean;
   nodeName?: string;
   hostNetwork?: boolean;
+  dnsPolicy?: string;
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
 }
 
 export interface KeyToPath { key: string; path: string; mode?: number }
@@ -92,8 +94,23 @@ export function ephemeralImageProfile(image: string, mapping: string | undefined
   return 'shell';
 }
 
-export function isIsolated(pod: KubeObject): boolean {
-  return annotation(pod, 'network') === 'isolated';
+/** Whose network namespace the pod's containers share: their own (the pod network), or the node's
+ *  (`hostNetwork: true`; kubelet's kubecontainer.IsHostNetworkPod). */
+export function podNetworkKind(pod: KubeObject): 'pod' | 'host' {
+  return podSpec(pod).hostNetwork === true ? 'host' : 'pod';
+}
+
+/** Which resolv.conf the kubelet writes (pkg/kubelet/network/dns/dns.go getPodDNSType): cluster DNS
+ *  for ClusterFirst (the default) and ClusterFirstWithHostNet, but a hostNetwork pod with ClusterFirst
+ *  falls back to the node's (Default); None starts empty (dnsConfig only). */
+export function podDnsType(pod: KubeObject): 'cluster' | 'node' | 'none' {
+  const spec = podSpec(pod);
+  switch (spec.dnsPolicy ?? 'ClusterFirst') {
+    case 'None': return 'none';
+    case 'ClusterFirstWithHostNet': return 'cluster';
+    case 'Default': return 'node';
+    default: return spec.hostNetwork === true ? 'node' : 'cluster';
+  }
 }
 
 // Executables of each profile: the host binary each container path is copied from.
@@ -203,7 +220,9 @@ export function expandRefs(value: string, env: Record<string, string>): string {
 
 export function containerEnv(pod: KubeObject, container: Container, lookup: ObjectLookup, svc: ServiceEndpoint): Record<string, string> {
   const ns = pod.metadata.namespace ?? 'default';
-  const env: Record<string, string> = { PATH: CONTAINER_PATH, HOSTNAME: pod.metadata.name, HOME: '/root' };
+  // HOSTNAME is the sandbox's hostname (the runtime sets it): the node's for a hostNetwork pod.
+  const hostname = podNetworkKind(pod) === 'host' && podSpec(pod).nodeName ? podSpec(pod).nodeName! : pod.metadata.name;
+  const env: Record<string, string> = { PATH: CONTAINER_PATH, HOSTNAME: hostname, HOME: '/root' };
   Object.assign(env, kubernetesServiceEnv(svc));
   for (const from of container.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;
@@ -291,18 +310,50 @@ export function volumeFiles(pod: KubeObject, container: Container, lookup: Objec
   return { files, dirs };
 }
 
-export function resolvConf(namespace: string, nameserver: string): string {
-  return [
-    `search ${namespace}.svc.${CLUSTER_DOMAIN} svc.${CLUSTER_DOMAIN} ${CLUSTER_DOMAIN}`,
-    `nameserver ${nameserver}`,
-    'options ndots:5',
-    '',
-  ].join('\n');
+/** The node's own resolver settings (kubelet's --resolv-conf), as pods with the node's DNS get them. */
+export interface NodeResolver { nameservers: string[]; searches: string[] }
+
+/** The pod's /etc/resolv.conf as the kubelet builds it (dns.go GetPodDNS): by podDnsType, then
+ *  spec.dnsConfig appended (nameservers and searches without duplicates, options by name). */
+export function podResolvConf(pod: KubeObject, clusterDnsIP: string, node: NodeResolver): { text: string; nameservers: string[] } {
+  const ns = pod.metadata.namespace ?? 'default';
+  const type = podDnsType(pod);
+  let servers: string[] = [];
+  let searches: string[] = [];
+  let options: string[] = [];
+  if (type === 'cluster') {
+    servers = [clusterDnsIP];
+    searches = [`${ns}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN, ...node.searches];
+    options = ['ndots:5'];
+  } else if (type === 'node') {
+    servers = [...node.nameservers];
+    searches = [...node.searches];
+  }
+  const cfg = podSpec(pod).dnsConfig;
+  const uniq = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) === i);
+  servers = uniq([...servers, ...(cfg?.nameservers ?? [])]);
+  searches = uniq([...searches, ...(cfg?.searches ?? [])]);
+  for (const o of cfg?.options ?? []) {
+    options = options.filter((x) => x.split(':')[0] !== o.name);
+    options.push(o.value !== undefined ? `${o.name}:${o.value}` : o.name);
+  }
+  const lines = [
+    ...(searches.length ? [`search ${searches.join(' ')}`] : []),
+    ...servers.map((s) => `nameserver ${s}`),
+    ...(options.length ? [`options ${options.join(' ')}`] : []),
+  ];
+  return { text: lines.join('\n') + '\n', nameservers: servers };
 }
 
-/** The kubelet-managed /etc/hosts (pkg/kubelet/kubelet_pods.go managedHostsFileContent). */
-export function hostsFile(pod: KubeObject): string {
+/** The kubelet-managed /etc/hosts (pkg/kubelet/kubelet_pods.go managedHostsFileContent); a
+ *  hostNetwork pod gets the node's own hosts file under its own header (nodeHostsFileContent). */
+export function hostsFile(pod: KubeObject, node?: { name: string; ip?: string }): string {
   const podIP = ((pod.status ?? {}) as { podIP?: string }).podIP;
+  if (podNetworkKind(pod) === 'host') {
+    const lines = ['# Kubernetes-managed hosts file (host network).', '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+    if (node?.ip) lines.push(`${node.ip}\t${node.name}`);
+    return lines.join('\n') + '\n';
+  }
   const lines = [
     '# Kubernetes-managed hosts file.',
     '127.0.0.1\tlocalhost',

@@ -1,9 +1,14 @@
-// The network of an isolated pod (annotation `sim.kubectl-airflow.dev/network: isolated`): its own
-// network namespace where the ClusterIP and the API-server addresses exist, kube-proxy's DNAT for the
-// ClusterIP (statistic random over the endpoints), NetworkPolicy egress enforced on the translated
-// destination (filter INPUT: everything is local, packets loop through lo after nat OUTPUT; dropping
-// there is silent like a CNI dropping on the host side, where an OUTPUT drop would hand the sender
-// EPERM at once), dead replicas that refuse, reset or drop, and a cluster DNS server.
+// The network a pod's exec sees: its own network namespace holding the cluster as the pod would
+// see it. Every pod is on the pod network (as in a cluster): the ClusterIP and the API-server
+// addresses exist, kube-proxy's DNAT for the ClusterIP (statistic random over the endpoints),
+// NetworkPolicy egress enforced on the translated destination (filter INPUT: everything is local,
+// packets loop through lo after nat OUTPUT; dropping there is silent like a CNI dropping on the host
+// side, where an OUTPUT drop would hand the sender EPERM at once), dead replicas that refuse, reset or
+// drop, and cluster DNS. A `hostNetwork: true` pod gets the node's view instead: the node's address,
+// the same endpoints and kube-proxy DNAT (kube-proxy programs the node's own OUTPUT chain too), no
+// NetworkPolicy (policies select pods on the pod network only), and the node's resolver unless its
+// dnsPolicy asks for cluster DNS. Addresses outside the scenario's plan are unroutable (ENETUNREACH
+// at once): nothing a pod does leaves the machine.
 //
 // planNetwork/renderIptables are pure (unit-tested). startPodNetwork runs netns-agent.ts inside a new
 // network namespace (`unshare --net`): the namespace lives exactly as long as that agent process.
@@ -14,18 +19,26 @@ import { stop as stopEsbuild, transform } from 'esbuild';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../types.ts';
-import { CLUSTER_DOMAIN, annotation, type ObjectLookup } from './pod-files.ts';
+import { CLUSTER_DOMAIN, annotation, podNetworkKind, podResolvConf, type NodeResolver, type ObjectLookup } from './pod-files.ts';
 import { scratchDir } from './scratch.ts';
 
 export interface ReplicaView { name?: string; address: string; port?: number; alive?: boolean; failure?: string }
 export interface ControlPlaneView { serviceIP?: string; servicePort?: number; replicas?: ReplicaView[] }
 
 export interface Listener { address: string; port: number; action: 'forward' | 'reset' }
+/** A DNS server in the pod's view: cluster DNS (Services) or the node's resolver (node names). */
+export interface DnsServer { ip: string; mode: 'ok' | 'nxdomain'; records: Record<string, string> }
 export interface NetworkPlan {
+  /** pod: the pod network; host: the node's network (hostNetwork: true) */
+  kind: 'pod' | 'host';
   addresses: string[];
   dnsIP: string;
   dnsMode: 'ok' | 'nxdomain' | 'broken';
+  /** cluster DNS Service records (FQDN -> ClusterIP) */
   records: Record<string, string>;
+  dnsServers: DnsServer[];
+  /** /etc/resolv.conf as the kubelet writes it for this pod */
+  resolvConf: string;
   listeners: Listener[];
   serviceIP: string;
   servicePort: number;
@@ -35,6 +48,9 @@ export interface NetworkPlan {
 }
 
 export const DEFAULT_DNS_IP = '10.96.0.10';
+/** The node's upstream resolver (a VPC's resolver at the subnet's .2, as on EKS): what kubelet's
+ *  --resolv-conf names on every node of the sim. It knows node names, not cluster names. */
+export const NODE_RESOLVER: NodeResolver = { nameservers: ['10.0.0.2'], searches: [] };
 
 interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
 
@@ -195,7 +211,28 @@ function clusterDnsIP(lookup: ObjectLookup): string {
   return ip && ip !== 'None' ? ip : DEFAULT_DNS_IP;
 }
 
+/** The node's InternalIP: what a hostNetwork pod's address is (status.hostIP, else the Node's). */
+export function nodeAddress(pod: KubeObject, lookup: ObjectLookup): { name: string; ip?: string } {
+  const name = (pod.spec as { nodeName?: string } | undefined)?.nodeName ?? '';
+  const hostIP = (pod.status as { hostIP?: string } | undefined)?.hostIP;
+  if (hostIP) return { name, ip: hostIP };
+  const node = name ? lookup.get('nodes', undefined, name) : undefined;
+  const addrs = ((node?.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses) ?? [];
+  return { name, ip: addrs.find((a) => a.type === 'InternalIP')?.address };
+}
+
+/** What the node's resolver answers: the nodes' names (their InternalIP); nothing of the cluster's. */
+function nodeRecords(lookup: ObjectLookup): Record<string, string> {
+  const rec: Record<string, string> = {};
+  for (const n of lookup.all('nodes')) {
+    const ip = ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+    if (ip) rec[n.metadata.name.toLowerCase()] = ip;
+  }
+  return rec;
+}
+
 export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, lookup: ObjectLookup): NetworkPlan {
+  const kind = podNetworkKind(pod);
   const serviceIP = cp?.serviceIP ?? '10.96.0.1';
   const servicePort = cp?.servicePort ?? 443;
   const replicas = cp?.replicas ?? [];
@@ -203,15 +240,30 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
   const dnsAnn = annotation(pod, 'dns');
   const dnsMode = dnsAnn === 'broken' || dnsAnn === 'nxdomain' ? dnsAnn : 'ok';
   const endpoints = kubernetesEndpoints(lookup);
+  const resolv = podResolvConf(pod, dnsIP, NODE_RESOLVER);
+  const nodeResolverIP = NODE_RESOLVER.nameservers[0];
 
-  const addresses = new Set<string>([serviceIP, dnsIP]);
-  // The pod's own IP exists in its namespace too (eth0 in a real pod; lo here).
+  // The ClusterIPs are local addresses so that the route lookup before nat OUTPUT succeeds, as
+  // kube-proxy's rules make them reachable on every node and from every pod.
+  const addresses = new Set<string>([serviceIP, dnsIP, nodeResolverIP]);
+  // The pod's own IP exists in its namespace (eth0 in a real pod; lo here); a hostNetwork pod has the node's.
   const podIP = (pod.status as { podIP?: string } | undefined)?.podIP;
+  if (kind === 'host') {
+    const node = nodeAddress(pod, lookup);
+    if (node.ip) addresses.add(node.ip);
+  }
   if (podIP) addresses.add(podIP);
   const listeners: Listener[] = [];
   const filter: string[] = ['-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', '-A INPUT -d 127.0.0.0/8 -j ACCEPT'];
   const drops: string[] = [];
-  if (dnsMode === 'broken') drops.push(`-A INPUT -d ${dnsIP}/32 -p udp -m udp --dport 53 -j DROP`, `-A INPUT -d ${dnsIP}/32 -p tcp -m tcp --dport 53 -j DROP`);
+  // `dns: broken` blackholes the nameservers this pod's resolv.conf names; `nxdomain` makes them deny every name.
+  if (dnsMode === 'broken') {
+    for (const ns of resolv.nameservers) drops.push(`-A INPUT -d ${ns}/32 -p udp -m udp --dport 53 -j DROP`, `-A INPUT -d ${ns}/32 -p tcp -m tcp --dport 53 -j DROP`);
+  }
+  const modeOf = (ip: string): 'ok' | 'nxdomain' => (dnsMode === 'nxdomain' && resolv.nameservers.includes(ip) ? 'nxdomain' : 'ok');
+  const records = serviceRecords(lookup, serviceIP);
+  const dnsServers: DnsServer[] = [{ ip: dnsIP, mode: modeOf(dnsIP), records }];
+  if (nodeResolverIP !== dnsIP) dnsServers.push({ ip: nodeResolverIP, mode: modeOf(nodeResolverIP), records: nodeRecords(lookup) });
   const replicaAddrs = new Set<string>();
   for (const r of replicas) {
     addresses.add(r.address);
@@ -229,22 +281,27 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
     replicaAddrs.add(e.address);
   }
 
-  const dests: PodDestination[] = [{
-    ip: dnsIP, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' },
-    namedPorts: { dns: { port: 53, protocol: 'UDP' }, 'dns-tcp': { port: 53, protocol: 'TCP' }, metrics: { port: 9153, protocol: 'TCP' } },
-  }];
-  for (const p of lookup.all('pods')) {
-    const ip = (p.status as { podIP?: string } | undefined)?.podIP;
-    if (!ip || ip === dnsIP || (p.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork) continue;
-    dests.push({ ip, namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, namedPorts: {} });
+  // NetworkPolicies act on pod-network traffic: the Kubernetes docs (concepts/services-networking/
+  // network-policies, "host network") leave hostNetwork pods undefined, and the common CNIs ignore them.
+  let policy: string[] = [];
+  if (kind === 'pod') {
+    const dests: PodDestination[] = [{
+      ip: dnsIP, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' },
+      namedPorts: { dns: { port: 53, protocol: 'UDP' }, 'dns-tcp': { port: 53, protocol: 'TCP' }, metrics: { port: 9153, protocol: 'TCP' } },
+    }];
+    for (const p of lookup.all('pods')) {
+      const ip = (p.status as { podIP?: string } | undefined)?.podIP;
+      if (!ip || ip === dnsIP || (p.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork) continue;
+      dests.push({ ip, namespace: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, namedPorts: {} });
+    }
+    policy = renderEgressChain(pod, lookup.all('networkpolicies.networking.k8s.io'), dests, lookup.all('namespaces'));
   }
-  const policy = renderEgressChain(pod, lookup.all('networkpolicies.networking.k8s.io'), dests, lookup.all('namespaces'));
   const policyDecls = policy.filter((l) => l.startsWith(':'));
   const policyRules = policy.filter((l) => !l.startsWith(':'));
 
-  const iptables = renderIptables(renderDnat(serviceIP, servicePort, endpoints), [...policyDecls, ...filter, ...policyRules, ...drops]);
+  const iptables = renderIptables(renderDnat(serviceIP, servicePort, endpoints), [...policyDecls, ...filter, ...drops, ...policyRules]);
   return {
-    addresses: [...addresses], dnsIP, dnsMode, records: serviceRecords(lookup, serviceIP), listeners,
+    kind, addresses: [...addresses], dnsIP, dnsMode, records, dnsServers, resolvConf: resolv.text, listeners,
     serviceIP, servicePort, endpoints, iptables,
   };
 }
@@ -255,18 +312,12 @@ export interface AgentConfig {
   addresses: string[];
   iptables: string;
   listeners: Listener[];
-  dns?: { ip: string; mode: 'ok' | 'nxdomain'; records: Record<string, string> };
+  dns: DnsServer[];
   socketPath: string;
 }
 
 export function agentConfig(plan: NetworkPlan, socketPath: string): AgentConfig {
-  return {
-    addresses: plan.addresses,
-    iptables: plan.iptables,
-    listeners: plan.listeners,
-    dns: plan.dnsMode === 'broken' ? undefined : { ip: plan.dnsIP, mode: plan.dnsMode, records: plan.records },
-    socketPath,
-  };
+  return { addresses: plan.addresses, iptables: plan.iptables, listeners: plan.listeners, dns: plan.dnsServers, socketPath };
 }
 
 export interface PodNetwork {
@@ -297,12 +348,6 @@ async function agentScript(): Promise<string> {
     return join(dir, 'netns-agent.mjs');
   })();
   return agentPath;
-}
-
-/** A pod network for a pod that is not isolated: only lo, where 127.0.0.1:<sim port> is the sim.
- *  Nothing else is routable, so a probe sent to 10.x addresses fails at once instead of leaving the machine. */
-export function loopbackConfig(simPort: number, socketPath: string): AgentConfig {
-  return { addresses: [], iptables: '', listeners: [{ address: '127.0.0.1', port: simPort, action: 'forward' }], socketPath };
 }
 
 interface Spawned { proc: ChildProcess; exited: Promise<void>; err: () => string }

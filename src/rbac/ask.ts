@@ -8,12 +8,12 @@
 // A denial of a cell nobody requires, from a complete rules review, is taken as is.
 // When the caller may not impersonate, SubjectAccessReview (user + the three ServiceAccount
 // groups); when neither, one error naming both permissions.
-import { ClusterError, fromStatus } from './errors.ts';
-import type { Connection, KubeResponse } from './connection.ts';
-import { needsAccessReview, rulesAllow, type ResourceRule } from '../rbac/rules.ts';
-import { byAccountAndNamespace, cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from '../rbac/types.ts';
-
-const AUTHZ = '/apis/authorization.k8s.io/v1';
+import { apiNamespace, isClusterWide } from '../airflow/namespaces.ts';
+import { ClusterError, fromStatus } from '../base/errors.ts';
+import type { Connection, KubeResponse } from '../kube/connection.ts';
+import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, type ResourceAttributes } from '../kube/reviews.ts';
+import { needsAccessReview, rulesAllow, type ResourceRule } from './rules.ts';
+import { byAccountAndNamespace, cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from './types.ts';
 
 export interface ReviewOptions {
   /** Required cells: a denial of one is always confirmed by an access review. */
@@ -36,9 +36,9 @@ function isImpersonationDenied(res: KubeResponse<unknown>): boolean {
   return res.status === 403 && /cannot impersonate/i.test(((res.body ?? {}) as Status).message ?? '');
 }
 
-function resourceAttributes(c: Cell) {
+function resourceAttributes(c: Cell): ResourceAttributes {
   return {
-    namespace: c.namespace === '*' ? '' : c.namespace,
+    namespace: apiNamespace(c.namespace),
     verb: c.verb,
     group: c.group,
     resource: c.resource,
@@ -80,12 +80,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
   const ssar = async (c: Cell): Promise<Answer> => {
     if (aborted) throw new Aborted();
     requests.accessReviews++;
-    const res = await conn.send<{ status?: Answer }>({
-      method: 'POST',
-      path: `${AUTHZ}/selfsubjectaccessreviews`,
-      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: resourceAttributes(c) } },
-      impersonate: { user: username(c.account) },
-    });
+    const res = await selfSubjectAccessReview(conn, resourceAttributes(c), { user: username(c.account) });
     if (isImpersonationDenied(res)) throw new ImpersonationDenied(c.account, ((res.body ?? {}) as Status).message ?? '');
     if (res.status >= 300) throw fromStatus(res.status, res.body, 'POST selfsubjectaccessreviews');
     return asAnswer(res.body.status, 'SelfSubjectAccessReview');
@@ -96,15 +91,10 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
       groups.map(async (g) => {
         let rules: ResourceRule[] | undefined;
         let incomplete = true;
-        if (g.namespace !== '*') {
+        if (!isClusterWide(g.namespace)) {
           if (aborted) throw new Aborted();
           requests.rulesReviews++;
-          const res = await conn.send<{ status?: { resourceRules?: ResourceRule[]; incomplete?: boolean; evaluationError?: string } }>({
-            method: 'POST',
-            path: `${AUTHZ}/selfsubjectrulesreviews`,
-            body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: g.namespace } },
-            impersonate: { user: username(g.account) },
-          });
+          const res = await selfSubjectRulesReview(conn, g.namespace, { user: username(g.account) });
           if (isImpersonationDenied(res)) throw new ImpersonationDenied(g.account, ((res.body ?? {}) as Status).message ?? '');
           if (aborted) throw new Aborted();
           if (res.status < 300) {
@@ -135,15 +125,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
     await Promise.all(
       cells.map(async (c) => {
         requests.subjectAccessReviews++;
-        const res = await conn.send<{ status?: Answer }>({
-          method: 'POST',
-          path: `${AUTHZ}/subjectaccessreviews`,
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SubjectAccessReview',
-            spec: { user: username(c.account), groups: serviceAccountGroups(c.account), resourceAttributes: resourceAttributes(c) },
-          },
-        });
+        const res = await subjectAccessReview(conn, { user: username(c.account), groups: serviceAccountGroups(c.account) }, resourceAttributes(c));
         if (res.status === 403) throw new SarDenied(((res.body ?? {}) as Status).message ?? '');
         if (res.status >= 300) throw fromStatus(res.status, res.body, 'POST subjectaccessreviews');
         answers.set(cellKey(c), asAnswer(res.body.status, 'SubjectAccessReview'));

@@ -2,7 +2,7 @@
 // `[kubernetes]`) and the `kubernetes_default` connection, resolved from the pod spec's environment
 // and airflow.cfg, then findings. Pure: the pod, its ServiceAccount's automount setting and the parsed
 // airflow.cfg come in as data. Of a Secret loaded by envFrom, only the allowlisted variables
-// (config.ts NEEDED_KEYS, decoded by the fetch) ever arrive here; other Secret values are references.
+// (airflow-cfg.ts NEEDED_KEYS, decoded by the fetch) ever arrive here; other Secret values are references.
 //
 // Sources: airflow/configuration.py (env AIRFLOW__SECTION__KEY beats airflow.cfg beats the default;
 // the new section name is looked up before the deprecated one, `kubernetes` -> `kubernetes_executor`
@@ -11,133 +11,28 @@
 // more than one raises "Invalid connection configuration. Options kube_config_path, kube_config,
 // in_cluster are mutually exclusive. You can only use one option at a time.").
 
-import { CLIENT_KEYS, K8S_SECTIONS, NEEDED_KEYS, airflowBool, lookup, parseIni, type Ini } from './config.ts';
-import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from './connection-extras.ts';
+import { K8S_SECTIONS, airflowBool, parseIni } from '../airflow/airflow-cfg.ts';
+import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from '../airflow/kubernetes-default-connection.ts';
 
-const [SECTION, DEPRECATED_SECTION] = K8S_SECTIONS;
-export const KEYS = CLIENT_KEYS;
-export type Key = (typeof KEYS)[number];
+const [SECTION] = K8S_SECTIONS;
+import { airflowContainers, locateAirflowCfg } from './containers.ts';
+import {
+  containerEnv,
+  KEYS,
+  resolveOption,
+  SA_DIR,
+  type Container,
+  type Key,
+  type Pod,
+  type PodContext,
+  type Resolved,
+  type SecretRead,
+  type VolumeMount,
+} from './container-env.ts';
 
-const DEFAULTS: Record<Key, string | undefined> = {
-  in_cluster: 'True',
-  config_file: undefined,
-  cluster_context: undefined,
-  namespace: 'default',
-  multi_namespace_mode: 'False',
-  multi_namespace_mode_namespace_list: undefined,
-  verify_ssl: 'True',
-  ssl_ca_cert: undefined,
-};
+export * from './container-env.ts';
+export { airflowContainers, locateAirflowCfg } from './containers.ts';
 
-export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-// ---- pod spec shapes (only what is read) ----
-export interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: {
-    secretKeyRef?: { name?: string; key: string };
-    configMapKeyRef?: { name?: string; key: string };
-    fieldRef?: { fieldPath: string };
-    resourceFieldRef?: { resource: string };
-  };
-}
-export interface EnvFromSource { prefix?: string; configMapRef?: { name?: string }; secretRef?: { name?: string } }
-export interface VolumeMount { name: string; mountPath: string; subPath?: string; readOnly?: boolean }
-export interface Container { name: string; image?: string; env?: EnvVar[]; envFrom?: EnvFromSource[]; volumeMounts?: VolumeMount[] }
-export interface Volume {
-  name: string;
-  configMap?: { name?: string; items?: { key: string; path: string }[] };
-  secret?: { secretName?: string };
-  projected?: { sources?: unknown[] };
-  [k: string]: unknown;
-}
-export interface Pod {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-  spec?: { serviceAccountName?: string; automountServiceAccountToken?: boolean; containers?: Container[]; volumes?: Volume[]; hostNetwork?: boolean };
-}
-
-/** What the command could learn besides the pod (each may be unknown). */
-export interface PodContext {
-  /** The ServiceAccount's automountServiceAccountToken; undefined when unknown or unset. */
-  saAutomount?: boolean;
-  /** airflow.cfg as sections -> key -> value, and where it came from (e.g. `ConfigMap airflow-config`). */
-  cfg?: { source: string; sections: Ini };
-  /** ConfigMaps referenced by env/envFrom: name -> data (ConfigMaps are readable; Secrets never are). */
-  configMaps?: Record<string, Record<string, string> | undefined>;
-  /** Secrets loaded by envFrom, by name: their allowlisted keys decoded (config.ts decodeAllowed), or
-   *  why they could not be read. A Secret absent here is a reference that was not read. */
-  secrets?: Record<string, SecretRead>;
-}
-
-export type SecretRead = { keys: Record<string, string> } | { unreadable: string; permission?: string };
-
-// ---- resolved values ----
-/** Where an effective value came from. `value` is absent when it cannot be known without reading a Secret. */
-export interface Resolved {
-  value?: string;
-  source: string;
-  /** true when set through the deprecated [kubernetes] section (env or airflow.cfg) */
-  deprecated?: boolean;
-  /** env var that set it */
-  env?: string;
-}
-
-interface EnvEntry { value?: string; source: string }
-
-/** The container's environment as Kubernetes builds it: envFrom first, then env (later wins). */
-export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string, EnvEntry>; opaque: string[]; secretsRead: string[]; denied: Array<{ secret: string; reason: string; permission?: string }> } {
-  const vars = new Map<string, EnvEntry>();
-  const opaque: string[] = [];
-  const secretsRead: string[] = [];
-  const denied: Array<{ secret: string; reason: string; permission?: string }> = [];
-  for (const f of c.envFrom ?? []) {
-    const prefix = f.prefix ?? '';
-    if (f.configMapRef?.name) {
-      const data = ctx.configMaps?.[f.configMapRef.name];
-      if (data) for (const [k, v] of Object.entries(data)) vars.set(prefix + k, { value: v, source: `ConfigMap ${f.configMapRef.name} (envFrom)` });
-      else opaque.push(`ConfigMap ${f.configMapRef.name} (envFrom, not readable)`);
-    }
-    if (f.secretRef?.name) {
-      const name = f.secretRef.name;
-      const read = ctx.secrets?.[name];
-      if (read && 'keys' in read) {
-        // checked again against the allowlist: nothing else may become a value here
-        for (const [k, v] of Object.entries(read.keys)) if (NEEDED_KEYS.includes(prefix + k)) vars.set(prefix + k, { value: v, source: `Secret ${name} key ${k}` });
-        secretsRead.push(name);
-      } else if (read) {
-        opaque.push(`Secret ${name} (envFrom, ${read.unreadable})`);
-        denied.push({ secret: name, reason: read.unreadable, permission: read.permission });
-      } else opaque.push(`Secret ${name} (envFrom, not read)`);
-    }
-  }
-  for (const e of c.env ?? []) {
-    const vf = e.valueFrom;
-    if (!vf) vars.set(e.name, { value: e.value ?? '', source: 'pod env' });
-    else if (vf.secretKeyRef) vars.set(e.name, { source: `set from Secret ${vf.secretKeyRef.name ?? '?'} key ${vf.secretKeyRef.key}, not read` });
-    else if (vf.configMapKeyRef) {
-      const v = ctx.configMaps?.[vf.configMapKeyRef.name ?? '']?.[vf.configMapKeyRef.key];
-      vars.set(e.name, { value: v, source: `ConfigMap ${vf.configMapKeyRef.name ?? '?'} key ${vf.configMapKeyRef.key}${v === undefined ? ', not readable' : ''}` });
-    } else if (vf.fieldRef) vars.set(e.name, { source: `field ${vf.fieldRef.fieldPath}` });
-    else vars.set(e.name, { source: 'valueFrom' });
-  }
-  return { vars, opaque, secretsRead, denied };
-}
-
-/** One `[kubernetes_executor]` option as Airflow's config parser would resolve it (config.ts lookup). */
-export function resolveOption(key: Key, env: Map<string, EnvEntry>, ctx: PodContext): Resolved {
-  const read = (name: string) => {
-    const e = env.get(name);
-    return e && { value: e.value, origin: e.source };
-  };
-  const found = lookup(K8S_SECTIONS, key, [read], ctx.cfg);
-  if (!found) return { value: DEFAULTS[key], source: 'default' };
-  const deprecated = found.section === DEPRECATED_SECTION;
-  if (found.env) return { value: found.value, source: `env ${found.env} (${found.origin})`, deprecated, env: found.env };
-  return { value: found.value, source: `airflow.cfg [${found.section}] (${found.origin})`, deprecated };
-}
-
-// ---- the result for one container ----
 export type Severity = 'error' | 'warning' | 'info';
 export interface Finding { id: string; severity: Severity; message: string; remedy: string }
 
@@ -330,39 +225,4 @@ export function analyzePods(
     }
   }
   return results;
-}
-
-/** The containers that run Airflow: an Airflow image or any AIRFLOW_* variable; among those, the ones
- *  that mount airflow.cfg when any does (the chart's log-groomer sidecars use the Airflow image but
- *  never start a Kubernetes client); else the first container. */
-export function airflowContainers(pod: Pod, configMaps: Record<string, Record<string, string> | undefined> = {}): Container[] {
-  const cs = pod.spec?.containers ?? [];
-  const af = cs.filter((c) => /airflow/i.test(c.image ?? '') || (c.env ?? []).some((e) => e.name.startsWith('AIRFLOW_')) || (c.envFrom ?? []).length > 0);
-  const withCfg = af.filter((c) => locateAirflowCfg(pod, c, configMaps) !== undefined);
-  return withCfg.length ? withCfg : af.length ? af : cs.slice(0, 1);
-}
-
-/** Where this container's airflow.cfg comes from: the ConfigMap (name, key) mounted at
- *  $AIRFLOW_CONFIG, else $AIRFLOW_HOME/airflow.cfg (the official image's AIRFLOW_HOME is /opt/airflow),
- *  else any ConfigMap mount that provides an `airflow.cfg` key. */
-export function locateAirflowCfg(pod: Pod, c: Container, configMaps: Record<string, Record<string, string> | undefined> = {}): { configMap: string; key: string; path: string } | undefined {
-  const env = new Map((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-  const home = (env.get('AIRFLOW_HOME') ?? '/opt/airflow').replace(/\/+$/, '');
-  const wanted = env.get('AIRFLOW_CONFIG') ?? `${home}/airflow.cfg`;
-  const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
-  const candidates: { configMap: string; key: string; path: string }[] = [];
-  for (const m of c.volumeMounts ?? []) {
-    const cm = volumes.get(m.name)?.configMap;
-    if (!cm?.name) continue;
-    const items = cm.items;
-    if (m.subPath) {
-      // subPath names a file of the volume: an item path, or the key itself
-      const key = items?.find((i) => i.path === m.subPath)?.key ?? m.subPath;
-      candidates.push({ configMap: cm.name, key, path: m.mountPath });
-    } else {
-      const files = items ? items.map((i) => ({ key: i.key, file: i.path })) : Object.keys(configMaps[cm.name] ?? { 'airflow.cfg': '' }).map((k) => ({ key: k, file: k }));
-      for (const f of files) candidates.push({ configMap: cm.name, key: f.key, path: `${m.mountPath.replace(/\/+$/, '')}/${f.file}` });
-    }
-  }
-  return candidates.find((x) => x.path === wanted) ?? candidates.find((x) => x.key === 'airflow.cfg' || x.path.endsWith('/airflow.cfg'));
 }

@@ -1,6 +1,6 @@
 // Errors that map to exit codes. Every message is one line and says what to do next, because
 // main() prints exactly `kubectl-airflow: <message>` (CONTRIBUTING: never a stack trace).
-import { ExitCode } from '../cli/exit-codes.ts';
+import { ExitCode } from './exit-codes.ts';
 
 export type ClusterErrorKind = 'unreachable' | 'tls' | 'unauthorized' | 'forbidden' | 'notfound' | 'timeout';
 

@@ -2,6 +2,7 @@
 // (airflow/configuration.py AirflowConfigParser.get): environment first (the current section
 // name, then the deprecated one), then airflow.cfg (current section, then deprecated), then
 // the default. `[kubernetes]` was renamed `[kubernetes_executor]` in Airflow 2.5.
+import { CLUSTER_WIDE } from './namespaces.ts';
 
 export interface EnvSource {
   /** AIRFLOW__* variables with literal values, from a pod's env, or a community config Secret. */
@@ -150,11 +151,11 @@ export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: C
   };
 }
 
-/** The namespaces Airflow launches pods into; '*' means cluster-wide. */
+/** The namespaces Airflow launches pods into (CLUSTER_WIDE: every namespace). */
 export function launchNamespaces(cfg: AirflowConfig, releaseNamespace: string): string[] {
   if (cfg.multiNamespaceMode.value) {
     const list = cfg.multiNamespaceNamespaceList.value;
-    return list.length ? [...new Set(list)] : ['*'];
+    return list.length ? [...new Set(list)] : [CLUSTER_WIDE];
   }
   // The chart always renders [kubernetes_executor] namespace = the release namespace; without it,
   // the pod's own namespace is the sensible reading (the KubernetesPodOperator defaults to it in-cluster).

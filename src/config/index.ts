@@ -1,38 +1,26 @@
-// `kubectl airflow config [--release R]`: for each Airflow component pod, how Airflow's Kubernetes
-// client will connect ([kubernetes_executor] and the kubernetes_default connection), with findings.
-// fetch (the release as every command finds it, ConfigMaps, and of the Secrets pods load by envFrom only
-// the allowlisted keys: config.ts decodeAllowed) -> decide (src/airflow/client-config.ts) -> render.
-import type { Argv } from 'yargs';
-import type { Connection } from '../kube/connection.ts';
-import { ClusterError, UsageError } from '../kube/errors.ts';
-import { isMachine, renderData } from '../render/output.ts';
-import { renderTable } from '../render/table.ts';
-import type { Palette } from '../render/colour.ts';
-import { defineCommand } from './command.ts';
-import { ExitCode } from './exit-codes.ts';
-import type { ContainerConfig, Pod, SecretRead, Severity } from '../airflow/client-config.ts';
-import { decodeAllowed } from '../airflow/config.ts';
+// `config`: for each Airflow component pod, how Airflow's Kubernetes client will connect
+// ([kubernetes_executor] and the kubernetes_default connection), with findings.
+// fetch (the release as every command finds it, ConfigMaps, and of the Secrets pods load by envFrom
+// only the allowlisted keys: airflow-cfg.ts decodeAllowed) -> decide (analyze.ts) -> render.
+import { decodeAllowed } from '../airflow/airflow-cfg.ts';
 import type { FoundRelease } from '../airflow/discover.ts';
-
-interface ConfigArgs {
-  release?: string;
-}
+import { ExitCode } from '../base/exit-codes.ts';
+import { fetchedValue } from '../base/fetched.ts';
+import type { Connection } from '../kube/connection.ts';
+import { fetched } from '../kube/fetched.ts';
+import { getObject, listObjects } from '../kube/reads.ts';
+import type { Palette } from '../render/colour.ts';
+import { renderData } from '../render/data.ts';
+import { isMachine, type OutputFormat } from '../render/output.ts';
+import { renderTable } from '../render/table.ts';
+import type { ContainerConfig, Pod, SecretRead, Severity } from './analyze.ts';
 
 interface CM { metadata: { name: string }; data?: Record<string, string> }
 type ConfigMaps = Record<string, Record<string, string> | undefined>;
 
-async function orForbidden<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof ClusterError && e.status === 403) return undefined;
-    throw e;
-  }
-}
-
 /** Every ConfigMap of the namespace; undefined when listing them is forbidden. */
 export async function listConfigMaps(conn: Connection, ns: string): Promise<ConfigMaps | undefined> {
-  const cms = await orForbidden(conn.list<CM>(`/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps`));
+  const cms = fetchedValue(await fetched(listObjects<CM>(conn, 'configmaps', { namespace: ns }), { accept: [403] }));
   return cms && Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}]));
 }
 
@@ -46,10 +34,8 @@ async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): 
       for (const e of c.env ?? []) if (e.valueFrom?.configMapKeyRef?.name) names.add(e.valueFrom.configMapKeyRef.name);
     }
   }
-  const got = await Promise.all([...names].map(async (n) => [n, (await orForbidden(conn.get<CM>(`/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${encodeURIComponent(n)}`).catch((e) => {
-    if (e instanceof ClusterError && e.status === 404) return undefined;
-    throw e;
-  })))?.data ?? undefined] as const));
+  const read = async (name: string) => fetchedValue(await fetched(getObject<CM>(conn, 'configmaps', { namespace: ns, name }), { accept: [403, 404] }))?.data;
+  const got = await Promise.all([...names].map(async (n) => [n, await read(n)] as const));
   return Object.fromEntries(got);
 }
 
@@ -63,14 +49,9 @@ async function envFromSecrets(conn: Connection, ns: string, pods: Pod[]): Promis
     if (f.secretRef?.name) prefixes.set(f.secretRef.name, (prefixes.get(f.secretRef.name) ?? new Set()).add(f.prefix ?? ''));
   }
   const read = async (name: string): Promise<SecretRead> => {
-    try {
-      const s = await conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`);
-      return { keys: decodeAllowed(s.data, [...prefixes.get(name)!]) };
-    } catch (e) {
-      if (e instanceof ClusterError && e.status === 403) return { unreadable: `you may not get secrets in ${ns}`, permission: `get secrets in ${ns}` };
-      if (e instanceof ClusterError && e.status === 404) return { unreadable: 'not found' };
-      throw e;
-    }
+    const f = await fetched(getObject<{ data?: Record<string, string> }>(conn, 'secrets', { namespace: ns, name }), { accept: [403, 404] });
+    if (f.ok) return { keys: decodeAllowed(f.value.data, [...prefixes.get(name)!]) };
+    return f.code === 403 ? { unreadable: `you may not get secrets in ${ns}`, permission: `get secrets in ${ns}` } : { unreadable: 'not found' };
   };
   return Object.fromEntries(await Promise.all([...prefixes.keys()].map(async (n) => [n, await read(n)] as const)));
 }
@@ -148,7 +129,7 @@ export async function inspectClientConfig(
   listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
 ): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
   const { release, serviceAccounts } = found;
-  const cc = await import('../airflow/client-config.ts');
+  const cc = await import('./analyze.ts');
   const pods = release.pods as unknown as Pod[];
   const secrets = envFromSecrets(conn, release.namespace, pods);
   secrets.catch(() => undefined); // awaited below, unless reading the ConfigMaps fails first
@@ -156,26 +137,23 @@ export async function inspectClientConfig(
   return { release: release.name, namespace: release.namespace, chart: release.chart, pods: cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace, await secrets) };
 }
 
-export const configCommand = defineCommand<ConfigArgs>({
-  command: 'config',
-  describe: "How Airflow's Kubernetes client connects from each component pod ([kubernetes_executor], kubernetes_default), with findings",
-  builder: (y: Argv) =>
-    y
-      .option('release', { type: 'string', requiresArg: true, describe: 'Airflow release (Helm release name); needed when the namespace has several' })
-      .example('$0 config -n airflow', 'in_cluster, config_file, context, namespace ... per pod, and what will fail'),
-  run: async (args, ctx) => {
-    if (args.allNamespaces) throw new UsageError('config looks at one release: use -n <namespace> instead of -A');
-    const conn = await ctx.connect();
-    const { findRelease } = await import('../airflow/discover.ts');
-    const listed = listConfigMaps(conn, conn.namespace);
-    listed.catch(() => undefined); // awaited in inspectClientConfig, unless finding the release fails first
-    const found = await findRelease(conn, conn.namespace, args.release);
-    const { release, namespace: ns, chart, pods: results } = await inspectClientConfig(conn, found, listed);
-    if (isMachine(args.output)) {
-      ctx.out(renderData({ release, namespace: ns, chart, pods: results }, args.output));
-    } else {
-      ctx.out(results.length ? renderText(results, release, ns, ctx.colour, args.output === 'wide') : `release ${release} in ${ns}: no running pods to inspect\n`);
-    }
-    return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? ExitCode.PROBLEMS : ExitCode.OK;
-  },
-});
+export type ConfigResult = Awaited<ReturnType<typeof inspectClientConfig>>;
+
+/** fetch -> decide for `config`: the release (one of the namespace's), every Airflow container of its pods. */
+export async function runConfig(conn: Connection, opts: { release?: string }): Promise<ConfigResult> {
+  const { findRelease } = await import('../airflow/discover.ts');
+  const listed = listConfigMaps(conn, conn.namespace);
+  listed.catch(() => undefined); // awaited in inspectClientConfig, unless finding the release fails first
+  const found = await findRelease(conn, conn.namespace, opts.release);
+  return inspectClientConfig(conn, found, listed);
+}
+
+export function renderConfig(r: ConfigResult, view: { output: OutputFormat; colour: Palette }): string {
+  const { release, namespace, chart, pods } = r;
+  if (isMachine(view.output)) return renderData({ release, namespace, chart, pods }, view.output);
+  return pods.length ? renderText(pods, release, namespace, view.colour, view.output === 'wide') : `release ${release} in ${namespace}: no running pods to inspect\n`;
+}
+
+export function configExitCode(r: ConfigResult): number {
+  return r.pods.some((p) => p.findings.some((f) => f.severity === 'error')) ? ExitCode.PROBLEMS : ExitCode.OK;
+}

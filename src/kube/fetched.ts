@@ -1,0 +1,31 @@
+// The one policy for turning read errors into data: an error the API server answered with a status
+// (403, 404, 500 ...) is a Fetched failure the caller decides about; no answer at all (network, TLS,
+// timeout) is thrown, because then nothing else the command asks will be answered either. A caller
+// that can use only some refusals names their status codes (`accept`); any other one is thrown.
+import { ClusterError } from '../base/errors.ts';
+import type { Fetched } from '../base/fetched.ts';
+
+export type { Fetched } from '../base/fetched.ts';
+
+export interface FetchPolicy {
+  /** The permission that would allow the read, shown where it was refused. */
+  permission?: string;
+  /** Status codes kept as data; default: every status the server answered. */
+  accept?: readonly number[];
+}
+
+/** A read the server answered with an error, kept as data; no answer at all is thrown. */
+export function failed(e: unknown, policy: FetchPolicy = {}): Fetched<never> {
+  if (e instanceof ClusterError && e.status !== undefined && (!policy.accept || policy.accept.includes(e.status))) {
+    return { ok: false, code: e.status, reason: e.kind, message: e.message, ...(policy.permission ? { permission: policy.permission } : {}) };
+  }
+  throw e;
+}
+
+export async function fetched<T>(p: Promise<T>, policy: FetchPolicy = {}): Promise<Fetched<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (e) {
+    return failed(e, policy);
+  }
+}
