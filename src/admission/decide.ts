@@ -46,7 +46,8 @@ export function decideNamespace(launch: LaunchInput, f: NamespaceFacts): Finding
 export function decideAdmission(input: AdmissionInput): Finding[] {
   const out = input.namespaces.flatMap((f) => decideNamespace(input.launch, f));
   if (!input.flowControl.ok) out.push(skip('', 'flow-control', input.flowControl));
-  else {
+  else if (input.flowControl.value.schemas.length) {
+    // a server without the flowcontrol API has no schemas: nothing to say about it
     const k8s = input.launch.executors.some((e) => /Kubernetes/.test(e));
     out.push(...flowControlFindings(input.accounts, input.flowControl.value.schemas, input.flowControl.value.levels, input.launch.parallelism, k8s));
   }

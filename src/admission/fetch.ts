@@ -4,7 +4,7 @@
 // ServiceAccount; and the cluster's FlowSchemas and priority levels. Every refused read is kept as
 // data naming the permission, so the other checks still run.
 import { parse } from 'yaml';
-import { loadRelease } from '../airflow/discover.ts';
+import { loadRelease, type LoadedRelease } from '../airflow/discover.ts';
 import { launchNamespaces, parseIni, type Ini } from '../airflow/airflow-cfg.ts';
 import { literalEnv, type PodLike } from '../airflow/release.ts';
 import type { Connection } from '../kube/connection.ts';
@@ -87,14 +87,19 @@ async function flowControl(conn: Connection): Promise<Read<{ schemas: FlowSchema
     const [schemas, levels] = await Promise.all([conn.list<FlowSchema>(`${g}/${v}/flowschemas`), conn.list<PriorityLevel>(`${g}/${v}/prioritylevelconfigurations`)]);
     return { schemas, levels };
   };
-  // v1 from Kubernetes 1.29; v1beta3 serves 1.26-1.31 with the same fields that matter here.
-  const v1 = await read(lists('v1'), 'list flowschemas and prioritylevelconfigurations (flowcontrol.apiserver.k8s.io)');
-  if (v1.ok || !/not found|could not find/i.test(v1.message)) return v1;
-  return read(lists('v1beta3'), 'list flowschemas and prioritylevelconfigurations (flowcontrol.apiserver.k8s.io)');
+  // v1 from Kubernetes 1.29; v1beta3 serves 1.26-1.31 with the same fields that matter here. A server
+  // that serves neither has no APF objects to report on (404s): nothing to say, not a refusal.
+  const permission = 'list flowschemas and prioritylevelconfigurations (flowcontrol.apiserver.k8s.io)';
+  for (const v of ['v1', 'v1beta3']) {
+    const f = await fetched(lists(v), { permission, accept: [403, 404] });
+    if (f.ok) return f;
+    if (f.code !== 404) return { ok: false, message: f.message, permission };
+  }
+  return { ok: true, value: { schemas: [], levels: [] } };
 }
 
-export async function fetchAdmission(conn: Connection, namespace: string, releaseName?: string): Promise<AdmissionFetch> {
-  const loaded = await loadRelease(conn, namespace, releaseName);
+export async function fetchAdmission(conn: Connection, namespace: string, releaseName?: string, preloaded?: LoadedRelease): Promise<AdmissionFetch> {
+  const loaded = preloaded ?? (await loadRelease(conn, namespace, releaseName));
   const release = loaded.release;
   const warnings = [...loaded.warnings];
   const scheduler = release.pods.find((p) => p.metadata.labels?.component === 'scheduler') as (PodLike & PodManifest) | undefined;

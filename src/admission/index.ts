@@ -1,6 +1,7 @@
 // `admission`: fetch (fetch.ts: the release, its task pod, the launch namespaces, a dry-run create as
 // the task pod's ServiceAccount) -> decide (decide.ts) -> render (report.ts); layer.ts sums it up for
 // doctor. runAdmission is the entry the CLI and doctor call.
+import type { LoadedRelease } from '../airflow/discover.ts';
 import { ExitCode } from '../base/exit-codes.ts';
 import type { Connection } from '../kube/connection.ts';
 import type { Palette } from '../render/colour.ts';
@@ -13,8 +14,9 @@ import { renderText, toReport, type AdmissionReport } from './report.ts';
 export { renderText, type AdmissionReport } from './report.ts';
 export { admissionLayer, type AdmissionLayer } from './layer.ts';
 
-export async function runAdmission(conn: Connection, namespace: string, release?: string): Promise<AdmissionReport> {
-  const { input, warnings } = await fetchAdmission(conn, namespace, release);
+/** `loaded`: the release as doctor already read it (else it is read here). */
+export async function runAdmission(conn: Connection, namespace: string, release?: string, loaded?: LoadedRelease): Promise<AdmissionReport> {
+  const { input, warnings } = await fetchAdmission(conn, namespace, release, loaded);
   return toReport(input, decideAdmission(input), warnings);
 }
 

@@ -71,6 +71,8 @@ const OPT_OUT: Record<Mesh, object> = {
   linkerd: { metadata: { annotations: { 'linkerd.io/inject': 'disabled' } } },
 };
 
+const OPT_OUT_TEXT: Record<Mesh, string> = { istio: 'label sidecar.istio.io/inject: "false"', linkerd: 'annotation linkerd.io/inject: disabled' };
+
 const ALTERNATIVES: Record<Mesh, string> = {
   istio: 'or, to keep the mesh: native sidecars (istiod ENABLE_NATIVE_SIDECARS=true, Kubernetes >= 1.28), and annotation proxy.istio.io/config: \'{"holdApplicationUntilProxyStarts": true}\' so the task starts after the proxy',
   linkerd: 'or, to keep the mesh: native sidecars (annotation config.alpha.linkerd.io/proxy-enable-native-sidecar: "true", Linkerd >= 2.15, Kubernetes >= 1.28); the proxy already holds the task until it is ready (config.linkerd.io/proxy-await, on by default)',
@@ -98,7 +100,7 @@ export function meshFindings(namespace: string, ns: { labels?: Record<string, st
     return {
       namespace, check: 'mesh', verdict: 'WARN',
       message: `${inj.mesh} injects ${PROXY[inj.mesh]} into task pods (${inj.because}): the proxy never exits, so a finished task pod stays Running and holds its KubernetesExecutor slot${KPO[inj.mesh]}, and the task may start before the proxy is ready${seen}`,
-      fix: `opt task pods out in the pod template (below); ${ALTERNATIVES[inj.mesh]}`,
+      fix: `opt task pods out: ${OPT_OUT_TEXT[inj.mesh]} in the pod template's metadata; ${ALTERNATIVES[inj.mesh]}`,
       fixYaml: stringify(OPT_OUT[inj.mesh]),
       source: SOURCES[inj.mesh],
     };

@@ -37,6 +37,13 @@ function applyTemplateFix(sim: Sim, fixYaml: string): void {
   sim.store.apply({ ...cm, data: { ...cm.data, 'pod_template_file.yaml': stringify(merge(tpl, parse(fixYaml))) } });
 }
 
+/** doctor -o json: the admission layer and the exit code. */
+async function doctorAdmission(sim: Sim): Promise<{ code: number; layer: any; first: string | null }> {
+  const r = await runMain(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '-o', 'json']);
+  const d = JSON.parse(r.out);
+  return { code: r.code, layer: d.layers.find((l: any) => l.layer === 'admission'), first: d.firstFailingLayer };
+}
+
 async function json(sim: Sim, ...args: string[]): Promise<{ code: number; report: any }> {
   const r = await run(sim, '-o', 'json', ...args);
   return { code: r.code, report: JSON.parse(r.out) };
@@ -46,6 +53,14 @@ describe('e2e: kubectl airflow admission', function () {
   this.timeout(60_000);
 
   withSim('admission-quota-limits', (sim) => {
+    it('doctor: the admission layer FAILs in the server\'s words with the fix, exit 1', async () => {
+      const { code, layer, first } = await doctorAdmission(sim());
+      assert.equal(code, 1);
+      assert.equal(layer.verdict, 'FAIL');
+      assert.match(layer.summary, /failed quota: airflow-compute: must specify limits\.memory for: base/);
+      assert.match(layer.remedy, /state resources\.limits\.memory/);
+      assert.equal(first, 'admission');
+    });
     it('exit 1: the quota refuses the template without limits, in the server\'s words, with the fix', async () => {
       sim().log.reset();
       const r = await run(sim());
@@ -71,6 +86,14 @@ describe('e2e: kubectl airflow admission', function () {
   });
 
   withSim('admission-restricted', (sim) => {
+    it('doctor: the admission layer FAILs in the server\'s words with the fix, exit 1', async () => {
+      const { code, layer, first } = await doctorAdmission(sim());
+      assert.equal(code, 1);
+      assert.equal(layer.verdict, 'FAIL');
+      assert.match(layer.summary, /violates PodSecurity \"restricted:latest\"/);
+      assert.match(layer.remedy, /securityContext/);
+      assert.equal(first, 'admission');
+    });
     it('exit 1: violates PodSecurity "restricted:latest", and the securityContext to merge as YAML', async () => {
       const { code, report } = await json(sim());
       assert.equal(code, 1);
@@ -92,6 +115,14 @@ describe('e2e: kubectl airflow admission', function () {
   });
 
   withSim('admission-quota-parallelism', (sim) => {
+    it('doctor: the admission layer FAILs in the server\'s words with the fix, exit 1', async () => {
+      const { code, layer, first } = await doctorAdmission(sim());
+      assert.equal(code, 1);
+      assert.equal(layer.verdict, 'FAIL');
+      assert.match(layer.summary, /room for 4 task pods at once .* parallelism is 16/);
+      assert.match(layer.remedy, /raise ResourceQuota airflow-compute/);
+      assert.equal(first, 'admission');
+    });
     it('exit 1: room for 4 task pods, parallelism 16, though the dry run itself passes', async () => {
       const { code, report } = await json(sim());
       assert.equal(code, 1);
@@ -120,6 +151,14 @@ describe('e2e: kubectl airflow admission', function () {
   });
 
   withSim('admission-webhook-deny', (sim) => {
+    it('doctor: the admission layer FAILs in the server\'s words with the fix, exit 1', async () => {
+      const { code, layer, first } = await doctorAdmission(sim());
+      assert.equal(code, 1);
+      assert.equal(layer.verdict, 'FAIL');
+      assert.match(layer.summary, /admission webhook \"require-limits\.policy\.example\.com\" denied the request: validation error/);
+      assert.match(layer.remedy, /refuses task pods/);
+      assert.equal(first, 'admission');
+    });
     it('exit 1: the webhook\'s denial in its own words', async () => {
       const r = await run(sim());
       assert.equal(r.code, 1);
@@ -143,6 +182,14 @@ describe('e2e: kubectl airflow admission', function () {
   });
 
   withSim('admission-istio', (sim) => {
+    it('doctor: the admission layer WARNs in the server\'s words with the fix, exit 0', async () => {
+      const { code, layer, first } = await doctorAdmission(sim());
+      assert.equal(code, 0);
+      assert.equal(layer.verdict, 'WARN');
+      assert.match(layer.summary, /istio injects istio-proxy into task pods/);
+      assert.match(layer.remedy, /sidecar\.istio\.io\/inject: \"false\"/);
+      assert.equal(first, null);
+    });
     it('WARN (exit 0): istio-proxy keeps finished task pods Running; the opt-out label fixes it', async () => {
       const { code, report } = await json(sim());
       assert.equal(code, 0);
