@@ -90,7 +90,7 @@ describe('e2e: kubectl airflow admission', function () {
       const { code, layer, first } = await doctorAdmission(sim());
       assert.equal(code, 1);
       assert.equal(layer.verdict, 'FAIL');
-      assert.match(layer.summary, /violates PodSecurity \"restricted:latest\"/);
+      assert.match(layer.summary, /violates PodSecurity "restricted:latest"/);
       assert.match(layer.remedy, /securityContext/);
       assert.equal(first, 'admission');
     });
@@ -155,7 +155,7 @@ describe('e2e: kubectl airflow admission', function () {
       const { code, layer, first } = await doctorAdmission(sim());
       assert.equal(code, 1);
       assert.equal(layer.verdict, 'FAIL');
-      assert.match(layer.summary, /admission webhook \"require-limits\.policy\.example\.com\" denied the request: validation error/);
+      assert.match(layer.summary, /admission webhook "require-limits\.policy\.example\.com" denied the request: validation error/);
       assert.match(layer.remedy, /refuses task pods/);
       assert.equal(first, 'admission');
     });
@@ -187,7 +187,7 @@ describe('e2e: kubectl airflow admission', function () {
       assert.equal(code, 0);
       assert.equal(layer.verdict, 'WARN');
       assert.match(layer.summary, /istio injects istio-proxy into task pods/);
-      assert.match(layer.remedy, /sidecar\.istio\.io\/inject: \"false\"/);
+      assert.match(layer.remedy, /sidecar\.istio\.io\/inject: "false"/);
       assert.equal(first, null);
     });
     it('WARN (exit 0): istio-proxy keeps finished task pods Running; the opt-out label fixes it', async () => {
