@@ -1,8 +1,9 @@
 // The imperative shell of the admission check: read the release, its config and pod template, then
 // per launch namespace the namespace, its quotas, LimitRanges and task pods, and the server's
-// verdict on a dry-run create (dryRun=All: nothing is persisted) made as the task pod's
-// ServiceAccount; and the cluster's FlowSchemas and priority levels. Every refused read is kept as
-// data naming the permission, so the other checks still run.
+// verdict on a dry-run create (dryRun=All: nothing is persisted) made as the ServiceAccount that
+// launches task pods (the scheduler under the KubernetesExecutor, the worker under Celery); and the
+// cluster's FlowSchemas and priority levels. Every refused read is kept as data naming the
+// permission, so the other checks still run.
 import { parse } from 'yaml';
 import { loadRelease, type LoadedRelease } from '../airflow/discover.ts';
 import { launchNamespaces, parseIni, type Ini } from '../airflow/airflow-cfg.ts';
@@ -14,7 +15,7 @@ import type { AdmissionInput } from './decide.ts';
 import type { AccountUse, FlowSchema, PriorityLevel } from './flowcontrol.ts';
 import { buildTaskPod, taskAccount } from './launch-pod.ts';
 import type { DryRun, LaunchInput, LimitRange, NamespaceFacts, PodManifest, Read, ResourceQuota } from './model.ts';
-import { configMapFor, ENV_KEYS, parallelismOf, setting } from './sources.ts';
+import { configMapFor, ENV_KEYS, launcherOf, parallelismOf, setting, type Launcher } from './sources.ts';
 
 /** A refused or missing read kept as data (kube/fetched.ts policy); anything else is thrown. */
 async function read<T>(p: Promise<T>, permission: string): Promise<Read<T>> {
@@ -38,19 +39,21 @@ export function parseWarnings(header: string | string[] | undefined): string[] {
 
 interface StatusBody { message?: string; reason?: string; code?: number }
 
-export async function dryRunCreate(conn: Connection, namespace: string, pod: PodManifest): Promise<Read<DryRun>> {
-  const sa = taskAccount(pod);
+export async function dryRunCreate(conn: Connection, namespace: string, pod: PodManifest, launcher: Launcher): Promise<Read<DryRun>> {
+  const sa = `${launcher.namespace}/${launcher.name}`;
   const res = await conn.send<PodManifest & StatusBody>({
     method: 'POST',
     path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
     query: { dryRun: 'All' },
     body: pod,
-    impersonate: { user: `system:serviceaccount:${namespace}:${sa}` },
+    impersonate: { user: `system:serviceaccount:${launcher.namespace}:${launcher.name}` },
   });
   const warnings = parseWarnings(res.headers.warning);
   if (res.status >= 200 && res.status < 300) return { ok: true, value: { admitted: true, pod: res.body, warnings } };
   const message = res.body?.message ?? `HTTP ${res.status}`;
-  if (res.status === 403 && /cannot impersonate/.test(message)) return { ok: false, message: `cannot act as ServiceAccount ${sa}: ${message}`, permission: `impersonate serviceaccounts ${sa} in ${namespace}` };
+  if (res.status === 403 && /cannot impersonate/.test(message)) {
+    return { ok: false, message: `cannot act as ServiceAccount ${sa} (the ${launcher.component}, which creates task pods): ${message}`, permission: `impersonate serviceaccounts ${launcher.name} in ${launcher.namespace}` };
+  }
   if (res.status === 403 && /cannot create resource "pods"/.test(message)) {
     return { ok: false, message: `ServiceAccount ${sa} may not create pods here, so nothing reaches admission (kubectl airflow rbac says more): ${message}`, permission: `create pods in ${namespace} for ${sa}` };
   }
@@ -63,7 +66,7 @@ export interface AdmissionFetch {
   warnings: string[];
 }
 
-async function namespaceFacts(conn: Connection, launch: LaunchInput, ns: string): Promise<NamespaceFacts> {
+async function namespaceFacts(conn: Connection, launch: LaunchInput, ns: string, launcher: Launcher | undefined): Promise<NamespaceFacts> {
   const n = encodeURIComponent(ns);
   const pod = buildTaskPod(launch, ns);
   const [nsObj, quotas, limitRanges, taskPods, dryRun] = await Promise.all([
@@ -71,7 +74,7 @@ async function namespaceFacts(conn: Connection, launch: LaunchInput, ns: string)
     read(conn.list<ResourceQuota>(`/api/v1/namespaces/${n}/resourcequotas`), `list resourcequotas in ${ns}`),
     read(conn.list<LimitRange>(`/api/v1/namespaces/${n}/limitranges`), `list limitranges in ${ns}`),
     read(conn.list<PodManifest>(`/api/v1/namespaces/${n}/pods`, { labelSelector: 'kubernetes_executor=True' }), `list pods in ${ns}`),
-    dryRunCreate(conn, ns, pod),
+    launcher ? dryRunCreate(conn, ns, pod, launcher) : Promise.resolve<Read<DryRun>>({ ok: false, message: 'no component of the release launches pods (no scheduler or worker found)', permission: 'a scheduler or worker ServiceAccount' }),
   ]);
   return {
     namespace: ns,
@@ -145,11 +148,11 @@ export async function fetchAdmission(conn: Connection, namespace: string, releas
     warnings.push('Airflow launches pods in every namespace (multi_namespace_mode without a list): checking the release namespace only; name others with -n');
     namespaces = [release.namespace];
   }
-  const [facts, flow] = await Promise.all([Promise.all(namespaces.map((n) => namespaceFacts(conn, launch, n))), flowControl(conn)]);
+  const launcher = launcherOf(release.components, loaded.config.executors);
+  const [facts, flow] = await Promise.all([Promise.all(namespaces.map((n) => namespaceFacts(conn, launch, n, launcher))), flowControl(conn)]);
   const taskAccountName = taskAccount(buildTaskPod(launch, namespaces[0]));
   const accounts: AccountUse[] = [];
-  const schedulerAccount = release.components.find((c) => c.component === 'scheduler')?.account;
-  if (schedulerAccount) accounts.push({ account: schedulerAccount.name, namespace: schedulerAccount.namespace, what: 'scheduler: launches and watches task pods' });
+  if (launcher) accounts.push({ account: launcher.name, namespace: launcher.namespace, what: `${launcher.component}: creates and watches task pods` });
   for (const n of namespaces) accounts.push({ account: taskAccountName, namespace: n, what: 'task pods' });
   return { input: { launch, namespaces: facts, accounts, flowControl: flow }, warnings };
 }

@@ -1,5 +1,5 @@
 // `admission`: fetch (fetch.ts: the release, its task pod, the launch namespaces, a dry-run create as
-// the task pod's ServiceAccount) -> decide (decide.ts) -> render (report.ts); layer.ts sums it up for
+// the account that launches task pods) -> decide (decide.ts) -> render (report.ts); layer.ts sums it up for
 // doctor. runAdmission is the entry the CLI and doctor call.
 import type { LoadedRelease } from '../airflow/discover.ts';
 import { ExitCode } from '../base/exit-codes.ts';

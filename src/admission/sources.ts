@@ -1,5 +1,6 @@
 // Where the release keeps what the task pod is built from, read from airflow.cfg and the
-// scheduler's environment (env beats the file: AIRFLOW__SECTION__KEY). Pure.
+// scheduler's environment (env beats the file: AIRFLOW__SECTION__KEY), and which account launches
+// task pods. Pure.
 // [core] parallelism defaults to 32 (apache/airflow config_templates/config.yml);
 // [kubernetes_executor] pod_template_file, worker_container_repository, worker_container_tag
 // ([kubernetes] before Airflow 2.5).
@@ -53,6 +54,23 @@ export function configMapFor(path: string, pod: PodWithVolumes | undefined): { c
       const key = vol.items?.find((i) => i.path === file)?.key ?? file;
       return { configMap: vol.name, key };
     }
+  }
+  return undefined;
+}
+
+/** The account that creates task pods: whose RBAC, quota and webhooks (userInfo) apply to the create. */
+export interface Launcher { namespace: string; name: string; component: string }
+
+/**
+ * The KubernetesExecutor creates task pods from the scheduler (executors/kubernetes_executor_utils.py
+ * AirflowKubernetesScheduler.run_pod_async); a KubernetesPodOperator from wherever the task runs, the
+ * worker under Celery. The chart binds its pod-launcher Role accordingly.
+ */
+export function launcherOf(components: { component: string; account: { namespace: string; name: string } }[], executors: string[]): Launcher | undefined {
+  const order = executors.some((e) => /Kubernetes/.test(e)) ? ['scheduler', 'worker'] : ['worker', 'scheduler'];
+  for (const c of order) {
+    const found = components.find((x) => x.component === c);
+    if (found) return { ...found.account, component: c };
   }
   return undefined;
 }

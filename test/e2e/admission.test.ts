@@ -222,14 +222,14 @@ describe('e2e: kubectl airflow admission', function () {
       assert.equal(code, 0);
       assert.ok(report.findings.some((f: any) => f.check === 'flow-control' && /airflow-scheduler .*FlowSchema service-accounts -> priority level workload-low/.test(f.message)));
       assert.deepEqual(persisted(sim()), []);
-      assert.ok(sim().log.entries.some((e) => e.method === 'POST' && /pods$/.test(e.path) && /dryRun=All/.test(e.query) && e.user === 'system:serviceaccount:airflow:airflow-worker'));
+      assert.ok(sim().log.entries.some((e) => e.method === 'POST' && /pods$/.test(e.path) && /dryRun=All/.test(e.query) && e.user === 'system:serviceaccount:airflow:airflow-scheduler'), 'the scheduler creates KubernetesExecutor task pods');
     });
     it('a caller who may not impersonate: SKIP naming the permission, the rest still shown, exit 3', async () => {
       const { code, report } = await json(sim(), '--context', 'auditor');
       assert.equal(code, 3);
       const s = report.findings.find((f: any) => f.check === 'admission');
       assert.equal(s.verdict, 'SKIP');
-      assert.match(s.message, /needs impersonate serviceaccounts airflow-worker in airflow/);
+      assert.match(s.message, /needs impersonate serviceaccounts airflow-scheduler in airflow/);
       assert.ok(report.findings.some((f: any) => f.check === 'flow-control'));
     });
     it('-A is bad input: one line, exit 2', async () => {

@@ -232,3 +232,24 @@ describe('admission: as a doctor layer', async () => {
   });
   it('all OK', () => assert.match(admissionLayer(report([f('OK', 'fine')]), 'airflow').summary, /admitted in airflow/));
 });
+
+describe('admission: who launches task pods', async () => {
+  const { launcherOf } = await import('../../src/admission/sources.ts');
+  const components = [
+    { component: 'scheduler', account: { namespace: 'data', name: 'etl-airflow-scheduler' } },
+    { component: 'worker', account: { namespace: 'data', name: 'etl-airflow-worker' } },
+  ];
+  const cases: [string[], string | undefined][] = [
+    [['KubernetesExecutor'], 'scheduler'],
+    [['CeleryKubernetesExecutor'], 'scheduler'],
+    [['CeleryExecutor'], 'worker'],
+    [['LocalExecutor'], 'worker'],
+  ];
+  for (const [executors, want] of cases) {
+    it(`${executors.join(',')}: the ${want}`, () => assert.equal(launcherOf(components, executors)?.component, want));
+  }
+  it('no worker under Celery: the scheduler; nothing: undefined', () => {
+    assert.equal(launcherOf([components[0]], ['CeleryExecutor'])?.name, 'etl-airflow-scheduler');
+    assert.equal(launcherOf([], ['CeleryExecutor']), undefined);
+  });
+});

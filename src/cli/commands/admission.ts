@@ -1,5 +1,5 @@
 // `kubectl airflow admission`: would the API server admit the task pod Airflow launches (a dry-run
-// create as its ServiceAccount in each launch namespace: nothing is persisted), how many at once the
+// create as the account that launches it, in each launch namespace: nothing is persisted), how many at once the
 // quota left holds, service meshes, API Priority and Fairness. The feature: src/admission (runAdmission).
 import { UsageError } from '../../base/errors.ts';
 import { defineCommand } from '../command.ts';
