@@ -27,6 +27,10 @@ export interface AirflowConfig {
   inCluster: Setting<boolean>;
   configFile: Setting<string | undefined>;
   clusterContext: Setting<string | undefined>;
+  /** The KubernetesExecutor's worker pod template file (Airflow >= 1.10.11). */
+  podTemplateFile: Setting<string | undefined>;
+  /** Airflow 1.10's worker account option (2.0 reads the pod template instead). */
+  workerServiceAccountName: Setting<string | undefined>;
 }
 
 /** configparser-compatible enough for airflow.cfg: [section], key = value / key: value, # ; comments, indented continuations. */
@@ -148,6 +152,8 @@ export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: C
     inCluster: bool('in_cluster', true),
     configFile: str('config_file'),
     clusterContext: str('cluster_context'),
+    podTemplateFile: str('pod_template_file'),
+    workerServiceAccountName: str('worker_service_account_name'),
   };
 }
 
@@ -165,12 +171,15 @@ export function launchNamespaces(cfg: AirflowConfig, releaseNamespace: string): 
 /** The Kubernetes client options of [kubernetes_executor] (and its deprecated twin [kubernetes]) the plugin reads. */
 export const CLIENT_KEYS = ['in_cluster', 'config_file', 'cluster_context', 'namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'verify_ssl', 'ssl_ca_cert'] as const;
 
+/** Where the KubernetesExecutor's worker pods come from: not credentials, paths and an account name. */
+export const WORKER_KEYS = ['pod_template_file', 'worker_service_account_name'] as const;
+
 /**
  * The allowlist: the only variables ever decoded from a Secret (and the only literal env the
  * discovery keeps). None is a credential: the executor and where the Kubernetes client connects.
  * Everything else in a Secret (AIRFLOW_CONN_*, fernet keys, passwords) is never decoded or shown.
  */
-export const NEEDED_KEYS: readonly string[] = [envVarName('core', 'executor'), ...K8S_SECTIONS.flatMap((s) => CLIENT_KEYS.map((k) => envVarName(s, k)))];
+export const NEEDED_KEYS: readonly string[] = [envVarName('core', 'executor'), ...K8S_SECTIONS.flatMap((s) => [...CLIENT_KEYS, ...WORKER_KEYS].map((k) => envVarName(s, k)))];
 
 /**
  * A Secret's data (base64) reduced to the allowlisted variables, decoded, keyed by the Secret's own

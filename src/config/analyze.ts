@@ -11,7 +11,8 @@
 // more than one raises "Invalid connection configuration. Options kube_config_path, kube_config,
 // in_cluster are mutually exclusive. You can only use one option at a time.").
 
-import { K8S_SECTIONS, airflowBool, parseIni } from '../airflow/airflow-cfg.ts';
+import { K8S_SECTIONS, airflowBool, lookup, parseIni } from '../airflow/airflow-cfg.ts';
+import { deprecatedSectionApplies, executorSection, ignoredOptions } from '../airflow/advice.ts';
 import { CONN_ENV, connField, parseConnection, redactExtras, type ConnectionView } from '../airflow/kubernetes-default-connection.ts';
 
 const [SECTION] = K8S_SECTIONS;
@@ -120,9 +121,27 @@ export function analyzeContainer(pod: Pod, c: Container, ctx: PodContext): Conta
     loads = `unknown: in_cluster comes from ${s.in_cluster.source}`;
   }
 
+  // Advice by version: [kubernetes_executor] exists from 2.5 only; before, [kubernetes] is the section.
+  const newer = deprecatedSectionApplies(ctx.airflowVersion);
   const deprecated = KEYS.filter((k) => s[k].deprecated);
-  if (deprecated.length) {
-    findings.push({ id: 'deprecated-section', severity: 'warning', message: `set through the deprecated [kubernetes] section: ${deprecated.map((k) => s[k].env ?? `[kubernetes] ${k}`).join(', ')}`, remedy: 'Use [kubernetes_executor] (AIRFLOW__KUBERNETES_EXECUTOR__*): [kubernetes] was renamed in Airflow 2.5 and only resolves with a deprecation warning.' });
+  if (deprecated.length && newer === true) {
+    findings.push({ id: 'deprecated-section', severity: 'warning', message: `set through the deprecated [kubernetes] section: ${deprecated.map((k) => s[k].env ?? `[kubernetes] ${k}`).join(', ')}`, remedy: `Use [kubernetes_executor] (AIRFLOW__KUBERNETES_EXECUTOR__*): Airflow ${ctx.airflowVersion} reads [kubernetes] only with a deprecation warning (renamed in 2.5).` });
+  } else if (deprecated.length && newer === undefined) {
+    findings.push({ id: 'deprecated-section', severity: 'info', message: `set through [kubernetes]: ${deprecated.map((k) => s[k].env ?? `[kubernetes] ${k}`).join(', ')}`, remedy: `${executorSection(undefined).caveat}: keep [kubernetes] on Airflow before 2.5, move to [kubernetes_executor] from 2.5.` });
+  }
+  if (newer === false) {
+    // options written under the new name only: this Airflow never reads them
+    const unread = KEYS.filter((k) => lookup([SECTION], k, [(n) => (vars.get(n) ? { value: vars.get(n)!.value, origin: vars.get(n)!.source } : undefined)], ctx.cfg) !== undefined && s[k].source === 'default');
+    if (unread.length) {
+      findings.push({
+        id: 'section-not-read', severity: 'warning',
+        message: `Airflow ${ctx.airflowVersion} reads [kubernetes], not [kubernetes_executor]: ${unread.join(', ')} set there ${unread.length === 1 ? 'is' : 'are'} ignored (defaults apply)`,
+        remedy: `Set ${unread.join(', ')} in [kubernetes] (AIRFLOW__KUBERNETES__*) for Airflow before 2.5.`,
+      });
+    }
+  }
+  for (const o of ignoredOptions(KEYS.filter((k) => s[k].source !== 'default'), ctx.airflowVersion)) {
+    findings.push({ id: 'option-ignored', severity: 'warning', message: `${o.option} is set but ignored: ${o.why}`, remedy: `Remove ${o.option}, or upgrade Airflow to a version that reads it.` });
   }
   if (airflowBool(s.verify_ssl.value) === false) {
     findings.push({ id: 'verify-ssl-off', severity: 'warning', message: `verify_ssl is False (${s.verify_ssl.source}): the API server certificate is not checked`, remedy: 'Set verify_ssl = True; give ssl_ca_cert if the CA is not the in-cluster one.' });
@@ -208,6 +227,7 @@ export function analyzePods(
   serviceAccounts: Array<{ metadata: { name: string }; automountServiceAccountToken?: boolean }> | undefined,
   namespace: string,
   secrets?: Record<string, SecretRead>,
+  airflowVersion?: string,
 ): ContainerConfig[] {
   const saByName = new Map((serviceAccounts ?? []).map((s) => [s.metadata.name, s]));
   const results: ContainerConfig[] = [];
@@ -217,7 +237,7 @@ export function analyzePods(
       const where = locateAirflowCfg(p, c, configMaps);
       const text = where ? configMaps[where.configMap]?.[where.key] : undefined;
       const cfg = where && text !== undefined ? { source: `ConfigMap ${where.configMap} key ${where.key}`, sections: parseIni(text) } : undefined;
-      const r = analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps, secrets });
+      const r = analyzeContainer(p, c, { saAutomount: sa?.automountServiceAccountToken, cfg, configMaps, secrets, airflowVersion });
       if (where && text === undefined) r.findings.push({ id: 'cfg-not-readable', severity: 'info', message: `airflow.cfg from ConfigMap ${where.configMap} could not be read: values from it are shown as defaults`, remedy: `Grant get configmaps in ${namespace}.` });
       if (!where) r.findings.push({ id: 'no-cfg-mount', severity: 'info', message: 'no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options', remedy: '' });
       if (serviceAccounts === undefined && p.spec?.automountServiceAccountToken === undefined) r.findings.push({ id: 'sa-not-readable', severity: 'info', message: 'ServiceAccounts not readable: the token is assumed mounted', remedy: `Grant get serviceaccounts in ${namespace}.` });

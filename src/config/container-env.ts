@@ -2,6 +2,7 @@
 // resolved from it: env AIRFLOW__SECTION__KEY beats airflow.cfg beats Airflow's default, the new
 // section name before the deprecated one (airflow/configuration.py). Pure.
 import { CLIENT_KEYS, K8S_SECTIONS, NEEDED_KEYS, lookup, type Ini } from '../airflow/airflow-cfg.ts';
+import { deprecatedSectionApplies } from '../airflow/advice.ts';
 
 const [, DEPRECATED_SECTION] = K8S_SECTIONS;
 export const KEYS = CLIENT_KEYS;
@@ -57,6 +58,8 @@ export interface PodContext {
   /** Secrets loaded by envFrom, by name: their allowlisted keys decoded (config.ts decodeAllowed), or
    *  why they could not be read. A Secret absent here is a reference that was not read. */
   secrets?: Record<string, SecretRead>;
+  /** The detected Airflow version: which section names it reads (undefined: unknown, both). */
+  airflowVersion?: string;
 }
 
 export type SecretRead = { keys: Record<string, string> } | { unreadable: string; permission?: string };
@@ -119,7 +122,9 @@ export function resolveOption(key: Key, env: Map<string, EnvEntry>, ctx: PodCont
     const e = env.get(name);
     return e && { value: e.value, origin: e.source };
   };
-  const found = lookup(K8S_SECTIONS, key, [read], ctx.cfg);
+  // before 2.5 only [kubernetes] exists (configuration.py deprecated_sections): [kubernetes_executor] is not read
+  const sections = deprecatedSectionApplies(ctx.airflowVersion) === false ? [DEPRECATED_SECTION] : K8S_SECTIONS;
+  const found = lookup(sections, key, [read], ctx.cfg);
   if (!found) return { value: DEFAULTS[key], source: 'default' };
   const deprecated = found.section === DEPRECATED_SECTION;
   if (found.env) return { value: found.value, source: `env ${found.env} (${found.origin})`, deprecated, env: found.env };

@@ -3,7 +3,11 @@
 // fetch (the release as every command finds it, ConfigMaps, and of the Secrets pods load by envFrom
 // only the allowlisted keys: airflow-cfg.ts decodeAllowed) -> decide (analyze.ts) -> render.
 import { decodeAllowed } from '../airflow/airflow-cfg.ts';
-import type { FoundRelease } from '../airflow/discover.ts';
+import { launchNamespaces } from '../airflow/airflow-cfg.ts';
+import type { launchNamespaceFinding as LaunchNamespaceFinding } from '../airflow/clients.ts';
+import type { FoundRelease, LoadedRelease } from '../airflow/discover.ts';
+import { versionsLine, type Versions } from '../airflow/versions.ts';
+import { ClusterError } from '../base/errors.ts';
 import { ExitCode } from '../base/exit-codes.ts';
 import { fetchedValue } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
@@ -125,16 +129,58 @@ export function renderText(results: ContainerConfig[], release: string, ns: stri
  */
 export async function inspectClientConfig(
   conn: Connection,
-  found: Pick<FoundRelease, 'release' | 'serviceAccounts'>,
+  found: Pick<FoundRelease, 'release' | 'serviceAccounts'> & Partial<Pick<LoadedRelease, 'config' | 'versions' | 'workerAccount'>>,
   listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
-): Promise<{ release: string; namespace: string; chart: string; pods: ContainerConfig[] }> {
+): Promise<{ release: string; namespace: string; chart: string; versions: Versions; clients: string; pods: ContainerConfig[] }> {
   const { release, serviceAccounts } = found;
-  const cc = await import('./analyze.ts');
-  const pods = release.pods as unknown as Pod[];
-  const secrets = envFromSecrets(conn, release.namespace, pods);
+  const [cc, { airflowClients, launchNamespaceFinding }, { releaseConfig, releaseModel }] = await Promise.all([
+    import('./analyze.ts'),
+    import('../airflow/clients.ts'),
+    import('../airflow/discover.ts'),
+  ]);
+  // only the processes that run Airflow code are its clients (not redis, statsd, flower, ...)
+  const choice = airflowClients(release.pods);
+  const pods = choice.clients as unknown as Pod[];
+  const all = release.pods as unknown as Pod[];
+  const secrets = envFromSecrets(conn, release.namespace, all);
   secrets.catch(() => undefined); // awaited below, unless reading the ConfigMaps fails first
-  const configMaps = (await listed) ?? (await referencedConfigMaps(conn, release.namespace, pods));
-  return { release: release.name, namespace: release.namespace, chart: release.chart, pods: cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace, await secrets) };
+  const configMaps = (await listed) ?? (await referencedConfigMaps(conn, release.namespace, all));
+  const read = await secrets;
+  // the release's config from the same reads, unless the caller loaded it (doctor)
+  const config = found.config ?? releaseConfig(release, Object.fromEntries(Object.entries(read).map(([n, r]) => [n, 'keys' in r ? r.keys : undefined])), configMaps);
+  const model = found.versions ? { versions: found.versions, workerAccount: found.workerAccount } : releaseModel({ release, serviceAccounts, warnings: [] }, config, configMaps);
+  const versions = model.versions;
+  const lf = await launchNamespaceCheck(conn, { config, release, workerAccount: model.workerAccount }, versions, launchNamespaceFinding);
+  const results = cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace, read, versions.airflow.value);
+  if (lf) {
+    // the executor runs in the scheduler: the finding is said there
+    const at = results.filter((r) => r.component === 'scheduler');
+    for (const r of at.length ? at : results.slice(0, 1)) r.findings.unshift({ id: 'launch-namespace', severity: lf.severity, message: lf.message, remedy: lf.remedy });
+  }
+  return { release: release.name, namespace: release.namespace, chart: release.chart, versions, clients: choice.how, pods: results };
+}
+
+/** Whether the worker's account exists where the executor launches pods (404: no; 403: unknown). */
+async function launchNamespaceCheck(
+  conn: Connection,
+  loaded: Required<Pick<LoadedRelease, 'config'>> & Pick<LoadedRelease, 'release' | 'workerAccount'>,
+  versions: Versions,
+  decide: typeof LaunchNamespaceFinding,
+) {
+  const input = { config: loaded.config, releaseNamespace: loaded.release.namespace, airflowVersion: versions.airflow.value };
+  if (!decide(input)) return undefined;
+  const name = loaded.workerAccount?.name;
+  if (!name) return decide(input);
+  const [launch] = launchNamespaces(loaded.config, loaded.release.namespace);
+  let exists: boolean | undefined;
+  try {
+    await conn.get(`/api/v1/namespaces/${encodeURIComponent(launch)}/serviceaccounts/${encodeURIComponent(name)}`);
+    exists = true;
+  } catch (e) {
+    if (e instanceof ClusterError && e.status === 404) exists = false;
+    else if (!(e instanceof ClusterError)) throw e;
+  }
+  return decide({ ...input, worker: { name, existsInLaunchNamespace: exists } });
 }
 
 export type ConfigResult = Awaited<ReturnType<typeof inspectClientConfig>>;
@@ -149,9 +195,13 @@ export async function runConfig(conn: Connection, opts: { release?: string }): P
 }
 
 export function renderConfig(r: ConfigResult, view: { output: OutputFormat; colour: Palette }): string {
-  const { release, namespace, chart, pods } = r;
-  if (isMachine(view.output)) return renderData({ release, namespace, chart, pods }, view.output);
-  return pods.length ? renderText(pods, release, namespace, view.colour, view.output === 'wide') : `release ${release} in ${namespace}: no running pods to inspect\n`;
+  const { release, namespace, chart, versions, clients, pods } = r;
+  if (isMachine(view.output)) {
+    const v = (d: { value?: string; source: string }) => ({ version: d.value ?? null, source: d.source });
+    return renderData({ release, namespace, chart, versions: { airflow: v(versions.airflow), chart: v(versions.chart), provider: v(versions.provider) }, clients, pods }, view.output);
+  }
+  const head = `${versionsLine(versions)} (${versions.airflow.source})\n${clients}\n`;
+  return head + (pods.length ? renderText(pods, release, namespace, view.colour, view.output === 'wide') : `release ${release} in ${namespace}: no running Airflow client pods to inspect\n`);
 }
 
 export function configExitCode(r: ConfigResult): number {

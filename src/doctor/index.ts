@@ -65,9 +65,10 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
 
   // Everything that needs only the connection starts at once; layer 1 decides whether to go on.
   const access = timed('cluster access', clusterAccess(conn));
-  const release = timed('release', loadRelease(conn, ns, opts.release));
-  // config decides on the release loaded here (its pods are listed once); its ConfigMaps are read meanwhile
+  // config decides on the release loaded here (its pods are listed once); its ConfigMaps are read
+  // meanwhile, once, for both the release's Airflow config and the config layer
   const configMaps = listConfigMaps(conn, ns);
+  const release = timed('release', loadRelease(conn, ns, opts.release, configMaps));
   const ha = timed('ha', runHa(conn));
   for (const p of [release, configMaps, ha]) p.catch(() => undefined); // awaited below (or moot after exit 3)
   const cluster = v.clusterLayer(await access);

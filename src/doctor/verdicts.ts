@@ -154,6 +154,15 @@ const shortAccount = (a: { namespace: string; name: string }) => `${a.namespace}
 
 export function rbacLayer(v: RbacView, document: unknown): LayerResult {
   const s = v.summary;
+  if (s.missing === 0 && s.warnings) {
+    return {
+      id: 'rbac',
+      verdict: 'WARN',
+      summary: `${s.required} required permissions granted; ${s.warnings} permission${s.warnings === 1 ? '' : 's'} for optional features missing (kubectl airflow rbac names them)`,
+      remedy: v.hints[0]?.message ?? 'Grant them if the features are used (the Role and RoleBinding --fix prints).',
+      result: document,
+    };
+  }
   if (s.missing === 0) {
     return { id: 'rbac', verdict: 'OK', summary: `${s.required} required permissions granted to ${s.accounts} ServiceAccount${s.accounts === 1 ? '' : 's'} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}`, result: document };
   }

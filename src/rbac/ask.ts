@@ -21,6 +21,12 @@ export interface ReviewOptions {
   /** Cells whose reason we want even when the rules review allows them (-o wide/json). */
   wantReason?: (c: Cell) => boolean;
   debug?: (msg: string) => void;
+  /**
+   * A required cell its rules review does not allow, called before its confirmation is sent: it is
+   * probably missing, so the caller may start reading what explains a denial beside the confirmations
+   * instead of after them.
+   */
+  onRequiredDenial?: (c: Cell) => void;
 }
 
 export interface ReviewResult {
@@ -110,6 +116,7 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
               answers.set(cellKey(c), { allowed: rules !== undefined && rulesAllow(rules, c), reason: '', source: 'SelfSubjectRulesReview' });
               return;
             }
+            if (rules !== undefined && isRequired(c) && !rulesAllow(rules, c)) opts.onRequiredDenial?.(c);
             const a = await ssar(c);
             if (!aborted) answers.set(cellKey(c), a);
           }),

@@ -11,7 +11,7 @@ export interface BindingLike {
 }
 
 export interface Hint {
-  kind: 'bound-in-other-namespace' | 'runs-as-default' | 'automount-off' | 'exec-get-only' | 'account-missing';
+  kind: 'bound-in-other-namespace' | 'runs-as-default' | 'automount-off' | 'exec-get-only' | 'account-missing' | 'dangling-role-ref' | 'launch-namespace';
   account?: string;
   message: string;
 }
@@ -21,17 +21,67 @@ export interface HintInput {
   components: ComponentAccount[];
   /** RoleBindings/ClusterRoleBindings we could read (empty when we may not list them). */
   bindings: BindingLike[];
+  /** Bindings of a failing account whose roleRef names a role that does not exist (danglingRefs). */
+  dangling?: DanglingRef[];
+  /** The executor launches pods outside the release's namespace (clients.ts launchNamespaceFinding): the cause, said once. */
+  launch?: { namespace: string; message: string; remedy: string };
+}
+
+/** A binding whose roleRef names a Role (in the binding's namespace) or ClusterRole that does not exist. */
+export interface DanglingRef {
+  bindingKind: 'RoleBinding' | 'ClusterRoleBinding';
+  bindingName: string;
+  bindingNamespace?: string;
+  roleKind: 'Role' | 'ClusterRole';
+  roleName: string;
+  /** The checked accounts it binds. */
+  subjects: Account[];
+}
+
+/** A binding subject as the API server matches it: a ServiceAccount subject without namespace means the binding's. */
+export function bindsAccount(b: BindingLike, a: Account): boolean {
+  return (b.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === a.name && (s.namespace || b.metadata.namespace) === a.namespace);
+}
+
+/**
+ * The roleRefs to look up: bindings of the failing accounts. `exists` answers from the roles the
+ * command could read (undefined: unknown, then no claim is made). Pure.
+ */
+export function danglingRefs(bindings: BindingLike[], accounts: Account[], exists: (kind: string, name: string, namespace?: string) => boolean | undefined): DanglingRef[] {
+  const out: DanglingRef[] = [];
+  for (const b of bindings) {
+    const subjects = accounts.filter((a) => bindsAccount(b, a));
+    if (!subjects.length) continue;
+    const kind = b.kind === 'ClusterRoleBinding' ? 'ClusterRoleBinding' : 'RoleBinding';
+    const roleKind = b.roleRef.kind === 'ClusterRole' ? 'ClusterRole' : 'Role';
+    const ns = kind === 'RoleBinding' ? b.metadata.namespace : undefined;
+    if (exists(roleKind, b.roleRef.name, roleKind === 'Role' ? ns : undefined) !== false) continue;
+    out.push({ bindingKind: kind, bindingName: b.metadata.name, ...(ns ? { bindingNamespace: ns } : {}), roleKind, roleName: b.roleRef.name, subjects });
+  }
+  return out;
+}
+
+/** The one text for a dangling roleRef, wherever it is shown (rbac, net, doctor). */
+export function danglingRemedy(d: DanglingRef): string {
+  const binding = d.bindingNamespace ? `${d.bindingKind} ${d.bindingNamespace}/${d.bindingName}` : `${d.bindingKind} ${d.bindingName}`;
+  const role = d.roleKind === 'Role' ? `Role "${d.roleName}", which does not exist in namespace ${d.bindingNamespace}` : `ClusterRole "${d.roleName}", which does not exist`;
+  return `${binding} binds ${d.subjects.map((a) => `${a.namespace}/${a.name}`).join(', ')} to ${role}: create that ${d.roleKind} (kubectl airflow rbac --fix prints it under that name; the binding stays as it is)`;
 }
 
 const sameAccount = (a: Account, b: Account) => a.namespace === b.namespace && a.name === b.name;
 
-export function rootCauseHints({ permissions, components, bindings }: HintInput): Hint[] {
+export function rootCauseHints({ permissions, components, bindings, dangling = [], launch }: HintInput): Hint[] {
   const hints: Hint[] = [];
+  // Accounts in the wrong namespace because the executor launches there: that setting is the cause, not the bindings.
+  if (launch) hints.push({ kind: 'launch-namespace', message: `${launch.message}: ${launch.remedy}` });
+  // The cause before its symptoms: every cell such a binding should grant shows NO.
+  for (const d of dangling) hints.push({ kind: 'dangling-role-ref', account: d.subjects.map(username).join(', '), message: danglingRemedy(d) });
   const missing = permissions.filter((c) => c.required && !c.allowed);
   const missingAccounts = uniq(missing.map((c) => c.account));
 
   // A binding names the account's name but another namespace (a values file copied from staging).
   for (const a of missingAccounts) {
+    if (launch && a.namespace === launch.namespace) continue;
     for (const b of bindings) {
       for (const s of b.subjects ?? []) {
         if (s.kind !== 'ServiceAccount' || s.name !== a.name) continue;

@@ -4,9 +4,13 @@
 // and doctor call.
 import type { LoadedRelease } from '../airflow/discover.ts';
 import { apiNamespace, isClusterWide } from '../airflow/namespaces.ts';
-import { builtinProfiles } from '../airflow/profiles.ts';
+import { launchNamespaceFinding } from '../airflow/clients.ts';
+import { launchNamespaces } from '../airflow/airflow-cfg.ts';
+import { builtinRequirements } from '../airflow/requirements.ts';
+import { versionsLine } from '../airflow/versions.ts';
 import { parseSaFlag, type Account } from '../airflow/release.ts';
 import type { Debug } from '../base/debug.ts';
+import { ClusterError } from '../base/errors.ts';
 import { ExitCode } from '../base/exit-codes.ts';
 import { fetchedValue } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
@@ -17,11 +21,11 @@ import { renderData } from '../render/data.ts';
 import { isMachine, type OutputFormat } from '../render/output.ts';
 import type { ReviewResult } from './ask.ts';
 import { fixObjects, fixYaml } from './fix.ts';
-import { rootCauseHints, type BindingLike, type Hint } from './hints.ts';
-import { buildPermissions, permissionRecord, missingPermissions, summarize, type Summary } from './matrix.ts';
-import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, splitList, type Plan } from './plan.ts';
+import { bindsAccount, danglingRefs, rootCauseHints, type BindingLike, type DanglingRef, type Hint } from './hints.ts';
+import { buildPermissions, permissionRecord, missingPermissions, summarize, warningPermissions, type Summary } from './matrix.ts';
+import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, splitList, UNKNOWN_VERSIONS, type Plan } from './plan.ts';
 import { renderMatrix } from './render.ts';
-import { cellsToAsk, matrixLayout, parseResource, requiredRules, uniqueAccounts, type Layout } from './required.ts';
+import { cellsToAsk, matrixLayout, modelRequired, parseResource, uniqueAccounts, type Layout } from './required.ts';
 import { cellKey, username, type Permission } from './types.ts';
 
 export type { Plan } from './plan.ts';
@@ -44,7 +48,7 @@ export function validateRbac(opts: Pick<RbacOptions, 'resources'>): void {
 
 async function plan(conn: Connection, opts: RbacOptions, preloaded?: LoadedRelease): Promise<Plan> {
   const namespace = conn.namespace;
-  const all = builtinProfiles();
+  const all = builtinRequirements();
   const explicit = splitList(opts.profile);
   const { loadRelease } = await import('../airflow/discover.ts');
   if (opts.sa?.length) {
@@ -71,7 +75,12 @@ export interface RbacResult {
   permissions: Permission[];
   summary: Summary;
   missing: Permission[];
+  /** Denied cells an optional feature needs, or that the unknown version may need: WARN. */
+  warnings: Permission[];
   hints: Hint[];
+  dangling: DanglingRef[];
+  /** Rows the detected versions do not make (said, so nobody wonders why they are not asked). */
+  skipped: Array<{ row: string; why: string }>;
   mode: ReviewResult['mode'];
 }
 
@@ -83,28 +92,44 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   const p = await plan(conn, opts, preloaded);
 
   // decide what to ask
-  const required = requiredRules({
-    profiles: p.profiles,
+  const model = modelRequired({
+    rows: p.rows,
+    executors: p.config?.executors ?? [],
+    versions: p.versions,
     components: p.components,
     namespaces: p.namespaces,
     extraResources: splitList(opts.resources),
     extraVerbs: splitList(opts.verbs),
   });
-  const layoutSource = required.length ? required : requiredRules({ profiles: builtinProfiles().filter((x) => x.name === 'kubernetes-pod-operator'), components: p.components.map((c) => ({ ...c, component: '*' })), namespaces: p.namespaces });
+  const required = model.cells;
+  const fallback = () =>
+    modelRequired({ rows: builtinRequirements().filter((x) => x.profile === 'kubernetes-pod-operator'), executors: [], versions: UNKNOWN_VERSIONS, components: p.components.map((c) => ({ ...c, component: '*' })), namespaces: p.namespaces }).cells;
+  const layoutSource = required.length ? required : fallback();
   const layout = matrixLayout(layoutSource);
   const accounts = uniqueAccounts(p.components);
   const askNamespaces = namespacesToAsk(p);
   const cells = cellsToAsk(accounts, askNamespaces, layout);
-  const requiredKeys = new Set(required.map(cellKey));
+  // only a denial that matters (required, or an optional feature's) is confirmed by an access review
+  const requiredKeys = new Set(required.filter((c) => c.level !== 'unused').map(cellKey));
 
   // fetch: the server's answers
   const { reviewCells } = await import('./ask.ts');
   const wantReasons = opts.wantReasons;
   const t0 = performance.now();
+  // the bindings explain denials: read beside the confirmations of likely ones, not after them
+  let bindingsRead: Promise<BindingLike[]> | undefined;
+  const bindingsOnce = () => {
+    if (!bindingsRead) {
+      bindingsRead = readBindings(conn, askNamespaces, opts.debug);
+      bindingsRead.catch(() => undefined); // awaited below when something is missing; else moot
+    }
+    return bindingsRead;
+  };
   const review = await reviewCells(conn, cells, {
     isRequired: (c) => requiredKeys.has(cellKey(c)),
     wantReason: () => wantReasons,
     debug: (m) => opts.debug(1, m),
+    onRequiredDenial: () => void bindingsOnce(),
   });
   opts.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
 
@@ -112,10 +137,57 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   const permissions = buildPermissions(cells, required, review.answers);
   const summary = summarize(permissions);
   const missing = missingPermissions(permissions);
+  const warned = warningPermissions(permissions);
   let bindings: BindingLike[] = [];
-  if (missing.length) bindings = await readBindings(conn, askNamespaces, opts.debug);
-  const hints = rootCauseHints({ permissions, components: p.components, bindings });
-  return { plan: p, accounts, askNamespaces, layout, permissions, summary, missing, hints, mode: review.mode };
+  let dangling: DanglingRef[] = [];
+  if (missing.length || warned.length) {
+    bindings = await bindingsOnce();
+    const failing = uniqueAccounts([...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })));
+    dangling = await findDangling(conn, bindings, failing, opts.debug);
+  }
+  const hints = rootCauseHints({ permissions, components: p.components, bindings, dangling, launch: launchCause(p) });
+  return { plan: p, accounts, askNamespaces, layout, permissions, summary, missing, warnings: warned, hints, dangling, skipped: model.skipped, mode: review.mode };
+}
+
+/** The executor's launch namespace, when it is not where the release and its accounts live. */
+function launchCause(p: Plan): { namespace: string; message: string; remedy: string } | undefined {
+  if (!p.release || !p.config) return undefined;
+  const worker = p.components.find((c) => c.component === 'worker' && !c.source.startsWith('pod/') && c.account.namespace !== p.release!.namespace);
+  const f = launchNamespaceFinding({ config: p.config, releaseNamespace: p.release.namespace, airflowVersion: p.versions.airflow.value, worker: worker && { name: worker.account.name } });
+  const [launch] = launchNamespaces(p.config, p.release.namespace);
+  return f && { namespace: launch, message: f.message, remedy: f.remedy };
+}
+
+/** Bindings of failing accounts whose role is not there: each referenced role is read once (404: dangling; 403: unknown). */
+async function findDangling(conn: Connection, bindings: BindingLike[], accounts: Account[], debug: Debug): Promise<DanglingRef[]> {
+  const wanted = new Map<string, { kind: string; name: string; namespace?: string }>();
+  for (const b of bindings) {
+    if (!accounts.some((a) => bindsAccount(b, a))) continue;
+    const ns = b.roleRef.kind === 'Role' ? b.metadata.namespace : undefined;
+    wanted.set(`${b.roleRef.kind}|${ns ?? ''}|${b.roleRef.name}`, { kind: b.roleRef.kind, name: b.roleRef.name, namespace: ns });
+  }
+  const found = new Map<string, boolean | undefined>();
+  await Promise.all(
+    [...wanted.entries()].map(async ([k, r]) => {
+      const path = r.kind === 'Role'
+        ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(r.namespace ?? '')}/roles/${encodeURIComponent(r.name)}`
+        : `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(r.name)}`;
+      try {
+        await conn.get(path);
+        found.set(k, true);
+      } catch (e) {
+        const notFound = e instanceof ClusterError && e.kind === 'notfound';
+        found.set(k, notFound ? false : undefined);
+        if (!notFound) debug(1, `cannot read ${path} for hints: ${(e as Error).message}`);
+      }
+    }),
+  );
+  return danglingRefs(bindings, accounts, (kind, name, namespace) => found.get(`${kind}|${namespace ?? ''}|${name}`));
+}
+
+/** What --fix grants: every denied cell Airflow needs, required or for an optional feature. */
+export function fixCells(r: Pick<RbacResult, 'missing' | 'warnings'>): Permission[] {
+  return [...r.missing, ...r.warnings];
 }
 
 /** The machine-readable document of `rbac -o json|yaml`. */
@@ -124,6 +196,11 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
   return {
     release: p.release ? { name: p.release.name, namespace: p.release.namespace, chart: p.release.chart } : null,
     executor: p.config?.executor.value ?? null,
+    versions: {
+      airflow: { version: p.versions.airflow.value ?? null, source: p.versions.airflow.source },
+      chart: { version: p.versions.chart.value ?? null, source: p.versions.chart.source },
+      provider: { version: p.versions.provider.value ?? null, source: p.versions.provider.source },
+    },
     namespaces: p.namespaces.map(apiNamespace),
     askedNamespaces: r.askNamespaces.map(apiNamespace),
     profiles: p.profiles.map((x) => x.name),
@@ -131,11 +208,13 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
     accounts: r.accounts.map((a) => ({
       subject: username(a),
       components: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.component),
+      sources: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.source),
     })),
+    skipped: r.skipped,
     checks: r.permissions.map(permissionRecord),
     summary: r.summary,
     hints: r.hints.map((h) => ({ kind: h.kind, ...(h.account ? { subject: h.account } : {}), message: h.message })),
-    ...(fix ? { fix: fixObjects(r.missing) } : {}),
+    ...(fix ? { fix: fixObjects(fixCells(r), r.dangling) } : {}),
   };
 }
 
@@ -146,18 +225,20 @@ export interface RbacRendering {
 }
 
 export function renderRbac(r: RbacResult, view: { output: OutputFormat; fix: boolean; colour: Palette }): RbacRendering {
-  const { plan: p, permissions, summary, missing, hints, layout, accounts } = r;
+  const { plan: p, permissions, summary, hints, layout, accounts } = r;
   if (isMachine(view.output)) return { stdout: renderData(rbacDocument(r, view.fix), view.output), stderr: '' };
   const header = [
     p.release
       ? `Airflow release ${p.release.name} (${p.release.chart} chart) in namespace ${p.release.namespace}, executor ${p.config?.executor.value ?? '?'}`
       : `ServiceAccounts ${accounts.map((a) => `${a.namespace}/${a.name}`).join(', ')}`,
+    `${versionsLine(p.versions)}${p.versions.airflow.value ? '' : ` (${p.versions.airflow.source})`}`,
     `Required in ${p.namespaces.map((n) => (isClusterWide(n) ? 'all namespaces (cluster-wide)' : n)).join(', ')}; profiles: ${p.profiles.map((x) => x.name).join(', ') || 'none'}` +
       (r.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
+    ...(p.worker ? [`Worker pods will run as ${p.worker.namespace}/${p.worker.name} (${p.worker.source})`] : []),
   ];
-  const text = renderMatrix({ permissions, layout, components: p.components, summary, hints, wide: view.output === 'wide', colour: view.colour, header, fixFooter: !view.fix });
+  const text = renderMatrix({ permissions, layout, components: p.components, summary, hints, wide: view.output === 'wide', colour: view.colour, header, fixFooter: !view.fix, skipped: r.skipped });
   if (!view.fix) return { stdout: text, stderr: '' };
-  return { stdout: fixYaml(missing, hints.filter((h) => h.kind !== 'exec-get-only').map((h) => h.message)), stderr: text };
+  return { stdout: fixYaml(fixCells(r), hints.filter((h) => h.kind !== 'exec-get-only' && h.kind !== 'dangling-role-ref').map((h) => h.message), r.dangling), stderr: text };
 }
 
 export function rbacExitCode(r: RbacResult): number {

@@ -9,9 +9,14 @@ export function buildPermissions(cells: Cell[], required: RequiredCell[], answer
     const a = answers.get(cellKey(c));
     if (!a) throw new Error(`internal: no answer for ${cellKey(c)}`);
     const r = req.get(cellKey(c));
+    const level = r ? (r.level ?? 'required') : undefined;
     return {
       ...c,
-      required: !!r,
+      required: level === 'required' && !r?.maybe,
+      ...(level ? { level } : {}),
+      ...(r?.maybe ? { maybe: r.maybe } : {}),
+      ...(r?.features?.length ? { features: r.features } : {}),
+      ...(r?.rows?.length ? { rows: r.rows } : {}),
       profiles: r?.profiles ?? [],
       allowed: a.allowed,
       reason: a.reason,
@@ -30,6 +35,10 @@ export interface Summary {
   missing: number;
   /** Allowed but not required: informative (least privilege), never a failure. */
   extra: number;
+  /** Denied cells an optional feature needs, or a required call that may not exist in the (unknown) version: WARN. */
+  warnings: number;
+  /** Granted, and no Airflow code of these versions calls it (level unused). */
+  unused: number;
   verdict: 'ok' | 'missing';
 }
 
@@ -44,12 +53,19 @@ export function summarize(permissions: Permission[]): Summary {
     allowedRequired: required.length - missing.length,
     missing: missing.length,
     extra: permissions.filter((c) => !c.required && c.allowed).length,
+    warnings: warningPermissions(permissions).length,
+    unused: permissions.filter((c) => c.level === 'unused' && c.allowed).length,
     verdict: missing.length ? 'missing' : 'ok',
   };
 }
 
 export function missingPermissions(permissions: Permission[]): Permission[] {
   return permissions.filter((c) => c.required && !c.allowed);
+}
+
+/** Denied, and needed by an optional feature or by a call the unknown version may make: said, never failed. */
+export function warningPermissions(permissions: Permission[]): Permission[] {
+  return permissions.filter((c) => !c.allowed && !c.required && (c.level === 'feature' || (c.level === 'required' && !!c.maybe)));
 }
 
 /** The machine-readable form of one check (-o json|yaml), field names as documented. */
@@ -62,6 +78,10 @@ export function permissionRecord(c: Permission) {
     subresource: c.subresource,
     verb: c.verb,
     required: c.required,
+    level: c.level ?? 'none',
+    ...(c.maybe ? { maybe: c.maybe } : {}),
+    ...(c.features?.length ? { features: c.features } : {}),
+    ...(c.rows?.length ? { rows: c.rows } : {}),
     allowed: c.allowed,
     reason: c.reason,
     via: c.via,

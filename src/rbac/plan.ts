@@ -1,9 +1,11 @@
-// What `rbac` checks, decided from plain data: which profiles, which accounts, in which namespaces.
-// Pure: the release (when there is one) is loaded by the caller and handed over.
+// What `rbac` checks, decided from plain data: which rows of the requirement model, which accounts,
+// in which namespaces. Pure: the release (when there is one) is loaded by the caller and handed over.
 import { launchNamespaces, type AirflowConfig } from '../airflow/airflow-cfg.ts';
 import { CLUSTER_WIDE } from '../airflow/namespaces.ts';
-import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
+import type { WorkerAccount } from '../airflow/pod-template.ts';
+import { chooseRows, rowComponents, UnknownProfile, type RequirementRow } from '../airflow/requirements.ts';
 import type { Account, ComponentAccount, Release } from '../airflow/release.ts';
+import type { Versions } from '../airflow/versions.ts';
 import { ClusterError, UsageError } from '../base/errors.ts';
 import { componentsToCheck } from './required.ts';
 
@@ -14,8 +16,13 @@ export interface Plan {
   namespace: string;
   release?: Release;
   config?: AirflowConfig;
-  profiles: Profile[];
+  /** The requirement rows chosen (before the version filter), and their profile names. */
+  rows: RequirementRow[];
+  profiles: Array<{ name: string }>;
+  versions: Versions;
   components: ComponentAccount[];
+  /** The account KubernetesExecutor worker pods will run as, and where that was read. */
+  worker?: WorkerAccount;
   namespaces: string[];
   warnings: string[];
 }
@@ -24,6 +31,39 @@ export interface LoadedReleaseView {
   release: Release;
   config: AirflowConfig;
   warnings: string[];
+  versions: Versions;
+  workerAccount?: WorkerAccount;
+}
+
+export const UNKNOWN_VERSIONS: Versions = {
+  airflow: { source: 'unknown: no release read; rules for every Airflow version were applied' },
+  chart: { source: 'unknown: no release read' },
+  provider: { source: 'unknown' },
+};
+
+function chosenRows(all: RequirementRow[], input: Parameters<typeof chooseRows>[1]): RequirementRow[] {
+  try {
+    return chooseRows(all, input);
+  } catch (e) {
+    if (e instanceof UnknownProfile) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+const profileNames = (rows: RequirementRow[]) => [...new Set(rows.map((r) => r.profile))].map((name) => ({ name }));
+
+/** The executors that launch worker pods from the pod template. */
+export const launchesPods = (executors: string[]) => executors.some((e) => ['KubernetesExecutor', 'CeleryKubernetesExecutor', 'LocalKubernetesExecutor'].includes(e));
+
+/**
+ * The accounts that will run Airflow code: the release's components, and the KubernetesExecutor's
+ * worker account (pod template or worker_service_account_name) even while no worker pod runs.
+ */
+export function withWorkerAccount(components: ComponentAccount[], loaded: Pick<LoadedReleaseView, 'workerAccount' | 'config'>): ComponentAccount[] {
+  const w = loaded.workerAccount;
+  if (!w || !launchesPods(loaded.config.executors)) return components;
+  if (components.some((c) => c.component === 'worker' && c.account.name === w.name && c.account.namespace === w.namespace)) return components;
+  return [...components, { component: 'worker', account: { namespace: w.namespace, name: w.name }, source: w.source, automount: w.automount ?? true }];
 }
 
 /** "a,b" and repeated flags -> one list, blanks dropped. */
@@ -47,40 +87,43 @@ export function releaseIsOptional(error: unknown, releaseFlag: string | undefine
 export function planForAccounts(input: {
   namespace: string;
   accounts: Account[];
-  all: Profile[];
+  all: RequirementRow[];
   explicit: string[];
   loaded?: LoadedReleaseView;
 }): Plan {
   const { namespace, accounts, loaded } = input;
-  const profiles = chooseProfiles(input.all, {
-    executors: [],
-    deployed: [],
-    explicit: input.explicit.length ? input.explicit : SA_DEFAULT_PROFILES,
-  });
+  const rows = chosenRows(input.all, { executors: [], deployed: [], explicit: input.explicit.length ? input.explicit : SA_DEFAULT_PROFILES });
   const namespaces = loaded ? launchNamespaces(loaded.config, namespace) : [...new Set(accounts.map((a) => a.namespace))];
   return {
     namespace,
     release: loaded?.release,
     config: loaded?.config,
-    profiles,
+    rows,
+    profiles: profileNames(rows),
+    versions: loaded?.versions ?? UNKNOWN_VERSIONS,
     components: accounts.map((account) => ({ component: '*', account, source: '--sa', automount: true })),
     namespaces,
     warnings: loaded?.warnings ?? [],
   };
 }
 
-/** The release's own accounts, against the profiles its executors and components call for. */
-export function planForRelease(input: { namespace: string; all: Profile[]; explicit: string[]; loaded: LoadedReleaseView }): Plan {
+/** The release's own accounts (and its worker account), against the rows its executors and components call for. */
+export function planForRelease(input: { namespace: string; all: RequirementRow[]; explicit: string[]; loaded: LoadedReleaseView }): Plan {
   const { release, config, warnings } = input.loaded;
-  const deployed = [...new Set(release.components.map((c) => c.component))];
-  const profiles = chooseProfiles(input.all, { executors: config.executors, deployed, explicit: input.explicit });
-  const components = componentsToCheck(release.components, profiles);
+  const components = withWorkerAccount(release.components, input.loaded);
+  const deployed = [...new Set(components.map((c) => c.component))];
+  const rows = chosenRows(input.all, { executors: config.executors, deployed, explicit: input.explicit });
+  const named = [...new Set(rows.flatMap((r) => rowComponents(r, config.executors)))];
+  const worker = launchesPods(config.executors) ? input.loaded.workerAccount : undefined;
   return {
     namespace: input.namespace,
     release,
     config,
-    profiles,
-    components,
+    rows,
+    profiles: profileNames(rows),
+    versions: input.loaded.versions,
+    components: componentsToCheck(components, named),
+    ...(worker ? { worker } : {}),
     namespaces: launchNamespaces(config, release.namespace),
     warnings,
   };

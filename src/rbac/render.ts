@@ -19,13 +19,21 @@ export interface MatrixView {
   header: string[];
   /** The closing line pointing to --fix (left out when the fix is printed). */
   fixFooter?: boolean;
+  /** Rows the detected versions do not make. */
+  skipped?: Array<{ row: string; why: string }>;
 }
+
+/** Needed by Airflow at some level that is checked (required, feature, or required-maybe). */
+const needed = (c: Permission) => c.required || c.level === 'feature' || (c.level === 'required' && !!c.maybe);
 
 function cellText(c: Permission | undefined, p: Palette): string {
   if (!c) return '';
   if (c.required) return c.allowed ? p.green('yes') : p.bold(p.red('NO'));
+  if (needed(c)) return c.allowed ? p.green('yes') : p.yellow('no');
   return c.allowed ? p.yellow('(yes)') : p.dim('-');
 }
+
+const LEVEL_TEXT = (c: Permission) => (c.required ? 'required' : c.maybe ? 'required?' : (c.level ?? ''));
 
 /** The verdict of an account nothing is required of: what it was checked for, and whether it holds any of it anyway. */
 function nothingRequired(cells: Permission[], granted: number, wide: boolean): string {
@@ -50,9 +58,11 @@ export function renderMatrix(v: MatrixView): string {
     const missing = cells.filter((c) => c.required && !c.allowed).length;
     const where = isClusterWide(first.namespace) ? 'cluster-wide' : `namespace ${first.namespace}`;
     const what = comps.length && !comps.includes('*') ? ` (${comps.join(', ')})` : '';
-    const required = cells.some((c) => c.required);
+    const required = cells.some(needed);
     const granted = cells.filter((c) => c.allowed).length;
-    const verdict = missing ? p.red(`${missing} required permission${missing > 1 ? 's' : ''} missing`) : required ? p.green('ok') : nothingRequired(cells, granted, v.wide);
+    const warned = cells.filter((c) => needed(c) && !c.required && !c.allowed);
+    const warnText = warned.length ? p.yellow(`; WARN ${warned.length} missing for ${[...new Set(warned.flatMap((c) => c.maybe ? ['a call the unknown Airflow version may make'] : (c.features ?? [])))].join('; ')}`) : '';
+    const verdict = (missing ? p.red(`${missing} required permission${missing > 1 ? 's' : ''} missing`) : required ? p.green('ok') : nothingRequired(cells, granted, v.wide)) + warnText;
     out.push(p.bold(`ServiceAccount ${first.account.namespace}/${first.account.name}${what} in ${where}: `) + verdict);
     // an all-dash table says nothing the line above does not; -o wide still shows it
     if (!required && !granted && !v.wide) {
@@ -65,21 +75,32 @@ export function renderMatrix(v: MatrixView): string {
     });
     out.push(renderTable(['RESOURCE', ...v.layout.verbs.map((x) => x.toUpperCase())], rows));
     if (v.wide) {
-      const req = cells.filter((c) => c.required);
+      const req = cells.filter((c) => c.level);
       if (req.length) {
         out.push('');
-        out.push(renderTable(['RESOURCE', 'VERB', 'ALLOWED', 'VIA'], req.map((c) => [resourceLabel(c), c.verb, c.allowed ? 'yes' : p.red('NO'), c.via || (c.allowed ? c.source : '')])));
+        out.push(
+          renderTable(
+            ['RESOURCE', 'VERB', 'LEVEL', 'ALLOWED', 'VIA', 'WHY'],
+            req.map((c) => [resourceLabel(c), c.verb, LEVEL_TEXT(c), c.allowed ? 'yes' : c.required ? p.red('NO') : needed(c) ? p.yellow('no') : '-', c.via || (c.allowed ? c.source : ''), c.maybe ?? (c.features ?? []).join('; ')]),
+          ),
+        );
       }
     }
     out.push('');
   }
-  out.push(p.dim('yes / NO: required, allowed / denied;  (yes): allowed, not required;  -: denied, not required'));
+  out.push(p.dim('yes / NO: required, allowed / denied;  no: denied, needed only for an optional feature (WARN);  (yes): allowed, Airflow does not call it;  -: denied, not needed'));
   const s = v.summary;
   out.push(
     s.missing
       ? p.red(`${s.missing} of ${s.required} required permissions missing`) + ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`
       : p.green(`all ${s.required} required permissions granted`) + ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`,
   );
+  if (s.warnings) out.push(p.yellow(`WARN: ${s.warnings} permission${s.warnings > 1 ? 's' : ''} for optional features (or calls the unknown Airflow version may make) missing: not a failure`));
+  const skipped = v.skipped ?? [];
+  if (skipped.length) {
+    if (v.wide) for (const k of skipped) out.push(p.dim(`not asked: ${k.row}: ${k.why}`));
+    else out.push(p.dim(`${skipped.length} call${skipped.length > 1 ? 's' : ''} of other Airflow versions not asked (-o wide lists them)`));
+  }
   if (v.hints.length) {
     out.push('', p.bold('Likely causes:'));
     for (const h of v.hints) out.push(`  - ${h.message}`);

@@ -2,7 +2,9 @@
 import type { ComponentAccount } from '../airflow/release.ts';
 import type { PolicyRule, Profile } from '../airflow/profiles.ts';
 import { UsageError } from '../base/errors.ts';
-import { cellKey, type Account, type Cell, type RequiredCell } from './types.ts';
+import { applies, rowComponents, type RequirementRow } from '../airflow/requirements.ts';
+import type { Versions } from '../airflow/versions.ts';
+import { cellKey, type Account, type Cell, type Level, type RequiredCell } from './types.ts';
 
 /** kubectl's column order for verbs. */
 export const VERB_ORDER = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -39,8 +41,8 @@ const AIRFLOW_COMPONENTS = ['scheduler', 'worker', 'triggerer', 'webserver', 'ap
  * The release's accounts to check: Airflow's own processes and whatever a chosen profile names,
  * in the order people think of Airflow (scheduler, workers, triggerer, UI, dag processor).
  */
-export function componentsToCheck(components: ComponentAccount[], profiles: Profile[]): ComponentAccount[] {
-  const covered = new Set(profiles.flatMap((p) => p.components));
+export function componentsToCheck(components: ComponentAccount[], profiles: Profile[] | string[]): ComponentAccount[] {
+  const covered = new Set(profiles.flatMap((p) => (typeof p === 'string' ? [p] : p.components)));
   const rank = (c: ComponentAccount) => {
     const i = AIRFLOW_COMPONENTS.indexOf(c.component);
     return i < 0 ? AIRFLOW_COMPONENTS.length : i;
@@ -147,4 +149,92 @@ export function cellsToAsk(accounts: Account[], namespaces: string[], layout: La
     }
   }
   return out;
+}
+
+const LEVEL_RANK: Record<Level, number> = { required: 3, feature: 2, unused: 1 };
+
+export interface ModelInput {
+  /** Rows chosen by executor and deployment (chooseRows), or by --profile. */
+  rows: RequirementRow[];
+  executors: string[];
+  versions: Pick<Versions, 'airflow' | 'provider'>;
+  /** Component accounts of the release (or --sa accounts with component '*'). */
+  components: ComponentAccount[];
+  namespaces: string[];
+  extraResources?: string[];
+  extraVerbs?: string[];
+}
+
+export interface ModelResult {
+  cells: RequiredCell[];
+  /** Rows left out because the detected version does not make the call. */
+  skipped: Array<{ row: string; why: string }>;
+}
+
+/**
+ * The cells Airflow needs, by the requirement model: each applicable row's rules for the accounts of
+ * its components, in every launch namespace. A cell several rows name keeps the highest level (a
+ * required call beats a feature's, a feature's beats "unused"); a required row the unknown version
+ * may not make is marked `maybe` (a WARN saying what would decide it).
+ */
+export function modelRequired(input: ModelInput): ModelResult {
+  const byKey = new Map<string, RequiredCell>();
+  const skipped: ModelResult['skipped'] = [];
+  const add = (account: Account, namespace: string, ref: ResourceRef & { verb: string }, row: RequirementRow, maybe?: string) => {
+    const cell: Cell = { account, namespace, ...ref };
+    const k = cellKey(cell);
+    const e = byKey.get(k);
+    const level = row.level;
+    if (!e) {
+      byKey.set(k, { ...cell, profiles: [row.profile], level, ...(maybe ? { maybe } : {}), features: [row.feature], rows: [row.id] });
+      return;
+    }
+    if (!e.profiles.includes(row.profile)) e.profiles.push(row.profile);
+    if (!e.rows!.includes(row.id)) e.rows!.push(row.id);
+    const rank = (l: Level, m?: string) => LEVEL_RANK[l] * 2 - (m ? 1 : 0);
+    if (rank(level, maybe) > rank(e.level!, e.maybe)) {
+      e.level = level;
+      if (maybe) e.maybe = maybe;
+      else delete e.maybe;
+      e.features = [row.feature];
+    } else if (level === e.level && !e.features!.includes(row.feature)) e.features!.push(row.feature);
+  };
+  for (const row of input.rows) {
+    const a = applies(row, input.versions);
+    if (a.applies === 'no') {
+      skipped.push({ row: row.id, why: a.why });
+      continue;
+    }
+    const maybe = a.applies === 'maybe' && row.level === 'required' ? a.why : undefined;
+    const comps = rowComponents(row, input.executors);
+    const cells = row.rules.flatMap(expandRule);
+    for (const ca of input.components) {
+      if (!(comps.includes(ca.component) || ca.component === '*')) continue;
+      for (const ns of input.namespaces) for (const c of cells) add(ca.account, ns, c, row, maybe);
+    }
+  }
+  const extraRes = (input.extraResources ?? []).map(parseResource);
+  const extraVerbs = input.extraVerbs ?? [];
+  if (extraRes.length || extraVerbs.length) {
+    const rowRes = uniqueRefs(input.rows.flatMap((r) => r.rules.flatMap(expandRule)));
+    const rowVerbs = [...new Set(input.rows.flatMap((r) => r.rules.flatMap((x) => x.verbs)))];
+    const res = extraRes.length ? extraRes : rowRes;
+    const verbs = extraVerbs.length ? extraVerbs : rowVerbs.length ? rowVerbs : ['get', 'list', 'watch'];
+    for (const acct of uniqueAccounts(input.components)) {
+      for (const ns of input.namespaces) {
+        for (const r of res) {
+          for (const verb of verbs) {
+            const cell: Cell = { account: acct, namespace: ns, ...r, verb };
+            const e = byKey.get(cellKey(cell));
+            if (e) {
+              e.level = 'required';
+              delete e.maybe;
+              if (!e.profiles.includes('extra')) e.profiles.push('extra');
+            } else byKey.set(cellKey(cell), { ...cell, profiles: ['extra'], level: 'required', features: ['asked with --resources/--verbs'] });
+          }
+        }
+      }
+    }
+  }
+  return { cells: [...byKey.values()], skipped };
 }

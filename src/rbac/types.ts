@@ -12,9 +12,20 @@ export interface Cell {
   verb: string;
 }
 
+/** How much Airflow needs a cell (src/airflow/requirements.yaml): required fails, feature warns, unused is shown. */
+export type Level = 'required' | 'feature' | 'unused';
+
 export interface RequiredCell extends Cell {
   /** The profiles that need this cell. */
   profiles: string[];
+  /** Absent: required (--verbs/--resources, --profile of the old kind). */
+  level?: Level;
+  /** A required call whose Airflow version range may not cover the (unknown) detected version: a WARN. */
+  maybe?: string;
+  /** The optional features (feature level) or the reasons (unused level) behind it. */
+  features?: string[];
+  /** requirements.yaml rows behind it. */
+  rows?: string[];
 }
 
 export type AnswerSource = 'SelfSubjectRulesReview' | 'SelfSubjectAccessReview' | 'SubjectAccessReview';
@@ -29,7 +40,13 @@ export interface Answer {
 }
 
 export interface Permission extends Cell {
+  /** A denial fails the check (level required, version known to apply). */
   required: boolean;
+  /** required | feature | unused; undefined: asked for the layout only. */
+  level?: Level;
+  maybe?: string;
+  features?: string[];
+  rows?: string[];
   profiles: string[];
   allowed: boolean;
   reason: string;

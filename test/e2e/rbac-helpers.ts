@@ -23,6 +23,8 @@ export interface ExpectedEntry {
   namespace: string;
   allowed: ExpectedCells[] | null;
   missing: ExpectedCells[];
+  /** Denied cells an optional feature needs (requirements.yaml level feature): WARN, not a failure. Absent: none. */
+  warnings?: ExpectedCells[];
 }
 export interface Expectation {
   scenario: string;
@@ -44,6 +46,8 @@ export interface CheckRecord {
   subresource: string;
   verb: string;
   required: boolean;
+  level?: string;
+  maybe?: string;
   allowed: boolean;
   reason: string;
   via: string;

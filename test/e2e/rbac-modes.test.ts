@@ -30,11 +30,14 @@ describe('rbac e2e: cluster-wide multi-namespace mode with namespaced RoleBindin
     assert.deepEqual(doc.namespaces, ['']);
     const wide = doc.checks.filter((c) => c.namespace === '');
     const missing = wide.filter((c) => c.required && !c.allowed);
-    assert.deepEqual([...new Set(missing.map((c) => c.subject))].sort(), [
-      'system:serviceaccount:data:etl-airflow-api-server', 'system:serviceaccount:data:etl-airflow-scheduler',
-      'system:serviceaccount:data:etl-airflow-triggerer', 'system:serviceaccount:data:etl-airflow-worker',
+    // required calls fail (the executor's, the KubernetesPodOperator's); the api-server's log reading and
+    // the triggerer's deferrable polling are optional features: WARN
+    assert.deepEqual([...new Set(missing.map((c) => c.subject))].sort(), ['system:serviceaccount:data:etl-airflow-scheduler', 'system:serviceaccount:data:etl-airflow-worker']);
+    assert.deepEqual(missing.filter((c) => c.subject.endsWith(':etl-airflow-scheduler')).map(label).sort(), ['pods create', 'pods delete', 'pods list', 'pods patch', 'pods watch']);
+    const warned = wide.filter((c) => !c.allowed && c.level === 'feature');
+    assert.deepEqual([...new Set(warned.map((c) => c.subject))].sort(), [
+      'system:serviceaccount:data:etl-airflow-api-server', 'system:serviceaccount:data:etl-airflow-triggerer', 'system:serviceaccount:data:etl-airflow-worker',
     ]);
-    assert.equal(missing.filter((c) => c.subject.endsWith(':etl-airflow-scheduler')).map(label).length, 10);
     // cluster-wide questions cannot use a namespaced rules review: access reviews without a namespace
     const ssar = sim.log.entries.filter((e) => e.path.endsWith('/selfsubjectaccessreviews'));
     assert.ok(ssar.length >= missing.length);
@@ -89,7 +92,8 @@ describe('rbac e2e: usage and cluster errors', function () {
     try {
       const io = captureIO();
       assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io), 1);
-      assert.match(io.out(), /ServiceAccount airflow\/default \(worker\) in namespace airflow: 10 required permissions missing/);
+      // the KubernetesPodOperator's own calls (6) fail; the XCom sidecar and pod events warn (3)
+      assert.match(io.out(), /ServiceAccount airflow\/default \(worker\) in namespace airflow: 6 required permissions missing; WARN 3 missing for pod events in task logs/);
       assert.match(io.out(), /the worker pods run as ServiceAccount "default" \(pod\/airflow-worker-0\)/);
       assert.match(io.out(), /automountServiceAccountToken is false for the worker pods \(pod spec\.automountServiceAccountToken\)/);
     } finally {

@@ -22,6 +22,15 @@ export interface LogEntry {
    */
   upgradeMs?: number;
   start: number;
+  /**
+   * When the request arrived and when its answer was written (the 101 for an upgrade), in ms on
+   * this process's monotonic clock (performance.now(): sub-millisecond, unlike start + ms), so
+   * tests can tell which requests overlapped and which began only after another had answered.
+   */
+  startedAt: number;
+  endedAt: number;
+  /** An upgrade handed to exec: when the exec ended, on the clock of startedAt. */
+  closedAt?: number;
   headers: Record<string, string | string[] | undefined>;
   fault?: 'reset' | 'hang' | 'status' | 'latency';
 }

@@ -174,6 +174,7 @@ export class SimServer {
           socket.destroy();
         }
         entry.upgradeMs = Date.now() - entry.start;
+        entry.closedAt = performance.now();
         return;
       case 'reply': {
         const r = outcome.reply;
@@ -189,12 +190,13 @@ export class SimServer {
     this.ctx.log.begin();
     const url = new URL(req.url ?? '/', 'https://sim');
     const headers = { ...req.headers, 'audit-id': randomUUID() };
-    return { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), user: '', requester: '', code: 0, ms: 0, start: Date.now(), headers };
+    return { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), user: '', requester: '', code: 0, ms: 0, start: Date.now(), startedAt: performance.now(), endedAt: 0, headers };
   }
 
   private finish(entry: LogEntry, code: number): void {
     entry.code = code;
     entry.ms = Date.now() - entry.start;
+    entry.endedAt = performance.now();
     this.ctx.log.end(entry);
   }
 

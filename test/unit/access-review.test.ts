@@ -60,6 +60,29 @@ describe('access reviews: which request answers which cell', () => {
     ]);
   });
 
+  it('onRequiredDenial: each required cell the rules do not allow, before its confirmation is sent', async () => {
+    const { conn, calls } = fakeConn({
+      rules: { resourceRules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }] },
+      ssar: () => ({ allowed: false }),
+    });
+    const told: Array<{ cell: string; sentBefore: number }> = [];
+    await reviewCells(conn, cells, {
+      isRequired: (c) => required.has(cellKey(c)),
+      onRequiredDenial: (c) => told.push({ cell: `${c.verb} ${c.resource}${c.subresource ? '/' + c.subresource : ''}`, sentBefore: calls.filter((x) => x.kind === 'selfsubjectaccessreviews').length }),
+    });
+    // get pods is allowed by the rules; list events is denied but nobody requires it
+    assert.deepEqual(told.map((t) => t.cell).sort(), ['create pods', 'get pods/exec']);
+    // each told before its own confirmation went out (so the caller's reads join the same round trip)
+    assert.deepEqual(told.map((t) => t.sentBefore), [0, 1]);
+  });
+
+  it('onRequiredDenial is not called without a rules review to go by (cluster-wide cells)', async () => {
+    const { conn } = fakeConn({ ssar: () => ({ allowed: false }) });
+    let told = 0;
+    await reviewCells(conn, [{ ...cells[0], namespace: '*' }], { isRequired: () => true, onRequiredDenial: () => told++ });
+    assert.equal(told, 0);
+  });
+
   it('an incomplete rules review sends every uncovered cell to an access review', async () => {
     const { conn, calls } = fakeConn({ rules: { resourceRules: [], incomplete: true }, ssar: () => ({ allowed: false }) });
     await reviewCells(conn, cells, { isRequired: (c) => required.has(cellKey(c)) });

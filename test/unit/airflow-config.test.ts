@@ -79,7 +79,8 @@ describe('airflow config', () => {
   });
 
   it('only a fixed list of AIRFLOW__ keys is ever read from a Secret', () => {
-    const client = ['IN_CLUSTER', 'CONFIG_FILE', 'CLUSTER_CONTEXT', 'NAMESPACE', 'MULTI_NAMESPACE_MODE', 'MULTI_NAMESPACE_MODE_NAMESPACE_LIST', 'VERIFY_SSL', 'SSL_CA_CERT'];
+    // the client settings, and where worker pods come from (template path, 1.10's worker account name)
+    const client = ['IN_CLUSTER', 'CONFIG_FILE', 'CLUSTER_CONTEXT', 'NAMESPACE', 'MULTI_NAMESPACE_MODE', 'MULTI_NAMESPACE_MODE_NAMESPACE_LIST', 'VERIFY_SSL', 'SSL_CA_CERT', 'POD_TEMPLATE_FILE', 'WORKER_SERVICE_ACCOUNT_NAME'];
     assert.deepEqual([...NEEDED_KEYS].sort(), ['AIRFLOW__CORE__EXECUTOR', ...client.map((k) => `AIRFLOW__KUBERNETES_EXECUTOR__${k}`), ...client.map((k) => `AIRFLOW__KUBERNETES__${k}`)].sort());
     assert.ok(!NEEDED_KEYS.some((k) => /FERNET|SQL_ALCHEMY|SECRET|PASSWORD|CONN/.test(k)));
   });
@@ -95,7 +96,8 @@ describe('airflow config', () => {
       AIRFLOW__KUBERNETES_EXECUTOR__POD_TEMPLATE_FILE: b64('/t.yaml'),
       VERIFY_SSL: b64('False'),
     };
-    assert.deepEqual(decodeAllowed(data), { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor', AIRFLOW__KUBERNETES__NAMESPACE: 'jobs' });
+    // the pod template path is allowlisted too: where worker pods come from, not a credential
+    assert.deepEqual(decodeAllowed(data), { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor', AIRFLOW__KUBERNETES__NAMESPACE: 'jobs', AIRFLOW__KUBERNETES_EXECUTOR__POD_TEMPLATE_FILE: '/t.yaml' });
     assert.deepEqual(decodeAllowed(data, ['AIRFLOW__KUBERNETES_EXECUTOR__']), { VERIFY_SSL: 'False' }, 'with a prefix only prefix+key counts');
     assert.deepEqual(decodeAllowed(undefined), {});
   });

@@ -96,9 +96,36 @@ describe('client-config: findings', () => {
     assert.deepEqual(ids(analyzeContainer(good.pod, good.c, ctx)), []);
   });
 
-  it('cluster_context with in_cluster true is ignored (warning); deprecated section (warning)', () => {
+  it('cluster_context with in_cluster true is ignored (warning); the [kubernetes] section by version', () => {
     const env = [{ name: 'AIRFLOW__KUBERNETES__CLUSTER_CONTEXT', value: 'prod' }];
-    assert.deepEqual(ids(analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx)), ['warning:cluster-context-ignored', 'warning:deprecated-section']);
+    const at = (airflowVersion?: string) => analyzeContainer(pod({ env }).pod, pod({ env }).c, { airflowVersion });
+    // from 2.5 [kubernetes] is deprecated: move to [kubernetes_executor]
+    assert.deepEqual(ids(at('2.6.3')), ['warning:cluster-context-ignored', 'warning:deprecated-section']);
+    // before 2.5 [kubernetes] is the only section: nothing to advise, and never [kubernetes_executor]
+    for (const v of ['2.2.5', '1.10.15']) {
+      const r = at(v);
+      assert.deepEqual(ids(r), ['warning:cluster-context-ignored'], v);
+      assert.ok(!JSON.stringify(r.findings).includes('kubernetes_executor'), `${v}: ${JSON.stringify(r.findings)}`);
+    }
+    // unknown version: said as info, naming which section for which version
+    const unknown = at(undefined);
+    assert.deepEqual(ids(unknown), ['warning:cluster-context-ignored', 'info:deprecated-section']);
+    assert.match(unknown.findings[1]!.remedy, /keep \[kubernetes\] on Airflow before 2\.5/);
+  });
+
+  it('before 2.5 an option set only in [kubernetes_executor] is not read: said, and the value shown is the default', () => {
+    const env = [{ name: 'AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE', value: 'jobs' }];
+    const r = analyzeContainer(pod({ env }).pod, pod({ env }).c, { airflowVersion: '2.2.5' });
+    assert.equal(r.settings.namespace.value, 'default');
+    assert.deepEqual(ids(r), ['warning:section-not-read']);
+    assert.match(r.findings[0]!.remedy, /in \[kubernetes\] \(AIRFLOW__KUBERNETES__\*\)/);
+    assert.equal(analyzeContainer(pod({ env }).pod, pod({ env }).c, { airflowVersion: '2.5.0' }).settings.namespace.value, 'jobs');
+  });
+
+  it('an option the detected version does not read is flagged as ignored', () => {
+    const env = [{ name: 'AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE_NAMESPACE_LIST', value: 'a,b' }];
+    assert.deepEqual(ids(analyzeContainer(pod({ env }).pod, pod({ env }).c, { airflowVersion: '2.5.1' })), ['warning:option-ignored']);
+    assert.deepEqual(ids(analyzeContainer(pod({ env }).pod, pod({ env }).c, { airflowVersion: '2.6.0' })), []);
   });
 
   it('connection extras that are mutually exclusive; "False" as a URI string still counts as set', () => {

@@ -5,11 +5,11 @@ import { strict as assert } from 'node:assert';
 import { resolveAirflowConfig } from '../../src/airflow/airflow-cfg.ts';
 import { airflowConfigFrom, byPrecedence, configReads } from '../../src/airflow/config-sources.ts';
 import { apiNamespace, CLUSTER_WIDE, isClusterWide } from '../../src/airflow/namespaces.ts';
-import { builtinProfiles } from '../../src/airflow/profiles.ts';
+import { builtinRequirements } from '../../src/airflow/requirements.ts';
 import type { PodLike, Release } from '../../src/airflow/release.ts';
 import { ClusterError, UsageError } from '../../src/base/errors.ts';
 import { networkSkip, NO_RELEASE, notChecked, whoAmI } from '../../src/doctor/meanings.ts';
-import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, SA_DEFAULT_PROFILES, splitList } from '../../src/rbac/plan.ts';
+import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, SA_DEFAULT_PROFILES, splitList, UNKNOWN_VERSIONS } from '../../src/rbac/plan.ts';
 
 const pod = (name: string, component: string, extra: Partial<PodLike['spec']> = {}): PodLike => ({
   metadata: { name, labels: { tier: 'airflow', component, release: 'airflow' } },
@@ -32,7 +32,8 @@ describe('decisions: cluster-wide', () => {
 });
 
 describe('decisions: rbac plan', () => {
-  const all = builtinProfiles();
+  // the requirement model's rows, chosen by profile name as before
+  const all = builtinRequirements();
   it('splitList: commas and repeats, blanks dropped', () => {
     const table: Array<[string[] | undefined, string[]]> = [
       [undefined, []],
@@ -61,7 +62,7 @@ describe('decisions: rbac plan', () => {
     assert.equal(p.release, undefined);
     const release: Release = { name: 'airflow', namespace: 'cur', chart: 'official', components: [], pods: [] };
     const multi = config({ AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE: 'True' });
-    const withRelease = planForAccounts({ namespace: 'cur', accounts, all, explicit: ['log-reading'], loaded: { release, config: multi, warnings: ['w'] } });
+    const withRelease = planForAccounts({ namespace: 'cur', accounts, all, explicit: ['log-reading'], loaded: { release, config: multi, warnings: ['w'], versions: UNKNOWN_VERSIONS } });
     assert.deepEqual(withRelease.profiles.map((x) => x.name), ['log-reading']);
     assert.deepEqual(withRelease.namespaces, [CLUSTER_WIDE]);
     assert.deepEqual(withRelease.warnings, ['w']);
@@ -81,12 +82,12 @@ describe('decisions: rbac plan', () => {
       [{ AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor', AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE: 'True', AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE_NAMESPACE_LIST: 'a,b' }, ['a', 'b']],
     ];
     for (const [vars, namespaces] of table) {
-      const p = planForRelease({ namespace: 'airflow', all, explicit: [], loaded: { release, config: config(vars), warnings: [] } });
+      const p = planForRelease({ namespace: 'airflow', all, explicit: [], loaded: { release, config: config(vars), warnings: [], versions: UNKNOWN_VERSIONS } });
       assert.deepEqual(p.namespaces, namespaces, JSON.stringify(vars));
       assert.deepEqual(p.components.map((c) => c.component), ['scheduler', 'worker'], 'Airflow processes, scheduler first; statsd left out');
       assert.ok(p.profiles.length > 0);
     }
-    const explicit = planForRelease({ namespace: 'airflow', all, explicit: ['job-launching'], loaded: { release, config: config({}), warnings: [] } });
+    const explicit = planForRelease({ namespace: 'airflow', all, explicit: ['job-launching'], loaded: { release, config: config({}), warnings: [], versions: UNKNOWN_VERSIONS } });
     assert.deepEqual(explicit.profiles.map((x) => x.name), ['job-launching']);
   });
   it('namespaces asked (the release namespace added) and those whose RoleBindings explain denials', () => {

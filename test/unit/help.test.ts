@@ -1,6 +1,6 @@
 // --help rendered from the command data (src/cli/help.ts).
 import { strict as assert } from 'node:assert';
-import { builtinProfiles } from '../../src/airflow/profiles.ts';
+import { builtinRequirements } from '../../src/airflow/requirements.ts';
 import { COMMANDS, EXAMPLES } from '../../src/cli/commands/index.ts';
 import { helpWidth, renderHelp, wrap } from '../../src/cli/help.ts';
 
@@ -46,6 +46,6 @@ describe('help', () => {
   it("rbac --profile's description names every built-in profile", () => {
     const rbac = COMMANDS.find((c) => c.name === 'rbac')!;
     const describe = rbac.flags!.find((f) => f.name === 'profile')!.describe;
-    assert.deepEqual(describe.split(': ')[1]!.split(', '), builtinProfiles().map((p) => p.name));
+    assert.deepEqual(describe.split(': ')[1]!.split(', '), [...new Set(builtinRequirements().map((r) => r.profile))]);
   });
 });

@@ -3,7 +3,7 @@ import * as YAML from 'yaml';
 import { builtinProfiles } from '../../src/airflow/profiles.ts';
 import type { ComponentAccount } from '../../src/airflow/release.ts';
 import { fixObjects, fixYaml, rulesFor } from '../../src/rbac/fix.ts';
-import { rootCauseHints } from '../../src/rbac/hints.ts';
+import { danglingRefs, danglingRemedy, rootCauseHints } from '../../src/rbac/hints.ts';
 import { buildPermissions, permissionRecord, summarize } from '../../src/rbac/matrix.ts';
 import { bindingFromReason, viaText } from '../../src/rbac/reason.ts';
 import { renderMatrix } from '../../src/rbac/render.ts';
@@ -100,7 +100,7 @@ describe('rbac: verdicts', () => {
     assert.deepEqual([s.checks, s.required, s.missing, s.extra, s.verdict], [4, 3, 2, 1, 'missing']);
     assert.deepEqual(permissionRecord(checks[0]), {
       subject: 'system:serviceaccount:airflow:w', namespace: 'airflow', group: '', resource: 'pods', subresource: '', verb: 'get',
-      required: false, allowed: true, reason: 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"', via: 'RoleBinding airflow/b (Role r)',
+      required: false, level: 'none', allowed: true, reason: 'RBAC: allowed by RoleBinding "b/airflow" of Role "r" to ServiceAccount "w/airflow"', via: 'RoleBinding airflow/b (Role r)',
     });
     assert.equal(summarize(checksFrom(cells, () => true)).verdict, 'ok');
   });
@@ -194,5 +194,46 @@ describe('rbac: the matrix for people', () => {
     const dag = block(render((c) => requiredOnly(c) || (c.account.name === 'airflow-dag-processor' && c.resource === 'pods' && !c.subresource && c.verb === 'get')), 'airflow-dag-processor');
     assert.match(dag, /: nothing required; checked for events, pods, pods\/exec, pods\/log \(10 permissions\): 1 granted anyway, marked \(yes\)\nRESOURCE/);
     assert.match(dag, /\npods +\(yes\) +- /);
+  });
+});
+
+describe('rbac: dangling roleRefs and the launch namespace as root causes', () => {
+  const sched = acct('airflow-scheduler');
+  const worker = acct('airflow-worker');
+  const binding = { kind: 'RoleBinding', metadata: { name: 'pl-rb', namespace: 'airflow' }, roleRef: { kind: 'Role', name: 'pl-role' }, subjects: [{ kind: 'ServiceAccount', name: 'airflow-scheduler', namespace: 'airflow' }, { kind: 'ServiceAccount', name: 'airflow-worker' }] };
+  const denied = (a: { namespace: string; name: string }, verb: string, resource: string, subresource = ''): Permission => ({
+    account: a, namespace: 'airflow', group: '', resource, subresource, verb, required: true, profiles: ['p'], allowed: false, reason: '', via: '', source: 'SelfSubjectAccessReview',
+  });
+
+  it('a binding whose Role is missing is found for the accounts it binds (a subject without namespace is the binding\'s); unknown existence claims nothing', () => {
+    const refs = danglingRefs([binding], [sched, worker], () => false);
+    assert.deepEqual(refs, [{ bindingKind: 'RoleBinding', bindingName: 'pl-rb', bindingNamespace: 'airflow', roleKind: 'Role', roleName: 'pl-role', subjects: [sched, worker] }]);
+    assert.deepEqual(danglingRefs([binding], [sched], () => undefined), []);
+    assert.deepEqual(danglingRefs([binding], [sched], () => true), []);
+    assert.deepEqual(danglingRefs([binding], [acct('other')], () => false), []);
+    assert.match(danglingRemedy(refs[0]), /^RoleBinding airflow\/pl-rb binds airflow\/airflow-scheduler, airflow\/airflow-worker to Role "pl-role", which does not exist in namespace airflow: create that Role/);
+  });
+
+  it('--fix creates the referenced Role under its name with what its subjects miss, and no binding; other cells keep their own Role and RoleBinding', () => {
+    const refs = danglingRefs([binding], [sched, worker], () => false);
+    const other = { ...denied(acct('x'), 'get', 'pods'), account: acct('x') };
+    const objs = fixObjects([denied(sched, 'create', 'pods'), denied(worker, 'get', 'pods', 'exec'), other], refs);
+    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), ['Role/airflow/pl-role', 'Role/airflow/kubectl-airflow-fix-x', 'RoleBinding/airflow/kubectl-airflow-fix-x']);
+    assert.deepEqual(objs[0].rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['create'] }, { apiGroups: [''], resources: ['pods/exec'], verbs: ['get'] }]);
+    // a dangling ClusterRole referenced by a ClusterRoleBinding covers every namespace
+    const crb = danglingRefs([{ kind: 'ClusterRoleBinding', metadata: { name: 'crb' }, roleRef: { kind: 'ClusterRole', name: 'cr' }, subjects: [{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }] }], [worker], () => false);
+    assert.deepEqual(fixObjects([denied(worker, 'list', 'events')], crb).map((o) => `${o.kind}/${o.metadata.name}`), ['ClusterRole/cr']);
+  });
+
+  it('hints: the dangling ref first; with pods launched outside the release, that cause replaces the subjects\' namespace advice', () => {
+    const checks = [denied(worker, 'create', 'pods')];
+    const other = { kind: 'RoleBinding', metadata: { name: 'rb', namespace: 'airflow' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'prod' }] };
+    const refs = danglingRefs([binding], [worker], () => false);
+    const kinds = (h: ReturnType<typeof rootCauseHints>) => h.map((x) => x.kind);
+    assert.deepEqual(kinds(rootCauseHints({ permissions: checks, components: [], bindings: [other], dangling: refs })), ['dangling-role-ref', 'bound-in-other-namespace']);
+    const launch = { namespace: 'airflow', message: 'the executor launches worker pods into namespace airflow', remedy: 'set namespace = prod in [kubernetes_executor]' };
+    const h = rootCauseHints({ permissions: checks, components: [], bindings: [other], launch });
+    assert.deepEqual(kinds(h), ['launch-namespace']);
+    assert.equal(h[0].message, 'the executor launches worker pods into namespace airflow: set namespace = prod in [kubernetes_executor]');
   });
 });

@@ -12,8 +12,8 @@ interface RbacArgs {
   fix: boolean;
 }
 
-/** Listed in --profile's description; the profiles file itself is read only when rbac runs. */
-const PROFILE_NAMES = 'kubernetes-executor, kubernetes-pod-operator, local-pod-operator, deferrable-pod-operator, log-reading, job-launching';
+/** Listed in --profile's description: the profiles of src/airflow/requirements.yaml, read only when rbac runs. */
+const PROFILE_NAMES = 'kubernetes-executor, log-reading, kubernetes-pod-operator, deferrable-pod-operator, job-launching, cleanup';
 
 export const rbacCommand = defineCommand<RbacArgs>({
   name: 'rbac',
