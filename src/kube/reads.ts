@@ -25,6 +25,8 @@ export const RESOURCES = {
   networkpolicies: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
   rolebindings: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings' },
   clusterrolebindings: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings' },
+  roles: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles' },
+  clusterroles: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' },
 } as const satisfies Record<string, ResourceType>;
 
 export type Resource = keyof typeof RESOURCES;

@@ -10,7 +10,6 @@ import { builtinRequirements } from '../airflow/requirements.ts';
 import { versionsLine } from '../airflow/versions.ts';
 import { parseSaFlag, type Account } from '../airflow/release.ts';
 import type { Debug } from '../base/debug.ts';
-import { ClusterError } from '../base/errors.ts';
 import { ExitCode } from '../base/exit-codes.ts';
 import { fetchedValue } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
@@ -21,7 +20,7 @@ import { renderData } from '../render/data.ts';
 import { isMachine, type OutputFormat } from '../render/output.ts';
 import type { ReviewResult } from './ask.ts';
 import { fixObjects, fixYaml } from './fix.ts';
-import { bindsAccount, danglingRefs, rootCauseHints, type BindingLike, type DanglingRef, type Hint } from './hints.ts';
+import { danglingRefs, rootCauseHints, type BindingLike, type DanglingRef, type Hint } from './hints.ts';
 import { buildPermissions, permissionRecord, missingPermissions, summarize, warningPermissions, type Summary } from './matrix.ts';
 import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, splitList, UNKNOWN_VERSIONS, type Plan } from './plan.ts';
 import { renderMatrix } from './render.ts';
@@ -117,7 +116,7 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   const wantReasons = opts.wantReasons;
   const t0 = performance.now();
   // the bindings explain denials: read beside the confirmations of likely ones, not after them
-  let bindingsRead: Promise<BindingLike[]> | undefined;
+  let bindingsRead: Promise<BindingsRead> | undefined;
   const bindingsOnce = () => {
     if (!bindingsRead) {
       bindingsRead = readBindings(conn, askNamespaces, opts.debug);
@@ -141,9 +140,10 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   let bindings: BindingLike[] = [];
   let dangling: DanglingRef[] = [];
   if (missing.length || warned.length) {
-    bindings = await bindingsOnce();
+    const read = await bindingsOnce();
+    bindings = read.bindings;
     const failing = uniqueAccounts([...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })));
-    dangling = await findDangling(conn, bindings, failing, opts.debug);
+    dangling = danglingRefs(bindings, failing, read.roleExists);
   }
   const hints = rootCauseHints({ permissions, components: p.components, bindings, dangling, launch: launchCause(p) });
   return { plan: p, accounts, askNamespaces, layout, permissions, summary, missing, warnings: warned, hints, dangling, skipped: model.skipped, mode: review.mode };
@@ -156,33 +156,6 @@ function launchCause(p: Plan): { namespace: string; message: string; remedy: str
   const f = launchNamespaceFinding({ config: p.config, releaseNamespace: p.release.namespace, airflowVersion: p.versions.airflow.value, worker: worker && { name: worker.account.name } });
   const [launch] = launchNamespaces(p.config, p.release.namespace);
   return f && { namespace: launch, message: f.message, remedy: f.remedy };
-}
-
-/** Bindings of failing accounts whose role is not there: each referenced role is read once (404: dangling; 403: unknown). */
-async function findDangling(conn: Connection, bindings: BindingLike[], accounts: Account[], debug: Debug): Promise<DanglingRef[]> {
-  const wanted = new Map<string, { kind: string; name: string; namespace?: string }>();
-  for (const b of bindings) {
-    if (!accounts.some((a) => bindsAccount(b, a))) continue;
-    const ns = b.roleRef.kind === 'Role' ? b.metadata.namespace : undefined;
-    wanted.set(`${b.roleRef.kind}|${ns ?? ''}|${b.roleRef.name}`, { kind: b.roleRef.kind, name: b.roleRef.name, namespace: ns });
-  }
-  const found = new Map<string, boolean | undefined>();
-  await Promise.all(
-    [...wanted.entries()].map(async ([k, r]) => {
-      const path = r.kind === 'Role'
-        ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(r.namespace ?? '')}/roles/${encodeURIComponent(r.name)}`
-        : `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(r.name)}`;
-      try {
-        await conn.get(path);
-        found.set(k, true);
-      } catch (e) {
-        const notFound = e instanceof ClusterError && e.kind === 'notfound';
-        found.set(k, notFound ? false : undefined);
-        if (!notFound) debug(1, `cannot read ${path} for hints: ${(e as Error).message}`);
-      }
-    }),
-  );
-  return danglingRefs(bindings, accounts, (kind, name, namespace) => found.get(`${kind}|${namespace ?? ''}|${name}`));
 }
 
 /** What --fix grants: every denied cell Airflow needs, required or for an optional feature. */
@@ -245,13 +218,39 @@ export function rbacExitCode(r: RbacResult): number {
   return r.missing.length ? ExitCode.PROBLEMS : ExitCode.OK;
 }
 
-/** RoleBindings (and ClusterRoleBindings) only to explain denials; never to decide. */
-async function readBindings(conn: Connection, namespaces: string[], debug: Debug): Promise<BindingLike[]> {
-  const read = async (kind: 'RoleBinding' | 'ClusterRoleBinding', namespace?: string) => {
-    const f = await fetched(listObjects<BindingLike>(conn, kind === 'RoleBinding' ? 'rolebindings' : 'clusterrolebindings', { namespace }));
-    if (!f.ok) debug(1, `cannot list ${kind}s${namespace ? ` in ${namespace}` : ''} for hints: ${f.message}`);
-    return (fetchedValue(f) ?? []).map((b) => ({ ...b, kind }));
+interface BindingsRead {
+  bindings: BindingLike[];
+  /** Whether a role a binding names exists: undefined where its list could not be read. */
+  roleExists: (kind: string, name: string, namespace?: string) => boolean | undefined;
+}
+
+/**
+ * RoleBindings (and ClusterRoleBindings) only to explain denials, never to decide; the Roles and
+ * ClusterRoles in the same wave, so a dangling roleRef costs no round trip of its own.
+ */
+async function readBindings(conn: Connection, namespaces: string[], debug: Debug): Promise<BindingsRead> {
+  const list = async <T>(resource: 'rolebindings' | 'clusterrolebindings' | 'roles' | 'clusterroles', namespace?: string) => {
+    const f = await fetched(listObjects<T>(conn, resource, { namespace }));
+    if (!f.ok) debug(1, `cannot list ${resource}${namespace ? ` in ${namespace}` : ''} for hints: ${f.message}`);
+    return fetchedValue(f);
   };
-  const lists = await Promise.all([...bindingNamespaces(namespaces).map((n) => read('RoleBinding', n)), read('ClusterRoleBinding')]);
-  return lists.flat();
+  const nss = bindingNamespaces(namespaces);
+  type Named = { metadata: { name: string } };
+  const [roleBindings, clusterRoleBindings, roles, clusterRoles] = await Promise.all([
+    Promise.all(nss.map((n) => list<BindingLike>('rolebindings', n))),
+    list<BindingLike>('clusterrolebindings'),
+    Promise.all(nss.map((n) => list<Named>('roles', n))),
+    list<Named>('clusterroles'),
+  ]);
+  const bindings = [
+    ...roleBindings.flatMap((l) => (l ?? []).map((b) => ({ ...b, kind: 'RoleBinding' }))),
+    ...(clusterRoleBindings ?? []).map((b) => ({ ...b, kind: 'ClusterRoleBinding' })),
+  ];
+  const roleNames = new Map(nss.map((n, i) => [n, roles[i] && new Set(roles[i].map((r) => r.metadata.name))]));
+  const clusterRoleNames = clusterRoles && new Set(clusterRoles.map((r) => r.metadata.name));
+  const roleExists = (kind: string, name: string, namespace?: string) => {
+    const names = kind === 'ClusterRole' ? clusterRoleNames : roleNames.get(namespace ?? '');
+    return names ? names.has(name) : undefined;
+  };
+  return { bindings, roleExists };
 }

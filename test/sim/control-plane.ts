@@ -21,9 +21,12 @@ export interface ReplicaSpec {
   alive?: boolean;
   /** how a connection to a dead replica fails: timeout | refused | reset (used by the exec/network side) */
   failure?: string;
-  /** identity lease: fresh (renewed seconds ago), stale (not renewed for 20 minutes), absent.
+  /** identity lease: fresh (renewed at the last 10 s tick), stale (its renewals stopped), absent.
    *  Default: fresh when alive, stale when dead. */
   lease?: 'fresh' | 'stale' | 'absent';
+  /** How long ago a dead replica (or a stale lease) stopped renewing, in minutes; default 20. Past the
+   *  lease's 3600 s the apiserver-lease GC has deleted the identity Lease (absent). */
+  deadForMinutes?: number;
 }
 
 export interface ControlPlaneKnobs {
@@ -53,7 +56,12 @@ export const IDENTITY_LABEL = 'apiserver.kubernetes.io/identity';
 // A fixed creation time keeps the output deterministic relative to `now` (30 days old cluster).
 const CLUSTER_AGE_MS = 30 * 24 * 3600 * 1000;
 const FRESH_RENEW_AGE_MS = 4_000;
-const STALE_RENEW_AGE_MS = 20 * 60 * 1000;
+/** "stale": the holder died 20 minutes ago, long past the 15 s the reconciler waits, well within the 1 h GC. */
+export const STALE_RENEW_AGE_MS = 20 * 60 * 1000;
+/** Identity leases and kubelet heartbeats are renewed every 10 s (KEP-1965; kubelet nodeLeaseDurationSeconds/4). */
+export const RENEW_INTERVAL_MS = 10_000;
+/** node-monitor-grace-period: how long the node lifecycle controller waits before marking a silent node Unknown. */
+const NODE_GRACE_MS = 40_000;
 
 /** The identity lease name kube-apiserver uses on a host (apiserver/pkg/server/config.go):
  *  "apiserver-" + lowercase unpadded base32 of the first 16 bytes of
@@ -147,6 +155,65 @@ function groupByPort(spec: ControlPlaneSpec, addrs: string[], primary: number): 
     .map(([port, list]) => ({ port, addrs: sortIPs(list) }));
 }
 
+/** The time of the last renewal before `now` of a holder that renews every 10 s. */
+export function lastRenewal(now: Date): number {
+  return Math.floor(now.getTime() / RENEW_INTERVAL_MS) * RENEW_INTERVAL_MS;
+}
+
+/** How long ago a replica's renewals stopped (deadForMinutes, default 20 minutes). */
+export function staleForMs(r: ReplicaSpec): number {
+  return r.deadForMinutes !== undefined ? r.deadForMinutes * 60_000 : STALE_RENEW_AGE_MS;
+}
+
+/**
+ * The identity lease state of a replica. A lease not renewed for longer than its duration is deleted
+ * by the apiserver-lease GC (pkg/controlplane/controller/apiserverleasegc: expired leases go).
+ */
+export function leaseState(r: ReplicaSpec): 'fresh' | 'stale' | 'absent' {
+  const lease = r.lease ?? (r.alive === false ? 'stale' : 'fresh');
+  if (lease === 'stale' && staleForMs(r) > IDENTITY_LEASE_DURATION_SECONDS * 1000) return 'absent';
+  return lease;
+}
+
+/** Each derived identity lease and the state the scenario gives it (fresh: its server renews it; stale: dead). */
+export function identityLeaseStates(spec: ControlPlaneSpec | undefined): { name: string; state: 'fresh' | 'stale'; staleMs: number }[] {
+  const out: { name: string; state: 'fresh' | 'stale'; staleMs: number }[] = [];
+  for (const r of spec?.replicas ?? []) {
+    const state = leaseState(r);
+    if (state !== 'absent') out.push({ name: identityLeaseName(r.node ?? r.name), state, staleMs: staleForMs(r) });
+  }
+  return out;
+}
+
+/**
+ * An identity lease as read at `now`: a live server renewed it at the last 10 s tick; a dead one's
+ * renewal stopped 20 minutes before now. Computed at read time, so a scenario reads the same after hours.
+ */
+export function refreshIdentityLease(lease: KubeObject, state: 'fresh' | 'stale', now: Date, staleMs = STALE_RENEW_AGE_MS): KubeObject {
+  const renewed = state === 'fresh' ? lastRenewal(now) : now.getTime() - staleMs;
+  return { ...lease, spec: { ...(lease.spec as object), renewTime: microTime(renewed) } };
+}
+
+/**
+ * A Node as read at `now`: a Ready node's kubelet posted its conditions at the last 10 s tick; a
+ * node whose Ready is Unknown stopped posting 20 minutes ago (marked after the 40 s grace period).
+ */
+export function refreshNode(node: KubeObject, now: Date, staleMs = STALE_RENEW_AGE_MS): KubeObject {
+  const status = (node.status ?? {}) as { conditions?: Record<string, unknown>[] };
+  const conditions = status.conditions;
+  if (!Array.isArray(conditions)) return node;
+  const ready = conditions.find((c) => c.type === 'Ready');
+  if (!ready) return node;
+  const posting = ready.status !== 'Unknown';
+  const heartbeat = iso(posting ? lastRenewal(now) : now.getTime() - staleMs);
+  const next = conditions.map((c) => {
+    const out: Record<string, unknown> = { ...c, lastHeartbeatTime: heartbeat };
+    if (!posting && c.status === 'Unknown') out.lastTransitionTime = iso(now.getTime() - staleMs + NODE_GRACE_MS);
+    return out;
+  });
+  return { ...node, status: { ...status, conditions: next } };
+}
+
 export function deriveControlPlane(spec: ControlPlaneSpec | undefined, nodes: KubeObject[] = [], now: Date = new Date()): KubeObject[] {
   const cp: ControlPlaneSpec = spec ?? {};
   const t = now.getTime();
@@ -217,11 +284,11 @@ export function deriveControlPlane(spec: ControlPlaneSpec | undefined, nodes: Ku
   });
 
   for (const r of cp.replicas ?? []) {
-    const lease = r.lease ?? (r.alive === false ? 'stale' : 'fresh');
+    const lease = leaseState(r);
     if (lease === 'absent') continue;
     const hostname = r.node ?? r.name;
     const name = identityLeaseName(hostname);
-    const renewAge = lease === 'fresh' ? FRESH_RENEW_AGE_MS : STALE_RENEW_AGE_MS;
+    const renewAge = lease === 'fresh' ? FRESH_RENEW_AGE_MS : staleForMs(r);
     out.push({
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -255,7 +322,7 @@ export function deriveControlPlane(spec: ControlPlaneSpec | undefined, nodes: Ku
 }
 
 function controlPlaneNode(r: ReplicaSpec, alive: boolean, created: string, t: number): KubeObject {
-  const heartbeat = iso(alive ? t - 10_000 : t - STALE_RENEW_AGE_MS);
+  const heartbeat = iso(alive ? t - 10_000 : t - staleForMs(r));
   return {
     apiVersion: 'v1',
     kind: 'Node',

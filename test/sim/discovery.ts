@@ -1,6 +1,7 @@
 // Non-resource endpoints: /version, health checks and legacy discovery (APIVersions, APIGroupList,
 // APIResourceList) so kubectl's discovery, `api-resources` and resource name resolution work.
 import { minorVersion, type Scenario } from './scenario.ts';
+import { parseKubernetesVersion, servedMinor } from './version.ts';
 import { GROUP_ORDER, gvString, servedResources, type ResourceType } from './resources.ts';
 import { openapiV2, openapiV3 } from './openapi.ts';
 
@@ -16,14 +17,14 @@ const json = (o: unknown, code = 200): Reply => ({ code, contentType: 'applicati
 const text = (s: string, code = 200): Reply => ({ code, contentType: 'text/plain; charset=utf-8', body: s, headers: { 'X-Content-Type-Options': 'nosniff' } });
 
 export function versionInfo(s: Scenario): object {
-  const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(s.spec.kubernetesVersion)!;
+  const v = parseKubernetesVersion(s.spec.kubernetesVersion)!;
   return {
-    major: m[1],
-    minor: m[2],
-    emulationMajor: m[1],
-    emulationMinor: m[2],
-    minCompatibilityMajor: m[1],
-    minCompatibilityMinor: String(Math.max(0, Number(m[2]) - 1)),
+    major: String(v.major),
+    minor: servedMinor(v),
+    emulationMajor: String(v.major),
+    emulationMinor: String(v.minor),
+    minCompatibilityMajor: String(v.major),
+    minCompatibilityMinor: String(Math.max(0, v.minor - 1)),
     gitVersion: s.spec.kubernetesVersion,
     gitCommit: '0000000000000000000000000000000000000000',
     gitTreeState: 'clean',

@@ -14,6 +14,10 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   reset?: boolean;
   hang?: boolean;
+  /** On a watch: the server ends the stream after this many seconds. */
+  watchCloseAfterSeconds?: number;
+  /** On a watch: after this many seconds nothing more is sent while the connection stays open (an idle load balancer). */
+  watchSilentAfterSeconds?: number;
 }
 
 export type FaultAction =
@@ -24,6 +28,8 @@ export type FaultAction =
 export interface FaultDecision {
   latencyMs: number;
   action?: FaultAction;
+  /** What happens to the request if it is a watch. */
+  watch?: { closeAfterSeconds?: number; silentAfterSeconds?: number };
 }
 
 /** mulberry32: tiny, fast, good enough for deciding which requests fail. */
@@ -80,10 +86,14 @@ export class Faults {
   decide(method: string, path: string): FaultDecision {
     let latencyMs = this.latencyMs;
     let action: FaultAction | undefined;
+    let watch: FaultDecision['watch'];
     for (const { rule, re } of this.rules) {
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       if (!re.test(path)) continue;
       latencyMs += rule.latencyMs ?? 0;
+      if (!watch && (rule.watchCloseAfterSeconds !== undefined || rule.watchSilentAfterSeconds !== undefined)) {
+        watch = { closeAfterSeconds: rule.watchCloseAfterSeconds, silentAfterSeconds: rule.watchSilentAfterSeconds };
+      }
       if (action || !(rule.status || rule.reset || rule.hang)) continue;
       const rate = rule.rate ?? 1;
       if (rate < 1 && this.random() >= rate) continue;
@@ -94,6 +104,6 @@ export class Faults {
         action = { kind: 'status', ...s };
       }
     }
-    return { latencyMs, action };
+    return watch ? { latencyMs, action, watch } : { latencyMs, action };
   }
 }

@@ -7,11 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { Authenticator } from './authn.ts';
 import { closeExecSessions } from './exec/sessions.ts';
 import type { ControlPlaneView, SimContext } from './context.ts';
-import { deriveControlPlane, DEFAULT_SERVICE_IP, type ControlPlaneSpec as CPSpec } from './control-plane.ts';
+import { SimClock } from './clock.ts';
+import { deriveControlPlane, DEFAULT_SERVICE_IP, identityLeaseStates, refreshIdentityLease, refreshNode, staleForMs, type ControlPlaneSpec as CPSpec } from './control-plane.ts';
 import { Faults, type FaultRule } from './faults.ts';
 import { writeKubeconfig, type IdentityCredential } from './kubeconfig.ts';
 import { RequestLog } from './log.ts';
 import { authorize, defaultRbacObjects, rbacObjectsFrom, type RbacObjects } from './rbac.ts';
+import { reportedNode, reportedPod } from './kubelet.ts';
 import { loadScenario, minorVersion, parseScenario, type Scenario } from './scenario.ts';
 import { defaultFlowControlObjects } from './flowcontrol.ts';
 import { startQuotaController } from './admission/quota-controller.ts';
@@ -25,6 +27,7 @@ export type { SimContext } from './context.ts';
 export { Store } from './store.ts';
 export { Faults } from './faults.ts';
 export { RequestLog } from './log.ts';
+export { SimClock } from './clock.ts';
 
 export interface StartOptions {
   /** Built-in name (test/scenarios/<name>.yaml) or a path. */
@@ -37,6 +40,9 @@ export interface StartOptions {
   latencyMs?: number;
   port?: number;
   host?: string;
+  /** The simulated time (default: the wall clock). Start with `new SimClock(-600_000)`, then
+   *  `clock.advance(600_000)` to read the scenario 10 minutes after it started. */
+  clock?: SimClock;
 }
 
 export interface Sim {
@@ -48,6 +54,7 @@ export interface Sim {
   store: Store;
   caPem: string;
   ctx: SimContext;
+  clock: SimClock;
   /** Bearer token of a token/exec identity. */
   tokenFor(identity: string): string | undefined;
   issueServiceAccountToken: SimContext['issueServiceAccountToken'];
@@ -79,16 +86,44 @@ export function controlPlaneView(s: Scenario): ControlPlaneView {
   return { spec, serviceIP: spec.serviceIP ?? DEFAULT_SERVICE_IP, servicePort: spec.servicePort ?? 443, replicas: spec.replicas ?? [] };
 }
 
+/** A scenario object as the cluster would hold it: what kubelets report filled in. */
+function asReported(o: KubeObject, scenario: Scenario, nodes: Map<string, KubeObject>): KubeObject {
+  if (o.apiVersion !== 'v1') return o;
+  if (o.kind === 'Pod') return reportedPod(o, nodes.get(String((o.spec as { nodeName?: string } | undefined)?.nodeName)));
+  if (o.kind === 'Node') return reportedNode(o, scenario.spec.kubernetesVersion, minorVersion(scenario));
+  return o;
+}
+
+/**
+ * What the control plane keeps fresh, computed when read: identity Leases renewed every 10 s by
+ * live servers, kubelet heartbeats on Nodes. Until a client writes the object itself.
+ */
+function keepControlPlaneFresh(store: Store, scenario: Scenario): void {
+  const cp = scenario.spec.controlPlane as CPSpec | undefined;
+  for (const { name, state, staleMs } of identityLeaseStates(cp)) {
+    const lease = store.get('leases.coordination.k8s.io', 'kube-system', name);
+    if (lease) store.keepFresh('leases.coordination.k8s.io', 'kube-system', name, (o, now) => refreshIdentityLease(o, state, now, staleMs));
+  }
+  const silentFor = new Map((cp?.replicas ?? []).filter((r) => r.node).map((r) => [r.node!, staleForMs(r)]));
+  for (const node of store.all('nodes')) {
+    const staleMs = silentFor.get(node.metadata.name);
+    store.keepFresh('nodes', undefined, node.metadata.name, (o, now) => refreshNode(o, now, staleMs));
+  }
+}
+
 /** Fills a store from a scenario as a fresh cluster would hold it. */
 export function populateStore(store: Store, scenario: Scenario, caPem: string): void {
   store.apply(defaultRbacObjects());
   if (minorVersion(scenario) >= 29) store.apply(defaultFlowControlObjects());
   store.apply(SYSTEM_NAMESPACES.map(namespaceObject));
   const nodes = scenario.objects.filter((o) => o.kind === 'Node' && o.apiVersion === 'v1');
-  store.apply(deriveControlPlane(scenario.spec.controlPlane as CPSpec | undefined, nodes));
+  const derived = deriveControlPlane(scenario.spec.controlPlane as CPSpec | undefined, nodes, store.now());
+  const nodesByName = new Map([...nodes, ...derived.filter((o) => o.kind === 'Node')].map((n) => [n.metadata.name, asReported(n, scenario, new Map())]));
+  store.apply(derived.map((o) => asReported(o, scenario, nodesByName)));
   // Namespaces first so objects in them land in an existing namespace; scenario objects win over derived ones.
   store.apply(scenario.objects.filter((o) => o.kind === 'Namespace'));
-  store.apply(scenario.objects.filter((o) => o.kind !== 'Namespace'));
+  store.apply(scenario.objects.filter((o) => o.kind !== 'Namespace').map((o) => asReported(o, scenario, nodesByName)));
+  keepControlPlaneFresh(store, scenario);
   for (const ns of store.all('namespaces')) namespaceDefaults(store, ns.metadata.name, caPem);
   startQuotaController(store);
   store.onChange((e) => {
@@ -102,7 +137,10 @@ export async function startSim(opts: StartOptions): Promise<Sim> {
 
   const ca = await createCA();
   const serverCert = await createServerCert(ca, [view.serviceIP, ...view.replicas.map((r) => r.address)]);
+  const clock = opts.clock ?? new SimClock();
   const store = new Store();
+  store.now = () => clock.now();
+  if (minorVersion(scenario) >= 33) store.generationResources.add('/pods');
   populateStore(store, scenario, ca.certPem);
 
   const authn = new Authenticator(store, scenario.spec.identities, scenario.spec.anonymousAuth ?? true);
@@ -165,7 +203,7 @@ export async function startSim(opts: StartOptions): Promise<Sim> {
 
   let stopped = false;
   return {
-    url, kubeconfigPath, scenario, log, faults, store, caPem: ca.certPem, ctx,
+    url, kubeconfigPath, scenario, log, faults, store, caPem: ca.certPem, ctx, clock,
     tokenFor: (id) => authn.tokenFor(id),
     issueServiceAccountToken: ctx.issueServiceAccountToken,
     async stop() {

@@ -1,6 +1,7 @@
 // REST handlers for resource requests (after authentication and authorization): get, list,
 // create, update, patch, delete, deletecollection and the serviceaccounts/token, pods/log and
 // status subresources, with kube-apiserver's shapes and Status errors. Watch is served by watch.ts.
+import { randomUUID } from 'node:crypto';
 import type { Reply } from './discovery.ts';
 import type { SimContext } from './context.ts';
 import type { RequestInfo } from './request-info.ts';
@@ -15,6 +16,7 @@ import { handleReview } from './reviews.ts';
 import { applyPatch, PatchError } from './patch.ts';
 import { decodeObject } from './proto-objects.ts';
 import { addEphemeralContainers, ephemeralView, requestedContainers } from './ephemeral.ts';
+import { readLog } from './pod-log.ts';
 import { admitCreate, warningHeader } from './admission/chain.ts';
 
 export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
@@ -182,7 +184,16 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   delete typed.metadata.creationTimestamp;
   prepareForCreate(r, typed, ctx);
   const headers = warningHeader(admitted.warnings);
-  if (req.query.get('dryRun') === 'All') return { ...json(201, typed), headers };
+  if (req.query.get('dryRun') === 'All') {
+    // BeforeCreate fills uid and creationTimestamp (FillObjectMetaSystemFields) and the strategy its
+    // generation before storage; the dry-run storage persists nothing and assigns no resourceVersion
+    // (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/dryrun.go DryRunnableStorage.Create).
+    typed.metadata.uid = randomUUID();
+    typed.metadata.creationTimestamp = ctx.store.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    const generation = ctx.store.generationOf(r, typed);
+    if (generation !== undefined) typed.metadata.generation = generation;
+    return { ...json(201, typed), headers };
+  }
   return { ...json(201, withType(r, ctx.store.create(typed, r))), headers };
 }
 
@@ -330,8 +341,9 @@ function subresource(req: ResourceRequest, r: ResourceType, ctx: SimContext): Re
   if (r.resource === 'pods' && sub === 'exec') return status(badRequest('Upgrade request required'));
   if (r.resource === 'serviceaccounts' && sub === 'token' && req.info.verb === 'create') return tokenRequest(req, o, ctx);
   if (r.resource === 'pods' && sub === 'log' && req.info.verb === 'get') {
-    const logs = o.metadata.annotations?.['sim.kubectl-airflow.dev/logs'] ?? '';
-    return { code: 200, contentType: 'text/plain', body: logs };
+    const answer = readLog(o, req.query, ctx.store.now());
+    if ('status' in answer) return status(answer.status);
+    return { code: 200, contentType: 'text/plain', body: answer.body };
   }
   if (r.resource === 'pods' && sub === 'ephemeralcontainers') return ephemeralContainers(req, r, o, ctx);
   return status(methodNotAllowed());

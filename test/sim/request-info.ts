@@ -4,6 +4,17 @@ import type { RequestAttributes } from './types.ts';
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/**
+ * A boolean query parameter as the apiserver decodes it (staging/src/k8s.io/apimachinery/pkg/runtime/
+ * conversion.go, Convert_Slice_string_To_bool): absent is false; "0" and "false" in any case are
+ * false; every other value, the empty string included, is true. The Python client sends "True".
+ */
+export function queryBool(query: URLSearchParams, name: string): boolean {
+  const values = query.getAll(name);
+  if (values.length === 0) return false;
+  return !(values[0] === '0' || values[0].toLowerCase() === 'false');
+}
+
 export interface RequestInfo extends RequestAttributes {
   /** For resource requests: the apiPrefix ('api' | 'apis'). */
   prefix?: string;
@@ -53,9 +64,8 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   if (parts.length >= 3) info.subresource = parts[2];
   if (parts.length > 3) info.parts = parts.slice(3);
 
-  if (!info.name && info.verb === 'get') info.verb = 'list';
-  const watch = query.get('watch');
-  if ((info.verb === 'list' || info.verb === 'get') && (watch === 'true' || watch === '1')) info.verb = 'watch';
+  // Only a collection GET becomes list or watch (requestinfo.go); a named GET stays get, whatever ?watch says.
+  if (!info.name && info.verb === 'get') info.verb = queryBool(query, 'watch') ? 'watch' : 'list';
   if (!info.name && info.verb === 'delete') info.verb = 'deletecollection';
   return info;
 }

@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from './types.ts';
 import type { ControlPlaneSpec } from './control-plane.ts';
 import type { FaultRule } from './faults.ts';
+import { parseKubernetesVersion } from './version.ts';
 
 // The spec's controlPlane and faults are what control-plane.ts and faults.ts take: typed there.
 export type { ControlPlaneSpec };
@@ -58,7 +59,6 @@ export function scenarioPath(nameOrPath: string): string {
 }
 
 const AUTH_KINDS: AuthKind[] = ['clientCertificate', 'token', 'exec'];
-const VERSION = /^v1\.(\d+)\.(\d+)$/;
 
 function fail(file: string, msg: string): never {
   throw new ScenarioError(`${file}: ${msg}`);
@@ -91,7 +91,7 @@ export function parseScenario(text: string, file = '<inline>'): Scenario {
   if (!meta.name) fail(file, 'Scenario metadata.name is required');
   const spec = { ...((scenarioDoc.spec ?? {}) as Partial<ScenarioSpec>) } as ScenarioSpec;
   spec.kubernetesVersion = spec.kubernetesVersion ?? 'v1.32.0';
-  if (!VERSION.test(spec.kubernetesVersion)) fail(file, `spec.kubernetesVersion must look like v1.32.0, got ${spec.kubernetesVersion}`);
+  if (!parseKubernetesVersion(spec.kubernetesVersion)) fail(file, `spec.kubernetesVersion must look like v1.32.0 (or a platform build such as v1.31.5-gke.1000000, v1.29.4+k3s1), got ${spec.kubernetesVersion}`);
   spec.namespace = spec.namespace ?? 'default';
   if (!Array.isArray(spec.identities) || spec.identities.length === 0) fail(file, 'spec.identities must list at least one identity');
   const seen = new Set<string>();
@@ -133,7 +133,7 @@ export function loadScenario(nameOrPath: string): Scenario {
   return parseScenario(readFileSync(file, 'utf8'), file);
 }
 
-/** Minor version number of the scenario's kubernetesVersion (v1.32.0 -> 32). */
+/** Minor version number of the scenario's kubernetesVersion (v1.32.0 -> 32, v1.31.5-gke.1000000 -> 31). */
 export function minorVersion(s: Scenario): number {
-  return Number(VERSION.exec(s.spec.kubernetesVersion)![1]);
+  return parseKubernetesVersion(s.spec.kubernetesVersion)!.minor;
 }

@@ -13,12 +13,13 @@ import { impersonate } from './impersonation.ts';
 import type { ExecUpgradeArgs } from './exec/index.ts';
 import type { LogEntry } from './log.ts';
 import { handleResource, NOT_FOUND_PAGE } from './reads.ts';
-import { requestInfo, type RequestInfo } from './request-info.ts';
+import { queryBool, requestInfo, type RequestInfo } from './request-info.ts';
 import { minorVersion } from './scenario.ts';
 import { badRequest, forbidden, internalError, notFound, unauthorized } from './status.ts';
-import type { Status } from './types.ts';
+import type { KubeObject, Status } from './types.ts';
 import type { ResourceType } from './resources.ts';
-import { prepareWatch, serveWatch, type WatchRequest } from './watch.ts';
+import { followLog, readLog, type LogLine } from './pod-log.ts';
+import { prepareWatch, serveWatch, type WatchFault, type WatchRequest } from './watch.ts';
 
 const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({ code: s.code, contentType: 'application/json', body: JSON.stringify(s), headers });
 
@@ -44,7 +45,8 @@ type Outcome =
   | { kind: 'reset' }
   | { kind: 'hang' }
   | { kind: 'upgrade'; run: () => Promise<void> }
-  | { kind: 'watch'; resource: ResourceType; request: WatchRequest };
+  | { kind: 'watch'; resource: ResourceType; request: WatchRequest; fault?: WatchFault }
+  | { kind: 'follow'; pod: KubeObject; answer: { container: string; body: string; lines: LogLine[] } };
 
 type ExecHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, args: ExecUpgradeArgs) => void | Promise<void>;
 
@@ -121,8 +123,12 @@ export class SimServer {
       // Only reachable from onUpgrade.
       return;
     }
+    if (outcome.kind === 'follow') {
+      followLog(res, this.ctx, outcome.pod, outcome.answer, () => this.finish(entry, 200));
+      return;
+    }
     if (outcome.kind === 'watch') {
-      serveWatch(res, outcome.request, outcome.resource, this.ctx, () => this.finish(entry, 200));
+      serveWatch(res, outcome.request, outcome.resource, this.ctx, () => this.finish(entry, 200), outcome.fault);
       return;
     }
     const r = outcome.reply;
@@ -163,6 +169,7 @@ export class SimServer {
         return;
       }
       case 'watch':
+      case 'follow':
         socket.destroy();
         this.finish(entry, 0);
         return;
@@ -279,7 +286,16 @@ export class SimServer {
       const request: WatchRequest = { info, query: url.searchParams, accept: String(req.headers.accept ?? '') };
       const w = prepareWatch(request);
       if ('error' in w) return { kind: 'reply', reply: w.code === 404 ? NOT_FOUND_PAGE : statusReply(badRequest(w.error)) };
-      return { kind: 'watch', resource: w.resource, request };
+      return { kind: 'watch', resource: w.resource, request, fault: f.watch };
+    }
+
+    // pods/log?follow streams: answered here, not by a one-shot handler.
+    if (method === 'GET' && info.resource === 'pods' && info.subresource === 'log' && info.namespace && info.name && queryBool(url.searchParams, 'follow')) {
+      const pod = ctx.store.get('pods', info.namespace, info.name);
+      if (!pod) return { kind: 'reply', reply: statusReply(notFound('', 'pods', info.name)) };
+      const answer = readLog(pod, url.searchParams, ctx.store.now());
+      if ('status' in answer) return { kind: 'reply', reply: statusReply(answer.status) };
+      if (!answer.empty) return { kind: 'follow', pod, answer };
     }
 
     const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : Buffer.alloc(0);

@@ -1,11 +1,20 @@
-// Watch (GET ...?watch=true): a stream of {"type","object"} lines. Without a resourceVersion (or "0")
-// the current objects come first as ADDED, as the watch cache sends them; then every change from the
-// store. Tables when the client asks for them (`kubectl get -w`).
+// Watch (GET <collection>?watch=<anything but 0/false>): a stream of {"type","object"} lines, as
+// kube-apiserver's watch cache serves it (staging/src/k8s.io/apiserver/pkg/storage/cacher):
+// - no resourceVersion, or "0": the current objects first as ADDED, then every change;
+// - resourceVersion N: the changes after N from the store's bounded history; N older than the
+//   history reaches gives one ERROR event carrying a 410 Expired Status "too old resource version:
+//   N (oldest)" (watch_cache.go getAllEventsSinceLocked; cacher.go newErrWatcher) and the end;
+// - timeoutSeconds ends the stream (default: the apiserver's --min-request-timeout, 1800 s);
+// - allowWatchBookmarks: a BOOKMARK every minute and 2 s before the timeout (cache_watcher.go nextBookmarkTime);
+// - a change that moves an object into or out of a selection is ADDED or DELETED for that watch.
+// Faults can end a watch early (close) or make it go silent with the connection open (an idle load balancer).
+// Tables when the client asks for them (`kubectl get -w`).
 import type { ServerResponse } from 'node:http';
 import type { SimContext } from './context.ts';
-import type { RequestInfo } from './request-info.ts';
+import { queryBool, type RequestInfo } from './request-info.ts';
 import { findResource, gvString, type ResourceType } from './resources.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, validateFields } from './selectors.ts';
+import { failure } from './status.ts';
 import { toTable, wantsTable } from './tables.ts';
 import type { KubeObject } from './types.ts';
 
@@ -14,6 +23,18 @@ export interface WatchRequest {
   query: URLSearchParams;
   accept: string;
 }
+
+/** What a fault does to a watch once it is streaming. */
+export interface WatchFault {
+  /** The server ends the stream after this many seconds. */
+  closeAfterSeconds?: number;
+  /** After this many seconds nothing more is sent, and the connection stays open. */
+  silentAfterSeconds?: number;
+}
+
+/** --min-request-timeout: a watch without timeoutSeconds lasts this long (real servers add up to 100% jitter). */
+export const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
+const BOOKMARK_EVERY_MS = 60_000;
 
 /** Validates a watch before any byte is written: the error message, or the resource. */
 export function prepareWatch(w: WatchRequest): { resource: ResourceType } | { error: string; code: number } {
@@ -25,10 +46,19 @@ export function prepareWatch(w: WatchRequest): { resource: ResourceType } | { er
   } catch (e) {
     return { error: (e as Error).message, code: 400 };
   }
+  const rv = w.query.get('resourceVersion');
+  if (rv && !/^\d+$/.test(rv)) return { error: `resourceVersion: Invalid value: "${rv}": must be a non-negative integer`, code: 400 };
+  const timeout = w.query.get('timeoutSeconds');
+  if (timeout && !/^\d+$/.test(timeout)) return { error: `timeoutSeconds: Invalid value: "${timeout}": must be a non-negative integer`, code: 400 };
   return { resource: r };
 }
 
-export function serveWatch(res: ServerResponse, w: WatchRequest, r: ResourceType, ctx: SimContext, onEnd: () => void): void {
+/** The Status of the ERROR event for a resourceVersion the history no longer reaches. */
+export function tooOldStatus(rv: number, oldest: number): ReturnType<typeof failure> {
+  return failure(410, 'Expired', `too old resource version: ${rv} (${oldest})`);
+}
+
+export function serveWatch(res: ServerResponse, w: WatchRequest, r: ResourceType, ctx: SimContext, onEnd: () => void, fault: WatchFault = {}): void {
   const labels = parseLabelSelector(w.query.get('labelSelector'));
   const fields = parseFieldSelector(w.query.get('fieldSelector'));
   const ns = r.namespaced ? w.info.namespace : undefined;
@@ -48,23 +78,64 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, r: ResourceType
     'Cache-Control': 'no-cache, private',
     'Transfer-Encoding': 'chunked',
   });
-  const send = (type: string, o: KubeObject) => res.write(JSON.stringify({ type, object: render(o) }) + '\n');
-  const rv = w.query.get('resourceVersion');
-  if (!rv || rv === '0') {
+  // The apiserver flushes the headers at once (watch.go ServeHTTP): a client waits for them before any event.
+  res.flushHeaders();
+  let silent = false;
+  const write = (event: { type: string; object: unknown }) => {
+    if (!silent && !res.writableEnded) res.write(JSON.stringify(event) + '\n');
+  };
+  const send = (type: string, o: KubeObject) => write({ type, object: render(o) });
+
+  // A change that moves an object into or out of the selection is ADDED or DELETED for this watch
+  // (cache_watcher.go convertToWatchEvent).
+  const deliver = (e: { type: string; object: KubeObject; previous?: KubeObject }) => {
+    const now = matches(e.object);
+    if (e.type !== 'MODIFIED' || !e.previous) return void (now && send(e.type, e.object));
+    const before = matches(e.previous);
+    if (now && before) send('MODIFIED', e.object);
+    else if (now) send('ADDED', e.object);
+    else if (before) send('DELETED', e.object);
+  };
+
+  const rvParam = w.query.get('resourceVersion');
+  if (!rvParam || rvParam === '0') {
     for (const o of ctx.store.all(r)) if (matches(o)) send('ADDED', o);
+  } else {
+    const events = ctx.store.eventsAfter(r, Number(rvParam));
+    if (events === 'expired') {
+      write({ type: 'ERROR', object: tooOldStatus(Number(rvParam), ctx.store.oldestResourceVersion) });
+      res.end();
+      res.on('close', onEnd);
+      return;
+    }
+    for (const e of events) deliver(e);
   }
   const off = ctx.store.onChange((e) => {
-    if (e.resource !== r || !matches(e.object)) return;
-    send(e.type, e.object);
+    if (e.resource === r) deliver(e);
   });
-  const timeout = Number(w.query.get('timeoutSeconds') ?? 0);
-  const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+
+  const timers: NodeJS.Timeout[] = [];
+  const timeoutSeconds = Number(w.query.get('timeoutSeconds') || DEFAULT_WATCH_TIMEOUT_SECONDS);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  if (timeoutSeconds > 0) timers.push(setTimeout(() => { if (!silent) res.end(); }, timeoutSeconds * 1000));
+  if (queryBool(w.query, 'allowWatchBookmarks')) {
+    const bookmark = () => write({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: gvString(r.group, r.version), metadata: { resourceVersion: ctx.store.resourceVersion } } });
+    const schedule = () => {
+      const next = Math.min(Date.now() + BOOKMARK_EVERY_MS, deadline - 2_000);
+      if (next <= Date.now()) return;
+      timers.push(setTimeout(() => { bookmark(); schedule(); }, next - Date.now()));
+    };
+    schedule();
+  }
+  if (fault.closeAfterSeconds !== undefined) timers.push(setTimeout(() => { if (!silent) res.end(); }, fault.closeAfterSeconds * 1000));
+  if (fault.silentAfterSeconds !== undefined) timers.push(setTimeout(() => { silent = true; }, fault.silentAfterSeconds * 1000));
+
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
     off();
-    if (timer) clearTimeout(timer);
+    for (const t of timers) clearTimeout(t);
     onEnd();
   };
   res.on('close', end);
