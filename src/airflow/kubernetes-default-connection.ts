@@ -31,15 +31,25 @@ export function parseConnection(value: string): { extras: Record<string, unknown
   return { extras };
 }
 
-/** Extras safe to show: an inline kubeconfig or anything credential-like is replaced by a note
+/**
+ * The extras the kubernetes connection form offers (cncf.kubernetes provider, hooks/kubernetes.py
+ * KubernetesHook.get_connection_form_widgets, every provider version with xcom_sidecar_* included)
+ * minus kube_config, which the form itself hides as a PasswordField. Only these are shown: any other
+ * key (`auth_header=Bearer ...`) may hold anything, so its value is never printed.
+ */
+export const SHOWN_EXTRAS: ReadonlySet<string> = new Set([
+  'in_cluster', 'kube_config_path', 'namespace', 'cluster_context', 'disable_verify_ssl', 'disable_tcp_keepalive',
+  'xcom_sidecar_container_image', 'xcom_sidecar_container_resources',
+]);
+
+/** Extras safe to show: the known harmless fields as set; anything else replaced by a note
  *  (CONTRIBUTING: never print a token, a client key or a Secret's data). */
 export function redactExtras(extras: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(extras)) {
     const name = k.replace(/^extra__kubernetes__/, '');
-    if (name === 'kube_config' || (/token|password|secret|key|cert|credential/i.test(name) && !/_path$/.test(name))) {
-      out[k] = v === undefined || v === null || v === '' ? v : `(set, ${String(typeof v === 'string' ? v.length : JSON.stringify(v).length)} characters, not shown)`;
-    } else out[k] = v;
+    if (SHOWN_EXTRAS.has(name) || v === undefined || v === null || v === '') out[k] = v;
+    else out[k] = name === 'kube_config' ? '(set, an inline kubeconfig: not shown)' : '(set, not shown: not a field of the kubernetes connection form)';
   }
   return out;
 }

@@ -141,8 +141,16 @@ export function discoverReleases(input: DiscoveryInput): Release[] {
   return [...releases.values()].sort((a, b) => a.name.localeCompare(b.name) || a.chart.localeCompare(b.chart));
 }
 
-/** No Airflow release at all in the namespace (still a usage error: wrong -n); doctor reports it as a failing layer. */
-export class NoReleaseError extends UsageError {}
+/**
+ * No Airflow release at all in the namespace (still a usage error: wrong -n); doctor reports it as a
+ * failing layer. It names only -n, which every command takes; a command with another way out (rbac's
+ * --sa) adds it with `or`.
+ */
+export class NoReleaseError extends UsageError {
+  or(alternative: string): NoReleaseError {
+    return new NoReleaseError(`${this.message}, or ${alternative}`);
+  }
+}
 
 export function selectRelease(releases: Release[], namespace: string, wanted?: string): Release {
   if (wanted) {
@@ -155,7 +163,7 @@ export function selectRelease(releases: Release[], namespace: string, wanted?: s
   if (releases.length === 1) return releases[0];
   if (releases.length === 0) {
     throw new NoReleaseError(
-      `no Airflow release found in namespace ${namespace} (no pods labelled tier=airflow or app=airflow): pass -n <namespace>, or --sa NS:NAME`,
+      `no Airflow release found in namespace ${namespace} (no pods labelled tier=airflow or app=airflow): pass -n <namespace>`,
     );
   }
   throw new UsageError(

@@ -1,5 +1,6 @@
 // Errors that map to exit codes. Every message is one line and says what to do next, because
 // main() prints exactly `kubectl-airflow: <message>` (CONTRIBUTING: never a stack trace).
+import { redact } from '../render/redact.ts';
 import { ExitCode } from './exit-codes.ts';
 
 export type ClusterErrorKind = 'unreachable' | 'tls' | 'unauthorized' | 'forbidden' | 'notfound' | 'timeout';
@@ -16,12 +17,13 @@ const REMEDY: Record<ClusterErrorKind, string> = {
 export class ClusterError extends Error {
   readonly kind: ClusterErrorKind;
   readonly remedy: string;
-  readonly exitCode: number = ExitCode.CLUSTER;
+  readonly exitCode: number;
   /** HTTP status when the server answered, else undefined. */
   readonly status?: number;
 
-  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; cause?: unknown } = {}) {
+  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; cause?: unknown; exitCode?: number } = {}) {
     super(oneLine(message), opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.exitCode = opts.exitCode ?? ExitCode.CLUSTER;
     this.name = 'ClusterError';
     this.kind = kind;
     this.remedy = opts.remedy ?? REMEDY[kind];
@@ -33,6 +35,9 @@ export class ClusterError extends Error {
     return redactUrls(this.remedy ? `${this.message} (${this.remedy})` : this.message);
   }
 }
+
+/** A refusal that concerns the whole run, not one read (the run's --as refused): never kept as a partial result. */
+export class RunRefused extends ClusterError {}
 
 export class UsageError extends Error {
   readonly exitCode: number = ExitCode.USAGE;
@@ -50,16 +55,8 @@ export function oneLine(s: string): string {
   return redactUrls(s.replace(/\s*\n\s*/g, ' ').trim());
 }
 
-/**
- * `https://user:pass@host` -> `https://user:xxxxx@host` (Go's url.Redacted, as kubectl prints it);
- * a userinfo without a password may itself be a token: `https://xxxxx@host`.
- */
-export function redactUrls(s: string): string {
-  return s.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]+)@/gi, (_m, scheme: string, info: string) => {
-    const colon = info.indexOf(':');
-    return `${scheme}${colon >= 0 ? `${info.slice(0, colon)}:xxxxx` : 'xxxxx'}@`;
-  });
-}
+/** Kept for callers that redact a server URL; the rules live in render/redact.ts. */
+export const redactUrls = redact;
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
@@ -113,12 +110,26 @@ export function fromStatus(code: number, body: unknown, what: string): ClusterEr
     case 408:
     case 504:
       return new ClusterError('timeout', `${what}: ${serverMsg}`, opts);
+    case 400:
+    case 409:
+    case 422:
+      // the server is fine and refused the request as asked: its message says why
+      // reached and authenticated, so not exit 3: a problem with what was asked (exit 1)
+      return new ClusterError('unreachable', `${what}: the API server refused it (${code}): ${serverMsg}`, { ...opts, remedy: refusalRemedy(serverMsg), exitCode: ExitCode.PROBLEMS });
     default:
       return new ClusterError('unreachable', `${what}: the API server answered ${code}: ${serverMsg}`, {
         ...opts,
         remedy: 'the API server is unhealthy or overloaded: retry later',
       });
   }
+}
+
+/** What to do about a request the API server refused as asked (exec's 400s as kubelet-less pods give them). */
+function refusalRemedy(serverMsg: string): string {
+  if (/does not have a host assigned/.test(serverMsg)) return 'the pod is not scheduled to a node yet: wait until kubectl get pod -o wide shows its NODE, or pick another pod';
+  if (/container .* is not valid|a container name must be specified/i.test(serverMsg)) return 'name one of the containers the message lists with -c';
+  if (/is not running|ContainerCreating|PodInitializing/i.test(serverMsg)) return 'wait until the container runs (kubectl get pod), or pick another pod';
+  return 'check the names and flags given';
 }
 
 /** Exit code and one-line text for anything thrown. */

@@ -5,6 +5,7 @@ import { ExitCode } from '../base/exit-codes.ts';
 import type { Connection } from '../kube/connection.ts';
 import { palette, useColour } from '../render/colour.ts';
 import { parseOutput } from '../render/output.ts';
+import { redact } from '../render/redact.ts';
 import type { Command, GlobalArgs, IO, RunContext } from './command.ts';
 import { COMMANDS, EXAMPLES } from './commands/index.ts';
 import { helpWidth, renderHelp } from './help.ts';
@@ -61,10 +62,11 @@ async function runCommand(cmd: Command, raw: Record<string, unknown>, io: IO): P
   const ctx: RunContext = {
     io,
     colour,
-    out: (t) => void io.stdout.write(t),
-    err: (t) => void io.stderr.write(t),
+    // every report, fix and debug line passes the one redaction on its way out
+    out: (t) => void io.stdout.write(redact(t)),
+    err: (t) => void io.stderr.write(redact(t)),
     debug: (level, t) => {
-      if ((args.v ?? 0) >= level) io.stderr.write(t.endsWith('\n') ? t : t + '\n');
+      if ((args.v ?? 0) >= level) io.stderr.write(redact(t.endsWith('\n') ? t : t + '\n'));
     },
     connect: () => {
       conn ??= import('../kube/connection.ts').then((m) => m.connect(args, { env: io.env }));

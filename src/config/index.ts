@@ -17,6 +17,7 @@ import type { Palette } from '../render/colour.ts';
 import { renderData } from '../render/data.ts';
 import { isMachine, type OutputFormat } from '../render/output.ts';
 import { renderTable } from '../render/table.ts';
+import { visibleWidth, wrapLine } from '../render/width.ts';
 import type { ContainerConfig, Pod, SecretRead, Severity } from './analyze.ts';
 
 interface CM { metadata: { name: string }; data?: Record<string, string> }
@@ -62,11 +63,46 @@ async function envFromSecrets(conn: Connection, ns: string, pods: Pod[]): Promis
 
 const SEVERITY_ORDER: Severity[] = ['error', 'warning', 'info'];
 
+/**
+ * The table within `width` columns: settings every pod shares go on one line above it; a container
+ * named like its component is not repeated; if it is still too wide, one block per pod instead.
+ */
+function narrowTable(head: string[], rows: string[][], width: number): string[] {
+  const out: string[] = [];
+  const settingCols = SETTING_HEAD.map((h) => head.indexOf(h));
+  const shared = settingCols.filter((i) => rows.every((r) => r[i] === rows[0][i]));
+  if (rows.length > 1 && shared.length) out.push(...wrapLine(`every pod: ${shared.map((i) => `${head[i]}=${rows[0][i]}`).join(', ')}`, width), '');
+  const containerCol = head.indexOf('CONTAINER');
+  const sameContainer = rows.every((r) => r[containerCol] === r[head.indexOf('COMPONENT')]);
+  const keep = head.map((_, i) => i).filter((i) => !(rows.length > 1 && shared.includes(i)) && !(sameContainer && i === containerCol));
+  const table = renderTable(keep.map((i) => head[i]), rows.map((r) => keep.map((i) => r[i])));
+  if (table.split('\n').every((l) => visibleWidth(l) <= width)) return [...out, table];
+  // one block per pod: the name, then its values, wrapped at the width
+  const blocks: string[] = [];
+  for (const r of rows) {
+    blocks.push(`${r[0]} (${r[head.indexOf('COMPONENT')]}${sameContainer ? '' : `, container ${r[containerCol]}`})`);
+    let line = ' ';
+    for (const i of keep.slice(1).filter((i) => i !== containerCol && head[i] !== 'COMPONENT')) {
+      const item = ` ${head[i]} ${r[i]}`;
+      if (line.length > 1 && visibleWidth(line + item) > width) {
+        blocks.push(line);
+        line = ' ';
+      }
+      line += item;
+    }
+    if (line.trim()) blocks.push(line);
+  }
+  return [...out, ...blocks];
+}
+
 function paint(s: Severity, c: Palette): string {
   return s === 'error' ? c.red(s) : s === 'warning' ? c.yellow(s) : c.dim(s);
 }
 
-export function renderText(results: ContainerConfig[], release: string, ns: string, c: Palette, wide: boolean): string {
+/** The settings columns: a value every pod shares is said once above the table, not repeated per row. */
+const SETTING_HEAD = ['IN_CLUSTER', 'CONFIG_FILE', 'CONTEXT', 'NAMESPACE', 'MULTI_NS', 'VERIFY_SSL', 'TOKEN', 'CONNECTION'];
+
+export function renderText(results: ContainerConfig[], release: string, ns: string, c: Palette, wide: boolean, width = Infinity): string {
   const lines: string[] = [];
   lines.push(`release ${release} in namespace ${ns}: how Airflow's Kubernetes client connects from each pod`);
   lines.push('');
@@ -88,9 +124,15 @@ export function renderText(results: ContainerConfig[], release: string, ns: stri
     if (wide) row.push(r.loads);
     return row;
   });
-  const head = ['POD', 'COMPONENT', 'CONTAINER', 'IN_CLUSTER', 'CONFIG_FILE', 'CONTEXT', 'NAMESPACE', 'MULTI_NS', 'VERIFY_SSL', 'TOKEN', 'CONNECTION', 'FINDINGS'];
+  const head = ['POD', 'COMPONENT', 'CONTAINER', ...SETTING_HEAD, 'FINDINGS'];
   if (wide) head.push('LOADS');
-  lines.push(renderTable(head, rows));
+  const table = new Set<string>();
+  if (wide) lines.push(renderTable(head, rows));
+  else {
+    const narrow = narrowTable(head, rows, width).join('\n').split('\n');
+    for (const l of narrow) table.add(l);
+    lines.push(...narrow);
+  }
   if (wide) {
     lines.push('');
     for (const r of results) {
@@ -119,7 +161,8 @@ export function renderText(results: ContainerConfig[], release: string, ns: stri
       if (g.remedy) lines.push(`  fix: ${g.remedy}`);
     }
   }
-  return lines.join('\n') + '\n';
+  // prose wraps at the width; the table (and -o wide, which is for wide screens) is kept as built
+  return (wide ? lines : lines.flatMap((l) => (table.has(l) ? [l] : wrapLine(l, width)))).join('\n') + '\n';
 }
 
 /**
@@ -194,14 +237,16 @@ export async function runConfig(conn: Connection, opts: { release?: string }): P
   return inspectClientConfig(conn, found, listed);
 }
 
-export function renderConfig(r: ConfigResult, view: { output: OutputFormat; colour: Palette }): string {
+/** `width`: the reader's screen (render/width.ts outputWidth); the default view fits it. */
+export function renderConfig(r: ConfigResult, view: { output: OutputFormat; colour: Palette; width?: number }): string {
   const { release, namespace, chart, versions, clients, pods } = r;
   if (isMachine(view.output)) {
     const v = (d: { value?: string; source: string }) => ({ version: d.value ?? null, source: d.source });
     return renderData({ release, namespace, chart, versions: { airflow: v(versions.airflow), chart: v(versions.chart), provider: v(versions.provider) }, clients, pods }, view.output);
   }
-  const head = `${versionsLine(versions)} (${versions.airflow.source})\n${clients}\n`;
-  return head + (pods.length ? renderText(pods, release, namespace, view.colour, view.output === 'wide') : `release ${release} in ${namespace}: no running Airflow client pods to inspect\n`);
+  const width = view.output === 'wide' ? Infinity : (view.width ?? Infinity);
+  const head = [`${versionsLine(versions)} (${versions.airflow.source})`, clients].flatMap((l) => l.split('\n')).flatMap((l) => wrapLine(l, width)).join('\n') + '\n';
+  return head + (pods.length ? renderText(pods, release, namespace, view.colour, view.output === 'wide', view.width) : `release ${release} in ${namespace}: no running Airflow client pods to inspect\n`);
 }
 
 export function configExitCode(r: ConfigResult): number {

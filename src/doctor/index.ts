@@ -159,7 +159,9 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     }
   };
   layers.push(...(await Promise.all([configLayer(), networkLayer(), haLayer(), rbacLayer(), admissionLayer()])));
-  for (const l of layers) if (l.verdict !== 'OK' && !l.command) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
+  // a layer skipped for want of a release has no command to show: it would fail the same way
+  const needsRelease = (l: LayerResult) => !loaded && (l.id === 'config' || l.id === 'rbac' || l.id === 'admission' || (l.id === 'network' && !podTarget.pod));
+  for (const l of layers) if (l.verdict !== 'OK' && !l.command && !needsRelease(l)) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
   opts.debug(1, `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`);
   return { layers, header: { namespace: ns, release: loaded?.release.name } };
 }

@@ -2,6 +2,7 @@
 import type { Chain, EndpointView } from './chain.ts';
 import type { Check, Fetched, HaInput, Verdict } from './model.ts';
 import { LIVE_WITHIN_SECONDS } from './identity.ts';
+import { age } from './age.ts';
 
 export const PERMISSIONS = {
   service: 'get services in default',
@@ -34,7 +35,7 @@ function skip(id: string, title: string, reasons: string[], remedy: string): Che
 }
 
 const ep = (e: EndpointView) => e.address;
-const ago = (s: number | undefined) => (s === undefined ? 'never renewed' : `renewed ${Math.round(s)}s ago`);
+const ago = (s: number | undefined) => (s === undefined ? 'never renewed' : `renewed ${age(s)} ago`);
 const managed = (c: Chain) => c.platform.name !== 'self-managed';
 
 export function checkEndpointsAgree(chain: Chain, input: HaInput): Check {
@@ -173,9 +174,10 @@ export function checkStaleEndpoints(chain: Chain, input: HaInput): Check {
  * SKIPs: every read rejected as unauthenticated (a credentials problem), or every read failed on the
  * server side (the cluster itself is the problem).
  */
-export function unusableReads(reads: Fetched<unknown>[]): { kind: 'unauthorized' | 'unreachable'; message: string; code?: number } | undefined {
+export function unusableReads(reads: Fetched<unknown>[]): { kind: 'unauthorized' | 'unreachable' | 'timeout'; message: string; code?: number } | undefined {
   const failures = reads.filter((f): f is Extract<Fetched<unknown>, { ok: false }> => !f.ok);
   if (reads.length === 0 || failures.length < reads.length) return undefined;
+  if (failures.every((f) => f.reason === 'timeout')) return { kind: 'timeout', message: failures[0].message };
   if (failures.every((f) => f.code === 401)) return { kind: 'unauthorized', message: 'the API server rejected the credentials (401 Unauthorized)', code: 401 };
   if (failures.every((f) => (f.code ?? 0) >= 500)) return { kind: 'unreachable', message: failures[0].message, code: failures[0].code };
   return undefined;

@@ -2,16 +2,22 @@
 // as data so the checks that need it SKIP and the rest still decide.
 import { ClusterError, redactUrls } from '../base/errors.ts';
 import type { Connection, KubeResponse } from '../kube/connection.ts';
-import { fetched } from '../kube/fetched.ts';
+import { failed, fetched } from '../kube/fetched.ts';
 import { getObject, listObjects, READYZ_PATH } from '../kube/reads.ts';
 import { PERMISSIONS, unusableReads } from './checks.ts';
 import { IDENTITY_LABEL } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, Fetched, HaInput, Lease, Node, Readyz, Service } from './model.ts';
 
-const read = <T>(p: Promise<T>, permission: string): Promise<Fetched<T>> => fetched(p, { permission });
+// a read that hangs is kept like one the server refused: its checks SKIP, the others still decide
+const read = <T>(p: Promise<T>, permission: string): Promise<Fetched<T>> => fetched(p, { permission, timeouts: true });
 
 async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
-  const res: KubeResponse<unknown> = await conn.send({ path: READYZ_PATH, query: { verbose: 'true' } });
+  let res: KubeResponse<unknown>;
+  try {
+    res = await conn.send({ path: READYZ_PATH, query: { verbose: 'true' } });
+  } catch (e) {
+    return failed(e, { permission: PERMISSIONS.readyz, timeouts: true });
+  }
   const body = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
   if (res.status === 401 || res.status === 403) {
     const msg = (res.body as { message?: string })?.message ?? `HTTP ${res.status}`;
@@ -35,6 +41,7 @@ export async function fetchHa(conn: Connection): Promise<HaReads> {
   ]);
   const unusable = unusableReads([service, endpoints, slices, leases, nodes]);
   if (unusable?.kind === 'unauthorized') throw new ClusterError('unauthorized', unusable.message, { status: unusable.code });
+  if (unusable?.kind === 'timeout') throw new ClusterError('timeout', unusable.message);
   if (unusable) {
     throw new ClusterError('unreachable', unusable.message, { status: unusable.code, remedy: 'the API server is failing every read: check its health (kubectl get --raw /readyz?verbose)' });
   }

@@ -2,6 +2,7 @@
 import type { Palette } from '../render/colour.ts';
 import { renderTable } from '../render/table.ts';
 import type { Chain } from './chain.ts';
+import { age } from './age.ts';
 import { worstVerdict } from './checks.ts';
 import type { Check, HaInput, ProbeResult, Verdict } from './model.ts';
 
@@ -51,14 +52,6 @@ export function toReport(chain: Chain, checks: Check[], input: HaInput): HaRepor
   };
 }
 
-function duration(s: number | undefined): string {
-  if (s === undefined) return '?';
-  if (s < 120) return `${Math.round(s)}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86400)}d`;
-}
-
 export function paintVerdict(v: Verdict, c: Palette): string {
   return v === 'OK' ? c.green(v) : v === 'WARN' ? c.yellow(v) : v === 'FAIL' ? c.red(v) : c.dim(v);
 }
@@ -81,7 +74,7 @@ export function renderText(chain: Chain, checks: Check[], input: HaInput, c: Pal
     let replica: string;
     if (e.lease) {
       const live = e.lease.live ? c.green('live') : c.red('NOT live');
-      replica = `replica  Lease ${e.lease.name}  renewed ${duration(e.lease.sinceRenewSeconds)} ago (${live})  age ${duration(e.lease.ageSeconds)}` + (wide ? `  holder ${e.lease.holder}  matched by ${e.lease.by}` : '');
+      replica = `replica  Lease ${e.lease.name}  renewed ${age(e.lease.sinceRenewSeconds)} ago (${live})  age ${age(e.lease.ageSeconds)}` + (wide ? `  holder ${e.lease.holder}  matched by ${e.lease.by}` : '');
     } else if (!input.leases.ok) replica = c.dim('replica  ? (Leases not readable)');
     else if (chain.platform.name !== 'self-managed') replica = c.dim(`replica  run by ${chain.platform.name}, not matched to an address`);
     else replica = c.red('replica  no identity Lease');
@@ -101,8 +94,9 @@ export function renderText(chain: Chain, checks: Check[], input: HaInput, c: Pal
   lines.push(`kubeconfig server: ${input.server}`);
   if (input.from) lines.push(`probed from: pod ${input.from.namespace}/${input.from.pod}`);
   lines.push('');
-  const rows = checks.map((k) => [k.id, paintVerdict(k.verdict, c), wide ? k.evidence.join('\n') : (k.evidence[0] ?? '') + (k.evidence.length > 1 ? ` (+${k.evidence.length - 1})` : '')]);
+  const rows = checks.map((k) => [k.id, paintVerdict(k.verdict, c), wide ? k.evidence.join('\n') : (k.evidence[0] ?? '') + (k.evidence.length > 1 ? ` (+${k.evidence.length - 1} more)` : '')]);
   lines.push(renderTable(['CHECK', 'VERDICT', 'EVIDENCE'], rows));
+  if (!wide && checks.some((k) => k.evidence.length > 1)) lines.push(c.dim('(+N more): further evidence lines of that check; -o wide shows them all'));
   const problems = checks.filter((k) => k.verdict !== 'OK' && (k.remedy || k.verdict !== 'SKIP'));
   if (problems.length) {
     lines.push('');

@@ -6,12 +6,15 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UsageError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
+import { ClusterError, RunRefused, UsageError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
+import { boundCredentialPlugin } from './credential-plugin.ts';
 import { resolveFromFlags } from './kubeconfig-files.ts';
-import { DEFAULT_RETRY, Semaphore, backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './pool.ts';
+import { impersonationHeaders, runImpersonationRefused } from './impersonation.ts';
+import { DEFAULT_RETRY, Semaphore, isRetryableStatus, parseRetryAfter, retryDelay, withDeadline, type RetryPolicy } from './pool.ts';
 import { parseDuration, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
 
 export type { ConnectionFlags, Impersonation } from './resolve.ts';
+export { impersonationHeaders } from './impersonation.ts';
 export { inClusterKubeconfig, readKubeconfigFiles, resolveFromFlags, SERVICE_ACCOUNT_DIR } from './kubeconfig-files.ts';
 
 export interface KubeRequest {
@@ -65,6 +68,12 @@ export interface Connection {
    * a request (exec's WebSocket); the returned function gives it back (once, however often called).
    */
   hold(): Promise<() => void>;
+  /** --request-timeout in ms (0: none): the bound of every request, all its retries included. */
+  readonly requestTimeoutMs: number;
+  /** When to retry: the same for requests and exec upgrades (pool.ts retryDelay). */
+  readonly retryPolicy: RetryPolicy;
+  /** Calls f when the command ends (close); the returned function unregisters it. */
+  whenClosed(f: () => void): () => void;
   close(): void;
 }
 
@@ -130,15 +139,6 @@ export function staticCredentials(resolved: ResolvedConfig): { tls: https.AgentO
   return { tls, headers, ...(auth ? { auth } : {}) };
 }
 
-/** The headers of one identity; we send them ourselves (client-node's config carries none), per request. */
-export function impersonationHeaders(imp: Impersonation | undefined | null): Record<string, string | string[]> {
-  if (!imp) return {};
-  const h: Record<string, string | string[]> = { 'Impersonate-User': imp.user };
-  if (imp.groups?.length) h['Impersonate-Group'] = imp.groups;
-  if (imp.uid) h['Impersonate-Uid'] = imp.uid;
-  return h;
-}
-
 class HttpConnection implements Connection {
   readonly server: string;
   readonly contextName: string;
@@ -155,6 +155,8 @@ class HttpConnection implements Connection {
   private readonly resolved: ResolvedConfig;
   private kc?: Promise<KubeConfig>;
   private readonly fixed?: ReturnType<typeof staticCredentials>;
+  private closed = false;
+  private readonly onClose = new Set<() => void>();
 
   constructor(r: ResolvedConfig, timeoutMs: number, maxInFlight: number, retry: RetryPolicy) {
     this.resolved = r;
@@ -173,11 +175,18 @@ class HttpConnection implements Connection {
   }
 
   kubeConfig(): Promise<KubeConfig> {
-    this.kc ??= loadKubeConfig(this.resolved);
+    this.kc ??= loadKubeConfig(this.resolved).then((kc) => {
+      boundCredentialPlugin(kc, this.timeoutMs, (f) => this.whenClosed(f));
+      return kc;
+    });
     return this.kc;
   }
 
+  /** The command ended: cut every request in flight and every backoff, start nothing more. */
   close(): void {
+    this.closed = true;
+    for (const f of [...this.onClose]) f();
+    this.onClose.clear();
     this.agent?.destroy();
   }
 
@@ -214,29 +223,75 @@ class HttpConnection implements Connection {
     throw fromStatus(res.status, res.body, `${req.method ?? 'GET'} ${req.path}`);
   }
 
+  /**
+   * One request under the run's policy: --request-timeout bounds it whole (waiting for a slot, every
+   * attempt, every backoff), transient failures are retried only while that deadline allows, and a
+   * closed connection (the command ended) starts nothing and cuts what is in flight.
+   */
   async send<T>(req: KubeRequest): Promise<KubeResponse<T>> {
     this.stats.requests++;
+    const what = `${req.method ?? 'GET'} ${req.path}`;
+    const deadline = this.timeoutMs > 0 ? Date.now() + this.timeoutMs : undefined;
     for (let attempt = 0; ; attempt++) {
       let res: KubeResponse<T> | undefined;
       let err: unknown;
       await this.sem.acquire();
       try {
+        this.checkOpen(what);
         this.stats.attempts++;
-        res = await this.once<T>(req);
+        res = await this.once<T>(req, deadline);
       } catch (e) {
         err = e;
       } finally {
         this.sem.release();
       }
-      const canRetry = attempt < this.retry.maxRetries;
-      if (res && !(canRetry && isRetryableStatus(res.status))) return res;
-      if (err !== undefined && !(canRetry && isRetryableNetworkError(err))) {
+      if (res && runImpersonationRefused(res, req.impersonate === undefined ? this.impersonation : undefined)) {
+        throw new RunRefused('forbidden', `the API server refused to let you act as "${this.impersonation?.user}" (--as): ${(res.body as { message?: string }).message}`, {
+          status: 403,
+          remedy: 'ask a cluster admin for impersonate on that user (and its groups), or run without --as',
+        });
+      }
+      if (res && !isRetryableStatus(res.status)) return res;
+      const wait = this.closed
+        ? undefined
+        : retryDelay({ attempt, status: res?.status, error: err, retryAfterSeconds: res ? parseRetryAfter(res.headers['retry-after']) : undefined, now: Date.now(), deadline }, this.retry);
+      if (wait === undefined) {
+        if (res) return res;
         throw err instanceof ClusterError ? err : (fromNetworkError(err, this.server) ?? err);
       }
       this.stats.retries++;
-      const wait = backoffMs(attempt, res ? parseRetryAfter(res.headers['retry-after']) : undefined, this.retry);
-      await new Promise((r) => setTimeout(r, wait));
+      await this.sleep(wait);
     }
+  }
+
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return this.retry;
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw new ClusterError('timeout', `${what} not sent: the command already ended`);
+  }
+
+  /** A backoff the close cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.onClose.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.onClose.add(done);
+    });
+  }
+
+  whenClosed(f: () => void): () => void {
+    this.onClose.add(f);
+    return () => void this.onClose.delete(f);
   }
 
   private async httpOptions(): Promise<https.RequestOptions> {
@@ -257,8 +312,13 @@ class HttpConnection implements Connection {
     return o;
   }
 
-  private async once<T>(req: KubeRequest): Promise<KubeResponse<T>> {
-    const o = await this.httpOptions();
+  private async once<T>(req: KubeRequest, deadline: number | undefined): Promise<KubeResponse<T>> {
+    const what = `${req.method ?? 'GET'} ${req.path}`;
+    const timedOut = () => new ClusterError('timeout', `${what} timed out after ${this.timeoutMs / 1000}s`);
+    const o = await withDeadline(this.httpOptions(), deadline, timedOut);
+    this.checkOpen(what);
+    const left = deadline === undefined ? 0 : deadline - Date.now();
+    if (deadline !== undefined && left <= 0) throw timedOut();
     const headers: Record<string, string | string[]> = { Accept: 'application/json', 'User-Agent': 'kubectl-airflow' };
     for (const [k, v] of Object.entries(o.headers ?? {})) {
       if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = v as string | string[];
@@ -299,13 +359,16 @@ class HttpConnection implements Connection {
           });
         },
       );
-      const timer =
-        this.timeoutMs > 0
-          ? setTimeout(() => {
-              r.destroy();
-              reject(new ClusterError('timeout', `${req.method ?? 'GET'} ${req.path} timed out after ${this.timeoutMs / 1000}s`));
-            }, this.timeoutMs)
-          : undefined;
+      const cut = (e: Error) => {
+        clearTimeout(timer);
+        this.onClose.delete(abort);
+        r.destroy();
+        reject(e);
+      };
+      const abort = () => cut(new ClusterError('timeout', `${what} cut: the command already ended`));
+      this.onClose.add(abort);
+      r.on('close', () => this.onClose.delete(abort));
+      const timer = deadline !== undefined ? setTimeout(() => cut(timedOut()), left) : undefined;
       r.on('error', (e) => {
         clearTimeout(timer);
         reject(e);
@@ -313,4 +376,5 @@ class HttpConnection implements Connection {
       r.end(payload);
     });
   }
+
 }

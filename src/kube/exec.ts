@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { impersonationHeaders, type Connection, type Impersonation } from './connection.ts';
 import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
 import type { ExecResult } from '../base/exec-result.ts';
+import { parseRetryAfter, retryDelay } from './pool.ts';
 
 export interface ExecRequest {
   namespace: string;
@@ -67,10 +68,12 @@ class Sink extends Writable {
 class UpgradeRefused extends Error {
   readonly status: number;
   readonly body: unknown;
-  constructor(status: number, body: unknown) {
+  readonly retryAfter?: string | string[];
+  constructor(status: number, body: unknown, retryAfter?: string | string[]) {
     super(`exec refused: HTTP ${status}`);
     this.status = status;
     this.body = body;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -102,7 +105,7 @@ function socketOpener(conn: Connection, WebSocket: WsModule['default'], imp: Imp
             } catch {
               /* not JSON: keep the text */
             }
-            reject(new UpgradeRefused(res.statusCode ?? 0, body));
+            reject(new UpgradeRefused(res.statusCode ?? 0, body, res.headers['retry-after']));
           });
           res.on('error', () => reject(new UpgradeRefused(res.statusCode ?? 0, '')));
         });
@@ -128,15 +131,20 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
   const [{ Exec }, wsMod] = await Promise.all([import('@kubernetes/client-node'), import('ws')]);
   const imp = req.impersonate === undefined ? conn.impersonation : req.impersonate;
   const t0 = Date.now();
+  // the upgrade is a request like any other: --request-timeout bounds it, retries included
+  const deadline = conn.requestTimeoutMs > 0 ? t0 + conn.requestTimeoutMs : undefined;
+  const what = `exec into pod ${req.namespace}/${req.pod}`;
   const limit = req.maxOutputBytes ?? 4 << 20;
   const out = new Sink(limit);
   const err = new Sink(limit);
   let socket: InstanceType<WsModule['default']> | undefined;
   const release = await conn.hold();
   let over = false;
+  let opened = false;
   const opener = socketOpener(conn, wsMod.default, imp, (ws) => {
     socket = ws;
     ws.once('close', release);
+    ws.once('open', () => (opened = true));
     if (over) ws.terminate(); // timed out before the socket was opened: it holds no slot
   });
   /** The slot goes back when the socket has closed; one the server leaves open after the status is cut. */
@@ -150,20 +158,26 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
   return new Promise<ExecResult>((resolve, reject) => {
     let status: ExecStatus | undefined;
     let settled = false;
-    const finish = (timedOut: boolean) => {
-      if (settled) return;
+    let attempt = 0;
+    let retryTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
       settled = true;
       over = true;
       clearTimeout(timer);
+      clearTimeout(upgradeTimer);
+      clearTimeout(retryTimer);
+      forget();
+    };
+    const finish = (timedOut: boolean) => {
+      if (settled) return;
+      stop();
       releaseWhenClosed();
       const ex = timedOut ? { exitCode: null, message: `no exit status within ${req.timeoutMs / 1000}s` } : exitFromStatus(status);
       resolve({ stdout: out.text(), stderr: err.text(), ...ex, timedOut, ms: Date.now() - t0 });
     };
     const fail = (e: unknown) => {
       if (settled) return;
-      settled = true;
-      over = true;
-      clearTimeout(timer);
+      stop();
       // refused upgrade or no connection: nothing stays open
       try {
         socket?.terminate();
@@ -172,12 +186,33 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       }
       release();
       if (e instanceof UpgradeRefused) {
-        reject(fromStatus(e.status, e.body, `exec into pod ${req.namespace}/${req.pod}`));
+        reject(fromStatus(e.status, e.body, what));
         return;
       }
       reject(e instanceof ClusterError ? e : (fromNetworkError(e, conn.server) ?? e));
     };
+    /** A refused or broken upgrade: retried by the connection's policy, else the failure. */
+    const failed = (e: unknown) => {
+      if (settled) return;
+      const refused = e instanceof UpgradeRefused ? e : undefined;
+      const wait = retryDelay(
+        { attempt, status: refused?.status, error: refused ? undefined : e, retryAfterSeconds: refused ? parseRetryAfter(refused.retryAfter) : undefined, now: Date.now(), deadline },
+        conn.retryPolicy,
+      );
+      if (wait === undefined) return fail(e);
+      attempt++;
+      const old = socket;
+      if (old) {
+        old.off('close', release); // the slot stays with this exec
+        old.terminate();
+      }
+      socket = undefined;
+      retryTimer = setTimeout(start, wait);
+    };
+    const upgradeUnanswered = () => new ClusterError('timeout', `${what}: the API server did not answer the upgrade within ${Math.min(req.timeoutMs, conn.requestTimeoutMs || Infinity) / 1000}s`);
     const timer = setTimeout(() => {
+      // never opened: the API server did not answer, which is not a command that ran too long
+      if (!opened) return fail(upgradeUnanswered());
       try {
         socket?.terminate();
       } catch {
@@ -185,19 +220,29 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       }
       finish(true);
     }, req.timeoutMs);
+    const upgradeTimer =
+      deadline !== undefined && deadline - t0 < req.timeoutMs
+        ? setTimeout(() => {
+            if (!opened) fail(upgradeUnanswered());
+          }, deadline - t0)
+        : undefined;
+    const forget = conn.whenClosed(() => fail(new ClusterError('timeout', `${what} cut: the command already ended`)));
 
-    conn
-      .kubeConfig()
-      .then((kc) =>
-        new Exec(kc, opener as never).exec(req.namespace, req.pod, req.container ?? '', req.command, out, err, null, false, (st) => {
-          status = st as ExecStatus;
-          setImmediate(() => finish(false));
-        }),
-      )
-      .then((ws) => {
-        // no status before the close: the server (or a proxy) ended the stream early
-        ws.on('close', () => setTimeout(() => finish(false), 20));
-      })
-      .catch(fail);
+    function start(): void {
+      conn
+        .kubeConfig()
+        .then((kc) =>
+          new Exec(kc, opener as never).exec(req.namespace, req.pod, req.container ?? '', req.command, out, err, null, false, (st) => {
+            status = st as ExecStatus;
+            setImmediate(() => finish(false));
+          }),
+        )
+        .then((ws) => {
+          // no status before the close: the server (or a proxy) ended the stream early
+          ws.on('close', () => setTimeout(() => finish(false), 20));
+        })
+        .catch(failed);
+    }
+    start();
   });
 }

@@ -65,6 +65,26 @@ export function backoffMs(attempt: number, retryAfterSeconds: number | undefined
   return Math.round(exp / 2 + random() * (exp / 2));
 }
 
+/**
+ * The one retry decision for every request and exec upgrade: the milliseconds to wait before retry
+ * number `attempt` (0-based), or undefined to stop. Stops when retries are used up, when the failure
+ * is not transient, or when the wait would end past the request's deadline: client-go's
+ * rest/request.go (Request.request) runs its whole retry loop under one context deadline, so a
+ * request with all its retries never outlives --request-timeout, and no retry starts after it.
+ */
+export function retryDelay(
+  o: { attempt: number; status?: number; error?: unknown; retryAfterSeconds?: number; now: number; deadline?: number },
+  policy: RetryPolicy = DEFAULT_RETRY,
+  random = Math.random,
+): number | undefined {
+  if (o.attempt >= policy.maxRetries) return undefined;
+  const transient = o.status !== undefined ? isRetryableStatus(o.status) : isRetryableNetworkError(o.error);
+  if (!transient) return undefined;
+  const wait = backoffMs(o.attempt, o.retryAfterSeconds, policy, random);
+  if (o.deadline !== undefined && o.now + wait >= o.deadline) return undefined;
+  return wait;
+}
+
 /** fn over every item, at most `limit` at a time; results in the items' order. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -77,4 +97,22 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, Math.floor(limit)), items.length) }, worker));
   return results;
+}
+
+/** A promise (credentials from an exec plugin) bounded by a request's deadline. */
+export function withDeadline<X>(p: Promise<X>, deadline: number | undefined, timedOut: () => Error): Promise<X> {
+  if (deadline === undefined) return p;
+  return new Promise<X>((resolve, reject) => {
+    const t = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
 }

@@ -62,6 +62,7 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
   const user: Obj = structuredClone((userEntry?.user as Obj) ?? {});
   if (flags.server) cluster.server = flags.server;
   if (!cluster.server) throw new UsageError(`cluster "${clusterName}" has no server address: pass --server`);
+  cluster.server = serverURL(String(cluster.server), flags.server ? '--server' : `the server of cluster "${clusterName}" in the kubeconfig`);
   if (flags.certificateAuthority) {
     cluster['certificate-authority'] = flags.certificateAuthority;
     delete cluster['certificate-authority-data'];
@@ -89,6 +90,11 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
   delete user['as-groups'];
   delete user['as-uid'];
   if (!asUser && (asGroups.length || asUid)) throw new UsageError('--as-group and --as-uid need --as (the user to impersonate)');
+  // each becomes an HTTP header value: a newline there would end the header (Node refuses it)
+  headerSafe(asUser, flags.as ? '--as' : 'the kubeconfig user\'s as');
+  for (const g of asGroups) headerSafe(g, flags.asGroup?.length ? '--as-group' : 'the kubeconfig user\'s as-groups');
+  headerSafe(asUid, flags.asUid ? '--as-uid' : 'the kubeconfig user\'s as-uid');
+  if (typeof user.token === 'string') headerSafe(user.token, flags.token ? '--token' : 'the kubeconfig user\'s token', true);
   const impersonation: Impersonation | undefined = asUser
     ? { user: asUser, ...(asGroups.length ? { groups: asGroups } : {}), ...(asUid ? { uid: asUid } : {}) }
     : undefined;
@@ -118,6 +124,33 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
   };
 }
 
+/** Control characters cannot travel in an HTTP header value (RFC 9110 field-value; Node's checkInvalidHeaderChar). */
+function headerSafe(value: string, what: string, secret = false): void {
+  if (!/[^\t\x20-\x7e\x80-\xff]/.test(value)) return;
+  const shown = secret ? '' : ` ${JSON.stringify(value)}`;
+  throw new UsageError(`${what}${shown} contains a newline or another control character: give it on one line, without quotes or escapes`);
+}
+
+/**
+ * client-go's DefaultServerURL (rest/url_utils.go): an address without a scheme (127.0.0.1:6443, as
+ * kubectl takes it) is https://, the scheme of every TLS config; only http and https are spoken.
+ */
+export function serverURL(raw: string, what: string): string {
+  const s = raw.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`;
+  let u: URL | undefined;
+  try {
+    u = new URL(withScheme);
+  } catch {
+    u = undefined;
+  }
+  if (!u || !u.hostname || /\s/.test(s)) throw new UsageError(`${what} "${raw}" is not an API server address: give https://HOST:PORT`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`${what} "${raw}" uses ${u.protocol.replace(/:$/, '')}: the API server speaks https (give https://HOST:PORT)`);
+  return withScheme;
+}
+
+export const MAX_REQUEST_TIMEOUT_MS = 24 * 3600e3;
+
 /** kubectl's --request-timeout: "0" = none, a bare integer = seconds, else a Go duration (1h2m3s, 500ms). */
 export function parseDuration(s: string | undefined): number | undefined {
   if (s === undefined || s === '') return undefined;
@@ -135,5 +168,7 @@ export function parseDuration(s: string | undefined): number | undefined {
   if (pos !== t.length || pos === 0) {
     throw new UsageError(`invalid --request-timeout "${s}": use a duration like 30s, 1m or 0 for none`);
   }
+  // Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once beyond it: refuse, not misbehave
+  if (total > MAX_REQUEST_TIMEOUT_MS) throw new UsageError(`--request-timeout ${s} is longer than 24h: give a shorter duration, or 0 for none`);
   return total;
 }

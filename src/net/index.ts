@@ -30,7 +30,7 @@ const PODS_AT_ONCE = 4;
 
 export async function runNet(conn: Connection, opts: NetOptions): Promise<NetReport[]> {
   const [{ probePod, PodProblem }, { notProbed }] = await Promise.all([import('./run.ts'), import('./verdict.ts')]);
-  const probeOpts = { container: opts.container, timeoutSeconds: opts.timeoutSeconds, attempts: opts.attempts, debugImage: opts.debugImage, debug: opts.debug };
+  const probeOpts = { container: opts.container, timeoutSeconds: opts.timeoutSeconds, attempts: opts.attempts, debugImage: opts.debugImage, debug: opts.debug, say: opts.note };
   const namespace = conn.namespace;
   if (!opts.all) {
     const { report, notes } = await probePod(conn, namespace, opts.pod as string, probeOpts);

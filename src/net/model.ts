@@ -125,6 +125,8 @@ export interface ClusterFacts {
   /** NetworkPolicy evaluation (src/net/netpol.ts); undefined when policies could not be read. */
   policy?: import('./netpol.ts').EgressEvaluation;
   policyError?: string;
+  /** The pod probed: where a NetworkPolicy fix goes and what it selects. */
+  pod?: { namespace: string; labels: Record<string, string> };
   /** The pod's network settings that change how DNS works. */
   podNetwork?: { hostNetwork?: boolean; dnsPolicy?: string };
   /** The clock of the plugin (epoch seconds) when the probe's own `now` is missing. */

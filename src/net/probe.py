@@ -89,14 +89,20 @@ def run_all(fns, extra=0.5):
 
 
 def redact_proxy(v):
-    # http://user:pass@host:3128 -> http://***@host:3128 (credentials never leave the pod)
-    if "@" in v:
-        scheme, sep, rest = v.partition("://")
-        if not sep:
-            rest, scheme = scheme, ""
-        rest = "***@" + rest.rsplit("@", 1)[1]
-        return scheme + sep + rest
-    return v
+    # As src/render/redact.ts prints it (Go's url.Redacted: the password as xxxxx), for bare
+    # user:PASSWORD@host:port too (curl takes it) and a colon-less userinfo (a token) before host:port.
+    scheme, sep, rest = v.partition("://")
+    if not sep:
+        rest, scheme = scheme, ""
+    auth, slash, path = rest.partition("/")
+    if "@" not in auth:
+        return v
+    info, host = auth.rsplit("@", 1)
+    if ":" in info:
+        info = info.split(":", 1)[0] + ":xxxxx"
+    elif sep or host.rpartition(":")[2].isdigit() and ":" in host:
+        info = "xxxxx"
+    return scheme + sep + info + "@" + host + slash + path
 
 
 def layer_env():

@@ -182,9 +182,28 @@ MISSING=${MISSING#,}
 BOUND=$T
 have timeout || have sleep || BOUND=
 
+# A proxy value as src/render/redact.ts prints it (Go's url.Redacted: the password as xxxxx), for
+# bare user:PASSWORD@host:port too (curl takes it) and a colon-less userinfo (a token) before host:port.
 redact() {
-	case $1 in
-	*@*) printf '%s' "${1%%://*}://***@${1##*@}" ;;
+	r_s=
+	r_v=$1
+	case $r_v in *://*)
+		r_s=${r_v%%://*}://
+		r_v=${r_v#*://}
+		;;
+	esac
+	r_a=${r_v%%/*}
+	r_rest=${r_v#"$r_a"}
+	case $r_a in
+	*@*)
+		r_i=${r_a%@*}
+		r_h=${r_a##*@}
+		case $r_i in
+		*:*) r_i="${r_i%%:*}:xxxxx" ;;
+		*) if [ -n "$r_s" ]; then r_i=xxxxx; else case $r_h in *:*[!0-9]* | *[!0-9]) ;; *:[0-9]*) r_i=xxxxx ;; esac; fi ;;
+		esac
+		printf '%s' "$r_s$r_i@$r_h$r_rest"
+		;;
 	*) printf '%s' "$1" ;;
 	esac
 }

@@ -49,6 +49,8 @@ export interface NetOptions {
   debugImage?: string;
   /** Progress lines for -v. */
   debug?: (level: number, text: string) => void;
+  /** A line the user must read even if the run is interrupted right after (stderr, at once). */
+  say?: (text: string) => void;
   /** The release, when the caller has loaded it already (net --all, doctor): not read again. */
   release?: LoadedRelease;
 }
@@ -132,7 +134,8 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
     opts.debug?.(1, 'the server speaks the pre-1.22 EphemeralContainers kind: adding the container with a JSON patch');
     await send('application/json-patch+json', legacyEphemeralPatch(patch));
   }
-  opts.debug?.(1, `added ephemeral container ${name} (${image}) to ${pod.metadata.name}`);
+  // said now, not with the report: an interrupted run (Ctrl-C) must not leave it untold
+  opts.say?.(`added ephemeral container ${name} (${image}) to pod ${namespace}/${pod.metadata.name}; it stays in the pod spec until the pod is deleted (the API cannot remove one)`);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const p = await getObject<PodView>(conn, 'pods', { namespace, name: pod.metadata.name });
@@ -202,7 +205,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
   let container = choice.container;
   if (opts.debugImage) {
     container = await addDebugContainer(conn, pod, namespace, opts.debugImage, choice.container, opts);
-    notes.push(`probing from ephemeral container ${container} (${opts.debugImage}); it stays in the pod spec until the pod is deleted`);
+    notes.push(`probing from ephemeral container ${container} (${opts.debugImage})`);
   }
 
   const target = { namespace, pod: podName, container };
@@ -240,6 +243,7 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     policy: npRes.value ? evaluateEgress(npRes.value, labels, cp.endpoints, cp.service) : undefined,
     policyError: npRes.error ? `cannot list NetworkPolicies: ${npRes.error}` : undefined,
     podNetwork: { hostNetwork: pod.spec?.hostNetwork, dnsPolicy: pod.spec?.dnsPolicy },
+    pod: { namespace, labels },
     now: Math.floor(Date.now() / 1000),
     ...(cp.error ? { endpointsError: cp.error } : {}),
     ...(opts.debugImage ? { ephemeral: true } : {}),

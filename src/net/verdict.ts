@@ -1,6 +1,8 @@
 // From what the probe saw in the pod (ProbeDoc) and what the cluster says (ClusterFacts), one
 // verdict per layer with its evidence and remedy. Pure: unit-tested without a server.
+import { redact } from '../render/redact.ts';
 import type { AccessAnswer, ClusterFacts, DnsAnswer, HttpAnswer, Layer, NetReport, ProbeDoc, StepError, TcpTarget } from './model.ts';
+import { egressFixManifest } from './egress-fix.ts';
 import { hostNetworkEgress } from './netpol.ts';
 import { layer, ORDER, skipped } from './layer.ts';
 import { envLayer, filesLayer } from './verdict-pod.ts';
@@ -221,7 +223,7 @@ export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['
   return layer('access', 'OK', ev);
 }
 
-export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>): Layer {
+export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError' | 'pod'>): Layer {
   const p = facts.policy;
   if (!p) return layer('policy', 'SKIP', [`not checked: ${facts.policyError ?? 'NetworkPolicies not read'}`]);
   // notes of a pod no policy isolates say why (a hostNetwork pod); otherwise there are none
@@ -235,11 +237,9 @@ export function policyLayer(facts: Pick<ClusterFacts, 'policy' | 'policyError'>)
   if (!p.dns.udp || !p.dns.tcp) problems.push(`DNS egress not allowed on ${[p.dns.udp ? '' : 'UDP 53', p.dns.tcp ? '' : 'TCP 53'].filter(Boolean).join(' and ')}`);
   ev.push(...p.notes);
   ev.unshift(...problems);
-  const cidrs = [...new Set(blocked.map((e) => `${e.ip}/32`))];
-  const ports = [...new Set(blocked.map((e) => e.port))];
-  const rule = `- to: [${cidrs.map((c) => `{ipBlock: {cidr: ${c}}}`).join(', ')}]\n    ports: [${ports.map((x) => `{protocol: TCP, port: ${x}}`).join(', ')}]`;
   const remedy = blocked.length
-    ? `add to the egress of ${p.selecting[0]}:\n    ${rule}`
+    ? `apply this NetworkPolicy (kubectl apply -f -); it adds egress to the API server for this pod beside ${p.selecting.join(', ')}:\n` +
+      egressFixManifest({ namespace: facts.pod?.namespace ?? 'default', podLabels: facts.pod?.labels ?? {}, blocked }).trimEnd()
     : 'allow DNS egress on UDP and TCP 53 to the kube-dns pods';
   return layer('policy', problems.length ? 'FAIL' : 'OK', ev, remedy);
 }
@@ -280,7 +280,8 @@ export function parseProbeDoc(stdout: string): ProbeDoc {
   const lines = stdout.trim().split('\n').filter((l) => l.trim().startsWith('{'));
   const last = lines.at(-1);
   if (!last) throw new Error('the probe printed no JSON document');
-  const doc = JSON.parse(last) as ProbeDoc;
+  // an older or foreign probe's proxy values are redacted here too, before anything reads them
+  const doc = JSON.parse(redact(last)) as ProbeDoc;
   if (doc.mode !== 'net' || typeof doc.schema !== 'number') throw new Error('the probe printed an unexpected document');
   return doc;
 }

@@ -61,7 +61,13 @@ async function plan(conn: Connection, opts: RbacOptions, preloaded?: LoadedRelea
     }
     return planForAccounts({ namespace, accounts, all, explicit, loaded });
   }
-  const loaded = preloaded ?? (await loadRelease(conn, namespace, opts.release));
+  const loaded =
+    preloaded ??
+    (await loadRelease(conn, namespace, opts.release).catch(async (e: unknown) => {
+      // the release's own advice names -n; rbac alone has another way out
+      const { NoReleaseError } = await import('../airflow/release.ts');
+      throw e instanceof NoReleaseError ? e.or('--sa NS:NAME') : e;
+    }));
   return planForRelease({ namespace, all, explicit, loaded });
 }
 

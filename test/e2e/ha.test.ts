@@ -106,7 +106,7 @@ describe('e2e: kubectl airflow ha', function () {
       const stale = check(r, 'stale-endpoints');
       assert.equal(stale.verdict, 'FAIL');
       assert.equal(stale.evidence.length, 1);
-      assert.match(stale.evidence[0]!, /^stale endpoint 10\.0\.0\.13: Lease apiserver-\w+ renewed \d+s ago; node cp-3 is NotReady/);
+      assert.match(stale.evidence[0]!, /^stale endpoint 10\.0\.0\.13: Lease apiserver-\w+ renewed \d+[smhd] ago; node cp-3 is NotReady/);
       assert.equal(check(r, 'endpoint-leases').verdict, 'FAIL');
       assert.equal(check(r, 'endpoint-count').verdict, 'OK', 'two live replicas remain');
       assert.equal(check(r, 'endpoints-agree').verdict, 'OK');

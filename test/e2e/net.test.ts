@@ -155,8 +155,10 @@ describe('e2e: kubectl airflow net', function () {
         const pod = podFor(sim(), 'proxy', p);
         const r = await run(sim(), [pod, '-o', 'yaml']);
         assert.equal(r.code, 1);
-        assert.ok(!r.out.includes('secret'), 'proxy credentials redacted');
+        assert.ok(!(r.out + r.err).includes('pr0xy-Pa55word'), 'proxy credentials redacted');
         const { item } = await report(sim(), pod);
+        // with a scheme (py) or without (sh, as curl takes it): the user stays, the password does not
+        assert.match(text(layer(item, 'env')), p !== 'py' ? /proxy user:xxxxx@10\.96\.200\.1:3128;/ : /proxy http:\/\/user:xxxxx@10\.96\.200\.1:3128;/);
         assert.equal(item.firstFailure, 'env');
         assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
         assert.deepEqual(layer(item, 'env').evidence.filter((l) => l.includes('\n')), [], 'one line per piece of evidence');
@@ -185,7 +187,7 @@ describe('e2e: kubectl airflow net', function () {
       assert.equal(item.firstFailure, 'policy');
       assert.equal(layer(item, 'tcp').verdict, 'SKIP');
       assert.match(text(layer(item, 'policy')), /only-clusterip allows the ClusterIP:443 only/);
-      assert.match(layer(item, 'policy').remedy ?? '', /cidr: 10\.0\.0\.11\/32.*cidr: 10\.0\.0\.12\/32/);
+      assert.match(layer(item, 'policy').remedy ?? '', /cidr: 10\.0\.0\.11\/32[\s\S]*cidr: 10\.0\.0\.12\/32/);
     });
 
     for (const p of FULL) {
@@ -389,7 +391,8 @@ describe('e2e: kubectl airflow net', function () {
       const ec = stored.spec.ephemeralContainers ?? [];
       assert.equal(ec.length, 1);
       assert.deepEqual([ec[0].image, ec[0].targetContainerName, ec[0].command], ['python:3.12-slim', 'base', ['sleep', '600']]);
-      assert.match(r.err, new RegExp(`^probing from ephemeral container ${ec[0].name} \\(python:3\\.12-slim\\)`));
+      // told when it is added (before any exec: an interrupted run has said it), then which container probed
+      assert.equal(r.err, `added ephemeral container ${ec[0].name} (python:3.12-slim) to pod airflow/distroless; it stays in the pod spec until the pod is deleted (the API cannot remove one)\nprobing from ephemeral container ${ec[0].name} (python:3.12-slim)\n`);
       assert.ok('running' in (stored.status.ephemeralContainerStatuses?.find((c) => c.name === ec[0].name)?.state ?? {}));
       // exactly one mutating request: the strategic merge PATCH, after the three permission reviews
       const entries = sim().log.entries;
@@ -488,6 +491,35 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(pol.remedy ?? '', /port: 6443/);
       });
     }
+
+    it('the NetworkPolicy the fix prints, applied as copied from the text output, lets the pod reach the API server', async () => {
+      const pod = 'etl-daily-extract-orders-h3k9w2qz';
+      const r = await run(sim(), [pod]);
+      assert.equal(r.code, 1, r.err);
+      // what a person copies: from the line after the Fix text to the end of the YAML
+      const lines = r.out.split('\n');
+      const at = lines.findIndex((l) => /apply this NetworkPolicy \(kubectl apply -f -\)/.test(l));
+      assert.ok(at > 0, r.out);
+      const rest = lines.slice(at + 1);
+      const end = rest.findIndex((l) => l.trim() !== '' && !/^[ a-zA-Z-]/.test(l));
+      const manifest = rest.slice(0, end < 0 ? undefined : end).join('\n');
+      const doc = parseYaml(manifest) as KubeObject & { spec: { podSelector: { matchLabels: Record<string, string> } } };
+      assert.equal(doc.kind, 'NetworkPolicy');
+      assert.equal(doc.metadata.namespace, 'airflow');
+      // the chart's labels: every worker pod, not this task's try
+      assert.deepEqual(doc.spec.podSelector.matchLabels, { component: 'worker', release: 'airflow', tier: 'airflow' });
+      const before = JSON.stringify(sim().store.list('networkpolicies', { namespace: 'airflow' }).items.map((o) => o.metadata.name));
+      sim().store.apply(doc);
+      try {
+        const { item, code } = await report(sim(), pod);
+        assert.equal(code, 0, JSON.stringify(item.layers));
+        assert.equal(layer(item, 'tcp').verdict, 'OK');
+        assert.equal(layer(item, 'policy').verdict, 'OK');
+      } finally {
+        sim().store.delete('networkpolicies', 'airflow', 'allow-kube-apiserver-egress');
+        assert.equal(JSON.stringify(sim().store.list('networkpolicies', { namespace: 'airflow' }).items.map((o) => o.metadata.name)), before);
+      }
+    });
 
     // The scenario's other pods (no policy selects them) pass every layer: e2e/pod-network.
   });

@@ -145,8 +145,18 @@ describe('client-config: findings', () => {
     const r = analyzeContainer(pod({ env }).pod, pod({ env }).c, ctx);
     const shown = JSON.stringify(r);
     assert.doesNotMatch(shown, /s3cr3t-t0ken|"abc"/);
-    assert.match(String(r.connection!.extras!.kube_config), /^\(set, \d+ characters, not shown\)$/);
+    assert.equal(r.connection!.extras!.kube_config, '(set, an inline kubeconfig: not shown)');
     assert.equal(r.connection!.extras!.namespace, 'x');
+    // an allowlist, not a denylist: a key no secret word matches is not shown either
+    const odd = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: 'kubernetes://?in_cluster=True&auth_header=Bearer+abc.def.ghi&extra__kubernetes__cluster_context=prod&extra__kubernetes__disable_verify_ssl=true' }];
+    const o = analyzeContainer(pod({ env: odd }).pod, pod({ env: odd }).c, ctx);
+    assert.doesNotMatch(JSON.stringify(o), /abc\.def\.ghi|Bearer/);
+    assert.deepEqual(o.connection!.extras, {
+      in_cluster: 'True',
+      auth_header: '(set, not shown: not a field of the kubernetes connection form)',
+      extra__kubernetes__cluster_context: 'prod',
+      extra__kubernetes__disable_verify_ssl: 'true',
+    });
     const bad = [{ name: 'AIRFLOW_CONN_KUBERNETES_DEFAULT', value: '{"extra": {"kube_config": "s3cr3t-t0ken"' }];
     const b = analyzeContainer(pod({ env: bad }).pod, pod({ env: bad }).c, ctx);
     assert.deepEqual(ids(b), ['error:connection-invalid']);

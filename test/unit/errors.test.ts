@@ -15,6 +15,11 @@ describe('errors -> one line and an exit code', () => {
     assert.equal(fromStatus(404, { message: 'pods "p" not found' }, 'GET /x').kind, 'notfound');
     assert.equal(fromStatus(504, {}, 'GET /x').kind, 'timeout');
     assert.equal(fromStatus(500, 'boom', 'GET /x').kind, 'unreachable');
+    // a refusal of what was asked is not an unhealthy server: the server's reason and what to do, exit 1
+    const noHost = describeError(fromStatus(400, { message: 'pod p does not have a host assigned' }, 'exec into pod a/p'));
+    assert.deepEqual(noHost, { exitCode: 1, line: 'exec into pod a/p: the API server refused it (400): pod p does not have a host assigned (the pod is not scheduled to a node yet: wait until kubectl get pod -o wide shows its NODE, or pick another pod)' });
+    assert.doesNotMatch(describeError(fromStatus(422, { message: 'x is invalid' }, 'PATCH /p')).line, /unhealthy|overloaded/);
+    assert.match(describeError(fromStatus(503, {}, 'GET /x')).line, /unhealthy or overloaded/);
   });
   it('socket errors: refused/reset are unreachable, certificate problems are tls', () => {
     assert.equal(fromNetworkError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'https://s')?.kind, 'unreachable');

@@ -6,6 +6,9 @@ import { runChecks } from '../../src/ha/run-checks.ts';
 import { leaseInfo, leaseNameForHostname } from '../../src/ha/identity.ts';
 import type { Check, Fetched, HaInput, Lease, Node } from '../../src/ha/model.ts';
 import { detectPlatform } from '../../src/ha/platform.ts';
+import { age } from '../../src/ha/age.ts';
+import { renderText } from '../../src/ha/report.ts';
+import { palette } from '../../src/render/colour.ts';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();
@@ -97,7 +100,13 @@ describe('ha: checks', () => {
     const i = input([...three.slice(0, 2), { ip: '10.0.0.13', node: 'cp-3', leaseAge: 900 }]);
     const c = run(i);
     assert.equal(c['stale-endpoints']!.verdict, 'FAIL');
-    assert.match(c['stale-endpoints']!.evidence[0]!, /stale endpoint 10\.0\.0\.13: Lease apiserver-\w+ renewed 900s ago/);
+    assert.match(c['stale-endpoints']!.evidence[0]!, /stale endpoint 10\.0\.0\.13: Lease apiserver-\w+ renewed 15m ago/);
+    // the tree says the same age in the same unit as the checks, and explains its (+N more) markers
+    const text = renderText(buildChain(i), Object.values(c), i, palette(false));
+    assert.match(text, /renewed 15m ago \(NOT live\)/);
+    assert.doesNotMatch(text, /renewed 900s/);
+    assert.doesNotMatch(text, /\(\+\d+\)/);
+    if (/\(\+\d+ more\)/.test(text)) assert.match(text, /\n\(\+N more\): further evidence lines of that check; -o wide shows them all\n/);
     assert.equal(c['endpoint-leases']!.verdict, 'FAIL');
     assert.equal(c['endpoint-count']!.verdict, 'OK', 'two healthy replicas remain');
     assert.deepEqual(staleEndpoints(buildChain(i)).map((s) => s.address), ['10.0.0.13']);
@@ -251,3 +260,9 @@ describe('ha: reads that leave nothing to decide', () => {
   });
 });
 
+describe('ha: ages', () => {
+  it('one format everywhere, kubectl\'s AGE column (ShortHumanDuration)', () => {
+    const cases: Array<[number | undefined, string]> = [[undefined, '?'], [-3, '0s'], [0, '0s'], [59.9, '59s'], [60, '1m'], [1200, '20m'], [3599, '59m'], [3600, '1h'], [86399, '23h'], [86400, '1d'], [86400 * 400, '1y']];
+    for (const [s, want] of cases) assert.equal(age(s), want, String(s));
+  });
+});

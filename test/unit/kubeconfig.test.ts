@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { kubeconfigPaths, mergeKubeconfigs } from '../../src/kube/kubeconfig.ts';
-import { parseDuration, resolveConfig } from '../../src/kube/resolve.ts';
+import { parseDuration, resolveConfig, serverURL } from '../../src/kube/resolve.ts';
 import { UsageError } from '../../src/base/errors.ts';
 
 const A = `
@@ -108,6 +108,19 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.throws(() => resolveConfig(m, { context: 'nope' }), /context "nope" does not exist/);
     assert.throws(() => resolveConfig(m, { user: 'nope' }), /user "nope" does not exist/);
   });
+  it('--server as client-go reads it: no scheme is https; not an address or not http(s) is one usage line', () => {
+    assert.equal(serverURL('127.0.0.1:6443', '--server'), 'https://127.0.0.1:6443');
+    assert.equal(serverURL('https://k8s.example:443/prefix', '--server'), 'https://k8s.example:443/prefix');
+    assert.equal(serverURL('http://127.0.0.1:8080', '--server'), 'http://127.0.0.1:8080');
+    assert.throws(() => serverURL('not a url', '--server'), (e: unknown) => e instanceof UsageError && e.line === '--server "not a url" is not an API server address: give https://HOST:PORT');
+    assert.throws(() => serverURL('ftp://x', '--server'), (e: unknown) => e instanceof UsageError && e.line === '--server "ftp://x" uses ftp: the API server speaks https (give https://HOST:PORT)');
+    assert.throws(() => serverURL('https://', '--server'), UsageError);
+  });
+  it('impersonation and token values that cannot be header values: one usage line, the token never shown', () => {
+    assert.throws(() => resolveConfig(m, { as: 'a\nb' }), (e: unknown) => e instanceof UsageError && /^--as "a\\nb" contains a newline/.test(e.line));
+    assert.throws(() => resolveConfig(m, { as: 'a', asGroup: ['g\r'] }), /--as-group "g\\r" contains/);
+    assert.throws(() => resolveConfig(m, { token: 'sekr\nit' }), (e: unknown) => e instanceof UsageError && e.line.startsWith('--token contains a newline') && !e.line.includes('sekr'));
+  });
   it('parses --request-timeout like kubectl', () => {
     assert.equal(parseDuration(undefined), undefined);
     assert.equal(parseDuration('0'), 0);
@@ -115,6 +128,9 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.equal(parseDuration('1m30s'), 90_000);
     assert.equal(parseDuration('250ms'), 250);
     assert.throws(() => parseDuration('soon'), UsageError);
+    // beyond Node's timer range a timeout would fire at once: refused in one line
+    assert.equal(parseDuration('24h'), 86_400_000);
+    assert.throws(() => parseDuration('600h'), /--request-timeout 600h is longer than 24h: give a shorter duration, or 0 for none/);
   });
 });
 

@@ -331,12 +331,15 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
         assert.ok(Date.now() - t0 < 15_000, 'within the bound');
       });
 
-      it('a proxy variable: credentials redacted, the CONNECT attempt reported', async () => {
-        const d = await probe(kind, 'sa-good', fx.port, [], { HTTPS_PROXY: 'http://user:pw-secret@127.0.0.1:9', NO_PROXY: 'localhost' });
-        assert.equal(d.env.HTTPS_PROXY, 'http://***@127.0.0.1:9');
-        assert.ok(!JSON.stringify(d).includes('pw-secret'));
-        assert.equal(d.proxy?.target, `127.0.0.1:${fx.port}`);
-        assert.equal(d.proxy?.error, 'refused');
+      it('a proxy variable: credentials redacted (with a scheme or without), the CONNECT attempt reported', async () => {
+        for (const [value, shown] of [['http://user:pw-secret@127.0.0.1:9', 'http://user:xxxxx@127.0.0.1:9'], ['user:pw-secret@127.0.0.1:9', 'user:xxxxx@127.0.0.1:9']]) {
+          const d = await probe(kind, 'sa-good', fx.port, [], { HTTPS_PROXY: value, NO_PROXY: 'localhost' });
+          assert.equal(d.env.HTTPS_PROXY, shown);
+          assert.ok(!JSON.stringify(d).includes('pw-secret'), JSON.stringify(d));
+          if (d.proxy) assert.equal(d.proxy.proxy, shown);
+          assert.equal(d.proxy?.target, `127.0.0.1:${fx.port}`);
+          assert.equal(d.proxy?.error, 'refused');
+        }
       });
 
       it('a proxy that wants credentials: its 407 is reported, told apart from the API server\'s 401/403', async () => {

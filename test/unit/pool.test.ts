@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Semaphore, backoffMs, isRetryableStatus, parseRetryAfter, DEFAULT_RETRY } from '../../src/kube/pool.ts';
+import { Semaphore, backoffMs, isRetryableStatus, parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/kube/pool.ts';
 
 describe('request pool', () => {
   it('never lets more than the limit run at once', async () => {
@@ -34,5 +34,21 @@ describe('request pool', () => {
     assert.equal(backoffMs(0, undefined, DEFAULT_RETRY, () => 1), 50);
     assert.equal(backoffMs(2, undefined, DEFAULT_RETRY, () => 0), 100);
     assert.equal(backoffMs(20, undefined, DEFAULT_RETRY, () => 1), DEFAULT_RETRY.maxMs);
+  });
+  it('retryDelay: one decision for requests and exec upgrades; never a retry that would end past the deadline', () => {
+    const one = () => 1;
+    const cases: Array<[string, Parameters<typeof retryDelay>[0], number | undefined]> = [
+      ['429 with Retry-After, time left', { attempt: 0, status: 429, retryAfterSeconds: 1, now: 0, deadline: 30_000 }, 1000],
+      ['503, no deadline (--request-timeout 0)', { attempt: 0, status: 503, now: 0 }, 50],
+      ['Retry-After past the deadline', { attempt: 0, status: 429, retryAfterSeconds: 5, now: 0, deadline: 2000 }, undefined],
+      ['backoff ending exactly at the deadline', { attempt: 0, status: 500, now: 1950, deadline: 2000 }, undefined],
+      ['retries used up', { attempt: DEFAULT_RETRY.maxRetries, status: 503, now: 0, deadline: 30_000 }, undefined],
+      ['not transient: 400', { attempt: 0, status: 400, now: 0, deadline: 30_000 }, undefined],
+      ['not transient: 404', { attempt: 0, status: 404, now: 0, deadline: 30_000 }, undefined],
+      ['a reset connection', { attempt: 1, error: { code: 'ECONNRESET' }, now: 0, deadline: 30_000 }, 100],
+      ['nobody listening', { attempt: 0, error: { code: 'ECONNREFUSED' }, now: 0, deadline: 30_000 }, undefined],
+      ['our own timeout', { attempt: 0, error: new Error('timed out'), now: 0, deadline: 30_000 }, undefined],
+    ];
+    for (const [name, input, want] of cases) assert.equal(retryDelay(input, DEFAULT_RETRY, one), want, name);
   });
 });

@@ -1,6 +1,7 @@
 // `kubectl airflow config [--release R]`: for each Airflow component pod, how Airflow's Kubernetes
 // client will connect, with findings. The feature: src/config (runConfig).
 import { UsageError } from '../../base/errors.ts';
+import { outputWidth } from '../../render/width.ts';
 import { defineCommand } from '../command.ts';
 
 interface ConfigArgs {
@@ -17,7 +18,7 @@ export const configCommand = defineCommand<ConfigArgs>({
     const conn = await ctx.connect();
     const config = await import('../../config/index.ts');
     const r = await config.runConfig(conn, { release: args.release });
-    ctx.out(config.renderConfig(r, { output: args.output, colour: ctx.colour }));
+    ctx.out(config.renderConfig(r, { output: args.output, colour: ctx.colour, width: outputWidth(ctx.io.stdout as { columns?: number }, ctx.io.env) }));
     return config.configExitCode(r);
   },
 });
