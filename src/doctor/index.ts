@@ -1,6 +1,7 @@
 // `doctor`: every layer in order (model.ts says why this order), the first failing one named with
 // its remedy and the command for detail. Each layer is the feature that owns it, through its run
-// entry (config: inspectClientConfig, net: probePod, ha: runHa, rbac: runRbac), handed the release
+// entry (config: inspectClientConfig, net: probePod, ha: runHa, rbac: runRbac, admission:
+// runAdmission), handed the release
 // loaded once here; verdicts.ts turns each result into one verdict, meanings.ts says what an error
 // means for a layer. Independent fetches run in parallel; a later layer still runs when an earlier
 // one failed, unless it needs the release.
@@ -48,7 +49,7 @@ async function clusterAccess(conn: Connection) {
 export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<DoctorResult> {
   const ns = conn.namespace;
   if (opts.pod !== undefined) (await import('../net/plan.ts')).validateNames(opts.pod, ns, opts.container);
-  const [v, plan, { loadRelease }, { inspectClientConfig, listConfigMaps }, { runHa, toReport }, { runRbac, rbacDocument }, { NoReleaseError }] = await Promise.all([
+  const [v, plan, { loadRelease }, { inspectClientConfig, listConfigMaps }, { runHa, toReport }, { runRbac, rbacDocument }, { NoReleaseError }, admission] = await Promise.all([
     import('./verdicts.ts'),
     import('./plan.ts'),
     import('../airflow/discover.ts'),
@@ -56,6 +57,7 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     import('../ha/index.ts'),
     import('../rbac/index.ts'),
     import('../airflow/release.ts'),
+    import('../admission/index.ts'),
   ]);
   const t0 = performance.now();
   const timed = <T>(what: string, p: Promise<T>): Promise<T> =>
@@ -147,9 +149,18 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
       return notChecked('ha', e);
     }
   };
-  layers.push(...(await Promise.all([configLayer(), networkLayer(), haLayer(), rbacLayer()])));
+  const admissionLayer = async (): Promise<LayerResult> => {
+    if (!loaded) return v.skipped('admission', NO_RELEASE);
+    try {
+      const r = await timed('admission', admission.runAdmission(conn, ns, loaded.release.name, loaded));
+      return v.admissionLayer(admission.admissionLayer(r, ns), r);
+    } catch (e) {
+      return notChecked('admission', e);
+    }
+  };
+  layers.push(...(await Promise.all([configLayer(), networkLayer(), haLayer(), rbacLayer(), admissionLayer()])));
   // a layer skipped for want of a release has no command to show: it would fail the same way
-  const needsRelease = (l: LayerResult) => !loaded && (l.id === 'config' || l.id === 'rbac' || (l.id === 'network' && !podTarget.pod));
+  const needsRelease = (l: LayerResult) => !loaded && (l.id === 'config' || l.id === 'rbac' || l.id === 'admission' || (l.id === 'network' && !podTarget.pod));
   for (const l of layers) if (l.verdict !== 'OK' && !l.command && !needsRelease(l)) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
   opts.debug(1, `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`);
   return { layers, header: { namespace: ns, release: loaded?.release.name } };

@@ -13,9 +13,12 @@
 //    network works, the 403s in Airflow's log point straight at layer 6.
 // 5. HA is the server side of the same path (Service -> endpoints -> replicas): a stale endpoint is
 //    an intermittent network failure, so it sits right after the pod's own view of the network.
-// 6. RBAC last: authorization is the final step of every request.
+// 6. RBAC: authorization is the last step of a request's own path.
+// 7. admission after RBAC: a create that RBAC allows can still be refused by admission (ResourceQuota,
+//    LimitRange, Pod Security, webhooks): a 403 no can-i check shows; without the permission to
+//    create pods nothing ever reaches admission, so RBAC comes first.
 
-export type LayerId = 'cluster' | 'release' | 'config' | 'network' | 'ha' | 'rbac';
+export type LayerId = 'cluster' | 'release' | 'config' | 'network' | 'ha' | 'rbac' | 'admission';
 export type Verdict = 'OK' | 'WARN' | 'FAIL' | 'SKIP';
 
 export const LAYERS: ReadonlyArray<{ id: LayerId; title: string }> = [
@@ -25,6 +28,7 @@ export const LAYERS: ReadonlyArray<{ id: LayerId; title: string }> = [
   { id: 'network', title: 'network from pod' },
   { id: 'ha', title: 'API-server HA' },
   { id: 'rbac', title: 'RBAC' },
+  { id: 'admission', title: 'admission of task pods' },
 ];
 
 export interface LayerResult {

@@ -85,6 +85,7 @@ export function detailCommand(id: LayerId, t: Target): string {
     network: t.pod ? ['kubectl', 'airflow', 'net', t.pod, ...ns] : ['kubectl', 'airflow', 'net', '--all', ...ns, ...rel],
     ha: ['kubectl', 'airflow', 'ha', ...(t.pod ? ['--from', t.pod, ...ns] : [])],
     rbac: ['kubectl', 'airflow', 'rbac', ...ns, ...rel, '--fix'],
+    admission: ['kubectl', 'airflow', 'admission', ...ns, ...rel, '-o', 'wide'],
   };
   return [...parts[id], ...(t.flags ?? [])].map(q).join(' ');
 }

@@ -182,3 +182,17 @@ export function rbacLayer(v: RbacView, document: unknown): LayerResult {
     result: document,
   };
 }
+
+// ---- 7. admission ----
+
+/** admission's own summary (src/admission/layer.ts) as the layer: the server's words and the fix. */
+export function admissionLayer(a: { verdict: Verdict; summary: string; remedy?: string; unasked: boolean }, document: unknown): LayerResult {
+  return {
+    id: 'admission',
+    verdict: a.verdict,
+    summary: a.summary,
+    ...(a.remedy && a.verdict !== 'OK' ? { remedy: a.remedy } : {}),
+    ...(a.verdict === 'SKIP' ? {} : { result: document }),
+    ...(a.unasked ? { unasked: true } : {}),
+  };
+}

@@ -8,6 +8,13 @@ import { findByKind } from '../sim/resources.ts';
 import { SCENARIOS_DIR } from '../sim/scenario.ts';
 import { runPython, skipWithoutPythonClient } from './python.ts';
 
+/**
+ * API versions newer than the installed client (it has no class for them), left out with the reason
+ * printed: flowcontrol v1 (the default APF objects a 1.29+ server holds) is GA in Kubernetes 1.29,
+ * Debian's python3-kubernetes 22.6 (Kubernetes 1.22) knows flowcontrol only up to v1beta1.
+ */
+const NEWER_THAN_CLIENT = new Set(['flowcontrol.apiserver.k8s.io/v1']);
+
 const scenarios = readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
 
 describe('conformance: the official Python client deserializes every built-in scenario', function () {
@@ -22,7 +29,9 @@ describe('conformance: the official Python client deserializes every built-in sc
       try {
         const admin = sim.scenario.spec.identities.find((i) => i.groups?.includes('system:masters'));
         assert.ok(admin, `${name} has no system:masters identity to read everything with`);
-        const objects = sim.store.dump();
+        const all = sim.store.dump();
+        const objects = all.filter((o) => !NEWER_THAN_CLIENT.has(o.apiVersion!));
+        if (objects.length < all.length) console.log(`      left out ${all.length - objects.length} objects of ${[...NEWER_THAN_CLIENT].join(', ')}: newer than the installed Python client`);
         const kinds = new Map<string, { apiVersion: string; kind: string; namespaced: boolean }>();
         for (const o of objects) {
           const r = findByKind(o.apiVersion!, o.kind!);

@@ -39,7 +39,7 @@ describe('e2e: kubectl airflow doctor', function () {
   this.timeout(90_000);
 
   withSim('official-kubernetes-executor', (sim) => {
-    it('healthy: all six layers OK in layer order, exit 0, the scheduler probed', async () => {
+    it('healthy: all seven layers OK in layer order, exit 0, the scheduler probed', async () => {
       sim().log.reset();
       const { d, code, err } = await doc(sim(), []);
       assert.equal(code, 0, err);
@@ -48,7 +48,7 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.equal(d.release, 'airflow');
       assert.equal(d.firstFailingLayer, null);
       assert.deepEqual(d.layers.map((l) => [l.order, l.layer, l.verdict]), [
-        [1, 'cluster', 'OK'], [2, 'release', 'OK'], [3, 'config', 'OK'], [4, 'network', 'OK'], [5, 'ha', 'OK'], [6, 'rbac', 'OK'],
+        [1, 'cluster', 'OK'], [2, 'release', 'OK'], [3, 'config', 'OK'], [4, 'network', 'OK'], [5, 'ha', 'OK'], [6, 'rbac', 'OK'], [7, 'admission', 'OK'],
       ]);
       // every layer carries its own command's full result
       assert.equal((layerOf(d, 'network').result as { pod: string }).pod, SCHEDULER, 'KubernetesExecutor: the scheduler launches pods');
@@ -75,7 +75,9 @@ describe('e2e: kubectl airflow doctor', function () {
       const { code } = await doc(sim(), []);
       assert.equal(code, 0);
       const admin = (path: string) => sim().log.count((e) => e.requester === 'kubernetes-admin' && e.method === 'GET' && e.path === path);
-      assert.equal(admin('/api/v1/namespaces/airflow/pods'), 2, 'one list per chart label (tier=airflow, app=airflow)');
+      // admission lists only the task pods (kubernetes_executor=True), for sidecars seen running
+      const releaseLists = sim().log.count((e) => e.requester === 'kubernetes-admin' && e.method === 'GET' && e.path === '/api/v1/namespaces/airflow/pods' && !/kubernetes_executor/.test(decodeURIComponent(e.query)));
+      assert.equal(releaseLists, 2, 'one list per chart label (tier=airflow, app=airflow)');
       assert.equal(admin('/api/v1/namespaces/airflow/serviceaccounts'), 1);
       assert.equal(admin('/api/v1/namespaces/airflow/configmaps'), 1);
     });
@@ -88,14 +90,14 @@ describe('e2e: kubectl airflow doctor', function () {
       assert.match(r.out, /\nno layer failed: release airflow in namespace airflow\n$/);
       const y = await run(sim().kubeconfigPath, ['-n', 'airflow', '-o', 'yaml']);
       const parsed = YAML.parse(y.out) as Doc;
-      assert.deepEqual(verdicts(parsed), { cluster: 'OK', release: 'OK', config: 'OK', network: 'OK', ha: 'OK', rbac: 'OK' });
+      assert.deepEqual(verdicts(parsed), { cluster: 'OK', release: 'OK', config: 'OK', network: 'OK', ha: 'OK', rbac: 'OK', admission: 'OK' });
     });
 
     it('no Airflow release in the namespace: release fails, config/network/rbac skipped with the reason, HA still runs', async () => {
       const r = await run(sim().kubeconfigPath, ['-n', 'default', '-o', 'json']);
       assert.equal(r.code, 1);
       const d = JSON.parse(r.out) as Doc;
-      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'FAIL', config: 'SKIP', network: 'SKIP', ha: 'OK', rbac: 'SKIP' });
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'FAIL', config: 'SKIP', network: 'SKIP', ha: 'OK', rbac: 'SKIP', admission: 'SKIP' });
       assert.equal(d.firstFailingLayer, 'release');
       assert.match(layerOf(d, 'release').summary, /no Airflow release found in namespace default/);
       for (const id of ['config', 'network', 'rbac']) assert.match(layerOf(d, id).summary, /no Airflow release to check/);
@@ -109,7 +111,7 @@ describe('e2e: kubectl airflow doctor', function () {
       const r = await run(sim().kubeconfigPath, ['-n', 'kube-system', '--pod', 'kube-apiserver-cp-1', '-o', 'json']);
       assert.equal(r.code, 1, r.err);
       const d = JSON.parse(r.out) as Doc;
-      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'FAIL', config: 'SKIP', network: 'SKIP', ha: 'OK', rbac: 'SKIP' });
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'FAIL', config: 'SKIP', network: 'SKIP', ha: 'OK', rbac: 'SKIP', admission: 'SKIP' });
       assert.match(layerOf(d, 'network').summary, /no Airflow release to check/);
       assert.equal(sim().log.count({ method: 'GET', path: '/api/v1/namespaces/kube-system/pods/kube-apiserver-cp-1' }), 1, 'the pod was looked up once');
       assert.equal(sim().log.count((e) => e.method === 'POST' || e.code === 101), 1, 'nothing but the SelfSubjectReview posted, no exec');
@@ -144,7 +146,7 @@ describe('e2e: kubectl airflow doctor', function () {
       const { d, code } = await doc(sim(), []);
       assert.equal(code, 1);
       assert.equal(d.firstFailingLayer, 'rbac');
-      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'OK', config: 'OK', network: 'OK', ha: 'OK', rbac: 'FAIL' });
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'OK', config: 'OK', network: 'OK', ha: 'OK', rbac: 'FAIL', admission: 'SKIP' }); // the scheduler may not create pods: nothing reaches admission
       const rbac = layerOf(d, 'rbac');
       assert.match(rbac.summary, /^\d+ of \d+ required permissions missing: airflow\/airflow-scheduler cannot /);
       assert.match(rbac.remedy ?? '', /airflow-staging/, 'the RoleBinding subject in the wrong namespace is the root cause');
@@ -181,7 +183,7 @@ describe('e2e: kubectl airflow doctor', function () {
       const { d, code } = await doc(sim(), ['--pod', TASK_POD]);
       assert.equal(code, 1);
       assert.equal(d.firstFailingLayer, 'network');
-      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'OK', config: 'OK', network: 'FAIL', ha: 'OK', rbac: 'OK' });
+      assert.deepEqual(verdicts(d), { cluster: 'OK', release: 'OK', config: 'OK', network: 'FAIL', ha: 'OK', rbac: 'OK', admission: 'OK' });
       const net = layerOf(d, 'network');
       assert.match(net.summary, new RegExp(`^pod ${TASK_POD} \\(worker\\): TCP fails`));
       assert.match(net.remedy ?? '', /NetworkPolicy airflow-worker-egress/);

@@ -66,7 +66,7 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
         assert.equal(r.code, 0, r.out + r.err);
         const d = JSON.parse(r.out) as { layers: DocLayer[]; firstFailingLayer: string | null };
         assert.equal(d.firstFailingLayer, null);
-        assert.deepEqual(d.layers.map((l) => [l.layer, l.verdict]), [['cluster', 'OK'], ['release', 'OK'], ['config', 'OK'], ['network', 'OK'], ['ha', 'OK'], ['rbac', 'OK']]);
+        assert.deepEqual(d.layers.map((l) => [l.layer, l.verdict]), [['cluster', 'OK'], ['release', 'OK'], ['config', 'OK'], ['network', 'OK'], ['ha', 'OK'], ['rbac', 'OK'], ['admission', 'OK']]);
         const net = d.layers.find((l) => l.layer === 'network')!;
         assert.equal(net.result?.pod, c.doctorPod);
         assert.doesNotMatch(net.summary, /lacks permissions/);

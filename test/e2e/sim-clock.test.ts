@@ -40,6 +40,6 @@ describe('official-kubernetes-executor read 10 simulated minutes after start', f
     const r = await runMain(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '-o', 'json']);
     assert.equal(r.code, 0, r.out + r.err);
     const d = JSON.parse(r.out) as { layers: { layer: string; verdict: string }[] };
-    assert.deepEqual(d.layers.map((l) => [l.layer, l.verdict]), [['cluster', 'OK'], ['release', 'OK'], ['config', 'OK'], ['network', 'OK'], ['ha', 'OK'], ['rbac', 'OK']]);
+    assert.deepEqual(d.layers.map((l) => [l.layer, l.verdict]), [['cluster', 'OK'], ['release', 'OK'], ['config', 'OK'], ['network', 'OK'], ['ha', 'OK'], ['rbac', 'OK'], ['admission', 'OK']]);
   });
 });

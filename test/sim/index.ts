@@ -15,6 +15,8 @@ import { RequestLog } from './log.ts';
 import { authorize, defaultRbacObjects, rbacObjectsFrom, type RbacObjects } from './rbac.ts';
 import { reportedNode, reportedPod } from './kubelet.ts';
 import { loadScenario, minorVersion, parseScenario, type Scenario } from './scenario.ts';
+import { defaultFlowControlObjects } from './flowcontrol.ts';
+import { startQuotaController } from './admission/quota-controller.ts';
 import { SimServer } from './server.ts';
 import { Store } from './store.ts';
 import { createCA, createClientCert, createServerCert } from './tls.ts';
@@ -112,6 +114,7 @@ function keepControlPlaneFresh(store: Store, scenario: Scenario): void {
 /** Fills a store from a scenario as a fresh cluster would hold it. */
 export function populateStore(store: Store, scenario: Scenario, caPem: string): void {
   store.apply(defaultRbacObjects());
+  if (minorVersion(scenario) >= 29) store.apply(defaultFlowControlObjects());
   store.apply(SYSTEM_NAMESPACES.map(namespaceObject));
   const nodes = scenario.objects.filter((o) => o.kind === 'Node' && o.apiVersion === 'v1');
   const derived = deriveControlPlane(scenario.spec.controlPlane as CPSpec | undefined, nodes, store.now());
@@ -122,6 +125,7 @@ export function populateStore(store: Store, scenario: Scenario, caPem: string): 
   store.apply(scenario.objects.filter((o) => o.kind !== 'Namespace').map((o) => asReported(o, scenario, nodesByName)));
   keepControlPlaneFresh(store, scenario);
   for (const ns of store.all('namespaces')) namespaceDefaults(store, ns.metadata.name, caPem);
+  startQuotaController(store);
   store.onChange((e) => {
     if (e.type === 'ADDED' && e.resource.resource === 'namespaces') namespaceDefaults(store, e.object.metadata.name, caPem);
   });

@@ -17,6 +17,7 @@ import { applyPatch, PatchError } from './patch.ts';
 import { decodeObject } from './proto-objects.ts';
 import { addEphemeralContainers, ephemeralView, requestedContainers } from './ephemeral.ts';
 import { readLog } from './pod-log.ts';
+import { admitCreate, warningHeader } from './admission/chain.ts';
 
 export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
 
@@ -169,6 +170,9 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   const o = obj!;
   const bad = checkBody(req, r, o, ctx);
   if (bad) return status(bad);
+  const admitted = admitCreate(r, withType(r, o), req.query.get('dryRun') === 'All', ctx);
+  if (admitted.status) return status(admitted.status);
+  Object.assign(o, admitted.object);
   if (!o.metadata.name && typeof o.metadata.generateName === 'string') {
     o.metadata.name = o.metadata.generateName + Math.random().toString(36).slice(2, 7);
   }
@@ -179,6 +183,7 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   delete typed.metadata.uid;
   delete typed.metadata.creationTimestamp;
   prepareForCreate(r, typed, ctx);
+  const headers = warningHeader(admitted.warnings);
   if (req.query.get('dryRun') === 'All') {
     // BeforeCreate fills uid and creationTimestamp (FillObjectMetaSystemFields) and the strategy its
     // generation before storage; the dry-run storage persists nothing and assigns no resourceVersion
@@ -187,9 +192,9 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
     typed.metadata.creationTimestamp = ctx.store.now().toISOString().replace(/\.\d+Z$/, 'Z');
     const generation = ctx.store.generationOf(r, typed);
     if (generation !== undefined) typed.metadata.generation = generation;
-    return json(201, typed);
+    return { ...json(201, typed), headers };
   }
-  return json(201, withType(r, ctx.store.create(typed, r)));
+  return { ...json(201, withType(r, ctx.store.create(typed, r))), headers };
 }
 
 /** What the registry strategies set on create (pkg/registry/core/pod/strategy.go PrepareForCreate, service IP allocation). */

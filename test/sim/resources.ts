@@ -132,6 +132,10 @@ export const RESOURCES: ResourceType[] = [
     group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition',
     namespaced: false, verbs: RW, shortNames: ['crd', 'crds'], categories: ['api-extensions'],
   },
+  // admission webhooks (test/sim/admission/webhooks.ts) and API Priority and Fairness (flowcontrol v1 is served from 1.29)
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingwebhookconfigurations', singular: 'validatingwebhookconfiguration', kind: 'ValidatingWebhookConfiguration', namespaced: false, verbs: RW, categories: ['api-extensions'] },
+  { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'flowschemas', singular: 'flowschema', kind: 'FlowSchema', namespaced: false, verbs: RW, since: 29, subresources: [{ name: 'status', kind: 'FlowSchema', verbs: ['get', 'patch', 'update'] }] },
+  { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'prioritylevelconfigurations', singular: 'prioritylevelconfiguration', kind: 'PriorityLevelConfiguration', namespaced: false, verbs: RW, since: 29, subresources: [{ name: 'status', kind: 'PriorityLevelConfiguration', verbs: ['get', 'patch', 'update'] }] },
   // coordination, discovery, networking, rbac
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, verbs: RW },
   { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', namespaced: true, verbs: RW },
@@ -152,7 +156,8 @@ export const RESOURCES: ResourceType[] = [
 /** Group -> versions, in the order /apis lists them (kube-apiserver's group priority order). */
 export const GROUP_ORDER = [
   'apps', 'events.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'networking.k8s.io', 'policy',
-  'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+  'rbac.authorization.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
 ];
 
 export function gvString(group: string, version: string): string {

@@ -26,13 +26,13 @@ describe('main()', () => {
     assert.equal(await main(['--help'], io), 0);
     const section = io.out().split('Commands:\n')[1]!.split('\n\n')[0]!;
     const listed = [...section.matchAll(/^  kubectl airflow (\S+)/gm)].map((m) => m[1]);
-    assert.deepEqual(listed, ['doctor', 'rbac', 'net', 'ha', 'config', 'version', 'completion']);
+    assert.deepEqual(listed, ['doctor', 'rbac', 'net', 'ha', 'admission', 'config', 'version', 'completion']);
   });
   it("README's command table lists the commands in the same order", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const table = readme.split('## Commands')[1]!.split('\n\n')[1]!;
     const rows = [...table.matchAll(/^\| `kubectl airflow (\w+)/gm)].map((m) => m[1]);
-    assert.deepEqual(rows, ['doctor', 'rbac', 'net', 'ha', 'config', 'version']);
+    assert.deepEqual(rows, ['doctor', 'rbac', 'net', 'ha', 'admission', 'config', 'version']);
     assert.match(table, /`kubectl airflow version`, `completion`/);
   });
   it('-h is --help, at top level and for every command (kubectl get -h)', async () => {

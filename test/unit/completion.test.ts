@@ -88,7 +88,7 @@ describe('completion through the real command table', () => {
     assert.equal(lines.at(-1), ':4');
     const names = lines.slice(0, -1).map((l) => l.split('\t')[0]);
     // the order of COMMANDS (help's order: the one to start with first)
-    assert.deepEqual(names, ['doctor', 'rbac', 'net', 'ha', 'config', 'version', 'completion']);
+    assert.deepEqual(names, ['doctor', 'rbac', 'net', 'ha', 'admission', 'config', 'version', 'completion']);
     assert.ok(!names.includes('__complete'));
     assert.ok(lines.slice(0, -1).every((l) => /^[\w-]+\t\S/.test(l)), c.out());
   });

@@ -17,7 +17,7 @@ const layer = (id: LayerResult['id'], verdict: Verdict, extra: Partial<LayerResu
 
 describe('doctor: layer order', () => {
   it('is the order a request from an Airflow pod travels: access, release, config, network, HA, RBAC', () => {
-    assert.deepEqual(LAYERS.map((l) => l.id), ['cluster', 'release', 'config', 'network', 'ha', 'rbac']);
+    assert.deepEqual(LAYERS.map((l) => l.id), ['cluster', 'release', 'config', 'network', 'ha', 'rbac', 'admission']);
   });
 
   it('ordered() puts layers that finished in any order back in layer order', () => {

@@ -21,7 +21,7 @@ export function importsOf(text: string, file: string): string[] {
 }
 
 const layerOf = (rel: string) => rel.split(path.sep)[0]!;
-const FEATURES = ['rbac', 'net', 'ha', 'config', 'doctor'];
+const FEATURES = ['rbac', 'net', 'ha', 'config', 'admission', 'doctor'];
 const all = files().map((f) => {
   const text = readFileSync(f, 'utf8');
   return { rel: path.relative(SRC, f), text, imports: importsOf(text, f) };

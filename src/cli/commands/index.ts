@@ -1,6 +1,7 @@
 // Every command, in the order a user debugs (help and completion list them so): doctor, the one to
 // start with, then the layers it points to, then the housekeeping ones.
 import type { Command } from '../command.ts';
+import { admissionCommand } from './admission.ts';
 import { completionCommand } from './completion.ts';
 import { configCommand } from './config.ts';
 import { doctorCommand } from './doctor.ts';
@@ -9,7 +10,7 @@ import { netCommand } from './net.ts';
 import { rbacCommand } from './rbac.ts';
 import { versionCommand } from './version.ts';
 
-export const COMMANDS: readonly Command[] = [doctorCommand, rbacCommand, netCommand, haCommand, configCommand, versionCommand, completionCommand];
+export const COMMANDS: readonly Command[] = [doctorCommand, rbacCommand, netCommand, haCommand, admissionCommand, configCommand, versionCommand, completionCommand];
 
 /** The top-level help's examples. */
 export const EXAMPLES: Array<[string, string]> = [
