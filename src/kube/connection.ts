@@ -6,90 +6,42 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, RunRefused, UsageError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
+import {
+  ClusterError,
+  RunRefused,
+  UsageError,
+  fromCredentialError,
+  fromNetworkError,
+  fromStatus,
+} from '../base/errors.ts';
 import { boundCredentialPlugin } from './credential-plugin.ts';
 import { resolveFromFlags } from './kubeconfig-files.ts';
 import { impersonationHeaders, runImpersonationRefused } from './impersonation.ts';
-import { DEFAULT_RETRY, Semaphore, isRetryableStatus, parseRetryAfter, retryDelay, withDeadline, type RetryPolicy } from './pool.ts';
+import {
+  DEFAULT_RETRY,
+  Semaphore,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelay,
+  withDeadline,
+  type RetryPolicy,
+} from './pool.ts';
 import { parseDuration, type ConnectionFlags, type Impersonation, type ResolvedConfig } from './resolve.ts';
 
 export type { ConnectionFlags, Impersonation } from './resolve.ts';
 export { impersonationHeaders } from './impersonation.ts';
 export { inClusterKubeconfig, readKubeconfigFiles, resolveFromFlags, SERVICE_ACCOUNT_DIR } from './kubeconfig-files.ts';
 
-export interface KubeRequest {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  path: string;
-  query?: Record<string, string | number | boolean | string[] | undefined>;
-  body?: unknown;
-  /** Content-Type of the JSON body (default application/json): a PATCH names its patch type. */
-  contentType?: string;
-  /** undefined: the run's --as (if any); null: none; else impersonate exactly this identity. */
-  impersonate?: Impersonation | null;
-}
-
-export interface KubeResponse<T = unknown> {
-  status: number;
-  body: T;
-  headers: http.IncomingHttpHeaders;
-}
-
-export interface ConnectionStats {
-  requests: number;
-  attempts: number;
-  retries: number;
-  /** The most requests and execs held open at once: the pool's own record, not a second count. */
-  readonly maxInFlight: number;
-}
-
-export interface Connection {
-  readonly server: string;
-  readonly contextName: string;
-  readonly userName: string;
-  /** -n, else the context's namespace, else "default". */
-  readonly namespace: string;
-  readonly namespaceFromFlag: boolean;
-  readonly impersonation?: Impersonation;
-  /**
-   * client-node's config for this run (for Exec and generated APIs). Loaded on first use: plain
-   * certificate/token credentials never load client-node (it costs ~0.5 s to import unbundled).
-   */
-  kubeConfig(): Promise<KubeConfig>;
-  readonly stats: ConnectionStats;
-  /** Any status; throws only when no answer came (network, TLS, timeout). */
-  send<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>>;
-  /** 2xx body, else a ClusterError built from the server's Status. */
-  request<T = unknown>(req: KubeRequest): Promise<T>;
-  get<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T>;
-  /** All items of a list, following `continue`. */
-  list<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T[]>;
-  /**
-   * Takes one slot of the --max-in-flight bound the requests share, for a connection that outlives
-   * a request (exec's WebSocket); the returned function gives it back (once, however often called).
-   */
-  hold(): Promise<() => void>;
-  /** --request-timeout in ms (0: none): the bound of every request, all its retries included. */
-  readonly requestTimeoutMs: number;
-  /** When to retry: the same for requests and exec upgrades (pool.ts retryDelay). */
-  readonly retryPolicy: RetryPolicy;
-  /** Calls f when the command ends (close); the returned function unregisters it. */
-  whenClosed(f: () => void): () => void;
-  close(): void;
-}
-
-export interface ConnectOptions {
-  env?: NodeJS.ProcessEnv;
-  retry?: RetryPolicy;
-  /** Per-attempt timeout when --request-timeout is not given. */
-  defaultTimeoutMs?: number;
-}
+export type { Connection, ConnectionStats, ConnectOptions, KubeRequest, KubeResponse } from './connection-types.ts';
+import type { Connection, ConnectionStats, ConnectOptions, KubeRequest, KubeResponse } from './connection-types.ts';
 
 export async function connect(flags: ConnectionFlags, opts: ConnectOptions = {}): Promise<Connection> {
   const env = opts.env ?? process.env;
   const resolved = resolveFromFlags(flags, env);
   const timeoutMs = parseDuration(flags.requestTimeout) ?? opts.defaultTimeoutMs ?? 30_000;
   const maxInFlight = flags.maxInFlight ?? 16;
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new UsageError('--max-in-flight must be a positive integer');
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
+    throw new UsageError('--max-in-flight must be a positive integer');
   return new HttpConnection(resolved, timeoutMs, maxInFlight, opts.retry ?? DEFAULT_RETRY);
 }
 
@@ -118,11 +70,19 @@ function fileOrData(file: unknown, data: unknown, what: string): Buffer | undefi
 }
 
 /** Certificates, CA and token straight from the kubeconfig, as client-go reads them. */
-export function staticCredentials(resolved: ResolvedConfig): { tls: https.AgentOptions; headers: Record<string, string>; auth?: string } {
+export function staticCredentials(resolved: ResolvedConfig): {
+  tls: https.AgentOptions;
+  headers: Record<string, string>;
+  auth?: string;
+} {
   const cluster = (resolved.kubeconfig.clusters[0]?.cluster ?? {}) as Obj;
   const user = (resolved.kubeconfig.users[0]?.user ?? {}) as Obj;
   const tls: https.AgentOptions = {};
-  const ca = fileOrData(cluster['certificate-authority'], cluster['certificate-authority-data'], 'certificate authority');
+  const ca = fileOrData(
+    cluster['certificate-authority'],
+    cluster['certificate-authority-data'],
+    'certificate authority',
+  );
   if (ca) tls.ca = ca;
   if (cluster['insecure-skip-tls-verify'] === true) tls.rejectUnauthorized = false;
   if (typeof cluster['tls-server-name'] === 'string') tls.servername = cluster['tls-server-name'];
@@ -133,7 +93,8 @@ export function staticCredentials(resolved: ResolvedConfig): { tls: https.AgentO
   const headers: Record<string, string> = {};
   let token = typeof user.token === 'string' ? user.token : undefined;
   const tokenFile = user['token-file'] ?? user.tokenFile;
-  if (!token && typeof tokenFile === 'string') token = fileOrData(tokenFile, undefined, 'token file')?.toString('utf8').trim();
+  if (!token && typeof tokenFile === 'string')
+    token = fileOrData(tokenFile, undefined, 'token file')?.toString('utf8').trim();
   if (token) headers.Authorization = `Bearer ${token}`;
   const auth = typeof user.username === 'string' ? `${user.username}:${String(user.password ?? '')}` : undefined;
   return { tls, headers, ...(auth ? { auth } : {}) };
@@ -171,7 +132,14 @@ class HttpConnection implements Connection {
     this.timeoutMs = timeoutMs;
     this.retry = retry;
     const sem = (this.sem = new Semaphore(maxInFlight));
-    this.stats = { requests: 0, attempts: 0, retries: 0, get maxInFlight() { return sem.maxActive; } };
+    this.stats = {
+      requests: 0,
+      attempts: 0,
+      retries: 0,
+      get maxInFlight() {
+        return sem.maxActive;
+      },
+    };
   }
 
   kubeConfig(): Promise<KubeConfig> {
@@ -246,15 +214,29 @@ class HttpConnection implements Connection {
         this.sem.release();
       }
       if (res && runImpersonationRefused(res, req.impersonate === undefined ? this.impersonation : undefined)) {
-        throw new RunRefused('forbidden', `the API server refused to let you act as "${this.impersonation?.user}" (--as): ${(res.body as { message?: string }).message}`, {
-          status: 403,
-          remedy: 'ask a cluster admin for impersonate on that user (and its groups), or run without --as',
-        });
+        throw new RunRefused(
+          'forbidden',
+          `the API server refused to let you act as "${this.impersonation?.user}" (--as): ${(res.body as { message?: string }).message}`,
+          {
+            status: 403,
+            remedy: 'ask a cluster admin for impersonate on that user (and its groups), or run without --as',
+          },
+        );
       }
       if (res && !isRetryableStatus(res.status)) return res;
       const wait = this.closed
         ? undefined
-        : retryDelay({ attempt, status: res?.status, error: err, retryAfterSeconds: res ? parseRetryAfter(res.headers['retry-after']) : undefined, now: Date.now(), deadline }, this.retry);
+        : retryDelay(
+            {
+              attempt,
+              status: res?.status,
+              error: err,
+              retryAfterSeconds: res ? parseRetryAfter(res.headers['retry-after']) : undefined,
+              now: Date.now(),
+              deadline,
+            },
+            this.retry,
+          );
       if (wait === undefined) {
         if (res) return res;
         throw err instanceof ClusterError ? err : (fromNetworkError(err, this.server) ?? err);
@@ -300,10 +282,18 @@ class HttpConnection implements Connection {
       Object.assign(o, this.fixed.tls, { headers: { ...this.fixed.headers }, auth: this.fixed.auth });
     } else {
       // exec credential plugins and auth providers: client-node (it caches exec tokens until expiry)
-      await (await this.kubeConfig()).applyToHTTPSOptions(o).catch((e: unknown) => Promise.reject(fromCredentialError(e)));
+      await (await this.kubeConfig())
+        .applyToHTTPSOptions(o)
+        .catch((e: unknown) => Promise.reject(fromCredentialError(e)));
     }
     if (!this.agent) {
-      const tls = { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+      const tls = {
+        ca: o.ca,
+        cert: o.cert,
+        key: o.key,
+        rejectUnauthorized: o.rejectUnauthorized,
+        servername: o.servername,
+      };
       this.agent =
         this.url.protocol === 'http:'
           ? new http.Agent({ keepAlive: true, maxSockets: this.sem.limit })
@@ -337,28 +327,24 @@ class HttpConnection implements Connection {
     }
     const mod = u.protocol === 'http:' ? http : https;
     return new Promise<KubeResponse<T>>((resolve, reject) => {
-      const r = mod.request(
-        u,
-        { method: req.method ?? 'GET', headers, agent: this.agent, auth: o.auth },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            clearTimeout(timer);
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            if (text && /json/.test(String(res.headers['content-type'] ?? 'json'))) {
-              try {
-                body = JSON.parse(text);
-              } catch {
-                body = text;
-              }
+      const r = mod.request(u, { method: req.method ?? 'GET', headers, agent: this.agent, auth: o.auth }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          if (text && /json/.test(String(res.headers['content-type'] ?? 'json'))) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = text;
             }
-            resolve({ status: res.statusCode ?? 0, body: body as T, headers: res.headers });
-          });
-        },
-      );
+          }
+          resolve({ status: res.statusCode ?? 0, body: body as T, headers: res.headers });
+        });
+      });
       const cut = (e: Error) => {
         clearTimeout(timer);
         this.onClose.delete(abort);
@@ -376,5 +362,4 @@ class HttpConnection implements Connection {
       r.end(payload);
     });
   }
-
 }
