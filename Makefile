@@ -25,7 +25,7 @@ build: check-node
 # Types (tsc), then format and lint rules (biome.json): CI fails on either. `make format` rewrites.
 lint: check-node
 	tsc -p .
-	biome lint .
+	biome ci --error-on-warnings .
 
 format: check-node
 	biome check --write .

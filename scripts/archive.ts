@@ -3,7 +3,11 @@
 // name or time in the gzip header. The same inputs always give the same bytes.
 import { gzipSync, deflateRawSync, gunzipSync, inflateRawSync, crc32, constants } from 'node:zlib';
 
-export interface Entry { name: string; data: Buffer; mode: number }
+export interface Entry {
+  name: string;
+  data: Buffer;
+  mode: number;
+}
 
 // 2000-01-01T00:00:00Z: inside both tar's and zip's (DOS, 1980-2107) ranges.
 export const FIXED_MTIME = 946684800;
@@ -17,12 +21,12 @@ function tarHeader(e: Entry): Buffer {
   if (Buffer.byteLength(e.name) > 100) throw new Error(`name too long for ustar: ${e.name}`);
   h.write(e.name, 0, 'utf8');
   h.write(octal(e.mode, 8), 100);
-  h.write(octal(0, 8), 108);            // uid
-  h.write(octal(0, 8), 116);            // gid
+  h.write(octal(0, 8), 108); // uid
+  h.write(octal(0, 8), 116); // gid
   h.write(octal(e.data.length, 12), 124);
   h.write(octal(FIXED_MTIME, 12), 136);
-  h.write('        ', 148);             // checksum placeholder: eight spaces
-  h.write('0', 156);                    // regular file
+  h.write('        ', 148); // checksum placeholder: eight spaces
+  h.write('0', 156); // regular file
   h.write('ustar\0' + '00', 257, 'latin1');
   h.write('root', 265);
   h.write('root', 297);
@@ -55,9 +59,9 @@ export function zip(entries: Entry[]): Buffer {
     const crc = crc32(e.data) >>> 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);           // version needed
-    local.writeUInt16LE(0x0800, 6);       // UTF-8 names
-    local.writeUInt16LE(8, 8);            // deflate
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(8, 8); // deflate
     local.writeUInt16LE(DOS_TIME, 10);
     local.writeUInt16LE(DOS_DATE, 12);
     local.writeUInt32LE(crc, 14);
@@ -67,7 +71,7 @@ export function zip(entries: Entry[]): Buffer {
     local.writeUInt16LE(0, 28);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4);   // made by Unix, so the mode below is honoured
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, so the mode below is honoured
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
     central.writeUInt16LE(8, 10);
@@ -93,7 +97,12 @@ export function zip(entries: Entry[]): Buffer {
   return Buffer.concat([...locals, cd, end]);
 }
 
-export interface ListedEntry { name: string; type: 'file' | 'dir' | 'symlink' | 'other'; mode: number; data: Buffer }
+export interface ListedEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  mode: number;
+  data: Buffer;
+}
 
 /** Reads a .tar.gz (ustar/GNU) as krew does: every entry with its type; data for regular files. */
 export function readTarGz(buf: Buffer): ListedEntry[] {
@@ -103,14 +112,23 @@ export function readTarGz(buf: Buffer): ListedEntry[] {
   while (off + 512 <= tar.length) {
     const h = tar.subarray(off, off + 512);
     if (h.every((b) => b === 0)) break;
-    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
+    const str = (a: number, n: number) =>
+      h
+        .subarray(a, a + n)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const prefix = str(345, 155);
     const name = (prefix ? prefix + '/' : '') + str(0, 100);
     const size = parseInt(str(124, 12).trim() || '0', 8);
     const mode = parseInt(str(100, 8).trim() || '0', 8);
     const flag = String.fromCharCode(h[156] ?? 0);
     const type = flag === '0' || flag === '\0' ? 'file' : flag === '5' ? 'dir' : flag === '2' ? 'symlink' : 'other';
-    out.push({ name, type, mode, data: type === 'file' ? Buffer.from(tar.subarray(off + 512, off + 512 + size)) : Buffer.alloc(0) });
+    out.push({
+      name,
+      type,
+      mode,
+      data: type === 'file' ? Buffer.from(tar.subarray(off + 512, off + 512 + size)) : Buffer.alloc(0),
+    });
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return out;
@@ -136,7 +154,12 @@ export function readZip(buf: Buffer): ListedEntry[] {
     const raw = buf.subarray(dataAt, dataAt + csize);
     const fmt = attr & 0o170000;
     const type = name.endsWith('/') || fmt === 0o040000 ? 'dir' : fmt === 0o120000 ? 'symlink' : 'file';
-    out.push({ name, type, mode: attr & 0o7777, data: type === 'file' ? (method === 8 ? inflateRawSync(raw) : Buffer.from(raw)) : Buffer.alloc(0) });
+    out.push({
+      name,
+      type,
+      mode: attr & 0o7777,
+      data: type === 'file' ? (method === 8 ? inflateRawSync(raw) : Buffer.from(raw)) : Buffer.alloc(0),
+    });
     off += 46 + nameLen + extraLen + commentLen;
   }
   return out;

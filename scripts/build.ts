@@ -18,11 +18,11 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const TEXT_ASSET_EXT = ['.py', '.sh', '.yaml'];
 
 export interface BuildOptions {
-  entry?: string;      // default src/cli/bin.ts
-  outfile?: string;    // default dist/kubectl-airflow.cjs
-  version?: string;    // default $VERSION or v<package.json version>
-  commit?: string;     // default $COMMIT or git rev-parse
-  minify?: boolean;    // default true
+  entry?: string; // default src/cli/bin.ts
+  outfile?: string; // default dist/kubectl-airflow.cjs
+  version?: string; // default $VERSION or v<package.json version>
+  commit?: string; // default $COMMIT or git rev-parse
+  minify?: boolean; // default true
   assetScope?: string[]; // folders whose .ts files get asset reads inlined (default [src])
 }
 
@@ -32,7 +32,7 @@ export interface BuildResult {
   version: string;
   commit: string;
   clientNode: string;
-  assets: string[];    // asset files embedded through the readFileSync rewrite
+  assets: string[]; // asset files embedded through the readFileSync rewrite
 }
 
 function readJson(p: string): Record<string, unknown> {
@@ -49,7 +49,9 @@ export function gitCommit(): string {
   if (process.env.COMMIT) return process.env.COMMIT;
   try {
     return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
-      cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
   } catch {
     return 'unknown';
@@ -58,7 +60,8 @@ export function gitCommit(): string {
 
 // readFileSync(new URL('./probe.py', import.meta.url), 'utf8') and fs.readFileSync / await readFile
 // variants; the encoding argument may be 'utf8', 'utf-8' or { encoding: 'utf8' }.
-const ASSET_READ = /\b(?:await\s+)?(?:[\w$]+\.)?(?:readFileSync|readFile)\(\s*new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+)\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(?:(['"])utf-?8\3|\{\s*encoding\s*:\s*(['"])utf-?8\4\s*\})\s*\)/g;
+const ASSET_READ =
+  /\b(?:await\s+)?(?:[\w$]+\.)?(?:readFileSync|readFile)\(\s*new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+)\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(?:(['"])utf-?8\3|\{\s*encoding\s*:\s*(['"])utf-?8\4\s*\})\s*\)/g;
 const ASSET_URL_LEFT = /new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+\.(?:py|sh|yaml))\1\s*,\s*import\.meta\.url\s*\)/;
 
 /** Replaces asset reads in one source file by string literals; pure apart from reading the assets. */
@@ -71,7 +74,9 @@ export function inlineAssetReads(source: string, sourcePath: string, embedded: s
   });
   const left = ASSET_URL_LEFT.exec(out);
   if (left) {
-    throw new Error(`${sourcePath}: ${left[0]} is not read as readFileSync(new URL(...), 'utf8') or imported with { type: 'text' }: it cannot be embedded`);
+    throw new Error(
+      `${sourcePath}: ${left[0]} is not read as readFileSync(new URL(...), 'utf8') or imported with { type: 'text' }: it cannot be embedded`,
+    );
   }
   return out;
 }
@@ -127,8 +132,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     },
     plugins: [assetPlugin(embedded, opts.assetScope ?? [path.join(repoRoot, 'src')])],
   });
-  const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes
-    ?? readFileSync(outfile).length;
+  const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes ?? readFileSync(outfile).length;
   return { outfile, bytes, version, commit, clientNode, assets: [...new Set(embedded)].sort() };
 }
 
@@ -137,7 +141,9 @@ async function cli(): Promise<void> {
     const r = await build();
     const rel = path.relative(process.cwd(), r.outfile);
     const assets = r.assets.length ? `, embedded ${r.assets.map((a) => path.relative(repoRoot, a)).join(' ')}` : '';
-    console.log(`built ${rel} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.version}, commit ${r.commit}, client-node ${r.clientNode}${assets})`);
+    console.log(
+      `built ${rel} (${(r.bytes / 1024).toFixed(0)} KiB, ${r.version}, commit ${r.commit}, client-node ${r.clientNode}${assets})`,
+    );
   } catch (err) {
     console.error(`build: ${(err as Error).message}`);
     process.exitCode = 1;

@@ -20,7 +20,17 @@
 // Usage: node scripts/dist.ts [--targets linux-amd64,darwin-arm64] [--out DIR] [--no-build]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, repoRoot } from './build.ts';
@@ -30,8 +40,15 @@ import { addCodeSignatureCommand, checkAdhocSignature } from './macho.ts';
 export const TARGETS = ['linux-amd64', 'linux-arm64', 'darwin-amd64', 'darwin-arm64', 'windows-amd64'] as const;
 export type Target = (typeof TARGETS)[number];
 
-interface Pin { package: string; binary: string; integrity: string }
-interface Pins { version: string; targets: Record<Target, Pin> }
+interface Pin {
+  package: string;
+  binary: string;
+  integrity: string;
+}
+interface Pins {
+  version: string;
+  targets: Record<Target, Pin>;
+}
 
 export const pins = JSON.parse(readFileSync(path.join(repoRoot, 'scripts/node-binaries.json'), 'utf8')) as Pins;
 const cacheDir = path.join(repoRoot, '.cache/node');
@@ -75,10 +92,14 @@ function log(msg: string): void {
 function installedNodeBinary(t: Target): string | undefined {
   const pin = pins.targets[t];
   try {
-    const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string; integrity?: string }> };
+    const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
+      packages?: Record<string, { version?: string; integrity?: string }>;
+    };
     const entry = lock.packages?.[`node_modules/${pin.package}`];
     const bin = path.join(repoRoot, 'node_modules', pin.package, pin.binary.replace(/^package\//, ''));
-    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', pin.package, 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', pin.package, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     if (entry?.integrity === pin.integrity && pkg.version === pins.version && existsSync(bin)) return bin;
   } catch {
     // not installed here: fetch it
@@ -97,7 +118,9 @@ export function nodeBinary(t: Target): string {
     // fetch into a private folder and rename: several builds may share this cache at once
     log(`npm pack ${pin.package}@${pins.version}`);
     const tmp = mkdtempSync(path.join(cacheDir, 'pack-'));
-    execFileSync('npm', ['pack', `${pin.package}@${pins.version}`, '--pack-destination', tmp, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `${pin.package}@${pins.version}`, '--pack-destination', tmp, '--silent'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     renameSync(path.join(tmp, path.basename(tgz)), tgz);
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -135,7 +158,9 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
   let base = nodeBinary(t);
   if (t.startsWith('windows')) {
     const unsigned = path.join(dir, 'node-unsigned.exe');
-    execFileSync(tool('osslsigncode', 'osslsigncode'), ['remove-signature', '-in', base, '-out', unsigned], { stdio: 'ignore' });
+    execFileSync(tool('osslsigncode', 'osslsigncode'), ['remove-signature', '-in', base, '-out', unsigned], {
+      stdio: 'ignore',
+    });
     base = unsigned;
   }
   const injected = path.join(dir, t.startsWith('darwin') ? 'injected' : binaryName(t));
@@ -155,7 +180,10 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
   };
   const configPath = path.join(dir, 'sea-config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  execFileSync(NODE, [...(codeCache ? [CODE_CACHE_SEED] : []), '--build-sea', configPath], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(NODE, [...(codeCache ? [CODE_CACHE_SEED] : []), '--build-sea', configPath], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (!t.startsWith('darwin')) return injected;
 
   const placeholder = path.join(dir, 'placeholder');
@@ -166,7 +194,8 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
   execFileSync(tool('llvm-objcopy', 'llvm'), [placeholder, signed]);
   rmSync(placeholder);
   const check = checkAdhocSignature(readFileSync(signed));
-  if (!check.ok || !check.adhoc) throw new Error(`${t}: ad-hoc signature check failed: ${check.problem ?? 'not ad-hoc'}`);
+  if (!check.ok || !check.adhoc)
+    throw new Error(`${t}: ad-hoc signature check failed: ${check.problem ?? 'not ad-hoc'}`);
   return signed;
 }
 
@@ -178,17 +207,26 @@ export function archive(t: Target, binary: string): Buffer {
   return t.startsWith('windows') ? zip(entries) : tarGz(entries);
 }
 
-export interface DistResult { target: Target; archive: string; archiveBytes: number; binaryBytes: number; sha256: string; seconds: number }
+export interface DistResult {
+  target: Target;
+  archive: string;
+  archiveBytes: number;
+  binaryBytes: number;
+  sha256: string;
+  seconds: number;
+}
 
 export interface DistOptions {
-  skipBuild?: boolean;   // reuse <outDir>/kubectl-airflow.cjs
-  outDir?: string;       // default dist/ (tests use a private folder: others may build at the same time)
+  skipBuild?: boolean; // reuse <outDir>/kubectl-airflow.cjs
+  outDir?: string; // default dist/ (tests use a private folder: others may build at the same time)
   version?: string;
 }
 
 export async function dist(targets: readonly Target[], opts: DistOptions = {}): Promise<DistResult[]> {
   if (process.versions.node !== pins.version) {
-    throw new Error(`run with Node ${pins.version} (node_modules/.bin/node): the SEA blob must come from the same Node as the executables, got ${process.versions.node}`);
+    throw new Error(
+      `run with Node ${pins.version} (node_modules/.bin/node): the SEA blob must come from the same Node as the executables, got ${process.versions.node}`,
+    );
   }
   const distDir = opts.outDir ?? defaultDistDir;
   const workDir = path.join(distDir, '.work');
@@ -212,15 +250,22 @@ export async function dist(targets: readonly Target[], opts: DistOptions = {}): 
     const archivePath = path.join(distDir, archiveName(t));
     writeFileSync(archivePath, data);
     const r = {
-      target: t, archive: archivePath, archiveBytes: data.length, binaryBytes: readFileSync(outBin).length,
-      sha256: sha256(data), seconds: (performance.now() - start) / 1000,
+      target: t,
+      archive: archivePath,
+      archiveBytes: data.length,
+      binaryBytes: readFileSync(outBin).length,
+      sha256: sha256(data),
+      seconds: (performance.now() - start) / 1000,
     };
-    log(`${archiveName(t)} ${(r.archiveBytes / 2 ** 20).toFixed(1)} MiB (binary ${(r.binaryBytes / 2 ** 20).toFixed(1)} MiB) in ${r.seconds.toFixed(1)} s`);
+    log(
+      `${archiveName(t)} ${(r.archiveBytes / 2 ** 20).toFixed(1)} MiB (binary ${(r.binaryBytes / 2 ** 20).toFixed(1)} MiB) in ${r.seconds.toFixed(1)} s`,
+    );
     results.push(r);
   }
   // SHA256SUMS covers every archive now in dist/, in sha256sum's format.
   const sums = TARGETS.filter((t) => existsSync(path.join(distDir, archiveName(t))))
-    .map((t) => `${sha256(readFileSync(path.join(distDir, archiveName(t))))}  ${archiveName(t)}\n`).join('');
+    .map((t) => `${sha256(readFileSync(path.join(distDir, archiveName(t))))}  ${archiveName(t)}\n`)
+    .join('');
   writeFileSync(path.join(distDir, 'SHA256SUMS'), sums);
   rmSync(workDir, { recursive: true, force: true });
   return results;
@@ -230,9 +275,13 @@ function parseTargets(argv: string[]): Target[] {
   const i = argv.indexOf('--targets');
   const raw = i >= 0 ? argv[i + 1] : process.env.TARGETS;
   if (!raw) return [...TARGETS];
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const t of list) {
-    if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}: one of ${TARGETS.join(', ')}`);
+    if (!(TARGETS as readonly string[]).includes(t))
+      throw new Error(`unknown target ${t}: one of ${TARGETS.join(', ')}`);
   }
   return list as Target[];
 }
@@ -241,8 +290,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     const argv = process.argv.slice(2);
     const out = argv.indexOf('--out');
-    const results = await dist(parseTargets(argv), { skipBuild: argv.includes('--no-build'), ...(out >= 0 && argv[out + 1] ? { outDir: path.resolve(argv[out + 1]!) } : {}) });
-    for (const r of results) console.log(`${r.sha256}  ${path.basename(r.archive)}  ${r.archiveBytes} bytes, binary ${r.binaryBytes} bytes`);
+    const results = await dist(parseTargets(argv), {
+      skipBuild: argv.includes('--no-build'),
+      ...(out >= 0 && argv[out + 1] ? { outDir: path.resolve(argv[out + 1]!) } : {}),
+    });
+    for (const r of results)
+      console.log(`${r.sha256}  ${path.basename(r.archive)}  ${r.archiveBytes} bytes, binary ${r.binaryBytes} bytes`);
   } catch (err) {
     console.error(`dist: ${(err as Error).message}`);
     process.exitCode = 1;

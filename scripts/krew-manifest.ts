@@ -9,7 +9,8 @@ import { sha256 } from './dist.ts';
 import { parseManifest, renderTemplate, validateManifest } from './krew.ts';
 
 export function krewManifest(version: string, distDir = path.join(repoRoot, 'dist')): { path: string; text: string } {
-  if (!/^v\d+\.\d+\.\d+/.test(version)) throw new Error(`VERSION=${JSON.stringify(version)}: give the release tag, e.g. VERSION=v0.1.0`);
+  if (!/^v\d+\.\d+\.\d+/.test(version))
+    throw new Error(`VERSION=${JSON.stringify(version)}: give the release tag, e.g. VERSION=v0.1.0`);
   const template = readFileSync(path.join(repoRoot, 'krew/airflow.yaml'), 'utf8');
   const text = renderTemplate(template, version, (file) => {
     const p = path.join(distDir, file);

@@ -12,13 +12,25 @@ export const API_VERSION = 'krew.googlecontainertools.github.com/v1alpha2';
 
 // <os,arch> pairs krew supports (validate-krew-manifest's allPlatforms, current list).
 export const KREW_PLATFORMS: Array<[string, string]> = [
-  ['windows', '386'], ['windows', 'amd64'], ['windows', 'arm64'],
-  ['linux', '386'], ['linux', 'amd64'], ['linux', 'arm'], ['linux', 'arm64'], ['linux', 'ppc64le'], ['linux', 's390x'],
-  ['darwin', '386'], ['darwin', 'amd64'], ['darwin', 'arm64'],
+  ['windows', '386'],
+  ['windows', 'amd64'],
+  ['windows', 'arm64'],
+  ['linux', '386'],
+  ['linux', 'amd64'],
+  ['linux', 'arm'],
+  ['linux', 'arm64'],
+  ['linux', 'ppc64le'],
+  ['linux', 's390x'],
+  ['darwin', '386'],
+  ['darwin', 'amd64'],
+  ['darwin', 'arm64'],
 ];
 
 export interface Platform {
-  selector?: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+  selector?: {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+  };
   uri?: string;
   sha256?: string;
   bin?: string;
@@ -28,7 +40,14 @@ export interface Manifest {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string };
-  spec?: { version?: string; homepage?: string; shortDescription?: string; description?: string; caveats?: string; platforms?: Platform[] };
+  spec?: {
+    version?: string;
+    homepage?: string;
+    shortDescription?: string;
+    description?: string;
+    caveats?: string;
+    platforms?: Platform[];
+  };
 }
 
 /** krew-release-bot's two template forms, with sha256 from a lookup by archive file name. */
@@ -46,7 +65,8 @@ export function renderTemplate(template: string, tag: string, shaOf: (fileName: 
 
 // krew's internal/installation/semver: a "v" prefix, then strict semver (MAJOR.MINOR.PATCH,
 // optional -prerelease and +build).
-const SEMVER = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const SEMVER =
+  /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 function selectorMatches(sel: Platform['selector'], os: string, arch: string): boolean {
   if (!sel) return false;
@@ -75,12 +95,14 @@ export function validateManifest(fileName: string, m: Manifest): string[] {
   if (m.apiVersion !== API_VERSION) p.push(`apiVersion must be ${API_VERSION}, not ${JSON.stringify(m.apiVersion)}`);
   if (m.kind !== 'Plugin') p.push(`kind must be Plugin, not ${JSON.stringify(m.kind)}`);
   if (!/^[\w-]+$/.test(name)) p.push(`plugin name ${JSON.stringify(name)} must match ^[\\w-]+$`);
-  if (m.metadata?.name !== name) p.push(`metadata.name ${JSON.stringify(m.metadata?.name)} must equal the file name ${JSON.stringify(name)}`);
+  if (m.metadata?.name !== name)
+    p.push(`metadata.name ${JSON.stringify(m.metadata?.name)} must equal the file name ${JSON.stringify(name)}`);
   const spec = m.spec ?? {};
   if (!spec.shortDescription) p.push('spec.shortDescription is required');
   else if (/[\r\n]/.test(spec.shortDescription)) p.push('spec.shortDescription must be one line');
   if (!spec.version) p.push('spec.version is required');
-  else if (!SEMVER.test(spec.version)) p.push(`spec.version ${JSON.stringify(spec.version)} is not "v" followed by semver`);
+  else if (!SEMVER.test(spec.version))
+    p.push(`spec.version ${JSON.stringify(spec.version)} is not "v" followed by semver`);
   if (lineTooLong(spec.description, 80)) p.push('a spec.description line exceeds 80 characters');
   if (lineTooLong(spec.shortDescription, 70)) p.push('spec.shortDescription exceeds 70 characters');
   if (lineTooLong(spec.caveats, 80)) p.push('a spec.caveats line exceeds 80 characters');
@@ -103,7 +125,8 @@ export function validateManifest(fileName: string, m: Manifest): string[] {
       const keys = [...Object.keys(sel.matchLabels ?? {}), ...(sel.matchExpressions ?? []).map((e) => e.key)];
       if (keys.length === 0) p.push(`${at}.selector must not be empty`);
       for (const k of keys) if (k !== 'os' && k !== 'arch') p.push(`${at}.selector key ${k} not supported`);
-      if (!KREW_PLATFORMS.some(([os, arch]) => selectorMatches(sel, os, arch))) p.push(`${at}.selector matches no platform krew supports`);
+      if (!KREW_PLATFORMS.some(([os, arch]) => selectorMatches(sel, os, arch)))
+        p.push(`${at}.selector matches no platform krew supports`);
     }
   });
   for (const [os, arch] of KREW_PLATFORMS) {
@@ -122,7 +145,10 @@ export function matchPlatform(m: Manifest, os: string, arch: string): Platform |
 }
 
 function globToRegExp(glob: string): RegExp {
-  const re = glob.split('').map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  const re = glob
+    .split('')
+    .map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${re}$`);
 }
 
@@ -130,16 +156,27 @@ function globToRegExp(glob: string): RegExp {
 export function safeEntries(entries: ListedEntry[]): ListedEntry[] {
   for (const e of entries) {
     const norm = path.posix.normalize(e.name);
-    if (path.posix.isAbsolute(e.name) || norm === '..' || norm.startsWith('../')) throw new Error(`archive entry ${e.name} escapes the target directory`);
+    if (path.posix.isAbsolute(e.name) || norm === '..' || norm.startsWith('../'))
+      throw new Error(`archive entry ${e.name} escapes the target directory`);
     if (e.type !== 'file' && e.type !== 'dir') throw new Error(`archive entry ${e.name}: ${e.type} is not supported`);
   }
   return entries.filter((e) => e.type === 'file');
 }
 
-export interface InstallResult { binLink: string; installDir: string; files: string[] }
+export interface InstallResult {
+  binLink: string;
+  installDir: string;
+  files: string[];
+}
 
 /** `kubectl krew install --manifest=M --archive=A` for KREW_OS/KREW_ARCH into root. */
-export function krewInstall(opts: { manifestPath: string; archivePath: string; root: string; os: string; arch: string }): InstallResult {
+export function krewInstall(opts: {
+  manifestPath: string;
+  archivePath: string;
+  root: string;
+  os: string;
+  arch: string;
+}): InstallResult {
   const m = parseManifest(readFileSync(opts.manifestPath, 'utf8'));
   const problems = validateManifest(opts.manifestPath, m);
   if (problems.length) throw new Error(`invalid manifest: ${problems.join('; ')}`);
@@ -149,7 +186,9 @@ export function krewInstall(opts: { manifestPath: string; archivePath: string; r
   const data = readFileSync(opts.archivePath);
   const sum = createHash('sha256').update(data).digest('hex');
   if (sum !== pl.sha256) throw new Error(`checksum does not match, want: ${pl.sha256}, got ${sum}`);
-  const entries = safeEntries(/\.zip$/i.test(pl.uri ?? '') || data.subarray(0, 2).toString('latin1') === 'PK' ? readZip(data) : readTarGz(data));
+  const entries = safeEntries(
+    /\.zip$/i.test(pl.uri ?? '') || data.subarray(0, 2).toString('latin1') === 'PK' ? readZip(data) : readTarGz(data),
+  );
   const installDir = path.join(opts.root, 'store', name, m.spec!.version!);
   rmSync(installDir, { recursive: true, force: true });
   mkdirSync(installDir, { recursive: true });
@@ -176,6 +215,9 @@ export function krewInstall(opts: { manifestPath: string; archivePath: string; r
   rmSync(link, { force: true });
   symlinkSync(bin, link);
   mkdirSync(path.join(opts.root, 'receipts'), { recursive: true });
-  writeFileSync(path.join(opts.root, 'receipts', `${name}.yaml`), YAML.stringify({ ...m, status: { source: { name: 'detached' } } }));
+  writeFileSync(
+    path.join(opts.root, 'receipts', `${name}.yaml`),
+    YAML.stringify({ ...m, status: { source: { name: 'detached' } } }),
+  );
   return { binLink: link, installDir, files: written.sort() };
 }

@@ -16,7 +16,11 @@ const CSMAGIC_CODEDIRECTORY = 0xfade0c02;
 const CS_ADHOC = 0x2;
 const CS_HASHTYPE_SHA256 = 2;
 
-interface LoadCommand { cmd: number; offset: number; size: number }
+interface LoadCommand {
+  cmd: number;
+  offset: number;
+  size: number;
+}
 
 function loadCommands(buf: Buffer): { cmds: LoadCommand[]; sizeofcmds: number } {
   if (buf.readUInt32LE(0) !== MH_MAGIC_64) throw new Error('not a thin 64-bit little-endian Mach-O file');
@@ -34,7 +38,10 @@ function loadCommands(buf: Buffer): { cmds: LoadCommand[]; sizeofcmds: number } 
 }
 
 function segName(buf: Buffer, lc: LoadCommand): string {
-  return buf.subarray(lc.offset + 8, lc.offset + 24).toString('latin1').replace(/\0+$/, '');
+  return buf
+    .subarray(lc.offset + 8, lc.offset + 24)
+    .toString('latin1')
+    .replace(/\0+$/, '');
 }
 
 export function hasCodeSignatureCommand(buf: Buffer): boolean {
@@ -81,7 +88,8 @@ export function addCodeSignatureCommand(input: Buffer): Buffer {
   const newFilesize = out.length - leFileoff;
   const vmsize = Number(input.readBigUInt64LE(linkedit.offset + 32));
   out.writeBigUInt64LE(BigInt(newFilesize), linkedit.offset + 48);
-  if (newFilesize > vmsize) out.writeBigUInt64LE(BigInt(Math.ceil(newFilesize / 0x4000) * 0x4000), linkedit.offset + 32);
+  if (newFilesize > vmsize)
+    out.writeBigUInt64LE(BigInt(Math.ceil(newFilesize / 0x4000) * 0x4000), linkedit.offset + 32);
   return out;
 }
 
@@ -101,7 +109,8 @@ export function checkAdhocSignature(buf: Buffer): SignatureCheck {
   const lc = loadCommands(buf).cmds.find((c) => c.cmd === LC_CODE_SIGNATURE);
   if (!lc) return { ...none, problem: 'no LC_CODE_SIGNATURE' };
   const dataoff = buf.readUInt32LE(lc.offset + 8);
-  if (buf.readUInt32BE(dataoff) !== CSMAGIC_EMBEDDED_SIGNATURE) return { ...none, problem: 'no embedded signature superblob' };
+  if (buf.readUInt32BE(dataoff) !== CSMAGIC_EMBEDDED_SIGNATURE)
+    return { ...none, problem: 'no embedded signature superblob' };
   const count = buf.readUInt32BE(dataoff + 8);
   for (let i = 0; i < count; i++) {
     const type = buf.readUInt32BE(dataoff + 12 + i * 8);
@@ -118,16 +127,24 @@ export function checkAdhocSignature(buf: Buffer): SignatureCheck {
     const identEnd = buf.indexOf(0, cd + identOffset);
     const identifier = buf.subarray(cd + identOffset, identEnd).toString('utf8');
     const base = { adhoc: (flags & CS_ADHOC) !== 0, identifier, flags, codeSlots };
-    if (hashType !== CS_HASHTYPE_SHA256 || hashSize !== 32) return { ...base, ok: false, badSlots: 0, problem: `hash type ${hashType}` };
-    if (codeLimit !== dataoff) return { ...base, ok: false, badSlots: 0, problem: 'codeLimit does not end at the signature' };
-    if (codeSlots !== Math.ceil(codeLimit / pageSize)) return { ...base, ok: false, badSlots: 0, problem: 'wrong number of code slots' };
+    if (hashType !== CS_HASHTYPE_SHA256 || hashSize !== 32)
+      return { ...base, ok: false, badSlots: 0, problem: `hash type ${hashType}` };
+    if (codeLimit !== dataoff)
+      return { ...base, ok: false, badSlots: 0, problem: 'codeLimit does not end at the signature' };
+    if (codeSlots !== Math.ceil(codeLimit / pageSize))
+      return { ...base, ok: false, badSlots: 0, problem: 'wrong number of code slots' };
     let badSlots = 0;
     for (let slot = 0; slot < codeSlots; slot++) {
       const page = buf.subarray(slot * pageSize, Math.min((slot + 1) * pageSize, codeLimit));
       const want = buf.subarray(cd + hashOffset + slot * 32, cd + hashOffset + (slot + 1) * 32);
       if (!createHash('sha256').update(page).digest().equals(want)) badSlots++;
     }
-    return { ...base, ok: badSlots === 0, badSlots, ...(badSlots ? { problem: `${badSlots} page hashes differ` } : {}) };
+    return {
+      ...base,
+      ok: badSlots === 0,
+      badSlots,
+      ...(badSlots ? { problem: `${badSlots} page hashes differ` } : {}),
+    };
   }
   return { ...none, problem: 'no CodeDirectory' };
 }

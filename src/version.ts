@@ -11,11 +11,11 @@ declare const __KA_COMMIT__: string;
 declare const __KA_CLIENT_NODE__: string;
 
 export interface BuildInfo {
-  version: string;      // v-prefixed semver, as the krew manifest's spec.version
-  commit: string;       // git commit the binary was built from ("unknown" outside a git tree)
-  node: string;         // the Node runtime actually running (the one embedded in the executable)
-  clientNode: string;   // @kubernetes/client-node version bundled
-  bundled: boolean;     // true in the built bundle/executable, false when run from sources
+  version: string; // v-prefixed semver, as the krew manifest's spec.version
+  commit: string; // git commit the binary was built from ("unknown" outside a git tree)
+  node: string; // the Node runtime actually running (the one embedded in the executable)
+  clientNode: string; // @kubernetes/client-node version bundled
+  bundled: boolean; // true in the built bundle/executable, false when run from sources
 }
 
 const root = new URL('../', import.meta.url);
@@ -32,9 +32,14 @@ function readJsonVersion(rel: string): string {
 function gitCommit(): string {
   const { execFileSync } = process.getBuiltinModule('node:child_process');
   try {
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
-      cwd: new URL('.', root), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000,
-    }).trim() || 'unknown';
+    return (
+      execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+        cwd: new URL('.', root),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 2000,
+      }).trim() || 'unknown'
+    );
   } catch {
     return 'unknown';
   }
@@ -43,8 +48,11 @@ function gitCommit(): string {
 export function buildInfo(): BuildInfo {
   if (typeof __KA_VERSION__ !== 'undefined') {
     return {
-      version: __KA_VERSION__, commit: __KA_COMMIT__, node: process.versions.node,
-      clientNode: __KA_CLIENT_NODE__, bundled: true,
+      version: __KA_VERSION__,
+      commit: __KA_COMMIT__,
+      node: process.versions.node,
+      clientNode: __KA_CLIENT_NODE__,
+      bundled: true,
     };
   }
   return {

@@ -17,7 +17,10 @@ export interface AdmissionInput {
 }
 
 const skip = (namespace: string, check: Finding['check'], r: { message: string; permission: string }): Finding => ({
-  namespace, check, verdict: 'SKIP', message: `${r.message} (needs ${r.permission}); the other checks go on`,
+  namespace,
+  check,
+  verdict: 'SKIP',
+  message: `${r.message} (needs ${r.permission}); the other checks go on`,
 });
 
 export function decideNamespace(launch: LaunchInput, f: NamespaceFacts): Finding[] {
@@ -31,14 +34,17 @@ export function decideNamespace(launch: LaunchInput, f: NamespaceFacts): Finding
     const finding = dryRunFinding(f.namespace, d, launch.templateSource);
     if (!d.admitted) {
       const cause = explainRejection(d, launch.templateSource);
-      if (cause.check === 'pod-security' && cause.subject?.startsWith('restricted')) finding.fixYaml = restrictedFix(pod);
+      if (cause.check === 'pod-security' && cause.subject?.startsWith('restricted'))
+        finding.fixYaml = restrictedFix(pod);
       quotaAlreadyRefused = cause.check === 'quota';
     } else podForQuota = d.pod; // with the LimitRange defaults the server applied
     out.push(finding);
   }
-  if (Object.keys(f.labels ?? {}).some((k) => k.startsWith('pod-security.kubernetes.io/'))) out.push(podSecurityFinding(f.namespace, f.labels));
+  if (Object.keys(f.labels ?? {}).some((k) => k.startsWith('pod-security.kubernetes.io/')))
+    out.push(podSecurityFinding(f.namespace, f.labels));
   if (!f.quotas.ok) out.push(skip(f.namespace, 'quota', f.quotas));
-  else if (!quotaAlreadyRefused) out.push(...quotaFindings(f.namespace, podForQuota, f.quotas.value, launch.parallelism, launch.parallelismSource));
+  else if (!quotaAlreadyRefused)
+    out.push(...quotaFindings(f.namespace, podForQuota, f.quotas.value, launch.parallelism, launch.parallelismSource));
   out.push(...meshFindings(f.namespace, f, pod, f.taskPods.ok ? f.taskPods.value : []));
   return out;
 }
@@ -49,7 +55,15 @@ export function decideAdmission(input: AdmissionInput): Finding[] {
   else if (input.flowControl.value.schemas.length) {
     // a server without the flowcontrol API has no schemas: nothing to say about it
     const k8s = input.launch.executors.some((e) => /Kubernetes/.test(e));
-    out.push(...flowControlFindings(input.accounts, input.flowControl.value.schemas, input.flowControl.value.levels, input.launch.parallelism, k8s));
+    out.push(
+      ...flowControlFindings(
+        input.accounts,
+        input.flowControl.value.schemas,
+        input.flowControl.value.levels,
+        input.launch.parallelism,
+        k8s,
+      ),
+    );
   }
   return out;
 }

@@ -15,7 +15,12 @@ export { renderText, type AdmissionReport } from './report.ts';
 export { admissionLayer, type AdmissionLayer } from './layer.ts';
 
 /** `loaded`: the release as doctor already read it (else it is read here). */
-export async function runAdmission(conn: Connection, namespace: string, release?: string, loaded?: LoadedRelease): Promise<AdmissionReport> {
+export async function runAdmission(
+  conn: Connection,
+  namespace: string,
+  release?: string,
+  loaded?: LoadedRelease,
+): Promise<AdmissionReport> {
   const { input, warnings } = await fetchAdmission(conn, namespace, release, loaded);
   return toReport(input, decideAdmission(input), warnings);
 }

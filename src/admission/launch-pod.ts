@@ -11,7 +11,12 @@ import type { Container, LaunchInput, PodManifest } from './model.ts';
 export const CHECK_POD_NAME = 'kubectl-airflow-admission-check';
 
 /** Labels construct_pod sets on every task pod (webhook objectSelectors often match on them). */
-const TASK_LABELS = { kubernetes_executor: 'True', dag_id: 'kubectl_airflow_admission_check', task_id: 'admission_check', try_number: '1' };
+const TASK_LABELS = {
+  kubernetes_executor: 'True',
+  dag_id: 'kubectl_airflow_admission_check',
+  task_id: 'admission_check',
+  try_number: '1',
+};
 
 /** `repository:tag` when repository is set (KubeConfig.kube_image), else undefined: the template's image stays. */
 export function workerImage(input: LaunchInput): string | undefined {

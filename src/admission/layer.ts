@@ -22,9 +22,20 @@ export function admissionLayer(r: AdmissionReport, namespace: string): Admission
   if (lead) {
     const where = lead.namespace ? `${lead.namespace}: ` : '';
     const more = r.findings.filter((f) => f.verdict === verdict).length - 1;
-    return { verdict, summary: `${where}${lead.message}${more > 0 ? ` (+${more} more)` : ''}`, remedy: lead.fix, command, unasked };
+    return {
+      verdict,
+      summary: `${where}${lead.message}${more > 0 ? ` (+${more} more)` : ''}`,
+      remedy: lead.fix,
+      command,
+      unasked,
+    };
   }
   const skipped = first('SKIP');
   if (skipped) return { verdict: 'SKIP', summary: skipped.message, command, unasked };
-  return { verdict: 'OK', summary: `the task pod is admitted in ${r.launchNamespaces.join(', ')}; quota room, meshes and API priority OK`, command, unasked };
+  return {
+    verdict: 'OK',
+    summary: `the task pod is admitted in ${r.launchNamespaces.join(', ')}; quota room, meshes and API priority OK`,
+    command,
+    unasked,
+  };
 }

@@ -4,7 +4,12 @@
 export interface PodManifest {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: PodSpec;
 }
 
@@ -51,7 +56,15 @@ export interface ResourceQuota {
 
 export interface LimitRange {
   metadata: { name: string };
-  spec?: { limits?: { type?: string; min?: Record<string, string>; max?: Record<string, string>; default?: Record<string, string>; defaultRequest?: Record<string, string> }[] };
+  spec?: {
+    limits?: {
+      type?: string;
+      min?: Record<string, string>;
+      max?: Record<string, string>;
+      default?: Record<string, string>;
+      defaultRequest?: Record<string, string>;
+    }[];
+  };
 }
 
 /** A read kept as data: the value, or why it could not be read and which permission would allow it. */

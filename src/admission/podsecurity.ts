@@ -8,15 +8,23 @@ import { stringify } from 'yaml';
 import type { Finding, PodManifest } from './model.ts';
 
 export type Level = 'privileged' | 'baseline' | 'restricted';
-export interface ModePolicy { level: Level; version: string }
+export interface ModePolicy {
+  level: Level;
+  version: string;
+}
 
-export function namespacePolicy(labels: Record<string, string> | undefined): Record<'enforce' | 'warn' | 'audit', ModePolicy> {
+export function namespacePolicy(
+  labels: Record<string, string> | undefined,
+): Record<'enforce' | 'warn' | 'audit', ModePolicy> {
   const mode = (m: string): ModePolicy => {
     const level = labels?.[`pod-security.kubernetes.io/${m}`];
     const version = labels?.[`pod-security.kubernetes.io/${m}-version`] ?? 'latest';
     if (level === undefined) return { level: 'privileged', version: 'latest' };
     // An unknown level is evaluated as restricted (the admission fails closed).
-    return { level: level === 'privileged' || level === 'baseline' || level === 'restricted' ? level : 'restricted', version };
+    return {
+      level: level === 'privileged' || level === 'baseline' || level === 'restricted' ? level : 'restricted',
+      version,
+    };
   };
   return { enforce: mode('enforce'), warn: mode('warn'), audit: mode('audit') };
 }
@@ -39,9 +47,13 @@ export function restrictedFix(pod: PodManifest): string {
 export function podSecurityFinding(namespace: string, labels: Record<string, string> | undefined): Finding {
   const p = namespacePolicy(labels);
   const shown = (m: ModePolicy) => `${m.level}:${m.version}`;
-  const parts = (['enforce', 'warn', 'audit'] as const).filter((m) => p[m].level !== 'privileged').map((m) => `${m} ${shown(p[m])}`);
+  const parts = (['enforce', 'warn', 'audit'] as const)
+    .filter((m) => p[m].level !== 'privileged')
+    .map((m) => `${m} ${shown(p[m])}`);
   return {
-    namespace, check: 'pod-security', verdict: 'OK',
+    namespace,
+    check: 'pod-security',
+    verdict: 'OK',
     message: parts.length ? `Pod Security: ${parts.join(', ')}` : 'Pod Security: no labels (privileged)',
     source: 'kubernetes staging/src/k8s.io/pod-security-admission/api (namespace labels)',
   };

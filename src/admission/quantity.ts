@@ -1,7 +1,14 @@
 // Kubernetes resource quantities ("512Mi", "0.5", "250m") as exact milli-units, for quota arithmetic
 // (k8s.io/apimachinery/pkg/api/resource). Values finer than 1m round up, as Quantity does.
 
-const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const BINARY: Record<string, bigint> = {
+  Ki: 1n << 10n,
+  Mi: 1n << 20n,
+  Gi: 1n << 30n,
+  Ti: 1n << 40n,
+  Pi: 1n << 50n,
+  Ei: 1n << 60n,
+};
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 /** Milli-units of a quantity, or undefined when it is not one. */
@@ -26,7 +33,8 @@ export function show(v: bigint, bytes: boolean): string {
   if (v % 1000n !== 0n) return `${v}m`;
   const n = v / 1000n;
   if (bytes) {
-    for (const [sfx, unit] of Object.entries(BINARY).reverse()) if (n >= unit && n % unit === 0n) return `${n / unit}${sfx}`;
+    for (const [sfx, unit] of Object.entries(BINARY).reverse())
+      if (n >= unit && n % unit === 0n) return `${n / unit}${sfx}`;
   }
   return String(n);
 }

@@ -65,27 +65,47 @@ export function quotaRoom(pod: PodManifest, quotas: ResourceQuota[]): { rooms: Q
       }
       const left = (milli(h) ?? 0n) - (milli(used[r]) ?? 0n);
       const pods = left <= 0n ? 0 : Number(left / per);
-      if (!tightest || pods < tightest.pods) tightest = { quota: q.metadata.name, resource: r, left: left < 0n ? 0n : left, perPod: per, pods };
+      if (!tightest || pods < tightest.pods)
+        tightest = { quota: q.metadata.name, resource: r, left: left < 0n ? 0n : left, perPod: per, pods };
     }
     if (tightest) rooms.push(tightest);
   }
   return { rooms, unknown: [...new Set(unknown)] };
 }
 
-export function quotaFindings(namespace: string, pod: PodManifest, quotas: ResourceQuota[], parallelism: number, parallelismSource: string): Finding[] {
+export function quotaFindings(
+  namespace: string,
+  pod: PodManifest,
+  quotas: ResourceQuota[],
+  parallelism: number,
+  parallelismSource: string,
+): Finding[] {
   const { rooms, unknown } = quotaRoom(pod, quotas);
   const out: Finding[] = rooms.map((r) => {
     const each = `${show(r.left, isBytes(r.resource))} of ${r.resource} left, ${show(r.perPod, isBytes(r.resource))} per task pod`;
     if (r.pods >= parallelism) {
-      return { namespace, check: 'quota', verdict: 'OK', message: `ResourceQuota ${r.quota}: room for ${r.pods} task pods (${each}); parallelism is ${parallelism}` };
+      return {
+        namespace,
+        check: 'quota',
+        verdict: 'OK',
+        message: `ResourceQuota ${r.quota}: room for ${r.pods} task pods (${each}); parallelism is ${parallelism}`,
+      };
     }
     return {
-      namespace, check: 'quota', verdict: 'FAIL',
+      namespace,
+      check: 'quota',
+      verdict: 'FAIL',
       message: `ResourceQuota ${r.quota}: room for ${r.pods} task pods at once (${each}), but parallelism is ${parallelism} (${parallelismSource}); the next pod is refused with "exceeded quota: ${r.quota}"`,
       fix: `raise ResourceQuota ${r.quota} spec.hard ${r.resource} by ${show(r.perPod * BigInt(parallelism) - r.left, isBytes(r.resource))}, lower the task pod's ${r.resource}, or set [core] parallelism to ${r.pods}`,
       source: 'kubernetes pkg/quota/v1/evaluator/core/pods.go (PodUsageFunc); apache/airflow config [core] parallelism',
     };
   });
-  for (const q of unknown) out.push({ namespace, check: 'quota', verdict: 'WARN', message: `ResourceQuota ${q} reports no status.used yet: its room cannot be predicted` });
+  for (const q of unknown)
+    out.push({
+      namespace,
+      check: 'quota',
+      verdict: 'WARN',
+      message: `ResourceQuota ${q} reports no status.used yet: its room cannot be predicted`,
+    });
   return out;
 }

@@ -32,7 +32,12 @@ function paint(v: Verdict, c: Palette): string {
   return v === 'FAIL' ? c.red(v) : v === 'WARN' ? c.yellow(v) : v === 'OK' ? c.green(v) : c.dim(v);
 }
 
-const indent = (text: string, pad: string) => text.replace(/\n$/, '').split('\n').map((l) => pad + l).join('\n');
+const indent = (text: string, pad: string) =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 
 export function renderText(r: AdmissionReport, c: Palette, wide: boolean): string {
   const lines = [
@@ -40,7 +45,9 @@ export function renderText(r: AdmissionReport, c: Palette, wide: boolean): strin
     ...r.warnings.map((w) => `warning: ${w}`),
     '',
   ];
-  const head = wide ? ['NAMESPACE', 'CHECK', 'VERDICT', 'MESSAGE', 'FIX', 'SOURCE'] : ['NAMESPACE', 'CHECK', 'VERDICT', 'MESSAGE'];
+  const head = wide
+    ? ['NAMESPACE', 'CHECK', 'VERDICT', 'MESSAGE', 'FIX', 'SOURCE']
+    : ['NAMESPACE', 'CHECK', 'VERDICT', 'MESSAGE'];
   const rows = r.findings.map((f) => {
     const row = [f.namespace || '-', f.check, paint(f.verdict, c), f.message];
     return wide ? [...row, f.fix ?? '', f.source ?? ''] : row;

@@ -43,7 +43,10 @@ export function setOptionText(option: string, value: string, airflowVersion: str
  */
 const OPTION_VERSIONS: Record<string, { range: Range; source: string }> = {
   // 1.10's KubeConfig read it; 2.0 replaced it with the pod template (airflow/kubernetes/kube_config.py 2.0 has no such attribute)
-  worker_service_account_name: { range: parseRange('<2.0.0'), source: 'Airflow 1.10 KubeConfig; gone from 2.0 (set serviceAccountName in the pod template)' },
+  worker_service_account_name: {
+    range: parseRange('<2.0.0'),
+    source: 'Airflow 1.10 KubeConfig; gone from 2.0 (set serviceAccountName in the pod template)',
+  },
   // not verified in code here: the option's arrival in 1.10.11 (UPDATING.md "pod_template_file")
   pod_template_file: { range: parseRange('>=1.10.11'), source: 'read from Airflow 1.10.11' },
   // not verified in code here: the option's arrival in 2.6 (kube_config.py multi_namespace_mode_namespace_list)

@@ -95,7 +95,12 @@ export interface Found {
  * precedence order (in each, the current section name before the deprecated one), then airflow.cfg
  * (same section order). A Secret-sourced variable still wins: it is set, only its value is unknown.
  */
-export function lookup(sections: readonly string[], key: string, envs: readonly EnvReader[], cfg?: { source: string; sections: Ini }): Found | undefined {
+export function lookup(
+  sections: readonly string[],
+  key: string,
+  envs: readonly EnvReader[],
+  cfg?: { source: string; sections: Ini },
+): Found | undefined {
   for (const read of envs) {
     for (const section of sections) {
       const env = envVarName(section, key);
@@ -118,7 +123,11 @@ export interface ConfigInputs {
 }
 
 export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: ConfigInputs): AirflowConfig {
-  const readers = envs.map((e): EnvReader => (name) => (e.vars[name] !== undefined ? { value: e.vars[name], origin: e.origin } : undefined));
+  const readers = envs.map(
+    (e): EnvReader =>
+      (name) =>
+        e.vars[name] !== undefined ? { value: e.vars[name], origin: e.origin } : undefined,
+  );
   const file = cfg && { source: cfgOrigin, sections: cfg };
   const get = (sections: readonly string[], key: string): Setting<string> | undefined => {
     const f = lookup(sections, key, readers, file);
@@ -147,7 +156,13 @@ export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: C
     namespace: str('namespace'),
     multiNamespaceMode: bool('multi_namespace_mode', false),
     multiNamespaceNamespaceList: list
-      ? { value: list.value.split(',').map((s) => s.trim()).filter(Boolean), source: list.source }
+      ? {
+          value: list.value
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          source: list.source,
+        }
       : def([]),
     inCluster: bool('in_cluster', true),
     configFile: str('config_file'),
@@ -169,7 +184,16 @@ export function launchNamespaces(cfg: AirflowConfig, releaseNamespace: string): 
 }
 
 /** The Kubernetes client options of [kubernetes_executor] (and its deprecated twin [kubernetes]) the plugin reads. */
-export const CLIENT_KEYS = ['in_cluster', 'config_file', 'cluster_context', 'namespace', 'multi_namespace_mode', 'multi_namespace_mode_namespace_list', 'verify_ssl', 'ssl_ca_cert'] as const;
+export const CLIENT_KEYS = [
+  'in_cluster',
+  'config_file',
+  'cluster_context',
+  'namespace',
+  'multi_namespace_mode',
+  'multi_namespace_mode_namespace_list',
+  'verify_ssl',
+  'ssl_ca_cert',
+] as const;
 
 /** Where the KubernetesExecutor's worker pods come from: not credentials, paths and an account name. */
 export const WORKER_KEYS = ['pod_template_file', 'worker_service_account_name'] as const;
@@ -179,13 +203,19 @@ export const WORKER_KEYS = ['pod_template_file', 'worker_service_account_name'] 
  * discovery keeps). None is a credential: the executor and where the Kubernetes client connects.
  * Everything else in a Secret (AIRFLOW_CONN_*, fernet keys, passwords) is never decoded or shown.
  */
-export const NEEDED_KEYS: readonly string[] = [envVarName('core', 'executor'), ...K8S_SECTIONS.flatMap((s) => [...CLIENT_KEYS, ...WORKER_KEYS].map((k) => envVarName(s, k)))];
+export const NEEDED_KEYS: readonly string[] = [
+  envVarName('core', 'executor'),
+  ...K8S_SECTIONS.flatMap((s) => [...CLIENT_KEYS, ...WORKER_KEYS].map((k) => envVarName(s, k))),
+];
 
 /**
  * A Secret's data (base64) reduced to the allowlisted variables, decoded, keyed by the Secret's own
  * key. `prefixes` are the envFrom prefixes it is loaded with: the variable is prefix + key.
  */
-export function decodeAllowed(data: Record<string, string> | undefined, prefixes: readonly string[] = ['']): Record<string, string> {
+export function decodeAllowed(
+  data: Record<string, string> | undefined,
+  prefixes: readonly string[] = [''],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, b64] of Object.entries(data ?? {})) {
     if (prefixes.some((p) => NEEDED_KEYS.includes(p + key))) out[key] = Buffer.from(b64, 'base64').toString('utf8');

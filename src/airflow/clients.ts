@@ -5,7 +5,14 @@ import { setOptionText } from './advice.ts';
 import { chartOf, type PodLike } from './release.ts';
 
 /** The processes that run Airflow and may build a Kubernetes client (chart `component` labels; community `web` is the webserver). */
-export const AIRFLOW_CLIENTS = ['scheduler', 'worker', 'webserver', 'api-server', 'triggerer', 'dag-processor'] as const;
+export const AIRFLOW_CLIENTS = [
+  'scheduler',
+  'worker',
+  'webserver',
+  'api-server',
+  'triggerer',
+  'dag-processor',
+] as const;
 
 export interface ClientChoice {
   clients: PodLike[];
@@ -25,11 +32,15 @@ export function airflowClients(pods: PodLike[]): ClientChoice {
   for (const p of pods) {
     const labels = p.metadata.labels ?? {};
     const component = chartOf(labels)?.component ?? labels.component ?? '?';
-    if ((AIRFLOW_CLIENTS as readonly string[]).includes(component) || labels.kubernetes_executor === 'True') clients.push(p);
+    if ((AIRFLOW_CLIENTS as readonly string[]).includes(component) || labels.kubernetes_executor === 'True')
+      clients.push(p);
     else skipped.push({ pod: p.metadata.name, component });
   }
-  const how = `Airflow clients: pods labelled component=${AIRFLOW_CLIENTS.join('|')} (and KubernetesExecutor task pods)` +
-    (skipped.length ? `; not Airflow clients, skipped: ${skipped.map((s) => `${s.pod} (component=${s.component})`).join(', ')}` : '');
+  const how =
+    `Airflow clients: pods labelled component=${AIRFLOW_CLIENTS.join('|')} (and KubernetesExecutor task pods)` +
+    (skipped.length
+      ? `; not Airflow clients, skipped: ${skipped.map((s) => `${s.pod} (component=${s.component})`).join(', ')}`
+      : '');
   return { clients, skipped, how };
 }
 
@@ -60,11 +71,25 @@ export function launchNamespaceFinding(input: LaunchNamespaceInput): LaunchNames
   if (!config.executors.some((e) => POD_LAUNCHING.includes(e)) || config.multiNamespaceMode.value) return undefined;
   const [launch] = launchNamespaces(config, input.releaseNamespace);
   if (!launch || launch === input.releaseNamespace) return undefined;
-  const remedy = setOptionText('namespace', input.releaseNamespace, input.airflowVersion) + ' (or move the release\'s ServiceAccounts and RBAC to namespace ' + launch + ')';
+  const remedy =
+    setOptionText('namespace', input.releaseNamespace, input.airflowVersion) +
+    " (or move the release's ServiceAccounts and RBAC to namespace " +
+    launch +
+    ')';
   const where = `the executor launches worker pods into namespace ${launch} (namespace = ${launch}, ${config.namespace.source}), but the release, its ServiceAccounts and RBAC are in namespace ${input.releaseNamespace}`;
   if (input.worker?.existsInLaunchNamespace === true) {
-    return { severity: 'warning', message: `${where}; ServiceAccount ${launch}/${input.worker.name} exists there, so check its RBAC there (kubectl airflow rbac -n ${input.releaseNamespace})`, remedy };
+    return {
+      severity: 'warning',
+      message: `${where}; ServiceAccount ${launch}/${input.worker.name} exists there, so check its RBAC there (kubectl airflow rbac -n ${input.releaseNamespace})`,
+      remedy,
+    };
   }
-  const account = input.worker ? `ServiceAccount ${launch}/${input.worker.name}${input.worker.existsInLaunchNamespace === false ? ' does not exist' : ' may not exist'}` : 'the worker account may not exist there';
-  return { severity: 'error', message: `${where}: ${account}, so worker pods cannot start and the scheduler's Role does not cover that namespace`, remedy };
+  const account = input.worker
+    ? `ServiceAccount ${launch}/${input.worker.name}${input.worker.existsInLaunchNamespace === false ? ' does not exist' : ' may not exist'}`
+    : 'the worker account may not exist there';
+  return {
+    severity: 'error',
+    message: `${where}: ${account}, so worker pods cannot start and the scheduler's Role does not cover that namespace`,
+    remedy,
+  };
 }

@@ -1,8 +1,23 @@
 // Where a release's live Airflow config comes from, and in which precedence: what to read, then the
 // config from what was read. Pure; discover.ts fetches in between. The scheduler's pods come first
 // (it runs the executor), then the other components'; within each source kind the order is kept.
-import { NEEDED_KEYS, decodeAllowed, parseIni, resolveAirflowConfig, type AirflowConfig, type EnvSource, type Ini } from './airflow-cfg.ts';
-import { configMapVolumes, envFromConfigMaps, envFromSecrets, literalEnv, type PodLike, type Release } from './release.ts';
+import {
+  NEEDED_KEYS,
+  decodeAllowed,
+  parseIni,
+  resolveAirflowConfig,
+  type AirflowConfig,
+  type EnvSource,
+  type Ini,
+} from './airflow-cfg.ts';
+import {
+  configMapVolumes,
+  envFromConfigMaps,
+  envFromSecrets,
+  literalEnv,
+  type PodLike,
+  type Release,
+} from './release.ts';
 
 export interface ConfigReads {
   /** Literal AIRFLOW__ values from the pods' env, scheduler first. */
@@ -46,7 +61,10 @@ type Data = { data?: Record<string, string> } | undefined;
  * The config from what was read (each list in the order of `reads`, undefined where unreadable):
  * pod env, then Secrets, then envFrom ConfigMaps; the first airflow.cfg found.
  */
-export function airflowConfigFrom(reads: ConfigReads, got: { secrets: Data[]; envConfigMaps: Data[]; cfgConfigMaps: Data[] }): AirflowConfig {
+export function airflowConfigFrom(
+  reads: ConfigReads,
+  got: { secrets: Data[]; envConfigMaps: Data[]; cfgConfigMaps: Data[] },
+): AirflowConfig {
   const envs: EnvSource[] = [...reads.literal];
   // Only the AIRFLOW__ keys we need are decoded from a Secret; no other value is ever read out.
   reads.secrets.forEach((name, i) => {

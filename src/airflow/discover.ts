@@ -7,9 +7,21 @@ import { fetched } from '../kube/fetched.ts';
 import { getObject, listObjects } from '../kube/reads.ts';
 import type { AirflowConfig } from './airflow-cfg.ts';
 import { airflowConfigFrom, configReads } from './config-sources.ts';
-import { discoverReleases, selectRelease, type PodLike, type Release, type ServiceAccountLike, type WorkloadLike } from './release.ts';
+import {
+  discoverReleases,
+  selectRelease,
+  type PodLike,
+  type Release,
+  type ServiceAccountLike,
+  type WorkloadLike,
+} from './release.ts';
 import { launchNamespaces } from './airflow-cfg.ts';
-import { findPodTemplate, workerAccount as workerAccount_, type PodTemplate, type WorkerAccount } from './pod-template.ts';
+import {
+  findPodTemplate,
+  workerAccount as workerAccount_,
+  type PodTemplate,
+  type WorkerAccount,
+} from './pod-template.ts';
 import { airflowVersionOf, chartVersionOf, providerVersionOf, type Versions } from './versions.ts';
 
 /** The release's own objects; no ConfigMap or Secret is read for it. */
@@ -44,7 +56,11 @@ export async function findRelease(conn: Connection, namespace: string, wanted?: 
   const [official, community, sas, deployments, statefulsets] = await Promise.all([
     listObjects<PodLike>(conn, 'pods', { namespace, labelSelector: 'tier=airflow' }),
     listObjects<PodLike>(conn, 'pods', { namespace, labelSelector: 'app=airflow' }),
-    optional(listObjects<ServiceAccountLike>(conn, 'serviceaccounts', { namespace }), `serviceaccounts in ${namespace}`, warnings),
+    optional(
+      listObjects<ServiceAccountLike>(conn, 'serviceaccounts', { namespace }),
+      `serviceaccounts in ${namespace}`,
+      warnings,
+    ),
     optional(listObjects<WorkloadLike>(conn, 'deployments', { namespace }), `deployments in ${namespace}`, warnings),
     optional(listObjects<WorkloadLike>(conn, 'statefulsets', { namespace }), `statefulsets in ${namespace}`, warnings),
   ]);
@@ -63,7 +79,10 @@ export type ConfigMapData = Record<string, Record<string, string> | undefined>;
 /** Every ConfigMap of the namespace in one list, so the config is read beside the pods, not after them. */
 export async function listConfigMapData(conn: Connection, namespace: string): Promise<ConfigMapData | undefined> {
   // refused: the ConfigMaps the pods name are read one by one, once the pods are known
-  const f = await fetched(listObjects<{ metadata: { name: string }; data?: Record<string, string> }>(conn, 'configmaps', { namespace }), { accept: [403] });
+  const f = await fetched(
+    listObjects<{ metadata: { name: string }; data?: Record<string, string> }>(conn, 'configmaps', { namespace }),
+    { accept: [403] },
+  );
   return f.ok ? Object.fromEntries(f.value.map((m) => [m.metadata.name, m.data ?? {}])) : undefined;
 }
 
@@ -73,7 +92,12 @@ export async function listConfigMapData(conn: Connection, namespace: string): Pr
  * already started), so the config costs no round trip of its own unless that list is forbidden or
  * the pods load Secrets.
  */
-export async function loadRelease(conn: Connection, namespace: string, wanted?: string, startedList?: Promise<ConfigMapData | undefined>): Promise<LoadedRelease> {
+export async function loadRelease(
+  conn: Connection,
+  namespace: string,
+  wanted?: string,
+  startedList?: Promise<ConfigMapData | undefined>,
+): Promise<LoadedRelease> {
   const listed = startedList ?? listConfigMapData(conn, namespace);
   listed.catch(() => undefined); // awaited below, unless finding the release fails first
   const found = await findRelease(conn, namespace, wanted);
@@ -82,9 +106,16 @@ export async function loadRelease(conn: Connection, namespace: string, wanted?: 
 }
 
 /** Versions, pod template and worker account of a loaded release. Pure. */
-export function releaseModel(found: FoundRelease, config: AirflowConfig, configMaps: Record<string, Record<string, string> | undefined>) {
+export function releaseModel(
+  found: FoundRelease,
+  config: AirflowConfig,
+  configMaps: Record<string, Record<string, string> | undefined>,
+) {
   const { release } = found;
-  const labelled = [...release.pods, ...(found.serviceAccounts ?? []).map((s) => ({ ...s, kind: 'ServiceAccount' }))].map((o) => ({
+  const labelled = [
+    ...release.pods,
+    ...(found.serviceAccounts ?? []).map((s) => ({ ...s, kind: 'ServiceAccount' })),
+  ].map((o) => ({
     kind: (o as { kind?: string }).kind ?? 'Pod',
     metadata: o.metadata,
   }));
@@ -93,7 +124,11 @@ export function releaseModel(found: FoundRelease, config: AirflowConfig, configM
     chart: chartVersionOf(labelled, release.chart),
     provider: providerVersionOf(release.pods),
   };
-  const podTemplate = findPodTemplate({ pods: release.pods as Parameters<typeof findPodTemplate>[0]['pods'], podTemplateFile: config.podTemplateFile.value, configMaps });
+  const podTemplate = findPodTemplate({
+    pods: release.pods as Parameters<typeof findPodTemplate>[0]['pods'],
+    podTemplateFile: config.podTemplateFile.value,
+    configMaps,
+  });
   const [launch] = launchNamespaces(config, release.namespace);
   const wsa = config.workerServiceAccountName.value;
   const workerAccount = workerAccount_({
@@ -107,14 +142,21 @@ export function releaseModel(found: FoundRelease, config: AirflowConfig, configM
 }
 
 /** The live config: what to read is decided in config-sources.ts, every read in one round trip. */
-async function loadConfig(conn: Connection, release: Release, warnings: string[], listed?: ConfigMapData): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
+async function loadConfig(
+  conn: Connection,
+  release: Release,
+  warnings: string[],
+  listed?: ConfigMapData,
+): Promise<{ config: AirflowConfig; configMaps: Record<string, Record<string, string> | undefined> }> {
   const reads = configReads(release);
   const getData = (kind: 'secrets' | 'configmaps', name: string) =>
-    kind === 'configmaps' && listed ? Promise.resolve(Object.hasOwn(listed, name) ? { data: listed[name] } : undefined) : optional(
-      getObject<{ data?: Record<string, string> }>(conn, kind, { namespace: release.namespace, name }),
-      `${kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${name}`,
-      warnings,
-    );
+    kind === 'configmaps' && listed
+      ? Promise.resolve(Object.hasOwn(listed, name) ? { data: listed[name] } : undefined)
+      : optional(
+          getObject<{ data?: Record<string, string> }>(conn, kind, { namespace: release.namespace, name }),
+          `${kind === 'secrets' ? 'Secret' : 'ConfigMap'} ${name}`,
+          warnings,
+        );
   const [secrets, envConfigMaps, cfgConfigMaps] = await Promise.all([
     Promise.all(reads.secrets.map((n) => getData('secrets', n))),
     Promise.all(reads.envConfigMaps.map((n) => getData('configmaps', n))),
@@ -139,7 +181,8 @@ export function releaseConfig(
 ): AirflowConfig {
   const reads = configReads(release);
   // airflowConfigFrom decodes Secret data itself: hand the allowlisted values back in the API's form
-  const encoded = (vars: Record<string, string> | undefined) => vars && { data: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
+  const encoded = (vars: Record<string, string> | undefined) =>
+    vars && { data: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
   return airflowConfigFrom(reads, {
     secrets: reads.secrets.map((n) => encoded(secrets[n])),
     envConfigMaps: reads.envConfigMaps.map((n) => (configMaps[n] ? { data: configMaps[n] } : undefined)),

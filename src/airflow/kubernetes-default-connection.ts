@@ -17,7 +17,10 @@ export function parseConnection(value: string): { extras: Record<string, unknown
   const v = value.trim();
   if (v.startsWith('{')) {
     const j = JSON.parse(v) as { extra?: unknown };
-    const extra = typeof j.extra === 'string' ? (JSON.parse(j.extra) as Record<string, unknown>) : ((j.extra as Record<string, unknown>) ?? {});
+    const extra =
+      typeof j.extra === 'string'
+        ? (JSON.parse(j.extra) as Record<string, unknown>)
+        : ((j.extra as Record<string, unknown>) ?? {});
     return { extras: extra };
   }
   const q = v.indexOf('?');
@@ -38,8 +41,14 @@ export function parseConnection(value: string): { extras: Record<string, unknown
  * key (`auth_header=Bearer ...`) may hold anything, so its value is never printed.
  */
 export const SHOWN_EXTRAS: ReadonlySet<string> = new Set([
-  'in_cluster', 'kube_config_path', 'namespace', 'cluster_context', 'disable_verify_ssl', 'disable_tcp_keepalive',
-  'xcom_sidecar_container_image', 'xcom_sidecar_container_resources',
+  'in_cluster',
+  'kube_config_path',
+  'namespace',
+  'cluster_context',
+  'disable_verify_ssl',
+  'disable_tcp_keepalive',
+  'xcom_sidecar_container_image',
+  'xcom_sidecar_container_resources',
 ]);
 
 /** Extras safe to show: the known harmless fields as set; anything else replaced by a note
@@ -49,7 +58,11 @@ export function redactExtras(extras: Record<string, unknown>): Record<string, un
   for (const [k, v] of Object.entries(extras)) {
     const name = k.replace(/^extra__kubernetes__/, '');
     if (SHOWN_EXTRAS.has(name) || v === undefined || v === null || v === '') out[k] = v;
-    else out[k] = name === 'kube_config' ? '(set, an inline kubeconfig: not shown)' : '(set, not shown: not a field of the kubernetes connection form)';
+    else
+      out[k] =
+        name === 'kube_config'
+          ? '(set, an inline kubeconfig: not shown)'
+          : '(set, not shown: not a field of the kubernetes connection form)';
   }
   return out;
 }

@@ -45,7 +45,9 @@ export function parsePodTemplate(text: string, source: string): PodTemplate | un
   // The chart's template starts with its license as a comment-only document, then `---` (chart 1.4).
   const docs = YAML.parseAllDocuments(text);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length)) return undefined;
-  const doc = docs.map((d) => d.toJS() as TemplateDoc).find((d) => d && typeof d === 'object' && (d.kind === undefined || d.kind === 'Pod') && d.spec);
+  const doc = docs
+    .map((d) => d.toJS() as TemplateDoc)
+    .find((d) => d && typeof d === 'object' && (d.kind === undefined || d.kind === 'Pod') && d.spec);
   if (!doc?.spec) return undefined;
   // The executor replaces the container named "base" (PodGenerator.reconcile_containers); else the first.
   const containers = doc.spec.containers ?? [];
@@ -108,7 +110,11 @@ export function findPodTemplate(input: TemplateInput): PodTemplate | undefined {
     for (const pod of pods) {
       const at = configMapKeyAt(pod, input.podTemplateFile);
       const text = at && input.configMaps[at.configMap]?.[at.key];
-      if (at && text !== undefined) return parsePodTemplate(text, `ConfigMap ${at.configMap} key ${at.key} (pod_template_file ${input.podTemplateFile})`);
+      if (at && text !== undefined)
+        return parsePodTemplate(
+          text,
+          `ConfigMap ${at.configMap} key ${at.key} (pod_template_file ${input.podTemplateFile})`,
+        );
     }
   }
   for (const pod of pods) {
@@ -151,9 +157,14 @@ export function workerAccount(input: {
     automount: input.template.automountServiceAccountToken,
   };
   const fromOption = input.workerServiceAccountName?.value
-    ? { name: input.workerServiceAccountName.value, namespace: input.launchNamespace, source: `worker_service_account_name (${input.workerServiceAccountName.source})` }
+    ? {
+        name: input.workerServiceAccountName.value,
+        namespace: input.launchNamespace,
+        source: `worker_service_account_name (${input.workerServiceAccountName.source})`,
+      }
     : undefined;
   if (v && v[0] >= 2) return fromTemplate;
-  if (v && v[0] < 2) return input.templateConfigured === false ? (fromOption ?? fromTemplate) : (fromTemplate ?? fromOption);
+  if (v && v[0] < 2)
+    return input.templateConfigured === false ? (fromOption ?? fromTemplate) : (fromTemplate ?? fromOption);
   return fromTemplate ?? fromOption;
 }

@@ -14,7 +14,11 @@ export interface PodSpecLike {
   serviceAccountName?: string;
   serviceAccount?: string;
   automountServiceAccountToken?: boolean;
-  containers?: Array<{ name: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; envFrom?: Array<{ secretRef?: { name: string }; configMapRef?: { name: string } }> }>;
+  containers?: Array<{
+    name: string;
+    env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
+    envFrom?: Array<{ secretRef?: { name: string }; configMapRef?: { name: string } }>;
+  }>;
   volumes?: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string } }>;
 }
 export interface PodLike {
@@ -60,11 +64,17 @@ export interface Release {
   pods: PodLike[];
 }
 
-export function chartOf(labels: Record<string, string> | undefined): { chart: Chart; release: string; component: string } | undefined {
+export function chartOf(
+  labels: Record<string, string> | undefined,
+): { chart: Chart; release: string; component: string } | undefined {
   if (!labels?.release || !labels.component) return undefined;
   if (labels.tier === 'airflow') return { chart: 'official', release: labels.release, component: labels.component };
   if (labels.app === 'airflow') {
-    return { chart: 'community', release: labels.release, component: COMPONENT_ALIASES[labels.component] ?? labels.component };
+    return {
+      chart: 'community',
+      release: labels.release,
+      component: COMPONENT_ALIASES[labels.component] ?? labels.component,
+    };
   }
   return undefined;
 }
@@ -73,12 +83,19 @@ export function podAccount(spec: PodSpecLike | undefined): string {
   return spec?.serviceAccountName || spec?.serviceAccount || 'default';
 }
 
-function automountOf(spec: PodSpecLike | undefined, sa: ServiceAccountLike | undefined, saName: string): { automount: boolean; source?: string } {
+function automountOf(
+  spec: PodSpecLike | undefined,
+  sa: ServiceAccountLike | undefined,
+  saName: string,
+): { automount: boolean; source?: string } {
   if (spec?.automountServiceAccountToken !== undefined) {
     return { automount: spec.automountServiceAccountToken, source: 'pod spec.automountServiceAccountToken' };
   }
   if (sa?.automountServiceAccountToken !== undefined) {
-    return { automount: sa.automountServiceAccountToken, source: `ServiceAccount ${saName} automountServiceAccountToken` };
+    return {
+      automount: sa.automountServiceAccountToken,
+      source: `ServiceAccount ${saName} automountServiceAccountToken`,
+    };
   }
   return { automount: true };
 }
@@ -101,7 +118,13 @@ export function discoverReleases(input: DiscoveryInput): Release[] {
     if (!r) releases.set(key, (r = { name, namespace: input.namespace, chart, components: [], pods: [] }));
     return r;
   };
-  const add = (r: Release, component: string, spec: PodSpecLike | undefined, source: string, saName = podAccount(spec)) => {
+  const add = (
+    r: Release,
+    component: string,
+    spec: PodSpecLike | undefined,
+    source: string,
+    saName = podAccount(spec),
+  ) => {
     if (r.components.some((c) => c.component === component && c.account.name === saName)) return;
     const a = automountOf(spec, sas.get(saName), saName);
     r.components.push({
@@ -135,9 +158,16 @@ export function discoverReleases(input: DiscoveryInput): Release[] {
     if (!c) continue;
     const r = releases.get(`${c.chart}/${c.release}`);
     if (!r || r.components.some((x) => x.component === c.component)) continue;
-    add(r, c.component, undefined, `ServiceAccount ${sa.metadata.name} (labelled component=${c.component}, no pod)`, sa.metadata.name);
+    add(
+      r,
+      c.component,
+      undefined,
+      `ServiceAccount ${sa.metadata.name} (labelled component=${c.component}, no pod)`,
+      sa.metadata.name,
+    );
   }
-  for (const r of releases.values()) r.components.sort((a, b) => a.component.localeCompare(b.component) || a.account.name.localeCompare(b.account.name));
+  for (const r of releases.values())
+    r.components.sort((a, b) => a.component.localeCompare(b.component) || a.account.name.localeCompare(b.account.name));
   return [...releases.values()].sort((a, b) => a.name.localeCompare(b.name) || a.chart.localeCompare(b.chart));
 }
 
@@ -156,7 +186,8 @@ export function selectRelease(releases: Release[], namespace: string, wanted?: s
   if (wanted) {
     const found = releases.filter((r) => r.name === wanted);
     if (found.length === 1) return found[0];
-    if (found.length > 1) return { ...found[0], components: found.flatMap((r) => r.components), pods: found.flatMap((r) => r.pods) };
+    if (found.length > 1)
+      return { ...found[0], components: found.flatMap((r) => r.components), pods: found.flatMap((r) => r.pods) };
     const others = releases.length ? `; releases found: ${releases.map((r) => r.name).join(', ')}` : '';
     throw new UsageError(`no Airflow release "${wanted}" in namespace ${namespace}${others}`);
   }
@@ -194,10 +225,22 @@ export function literalEnv(pod: PodLike, keys?: readonly string[]): Record<strin
 
 /** Secrets a pod loads whole into its environment (the community chart's `<release>-config-envs`). */
 export function envFromSecrets(pod: PodLike): string[] {
-  return [...new Set((pod.spec?.containers ?? []).flatMap((c) => (c.envFrom ?? []).map((e) => e.secretRef?.name).filter((n): n is string => !!n)))];
+  return [
+    ...new Set(
+      (pod.spec?.containers ?? []).flatMap((c) =>
+        (c.envFrom ?? []).map((e) => e.secretRef?.name).filter((n): n is string => !!n),
+      ),
+    ),
+  ];
 }
 export function envFromConfigMaps(pod: PodLike): string[] {
-  return [...new Set((pod.spec?.containers ?? []).flatMap((c) => (c.envFrom ?? []).map((e) => e.configMapRef?.name).filter((n): n is string => !!n)))];
+  return [
+    ...new Set(
+      (pod.spec?.containers ?? []).flatMap((c) =>
+        (c.envFrom ?? []).map((e) => e.configMapRef?.name).filter((n): n is string => !!n),
+      ),
+    ),
+  ];
 }
 export function configMapVolumes(pod: PodLike): string[] {
   return [...new Set((pod.spec?.volumes ?? []).map((v) => v.configMap?.name).filter((n): n is string => !!n))];

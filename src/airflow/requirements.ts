@@ -56,10 +56,20 @@ export function parseRequirements(text: string): RequirementRow[] {
     need('feature', str(r.feature));
     need('when', typeof r.when === 'object' && r.when !== null);
     const rules = r.rules as PolicyRule[];
-    need('rules', Array.isArray(rules) && rules.length > 0 && rules.every((x) => Array.isArray(x.apiGroups) && x.resources?.length > 0 && x.verbs?.length > 0));
+    need(
+      'rules',
+      Array.isArray(rules) &&
+        rules.length > 0 &&
+        rules.every((x) => Array.isArray(x.apiGroups) && x.resources?.length > 0 && x.verbs?.length > 0),
+    );
     need('calls', Array.isArray(r.calls) && (r.level === 'unused' || (r.calls as unknown[]).length > 0));
     const code = r.code as Citation[];
-    need('code (citation: repo, path, function, versions)', Array.isArray(code) && code.length > 0 && code.every((c) => str(c.repo) && str(c.path) && str(c.function) && str(c.versions)));
+    need(
+      'code (citation: repo, path, function, versions)',
+      Array.isArray(code) &&
+        code.length > 0 &&
+        code.every((c) => str(c.repo) && str(c.path) && str(c.function) && str(c.versions)),
+    );
     need('airflow (version range)', str(r.airflow));
     need('provider (version range)', str(r.provider));
     need('verified', str(r.verified));
@@ -84,7 +94,13 @@ export function builtinRequirements(): RequirementRow[] {
 /** Executors under which tasks (and so the KubernetesPodOperator) run inside the scheduler. */
 const IN_SCHEDULER = ['LocalExecutor', 'SequentialExecutor', 'LocalKubernetesExecutor', 'DebugExecutor'];
 /** ... and in worker processes or pods. */
-const IN_WORKERS = ['CeleryExecutor', 'KubernetesExecutor', 'CeleryKubernetesExecutor', 'LocalKubernetesExecutor', 'EdgeExecutor'];
+const IN_WORKERS = [
+  'CeleryExecutor',
+  'KubernetesExecutor',
+  'CeleryKubernetesExecutor',
+  'LocalKubernetesExecutor',
+  'EdgeExecutor',
+];
 
 /** Where tasks run: the components a `task` row stands for. Unknown executors: the workers. */
 export function taskComponents(executors: string[]): string[] {
@@ -106,15 +122,27 @@ export type Applies = 'yes' | 'no' | 'maybe';
  * The provider is rarely visible: unknown, its range is not held against the row, as the Airflow
  * range already carries the provider's own Airflow floor.
  */
-export function applies(row: RequirementRow, v: Pick<Versions, 'airflow' | 'provider'>): { applies: Applies; why: string } {
+export function applies(
+  row: RequirementRow,
+  v: Pick<Versions, 'airflow' | 'provider'>,
+): { applies: Applies; why: string } {
   const af = parseVersion(v.airflow.value);
   const pv = parseVersion(v.provider.value);
   const ar = row.airflowRange;
-  if (af && !inRange(af, ar)) return { applies: 'no', why: `not in Airflow ${v.airflow.value} (the call exists in Airflow ${rangeText(ar)})` };
-  if (pv && !inRange(pv, row.providerRange)) return { applies: 'no', why: `not in cncf.kubernetes provider ${v.provider.value} (the call exists in ${rangeText(row.providerRange)})` };
+  if (af && !inRange(af, ar))
+    return { applies: 'no', why: `not in Airflow ${v.airflow.value} (the call exists in Airflow ${rangeText(ar)})` };
+  if (pv && !inRange(pv, row.providerRange))
+    return {
+      applies: 'no',
+      why: `not in cncf.kubernetes provider ${v.provider.value} (the call exists in ${rangeText(row.providerRange)})`,
+    };
   if (!af) {
     const always = !ar.max && (!ar.min || (ar.min[0] === 1 && ar.min[1] <= 10) || ar.min[0] < 1);
-    if (!always) return { applies: 'maybe', why: `the Airflow version is unknown and the call exists only in Airflow ${rangeText(ar)}: the image tag or AIRFLOW_VERSION would decide it` };
+    if (!always)
+      return {
+        applies: 'maybe',
+        why: `the Airflow version is unknown and the call exists only in Airflow ${rangeText(ar)}: the image tag or AIRFLOW_VERSION would decide it`,
+      };
   }
   return { applies: 'yes', why: af ? `Airflow ${v.airflow.value} makes this call` : 'made by every Airflow version' };
 }

@@ -30,7 +30,8 @@ export function parseRange(s: string): Range {
   for (const part of text.split(/\s+/)) {
     const m = /^(>=|<)(.+)$/.exec(part);
     const v = m && parseVersion(m[2]);
-    if (!m || !v || !/^v?\d+\.\d+\.\d+$/.test(m[2])) throw new Error(`version range "${s}": expected "*", ">=X.Y.Z", "<X.Y.Z" or both`);
+    if (!m || !v || !/^v?\d+\.\d+\.\d+$/.test(m[2]))
+      throw new Error(`version range "${s}": expected "*", ">=X.Y.Z", "<X.Y.Z" or both`);
     if (m[1] === '>=') out.min = v;
     else out.max = v;
   }
@@ -42,7 +43,8 @@ export function inRange(v: Version, r: Range): boolean {
   return (!r.min || compareVersions(v, r.min) >= 0) && (!r.max || compareVersions(v, r.max) < 0);
 }
 
-export const rangeText = (r: Range) => [r.min && `>=${versionText(r.min)}`, r.max && `<${versionText(r.max)}`].filter(Boolean).join(' ') || 'any';
+export const rangeText = (r: Range) =>
+  [r.min && `>=${versionText(r.min)}`, r.max && `<${versionText(r.max)}`].filter(Boolean).join(' ') || 'any';
 
 /** What we know of one version: `value` absent when unknown, `source` says where it came from or what was assumed. */
 export interface Detected {
@@ -78,12 +80,15 @@ type EnvOf = (pod: PodLike) => Record<string, string>;
 
 function literalEnvOf(pod: PodLike): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const c of pod.spec?.containers ?? []) for (const e of c.env ?? []) if (e.value !== undefined && out[e.name] === undefined) out[e.name] = e.value;
+  for (const c of pod.spec?.containers ?? [])
+    for (const e of c.env ?? []) if (e.value !== undefined && out[e.name] === undefined) out[e.name] = e.value;
   return out;
 }
 
 function imagesOf(pod: PodLike): string[] {
-  return ((pod.spec?.containers ?? []) as Array<{ image?: string }>).map((c) => c.image).filter((i): i is string => !!i);
+  return ((pod.spec?.containers ?? []) as Array<{ image?: string }>)
+    .map((c) => c.image)
+    .filter((i): i is string => !!i);
 }
 
 /**
@@ -117,11 +122,17 @@ export function airflowVersionOf(pods: PodLike[], envOf: EnvOf = literalEnvOf): 
     };
   }
   const others = [...new Set(found.map((f) => f.value))].filter((v) => v !== found[0].value);
-  return { value: found[0].value, source: found[0].source + (others.length ? ` (other pods run ${others.join(', ')})` : '') };
+  return {
+    value: found[0].value,
+    source: found[0].source + (others.length ? ` (other pods run ${others.join(', ')})` : ''),
+  };
 }
 
 /** The chart from the `chart` / `helm.sh/chart` label (`airflow-1.6.0`): the official chart is 1.x, the community chart 7.x/8.x. */
-export function chartVersionOf(objects: Array<{ kind?: string; metadata: { name: string; labels?: Record<string, string> } }>, chart?: 'official' | 'community'): Versions['chart'] {
+export function chartVersionOf(
+  objects: Array<{ kind?: string; metadata: { name: string; labels?: Record<string, string> } }>,
+  chart?: 'official' | 'community',
+): Versions['chart'] {
   for (const o of objects) {
     const l = o.metadata.labels ?? {};
     for (const key of ['chart', 'helm.sh/chart']) {
@@ -129,7 +140,10 @@ export function chartVersionOf(objects: Array<{ kind?: string; metadata: { name:
       if (m) return { value: m[1], chart, source: `${o.kind ?? 'object'} ${o.metadata.name} label ${key}=${l[key]}` };
     }
   }
-  return { chart, source: 'unknown: no chart / helm.sh/chart label on the release\'s pods, workloads or ServiceAccounts' };
+  return {
+    chart,
+    source: "unknown: no chart / helm.sh/chart label on the release's pods, workloads or ServiceAccounts",
+  };
 }
 
 /**
@@ -143,11 +157,18 @@ export function providerVersionOf(pods: PodLike[], envOf: EnvOf = literalEnvOf):
     const m = reqs && /apache-airflow-providers-cncf-kubernetes\s*==\s*(\d+\.\d+\.\d+)/.exec(reqs);
     if (m) return { value: m[1], source: `pod ${pod.metadata.name} env _PIP_ADDITIONAL_REQUIREMENTS` };
   }
-  return { source: 'unknown: the image bundles a provider the pod spec does not name; calls of every provider version were assumed possible' };
+  return {
+    source:
+      'unknown: the image bundles a provider the pod spec does not name; calls of every provider version were assumed possible',
+  };
 }
 
 /** One line for people: "Airflow 2.2.5 (pod x image ...), chart 1.5.0 (...), provider unknown". */
 export function versionsLine(v: Versions): string {
   const one = (name: string, d: Detected) => (d.value ? `${name} ${d.value}` : `${name} unknown`);
-  return [one('Airflow', v.airflow), one(v.chart.chart === 'community' ? 'community chart' : 'chart', v.chart), one('cncf.kubernetes provider', v.provider)].join(', ');
+  return [
+    one('Airflow', v.airflow),
+    one(v.chart.chart === 'community' ? 'community chart' : 'chart', v.chart),
+    one('cncf.kubernetes provider', v.provider),
+  ].join(', ');
 }

@@ -21,7 +21,11 @@ export class ClusterError extends Error {
   /** HTTP status when the server answered, else undefined. */
   readonly status?: number;
 
-  constructor(kind: ClusterErrorKind, message: string, opts: { remedy?: string; status?: number; cause?: unknown; exitCode?: number } = {}) {
+  constructor(
+    kind: ClusterErrorKind,
+    message: string,
+    opts: { remedy?: string; status?: number; cause?: unknown; exitCode?: number } = {},
+  ) {
     super(oneLine(message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.exitCode = opts.exitCode ?? ExitCode.CLUSTER;
     this.name = 'ClusterError';
@@ -59,12 +63,31 @@ export function oneLine(s: string): string {
 export const redactUrls = redact;
 
 const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_OSSL_PEM_NO_START_LINE',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_OSSL_PEM_NO_START_LINE',
 ]);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+]);
 
 /** Maps a socket/TLS error (Node's `code`) to a ClusterError; undefined when it is not one. */
 export function fromNetworkError(err: unknown, server: string): ClusterError | undefined {
@@ -89,10 +112,14 @@ export function fromNetworkError(err: unknown, server: string): ClusterError | u
 export function fromCredentialError(err: unknown): ClusterError {
   if (err instanceof ClusterError) return err;
   const msg = (err as Error)?.message ?? String(err);
-  return new ClusterError('unauthorized', `getting credentials from the kubeconfig user's exec plugin or auth provider failed: ${msg}`, {
-    cause: err,
-    remedy: 'run the plugin by hand, see its command with kubectl config view --minify, or log in again',
-  });
+  return new ClusterError(
+    'unauthorized',
+    `getting credentials from the kubeconfig user's exec plugin or auth provider failed: ${msg}`,
+    {
+      cause: err,
+      remedy: 'run the plugin by hand, see its command with kubectl config view --minify, or log in again',
+    },
+  );
 }
 
 /** Maps an HTTP error answer (status code + metav1.Status body) to a ClusterError. */
@@ -102,7 +129,11 @@ export function fromStatus(code: number, body: unknown, what: string): ClusterEr
   const opts = { status: code };
   switch (code) {
     case 401:
-      return new ClusterError('unauthorized', `the API server rejected the credentials (401 Unauthorized) for ${what}`, opts);
+      return new ClusterError(
+        'unauthorized',
+        `the API server rejected the credentials (401 Unauthorized) for ${what}`,
+        opts,
+      );
     case 403:
       return new ClusterError('forbidden', serverMsg, opts);
     case 404:
@@ -115,7 +146,11 @@ export function fromStatus(code: number, body: unknown, what: string): ClusterEr
     case 422:
       // the server is fine and refused the request as asked: its message says why
       // reached and authenticated, so not exit 3: a problem with what was asked (exit 1)
-      return new ClusterError('unreachable', `${what}: the API server refused it (${code}): ${serverMsg}`, { ...opts, remedy: refusalRemedy(serverMsg), exitCode: ExitCode.PROBLEMS });
+      return new ClusterError('unreachable', `${what}: the API server refused it (${code}): ${serverMsg}`, {
+        ...opts,
+        remedy: refusalRemedy(serverMsg),
+        exitCode: ExitCode.PROBLEMS,
+      });
     default:
       return new ClusterError('unreachable', `${what}: the API server answered ${code}: ${serverMsg}`, {
         ...opts,
@@ -126,9 +161,12 @@ export function fromStatus(code: number, body: unknown, what: string): ClusterEr
 
 /** What to do about a request the API server refused as asked (exec's 400s as kubelet-less pods give them). */
 function refusalRemedy(serverMsg: string): string {
-  if (/does not have a host assigned/.test(serverMsg)) return 'the pod is not scheduled to a node yet: wait until kubectl get pod -o wide shows its NODE, or pick another pod';
-  if (/container .* is not valid|a container name must be specified/i.test(serverMsg)) return 'name one of the containers the message lists with -c';
-  if (/is not running|ContainerCreating|PodInitializing/i.test(serverMsg)) return 'wait until the container runs (kubectl get pod), or pick another pod';
+  if (/does not have a host assigned/.test(serverMsg))
+    return 'the pod is not scheduled to a node yet: wait until kubectl get pod -o wide shows its NODE, or pick another pod';
+  if (/container .* is not valid|a container name must be specified/i.test(serverMsg))
+    return 'name one of the containers the message lists with -c';
+  if (/is not running|ContainerCreating|PodInitializing/i.test(serverMsg))
+    return 'wait until the container runs (kubectl get pod), or pick another pod';
   return 'check the names and flags given';
 }
 
@@ -137,11 +175,15 @@ export function describeError(err: unknown): { exitCode: number; line: string } 
   if (err instanceof ClusterError || err instanceof UsageError) return { exitCode: err.exitCode, line: err.line };
   // A command's own error class (net's PodProblem) carries its exit code and line: deliberate, not a bug.
   const own = err as { exitCode?: unknown; line?: unknown };
-  if (err instanceof Error && typeof own.exitCode === 'number' && typeof own.line === 'string') return { exitCode: own.exitCode, line: oneLine(own.line) };
+  if (err instanceof Error && typeof own.exitCode === 'number' && typeof own.line === 'string')
+    return { exitCode: own.exitCode, line: oneLine(own.line) };
   const msg = err instanceof Error ? err.message : String(err);
   if (isNetwork(err)) return { exitCode: ExitCode.CLUSTER, line: oneLine(msg) };
   // Anything else is a bug (a TypeError ...): still exit 1, but not mistaken for "problems found".
-  return { exitCode: ExitCode.PROBLEMS, line: `internal error: ${oneLine(msg)} (run with -v for the stack; please report it)` };
+  return {
+    exitCode: ExitCode.PROBLEMS,
+    line: `internal error: ${oneLine(msg)} (run with -v for the stack; please report it)`,
+  };
 }
 
 function isNetwork(err: unknown): boolean {

@@ -18,18 +18,45 @@ export const SHELLS = ['bash', 'zsh', 'fish', 'kubectl-plugin'] as const;
 
 export type { ValueSource } from './command.ts';
 
-export interface FlagSpec { long: string; short?: string; takesValue: boolean; describe: string; values?: ValueSource }
-export interface CommandSpec { name: string; aliases: string[]; describe: string; flags: FlagSpec[]; positionals: ValueSource[] }
+export interface FlagSpec {
+  long: string;
+  short?: string;
+  takesValue: boolean;
+  describe: string;
+  values?: ValueSource;
+}
+export interface CommandSpec {
+  name: string;
+  aliases: string[];
+  describe: string;
+  flags: FlagSpec[];
+  positionals: ValueSource[];
+}
 
-export interface Candidate { value: string; describe?: string }
+export interface Candidate {
+  value: string;
+  describe?: string;
+}
 
 export type Plan =
   | { kind: 'static'; candidates: Candidate[]; directive: number }
-  | { kind: 'fetch'; source: 'namespaces' | 'pods' | 'contexts' | 'clusters' | 'users'; prefix: string; insert: string; flags: Record<string, string> };
+  | {
+      kind: 'fetch';
+      source: 'namespaces' | 'pods' | 'contexts' | 'clusters' | 'users';
+      prefix: string;
+      insert: string;
+      flags: Record<string, string>;
+    };
 
 function flagOf(f: DeclaredFlag): FlagSpec {
   const takesValue = f.type === 'string' || f.type === 'number';
-  return { long: f.name, ...(f.short ? { short: f.short } : {}), takesValue, describe: f.describe, ...(f.values ? { values: f.values } : {}) };
+  return {
+    long: f.name,
+    ...(f.short ? { short: f.short } : {}),
+    takesValue,
+    describe: f.describe,
+    ...(f.values ? { values: f.values } : {}),
+  };
 }
 
 /** A declared command as completion reads it. */
@@ -53,12 +80,25 @@ function flagByName(flags: FlagSpec[], word: string): FlagSpec | undefined {
   return undefined;
 }
 
-function valuePlan(flag: FlagSpec | undefined, source: ValueSource | undefined, prefix: string, insert: string, seen: Record<string, string>): Plan {
+function valuePlan(
+  flag: FlagSpec | undefined,
+  source: ValueSource | undefined,
+  prefix: string,
+  insert: string,
+  seen: Record<string, string>,
+): Plan {
   const src = source ?? flag?.values;
   if (src === undefined) return { kind: 'static', candidates: [], directive: Directive.NoFileComp };
   if (src === 'files') return { kind: 'static', candidates: [], directive: Directive.Default };
   if (Array.isArray(src)) {
-    return { kind: 'static', candidates: byPrefix(src.map((v) => ({ value: insert + v })), insert + prefix), directive: Directive.NoFileComp };
+    return {
+      kind: 'static',
+      candidates: byPrefix(
+        src.map((v) => ({ value: insert + v })),
+        insert + prefix,
+      ),
+      directive: Directive.NoFileComp,
+    };
   }
   return { kind: 'fetch', source: src, prefix, insert, flags: seen };
 }
@@ -72,7 +112,7 @@ export function plan(words: string[], commands: CommandSpec[], global: FlagSpec[
   const current = words.at(-1) ?? '';
   let cmd: CommandSpec | undefined;
   let positional = 0;
-  const seen: Record<string, string> = {};   // values of flags already typed (namespace, context ...)
+  const seen: Record<string, string> = {}; // values of flags already typed (namespace, context ...)
   let pendingFlag: FlagSpec | undefined;
   const flagsNow = () => [...(cmd?.flags ?? []), ...global];
   for (const w of done) {
@@ -113,7 +153,10 @@ export function plan(words: string[], commands: CommandSpec[], global: FlagSpec[
   if (!cmd) {
     return {
       kind: 'static',
-      candidates: byPrefix(commands.map((c) => ({ value: c.name, describe: c.describe })), current),
+      candidates: byPrefix(
+        commands.map((c) => ({ value: c.name, describe: c.describe })),
+        current,
+      ),
       directive: Directive.NoFileComp,
     };
   }
@@ -131,11 +174,17 @@ export function formatCompletion(cands: Candidate[], directive: number): string 
 
 async function fetchValues(p: Extract<Plan, { kind: 'fetch' }>, io: IO): Promise<string[]> {
   const flags = {
-    kubeconfig: p.flags.kubeconfig, context: p.flags.context, cluster: p.flags.cluster, user: p.flags.user,
-    namespace: p.flags.namespace, server: p.flags.server, token: p.flags.token,
+    kubeconfig: p.flags.kubeconfig,
+    context: p.flags.context,
+    cluster: p.flags.cluster,
+    user: p.flags.user,
+    namespace: p.flags.namespace,
+    server: p.flags.server,
+    token: p.flags.token,
     insecureSkipTlsVerify: p.flags['insecure-skip-tls-verify'] === 'true' ? true : undefined,
     certificateAuthority: p.flags['certificate-authority'],
-    as: p.flags.as, requestTimeout: p.flags['request-timeout'],
+    as: p.flags.as,
+    requestTimeout: p.flags['request-timeout'],
   };
   const { listNames } = await import('../kube/names.ts');
   return listNames(p.source, flags, io.env);
@@ -229,10 +278,15 @@ complete -c kubectl-airflow -f -a '(__kubectl_airflow_complete)'
 
 export function completionScript(shell: string): string {
   switch (shell) {
-    case 'bash': return bashScript();
-    case 'zsh': return zshScript();
-    case 'fish': return fishScript();
-    case 'kubectl-plugin': return kubectlPluginScript();
-    default: throw new UsageError(`completion: unknown shell "${shell}": use one of ${SHELLS.join(', ')}`);
+    case 'bash':
+      return bashScript();
+    case 'zsh':
+      return zshScript();
+    case 'fish':
+      return fishScript();
+    case 'kubectl-plugin':
+      return kubectlPluginScript();
+    default:
+      throw new UsageError(`completion: unknown shell "${shell}": use one of ${SHELLS.join(', ')}`);
   }
 }

@@ -5,11 +5,22 @@ import type { FlagSpec } from './command.ts';
 export const GLOBAL_GROUP = 'Global kubectl flags:';
 
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: 'kubeconfig', type: 'string', values: 'files', describe: 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' },
+  {
+    name: 'kubeconfig',
+    type: 'string',
+    values: 'files',
+    describe: 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)',
+  },
   { name: 'context', type: 'string', values: 'contexts', describe: 'The kubeconfig context to use' },
   { name: 'cluster', type: 'string', values: 'clusters', describe: 'The kubeconfig cluster to use' },
   { name: 'user', type: 'string', values: 'users', describe: 'The kubeconfig user to use' },
-  { name: 'namespace', short: 'n', type: 'string', values: 'namespaces', describe: "Namespace (default: the context's, else default)" },
+  {
+    name: 'namespace',
+    short: 'n',
+    type: 'string',
+    values: 'namespaces',
+    describe: "Namespace (default: the context's, else default)",
+  },
   { name: 'all-namespaces', short: 'A', type: 'boolean', default: false, describe: 'Look in every namespace' },
   { name: 'as', type: 'string', describe: 'User to impersonate' },
   { name: 'as-group', type: 'string', repeatable: true, describe: 'Group to impersonate (repeatable)' },
@@ -25,7 +36,14 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     default: 16,
     describe: 'Most connections the plugin holds open to the API server at once (requests and exec sessions)',
   },
-  { name: 'output', short: 'o', type: 'string', default: 'table', values: [...OUTPUT_FORMATS], describe: `Output format: ${OUTPUT_FORMATS.join('|')}` },
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    default: 'table',
+    values: [...OUTPUT_FORMATS],
+    describe: `Output format: ${OUTPUT_FORMATS.join('|')}`,
+  },
   { name: 'v', type: 'count', describe: 'Verbosity (-v, -vv); stack traces on errors' },
 ];
 

@@ -33,7 +33,9 @@ export function wrap(text: string, width: number): string[] {
 function columns(rows: Array<[string, string]>, width: number): string[] {
   const left = Math.max(...rows.map(([l]) => l.length)) + 2;
   const right = Math.max(20, width - left);
-  return rows.flatMap(([l, r]) => wrap(r, right).map((line, i) => (i === 0 ? l.padEnd(left) : ' '.repeat(left)) + line));
+  return rows.flatMap(([l, r]) =>
+    wrap(r, right).map((line, i) => (i === 0 ? l.padEnd(left) : ' '.repeat(left)) + line),
+  );
 }
 
 function flagLabel(f: FlagSpec, anyShort: boolean): string {
@@ -49,11 +51,20 @@ function flagText(f: FlagSpec): string {
 
 function flagSection(title: string, flags: readonly FlagSpec[], width: number): string[] {
   const anyShort = flags.some((f) => f.short);
-  return [title, ...columns(flags.map((f) => [flagLabel(f, anyShort), flagText(f)]), width)];
+  return [
+    title,
+    ...columns(
+      flags.map((f) => [flagLabel(f, anyShort), flagText(f)]),
+      width,
+    ),
+  ];
 }
 
 function examples(list: Array<[string, string]>, width: number): string[] {
-  return ['Examples:', ...list.flatMap(([line, what]) => [...wrap(what, width - 4).map((l) => `  # ${l}`), `  ${line}`, ''])].slice(0, -1);
+  return [
+    'Examples:',
+    ...list.flatMap(([line, what]) => [...wrap(what, width - 4).map((l) => `  # ${l}`), `  ${line}`, '']),
+  ].slice(0, -1);
 }
 
 export function renderHelp(
@@ -66,14 +77,27 @@ export function renderHelp(
   if (!command) {
     blocks.push([TOP_USAGE]);
     blocks.push(wrap(ABOUT, width));
-    blocks.push(['Commands:', ...columns(commands.map((c) => [`  ${PROGRAM} ${usageOf(c)}`, c.describe]), width)]);
+    blocks.push([
+      'Commands:',
+      ...columns(
+        commands.map((c) => [`  ${PROGRAM} ${usageOf(c)}`, c.describe]),
+        width,
+      ),
+    ]);
     blocks.push(flagSection(GLOBAL_GROUP, GLOBAL_FLAGS, width));
     blocks.push(flagSection('Options:', [HELP_FLAG], width));
     if (topExamples.length) blocks.push(examples(topExamples, width));
   } else {
     blocks.push([`${PROGRAM} ${usageOf(command)}`]);
     blocks.push(wrap(command.describe, width));
-    if (command.positionals?.length) blocks.push(['Positionals:', ...columns(command.positionals.map((p) => [`  ${p.name}`, p.describe]), width)]);
+    if (command.positionals?.length)
+      blocks.push([
+        'Positionals:',
+        ...columns(
+          command.positionals.map((p) => [`  ${p.name}`, p.describe]),
+          width,
+        ),
+      ]);
     if (command.flags?.length) blocks.push(flagSection(`${command.name} flags:`, command.flags, width));
     blocks.push(flagSection(GLOBAL_GROUP, GLOBAL_FLAGS, width));
     blocks.push(flagSection('Options:', [HELP_FLAG], width));

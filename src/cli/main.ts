@@ -36,7 +36,9 @@ export function normalizeVerbosity(argv: string[]): string[] {
 }
 
 export async function main(argv: string[], io: IO = defaultIO()): Promise<number> {
-  const verbose = argv.some((a) => /^-v+$|^-v=[1-9]|^--v=[1-9]/.test(a)) || argv.some((a, i) => a === '-v' && /^[1-9]/.test(argv[i + 1] ?? ''));
+  const verbose =
+    argv.some((a) => /^-v+$|^-v=[1-9]|^--v=[1-9]/.test(a)) ||
+    argv.some((a, i) => a === '-v' && /^[1-9]/.test(argv[i + 1] ?? ''));
   try {
     // hidden: the shell-completion engine (kubectl_complete-airflow), outside the strict parsing
     if (argv[0] === '__complete') return await (await import('./completion.ts')).completeMain(argv.slice(1), io);
@@ -55,8 +57,10 @@ export async function main(argv: string[], io: IO = defaultIO()): Promise<number
 }
 
 async function runCommand(cmd: Command, raw: Record<string, unknown>, io: IO): Promise<number> {
-  const args = { ...raw, output: parseOutput(raw.output as string | undefined) } as Record<string, unknown> & GlobalArgs;
-  if (args.allNamespaces && args.namespace) throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
+  const args = { ...raw, output: parseOutput(raw.output as string | undefined) } as Record<string, unknown> &
+    GlobalArgs;
+  if (args.allNamespaces && args.namespace)
+    throw new UsageError('-A/--all-namespaces and -n/--namespace cannot be used together');
   const colour = palette(useColour(io.stdout, io.env));
   let conn: Promise<Connection> | undefined;
   const ctx: RunContext = {

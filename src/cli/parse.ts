@@ -32,7 +32,11 @@ export function parseArgv(argv: readonly string[], commands: readonly Command[])
     const items: Array<{ typed: string; inline?: string; last: boolean }> = [];
     if (long) {
       const eq = a.indexOf('=');
-      items.push({ typed: eq > 0 ? a.slice(2, eq) : a.slice(2), ...(eq > 0 ? { inline: a.slice(eq + 1) } : {}), last: true });
+      items.push({
+        typed: eq > 0 ? a.slice(2, eq) : a.slice(2),
+        ...(eq > 0 ? { inline: a.slice(eq + 1) } : {}),
+        last: true,
+      });
     } else {
       for (let j = 1; j < a.length; j++) {
         const s = a[j]!;
@@ -58,7 +62,12 @@ export function parseArgv(argv: readonly string[], commands: readonly Command[])
       let value = it.inline;
       if (spec && value === undefined && it.last && (spec.type === 'string' || spec.type === 'number')) {
         if (!isFlagWord(argv[i + 1])) value = argv[++i];
-      } else if (spec?.type === 'boolean' && value === undefined && it.last && /^(true|false)$/.test(argv[i + 1] ?? '')) {
+      } else if (
+        spec?.type === 'boolean' &&
+        value === undefined &&
+        it.last &&
+        /^(true|false)$/.test(argv[i + 1] ?? '')
+      ) {
         value = argv[++i];
       }
       given.push({ typed: it.typed, spec, value, negated });
@@ -67,7 +76,10 @@ export function parseArgv(argv: readonly string[], commands: readonly Command[])
 
   if (given.some((g) => g.spec?.name === HELP_FLAG.name)) {
     const name = words[0];
-    return { kind: 'help', command: name === undefined ? undefined : commands.find((c) => c.name === name || c.aliases?.includes(name)) };
+    return {
+      kind: 'help',
+      command: name === undefined ? undefined : commands.find((c) => c.name === name || c.aliases?.includes(name)),
+    };
   }
   const name = words[0];
   const command = name === undefined ? undefined : commands.find((c) => c.name === name || c.aliases?.includes(name));
@@ -79,7 +91,8 @@ export function parseArgv(argv: readonly string[], commands: readonly Command[])
     ...given.filter((g) => !g.spec).map((g) => g.typed),
     ...(command ? words.slice(1 + (command.positionals?.length ?? 0)) : words),
   ];
-  if (unknown.length) throw new UsageError(`Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (see --help)`);
+  if (unknown.length)
+    throw new UsageError(`Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (see --help)`);
   if (!command) throw new UsageError('a command is required (see --help)');
 
   const args: Record<string, unknown> = {};
@@ -100,7 +113,8 @@ export function parseArgv(argv: readonly string[], commands: readonly Command[])
   const positionals = command.positionals ?? [];
   const required = positionals.filter((p) => p.required).length;
   const got = words.length - 1;
-  if (got < required) throw new UsageError(`Not enough non-option arguments: got ${got}, need at least ${required} (see --help)`);
+  if (got < required)
+    throw new UsageError(`Not enough non-option arguments: got ${got}, need at least ${required} (see --help)`);
   positionals.forEach((p, i) => {
     if (words[i + 1] !== undefined) args[argKey(p.name)] = words[i + 1];
   });

@@ -8,10 +8,12 @@ export function versionData(): { version: string; commit: string; node: string; 
 }
 
 export function renderVersionText(v: ReturnType<typeof versionData>): string {
-  return [
-    `Version:     ${v.version}`,
-    `Commit:      ${v.commit}`,
-    `Node:        v${v.node}`,
-    `client-node: ${v.clientNode}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `Version:     ${v.version}`,
+      `Commit:      ${v.commit}`,
+      `Node:        v${v.node}`,
+      `client-node: ${v.clientNode}`,
+    ].join('\n') + '\n'
+  );
 }

@@ -32,9 +32,24 @@ export interface EnvVar {
     resourceFieldRef?: { resource: string };
   };
 }
-export interface EnvFromSource { prefix?: string; configMapRef?: { name?: string }; secretRef?: { name?: string } }
-export interface VolumeMount { name: string; mountPath: string; subPath?: string; readOnly?: boolean }
-export interface Container { name: string; image?: string; env?: EnvVar[]; envFrom?: EnvFromSource[]; volumeMounts?: VolumeMount[] }
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name?: string };
+  secretRef?: { name?: string };
+}
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+  readOnly?: boolean;
+}
+export interface Container {
+  name: string;
+  image?: string;
+  env?: EnvVar[];
+  envFrom?: EnvFromSource[];
+  volumeMounts?: VolumeMount[];
+}
 export interface Volume {
   name: string;
   configMap?: { name?: string; items?: { key: string; path: string }[] };
@@ -44,7 +59,13 @@ export interface Volume {
 }
 export interface Pod {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-  spec?: { serviceAccountName?: string; automountServiceAccountToken?: boolean; containers?: Container[]; volumes?: Volume[]; hostNetwork?: boolean };
+  spec?: {
+    serviceAccountName?: string;
+    automountServiceAccountToken?: boolean;
+    containers?: Container[];
+    volumes?: Volume[];
+    hostNetwork?: boolean;
+  };
 }
 
 /** What the command could learn besides the pod (each may be unknown). */
@@ -75,10 +96,21 @@ export interface Resolved {
   env?: string;
 }
 
-interface EnvEntry { value?: string; source: string }
+interface EnvEntry {
+  value?: string;
+  source: string;
+}
 
 /** The container's environment as Kubernetes builds it: envFrom first, then env (later wins). */
-export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string, EnvEntry>; opaque: string[]; secretsRead: string[]; denied: Array<{ secret: string; reason: string; permission?: string }> } {
+export function containerEnv(
+  c: Container,
+  ctx: PodContext,
+): {
+  vars: Map<string, EnvEntry>;
+  opaque: string[];
+  secretsRead: string[];
+  denied: Array<{ secret: string; reason: string; permission?: string }>;
+} {
   const vars = new Map<string, EnvEntry>();
   const opaque: string[] = [];
   const secretsRead: string[] = [];
@@ -87,7 +119,9 @@ export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string,
     const prefix = f.prefix ?? '';
     if (f.configMapRef?.name) {
       const data = ctx.configMaps?.[f.configMapRef.name];
-      if (data) for (const [k, v] of Object.entries(data)) vars.set(prefix + k, { value: v, source: `ConfigMap ${f.configMapRef.name} (envFrom)` });
+      if (data)
+        for (const [k, v] of Object.entries(data))
+          vars.set(prefix + k, { value: v, source: `ConfigMap ${f.configMapRef.name} (envFrom)` });
       else opaque.push(`ConfigMap ${f.configMapRef.name} (envFrom, not readable)`);
     }
     if (f.secretRef?.name) {
@@ -95,7 +129,8 @@ export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string,
       const read = ctx.secrets?.[name];
       if (read && 'keys' in read) {
         // checked again against the allowlist: nothing else may become a value here
-        for (const [k, v] of Object.entries(read.keys)) if (NEEDED_KEYS.includes(prefix + k)) vars.set(prefix + k, { value: v, source: `Secret ${name} key ${k}` });
+        for (const [k, v] of Object.entries(read.keys))
+          if (NEEDED_KEYS.includes(prefix + k)) vars.set(prefix + k, { value: v, source: `Secret ${name} key ${k}` });
         secretsRead.push(name);
       } else if (read) {
         opaque.push(`Secret ${name} (envFrom, ${read.unreadable})`);
@@ -106,10 +141,16 @@ export function containerEnv(c: Container, ctx: PodContext): { vars: Map<string,
   for (const e of c.env ?? []) {
     const vf = e.valueFrom;
     if (!vf) vars.set(e.name, { value: e.value ?? '', source: 'pod env' });
-    else if (vf.secretKeyRef) vars.set(e.name, { source: `set from Secret ${vf.secretKeyRef.name ?? '?'} key ${vf.secretKeyRef.key}, not read` });
+    else if (vf.secretKeyRef)
+      vars.set(e.name, {
+        source: `set from Secret ${vf.secretKeyRef.name ?? '?'} key ${vf.secretKeyRef.key}, not read`,
+      });
     else if (vf.configMapKeyRef) {
       const v = ctx.configMaps?.[vf.configMapKeyRef.name ?? '']?.[vf.configMapKeyRef.key];
-      vars.set(e.name, { value: v, source: `ConfigMap ${vf.configMapKeyRef.name ?? '?'} key ${vf.configMapKeyRef.key}${v === undefined ? ', not readable' : ''}` });
+      vars.set(e.name, {
+        value: v,
+        source: `ConfigMap ${vf.configMapKeyRef.name ?? '?'} key ${vf.configMapKeyRef.key}${v === undefined ? ', not readable' : ''}`,
+      });
     } else if (vf.fieldRef) vars.set(e.name, { source: `field ${vf.fieldRef.fieldPath}` });
     else vars.set(e.name, { source: 'valueFrom' });
   }
@@ -127,7 +168,8 @@ export function resolveOption(key: Key, env: Map<string, EnvEntry>, ctx: PodCont
   const found = lookup(sections, key, [read], ctx.cfg);
   if (!found) return { value: DEFAULTS[key], source: 'default' };
   const deprecated = found.section === DEPRECATED_SECTION;
-  if (found.env) return { value: found.value, source: `env ${found.env} (${found.origin})`, deprecated, env: found.env };
+  if (found.env)
+    return { value: found.value, source: `env ${found.env} (${found.origin})`, deprecated, env: found.env };
   return { value: found.value, source: `airflow.cfg [${found.section}] (${found.origin})`, deprecated };
 }
 

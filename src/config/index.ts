@@ -20,7 +20,10 @@ import { renderTable } from '../render/table.ts';
 import { visibleWidth, wrapLine } from '../render/width.ts';
 import type { ContainerConfig, Pod, SecretRead, Severity } from './analyze.ts';
 
-interface CM { metadata: { name: string }; data?: Record<string, string> }
+interface CM {
+  metadata: { name: string };
+  data?: Record<string, string>;
+}
 type ConfigMaps = Record<string, Record<string, string> | undefined>;
 
 /** Every ConfigMap of the namespace; undefined when listing them is forbidden. */
@@ -39,7 +42,9 @@ async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): 
       for (const e of c.env ?? []) if (e.valueFrom?.configMapKeyRef?.name) names.add(e.valueFrom.configMapKeyRef.name);
     }
   }
-  const read = async (name: string) => fetchedValue(await fetched(getObject<CM>(conn, 'configmaps', { namespace: ns, name }), { accept: [403, 404] }))?.data;
+  const read = async (name: string) =>
+    fetchedValue(await fetched(getObject<CM>(conn, 'configmaps', { namespace: ns, name }), { accept: [403, 404] }))
+      ?.data;
   const got = await Promise.all([...names].map(async (n) => [n, await read(n)] as const));
   return Object.fromEntries(got);
 }
@@ -50,13 +55,20 @@ async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): 
  */
 async function envFromSecrets(conn: Connection, ns: string, pods: Pod[]): Promise<Record<string, SecretRead>> {
   const prefixes = new Map<string, Set<string>>();
-  for (const p of pods) for (const c of p.spec?.containers ?? []) for (const f of c.envFrom ?? []) {
-    if (f.secretRef?.name) prefixes.set(f.secretRef.name, (prefixes.get(f.secretRef.name) ?? new Set()).add(f.prefix ?? ''));
-  }
+  for (const p of pods)
+    for (const c of p.spec?.containers ?? [])
+      for (const f of c.envFrom ?? []) {
+        if (f.secretRef?.name)
+          prefixes.set(f.secretRef.name, (prefixes.get(f.secretRef.name) ?? new Set()).add(f.prefix ?? ''));
+      }
   const read = async (name: string): Promise<SecretRead> => {
-    const f = await fetched(getObject<{ data?: Record<string, string> }>(conn, 'secrets', { namespace: ns, name }), { accept: [403, 404] });
+    const f = await fetched(getObject<{ data?: Record<string, string> }>(conn, 'secrets', { namespace: ns, name }), {
+      accept: [403, 404],
+    });
     if (f.ok) return { keys: decodeAllowed(f.value.data, [...prefixes.get(name)!]) };
-    return f.code === 403 ? { unreadable: `you may not get secrets in ${ns}`, permission: `get secrets in ${ns}` } : { unreadable: 'not found' };
+    return f.code === 403
+      ? { unreadable: `you may not get secrets in ${ns}`, permission: `get secrets in ${ns}` }
+      : { unreadable: 'not found' };
   };
   return Object.fromEntries(await Promise.all([...prefixes.keys()].map(async (n) => [n, await read(n)] as const)));
 }
@@ -71,11 +83,17 @@ function narrowTable(head: string[], rows: string[][], width: number): string[] 
   const out: string[] = [];
   const settingCols = SETTING_HEAD.map((h) => head.indexOf(h));
   const shared = settingCols.filter((i) => rows.every((r) => r[i] === rows[0][i]));
-  if (rows.length > 1 && shared.length) out.push(...wrapLine(`every pod: ${shared.map((i) => `${head[i]}=${rows[0][i]}`).join(', ')}`, width), '');
+  if (rows.length > 1 && shared.length)
+    out.push(...wrapLine(`every pod: ${shared.map((i) => `${head[i]}=${rows[0][i]}`).join(', ')}`, width), '');
   const containerCol = head.indexOf('CONTAINER');
   const sameContainer = rows.every((r) => r[containerCol] === r[head.indexOf('COMPONENT')]);
-  const keep = head.map((_, i) => i).filter((i) => !(rows.length > 1 && shared.includes(i)) && !(sameContainer && i === containerCol));
-  const table = renderTable(keep.map((i) => head[i]), rows.map((r) => keep.map((i) => r[i])));
+  const keep = head
+    .map((_, i) => i)
+    .filter((i) => !(rows.length > 1 && shared.includes(i)) && !(sameContainer && i === containerCol));
+  const table = renderTable(
+    keep.map((i) => head[i]),
+    rows.map((r) => keep.map((i) => r[i])),
+  );
   if (table.split('\n').every((l) => visibleWidth(l) <= width)) return [...out, table];
   // one block per pod: the name, then its values, wrapped at the width
   const blocks: string[] = [];
@@ -100,9 +118,25 @@ function paint(s: Severity, c: Palette): string {
 }
 
 /** The settings columns: a value every pod shares is said once above the table, not repeated per row. */
-const SETTING_HEAD = ['IN_CLUSTER', 'CONFIG_FILE', 'CONTEXT', 'NAMESPACE', 'MULTI_NS', 'VERIFY_SSL', 'TOKEN', 'CONNECTION'];
+const SETTING_HEAD = [
+  'IN_CLUSTER',
+  'CONFIG_FILE',
+  'CONTEXT',
+  'NAMESPACE',
+  'MULTI_NS',
+  'VERIFY_SSL',
+  'TOKEN',
+  'CONNECTION',
+];
 
-export function renderText(results: ContainerConfig[], release: string, ns: string, c: Palette, wide: boolean, width = Infinity): string {
+export function renderText(
+  results: ContainerConfig[],
+  release: string,
+  ns: string,
+  c: Palette,
+  wide: boolean,
+  width = Infinity,
+): string {
   const lines: string[] = [];
   lines.push(`release ${release} in namespace ${ns}: how Airflow's Kubernetes client connects from each pod`);
   lines.push('');
@@ -111,15 +145,33 @@ export function renderText(results: ContainerConfig[], release: string, ns: stri
   const rows = results.map((r) => {
     const s = r.settings;
     const worst = SEVERITY_ORDER.find((sev) => r.findings.some((f) => f.severity === sev));
-    const conn = r.connection ? (r.connection.extras ? Object.keys(r.connection.extras).join(',') || '(no extras)' : /Secret/.test(r.connection.source) ? 'from Secret' : r.connection.error ? 'invalid' : '?') : '-';
+    const conn = r.connection
+      ? r.connection.extras
+        ? Object.keys(r.connection.extras).join(',') || '(no extras)'
+        : /Secret/.test(r.connection.source)
+          ? 'from Secret'
+          : r.connection.error
+            ? 'invalid'
+            : '?'
+      : '-';
     // an Airflow default while some env source could not be read may not be what the pod uses
-    const show = (v: { value?: string; source: string }) => (r.opaque.length && v.source === 'default' ? `${v.value ?? '-'}${c.dim('?')}` : showValue(v));
+    const show = (v: { value?: string; source: string }) =>
+      r.opaque.length && v.source === 'default' ? `${v.value ?? '-'}${c.dim('?')}` : showValue(v);
     const row = [
-      r.pod, r.component, r.container,
-      show(s.in_cluster), show(s.config_file), show(s.cluster_context), show(s.namespace),
+      r.pod,
+      r.component,
+      r.container,
+      show(s.in_cluster),
+      show(s.config_file),
+      show(s.cluster_context),
+      show(s.namespace),
       `${show(s.multi_namespace_mode)}${s.multi_namespace_mode_namespace_list.value ? ` (${s.multi_namespace_mode_namespace_list.value})` : ''}`,
-      show(s.verify_ssl), r.automount ? 'yes' : c.red('no'), conn,
-      worst ? `${paint(worst, c)} (${r.findings.filter((f) => f.severity !== 'info').length || r.findings.length})` : c.green('ok'),
+      show(s.verify_ssl),
+      r.automount ? 'yes' : c.red('no'),
+      conn,
+      worst
+        ? `${paint(worst, c)} (${r.findings.filter((f) => f.severity !== 'info').length || r.findings.length})`
+        : c.green('ok'),
     ];
     if (wide) row.push(r.loads);
     return row;
@@ -137,9 +189,13 @@ export function renderText(results: ContainerConfig[], release: string, ns: stri
     lines.push('');
     for (const r of results) {
       lines.push(c.bold(`${r.pod}/${r.container}`) + `: ${r.loads}`);
-      for (const [k, v] of Object.entries(r.settings)) lines.push(`  ${k} = ${v.value ?? c.dim('(unknown)')}  ${c.dim(`<- ${v.source}`)}`);
+      for (const [k, v] of Object.entries(r.settings))
+        lines.push(`  ${k} = ${v.value ?? c.dim('(unknown)')}  ${c.dim(`<- ${v.source}`)}`);
       lines.push(`  token mounted: ${r.automount ? 'yes' : 'no'}  ${c.dim(`<- ${r.automountSource}`)}`);
-      if (r.connection) lines.push(`  kubernetes_default: ${r.connection.extras ? JSON.stringify(r.connection.extras) : '(value not read)'}  ${c.dim(`<- ${r.connection.source}`)}`);
+      if (r.connection)
+        lines.push(
+          `  kubernetes_default: ${r.connection.extras ? JSON.stringify(r.connection.extras) : '(value not read)'}  ${c.dim(`<- ${r.connection.source}`)}`,
+        );
     }
   }
   // Findings, each once with the pods it applies to.
@@ -172,9 +228,17 @@ export function renderText(results: ContainerConfig[], release: string, ns: stri
  */
 export async function inspectClientConfig(
   conn: Connection,
-  found: Pick<FoundRelease, 'release' | 'serviceAccounts'> & Partial<Pick<LoadedRelease, 'config' | 'versions' | 'workerAccount'>>,
+  found: Pick<FoundRelease, 'release' | 'serviceAccounts'> &
+    Partial<Pick<LoadedRelease, 'config' | 'versions' | 'workerAccount'>>,
   listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
-): Promise<{ release: string; namespace: string; chart: string; versions: Versions; clients: string; pods: ContainerConfig[] }> {
+): Promise<{
+  release: string;
+  namespace: string;
+  chart: string;
+  versions: Versions;
+  clients: string;
+  pods: ContainerConfig[];
+}> {
   const { release, serviceAccounts } = found;
   const [cc, { airflowClients, launchNamespaceFinding }, { releaseConfig, releaseModel }] = await Promise.all([
     import('./analyze.ts'),
@@ -190,17 +254,38 @@ export async function inspectClientConfig(
   const configMaps = (await listed) ?? (await referencedConfigMaps(conn, release.namespace, all));
   const read = await secrets;
   // the release's config from the same reads, unless the caller loaded it (doctor)
-  const config = found.config ?? releaseConfig(release, Object.fromEntries(Object.entries(read).map(([n, r]) => [n, 'keys' in r ? r.keys : undefined])), configMaps);
-  const model = found.versions ? { versions: found.versions, workerAccount: found.workerAccount } : releaseModel({ release, serviceAccounts, warnings: [] }, config, configMaps);
+  const config =
+    found.config ??
+    releaseConfig(
+      release,
+      Object.fromEntries(Object.entries(read).map(([n, r]) => [n, 'keys' in r ? r.keys : undefined])),
+      configMaps,
+    );
+  const model = found.versions
+    ? { versions: found.versions, workerAccount: found.workerAccount }
+    : releaseModel({ release, serviceAccounts, warnings: [] }, config, configMaps);
   const versions = model.versions;
-  const lf = await launchNamespaceCheck(conn, { config, release, workerAccount: model.workerAccount }, versions, launchNamespaceFinding);
+  const lf = await launchNamespaceCheck(
+    conn,
+    { config, release, workerAccount: model.workerAccount },
+    versions,
+    launchNamespaceFinding,
+  );
   const results = cc.analyzePods(pods, configMaps, serviceAccounts, release.namespace, read, versions.airflow.value);
   if (lf) {
     // the executor runs in the scheduler: the finding is said there
     const at = results.filter((r) => r.component === 'scheduler');
-    for (const r of at.length ? at : results.slice(0, 1)) r.findings.unshift({ id: 'launch-namespace', severity: lf.severity, message: lf.message, remedy: lf.remedy });
+    for (const r of at.length ? at : results.slice(0, 1))
+      r.findings.unshift({ id: 'launch-namespace', severity: lf.severity, message: lf.message, remedy: lf.remedy });
   }
-  return { release: release.name, namespace: release.namespace, chart: release.chart, versions, clients: choice.how, pods: results };
+  return {
+    release: release.name,
+    namespace: release.namespace,
+    chart: release.chart,
+    versions,
+    clients: choice.how,
+    pods: results,
+  };
 }
 
 /** Whether the worker's account exists where the executor launches pods (404: no; 403: unknown). */
@@ -210,7 +295,11 @@ async function launchNamespaceCheck(
   versions: Versions,
   decide: typeof LaunchNamespaceFinding,
 ) {
-  const input = { config: loaded.config, releaseNamespace: loaded.release.namespace, airflowVersion: versions.airflow.value };
+  const input = {
+    config: loaded.config,
+    releaseNamespace: loaded.release.namespace,
+    airflowVersion: versions.airflow.value,
+  };
   if (!decide(input)) return undefined;
   const name = loaded.workerAccount?.name;
   if (!name) return decide(input);
@@ -242,11 +331,30 @@ export function renderConfig(r: ConfigResult, view: { output: OutputFormat; colo
   const { release, namespace, chart, versions, clients, pods } = r;
   if (isMachine(view.output)) {
     const v = (d: { value?: string; source: string }) => ({ version: d.value ?? null, source: d.source });
-    return renderData({ release, namespace, chart, versions: { airflow: v(versions.airflow), chart: v(versions.chart), provider: v(versions.provider) }, clients, pods }, view.output);
+    return renderData(
+      {
+        release,
+        namespace,
+        chart,
+        versions: { airflow: v(versions.airflow), chart: v(versions.chart), provider: v(versions.provider) },
+        clients,
+        pods,
+      },
+      view.output,
+    );
   }
   const width = view.output === 'wide' ? Infinity : (view.width ?? Infinity);
-  const head = [`${versionsLine(versions)} (${versions.airflow.source})`, clients].flatMap((l) => l.split('\n')).flatMap((l) => wrapLine(l, width)).join('\n') + '\n';
-  return head + (pods.length ? renderText(pods, release, namespace, view.colour, view.output === 'wide', view.width) : `release ${release} in ${namespace}: no running Airflow client pods to inspect\n`);
+  const head =
+    [`${versionsLine(versions)} (${versions.airflow.source})`, clients]
+      .flatMap((l) => l.split('\n'))
+      .flatMap((l) => wrapLine(l, width))
+      .join('\n') + '\n';
+  return (
+    head +
+    (pods.length
+      ? renderText(pods, release, namespace, view.colour, view.output === 'wide', view.width)
+      : `release ${release} in ${namespace}: no running Airflow client pods to inspect\n`)
+  );
 }
 
 export function configExitCode(r: ConfigResult): number {

@@ -49,7 +49,16 @@ async function clusterAccess(conn: Connection) {
 export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<DoctorResult> {
   const ns = conn.namespace;
   if (opts.pod !== undefined) (await import('../net/plan.ts')).validateNames(opts.pod, ns, opts.container);
-  const [v, plan, { loadRelease }, { inspectClientConfig, listConfigMaps }, { runHa, toReport }, { runRbac, rbacDocument }, { NoReleaseError }, admission] = await Promise.all([
+  const [
+    v,
+    plan,
+    { loadRelease },
+    { inspectClientConfig, listConfigMaps },
+    { runHa, toReport },
+    { runRbac, rbacDocument },
+    { NoReleaseError },
+    admission,
+  ] = await Promise.all([
     import('./verdicts.ts'),
     import('./plan.ts'),
     import('../airflow/discover.ts'),
@@ -80,16 +89,18 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     loaded = await release;
     target.release = loaded.release.name;
     const pods = loaded.release.pods;
-    layers.push(v.releaseLayer({
-      name: loaded.release.name,
-      namespace: loaded.release.namespace,
-      chart: loaded.release.chart,
-      executor: loaded.config.executor.value,
-      components: [...new Set(loaded.release.components.map((c) => c.component))],
-      pods: pods.length,
-      runningPods: pods.filter((p) => p.status?.phase === 'Running').length,
-      warnings: loaded.warnings,
-    }));
+    layers.push(
+      v.releaseLayer({
+        name: loaded.release.name,
+        namespace: loaded.release.namespace,
+        chart: loaded.release.chart,
+        executor: loaded.config.executor.value,
+        components: [...new Set(loaded.release.components.map((c) => c.component))],
+        pods: pods.length,
+        runningPods: pods.filter((p) => p.status?.phase === 'Running').length,
+        warnings: loaded.warnings,
+      }),
+    );
   } catch (e) {
     if (e instanceof NoReleaseError) layers.push(v.noReleaseLayer(e.message));
     else if (e instanceof ClusterError) layers.push(notChecked('release', e));
@@ -110,10 +121,31 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     }
     const skip = networkSkip(!!loaded, choice);
     if (skip !== undefined || !loaded || !choice?.pod) return v.skipped('network', skip ?? NO_RELEASE);
-    const [{ probePod, PodProblem }, { reportDocument }, { PodNotFound }] = await Promise.all([import('../net/run.ts'), import('../net/render.ts'), import('../net/plan.ts')]);
-    const known = loaded.release.pods.find((p) => p.metadata.name === choice.pod) as import('../net/plan.ts').PodView | undefined;
+    const [{ probePod, PodProblem }, { reportDocument }, { PodNotFound }] = await Promise.all([
+      import('../net/run.ts'),
+      import('../net/render.ts'),
+      import('../net/plan.ts'),
+    ]);
+    const known = loaded.release.pods.find((p) => p.metadata.name === choice.pod) as
+      | import('../net/plan.ts').PodView
+      | undefined;
     try {
-      const { report, notes } = await timed('network', probePod(conn, ns, choice.pod, { container: opts.container, timeoutSeconds: opts.timeoutSeconds, attempts: 5, debug: opts.debug, release: loaded }, known));
+      const { report, notes } = await timed(
+        'network',
+        probePod(
+          conn,
+          ns,
+          choice.pod,
+          {
+            container: opts.container,
+            timeoutSeconds: opts.timeoutSeconds,
+            attempts: 5,
+            debug: opts.debug,
+            release: loaded,
+          },
+          known,
+        ),
+      );
       for (const n of notes) opts.debug(1, n);
       return v.networkLayer(report, (reportDocument([report]) as { items: unknown[] }).items[0], choice.component);
     } catch (e) {
@@ -127,7 +159,10 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   const rbacLayer = async (): Promise<LayerResult> => {
     if (!loaded) return v.skipped('rbac', NO_RELEASE);
     try {
-      const r = await timed('rbac', runRbac(conn, { release: loaded.release.name, wantReasons: false, debug: opts.debug }, loaded));
+      const r = await timed(
+        'rbac',
+        runRbac(conn, { release: loaded.release.name, wantReasons: false, debug: opts.debug }, loaded),
+      );
       return v.rbacLayer(r, rbacDocument(r, false));
     } catch (e) {
       return notChecked('rbac', e);
@@ -160,9 +195,15 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   };
   layers.push(...(await Promise.all([configLayer(), networkLayer(), haLayer(), rbacLayer(), admissionLayer()])));
   // a layer skipped for want of a release has no command to show: it would fail the same way
-  const needsRelease = (l: LayerResult) => !loaded && (l.id === 'config' || l.id === 'rbac' || l.id === 'admission' || (l.id === 'network' && !podTarget.pod));
-  for (const l of layers) if (l.verdict !== 'OK' && !l.command && !needsRelease(l)) l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
-  opts.debug(1, `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`);
+  const needsRelease = (l: LayerResult) =>
+    !loaded && (l.id === 'config' || l.id === 'rbac' || l.id === 'admission' || (l.id === 'network' && !podTarget.pod));
+  for (const l of layers)
+    if (l.verdict !== 'OK' && !l.command && !needsRelease(l))
+      l.command = plan.detailCommand(l.id, l.id === 'network' || l.id === 'ha' ? podTarget : target);
+  opts.debug(
+    1,
+    `doctor: ${conn.stats.requests} requests, at most ${conn.stats.maxInFlight} in flight, ${Math.round(performance.now() - t0)} ms`,
+  );
   return { layers, header: { namespace: ns, release: loaded?.release.name } };
 }
 

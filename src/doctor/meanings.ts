@@ -12,7 +12,8 @@ export type WhoAmI = { username: string; groups?: string[] } | undefined;
  */
 export function whoAmI(status: number, body: unknown): WhoAmI {
   if (status >= 200 && status < 300) {
-    const u = (body as { status?: { userInfo?: { username?: string; groups?: string[] } } } | undefined)?.status?.userInfo;
+    const u = (body as { status?: { userInfo?: { username?: string; groups?: string[] } } } | undefined)?.status
+      ?.userInfo;
     return { username: u?.username ?? '?', groups: u?.groups };
   }
   if (status === 404 || status === 403) return undefined;
@@ -27,7 +28,10 @@ export function notChecked(id: LayerId, e: unknown): LayerResult {
 }
 
 /** Why the network layer is not probed, or undefined when it is: no release, or no pod to probe from. */
-export function networkSkip(hasRelease: boolean, choice: { pod?: string; reason: string } | undefined): string | undefined {
+export function networkSkip(
+  hasRelease: boolean,
+  choice: { pod?: string; reason: string } | undefined,
+): string | undefined {
   if (!hasRelease || !choice) return NO_RELEASE;
   return choice.pod ? undefined : choice.reason;
 }

@@ -31,7 +31,7 @@ export function chooseNetworkPod(pods: PodCandidate[], executors: string[], want
   const why = kubernetes
     ? 'the scheduler launches the KubernetesExecutor task pods'
     : celery
-      ? "KubernetesPodOperator runs in the Celery worker"
+      ? 'KubernetesPodOperator runs in the Celery worker'
       : 'the scheduler runs the executor';
   const running = (c: string) =>
     pods
@@ -39,7 +39,12 @@ export function chooseNetworkPod(pods: PodCandidate[], executors: string[], want
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))[0];
   for (const c of order) {
     const p = running(c);
-    if (p) return { pod: p.metadata.name, component: c, reason: c === order[0] ? why : `no running ${order[0]} pod; ${c} instead` };
+    if (p)
+      return {
+        pod: p.metadata.name,
+        component: c,
+        reason: c === order[0] ? why : `no running ${order[0]} pod; ${c} instead`,
+      };
   }
   return { reason: `no running ${order.join(' or ')} pod to probe from (${why}); choose one with --pod` };
 }
@@ -82,7 +87,9 @@ export function detailCommand(id: LayerId, t: Target): string {
     cluster: ['kubectl', 'auth', 'whoami'],
     release: ['kubectl', 'get', 'pods', ...ns, '-L', 'release,component', '-l', 'tier=airflow'],
     config: ['kubectl', 'airflow', 'config', ...ns, ...rel, '-o', 'wide'],
-    network: t.pod ? ['kubectl', 'airflow', 'net', t.pod, ...ns] : ['kubectl', 'airflow', 'net', '--all', ...ns, ...rel],
+    network: t.pod
+      ? ['kubectl', 'airflow', 'net', t.pod, ...ns]
+      : ['kubectl', 'airflow', 'net', '--all', ...ns, ...rel],
     ha: ['kubectl', 'airflow', 'ha', ...(t.pod ? ['--from', t.pod, ...ns] : [])],
     rbac: ['kubectl', 'airflow', 'rbac', ...ns, ...rel, '--fix'],
     admission: ['kubectl', 'airflow', 'admission', ...ns, ...rel, '-o', 'wide'],
@@ -91,7 +98,14 @@ export function detailCommand(id: LayerId, t: Target): string {
 }
 
 /** Connection flags worth repeating in a detail command; credentials never are. */
-export function repeatableFlags(a: { kubeconfig?: string; context?: string; cluster?: string; user?: string; as?: string; asGroup?: string[] }): string[] {
+export function repeatableFlags(a: {
+  kubeconfig?: string;
+  context?: string;
+  cluster?: string;
+  user?: string;
+  as?: string;
+  asGroup?: string[];
+}): string[] {
   const out: string[] = [];
   if (a.kubeconfig) out.push('--kubeconfig', a.kubeconfig);
   if (a.context) out.push('--context', a.context);
@@ -101,4 +115,3 @@ export function repeatableFlags(a: { kubeconfig?: string; context?: string; clus
   for (const g of a.asGroup ?? []) out.push('--as-group', g);
   return out;
 }
-

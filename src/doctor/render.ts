@@ -26,10 +26,15 @@ export function renderDoctor(layers: LayerResult[], h: DoctorHeader, c: Palette)
     if (first.remedy) out.push(`  fix: ${first.remedy}`);
     if (first.command) out.push(`  detail: ${first.command}`);
     const others = ordered(layers).filter((l) => l.verdict === 'FAIL' && l !== first);
-    if (others.length) out.push(`also failing: ${others.map((l) => `${titleOf(l.id)} (${l.command ?? l.id})`).join(', ')}`);
+    if (others.length)
+      out.push(`also failing: ${others.map((l) => `${titleOf(l.id)} (${l.command ?? l.id})`).join(', ')}`);
   } else {
     const where = `${h.release ? `release ${h.release} in ` : ''}namespace ${h.namespace}`;
-    out.push(ordered(layers).some((l) => l.unasked) ? c.yellow('no layer failed, but not every layer could be checked') + `: ${where}` : c.green('no layer failed') + `: ${where}`);
+    out.push(
+      ordered(layers).some((l) => l.unasked)
+        ? c.yellow('no layer failed, but not every layer could be checked') + `: ${where}`
+        : c.green('no layer failed') + `: ${where}`,
+    );
   }
   // exit 3: the cluster would not answer these layers' questions with this identity
   for (const u of ordered(layers).filter((l) => l.unasked)) {

@@ -31,7 +31,12 @@ export function clusterLayer(a: ClusterAccess): LayerResult {
   const who = a.user
     ? `authenticated as ${a.user.username}${a.user.groups?.length ? ` (${a.user.groups.filter((g) => g !== 'system:authenticated').join(', ') || 'system:authenticated'})` : ''}`
     : 'authenticated (SelfSubjectReview not served: user unknown)';
-  return { id: 'cluster', verdict: 'OK', summary: `${a.server} (${a.version ?? 'version unknown'}), context ${a.context}, ${who}`, result: a };
+  return {
+    id: 'cluster',
+    verdict: 'OK',
+    summary: `${a.server} (${a.version ?? 'version unknown'}), context ${a.context}, ${who}`,
+    result: a,
+  };
 }
 
 // ---- 2. release ----
@@ -50,14 +55,25 @@ export interface ReleaseView {
 export function releaseLayer(r: ReleaseView): LayerResult {
   const summary = `${r.name} (${r.chart} chart) in ${r.namespace}, executor ${r.executor ?? '?'}, ${r.runningPods}/${r.pods} pods running`;
   if (r.warnings.length) {
-    return { id: 'release', verdict: 'WARN', summary: `${summary}; ${r.warnings[0]}${more(r.warnings.length - 1)}`, remedy: 'Grant read access to the objects named, or results of later layers may be partial.', result: r };
+    return {
+      id: 'release',
+      verdict: 'WARN',
+      summary: `${summary}; ${r.warnings[0]}${more(r.warnings.length - 1)}`,
+      remedy: 'Grant read access to the objects named, or results of later layers may be partial.',
+      result: r,
+    };
   }
   return { id: 'release', verdict: 'OK', summary, result: r };
 }
 
 /** No Airflow release in the namespace: nothing below it can be checked for a release. */
 export function noReleaseLayer(message: string): LayerResult {
-  return { id: 'release', verdict: 'FAIL', summary: message, remedy: 'Point doctor at the namespace Airflow runs in (-n NAMESPACE), and --release NAME if it holds several.' };
+  return {
+    id: 'release',
+    verdict: 'FAIL',
+    summary: message,
+    remedy: 'Point doctor at the namespace Airflow runs in (-n NAMESPACE), and --release NAME if it holds several.',
+  };
 }
 
 // ---- 3. Airflow's client config ----
@@ -70,7 +86,8 @@ export interface ConfigResult {
 }
 
 export function configLayer(r: ConfigResult): LayerResult {
-  if (r.pods.length === 0) return { id: 'config', verdict: 'SKIP', summary: `no running pods of release ${r.release} to inspect`, result: r };
+  if (r.pods.length === 0)
+    return { id: 'config', verdict: 'SKIP', summary: `no running pods of release ${r.release} to inspect`, result: r };
   const all = r.pods.flatMap((c) => c.findings.map((f) => ({ ...f, where: `${c.pod}/${c.container}` })));
   for (const sev of ['error', 'warning'] as const) {
     const fs = all.filter((f) => f.severity === sev);
@@ -85,7 +102,12 @@ export function configLayer(r: ConfigResult): LayerResult {
     };
   }
   const inCluster = [...new Set(r.pods.map((c) => c.settings.in_cluster.value ?? '?'))].join('/');
-  return { id: 'config', verdict: 'OK', summary: `${r.pods.length} Airflow containers checked, in_cluster ${inCluster}, no problem found`, result: r };
+  return {
+    id: 'config',
+    verdict: 'OK',
+    summary: `${r.pods.length} Airflow containers checked, in_cluster ${inCluster}, no problem found`,
+    result: r,
+  };
 }
 
 // ---- 4. network from one pod ----
@@ -115,12 +137,23 @@ export function networkLayer(r: NetReport, document: unknown, component?: string
   }
   if (dnsOnly) {
     const d = failing[0];
-    return { id: 'network', verdict: 'WARN', summary: `${from}: DNS fails (${d.evidence[0] ?? ''}), the Service IP works: Airflow's in-cluster client connects`, ...(d.remedy ? { remedy: d.remedy } : {}), result: document };
+    return {
+      id: 'network',
+      verdict: 'WARN',
+      summary: `${from}: DNS fails (${d.evidence[0] ?? ''}), the Service IP works: Airflow's in-cluster client connects`,
+      ...(d.remedy ? { remedy: d.remedy } : {}),
+      result: document,
+    };
   }
   const unchecked = BY_IP.map(by).filter((l) => !l || l.verdict === 'SKIP');
   if (unchecked.length) {
     const tools = r.missingTools?.length ? ` (not in the image: ${r.missingTools.join(', ')})` : '';
-    return { id: 'network', verdict: 'WARN', summary: `${from}: nothing failed, but not checked: ${unchecked.map((l, i) => l?.title ?? BY_IP[i]).join(', ')}${tools}`, result: document };
+    return {
+      id: 'network',
+      verdict: 'WARN',
+      summary: `${from}: nothing failed, but not checked: ${unchecked.map((l, i) => l?.title ?? BY_IP[i]).join(', ')}${tools}`,
+      result: document,
+    };
   }
   // The probe's own permission check (SSAR with the pod's token) belongs to the RBAC layer.
   const access = by('access');
@@ -131,21 +164,46 @@ export function networkLayer(r: NetReport, document: unknown, component?: string
       : access.finding === 'not-answered'
         ? `; its permission reviews were not answered (${access.evidence.find((e) => e.includes('not answered')) ?? 'see net'})`
         : '; its token lacks permissions (see RBAC)';
-  return { id: 'network', verdict: 'OK', summary: `${from} reaches the API server (Service env, token, TCP, TLS, authenticated call)${note}`, result: document };
+  return {
+    id: 'network',
+    verdict: 'OK',
+    summary: `${from} reaches the API server (Service env, token, TCP, TLS, authenticated call)${note}`,
+    result: document,
+  };
 }
 
 // ---- 5. API-server HA ----
 
 export function haLayer(checks: HaCheck[], endpoints: number, platform: string, document: unknown): LayerResult {
-  const verdict: Verdict = checks.some((c) => c.verdict === 'FAIL') ? 'FAIL' : checks.some((c) => c.verdict === 'WARN') ? 'WARN' : checks.some((c) => c.verdict === 'OK') ? 'OK' : 'SKIP';
+  const verdict: Verdict = checks.some((c) => c.verdict === 'FAIL')
+    ? 'FAIL'
+    : checks.some((c) => c.verdict === 'WARN')
+      ? 'WARN'
+      : checks.some((c) => c.verdict === 'OK')
+        ? 'OK'
+        : 'SKIP';
   const bad = checks.filter((c) => c.verdict === verdict && verdict !== 'OK');
   if (bad.length) {
     const c = bad[0];
-    return { id: 'ha', verdict, summary: `${c.title}: ${c.evidence[0] ?? c.verdict}${more(bad.length - 1)}`, ...(c.remedy ? { remedy: c.remedy } : {}), result: document };
+    return {
+      id: 'ha',
+      verdict,
+      summary: `${c.title}: ${c.evidence[0] ?? c.verdict}${more(bad.length - 1)}`,
+      ...(c.remedy ? { remedy: c.remedy } : {}),
+      result: document,
+    };
   }
   const skip = checks.filter((c) => c.verdict === 'SKIP').length;
-  const eps = endpoints === 0 && skip ? 'API-server endpoints not readable' : `${endpoints} API-server endpoint${endpoints === 1 ? '' : 's'} (${platform})`;
-  return { id: 'ha', verdict, summary: `${eps}, ${checks.length - skip} checks OK${skip ? `, ${skip} skipped (not readable)` : ''}`, result: document };
+  const eps =
+    endpoints === 0 && skip
+      ? 'API-server endpoints not readable'
+      : `${endpoints} API-server endpoint${endpoints === 1 ? '' : 's'} (${platform})`;
+  return {
+    id: 'ha',
+    verdict,
+    summary: `${eps}, ${checks.length - skip} checks OK${skip ? `, ${skip} skipped (not readable)` : ''}`,
+    result: document,
+  };
 }
 
 // ---- 6. RBAC ----
@@ -170,7 +228,12 @@ export function rbacLayer(v: RbacView, document: unknown): LayerResult {
     };
   }
   if (s.missing === 0) {
-    return { id: 'rbac', verdict: 'OK', summary: `${s.required} required permissions granted to ${s.accounts} ServiceAccount${s.accounts === 1 ? '' : 's'} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}`, result: document };
+    return {
+      id: 'rbac',
+      verdict: 'OK',
+      summary: `${s.required} required permissions granted to ${s.accounts} ServiceAccount${s.accounts === 1 ? '' : 's'} in ${s.namespaces} namespace${s.namespaces === 1 ? '' : 's'}`,
+      result: document,
+    };
   }
   const m = v.missing[0];
   const first = `${shortAccount(m.account)} cannot ${m.verb} ${resourceLabel(m)}${isClusterWide(m.namespace) ? ' cluster-wide' : ` in ${m.namespace}`}`;
@@ -186,7 +249,10 @@ export function rbacLayer(v: RbacView, document: unknown): LayerResult {
 // ---- 7. admission ----
 
 /** admission's own summary (src/admission/layer.ts) as the layer: the server's words and the fix. */
-export function admissionLayer(a: { verdict: Verdict; summary: string; remedy?: string; unasked: boolean }, document: unknown): LayerResult {
+export function admissionLayer(
+  a: { verdict: Verdict; summary: string; remedy?: string; unasked: boolean },
+  document: unknown,
+): LayerResult {
   return {
     id: 'admission',
     verdict: a.verdict,

@@ -5,7 +5,11 @@ import { leaseForNode, leaseInfo, nodeAddresses, type LeaseInfo, type LeaseMatch
 import type { ApiserverPod, EndpointSlice, Endpoints, HaInput, Node } from './model.ts';
 import { detectPlatform, type Platform } from './platform.ts';
 
-export interface NodeView { name: string; ready: boolean; readyReason?: string }
+export interface NodeView {
+  name: string;
+  ready: boolean;
+  readyReason?: string;
+}
 
 /** What a kube-apiserver mirror pod says about its server: its flags, as kubeadm renders them. */
 export interface ApiserverPodView {
@@ -33,7 +37,12 @@ export interface EndpointView {
   pod?: ApiserverPodView;
 }
 
-export interface ServiceView { clusterIP?: string; port?: number; portName?: string; targetPort?: number | string }
+export interface ServiceView {
+  clusterIP?: string;
+  port?: number;
+  portName?: string;
+  targetPort?: number | string;
+}
 
 export interface Chain {
   service?: ServiceView;
@@ -52,7 +61,11 @@ export interface Chain {
 
 function nodeView(n: Node): NodeView {
   const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-  return { name: n.metadata?.name ?? '', ready: ready?.status === 'True', readyReason: ready ? ready.reason : 'no Ready condition' };
+  return {
+    name: n.metadata?.name ?? '',
+    ready: ready?.status === 'True',
+    readyReason: ready ? ready.reason : 'no Ready condition',
+  };
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -75,7 +88,8 @@ export function apiserverPodView(p: ApiserverPod): ApiserverPodView {
     name: p.metadata?.name ?? '',
     node: p.spec?.nodeName,
     ready: p.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True',
-    advertiseAddress: flag(argv, 'advertise-address') ?? annotated?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '') ?? p.status?.hostIP,
+    advertiseAddress:
+      flag(argv, 'advertise-address') ?? annotated?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '') ?? p.status?.hostIP,
     securePort: port && /^\d+$/.test(port) ? Number(port) : undefined,
     reconciler: flag(argv, 'endpoint-reconciler-type'),
   };
@@ -158,7 +172,9 @@ export function buildChain(input: HaInput): Chain {
       ready: (e?.ready ?? true) && (s?.ready ?? true),
       node: node ? nodeView(node) : undefined,
       lease,
-      pod: pods?.find((p) => p.advertiseAddress === address) ?? (node ? pods?.find((p) => p.node === node.metadata?.name) : undefined),
+      pod:
+        pods?.find((p) => p.advertiseAddress === address) ??
+        (node ? pods?.find((p) => p.node === node.metadata?.name) : undefined),
     };
   });
   endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));

@@ -44,7 +44,9 @@ function lengthPrefixed(s: string): Buffer {
 
 /** The identity Lease name kube-apiserver uses on a host with this hostname. */
 export function leaseNameForHostname(hostname: string): string {
-  const hash = createHash('sha256').update(Buffer.concat([lengthPrefixed(hostname), lengthPrefixed('kube-apiserver')])).digest();
+  const hash = createHash('sha256')
+    .update(Buffer.concat([lengthPrefixed(hostname), lengthPrefixed('kube-apiserver')]))
+    .digest();
   return 'apiserver-' + base32NoPad(hash.subarray(0, 16));
 }
 
@@ -94,7 +96,11 @@ export function nodeAddresses(node: Node): string[] {
 export type LeaseMatch = 'peer-address' | 'hostname-label' | 'lease-name';
 
 /** The Lease that belongs to the API server on this node, and how it was matched. */
-export function leaseForNode(node: Node, leases: LeaseInfo[], endpointIP: string): { lease: LeaseInfo; by: LeaseMatch } | undefined {
+export function leaseForNode(
+  node: Node,
+  leases: LeaseInfo[],
+  endpointIP: string,
+): { lease: LeaseInfo; by: LeaseMatch } | undefined {
   const byPeer = leases.find((l) => l.peerAddress === endpointIP);
   if (byPeer) return { lease: byPeer, by: 'peer-address' };
   const hosts = nodeHostnames(node);

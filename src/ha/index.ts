@@ -22,15 +22,24 @@ export interface HaOptions {
   now?: Date;
 }
 
-export async function runHa(conn: Connection, opts: HaOptions = {}): Promise<{ input: HaInput; chain: Chain; checks: Check[] }> {
+export async function runHa(
+  conn: Connection,
+  opts: HaOptions = {},
+): Promise<{ input: HaInput; chain: Chain; checks: Check[] }> {
   const probe = opts.from ? await import('./probe.ts') : undefined;
-  const podRead = opts.from ? (await import('../net/run.ts')).getPod(conn, opts.from.namespace, opts.from.pod) : undefined;
+  const podRead = opts.from
+    ? (await import('../net/run.ts')).getPod(conn, opts.from.namespace, opts.from.pod)
+    : undefined;
   podRead?.catch(() => undefined); // handled in probeEndpoints; not an unhandled rejection meanwhile
   const input: HaInput = { ...(await fetchHa(conn)), now: opts.now ?? new Date() };
   let chain = buildChain(input);
   if (opts.from && probe && podRead) {
     const f = opts.from;
-    input.from = { pod: f.pod, namespace: f.namespace, results: await probe.probeEndpoints(conn, f.namespace, f.pod, f.container, chain, podRead) };
+    input.from = {
+      pod: f.pod,
+      namespace: f.namespace,
+      results: await probe.probeEndpoints(conn, f.namespace, f.pod, f.container, chain, podRead),
+    };
     chain = buildChain(input);
   }
   return { input, chain, checks: runChecks(chain, input) };

@@ -29,11 +29,27 @@ export interface Meta {
   creationTimestamp?: Time;
 }
 
-export interface ServicePort { name?: string; port: number; targetPort?: number | string; protocol?: string }
-export interface Service { metadata?: Meta; spec?: { clusterIP?: string; ports?: ServicePort[] } }
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  protocol?: string;
+}
+export interface Service {
+  metadata?: Meta;
+  spec?: { clusterIP?: string; ports?: ServicePort[] };
+}
 
-export interface EndpointAddress { ip: string; nodeName?: string; hostname?: string }
-export interface EndpointPort { name?: string; port: number; protocol?: string }
+export interface EndpointAddress {
+  ip: string;
+  nodeName?: string;
+  hostname?: string;
+}
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol?: string;
+}
 export interface Endpoints {
   metadata?: Meta;
   subsets?: { addresses?: EndpointAddress[]; notReadyAddresses?: EndpointAddress[]; ports?: EndpointPort[] }[];
@@ -42,7 +58,11 @@ export interface Endpoints {
 export interface EndpointSlice {
   metadata?: Meta;
   addressType?: string;
-  endpoints?: { addresses: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string }[];
+  endpoints?: {
+    addresses: string[];
+    conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+    nodeName?: string;
+  }[];
   ports?: { name?: string; port?: number; protocol?: string }[];
 }
 
@@ -54,10 +74,16 @@ export interface Lease {
 export interface Node {
   metadata?: Meta;
   spec?: { providerID?: string };
-  status?: { addresses?: { type: string; address: string }[]; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+  status?: {
+    addresses?: { type: string; address: string }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
 }
 
-export interface Readyz { status: number; body: string }
+export interface Readyz {
+  status: number;
+  body: string;
+}
 
 /** A kube-apiserver mirror pod (static pod of a self-managed control plane: kubeadm and alike). */
 export interface ApiserverPod {
@@ -67,7 +93,13 @@ export interface ApiserverPod {
 }
 
 /** Result of `GET /readyz` on one endpoint from inside a pod (`--from`). */
-export interface ProbeResult { address: string; port: number; ok: boolean; status?: number; error?: string }
+export interface ProbeResult {
+  address: string;
+  port: number;
+  ok: boolean;
+  status?: number;
+  error?: string;
+}
 
 export interface HaInput {
   service: Fetched<Service>;

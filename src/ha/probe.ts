@@ -22,7 +22,14 @@ function refused(e: unknown, permission: string): Fetched<never> {
   return failed(e, { permission });
 }
 
-export async function probeEndpoints(conn: Connection, namespace: string, pod: string, container: string | undefined, chain: Chain, podRead: Promise<PodView> = getPod(conn, namespace, pod)): Promise<Fetched<ProbeResult[]>> {
+export async function probeEndpoints(
+  conn: Connection,
+  namespace: string,
+  pod: string,
+  container: string | undefined,
+  chain: Chain,
+  podRead: Promise<PodView> = getPod(conn, namespace, pod),
+): Promise<Fetched<ProbeResult[]>> {
   let podObj: PodView;
   try {
     podObj = await podRead;
@@ -37,7 +44,10 @@ export async function probeEndpoints(conn: Connection, namespace: string, pod: s
   const timeoutMs = (PROBE_TIMEOUT_SECONDS * 6 + 15) * 1000;
   let r: ExecResult;
   try {
-    const commands = [readyzPythonCommand(probePy(), endpoints, PROBE_TIMEOUT_SECONDS), readyzShellCommand(probeSh(), endpoints, PROBE_TIMEOUT_SECONDS)];
+    const commands = [
+      readyzPythonCommand(probePy(), endpoints, PROBE_TIMEOUT_SECONDS),
+      readyzShellCommand(probeSh(), endpoints, PROBE_TIMEOUT_SECONDS),
+    ];
     r = (await runProbe(conn, { namespace, pod, container: c }, commands, timeoutMs)).result;
   } catch (e) {
     return refused(e, PERMISSIONS.exec);

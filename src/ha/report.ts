@@ -18,7 +18,15 @@ export interface HaReport {
     inEndpointSlice: boolean;
     ready: boolean;
     node?: { name: string; ready: boolean };
-    lease?: { name: string; holder: string; hostname?: string; renewTime?: string; secondsSinceRenew?: number; live: boolean; matchedBy: string };
+    lease?: {
+      name: string;
+      holder: string;
+      hostname?: string;
+      renewTime?: string;
+      secondsSinceRenew?: number;
+      live: boolean;
+      matchedBy: string;
+    };
     pod?: { name: string; ready: boolean; securePort?: number; reconciler?: string };
   }[];
   leases?: { name: string; holder: string; hostname?: string; live: boolean; secondsSinceRenew?: number }[];
@@ -40,13 +48,34 @@ export function toReport(chain: Chain, checks: Check[], input: HaInput): HaRepor
       ready: e.ready,
       node: e.node ? { name: e.node.name, ready: e.node.ready } : undefined,
       lease: e.lease
-        ? { name: e.lease.name, holder: e.lease.holder, hostname: e.lease.hostname, renewTime: e.lease.renewTime?.toISOString(), secondsSinceRenew: e.lease.sinceRenewSeconds === undefined ? undefined : Math.round(e.lease.sinceRenewSeconds), live: e.lease.live, matchedBy: e.lease.by }
+        ? {
+            name: e.lease.name,
+            holder: e.lease.holder,
+            hostname: e.lease.hostname,
+            renewTime: e.lease.renewTime?.toISOString(),
+            secondsSinceRenew:
+              e.lease.sinceRenewSeconds === undefined ? undefined : Math.round(e.lease.sinceRenewSeconds),
+            live: e.lease.live,
+            matchedBy: e.lease.by,
+          }
         : undefined,
-      pod: e.pod ? { name: e.pod.name, ready: e.pod.ready, securePort: e.pod.securePort, reconciler: e.pod.reconciler } : undefined,
+      pod: e.pod
+        ? { name: e.pod.name, ready: e.pod.ready, securePort: e.pod.securePort, reconciler: e.pod.reconciler }
+        : undefined,
     })),
-    leases: chain.leases?.map((l) => ({ name: l.name, holder: l.holder, hostname: l.hostname, live: l.live, secondsSinceRenew: l.sinceRenewSeconds === undefined ? undefined : Math.round(l.sinceRenewSeconds) })),
+    leases: chain.leases?.map((l) => ({
+      name: l.name,
+      holder: l.holder,
+      hostname: l.hostname,
+      live: l.live,
+      secondsSinceRenew: l.sinceRenewSeconds === undefined ? undefined : Math.round(l.sinceRenewSeconds),
+    })),
     from: input.from
-      ? { pod: input.from.pod, namespace: input.from.namespace, ...(input.from.results.ok ? { results: input.from.results.value } : { error: input.from.results.message }) }
+      ? {
+          pod: input.from.pod,
+          namespace: input.from.namespace,
+          ...(input.from.results.ok ? { results: input.from.results.value } : { error: input.from.results.message }),
+        }
       : undefined,
     checks,
   };
@@ -60,8 +89,13 @@ export function renderText(chain: Chain, checks: Check[], input: HaInput, c: Pal
   const lines: string[] = [];
   const s = chain.service;
   const svcPort = s?.port ?? '?';
-  lines.push(c.bold(`KUBERNETES_SERVICE_HOST=${s?.clusterIP ?? '?'} KUBERNETES_SERVICE_PORT=${svcPort}`) + c.dim('  (what the kubelet injects into every pod)'));
-  lines.push(`└─ Service default/kubernetes  ${s ? `${s.clusterIP}:${svcPort} -> targetPort ${s.targetPort ?? '?'}` : input.service.ok ? '' : `(${input.service.message})`}`);
+  lines.push(
+    c.bold(`KUBERNETES_SERVICE_HOST=${s?.clusterIP ?? '?'} KUBERNETES_SERVICE_PORT=${svcPort}`) +
+      c.dim('  (what the kubelet injects into every pod)'),
+  );
+  lines.push(
+    `└─ Service default/kubernetes  ${s ? `${s.clusterIP}:${svcPort} -> targetPort ${s.targetPort ?? '?'}` : input.service.ok ? '' : `(${input.service.message})`}`,
+  );
   const eps = chain.endpoints;
   if (eps.length === 0) lines.push('   └─ (no endpoints)');
   eps.forEach((e, i) => {
@@ -69,34 +103,55 @@ export function renderText(chain: Chain, checks: Check[], input: HaInput, c: Pal
     const branch = last ? '   └─ ' : '   ├─ ';
     const cont = last ? '      ' : '   │  ';
     const ports = [...new Set([...e.slicePorts, ...e.endpointsPorts])].join(',');
-    const where = [e.inEndpoints ? 'Endpoints' : c.red('not in Endpoints'), e.inSlices ? 'EndpointSlice' : c.red('not in EndpointSlice')].join(' + ');
+    const where = [
+      e.inEndpoints ? 'Endpoints' : c.red('not in Endpoints'),
+      e.inSlices ? 'EndpointSlice' : c.red('not in EndpointSlice'),
+    ].join(' + ');
     lines.push(`${branch}${c.bold(`${e.address}:${ports}`)}  ${where}${e.ready ? '' : c.red('  not ready')}`);
     let replica: string;
     if (e.lease) {
       const live = e.lease.live ? c.green('live') : c.red('NOT live');
-      replica = `replica  Lease ${e.lease.name}  renewed ${age(e.lease.sinceRenewSeconds)} ago (${live})  age ${age(e.lease.ageSeconds)}` + (wide ? `  holder ${e.lease.holder}  matched by ${e.lease.by}` : '');
+      replica =
+        `replica  Lease ${e.lease.name}  renewed ${age(e.lease.sinceRenewSeconds)} ago (${live})  age ${age(e.lease.ageSeconds)}` +
+        (wide ? `  holder ${e.lease.holder}  matched by ${e.lease.by}` : '');
     } else if (!input.leases.ok) replica = c.dim('replica  ? (Leases not readable)');
-    else if (chain.platform.name !== 'self-managed') replica = c.dim(`replica  run by ${chain.platform.name}, not matched to an address`);
+    else if (chain.platform.name !== 'self-managed')
+      replica = c.dim(`replica  run by ${chain.platform.name}, not matched to an address`);
     else replica = c.red('replica  no identity Lease');
     let node: string;
-    if (e.node) node = `node     ${e.node.name}  ${e.node.ready ? c.green('Ready') : c.red(`NotReady${e.node.readyReason ? ` (${e.node.readyReason})` : ''}`)}`;
+    if (e.node)
+      node = `node     ${e.node.name}  ${e.node.ready ? c.green('Ready') : c.red(`NotReady${e.node.readyReason ? ` (${e.node.readyReason})` : ''}`)}`;
     else if (!input.nodes.ok) node = c.dim('node     ? (Nodes not readable)');
-    else node = c.dim('node     (the address is no node\'s)');
+    else node = c.dim("node     (the address is no node's)");
     lines.push(`${cont}├─ ${replica}`);
-    if (e.pod) lines.push(`${cont}├─ pod      kube-system/${e.pod.name}  ${e.pod.ready ? c.green('ready') : c.red('not ready')}  --secure-port=${e.pod.securePort ?? '?'} --endpoint-reconciler-type=${e.pod.reconciler ?? 'lease (default)'}`);
+    if (e.pod)
+      lines.push(
+        `${cont}├─ pod      kube-system/${e.pod.name}  ${e.pod.ready ? c.green('ready') : c.red('not ready')}  --secure-port=${e.pod.securePort ?? '?'} --endpoint-reconciler-type=${e.pod.reconciler ?? 'lease (default)'}`,
+      );
     lines.push(`${cont}└─ ${node}`);
   });
   // on a managed platform Leases are not matched to addresses at all (see endpoint-leases)
-  const liveUnmatched = chain.platform.name !== 'self-managed' ? [] : (chain.leases ?? []).filter((l) => l.live && !eps.some((e) => e.lease?.name === l.name));
-  for (const l of liveUnmatched) lines.push(c.dim(`   (live Lease ${l.name} on host ${l.hostname ?? '?'} has no endpoint)`));
+  const liveUnmatched =
+    chain.platform.name !== 'self-managed'
+      ? []
+      : (chain.leases ?? []).filter((l) => l.live && !eps.some((e) => e.lease?.name === l.name));
+  for (const l of liveUnmatched)
+    lines.push(c.dim(`   (live Lease ${l.name} on host ${l.hostname ?? '?'} has no endpoint)`));
   lines.push('');
   lines.push(`platform: ${chain.platform.name} (${chain.platform.because})`);
   lines.push(`kubeconfig server: ${input.server}`);
   if (input.from) lines.push(`probed from: pod ${input.from.namespace}/${input.from.pod}`);
   lines.push('');
-  const rows = checks.map((k) => [k.id, paintVerdict(k.verdict, c), wide ? k.evidence.join('\n') : (k.evidence[0] ?? '') + (k.evidence.length > 1 ? ` (+${k.evidence.length - 1} more)` : '')]);
+  const rows = checks.map((k) => [
+    k.id,
+    paintVerdict(k.verdict, c),
+    wide
+      ? k.evidence.join('\n')
+      : (k.evidence[0] ?? '') + (k.evidence.length > 1 ? ` (+${k.evidence.length - 1} more)` : ''),
+  ]);
   lines.push(renderTable(['CHECK', 'VERDICT', 'EVIDENCE'], rows));
-  if (!wide && checks.some((k) => k.evidence.length > 1)) lines.push(c.dim('(+N more): further evidence lines of that check; -o wide shows them all'));
+  if (!wide && checks.some((k) => k.evidence.length > 1))
+    lines.push(c.dim('(+N more): further evidence lines of that check; -o wide shows them all'));
   const problems = checks.filter((k) => k.verdict !== 'OK' && (k.remedy || k.verdict !== 'SKIP'));
   if (problems.length) {
     lines.push('');

@@ -37,12 +37,17 @@ export interface ExecStatus {
 }
 
 /** Exit code and message from the channel-3 Status (pure). */
-export function exitFromStatus(st: ExecStatus | undefined): { exitCode: number | null; message?: string; reason?: string } {
+export function exitFromStatus(st: ExecStatus | undefined): {
+  exitCode: number | null;
+  message?: string;
+  reason?: string;
+} {
   if (!st) return { exitCode: null, message: 'the connection closed without an exit status' };
   if (st.status === 'Success') return { exitCode: 0 };
   const cause = st.details?.causes?.find((c) => c.reason === 'ExitCode');
   const n = cause?.message !== undefined ? Number.parseInt(cause.message, 10) : NaN;
-  if (st.reason === 'NonZeroExitCode' && Number.isInteger(n)) return { exitCode: n, message: st.message, reason: st.reason };
+  if (st.reason === 'NonZeroExitCode' && Number.isInteger(n))
+    return { exitCode: n, message: st.message, reason: st.reason };
   return { exitCode: null, message: st.message ?? 'exec failed', reason: st.reason };
 }
 
@@ -80,11 +85,18 @@ class UpgradeRefused extends Error {
 type WsModule = typeof import('ws');
 
 /** client-node's WebSocketInterface, with our impersonation headers and the upgrade's Status kept. */
-function socketOpener(conn: Connection, WebSocket: WsModule['default'], imp: Impersonation | undefined | null, onSocket: (ws: InstanceType<WsModule['default']>) => void) {
+function socketOpener(
+  conn: Connection,
+  WebSocket: WsModule['default'],
+  imp: Impersonation | undefined | null,
+  onSocket: (ws: InstanceType<WsModule['default']>) => void,
+) {
   return {
     async connect(path: string, _text: unknown, binary: ((stream: number, buff: Buffer) => boolean) | null) {
       const opts: Record<string, unknown> = {};
-      await (await conn.kubeConfig()).applyToHTTPSOptions(opts as never).catch((e: unknown) => Promise.reject(fromCredentialError(e)));
+      await (await conn.kubeConfig())
+        .applyToHTTPSOptions(opts as never)
+        .catch((e: unknown) => Promise.reject(fromCredentialError(e)));
       const headers = { ...((opts.headers as Record<string, string>) ?? {}) };
       for (const k of Object.keys(headers)) if (/^impersonate-/i.test(k)) delete headers[k];
       const base = conn.server.replace(/\/$/, '').replace(/^http/, 'ws');
@@ -172,7 +184,9 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       if (settled) return;
       stop();
       releaseWhenClosed();
-      const ex = timedOut ? { exitCode: null, message: `no exit status within ${req.timeoutMs / 1000}s` } : exitFromStatus(status);
+      const ex = timedOut
+        ? { exitCode: null, message: `no exit status within ${req.timeoutMs / 1000}s` }
+        : exitFromStatus(status);
       resolve({ stdout: out.text(), stderr: err.text(), ...ex, timedOut, ms: Date.now() - t0 });
     };
     const fail = (e: unknown) => {
@@ -196,7 +210,14 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       if (settled) return;
       const refused = e instanceof UpgradeRefused ? e : undefined;
       const wait = retryDelay(
-        { attempt, status: refused?.status, error: refused ? undefined : e, retryAfterSeconds: refused ? parseRetryAfter(refused.retryAfter) : undefined, now: Date.now(), deadline },
+        {
+          attempt,
+          status: refused?.status,
+          error: refused ? undefined : e,
+          retryAfterSeconds: refused ? parseRetryAfter(refused.retryAfter) : undefined,
+          now: Date.now(),
+          deadline,
+        },
         conn.retryPolicy,
       );
       if (wait === undefined) return fail(e);
@@ -209,7 +230,11 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       socket = undefined;
       retryTimer = setTimeout(start, wait);
     };
-    const upgradeUnanswered = () => new ClusterError('timeout', `${what}: the API server did not answer the upgrade within ${Math.min(req.timeoutMs, conn.requestTimeoutMs || Infinity) / 1000}s`);
+    const upgradeUnanswered = () =>
+      new ClusterError(
+        'timeout',
+        `${what}: the API server did not answer the upgrade within ${Math.min(req.timeoutMs, conn.requestTimeoutMs || Infinity) / 1000}s`,
+      );
     const timer = setTimeout(() => {
       // never opened: the API server did not answer, which is not a command that ran too long
       if (!opened) return fail(upgradeUnanswered());
@@ -232,10 +257,20 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       conn
         .kubeConfig()
         .then((kc) =>
-          new Exec(kc, opener as never).exec(req.namespace, req.pod, req.container ?? '', req.command, out, err, null, false, (st) => {
-            status = st as ExecStatus;
-            setImmediate(() => finish(false));
-          }),
+          new Exec(kc, opener as never).exec(
+            req.namespace,
+            req.pod,
+            req.container ?? '',
+            req.command,
+            out,
+            err,
+            null,
+            false,
+            (st) => {
+              status = st as ExecStatus;
+              setImmediate(() => finish(false));
+            },
+          ),
         )
         .then((ws) => {
           // no status before the close: the server (or a proxy) ended the stream early

@@ -24,10 +24,21 @@ export function failed(e: unknown, policy: FetchPolicy = {}): Fetched<never> {
   // the run's own --as refused: no read of this run will be answered, so never a partial result
   if (e instanceof RunRefused) throw e;
   if (policy.timeouts && e instanceof ClusterError && e.status === undefined && e.kind === 'timeout') {
-    return { ok: false, reason: e.kind, message: e.message, ...(policy.permission ? { permission: policy.permission } : {}) };
+    return {
+      ok: false,
+      reason: e.kind,
+      message: e.message,
+      ...(policy.permission ? { permission: policy.permission } : {}),
+    };
   }
   if (e instanceof ClusterError && e.status !== undefined && (!policy.accept || policy.accept.includes(e.status))) {
-    return { ok: false, code: e.status, reason: e.kind, message: e.message, ...(policy.permission ? { permission: policy.permission } : {}) };
+    return {
+      ok: false,
+      code: e.status,
+      reason: e.kind,
+      message: e.message,
+      ...(policy.permission ? { permission: policy.permission } : {}),
+    };
   }
   throw e;
 }

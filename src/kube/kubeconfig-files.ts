@@ -42,14 +42,23 @@ export function inClusterKubeconfig(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUN
     apiVersion: 'v1',
     kind: 'Config',
     'current-context': 'in-cluster',
-    clusters: [{ name: 'in-cluster', cluster: { server, ...(fs.existsSync(`${dir}/ca.crt`) ? { 'certificate-authority': `${dir}/ca.crt` } : {}) } }],
+    clusters: [
+      {
+        name: 'in-cluster',
+        cluster: { server, ...(fs.existsSync(`${dir}/ca.crt`) ? { 'certificate-authority': `${dir}/ca.crt` } : {}) },
+      },
+    ],
     users: [{ name: 'in-cluster', user: { tokenFile: `${dir}/token` } }],
     contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'in-cluster', namespace } }],
   };
   return { path: `${dir}/in-cluster`, text: JSON.stringify(doc) };
 }
 
-export function resolveFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessEnv, serviceAccountDir = SERVICE_ACCOUNT_DIR): ResolvedConfig {
+export function resolveFromFlags(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+  serviceAccountDir = SERVICE_ACCOUNT_DIR,
+): ResolvedConfig {
   const files = readKubeconfigFiles(flags, env);
   if (files.length === 0 && !flags.server) {
     const inCluster = inClusterKubeconfig(env, serviceAccountDir);

@@ -6,10 +6,16 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { UsageError } from '../base/errors.ts';
 
-export interface KubeconfigFile { path: string; text: string }
+export interface KubeconfigFile {
+  path: string;
+  text: string;
+}
 
 type Obj = Record<string, unknown>;
-interface Named { name: string; [k: string]: unknown }
+interface Named {
+  name: string;
+  [k: string]: unknown;
+}
 
 export interface MergedKubeconfig {
   apiVersion: 'v1';
@@ -22,7 +28,10 @@ export interface MergedKubeconfig {
 }
 
 /** The files kubectl would read: --kubeconfig alone, else every KUBECONFIG entry, else ~/.kube/config. */
-export function kubeconfigPaths(flag: string | undefined, env: NodeJS.ProcessEnv): { paths: string[]; explicit: boolean } {
+export function kubeconfigPaths(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { paths: string[]; explicit: boolean } {
   if (flag) return { paths: [flag], explicit: true };
   const list = env.KUBECONFIG;
   if (list) {
@@ -35,7 +44,14 @@ export function kubeconfigPaths(flag: string | undefined, env: NodeJS.ProcessEnv
 }
 
 export function mergeKubeconfigs(files: KubeconfigFile[]): MergedKubeconfig {
-  const out: MergedKubeconfig = { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [], preferences: {} };
+  const out: MergedKubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [],
+    users: [],
+    contexts: [],
+    preferences: {},
+  };
   const have = { clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>() };
   for (const f of files) {
     let doc: unknown;
@@ -45,7 +61,8 @@ export function mergeKubeconfigs(files: KubeconfigFile[]): MergedKubeconfig {
       throw new UsageError(`kubeconfig ${f.path} is not valid YAML: ${yamlProblem(e)}`);
     }
     if (doc == null) continue; // an empty file is allowed, as in kubectl
-    if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`kubeconfig ${f.path} is not a kubeconfig (expected a mapping)`);
+    if (typeof doc !== 'object' || Array.isArray(doc))
+      throw new UsageError(`kubeconfig ${f.path} is not a kubeconfig (expected a mapping)`);
     const d = doc as Obj;
     const dir = path.dirname(path.resolve(f.path));
     for (const key of ['clusters', 'users', 'contexts'] as const) {

@@ -19,7 +19,11 @@ export async function listNames(source: NameSource, flags: ConnectionFlags, env:
   }
   const conn = await connect(flags, { env, retry: COMPLETION_RETRY, defaultTimeoutMs: COMPLETION_TIMEOUT_MS });
   try {
-    const items = await listObjects<{ metadata?: { name?: string } }>(conn, source, source === 'pods' ? { namespace: conn.namespace } : {});
+    const items = await listObjects<{ metadata?: { name?: string } }>(
+      conn,
+      source,
+      source === 'pods' ? { namespace: conn.namespace } : {},
+    );
     return items
       .map((i) => i.metadata?.name ?? '')
       .filter(Boolean)

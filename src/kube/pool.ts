@@ -59,7 +59,12 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 8, baseMs: 50, maxMs: 2000, maxRetryAfterMs: 30_000 };
 
 /** Delay before retry number `attempt` (0-based): the server's Retry-After when given, else capped exponential backoff with jitter. */
-export function backoffMs(attempt: number, retryAfterSeconds: number | undefined, policy: RetryPolicy = DEFAULT_RETRY, random = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  retryAfterSeconds: number | undefined,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  random = Math.random,
+): number {
   if (retryAfterSeconds !== undefined) return Math.min(retryAfterSeconds * 1000, policy.maxRetryAfterMs);
   const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
   return Math.round(exp / 2 + random() * (exp / 2));
@@ -86,7 +91,11 @@ export function retryDelay(
 }
 
 /** fn over every item, at most `limit` at a time; results in the items' order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

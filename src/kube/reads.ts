@@ -52,19 +52,33 @@ export function getObject<T>(conn: Connection, resource: Resource, ref: ObjectRe
 }
 
 /** Every item, following `continue`. */
-export function listObjects<T>(conn: Connection, resource: Resource, ref: { namespace?: string; labelSelector?: string } = {}): Promise<T[]> {
+export function listObjects<T>(
+  conn: Connection,
+  resource: Resource,
+  ref: { namespace?: string; labelSelector?: string } = {},
+): Promise<T[]> {
   const query: KubeRequest['query'] = ref.labelSelector ? { labelSelector: ref.labelSelector } : undefined;
   return conn.list<T>(resourcePath(RESOURCES[resource], { namespace: ref.namespace }), query);
 }
 
 /** One page as the server sends it (a List object), e.g. to read an EndpointSlice list whole. */
-export function getList<T>(conn: Connection, resource: Resource, ref: { namespace?: string; labelSelector?: string } = {}): Promise<T> {
+export function getList<T>(
+  conn: Connection,
+  resource: Resource,
+  ref: { namespace?: string; labelSelector?: string } = {},
+): Promise<T> {
   const query: KubeRequest['query'] = ref.labelSelector ? { labelSelector: ref.labelSelector } : undefined;
   return conn.get<T>(resourcePath(RESOURCES[resource], { namespace: ref.namespace }), query);
 }
 
 /** A PATCH of an object's subresource with the given patch type (kubectl debug's ephemeral containers). */
-export function patchSubresource<T>(conn: Connection, resource: Resource, ref: ObjectRef & { name: string; subresource: string }, body: unknown, contentType: string) {
+export function patchSubresource<T>(
+  conn: Connection,
+  resource: Resource,
+  ref: ObjectRef & { name: string; subresource: string },
+  body: unknown,
+  contentType: string,
+) {
   return conn.send<T>({ method: 'PATCH', path: resourcePath(RESOURCES[resource], ref), body, contentType });
 }
 

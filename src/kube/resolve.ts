@@ -22,7 +22,11 @@ export interface ConnectionFlags {
   maxInFlight?: number;
 }
 
-export interface Impersonation { user: string; groups?: string[]; uid?: string }
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+  uid?: string;
+}
 
 export interface ResolvedConfig {
   contextName: string;
@@ -46,15 +50,21 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
   let ctx: Obj = {};
   if (contextName) {
     const found = find(merged.contexts, contextName);
-    if (!found) throw new UsageError(`context "${contextName}" does not exist in the kubeconfig (kubectl config get-contexts lists them)`);
+    if (!found)
+      throw new UsageError(
+        `context "${contextName}" does not exist in the kubeconfig (kubectl config get-contexts lists them)`,
+      );
     ctx = (found.context as Obj) ?? {};
   } else if (!flags.server) {
-    throw new UsageError('no current context in the kubeconfig: pass --context, or --kubeconfig / KUBECONFIG pointing at a kubeconfig');
+    throw new UsageError(
+      'no current context in the kubeconfig: pass --context, or --kubeconfig / KUBECONFIG pointing at a kubeconfig',
+    );
   }
   const clusterName = flags.cluster || (ctx.cluster as string) || '';
   const userName = flags.user || (ctx.user as string) || '';
   const clusterEntry = clusterName ? find(merged.clusters, clusterName) : undefined;
-  if (clusterName && !clusterEntry && !flags.server) throw new UsageError(`cluster "${clusterName}" does not exist in the kubeconfig`);
+  if (clusterName && !clusterEntry && !flags.server)
+    throw new UsageError(`cluster "${clusterName}" does not exist in the kubeconfig`);
   const userEntry = userName ? find(merged.users, userName) : undefined;
   if (flags.user && !userEntry) throw new UsageError(`user "${flags.user}" does not exist in the kubeconfig`);
 
@@ -62,7 +72,10 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
   const user: Obj = structuredClone((userEntry?.user as Obj) ?? {});
   if (flags.server) cluster.server = flags.server;
   if (!cluster.server) throw new UsageError(`cluster "${clusterName}" has no server address: pass --server`);
-  cluster.server = serverURL(String(cluster.server), flags.server ? '--server' : `the server of cluster "${clusterName}" in the kubeconfig`);
+  cluster.server = serverURL(
+    String(cluster.server),
+    flags.server ? '--server' : `the server of cluster "${clusterName}" in the kubeconfig`,
+  );
   if (flags.certificateAuthority) {
     cluster['certificate-authority'] = flags.certificateAuthority;
     delete cluster['certificate-authority-data'];
@@ -89,12 +102,14 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
   delete user.as;
   delete user['as-groups'];
   delete user['as-uid'];
-  if (!asUser && (asGroups.length || asUid)) throw new UsageError('--as-group and --as-uid need --as (the user to impersonate)');
+  if (!asUser && (asGroups.length || asUid))
+    throw new UsageError('--as-group and --as-uid need --as (the user to impersonate)');
   // each becomes an HTTP header value: a newline there would end the header (Node refuses it)
-  headerSafe(asUser, flags.as ? '--as' : 'the kubeconfig user\'s as');
-  for (const g of asGroups) headerSafe(g, flags.asGroup?.length ? '--as-group' : 'the kubeconfig user\'s as-groups');
-  headerSafe(asUid, flags.asUid ? '--as-uid' : 'the kubeconfig user\'s as-uid');
-  if (typeof user.token === 'string') headerSafe(user.token, flags.token ? '--token' : 'the kubeconfig user\'s token', true);
+  headerSafe(asUser, flags.as ? '--as' : "the kubeconfig user's as");
+  for (const g of asGroups) headerSafe(g, flags.asGroup?.length ? '--as-group' : "the kubeconfig user's as-groups");
+  headerSafe(asUid, flags.asUid ? '--as-uid' : "the kubeconfig user's as-uid");
+  if (typeof user.token === 'string')
+    headerSafe(user.token, flags.token ? '--token' : "the kubeconfig user's token", true);
   const impersonation: Impersonation | undefined = asUser
     ? { user: asUser, ...(asGroups.length ? { groups: asGroups } : {}), ...(asUid ? { uid: asUid } : {}) }
     : undefined;
@@ -128,7 +143,9 @@ export function resolveConfig(merged: MergedKubeconfig, flags: ConnectionFlags):
 function headerSafe(value: string, what: string, secret = false): void {
   if (!/[^\t\x20-\x7e\x80-\xff]/.test(value)) return;
   const shown = secret ? '' : ` ${JSON.stringify(value)}`;
-  throw new UsageError(`${what}${shown} contains a newline or another control character: give it on one line, without quotes or escapes`);
+  throw new UsageError(
+    `${what}${shown} contains a newline or another control character: give it on one line, without quotes or escapes`,
+  );
 }
 
 /**
@@ -144,8 +161,12 @@ export function serverURL(raw: string, what: string): string {
   } catch {
     u = undefined;
   }
-  if (!u || !u.hostname || /\s/.test(s)) throw new UsageError(`${what} "${raw}" is not an API server address: give https://HOST:PORT`);
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`${what} "${raw}" uses ${u.protocol.replace(/:$/, '')}: the API server speaks https (give https://HOST:PORT)`);
+  if (!u || !u.hostname || /\s/.test(s))
+    throw new UsageError(`${what} "${raw}" is not an API server address: give https://HOST:PORT`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw new UsageError(
+      `${what} "${raw}" uses ${u.protocol.replace(/:$/, '')}: the API server speaks https (give https://HOST:PORT)`,
+    );
   return withScheme;
 }
 
@@ -169,6 +190,7 @@ export function parseDuration(s: string | undefined): number | undefined {
     throw new UsageError(`invalid --request-timeout "${s}": use a duration like 30s, 1m or 0 for none`);
   }
   // Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once beyond it: refuse, not misbehave
-  if (total > MAX_REQUEST_TIMEOUT_MS) throw new UsageError(`--request-timeout ${s} is longer than 24h: give a shorter duration, or 0 for none`);
+  if (total > MAX_REQUEST_TIMEOUT_MS)
+    throw new UsageError(`--request-timeout ${s} is longer than 24h: give a shorter duration, or 0 for none`);
   return total;
 }

@@ -29,7 +29,11 @@ export interface ResourceRuleStatus {
 }
 
 /** SelfSubjectAccessReview: may I (or the impersonated identity) do this? */
-export function selfSubjectAccessReview(conn: Connection, attrs: ResourceAttributes, impersonate?: Impersonation): Promise<KubeResponse<{ status?: ReviewStatus }>> {
+export function selfSubjectAccessReview(
+  conn: Connection,
+  attrs: ResourceAttributes,
+  impersonate?: Impersonation,
+): Promise<KubeResponse<{ status?: ReviewStatus }>> {
   return conn.send({
     method: 'POST',
     path: `/apis/${AUTHZ}/selfsubjectaccessreviews`,
@@ -39,7 +43,11 @@ export function selfSubjectAccessReview(conn: Connection, attrs: ResourceAttribu
 }
 
 /** SelfSubjectRulesReview: everything I (or the impersonated identity) may do in one namespace. */
-export function selfSubjectRulesReview(conn: Connection, namespace: string, impersonate?: Impersonation): Promise<KubeResponse<{ status?: ResourceRuleStatus }>> {
+export function selfSubjectRulesReview(
+  conn: Connection,
+  namespace: string,
+  impersonate?: Impersonation,
+): Promise<KubeResponse<{ status?: ResourceRuleStatus }>> {
   return conn.send({
     method: 'POST',
     path: `/apis/${AUTHZ}/selfsubjectrulesreviews`,
@@ -49,11 +57,19 @@ export function selfSubjectRulesReview(conn: Connection, namespace: string, impe
 }
 
 /** SubjectAccessReview: may this user with these groups do it (the groups are taken verbatim)? */
-export function subjectAccessReview(conn: Connection, subject: { user: string; groups: string[] }, attrs: ResourceAttributes): Promise<KubeResponse<{ status?: ReviewStatus }>> {
+export function subjectAccessReview(
+  conn: Connection,
+  subject: { user: string; groups: string[] },
+  attrs: ResourceAttributes,
+): Promise<KubeResponse<{ status?: ReviewStatus }>> {
   return conn.send({
     method: 'POST',
     path: `/apis/${AUTHZ}/subjectaccessreviews`,
-    body: { apiVersion: AUTHZ, kind: 'SubjectAccessReview', spec: { user: subject.user, groups: subject.groups, resourceAttributes: attrs } },
+    body: {
+      apiVersion: AUTHZ,
+      kind: 'SubjectAccessReview',
+      spec: { user: subject.user, groups: subject.groups, resourceAttributes: attrs },
+    },
   });
 }
 
@@ -63,7 +79,10 @@ export interface UserInfo {
 }
 
 /** SelfSubjectReview (authentication.k8s.io): who the server takes me for. */
-export function selfSubjectReview(conn: Connection, version: 'v1' | 'v1beta1'): Promise<KubeResponse<{ status?: { userInfo?: UserInfo } }>> {
+export function selfSubjectReview(
+  conn: Connection,
+  version: 'v1' | 'v1beta1',
+): Promise<KubeResponse<{ status?: { userInfo?: UserInfo } }>> {
   return conn.send({
     method: 'POST',
     path: `/apis/authentication.k8s.io/${version}/selfsubjectreviews`,

@@ -50,7 +50,12 @@ export function inRange(version: string, range: string): boolean {
 }
 
 /** The table's answer for one installed package, or undefined when no row covers that version. */
-export function answer(question: Question, pkg: string, version: string, table: ClientRow[] = clientRows()): ClientRow | undefined {
+export function answer(
+  question: Question,
+  pkg: string,
+  version: string,
+  table: ClientRow[] = clientRows(),
+): ClientRow | undefined {
   return table.find((r) => r.question === question && r.package === pkg && inRange(version, r.versions));
 }
 
@@ -94,9 +99,21 @@ export function proxyClients(installed: InstalledClients): { clients: ProxyClien
     });
   }
   if (clients.length) return { clients };
-  const why = installed && 'skipped' in installed ? installed.skipped : 'no kubernetes or kubernetes_asyncio package found by the pod\'s python3';
+  const why =
+    installed && 'skipped' in installed
+      ? installed.skipped
+      : "no kubernetes or kubernetes_asyncio package found by the pod's python3";
   return {
-    clients: [{ package: 'kubernetes', version: 'unknown', honoursProxy: true, honoursNoProxy: true, cidrs: 'ipv4', because: [] }],
+    clients: [
+      {
+        package: 'kubernetes',
+        version: 'unknown',
+        honoursProxy: true,
+        honoursNoProxy: true,
+        cidrs: 'ipv4',
+        because: [],
+      },
+    ],
     assumed: `client versions unknown (${why}): assumed a client that honours HTTPS_PROXY and NO_PROXY, as kubernetes >= 36.0.0 does`,
   };
 }

@@ -6,7 +6,8 @@ import * as YAML from 'yaml';
 import { hostCidr } from './netpol.ts';
 
 /** Labels a controller sets per pod instance: selecting by them would miss the pod's replacement. */
-const PER_POD = /^(pod-template-hash|controller-revision-hash|statefulset\.kubernetes\.io\/pod-name|apps\.kubernetes\.io\/pod-index|batch\.kubernetes\.io\/.*|job-name|controller-uid)$/;
+const PER_POD =
+  /^(pod-template-hash|controller-revision-hash|statefulset\.kubernetes\.io\/pod-name|apps\.kubernetes\.io\/pod-index|batch\.kubernetes\.io\/.*|job-name|controller-uid)$/;
 
 export interface EgressFixInput {
   namespace: string;
@@ -40,7 +41,9 @@ export function egressFixManifest(i: EgressFixInput): string {
     spec: {
       podSelector: Object.keys(matchLabels).length ? { matchLabels } : {},
       policyTypes: ['Egress'],
-      egress: [{ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: ports.map((port) => ({ protocol: 'TCP', port })) }],
+      egress: [
+        { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: ports.map((port) => ({ protocol: 'TCP', port })) },
+      ],
     },
   };
   return YAML.stringify(policy, { lineWidth: 0 });

@@ -30,32 +30,45 @@ const PODS_AT_ONCE = 4;
 
 export async function runNet(conn: Connection, opts: NetOptions): Promise<NetReport[]> {
   const [{ probePod, PodProblem }, { notProbed }] = await Promise.all([import('./run.ts'), import('./verdict.ts')]);
-  const probeOpts = { container: opts.container, timeoutSeconds: opts.timeoutSeconds, attempts: opts.attempts, debugImage: opts.debugImage, debug: opts.debug, say: opts.note };
+  const probeOpts = {
+    container: opts.container,
+    timeoutSeconds: opts.timeoutSeconds,
+    attempts: opts.attempts,
+    debugImage: opts.debugImage,
+    debug: opts.debug,
+    say: opts.note,
+  };
   const namespace = conn.namespace;
   if (!opts.all) {
     const { report, notes } = await probePod(conn, namespace, opts.pod as string, probeOpts);
     for (const n of notes) opts.note(n);
     return [report];
   }
-  const [{ loadRelease }, { chartOf }, { onePodPerComponent, containerOrUnknown, serviceAccountOf }] = await Promise.all([
-    import('../airflow/discover.ts'),
-    import('../airflow/release.ts'),
-    import('./plan.ts'),
-  ]);
+  const [{ loadRelease }, { chartOf }, { onePodPerComponent, containerOrUnknown, serviceAccountOf }] =
+    await Promise.all([import('../airflow/discover.ts'), import('../airflow/release.ts'), import('./plan.ts')]);
   // with its config: what each pod's account needs comes from the executor and launch namespaces
   const loaded = await loadRelease(conn, namespace, opts.release);
-  const chosen = onePodPerComponent(loaded.release.pods as import('./plan.ts').PodView[], (p) => chartOf(p.metadata.labels)?.component);
+  const chosen = onePodPerComponent(
+    loaded.release.pods as import('./plan.ts').PodView[],
+    (p) => chartOf(p.metadata.labels)?.component,
+  );
   return mapBounded(chosen, PODS_AT_ONCE, async (p) => {
     try {
       return (await probePod(conn, namespace, p.metadata.name, { ...probeOpts, release: loaded }, p)).report;
     } catch (e) {
       if (!(e instanceof PodProblem)) throw e;
-      return notProbed({ pod: p.metadata.name, namespace, container: containerOrUnknown(p), serviceAccount: serviceAccountOf(p) }, e.message);
+      return notProbed(
+        { pod: p.metadata.name, namespace, container: containerOrUnknown(p), serviceAccount: serviceAccountOf(p) },
+        e.message,
+      );
     }
   });
 }
 
-export async function renderNet(reports: NetReport[], view: { output: OutputFormat; colour: Palette }): Promise<string> {
+export async function renderNet(
+  reports: NetReport[],
+  view: { output: OutputFormat; colour: Palette },
+): Promise<string> {
   const render = await import('./render.ts');
   if (isMachine(view.output)) return renderData(render.reportDocument(reports), view.output);
   return render.renderReports(reports, view.colour, view.output === 'wide');

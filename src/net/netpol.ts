@@ -143,7 +143,7 @@ export function cidrContains(cidr: string, ip: string): boolean {
     if (!Number.isInteger(bits) || bits < 0 || bits > 32) return false;
     if (bits === 0) return true;
     const mask = (0xffffffff << (32 - bits)) >>> 0;
-    return ((v4base & mask) >>> 0) === ((v4ip & mask) >>> 0);
+    return (v4base & mask) >>> 0 === (v4ip & mask) >>> 0;
   }
   const b6 = ipv6ToBigInt(base);
   const i6 = ipv6ToBigInt(ip);
@@ -160,13 +160,21 @@ export function restrictsEgress(p: NetworkPolicy): boolean {
   return Array.isArray(p.spec.egress);
 }
 
-function portMatches(ports: PolicyPort[] | undefined, port: number, protocol: string, notes?: Set<string>, who?: string): boolean {
+function portMatches(
+  ports: PolicyPort[] | undefined,
+  port: number,
+  protocol: string,
+  notes?: Set<string>,
+  who?: string,
+): boolean {
   if (!ports || ports.length === 0) return true;
   return ports.some((pp) => {
     if ((pp.protocol ?? 'TCP').toUpperCase() !== protocol) return false;
     if (pp.port === undefined || pp.port === null) return true;
     if (typeof pp.port === 'string' && !/^\d+$/.test(pp.port)) {
-      notes?.add(`${who}: named port "${pp.port}" resolves against a destination pod's container ports: it cannot match the API server`);
+      notes?.add(
+        `${who}: named port "${pp.port}" resolves against a destination pod's container ports: it cannot match the API server`,
+      );
       return false;
     }
     const start = Number(pp.port);
@@ -191,7 +199,13 @@ function peerMatchesIp(to: PolicyPeer[] | undefined, ip: string, notes?: Set<str
 
 /** A hostNetwork pod is in the node's network namespace: no NetworkPolicy applies to it. */
 export function hostNetworkEgress(e: EgressEvaluation): EgressEvaluation {
-  return { ...e, isolated: false, selecting: [], endpoints: e.endpoints.map((d) => ({ ...d, allowed: true })), notes: ['hostNetwork pod: NetworkPolicies do not apply'] };
+  return {
+    ...e,
+    isolated: false,
+    selecting: [],
+    endpoints: e.endpoints.map((d) => ({ ...d, allowed: true })),
+    notes: ['hostNetwork pod: NetworkPolicies do not apply'],
+  };
 }
 
 /**
@@ -251,6 +265,10 @@ export function evaluateEgress(
     endpoints: eps,
     clusterIpOnly,
     notes: [...notes],
-    dns: { udp: !isolated || udp.length > 0, tcp: !isolated || tcp.length > 0, allowedBy: [...new Set([...udp, ...tcp])] },
+    dns: {
+      udp: !isolated || udp.length > 0,
+      tcp: !isolated || tcp.length > 0,
+      allowedBy: [...new Set([...udp, ...tcp])],
+    },
   };
 }

@@ -24,12 +24,14 @@ export function parseProbeTimeout(v: string): number {
 /** The seconds each network step may take in the pod, once the flags agree with each other. */
 export function validateNetFlags(f: NetFlags): number {
   const timeoutSeconds = parseProbeTimeout(f.probeTimeout);
-  if (!Number.isInteger(f.attempts) || f.attempts < 1 || f.attempts > 20) throw new UsageError('--attempts must be an integer from 1 to 20');
+  if (!Number.isInteger(f.attempts) || f.attempts < 1 || f.attempts > 20)
+    throw new UsageError('--attempts must be an integer from 1 to 20');
   if (f.all && f.pod) throw new UsageError('give a pod or --all, not both');
   if (!f.all && !f.pod) throw new UsageError('net needs a pod name (kubectl airflow net POD), or --all');
   if (f.all && f.container) throw new UsageError("-c does not apply to --all (each pod's Airflow container is used)");
   if (f.all && f.debugImage) throw new UsageError('--debug-image changes a pod: use it with one pod, not --all');
   if (f.allNamespaces) throw new UsageError('net probes pods of one namespace: use -n, not -A');
-  if (f.debugImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(f.debugImage)) throw new UsageError(`--debug-image "${f.debugImage}" is not an image reference`);
+  if (f.debugImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(f.debugImage))
+    throw new UsageError(`--debug-image "${f.debugImage}" is not an image reference`);
   return timeoutSeconds;
 }

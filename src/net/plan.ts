@@ -20,7 +20,14 @@ export interface PodView {
     hostNetwork?: boolean;
     dnsPolicy?: string;
   };
-  status?: { phase?: string; containerStatuses?: Array<{ name: string; state?: { running?: unknown } }>; ephemeralContainerStatuses?: Array<{ name: string; state?: { running?: unknown; terminated?: { reason?: string } } }> };
+  status?: {
+    phase?: string;
+    containerStatuses?: Array<{ name: string; state?: { running?: unknown } }>;
+    ephemeralContainerStatuses?: Array<{
+      name: string;
+      state?: { running?: unknown; terminated?: { reason?: string } };
+    }>;
+  };
 }
 
 // RFC 1123 subdomain (pod names) and label (namespaces, containers); validated before use in a URL.
@@ -29,8 +36,10 @@ const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Pod, namespace and container names as Kubernetes allows them (net, ha --from, doctor --pod); namespace undefined: not known yet. */
 export function validateNames(pod: string, namespace: string | undefined, container?: string): void {
-  if (!pod || pod.length > 253 || !SUBDOMAIN.test(pod)) throw new UsageError(`"${pod}" is not a valid pod name (lowercase letters, digits, '-' and '.')`);
-  if (namespace !== undefined && (!namespace || namespace.length > 63 || !LABEL.test(namespace))) throw new UsageError(`"${namespace}" is not a valid namespace name`);
+  if (!pod || pod.length > 253 || !SUBDOMAIN.test(pod))
+    throw new UsageError(`"${pod}" is not a valid pod name (lowercase letters, digits, '-' and '.')`);
+  if (namespace !== undefined && (!namespace || namespace.length > 63 || !LABEL.test(namespace)))
+    throw new UsageError(`"${namespace}" is not a valid namespace name`);
   if (container !== undefined && (!container || container.length > 63 || !LABEL.test(container))) {
     throw new UsageError(`"${container}" is not a valid container name`);
   }
@@ -45,7 +54,19 @@ export class PodNotFound extends UsageError {
 
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 /** The official chart names the Airflow container `base` in worker pods; other components use the component name. */
-const AIRFLOW_CONTAINERS = ['base', 'scheduler', 'worker', 'triggerer', 'webserver', 'api-server', 'dag-processor', 'airflow-scheduler', 'airflow-worker', 'airflow-web', 'airflow-triggerer'];
+const AIRFLOW_CONTAINERS = [
+  'base',
+  'scheduler',
+  'worker',
+  'triggerer',
+  'webserver',
+  'api-server',
+  'dag-processor',
+  'airflow-scheduler',
+  'airflow-worker',
+  'airflow-web',
+  'airflow-triggerer',
+];
 
 export interface ContainerChoice {
   container: string;
@@ -67,7 +88,10 @@ export function chooseContainer(pod: PodView, flag?: string): ContainerChoice {
   const names = (pod.spec?.containers ?? []).map((c) => c.name);
   if (names.length === 0) throw new UsageError(`pod ${pod.metadata.name} has no containers`);
   if (flag) {
-    if (!names.includes(flag)) throw new UsageError(`container ${flag} is not valid for pod ${pod.metadata.name}: choose one of: ${names.join(', ')}`);
+    if (!names.includes(flag))
+      throw new UsageError(
+        `container ${flag} is not valid for pod ${pod.metadata.name}: choose one of: ${names.join(', ')}`,
+      );
     return { container: flag };
   }
   if (names.length === 1) return { container: names[0] };
@@ -76,13 +100,17 @@ export function chooseContainer(pod: PodView, flag?: string): ContainerChoice {
   const component = pod.metadata.labels?.component;
   const airflow = names.find((n) => n === component) ?? names.find((n) => AIRFLOW_CONTAINERS.includes(n));
   if (airflow) return { container: airflow };
-  return { container: names[0], note: `Defaulted container "${names[0]}" out of: ${names.join(', ')} (use -c to choose)` };
+  return {
+    container: names[0],
+    note: `Defaulted container "${names[0]}" out of: ${names.join(', ')} (use -c to choose)`,
+  };
 }
 
 /** Why the pod cannot be exec'd into, or undefined. */
 export function notProbeable(pod: PodView, container: string): string | undefined {
   const phase = pod.status?.phase ?? 'Unknown';
-  if (phase !== 'Running') return `pod ${pod.metadata.name} is ${phase}, not Running: nothing to exec into (kubectl describe pod ${pod.metadata.name})`;
+  if (phase !== 'Running')
+    return `pod ${pod.metadata.name} is ${phase}, not Running: nothing to exec into (kubectl describe pod ${pod.metadata.name})`;
   const st = pod.status?.containerStatuses?.find((c) => c.name === container);
   if (st && !st.state?.running) return `container ${container} of pod ${pod.metadata.name} is not running`;
   return undefined;
@@ -93,19 +121,30 @@ export function serviceAccountOf(pod: PodView): string {
 }
 
 export interface SliceList {
-  items?: Array<{ endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ name?: string; port?: number }> }>;
+  items?: Array<{
+    endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>;
+    ports?: Array<{ name?: string; port?: number }>;
+  }>;
 }
-export interface EndpointsObject { subsets?: Array<{ addresses?: Array<{ ip: string }>; ports?: Array<{ name?: string; port: number }> }> }
-export interface ServiceObject { spec?: { clusterIP?: string; ports?: Array<{ name?: string; port: number; targetPort?: number | string }> } }
+export interface EndpointsObject {
+  subsets?: Array<{ addresses?: Array<{ ip: string }>; ports?: Array<{ name?: string; port: number }> }>;
+}
+export interface ServiceObject {
+  spec?: { clusterIP?: string; ports?: Array<{ name?: string; port: number; targetPort?: number | string }> };
+}
 
 /** Every API-server address at its `https` port (else the first): from the EndpointSlices, else from Endpoints. */
-export function apiServerEndpoints(slices: SliceList | undefined, endpoints: EndpointsObject | undefined): Array<{ ip: string; port: number; portName?: string }> {
+export function apiServerEndpoints(
+  slices: SliceList | undefined,
+  endpoints: EndpointsObject | undefined,
+): Array<{ ip: string; port: number; portName?: string }> {
   const out: Array<{ ip: string; port: number; portName?: string }> = [];
   for (const s of slices?.items ?? []) {
     const port = s.ports?.find((p) => p.name === 'https') ?? s.ports?.[0];
     for (const e of s.endpoints ?? []) {
       for (const ip of e.addresses ?? []) {
-        if (port?.port && !out.some((x) => sameIp(x.ip, ip) && x.port === port.port)) out.push({ ip, port: port.port, portName: port.name });
+        if (port?.port && !out.some((x) => sameIp(x.ip, ip) && x.port === port.port))
+          out.push({ ip, port: port.port, portName: port.name });
       }
     }
   }
@@ -117,9 +156,17 @@ export function apiServerEndpoints(slices: SliceList | undefined, endpoints: End
 }
 
 /** The ClusterIP and `https` port (else the first) of the kubernetes Service; undefined without either. */
-export function serviceAddress(svc: ServiceObject | undefined): { ip: string; port: number; targetPort?: number } | undefined {
+export function serviceAddress(
+  svc: ServiceObject | undefined,
+): { ip: string; port: number; targetPort?: number } | undefined {
   const sp = svc?.spec?.ports?.find((p) => p.name === 'https') ?? svc?.spec?.ports?.[0];
-  return svc?.spec?.clusterIP && sp ? { ip: svc.spec.clusterIP, port: sp.port, targetPort: typeof sp.targetPort === 'number' ? sp.targetPort : undefined } : undefined;
+  return svc?.spec?.clusterIP && sp
+    ? {
+        ip: svc.spec.clusterIP,
+        port: sp.port,
+        targetPort: typeof sp.targetPort === 'number' ? sp.targetPort : undefined,
+      }
+    : undefined;
 }
 
 /** One SelfSubjectAccessReview the probe sends with the pod's token; namespace '' is cluster-wide. */
@@ -165,19 +212,32 @@ export function podRequirement(input: RequirementInput): Requirement {
   const account = { namespace: input.pod.namespace, name: input.pod.serviceAccount };
   const r = input.release;
   const profiles = r
-    ? chooseProfiles(input.profiles, { executors: r.executors, deployed: r.deployed }).filter((p) => p.components.includes(r.component))
+    ? chooseProfiles(input.profiles, { executors: r.executors, deployed: r.deployed }).filter((p) =>
+        p.components.includes(r.component),
+      )
     : chooseProfiles(input.profiles, { executors: [], deployed: [], explicit: [FALLBACK_PROFILE] });
   const namespaces = (r ? r.namespaces : [input.pod.namespace]).map(apiNamespace);
   const executor = r ? r.executors.join(',') || 'no executor' : '';
   if (r && profiles.length === 0) {
-    return { access: [], profiles: [], namespaces, basis: `nothing required: no profile gives the ${r.component} of release ${r.name} (${executor}) Kubernetes permissions` };
+    return {
+      access: [],
+      profiles: [],
+      namespaces,
+      basis: `nothing required: no profile gives the ${r.component} of release ${r.name} (${executor}) Kubernetes permissions`,
+    };
   }
   const cells = requiredRules({
     profiles,
     components: [{ component: r?.component ?? '*', account, source: `pod`, automount: true }],
     namespaces: r ? r.namespaces : [input.pod.namespace],
   });
-  const access = cells.map((c) => ({ verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: apiNamespace(c.namespace) }));
+  const access = cells.map((c) => ({
+    verb: c.verb,
+    group: c.group,
+    resource: c.resource,
+    subresource: c.subresource,
+    namespace: apiNamespace(c.namespace),
+  }));
   const names = profiles.map((p) => p.name).join(', ');
   const where = namespaces.map(nsLabel).join(', ');
   const basis = r
@@ -204,7 +264,11 @@ export function onePodPerComponent<P extends PodView>(pods: P[], componentOf: (p
  * nothing of the target, so the ServiceAccount files are not there; it shares the pod's network
  * namespace, which is what the network layers need.
  */
-export function ephemeralContainerPatch(name: string, image: string, target: string): { spec: { ephemeralContainers: unknown[] } } {
+export function ephemeralContainerPatch(
+  name: string,
+  image: string,
+  target: string,
+): { spec: { ephemeralContainers: unknown[] } } {
   return {
     spec: {
       ephemeralContainers: [
@@ -224,7 +288,9 @@ export function ephemeralContainerPatch(name: string, image: string, target: str
 }
 
 /** The same container as a JSON patch of the pre-1.22 EphemeralContainers kind (kubectl debug's fallback). */
-export function legacyEphemeralPatch(patch: ReturnType<typeof ephemeralContainerPatch>): Array<{ op: 'add'; path: string; value: unknown }> {
+export function legacyEphemeralPatch(
+  patch: ReturnType<typeof ephemeralContainerPatch>,
+): Array<{ op: 'add'; path: string; value: unknown }> {
   return patch.spec.ephemeralContainers.map((value) => ({ op: 'add', path: '/ephemeralContainers/-', value }));
 }
 

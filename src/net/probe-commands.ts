@@ -16,10 +16,12 @@ const WORD = /^[a-z0-9.*-]*$/;
 function checkInput(input: ProbeInput): void {
   // Defence in depth: the probes treat their arguments as data, but nothing odd is even passed.
   for (const e of input.endpoints) {
-    if (!IP.test(e.ip) || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`refusing endpoint ${e.ip}:${e.port}`);
+    if (!IP.test(e.ip) || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535)
+      throw new Error(`refusing endpoint ${e.ip}:${e.port}`);
   }
   for (const a of input.access) {
-    if (![a.verb, a.group, a.resource, a.subresource, a.namespace].every((w) => WORD.test(w))) throw new Error(`refusing permission ${a.verb} ${a.resource}`);
+    if (![a.verb, a.group, a.resource, a.subresource, a.namespace].every((w) => WORD.test(w)))
+      throw new Error(`refusing permission ${a.verb} ${a.resource}`);
   }
 }
 
@@ -37,14 +39,22 @@ export function interpreterFrom(
 ): { kind: 'python3' | 'sh' | 'no-shell' } | { kind: 'failed'; why: string } {
   if (detect.exitCode === 0) return { kind: detect.stdout.trim() ? 'python3' : 'sh' };
   if (isMissingExecutable(detect.message)) return { kind: 'no-shell' };
-  if (detect.timedOut) return { kind: 'failed', why: `the detect exec did not finish within ${DETECT_TIMEOUT_MS / 1000}s` };
+  if (detect.timedOut)
+    return { kind: 'failed', why: `the detect exec did not finish within ${DETECT_TIMEOUT_MS / 1000}s` };
   return { kind: 'failed', why: `exec into ${container} failed: ${detect.message ?? detect.stderr.trim()}` };
 }
 
 export function pythonCommand(program: string, input: ProbeInput): string[] {
   checkInput(input);
   const t = input.timeoutSeconds;
-  const data = { mode: 'net', timeout: t, budget: budgetSeconds(t), attempts: input.attempts, endpoints: input.endpoints, access: input.access };
+  const data = {
+    mode: 'net',
+    timeout: t,
+    budget: budgetSeconds(t),
+    attempts: input.attempts,
+    endpoints: input.endpoints,
+    access: input.access,
+  };
   return ['python3', '-c', program, JSON.stringify(data)];
 }
 
@@ -57,17 +67,29 @@ export function shellCommand(program: string, input: ProbeInput): string[] {
 }
 
 /** `ha --from`: the same probe in its readyz mode, GET /readyz on every endpoint at once. */
-export function readyzPythonCommand(program: string, endpoints: Array<{ address: string; port: number }>, timeoutSeconds: number): string[] {
+export function readyzPythonCommand(
+  program: string,
+  endpoints: Array<{ address: string; port: number }>,
+  timeoutSeconds: number,
+): string[] {
   return ['python3', '-c', program, readyzInput(endpoints, timeoutSeconds)];
 }
 
-export function readyzShellCommand(program: string, endpoints: Array<{ address: string; port: number }>, timeoutSeconds: number): string[] {
+export function readyzShellCommand(
+  program: string,
+  endpoints: Array<{ address: string; port: number }>,
+  timeoutSeconds: number,
+): string[] {
   const eps = endpoints.flatMap((e) => ['ep', e.address, String(e.port)]);
   return ['sh', '-c', program, 'kubectl-airflow-probe', 'readyz', String(timeoutSeconds), '1', ...eps];
 }
 
 export function readyzInput(endpoints: Array<{ address: string; port: number }>, timeoutSeconds = 3): string {
-  return JSON.stringify({ mode: 'readyz', timeout: timeoutSeconds, endpoints: endpoints.map((e) => ({ ip: e.address, port: e.port })) });
+  return JSON.stringify({
+    mode: 'readyz',
+    timeout: timeoutSeconds,
+    endpoints: endpoints.map((e) => ({ ip: e.address, port: e.port })),
+  });
 }
 
 /**

@@ -14,7 +14,13 @@ export function reportDocument(reports: NetReport[]): unknown {
     ok: r.ok,
     ...(r.error ? { error: r.error } : {}),
     ...(r.firstFailure ? { firstFailure: r.firstFailure } : {}),
-    layers: r.layers.map((l) => ({ layer: l.id, title: l.title, verdict: l.verdict, evidence: l.evidence, ...(l.remedy ? { remedy: l.remedy } : {}) })),
+    layers: r.layers.map((l) => ({
+      layer: l.id,
+      title: l.title,
+      verdict: l.verdict,
+      evidence: l.evidence,
+      ...(l.remedy ? { remedy: l.remedy } : {}),
+    })),
     ...(r.missingTools?.length ? { missingTools: r.missingTools } : {}),
     ...(r.elapsedMs !== undefined ? { probeMs: r.elapsedMs } : {}),
   }));
@@ -38,7 +44,8 @@ export function renderReport(r: NetReport, c: Palette, wide: boolean): string {
     for (const o of others) out += `Also (${o.title}): ${o.remedy}\n`;
   } else {
     const skipped = r.layers.filter((l) => l.verdict === 'SKIP');
-    if (skipped.length === 0) out += `\n${c.green('All layers OK')}: the pod reaches the API server with its own credentials.\n`;
+    if (skipped.length === 0)
+      out += `\n${c.green('All layers OK')}: the pod reaches the API server with its own credentials.\n`;
     else {
       out += `\n${c.yellow('No layer failed')}, but not checked: ${skipped.map((l) => l.title).join(', ')}`;
       out += r.missingTools?.length ? ` (not in the image: ${r.missingTools.join(', ')})\n` : '\n';

@@ -85,13 +85,22 @@ export async function getPod(conn: Connection, namespace: string, name: string):
 }
 
 /** The API-server endpoints (EndpointSlice `kubernetes`, else Endpoints) and the Service. */
-async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts['endpoints']; service?: ClusterFacts['service']; error?: string }> {
+async function controlPlane(
+  conn: Connection,
+): Promise<{ endpoints: ClusterFacts['endpoints']; service?: ClusterFacts['service']; error?: string }> {
   const [slices, svc] = await Promise.all([
-    soft(getList<SliceList>(conn, 'endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' })),
+    soft(
+      getList<SliceList>(conn, 'endpointslices', {
+        namespace: 'default',
+        labelSelector: 'kubernetes.io/service-name=kubernetes',
+      }),
+    ),
     soft(getObject<ServiceObject>(conn, 'services', { namespace: 'default', name: 'kubernetes' })),
   ]);
   // Endpoints only when the slices cannot be read (kube-proxy itself reads the slices)
-  const ep = slices.error ? await soft(getObject<EndpointsObject>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' })) : undefined;
+  const ep = slices.error
+    ? await soft(getObject<EndpointsObject>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' }))
+    : undefined;
   return {
     endpoints: apiServerEndpoints(slices.value, ep?.value),
     service: serviceAddress(svc.value),
@@ -99,20 +108,36 @@ async function controlPlane(conn: Connection): Promise<{ endpoints: ClusterFacts
   };
 }
 
-async function ssar(conn: Connection, namespace: string, a: { verb: string; group: string; resource: string; subresource: string }, name?: string): Promise<boolean> {
+async function ssar(
+  conn: Connection,
+  namespace: string,
+  a: { verb: string; group: string; resource: string; subresource: string },
+  name?: string,
+): Promise<boolean> {
   const res = await selfSubjectAccessReview(conn, { namespace, ...a, ...(name ? { name } : {}) });
-  if (res.status < 200 || res.status >= 300) throw fromStatus(res.status, res.body, 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+  if (res.status < 200 || res.status >= 300)
+    throw fromStatus(res.status, res.body, 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
   const r = res.body;
   return r.status?.allowed === true;
 }
 
 /** --debug-image: permission check, then the ephemeral container, then wait for it to run. */
-async function addDebugContainer(conn: Connection, pod: PodView, namespace: string, image: string, target: string, opts: NetOptions): Promise<string> {
+async function addDebugContainer(
+  conn: Connection,
+  pod: PodView,
+  namespace: string,
+  image: string,
+  target: string,
+  opts: NetOptions,
+): Promise<string> {
   const denied: string[] = [];
   for (const p of DEBUG_PERMISSIONS) {
     if (!(await ssar(conn, namespace, p, pod.metadata.name))) denied.push(`${p.verb} ${p.resource}/${p.subresource}`);
   }
-  if (denied.length) throw new PodProblem(`--debug-image needs ${denied.join(', ')} in namespace ${namespace}: ask for them, or run net without --debug-image`);
+  if (denied.length)
+    throw new PodProblem(
+      `--debug-image needs ${denied.join(', ')} in namespace ${namespace}: ask for them, or run net without --debug-image`,
+    );
   const name = ephemeralName(Date.now());
   const patch = ephemeralContainerPatch(name, image, target);
   // As kubectl debug: a strategic merge patch of the ephemeralcontainers subresource (the verb checked
@@ -120,11 +145,19 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
   const ref = { namespace, name: pod.metadata.name, subresource: 'ephemeralcontainers' };
   const sub = resourcePath(RESOURCES.pods, ref);
   const send = async (contentType: string, body: unknown) => {
-    const res = await patchSubresource<{ kind?: string; details?: { name?: string } }>(conn, 'pods', ref, body, contentType);
+    const res = await patchSubresource<{ kind?: string; details?: { name?: string } }>(
+      conn,
+      'pods',
+      ref,
+      body,
+      contentType,
+    );
     if (res.status >= 200 && res.status < 300) return res.body;
     // a 404 without details is the missing subresource (the pod's own 404 names it), as kubectl debug reads it
     if (res.status === 404 && !(typeof res.body === 'object' && res.body?.details?.name)) {
-      throw new PodProblem(`ephemeral containers are disabled for this cluster (HTTP 404 on PATCH ${sub}): probe from another pod on the same node with the same NetworkPolicies instead`);
+      throw new PodProblem(
+        `ephemeral containers are disabled for this cluster (HTTP 404 on PATCH ${sub}): probe from another pod on the same node with the same NetworkPolicies instead`,
+      );
     }
     if (res.status === 404) throw new PodNotFound(pod.metadata.name, namespace);
     throw fromStatus(res.status, res.body, `PATCH ${sub}`);
@@ -135,14 +168,20 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
     await send('application/json-patch+json', legacyEphemeralPatch(patch));
   }
   // said now, not with the report: an interrupted run (Ctrl-C) must not leave it untold
-  opts.say?.(`added ephemeral container ${name} (${image}) to pod ${namespace}/${pod.metadata.name}; it stays in the pod spec until the pod is deleted (the API cannot remove one)`);
+  opts.say?.(
+    `added ephemeral container ${name} (${image}) to pod ${namespace}/${pod.metadata.name}; it stays in the pod spec until the pod is deleted (the API cannot remove one)`,
+  );
   const deadline = Date.now() + 60_000;
   for (;;) {
     const p = await getObject<PodView>(conn, 'pods', { namespace, name: pod.metadata.name });
     const st = p.status?.ephemeralContainerStatuses?.find((c) => c.name === name);
     if (st?.state?.running) return name;
-    if (st?.state?.terminated) throw new PodProblem(`ephemeral container ${name} ended (${st.state.terminated.reason ?? 'terminated'}) before the probe could run`);
-    if (Date.now() > deadline) throw new PodProblem(`ephemeral container ${name} did not start within 60s (image pull?)`);
+    if (st?.state?.terminated)
+      throw new PodProblem(
+        `ephemeral container ${name} ended (${st.state.terminated.reason ?? 'terminated'}) before the probe could run`,
+      );
+    if (Date.now() > deadline)
+      throw new PodProblem(`ephemeral container ${name} did not start within 60s (image pull?)`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -153,11 +192,20 @@ async function addDebugContainer(conn: Connection, pod: PodView, namespace: stri
  * described by how it fails, never called stale on the probe's word alone.
  */
 async function controlPlaneEvidence(conn: Connection): Promise<ClusterFacts['controlPlane']> {
-  const [{ fetchHa }, { buildChain }, { staleEndpoints }] = await Promise.all([import('../ha/fetch.ts'), import('../ha/chain.ts'), import('../ha/checks.ts')]);
+  const [{ fetchHa }, { buildChain }, { staleEndpoints }] = await Promise.all([
+    import('../ha/fetch.ts'),
+    import('../ha/chain.ts'),
+    import('../ha/checks.ts'),
+  ]);
   const reads = await soft(fetchHa(conn));
   if (!reads.value || (!reads.value.leases.ok && !reads.value.nodes.ok)) return undefined;
   const chain = buildChain({ ...reads.value, now: new Date() });
-  const basis = [reads.value.leases.ok ? `${chain.leases?.filter((l) => l.live).length ?? 0} live API-server Lease(s)` : 'Leases not readable', reads.value.nodes.ok ? 'nodes read' : 'Nodes not readable'].join(', ');
+  const basis = [
+    reads.value.leases.ok
+      ? `${chain.leases?.filter((l) => l.live).length ?? 0} live API-server Lease(s)`
+      : 'Leases not readable',
+    reads.value.nodes.ok ? 'nodes read' : 'Nodes not readable',
+  ].join(', ');
   return { stale: staleEndpoints(chain), basis };
 }
 
@@ -165,17 +213,33 @@ async function controlPlaneEvidence(conn: Connection): Promise<ClusterFacts['con
  * What the pod's account needs, by the profiles `rbac` uses: its release (read unless the caller has
  * it) gives the executor, the deployed components and the launch namespaces.
  */
-async function requirementFor(conn: Connection, pod: PodView, namespace: string, sa: string, opts: NetOptions): Promise<Requirement> {
+async function requirementFor(
+  conn: Connection,
+  pod: PodView,
+  namespace: string,
+  sa: string,
+  opts: NetOptions,
+): Promise<Requirement> {
   const base = { profiles: builtinProfiles(), pod: { namespace, serviceAccount: sa } };
   const chart = chartOf(pod.metadata.labels);
-  if (!chart) return podRequirement({ ...base, why: 'not a pod of an Airflow chart (no tier=airflow or app=airflow, release and component labels)' });
-  let loaded = opts.release?.release.name === chart.release && opts.release.release.namespace === namespace ? opts.release : undefined;
+  if (!chart)
+    return podRequirement({
+      ...base,
+      why: 'not a pod of an Airflow chart (no tier=airflow or app=airflow, release and component labels)',
+    });
+  let loaded =
+    opts.release?.release.name === chart.release && opts.release.release.namespace === namespace
+      ? opts.release
+      : undefined;
   if (!loaded) {
     try {
       const { loadRelease } = await import('../airflow/discover.ts');
       loaded = await loadRelease(conn, namespace, chart.release);
     } catch (e) {
-      if (!(e instanceof UsageError || (e instanceof ClusterError && (e.kind === 'forbidden' || e.kind === 'notfound')))) throw e;
+      if (
+        !(e instanceof UsageError || (e instanceof ClusterError && (e.kind === 'forbidden' || e.kind === 'notfound')))
+      )
+        throw e;
       return podRequirement({ ...base, why: `release ${chart.release} not readable (${e.message})` });
     }
   }
@@ -192,7 +256,13 @@ async function requirementFor(conn: Connection, pod: PodView, namespace: string,
   });
 }
 
-export async function probePod(conn: Connection, namespace: string, podName: string, opts: NetOptions, known?: PodView): Promise<ProbeOutcome> {
+export async function probePod(
+  conn: Connection,
+  namespace: string,
+  podName: string,
+  opts: NetOptions,
+  known?: PodView,
+): Promise<ProbeOutcome> {
   validateNames(podName, namespace, opts.container);
   const pod = known ?? (await getPod(conn, namespace, podName));
   const choice = chooseContainer(pod, opts.container);
@@ -208,7 +278,10 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
     soft(controlPlaneEvidence(conn)),
   ]);
-  const [cp, required] = await Promise.all([clusterSide.then((x) => x[0]), requirementFor(conn, pod, namespace, sa, opts)]);
+  const [cp, required] = await Promise.all([
+    clusterSide.then((x) => x[0]),
+    requirementFor(conn, pod, namespace, sa, opts),
+  ]);
   const input: ProbeInput = {
     timeoutSeconds: opts.timeoutSeconds,
     attempts: opts.attempts,
@@ -232,21 +305,41 @@ export async function probePod(conn: Connection, namespace: string, podName: str
   const command = found.kind === 'sh' ? shellCommand(probeSh(), input) : pythonCommand(probePy(), input);
   const run = await runProbe(conn, target, [command], probeExecTimeoutMs(opts.timeoutSeconds));
   if (!run.started) {
-    const hint = opts.debugImage ? '' : ': rerun with --debug-image IMAGE (an image with python3 or sh; adds an ephemeral container, needs patch pods/ephemeralcontainers)';
+    const hint = opts.debugImage
+      ? ''
+      : ': rerun with --debug-image IMAGE (an image with python3 or sh; adds an ephemeral container, needs patch pods/ephemeralcontainers)';
     return { report: notProbed(who, `container ${container} has neither python3 nor sh (distroless?)${hint}`), notes };
   }
   const kind = found.kind === 'sh' ? 'sh' : 'python3';
   const result = run.result;
   opts.debug?.(1, `probe exec (${kind}): exit ${result.exitCode} in ${result.ms} ms`);
   if (result.timedOut) {
-    return { report: { ...notProbed(who, `the probe did not finish within ${probeExecTimeoutMs(opts.timeoutSeconds) / 1000}s (the bound); partial output discarded`), probe: kind }, notes };
+    return {
+      report: {
+        ...notProbed(
+          who,
+          `the probe did not finish within ${probeExecTimeoutMs(opts.timeoutSeconds) / 1000}s (the bound); partial output discarded`,
+        ),
+        probe: kind,
+      },
+      notes,
+    };
   }
   let doc: ReturnType<typeof parseProbeDoc>;
   try {
     doc = parseProbeDoc(result.stdout);
   } catch (e) {
     const tail = (result.message ?? result.stderr.trim().split('\n').pop() ?? '').slice(0, 300);
-    return { report: { ...notProbed(who, `the probe failed (exit ${result.exitCode}): ${(e as Error).message}${tail ? `: ${tail}` : ''}`), probe: kind }, notes };
+    return {
+      report: {
+        ...notProbed(
+          who,
+          `the probe failed (exit ${result.exitCode}): ${(e as Error).message}${tail ? `: ${tail}` : ''}`,
+        ),
+        probe: kind,
+      },
+      notes,
+    };
   }
 
   const [, saRes, npRes, cpRes] = await clusterSide;
@@ -254,7 +347,11 @@ export async function probePod(conn: Connection, namespace: string, podName: str
   const facts: ClusterFacts = {
     service: cp.service,
     endpoints: cp.endpoints,
-    automount: { pod: pod.spec?.automountServiceAccountToken, serviceAccount: saRes.value?.automountServiceAccountToken, serviceAccountName: sa },
+    automount: {
+      pod: pod.spec?.automountServiceAccountToken,
+      serviceAccount: saRes.value?.automountServiceAccountToken,
+      serviceAccountName: sa,
+    },
     policy: npRes.value ? evaluateEgress(npRes.value, labels, cp.endpoints, cp.service) : undefined,
     policyError: npRes.error ? `cannot list NetworkPolicies: ${npRes.error}` : undefined,
     podNetwork: { hostNetwork: pod.spec?.hostNetwork, dnsPolicy: pod.spec?.dnsPolicy },
@@ -263,7 +360,12 @@ export async function probePod(conn: Connection, namespace: string, podName: str
     ...(cp.error ? { endpointsError: cp.error } : {}),
     ...(cpRes.value ? { controlPlane: cpRes.value } : {}),
     ...(opts.debugImage ? { ephemeral: true } : {}),
-    required: { profiles: required.profiles, namespaces: required.namespaces, basis: required.basis, asked: required.access.length },
+    required: {
+      profiles: required.profiles,
+      namespaces: required.namespaces,
+      basis: required.basis,
+      asked: required.access.length,
+    },
   };
   const report = diagnose(doc, facts, who);
   return { report, notes };

@@ -9,7 +9,8 @@ function pathsOf(doc: ProbeDoc): PathResult[] | undefined {
   return undefined;
 }
 
-const targetLabel = (p: PathResult) => (p.target === 'service' ? `service ${p.host}:${p.port}` : `endpoint ${p.host}:${p.port}`);
+const targetLabel = (p: PathResult) =>
+  p.target === 'service' ? `service ${p.host}:${p.port}` : `endpoint ${p.host}:${p.port}`;
 
 function tlsRemedy(t: StepError & { serverName?: string; host?: string }): string {
   switch (t.error) {
@@ -41,14 +42,22 @@ export function tlsLayer(doc: ProbeDoc): Layer {
     // one handshake through the service (a probe without paths)
     const target = `${t.host ?? '?'}:${t.port ?? '?'} as ${t.serverName ?? t.host ?? '?'}`;
     if (t.ok) return layer('tls', 'OK', [`handshake with ${target} verified against the mounted ca.crt`]);
-    if (t.step === 'tcp') return layer('tls', 'SKIP', [`not checked: no TCP connection (${t.error ?? 'failed'}; see TCP)`]);
-    return layer('tls', 'FAIL', [`handshake with ${target}: ${t.error ?? 'failed'}${t.detail ? ` (${t.detail})` : ''}`], tlsRemedy(t));
+    if (t.step === 'tcp')
+      return layer('tls', 'SKIP', [`not checked: no TCP connection (${t.error ?? 'failed'}; see TCP)`]);
+    return layer(
+      'tls',
+      'FAIL',
+      [`handshake with ${target}: ${t.error ?? 'failed'}${t.detail ? ` (${t.detail})` : ''}`],
+      tlsRemedy(t),
+    );
   }
   const reached = paths.filter((p) => p.connect?.ok && p.tls);
   const notConnected = paths.filter((p) => !p.connect?.ok);
   if (reached.length === 0) {
     const why = paths.find((p) => p.skipped)?.skipped;
-    return layer('tls', 'SKIP', [`not checked: ${why ?? 'no TCP connection to the service or any endpoint (see TCP)'}`]);
+    return layer('tls', 'SKIP', [
+      `not checked: ${why ?? 'no TCP connection to the service or any endpoint (see TCP)'}`,
+    ]);
   }
   const good = reached.filter((p) => p.tls?.ok);
   const bad = reached.filter((p) => !p.tls?.ok);
@@ -57,38 +66,63 @@ export function tlsLayer(doc: ProbeDoc): Layer {
   const remedies: string[] = [];
   for (const p of bad) {
     const x = p.tls!;
-    ev.push(`handshake with ${targetLabel(p)} as ${p.serverName ?? p.host}: ${x.error ?? 'failed'}${x.detail ? ` (${x.detail})` : ''}`);
+    ev.push(
+      `handshake with ${targetLabel(p)} as ${p.serverName ?? p.host}: ${x.error ?? 'failed'}${x.detail ? ` (${x.detail})` : ''}`,
+    );
     const r = tlsRemedy({ ...x, serverName: p.serverName, host: p.host });
     if (!remedies.includes(r)) remedies.push(r);
   }
   if (good.length) {
     const svc = good.find((p) => p.target === 'service');
     const eps = good.filter((p) => p.target === 'endpoint');
-    const head = svc ? `handshake with ${svc.host}:${svc.port} as ${svc.serverName ?? svc.host}` : `handshake as ${serverName}`;
-    ev.push(`${head} verified against the mounted ca.crt${eps.length ? `${svc ? ', and' : ' with'} ${eps.length} endpoint(s) directly (${eps.map((p) => `${p.host}:${p.port}`).join(', ')})` : ''}`);
+    const head = svc
+      ? `handshake with ${svc.host}:${svc.port} as ${svc.serverName ?? svc.host}`
+      : `handshake as ${serverName}`;
+    ev.push(
+      `${head} verified against the mounted ca.crt${eps.length ? `${svc ? ', and' : ' with'} ${eps.length} endpoint(s) directly (${eps.map((p) => `${p.host}:${p.port}`).join(', ')})` : ''}`,
+    );
   }
-  if (notConnected.length) ev.push(`not counted here (no TCP connection, see TCP): ${notConnected.map(targetLabel).join(', ')}`);
+  if (notConnected.length)
+    ev.push(`not counted here (no TCP connection, see TCP): ${notConnected.map(targetLabel).join(', ')}`);
   return layer('tls', bad.length ? 'FAIL' : 'OK', ev, remedies.join('; '));
 }
 
 function judgeHttp(a: HttpAnswer): { problem?: string; remedy?: string; line?: string } {
   if (a.status === undefined) {
-    return { problem: `GET ${a.path}: ${a.error ?? 'no answer'}${a.detail ? ` (${a.detail})` : ''}`, remedy: 'the API server did not answer in time: it may be overloaded (kubectl airflow ha)' };
+    return {
+      problem: `GET ${a.path}: ${a.error ?? 'no answer'}${a.detail ? ` (${a.detail})` : ''}`,
+      remedy: 'the API server did not answer in time: it may be overloaded (kubectl airflow ha)',
+    };
   }
   const msg = a.message ? `: ${a.message}` : a.gitVersion ? ` (${a.gitVersion})` : '';
   if (a.status === 401) {
-    return { problem: `GET ${a.path} -> 401 Unauthorized: the API server rejects the pod's token`, remedy: 'the token is revoked or expired (ServiceAccount deleted and recreated, or issuer/key rotated): recreate the pod to get a fresh token; check that the ServiceAccount still exists' };
+    return {
+      problem: `GET ${a.path} -> 401 Unauthorized: the API server rejects the pod's token`,
+      remedy:
+        'the token is revoked or expired (ServiceAccount deleted and recreated, or issuer/key rotated): recreate the pod to get a fresh token; check that the ServiceAccount still exists',
+    };
   }
-  if (a.status === 407) return { problem: `GET ${a.path} -> 407: a proxy answered, not the API server`, remedy: 'API traffic goes through a proxy: add the service IP, .svc and .cluster.local to NO_PROXY' };
+  if (a.status === 407)
+    return {
+      problem: `GET ${a.path} -> 407: a proxy answered, not the API server`,
+      remedy: 'API traffic goes through a proxy: add the service IP, .svc and .cluster.local to NO_PROXY',
+    };
   if (a.status === 403 && a.path.startsWith('/api/v1/namespaces/')) {
     // RBAC: the Permissions layer reports it with the SelfSubjectAccessReviews
     return { line: `GET ${a.path} -> ${a.status}${msg}` };
   }
   if (a.status === 403) {
-    return { problem: `GET ${a.path} -> 403 Forbidden${msg}`, remedy: 'the default discovery/health roles (system:public-info-viewer, system:discovery) were removed: restore them (kubectl auth reconcile)' };
+    return {
+      problem: `GET ${a.path} -> 403 Forbidden${msg}`,
+      remedy:
+        'the default discovery/health roles (system:public-info-viewer, system:discovery) were removed: restore them (kubectl auth reconcile)',
+    };
   }
   if (a.status >= 500 || (a.path.startsWith('/readyz') && a.status !== 200)) {
-    return { problem: `GET ${a.path} -> ${a.status}: the API server is not ready`, remedy: 'the API server reports itself unhealthy: kubectl airflow ha, and the API server logs' };
+    return {
+      problem: `GET ${a.path} -> ${a.status}: the API server is not ready`,
+      remedy: 'the API server reports itself unhealthy: kubectl airflow ha, and the API server logs',
+    };
   }
   return { line: `GET ${a.path} -> ${a.status}${msg}` };
 }
@@ -107,15 +141,23 @@ export function httpLayer(doc: ProbeDoc): Layer {
   if (paths) {
     const withHttp = paths.filter((p) => Array.isArray(p.http));
     if (withHttp.length === 0) {
-      const why = skipped(doc.http) ?? (paths.some((p) => p.tls?.ok) ? 'no token' : 'TLS not verified on any path: the token is not sent');
+      const why =
+        skipped(doc.http) ??
+        (paths.some((p) => p.tls?.ok) ? 'no token' : 'TLS not verified on any path: the token is not sent');
       return layer('http', 'SKIP', [`not checked: ${why}`]);
     }
     total = withHttp.length;
-    answers = withHttp.flatMap((p) => (p.http ?? []).filter((a) => a && !a.skipped && a.step !== 'tcp' && a.step !== 'tls').map((a) => ({ ...a, via: targetLabel(p) })));
+    answers = withHttp.flatMap((p) =>
+      (p.http ?? [])
+        .filter((a) => a && !a.skipped && a.step !== 'tcp' && a.step !== 'tls')
+        .map((a) => ({ ...a, via: targetLabel(p) })),
+    );
   } else {
     const why = skipped(doc.http);
     if (why || !Array.isArray(doc.http)) return layer('http', 'SKIP', [`not checked: ${why ?? 'no data'}`]);
-    answers = (doc.http as Array<HttpAnswer | null>).filter((a): a is HttpAnswer => !!a).map((a) => ({ ...a, via: 'service' }));
+    answers = (doc.http as Array<HttpAnswer | null>)
+      .filter((a): a is HttpAnswer => !!a)
+      .map((a) => ({ ...a, via: 'service' }));
   }
   const problems = new Map<string, string[]>();
   const lines = new Map<string, string[]>();
@@ -180,7 +222,8 @@ function mergeAccess(doc: ProbeDoc): { answers: AccessAnswer[]; disagree: string
       answers.push(answered[0]);
       const yes = answered.filter((a) => a.allowed).map((a) => a.via);
       const no = answered.filter((a) => !a.allowed).map((a) => a.via);
-      if (yes.length && no.length) disagree.push(`${accessName(answered[0])}: allowed by ${yes.join(', ')}, denied by ${no.join(', ')}`);
+      if (yes.length && no.length)
+        disagree.push(`${accessName(answered[0])}: allowed by ${yes.join(', ')}, denied by ${no.join(', ')}`);
       continue;
     }
     const failed = all.find((a) => !a.skipped && a.step !== 'tcp' && a.step !== 'tls') ?? all.find((a) => a.skipped);
@@ -190,7 +233,12 @@ function mergeAccess(doc: ProbeDoc): { answers: AccessAnswer[]; disagree: string
   return { answers, disagree };
 }
 
-export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['required'], podNamespace?: string): Layer {
+export function accessLayer(
+  doc: ProbeDoc,
+  sa: string,
+  required?: ClusterFacts['required'],
+  podNamespace?: string,
+): Layer {
   const basis = required ? [required.basis] : [];
   if (required && required.asked === 0) return layer('access', 'OK', basis);
   const merged = mergeAccess(doc);
@@ -205,10 +253,14 @@ export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['
   const ev: string[] = [...basis];
   for (const ns of namespaces) {
     const d = denied.filter((a) => a.namespace === ns);
-    if (d.length) ev.push(`with the pod's token in ${nsLabel(ns)}: denied ${d.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`);
+    if (d.length)
+      ev.push(
+        `with the pod's token in ${nsLabel(ns)}: denied ${d.map(accessName).join(', ')} (the pod's calls get 403 Forbidden)`,
+      );
   }
   if (failed.length) {
-    const why = (a: AccessAnswer) => `${a.httpStatus ? `HTTP ${a.httpStatus}` : a.skipped ? `not asked: ${a.skipped}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''}`;
+    const why = (a: AccessAnswer) =>
+      `${a.httpStatus ? `HTTP ${a.httpStatus}` : a.skipped ? `not asked: ${a.skipped}` : (a.error ?? 'error')}${a.message ? `: ${a.message}` : ''}`;
     const reasons = [...new Set(failed.map(why))];
     ev.push(
       reasons.length === 1
@@ -218,20 +270,44 @@ export function accessLayer(doc: ProbeDoc, sa: string, required?: ClusterFacts['
   }
   for (const ns of namespaces) {
     const ok = allowed.filter((a) => a.namespace === ns);
-    if (ok.length) ev.push(`allowed${namespaces.length > 1 ? ` in ${nsLabel(ns)}` : ''}: ${ok.map(accessName).join(', ')}`);
+    if (ok.length)
+      ev.push(`allowed${namespaces.length > 1 ? ` in ${nsLabel(ns)}` : ''}: ${ok.map(accessName).join(', ')}`);
   }
   for (const d of merged.disagree) ev.push(`API-server replicas disagree: ${d}`);
   if (denied.length) {
     const where = [...new Set(denied.map((a) => nsLabel(a.namespace)))].join(', ');
     const home = podNamespace ?? denied[0].namespace;
     const profiles = (required?.profiles ?? []).map((p) => ` --profile ${p}`).join('');
-    return { ...layer('access', 'FAIL', ev, `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`), finding: 'denied' };
+    return {
+      ...layer(
+        'access',
+        'FAIL',
+        ev,
+        `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`,
+      ),
+      finding: 'denied',
+    };
   }
   if (failed.length) {
     const network = failed.every((a) => a.httpStatus === undefined);
-    return { ...layer('access', 'FAIL', ev, network ? 'the reviews got no answer after the handshake: the API server did not answer in time (kubectl airflow ha)' : 'the SelfSubjectAccessReviews were rejected: see the HTTP layer'), finding: 'not-answered' };
+    return {
+      ...layer(
+        'access',
+        'FAIL',
+        ev,
+        network
+          ? 'the reviews got no answer after the handshake: the API server did not answer in time (kubectl airflow ha)'
+          : 'the SelfSubjectAccessReviews were rejected: see the HTTP layer',
+      ),
+      finding: 'not-answered',
+    };
   }
-  if (merged.disagree.length) return layer('access', 'FAIL', ev, 'the API-server replicas authorize differently: compare their --authorization-mode/--authorization-config and webhook settings');
+  if (merged.disagree.length)
+    return layer(
+      'access',
+      'FAIL',
+      ev,
+      'the API-server replicas authorize differently: compare their --authorization-mode/--authorization-config and webhook settings',
+    );
   return layer('access', 'OK', ev);
 }
-

@@ -40,8 +40,12 @@ export function envLayer(doc: ProbeDoc): Layer {
   const problems: string[] = [];
   const remedies: string[] = [];
   if (!host || !port) {
-    problems.push(`KUBERNETES_SERVICE_HOST/PORT ${host === undefined && port === undefined ? 'not set' : 'empty or missing'}: in-cluster config fails with "Service host/port is not set."`);
-    remedies.push('do not override KUBERNETES_SERVICE_HOST/PORT in the pod spec (the kubelet injects them), or configure Airflow with a kubeconfig (in_cluster = False)');
+    problems.push(
+      `KUBERNETES_SERVICE_HOST/PORT ${host === undefined && port === undefined ? 'not set' : 'empty or missing'}: in-cluster config fails with "Service host/port is not set."`,
+    );
+    remedies.push(
+      'do not override KUBERNETES_SERVICE_HOST/PORT in the pod spec (the kubelet injects them), or configure Airflow with a kubeconfig (in_cluster = False)',
+    );
   } else {
     ev.push(`KUBERNETES_SERVICE_HOST=${host} KUBERNETES_SERVICE_PORT=${port}`);
   }
@@ -63,7 +67,9 @@ export function envLayer(doc: ProbeDoc): Layer {
       } else if (!c.honoursNoProxy) {
         problems.push(`${name} honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy`);
         ev.push(...c.because);
-        remedies.push(`install a ${c.package} that honours NO_PROXY (kubernetes >= 36.0.0) or one before 34.1.0, or remove HTTPS_PROXY/HTTP_PROXY from the env of Airflow's pods`);
+        remedies.push(
+          `install a ${c.package} that honours NO_PROXY (kubernetes >= 36.0.0) or one before 34.1.0, or remove HTTPS_PROXY/HTTP_PROXY from the env of Airflow's pods`,
+        );
       } else if (host && !noProxyCovers(noProxy, host, c.cidrs)) {
         const byCidr = missing.length === 0 || !missing.includes(host);
         problems.push(
@@ -73,7 +79,9 @@ export function envLayer(doc: ProbeDoc): Layer {
         );
         remedies.push(`add ${byCidr ? host : missing.join(',')} to NO_PROXY (and no_proxy) in the pod's env`);
       } else if (missing.length) {
-        ev.push(`NO_PROXY covers ${host}, which ${name} connects to; it lacks ${missing.join(', ')} (only names in a kubeconfig use those)`);
+        ev.push(
+          `NO_PROXY covers ${host}, which ${name} connects to; it lacks ${missing.join(', ')} (only names in a kubeconfig use those)`,
+        );
       }
     }
     if (doc.proxy) {
@@ -124,40 +132,52 @@ export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' 
         : facts.automount.serviceAccount === false
           ? `ServiceAccount ${sa} sets automountServiceAccountToken: false (the pod does not override it)`
           : 'no projected token volume is mounted';
-    ev.push(`no token at ${f?.dir ?? '/var/run/secrets/kubernetes.io/serviceaccount'}: ${who}`, 'in-cluster config fails with "Service token file does not exist."');
+    ev.push(
+      `no token at ${f?.dir ?? '/var/run/secrets/kubernetes.io/serviceaccount'}: ${who}`,
+      'in-cluster config fails with "Service token file does not exist."',
+    );
     const fix =
       facts.automount.pod === false
-        ? 'set spec.automountServiceAccountToken: true on the pod (or its template; the official chart: the component\'s serviceAccount.automountServiceAccountToken / pod template) and recreate the pod'
+        ? "set spec.automountServiceAccountToken: true on the pod (or its template; the official chart: the component's serviceAccount.automountServiceAccountToken / pod template) and recreate the pod"
         : `kubectl patch serviceaccount ${sa} -p '{"automountServiceAccountToken":true}' (or set it on the pod template), then recreate the pod`;
     return layer('files', 'FAIL', ev, fix);
   }
   const problems: string[] = [];
-  if (f.token.readable === false) problems.push(`token not readable by the container user${f.token.error ? ` (${f.token.error})` : ''}`);
+  if (f.token.readable === false)
+    problems.push(`token not readable by the container user${f.token.error ? ` (${f.token.error})` : ''}`);
   const c = f.token.claims;
   if (c) {
     const parts: string[] = [];
     if (typeof c.iss === 'string') parts.push(`issuer ${c.iss}`);
     if (c.aud !== undefined) parts.push(`audience ${Array.isArray(c.aud) ? c.aud.join(',') : c.aud}`);
     if (typeof c.iat === 'number' && now) parts.push(`issued ${fmtAge(now - c.iat)} ago`);
-    if (typeof c.exp === 'number' && now) parts.push(c.exp > now ? `expires in ${fmtAge(c.exp - now)}` : `EXPIRED ${fmtAge(now - c.exp)} ago`);
+    if (typeof c.exp === 'number' && now)
+      parts.push(c.exp > now ? `expires in ${fmtAge(c.exp - now)}` : `EXPIRED ${fmtAge(now - c.exp)} ago`);
     ev.push(`token: ${parts.join(', ') || 'no standard claims'}`);
-    if (typeof c.exp === 'number' && now && c.exp <= now) problems.push('the token has expired: the kubelet did not rotate it (pod stuck, or a copied token)');
+    if (typeof c.exp === 'number' && now && c.exp <= now)
+      problems.push('the token has expired: the kubelet did not rotate it (pod stuck, or a copied token)');
     // a short-lived bound token (no extended expiry) is rotated by the kubelet before it expires: a
     // client that read it once gets 401 after that (src/net/clients.json, token-reread)
     const lifetime = typeof c.exp === 'number' && typeof c.iat === 'number' ? c.exp - c.iat : undefined;
     for (const s of tokenReaders(doc.clients)) {
       if (s.rereads) continue;
       if (lifetime !== undefined && lifetime <= SHORT_TOKEN_SECONDS) {
-        problems.push(`${s.name} reads the token once, and this token lives ${fmtAge(lifetime)}: its calls get 401 Unauthorized once the kubelet has rotated it`);
+        problems.push(
+          `${s.name} reads the token once, and this token lives ${fmtAge(lifetime)}: its calls get 401 Unauthorized once the kubelet has rotated it`,
+        );
         staleClient = s;
-      } else ev.push(`${s.name} reads the token once: it keeps working only while the first token stays valid (${lifetime === undefined ? 'lifetime unknown' : `it lives ${fmtAge(lifetime)}`})`);
+      } else
+        ev.push(
+          `${s.name} reads the token once: it keeps working only while the first token stays valid (${lifetime === undefined ? 'lifetime unknown' : `it lives ${fmtAge(lifetime)}`})`,
+        );
     }
   } else if (f.token.readable !== false) {
     if (f.token.claimsSkipped) ev.push(`token present (claims not decoded: ${f.token.claimsSkipped})`);
     else problems.push('the token file is not a JWT');
   }
   const ca = f['ca.crt'];
-  if (!ca?.present) problems.push('ca.crt missing: in-cluster config fails with "Service certification file does not exist."');
+  if (!ca?.present)
+    problems.push('ca.crt missing: in-cluster config fails with "Service certification file does not exist."');
   else if (ca.readable === false) problems.push('ca.crt not readable by the container user');
   else if (ca.pem === false) problems.push('ca.crt holds no PEM certificate');
   else ev.push(`ca.crt: ${ca.certificates ?? '?'} certificate(s)`);
@@ -168,9 +188,9 @@ export function filesLayer(doc: ProbeDoc, facts: Pick<ClusterFacts, 'automount' 
   const remedy = staleClient
     ? `install a ${staleClient.package} that re-reads the token (${staleClient.package === 'kubernetes' ? '>= 12.0.0' : '>= 23.6.0'}), or restart the component before the token expires`
     : problems.some((p) => p.includes('expired'))
-    ? 'recreate the pod so the kubelet mounts a fresh token; check the kubelet on the node'
-    : problems.some((p) => p.includes('not readable'))
-      ? 'run the container with a user/fsGroup that can read the projected volume (the files are 0644/0600 with fsGroup)'
-      : 'recreate the pod so the projected ServiceAccount volume is mounted completely';
+      ? 'recreate the pod so the kubelet mounts a fresh token; check the kubelet on the node'
+      : problems.some((p) => p.includes('not readable'))
+        ? 'run the container with a user/fsGroup that can read the projected volume (the files are 0644/0600 with fsGroup)'
+        : 'recreate the pod so the projected ServiceAccount volume is mounted completely';
   return layer('files', problems.length ? 'FAIL' : 'OK', ev, remedy);
 }

@@ -11,9 +11,22 @@
 import { apiNamespace, isClusterWide } from '../airflow/namespaces.ts';
 import { ClusterError, fromStatus } from '../base/errors.ts';
 import type { Connection, KubeResponse } from '../kube/connection.ts';
-import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, type ResourceAttributes } from '../kube/reviews.ts';
+import {
+  selfSubjectAccessReview,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+  type ResourceAttributes,
+} from '../kube/reviews.ts';
 import { needsAccessReview, rulesAllow, type ResourceRule } from './rules.ts';
-import { byAccountAndNamespace, cellKey, serviceAccountGroups, username, type Account, type Answer, type Cell } from './types.ts';
+import {
+  byAccountAndNamespace,
+  cellKey,
+  serviceAccountGroups,
+  username,
+  type Account,
+  type Answer,
+  type Cell,
+} from './types.ts';
 
 export interface ReviewOptions {
   /** Required cells: a denial of one is always confirmed by an access review. */
@@ -36,7 +49,10 @@ export interface ReviewResult {
   requests: { rulesReviews: number; accessReviews: number; subjectAccessReviews: number };
 }
 
-interface Status { message?: string; reason?: string }
+interface Status {
+  message?: string;
+  reason?: string;
+}
 
 function isImpersonationDenied(res: KubeResponse<unknown>): boolean {
   return res.status === 403 && /cannot impersonate/i.test(((res.body ?? {}) as Status).message ?? '');
@@ -52,7 +68,10 @@ function resourceAttributes(c: Cell): ResourceAttributes {
   };
 }
 
-function asAnswer(status: { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string } | undefined, source: Answer['source']): Answer {
+function asAnswer(
+  status: { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string } | undefined,
+  source: Answer['source'],
+): Answer {
   return {
     allowed: status?.allowed === true,
     reason: status?.reason ?? '',
@@ -87,7 +106,8 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
     if (aborted) throw new Aborted();
     requests.accessReviews++;
     const res = await selfSubjectAccessReview(conn, resourceAttributes(c), { user: username(c.account) });
-    if (isImpersonationDenied(res)) throw new ImpersonationDenied(c.account, ((res.body ?? {}) as Status).message ?? '');
+    if (isImpersonationDenied(res))
+      throw new ImpersonationDenied(c.account, ((res.body ?? {}) as Status).message ?? '');
     if (res.status >= 300) throw fromStatus(res.status, res.body, 'POST selfsubjectaccessreviews');
     return asAnswer(res.body.status, 'SelfSubjectAccessReview');
   };
@@ -101,19 +121,26 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
           if (aborted) throw new Aborted();
           requests.rulesReviews++;
           const res = await selfSubjectRulesReview(conn, g.namespace, { user: username(g.account) });
-          if (isImpersonationDenied(res)) throw new ImpersonationDenied(g.account, ((res.body ?? {}) as Status).message ?? '');
+          if (isImpersonationDenied(res))
+            throw new ImpersonationDenied(g.account, ((res.body ?? {}) as Status).message ?? '');
           if (aborted) throw new Aborted();
           if (res.status < 300) {
             rules = res.body.status?.resourceRules ?? [];
             incomplete = res.body.status?.incomplete === true;
           } else {
-            debug(`SelfSubjectRulesReview for ${username(g.account)} in ${g.namespace} answered ${res.status}: asking each cell`);
+            debug(
+              `SelfSubjectRulesReview for ${username(g.account)} in ${g.namespace} answered ${res.status}: asking each cell`,
+            );
           }
         }
         await Promise.all(
           g.cells.map(async (c) => {
             if (!needsAccessReview(rules, incomplete, c, isRequired(c), wantReason(c))) {
-              answers.set(cellKey(c), { allowed: rules !== undefined && rulesAllow(rules, c), reason: '', source: 'SelfSubjectRulesReview' });
+              answers.set(cellKey(c), {
+                allowed: rules !== undefined && rulesAllow(rules, c),
+                reason: '',
+                source: 'SelfSubjectRulesReview',
+              });
               return;
             }
             if (rules !== undefined && isRequired(c) && !rulesAllow(rules, c)) opts.onRequiredDenial?.(c);
@@ -132,7 +159,11 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
     await Promise.all(
       cells.map(async (c) => {
         requests.subjectAccessReviews++;
-        const res = await subjectAccessReview(conn, { user: username(c.account), groups: serviceAccountGroups(c.account) }, resourceAttributes(c));
+        const res = await subjectAccessReview(
+          conn,
+          { user: username(c.account), groups: serviceAccountGroups(c.account) },
+          resourceAttributes(c),
+        );
         if (res.status === 403) throw new SarDenied(((res.body ?? {}) as Status).message ?? '');
         if (res.status >= 300) throw fromStatus(res.status, res.body, 'POST subjectaccessreviews');
         answers.set(cellKey(c), asAnswer(res.body.status, 'SubjectAccessReview'));
@@ -157,7 +188,10 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
         'forbidden',
         `cannot check ServiceAccount permissions: you may neither impersonate ServiceAccount ${a.namespace}/${a.name} ` +
           `(needs "impersonate" on serviceaccounts in namespace ${a.namespace}) nor create subjectaccessreviews.authorization.k8s.io (cluster-wide)`,
-        { remedy: 'ask a cluster admin for either one; the edit and admin roles include impersonate serviceaccounts', status: 403 },
+        {
+          remedy: 'ask a cluster admin for either one; the edit and admin roles include impersonate serviceaccounts',
+          status: 403,
+        },
       );
     }
   }
@@ -165,4 +199,3 @@ export async function reviewCells(conn: Connection, cells: Cell[], opts: ReviewO
 
 class SarDenied extends Error {}
 class Aborted extends Error {}
-

@@ -22,7 +22,9 @@ export function rulesFor(cells: Array<Pick<Permission, 'group' | 'resource' | 's
   }
   const order = (v: string) => (VERB_ORDER.indexOf(v) < 0 ? 99 : VERB_ORDER.indexOf(v));
   const merged = new Map<string, PolicyRule>();
-  for (const e of [...byResource.values()].sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource))) {
+  for (const e of [...byResource.values()].sort(
+    (a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource),
+  )) {
     const verbs = [...e.verbs].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
     const k = `${e.group}|${verbs.join(',')}`;
     const r = merged.get(k);
@@ -33,7 +35,11 @@ export function rulesFor(cells: Array<Pick<Permission, 'group' | 'resource' | 's
 }
 
 function dns1123(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 253);
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 253);
 }
 
 export interface FixObject {
@@ -65,18 +71,29 @@ export function fixObjects(missing: Permission[], dangling: DanglingRef[] = []):
     else rest.push(c);
   }
   for (const [d, cells] of byRef) {
-    const metadata = d.roleKind === 'Role' ? { name: d.roleName, namespace: d.bindingNamespace!, labels: LABELS } : { name: d.roleName, labels: LABELS };
+    const metadata =
+      d.roleKind === 'Role'
+        ? { name: d.roleName, namespace: d.bindingNamespace!, labels: LABELS }
+        : { name: d.roleName, labels: LABELS };
     out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: d.roleKind, metadata, rules: rulesFor(cells) });
   }
   const sorted = byAccountAndNamespace(rest).sort(
-    (a, b) => a.namespace.localeCompare(b.namespace) || a.account.namespace.localeCompare(b.account.namespace) || a.account.name.localeCompare(b.account.name),
+    (a, b) =>
+      a.namespace.localeCompare(b.namespace) ||
+      a.account.namespace.localeCompare(b.account.namespace) ||
+      a.account.name.localeCompare(b.account.name),
   );
   for (const g of sorted) {
     const rules = rulesFor(g.cells);
     const subject = { kind: 'ServiceAccount', name: g.account.name, namespace: g.account.namespace };
     if (isClusterWide(g.namespace)) {
       const name = dns1123(`kubectl-airflow-fix-${g.account.namespace}-${g.account.name}`);
-      out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: LABELS }, rules });
+      out.push({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name, labels: LABELS },
+        rules,
+      });
       out.push({
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',

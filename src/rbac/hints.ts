@@ -11,7 +11,14 @@ export interface BindingLike {
 }
 
 export interface Hint {
-  kind: 'bound-in-other-namespace' | 'runs-as-default' | 'automount-off' | 'exec-get-only' | 'account-missing' | 'dangling-role-ref' | 'launch-namespace';
+  kind:
+    | 'bound-in-other-namespace'
+    | 'runs-as-default'
+    | 'automount-off'
+    | 'exec-get-only'
+    | 'account-missing'
+    | 'dangling-role-ref'
+    | 'launch-namespace';
   account?: string;
   message: string;
 }
@@ -40,14 +47,20 @@ export interface DanglingRef {
 
 /** A binding subject as the API server matches it: a ServiceAccount subject without namespace means the binding's. */
 export function bindsAccount(b: BindingLike, a: Account): boolean {
-  return (b.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === a.name && (s.namespace || b.metadata.namespace) === a.namespace);
+  return (b.subjects ?? []).some(
+    (s) => s.kind === 'ServiceAccount' && s.name === a.name && (s.namespace || b.metadata.namespace) === a.namespace,
+  );
 }
 
 /**
  * The roleRefs to look up: bindings of the failing accounts. `exists` answers from the roles the
  * command could read (undefined: unknown, then no claim is made). Pure.
  */
-export function danglingRefs(bindings: BindingLike[], accounts: Account[], exists: (kind: string, name: string, namespace?: string) => boolean | undefined): DanglingRef[] {
+export function danglingRefs(
+  bindings: BindingLike[],
+  accounts: Account[],
+  exists: (kind: string, name: string, namespace?: string) => boolean | undefined,
+): DanglingRef[] {
   const out: DanglingRef[] = [];
   for (const b of bindings) {
     const subjects = accounts.filter((a) => bindsAccount(b, a));
@@ -56,15 +69,27 @@ export function danglingRefs(bindings: BindingLike[], accounts: Account[], exist
     const roleKind = b.roleRef.kind === 'ClusterRole' ? 'ClusterRole' : 'Role';
     const ns = kind === 'RoleBinding' ? b.metadata.namespace : undefined;
     if (exists(roleKind, b.roleRef.name, roleKind === 'Role' ? ns : undefined) !== false) continue;
-    out.push({ bindingKind: kind, bindingName: b.metadata.name, ...(ns ? { bindingNamespace: ns } : {}), roleKind, roleName: b.roleRef.name, subjects });
+    out.push({
+      bindingKind: kind,
+      bindingName: b.metadata.name,
+      ...(ns ? { bindingNamespace: ns } : {}),
+      roleKind,
+      roleName: b.roleRef.name,
+      subjects,
+    });
   }
   return out;
 }
 
 /** The one text for a dangling roleRef, wherever it is shown (rbac, net, doctor). */
 export function danglingRemedy(d: DanglingRef): string {
-  const binding = d.bindingNamespace ? `${d.bindingKind} ${d.bindingNamespace}/${d.bindingName}` : `${d.bindingKind} ${d.bindingName}`;
-  const role = d.roleKind === 'Role' ? `Role "${d.roleName}", which does not exist in namespace ${d.bindingNamespace}` : `ClusterRole "${d.roleName}", which does not exist`;
+  const binding = d.bindingNamespace
+    ? `${d.bindingKind} ${d.bindingNamespace}/${d.bindingName}`
+    : `${d.bindingKind} ${d.bindingName}`;
+  const role =
+    d.roleKind === 'Role'
+      ? `Role "${d.roleName}", which does not exist in namespace ${d.bindingNamespace}`
+      : `ClusterRole "${d.roleName}", which does not exist`;
   return `${binding} binds ${d.subjects.map((a) => `${a.namespace}/${a.name}`).join(', ')} to ${role}: create that ${d.roleKind} (kubectl airflow rbac --fix prints it under that name; the binding stays as it is)`;
 }
 
@@ -75,7 +100,8 @@ export function rootCauseHints({ permissions, components, bindings, dangling = [
   // Accounts in the wrong namespace because the executor launches there: that setting is the cause, not the bindings.
   if (launch) hints.push({ kind: 'launch-namespace', message: `${launch.message}: ${launch.remedy}` });
   // The cause before its symptoms: every cell such a binding should grant shows NO.
-  for (const d of dangling) hints.push({ kind: 'dangling-role-ref', account: d.subjects.map(username).join(', '), message: danglingRemedy(d) });
+  for (const d of dangling)
+    hints.push({ kind: 'dangling-role-ref', account: d.subjects.map(username).join(', '), message: danglingRemedy(d) });
   const missing = permissions.filter((c) => c.required && !c.allowed);
   const missingAccounts = uniq(missing.map((c) => c.account));
 
@@ -87,7 +113,9 @@ export function rootCauseHints({ permissions, components, bindings, dangling = [
         if (s.kind !== 'ServiceAccount' || s.name !== a.name) continue;
         const subjectNs = s.namespace || b.metadata.namespace || '';
         if (subjectNs === a.namespace) continue;
-        const where = b.metadata.namespace ? `${b.kind ?? 'RoleBinding'} ${b.metadata.namespace}/${b.metadata.name}` : `${b.kind ?? 'ClusterRoleBinding'} ${b.metadata.name}`;
+        const where = b.metadata.namespace
+          ? `${b.kind ?? 'RoleBinding'} ${b.metadata.namespace}/${b.metadata.name}`
+          : `${b.kind ?? 'ClusterRoleBinding'} ${b.metadata.name}`;
         hints.push({
           kind: 'bound-in-other-namespace',
           account: username(a),
@@ -124,7 +152,12 @@ export function rootCauseHints({ permissions, components, bindings, dangling = [
 
   // pods/exec allowed as get only: WebSocket exec (kubectl >= 1.30, the Python client) is a GET, but
   // SPDY clients POST (create) and Kubernetes 1.35 also checks create for WebSocket upgrades.
-  const byKey = new Map(permissions.map((c) => [`${username(c.account)}|${c.namespace}|${c.group}|${c.resource}/${c.subresource}|${c.verb}`, c]));
+  const byKey = new Map(
+    permissions.map((c) => [
+      `${username(c.account)}|${c.namespace}|${c.group}|${c.resource}/${c.subresource}|${c.verb}`,
+      c,
+    ]),
+  );
   for (const c of permissions) {
     if (c.resource !== 'pods' || c.subresource !== 'exec' || c.verb !== 'get' || !c.allowed) continue;
     const create = byKey.get(`${username(c.account)}|${c.namespace}|${c.group}|pods/exec|create`);

@@ -21,8 +21,24 @@ import { isMachine, type OutputFormat } from '../render/output.ts';
 import type { ReviewResult } from './ask.ts';
 import { fixObjects, fixYaml } from './fix.ts';
 import { danglingRefs, rootCauseHints, type BindingLike, type DanglingRef, type Hint } from './hints.ts';
-import { buildPermissions, permissionRecord, missingPermissions, summarize, warningPermissions, type Summary } from './matrix.ts';
-import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, splitList, UNKNOWN_VERSIONS, type Plan } from './plan.ts';
+import {
+  buildPermissions,
+  permissionRecord,
+  missingPermissions,
+  summarize,
+  warningPermissions,
+  type Summary,
+} from './matrix.ts';
+import {
+  bindingNamespaces,
+  namespacesToAsk,
+  planForAccounts,
+  planForRelease,
+  releaseIsOptional,
+  splitList,
+  UNKNOWN_VERSIONS,
+  type Plan,
+} from './plan.ts';
 import { renderMatrix } from './render.ts';
 import { cellsToAsk, matrixLayout, modelRequired, parseResource, uniqueAccounts, type Layout } from './required.ts';
 import { cellKey, username, type Permission } from './types.ts';
@@ -108,7 +124,13 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   });
   const required = model.cells;
   const fallback = () =>
-    modelRequired({ rows: builtinRequirements().filter((x) => x.profile === 'kubernetes-pod-operator'), executors: [], versions: UNKNOWN_VERSIONS, components: p.components.map((c) => ({ ...c, component: '*' })), namespaces: p.namespaces }).cells;
+    modelRequired({
+      rows: builtinRequirements().filter((x) => x.profile === 'kubernetes-pod-operator'),
+      executors: [],
+      versions: UNKNOWN_VERSIONS,
+      components: p.components.map((c) => ({ ...c, component: '*' })),
+      namespaces: p.namespaces,
+    }).cells;
   const layoutSource = required.length ? required : fallback();
   const layout = matrixLayout(layoutSource);
   const accounts = uniqueAccounts(p.components);
@@ -136,7 +158,10 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
     debug: (m) => opts.debug(1, m),
     onRequiredDenial: () => void bindingsOnce(),
   });
-  opts.debug(1, `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`);
+  opts.debug(
+    1,
+    `asked ${cells.length} cells with ${review.requests.rulesReviews} rules reviews, ${review.requests.accessReviews} access reviews, ${review.requests.subjectAccessReviews} subject access reviews in ${Math.round(performance.now() - t0)} ms (${conn.stats.retries} retries, at most ${conn.stats.maxInFlight} in flight)`,
+  );
 
   // decide
   const permissions = buildPermissions(cells, required, review.answers);
@@ -148,18 +173,40 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   if (missing.length || warned.length) {
     const read = await bindingsOnce();
     bindings = read.bindings;
-    const failing = uniqueAccounts([...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })));
+    const failing = uniqueAccounts(
+      [...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })),
+    );
     dangling = danglingRefs(bindings, failing, read.roleExists);
   }
   const hints = rootCauseHints({ permissions, components: p.components, bindings, dangling, launch: launchCause(p) });
-  return { plan: p, accounts, askNamespaces, layout, permissions, summary, missing, warnings: warned, hints, dangling, skipped: model.skipped, mode: review.mode };
+  return {
+    plan: p,
+    accounts,
+    askNamespaces,
+    layout,
+    permissions,
+    summary,
+    missing,
+    warnings: warned,
+    hints,
+    dangling,
+    skipped: model.skipped,
+    mode: review.mode,
+  };
 }
 
 /** The executor's launch namespace, when it is not where the release and its accounts live. */
 function launchCause(p: Plan): { namespace: string; message: string; remedy: string } | undefined {
   if (!p.release || !p.config) return undefined;
-  const worker = p.components.find((c) => c.component === 'worker' && !c.source.startsWith('pod/') && c.account.namespace !== p.release!.namespace);
-  const f = launchNamespaceFinding({ config: p.config, releaseNamespace: p.release.namespace, airflowVersion: p.versions.airflow.value, worker: worker && { name: worker.account.name } });
+  const worker = p.components.find(
+    (c) => c.component === 'worker' && !c.source.startsWith('pod/') && c.account.namespace !== p.release!.namespace,
+  );
+  const f = launchNamespaceFinding({
+    config: p.config,
+    releaseNamespace: p.release.namespace,
+    airflowVersion: p.versions.airflow.value,
+    worker: worker && { name: worker.account.name },
+  });
   const [launch] = launchNamespaces(p.config, p.release.namespace);
   return f && { namespace: launch, message: f.message, remedy: f.remedy };
 }
@@ -186,8 +233,12 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
     method: r.mode,
     accounts: r.accounts.map((a) => ({
       subject: username(a),
-      components: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.component),
-      sources: p.components.filter((c) => c.account.namespace === a.namespace && c.account.name === a.name).map((c) => c.source),
+      components: p.components
+        .filter((c) => c.account.namespace === a.namespace && c.account.name === a.name)
+        .map((c) => c.component),
+      sources: p.components
+        .filter((c) => c.account.namespace === a.namespace && c.account.name === a.name)
+        .map((c) => c.source),
     })),
     skipped: r.skipped,
     checks: r.permissions.map(permissionRecord),
@@ -203,7 +254,10 @@ export interface RbacRendering {
   stderr: string;
 }
 
-export function renderRbac(r: RbacResult, view: { output: OutputFormat; fix: boolean; colour: Palette }): RbacRendering {
+export function renderRbac(
+  r: RbacResult,
+  view: { output: OutputFormat; fix: boolean; colour: Palette },
+): RbacRendering {
   const { plan: p, permissions, summary, hints, layout, accounts } = r;
   if (isMachine(view.output)) return { stdout: renderData(rbacDocument(r, view.fix), view.output), stderr: '' };
   const header = [
@@ -215,9 +269,27 @@ export function renderRbac(r: RbacResult, view: { output: OutputFormat; fix: boo
       (r.mode === 'subject-access-review' ? '; asked with SubjectAccessReview (impersonation not allowed)' : ''),
     ...(p.worker ? [`Worker pods will run as ${p.worker.namespace}/${p.worker.name} (${p.worker.source})`] : []),
   ];
-  const text = renderMatrix({ permissions, layout, components: p.components, summary, hints, wide: view.output === 'wide', colour: view.colour, header, fixFooter: !view.fix, skipped: r.skipped });
+  const text = renderMatrix({
+    permissions,
+    layout,
+    components: p.components,
+    summary,
+    hints,
+    wide: view.output === 'wide',
+    colour: view.colour,
+    header,
+    fixFooter: !view.fix,
+    skipped: r.skipped,
+  });
   if (!view.fix) return { stdout: text, stderr: '' };
-  return { stdout: fixYaml(fixCells(r), hints.filter((h) => h.kind !== 'exec-get-only' && h.kind !== 'dangling-role-ref').map((h) => h.message), r.dangling), stderr: text };
+  return {
+    stdout: fixYaml(
+      fixCells(r),
+      hints.filter((h) => h.kind !== 'exec-get-only' && h.kind !== 'dangling-role-ref').map((h) => h.message),
+      r.dangling,
+    ),
+    stderr: text,
+  };
 }
 
 export function rbacExitCode(r: RbacResult): number {
@@ -235,7 +307,10 @@ interface BindingsRead {
  * ClusterRoles in the same wave, so a dangling roleRef costs no round trip of its own.
  */
 async function readBindings(conn: Connection, namespaces: string[], debug: Debug): Promise<BindingsRead> {
-  const list = async <T>(resource: 'rolebindings' | 'clusterrolebindings' | 'roles' | 'clusterroles', namespace?: string) => {
+  const list = async <T>(
+    resource: 'rolebindings' | 'clusterrolebindings' | 'roles' | 'clusterroles',
+    namespace?: string,
+  ) => {
     const f = await fetched(listObjects<T>(conn, resource, { namespace }));
     if (!f.ok) debug(1, `cannot list ${resource}${namespace ? ` in ${namespace}` : ''} for hints: ${f.message}`);
     return fetchedValue(f);

@@ -65,7 +65,9 @@ export function missingPermissions(permissions: Permission[]): Permission[] {
 
 /** Denied, and needed by an optional feature or by a call the unknown version may make: said, never failed. */
 export function warningPermissions(permissions: Permission[]): Permission[] {
-  return permissions.filter((c) => !c.allowed && !c.required && (c.level === 'feature' || (c.level === 'required' && !!c.maybe)));
+  return permissions.filter(
+    (c) => !c.allowed && !c.required && (c.level === 'feature' || (c.level === 'required' && !!c.maybe)),
+  );
 }
 
 /** The machine-readable form of one check (-o json|yaml), field names as documented. */

@@ -53,17 +53,32 @@ function chosenRows(all: RequirementRow[], input: Parameters<typeof chooseRows>[
 const profileNames = (rows: RequirementRow[]) => [...new Set(rows.map((r) => r.profile))].map((name) => ({ name }));
 
 /** The executors that launch worker pods from the pod template. */
-export const launchesPods = (executors: string[]) => executors.some((e) => ['KubernetesExecutor', 'CeleryKubernetesExecutor', 'LocalKubernetesExecutor'].includes(e));
+export const launchesPods = (executors: string[]) =>
+  executors.some((e) => ['KubernetesExecutor', 'CeleryKubernetesExecutor', 'LocalKubernetesExecutor'].includes(e));
 
 /**
  * The accounts that will run Airflow code: the release's components, and the KubernetesExecutor's
  * worker account (pod template or worker_service_account_name) even while no worker pod runs.
  */
-export function withWorkerAccount(components: ComponentAccount[], loaded: Pick<LoadedReleaseView, 'workerAccount' | 'config'>): ComponentAccount[] {
+export function withWorkerAccount(
+  components: ComponentAccount[],
+  loaded: Pick<LoadedReleaseView, 'workerAccount' | 'config'>,
+): ComponentAccount[] {
   const w = loaded.workerAccount;
   if (!w || !launchesPods(loaded.config.executors)) return components;
-  if (components.some((c) => c.component === 'worker' && c.account.name === w.name && c.account.namespace === w.namespace)) return components;
-  return [...components, { component: 'worker', account: { namespace: w.namespace, name: w.name }, source: w.source, automount: w.automount ?? true }];
+  if (
+    components.some((c) => c.component === 'worker' && c.account.name === w.name && c.account.namespace === w.namespace)
+  )
+    return components;
+  return [
+    ...components,
+    {
+      component: 'worker',
+      account: { namespace: w.namespace, name: w.name },
+      source: w.source,
+      automount: w.automount ?? true,
+    },
+  ];
 }
 
 /** "a,b" and repeated flags -> one list, blanks dropped. */
@@ -92,8 +107,14 @@ export function planForAccounts(input: {
   loaded?: LoadedReleaseView;
 }): Plan {
   const { namespace, accounts, loaded } = input;
-  const rows = chosenRows(input.all, { executors: [], deployed: [], explicit: input.explicit.length ? input.explicit : SA_DEFAULT_PROFILES });
-  const namespaces = loaded ? launchNamespaces(loaded.config, namespace) : [...new Set(accounts.map((a) => a.namespace))];
+  const rows = chosenRows(input.all, {
+    executors: [],
+    deployed: [],
+    explicit: input.explicit.length ? input.explicit : SA_DEFAULT_PROFILES,
+  });
+  const namespaces = loaded
+    ? launchNamespaces(loaded.config, namespace)
+    : [...new Set(accounts.map((a) => a.namespace))];
   return {
     namespace,
     release: loaded?.release,
@@ -108,7 +129,12 @@ export function planForAccounts(input: {
 }
 
 /** The release's own accounts (and its worker account), against the rows its executors and components call for. */
-export function planForRelease(input: { namespace: string; all: RequirementRow[]; explicit: string[]; loaded: LoadedReleaseView }): Plan {
+export function planForRelease(input: {
+  namespace: string;
+  all: RequirementRow[];
+  explicit: string[];
+  loaded: LoadedReleaseView;
+}): Plan {
   const { release, config, warnings } = input.loaded;
   const components = withWorkerAccount(release.components, input.loaded);
   const deployed = [...new Set(components.map((c) => c.component))];

@@ -28,7 +28,15 @@ export function bindingFromReason(reason: string): Binding | undefined {
       name = name.slice(0, i);
     }
   }
-  return { kind, name, ...(namespace ? { namespace } : {}), roleKind: m[3] as Binding['roleKind'], roleName: m[4], subjectKind: m[5], subject: m[6] };
+  return {
+    kind,
+    name,
+    ...(namespace ? { namespace } : {}),
+    roleKind: m[3] as Binding['roleKind'],
+    roleName: m[4],
+    subjectKind: m[5],
+    subject: m[6],
+  };
 }
 
 /** Short text for the `via` column: `RoleBinding airflow/pod-launcher (Role pod-launcher-role)`. */

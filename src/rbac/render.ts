@@ -54,15 +54,30 @@ export function renderMatrix(v: MatrixView): string {
   }
   for (const cells of blocks.values()) {
     const first = cells[0];
-    const comps = [...new Set(v.components.filter((c) => c.account.namespace === first.account.namespace && c.account.name === first.account.name).map((c) => c.component))];
+    const comps = [
+      ...new Set(
+        v.components
+          .filter((c) => c.account.namespace === first.account.namespace && c.account.name === first.account.name)
+          .map((c) => c.component),
+      ),
+    ];
     const missing = cells.filter((c) => c.required && !c.allowed).length;
     const where = isClusterWide(first.namespace) ? 'cluster-wide' : `namespace ${first.namespace}`;
     const what = comps.length && !comps.includes('*') ? ` (${comps.join(', ')})` : '';
     const required = cells.some(needed);
     const granted = cells.filter((c) => c.allowed).length;
     const warned = cells.filter((c) => needed(c) && !c.required && !c.allowed);
-    const warnText = warned.length ? p.yellow(`; WARN ${warned.length} missing for ${[...new Set(warned.flatMap((c) => c.maybe ? ['a call the unknown Airflow version may make'] : (c.features ?? [])))].join('; ')}`) : '';
-    const verdict = (missing ? p.red(`${missing} required permission${missing > 1 ? 's' : ''} missing`) : required ? p.green('ok') : nothingRequired(cells, granted, v.wide)) + warnText;
+    const warnText = warned.length
+      ? p.yellow(
+          `; WARN ${warned.length} missing for ${[...new Set(warned.flatMap((c) => (c.maybe ? ['a call the unknown Airflow version may make'] : (c.features ?? []))))].join('; ')}`,
+        )
+      : '';
+    const verdict =
+      (missing
+        ? p.red(`${missing} required permission${missing > 1 ? 's' : ''} missing`)
+        : required
+          ? p.green('ok')
+          : nothingRequired(cells, granted, v.wide)) + warnText;
     out.push(p.bold(`ServiceAccount ${first.account.namespace}/${first.account.name}${what} in ${where}: `) + verdict);
     // an all-dash table says nothing the line above does not; -o wide still shows it
     if (!required && !granted && !v.wide) {
@@ -71,7 +86,18 @@ export function renderMatrix(v: MatrixView): string {
     }
     const rows = v.layout.rows.map((r) => {
       const label = resourceLabel(r);
-      return [label, ...v.layout.verbs.map((verb) => cellText(cells.find((c) => c.group === r.group && c.resource === r.resource && c.subresource === r.subresource && c.verb === verb), p))];
+      return [
+        label,
+        ...v.layout.verbs.map((verb) =>
+          cellText(
+            cells.find(
+              (c) =>
+                c.group === r.group && c.resource === r.resource && c.subresource === r.subresource && c.verb === verb,
+            ),
+            p,
+          ),
+        ),
+      ];
     });
     out.push(renderTable(['RESOURCE', ...v.layout.verbs.map((x) => x.toUpperCase())], rows));
     if (v.wide) {
@@ -81,25 +107,48 @@ export function renderMatrix(v: MatrixView): string {
         out.push(
           renderTable(
             ['RESOURCE', 'VERB', 'LEVEL', 'ALLOWED', 'VIA', 'WHY'],
-            req.map((c) => [resourceLabel(c), c.verb, LEVEL_TEXT(c), c.allowed ? 'yes' : c.required ? p.red('NO') : needed(c) ? p.yellow('no') : '-', c.via || (c.allowed ? c.source : ''), c.maybe ?? (c.features ?? []).join('; ')]),
+            req.map((c) => [
+              resourceLabel(c),
+              c.verb,
+              LEVEL_TEXT(c),
+              c.allowed ? 'yes' : c.required ? p.red('NO') : needed(c) ? p.yellow('no') : '-',
+              c.via || (c.allowed ? c.source : ''),
+              c.maybe ?? (c.features ?? []).join('; '),
+            ]),
           ),
         );
       }
     }
     out.push('');
   }
-  out.push(p.dim('yes / NO: required, allowed / denied;  no: denied, needed only for an optional feature (WARN);  (yes): allowed, Airflow does not call it;  -: denied, not needed'));
+  out.push(
+    p.dim(
+      'yes / NO: required, allowed / denied;  no: denied, needed only for an optional feature (WARN);  (yes): allowed, Airflow does not call it;  -: denied, not needed',
+    ),
+  );
   const s = v.summary;
   out.push(
     s.missing
-      ? p.red(`${s.missing} of ${s.required} required permissions missing`) + ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`
-      : p.green(`all ${s.required} required permissions granted`) + ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`,
+      ? p.red(`${s.missing} of ${s.required} required permissions missing`) +
+          ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`
+      : p.green(`all ${s.required} required permissions granted`) +
+          ` (${s.accounts} ServiceAccounts, ${s.checks} checks)`,
   );
-  if (s.warnings) out.push(p.yellow(`WARN: ${s.warnings} permission${s.warnings > 1 ? 's' : ''} for optional features (or calls the unknown Airflow version may make) missing: not a failure`));
+  if (s.warnings)
+    out.push(
+      p.yellow(
+        `WARN: ${s.warnings} permission${s.warnings > 1 ? 's' : ''} for optional features (or calls the unknown Airflow version may make) missing: not a failure`,
+      ),
+    );
   const skipped = v.skipped ?? [];
   if (skipped.length) {
     if (v.wide) for (const k of skipped) out.push(p.dim(`not asked: ${k.row}: ${k.why}`));
-    else out.push(p.dim(`${skipped.length} call${skipped.length > 1 ? 's' : ''} of other Airflow versions not asked (-o wide lists them)`));
+    else
+      out.push(
+        p.dim(
+          `${skipped.length} call${skipped.length > 1 ? 's' : ''} of other Airflow versions not asked (-o wide lists them)`,
+        ),
+      );
   }
   if (v.hints.length) {
     out.push('', p.bold('Likely causes:'));
@@ -107,7 +156,12 @@ export function renderMatrix(v: MatrixView): string {
   }
   if (s.missing) {
     // with the fix printed (on stdout) the pointer to it goes; its blank line stays, as the text always ended
-    out.push('', ...(v.fixFooter === false ? [] : ['Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix']));
+    out.push(
+      '',
+      ...(v.fixFooter === false
+        ? []
+        : ['Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix']),
+    );
   }
   return out.join('\n') + '\n';
 }

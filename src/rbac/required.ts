@@ -18,9 +18,12 @@ export interface ResourceRef {
 /** "pods", "pods/exec", "jobs.batch", "jobs.batch/status", "deployments.apps" -> group/resource/subresource. */
 export function parseResource(s: string): ResourceRef {
   const [main, sub = ''] = s.split('/', 2);
-  if (!main || s.split('/').length > 2) throw new UsageError(`--resources "${s}": expected RESOURCE[.GROUP][/SUBRESOURCE]`);
+  if (!main || s.split('/').length > 2)
+    throw new UsageError(`--resources "${s}": expected RESOURCE[.GROUP][/SUBRESOURCE]`);
   const dot = main.indexOf('.');
-  return dot < 0 ? { group: '', resource: main, subresource: sub } : { group: main.slice(dot + 1), resource: main.slice(0, dot), subresource: sub };
+  return dot < 0
+    ? { group: '', resource: main, subresource: sub }
+    : { group: main.slice(dot + 1), resource: main.slice(0, dot), subresource: sub };
 }
 
 function expandRule(rule: PolicyRule): Array<ResourceRef & { verb: string }> {
@@ -47,7 +50,9 @@ export function componentsToCheck(components: ComponentAccount[], profiles: Prof
     const i = AIRFLOW_COMPONENTS.indexOf(c.component);
     return i < 0 ? AIRFLOW_COMPONENTS.length : i;
   };
-  return components.filter((c) => AIRFLOW_COMPONENTS.includes(c.component) || covered.has(c.component)).sort((a, b) => rank(a) - rank(b));
+  return components
+    .filter((c) => AIRFLOW_COMPONENTS.includes(c.component) || covered.has(c.component))
+    .sort((a, b) => rank(a) - rank(b));
 }
 
 export interface RequiredInput {
@@ -88,14 +93,21 @@ export function requiredRules(input: RequiredInput): RequiredCell[] {
     const profileVerbs = [...new Set(input.profiles.flatMap((p) => p.rules.flatMap((r) => r.verbs)))];
     const res = extraRes.length ? extraRes : profileRes;
     const verbs = extraVerbs.length ? extraVerbs : profileVerbs.length ? profileVerbs : ['get', 'list', 'watch'];
-    for (const a of accounts) for (const ns of input.namespaces) for (const r of res) for (const verb of verbs) add(a, ns, { ...r, verb }, 'extra');
+    for (const a of accounts)
+      for (const ns of input.namespaces)
+        for (const r of res) for (const verb of verbs) add(a, ns, { ...r, verb }, 'extra');
   }
   return [...byKey.values()];
 }
 
 function uniqueRefs(refs: ResourceRef[]): ResourceRef[] {
   const m = new Map<string, ResourceRef>();
-  for (const r of refs) m.set(`${r.group}|${r.resource}|${r.subresource}`, { group: r.group, resource: r.resource, subresource: r.subresource });
+  for (const r of refs)
+    m.set(`${r.group}|${r.resource}|${r.subresource}`, {
+      group: r.group,
+      resource: r.resource,
+      subresource: r.subresource,
+    });
   return [...m.values()];
 }
 
@@ -131,11 +143,20 @@ export function matrixLayout(required: RequiredCell[]): Layout {
   for (const c of required) {
     const k = `${c.group}|${c.resource}|${c.subresource}`;
     let r = rows.get(k);
-    if (!r) rows.set(k, (r = { group: c.group, resource: c.resource, subresource: c.subresource, verbs: [], set: new Set() }));
+    if (!r)
+      rows.set(
+        k,
+        (r = { group: c.group, resource: c.resource, subresource: c.subresource, verbs: [], set: new Set() }),
+      );
     r.set.add(c.verb);
   }
   const ordered = [...rows.values()]
-    .sort((a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource) || a.subresource.localeCompare(b.subresource))
+    .sort(
+      (a, b) =>
+        a.group.localeCompare(b.group) ||
+        a.resource.localeCompare(b.resource) ||
+        a.subresource.localeCompare(b.subresource),
+    )
     .map(({ set, ...r }) => ({ ...r, verbs: verbSort(set) }));
   return { rows: ordered, verbs: verbSort(required.map((c) => c.verb)) };
 }
@@ -145,7 +166,9 @@ export function cellsToAsk(accounts: Account[], namespaces: string[], layout: La
   const out: Cell[] = [];
   for (const account of accounts) {
     for (const namespace of namespaces) {
-      for (const r of layout.rows) for (const verb of r.verbs) out.push({ account, namespace, group: r.group, resource: r.resource, subresource: r.subresource, verb });
+      for (const r of layout.rows)
+        for (const verb of r.verbs)
+          out.push({ account, namespace, group: r.group, resource: r.resource, subresource: r.subresource, verb });
     }
   }
   return out;
@@ -180,13 +203,26 @@ export interface ModelResult {
 export function modelRequired(input: ModelInput): ModelResult {
   const byKey = new Map<string, RequiredCell>();
   const skipped: ModelResult['skipped'] = [];
-  const add = (account: Account, namespace: string, ref: ResourceRef & { verb: string }, row: RequirementRow, maybe?: string) => {
+  const add = (
+    account: Account,
+    namespace: string,
+    ref: ResourceRef & { verb: string },
+    row: RequirementRow,
+    maybe?: string,
+  ) => {
     const cell: Cell = { account, namespace, ...ref };
     const k = cellKey(cell);
     const e = byKey.get(k);
     const level = row.level;
     if (!e) {
-      byKey.set(k, { ...cell, profiles: [row.profile], level, ...(maybe ? { maybe } : {}), features: [row.feature], rows: [row.id] });
+      byKey.set(k, {
+        ...cell,
+        profiles: [row.profile],
+        level,
+        ...(maybe ? { maybe } : {}),
+        features: [row.feature],
+        rows: [row.id],
+      });
       return;
     }
     if (!e.profiles.includes(row.profile)) e.profiles.push(row.profile);
@@ -230,7 +266,13 @@ export function modelRequired(input: ModelInput): ModelResult {
               e.level = 'required';
               delete e.maybe;
               if (!e.profiles.includes('extra')) e.profiles.push('extra');
-            } else byKey.set(cellKey(cell), { ...cell, profiles: ['extra'], level: 'required', features: ['asked with --resources/--verbs'] });
+            } else
+              byKey.set(cellKey(cell), {
+                ...cell,
+                profiles: ['extra'],
+                level: 'required',
+                features: ['asked with --resources/--verbs'],
+              });
           }
         }
       }

@@ -21,13 +21,19 @@ function groupMatches(rule: ResourceRule, group: string): boolean {
 // ResourceMatches: exact, "*", or "*" + "/<subresource>"; "pods/" + "*" is not a wildcard.
 function resourceMatches(rule: ResourceRule, resource: string, subresource: string): boolean {
   const combined = subresource ? `${resource}/${subresource}` : resource;
-  return (rule.resources ?? []).some((r) => r === '*' || r === combined || (subresource !== '' && r === `*/${subresource}`));
+  return (rule.resources ?? []).some(
+    (r) => r === '*' || r === combined || (subresource !== '' && r === `*/${subresource}`),
+  );
 }
 
 /** A name-less request: a rule restricted to resourceNames never covers it. */
 export function rulesAllow(rules: ResourceRule[], cell: Cell): boolean {
   return rules.some(
-    (r) => (r.resourceNames ?? []).length === 0 && verbMatches(r, cell.verb) && groupMatches(r, cell.group) && resourceMatches(r, cell.resource, cell.subresource),
+    (r) =>
+      (r.resourceNames ?? []).length === 0 &&
+      verbMatches(r, cell.verb) &&
+      groupMatches(r, cell.group) &&
+      resourceMatches(r, cell.resource, cell.subresource),
   );
 }
 
@@ -37,7 +43,13 @@ export function rulesAllow(rules: ResourceRule[], cell: Cell): boolean {
  * complete and nobody requires the cell. `rules` undefined: no rules review answered (a
  * cluster-wide cell, or the review failed).
  */
-export function needsAccessReview(rules: ResourceRule[] | undefined, incomplete: boolean, cell: Cell, required: boolean, wantReason: boolean): boolean {
+export function needsAccessReview(
+  rules: ResourceRule[] | undefined,
+  incomplete: boolean,
+  cell: Cell,
+  required: boolean,
+  wantReason: boolean,
+): boolean {
   if (rules !== undefined && rulesAllow(rules, cell)) return wantReason;
   return rules === undefined || incomplete || required;
 }

@@ -64,7 +64,9 @@ export function serviceAccountGroups(a: Account): string[] {
 }
 
 /** Cells by (account, namespace), in first-seen order: one rules review, or one Role, each. */
-export function byAccountAndNamespace<C extends Cell>(cells: C[]): Array<{ account: Account; namespace: string; cells: C[] }> {
+export function byAccountAndNamespace<C extends Cell>(
+  cells: C[],
+): Array<{ account: Account; namespace: string; cells: C[] }> {
   const groups = new Map<string, { account: Account; namespace: string; cells: C[] }>();
   for (const c of cells) {
     const k = `${c.account.namespace}|${c.account.name}|${c.namespace}`;

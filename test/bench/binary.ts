@@ -6,7 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { archiveName, binaryName, dist, hostTarget, type Target } from '../../scripts/dist.ts';
 
-export interface HostBinary { target: Target; dir: string; binary: string; archive: string; seconds: number }
+export interface HostBinary {
+  target: Target;
+  dir: string;
+  binary: string;
+  archive: string;
+  seconds: number;
+}
 
 let pending: Promise<HostBinary> | undefined;
 

@@ -17,20 +17,32 @@ function podTemplate(sim: Sim): Record<string, any> {
 }
 
 function dryRun(k: Kubectl, sim: Sim, pod: object, as = WORKER): Promise<Result> {
-  return kubectl(k, sim.kubeconfigPath, ['create', '--dry-run=server', '-n', 'airflow', '--as', as, '-o', 'name', '-f', '-'], stringify(pod));
+  return kubectl(
+    k,
+    sim.kubeconfigPath,
+    ['create', '--dry-run=server', '-n', 'airflow', '--as', as, '-o', 'name', '-f', '-'],
+    stringify(pod),
+  );
 }
 
 const named = (pod: Record<string, any>, name: string) => ({ ...pod, metadata: { ...pod.metadata, name } });
 
-const RESTRICTED = 'allowPrivilegeEscalation != false (container "base" must set securityContext.allowPrivilegeEscalation=false), '
-  + 'unrestricted capabilities (container "base" must set securityContext.capabilities.drop=["ALL"]), '
-  + 'runAsNonRoot != true (pod or container "base" must set securityContext.runAsNonRoot=true), '
-  + 'seccompProfile (pod or container "base" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")';
+const RESTRICTED =
+  'allowPrivilegeEscalation != false (container "base" must set securityContext.allowPrivilegeEscalation=false), ' +
+  'unrestricted capabilities (container "base" must set securityContext.capabilities.drop=["ALL"]), ' +
+  'runAsNonRoot != true (pod or container "base" must set securityContext.runAsNonRoot=true), ' +
+  'seccompProfile (pod or container "base" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")';
 
 describe('conformance: kubectl create --dry-run=server against the admission scenarios', function () {
   this.timeout(300_000);
   const sims: Record<string, Sim> = {};
-  const names = ['admission-quota-limits', 'admission-restricted', 'admission-quota-parallelism', 'admission-webhook-deny', 'official-kubernetes-executor'];
+  const names = [
+    'admission-quota-limits',
+    'admission-restricted',
+    'admission-quota-parallelism',
+    'admission-webhook-deny',
+    'official-kubernetes-executor',
+  ];
   before(async function () {
     skipWithoutKubectl(this);
     for (const n of names) sims[n] = await startSim({ scenario: n });
@@ -45,14 +57,20 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
         const sim = sims['admission-quota-limits'];
         const r = await dryRun(k, sim, podTemplate(sim));
         assert.equal(r.code, 1);
-        assert.equal(r.stderr, 'Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: failed quota: airflow-compute: must specify limits.memory for: base\n');
+        assert.equal(
+          r.stderr,
+          'Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: failed quota: airflow-compute: must specify limits.memory for: base\n',
+        );
       });
 
       it('a namespace enforcing restricted refuses the chart pod template', async () => {
         const sim = sims['admission-restricted'];
         const r = await dryRun(k, sim, podTemplate(sim));
         assert.equal(r.code, 1);
-        assert.equal(r.stderr, `Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: violates PodSecurity "restricted:latest": ${RESTRICTED}\n`);
+        assert.equal(
+          r.stderr,
+          `Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: violates PodSecurity "restricted:latest": ${RESTRICTED}\n`,
+        );
       });
 
       it('a quota admits one pod of many, and refuses the one past it once usage is real', async () => {
@@ -65,13 +83,21 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
         const created: string[] = [];
         for (let i = 1; i <= 4; i++) {
           const name = `task-${k.minor}-${i}`;
-          const r = await kubectl(k, sim.kubeconfigPath, ['create', '-n', 'airflow', '--as', WORKER, '-o', 'name', '-f', '-'], stringify(named(tpl, name)));
+          const r = await kubectl(
+            k,
+            sim.kubeconfigPath,
+            ['create', '-n', 'airflow', '--as', WORKER, '-o', 'name', '-f', '-'],
+            stringify(named(tpl, name)),
+          );
           assert.equal(r.code, 0, r.stderr);
           created.push(name);
         }
         const fifth = await dryRun(k, sim, tpl);
         assert.equal(fifth.code, 1);
-        assert.equal(fifth.stderr, 'Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: exceeded quota: airflow-compute, requested: requests.memory=1Gi, used: requests.memory=4Gi, limited: requests.memory=4Gi\n');
+        assert.equal(
+          fifth.stderr,
+          'Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: exceeded quota: airflow-compute, requested: requests.memory=1Gi, used: requests.memory=4Gi, limited: requests.memory=4Gi\n',
+        );
         for (const n of created) sim.store.delete('pods', 'airflow', n);
       });
 
@@ -79,7 +105,10 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
         const sim = sims['admission-webhook-deny'];
         const r = await dryRun(k, sim, podTemplate(sim));
         assert.equal(r.code, 1);
-        assert.equal(r.stderr, 'Error from server: error when creating "STDIN": admission webhook "require-limits.policy.example.com" denied the request: validation error: resource limits are required for every container. rule require-limits failed at path /spec/containers/0/resources/limits/\n');
+        assert.equal(
+          r.stderr,
+          'Error from server: error when creating "STDIN": admission webhook "require-limits.policy.example.com" denied the request: validation error: resource limits are required for every container. rule require-limits failed at path /spec/containers/0/resources/limits/\n',
+        );
       });
 
       it('a webhook with side effects makes the dry run fail; one that times out is an internal error', async () => {
@@ -91,13 +120,19 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
           sim.store.apply(unknown);
           const r = await dryRun(k, sim, podTemplate(sim));
           assert.equal(r.code, 1);
-          assert.equal(r.stderr, 'Error from server (BadRequest): error when creating "STDIN": admission webhook "require-limits.policy.example.com" does not support dry run\n');
+          assert.equal(
+            r.stderr,
+            'Error from server (BadRequest): error when creating "STDIN": admission webhook "require-limits.policy.example.com" does not support dry run\n',
+          );
           const timeout = structuredClone(cfg) as any;
           timeout.metadata.annotations['sim.kubectl-airflow.dev/answer'] = 'timeout';
           sim.store.apply(timeout);
           const t = await dryRun(k, sim, podTemplate(sim));
           assert.equal(t.code, 1);
-          assert.equal(t.stderr, 'Error from server (InternalError): error when creating "STDIN": Internal error occurred: failed calling webhook "require-limits.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy-system.svc:443/validate?timeout=10s": context deadline exceeded\n');
+          assert.equal(
+            t.stderr,
+            'Error from server (InternalError): error when creating "STDIN": Internal error occurred: failed calling webhook "require-limits.policy.example.com": failed to call webhook: Post "https://policy-webhook.policy-system.svc:443/validate?timeout=10s": context deadline exceeded\n',
+          );
           timeout.webhooks[0].failurePolicy = 'Ignore';
           sim.store.apply(timeout);
           const ignored = await dryRun(k, sim, podTemplate(sim));
@@ -109,18 +144,43 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
 
       it('LimitRange: defaults fill the dry-run pod; a limit above max is refused', async () => {
         const sim = sims['official-kubernetes-executor'];
-        const lr = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'task-limits', namespace: 'airflow' }, spec: { limits: [{ type: 'Container', max: { memory: '2Gi' }, default: { memory: '512Mi' }, defaultRequest: { memory: '256Mi' } }] } };
+        const lr = {
+          apiVersion: 'v1',
+          kind: 'LimitRange',
+          metadata: { name: 'task-limits', namespace: 'airflow' },
+          spec: {
+            limits: [
+              {
+                type: 'Container',
+                max: { memory: '2Gi' },
+                default: { memory: '512Mi' },
+                defaultRequest: { memory: '256Mi' },
+              },
+            ],
+          },
+        };
         sim.store.apply(lr as any);
         try {
           const tpl = podTemplate(sim);
-          const ok = await kubectl(k, sim.kubeconfigPath, ['create', '--dry-run=server', '-n', 'airflow', '--as', WORKER, '-o', 'json', '-f', '-'], stringify(tpl));
+          const ok = await kubectl(
+            k,
+            sim.kubeconfigPath,
+            ['create', '--dry-run=server', '-n', 'airflow', '--as', WORKER, '-o', 'json', '-f', '-'],
+            stringify(tpl),
+          );
           assert.equal(ok.code, 0, ok.stderr);
-          assert.deepEqual(JSON.parse(ok.stdout).spec.containers[0].resources, { limits: { memory: '512Mi' }, requests: { memory: '256Mi' } });
+          assert.deepEqual(JSON.parse(ok.stdout).spec.containers[0].resources, {
+            limits: { memory: '512Mi' },
+            requests: { memory: '256Mi' },
+          });
           const big = structuredClone(tpl);
           big.spec.containers[0].resources = { limits: { memory: '4Gi' } };
           const r = await dryRun(k, sim, big);
           assert.equal(r.code, 1);
-          assert.equal(r.stderr, 'Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: maximum memory usage per Container is 2Gi, but limit is 4Gi\n');
+          assert.equal(
+            r.stderr,
+            'Error from server (Forbidden): error when creating "STDIN": pods "placeholder-name" is forbidden: maximum memory usage per Container is 2Gi, but limit is 4Gi\n',
+          );
         } finally {
           sim.store.delete('limitranges', 'airflow', 'task-limits');
         }
@@ -129,7 +189,13 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
       it('warn=restricted admits with the warning kubectl prints', async () => {
         const sim = sims['official-kubernetes-executor'];
         const ns = sim.store.get('namespaces', undefined, 'airflow')!;
-        sim.store.apply({ ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, 'pod-security.kubernetes.io/warn': 'restricted' } } });
+        sim.store.apply({
+          ...ns,
+          metadata: {
+            ...ns.metadata,
+            labels: { ...ns.metadata.labels, 'pod-security.kubernetes.io/warn': 'restricted' },
+          },
+        });
         try {
           const r = await dryRun(k, sim, podTemplate(sim));
           assert.equal(r.code, 0, r.stderr);
@@ -141,7 +207,12 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
 
       it('the default FlowSchemas and priority levels are listed as a 1.29+ server has them', async () => {
         const sim = sims['official-kubernetes-executor'];
-        const fs = await kubectl(k, sim.kubeconfigPath, ['get', 'flowschemas.flowcontrol.apiserver.k8s.io', '-o', 'json']);
+        const fs = await kubectl(k, sim.kubeconfigPath, [
+          'get',
+          'flowschemas.flowcontrol.apiserver.k8s.io',
+          '-o',
+          'json',
+        ]);
         assert.equal(fs.code, 0, fs.stderr);
         const sa = JSON.parse(fs.stdout).items.find((o: any) => o.metadata.name === 'service-accounts');
         assert.deepEqual([sa.spec.matchingPrecedence, sa.spec.priorityLevelConfiguration.name], [9000, 'workload-low']);
@@ -154,7 +225,10 @@ describe('conformance: kubectl create --dry-run=server against the admission sce
         const before = sim.store.all('pods', 'airflow').map((p) => p.metadata.name);
         const r = await dryRun(k, sim, named(podTemplate(sim), `dry-${k.minor}`));
         assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual(sim.store.all('pods', 'airflow').map((p) => p.metadata.name), before);
+        assert.deepEqual(
+          sim.store.all('pods', 'airflow').map((p) => p.metadata.name),
+          before,
+        );
       });
     });
   }

@@ -3,7 +3,17 @@
 // answer is hand-written in test/scenarios/expectations/rbac-edge-cases.yaml.
 import assert from 'node:assert/strict';
 import { startSim, type Sim } from '../sim/index.ts';
-import { EXEC_PLUGIN_V1_REFUSED, expectation, knowsExecPluginV1, kubectl, kubectls, parseTable, pool, skipWithoutKubectl, type Kubectl } from './kubectl.ts';
+import {
+  EXEC_PLUGIN_V1_REFUSED,
+  expectation,
+  knowsExecPluginV1,
+  kubectl,
+  kubectls,
+  parseTable,
+  pool,
+  skipWithoutKubectl,
+  type Kubectl,
+} from './kubectl.ts';
 import type { CanI } from '../scenarios/expectations.ts';
 
 const exp = expectation('rbac-edge-cases');
@@ -29,7 +39,11 @@ function canIArgs(c: CanI): string[] {
 function subjectOf(c: CanI, sim: Sim): { user: string; groups: string[] } {
   if (c.as) {
     const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(c.as);
-    if (sa && !c.asGroups) return { user: c.as, groups: ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`, 'system:authenticated'] };
+    if (sa && !c.asGroups)
+      return {
+        user: c.as,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`, 'system:authenticated'],
+      };
     return { user: c.as, groups: [...(c.asGroups ?? []), 'system:authenticated'] };
   }
   const id = sim.scenario.spec.identities.find((i) => i.name === c.context);
@@ -44,7 +58,9 @@ function sarFor(c: CanI, sim: Sim): object {
   else {
     const [resource, ...group] = c.resource.split('.');
     spec.resourceAttributes = {
-      verb: c.verb, resource, group: group.join('.'),
+      verb: c.verb,
+      resource,
+      group: group.join('.'),
       ...(c.subresource ? { subresource: c.subresource } : {}),
       ...(c.name ? { name: c.name } : {}),
       ...(c.namespace ? { namespace: c.namespace } : {}),
@@ -61,7 +77,9 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
     skipWithoutKubectl(this);
     sim = await startSim({ scenario: 'rbac-edge-cases' });
   });
-  after(async () => { await sim?.stop(); });
+  after(async () => {
+    await sim?.stop();
+  });
 
   it('finds the kubectl builds to run (1.32 on PATH, oldest and newest beside it)', function () {
     skipWithoutKubectl(this);
@@ -75,7 +93,10 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
       for (const c of cases) {
         it(describeCase(c), async () => {
           const r = await kubectl(k, sim.kubeconfigPath, canIArgs(c));
-          if (!knowsExecPluginV1(k) && sim.scenario.spec.identities.find((i) => i.name === c.context)?.auth === 'exec') {
+          if (
+            !knowsExecPluginV1(k) &&
+            sim.scenario.spec.identities.find((i) => i.name === c.context)?.auth === 'exec'
+          ) {
             assert.deepEqual([r.code, r.stdout], [1, '']);
             assert.match(r.stderr, EXEC_PLUGIN_V1_REFUSED);
             return;
@@ -86,16 +107,37 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
         });
       }
 
-      for (const l of exp.list as { context: string; as?: string; namespace: string; rows: string[][]; absent?: string[] }[]) {
+      for (const l of exp.list as {
+        context: string;
+        as?: string;
+        namespace: string;
+        rows: string[][];
+        absent?: string[];
+      }[]) {
         it(`--list for ${l.as ?? l.context} in ${l.namespace}`, async () => {
-          const args = ['--context', l.context, 'auth', 'can-i', '--list', '-n', l.namespace, ...(l.as ? [`--as=${l.as}`] : [])];
+          const args = [
+            '--context',
+            l.context,
+            'auth',
+            'can-i',
+            '--list',
+            '-n',
+            l.namespace,
+            ...(l.as ? [`--as=${l.as}`] : []),
+          ];
           const r = await kubectl(k, sim.kubeconfigPath, args);
           assert.equal(r.code, 0, r.stderr);
           const rows = parseTable(r.stdout);
-          const header = r.stdout.split('\n')[0].trim().split(/\s{2,}/);
+          const header = r.stdout
+            .split('\n')[0]
+            .trim()
+            .split(/\s{2,}/);
           assert.deepEqual(header, ['Resources', 'Non-Resource URLs', 'Resource Names', 'Verbs']);
           for (const want of l.rows) {
-            assert.ok(rows.some((row) => row.join('|') === want.join('|')), `row ${JSON.stringify(want)} in\n${r.stdout}`);
+            assert.ok(
+              rows.some((row) => row.join('|') === want.join('|')),
+              `row ${JSON.stringify(want)} in\n${r.stdout}`,
+            );
           }
           for (const res of l.absent ?? []) {
             assert.ok(!rows.some((row) => row[0] === res), `no row for ${res} in\n${r.stdout}`);
@@ -127,7 +169,8 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
     const wrong: string[] = [];
     withReason.forEach((c, i) => {
       const s = answers[i].status;
-      if (s.allowed !== c.allowed || (s.reason ?? '') !== c.reason) wrong.push(`${describeCase(c)}: got allowed=${s.allowed} reason=${JSON.stringify(s.reason ?? '')}`);
+      if (s.allowed !== c.allowed || (s.reason ?? '') !== c.reason)
+        wrong.push(`${describeCase(c)}: got allowed=${s.allowed} reason=${JSON.stringify(s.reason ?? '')}`);
     });
     assert.deepEqual(wrong, []);
   });
@@ -135,12 +178,25 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
   it('kubectl create -f with default (strict) validation accepts reviews and Roles, in every build', async function () {
     skipWithoutKubectl(this);
     // kubectl's validation reads /openapi/v3, /openapi/v2 and lists CRDs for kinds without a PATCH path.
-    const sar = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'monitor', groups: ['system:authenticated'], nonResourceAttributes: { verb: 'get', path: '/metrics' } } });
+    const sar = JSON.stringify({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: 'monitor',
+        groups: ['system:authenticated'],
+        nonResourceAttributes: { verb: 'get', path: '/metrics' },
+      },
+    });
     for (const k of kubectls()) {
       const r = await kubectl(k, sim.kubeconfigPath, ['--context', 'admin', 'create', '-o', 'json', '-f', '-'], sar);
       assert.equal(r.code, 0, `${k.label}: ${r.stderr}`);
       assert.equal(JSON.parse(r.stdout).status.allowed, true);
-      const role = JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `validated-${k.minor}`, namespace: 'other' }, rules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }] });
+      const role = JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: `validated-${k.minor}`, namespace: 'other' },
+        rules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }],
+      });
       const c = await kubectl(k, sim.kubeconfigPath, ['--context', 'admin', 'create', '-f', '-'], role);
       assert.equal(c.code, 0, `${k.label}: ${c.stderr}`);
       assert.equal(c.stdout.trim(), `role.rbac.authorization.k8s.io/validated-${k.minor} created`);
@@ -150,15 +206,36 @@ describe('conformance: kubectl auth can-i against rbac-edge-cases', function () 
   it('the auditor may create SubjectAccessReviews; nobody may not (403 with the real message)', async function () {
     skipWithoutKubectl(this);
     const k = kubectls()[0];
-    const sar = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'carol', groups: ['edge-readers'], resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'edge' } } });
+    const sar = JSON.stringify({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: 'carol',
+        groups: ['edge-readers'],
+        resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'edge' },
+      },
+    });
     // --validate=false: for a single review kubectl's validation lists CRDs, which the auditor may not
     // (real kubectl fails the same way against kube-apiserver: 'failed to check CRD ... forbidden').
-    const ok = await kubectl(k, sim.kubeconfigPath, ['--context', 'auditor', 'create', '--validate=false', '-o', 'json', '-f', '-'], sar);
+    const ok = await kubectl(
+      k,
+      sim.kubeconfigPath,
+      ['--context', 'auditor', 'create', '--validate=false', '-o', 'json', '-f', '-'],
+      sar,
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(JSON.parse(ok.stdout).status.allowed, true);
-    const no = await kubectl(k, sim.kubeconfigPath, ['--context', 'nobody', 'create', '--validate=false', '-o', 'json', '-f', '-'], sar);
+    const no = await kubectl(
+      k,
+      sim.kubeconfigPath,
+      ['--context', 'nobody', 'create', '--validate=false', '-o', 'json', '-f', '-'],
+      sar,
+    );
     assert.equal(no.code, 1);
-    assert.match(no.stderr, /subjectaccessreviews\.authorization\.k8s\.io is forbidden: User "nobody" cannot create resource "subjectaccessreviews" in API group "authorization\.k8s\.io" at the cluster scope/);
+    assert.match(
+      no.stderr,
+      /subjectaccessreviews\.authorization\.k8s\.io is forbidden: User "nobody" cannot create resource "subjectaccessreviews" in API group "authorization\.k8s\.io" at the cluster scope/,
+    );
   });
 
   it('answers many can-i questions concurrently without mixing them up', async function () {

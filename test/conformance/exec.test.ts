@@ -20,7 +20,8 @@ function sandboxUnavailable(): string | undefined {
   return undefined;
 }
 
-const kubectl = (bin: string, kubeconfig: string, args: string[], input?: string) => kubectlBinary(bin, kubeconfig, 'exec-ns', args, input);
+const kubectl = (bin: string, kubeconfig: string, args: string[], input?: string) =>
+  kubectlBinary(bin, kubeconfig, 'exec-ns', args, input);
 
 const GET_VERSION = [
   'import json, os, ssl, urllib.request',
@@ -43,7 +44,9 @@ describe('conformance: kubectl exec against the sim', function () {
   let savedTmp: string | undefined;
 
   before(async function () {
-    const why = sandboxUnavailable() ?? (versions.length === 0 ? 'no kubectl.1.30 or kubectl.1.33 beside kubectl on PATH' : undefined);
+    const why =
+      sandboxUnavailable() ??
+      (versions.length === 0 ? 'no kubectl.1.30 or kubectl.1.33 beside kubectl on PATH' : undefined);
     if (why) {
       console.log(`    skipped: ${why}`);
       this.skip();
@@ -64,9 +67,10 @@ describe('conformance: kubectl exec against the sim', function () {
 
   for (const v of versions) {
     describe(`kubectl ${v}`, () => {
-      const k = (args: string[], input?: string) => kubectl(join(dir!, `kubectl.${v}`), sim.kubeconfigPath, args, input);
+      const k = (args: string[], input?: string) =>
+        kubectl(join(dir!, `kubectl.${v}`), sim.kubeconfigPath, args, input);
 
-      it('prints stdout and stderr and exits with the command\'s code', async () => {
+      it("prints stdout and stderr and exits with the command's code", async () => {
         const r = await k(['exec', 'runner', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
         assert.equal(r.stdout, 'out\n');
         assert.equal(r.stderr, 'err\ncommand terminated with exit code 3\n');
@@ -86,32 +90,60 @@ describe('conformance: kubectl exec against the sim', function () {
         assert.equal(bad.stderr, 'Error from server (BadRequest): container nope is not valid for pod duo\n');
       });
 
-      it('a pod whose container is not running: the kubelet\'s container not found', async () => {
+      it("a pod whose container is not running: the kubelet's container not found", async () => {
         const r = await k(['exec', 'starting', '--', 'true']);
         assert.equal(r.code, 1);
-        assert.equal(r.stderr, 'error: Internal error occurred: unable to upgrade connection: container not found ("main")\n');
+        assert.equal(
+          r.stderr,
+          'error: Internal error occurred: unable to upgrade connection: container not found ("main")\n',
+        );
       });
 
-      it('a missing executable: the runtime\'s OCI error', async () => {
+      it("a missing executable: the runtime's OCI error", async () => {
         const r = await k(['exec', 'runner', '--', 'python4', '-V']);
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /^error: Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python4": executable file not found in \$PATH: unknown\n$/);
+        assert.match(
+          r.stderr,
+          /^error: Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python4": executable file not found in \$PATH: unknown\n$/,
+        );
       });
 
-      it('the ServiceAccount namespace file, the pod\'s env and ConfigMap volumes', async () => {
-        const r = await k(['exec', 'runner', '--', 'sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo "$MESSAGE|$LOG_LEVEL|$POD_NAMESPACE|$HOSTNAME|$KUBERNETES_SERVICE_HOST"; cat /opt/app/app.cfg /etc/app-conf/log/level.txt; echo; pwd']);
+      it("the ServiceAccount namespace file, the pod's env and ConfigMap volumes", async () => {
+        const r = await k([
+          'exec',
+          'runner',
+          '--',
+          'sh',
+          '-c',
+          'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo "$MESSAGE|$LOG_LEVEL|$POD_NAMESPACE|$HOSTNAME|$KUBERNETES_SERVICE_HOST"; cat /opt/app/app.cfg /etc/app-conf/log/level.txt; echo; pwd',
+        ]);
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout, 'exec-ns\nhello world|debug|exec-ns|runner|10.96.0.1\n[core]\nexecutor = KubernetesExecutor\ndebug\n/opt/app\n');
+        assert.equal(
+          r.stdout,
+          'exec-ns\nhello world|debug|exec-ns|runner|10.96.0.1\n[core]\nexecutor = KubernetesExecutor\ndebug\n/opt/app\n',
+        );
       });
     });
   }
 
   describe('sandbox (newest kubectl available)', () => {
-    const k = (args: string[], input?: string) => kubectl(join(dir!, `kubectl.${versions.at(-1)}`), sim.kubeconfigPath, args, input);
+    const k = (args: string[], input?: string) =>
+      kubectl(join(dir!, `kubectl.${versions.at(-1)}`), sim.kubeconfigPath, args, input);
 
     it('command -v python3 differs by image profile; none has not even sh', async () => {
-      assert.deepEqual(await k(['exec', 'runner', '--', 'sh', '-c', 'command -v python3']), { code: 0, stdout: '/usr/bin/python3\n', stderr: '' });
-      const shell = await k(['exec', 'shelly', '--', 'sh', '-c', 'command -v python3 || echo no-python; command -v cat']);
+      assert.deepEqual(await k(['exec', 'runner', '--', 'sh', '-c', 'command -v python3']), {
+        code: 0,
+        stdout: '/usr/bin/python3\n',
+        stderr: '',
+      });
+      const shell = await k([
+        'exec',
+        'shelly',
+        '--',
+        'sh',
+        '-c',
+        'command -v python3 || echo no-python; command -v cat',
+      ]);
       assert.deepEqual(shell, { code: 0, stdout: 'no-python\n/usr/bin/cat\n', stderr: '' });
       const py = await k(['exec', 'shelly', '--', 'python3', '-V']);
       assert.match(py.stderr, /exec: "python3": executable file not found in \$PATH: unknown\n$/);
@@ -121,41 +153,93 @@ describe('conformance: kubectl exec against the sim', function () {
     });
 
     it('the host is hidden: its binaries, its /work and /root/.pyenv are not in the container', async () => {
-      const r = await k(['exec', 'runner', '--', 'sh', '-c', 'ls /usr/bin | wc -l; ls -d /work /root/.pyenv /usr/local/bin/* 2>&1 | wc -l; hostname']);
+      const r = await k([
+        'exec',
+        'runner',
+        '--',
+        'sh',
+        '-c',
+        'ls /usr/bin | wc -l; ls -d /work /root/.pyenv /usr/local/bin/* 2>&1 | wc -l; hostname',
+      ]);
       const [count, missing, host] = r.stdout.trim().split('\n');
       assert.ok(Number(count) < 60, `only the profile's executables in /usr/bin, got ${count}`);
       assert.equal(missing, '3', 'three "cannot access" lines');
       assert.equal(host, 'runner');
     });
 
-    it('/etc is the host\'s below the pod\'s own files; writes there stay in the container', async () => {
-      const r = await k(['exec', 'runner', '--', 'sh', '-c', 'test -f /etc/passwd && echo passwd; echo x > /etc/kaf-written && cat /etc/kaf-written; cat /etc/hostname']);
+    it("/etc is the host's below the pod's own files; writes there stay in the container", async () => {
+      const r = await k([
+        'exec',
+        'runner',
+        '--',
+        'sh',
+        '-c',
+        'test -f /etc/passwd && echo passwd; echo x > /etc/kaf-written && cat /etc/kaf-written; cat /etc/hostname',
+      ]);
       assert.deepEqual(r, { code: 0, stdout: 'passwd\nx\nrunner\n', stderr: '' });
       assert.equal(existsSync('/etc/kaf-written'), false);
     });
 
     it('automount off on the ServiceAccount: no token directory', async () => {
-      const r = await k(['exec', 'quiet', '--', 'sh', '-c', 'ls /var/run/secrets/kubernetes.io/serviceaccount 2>&1; echo rc=$?']);
+      const r = await k([
+        'exec',
+        'quiet',
+        '--',
+        'sh',
+        '-c',
+        'ls /var/run/secrets/kubernetes.io/serviceaccount 2>&1; echo rc=$?',
+      ]);
       assert.match(r.stdout, /No such file or directory\nrc=2\n$/);
     });
 
     it('every pod is on the pod network: HTTPS GET /version to the ClusterIP with the mounted CA and token', async () => {
       const r = await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION]);
       assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
-      const env = await k(['exec', 'runner', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT']);
+      const env = await k([
+        'exec',
+        'runner',
+        '--',
+        'sh',
+        '-c',
+        'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT',
+      ]);
       assert.equal(env.stdout, '10.96.0.1:443\n');
     });
 
     it('nothing leaves the machine: an address outside the scenario is unreachable at once', async () => {
-      const r = await k(['exec', 'runner', '--', 'python3', '-c', "import socket\ntry: socket.create_connection(('192.0.2.1', 443), timeout=2)\nexcept OSError as e: print(e.errno)"]);
+      const r = await k([
+        'exec',
+        'runner',
+        '--',
+        'python3',
+        '-c',
+        "import socket\ntry: socket.create_connection(('192.0.2.1', 443), timeout=2)\nexcept OSError as e: print(e.errno)",
+      ]);
       assert.deepEqual(r, { code: 0, stdout: '101\n', stderr: '' }, 'ENETUNREACH');
     });
 
     it('pod network: cluster DNS resolves kubernetes.default.svc through the search list', async () => {
-      const r = await k(['exec', 'isolated', '--', 'python3', '-c', "import socket; print(socket.gethostbyname('kubernetes.default.svc')); print(socket.gethostbyname('kubernetes.default.svc.cluster.local'))"]);
+      const r = await k([
+        'exec',
+        'isolated',
+        '--',
+        'python3',
+        '-c',
+        "import socket; print(socket.gethostbyname('kubernetes.default.svc')); print(socket.gethostbyname('kubernetes.default.svc.cluster.local'))",
+      ]);
       assert.deepEqual(r, { code: 0, stdout: '10.96.0.1\n10.96.0.1\n', stderr: '' });
-      const env = await k(['exec', 'isolated', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat /etc/resolv.conf']);
-      assert.equal(env.stdout, '10.96.0.1:443\nsearch exec-ns.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+      const env = await k([
+        'exec',
+        'isolated',
+        '--',
+        'sh',
+        '-c',
+        'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat /etc/resolv.conf',
+      ]);
+      assert.equal(
+        env.stdout,
+        '10.96.0.1:443\nsearch exec-ns.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
+      );
     });
 
     it('pod network: a NetworkPolicy allowing only ClusterIP:443 times out after DNAT', async () => {
@@ -163,27 +247,59 @@ describe('conformance: kubectl exec against the sim', function () {
       assert.equal(r.code, 4);
       assert.match(r.stdout, /^FAILED .*timed out/);
       // DNS is allowed by the same policy.
-      const dns = await k(['exec', 'isolated-blocked', '--', 'python3', '-c', "import socket; print(socket.gethostbyname('kubernetes.default.svc'))"]);
+      const dns = await k([
+        'exec',
+        'isolated-blocked',
+        '--',
+        'python3',
+        '-c',
+        "import socket; print(socket.gethostbyname('kubernetes.default.svc'))",
+      ]);
       assert.equal(dns.stdout, '10.96.0.1\n');
     });
 
-    it('hostNetwork pod: the node\'s hostname, hosts file and resolver (node names, no cluster names: dnsPolicy ClusterFirst falls back to Default)', async () => {
-      const r = await k(['exec', 'node-agent', '--', 'sh', '-c', 'hostname; echo $HOSTNAME; cat /etc/resolv.conf; head -1 /etc/hosts']);
-      assert.deepEqual(r, { code: 0, stdout: 'worker-1\nworker-1\nnameserver 10.0.0.2\n# Kubernetes-managed hosts file (host network).\n', stderr: '' });
-      const dns = await k(['exec', 'node-agent', '--', 'python3', '-c', [
-        'import socket',
-        "print(socket.gethostbyname('cp-1'))",
-        'try: socket.gethostbyname("kubernetes.default.svc")',
-        'except socket.gaierror as e: print("no", e.errno == socket.EAI_NONAME)',
-      ].join('\n')]);
+    it("hostNetwork pod: the node's hostname, hosts file and resolver (node names, no cluster names: dnsPolicy ClusterFirst falls back to Default)", async () => {
+      const r = await k([
+        'exec',
+        'node-agent',
+        '--',
+        'sh',
+        '-c',
+        'hostname; echo $HOSTNAME; cat /etc/resolv.conf; head -1 /etc/hosts',
+      ]);
+      assert.deepEqual(r, {
+        code: 0,
+        stdout: 'worker-1\nworker-1\nnameserver 10.0.0.2\n# Kubernetes-managed hosts file (host network).\n',
+        stderr: '',
+      });
+      const dns = await k([
+        'exec',
+        'node-agent',
+        '--',
+        'python3',
+        '-c',
+        [
+          'import socket',
+          "print(socket.gethostbyname('cp-1'))",
+          'try: socket.gethostbyname("kubernetes.default.svc")',
+          'except socket.gaierror as e: print("no", e.errno == socket.EAI_NONAME)',
+        ].join('\n'),
+      ]);
       assert.deepEqual(dns, { code: 0, stdout: '10.0.0.11\nno True\n', stderr: '' });
     });
 
-    it('hostNetwork pod: the ClusterIP through kube-proxy\'s rules and the endpoint directly; NetworkPolicies do not apply to it', async () => {
+    it("hostNetwork pod: the ClusterIP through kube-proxy's rules and the endpoint directly; NetworkPolicies do not apply to it", async () => {
       // only-clusterip selects its labels and would time out a pod-network pod (see isolated-blocked)
       const r = await k(['exec', 'node-agent', '--', 'python3', '-c', GET_VERSION]);
       assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
-      const direct = await k(['exec', 'node-agent', '--', 'python3', '-c', "import socket; socket.create_connection(('10.0.0.11', 6443), timeout=2).close(); print('ok')"]);
+      const direct = await k([
+        'exec',
+        'node-agent',
+        '--',
+        'python3',
+        '-c',
+        "import socket; socket.create_connection(('10.0.0.11', 6443), timeout=2).close(); print('ok')",
+      ]);
       assert.deepEqual(direct, { code: 0, stdout: 'ok\n', stderr: '' });
     });
 
@@ -191,7 +307,11 @@ describe('conformance: kubectl exec against the sim', function () {
       const r = await k(['exec', 'duo', '--', 'sh', '-c', 'echo $WHO']);
       assert.deepEqual(r, { code: 0, stdout: 'app\n', stderr: 'Defaulted container "app" out of: app, sidecar\n' });
       const missing = await k(['exec', 'nosuch', '--', 'true']);
-      assert.deepEqual(missing, { code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nosuch" not found\n' });
+      assert.deepEqual(missing, {
+        code: 1,
+        stdout: '',
+        stderr: 'Error from server (NotFound): pods "nosuch" not found\n',
+      });
     });
 
     it('kubectl <= 1.29 (SPDY only) gets a one-line refusal', async function () {
@@ -202,25 +322,38 @@ describe('conformance: kubectl exec against the sim', function () {
       }
       const r = await kubectl(old, sim.kubeconfigPath, ['exec', 'runner', '--', 'true']);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'Error from server (BadRequest): the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30\n');
+      assert.equal(
+        r.stderr,
+        'Error from server (BadRequest): the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30\n',
+      );
     });
 
     it('an identity without pods/exec: kubectl falls back to SPDY and prints the create denial', async () => {
       const r = await k(['--context', 'viewer', 'exec', 'runner', '--', 'true']);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'Error from server (Forbidden): pods "runner" is forbidden: User "viewer" cannot create resource "pods/exec" in API group "" in the namespace "exec-ns"\n');
+      assert.equal(
+        r.stderr,
+        'Error from server (Forbidden): pods "runner" is forbidden: User "viewer" cannot create resource "pods/exec" in API group "" in the namespace "exec-ns"\n',
+      );
     });
-
   });
 
   describe('raw WebSocket client', () => {
-    function open(path: string, protocols: string[]): Promise<{ frames: Buffer[]; protocol: string; status?: number; body?: string }> {
+    function open(
+      path: string,
+      protocols: string[],
+    ): Promise<{ frames: Buffer[]; protocol: string; status?: number; body?: string }> {
       return new Promise((resolve, reject) => {
-        const ws = new WebSocket(`${sim.url}${path}`, protocols, { ca: sim.caPem, headers: { Authorization: `Bearer ${sim.tokenFor('operator')}` } });
+        const ws = new WebSocket(`${sim.url}${path}`, protocols, {
+          ca: sim.caPem,
+          headers: { Authorization: `Bearer ${sim.tokenFor('operator')}` },
+        });
         const frames: Buffer[] = [];
         ws.on('unexpected-response', (_req, res) => {
           let body = '';
-          res.on('data', (d: Buffer) => { body += d; });
+          res.on('data', (d: Buffer) => {
+            body += d;
+          });
           res.on('end', () => resolve({ frames, protocol: '', status: res.statusCode, body }));
         });
         ws.on('open', () => ws.send(Buffer.from([255, 0])));
@@ -234,23 +367,40 @@ describe('conformance: kubectl exec against the sim', function () {
       const r = await open('/api/v1/namespaces/exec-ns/pods/duo/exec?command=true&stdout=true', ['v5.channel.k8s.io']);
       assert.equal(r.status, 400);
       const s = JSON.parse(r.body!);
-      assert.deepEqual([s.kind, s.reason, s.code, s.message], ['Status', 'BadRequest', 400, 'a container name must be specified for pod duo, choose one of: [app sidecar]']);
+      assert.deepEqual(
+        [s.kind, s.reason, s.code, s.message],
+        ['Status', 'BadRequest', 400, 'a container name must be specified for pod duo, choose one of: [app sidecar]'],
+      );
     });
 
     it('v4: readiness frame, stdout on 1, stderr on 2, one Status on 3, then close', async () => {
-      const r = await open('/api/v1/namespaces/exec-ns/pods/runner/exec?command=sh&command=-c&command=printf+a;printf+b+>%262;exit+7&stdout=true&stderr=true', ['v4.channel.k8s.io']);
+      const r = await open(
+        '/api/v1/namespaces/exec-ns/pods/runner/exec?command=sh&command=-c&command=printf+a;printf+b+>%262;exit+7&stdout=true&stderr=true',
+        ['v4.channel.k8s.io'],
+      );
       assert.equal(r.protocol, 'v4.channel.k8s.io');
       assert.deepEqual([...r.frames[0]], [1], 'an empty stdout frame first');
-      const on = (c: number) => Buffer.concat(r.frames.slice(1).filter((f) => f[0] === c).map((f) => f.subarray(1))).toString();
+      const on = (c: number) =>
+        Buffer.concat(
+          r.frames
+            .slice(1)
+            .filter((f) => f[0] === c)
+            .map((f) => f.subarray(1)),
+        ).toString();
       assert.equal(on(1), 'a');
       assert.equal(on(2), 'b');
       const statuses = r.frames.filter((f) => f[0] === 3);
       assert.equal(statuses.length, 1);
-      assert.deepEqual(JSON.parse(statuses[0].subarray(1).toString()).details, { causes: [{ reason: 'ExitCode', message: '7' }] });
+      assert.deepEqual(JSON.parse(statuses[0].subarray(1).toString()).details, {
+        causes: [{ reason: 'ExitCode', message: '7' }],
+      });
     });
 
     it('v5 preferred; Success status', async () => {
-      const r = await open('/api/v1/namespaces/exec-ns/pods/runner/exec?command=true&stdout=true', ['v4.channel.k8s.io', 'v5.channel.k8s.io']);
+      const r = await open('/api/v1/namespaces/exec-ns/pods/runner/exec?command=true&stdout=true', [
+        'v4.channel.k8s.io',
+        'v5.channel.k8s.io',
+      ]);
       assert.equal(r.protocol, 'v5.channel.k8s.io');
       assert.equal(r.frames.at(-1)!.subarray(1).toString(), '{"metadata":{},"status":"Success"}');
     });
@@ -258,8 +408,16 @@ describe('conformance: kubectl exec against the sim', function () {
 
   describe('teardown', () => {
     it('stopping the sim ends a running exec at once (as a stopping API server drops its streams)', async () => {
-      const running = kubectl(join(dir!, `kubectl.${versions.at(-1)}`), sim.kubeconfigPath, ['exec', 'isolated', '--', 'sh', '-c', 'echo started; sleep 30']);
-      for (let i = 0; i < 100 && !sim.log.entries.some((e) => e.path.endsWith('/exec') && e.code === 101); i++) await new Promise((r) => setTimeout(r, 50));
+      const running = kubectl(join(dir!, `kubectl.${versions.at(-1)}`), sim.kubeconfigPath, [
+        'exec',
+        'isolated',
+        '--',
+        'sh',
+        '-c',
+        'echo started; sleep 30',
+      ]);
+      for (let i = 0; i < 100 && !sim.log.entries.some((e) => e.path.endsWith('/exec') && e.code === 101); i++)
+        await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 500));
       await sim.stop();
       const r = await running;
@@ -271,10 +429,15 @@ describe('conformance: kubectl exec against the sim', function () {
     it('nothing is left behind once the sim stops: no staging directories, no namespace agents', async () => {
       await sim.stop();
       // Per-process caches stay until the process exits: the profile executables and the agent script.
-      const left = () => readdirSync(tmp).filter((f) => !/^kaf-exec-(bins|agent)-/.test(f) && !f.startsWith('kubectl-airflow-sim-'));
-      const agents = () => execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => /unshare|nsenter|netns-agent/.test(l));
+      const left = () =>
+        readdirSync(tmp).filter((f) => !/^kaf-exec-(bins|agent)-/.test(f) && !f.startsWith('kubectl-airflow-sim-'));
+      const agents = () =>
+        execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => /unshare|nsenter|netns-agent/.test(l));
       // The last exec's teardown and the spare agent (it exits on stdin EOF) finish asynchronously.
-      for (let i = 0; i < 40 && (agents().length > 0 || left().length > 0); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 40 && (agents().length > 0 || left().length > 0); i++)
+        await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(left(), []);
       assert.deepEqual(agents(), []);
     });
@@ -289,7 +452,18 @@ describe('conformance: pod networks (exec-network scenario)', function () {
   const k = (args: string[]) => kubectl(bin!, sim.kubeconfigPath, ['-n', 'net', ...args]);
   const py = (pod: string, code: string) => k(['exec', pod, '--', 'python3', '-c', code]);
   // The live replica itself: through the ClusterIP three of this scenario's four endpoints are dead.
-  const toLiveReplica = (pod: string, code: string) => k(['exec', pod, '--', 'env', 'KUBERNETES_SERVICE_HOST=10.0.0.11', 'KUBERNETES_SERVICE_PORT=6443', 'python3', '-c', code]);
+  const toLiveReplica = (pod: string, code: string) =>
+    k([
+      'exec',
+      pod,
+      '--',
+      'env',
+      'KUBERNETES_SERVICE_HOST=10.0.0.11',
+      'KUBERNETES_SERVICE_PORT=6443',
+      'python3',
+      '-c',
+      code,
+    ]);
 
   before(async function () {
     const why = sandboxUnavailable() ?? (bin ? undefined : 'no kubectl >= 1.30 beside kubectl on PATH');
@@ -299,7 +473,9 @@ describe('conformance: pod networks (exec-network scenario)', function () {
     }
     sim = await startSim({ scenario: 'exec-network' });
   });
-  after(async () => { await sim?.stop(); });
+  after(async () => {
+    await sim?.stop();
+  });
 
   it('each replica fails its own way; the ClusterIP spreads over all four (statistic random)', async () => {
     const r = await py('probe', CONNECT);
@@ -307,8 +483,14 @@ describe('conformance: pod networks (exec-network scenario)', function () {
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual(lines.slice(0, 4), ['10.0.0.11 ok', '10.0.0.12 refused', '10.0.0.13 reset', '10.0.0.14 timeout']);
     const seen = JSON.parse(lines[4]) as Record<string, number>;
-    assert.equal(Object.values(seen).reduce((a, b) => a + b, 0), 24);
-    assert.ok((seen.ok ?? 0) > 0 && (seen.ok ?? 0) < 24, `some but not all of 24 attempts through the ClusterIP reach the live replica: ${lines[4]}`);
+    assert.equal(
+      Object.values(seen).reduce((a, b) => a + b, 0),
+      24,
+    );
+    assert.ok(
+      (seen.ok ?? 0) > 0 && (seen.ok ?? 0) < 24,
+      `some but not all of 24 attempts through the ClusterIP reach the live replica: ${lines[4]}`,
+    );
   });
 
   it('dns: broken blackholes the nameserver (no answer, no error); nxdomain answers NXDOMAIN', async () => {

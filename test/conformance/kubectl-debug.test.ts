@@ -10,12 +10,17 @@ import { has, kubectlBinary, kubectlDir } from './kubectl.ts';
 
 const kubectl = (bin: string, kubeconfig: string, args: string[]) => kubectlBinary(bin, kubeconfig, 'airflow', args);
 
-type Pod = { spec: { ephemeralContainers?: Array<{ name: string; image: string; targetContainerName?: string }> }; status: { ephemeralContainerStatuses?: Array<{ name: string; state: Record<string, unknown> }> } };
+type Pod = {
+  spec: { ephemeralContainers?: Array<{ name: string; image: string; targetContainerName?: string }> };
+  status: { ephemeralContainerStatuses?: Array<{ name: string; state: Record<string, unknown> }> };
+};
 
 describe('conformance: kubectl debug (ephemeral containers) against the sim', function () {
   this.timeout(120_000);
   const dir = kubectlDir();
-  const versions = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'].filter((v) => dir && existsSync(join(dir, `kubectl.${v}`)));
+  const versions = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'].filter(
+    (v) => dir && existsSync(join(dir, `kubectl.${v}`)),
+  );
   let sim: Sim;
   before(async function () {
     if (!versions.length) {
@@ -29,17 +34,29 @@ describe('conformance: kubectl debug (ephemeral containers) against the sim', fu
   it('every kubectl version adds its ephemeral container targeting the chosen container; the sim runs it', async () => {
     for (const v of versions) {
       const name = `dbg-${v.replace('.', '-')}`;
-      const r = await kubectl(join(dir!, `kubectl.${v}`), sim.kubeconfigPath, ['debug', 'distroless', '--image=curlimages/curl:8.10.1', '--target=base', '-c', name]);
+      const r = await kubectl(join(dir!, `kubectl.${v}`), sim.kubeconfigPath, [
+        'debug',
+        'distroless',
+        '--image=curlimages/curl:8.10.1',
+        '--target=base',
+        '-c',
+        name,
+      ]);
       assert.equal(r.code, 0, `${v}: ${r.stderr}`);
       assert.match(r.stdout + r.stderr, /Targeting container "base"/, v);
       const pod = sim.store.get('pods', 'airflow', 'distroless') as unknown as Pod;
       const ec = pod.spec.ephemeralContainers?.find((c) => c.name === name);
       assert.deepEqual([ec?.image, ec?.targetContainerName], ['curlimages/curl:8.10.1', 'base'], v);
-      assert.ok('running' in (pod.status.ephemeralContainerStatuses?.find((c) => c.name === name)?.state ?? {}), `${v}: ${JSON.stringify(pod.status)}`);
+      assert.ok(
+        'running' in (pod.status.ephemeralContainerStatuses?.find((c) => c.name === name)?.state ?? {}),
+        `${v}: ${JSON.stringify(pod.status)}`,
+      );
     }
     const patches = sim.log.entries.filter((e) => e.method === 'PATCH' && e.path.endsWith('/ephemeralcontainers'));
     assert.equal(patches.length, versions.length);
-    assert.ok(patches.every((e) => e.headers['content-type'] === 'application/strategic-merge-patch+json' && e.code === 200));
+    assert.ok(
+      patches.every((e) => e.headers['content-type'] === 'application/strategic-merge-patch+json' && e.code === 200),
+    );
   });
 
   it('kubectl exec runs in the ephemeral container: its image profile, the pod network env, no ServiceAccount files', async function () {
@@ -50,9 +67,31 @@ describe('conformance: kubectl debug (ephemeral containers) against the sim', fu
     }
     const bin = join(dir!, `kubectl.${v}`);
     // the scenario maps busybox to the shell profile; curl images get shell-curl by name
-    assert.equal((await kubectl(bin, sim.kubeconfigPath, ['debug', 'distroless', '--image=busybox:1.36', '--target=base', '-c', 'bb'])).code, 0);
-    const script = 'command -v curl || echo no-curl; command -v python3 || echo no-python; ls /var/run/secrets/kubernetes.io/serviceaccount 2>/dev/null || echo no-sa-files; echo "host=$KUBERNETES_SERVICE_HOST"';
-    const curl = await kubectl(bin, sim.kubeconfigPath, ['exec', 'distroless', '-c', `dbg-${v.replace('.', '-')}`, '--', 'sh', '-c', script]);
+    assert.equal(
+      (
+        await kubectl(bin, sim.kubeconfigPath, [
+          'debug',
+          'distroless',
+          '--image=busybox:1.36',
+          '--target=base',
+          '-c',
+          'bb',
+        ])
+      ).code,
+      0,
+    );
+    const script =
+      'command -v curl || echo no-curl; command -v python3 || echo no-python; ls /var/run/secrets/kubernetes.io/serviceaccount 2>/dev/null || echo no-sa-files; echo "host=$KUBERNETES_SERVICE_HOST"';
+    const curl = await kubectl(bin, sim.kubeconfigPath, [
+      'exec',
+      'distroless',
+      '-c',
+      `dbg-${v.replace('.', '-')}`,
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]);
     assert.equal(curl.code, 0, curl.stderr);
     assert.deepEqual(curl.stdout.trim().split('\n'), ['/usr/bin/curl', 'no-python', 'no-sa-files', 'host=10.96.0.1']);
     const bb = await kubectl(bin, sim.kubeconfigPath, ['exec', 'distroless', '-c', 'bb', '--', 'sh', '-c', script]);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startSim, type Sim } from '../sim/index.ts';
 import { DEBIAN_KUBECTL, debianKubectlMissing, kubectl, kubectls } from './kubectl.ts';
 
-describe('conformance: Debian\'s kubectl 1.20, the oldest client', function () {
+describe("conformance: Debian's kubectl 1.20, the oldest client", function () {
   this.timeout(120_000);
   let sim: Sim;
   before(async function () {
@@ -17,7 +17,9 @@ describe('conformance: Debian\'s kubectl 1.20, the oldest client', function () {
     }
     sim = await startSim({ scenario: 'official-kubernetes-executor' });
   });
-  after(async () => { await sim?.stop(); });
+  after(async () => {
+    await sim?.stop();
+  });
 
   const oldest = () => kubectls().find((k) => k.path === DEBIAN_KUBECTL)!;
 
@@ -26,19 +28,49 @@ describe('conformance: Debian\'s kubectl 1.20, the oldest client', function () {
   });
 
   it('reads through legacy discovery and asks access reviews as JSON', async () => {
-    const pods = await kubectl(oldest(), sim.kubeconfigPath, ['get', 'pods', '-n', 'airflow', '-l', 'component=scheduler', '-o', 'name']);
+    const pods = await kubectl(oldest(), sim.kubeconfigPath, [
+      'get',
+      'pods',
+      '-n',
+      'airflow',
+      '-l',
+      'component=scheduler',
+      '-o',
+      'name',
+    ]);
     assert.deepEqual(pods, { code: 0, stdout: 'pod/airflow-scheduler-5d8c9f7b6-x7k2p\n', stderr: '' });
     sim.log.reset();
-    const can = await kubectl(oldest(), sim.kubeconfigPath, ['auth', 'can-i', 'create', 'pods', '-n', 'airflow', '--as', 'system:serviceaccount:airflow:airflow-scheduler']);
+    const can = await kubectl(oldest(), sim.kubeconfigPath, [
+      'auth',
+      'can-i',
+      'create',
+      'pods',
+      '-n',
+      'airflow',
+      '--as',
+      'system:serviceaccount:airflow:airflow-scheduler',
+    ]);
     assert.deepEqual([can.code, can.stdout], [0, 'yes\n'], can.stderr);
     const review = sim.log.entries.find((e) => e.path.endsWith('/selfsubjectaccessreviews'));
     assert.match(String(review?.headers['content-type']), /^application\/json/);
     assert.match(String(review?.headers['user-agent']), /^kubectl[^/]*\/v1\.20\./);
   });
 
-  it('exec: SPDY only, so the sim\'s one-line refusal', async () => {
-    const r = await kubectl(oldest(), sim.kubeconfigPath, ['exec', '-n', 'airflow', 'airflow-scheduler-5d8c9f7b6-x7k2p', '-c', 'scheduler', '--', 'true']);
+  it("exec: SPDY only, so the sim's one-line refusal", async () => {
+    const r = await kubectl(oldest(), sim.kubeconfigPath, [
+      'exec',
+      '-n',
+      'airflow',
+      'airflow-scheduler-5d8c9f7b6-x7k2p',
+      '-c',
+      'scheduler',
+      '--',
+      'true',
+    ]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'Error from server (BadRequest): the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30\n');
+    assert.equal(
+      r.stderr,
+      'Error from server (BadRequest): the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30\n',
+    );
   });
 });

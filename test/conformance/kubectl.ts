@@ -46,14 +46,28 @@ export function kubectlDir(): string | undefined {
 
 /** Whether `cmd` is on PATH. */
 export function has(cmd: string): boolean {
-  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let cached: Kubectl[] | undefined;
 
 /** Debian's kubectl (package kubernetes-client, 1.20), unpacked by .ci/run with `dpkg -x`: installing
  *  the package would replace /usr/bin/kubectl, the gcloud dispatcher the suite runs. */
-export const DEBIAN_KUBECTL = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'kubernetes-client', 'usr', 'bin', 'kubectl');
+export const DEBIAN_KUBECTL = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '.cache',
+  'kubernetes-client',
+  'usr',
+  'bin',
+  'kubectl',
+);
 
 /** Why Debian's kubectl is not in kubectls(), or '' when it is. */
 export function debianKubectlMissing(): string {
@@ -78,14 +92,16 @@ export function kubectls(): Kubectl[] {
       const p = join(dir, `kubectl.1.${m}`);
       if (existsSync(p)) versioned.push({ label: `1.${m}`, path: p, minor: m });
     }
-    const pick = process.env.CONFORMANCE_KUBECTL === 'all'
-      ? versioned
-      : [versioned[0], versioned[versioned.length - 1]].filter((k, i, a) => k && a.indexOf(k) === i);
+    const pick =
+      process.env.CONFORMANCE_KUBECTL === 'all'
+        ? versioned
+        : [versioned[0], versioned[versioned.length - 1]].filter((k, i, a) => k && a.indexOf(k) === i);
     for (const k of pick) if (!found.some((f) => f.minor === k.minor)) found.push(k);
   }
   if (!debianKubectlMissing()) {
     const minor = minorOf(DEBIAN_KUBECTL);
-    if (minor !== undefined && !found.some((f) => f.minor === minor)) found.push({ label: `1.${minor} (Debian)`, path: DEBIAN_KUBECTL, minor });
+    if (minor !== undefined && !found.some((f) => f.minor === minor))
+      found.push({ label: `1.${minor} (Debian)`, path: DEBIAN_KUBECTL, minor });
   }
   cached = found;
   return found;
@@ -115,15 +131,24 @@ process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 
 export function kubectl(k: Kubectl, kubeconfig: string, args: string[], input?: string): Promise<Result> {
   return new Promise((resolvePromise) => {
-    const child = execFile(k.path, args, {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig },
-      timeout: 30_000,
-      maxBuffer: 16 * 1024 * 1024,
-      encoding: 'utf8',
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? (err as unknown as { code: number }).code : 1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
+    const child = execFile(
+      k.path,
+      args,
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig },
+        timeout: 30_000,
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'utf8',
+      },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+            ? (err as unknown as { code: number }).code
+            : 1
+          : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
   });
 }
@@ -132,12 +157,27 @@ export function kubectl(k: Kubectl, kubeconfig: string, args: string[], input?: 
  * One kubectl binary by path, in `namespace`, with this process's environment (its own HOME, unlike
  * kubectl() above); exit -1 when it did not exit by itself (timeout, signal).
  */
-export function kubectlBinary(bin: string, kubeconfig: string, namespace: string, args: string[], input?: string): Promise<Result> {
+export function kubectlBinary(
+  bin: string,
+  kubeconfig: string,
+  namespace: string,
+  args: string[],
+  input?: string,
+): Promise<Result> {
   return new Promise((resolvePromise) => {
-    const child = execFile(bin, ['--kubeconfig', kubeconfig, '-n', namespace, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
+    const child = execFile(
+      bin,
+      ['--kubeconfig', kubeconfig, '-n', namespace, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
     if (input !== undefined) child.stdin!.end(input);
   });
 }
@@ -171,5 +211,7 @@ export function parseTable(text: string): string[][] {
   const starts: number[] = [];
   const re = /\S+(?: \S+)*/g;
   for (let m = re.exec(header); m; m = re.exec(header)) starts.push(m.index);
-  return lines.slice(1).map((line) => starts.map((s, i) => line.slice(s, i + 1 < starts.length ? starts[i + 1] : undefined).trim()));
+  return lines
+    .slice(1)
+    .map((line) => starts.map((s, i) => line.slice(s, i + 1 < starts.length ? starts[i + 1] : undefined).trim()));
 }

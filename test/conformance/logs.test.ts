@@ -19,7 +19,10 @@ describe('conformance: kubectl logs against the sim', function () {
   beforeEach(() => {
     const pod = sim.store.get('pods', NS, POD)!;
     const recent = new Date(Date.now() - 30_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    pod.metadata.annotations = { ...pod.metadata.annotations, 'sim.kubectl-airflow.dev/logs.scheduler': `2026-10-01T08:00:00Z old line\n${recent} recent line\n` };
+    pod.metadata.annotations = {
+      ...pod.metadata.annotations,
+      'sim.kubectl-airflow.dev/logs.scheduler': `2026-10-01T08:00:00Z old line\n${recent} recent line\n`,
+    };
     sim.store.apply(pod);
   });
   after(async () => sim?.stop());
@@ -34,14 +37,19 @@ describe('conformance: kubectl logs against the sim', function () {
         assert.equal((await logs(['-c', 'scheduler', '--since=10m'])).stdout, 'recent line\n');
       });
 
-      it('--previous without a previous instance: the kubelet\'s error as a real server relays it', async () => {
+      it("--previous without a previous instance: the kubelet's error as a real server relays it", async () => {
         const previous = await logs(['-c', 'scheduler', '--previous']);
         assert.equal(previous.code, 1);
-        assert.equal(previous.stderr, `Error from server (BadRequest): previous terminated container "scheduler" in pod "${POD}" not found\n`);
+        assert.equal(
+          previous.stderr,
+          `Error from server (BadRequest): previous terminated container "scheduler" in pod "${POD}" not found\n`,
+        );
       });
 
       it('-f streams a line added while it follows', async () => {
-        const child = spawn(k.path, ['logs', '-f', '-n', NS, POD, '-c', 'scheduler', '--tail=1'], { env: { PATH: process.env.PATH ?? '', KUBECONFIG: sim.kubeconfigPath, HOME: '/tmp' } });
+        const child = spawn(k.path, ['logs', '-f', '-n', NS, POD, '-c', 'scheduler', '--tail=1'], {
+          env: { PATH: process.env.PATH ?? '', KUBECONFIG: sim.kubeconfigPath, HOME: '/tmp' },
+        });
         let out = '';
         let err = '';
         let exited = false;

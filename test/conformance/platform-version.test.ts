@@ -29,7 +29,8 @@ describe('conformance: platform version strings', function () {
         sim = await startSim({ scenario: 'minimal', scenarioText });
         const r = await kubectl(kubectls()[0], sim.kubeconfigPath, ['version', '-o', 'json']);
         assert.equal(r.code, 0, r.stderr);
-        const server = (JSON.parse(r.stdout) as { serverVersion: { major: string; minor: string; gitVersion: string } }).serverVersion;
+        const server = (JSON.parse(r.stdout) as { serverVersion: { major: string; minor: string; gitVersion: string } })
+          .serverVersion;
         assert.deepEqual([server.major, server.minor, server.gitVersion], ['1', minor, version]);
       } finally {
         await sim?.stop();

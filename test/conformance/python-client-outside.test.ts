@@ -15,7 +15,10 @@ import { runPython, skipWithoutPythonClient } from './python.ts';
  */
 const NEWER_THAN_CLIENT = new Set(['flowcontrol.apiserver.k8s.io/v1']);
 
-const scenarios = readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+const scenarios = readdirSync(SCENARIOS_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
 
 describe('conformance: the official Python client deserializes every built-in scenario', function () {
   this.timeout(120_000);
@@ -31,18 +34,31 @@ describe('conformance: the official Python client deserializes every built-in sc
         assert.ok(admin, `${name} has no system:masters identity to read everything with`);
         const all = sim.store.dump();
         const objects = all.filter((o) => !NEWER_THAN_CLIENT.has(o.apiVersion!));
-        if (objects.length < all.length) console.log(`      left out ${all.length - objects.length} objects of ${[...NEWER_THAN_CLIENT].join(', ')}: newer than the installed Python client`);
+        if (objects.length < all.length)
+          console.log(
+            `      left out ${all.length - objects.length} objects of ${[...NEWER_THAN_CLIENT].join(', ')}: newer than the installed Python client`,
+          );
         const kinds = new Map<string, { apiVersion: string; kind: string; namespaced: boolean }>();
         for (const o of objects) {
           const r = findByKind(o.apiVersion!, o.kind!);
           assert.ok(r, `${o.apiVersion}/${o.kind} is not a resource the sim serves`);
-          kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion!, kind: o.kind!, namespaced: r.namespaced });
+          kinds.set(`${o.apiVersion}/${o.kind}`, {
+            apiVersion: o.apiVersion!,
+            kind: o.kind!,
+            namespaced: r.namespaced,
+          });
         }
-        const r = await runPython('deserialize_all.py', { kubeconfig: sim.kubeconfigPath, context: admin.name, kinds: [...kinds.values()] });
+        const r = await runPython('deserialize_all.py', {
+          kubeconfig: sim.kubeconfigPath,
+          context: admin.name,
+          kinds: [...kinds.values()],
+        });
         assert.equal(r.code, 0, r.stderr);
         const got = JSON.parse(r.stdout) as { objects: string[]; errors: string[] };
         assert.deepEqual(got.errors, []);
-        const want = objects.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
+        const want = objects
+          .map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)
+          .sort();
         assert.deepEqual(got.objects, want);
       } finally {
         await sim.stop();

@@ -15,7 +15,10 @@ let version: string | null | undefined;
 export function pythonClientVersion(): string | null {
   if (version !== undefined) return version;
   try {
-    version = execFileSync(PYTHON, ['-c', 'import kubernetes; print(kubernetes.__version__)'], { encoding: 'utf8', timeout: 20_000 }).trim();
+    version = execFileSync(PYTHON, ['-c', 'import kubernetes; print(kubernetes.__version__)'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    }).trim();
   } catch {
     version = null;
   }
@@ -25,7 +28,9 @@ export function pythonClientVersion(): string | null {
 /** Say why and skip when the client is missing (CONTRIBUTING: a skipped test says why). */
 export function skipWithoutPythonClient(ctx: Mocha.Context): void {
   if (pythonClientVersion() === null) {
-    console.log(`    conformance: ${PYTHON} cannot import kubernetes (install Debian's python3-kubernetes, as .ci/run does): skipping`);
+    console.log(
+      `    conformance: ${PYTHON} cannot import kubernetes (install Debian's python3-kubernetes, as .ci/run does): skipping`,
+    );
     ctx.skip();
   }
 }
@@ -39,10 +44,19 @@ export interface PythonResult {
 /** Runs test/conformance/python/<script> with a JSON request on stdin. */
 export function runPython(script: string, request: unknown, timeoutMs = 60_000): Promise<PythonResult> {
   return new Promise((resolve) => {
-    const child = execFile(PYTHON, [join(SCRIPTS, script)], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      PYTHON,
+      [join(SCRIPTS, script)],
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     child.stdin?.end(JSON.stringify(request));
   });
 }

@@ -36,8 +36,16 @@ describe('bad input: one line, the right exit code', function () {
 
     it('a newline in --as, --as-group, --as-uid or --token: usage error naming the flag, the token never shown', async () => {
       oneLine(await runMain(['rbac', ...kc(), '--as', 'a\nb']), 2, /^kubectl-airflow: --as "a\\nb" contains a newline/);
-      oneLine(await runMain(['rbac', ...kc(), '--as', 'a', '--as-group', 'g\n']), 2, /^kubectl-airflow: --as-group "g\\n" contains a newline/);
-      oneLine(await runMain(['rbac', ...kc(), '--as', 'a', '--as-uid', '1\r2']), 2, /^kubectl-airflow: --as-uid "1\\r2" contains a newline/);
+      oneLine(
+        await runMain(['rbac', ...kc(), '--as', 'a', '--as-group', 'g\n']),
+        2,
+        /^kubectl-airflow: --as-group "g\\n" contains a newline/,
+      );
+      oneLine(
+        await runMain(['rbac', ...kc(), '--as', 'a', '--as-uid', '1\r2']),
+        2,
+        /^kubectl-airflow: --as-uid "1\\r2" contains a newline/,
+      );
       const t = await runMain(['rbac', ...kc(), '--token', 'SeCrEt\nx']);
       oneLine(t, 2, /^kubectl-airflow: --token contains a newline/);
       assert.ok(!t.err.includes('SeCrEt'));
@@ -45,15 +53,41 @@ describe('bad input: one line, the right exit code', function () {
 
     it('--as refused by the server: every command exits 3 with the refusal (ha no longer turns it into SKIPs and exit 0)', async () => {
       for (const c of COMMANDS) {
-        oneLine(await runMain([...c, ...kc(), '--context', 'ops', '--as', 'mallory']), 3, /^kubectl-airflow: the API server refused to let you act as "mallory" \(--as\): users "mallory" is forbidden: User "ops" cannot impersonate/);
+        oneLine(
+          await runMain([...c, ...kc(), '--context', 'ops', '--as', 'mallory']),
+          3,
+          /^kubectl-airflow: the API server refused to let you act as "mallory" \(--as\): users "mallory" is forbidden: User "ops" cannot impersonate/,
+        );
       }
     });
 
-    it('a flag given twice takes its last value (kubectl\'s pflag); --as-group still repeats', async () => {
-      const twice = await runMain(['rbac', ...kc(), '--request-timeout', 'nonsense', '--request-timeout', '20s', '-o', 'json']);
+    it("a flag given twice takes its last value (kubectl's pflag); --as-group still repeats", async () => {
+      const twice = await runMain([
+        'rbac',
+        ...kc(),
+        '--request-timeout',
+        'nonsense',
+        '--request-timeout',
+        '20s',
+        '-o',
+        'json',
+      ]);
       assert.equal(twice.code, 0, twice.err);
       sim().log.reset();
-      const r = await runMain(['ha', ...kc(), '--as', 'someone', '--as', 'kubernetes-admin', '--as-group', 'a', '--as-group', 'system:masters', '-o', 'json']);
+      const r = await runMain([
+        'ha',
+        ...kc(),
+        '--as',
+        'someone',
+        '--as',
+        'kubernetes-admin',
+        '--as-group',
+        'a',
+        '--as-group',
+        'system:masters',
+        '-o',
+        'json',
+      ]);
       assert.equal(r.code, 0, r.err);
       const e = sim().log.entries[0];
       assert.equal(e.headers['impersonate-user'], 'kubernetes-admin');

@@ -22,7 +22,8 @@ describe('e2e: __complete against the sim', function () {
   });
   afterEach(async () => sim?.stop());
 
-  const complete = () => runMain(['__complete', 'net', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', 'airflow-sch']);
+  const complete = () =>
+    runMain(['__complete', 'net', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', 'airflow-sch']);
 
   it('completes pod names from the cluster', async () => {
     const r = await complete();
@@ -36,7 +37,10 @@ describe('e2e: __complete against the sim', function () {
     const r = await complete();
     assert.equal(r.code, 0);
     assert.equal(r.out, ':1\n', 'no candidates, the error directive');
-    assert.match(r.err, /^kubectl-airflow: completion: GET \/api\/v1\/namespaces\/airflow\/pods\S* timed out after 2s\n$/);
+    assert.match(
+      r.err,
+      /^kubectl-airflow: completion: GET \/api\/v1\/namespaces\/airflow\/pods\S* timed out after 2s\n$/,
+    );
     await settled(sim);
     const attempts = sim.log.entries.filter((e) => e.path === '/api/v1/namespaces/airflow/pods');
     assert.equal(attempts.length, 1);

@@ -4,7 +4,17 @@ import { strict as assert } from 'node:assert';
 import { startSim } from '../sim/index.ts';
 import { runMain } from './harness.ts';
 
-const SCENARIOS = ['official-kubernetes-executor', 'official-kubernetes-executor-broken-rbac', 'official-celery', 'official-multi-namespace', 'official-multi-namespace-narrowed', 'official-multi-namespace-cluster-wide', 'community-chart', 'rbac-edge-cases', 'net-egress-blocked'];
+const SCENARIOS = [
+  'official-kubernetes-executor',
+  'official-kubernetes-executor-broken-rbac',
+  'official-celery',
+  'official-multi-namespace',
+  'official-multi-namespace-narrowed',
+  'official-multi-namespace-cluster-wide',
+  'community-chart',
+  'rbac-edge-cases',
+  'net-egress-blocked',
+];
 
 describe('config fits the screen', function () {
   this.timeout(120_000);

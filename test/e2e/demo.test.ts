@@ -24,14 +24,30 @@ describe('make demo', function () {
       const bin = join(dir, 'kubectl-airflow');
       writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'src/cli/main.ts')}" "$@"\n`);
       chmodSync(bin, 0o755);
-      const r = spawnSync('bash', [join(ROOT, 'scripts/demo.sh')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, KUBECTL_AIRFLOW_BIN: bin } });
+      const r = spawnSync('bash', [join(ROOT, 'scripts/demo.sh')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, KUBECTL_AIRFLOW_BIN: bin },
+      });
       const out = r.stdout + r.stderr;
       assert.equal(r.status, 0, out);
       const lines = out.split('\n').length;
       assert.ok(lines < 120, `${lines} lines`);
       // the story, in order
       const plain = out.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
-      const beats = [/== 1\. Broken/, /^no$/m, /== 2\. Diagnosed/, /^6\. RBAC +FAIL/m, /== 3\. Fixed/, /rolebinding\.rbac\.authorization\.k8s\.io\/\S+ created/, /== 4\. Healthy/, /^yes$/m, /^6\. RBAC +OK/m, /^no layer failed/m, /\(exit 0\)\n/];
+      const beats = [
+        /== 1\. Broken/,
+        /^no$/m,
+        /== 2\. Diagnosed/,
+        /^6\. RBAC +FAIL/m,
+        /== 3\. Fixed/,
+        /rolebinding\.rbac\.authorization\.k8s\.io\/\S+ created/,
+        /== 4\. Healthy/,
+        /^yes$/m,
+        /^6\. RBAC +OK/m,
+        /^no layer failed/m,
+        /\(exit 0\)\n/,
+      ];
       let at = 0;
       for (const b of beats) {
         const m = b.exec(plain.slice(at));

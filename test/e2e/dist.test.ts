@@ -37,12 +37,17 @@ describe('dist: the single executable, alone in an empty folder', function () {
   // asynchronous: the simulated API server answers from this same process
   const run = (args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(path.join(lonely, 'kubectl-airflow'), args, { cwd: lonely, env, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-        resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-      });
+      execFile(
+        path.join(lonely, 'kubectl-airflow'),
+        args,
+        { cwd: lonely, env, encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => {
+          resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+        },
+      );
     });
 
-  before(async function () {
+  before(async () => {
     hb = await hostBinary();
     process.stdout.write(`      (built ${path.basename(hb.archive)} in ${hb.seconds.toFixed(1)} s)\n`);
     lonely = tempDir('ka-lonely-');
@@ -53,19 +58,23 @@ describe('dist: the single executable, alone in an empty folder', function () {
   });
 
   it('has no node_modules within reach', () => {
-    for (let d = lonely; d !== path.dirname(d); d = path.dirname(d)) assert.ok(!existsSync(path.join(d, 'node_modules')), `${d}/node_modules exists`);
+    for (let d = lonely; d !== path.dirname(d); d = path.dirname(d))
+      assert.ok(!existsSync(path.join(d, 'node_modules')), `${d}/node_modules exists`);
   });
 
   it('--help lists the commands and exits 0', async () => {
     const r = await run(['--help']);
     assert.equal(r.status, 0, r.stderr);
-    for (const c of ['rbac', 'ha', 'version', 'completion']) assert.match(r.stdout, new RegExp(`kubectl airflow ${c}\\b`));
+    for (const c of ['rbac', 'ha', 'version', 'completion'])
+      assert.match(r.stdout, new RegExp(`kubectl airflow ${c}\\b`));
     assert.equal(r.stderr, '');
   });
 
   it('version prints the build-time version, commit, Node and client-node', async () => {
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    const cn = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/@kubernetes/client-node/package.json'), 'utf8')) as { version: string };
+    const cn = JSON.parse(
+      readFileSync(path.join(repoRoot, 'node_modules/@kubernetes/client-node/package.json'), 'utf8'),
+    ) as { version: string };
     const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
     const r = await run(['version', '-o', 'json']);
     assert.equal(r.status, 0, r.stderr);
@@ -142,14 +151,26 @@ describe('dist: archives', function () {
     writeFileSync(path.join(dir, 'a.zip'), zip(entries));
     execFileSync('unzip', ['-q', path.join(dir, 'a.zip'), '-d', path.join(dir, 'x')]);
     assert.equal(readFileSync(path.join(dir, 'x/kubectl-airflow'), 'utf8'), '#!/bin/sh\necho hi\n');
-    assert.deepEqual(readZip(zip(entries)).map((e) => [e.name, e.mode, e.data.toString()]), [['LICENSE', 0o644, 'Apache License\n'], ['kubectl-airflow', 0o755, '#!/bin/sh\necho hi\n']]);
+    assert.deepEqual(
+      readZip(zip(entries)).map((e) => [e.name, e.mode, e.data.toString()]),
+      [
+        ['LICENSE', 0o644, 'Apache License\n'],
+        ['kubectl-airflow', 0o755, '#!/bin/sh\necho hi\n'],
+      ],
+    );
   });
 
   it('the host archive holds exactly the binary and LICENSE, listed in SHA256SUMS', async () => {
     const hb = await hostBinary();
     const data = readFileSync(hb.archive);
     const entries = readTarGz(data);
-    assert.deepEqual(entries.map((e) => [e.name, e.type, e.mode]), [['LICENSE', 'file', 0o644], ['kubectl-airflow', 'file', 0o755]]);
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.type, e.mode]),
+      [
+        ['LICENSE', 'file', 0o644],
+        ['kubectl-airflow', 'file', 0o755],
+      ],
+    );
     assert.ok(entries[0]!.data.equals(readFileSync(path.join(repoRoot, 'LICENSE'))));
     assert.ok(entries[1]!.data.equals(readFileSync(hb.binary)));
     const sums = readFileSync(path.join(hb.dir, 'SHA256SUMS'), 'utf8');
@@ -166,13 +187,18 @@ describe('dist: text assets are embedded byte-for-byte', function () {
     const text = 'print("é\\t")\r\n\0tail  \n';
     writeFileSync(path.join(dir, 'p.py'), text);
     const src = path.join(dir, 'm.ts');
-    const out = inlineAssetReads(`const a = readFileSync(new URL('./p.py', import.meta.url), 'utf8');\nconst b = await fs.readFile(new URL("./p.py", import.meta.url), { encoding: 'utf-8' });`, src);
+    const out = inlineAssetReads(
+      `const a = readFileSync(new URL('./p.py', import.meta.url), 'utf8');\nconst b = await fs.readFile(new URL("./p.py", import.meta.url), { encoding: 'utf-8' });`,
+      src,
+    );
     assert.equal(out, `const a = ${JSON.stringify(text)};\nconst b = ${JSON.stringify(text)};`);
     assert.throws(() => inlineAssetReads(`const u = new URL('./p.py', import.meta.url);`, src), /cannot be embedded/);
   });
 
   it('the minified bundle carries the probe programs and profiles exactly, without the files', async function () {
-    const assets = ['src/net/probe.py', 'src/net/probe.sh', 'src/airflow/profiles.yaml'].filter((a) => existsSync(path.join(repoRoot, a)));
+    const assets = ['src/net/probe.py', 'src/net/probe.sh', 'src/airflow/profiles.yaml'].filter((a) =>
+      existsSync(path.join(repoRoot, a)),
+    );
     if (assets.length === 0) {
       process.stdout.write('      (no text assets in src/ yet)\n');
       this.skip();
@@ -184,7 +210,10 @@ describe('dist: text assets are embedded byte-for-byte', function () {
       return r.startsWith('.') ? r : `./${r}`;
     };
     const reads = assets.map((a) => `readFileSync(new URL(${JSON.stringify(rel(a))}, import.meta.url), 'utf8')`);
-    writeFileSync(entry, `import { readFileSync } from 'node:fs';\nprocess.stdout.write(JSON.stringify([${reads.join(', ')}]));\n`);
+    writeFileSync(
+      entry,
+      `import { readFileSync } from 'node:fs';\nprocess.stdout.write(JSON.stringify([${reads.join(', ')}]));\n`,
+    );
     const outfile = path.join(dir, 'out', 'bundle.cjs');
     const r = await build({ entry, outfile, assetScope: [dir], version: 'v0.0.0-test', commit: 'test' });
     assert.equal(r.assets.length, assets.length);
@@ -192,8 +221,12 @@ describe('dist: text assets are embedded byte-for-byte', function () {
     const elsewhere = tempDir('ka-elsewhere-');
     mkdirSync(elsewhere, { recursive: true });
     copyFileSync(outfile, path.join(elsewhere, 'bundle.cjs'));
-    const got = JSON.parse(execFileSync(process.execPath, [path.join(elsewhere, 'bundle.cjs')], { encoding: 'utf8' })) as string[];
-    assets.forEach((a, i) => assert.ok(Buffer.from(got[i]!, 'utf8').equals(readFileSync(path.join(repoRoot, a))), `${a} differs`));
+    const got = JSON.parse(
+      execFileSync(process.execPath, [path.join(elsewhere, 'bundle.cjs')], { encoding: 'utf8' }),
+    ) as string[];
+    assets.forEach((a, i) =>
+      assert.ok(Buffer.from(got[i]!, 'utf8').equals(readFileSync(path.join(repoRoot, a))), `${a} differs`),
+    );
   });
 });
 
@@ -220,7 +253,9 @@ describe('dist: macOS ad-hoc signature check', function () {
   });
 
   it('the darwin executables in dist/ (after make dist) carry a valid ad-hoc signature', function () {
-    const found = ['darwin_amd64', 'darwin_arm64'].map((d) => path.join(repoRoot, 'dist', d, 'kubectl-airflow')).filter((f) => existsSync(f));
+    const found = ['darwin_amd64', 'darwin_arm64']
+      .map((d) => path.join(repoRoot, 'dist', d, 'kubectl-airflow'))
+      .filter((f) => existsSync(f));
     if (found.length === 0) {
       process.stdout.write('      (no darwin executables in dist/: run make dist)\n');
       this.skip();
@@ -240,15 +275,25 @@ describe('dist: linux-arm64 executable under qemu-user', function () {
   it('answers --help and version (when qemu-aarch64 and the arm64 runtime libraries are installed)', async function () {
     const sysroot = '/usr/aarch64-linux-gnu';
     const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-aarch64']).status === 0;
-    const haveLibs = ['lib/ld-linux-aarch64.so.1', 'lib/libstdc++.so.6', 'lib/libatomic.so.1'].every((l) => existsSync(path.join(sysroot, l)));
+    const haveLibs = ['lib/ld-linux-aarch64.so.1', 'lib/libstdc++.so.6', 'lib/libatomic.so.1'].every((l) =>
+      existsSync(path.join(sysroot, l)),
+    );
     if (!haveQemu || !haveLibs) {
-      process.stdout.write('      (needs Debian qemu-user, libc6-arm64-cross, libstdc++6-arm64-cross, libatomic1-arm64-cross: not installed)\n');
+      process.stdout.write(
+        '      (needs Debian qemu-user, libc6-arm64-cross, libstdc++6-arm64-cross, libatomic1-arm64-cross: not installed)\n',
+      );
       this.skip();
     }
     const out = tempDir('ka-arm64-');
     await dist(['linux-arm64'], { outDir: out });
     const bin = path.join(out, 'linux_arm64', 'kubectl-airflow');
-    const run = (args: string[]) => spawnSync('qemu-aarch64', ['-L', sysroot, bin, ...args], { cwd: out, env: { PATH: '/usr/bin:/bin', HOME: out }, encoding: 'utf8', timeout: 120_000 });
+    const run = (args: string[]) =>
+      spawnSync('qemu-aarch64', ['-L', sysroot, bin, ...args], {
+        cwd: out,
+        env: { PATH: '/usr/bin:/bin', HOME: out },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
     const help = run(['--help']);
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /kubectl airflow rbac/);

@@ -11,18 +11,33 @@ import { tempDir } from '../bench/binary.ts';
 async function viaMain(argv: string[], columns?: number) {
   let stdout = '';
   let stderr = '';
-  const out = new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }) as Writable & { columns?: number };
+  const out = new Writable({
+    write(c, _e, cb) {
+      stdout += String(c);
+      cb();
+    },
+  }) as Writable & { columns?: number };
   if (columns !== undefined) out.columns = columns;
-  const err = new Writable({ write(c, _e, cb) { stderr += String(c); cb(); } });
+  const err = new Writable({
+    write(c, _e, cb) {
+      stderr += String(c);
+      cb();
+    },
+  });
   const code = await main(argv, { stdout: out, stderr: err, env: {} });
   return { stdout, stderr, code };
 }
 
 function runBundle(bundle: string, argv: string[]) {
   return new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-    execFile(process.execPath, [bundle, ...argv], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ stdout, stderr, code: err ? (typeof err.code === 'number' ? err.code : -1) : 0 });
-    });
+    execFile(
+      process.execPath,
+      [bundle, ...argv],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ stdout, stderr, code: err ? (typeof err.code === 'number' ? err.code : -1) : 0 });
+      },
+    );
   });
 }
 
@@ -36,8 +51,13 @@ describe('start-up: help and version from the bundle', function () {
   it('answers --help, -h, no arguments as main() does, and version as the version command does', async () => {
     const bundle = path.join(dir, 'real.cjs');
     await build({ outfile: bundle });
-    for (const argv of [[], ['--help'], ['-h']]) assert.deepEqual(await runBundle(bundle, argv), await viaMain(argv), JSON.stringify(argv));
-    assert.deepEqual(await runBundle(bundle, []), { stdout: '', stderr: 'kubectl-airflow: a command is required (see --help)\n', code: 2 });
+    for (const argv of [[], ['--help'], ['-h']])
+      assert.deepEqual(await runBundle(bundle, argv), await viaMain(argv), JSON.stringify(argv));
+    assert.deepEqual(await runBundle(bundle, []), {
+      stdout: '',
+      stderr: 'kubectl-airflow: a command is required (see --help)\n',
+      code: 2,
+    });
     const short = await runBundle(bundle, ['-h']);
     assert.equal(short.code, 0);
     assert.match(short.stdout, /^kubectl airflow <command> \[flags\]\n[\s\S]*-h, --help[\s\S]*Examples:/);

@@ -10,7 +10,8 @@ import { runMain, withSim } from './harness.ts';
 import type { FlagSpec } from '../../src/cli/command.ts';
 
 /** The flags that take a value (booleans and counts take none). */
-const valueFlags = (flags: readonly FlagSpec[] = []) => flags.filter((f) => f.type === 'string' || f.type === 'number').map((f) => f.name);
+const valueFlags = (flags: readonly FlagSpec[] = []) =>
+  flags.filter((f) => f.type === 'string' || f.type === 'number').map((f) => f.name);
 
 const GLOBAL = valueFlags(GLOBAL_FLAGS);
 const CLUSTER_COMMANDS = COMMANDS.filter((c) => !['version', 'completion'].includes(c.name));
@@ -53,18 +54,33 @@ describe('random bytes as every flag value and name: one line, a documented exit
               }
               if (usable) continue;
             }
-            cases.push(flag === null ? [name, v] : [name, ...(name === 'net' ? ['airflow-scheduler-5d8c9f7b6-x7k2p'] : []), `--${flag}`, v]);
+            cases.push(
+              flag === null
+                ? [name, v]
+                : [name, ...(name === 'net' ? ['airflow-scheduler-5d8c9f7b6-x7k2p'] : []), `--${flag}`, v],
+            );
           }
         }
         assert.ok(cases.length >= (own.length + GLOBAL.length) * 2, `enough samples (${cases.length})`);
         const codes = new Set<number>();
         for (const argv of cases) {
           // the sim's kubeconfig and a short timeout come first: the sample, given last, wins
-          const r = await runMain([argv[0], '--kubeconfig', sim().kubeconfigPath, '--request-timeout', '5s', ...argv.slice(1)]);
+          const r = await runMain([
+            argv[0],
+            '--kubeconfig',
+            sim().kubeconfigPath,
+            '--request-timeout',
+            '5s',
+            ...argv.slice(1),
+          ]);
           const what = JSON.stringify(argv);
           codes.add(r.code);
           assert.ok([0, 1, 2, 3].includes(r.code), `${what}: exit ${r.code}`);
-          assert.doesNotMatch(r.err, /\n\s+at |internal error|TypeError|RangeError|ReferenceError/, `${what}: ${r.err}`);
+          assert.doesNotMatch(
+            r.err,
+            /\n\s+at |internal error|TypeError|RangeError|ReferenceError/,
+            `${what}: ${r.err}`,
+          );
           const errLines = r.err.split('\n').filter(Boolean);
           // exit 2/3 with nothing on stdout is a refusal: exactly its one line (doctor's partial report may come with 3)
           if (r.code >= 2 && !r.out) {

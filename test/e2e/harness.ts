@@ -9,7 +9,11 @@ import * as YAML from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 
-export interface Run { code: number; out: string; err: string }
+export interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 
 export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const stdout = new PassThrough();
@@ -23,8 +27,12 @@ export async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}): Prom
 }
 
 /** A describe block with its own simulated cluster, started before and stopped after its tests. */
-export function withSim(scenario: string, fn: (get: () => Sim) => void, opts: { needsIsolatedNetwork?: string } = {}): void {
-  describe(scenario, function () {
+export function withSim(
+  scenario: string,
+  fn: (get: () => Sim) => void,
+  opts: { needsIsolatedNetwork?: string } = {},
+): void {
+  describe(scenario, () => {
     let sim: Sim;
     before(async function () {
       if (opts.needsIsolatedNetwork) skipWithoutIsolatedNetwork(this, opts.needsIsolatedNetwork);
@@ -46,7 +54,13 @@ export function hasTool(t: string): boolean {
 
 /** Why the sim cannot exec into pods here ('' when it can): its pod namespaces need root, iptables and unshare. */
 export function isolatedNetworkMissing(): string {
-  return process.getuid?.() !== 0 ? 'not root' : !hasTool('iptables') ? 'iptables missing' : !hasTool('unshare') ? 'unshare missing' : '';
+  return process.getuid?.() !== 0
+    ? 'not root'
+    : !hasTool('iptables')
+      ? 'iptables missing'
+      : !hasTool('unshare')
+        ? 'unshare missing'
+        : '';
 }
 
 /** In a before hook: when the sim cannot exec into pods here, say so (`what` needs it) and skip the block. */

@@ -12,9 +12,15 @@ import { krewInstall, parseManifest, renderTemplate, validateManifest } from '..
 import { tarGz } from '../../scripts/archive.ts';
 import { hostBinary, tempDir, type HostBinary } from '../bench/binary.ts';
 
-const kubectlDir = path.dirname(realpathSync(execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim()));
+const kubectlDir = path.dirname(
+  realpathSync(execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim()),
+);
 
-function sh(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function sh(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { env, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
@@ -36,11 +42,16 @@ describe('krew: install from the rendered manifest and the built archive, then r
     // only the host archive exists here; the other platforms get the sha256 of a stand-in archive
     const standIn = sha256(Buffer.from('not built in this test'));
     const text = renderTemplate(readFileSync(path.join(repoRoot, 'krew/airflow.yaml'), 'utf8'), version, (file) =>
-      file === path.basename(hb.archive) ? sha256(readFileSync(hb.archive)) : standIn);
+      file === path.basename(hb.archive) ? sha256(readFileSync(hb.archive)) : standIn,
+    );
     manifestPath = path.join(dir, 'airflow.yaml');
     writeFileSync(manifestPath, text);
     root = path.join(dir, 'krew-root');
-    env = { PATH: `${path.join(root, 'bin')}:${kubectlDir}:/usr/bin:/bin`, HOME: dir, KUBECONFIG: path.join(dir, 'no-such-kubeconfig') };
+    env = {
+      PATH: `${path.join(root, 'bin')}:${kubectlDir}:/usr/bin:/bin`,
+      HOME: dir,
+      KUBECONFIG: path.join(dir, 'no-such-kubeconfig'),
+    };
   });
 
   it('the rendered manifest passes krew validation, with the archive uri and sha256 filled in', () => {
@@ -55,8 +66,24 @@ describe('krew: install from the rendered manifest and the built archive, then r
 
   it('refuses an archive whose sha256 differs', () => {
     const other = path.join(path.dirname(manifestPath), 'other.tar.gz');
-    writeFileSync(other, tarGz([{ name: 'kubectl-airflow', data: Buffer.from('x'), mode: 0o755 }, { name: 'LICENSE', data: Buffer.from('l'), mode: 0o644 }]));
-    assert.throws(() => krewInstall({ manifestPath, archivePath: other, root: path.join(path.dirname(manifestPath), 'r2'), os: 'linux', arch: 'amd64' }), /checksum does not match/);
+    writeFileSync(
+      other,
+      tarGz([
+        { name: 'kubectl-airflow', data: Buffer.from('x'), mode: 0o755 },
+        { name: 'LICENSE', data: Buffer.from('l'), mode: 0o644 },
+      ]),
+    );
+    assert.throws(
+      () =>
+        krewInstall({
+          manifestPath,
+          archivePath: other,
+          root: path.join(path.dirname(manifestPath), 'r2'),
+          os: 'linux',
+          arch: 'amd64',
+        }),
+      /checksum does not match/,
+    );
   });
 
   it('installs: the bin linked as kubectl-airflow into $KREW_ROOT/bin, LICENSE beside it', () => {
@@ -69,7 +96,11 @@ describe('krew: install from the rendered manifest and the built archive, then r
 
   it('kubectl plugin list finds it and kubectl airflow version runs it', async () => {
     const list = await sh('kubectl', ['plugin', 'list'], env);
-    assert.match(list.stdout, new RegExp(`^${path.join(root, 'bin', 'kubectl-airflow').replace(/[/.]/g, '\\$&')}$`, 'm'), list.stdout + list.stderr);
+    assert.match(
+      list.stdout,
+      new RegExp(`^${path.join(root, 'bin', 'kubectl-airflow').replace(/[/.]/g, '\\$&')}$`, 'm'),
+      list.stdout + list.stderr,
+    );
     const v = await sh('kubectl', ['airflow', 'version'], env);
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stdout, new RegExp(`^Version: +${version.replace(/\./g, '\\.')}$`, 'm'));
@@ -88,7 +119,8 @@ describe('krew: install from the rendered manifest and the built archive, then r
     const lines = direct.stdout.trim().split('\n');
     assert.equal(lines.at(-1), ':4');
     const names = lines.slice(0, -1).map((l) => l.split('\t')[0]);
-    for (const c of ['rbac', 'ha', 'version', 'completion']) assert.ok(names.includes(c), `${c} missing from ${names.join(' ')}`);
+    for (const c of ['rbac', 'ha', 'version', 'completion'])
+      assert.ok(names.includes(c), `${c} missing from ${names.join(' ')}`);
     assert.ok(!names.includes('__complete'));
     // kubectl's own completion protocol (kubectl >= 1.26) goes through the script
     const viaKubectl = await sh('kubectl', ['__complete', 'airflow', 'r'], env);
@@ -97,6 +129,12 @@ describe('krew: install from the rendered manifest and the built archive, then r
     const flags = await sh('kubectl', ['__complete', 'airflow', 'rbac', '--names'], env);
     assert.match(flags.stdout, /^--namespace\t/m, flags.stdout);
     const shells = await sh('kubectl', ['__complete', 'airflow', 'completion', ''], env);
-    assert.deepEqual(shells.stdout.trim().split('\n').filter((l) => !l.startsWith('Completion ended')), ['bash', 'zsh', 'fish', 'kubectl-plugin', ':4']);
+    assert.deepEqual(
+      shells.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('Completion ended')),
+      ['bash', 'zsh', 'fish', 'kubectl-plugin', ':4'],
+    );
   });
 });

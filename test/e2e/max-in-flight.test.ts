@@ -23,7 +23,13 @@ const end = (e: LogEntry) => e.start + (e.upgradeMs ?? e.ms);
 
 /** The most of these connections open at one moment (one ending as another starts do not overlap). */
 function maxOverlap(entries: LogEntry[]): number {
-  const points = entries.flatMap((e) => [[e.start, 1], [end(e), -1]] as const);
+  const points = entries.flatMap(
+    (e) =>
+      [
+        [e.start, 1],
+        [end(e), -1],
+      ] as const,
+  );
   // at the same millisecond an end counts before a start
   points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let open = 0;
@@ -35,7 +41,10 @@ function maxOverlap(entries: LogEntry[]): number {
 function split(sim: Sim) {
   const plugin = pluginUser(sim);
   const entries = sim.log.entries;
-  assert.ok(entries.every((e) => e.requester !== ''), 'every request authenticated');
+  assert.ok(
+    entries.every((e) => e.requester !== ''),
+    'every request authenticated',
+  );
   return {
     plugin: entries.filter((e) => e.requester === plugin),
     pod: entries.filter((e) => e.requester.startsWith('system:serviceaccount:')),
@@ -56,7 +65,13 @@ describe('e2e: --max-in-flight bounds requests and exec connections together', f
     const conn = await connect({ kubeconfig: sim.kubeconfigPath, maxInFlight: 1 }, { env: {} });
     try {
       sim.log.reset();
-      const exec = execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'scheduler', command: ['python3', '-c', 'import time; time.sleep(0.4)'], timeoutMs: 30_000 });
+      const exec = execInPod(conn, {
+        namespace: 'airflow',
+        pod: SCHEDULER,
+        container: 'scheduler',
+        command: ['python3', '-c', 'import time; time.sleep(0.4)'],
+        timeoutMs: 30_000,
+      });
       // asked while the exec runs: it may start only once the exec's socket has closed
       await new Promise((r) => setTimeout(r, 50));
       const read = conn.get('/version');
@@ -69,7 +84,13 @@ describe('e2e: --max-in-flight bounds requests and exec connections together', f
       assert.ok(version.start >= end(ex), `the read started ${end(ex) - version.start} ms before the exec ended`);
       assert.equal(conn.stats.maxInFlight, 1);
       // the slot came back: another exec and a read both complete
-      const again = await execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'scheduler', command: ['python3', '-c', 'pass'], timeoutMs: 30_000 });
+      const again = await execInPod(conn, {
+        namespace: 'airflow',
+        pod: SCHEDULER,
+        container: 'scheduler',
+        command: ['python3', '-c', 'pass'],
+        timeoutMs: 30_000,
+      });
       assert.equal(again.exitCode, 0);
       await conn.get('/version');
     } finally {
@@ -81,9 +102,24 @@ describe('e2e: --max-in-flight bounds requests and exec connections together', f
     this.timeout(20_000); // a slot kept would leave the read waiting forever
     const conn = await connect({ kubeconfig: sim.kubeconfigPath, maxInFlight: 1 }, { env: {} });
     try {
-      await assert.rejects(execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'nope', command: ['true'], timeoutMs: 10_000 }), /container/);
+      await assert.rejects(
+        execInPod(conn, {
+          namespace: 'airflow',
+          pod: SCHEDULER,
+          container: 'nope',
+          command: ['true'],
+          timeoutMs: 10_000,
+        }),
+        /container/,
+      );
       await conn.get('/version');
-      const slow = await execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'scheduler', command: ['python3', '-c', 'import time; time.sleep(5)'], timeoutMs: 300 });
+      const slow = await execInPod(conn, {
+        namespace: 'airflow',
+        pod: SCHEDULER,
+        container: 'scheduler',
+        command: ['python3', '-c', 'import time; time.sleep(5)'],
+        timeoutMs: 300,
+      });
       assert.equal(slow.timedOut, true);
       await conn.get('/version');
     } finally {
@@ -91,19 +127,32 @@ describe('e2e: --max-in-flight bounds requests and exec connections together', f
     }
   });
 
-  it('doctor --max-in-flight 1: never more than one plugin connection open, execs included; the pod\'s own requests are not bounded', async () => {
+  it("doctor --max-in-flight 1: never more than one plugin connection open, execs included; the pod's own requests are not bounded", async () => {
     sim.log.reset();
-    const r = await runMain(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '-o', 'json', '--max-in-flight', '1']);
+    const r = await runMain([
+      'doctor',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '-n',
+      'airflow',
+      '-o',
+      'json',
+      '--max-in-flight',
+      '1',
+    ]);
     assert.equal(r.code, 0, r.err);
     const { plugin, pod, other } = split(sim);
-    assert.deepEqual(other, [], 'every request is the plugin\'s or a pod\'s');
+    assert.deepEqual(other, [], "every request is the plugin's or a pod's");
     const execs = plugin.filter((e) => e.subresource === 'exec');
-    assert.ok(execs.length >= 1 && execs.every((e) => e.upgradeMs !== undefined), 'the network layer exec\'d into the pod');
-    assert.ok(pod.length >= 1, 'the probe made requests of its own with the pod\'s token');
+    assert.ok(
+      execs.length >= 1 && execs.every((e) => e.upgradeMs !== undefined),
+      "the network layer exec'd into the pod",
+    );
+    assert.ok(pod.length >= 1, "the probe made requests of its own with the pod's token");
     assert.equal(maxOverlap(plugin), 1);
   });
 
-  it('doctor with the default bound: the same measure sees the plugin\'s connections overlap', async () => {
+  it("doctor with the default bound: the same measure sees the plugin's connections overlap", async () => {
     sim.faults.set([{ path: '^/(api|apis)/', latencyMs: 50 }]);
     try {
       sim.log.reset();

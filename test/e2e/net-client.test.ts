@@ -51,15 +51,27 @@ except Exception as e:
     done("http", "%s: %s" % (name, e))
 `;
 
-interface Layer { layer: string; verdict: string; evidence: string[] }
-interface Item { pod: string; container: string; probe: string; error?: string; layers: Layer[] }
+interface Layer {
+  layer: string;
+  verdict: string;
+  evidence: string[];
+}
+interface Item {
+  pod: string;
+  container: string;
+  probe: string;
+  error?: string;
+  layers: Layer[];
+}
 
 /** The step net says the client stops at ('ok' when no path layer fails), and the steps net could not check. */
 function netExpects(item: Item, pod: string): { outcome: string; unchecked: string[] } {
   const by = (id: string) => item.layers.find((l) => l.layer === id);
   const text = (id: string) => (by(id)?.evidence ?? []).join('\n');
   const step: Record<string, string> = { tcp: 'connect', tls: 'tls', http: 'unauthorized', access: 'forbidden' };
-  const unchecked: string[] = Object.entries(step).filter(([id]) => by(id)?.verdict === 'SKIP').map(([, s]) => s);
+  const unchecked: string[] = Object.entries(step)
+    .filter(([id]) => by(id)?.verdict === 'SKIP')
+    .map(([, s]) => s);
   for (const id of ['env', 'files', 'tcp', 'tls', 'http', 'access']) {
     if (by(id)?.verdict !== 'FAIL') continue;
     if (id === 'env') {
@@ -74,25 +86,42 @@ function netExpects(item: Item, pod: string): { outcome: string; unchecked: stri
     if (id === 'files') return { outcome: /EXPIRED/.test(text(id)) ? 'unauthorized' : 'config', unchecked };
     if (id === 'http') return { outcome: /-> 401/.test(text(id)) ? 'unauthorized' : 'http', unchecked };
     // the client's call is a list of pods in the pod's namespace: only that permission decides it
-    if (id === 'access') return { outcome: new RegExp(`in ${pod.split('/')[0]}: denied [^\\n]*\\blist pods\\b`).test(text(id)) ? 'forbidden' : 'ok', unchecked };
+    if (id === 'access')
+      return {
+        outcome: new RegExp(`in ${pod.split('/')[0]}: denied [^\\n]*\\blist pods\\b`).test(text(id))
+          ? 'forbidden'
+          : 'ok',
+        unchecked,
+      };
     return { outcome: step[id], unchecked };
   }
   // TCP not checkable (no tool) but a NetworkPolicy that drops the API-server endpoints: no connection
-  if (by('policy')?.verdict === 'FAIL' && /egress to the API server .* is not allowed/.test(text('policy')) && unchecked.includes('connect')) return { outcome: 'connect', unchecked };
+  if (
+    by('policy')?.verdict === 'FAIL' &&
+    /egress to the API server .* is not allowed/.test(text('policy')) &&
+    unchecked.includes('connect')
+  )
+    return { outcome: 'connect', unchecked };
   return { outcome: 'ok', unchecked };
 }
 
 function kubectl(sim: Sim, args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args], { timeout: 60_000 }, (e, out, err) => {
-      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: String(out), err: String(err) });
-    });
+    execFile(
+      'kubectl',
+      ['--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', ...args],
+      { timeout: 60_000 },
+      (e, out, err) => {
+        resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: String(out), err: String(err) });
+      },
+    );
   });
 }
 
 /** A pod whose image has no python3 runs the client in a twin with the python image (same account, env, network). */
 function pythonTwin(sim: Sim, pod: KubeObject): string {
-  if ((pod.metadata.annotations?.['sim.kubectl-airflow.dev/image-profile'] ?? 'python') === 'python') return pod.metadata.name;
+  if ((pod.metadata.annotations?.['sim.kubectl-airflow.dev/image-profile'] ?? 'python') === 'python')
+    return pod.metadata.name;
   const name = `${pod.metadata.name}-client`.slice(0, 63);
   if (!sim.store.get('pods', 'airflow', name)) {
     const twin = structuredClone(pod);
@@ -107,7 +136,8 @@ function pythonTwin(sim: Sim, pod: KubeObject): string {
 }
 
 const missing = (() => {
-  if (process.getuid?.() !== 0 || !hasTool('iptables') || !hasTool('unshare')) return "the sim's isolated pod network (root, iptables, unshare)";
+  if (process.getuid?.() !== 0 || !hasTool('iptables') || !hasTool('unshare'))
+    return "the sim's isolated pod network (root, iptables, unshare)";
   if (!hasTool('kubectl')) return 'kubectl';
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore' });
@@ -128,14 +158,27 @@ describe('e2e: net agrees with the official Python client, pod by pod (net-cases
 
   withSim('net-cases', (sim) => {
     it('every pod: the client succeeds exactly where net fails no path layer, and fails at the step net names', async () => {
-      const pods = sim().store.list('pods', { namespace: 'airflow' }).items.filter((p) => !p.metadata.name.endsWith('-client'));
+      const pods = sim()
+        .store.list('pods', { namespace: 'airflow' })
+        .items.filter((p) => !p.metadata.name.endsWith('-client'));
       assert.ok(pods.length >= 20, `${pods.length} pods`);
       const rows: string[] = [];
       const disagree: string[] = [];
       let compared = 0;
       for (const pod of pods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
         const name = pod.metadata.name;
-        const r = await runMain(['net', name, '--kubeconfig', sim().kubeconfigPath, '-n', 'airflow', '-o', 'json', '--probe-timeout', '2']);
+        const r = await runMain([
+          'net',
+          name,
+          '--kubeconfig',
+          sim().kubeconfigPath,
+          '-n',
+          'airflow',
+          '-o',
+          'json',
+          '--probe-timeout',
+          '2',
+        ]);
         if (!r.out) {
           // not Running: nothing to exec into, for net as for any client
           assert.match(r.err, /is Pending, not Running/, name);
@@ -157,7 +200,9 @@ describe('e2e: net agrees with the official Python client, pod by pod (net-cases
         assert.ok(got.outcome && got.outcome !== 'no-client', `${name}: the client ran (${c.err} ${c.out})`);
         const want = netExpects(item, `airflow/${name}`);
         const agree = got.outcome === want.outcome || (want.outcome === 'ok' && want.unchecked.includes(got.outcome!));
-        rows.push(`${name}: client ${got.outcome}${got.outcome === 'ok' ? '' : ` (${got.detail})`}; net ${want.outcome}${want.unchecked.length ? ` (not checkable: ${want.unchecked.join(', ')})` : ''}`);
+        rows.push(
+          `${name}: client ${got.outcome}${got.outcome === 'ok' ? '' : ` (${got.detail})`}; net ${want.outcome}${want.unchecked.length ? ` (not checkable: ${want.unchecked.join(', ')})` : ''}`,
+        );
         if (!agree) disagree.push(rows.at(-1)!);
         compared++;
       }

@@ -44,7 +44,11 @@ interface Item {
   layers: Layer[];
 }
 
-async function report(sim: Sim, pod: string, extra: string[] = []): Promise<{ item: Item; code: number; err: string; ms: number }> {
+async function report(
+  sim: Sim,
+  pod: string,
+  extra: string[] = [],
+): Promise<{ item: Item; code: number; err: string; ms: number }> {
   const r = await run(sim, [pod, '-o', 'json', ...extra]);
   let doc: { items: Item[] };
   try {
@@ -111,17 +115,36 @@ describe('e2e: kubectl airflow net', function () {
         const { item, code } = await report(sim(), podFor(sim(), 'healthy', p));
         assert.equal(code, 0);
         assert.equal(item.probe, PROBE[p]);
-        assert.deepEqual(verdicts(item), { env: 'OK', files: 'OK', dns: 'OK', tcp: 'OK', tls: 'OK', http: 'OK', access: 'OK', policy: 'OK' });
+        assert.deepEqual(verdicts(item), {
+          env: 'OK',
+          files: 'OK',
+          dns: 'OK',
+          tcp: 'OK',
+          tls: 'OK',
+          http: 'OK',
+          access: 'OK',
+          policy: 'OK',
+        });
         assert.match(text(layer(item, 'dns')), /kubernetes\.default\.svc -> 10\.96\.0\.1/);
         assert.match(text(layer(item, 'tcp')), /endpoint 10\.0\.0\.12:6443: 2\/2 connected/);
-        assert.match(text(layer(item, 'tls')), /handshake with 10\.96\.0\.1:443 as 10\.96\.0\.1 verified against the mounted ca\.crt/);
+        assert.match(
+          text(layer(item, 'tls')),
+          /handshake with 10\.96\.0\.1:443 as 10\.96\.0\.1 verified against the mounted ca\.crt/,
+        );
         assert.match(text(layer(item, 'http')), /GET \/version -> 200 \(v1\.32\.0\)/);
         // healthy-py is a worker, healthy-curl (a twin of healthy-sh) the scheduler: each asked what it needs
         const component = p === 'py' ? 'worker' : 'scheduler';
         const profile = p === 'py' ? 'kubernetes-pod-operator' : 'kubernetes-executor';
-        assert.equal(layer(item, 'access').evidence[0], `required for the ${component} of release airflow (KubernetesExecutor): ${profile}, in airflow`);
+        assert.equal(
+          layer(item, 'access').evidence[0],
+          `required for the ${component} of release airflow (KubernetesExecutor): ${profile}, in airflow`,
+        );
         assert.match(text(layer(item, 'access')), /allowed: create pods, list pods/);
-        if (p === 'curl') assert.deepEqual(item.missingTools?.filter((t) => ['curl', 'openssl'].includes(t)), []);
+        if (p === 'curl')
+          assert.deepEqual(
+            item.missingTools?.filter((t) => ['curl', 'openssl'].includes(t)),
+            [],
+          );
       });
     }
 
@@ -137,7 +160,10 @@ describe('e2e: kubectl airflow net', function () {
     it('the human table: one row per layer and the summary line', async () => {
       const r = await run(sim(), ['healthy-py']);
       assert.equal(r.code, 0);
-      assert.match(r.out, /^pod airflow\/healthy-py {2}container base {2}ServiceAccount airflow-worker {2}probe python3\nLAYER +VERDICT +EVIDENCE\n/);
+      assert.match(
+        r.out,
+        /^pod airflow\/healthy-py {2}container base {2}ServiceAccount airflow-worker {2}probe python3\nLAYER +VERDICT +EVIDENCE\n/,
+      );
       assert.match(r.out, /\nTLS +OK +handshake with 10\.96\.0\.1:443 as 10\.96\.0\.1 verified/);
       assert.match(r.out, /All layers OK/);
     });
@@ -157,16 +183,30 @@ describe('e2e: kubectl airflow net', function () {
         assert.ok(!(r.out + r.err).includes('pr0xy-Pa55word'), 'proxy credentials redacted');
         const { item } = await report(sim(), pod);
         // with a scheme (py) or without (sh, as curl takes it): the user stays, the password does not
-        assert.match(text(layer(item, 'env')), p !== 'py' ? /proxy user:xxxxx@10\.96\.200\.1:3128;/ : /proxy http:\/\/user:xxxxx@10\.96\.200\.1:3128;/);
+        assert.match(
+          text(layer(item, 'env')),
+          p !== 'py' ? /proxy user:xxxxx@10\.96\.200\.1:3128;/ : /proxy http:\/\/user:xxxxx@10\.96\.200\.1:3128;/,
+        );
         if (p !== 'py') {
           assert.equal(r.code, 1);
           assert.equal(item.firstFailure, 'env');
           assert.match(text(layer(item, 'env')), /NO_PROXY lacks 10\.96\.0\.1, \.svc, \.cluster\.local/);
-          assert.match(text(layer(item, 'env')), /client versions unknown \(no python3: the Kubernetes client versions are unknown\): assumed a client that honours HTTPS_PROXY and NO_PROXY/);
+          assert.match(
+            text(layer(item, 'env')),
+            /client versions unknown \(no python3: the Kubernetes client versions are unknown\): assumed a client that honours HTTPS_PROXY and NO_PROXY/,
+          );
         }
-        assert.deepEqual(layer(item, 'env').evidence.filter((l) => l.includes('\n')), [], 'one line per piece of evidence');
+        assert.deepEqual(
+          layer(item, 'env').evidence.filter((l) => l.includes('\n')),
+          [],
+          'one line per piece of evidence',
+        );
         // what a client honouring HTTPS_PROXY gets (python's urllib, curl): the proxy does not answer
-        if (p !== 'sh') assert.match(text(layer(item, 'env')), /through the proxy, CONNECT 10\.96\.0\.1:443 failed: (refused|net-unreachable|host-unreachable|timeout)/);
+        if (p !== 'sh')
+          assert.match(
+            text(layer(item, 'env')),
+            /through the proxy, CONNECT 10\.96\.0\.1:443 failed: (refused|net-unreachable|host-unreachable|timeout)/,
+          );
         else assert.doesNotMatch(text(layer(item, 'env')), /through the proxy/);
       });
 
@@ -177,7 +217,15 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(layer(item, 'dns').remedy ?? '', /clients use the env IP 10\.96\.0\.1/);
         assert.match(text(layer(item, 'dns')), /no answer \(timeout\)/);
         if (p !== 'sh') {
-          assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict, layer(item, 'access').verdict], ['OK', 'OK', 'OK', 'OK']);
+          assert.deepEqual(
+            [
+              layer(item, 'tcp').verdict,
+              layer(item, 'tls').verdict,
+              layer(item, 'http').verdict,
+              layer(item, 'access').verdict,
+            ],
+            ['OK', 'OK', 'OK', 'OK'],
+          );
         } else {
           assert.equal(layer(item, 'tcp').verdict, 'SKIP');
         }
@@ -187,13 +235,18 @@ describe('e2e: kubectl airflow net', function () {
     /** proxy-py with the given client installed (pip --target metadata) and, optionally, another NO_PROXY. */
     function proxyPodWith(name: string, packages: string, noProxy?: string): string {
       if (sim().store.get('pods', 'airflow', name)) return name;
-      const pod = structuredClone(sim().store.get('pods', 'airflow', 'proxy-py')) as KubeObject & { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
+      const pod = structuredClone(sim().store.get('pods', 'airflow', 'proxy-py')) as KubeObject & {
+        spec: { containers: { env?: { name: string; value?: string }[] }[] };
+      };
       const meta = pod.metadata as KubeObject['metadata'] & { uid?: string; resourceVersion?: string };
       delete meta.uid;
       delete meta.resourceVersion;
       meta.name = name;
       meta.annotations = { ...meta.annotations, 'sim.kubectl-airflow.dev/python-packages': packages };
-      if (noProxy !== undefined) pod.spec.containers[0].env = pod.spec.containers[0].env?.map((e) => (e.name === 'NO_PROXY' ? { ...e, value: noProxy } : e));
+      if (noProxy !== undefined)
+        pod.spec.containers[0].env = pod.spec.containers[0].env?.map((e) =>
+          e.name === 'NO_PROXY' ? { ...e, value: noProxy } : e,
+        );
       sim().store.apply(pod);
       return name;
     }
@@ -201,18 +254,30 @@ describe('e2e: kubectl airflow net', function () {
     it('a client that ignores HTTPS_PROXY (kubernetes 22.6.0 in the pod) is not failed for the proxy', async () => {
       const { item, code } = await report(sim(), proxyPodWith('proxy-k22-py', 'kubernetes=22.6.0, urllib3=1.26.12'));
       assert.equal(layer(item, 'env').verdict, 'OK', text(layer(item, 'env')));
-      assert.match(text(layer(item, 'env')), /kubernetes 22\.6\.0 ignores the proxy variables: its API calls go direct/);
+      assert.match(
+        text(layer(item, 'env')),
+        /kubernetes 22\.6\.0 ignores the proxy variables: its API calls go direct/,
+      );
       assert.equal(code, 0);
     });
 
     it('a client that honours HTTPS_PROXY and ignores NO_PROXY (kubernetes 35.0.0) fails, the version named, although NO_PROXY lists the service IP', async () => {
-      const { item, code } = await report(sim(), proxyPodWith('proxy-k35-py', 'kubernetes=35.0.0', '10.96.0.1,.svc,.cluster.local'));
+      const { item, code } = await report(
+        sim(),
+        proxyPodWith('proxy-k35-py', 'kubernetes=35.0.0', '10.96.0.1,.svc,.cluster.local'),
+      );
       assert.equal(code, 1);
       assert.equal(item.firstFailure, 'env');
-      assert.equal(layer(item, 'env').evidence[0], 'kubernetes 35.0.0 honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy');
+      assert.equal(
+        layer(item, 'env').evidence[0],
+        'kubernetes 35.0.0 honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy',
+      );
       assert.match(text(layer(item, 'env')), /#2460.*#2520/);
       // kubernetes 36 with the same env: not failed
-      const ok = await report(sim(), proxyPodWith('proxy-k36-py', 'kubernetes=36.0.0', '10.96.0.1,.svc,.cluster.local'));
+      const ok = await report(
+        sim(),
+        proxyPodWith('proxy-k36-py', 'kubernetes=36.0.0', '10.96.0.1,.svc,.cluster.local'),
+      );
       assert.equal(layer(ok.item, 'env').verdict, 'OK', text(layer(ok.item, 'env')));
     });
 
@@ -233,7 +298,10 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
         assert.match(text(layer(item, 'tcp')), /service 10\.96\.0\.1:443: 0\/5 connected \(5 timeout\)/);
         assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy only-clusterip selects this pod/);
-        assert.deepEqual([layer(item, 'tls').verdict, layer(item, 'http').verdict, layer(item, 'policy').verdict], ['SKIP', 'SKIP', 'FAIL']);
+        assert.deepEqual(
+          [layer(item, 'tls').verdict, layer(item, 'http').verdict, layer(item, 'policy').verdict],
+          ['SKIP', 'SKIP', 'FAIL'],
+        );
         assert.match(text(layer(item, 'policy')), /only-clusterip allows the ClusterIP:443 only/);
       });
     }
@@ -249,7 +317,10 @@ describe('e2e: kubectl airflow net', function () {
 
     it('automount off on the ServiceAccount: the fix patches the ServiceAccount', async () => {
       const { item } = await report(sim(), 'automount-sa-off-py');
-      assert.match(text(layer(item, 'files')), /ServiceAccount airflow-noautomount sets automountServiceAccountToken: false/);
+      assert.match(
+        text(layer(item, 'files')),
+        /ServiceAccount airflow-noautomount sets automountServiceAccountToken: false/,
+      );
       assert.match(layer(item, 'files').remedy ?? '', /kubectl patch serviceaccount airflow-noautomount/);
     });
 
@@ -262,7 +333,10 @@ describe('e2e: kubectl airflow net', function () {
         assert.match(text(layer(item, 'tls')), /unknown-authority/);
         assert.match(layer(item, 'tls').remedy ?? '', /not signed by the mounted ca\.crt/);
         assert.equal(layer(item, 'http').verdict, 'SKIP');
-        assert.ok(!sim().log.entries.some((e) => e.user?.startsWith('system:serviceaccount:')), 'no request reached the API server with the pod\'s token');
+        assert.ok(
+          !sim().log.entries.some((e) => e.user?.startsWith('system:serviceaccount:')),
+          "no request reached the API server with the pod's token",
+        );
       });
     }
 
@@ -270,14 +344,26 @@ describe('e2e: kubectl airflow net', function () {
       // Debian's curl keeps its compiled-in CApath (/etc/ssl/certs) beside --cacert: with the cluster's
       // CA there (a ConfigMap mounted over the image's store), a probe that did not override it would
       // verify the server and send the token although the mounted ca.crt is wrong.
-      const kc = parseYaml(readFileSync(sim().kubeconfigPath, 'utf8')) as { clusters: { cluster: { 'certificate-authority-data': string } }[] };
+      const kc = parseYaml(readFileSync(sim().kubeconfigPath, 'utf8')) as {
+        clusters: { cluster: { 'certificate-authority-data': string } }[];
+      };
       const caPem = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString('utf8');
       const hash = execFileSync('openssl', ['x509', '-hash', '-noout'], { input: caPem, encoding: 'utf8' }).trim();
-      sim().store.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'image-trust-store', namespace: 'airflow' }, data: { [`${hash}.0`]: caPem, 'ca-certificates.crt': caPem } } as KubeObject);
+      sim().store.apply({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'image-trust-store', namespace: 'airflow' },
+        data: { [`${hash}.0`]: caPem, 'ca-certificates.crt': caPem },
+      } as KubeObject);
       const name = twin(sim(), 'wrong-ca-sh', 'wrong-ca-truststore-curl');
-      const pod = sim().store.get('pods', 'airflow', name) as KubeObject & { spec: { volumes?: unknown[]; containers: { volumeMounts?: unknown[] }[] } };
+      const pod = sim().store.get('pods', 'airflow', name) as KubeObject & {
+        spec: { volumes?: unknown[]; containers: { volumeMounts?: unknown[] }[] };
+      };
       pod.spec.volumes = [...(pod.spec.volumes ?? []), { name: 'trust', configMap: { name: 'image-trust-store' } }];
-      pod.spec.containers[0].volumeMounts = [...(pod.spec.containers[0].volumeMounts ?? []), { name: 'trust', mountPath: '/etc/ssl/certs' }];
+      pod.spec.containers[0].volumeMounts = [
+        ...(pod.spec.containers[0].volumeMounts ?? []),
+        { name: 'trust', mountPath: '/etc/ssl/certs' },
+      ];
       sim().store.apply(pod);
       sim().log.reset();
       const { item, code } = await report(sim(), name);
@@ -300,7 +386,10 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(code, 1);
         assert.equal(item.firstFailure, 'http');
         assert.equal(layer(item, 'files').verdict, 'OK', 'the token looks valid on disk');
-        assert.match(text(layer(item, 'http')), /GET \/version -> 401 Unauthorized: the API server rejects the pod's token/);
+        assert.match(
+          text(layer(item, 'http')),
+          /GET \/version -> 401 Unauthorized: the API server rejects the pod's token/,
+        );
         assert.doesNotMatch(text(layer(item, 'http')), /-> 403/);
         assert.match(layer(item, 'http').remedy ?? '', /revoked or expired/);
       });
@@ -329,13 +418,29 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(layer(item, 'http').verdict, 'OK');
         // the ten reviews were asked from inside the pod with its own token, through the service and
         // at each of the two endpoints directly
-        const reviews = sim().log.entries.filter((e) => e.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && e.user === 'system:serviceaccount:airflow:airflow-noperm');
+        const reviews = sim().log.entries.filter(
+          (e) =>
+            e.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' &&
+            e.user === 'system:serviceaccount:airflow:airflow-noperm',
+        );
         assert.equal(reviews.length, 30);
         assert.equal(item.firstFailure, 'access');
-        assert.match(text(layer(item, 'access')), /denied create pods, list pods, get pods, patch pods, watch pods, delete pods, get pods\/log, create pods\/exec, get pods\/exec, list events/);
-        assert.match(text(layer(item, 'http')), /pods\?limit=1 -> 403: pods is forbidden: User "system:serviceaccount:airflow:airflow-noperm" cannot list resource "pods"/);
-        assert.match(text(layer(item, 'access')), /^required for the worker of release airflow \(KubernetesExecutor\): kubernetes-pod-operator, in airflow$/m);
-        assert.match(layer(item, 'access').remedy ?? '', /kubectl airflow rbac -n airflow --sa airflow:airflow-noperm --profile kubernetes-pod-operator --fix/);
+        assert.match(
+          text(layer(item, 'access')),
+          /denied create pods, list pods, get pods, patch pods, watch pods, delete pods, get pods\/log, create pods\/exec, get pods\/exec, list events/,
+        );
+        assert.match(
+          text(layer(item, 'http')),
+          /pods\?limit=1 -> 403: pods is forbidden: User "system:serviceaccount:airflow:airflow-noperm" cannot list resource "pods"/,
+        );
+        assert.match(
+          text(layer(item, 'access')),
+          /^required for the worker of release airflow \(KubernetesExecutor\): kubernetes-pod-operator, in airflow$/m,
+        );
+        assert.match(
+          layer(item, 'access').remedy ?? '',
+          /kubectl airflow rbac -n airflow --sa airflow:airflow-noperm --profile kubernetes-pod-operator --fix/,
+        );
       });
     }
 
@@ -347,7 +452,10 @@ describe('e2e: kubectl airflow net', function () {
     it('a container without python3 or sh: one clear line, --debug-image offered, exit 1, no stack', async () => {
       const r = await run(sim(), ['distroless']);
       assert.equal(r.code, 1);
-      assert.match(r.out, /FAIL {2}container base has neither python3 nor sh \(distroless\?\): rerun with --debug-image IMAGE/);
+      assert.match(
+        r.out,
+        /FAIL {2}container base has neither python3 nor sh \(distroless\?\): rerun with --debug-image IMAGE/,
+      );
       assert.ok(!/\n\s+at /.test(r.out + r.err), 'no stack trace');
     });
 
@@ -360,17 +468,26 @@ describe('e2e: kubectl airflow net', function () {
       assert.equal(JSON.parse(c.out).items[0].container, 'main');
       const bad = await run(sim(), ['multi', '-c', 'nope']);
       assert.equal(bad.code, 2);
-      assert.equal(bad.err, 'kubectl-airflow: container nope is not valid for pod multi: choose one of: sidecar, main\n');
+      assert.equal(
+        bad.err,
+        'kubectl-airflow: container nope is not valid for pod multi: choose one of: sidecar, main\n',
+      );
     });
 
     it('a pod that is not Running (exit 1), a missing pod (exit 2), a bad name (exit 2): one line each', async () => {
       const pending = await run(sim(), ['pending']);
       assert.deepEqual([pending.code, pending.out], [1, '']);
-      assert.equal(pending.err, 'kubectl-airflow: pod pending is Pending, not Running: nothing to exec into (kubectl describe pod pending)\n');
+      assert.equal(
+        pending.err,
+        'kubectl-airflow: pod pending is Pending, not Running: nothing to exec into (kubectl describe pod pending)\n',
+      );
       // a pod the user names that does not exist is a usage error (exit 2), as in ha --from and doctor --pod
       const gone = await run(sim(), ['no-such-pod']);
       assert.deepEqual([gone.code, gone.out], [2, '']);
-      assert.equal(gone.err, 'kubectl-airflow: pod "no-such-pod" not found in namespace "airflow": check the name with kubectl get pods -n airflow\n');
+      assert.equal(
+        gone.err,
+        'kubectl-airflow: pod "no-such-pod" not found in namespace "airflow": check the name with kubectl get pods -n airflow\n',
+      );
       const bad = await run(sim(), ['x;rm']);
       assert.equal(bad.code, 2);
       assert.match(bad.err, /^kubectl-airflow: "x;rm" is not a valid pod name/);
@@ -381,7 +498,10 @@ describe('e2e: kubectl airflow net', function () {
       const before = JSON.stringify(sim().store.get('pods', 'airflow', 'distroless'));
       const r = await run(sim(), ['distroless', '--context', 'viewer', '--debug-image', 'python:3.12-slim']);
       assert.equal(r.code, 1);
-      assert.equal(r.err, 'kubectl-airflow: --debug-image needs patch pods/ephemeralcontainers, get pods/exec, create pods/exec in namespace airflow: ask for them, or run net without --debug-image\n');
+      assert.equal(
+        r.err,
+        'kubectl-airflow: --debug-image needs patch pods/ephemeralcontainers, get pods/exec, create pods/exec in namespace airflow: ask for them, or run net without --debug-image\n',
+      );
       const after = JSON.stringify(sim().store.get('pods', 'airflow', 'distroless'));
       assert.equal(after, before, 'the pod is unchanged');
     });
@@ -392,10 +512,21 @@ describe('e2e: kubectl airflow net', function () {
       const denied = await run(sim(), ['healthy-py', '--as', 'viewer']);
       assert.equal(denied.code, 3);
       assert.match(denied.err, /pods "healthy-py" is forbidden: User "viewer" cannot get resource "pods\/exec"/);
-      const allowed = await run(sim(), ['healthy-py', '--as', 'kubernetes-admin', '--as-group', 'system:masters', '-o', 'json']);
+      const allowed = await run(sim(), [
+        'healthy-py',
+        '--as',
+        'kubernetes-admin',
+        '--as-group',
+        'system:masters',
+        '-o',
+        'json',
+      ]);
       assert.equal(allowed.code, 0, allowed.err);
       const execs = sim().log.entries.filter((e) => e.subresource === 'exec');
-      assert.ok(execs.some((e) => e.user === 'viewer' && e.requester === 'kubernetes-admin'), 'the admin certificate, impersonating viewer');
+      assert.ok(
+        execs.some((e) => e.user === 'viewer' && e.requester === 'kubernetes-admin'),
+        'the admin certificate, impersonating viewer',
+      );
       assert.ok(execs.some((e) => e.user === 'kubernetes-admin'));
     });
 
@@ -403,8 +534,14 @@ describe('e2e: kubectl airflow net', function () {
       const r = await run(sim(), ['--all', '-o', 'json']);
       const items = (JSON.parse(r.out) as { items: Item[] }).items;
       // workers sort first by name: automount-off-py (files FAIL); the scheduler is healthy-sh
-      assert.deepEqual(items.map((i) => i.pod), ['healthy-sh', 'automount-off-py']);
-      assert.deepEqual(items.map((i) => i.ok), [true, false]);
+      assert.deepEqual(
+        items.map((i) => i.pod),
+        ['healthy-sh', 'automount-off-py'],
+      );
+      assert.deepEqual(
+        items.map((i) => i.ok),
+        [true, false],
+      );
       assert.equal(r.code, 1);
     });
 
@@ -415,34 +552,80 @@ describe('e2e: kubectl airflow net', function () {
       const item = (JSON.parse(r.out) as { items: Item[] }).items[0];
       assert.equal(item.probe, 'python3', 'the image python:3.12-slim runs with the python profile');
       // the pod's network (env, DNS, TCP through the ClusterIP), none of its ServiceAccount files
-      assert.deepEqual(verdicts(item), { env: 'OK', files: 'SKIP', dns: 'OK', tcp: 'OK', tls: 'SKIP', http: 'SKIP', access: 'SKIP', policy: 'OK' });
-      assert.deepEqual(layer(item, 'files').evidence, ['not checkable: the ephemeral container mounts nothing of the target container']);
+      assert.deepEqual(verdicts(item), {
+        env: 'OK',
+        files: 'SKIP',
+        dns: 'OK',
+        tcp: 'OK',
+        tls: 'SKIP',
+        http: 'SKIP',
+        access: 'SKIP',
+        policy: 'OK',
+      });
+      assert.deepEqual(layer(item, 'files').evidence, [
+        'not checkable: the ephemeral container mounts nothing of the target container',
+      ]);
       assert.match(text(layer(item, 'env')), /KUBERNETES_SERVICE_HOST=10\.96\.0\.1 /);
       assert.match(text(layer(item, 'tcp')), /endpoint 10\.0\.0\.12:6443: 2\/2 connected/);
       assert.match(text(layer(item, 'tls')), /ca\.crt missing/);
       const stored = sim().store.get('pods', 'airflow', 'distroless') as KubeObject & {
-        spec: { ephemeralContainers?: Array<{ name: string; image: string; targetContainerName?: string; command?: string[] }> };
+        spec: {
+          ephemeralContainers?: Array<{
+            name: string;
+            image: string;
+            targetContainerName?: string;
+            command?: string[];
+          }>;
+        };
         status: { ephemeralContainerStatuses?: Array<{ name: string; state: Record<string, unknown> }> };
       };
       const ec = stored.spec.ephemeralContainers ?? [];
       assert.equal(ec.length, 1);
-      assert.deepEqual([ec[0].image, ec[0].targetContainerName, ec[0].command], ['python:3.12-slim', 'base', ['sleep', '600']]);
+      assert.deepEqual(
+        [ec[0].image, ec[0].targetContainerName, ec[0].command],
+        ['python:3.12-slim', 'base', ['sleep', '600']],
+      );
       // told when it is added (before any exec: an interrupted run has said it), then which container probed
-      assert.equal(r.err, `added ephemeral container ${ec[0].name} (python:3.12-slim) to pod airflow/distroless; it stays in the pod spec until the pod is deleted (the API cannot remove one)\nprobing from ephemeral container ${ec[0].name} (python:3.12-slim)\n`);
-      assert.ok('running' in (stored.status.ephemeralContainerStatuses?.find((c) => c.name === ec[0].name)?.state ?? {}));
+      assert.equal(
+        r.err,
+        `added ephemeral container ${ec[0].name} (python:3.12-slim) to pod airflow/distroless; it stays in the pod spec until the pod is deleted (the API cannot remove one)\nprobing from ephemeral container ${ec[0].name} (python:3.12-slim)\n`,
+      );
+      assert.ok(
+        'running' in (stored.status.ephemeralContainerStatuses?.find((c) => c.name === ec[0].name)?.state ?? {}),
+      );
       // exactly one mutating request: the strategic merge PATCH, after the three permission reviews
       const entries = sim().log.entries;
-      const mutating = entries.filter((e) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(e.method) && !e.path.endsWith('accessreviews') && e.subresource !== 'exec');
-      assert.deepEqual(mutating.map((e) => `${e.method} ${e.path} ${e.headers['content-type']} ${e.code}`), [
-        'PATCH /api/v1/namespaces/airflow/pods/distroless/ephemeralcontainers application/strategic-merge-patch+json 200',
-      ]);
+      const mutating = entries.filter(
+        (e) =>
+          ['POST', 'PUT', 'PATCH', 'DELETE'].includes(e.method) &&
+          !e.path.endsWith('accessreviews') &&
+          e.subresource !== 'exec',
+      );
+      assert.deepEqual(
+        mutating.map((e) => `${e.method} ${e.path} ${e.headers['content-type']} ${e.code}`),
+        [
+          'PATCH /api/v1/namespaces/airflow/pods/distroless/ephemeralcontainers application/strategic-merge-patch+json 200',
+        ],
+      );
       const patchAt = entries.indexOf(mutating[0]);
-      const reviews = entries.filter((e, i) => i < patchAt && e.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && e.user === 'kubernetes-admin');
-      assert.equal(reviews.length, 3, 'patch pods/ephemeralcontainers, get and create pods/exec asked before the change');
+      const reviews = entries.filter(
+        (e, i) =>
+          i < patchAt &&
+          e.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' &&
+          e.user === 'kubernetes-admin',
+      );
+      assert.equal(
+        reviews.length,
+        3,
+        'patch pods/ephemeralcontainers, get and create pods/exec asked before the change',
+      );
       // both execs went to the ephemeral container, none to the distroless one
       const execs = entries.filter((e) => e.subresource === 'exec');
       assert.equal(execs.length, 2);
-      assert.ok(execs.every((e) => new URLSearchParams(e.query).get('container') === ec[0].name), execs.map((e) => e.query).join(' | '));
+      assert.ok(
+        execs.every((e) => new URLSearchParams(e.query).get('container') === ec[0].name),
+        execs.map((e) => e.query).join(' | '),
+      );
     });
 
     it('--debug-image without the permission: refused before any change, naming exactly the missing verb', async () => {
@@ -451,9 +634,15 @@ describe('e2e: kubectl airflow net', function () {
       // prober may read pods and exec into them, not patch pods/ephemeralcontainers
       const r = await run(sim(), ['healthy-sh', '--context', 'prober', '--debug-image', 'busybox:1.36']);
       assert.deepEqual([r.code, r.out], [1, '']);
-      assert.equal(r.err, 'kubectl-airflow: --debug-image needs patch pods/ephemeralcontainers in namespace airflow: ask for them, or run net without --debug-image\n');
+      assert.equal(
+        r.err,
+        'kubectl-airflow: --debug-image needs patch pods/ephemeralcontainers in namespace airflow: ask for them, or run net without --debug-image\n',
+      );
       assert.equal(JSON.stringify(sim().store.get('pods', 'airflow', 'healthy-sh')), before, 'the pod is unchanged');
-      assert.deepEqual(sim().log.entries.filter((e) => ['PUT', 'PATCH', 'DELETE'].includes(e.method)), []);
+      assert.deepEqual(
+        sim().log.entries.filter((e) => ['PUT', 'PATCH', 'DELETE'].includes(e.method)),
+        [],
+      );
     });
 
     it('--debug-image: the scenario maps an image to its profile (busybox: shell), a curl image gets shell-curl by name', async () => {
@@ -467,7 +656,7 @@ describe('e2e: kubectl airflow net', function () {
     });
   });
 
-  describe('--debug-image against older API servers (net-cases at another kubernetesVersion)', function () {
+  describe('--debug-image against older API servers (net-cases at another kubernetesVersion)', () => {
     let dir: string;
     const at = async (version: string): Promise<Sim> => {
       const file = path.join(dir, `net-cases-${version}.yaml`);
@@ -481,15 +670,21 @@ describe('e2e: kubectl airflow net', function () {
     });
     after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-    it('1.21 (the EphemeralContainers kind): the strategic merge patch, then kubectl debug\'s JSON-patch fallback; the probe runs', async () => {
+    it("1.21 (the EphemeralContainers kind): the strategic merge patch, then kubectl debug's JSON-patch fallback; the probe runs", async () => {
       const old = await at('v1.21.14');
       try {
         const r = await run(old, ['distroless', '--debug-image', 'python:3.12-slim', '-o', 'json']);
         assert.equal(r.code, 0, r.err + r.out);
         assert.equal((JSON.parse(r.out) as { items: Item[] }).items[0].probe, 'python3');
-        const patches = old.log.entries.filter((e) => e.method === 'PATCH').map((e) => `${e.headers['content-type']} ${e.code}`);
+        const patches = old.log.entries
+          .filter((e) => e.method === 'PATCH')
+          .map((e) => `${e.headers['content-type']} ${e.code}`);
         assert.deepEqual(patches, ['application/strategic-merge-patch+json 200', 'application/json-patch+json 200']);
-        assert.equal(((old.store.get('pods', 'airflow', 'distroless') as KubeObject).spec as { ephemeralContainers?: unknown[] }).ephemeralContainers?.length, 1);
+        assert.equal(
+          ((old.store.get('pods', 'airflow', 'distroless') as KubeObject).spec as { ephemeralContainers?: unknown[] })
+            .ephemeralContainers?.length,
+          1,
+        );
       } finally {
         await old.stop();
       }
@@ -500,8 +695,15 @@ describe('e2e: kubectl airflow net', function () {
       try {
         const r = await run(old, ['distroless', '--debug-image', 'python:3.12-slim']);
         assert.deepEqual([r.code, r.out], [1, '']);
-        assert.match(r.err, /^kubectl-airflow: ephemeral containers are disabled for this cluster \(HTTP 404 on PATCH \/api\/v1\/namespaces\/airflow\/pods\/distroless\/ephemeralcontainers\)/);
-        assert.equal(((old.store.get('pods', 'airflow', 'distroless') as KubeObject).spec as { ephemeralContainers?: unknown[] }).ephemeralContainers, undefined);
+        assert.match(
+          r.err,
+          /^kubectl-airflow: ephemeral containers are disabled for this cluster \(HTTP 404 on PATCH \/api\/v1\/namespaces\/airflow\/pods\/distroless\/ephemeralcontainers\)/,
+        );
+        assert.equal(
+          ((old.store.get('pods', 'airflow', 'distroless') as KubeObject).spec as { ephemeralContainers?: unknown[] })
+            .ephemeralContainers,
+          undefined,
+        );
       } finally {
         await old.stop();
       }
@@ -517,13 +719,17 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(item.probe, PROBE[p]);
         assert.equal(item.container, 'base');
         assert.equal(item.firstFailure, 'tcp');
-        assert.deepEqual([layer(item, 'env').verdict, layer(item, 'files').verdict, layer(item, 'dns').verdict], ['OK', 'OK', 'OK']);
+        assert.deepEqual(
+          [layer(item, 'env').verdict, layer(item, 'files').verdict, layer(item, 'dns').verdict],
+          ['OK', 'OK', 'OK'],
+        );
         assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
         assert.match(layer(item, 'tcp').remedy ?? '', /NetworkPolicy airflow-worker-egress/);
         const pol = layer(item, 'policy');
         assert.equal(pol.verdict, 'FAIL');
         assert.match(text(pol), /airflow-worker-egress allows the ClusterIP:443 only/);
-        for (const ip of ['10.0.0.11', '10.0.0.12', '10.0.0.13']) assert.match(pol.remedy ?? '', new RegExp(`cidr: ${ip.replace(/\./g, '\\.')}/32`));
+        for (const ip of ['10.0.0.11', '10.0.0.12', '10.0.0.13'])
+          assert.match(pol.remedy ?? '', new RegExp(`cidr: ${ip.replace(/\./g, '\\.')}/32`));
         assert.match(pol.remedy ?? '', /port: 6443/);
       });
     }
@@ -539,12 +745,18 @@ describe('e2e: kubectl airflow net', function () {
       const rest = lines.slice(at + 1);
       const end = rest.findIndex((l) => l.trim() !== '' && !/^[ a-zA-Z-]/.test(l));
       const manifest = rest.slice(0, end < 0 ? undefined : end).join('\n');
-      const doc = parseYaml(manifest) as KubeObject & { spec: { podSelector: { matchLabels: Record<string, string> } } };
+      const doc = parseYaml(manifest) as KubeObject & {
+        spec: { podSelector: { matchLabels: Record<string, string> } };
+      };
       assert.equal(doc.kind, 'NetworkPolicy');
       assert.equal(doc.metadata.namespace, 'airflow');
       // the chart's labels: every worker pod, not this task's try
       assert.deepEqual(doc.spec.podSelector.matchLabels, { component: 'worker', release: 'airflow', tier: 'airflow' });
-      const before = JSON.stringify(sim().store.list('networkpolicies', { namespace: 'airflow' }).items.map((o) => o.metadata.name));
+      const before = JSON.stringify(
+        sim()
+          .store.list('networkpolicies', { namespace: 'airflow' })
+          .items.map((o) => o.metadata.name),
+      );
       sim().store.apply(doc);
       try {
         const { item, code } = await report(sim(), pod);
@@ -553,7 +765,14 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(layer(item, 'policy').verdict, 'OK');
       } finally {
         sim().store.delete('networkpolicies', 'airflow', 'allow-kube-apiserver-egress');
-        assert.equal(JSON.stringify(sim().store.list('networkpolicies', { namespace: 'airflow' }).items.map((o) => o.metadata.name)), before);
+        assert.equal(
+          JSON.stringify(
+            sim()
+              .store.list('networkpolicies', { namespace: 'airflow' })
+              .items.map((o) => o.metadata.name),
+          ),
+          before,
+        );
       }
     });
 
@@ -561,7 +780,7 @@ describe('e2e: kubectl airflow net', function () {
   });
 
   withSim('net-dns-broken', (sim) => {
-    it('the scenario engineer\'s broken-DNS pod: DNS FAIL, TCP/TLS/HTTP by IP OK', async () => {
+    it("the scenario engineer's broken-DNS pod: DNS FAIL, TCP/TLS/HTTP by IP OK", async () => {
       const pods = sim().store.list('pods', { namespace: 'airflow' }).items;
       const target = pods.find((p) => p.metadata.annotations?.['sim.kubectl-airflow.dev/dns'] === 'broken');
       assert.ok(target, 'a pod with dns: broken');
@@ -569,7 +788,11 @@ describe('e2e: kubectl airflow net', function () {
         const { item, code } = await report(sim(), name);
         assert.equal(code, 1);
         assert.equal(item.firstFailure, 'dns');
-        assert.deepEqual([layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict], ['OK', 'OK', 'OK'], `${name} (${item.probe})`);
+        assert.deepEqual(
+          [layer(item, 'tcp').verdict, layer(item, 'tls').verdict, layer(item, 'http').verdict],
+          ['OK', 'OK', 'OK'],
+          `${name} (${item.probe})`,
+        );
         assert.match(text(layer(item, 'tcp')), /service 10\.96\.0\.1:443: 5\/5 connected/);
       }
     });
@@ -584,7 +807,10 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(item.firstFailure, 'tcp');
         const tcp = text(layer(item, 'tcp'));
         // stale by the control plane's word: its Lease is not renewed and its node NotReady
-        assert.match(tcp, /endpoint 10\.0\.0\.13:6443 never connected \(refused\): a stale endpoint, Lease \S+ renewed \d+[smhd]\w* ago; node cp-3 is NotReady/);
+        assert.match(
+          tcp,
+          /endpoint 10\.0\.0\.13:6443 never connected \(refused\): a stale endpoint, Lease \S+ renewed \d+[smhd]\w* ago; node cp-3 is NotReady/,
+        );
         assert.match(tcp, /endpoint 10\.0\.0\.11:6443: (\d)\/\1 connected/);
         // kube-proxy picks endpoints at random: with 9 attempts at 1/3 each, all-good has probability (2/3)^9 < 3%
         assert.match(tcp, /service 10\.96\.0\.1:443: \d\/9 connected/);
@@ -597,10 +823,25 @@ describe('e2e: kubectl airflow net', function () {
     it('ha --from a pod with curl and no python (readyz mode of probe.sh): the dead replica named, the others ready', async () => {
       const pod = podFor(sim(), 'stale', 'curl');
       sim().log.reset();
-      const { code, out } = await runMain(['ha', '--kubeconfig', sim().kubeconfigPath, '--from', pod, '-n', 'airflow', '-o', 'json']);
-      const doc = JSON.parse(out) as { from: { results: { address: string; ok: boolean; status?: number; error?: string }[] } };
+      const { code, out } = await runMain([
+        'ha',
+        '--kubeconfig',
+        sim().kubeconfigPath,
+        '--from',
+        pod,
+        '-n',
+        'airflow',
+        '-o',
+        'json',
+      ]);
+      const doc = JSON.parse(out) as {
+        from: { results: { address: string; ok: boolean; status?: number; error?: string }[] };
+      };
       const results = doc.from.results.map((x) => [x.address, x.ok, x.status ?? x.error]);
-      assert.deepEqual(results.slice(0, 2), [['10.0.0.11', true, 200], ['10.0.0.12', true, 200]]);
+      assert.deepEqual(results.slice(0, 2), [
+        ['10.0.0.11', true, 200],
+        ['10.0.0.12', true, 200],
+      ]);
       assert.deepEqual(results[2].slice(0, 2), ['10.0.0.13', false]);
       assert.match(String(results[2][2]), /TCP connect: refused/);
       assert.equal(code, 1);
@@ -639,7 +880,10 @@ describe('e2e: kubectl airflow net', function () {
       return s;
     };
     /** What must not change between runs: every verdict, the first failure and every remedy. */
-    const outcome = (item: Item) => ({ firstFailure: item.firstFailure, layers: item.layers.map((l) => `${l.layer} ${l.verdict} ${l.remedy ?? ''}`) });
+    const outcome = (item: Item) => ({
+      firstFailure: item.firstFailure,
+      layers: item.layers.map((l) => `${l.layer} ${l.verdict} ${l.remedy ?? ''}`),
+    });
 
     for (const failure of ['refused', 'timeout'] as const) {
       for (const p of FULL) {
@@ -658,12 +902,24 @@ describe('e2e: kubectl airflow net', function () {
           assert.ok(last);
           assert.equal(last.firstFailure, 'tcp');
           const words = failure === 'refused' ? 'refused' : 'timed out';
-          assert.match(text(layer(last, 'tcp')), new RegExp(`endpoint 10\\.0\\.0\\.13:6443 never connected \\(${words}\\): a stale endpoint`));
+          assert.match(
+            text(layer(last, 'tcp')),
+            new RegExp(`endpoint 10\\.0\\.0\\.13:6443 never connected \\(${words}\\): a stale endpoint`),
+          );
           assert.match(layer(last, 'tcp').remedy ?? '', /remove the stale endpoint/);
-          assert.deepEqual([layer(last, 'tls').verdict, layer(last, 'http').verdict, layer(last, 'access').verdict], ['OK', 'OK', 'OK']);
+          assert.deepEqual(
+            [layer(last, 'tls').verdict, layer(last, 'http').verdict, layer(last, 'access').verdict],
+            ['OK', 'OK', 'OK'],
+          );
           // the endpoints that answer were each tried directly, verified as the service IP
-          assert.match(text(layer(last, 'tls')), /(with|and) 2 endpoint\(s\) directly \(10\.0\.0\.11:6443, 10\.0\.0\.12:6443\)/);
-          assert.match(text(layer(last, 'tls')), /not counted here \(no TCP connection, see TCP\):.*endpoint 10\.0\.0\.13:6443/);
+          assert.match(
+            text(layer(last, 'tls')),
+            /(with|and) 2 endpoint\(s\) directly \(10\.0\.0\.11:6443, 10\.0\.0\.12:6443\)/,
+          );
+          assert.match(
+            text(layer(last, 'tls')),
+            /not counted here \(no TCP connection, see TCP\):.*endpoint 10\.0\.0\.13:6443/,
+          );
         });
       }
     }
@@ -673,11 +929,15 @@ describe('e2e: kubectl airflow net', function () {
     for (const p of ['py', 'curl', 'sh'] as const) {
       it(`everything blackholed (${p}): returns within the documented bound with DNS and TCP FAIL`, async () => {
         const timeout = 1;
-        const { item, code, ms } = await report(sim(), podFor(sim(), 'blackholed', p), ['--probe-timeout', String(timeout)]);
+        const { item, code, ms } = await report(sim(), podFor(sim(), 'blackholed', p), [
+          '--probe-timeout',
+          String(timeout),
+        ]);
         assert.equal(code, 1);
         assert.equal(item.firstFailure, 'dns');
         assert.equal(layer(item, 'policy').verdict, 'FAIL');
-        if (p !== 'sh') assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
+        if (p !== 'sh')
+          assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
         // the bound: detect exec + probe exec caps, plus a few API reads (generous: 10 s for the reads)
         const bound = DETECT_TIMEOUT_MS + probeExecTimeoutMs(timeout) + 10_000;
         assert.ok(ms < bound, `${ms} ms < ${bound} ms`);

@@ -7,10 +7,25 @@ import assert from 'node:assert/strict';
 import type { Sim } from '../sim/index.ts';
 import { runMain, skipWithoutIsolatedNetwork, withSim } from './harness.ts';
 
-interface Layer { layer: string; verdict: string; evidence: string[]; remedy?: string }
-interface Item { pod: string; probe: string; firstFailure?: string | null; layers: Layer[] }
+interface Layer {
+  layer: string;
+  verdict: string;
+  evidence: string[];
+  remedy?: string;
+}
+interface Item {
+  pod: string;
+  probe: string;
+  firstFailure?: string | null;
+  layers: Layer[];
+}
 
-async function net(sim: Sim, namespace: string, pod: string, extra: string[] = []): Promise<{ code: number; item: Item }> {
+async function net(
+  sim: Sim,
+  namespace: string,
+  pod: string,
+  extra: string[] = [],
+): Promise<{ code: number; item: Item }> {
   const r = await runMain(['net', pod, '--kubeconfig', sim.kubeconfigPath, '-n', namespace, '-o', 'json', ...extra]);
   let item: Item;
   try {
@@ -22,8 +37,13 @@ async function net(sim: Sim, namespace: string, pod: string, extra: string[] = [
 }
 
 const verdict = (item: Item, id: string) => item.layers.find((l) => l.layer === id)?.verdict;
-const notOk = (item: Item) => item.layers.filter((l) => l.verdict !== 'OK').map((l) => `${l.layer} ${l.verdict}: ${l.evidence.join(' / ')}`);
-const podNames = (sim: Sim, namespace: string) => sim.store.all('pods', namespace).map((p) => p.metadata.name).sort();
+const notOk = (item: Item) =>
+  item.layers.filter((l) => l.verdict !== 'OK').map((l) => `${l.layer} ${l.verdict}: ${l.evidence.join(' / ')}`);
+const podNames = (sim: Sim, namespace: string) =>
+  sim.store
+    .all('pods', namespace)
+    .map((p) => p.metadata.name)
+    .sort();
 
 describe('e2e: pods are on the pod network (net from every pod)', function () {
   this.timeout(180_000);
@@ -35,7 +55,10 @@ describe('e2e: pods are on the pod network (net from every pod)', function () {
   // routes to each endpoint's own port, so every connection succeeds. ha-no-lease-access's current
   // identity may not exec: net runs as admin there.
   const HEALTHY: [string, string[]][] = [
-    ['ha-healthy', []], ['ha-managed-eks', []], ['ha-no-lease-access', ['--context', 'admin']], ['ha-port-mismatch', []],
+    ['ha-healthy', []],
+    ['ha-managed-eks', []],
+    ['ha-no-lease-access', ['--context', 'admin']],
+    ['ha-port-mismatch', []],
   ];
   for (const [scenario, extra] of HEALTHY) {
     withSim(scenario, (sim) => {
@@ -71,14 +94,17 @@ describe('e2e: pods are on the pod network (net from every pod)', function () {
           }
           assert.equal(code, 1);
           assert.equal(item.firstFailure, first);
-          assert.deepEqual(item.layers.filter((l) => l.verdict === 'FAIL').map((l) => l.layer), failing);
+          assert.deepEqual(
+            item.layers.filter((l) => l.verdict === 'FAIL').map((l) => l.layer),
+            failing,
+          );
         }
       });
     });
   }
 
   withSim('exec-basic', (sim) => {
-    it('no DNS or TCP failure but the scenario\'s: a NetworkPolicy, and a hostNetwork pod with the node\'s resolver', async () => {
+    it("no DNS or TCP failure but the scenario's: a NetworkPolicy, and a hostNetwork pod with the node's resolver", async () => {
       const seen: string[] = [];
       for (const p of sim().store.all('pods', 'exec-ns')) {
         const pod = p.metadata.name;
@@ -92,13 +118,16 @@ describe('e2e: pods are on the pod network (net from every pod)', function () {
           // only-clusterip allows 10.96.0.1:443, which after kube-proxy's DNAT is 10.0.0.11:6443
           assert.equal(dns, 'OK');
           assert.equal(tcp, 'FAIL');
-          assert.match(item.layers.find((l) => l.layer === 'policy')!.evidence.join('\n'), /only-clusterip allows the ClusterIP:443 only/);
+          assert.match(
+            item.layers.find((l) => l.layer === 'policy')!.evidence.join('\n'),
+            /only-clusterip allows the ClusterIP:443 only/,
+          );
         } else if (pod === 'node-agent') {
           // hostNetwork with dnsPolicy ClusterFirst: the kubelet gives it the node's resolv.conf
           const l = item.layers.find((x) => x.layer === 'dns')!;
           assert.equal(dns, 'FAIL');
           assert.match(l.remedy ?? '', /ClusterFirstWithHostNet/);
-          assert.equal(tcp, 'OK', 'the node reaches the ClusterIP through kube-proxy\'s rules');
+          assert.equal(tcp, 'OK', "the node reaches the ClusterIP through kube-proxy's rules");
           assert.equal(verdict(item, 'policy'), 'OK', 'no NetworkPolicy applies to the node');
         } else if (item.probe === 'sh') {
           // the shell profile has no tool to open a connection: the probe says SKIP, not FAIL

@@ -12,7 +12,11 @@ import { captureIO, label, type CheckRecord } from './rbac-helpers.ts';
 
 const SCENARIO = 'official-kubernetes-executor-broken-rbac';
 
-interface Doc { method: string; checks: CheckRecord[]; summary: { missing: number } }
+interface Doc {
+  method: string;
+  checks: CheckRecord[];
+  summary: { missing: number };
+}
 
 async function runJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; doc?: Doc; err: string }> {
   const io = captureIO(env);
@@ -20,7 +24,8 @@ async function runJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
   return { code, doc: io.out() ? (JSON.parse(io.out()) as Doc) : undefined, err: io.err() };
 }
 
-const verdicts = (d: Doc) => d.checks.map((c) => `${c.subject} ${c.namespace} ${label(c)} ${c.required} ${c.allowed}`).sort();
+const verdicts = (d: Doc) =>
+  d.checks.map((c) => `${c.subject} ${c.namespace} ${label(c)} ${c.required} ${c.allowed}`).sort();
 
 describe('rbac e2e: how the server is asked', function () {
   this.timeout(60_000);
@@ -46,7 +51,10 @@ describe('rbac e2e: how the server is asked', function () {
       assert.equal(e.headers['impersonate-group'], undefined);
     }
     // one rules review per account and namespace answers most cells
-    assert.equal(sim.log.count((e) => e.path.endsWith('/selfsubjectrulesreviews')), 5);
+    assert.equal(
+      sim.log.count((e) => e.path.endsWith('/selfsubjectrulesreviews')),
+      5,
+    );
   });
 
   it('a default run confirms only denials with access reviews (fewer requests than cells)', async () => {
@@ -77,11 +85,21 @@ describe('rbac e2e: how the server is asked', function () {
     assert.equal(r.doc, undefined);
     const lines = r.err.trim().split('\n');
     assert.equal(lines.length, 1, r.err);
-    assert.match(lines[0], /^kubectl-airflow: cannot check ServiceAccount permissions: you may neither impersonate ServiceAccount airflow\/airflow-\S+ \(needs "impersonate" on serviceaccounts in namespace airflow\) nor create subjectaccessreviews\.authorization\.k8s\.io/);
+    assert.match(
+      lines[0],
+      /^kubectl-airflow: cannot check ServiceAccount permissions: you may neither impersonate ServiceAccount airflow\/airflow-\S+ \(needs "impersonate" on serviceaccounts in namespace airflow\) nor create subjectaccessreviews\.authorization\.k8s\.io/,
+    );
   });
 
   it('--sa works for a user who may not even list pods; still exit 3 when it may not ask', async () => {
-    const r = await runJson(['--kubeconfig', sim.kubeconfigPath, '--context', 'nobody', '--sa', 'airflow:airflow-worker']);
+    const r = await runJson([
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--context',
+      'nobody',
+      '--sa',
+      'airflow:airflow-worker',
+    ]);
     assert.equal(r.code, 3);
     assert.equal(r.err.trim().split('\n').length, 1, r.err);
     assert.match(r.err, /neither impersonate ServiceAccount airflow\/airflow-worker/);
@@ -100,7 +118,10 @@ describe('rbac e2e: how the server is asked', function () {
     assert.equal(r.code, 1, r.err);
     assert.deepEqual(verdicts(r.doc!), verdicts(baseline));
     // and with reasons (-o json asks access reviews for every allowed cell too)
-    assert.deepEqual(r.doc!.checks.map((c) => c.reason), baseline.checks.map((c) => c.reason));
+    assert.deepEqual(
+      r.doc!.checks.map((c) => c.reason),
+      baseline.checks.map((c) => c.reason),
+    );
   });
 
   it('connection resets are retried too', async () => {
@@ -127,19 +148,29 @@ describe('rbac e2e: how the server is asked', function () {
     sim.faults.set([{ path: 'selfsubjectrulesreviews', hang: true }]);
     const r = await runJson(['--kubeconfig', sim.kubeconfigPath, '--request-timeout', '1s']);
     assert.equal(r.code, 3);
-    assert.match(r.err, /^kubectl-airflow: POST \/apis\/authorization\.k8s\.io\/v1\/selfsubjectrulesreviews timed out after 1s/);
+    assert.match(
+      r.err,
+      /^kubectl-airflow: POST \/apis\/authorization\.k8s\.io\/v1\/selfsubjectrulesreviews timed out after 1s/,
+    );
   });
 
   it('works through a multi-file KUBECONFIG (first file wins) and an exec credential plugin', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubectl-airflow-kc-'));
     const full = YAML.parse(readFileSync(sim.kubeconfigPath, 'utf8'));
     // file 1: only the dev context (exec plugin) as current; file 2: everything, current = admin
-    const dev = { ...full, 'current-context': 'dev', contexts: full.contexts.filter((c: { name: string }) => c.name === 'dev') };
+    const dev = {
+      ...full,
+      'current-context': 'dev',
+      contexts: full.contexts.filter((c: { name: string }) => c.name === 'dev'),
+    };
     const f1 = join(dir, 'one');
     const f2 = join(dir, 'two');
     writeFileSync(f1, YAML.stringify(dev));
     writeFileSync(f2, YAML.stringify({ ...full, 'current-context': 'admin' }));
-    assert.ok(full.users.find((u: { name: string; user: { exec?: unknown } }) => u.name === 'dev').user.exec, 'dev uses an exec plugin');
+    assert.ok(
+      full.users.find((u: { name: string; user: { exec?: unknown } }) => u.name === 'dev').user.exec,
+      'dev uses an exec plugin',
+    );
     // dev is current (file one wins): it may read the release but not ask for others -> exit 3
     const asDev = await runJson([], { KUBECONFIG: `${f1}:${f2}` });
     assert.equal(asDev.code, 3, asDev.err);
@@ -147,7 +178,9 @@ describe('rbac e2e: how the server is asked', function () {
     sim.log.reset();
     // the exec plugin's user really authenticated (it listed the pods)
     await runJson([], { KUBECONFIG: `${f1}:${f2}` });
-    assert.ok(sim.log.entries.some((e) => e.requester === 'dev@example.com' && e.resource === 'pods' && e.code === 200));
+    assert.ok(
+      sim.log.entries.some((e) => e.requester === 'dev@example.com' && e.resource === 'pods' && e.code === 200),
+    );
     // duplicates across files do not crash, and --context picks from the merged set
     const asAdmin = await runJson(['--context', 'admin'], { KUBECONFIG: `${f1}:${f2}:${f1}` });
     assert.equal(asAdmin.code, 1, asAdmin.err);
@@ -166,24 +199,36 @@ describe('rbac e2e: --fix repairs the broken scenario', function () {
   it('exit 1 naming the missing cells; --fix YAML applied makes the next run exit 0', async () => {
     const io = captureIO();
     assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io), 1);
-    assert.match(io.out(), /ServiceAccount airflow\/airflow-scheduler \(scheduler\) in namespace airflow: 5 required permissions missing/);
+    assert.match(
+      io.out(),
+      /ServiceAccount airflow\/airflow-scheduler \(scheduler\) in namespace airflow: 5 required permissions missing/,
+    );
     // pods/exec is the XCom sidecar's: an optional feature, said as a WARN
-    assert.match(io.out(), /ServiceAccount airflow\/airflow-worker \(worker\) in namespace airflow: ok; WARN 2 missing for XCom sidecar/);
+    assert.match(
+      io.out(),
+      /ServiceAccount airflow\/airflow-worker \(worker\) in namespace airflow: ok; WARN 2 missing for XCom sidecar/,
+    );
     assert.match(io.out(), /binds ServiceAccount "airflow-scheduler" in namespace "airflow-staging"/);
 
     const fix = captureIO();
     assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '--fix'], fix), 1);
-    const objs = YAML.parseAllDocuments(fix.out()).map((d) => d.toJS()).filter(Boolean);
+    const objs = YAML.parseAllDocuments(fix.out())
+      .map((d) => d.toJS())
+      .filter(Boolean);
     // the triggerer never execs (its pods/exec is unused): nothing for it
     assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
-      'Role/kubectl-airflow-fix-airflow-scheduler', 'Role/kubectl-airflow-fix-airflow-worker',
-      'RoleBinding/kubectl-airflow-fix-airflow-scheduler', 'RoleBinding/kubectl-airflow-fix-airflow-worker',
+      'Role/kubectl-airflow-fix-airflow-scheduler',
+      'Role/kubectl-airflow-fix-airflow-worker',
+      'RoleBinding/kubectl-airflow-fix-airflow-scheduler',
+      'RoleBinding/kubectl-airflow-fix-airflow-worker',
     ]);
     // least privilege: the worker gets exactly pods/exec create+get, bound to the worker only
     const workerRole = objs.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-worker'));
     assert.deepEqual(workerRole.rules, [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] }]);
     const workerBinding = objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-worker'));
-    assert.deepEqual(workerBinding.subjects, [{ kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' }]);
+    assert.deepEqual(workerBinding.subjects, [
+      { kind: 'ServiceAccount', name: 'airflow-worker', namespace: 'airflow' },
+    ]);
     assert.match(fix.err(), /required permissions missing/, 'the matrix goes to stderr under --fix');
 
     sim.store.apply(objs);

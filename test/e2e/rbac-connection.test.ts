@@ -28,14 +28,23 @@ describe('rbac e2e: the request layer', function () {
     const ms = Date.now() - t0;
     assert.match(v.gitVersion, /^v1\./);
     assert.ok(ms >= 950, `retried after ${ms} ms, Retry-After said 1 s`);
-    assert.deepEqual(sim.log.entries.filter((e) => e.path === '/version').map((e) => e.code), [429, 200]);
+    assert.deepEqual(
+      sim.log.entries.filter((e) => e.path === '/version').map((e) => e.code),
+      [429, 200],
+    );
   });
 
   it('gives up after the retry budget with the server error (exit 3 kind)', async () => {
     sim.faults.set([{ path: '^/version$', status: 500 }]);
-    const quick = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {}, retry: { maxRetries: 2, baseMs: 1, maxMs: 2, maxRetryAfterMs: 10 } });
+    const quick = await connect(
+      { kubeconfig: sim.kubeconfigPath },
+      { env: {}, retry: { maxRetries: 2, baseMs: 1, maxMs: 2, maxRetryAfterMs: 10 } },
+    );
     sim.log.reset();
-    await assert.rejects(quick.get('/version'), (e: unknown) => e instanceof ClusterError && /answered 500/.test(e.message));
+    await assert.rejects(
+      quick.get('/version'),
+      (e: unknown) => e instanceof ClusterError && /answered 500/.test(e.message),
+    );
     assert.equal(sim.log.count({ path: '/version' }), 3);
     quick.close();
   });
@@ -48,14 +57,18 @@ describe('rbac e2e: the request layer', function () {
     assert.equal(conn.stats.maxInFlight, 4);
   });
 
-  it('impersonation per request: an identity, none, or the run\'s --as', async () => {
+  it("impersonation per request: an identity, none, or the run's --as", async () => {
     const asAlice = await connect({ kubeconfig: sim.kubeconfigPath, as: 'alice', asGroup: ['devs'] }, { env: {} });
     sim.log.reset();
     await asAlice.send({ path: '/version' });
     await asAlice.send({ path: '/version', impersonate: { user: 'system:serviceaccount:airflow:airflow-worker' } });
     await asAlice.send({ path: '/version', impersonate: null });
     const h = sim.log.entries.map((e) => [e.headers['impersonate-user'], e.headers['impersonate-group']]);
-    assert.deepEqual(h, [['alice', 'devs'], ['system:serviceaccount:airflow:airflow-worker', undefined], [undefined, undefined]]);
+    assert.deepEqual(h, [
+      ['alice', 'devs'],
+      ['system:serviceaccount:airflow:airflow-worker', undefined],
+      [undefined, undefined],
+    ]);
     asAlice.close();
   });
 
@@ -67,25 +80,43 @@ describe('rbac e2e: the request layer', function () {
   });
 
   it('non-2xx answers become ClusterErrors carrying the server message', async () => {
-    await assert.rejects(conn.get('/api/v1/namespaces/airflow/pods/nope'), (e: unknown) => e instanceof ClusterError && e.kind === 'notfound' && /pods "nope" not found/.test(e.message));
+    await assert.rejects(
+      conn.get('/api/v1/namespaces/airflow/pods/nope'),
+      (e: unknown) => e instanceof ClusterError && e.kind === 'notfound' && /pods "nope" not found/.test(e.message),
+    );
     const nobody = await connect({ kubeconfig: sim.kubeconfigPath, context: 'nobody' }, { env: {} });
-    await assert.rejects(nobody.list('/api/v1/namespaces/airflow/pods'), (e: unknown) => e instanceof ClusterError && e.kind === 'forbidden' && /cannot list resource "pods"/.test(e.message));
+    await assert.rejects(
+      nobody.list('/api/v1/namespaces/airflow/pods'),
+      (e: unknown) =>
+        e instanceof ClusterError && e.kind === 'forbidden' && /cannot list resource "pods"/.test(e.message),
+    );
     nobody.close();
   });
 
   it('--insecure-skip-tls-verify drops the CA; --server/--certificate-authority override the kubeconfig', async () => {
-    const insecure = await connect({ kubeconfig: sim.kubeconfigPath, certificateAuthority: '/nonexistent-ca.pem', insecureSkipTlsVerify: true }, { env: {} });
+    const insecure = await connect(
+      { kubeconfig: sim.kubeconfigPath, certificateAuthority: '/nonexistent-ca.pem', insecureSkipTlsVerify: true },
+      { env: {} },
+    );
     assert.match((await insecure.get<{ gitVersion: string }>('/version')).gitVersion, /^v1\./);
     insecure.close();
-    const byName = await connect({ kubeconfig: sim.kubeconfigPath, server: sim.url.replace('127.0.0.1', 'localhost') }, { env: {} });
+    const byName = await connect(
+      { kubeconfig: sim.kubeconfigPath, server: sim.url.replace('127.0.0.1', 'localhost') },
+      { env: {} },
+    );
     assert.match((await byName.get<{ gitVersion: string }>('/version')).gitVersion, /^v1\./);
     byName.close();
-    await assert.rejects(connect({ kubeconfig: sim.kubeconfigPath, certificateAuthority: '/nonexistent-ca.pem' }, { env: {} }), /cannot read certificate authority \/nonexistent-ca\.pem/);
+    await assert.rejects(
+      connect({ kubeconfig: sim.kubeconfigPath, certificateAuthority: '/nonexistent-ca.pem' }, { env: {} }),
+      /cannot read certificate authority \/nonexistent-ca\.pem/,
+    );
   });
 
   it('lists follow continue tokens', async () => {
     sim.log.reset();
-    const all = await conn.list<{ metadata: { name: string } }>('/api/v1/namespaces/airflow/serviceaccounts', { limit: 2 });
+    const all = await conn.list<{ metadata: { name: string } }>('/api/v1/namespaces/airflow/serviceaccounts', {
+      limit: 2,
+    });
     assert.ok(all.length > 2);
     assert.ok(sim.log.count({ path: '/api/v1/namespaces/airflow/serviceaccounts' }) > 1, 'paged');
   });

@@ -12,12 +12,32 @@ export interface Captured extends IO {
 export function captureIO(env: NodeJS.ProcessEnv = {}): Captured {
   let out = '';
   let err = '';
-  const stdout = new Writable({ write(c, _e, cb) { out += String(c); cb(); } });
-  const stderr = new Writable({ write(c, _e, cb) { err += String(c); cb(); } });
-  return { stdout, stderr, env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env }, out: () => out, err: () => err };
+  const stdout = new Writable({
+    write(c, _e, cb) {
+      out += String(c);
+      cb();
+    },
+  });
+  const stderr = new Writable({
+    write(c, _e, cb) {
+      err += String(c);
+      cb();
+    },
+  });
+  return {
+    stdout,
+    stderr,
+    env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env },
+    out: () => out,
+    err: () => err,
+  };
 }
 
-export interface ExpectedCells { resource: string; verbs: string[]; reason?: string }
+export interface ExpectedCells {
+  resource: string;
+  verbs: string[];
+  reason?: string;
+}
 export interface ExpectedEntry {
   serviceAccount: string;
   namespace: string;
@@ -35,7 +55,9 @@ export interface Expectation {
 }
 
 export function loadExpectation(name: string): Expectation {
-  return YAML.parse(readFileSync(new URL(`../scenarios/expectations/${name}.yaml`, import.meta.url), 'utf8')) as Expectation;
+  return YAML.parse(
+    readFileSync(new URL(`../scenarios/expectations/${name}.yaml`, import.meta.url), 'utf8'),
+  ) as Expectation;
 }
 
 export interface CheckRecord {
@@ -53,5 +75,7 @@ export interface CheckRecord {
   via: string;
 }
 
-export const label = (c: Pick<CheckRecord, 'resource' | 'subresource' | 'verb'>) => `${c.subresource ? `${c.resource}/${c.subresource}` : c.resource} ${c.verb}`;
-export const expand = (cells: ExpectedCells[] | null | undefined) => (cells ?? []).flatMap((c) => c.verbs.map((v) => `${c.resource} ${v}`)).sort();
+export const label = (c: Pick<CheckRecord, 'resource' | 'subresource' | 'verb'>) =>
+  `${c.subresource ? `${c.resource}/${c.subresource}` : c.resource} ${c.verb}`;
+export const expand = (cells: ExpectedCells[] | null | undefined) =>
+  (cells ?? []).flatMap((c) => c.verbs.map((v) => `${c.resource} ${v}`)).sort();

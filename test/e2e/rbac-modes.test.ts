@@ -32,11 +32,22 @@ describe('rbac e2e: cluster-wide multi-namespace mode with namespaced RoleBindin
     const missing = wide.filter((c) => c.required && !c.allowed);
     // required calls fail (the executor's, the KubernetesPodOperator's); the api-server's log reading and
     // the triggerer's deferrable polling are optional features: WARN
-    assert.deepEqual([...new Set(missing.map((c) => c.subject))].sort(), ['system:serviceaccount:data:etl-airflow-scheduler', 'system:serviceaccount:data:etl-airflow-worker']);
-    assert.deepEqual(missing.filter((c) => c.subject.endsWith(':etl-airflow-scheduler')).map(label).sort(), ['pods create', 'pods delete', 'pods list', 'pods patch', 'pods watch']);
+    assert.deepEqual([...new Set(missing.map((c) => c.subject))].sort(), [
+      'system:serviceaccount:data:etl-airflow-scheduler',
+      'system:serviceaccount:data:etl-airflow-worker',
+    ]);
+    assert.deepEqual(
+      missing
+        .filter((c) => c.subject.endsWith(':etl-airflow-scheduler'))
+        .map(label)
+        .sort(),
+      ['pods create', 'pods delete', 'pods list', 'pods patch', 'pods watch'],
+    );
     const warned = wide.filter((c) => !c.allowed && c.level === 'feature');
     assert.deepEqual([...new Set(warned.map((c) => c.subject))].sort(), [
-      'system:serviceaccount:data:etl-airflow-api-server', 'system:serviceaccount:data:etl-airflow-triggerer', 'system:serviceaccount:data:etl-airflow-worker',
+      'system:serviceaccount:data:etl-airflow-api-server',
+      'system:serviceaccount:data:etl-airflow-triggerer',
+      'system:serviceaccount:data:etl-airflow-worker',
     ]);
     // cluster-wide questions cannot use a namespaced rules review: access reviews without a namespace
     const ssar = sim.log.entries.filter((e) => e.path.endsWith('/selfsubjectaccessreviews'));
@@ -44,7 +55,9 @@ describe('rbac e2e: cluster-wide multi-namespace mode with namespaced RoleBindin
 
     const fix = captureIO();
     assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'data', '--fix'], fix), 1);
-    const objs = YAML.parseAllDocuments(fix.out()).map((d) => d.toJS()).filter(Boolean);
+    const objs = YAML.parseAllDocuments(fix.out())
+      .map((d) => d.toJS())
+      .filter(Boolean);
     assert.deepEqual([...new Set(objs.map((o) => o.kind))].sort(), ['ClusterRole', 'ClusterRoleBinding']);
     assert.ok(objs.every((o) => o.metadata.namespace === undefined));
     sim.store.apply(objs);
@@ -64,19 +77,37 @@ describe('rbac e2e: usage and cluster errors', function () {
 
   it('several releases in the namespace and no --release: lists them, exit 2; --release picks one', async () => {
     sim.store.apply({
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: 'other-scheduler-0', namespace: 'airflow', labels: { tier: 'airflow', component: 'scheduler', release: 'other' } },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'other-scheduler-0',
+        namespace: 'airflow',
+        labels: { tier: 'airflow', component: 'scheduler', release: 'other' },
+      },
       spec: { serviceAccountName: 'default', containers: [{ name: 'scheduler', image: 'apache/airflow' }] },
       status: { phase: 'Running' },
     });
     try {
       const io = captureIO();
       assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io), 2);
-      assert.equal(io.err(), 'kubectl-airflow: 2 Airflow releases in namespace airflow: airflow (official chart), other (official chart); choose one with --release\n');
+      assert.equal(
+        io.err(),
+        'kubectl-airflow: 2 Airflow releases in namespace airflow: airflow (official chart), other (official chart); choose one with --release\n',
+      );
       const one = captureIO();
-      assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '--release', 'airflow'], one), 0, one.err());
+      assert.equal(
+        await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '--release', 'airflow'], one),
+        0,
+        one.err(),
+      );
       const other = captureIO();
-      assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '--release', 'other', '-o', 'wide'], other), 0);
+      assert.equal(
+        await main(
+          ['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '--release', 'other', '-o', 'wide'],
+          other,
+        ),
+        0,
+      );
       assert.match(other.out(), /ServiceAccount airflow\/default \(scheduler\)/);
     } finally {
       sim.store.delete('pods', 'airflow', 'other-scheduler-0');
@@ -93,9 +124,15 @@ describe('rbac e2e: usage and cluster errors', function () {
       const io = captureIO();
       assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io), 1);
       // the KubernetesPodOperator's own calls (6) fail; the XCom sidecar and pod events warn (3)
-      assert.match(io.out(), /ServiceAccount airflow\/default \(worker\) in namespace airflow: 6 required permissions missing; WARN 3 missing for pod events in task logs/);
+      assert.match(
+        io.out(),
+        /ServiceAccount airflow\/default \(worker\) in namespace airflow: 6 required permissions missing; WARN 3 missing for pod events in task logs/,
+      );
       assert.match(io.out(), /the worker pods run as ServiceAccount "default" \(pod\/airflow-worker-0\)/);
-      assert.match(io.out(), /automountServiceAccountToken is false for the worker pods \(pod spec\.automountServiceAccountToken\)/);
+      assert.match(
+        io.out(),
+        /automountServiceAccountToken is false for the worker pods \(pod spec\.automountServiceAccountToken\)/,
+      );
     } finally {
       sim.store.apply(before);
     }
@@ -121,7 +158,23 @@ describe('rbac e2e: usage and cluster errors', function () {
   it('a rejected token: one line, exit 3, the token never printed', async () => {
     const io = captureIO();
     // ops authenticates with a bearer token (admin's client certificate would still authenticate)
-    assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '--context', 'ops', '--token', 'not-a-valid-token-SECRET', '-n', 'airflow'], io), 3);
+    assert.equal(
+      await main(
+        [
+          'rbac',
+          '--kubeconfig',
+          sim.kubeconfigPath,
+          '--context',
+          'ops',
+          '--token',
+          'not-a-valid-token-SECRET',
+          '-n',
+          'airflow',
+        ],
+        io,
+      ),
+      3,
+    );
     assert.equal(io.err().trim().split('\n').length, 1);
     assert.match(io.err(), /401 Unauthorized/);
     assert.doesNotMatch(io.err() + io.out(), /SECRET/);
@@ -129,8 +182,14 @@ describe('rbac e2e: usage and cluster errors', function () {
 
   it('an unreachable server: one line, exit 3', async () => {
     const io = captureIO();
-    assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '--server', 'https://127.0.0.1:1', '-n', 'airflow'], io), 3);
-    assert.match(io.err(), /^kubectl-airflow: cannot reach the API server at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*\n$/);
+    assert.equal(
+      await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '--server', 'https://127.0.0.1:1', '-n', 'airflow'], io),
+      3,
+    );
+    assert.match(
+      io.err(),
+      /^kubectl-airflow: cannot reach the API server at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*\n$/,
+    );
   });
 
   it('a server certificate the CA does not vouch for: one line, exit 3', async function () {
@@ -140,8 +199,17 @@ describe('rbac e2e: usage and cluster errors', function () {
       this.skip();
     }
     const io = captureIO();
-    assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '--certificate-authority', otherCAs, '-n', 'airflow'], io), 3);
-    assert.match(io.err(), /^kubectl-airflow: TLS to https:\/\/127\.0\.0\.1:\d+ failed: .*\(check --certificate-authority.*\n$/);
+    assert.equal(
+      await main(
+        ['rbac', '--kubeconfig', sim.kubeconfigPath, '--certificate-authority', otherCAs, '-n', 'airflow'],
+        io,
+      ),
+      3,
+    );
+    assert.match(
+      io.err(),
+      /^kubectl-airflow: TLS to https:\/\/127\.0\.0\.1:\d+ failed: .*\(check --certificate-authority.*\n$/,
+    );
   });
 
   it('-A is a usage error for rbac', async () => {

@@ -9,7 +9,10 @@ import { startSim, type Sim } from '../sim/index.ts';
 import { captureIO, expand, label, type CheckRecord, type Expectation } from './rbac-helpers.ts';
 
 const DIR = new URL('../scenarios/real/', import.meta.url);
-const NAMES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+const NAMES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
 
 interface RealExpectation extends Expectation {
   release: Expectation['release'] & { airflowVersion: string | null; chartVersion: string };
@@ -18,7 +21,8 @@ interface RealExpectation extends Expectation {
   config: { exitCode: number; clients: string[]; skipped: string[]; says: string[]; neverSays: string[] };
 }
 
-const expectation = (name: string) => YAML.parse(readFileSync(new URL(`expectations/${name}.yaml`, DIR), 'utf8')) as RealExpectation;
+const expectation = (name: string) =>
+  YAML.parse(readFileSync(new URL(`expectations/${name}.yaml`, DIR), 'utf8')) as RealExpectation;
 const scenarioFile = (name: string) => new URL(`${name}.yaml`, DIR).pathname;
 /** A pod is named after its workload: `<workload>-0` or `<workload>-<hash>-<suffix>`. */
 const ofWorkload = (pod: string, workload: string) => pod === workload || pod.startsWith(`${workload}-`);
@@ -57,21 +61,51 @@ for (const name of NAMES) {
         checks: CheckRecord[];
         summary: { missing: number };
       };
-      assert.deepEqual([doc.release.name, doc.release.chart, doc.executor], [exp.release.name, exp.release.chart, exp.release.executor]);
-      assert.deepEqual([doc.versions.airflow.version, doc.versions.chart.version], [exp.release.airflowVersion, exp.release.chartVersion]);
-      const matrix = Object.entries(exp.matrix).flatMap(([r, verbs]) => verbs.map((v) => `${r} ${v}`)).sort();
+      assert.deepEqual(
+        [doc.release.name, doc.release.chart, doc.executor],
+        [exp.release.name, exp.release.chart, exp.release.executor],
+      );
+      assert.deepEqual(
+        [doc.versions.airflow.version, doc.versions.chart.version],
+        [exp.release.airflowVersion, exp.release.chartVersion],
+      );
+      const matrix = Object.entries(exp.matrix)
+        .flatMap(([r, verbs]) => verbs.map((v) => `${r} ${v}`))
+        .sort();
       for (const entry of exp.rbac) {
         const subject = `system:serviceaccount:${entry.serviceAccount.replace('/', ':')}`;
         const where = `${entry.serviceAccount} in ${entry.namespace}`;
         const cells = doc.checks.filter((c) => c.subject === subject && c.namespace === entry.namespace);
         assert.deepEqual(cells.map(label).sort(), matrix, `${where}: cells asked`);
-        assert.deepEqual(cells.filter((c) => c.allowed).map(label).sort(), expand(entry.allowed), `${where}: allowed`);
-        assert.deepEqual(cells.filter((c) => c.required && !c.allowed).map(label).sort(), expand(entry.missing), `${where}: missing`);
-        const warned = cells.filter((c) => !c.allowed && !c.required && (c.level === 'feature' || (c.level === 'required' && c.maybe)));
+        assert.deepEqual(
+          cells
+            .filter((c) => c.allowed)
+            .map(label)
+            .sort(),
+          expand(entry.allowed),
+          `${where}: allowed`,
+        );
+        assert.deepEqual(
+          cells
+            .filter((c) => c.required && !c.allowed)
+            .map(label)
+            .sort(),
+          expand(entry.missing),
+          `${where}: missing`,
+        );
+        const warned = cells.filter(
+          (c) => !c.allowed && !c.required && (c.level === 'feature' || (c.level === 'required' && c.maybe)),
+        );
         assert.deepEqual(warned.map(label).sort(), expand(entry.warnings), `${where}: warnings`);
       }
-      const expected = new Set(exp.rbac.map((e) => `system:serviceaccount:${e.serviceAccount.replace('/', ':')}|${e.namespace}`));
-      assert.deepEqual([...new Set(doc.checks.map((c) => `${c.subject}|${c.namespace}`))].filter((k) => !expected.has(k)), [], 'no account beyond the expectation');
+      const expected = new Set(
+        exp.rbac.map((e) => `system:serviceaccount:${e.serviceAccount.replace('/', ':')}|${e.namespace}`),
+      );
+      assert.deepEqual(
+        [...new Set(doc.checks.map((c) => `${c.subject}|${c.namespace}`))].filter((k) => !expected.has(k)),
+        [],
+        'no account beyond the expectation',
+      );
       assert.equal(code, exp.rbacExitCode);
     });
 
@@ -79,7 +113,10 @@ for (const name of NAMES) {
       const io = captureIO();
       assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', ns], io), exp.rbacExitCode);
       const chart = exp.release.chart === 'community' ? 'community chart' : 'chart';
-      assert.ok(io.out().includes(`Airflow ${exp.release.airflowVersion ?? 'unknown'}, ${chart} ${exp.release.chartVersion}`), io.out());
+      assert.ok(
+        io.out().includes(`Airflow ${exp.release.airflowVersion ?? 'unknown'}, ${chart} ${exp.release.chartVersion}`),
+        io.out(),
+      );
       for (const s of exp.rbacSays ?? []) assert.ok(io.out().includes(s), `says ${s}\n${io.out()}`);
       for (const s of exp.rbacNeverSays ?? []) assert.ok(!io.out().includes(s), `never says ${s}\n${io.out()}`);
     });
@@ -94,7 +131,8 @@ for (const name of NAMES) {
       } else {
         assert.equal(code, 1, io.out() + io.err());
         assert.match(io.out(), /first failing layer: /);
-        for (const s of (exp.rbacSays ?? []).slice(-1)) assert.ok(io.out().includes(s), `doctor says ${s}\n${io.out()}`);
+        for (const s of (exp.rbacSays ?? []).slice(-1))
+          assert.ok(io.out().includes(s), `doctor says ${s}\n${io.out()}`);
       }
     });
 
@@ -104,7 +142,8 @@ for (const name of NAMES) {
       const doc = JSON.parse(io.out()) as { clients: string; pods: Array<{ pod: string }> };
       const pods = [...new Set(doc.pods.map((p) => p.pod))].sort();
       assert.equal(pods.length, exp.config.clients.length, pods.join(', '));
-      for (const w of exp.config.clients) assert.equal(pods.filter((p) => ofWorkload(p, w)).length, 1, `client ${w} in ${pods.join(', ')}`);
+      for (const w of exp.config.clients)
+        assert.equal(pods.filter((p) => ofWorkload(p, w)).length, 1, `client ${w} in ${pods.join(', ')}`);
       for (const w of exp.config.skipped) assert.match(doc.clients, new RegExp(`skipped: .*${w}`), `skipped ${w}`);
       assert.equal(code, exp.config.exitCode);
       const text = captureIO();
@@ -127,12 +166,30 @@ describe('real corpus: the dangling roleRef is named, and --fix creates the role
   it('rbac --fix | kubectl apply -f - makes rbac exit 0, with no second binding for the same subjects', async () => {
     const fix = captureIO();
     assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '--fix'], fix), 1);
-    const objs = YAML.parseAllDocuments(fix.out()).map((d) => d.toJS()).filter(Boolean);
+    const objs = YAML.parseAllDocuments(fix.out())
+      .map((d) => d.toJS())
+      .filter(Boolean);
     // the missing Role under the name the binding references; no new binding
-    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), ['Role/airflow/airflow-pod-launcher-role']);
+    assert.deepEqual(
+      objs.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
+      ['Role/airflow/airflow-pod-launcher-role'],
+    );
     // what it grants is exactly what the scheduler and worker were denied (required and optional features)
-    const granted = (objs[0].rules as Array<{ resources: string[]; verbs: string[] }>).flatMap((r) => r.resources.flatMap((res) => r.verbs.map((v) => `${res} ${v}`))).sort();
-    assert.deepEqual(granted, ['events list', 'pods create', 'pods delete', 'pods get', 'pods list', 'pods patch', 'pods watch', 'pods/exec create', 'pods/exec get', 'pods/log get']);
+    const granted = (objs[0].rules as Array<{ resources: string[]; verbs: string[] }>)
+      .flatMap((r) => r.resources.flatMap((res) => r.verbs.map((v) => `${res} ${v}`)))
+      .sort();
+    assert.deepEqual(granted, [
+      'events list',
+      'pods create',
+      'pods delete',
+      'pods get',
+      'pods list',
+      'pods patch',
+      'pods watch',
+      'pods/exec create',
+      'pods/exec get',
+      'pods/log get',
+    ]);
     const before = sim.store.all('rolebindings', 'airflow');
     sim.store.apply(objs);
     const after = captureIO();
@@ -140,7 +197,9 @@ describe('real corpus: the dangling roleRef is named, and --fix creates the role
     assert.match(after.out(), /all \d+ required permissions granted/);
     const bindings = sim.store.all('rolebindings', 'airflow');
     assert.equal(bindings.length, before.length, 'no binding added');
-    const forScheduler = bindings.filter((b) => ((b as { subjects?: Array<{ name: string }> }).subjects ?? []).some((s) => s.name === 'airflow-scheduler'));
+    const forScheduler = bindings.filter((b) =>
+      ((b as { subjects?: Array<{ name: string }> }).subjects ?? []).some((s) => s.name === 'airflow-scheduler'),
+    );
     assert.equal(forScheduler.length, 1, 'one binding for the scheduler');
   });
 });
@@ -162,17 +221,30 @@ describe('real corpus: the launch namespace differs from the release namespace',
     assert.match(io.out(), /set namespace = airflow-helm-project in \[kubernetes_executor\]/);
 
     // the fix as advised: [kubernetes_executor] namespace = airflow-helm-project
-    const cm = structuredClone(sim.store.get('configmaps', 'airflow-helm-project', 'airflow-config')) as unknown as { data: Record<string, string> };
+    const cm = structuredClone(sim.store.get('configmaps', 'airflow-helm-project', 'airflow-config')) as unknown as {
+      data: Record<string, string>;
+    };
     const cfg = cm.data['airflow.cfg'];
     assert.ok(cfg.includes('namespace = airflow\n'));
     cm.data['airflow.cfg'] = cfg.replace(/^namespace = airflow$/gm, 'namespace = airflow-helm-project');
     sim.store.apply(cm as never);
     const config = captureIO();
-    assert.equal(await main(['config', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow-helm-project'], config), 0, config.out());
+    assert.equal(
+      await main(['config', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow-helm-project'], config),
+      0,
+      config.out(),
+    );
     const rbac = captureIO();
-    assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow-helm-project'], rbac), 0, rbac.out());
+    assert.equal(
+      await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow-helm-project'], rbac),
+      0,
+      rbac.out(),
+    );
     // the worker account the pod template names, now in the release namespace, is checked and holds the launcher role
-    assert.match(rbac.out(), /Worker pods will run as airflow-helm-project\/airflow-worker \(pod template ConfigMap airflow-config key pod_template_file\.yaml/);
+    assert.match(
+      rbac.out(),
+      /Worker pods will run as airflow-helm-project\/airflow-worker \(pod template ConfigMap airflow-config key pod_template_file\.yaml/,
+    );
   });
 });
 
@@ -183,7 +255,9 @@ describe('real corpus: a worker account named only in airflow.cfg (Airflow 1.10 
   let sim: Sim;
   before(async () => {
     sim = await startSim({ scenario: scenarioFile('chart-1.4-airflow-2.2-celery-kubernetes') });
-    const cm = structuredClone(sim.store.get('configmaps', 'airflow', 'airflowv2-airflow-config')) as unknown as { data: Record<string, string> };
+    const cm = structuredClone(sim.store.get('configmaps', 'airflow', 'airflowv2-airflow-config')) as unknown as {
+      data: Record<string, string>;
+    };
     const cfg = cm.data['airflow.cfg'];
     assert.ok(/^pod_template_file = .*$/m.test(cfg) && cfg.includes('executor = CeleryKubernetesExecutor'));
     cm.data['airflow.cfg'] = cfg
@@ -203,13 +277,22 @@ describe('real corpus: a worker account named only in airflow.cfg (Airflow 1.10 
     const io = captureIO();
     const code = await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow'], io);
     assert.match(io.out(), /Airflow 1\.10\.15, chart 1\.4\.0/);
-    assert.match(io.out(), /Worker pods will run as airflow\/legacy-worker \(worker_service_account_name \(\[kubernetes\] worker_service_account_name/);
+    assert.match(
+      io.out(),
+      /Worker pods will run as airflow\/legacy-worker \(worker_service_account_name \(\[kubernetes\] worker_service_account_name/,
+    );
     const json = captureIO();
     assert.equal(await main(['rbac', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '-o', 'json'], json), 1);
     const doc = JSON.parse(json.out()) as { checks: CheckRecord[] };
     const legacy = doc.checks.filter((c) => c.subject === 'system:serviceaccount:airflow:legacy-worker');
     // kpo-create-pod (required); kpo-find-pod exists from 2.0 only, so list and patch are not required on 1.10
-    assert.deepEqual(legacy.filter((c) => c.required && !c.allowed).map(label).sort(), ['pods create', 'pods delete', 'pods get', 'pods/log get']);
+    assert.deepEqual(
+      legacy
+        .filter((c) => c.required && !c.allowed)
+        .map(label)
+        .sort(),
+      ['pods create', 'pods delete', 'pods get', 'pods/log get'],
+    );
     assert.equal(code, 1);
   });
 

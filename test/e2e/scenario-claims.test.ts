@@ -22,21 +22,63 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    scenario: 'official-celery', namespace: 'airflow', doctorPod: 'airflow-worker-0', launchIn: 'airflow', release: 'airflow', executor: 'CeleryExecutor',
-    needs: { scheduler: '', worker: 'kubernetes-pod-operator', triggerer: 'deferrable-pod-operator', webserver: 'log-reading' },
+    scenario: 'official-celery',
+    namespace: 'airflow',
+    doctorPod: 'airflow-worker-0',
+    launchIn: 'airflow',
+    release: 'airflow',
+    executor: 'CeleryExecutor',
+    needs: {
+      scheduler: '',
+      worker: 'kubernetes-pod-operator',
+      triggerer: 'deferrable-pod-operator',
+      webserver: 'log-reading',
+    },
   },
   {
-    scenario: 'official-kubernetes-executor', namespace: 'airflow', doctorPod: 'airflow-scheduler-5d8c9f7b6-x7k2p', launchIn: 'airflow', release: 'airflow', executor: 'KubernetesExecutor',
-    needs: { scheduler: 'kubernetes-executor', worker: 'kubernetes-pod-operator', triggerer: 'deferrable-pod-operator', 'api-server': 'log-reading', 'dag-processor': '' },
+    scenario: 'official-kubernetes-executor',
+    namespace: 'airflow',
+    doctorPod: 'airflow-scheduler-5d8c9f7b6-x7k2p',
+    launchIn: 'airflow',
+    release: 'airflow',
+    executor: 'KubernetesExecutor',
+    needs: {
+      scheduler: 'kubernetes-executor',
+      worker: 'kubernetes-pod-operator',
+      triggerer: 'deferrable-pod-operator',
+      'api-server': 'log-reading',
+      'dag-processor': '',
+    },
   },
-  ...['official-multi-namespace', 'official-multi-namespace-narrowed', 'official-multi-namespace-cluster-wide'].map((scenario) => ({
-    scenario, namespace: 'data', doctorPod: 'etl-airflow-scheduler-5d8c9f7b6-x7k2p', release: 'etl', executor: 'KubernetesExecutor',
-    launchIn: scenario.endsWith('cluster-wide') ? 'all namespaces (cluster-wide)' : 'etl-jobs, etl-backfill',
-    needs: { scheduler: 'kubernetes-executor', triggerer: 'deferrable-pod-operator', 'api-server': 'log-reading', 'dag-processor': '' },
-  })),
+  ...['official-multi-namespace', 'official-multi-namespace-narrowed', 'official-multi-namespace-cluster-wide'].map(
+    (scenario) => ({
+      scenario,
+      namespace: 'data',
+      doctorPod: 'etl-airflow-scheduler-5d8c9f7b6-x7k2p',
+      release: 'etl',
+      executor: 'KubernetesExecutor',
+      launchIn: scenario.endsWith('cluster-wide') ? 'all namespaces (cluster-wide)' : 'etl-jobs, etl-backfill',
+      needs: {
+        scheduler: 'kubernetes-executor',
+        triggerer: 'deferrable-pod-operator',
+        'api-server': 'log-reading',
+        'dag-processor': '',
+      },
+    }),
+  ),
   {
-    scenario: 'community-chart', namespace: 'airflow', doctorPod: 'airflow-worker-0', launchIn: 'airflow', release: 'airflow', executor: 'CeleryExecutor',
-    needs: { scheduler: '', worker: 'kubernetes-pod-operator', triggerer: 'deferrable-pod-operator', webserver: 'log-reading' },
+    scenario: 'community-chart',
+    namespace: 'airflow',
+    doctorPod: 'airflow-worker-0',
+    launchIn: 'airflow',
+    release: 'airflow',
+    executor: 'CeleryExecutor',
+    needs: {
+      scheduler: '',
+      worker: 'kubernetes-pod-operator',
+      triggerer: 'deferrable-pod-operator',
+      webserver: 'log-reading',
+    },
   },
 ];
 
@@ -49,8 +91,18 @@ function airflowPods(sim: Sim, namespace: string): Array<{ name: string; compone
     .map((m) => ({ name: m.name, component: m.labels!.component === 'web' ? 'webserver' : m.labels!.component }));
 }
 
-interface DocLayer { layer: string; verdict: string; summary: string; result?: { pod?: string } }
-interface NetItem { pod: string; ok: boolean; probe: string; layers: Array<{ layer: string; verdict: string; evidence: string[] }> }
+interface DocLayer {
+  layer: string;
+  verdict: string;
+  summary: string;
+  result?: { pod?: string };
+}
+interface NetItem {
+  pod: string;
+  ok: boolean;
+  probe: string;
+  layers: Array<{ layer: string; verdict: string; evidence: string[] }>;
+}
 
 describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md)', function () {
   this.timeout(120_000);
@@ -60,13 +112,23 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
 
   for (const c of CASES) {
     withSim(c.scenario, (sim) => {
-
       it(`doctor: every layer OK, exit 0, the network probed from ${c.doctorPod}`, async () => {
         const r = await runMain(['doctor', '--kubeconfig', sim().kubeconfigPath, '-n', c.namespace, '-o', 'json']);
         assert.equal(r.code, 0, r.out + r.err);
         const d = JSON.parse(r.out) as { layers: DocLayer[]; firstFailingLayer: string | null };
         assert.equal(d.firstFailingLayer, null);
-        assert.deepEqual(d.layers.map((l) => [l.layer, l.verdict]), [['cluster', 'OK'], ['release', 'OK'], ['config', 'OK'], ['network', 'OK'], ['ha', 'OK'], ['rbac', 'OK'], ['admission', 'OK']]);
+        assert.deepEqual(
+          d.layers.map((l) => [l.layer, l.verdict]),
+          [
+            ['cluster', 'OK'],
+            ['release', 'OK'],
+            ['config', 'OK'],
+            ['network', 'OK'],
+            ['ha', 'OK'],
+            ['rbac', 'OK'],
+            ['admission', 'OK'],
+          ],
+        );
         const net = d.layers.find((l) => l.layer === 'network')!;
         assert.equal(net.result?.pod, c.doctorPod);
         assert.doesNotMatch(net.summary, /lacks permissions/);
@@ -74,7 +136,11 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
 
       it('net: every layer OK on every Airflow pod, each asked what its component needs, through the ClusterIP and cluster DNS', async () => {
         const pods = airflowPods(sim(), c.namespace);
-        assert.deepEqual([...new Set(pods.map((p) => p.component))].sort(), Object.keys(c.needs).sort(), 'every component of the scenario is covered');
+        assert.deepEqual(
+          [...new Set(pods.map((p) => p.component))].sort(),
+          Object.keys(c.needs).sort(),
+          'every component of the scenario is covered',
+        );
         for (const { name: pod, component } of pods) {
           const r = await runMain(['net', pod, '--kubeconfig', sim().kubeconfigPath, '-n', c.namespace, '-o', 'json']);
           const item = (JSON.parse(r.out) as { items: NetItem[] }).items[0];
@@ -82,15 +148,38 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
           assert.deepEqual(bad, [], `${pod}: ${r.out}`);
           assert.equal(item.probe, 'python3', pod);
           // the pod network: the ClusterIP the kubelet injects and cluster DNS
-          assert.ok(item.layers.find((l) => l.layer === 'env')!.evidence.some((e) => e.includes('KUBERNETES_SERVICE_HOST=10.96.0.1 ')), pod);
-          assert.ok(item.layers.find((l) => l.layer === 'dns')!.evidence.some((e) => /kubernetes\.default\.svc -> 10\.96\.0\.1/.test(e)), pod);
+          assert.ok(
+            item.layers
+              .find((l) => l.layer === 'env')!
+              .evidence.some((e) => e.includes('KUBERNETES_SERVICE_HOST=10.96.0.1 ')),
+            pod,
+          );
+          assert.ok(
+            item.layers
+              .find((l) => l.layer === 'dns')!
+              .evidence.some((e) => /kubernetes\.default\.svc -> 10\.96\.0\.1/.test(e)),
+            pod,
+          );
           const access = item.layers.find((l) => l.layer === 'access')!.evidence;
           const profile = c.needs[component];
           if (profile) {
-            assert.equal(access[0], `required for the ${component} of release ${c.release} (${c.executor}): ${profile}, in ${c.launchIn}`, pod);
-            assert.ok(access.slice(1).every((e) => e.startsWith('allowed')), `${pod}: ${access.join(' | ')}`);
+            assert.equal(
+              access[0],
+              `required for the ${component} of release ${c.release} (${c.executor}): ${profile}, in ${c.launchIn}`,
+              pod,
+            );
+            assert.ok(
+              access.slice(1).every((e) => e.startsWith('allowed')),
+              `${pod}: ${access.join(' | ')}`,
+            );
           } else {
-            assert.deepEqual(access, [`nothing required: no profile gives the ${component} of release ${c.release} (${c.executor}) Kubernetes permissions`], pod);
+            assert.deepEqual(
+              access,
+              [
+                `nothing required: no profile gives the ${component} of release ${c.release} (${c.executor}) Kubernetes permissions`,
+              ],
+              pod,
+            );
           }
           assert.equal(r.code, 0, pod);
         }
@@ -98,7 +187,17 @@ describe('e2e: the healthy chart scenarios are healthy (test/scenarios/README.md
 
       it('doctor --pod: the network layer is OK from every Airflow pod, no permission missing', async () => {
         for (const { name: pod } of airflowPods(sim(), c.namespace)) {
-          const r = await runMain(['doctor', '--kubeconfig', sim().kubeconfigPath, '-n', c.namespace, '--pod', pod, '-o', 'json']);
+          const r = await runMain([
+            'doctor',
+            '--kubeconfig',
+            sim().kubeconfigPath,
+            '-n',
+            c.namespace,
+            '--pod',
+            pod,
+            '-o',
+            'json',
+          ]);
           const d = JSON.parse(r.out) as { layers: DocLayer[] };
           const net = d.layers.find((l) => l.layer === 'network')!;
           assert.equal(net.verdict, 'OK', `${pod}: ${net.summary}`);

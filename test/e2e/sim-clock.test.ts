@@ -21,7 +21,9 @@ describe('official-kubernetes-executor read 10 simulated minutes after start', f
     const airflow = sim.store.get('namespaces', undefined, 'kube-public')!; // created by the sim at start, not by the scenario
     const age = Date.now() - Date.parse(airflow.metadata.creationTimestamp!);
     assert.ok(age >= TEN_MINUTES - 2_000 && age < TEN_MINUTES + 60_000, `namespace created ${age} ms ago`);
-    const leases = sim.store.all('leases.coordination.k8s.io', 'kube-system').filter((l) => l.metadata.labels?.['apiserver.kubernetes.io/identity']);
+    const leases = sim.store
+      .all('leases.coordination.k8s.io', 'kube-system')
+      .filter((l) => l.metadata.labels?.['apiserver.kubernetes.io/identity']);
     assert.equal(leases.length, 3);
     for (const l of leases) {
       const since = Date.now() - Date.parse(String((l.spec as { renewTime: string }).renewTime));
@@ -40,6 +42,17 @@ describe('official-kubernetes-executor read 10 simulated minutes after start', f
     const r = await runMain(['doctor', '--kubeconfig', sim.kubeconfigPath, '-n', 'airflow', '-o', 'json']);
     assert.equal(r.code, 0, r.out + r.err);
     const d = JSON.parse(r.out) as { layers: { layer: string; verdict: string }[] };
-    assert.deepEqual(d.layers.map((l) => [l.layer, l.verdict]), [['cluster', 'OK'], ['release', 'OK'], ['config', 'OK'], ['network', 'OK'], ['ha', 'OK'], ['rbac', 'OK'], ['admission', 'OK']]);
+    assert.deepEqual(
+      d.layers.map((l) => [l.layer, l.verdict]),
+      [
+        ['cluster', 'OK'],
+        ['release', 'OK'],
+        ['config', 'OK'],
+        ['network', 'OK'],
+        ['ha', 'OK'],
+        ['rbac', 'OK'],
+        ['admission', 'OK'],
+      ],
+    );
   });
 });

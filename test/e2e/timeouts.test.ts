@@ -17,7 +17,10 @@ const NODE = process.execPath;
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 /** The plugin as its own process: exit code, output, and how many requests reached the sim after it exited. */
-function runProcess(args: string[], sim: Sim): Promise<{ code: number | null; out: string; err: string; lateRequests: number }> {
+function runProcess(
+  args: string[],
+  sim: Sim,
+): Promise<{ code: number | null; out: string; err: string; lateRequests: number }> {
   return new Promise((resolve) => {
     const p = spawn(NODE, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
     let out = '';
@@ -48,7 +51,10 @@ describe('timeouts: one bound per request, nothing left behind', function () {
     const r = await runProcess(['rbac', '--kubeconfig', sim.kubeconfigPath, '--request-timeout', '1s'], sim);
     assert.equal(r.code, 3, r.err);
     assert.equal(r.out, '');
-    assert.match(r.err, /^kubectl-airflow: \S+ \S+ timed out after 1s \(the API server did not answer in time: retry, or raise --request-timeout\)\n$/);
+    assert.match(
+      r.err,
+      /^kubectl-airflow: \S+ \S+ timed out after 1s \(the API server did not answer in time: retry, or raise --request-timeout\)\n$/,
+    );
     const paths = sim.log.entries.map((e) => `${e.method} ${e.path}?${e.query}`);
     assert.ok(paths.length > 0);
     assert.equal(new Set(paths).size, paths.length, `a request was retried after its deadline: ${paths.join(', ')}`);
@@ -60,15 +66,22 @@ describe('timeouts: one bound per request, nothing left behind', function () {
   });
 
   it('the command ending cuts the requests in flight and the backoffs: every promise settles, no attempt after close', async () => {
-    sim.faults.set([{ path: '^/version$', hang: true }, { path: '^/api/v1/namespaces/airflow/pods$', status: 503, retryAfterSeconds: 20 }]);
+    sim.faults.set([
+      { path: '^/version$', hang: true },
+      { path: '^/api/v1/namespaces/airflow/pods$', status: 503, retryAfterSeconds: 20 },
+    ]);
     const conn = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeout: '0' }, { env: {} });
     sim.log.reset();
     const hanging = [1, 2, 3].map(() => conn.get('/version'));
     const backingOff = conn.get('/api/v1/namespaces/airflow/pods');
-    while (sim.log.inFlight < 3 || sim.log.count({ path: '/api/v1/namespaces/airflow/pods' }) < 1) await new Promise((r) => setTimeout(r, 10));
+    while (sim.log.inFlight < 3 || sim.log.count({ path: '/api/v1/namespaces/airflow/pods' }) < 1)
+      await new Promise((r) => setTimeout(r, 10));
     conn.close();
     const settled = await Promise.allSettled([...hanging, backingOff]);
-    assert.ok(settled.every((s) => s.status === 'rejected' && s.reason instanceof ClusterError), JSON.stringify(settled));
+    assert.ok(
+      settled.every((s) => s.status === 'rejected' && s.reason instanceof ClusterError),
+      JSON.stringify(settled),
+    );
     while (sim.log.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
     const after = sim.log.entries.length;
     await assert.rejects(conn.get('/version'), /not sent: the command already ended/);
@@ -91,7 +104,10 @@ describe('timeouts: one bound per request, nothing left behind', function () {
     for (const v of ['600h', '1000000000s']) {
       const r = await runMain(['rbac', '--kubeconfig', sim.kubeconfigPath, '--request-timeout', v]);
       assert.equal(r.code, 2);
-      assert.equal(r.err, `kubectl-airflow: --request-timeout ${v} is longer than 24h: give a shorter duration, or 0 for none\n`);
+      assert.equal(
+        r.err,
+        `kubectl-airflow: --request-timeout ${v} is longer than 24h: give a shorter duration, or 0 for none\n`,
+      );
     }
     assert.equal(sim.log.entries.length, 0);
   });
@@ -128,10 +144,16 @@ describe('timeouts: one bound per request, nothing left behind', function () {
     const on503 = await verdicts();
     sim.faults.set([{ path: '/leases$', hang: true }]);
     const onHang = await verdicts();
-    assert.deepEqual(onHang.map((c) => [c.id, c.verdict]), on503.map((c) => [c.id, c.verdict]));
+    assert.deepEqual(
+      onHang.map((c) => [c.id, c.verdict]),
+      on503.map((c) => [c.id, c.verdict]),
+    );
     const leases = onHang.find((c) => c.id === 'endpoint-leases')!;
     assert.equal(leases.verdict, 'SKIP');
-    assert.match(leases.evidence[0], /Leases in kube-system not readable: GET \/apis\/coordination\.k8s\.io\/v1\/namespaces\/kube-system\/leases timed out after 1s/);
+    assert.match(
+      leases.evidence[0],
+      /Leases in kube-system not readable: GET \/apis\/coordination\.k8s\.io\/v1\/namespaces\/kube-system\/leases timed out after 1s/,
+    );
     assert.ok(onHang.filter((c) => c.verdict === 'OK').length >= 4, JSON.stringify(onHang));
   });
 
@@ -144,7 +166,14 @@ describe('timeouts: one bound per request, nothing left behind', function () {
       }
     });
     const SCHEDULER = 'airflow-scheduler-5d8c9f7b6-x7k2p';
-    const run = (conn: Awaited<ReturnType<typeof connect>>) => execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'scheduler', command: ['sh', '-c', 'echo ok'], timeoutMs: 20_000 });
+    const run = (conn: Awaited<ReturnType<typeof connect>>) =>
+      execInPod(conn, {
+        namespace: 'airflow',
+        pod: SCHEDULER,
+        container: 'scheduler',
+        command: ['sh', '-c', 'echo ok'],
+        timeoutMs: 20_000,
+      });
 
     it('a 429 or 503 to the upgrade is retried (Retry-After honoured) and the exec then runs', async () => {
       const conn = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
@@ -153,12 +182,18 @@ describe('timeouts: one bound per request, nothing left behind', function () {
           sim.faults.set([{ path: '/exec$', status, retryAfterSeconds: 1 }]);
           sim.log.reset();
           // the refusal stops once the sim has given one
-          const heal = setInterval(() => sim.log.count((e) => e.path.endsWith('/exec') && e.code === status) && sim.faults.clear(), 5);
+          const heal = setInterval(
+            () => sim.log.count((e) => e.path.endsWith('/exec') && e.code === status) && sim.faults.clear(),
+            5,
+          );
           const r = await run(conn).finally(() => clearInterval(heal));
           assert.equal(r.exitCode, 0, r.message ?? '');
           assert.equal(r.stdout, 'ok\n');
           const codes = sim.log.entries.filter((e) => e.path.endsWith('/exec')).map((e) => e.code);
-          assert.ok(codes.length >= 2 && codes.slice(0, -1).every((c) => c === status) && codes.at(-1) === 101, `${status}: ${codes}`);
+          assert.ok(
+            codes.length >= 2 && codes.slice(0, -1).every((c) => c === status) && codes.at(-1) === 101,
+            `${status}: ${codes}`,
+          );
         }
       } finally {
         conn.close();
@@ -169,17 +204,30 @@ describe('timeouts: one bound per request, nothing left behind', function () {
       const conn = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeout: '1s' }, { env: {} });
       try {
         sim.faults.set([{ path: '/exec$', hang: true }]);
-        await assert.rejects(run(conn), (e: unknown) => e instanceof ClusterError && e.kind === 'timeout' && /did not answer the upgrade within 1s/.test(e.message));
+        await assert.rejects(
+          run(conn),
+          (e: unknown) =>
+            e instanceof ClusterError && e.kind === 'timeout' && /did not answer the upgrade within 1s/.test(e.message),
+        );
       } finally {
         conn.close();
       }
     });
 
-    it('an upgrade unanswered within the exec\'s own bound (shorter than --request-timeout) is a timeout too', async () => {
+    it("an upgrade unanswered within the exec's own bound (shorter than --request-timeout) is a timeout too", async () => {
       const conn = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeout: '0' }, { env: {} });
       try {
         sim.faults.set([{ path: '/exec$', hang: true }]);
-        await assert.rejects(execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'scheduler', command: ['true'], timeoutMs: 500 }), (e: unknown) => e instanceof ClusterError && e.kind === 'timeout');
+        await assert.rejects(
+          execInPod(conn, {
+            namespace: 'airflow',
+            pod: SCHEDULER,
+            container: 'scheduler',
+            command: ['true'],
+            timeoutMs: 500,
+          }),
+          (e: unknown) => e instanceof ClusterError && e.kind === 'timeout',
+        );
       } finally {
         conn.close();
       }
@@ -189,7 +237,10 @@ describe('timeouts: one bound per request, nothing left behind', function () {
       sim.faults.set([{ path: '/exec$', hang: true }]);
       const r = await runMain(['doctor', '--kubeconfig', sim.kubeconfigPath, '--request-timeout', '2s']);
       assert.equal(r.code, 3, r.out + r.err);
-      assert.match(r.out, /4\. network from pod +SKIP +could not check: exec into pod airflow\/\S+: the API server did not answer the upgrade within 2s/);
+      assert.match(
+        r.out,
+        /4\. network from pod +SKIP +could not check: exec into pod airflow\/\S+: the API server did not answer the upgrade within 2s/,
+      );
       assert.doesNotMatch(r.out, /^no layer failed\.?$/m);
     });
 
@@ -197,8 +248,20 @@ describe('timeouts: one bound per request, nothing left behind', function () {
       const conn = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
       try {
         sim.log.reset();
-        await assert.rejects(execInPod(conn, { namespace: 'airflow', pod: SCHEDULER, container: 'nope', command: ['true'], timeoutMs: 10_000 }), /container/);
-        assert.equal(sim.log.count((e) => e.path.endsWith('/exec')), 1);
+        await assert.rejects(
+          execInPod(conn, {
+            namespace: 'airflow',
+            pod: SCHEDULER,
+            container: 'nope',
+            command: ['true'],
+            timeoutMs: 10_000,
+          }),
+          /container/,
+        );
+        assert.equal(
+          sim.log.count((e) => e.path.endsWith('/exec')),
+          1,
+        );
       } finally {
         conn.close();
       }

@@ -4,8 +4,19 @@ import { add, formatQuantity, parseQuantity } from '../sim/admission/quantity.ts
 
 describe('sim admission: quantity', () => {
   const canonical: [string, string][] = [
-    ['512Mi', '512Mi'], ['1024Mi', '1Gi'], ['1536Mi', '1536Mi'], ['0', '0'], ['0.5', '500m'], ['1500m', '1500m'],
-    ['1000m', '1'], ['2000', '2k'], ['1G', '1G'], ['1e3', '1e3'], ['100Ki', '100Ki'], ['512', '512'], ['0.5Gi', '512Mi'],
+    ['512Mi', '512Mi'],
+    ['1024Mi', '1Gi'],
+    ['1536Mi', '1536Mi'],
+    ['0', '0'],
+    ['0.5', '500m'],
+    ['1500m', '1500m'],
+    ['1000m', '1'],
+    ['2000', '2k'],
+    ['1G', '1G'],
+    ['1e3', '1e3'],
+    ['100Ki', '100Ki'],
+    ['512', '512'],
+    ['0.5Gi', '512Mi'],
   ];
   for (const [input, want] of canonical) {
     it(`${input} prints as ${want}`, () => assert.equal(formatQuantity(parseQuantity(input)), want));

@@ -29,17 +29,46 @@ describe('sim authentication', () => {
     store.apply([
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'worker', namespace: 'airflow' } },
       { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-ghost-node', namespace: 'airflow' }, spec: { nodeName: 'ghost' } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w-0', namespace: 'airflow' }, spec: { serviceAccountName: 'worker', nodeName: 'n1' } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w-revoked', namespace: 'airflow', annotations: { 'sim.kubectl-airflow.dev/token': 'revoked' } } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w-expired', namespace: 'airflow', annotations: { 'sim.kubectl-airflow.dev/token': 'expired' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'on-ghost-node', namespace: 'airflow' },
+        spec: { nodeName: 'ghost' },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'w-0', namespace: 'airflow' },
+        spec: { serviceAccountName: 'worker', nodeName: 'n1' },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'w-revoked',
+          namespace: 'airflow',
+          annotations: { 'sim.kubectl-airflow.dev/token': 'revoked' },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'w-expired',
+          namespace: 'airflow',
+          annotations: { 'sim.kubectl-airflow.dev/token': 'expired' },
+        },
+      },
     ]);
     authn = new Authenticator(store, ids);
   });
 
   it('reads a verified client certificate: CN is the user, each O a group, plus system:authenticated', () => {
     const r = authn.authenticate(fakeSocket({ CN: 'kubernetes-admin', O: ['system:masters', 'ops'] }, true), {});
-    assert.deepEqual(r, { user: { name: 'kubernetes-admin', groups: ['system:masters', 'ops', 'system:authenticated'] }, via: 'x509' });
+    assert.deepEqual(r, {
+      user: { name: 'kubernetes-admin', groups: ['system:masters', 'ops', 'system:authenticated'] },
+      via: 'x509',
+    });
     const one = authn.authenticate(fakeSocket({ CN: 'x', O: 'solo' }, true), {});
     assert.ok('user' in one && one.user.groups.join() === 'solo,system:authenticated');
   });
@@ -61,7 +90,10 @@ describe('sim authentication', () => {
   });
 
   it('treats no credentials as system:anonymous, or 401 when anonymous auth is off', () => {
-    assert.deepEqual(authn.authenticate(fakeSocket(undefined, false), {}), { user: { name: 'system:anonymous', groups: ['system:unauthenticated'] }, via: 'anonymous' });
+    assert.deepEqual(authn.authenticate(fakeSocket(undefined, false), {}), {
+      user: { name: 'system:anonymous', groups: ['system:unauthenticated'] },
+      via: 'anonymous',
+    });
     authn.anonymousAuth = false;
     assert.ok('unauthorized' in authn.authenticate(undefined, {}));
   });
@@ -83,12 +115,21 @@ describe('sim authentication', () => {
     assert.equal(c.sub, 'system:serviceaccount:airflow:worker');
     assert.ok(c.exp > c.iat && c.nbf === c.iat);
     assert.equal(c['kubernetes.io'].namespace, 'airflow');
-    assert.equal(c['kubernetes.io'].serviceaccount.uid, store.get('serviceaccounts', 'airflow', 'worker')!.metadata.uid);
+    assert.equal(
+      c['kubernetes.io'].serviceaccount.uid,
+      store.get('serviceaccounts', 'airflow', 'worker')!.metadata.uid,
+    );
     assert.equal(c['kubernetes.io'].pod!.uid, store.get('pods', 'airflow', 'w-0')!.metadata.uid);
     assert.deepEqual(c['kubernetes.io'].node, { name: 'n1', uid: store.get('nodes', undefined, 'n1')!.metadata.uid });
     assert.equal(c['kubernetes.io'].warnafter, c.iat + 3607, 'kubelet-style token: a year, warnafter after the hour');
-    assert.equal(claims(authn.issueServiceAccountToken('airflow', 'worker', 'on-ghost-node'))['kubernetes.io'].node, undefined, 'no Node object, no node claim');
-    const short = claims(authn.issueServiceAccountToken('airflow', 'worker', undefined, { expirationSeconds: 1200, audiences: ['vault'] }));
+    assert.equal(
+      claims(authn.issueServiceAccountToken('airflow', 'worker', 'on-ghost-node'))['kubernetes.io'].node,
+      undefined,
+      'no Node object, no node claim',
+    );
+    const short = claims(
+      authn.issueServiceAccountToken('airflow', 'worker', undefined, { expirationSeconds: 1200, audiences: ['vault'] }),
+    );
     assert.equal(short.exp - short.iat, 1200);
     assert.equal(short['kubernetes.io'].warnafter, undefined);
     assert.deepEqual(short.aud, ['vault']);
@@ -96,18 +137,30 @@ describe('sim authentication', () => {
     assert.ok('user' in r);
     assert.equal(r.via, 'serviceaccount');
     assert.equal(r.user.name, 'system:serviceaccount:airflow:worker');
-    assert.deepEqual(r.user.groups, ['system:serviceaccounts', 'system:serviceaccounts:airflow', 'system:authenticated']);
+    assert.deepEqual(r.user.groups, [
+      'system:serviceaccounts',
+      'system:serviceaccounts:airflow',
+      'system:authenticated',
+    ]);
     assert.deepEqual(r.user.extra!['authentication.kubernetes.io/pod-name'], ['w-0']);
   });
 
   it('rejects expired, revoked, tampered tokens and tokens whose bound objects are gone', () => {
     const verdict = (t: string) => authn.verifyServiceAccountToken(t);
-    assert.deepEqual(verdict(authn.issueServiceAccountToken('airflow', 'worker', 'w-expired')), { error: 'service account token has expired' });
-    assert.deepEqual(verdict(authn.issueServiceAccountToken('airflow', 'worker', 'w-revoked')), { error: 'service account token has been invalidated' });
-    assert.deepEqual(verdict(authn.issueServiceAccountToken('airflow', 'worker', 'w-0', { state: 'expired' })), { error: 'service account token has expired' });
+    assert.deepEqual(verdict(authn.issueServiceAccountToken('airflow', 'worker', 'w-expired')), {
+      error: 'service account token has expired',
+    });
+    assert.deepEqual(verdict(authn.issueServiceAccountToken('airflow', 'worker', 'w-revoked')), {
+      error: 'service account token has been invalidated',
+    });
+    assert.deepEqual(verdict(authn.issueServiceAccountToken('airflow', 'worker', 'w-0', { state: 'expired' })), {
+      error: 'service account token has expired',
+    });
     const good = authn.issueServiceAccountToken('airflow', 'worker', 'w-0');
     const [h, p, s] = good.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...claims(good), sub: 'system:serviceaccount:kube-system:admin' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...claims(good), sub: 'system:serviceaccount:kube-system:admin' }),
+    ).toString('base64url');
     assert.deepEqual(verdict(`${h}.${forged}.${s}`), { error: 'invalid bearer token' });
     assert.ok('user' in verdict(`${h}.${p}.${s}`));
     authn.revokeToken(good);
@@ -120,6 +173,10 @@ describe('sim authentication', () => {
     assert.deepEqual(verdict(t3), { error: 'serviceaccounts "worker" not found' });
     const other = new Authenticator(store, ids);
     store.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'worker', namespace: 'airflow' } });
-    assert.deepEqual(other.verifyServiceAccountToken(authn.issueServiceAccountToken('airflow', 'worker')), { error: 'invalid bearer token' }, 'another signing key');
+    assert.deepEqual(
+      other.verifyServiceAccountToken(authn.issueServiceAccountToken('airflow', 'worker')),
+      { error: 'invalid bearer token' },
+      'another signing key',
+    );
   });
 });

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { deriveControlPlane, endpointAddresses, identityLeaseName, type ControlPlaneSpec } from '../sim/control-plane.ts';
+import {
+  deriveControlPlane,
+  endpointAddresses,
+  identityLeaseName,
+  type ControlPlaneSpec,
+} from '../sim/control-plane.ts';
 import type { KubeObject } from '../sim/types.ts';
 
 const NOW = new Date('2026-11-22T03:00:00Z');
@@ -86,16 +91,25 @@ describe('control-plane: deriveControlPlane', () => {
       { addresses: [{ ip: '10.0.0.12' }], ports: [{ name: 'https', port: 8443, protocol: 'TCP' }] },
     ]);
     const slices: any[] = find(objs, 'EndpointSlice');
-    assert.deepEqual(slices.map((s) => [s.metadata.name, s.ports[0].port, s.endpoints.map((e: any) => e.addresses[0])]), [
-      ['kubernetes', 6443, ['10.0.0.11']],
-      ['kubernetes-8443', 8443, ['10.0.0.12']],
-    ]);
+    assert.deepEqual(
+      slices.map((s) => [s.metadata.name, s.ports[0].port, s.endpoints.map((e: any) => e.addresses[0])]),
+      [
+        ['kubernetes', 6443, ['10.0.0.11']],
+        ['kubernetes-8443', 8443, ['10.0.0.12']],
+      ],
+    );
     for (const s of slices) assert.equal(s.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
   });
 
   it('identity Leases: one per replica in kube-system, fresh for live, stale for dead, absent on request', () => {
     const spec = three();
-    spec.replicas!.push({ name: 'kube-apiserver-cp-4', address: '10.0.0.14', node: 'cp-4', alive: false, lease: 'absent' });
+    spec.replicas!.push({
+      name: 'kube-apiserver-cp-4',
+      address: '10.0.0.14',
+      node: 'cp-4',
+      alive: false,
+      lease: 'absent',
+    });
     const leases: any[] = find(deriveControlPlane(spec, [], NOW), 'Lease');
     assert.equal(leases.length, 3);
     for (const l of leases) {
@@ -109,18 +123,33 @@ describe('control-plane: deriveControlPlane', () => {
     const byHost = Object.fromEntries(leases.map((l) => [l.metadata.labels['kubernetes.io/hostname'], age(l)]));
     assert.ok(byHost['cp-1'] < 15 && byHost['cp-2'] < 15, 'live leases renewed within the 15 s TTL');
     assert.ok(byHost['cp-3'] > 600, 'dead replica lease not renewed for minutes');
-    assert.equal(leases.find((l) => l.metadata.labels['kubernetes.io/hostname'] === 'cp-1').metadata.name, identityLeaseName('cp-1'));
+    assert.equal(
+      leases.find((l) => l.metadata.labels['kubernetes.io/hostname'] === 'cp-1').metadata.name,
+      identityLeaseName('cp-1'),
+    );
   });
 
   it('adds control-plane Nodes and apiserver mirror pods unless the Node is declared; none for managed replicas', () => {
     const declared: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp-1' } };
     const objs = deriveControlPlane(three(), [declared], NOW);
-    assert.deepEqual(find(objs, 'Node').map((n) => n.metadata.name), ['cp-2', 'cp-3']);
+    assert.deepEqual(
+      find(objs, 'Node').map((n) => n.metadata.name),
+      ['cp-2', 'cp-3'],
+    );
     const dead: any = one(objs, 'Node', 'cp-3');
     assert.equal(dead.status.conditions[0].status, 'Unknown');
     assert.deepEqual(dead.status.addresses[0], { type: 'InternalIP', address: '10.0.0.13' });
     assert.equal(find(objs, 'Pod').length, 3);
-    const managed = deriveControlPlane({ replicas: [{ name: 'eks-a', address: '10.0.1.5' }, { name: 'eks-b', address: '10.0.2.5' }] }, [], NOW);
+    const managed = deriveControlPlane(
+      {
+        replicas: [
+          { name: 'eks-a', address: '10.0.1.5' },
+          { name: 'eks-b', address: '10.0.2.5' },
+        ],
+      },
+      [],
+      NOW,
+    );
     assert.equal(find(managed, 'Node').length, 0);
     assert.equal(find(managed, 'Pod').length, 0);
     assert.deepEqual(endpointIPs(managed), ['10.0.1.5', '10.0.2.5']);

@@ -12,19 +12,33 @@ const pod = (ephemeralContainers?: unknown[]): KubeObject =>
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'p', namespace: 'ns', uid: 'u1', resourceVersion: '7' },
-    spec: { containers: [{ name: 'base', image: 'distroless' }], ...(ephemeralContainers ? { ephemeralContainers } : {}) },
+    spec: {
+      containers: [{ name: 'base', image: 'distroless' }],
+      ...(ephemeralContainers ? { ephemeralContainers } : {}),
+    },
     status: { phase: 'Running' },
   }) as unknown as KubeObject;
 
 describe('sim: ephemeral containers', () => {
   it('adds a new container and starts it; the rest of the pod is kept as stored', () => {
-    const r = addEphemeralContainers(pod(), [{ name: 'dbg', image: 'busybox', targetContainerName: 'base' }], '2026-11-22T00:00:00Z');
+    const r = addEphemeralContainers(
+      pod(),
+      [{ name: 'dbg', image: 'busybox', targetContainerName: 'base' }],
+      '2026-11-22T00:00:00Z',
+    );
     assert.ok('pod' in r);
     const spec = r.pod.spec as { containers: unknown[]; ephemeralContainers: Array<{ name: string }> };
-    assert.deepEqual(spec.ephemeralContainers.map((c) => c.name), ['dbg']);
+    assert.deepEqual(
+      spec.ephemeralContainers.map((c) => c.name),
+      ['dbg'],
+    );
     assert.deepEqual(spec.containers, [{ name: 'base', image: 'distroless' }]);
-    const st = (r.pod.status as { ephemeralContainerStatuses: Array<{ name: string; state: unknown }> }).ephemeralContainerStatuses;
-    assert.deepEqual(st.map((s) => [s.name, s.state]), [['dbg', { running: { startedAt: '2026-11-22T00:00:00Z' } }]]);
+    const st = (r.pod.status as { ephemeralContainerStatuses: Array<{ name: string; state: unknown }> })
+      .ephemeralContainerStatuses;
+    assert.deepEqual(
+      st.map((s) => [s.name, s.state]),
+      [['dbg', { running: { startedAt: '2026-11-22T00:00:00Z' } }]],
+    );
   });
 
   it('refuses changing or removing an existing one, a duplicate name, a missing image', () => {
@@ -33,17 +47,36 @@ describe('sim: ephemeral containers', () => {
       const r = addEphemeralContainers(pod([existing]), wanted as never, 'now');
       return 'causes' in r ? r.causes.map((c) => `${c.field}: ${c.message}`) : [];
     };
-    assert.deepEqual(causes([{ name: 'dbg', image: 'busybox:1.37' }]), ['spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be changed']);
-    assert.deepEqual(causes([]), ['spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be removed']);
-    assert.deepEqual(causes([existing, { name: 'base', image: 'x' }]), ['spec.ephemeralContainers[1].name: Duplicate value: "base"']);
+    assert.deepEqual(causes([{ name: 'dbg', image: 'busybox:1.37' }]), [
+      'spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be changed',
+    ]);
+    assert.deepEqual(causes([]), [
+      'spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be removed',
+    ]);
+    assert.deepEqual(causes([existing, { name: 'base', image: 'x' }]), [
+      'spec.ephemeralContainers[1].name: Duplicate value: "base"',
+    ]);
     assert.deepEqual(causes([existing, { name: 'two' }]), ['spec.ephemeralContainers[1].image: Required value']);
     // the same container sent back with its keys in another order is unchanged
-    assert.deepEqual(causes([{ image: 'busybox', name: 'dbg' }, { name: 'two', image: 'x' }]), []);
+    assert.deepEqual(
+      causes([
+        { image: 'busybox', name: 'dbg' },
+        { name: 'two', image: 'x' },
+      ]),
+      [],
+    );
   });
 
   it('before 1.22 the subresource shows the EphemeralContainers kind, and reads its top-level list', () => {
-    const v = ephemeralView(pod([{ name: 'a', image: 'i' }]), true) as unknown as { kind: string; ephemeralContainers: unknown[]; metadata: { resourceVersion: string } };
-    assert.deepEqual([v.kind, v.ephemeralContainers.length, v.metadata.resourceVersion], ['EphemeralContainers', 1, '7']);
+    const v = ephemeralView(pod([{ name: 'a', image: 'i' }]), true) as unknown as {
+      kind: string;
+      ephemeralContainers: unknown[];
+      metadata: { resourceVersion: string };
+    };
+    assert.deepEqual(
+      [v.kind, v.ephemeralContainers.length, v.metadata.resourceVersion],
+      ['EphemeralContainers', 1, '7'],
+    );
     assert.deepEqual(requestedContainers({ ephemeralContainers: [{ name: 'b' }] } as never, true), [{ name: 'b' }]);
     // a 1.22+ patch shape sent to the legacy kind changes nothing (what makes kubectl debug fall back)
     assert.deepEqual(requestedContainers({ spec: { ephemeralContainers: [{ name: 'b' }] } } as never, true), []);

@@ -97,8 +97,10 @@ describe('sim exec upgrade authorization', function () {
     sims.push(sim);
     const denied = await upgrade(sim, sim.tokenFor('getter')!, 'p');
     assert.equal(denied.code, 403);
-    assert.equal((JSON.parse(denied.body) as { message: string }).message,
-      'pods "p" is forbidden: User "getter" cannot create resource "pods/exec" in API group "" in the namespace "a"');
+    assert.equal(
+      (JSON.parse(denied.body) as { message: string }).message,
+      'pods "p" is forbidden: User "getter" cannot create resource "pods/exec" in API group "" in the namespace "a"',
+    );
     const allowed = await upgrade(sim, sim.tokenFor('both')!, 'p');
     assert.notEqual(allowed.code, 403, allowed.body);
     const missing = await upgrade(sim, sim.tokenFor('both')!, 'ghost');

@@ -3,29 +3,65 @@
 // and runc's argv[0] lookup. Pure functions, no namespaces.
 import assert from 'node:assert/strict';
 import {
-  automountsToken, containerEnv, expandRefs, hostsFile, imageProfile, kubernetesServiceEnv, profileExecutables, pythonPackageFiles, resolveExecutable,
-  serviceAccountName, volumeFiles, type Container, type ObjectLookup,
+  automountsToken,
+  containerEnv,
+  expandRefs,
+  hostsFile,
+  imageProfile,
+  kubernetesServiceEnv,
+  profileExecutables,
+  pythonPackageFiles,
+  resolveExecutable,
+  serviceAccountName,
+  volumeFiles,
+  type Container,
+  type ObjectLookup,
 } from '../sim/exec/pod-files.ts';
 import { setupScript, shq } from '../sim/exec/sandbox.ts';
 import type { KubeObject } from '../sim/types.ts';
 
-const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' }, data: { 'airflow.cfg': '[core]\n', level: 'debug' } };
-const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { pw: Buffer.from('hunter2').toString('base64') } };
+const cm: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'cfg', namespace: 'ns' },
+  data: { 'airflow.cfg': '[core]\n', level: 'debug' },
+};
+const secret: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 's', namespace: 'ns' },
+  data: { pw: Buffer.from('hunter2').toString('base64') },
+};
 const store: ObjectLookup = {
-  get: (ref, ns, name) => [cm, secret].find((o) => (ref === 'configmaps' ? o.kind === 'ConfigMap' : o.kind === 'Secret') && o.metadata.name === name && o.metadata.namespace === ns),
+  get: (ref, ns, name) =>
+    [cm, secret].find(
+      (o) =>
+        (ref === 'configmaps' ? o.kind === 'ConfigMap' : o.kind === 'Secret') &&
+        o.metadata.name === name &&
+        o.metadata.namespace === ns,
+    ),
   all: () => [],
 };
 const pod = (spec: object, extra: Partial<KubeObject> = {}): KubeObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'worker-0', namespace: 'ns', uid: 'u-1', labels: { tier: 'w' } },
-  spec: { containers: [{ name: 'main' }], nodeName: 'n1', ...spec }, status: { podIP: '10.244.0.9' }, ...extra,
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'worker-0', namespace: 'ns', uid: 'u-1', labels: { tier: 'w' } },
+  spec: { containers: [{ name: 'main' }], nodeName: 'n1', ...spec },
+  status: { podIP: '10.244.0.9' },
+  ...extra,
 });
 
 describe('sim exec: container environment', () => {
   it('the kubelet always injects the default/kubernetes variables', () => {
     assert.deepEqual(kubernetesServiceEnv({ host: '10.96.0.1', port: 443 }), {
-      KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', KUBERNETES_SERVICE_PORT_HTTPS: '443',
-      KUBERNETES_PORT: 'tcp://10.96.0.1:443', KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443', KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
-      KUBERNETES_PORT_443_TCP_PORT: '443', KUBERNETES_PORT_443_TCP_ADDR: '10.96.0.1',
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+      KUBERNETES_SERVICE_PORT_HTTPS: '443',
+      KUBERNETES_PORT: 'tcp://10.96.0.1:443',
+      KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443',
+      KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+      KUBERNETES_PORT_443_TCP_PORT: '443',
+      KUBERNETES_PORT_443_TCP_ADDR: '10.96.0.1',
     });
   });
 
@@ -59,14 +95,24 @@ describe('sim exec: container environment', () => {
   });
 
   it('envFrom with a prefix', () => {
-    const env = containerEnv(pod({}), { name: 'main', envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'cfg' } }] }, store, { host: 'h', port: 1 });
+    const env = containerEnv(
+      pod({}),
+      { name: 'main', envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'cfg' } }] },
+      store,
+      { host: 'h', port: 1 },
+    );
     assert.equal(env.CFG_level, 'debug');
   });
 });
 
 describe('sim exec: mounted files', () => {
   it('automount: the pod beats the ServiceAccount, default on', () => {
-    const sa = (v?: boolean): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x' }, ...(v === undefined ? {} : { automountServiceAccountToken: v }) });
+    const sa = (v?: boolean): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'x' },
+      ...(v === undefined ? {} : { automountServiceAccountToken: v }),
+    });
     assert.equal(automountsToken(pod({}), undefined), true);
     assert.equal(automountsToken(pod({}), sa(false)), false);
     assert.equal(automountsToken(pod({ automountServiceAccountToken: true }), sa(false)), true);
@@ -95,29 +141,62 @@ describe('sim exec: mounted files', () => {
       ],
     };
     const v = volumeFiles(p, c, store);
-    assert.deepEqual(v.files.map((f) => f.path), ['/opt/airflow/config/airflow.cfg', '/opt/airflow/config/level', '/etc/app/x/level', '/opt/airflow/airflow.cfg']);
+    assert.deepEqual(
+      v.files.map((f) => f.path),
+      ['/opt/airflow/config/airflow.cfg', '/opt/airflow/config/level', '/etc/app/x/level', '/opt/airflow/airflow.cfg'],
+    );
     assert.equal(v.files[3].content, '[core]\n');
     assert.deepEqual(v.dirs, ['/opt/airflow/config', '/etc/app', '/gone', '/tmp/scratch']);
   });
 
   it('python-packages: the metadata pip writes for each package, on PYTHONPATH; malformed entries ignored', () => {
-    const p = pod({}, { metadata: { name: 'w', namespace: 'ns', annotations: { 'sim.kubectl-airflow.dev/python-packages': 'kubernetes=35.0.0, apache-airflow-providers-cncf-kubernetes = 10.1.0, bad name=1, urllib3=' } } });
+    const p = pod(
+      {},
+      {
+        metadata: {
+          name: 'w',
+          namespace: 'ns',
+          annotations: {
+            'sim.kubectl-airflow.dev/python-packages':
+              'kubernetes=35.0.0, apache-airflow-providers-cncf-kubernetes = 10.1.0, bad name=1, urllib3=',
+          },
+        },
+      },
+    );
     assert.deepEqual(pythonPackageFiles(p), [
-      { path: '/opt/python-packages/kubernetes-35.0.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: kubernetes\nVersion: 35.0.0\n' },
-      { path: '/opt/python-packages/apache_airflow_providers_cncf_kubernetes-10.1.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: apache-airflow-providers-cncf-kubernetes\nVersion: 10.1.0\n' },
+      {
+        path: '/opt/python-packages/kubernetes-35.0.0.dist-info/METADATA',
+        content: 'Metadata-Version: 2.1\nName: kubernetes\nVersion: 35.0.0\n',
+      },
+      {
+        path: '/opt/python-packages/apache_airflow_providers_cncf_kubernetes-10.1.0.dist-info/METADATA',
+        content: 'Metadata-Version: 2.1\nName: apache-airflow-providers-cncf-kubernetes\nVersion: 10.1.0\n',
+      },
     ]);
-    assert.equal(containerEnv(p, { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).PYTHONPATH, '/opt/python-packages');
+    assert.equal(
+      containerEnv(p, { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).PYTHONPATH,
+      '/opt/python-packages',
+    );
     assert.deepEqual(pythonPackageFiles(pod({})), []);
-    assert.equal(containerEnv(pod({}), { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).PYTHONPATH, undefined);
+    assert.equal(
+      containerEnv(pod({}), { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).PYTHONPATH,
+      undefined,
+    );
   });
 
   it('hosts file as the kubelet writes it', () => {
-    assert.match(hostsFile(pod({})), /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n[\s\S]*10\.244\.0\.9\tworker-0\n$/);
+    assert.match(
+      hostsFile(pod({})),
+      /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n[\s\S]*10\.244\.0\.9\tworker-0\n$/,
+    );
   });
 
-  it('a hostNetwork pod gets the node\'s hosts file under the host-network header, and the node\'s hostname', () => {
+  it("a hostNetwork pod gets the node's hosts file under the host-network header, and the node's hostname", () => {
     const p = pod({ hostNetwork: true }, { status: { podIP: '10.0.1.21', hostIP: '10.0.1.21' } });
-    assert.equal(hostsFile(p, { name: 'n1', ip: '10.0.1.21' }), '# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.1.21\tn1\n');
+    assert.equal(
+      hostsFile(p, { name: 'n1', ip: '10.0.1.21' }),
+      '# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.1.21\tn1\n',
+    );
     assert.equal(containerEnv(p, { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).HOSTNAME, 'n1');
     assert.equal(containerEnv(pod({}), { name: 'main' }, store, { host: '10.96.0.1', port: 443 }).HOSTNAME, 'worker-0');
   });
@@ -139,8 +218,23 @@ describe('sim exec: image profiles and argv[0]', () => {
     for (const t of ['sh', 'timeout', 'getent', 'base64']) assert.ok(curl.has(t), t);
     for (const t of ['python3', 'bash', 'nc', 'wget']) assert.ok(!curl.has(t) && !sh.has(t), t);
     assert.equal(curl.get('curl'), '/usr/bin/curl');
-    assert.equal(imageProfile({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { 'sim.kubectl-airflow.dev/image-profile': 'shell-curl' } } }), 'shell-curl');
-    assert.equal(imageProfile({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', annotations: { 'sim.kubectl-airflow.dev/image-profile': 'alpine' } } }), 'python', 'unknown profiles fall back to the default');
+    assert.equal(
+      imageProfile({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', annotations: { 'sim.kubectl-airflow.dev/image-profile': 'shell-curl' } },
+      }),
+      'shell-curl',
+    );
+    assert.equal(
+      imageProfile({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', annotations: { 'sim.kubectl-airflow.dev/image-profile': 'alpine' } },
+      }),
+      'python',
+      'unknown profiles fall back to the default',
+    );
   });
 
   it('bare names are searched in the container PATH; paths must exist in the container', () => {
@@ -157,8 +251,12 @@ describe('sim exec: image profiles and argv[0]', () => {
 describe('sim exec: sandbox setup script', () => {
   it('quotes every value, mounts the tmpfs root first, overlays /etc, and chroots last', () => {
     const s = setupScript({
-      stage: '/tmp/kaf-exec-x', bins: '/tmp/bins/python', hostname: "it's", workingDir: '/opt/air flow',
-      binds: [{ source: '/tmp/kaf-exec-x/binds/0', target: '/usr/share/app.cfg' }], hostHasLocal: { bin: true, sbin: false },
+      stage: '/tmp/kaf-exec-x',
+      bins: '/tmp/bins/python',
+      hostname: "it's",
+      workingDir: '/opt/air flow',
+      binds: [{ source: '/tmp/kaf-exec-x/binds/0', target: '/usr/share/app.cfg' }],
+      hostHasLocal: { bin: true, sbin: false },
     });
     const lines = s.trim().split('\n');
     assert.equal(lines[0], 'set -e');
@@ -166,7 +264,11 @@ describe('sim exec: sandbox setup script', () => {
     assert.ok(lines.includes(`mount --bind '/tmp/bins/python' "$R/usr/bin"`));
     assert.ok(lines.includes('mount -t tmpfs -o mode=755 kaf-local-bin "$R/usr/local/bin"'));
     assert.ok(!s.includes('local/sbin'));
-    assert.ok(lines.includes(`mount -t overlay -o 'lowerdir=/etc,upperdir=/tmp/kaf-exec-x/etc,workdir=/tmp/kaf-exec-x/etc-work' kaf-etc "$R/etc"`));
+    assert.ok(
+      lines.includes(
+        `mount -t overlay -o 'lowerdir=/etc,upperdir=/tmp/kaf-exec-x/etc,workdir=/tmp/kaf-exec-x/etc-work' kaf-etc "$R/etc"`,
+      ),
+    );
     assert.ok(lines.includes(`mount --bind '/tmp/kaf-exec-x/binds/0' "$R"'/usr/share/app.cfg'`));
     assert.equal(lines.at(-2), `hostname 'it'\\''s'`);
     assert.equal(lines.at(-1), `exec unshare --root="$R" --wd='/opt/air flow' -- "$@"`);
@@ -184,9 +286,19 @@ describe('sim exec: scratch directories', () => {
     const base = mkdtempSync(join(tmpdir(), 'kaf-sweep-test-'));
     try {
       const dead = spawnSync('true').pid!; // exited: its pid is free (reuse within the test is negligible)
-      for (const d of [`kaf-exec-stage-${dead}-aaaaaa`, `kaf-exec-bins-${process.pid}-bbbbbb`, `kaf-exec-net-1-cccccc`, 'unrelated']) mkdirSync(join(base, d));
+      for (const d of [
+        `kaf-exec-stage-${dead}-aaaaaa`,
+        `kaf-exec-bins-${process.pid}-bbbbbb`,
+        `kaf-exec-net-1-cccccc`,
+        'unrelated',
+      ])
+        mkdirSync(join(base, d));
       assert.deepEqual(sweepStale(base), [`kaf-exec-stage-${dead}-aaaaaa`]);
-      assert.ok(existsSync(join(base, `kaf-exec-bins-${process.pid}-bbbbbb`)) && existsSync(join(base, 'kaf-exec-net-1-cccccc')) && existsSync(join(base, 'unrelated')));
+      assert.ok(
+        existsSync(join(base, `kaf-exec-bins-${process.pid}-bbbbbb`)) &&
+          existsSync(join(base, 'kaf-exec-net-1-cccccc')) &&
+          existsSync(join(base, 'unrelated')),
+      );
     } finally {
       rmSync(base, { recursive: true, force: true });
     }

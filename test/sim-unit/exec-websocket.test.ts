@@ -2,8 +2,24 @@
 // before upgrading: pure functions, no server.
 import assert from 'node:assert/strict';
 import {
-  CLOSE, ERROR, STDERR, STDIN, STDOUT, V4, V5, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
-  internalErrorStatus, kubeletExecFailure, offeredProtocols, readinessChannel, runtimeExecFailure, successStatus,
+  CLOSE,
+  ERROR,
+  STDERR,
+  STDIN,
+  STDOUT,
+  V4,
+  V5,
+  chooseProtocol,
+  decodeFrame,
+  encodeFrame,
+  exitCodeOf,
+  exitCodeStatus,
+  internalErrorStatus,
+  kubeletExecFailure,
+  offeredProtocols,
+  readinessChannel,
+  runtimeExecFailure,
+  successStatus,
 } from '../sim/exec/websocket.ts';
 import { containerRunning, parseExecUrl, resolveTarget } from '../sim/exec/request.ts';
 import type { KubeObject } from '../sim/types.ts';
@@ -16,7 +32,11 @@ describe('sim exec: channel frames', () => {
   });
 
   it('decodes stdin data, and CLOSE only under v5', () => {
-    assert.deepEqual(decodeFrame(Buffer.from([STDIN, 0x61, 0x62]), V5), { kind: 'data', channel: 0, data: Buffer.from('ab') });
+    assert.deepEqual(decodeFrame(Buffer.from([STDIN, 0x61, 0x62]), V5), {
+      kind: 'data',
+      channel: 0,
+      data: Buffer.from('ab'),
+    });
     assert.deepEqual(decodeFrame(Buffer.from([CLOSE, STDIN]), V5), { kind: 'close', channel: 0 });
     assert.equal(decodeFrame(Buffer.from([CLOSE, STDIN]), V4).kind, 'data', 'v4 has no CLOSE frame');
     assert.deepEqual(decodeFrame(Buffer.alloc(0), V5), { kind: 'empty' });
@@ -55,8 +75,14 @@ describe('sim exec: channel-3 Status', () => {
     assert.equal(s.code, 500);
     assert.equal(s.reason, 'InternalError');
     // The kubelet's InternalError, wrapped again by the API server's stream translator.
-    assert.equal(s.message, `Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${id}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python3": executable file not found in $PATH: unknown`);
-    assert.match(runtimeExecFailure('/bin/bash', id), /exec: "\/bin\/bash": stat \/bin\/bash: no such file or directory: unknown$/);
+    assert.equal(
+      s.message,
+      `Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${id}": OCI runtime exec failed: exec failed: unable to start container process: exec: "python3": executable file not found in $PATH: unknown`,
+    );
+    assert.match(
+      runtimeExecFailure('/bin/bash', id),
+      /exec: "\/bin\/bash": stat \/bin\/bash: no such file or directory: unknown$/,
+    );
   });
 
   it('exit codes of signalled processes are 128+n', () => {
@@ -66,7 +92,9 @@ describe('sim exec: channel-3 Status', () => {
 });
 
 const pod = (over: Partial<KubeObject> & { spec?: unknown; status?: unknown } = {}): KubeObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'ns' },
   spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }], initContainers: [] },
   status: { phase: 'Running' },
   ...over,
@@ -75,8 +103,19 @@ const io = { command: ['true'], stdin: false, stdout: true, stderr: true };
 
 describe('sim exec: request checks before the upgrade', () => {
   it('parses the exec URL kubectl sends (one command per argv element)', () => {
-    const o = parseExecUrl('/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&command=echo+a%26b&container=a&stdout=true&stderr=true');
-    assert.deepEqual(o, { namespace: 'ns', pod: 'p', command: ['sh', '-c', 'echo a&b'], container: 'a', stdin: false, stdout: true, stderr: true, tty: false });
+    const o = parseExecUrl(
+      '/api/v1/namespaces/ns/pods/p/exec?command=sh&command=-c&command=echo+a%26b&container=a&stdout=true&stderr=true',
+    );
+    assert.deepEqual(o, {
+      namespace: 'ns',
+      pod: 'p',
+      command: ['sh', '-c', 'echo a&b'],
+      container: 'a',
+      stdin: false,
+      stdout: true,
+      stderr: true,
+      tty: false,
+    });
     assert.equal(parseExecUrl('/api/v1/namespaces/ns/pods/p/log'), undefined);
   });
 
@@ -88,9 +127,15 @@ describe('sim exec: request checks before the upgrade', () => {
   });
 
   it('init containers are listed separately', () => {
-    const t = resolveTarget(pod({ spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }], initContainers: [{ name: 'init' }] } }), io);
+    const t = resolveTarget(
+      pod({ spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }], initContainers: [{ name: 'init' }] } }),
+      io,
+    );
     assert.ok(!t.ok && 'httpStatus' in t);
-    assert.equal(t.httpStatus.message, 'a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [init]');
+    assert.equal(
+      t.httpStatus.message,
+      'a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [init]',
+    );
   });
 
   it('an unknown container is a 400', () => {
@@ -107,16 +152,30 @@ describe('sim exec: request checks before the upgrade', () => {
   });
 
   it('a container that is not running fails after the upgrade, as the kubelet answers', () => {
-    const waiting = pod({ status: { phase: 'Pending', containerStatuses: [{ name: 'a', state: { waiting: { reason: 'ContainerCreating' } } }] } });
+    const waiting = pod({
+      status: {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'a', state: { waiting: { reason: 'ContainerCreating' } } }],
+      },
+    });
     const t = resolveTarget(waiting, { ...io, container: 'a' });
     assert.ok(!t.ok && 'streamError' in t);
     assert.equal(t.streamError, 'unable to upgrade connection: container not found ("a")');
-    assert.equal(containerRunning(pod({ status: { phase: 'Running', containerStatuses: [{ name: 'a', state: { running: {} } }] } }), 'a'), true);
+    assert.equal(
+      containerRunning(
+        pod({ status: { phase: 'Running', containerStatuses: [{ name: 'a', state: { running: {} } }] } }),
+        'a',
+      ),
+      true,
+    );
     assert.equal(containerRunning(pod({ status: { phase: 'Succeeded' } }), 'a'), false);
   });
 
   it('a single container is chosen without container=', () => {
-    assert.deepEqual(resolveTarget(pod({ spec: { nodeName: 'n', containers: [{ name: 'only' }] } }), io), { ok: true, container: 'only' });
+    assert.deepEqual(resolveTarget(pod({ spec: { nodeName: 'n', containers: [{ name: 'only' }] } }), io), {
+      ok: true,
+      container: 'only',
+    });
   });
 
   it('at least one stream is required', () => {

@@ -6,7 +6,8 @@ import { populateStore } from '../sim/index.ts';
 import { parseScenario } from '../sim/scenario.ts';
 import { Store } from '../sim/store.ts';
 
-const scenario = (version: string) => parseScenario(`apiVersion: sim.kubectl-airflow.dev/v1alpha1
+const scenario = (version: string) =>
+  parseScenario(`apiVersion: sim.kubectl-airflow.dev/v1alpha1
 kind: Scenario
 metadata: {name: t}
 spec: {kubernetesVersion: ${version}, identities: [{name: admin, user: admin, groups: ['system:masters'], auth: clientCertificate}]}
@@ -24,7 +25,9 @@ describe('sim: default flowcontrol objects', () => {
   it('ServiceAccounts outside kube-system land in service-accounts -> workload-low (100 shares)', () => {
     const fs = schemas.find((o) => o.metadata.name === 'service-accounts')!;
     assert.equal((fs.spec as any).matchingPrecedence, 9000);
-    assert.deepEqual((fs.spec as any).rules[0].subjects, [{ kind: 'Group', group: { name: 'system:serviceaccounts' } }]);
+    assert.deepEqual((fs.spec as any).rules[0].subjects, [
+      { kind: 'Group', group: { name: 'system:serviceaccounts' } },
+    ]);
     const pl = objects.find((o) => o.kind === 'PriorityLevelConfiguration' && o.metadata.name === 'workload-low')!;
     assert.equal((pl.spec as any).limited.nominalConcurrencyShares, 100);
   });

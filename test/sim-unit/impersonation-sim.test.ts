@@ -8,7 +8,10 @@ import { dirname, join } from 'node:path';
 import { startSim, type Sim } from '../sim/index.ts';
 
 function kubectlBin(version: string): string | undefined {
-  const which = (process.env['PATH'] ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
+  const which = (process.env['PATH'] ?? '')
+    .split(':')
+    .map((d) => join(d, 'kubectl'))
+    .find((p) => existsSync(p));
   if (!which) return undefined;
   const bin = join(dirname(realpathSync(which)), `kubectl.${version}`);
   return existsSync(bin) ? bin : undefined;
@@ -16,11 +19,13 @@ function kubectlBin(version: string): string | undefined {
 
 function run(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(bin, args, { timeout: 20000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(bin, args, { timeout: 20000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
-describe('sim impersonation through the server, real kubectl', function () {
+describe('sim impersonation through the server, real kubectl', () => {
   let sim: Sim | undefined;
   const bin = kubectlBin('1.33');
 
@@ -37,17 +42,60 @@ describe('sim impersonation through the server, real kubectl', function () {
   });
 
   it('--as-group values stay distinct, even one containing ", "', async () => {
-    const r = await run(bin!, ['--kubeconfig', sim!.kubeconfigPath, 'auth', 'whoami', '-o', 'json', '--as', 'carol', '--as-group', 'edge-readers', '--as-group', 'a, b']);
+    const r = await run(bin!, [
+      '--kubeconfig',
+      sim!.kubeconfigPath,
+      'auth',
+      'whoami',
+      '-o',
+      'json',
+      '--as',
+      'carol',
+      '--as-group',
+      'edge-readers',
+      '--as-group',
+      'a, b',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout).status.userInfo, { username: 'carol', groups: ['edge-readers', 'a, b', 'system:authenticated'] });
+    assert.deepEqual(JSON.parse(r.stdout).status.userInfo, {
+      username: 'carol',
+      groups: ['edge-readers', 'a, b', 'system:authenticated'],
+    });
   });
 
   it('--as a ServiceAccount: its three groups; forbidden for a user without impersonate', async () => {
-    const r = await run(bin!, ['--kubeconfig', sim!.kubeconfigPath, 'auth', 'whoami', '-o', 'json', '--as', 'system:serviceaccount:edge:named']);
+    const r = await run(bin!, [
+      '--kubeconfig',
+      sim!.kubeconfigPath,
+      'auth',
+      'whoami',
+      '-o',
+      'json',
+      '--as',
+      'system:serviceaccount:edge:named',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout).status.userInfo.groups, ['system:serviceaccounts', 'system:serviceaccounts:edge', 'system:authenticated']);
-    const denied = await run(bin!, ['--kubeconfig', sim!.kubeconfigPath, '--context', 'nobody', 'auth', 'can-i', 'list', 'pods', '--as', 'system:serviceaccount:edge:named']);
+    assert.deepEqual(JSON.parse(r.stdout).status.userInfo.groups, [
+      'system:serviceaccounts',
+      'system:serviceaccounts:edge',
+      'system:authenticated',
+    ]);
+    const denied = await run(bin!, [
+      '--kubeconfig',
+      sim!.kubeconfigPath,
+      '--context',
+      'nobody',
+      'auth',
+      'can-i',
+      'list',
+      'pods',
+      '--as',
+      'system:serviceaccount:edge:named',
+    ]);
     assert.equal(denied.code, 1);
-    assert.match(denied.stderr, /Error from server \(Forbidden\): serviceaccounts "named" is forbidden: User "nobody" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "edge"/);
+    assert.match(
+      denied.stderr,
+      /Error from server \(Forbidden\): serviceaccounts "named" is forbidden: User "nobody" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "edge"/,
+    );
   });
 });

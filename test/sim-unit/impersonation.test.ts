@@ -4,7 +4,12 @@ import { impersonate } from '../sim/impersonation.ts';
 import { authorize, defaultRbacObjects, rbacObjectsFrom } from '../sim/rbac.ts';
 import type { KubeObject, RequestAttributes, Status, UserInfo } from '../sim/types.ts';
 
-const crole = (name: string, rules: object[]): KubeObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules });
+const crole = (name: string, rules: object[]): KubeObject => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+  metadata: { name },
+  rules,
+});
 const crb = (name: string, role: string, subjects: object[]): KubeObject => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'ClusterRoleBinding',
@@ -25,7 +30,9 @@ const rbac = rbacObjectsFrom([
   crole('impersonate-bob', [{ verbs: ['impersonate'], apiGroups: [''], resources: ['users'], resourceNames: ['bob'] }]),
   crole('impersonate-groups', [{ verbs: ['impersonate'], apiGroups: [''], resources: ['groups'] }]),
   crole('impersonate-uids', [{ verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['uids'] }]),
-  crole('impersonate-scopes', [{ verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['userextras/scopes'] }]),
+  crole('impersonate-scopes', [
+    { verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['userextras/scopes'] },
+  ]),
   crb('carol-bob', 'impersonate-bob', [{ kind: 'User', name: 'carol' }]),
   crb('carol-groups', 'impersonate-groups', [{ kind: 'User', name: 'carol' }]),
   crb('carol-uids', 'impersonate-uids', [{ kind: 'User', name: 'carol' }]),
@@ -76,17 +83,29 @@ describe('sim impersonation', () => {
   it('impersonating a user without permission: the real 403 at the cluster scope', () => {
     const st = status(impersonate({ 'impersonate-user': 'bob' }, alice, authz));
     assert.equal(st.code, 403);
-    assert.equal(st.message, 'users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope');
+    assert.equal(
+      st.message,
+      'users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope',
+    );
     assert.deepEqual(st.details, { name: 'bob', kind: 'users' });
   });
 
   it('resourceNames on impersonate users: bob yes, eve no', () => {
-    assert.deepEqual(user(impersonate({ 'impersonate-user': 'bob' }, carol, authz)), { name: 'bob', groups: ['system:authenticated'] });
+    assert.deepEqual(user(impersonate({ 'impersonate-user': 'bob' }, carol, authz)), {
+      name: 'bob',
+      groups: ['system:authenticated'],
+    });
     assert.equal(status(impersonate({ 'impersonate-user': 'eve' }, carol, authz)).code, 403);
   });
 
   it('group headers replace the ServiceAccount groups; system:authenticated is still added', () => {
-    const u = user(impersonate({ 'impersonate-user': 'system:serviceaccount:airflow:w', 'impersonate-group': ['dev', 'ops'] }, admin, authz));
+    const u = user(
+      impersonate(
+        { 'impersonate-user': 'system:serviceaccount:airflow:w', 'impersonate-group': ['dev', 'ops'] },
+        admin,
+        authz,
+      ),
+    );
     assert.deepEqual(u, { name: 'system:serviceaccount:airflow:w', groups: ['dev', 'ops', 'system:authenticated'] });
   });
 
@@ -101,7 +120,9 @@ describe('sim impersonation', () => {
   });
 
   it('system:unauthenticated in the groups suppresses system:authenticated', () => {
-    const u = user(impersonate({ 'impersonate-user': 'bob', 'impersonate-group': ['system:unauthenticated'] }, carol, authz));
+    const u = user(
+      impersonate({ 'impersonate-user': 'bob', 'impersonate-group': ['system:unauthenticated'] }, carol, authz),
+    );
     assert.deepEqual(u.groups, ['system:unauthenticated']);
   });
 
@@ -111,8 +132,13 @@ describe('sim impersonation', () => {
   });
 
   it('each group header needs impersonate groups: the 403 names the group', () => {
-    const st = status(impersonate({ 'impersonate-user': 'system:serviceaccount:airflow:w', 'impersonate-group': ['dev'] }, dave, authz));
-    assert.equal(st.message, 'groups "dev" is forbidden: User "dave" cannot impersonate resource "groups" in API group "" at the cluster scope');
+    const st = status(
+      impersonate({ 'impersonate-user': 'system:serviceaccount:airflow:w', 'impersonate-group': ['dev'] }, dave, authz),
+    );
+    assert.equal(
+      st.message,
+      'groups "dev" is forbidden: User "dave" cannot impersonate resource "groups" in API group "" at the cluster scope',
+    );
   });
 
   it('the user is checked before the groups', () => {
@@ -121,8 +147,14 @@ describe('sim impersonation', () => {
   });
 
   it('uid needs impersonate uids in authentication.k8s.io', () => {
-    assert.deepEqual(user(impersonate({ 'impersonate-user': 'bob', 'impersonate-uid': '1234' }, carol, authz)), { name: 'bob', uid: '1234', groups: ['system:authenticated'] });
-    const st = status(impersonate({ 'impersonate-user': 'system:serviceaccount:airflow:w', 'impersonate-uid': '1234' }, dave, authz));
+    assert.deepEqual(user(impersonate({ 'impersonate-user': 'bob', 'impersonate-uid': '1234' }, carol, authz)), {
+      name: 'bob',
+      uid: '1234',
+      groups: ['system:authenticated'],
+    });
+    const st = status(
+      impersonate({ 'impersonate-user': 'system:serviceaccount:airflow:w', 'impersonate-uid': '1234' }, dave, authz),
+    );
     assert.equal(
       st.message,
       'uids.authentication.k8s.io "1234" is forbidden: User "dave" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope',
@@ -131,7 +163,9 @@ describe('sim impersonation', () => {
   });
 
   it('extra needs impersonate userextras/<key>, one check per value', () => {
-    const u = user(impersonate({ 'impersonate-user': 'bob', 'impersonate-extra-scopes': ['view', 'edit'] }, carol, authz));
+    const u = user(
+      impersonate({ 'impersonate-user': 'bob', 'impersonate-extra-scopes': ['view', 'edit'] }, carol, authz),
+    );
     assert.deepEqual(u.extra, { scopes: ['view', 'edit'] });
     const st = status(impersonate({ 'impersonate-user': 'bob', 'Impersonate-Extra-Reason': 'audit' }, carol, authz));
     assert.equal(
@@ -141,7 +175,9 @@ describe('sim impersonation', () => {
   });
 
   it('extra keys are lower-cased and percent-decoded', () => {
-    const u = user(impersonate({ 'impersonate-user': 'bob', 'impersonate-extra-example.com%2fteam': 'a' }, admin, authz));
+    const u = user(
+      impersonate({ 'impersonate-user': 'bob', 'impersonate-extra-example.com%2fteam': 'a' }, admin, authz),
+    );
     assert.deepEqual(u.extra, { 'example.com/team': ['a'] });
   });
 
@@ -153,7 +189,10 @@ describe('sim impersonation', () => {
 
   it('a malformed ServiceAccount name is impersonated as a plain user', () => {
     const st = status(impersonate({ 'impersonate-user': 'system:serviceaccount:airflow' }, dave, authz));
-    assert.equal(st.message, 'users "system:serviceaccount:airflow" is forbidden: User "dave" cannot impersonate resource "users" in API group "" at the cluster scope');
+    assert.equal(
+      st.message,
+      'users "system:serviceaccount:airflow" is forbidden: User "dave" cannot impersonate resource "users" in API group "" at the cluster scope',
+    );
   });
 
   it('a denial carrying RBAC resolution errors appends them to the message', () => {

@@ -16,7 +16,10 @@ import { failure, unauthorized } from '../sim/status.ts';
 import type { KubeObject, UserInfo } from '../sim/types.ts';
 
 function kubectlDir(): string | undefined {
-  const which = (process.env['PATH'] ?? '').split(':').map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
+  const which = (process.env['PATH'] ?? '')
+    .split(':')
+    .map((d) => join(d, 'kubectl'))
+    .find((p) => existsSync(p));
   if (!which) return undefined;
   try {
     return dirname(realpathSync(which));
@@ -55,7 +58,12 @@ const objects: KubeObject[] = [
     ],
   },
   rb('worker', 'airflow', 'Role', 'worker', [{ kind: 'ServiceAccount', name: 'airflow-worker' }]),
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'node-reader' }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }] },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'node-reader' },
+    rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }],
+  },
   rb('dev-nodes', 'team-a', 'ClusterRole', 'node-reader', [{ kind: 'Group', name: 'dev' }]),
   rb('dev-edit', 'airflow', 'ClusterRole', 'edit', [{ kind: 'User', name: 'alice' }]),
 ];
@@ -73,14 +81,20 @@ function handle(req: IncomingMessage, body: Buffer, res: ServerResponse, seen: s
   if (!requester) return send(res, 401, unauthorized());
   const imp = impersonate(req.headersDistinct, requester, authz);
   if ('status' in imp) return send(res, imp.status.code, imp.status);
-  const m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(req.url ?? '');
-  if (req.method !== 'POST' || !m) return send(res, 404, failure(404, 'NotFound', 'the server could not find the requested resource', {}));
+  const m = /^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(
+    req.url ?? '',
+  );
+  if (req.method !== 'POST' || !m)
+    return send(res, 404, failure(404, 'NotFound', 'the server could not find the requested resource', {}));
   seen.push(String(req.headers['content-type']));
-  const out = handleReview(m[3]!, m[2], body, String(req.headers['content-type'] ?? ''), imp.user, { rbac: () => rbac, authorize: authz });
+  const out = handleReview(m[3]!, m[2], body, String(req.headers['content-type'] ?? ''), imp.user, {
+    rbac: () => rbac,
+    authorize: authz,
+  });
   send(res, out.code, out.object);
 }
 
-describe('sim reviews with real kubectl', function () {
+describe('sim reviews with real kubectl', () => {
   const dir = kubectlDir();
   let server: Server;
   let tmp: string;
@@ -93,21 +107,51 @@ describe('sim reviews with real kubectl', function () {
     }
     tmp = mkdtempSync(join(tmpdir(), 'kubectl-reviews-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(tmp, 'key.pem'), '-out', join(tmp, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          join(tmp, 'key.pem'),
+          '-out',
+          join(tmp, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       console.log('    skipped: openssl is needed to make a throwaway server certificate');
       this.skip();
     }
-    server = createServer({ key: readFileSync(join(tmp, 'key.pem')), cert: readFileSync(join(tmp, 'cert.pem')) }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => handle(req, Buffer.concat(chunks), res, seen));
-    });
+    server = createServer(
+      { key: readFileSync(join(tmp, 'key.pem')), cert: readFileSync(join(tmp, 'cert.pem')) },
+      (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => handle(req, Buffer.concat(chunks), res, seen));
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const users = Object.keys(TOKENS).map((t) => `- {name: ${t}, user: {token: ${t}}}`).join('\n');
-    const contexts = Object.keys(TOKENS).map((t) => `- {name: ${t}, context: {cluster: sim, user: ${t}, namespace: airflow}}`).join('\n');
-    writeFileSync(join(tmp, 'kubeconfig'), `apiVersion: v1\nkind: Config\nclusters:\n- {name: sim, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}\nusers:\n${users}\ncontexts:\n${contexts}\ncurrent-context: admin\n`);
+    const users = Object.keys(TOKENS)
+      .map((t) => `- {name: ${t}, user: {token: ${t}}}`)
+      .join('\n');
+    const contexts = Object.keys(TOKENS)
+      .map((t) => `- {name: ${t}, context: {cluster: sim, user: ${t}, namespace: airflow}}`)
+      .join('\n');
+    writeFileSync(
+      join(tmp, 'kubeconfig'),
+      `apiVersion: v1\nkind: Config\nclusters:\n- {name: sim, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}\nusers:\n${users}\ncontexts:\n${contexts}\ncurrent-context: admin\n`,
+    );
   });
 
   after(() => {
@@ -158,15 +202,30 @@ describe('sim reviews with real kubectl', function () {
       });
     }
 
-    it(`kubectl ${version}: a forbidden impersonation prints the server's message and exits 1`, async function () {
+    it(`kubectl ${version}: a forbidden impersonation prints the server's message and exits 1`, async () => {
       const r = await kubectl(version, ['--context', 'alice', 'auth', 'can-i', 'list', 'pods', '--as', 'bob']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope/);
-      const sa = await kubectl(version, ['--context', 'alice', 'auth', 'can-i', 'list', 'pods', '--as', 'system:serviceaccount:kube-system:default']);
-      assert.match(sa.stderr, /serviceaccounts "default" is forbidden: User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "kube-system"/);
+      assert.match(
+        r.stderr,
+        /users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope/,
+      );
+      const sa = await kubectl(version, [
+        '--context',
+        'alice',
+        'auth',
+        'can-i',
+        'list',
+        'pods',
+        '--as',
+        'system:serviceaccount:kube-system:default',
+      ]);
+      assert.match(
+        sa.stderr,
+        /serviceaccounts "default" is forbidden: User "alice" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "kube-system"/,
+      );
     });
 
-    it(`kubectl ${version}: --list prints the SelfSubjectRulesReview rules`, async function () {
+    it(`kubectl ${version}: --list prints the SelfSubjectRulesReview rules`, async () => {
       const r = await kubectl(version, ['--context', 'worker', 'auth', 'can-i', '--list']);
       assert.equal(r.code, 0, r.stderr);
       const rows = r.stdout.split('\n').map((l) => l.trim().split(/\s{2,}/));
@@ -176,7 +235,10 @@ describe('sim reviews with real kubectl', function () {
       assert.deepEqual(find('pods/log'), ['pods/log', '[]', '[]', '[get]']);
       assert.deepEqual(find('configmaps'), ['configmaps', '[]', '[airflow-config]', '[get]']);
       // Non-resource rows have an empty first column: kubectl prints one row per URL.
-      assert.ok(rows.some((row) => row[0] === '[/apis/*]' && row[2] === '[get]'), r.stdout);
+      assert.ok(
+        rows.some((row) => row[0] === '[/apis/*]' && row[2] === '[get]'),
+        r.stdout,
+      );
       const other = await kubectl(version, ['--context', 'worker', 'auth', 'can-i', '--list', '-n', 'default']);
       assert.equal(other.stdout.split('\n').filter((l) => l.startsWith('pods ')).length, 0, other.stdout);
     });

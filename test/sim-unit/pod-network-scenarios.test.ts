@@ -11,9 +11,11 @@ import { loadScenario, SCENARIOS_DIR } from '../sim/scenario.ts';
 import { Store } from '../sim/store.ts';
 
 const SIM = 'sim.kubectl-airflow.dev/';
-const names = readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+const names = readdirSync(SCENARIOS_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''));
 
-describe('built-in scenarios: every pod\'s network plan', () => {
+describe("built-in scenarios: every pod's network plan", () => {
   for (const name of names) {
     it(name, () => {
       const scenario = loadScenario(name);
@@ -32,19 +34,30 @@ describe('built-in scenarios: every pod\'s network plan', () => {
         assert.equal(plan.kind, host ? 'host' : 'pod', where);
 
         // DNS: every nameserver of its resolv.conf has a server; only `dns:` makes it fail.
-        const nameservers = plan.resolvConf.split('\n').filter((l) => l.startsWith('nameserver ')).map((l) => l.slice(11));
+        const nameservers = plan.resolvConf
+          .split('\n')
+          .filter((l) => l.startsWith('nameserver '))
+          .map((l) => l.slice(11));
         assert.ok(nameservers.length > 0, where);
         for (const ns of nameservers) {
           const server = plan.dnsServers.find((d) => d.ip === ns);
           assert.ok(server, `${where}: nameserver ${ns} is served`);
           assert.equal(server.mode, dns === 'nxdomain' ? 'nxdomain' : 'ok', where);
-          assert.equal(plan.iptables.includes(`-d ${ns}/32 -p udp -m udp --dport 53 -j DROP`), dns === 'broken', `${where}: ${ns} blackholed only by dns: broken`);
+          assert.equal(
+            plan.iptables.includes(`-d ${ns}/32 -p udp -m udp --dport 53 -j DROP`),
+            dns === 'broken',
+            `${where}: ${ns} blackholed only by dns: broken`,
+          );
         }
         if (!host) {
           assert.deepEqual(nameservers, [plan.dnsIP], where);
           assert.equal(plan.dnsServers[0].records[`kubernetes.default.svc.${CLUSTER_DOMAIN}`], cp.serviceIP, where);
         } else {
-          assert.deepEqual(nameservers, NODE_RESOLVER.nameservers, `${where}: hostNetwork with ClusterFirst uses the node's resolver`);
+          assert.deepEqual(
+            nameservers,
+            NODE_RESOLVER.nameservers,
+            `${where}: hostNetwork with ClusterFirst uses the node's resolver`,
+          );
         }
 
         // TCP: the ClusterIP routes to the scenario's endpoints; each is a live replica, or the
@@ -53,12 +66,19 @@ describe('built-in scenarios: every pod\'s network plan', () => {
         assert.ok(plan.endpoints.length > 0, `${where}: the ClusterIP routes somewhere`);
         for (const e of plan.endpoints) {
           const r = replicas.get(e.address);
-          const listens = plan.listeners.some((l) => l.address === e.address && l.port === e.port && l.action === 'forward');
-          if (r && r.alive !== false && (r.port ?? 6443) === e.port) assert.ok(listens, `${where}: live replica ${e.address}:${e.port} answers`);
+          const listens = plan.listeners.some(
+            (l) => l.address === e.address && l.port === e.port && l.action === 'forward',
+          );
+          if (r && r.alive !== false && (r.port ?? 6443) === e.port)
+            assert.ok(listens, `${where}: live replica ${e.address}:${e.port} answers`);
           else assert.ok(!listens, `${where}: ${e.address}:${e.port} fails because the scenario says so`);
         }
-        assert.ok(plan.endpoints.some((e) => plan.listeners.some((l) => l.address === e.address && l.port === e.port && l.action === 'forward')),
-          `${where}: at least one endpoint behind the ClusterIP answers`);
+        assert.ok(
+          plan.endpoints.some((e) =>
+            plan.listeners.some((l) => l.address === e.address && l.port === e.port && l.action === 'forward'),
+          ),
+          `${where}: at least one endpoint behind the ClusterIP answers`,
+        );
       }
     });
   }

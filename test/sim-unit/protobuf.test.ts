@@ -2,7 +2,15 @@
 // (`kubectl auth can-i ...` pointed at a capture server; see fixtures/), and against hand-built messages.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { decodeEnvelope, decodeFields, decodeReview, encodeEnvelope, isProtobufEnvelope, lenField, ProtobufError } from '../sim/protobuf.ts';
+import {
+  decodeEnvelope,
+  decodeFields,
+  decodeReview,
+  encodeEnvelope,
+  isProtobufEnvelope,
+  lenField,
+  ProtobufError,
+} from '../sim/protobuf.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -34,7 +42,9 @@ describe('sim protobuf: kubectl 1.33 bodies', () => {
   });
 
   it('`auth can-i get /healthz`', () => {
-    assert.deepEqual(decodeReview(fixture('kubectl-1.33-ssar-nonresource.pb')).spec, { nonResourceAttributes: { path: '/healthz', verb: 'get' } });
+    assert.deepEqual(decodeReview(fixture('kubectl-1.33-ssar-nonresource.pb')).spec, {
+      nonResourceAttributes: { path: '/healthz', verb: 'get' },
+    });
   });
 
   it('`auth can-i --list` sends a SelfSubjectRulesReview in protobuf too', () => {
@@ -59,8 +69,18 @@ describe('sim protobuf: kubectl 1.33 bodies', () => {
 describe('sim protobuf: wire format', () => {
   it('SubjectAccessReview spec: user, groups, extra map, uid', () => {
     const ra = Buffer.concat([lenField(1, 'airflow'), lenField(2, 'create'), lenField(5, 'pods'), lenField(6, 'exec')]);
-    const extraEntry = Buffer.concat([lenField(1, 'scopes'), lenField(2, Buffer.concat([lenField(1, 'a'), lenField(1, 'b')]))]);
-    const spec = Buffer.concat([lenField(1, ra), lenField(3, 'system:serviceaccount:airflow:w'), lenField(4, 'g1'), lenField(4, 'g2'), lenField(5, extraEntry), lenField(6, 'u-1')]);
+    const extraEntry = Buffer.concat([
+      lenField(1, 'scopes'),
+      lenField(2, Buffer.concat([lenField(1, 'a'), lenField(1, 'b')])),
+    ]);
+    const spec = Buffer.concat([
+      lenField(1, ra),
+      lenField(3, 'system:serviceaccount:airflow:w'),
+      lenField(4, 'g1'),
+      lenField(4, 'g2'),
+      lenField(5, extraEntry),
+      lenField(6, 'u-1'),
+    ]);
     const raw = Buffer.concat([lenField(1, lenField(3, 'ns1')), lenField(2, spec)]);
     assert.deepEqual(decodeReview(encodeEnvelope('authorization.k8s.io/v1', 'LocalSubjectAccessReview', raw)), {
       apiVersion: 'authorization.k8s.io/v1',
@@ -78,9 +98,22 @@ describe('sim protobuf: wire format', () => {
 
   it('varints, fixed widths and multi-byte lengths', () => {
     const long = 'x'.repeat(300);
-    const buf = Buffer.concat([Buffer.from([0x08, 0xac, 0x02]), Buffer.from([0x11, 1, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([0x1d, 2, 0, 0, 0]), lenField(4, long)]);
+    const buf = Buffer.concat([
+      Buffer.from([0x08, 0xac, 0x02]),
+      Buffer.from([0x11, 1, 0, 0, 0, 0, 0, 0, 0]),
+      Buffer.from([0x1d, 2, 0, 0, 0]),
+      lenField(4, long),
+    ]);
     const f = decodeFields(buf);
-    assert.deepEqual(f.map((x) => [x.no, x.wire, x.int]), [[1, 0, 300n], [2, 1, 1n], [3, 5, 2n], [4, 2, undefined]]);
+    assert.deepEqual(
+      f.map((x) => [x.no, x.wire, x.int]),
+      [
+        [1, 0, 300n],
+        [2, 1, 1n],
+        [3, 5, 2n],
+        [4, 2, undefined],
+      ],
+    );
     assert.equal(f[3]!.bytes!.toString(), long);
   });
 
@@ -88,6 +121,9 @@ describe('sim protobuf: wire format', () => {
     assert.throws(() => decodeFields(Buffer.from([0x0a, 0x05, 0x61])), ProtobufError);
     assert.throws(() => decodeFields(Buffer.from([0x08])), ProtobufError);
     assert.throws(() => decodeEnvelope(Buffer.from('{"kind":"x"}')), /expected prefix \[107 56 115 0\]/);
-    assert.throws(() => decodeReview(encodeEnvelope('v1', 'Pod', Buffer.alloc(0))), /no protobuf decoder for kind "Pod"/);
+    assert.throws(
+      () => decodeReview(encodeEnvelope('v1', 'Pod', Buffer.alloc(0))),
+      /no protobuf decoder for kind "Pod"/,
+    );
   });
 });

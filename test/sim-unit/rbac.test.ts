@@ -1,7 +1,15 @@
 // The sim's RBAC evaluator against the Kubernetes RBAC rules (evaluation_helpers.go, rule.go,
 // rbac.go): a table of rule cases, then bindings, reason strings, system:masters and rule lists.
 import assert from 'node:assert/strict';
-import { authorize, defaultRbacObjects, rbacAuthorize, rbacObjectsFrom, ruleAllows, rulesFor, splitServiceAccountUsername } from '../sim/rbac.ts';
+import {
+  authorize,
+  defaultRbacObjects,
+  rbacAuthorize,
+  rbacObjectsFrom,
+  ruleAllows,
+  rulesFor,
+  splitServiceAccountUsername,
+} from '../sim/rbac.ts';
 import type { RbacObjects } from '../sim/rbac.ts';
 import type { KubeObject, PolicyRule, RequestAttributes, UserInfo } from '../sim/types.ts';
 
@@ -16,41 +24,220 @@ const path = (verb: string, p: string): RequestAttributes => ({ resourceRequest:
 
 describe('sim rbac: rule matching (RuleAllows)', () => {
   const cases: { name: string; rule: PolicyRule; attrs: RequestAttributes; want: boolean }[] = [
-    { name: 'exact verb/group/resource', rule: { verbs: ['get'], apiGroups: [''], resources: ['pods'] }, attrs: res('get', 'pods'), want: true },
-    { name: 'other verb', rule: { verbs: ['get'], apiGroups: [''], resources: ['pods'] }, attrs: res('list', 'pods'), want: false },
-    { name: 'verb *', rule: { verbs: ['*'], apiGroups: [''], resources: ['pods'] }, attrs: res('deletecollection', 'pods'), want: true },
-    { name: 'core group "" does not match apps', rule: { verbs: ['get'], apiGroups: [''], resources: ['deployments'] }, attrs: res('get', 'deployments', { apiGroup: 'apps' }), want: false },
-    { name: 'apiGroups * matches apps', rule: { verbs: ['get'], apiGroups: ['*'], resources: ['deployments'] }, attrs: res('get', 'deployments', { apiGroup: 'apps' }), want: true },
-    { name: 'missing apiGroups matches nothing', rule: { verbs: ['get'], resources: ['pods'] }, attrs: res('get', 'pods'), want: false },
-    { name: 'resources * matches any resource', rule: { verbs: ['get'], apiGroups: [''], resources: ['*'] }, attrs: res('get', 'secrets'), want: true },
-    { name: 'resources * matches a subresource', rule: { verbs: ['create'], apiGroups: [''], resources: ['*'] }, attrs: res('create', 'pods', { subresource: 'exec' }), want: true },
-    { name: 'pods does not cover pods/exec', rule: { verbs: ['create'], apiGroups: [''], resources: ['pods'] }, attrs: res('create', 'pods', { subresource: 'exec' }), want: false },
-    { name: 'pods does not cover pods/log', rule: { verbs: ['get'], apiGroups: [''], resources: ['pods'] }, attrs: res('get', 'pods', { subresource: 'log' }), want: false },
-    { name: 'pods/exec covers pods/exec', rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] }, attrs: res('create', 'pods', { subresource: 'exec' }), want: true },
-    { name: 'pods/exec does not cover pods', rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] }, attrs: res('create', 'pods'), want: false },
-    { name: '*/exec covers pods/exec', rule: { verbs: ['get'], apiGroups: [''], resources: ['*/exec'] }, attrs: res('get', 'pods', { subresource: 'exec' }), want: true },
-    { name: '*/exec does not cover pods/log', rule: { verbs: ['get'], apiGroups: [''], resources: ['*/exec'] }, attrs: res('get', 'pods', { subresource: 'log' }), want: false },
-    { name: '*/exec does not cover pods', rule: { verbs: ['get'], apiGroups: [''], resources: ['*/exec'] }, attrs: res('get', 'pods'), want: false },
-    { name: '*/log does not cover pods/xlog (suffix, same length only)', rule: { verbs: ['get'], apiGroups: [''], resources: ['*/log'] }, attrs: res('get', 'pods', { subresource: 'xlog' }), want: false },
-    { name: 'pods/* is not a wildcard for pods/exec', rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/*'] }, attrs: res('create', 'pods', { subresource: 'exec' }), want: false },
-    { name: 'pods/* matches only a literal * subresource', rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/*'] }, attrs: res('create', 'pods', { subresource: '*' }), want: true },
-    { name: 'request verb * needs literal *', rule: { verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], apiGroups: [''], resources: ['pods'] }, attrs: res('*', 'pods'), want: false },
-    { name: 'request verb * against rule *', rule: { verbs: ['*'], apiGroups: [''], resources: ['pods'] }, attrs: res('*', 'pods'), want: true },
-    { name: 'request resource * needs literal *', rule: { verbs: ['get'], apiGroups: [''], resources: ['pods', 'secrets'] }, attrs: res('get', '*'), want: false },
-    { name: 'empty resourceNames matches a name', rule: { verbs: ['get'], apiGroups: [''], resources: ['secrets'] }, attrs: res('get', 'secrets', { name: 'db' }), want: true },
-    { name: 'resourceNames matches that name for get', rule: { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] }, attrs: res('get', 'secrets', { name: 'db' }), want: true },
-    { name: 'resourceNames does not match another name', rule: { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] }, attrs: res('get', 'secrets', { name: 'other' }), want: false },
-    { name: 'resourceNames never matches list (no name)', rule: { verbs: ['list'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] }, attrs: res('list', 'secrets'), want: false },
-    { name: 'resourceNames never matches create (no name)', rule: { verbs: ['create'], apiGroups: [''], resources: ['pods'], resourceNames: ['p'] }, attrs: res('create', 'pods'), want: false },
-    { name: 'nonResourceURL exact', rule: { verbs: ['get'], nonResourceURLs: ['/healthz'] }, attrs: path('get', '/healthz'), want: true },
-    { name: 'nonResourceURL exact does not match a longer path', rule: { verbs: ['get'], nonResourceURLs: ['/healthz'] }, attrs: path('get', '/healthz/etcd'), want: false },
-    { name: 'nonResourceURL prefix*', rule: { verbs: ['get'], nonResourceURLs: ['/healthz/*'] }, attrs: path('get', '/healthz/etcd'), want: true },
-    { name: 'nonResourceURL prefix* without the slash', rule: { verbs: ['get'], nonResourceURLs: ['/api*'] }, attrs: path('get', '/apis/apps'), want: true },
-    { name: 'nonResourceURL prefix* does not match elsewhere', rule: { verbs: ['get'], nonResourceURLs: ['/healthz/*'] }, attrs: path('get', '/livez'), want: false },
-    { name: 'nonResourceURL *', rule: { verbs: ['get'], nonResourceURLs: ['*'] }, attrs: path('get', '/metrics'), want: true },
-    { name: 'nonResourceURL verb mismatch', rule: { verbs: ['get'], nonResourceURLs: ['*'] }, attrs: path('post', '/metrics'), want: false },
-    { name: 'resource rule does not match a path', rule: { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, attrs: path('get', '/metrics'), want: false },
-    { name: 'nonResourceURL rule does not match a resource', rule: { verbs: ['*'], nonResourceURLs: ['*'] }, attrs: res('get', 'pods'), want: false },
+    {
+      name: 'exact verb/group/resource',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['pods'] },
+      attrs: res('get', 'pods'),
+      want: true,
+    },
+    {
+      name: 'other verb',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['pods'] },
+      attrs: res('list', 'pods'),
+      want: false,
+    },
+    {
+      name: 'verb *',
+      rule: { verbs: ['*'], apiGroups: [''], resources: ['pods'] },
+      attrs: res('deletecollection', 'pods'),
+      want: true,
+    },
+    {
+      name: 'core group "" does not match apps',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['deployments'] },
+      attrs: res('get', 'deployments', { apiGroup: 'apps' }),
+      want: false,
+    },
+    {
+      name: 'apiGroups * matches apps',
+      rule: { verbs: ['get'], apiGroups: ['*'], resources: ['deployments'] },
+      attrs: res('get', 'deployments', { apiGroup: 'apps' }),
+      want: true,
+    },
+    {
+      name: 'missing apiGroups matches nothing',
+      rule: { verbs: ['get'], resources: ['pods'] },
+      attrs: res('get', 'pods'),
+      want: false,
+    },
+    {
+      name: 'resources * matches any resource',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['*'] },
+      attrs: res('get', 'secrets'),
+      want: true,
+    },
+    {
+      name: 'resources * matches a subresource',
+      rule: { verbs: ['create'], apiGroups: [''], resources: ['*'] },
+      attrs: res('create', 'pods', { subresource: 'exec' }),
+      want: true,
+    },
+    {
+      name: 'pods does not cover pods/exec',
+      rule: { verbs: ['create'], apiGroups: [''], resources: ['pods'] },
+      attrs: res('create', 'pods', { subresource: 'exec' }),
+      want: false,
+    },
+    {
+      name: 'pods does not cover pods/log',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['pods'] },
+      attrs: res('get', 'pods', { subresource: 'log' }),
+      want: false,
+    },
+    {
+      name: 'pods/exec covers pods/exec',
+      rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] },
+      attrs: res('create', 'pods', { subresource: 'exec' }),
+      want: true,
+    },
+    {
+      name: 'pods/exec does not cover pods',
+      rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] },
+      attrs: res('create', 'pods'),
+      want: false,
+    },
+    {
+      name: '*/exec covers pods/exec',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['*/exec'] },
+      attrs: res('get', 'pods', { subresource: 'exec' }),
+      want: true,
+    },
+    {
+      name: '*/exec does not cover pods/log',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['*/exec'] },
+      attrs: res('get', 'pods', { subresource: 'log' }),
+      want: false,
+    },
+    {
+      name: '*/exec does not cover pods',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['*/exec'] },
+      attrs: res('get', 'pods'),
+      want: false,
+    },
+    {
+      name: '*/log does not cover pods/xlog (suffix, same length only)',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['*/log'] },
+      attrs: res('get', 'pods', { subresource: 'xlog' }),
+      want: false,
+    },
+    {
+      name: 'pods/* is not a wildcard for pods/exec',
+      rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/*'] },
+      attrs: res('create', 'pods', { subresource: 'exec' }),
+      want: false,
+    },
+    {
+      name: 'pods/* matches only a literal * subresource',
+      rule: { verbs: ['create'], apiGroups: [''], resources: ['pods/*'] },
+      attrs: res('create', 'pods', { subresource: '*' }),
+      want: true,
+    },
+    {
+      name: 'request verb * needs literal *',
+      rule: {
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        apiGroups: [''],
+        resources: ['pods'],
+      },
+      attrs: res('*', 'pods'),
+      want: false,
+    },
+    {
+      name: 'request verb * against rule *',
+      rule: { verbs: ['*'], apiGroups: [''], resources: ['pods'] },
+      attrs: res('*', 'pods'),
+      want: true,
+    },
+    {
+      name: 'request resource * needs literal *',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['pods', 'secrets'] },
+      attrs: res('get', '*'),
+      want: false,
+    },
+    {
+      name: 'empty resourceNames matches a name',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['secrets'] },
+      attrs: res('get', 'secrets', { name: 'db' }),
+      want: true,
+    },
+    {
+      name: 'resourceNames matches that name for get',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] },
+      attrs: res('get', 'secrets', { name: 'db' }),
+      want: true,
+    },
+    {
+      name: 'resourceNames does not match another name',
+      rule: { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] },
+      attrs: res('get', 'secrets', { name: 'other' }),
+      want: false,
+    },
+    {
+      name: 'resourceNames never matches list (no name)',
+      rule: { verbs: ['list'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] },
+      attrs: res('list', 'secrets'),
+      want: false,
+    },
+    {
+      name: 'resourceNames never matches create (no name)',
+      rule: { verbs: ['create'], apiGroups: [''], resources: ['pods'], resourceNames: ['p'] },
+      attrs: res('create', 'pods'),
+      want: false,
+    },
+    {
+      name: 'nonResourceURL exact',
+      rule: { verbs: ['get'], nonResourceURLs: ['/healthz'] },
+      attrs: path('get', '/healthz'),
+      want: true,
+    },
+    {
+      name: 'nonResourceURL exact does not match a longer path',
+      rule: { verbs: ['get'], nonResourceURLs: ['/healthz'] },
+      attrs: path('get', '/healthz/etcd'),
+      want: false,
+    },
+    {
+      name: 'nonResourceURL prefix*',
+      rule: { verbs: ['get'], nonResourceURLs: ['/healthz/*'] },
+      attrs: path('get', '/healthz/etcd'),
+      want: true,
+    },
+    {
+      name: 'nonResourceURL prefix* without the slash',
+      rule: { verbs: ['get'], nonResourceURLs: ['/api*'] },
+      attrs: path('get', '/apis/apps'),
+      want: true,
+    },
+    {
+      name: 'nonResourceURL prefix* does not match elsewhere',
+      rule: { verbs: ['get'], nonResourceURLs: ['/healthz/*'] },
+      attrs: path('get', '/livez'),
+      want: false,
+    },
+    {
+      name: 'nonResourceURL *',
+      rule: { verbs: ['get'], nonResourceURLs: ['*'] },
+      attrs: path('get', '/metrics'),
+      want: true,
+    },
+    {
+      name: 'nonResourceURL verb mismatch',
+      rule: { verbs: ['get'], nonResourceURLs: ['*'] },
+      attrs: path('post', '/metrics'),
+      want: false,
+    },
+    {
+      name: 'resource rule does not match a path',
+      rule: { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      attrs: path('get', '/metrics'),
+      want: false,
+    },
+    {
+      name: 'nonResourceURL rule does not match a resource',
+      rule: { verbs: ['*'], nonResourceURLs: ['*'] },
+      attrs: res('get', 'pods'),
+      want: false,
+    },
   ];
   for (const c of cases) {
     it(`${c.want ? 'allows' : 'denies'}: ${c.name}`, () => {
@@ -65,11 +252,28 @@ function role(name: string, namespace: string, rules: PolicyRule[]): KubeObject 
 function clusterRole(name: string, rules: PolicyRule[]): KubeObject {
   return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules };
 }
-function roleBinding(name: string, namespace: string, roleRef: { kind: string; name: string }, subjects: object[]): KubeObject {
-  return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef }, subjects };
+function roleBinding(
+  name: string,
+  namespace: string,
+  roleRef: { kind: string; name: string },
+  subjects: object[],
+): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name, namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef },
+    subjects,
+  };
 }
 function clusterRoleBinding(name: string, roleRef: string, subjects: object[]): KubeObject {
-  return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleRef }, subjects };
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleRef },
+    subjects,
+  };
 }
 
 const sa = (ns: string, name: string): UserInfo => ({
@@ -88,16 +292,30 @@ const world: RbacObjects = rbacObjectsFrom([
   clusterRole('node-reader', [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['nodes'] }]),
   clusterRole('secret-db', [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] }]),
   // SA subject without a namespace: the binding's namespace.
-  roleBinding('worker-pods', 'airflow', { kind: 'Role', name: 'pod-reader' }, [{ kind: 'ServiceAccount', name: 'airflow-worker' }]),
-  roleBinding('scheduler-launch', 'airflow', { kind: 'Role', name: 'launcher' }, [{ kind: 'ServiceAccount', name: 'airflow-scheduler', namespace: 'airflow' }]),
+  roleBinding('worker-pods', 'airflow', { kind: 'Role', name: 'pod-reader' }, [
+    { kind: 'ServiceAccount', name: 'airflow-worker' },
+  ]),
+  roleBinding('scheduler-launch', 'airflow', { kind: 'Role', name: 'launcher' }, [
+    { kind: 'ServiceAccount', name: 'airflow-scheduler', namespace: 'airflow' },
+  ]),
   // RoleBinding -> ClusterRole: granted in team-a only.
-  roleBinding('nodes-in-team-a', 'team-a', { kind: 'ClusterRole', name: 'node-reader' }, [{ kind: 'User', name: 'alice' }]),
-  roleBinding('dev-secret', 'team-a', { kind: 'ClusterRole', name: 'secret-db' }, [{ kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' }]),
+  roleBinding('nodes-in-team-a', 'team-a', { kind: 'ClusterRole', name: 'node-reader' }, [
+    { kind: 'User', name: 'alice' },
+  ]),
+  roleBinding('dev-secret', 'team-a', { kind: 'ClusterRole', name: 'secret-db' }, [
+    { kind: 'Group', name: 'dev', apiGroup: 'rbac.authorization.k8s.io' },
+  ]),
   // Subject names the wrong namespace: does not apply to airflow/airflow-triggerer.
-  roleBinding('triggerer-wrong-ns', 'airflow', { kind: 'Role', name: 'pod-reader' }, [{ kind: 'ServiceAccount', name: 'airflow-triggerer', namespace: 'default' }]),
+  roleBinding('triggerer-wrong-ns', 'airflow', { kind: 'Role', name: 'pod-reader' }, [
+    { kind: 'ServiceAccount', name: 'airflow-triggerer', namespace: 'default' },
+  ]),
   // Bindings to roles that do not exist.
-  roleBinding('broken', 'airflow', { kind: 'Role', name: 'no-such-role' }, [{ kind: 'ServiceAccount', name: 'airflow-webserver' }]),
-  clusterRoleBinding('broken-cluster', 'no-such-clusterrole', [{ kind: 'ServiceAccount', name: 'airflow-webserver', namespace: 'airflow' }]),
+  roleBinding('broken', 'airflow', { kind: 'Role', name: 'no-such-role' }, [
+    { kind: 'ServiceAccount', name: 'airflow-webserver' },
+  ]),
+  clusterRoleBinding('broken-cluster', 'no-such-clusterrole', [
+    { kind: 'ServiceAccount', name: 'airflow-webserver', namespace: 'airflow' },
+  ]),
   clusterRoleBinding('ops-view', 'view', [{ kind: 'Group', name: 'ops' }]),
 ]);
 
@@ -108,19 +326,45 @@ describe('sim rbac: bindings and reasons (VisitRulesFor)', () => {
       user: sa('airflow', 'airflow-worker'),
       attrs: res('list', 'pods', { namespace: 'airflow' }),
       allowed: true,
-      reason: 'RBAC: allowed by RoleBinding "worker-pods/airflow" of Role "pod-reader" to ServiceAccount "airflow-worker/airflow"',
+      reason:
+        'RBAC: allowed by RoleBinding "worker-pods/airflow" of Role "pod-reader" to ServiceAccount "airflow-worker/airflow"',
     },
-    { name: 'RoleBinding does not apply in another namespace', user: sa('airflow', 'airflow-worker'), attrs: res('list', 'pods', { namespace: 'default' }), allowed: false, reason: '' },
-    { name: 'RoleBinding does not apply cluster-wide', user: sa('airflow', 'airflow-worker'), attrs: res('list', 'pods'), allowed: false, reason: '' },
+    {
+      name: 'RoleBinding does not apply in another namespace',
+      user: sa('airflow', 'airflow-worker'),
+      attrs: res('list', 'pods', { namespace: 'default' }),
+      allowed: false,
+      reason: '',
+    },
+    {
+      name: 'RoleBinding does not apply cluster-wide',
+      user: sa('airflow', 'airflow-worker'),
+      attrs: res('list', 'pods'),
+      allowed: false,
+      reason: '',
+    },
     {
       name: 'SA with explicit namespace, subresource rule',
       user: sa('airflow', 'airflow-scheduler'),
       attrs: res('get', 'pods', { namespace: 'airflow', subresource: 'log', name: 'p1' }),
       allowed: true,
-      reason: 'RBAC: allowed by RoleBinding "scheduler-launch/airflow" of Role "launcher" to ServiceAccount "airflow-scheduler/airflow"',
+      reason:
+        'RBAC: allowed by RoleBinding "scheduler-launch/airflow" of Role "launcher" to ServiceAccount "airflow-scheduler/airflow"',
     },
-    { name: 'pods rule does not grant pods/exec', user: sa('airflow', 'airflow-scheduler'), attrs: res('create', 'pods', { namespace: 'airflow', subresource: 'exec', name: 'p1' }), allowed: false, reason: '' },
-    { name: 'subject in the wrong namespace does not apply', user: sa('airflow', 'airflow-triggerer'), attrs: res('list', 'pods', { namespace: 'airflow' }), allowed: false, reason: '' },
+    {
+      name: 'pods rule does not grant pods/exec',
+      user: sa('airflow', 'airflow-scheduler'),
+      attrs: res('create', 'pods', { namespace: 'airflow', subresource: 'exec', name: 'p1' }),
+      allowed: false,
+      reason: '',
+    },
+    {
+      name: 'subject in the wrong namespace does not apply',
+      user: sa('airflow', 'airflow-triggerer'),
+      attrs: res('list', 'pods', { namespace: 'airflow' }),
+      allowed: false,
+      reason: '',
+    },
     {
       name: 'RoleBinding to ClusterRole grants in its namespace (reviews do not know scope)',
       user: alice,
@@ -128,7 +372,13 @@ describe('sim rbac: bindings and reasons (VisitRulesFor)', () => {
       allowed: true,
       reason: 'RBAC: allowed by RoleBinding "nodes-in-team-a/team-a" of ClusterRole "node-reader" to User "alice"',
     },
-    { name: 'RoleBinding to ClusterRole: the cluster-wide question says no', user: alice, attrs: res('get', 'nodes'), allowed: false, reason: '' },
+    {
+      name: 'RoleBinding to ClusterRole: the cluster-wide question says no',
+      user: alice,
+      attrs: res('get', 'nodes'),
+      allowed: false,
+      reason: '',
+    },
     {
       name: 'group subject with resourceNames, get by name',
       user: alice,
@@ -136,7 +386,13 @@ describe('sim rbac: bindings and reasons (VisitRulesFor)', () => {
       allowed: true,
       reason: 'RBAC: allowed by RoleBinding "dev-secret/team-a" of ClusterRole "secret-db" to Group "dev"',
     },
-    { name: 'group subject with resourceNames, list', user: alice, attrs: res('list', 'secrets', { namespace: 'team-a' }), allowed: false, reason: '' },
+    {
+      name: 'group subject with resourceNames, list',
+      user: alice,
+      attrs: res('list', 'secrets', { namespace: 'team-a' }),
+      allowed: false,
+      reason: '',
+    },
     {
       name: 'ClusterRoleBinding to group, cluster-wide',
       user: { name: 'carol', groups: ['ops', 'system:authenticated'] },
@@ -144,35 +400,51 @@ describe('sim rbac: bindings and reasons (VisitRulesFor)', () => {
       allowed: true,
       reason: 'RBAC: allowed by ClusterRoleBinding "ops-view" of ClusterRole "view" to Group "ops"',
     },
-    { name: 'view does not read secrets', user: { name: 'carol', groups: ['ops'] }, attrs: res('get', 'secrets', { namespace: 'x' }), allowed: false, reason: '' },
+    {
+      name: 'view does not read secrets',
+      user: { name: 'carol', groups: ['ops'] },
+      attrs: res('get', 'secrets', { namespace: 'x' }),
+      allowed: false,
+      reason: '',
+    },
     {
       name: 'discovery for every authenticated user',
       user: alice,
       attrs: path('get', '/apis/apps/v1'),
       allowed: true,
-      reason: 'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"',
+      reason:
+        'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole "system:discovery" to Group "system:authenticated"',
     },
     {
       name: 'basic-user may create SelfSubjectAccessReviews',
       user: alice,
       attrs: res('create', 'selfsubjectaccessreviews', { apiGroup: 'authorization.k8s.io' }),
       allowed: true,
-      reason: 'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole "system:basic-user" to Group "system:authenticated"',
+      reason:
+        'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole "system:basic-user" to Group "system:authenticated"',
     },
     {
       name: 'public-info-viewer for the unauthenticated',
       user: { name: 'system:anonymous', groups: ['system:unauthenticated'] },
       attrs: path('get', '/version'),
       allowed: true,
-      reason: 'RBAC: allowed by ClusterRoleBinding "system:public-info-viewer" of ClusterRole "system:public-info-viewer" to Group "system:unauthenticated"',
+      reason:
+        'RBAC: allowed by ClusterRoleBinding "system:public-info-viewer" of ClusterRole "system:public-info-viewer" to Group "system:unauthenticated"',
     },
-    { name: 'anonymous gets no discovery', user: { name: 'system:anonymous', groups: ['system:unauthenticated'] }, attrs: path('get', '/api'), allowed: false, reason: '' },
+    {
+      name: 'anonymous gets no discovery',
+      user: { name: 'system:anonymous', groups: ['system:unauthenticated'] },
+      attrs: path('get', '/api'),
+      allowed: false,
+      reason: '',
+    },
     {
       name: 'missing Role and ClusterRole: no opinion, the errors as reason (ClusterRoleBindings first)',
       user: sa('airflow', 'airflow-webserver'),
       attrs: res('get', 'pods', { namespace: 'airflow' }),
       allowed: false,
-      reason: 'RBAC: [clusterrole.rbac.authorization.k8s.io "no-such-clusterrole" not found, role.rbac.authorization.k8s.io "no-such-role" not found]',
+      reason:
+        'RBAC: [clusterrole.rbac.authorization.k8s.io "no-such-clusterrole" not found, role.rbac.authorization.k8s.io "no-such-role" not found]',
     },
     {
       name: 'missing Role alone',
@@ -203,7 +475,10 @@ describe('sim rbac: bindings and reasons (VisitRulesFor)', () => {
       role('r', 'ns', [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }]),
       roleBinding('a-first', 'ns', { kind: 'Role', name: 'r' }, [{ kind: 'User', name: 'u' }]),
       clusterRoleBinding('z-last', 'reader', [{ kind: 'User', name: 'u' }]),
-      clusterRoleBinding('m-middle', 'reader', [{ kind: 'Group', name: 'g' }, { kind: 'User', name: 'u' }]),
+      clusterRoleBinding('m-middle', 'reader', [
+        { kind: 'Group', name: 'g' },
+        { kind: 'User', name: 'u' },
+      ]),
     ]);
     const d = authorize(res('get', 'pods', { namespace: 'ns' }), { name: 'u', groups: ['g'] }, objs);
     // First matching subject of the binding is named: Group "g" comes before User "u" in m-middle.
@@ -219,29 +494,48 @@ describe('sim rbac: bindings and reasons (VisitRulesFor)', () => {
   });
 
   it('errors do not hide a later grant', () => {
-    const d = authorize(res('get', 'pods', { namespace: 'airflow' }), { ...sa('airflow', 'airflow-webserver'), groups: ['ops'] }, world);
-    assert.deepEqual(d, { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "ops-view" of ClusterRole "view" to Group "ops"' });
+    const d = authorize(
+      res('get', 'pods', { namespace: 'airflow' }),
+      { ...sa('airflow', 'airflow-webserver'), groups: ['ops'] },
+      world,
+    );
+    assert.deepEqual(d, {
+      allowed: true,
+      reason: 'RBAC: allowed by ClusterRoleBinding "ops-view" of ClusterRole "view" to Group "ops"',
+    });
   });
 });
 
 describe('sim rbac: system:masters', () => {
   const admin: UserInfo = { name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
   it('is allowed everything by the privileged-group authorizer, with an empty reason (as kube-apiserver)', () => {
-    for (const a of [res('*', '*'), res('create', 'pods', { namespace: 'x', subresource: 'exec' }), path('delete', '/anything'), res('impersonate', 'users', { name: 'bob' })]) {
+    for (const a of [
+      res('*', '*'),
+      res('create', 'pods', { namespace: 'x', subresource: 'exec' }),
+      path('delete', '/anything'),
+      res('impersonate', 'users', { name: 'bob' }),
+    ]) {
       assert.deepEqual(authorize(a, admin, rbacObjectsFrom([])), { allowed: true, reason: '' });
     }
   });
   it('RBAC alone grants it through the cluster-admin binding', () => {
     assert.deepEqual(rbacAuthorize(res('delete', 'nodes', { name: 'n1' }), admin, world), {
       allowed: true,
-      reason: 'RBAC: allowed by ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin" to Group "system:masters"',
+      reason:
+        'RBAC: allowed by ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin" to Group "system:masters"',
     });
   });
 });
 
 describe('sim rbac: default roles', () => {
-  const edit = rbacObjectsFrom([...defaultRbacObjects(), roleBinding('e', 'ns', { kind: 'ClusterRole', name: 'edit' }, [{ kind: 'User', name: 'e' }])]);
-  const admin = rbacObjectsFrom([...defaultRbacObjects(), roleBinding('a', 'ns', { kind: 'ClusterRole', name: 'admin' }, [{ kind: 'User', name: 'a' }])]);
+  const edit = rbacObjectsFrom([
+    ...defaultRbacObjects(),
+    roleBinding('e', 'ns', { kind: 'ClusterRole', name: 'edit' }, [{ kind: 'User', name: 'e' }]),
+  ]);
+  const admin = rbacObjectsFrom([
+    ...defaultRbacObjects(),
+    roleBinding('a', 'ns', { kind: 'ClusterRole', name: 'admin' }, [{ kind: 'User', name: 'a' }]),
+  ]);
   const u = (name: string): UserInfo => ({ name, groups: ['system:authenticated'] });
   const table: [RbacObjects, string, RequestAttributes, boolean][] = [
     [edit, 'e', res('impersonate', 'serviceaccounts', { namespace: 'ns', name: 'x' }), true],
@@ -251,7 +545,12 @@ describe('sim rbac: default roles', () => {
     [edit, 'e', res('create', 'rolebindings', { namespace: 'ns', apiGroup: 'rbac.authorization.k8s.io' }), false],
     [edit, 'e', res('update', 'leases', { namespace: 'ns', apiGroup: 'coordination.k8s.io', name: 'l' }), true],
     [admin, 'a', res('create', 'rolebindings', { namespace: 'ns', apiGroup: 'rbac.authorization.k8s.io' }), true],
-    [admin, 'a', res('create', 'localsubjectaccessreviews', { namespace: 'ns', apiGroup: 'authorization.k8s.io' }), true],
+    [
+      admin,
+      'a',
+      res('create', 'localsubjectaccessreviews', { namespace: 'ns', apiGroup: 'authorization.k8s.io' }),
+      true,
+    ],
     [admin, 'a', res('create', 'subjectaccessreviews', { apiGroup: 'authorization.k8s.io' }), false],
     [admin, 'a', res('list', 'nodes', { namespace: 'ns' }), false],
   ];
@@ -262,8 +561,19 @@ describe('sim rbac: default roles', () => {
   }
   it('names every required default and binding', () => {
     const names = defaultRbacObjects().map((o) => `${o.kind}/${o.metadata.name}`);
-    for (const n of ['cluster-admin', 'admin', 'edit', 'view', 'system:discovery', 'system:basic-user', 'system:public-info-viewer', 'system:auth-delegator']) assert.ok(names.includes(`ClusterRole/${n}`), n);
-    for (const n of ['cluster-admin', 'system:discovery', 'system:basic-user', 'system:public-info-viewer']) assert.ok(names.includes(`ClusterRoleBinding/${n}`), n);
+    for (const n of [
+      'cluster-admin',
+      'admin',
+      'edit',
+      'view',
+      'system:discovery',
+      'system:basic-user',
+      'system:public-info-viewer',
+      'system:auth-delegator',
+    ])
+      assert.ok(names.includes(`ClusterRole/${n}`), n);
+    for (const n of ['cluster-admin', 'system:discovery', 'system:basic-user', 'system:public-info-viewer'])
+      assert.ok(names.includes(`ClusterRoleBinding/${n}`), n);
   });
 });
 
@@ -273,14 +583,33 @@ describe('sim rbac: rulesFor (SelfSubjectRulesReview)', () => {
     assert.equal(r.incomplete, false);
     assert.equal(r.evaluationError, undefined);
     assert.deepEqual(r.resourceRules, [
-      { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+      {
+        verbs: ['create'],
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+      },
       { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
       { verbs: ['create', 'delete'], apiGroups: [''], resources: ['pods'] },
       { verbs: ['get'], apiGroups: [''], resources: ['pods/log'] },
     ]);
     // system:basic-user < system:discovery < system:public-info-viewer (name order)
     assert.deepEqual(r.nonResourceRules, [
-      { verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'] },
+      {
+        verbs: ['get'],
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+      },
       { verbs: ['get'], nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'] },
     ]);
   });
@@ -297,14 +626,20 @@ describe('sim rbac: rulesFor (SelfSubjectRulesReview)', () => {
   it('reports a missing role as evaluationError with incomplete false (RBACAuthorizer.RulesFor)', () => {
     const r = rulesFor(sa('airflow', 'airflow-webserver'), 'airflow', world);
     assert.equal(r.incomplete, false);
-    assert.equal(r.evaluationError, '[clusterrole.rbac.authorization.k8s.io "no-such-clusterrole" not found, role.rbac.authorization.k8s.io "no-such-role" not found]');
+    assert.equal(
+      r.evaluationError,
+      '[clusterrole.rbac.authorization.k8s.io "no-such-clusterrole" not found, role.rbac.authorization.k8s.io "no-such-role" not found]',
+    );
     assert.equal(r.resourceRules.length, 2);
   });
 });
 
 describe('sim rbac: ServiceAccount user names', () => {
   it('splits valid names and refuses the rest (serviceaccount.SplitUsername)', () => {
-    assert.deepEqual(splitServiceAccountUsername('system:serviceaccount:airflow:airflow-worker'), ['airflow', 'airflow-worker']);
+    assert.deepEqual(splitServiceAccountUsername('system:serviceaccount:airflow:airflow-worker'), [
+      'airflow',
+      'airflow-worker',
+    ]);
     assert.equal(splitServiceAccountUsername('system:serviceaccount:airflow'), undefined);
     assert.equal(splitServiceAccountUsername('system:serviceaccount:a:b:c'), undefined);
     assert.equal(splitServiceAccountUsername('system:serviceaccount:Bad_NS:x'), undefined);
@@ -316,7 +651,8 @@ describe('sim rbac: ClusterRole aggregation', () => {
   it('a ClusterRole labelled aggregate-to-view reaches view, edit and admin; the defaults converge to themselves', () => {
     const defaults = defaultRbacObjects();
     const before = rbacObjectsFrom(defaults).clusterRoles;
-    const ruleSet = (objs: KubeObject[], name: string) => new Set((objs.find((o) => o.metadata.name === name)!['rules'] as PolicyRule[]).map((r) => JSON.stringify(r)));
+    const ruleSet = (objs: KubeObject[], name: string) =>
+      new Set((objs.find((o) => o.metadata.name === name)!['rules'] as PolicyRule[]).map((r) => JSON.stringify(r)));
     for (const name of ['view', 'edit', 'admin']) {
       assert.deepEqual(ruleSet(before, name), ruleSet(defaults, name), name);
     }
@@ -333,18 +669,46 @@ describe('sim rbac: ClusterRole aggregation', () => {
     ]);
     const added = JSON.stringify((crd['rules'] as PolicyRule[])[0]);
     for (const name of ['view', 'edit', 'admin']) assert.ok(ruleSet(objs.clusterRoles, name).has(added), name);
-    assert.equal(authorize(res('get', 'dags', { apiGroup: 'airflow.example.com', namespace: 'ns' }), { name: 'u', groups: [] }, objs).allowed, true);
+    assert.equal(
+      authorize(
+        res('get', 'dags', { apiGroup: 'airflow.example.com', namespace: 'ns' }),
+        { name: 'u', groups: [] },
+        objs,
+      ).allowed,
+      true,
+    );
     // the input objects are not modified
     assert.equal((defaults.find((o) => o.metadata.name === 'view')!['rules'] as PolicyRule[]).length, 10);
   });
 
   it('matchExpressions select too; a role with an aggregationRule and no match has no rules', () => {
     const objs = rbacObjectsFrom([
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'agg' }, aggregationRule: { clusterRoleSelectors: [{ matchExpressions: [{ key: 'team', operator: 'In', values: ['data'] }] }] }, rules: [] },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lonely' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { none: 'x' } }] }, rules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }] },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'piece', labels: { team: 'data' } }, rules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }] },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'agg' },
+        aggregationRule: {
+          clusterRoleSelectors: [{ matchExpressions: [{ key: 'team', operator: 'In', values: ['data'] }] }],
+        },
+        rules: [],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'lonely' },
+        aggregationRule: { clusterRoleSelectors: [{ matchLabels: { none: 'x' } }] },
+        rules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'piece', labels: { team: 'data' } },
+        rules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }],
+      },
     ]);
-    assert.deepEqual(objs.clusterRoles.find((r) => r.metadata.name === 'agg')!['rules'], [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }]);
+    assert.deepEqual(objs.clusterRoles.find((r) => r.metadata.name === 'agg')!['rules'], [
+      { verbs: ['list'], apiGroups: [''], resources: ['pods'] },
+    ]);
     assert.deepEqual(objs.clusterRoles.find((r) => r.metadata.name === 'lonely')!['rules'], []);
   });
 });

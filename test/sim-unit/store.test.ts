@@ -5,8 +5,16 @@ import { Store, StoreError } from '../sim/store.ts';
 import { matchesLabels, parseLabelSelector, SelectorError } from '../sim/selectors.ts';
 import type { KubeObject } from '../sim/types.ts';
 
-const pod = (ns: string, name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}): KubeObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels }, ...extra,
+const pod = (
+  ns: string,
+  name: string,
+  labels: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns, labels },
+  ...extra,
 });
 
 function names(items: KubeObject[]): string[] {
@@ -87,8 +95,12 @@ describe('sim store', () => {
   }
 
   it('refuses field labels the resource does not support, with the apiserver messages', () => {
-    assert.throws(() => store.list('pods', { fieldSelector: 'spec.foo=bar' }), { message: 'field label not supported: spec.foo' });
-    assert.throws(() => store.list('configmaps', { fieldSelector: 'data.x=1' }), { message: '"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"' });
+    assert.throws(() => store.list('pods', { fieldSelector: 'spec.foo=bar' }), {
+      message: 'field label not supported: spec.foo',
+    });
+    assert.throws(() => store.list('configmaps', { fieldSelector: 'data.x=1' }), {
+      message: '"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    });
   });
 
   it('pages with limit and continue, with remainingItemCount when unfiltered', () => {
@@ -117,11 +129,17 @@ describe('sim store', () => {
   });
 
   it('rejects a continue token it did not issue', () => {
-    assert.throws(() => store.list('pods', { continue: 'garbage' }), (e: unknown) => e instanceof StoreError && e.code === 400);
+    assert.throws(
+      () => store.list('pods', { continue: 'garbage' }),
+      (e: unknown) => e instanceof StoreError && e.code === 400,
+    );
   });
 
   it('create refuses an existing name; delete removes; cluster-scoped objects have no namespace', () => {
-    assert.throws(() => store.create(pod('a', 'web-0')), (e: unknown) => e instanceof StoreError && e.code === 409);
+    assert.throws(
+      () => store.create(pod('a', 'web-0')),
+      (e: unknown) => e instanceof StoreError && e.code === 409,
+    );
     assert.ok(store.delete('pods', 'a', 'web-0'));
     assert.equal(store.get('pods', 'a', 'web-0'), undefined);
     assert.equal(store.delete('pods', 'a', 'web-0'), undefined);
@@ -136,7 +154,10 @@ describe('sim store', () => {
     assert.ok(store.get('deployments', 'a', 'd'));
     assert.ok(store.get('deployments.apps', 'a', 'd'));
     assert.ok(store.get('apps/v1/deployments', 'a', 'd'));
-    assert.throws(() => store.apply({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), /no matches for kind "Widget"/);
+    assert.throws(
+      () => store.apply({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }),
+      /no matches for kind "Widget"/,
+    );
   });
 
   it('notifies listeners of changes', () => {

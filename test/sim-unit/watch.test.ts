@@ -7,7 +7,16 @@ import { request } from 'node:https';
 import { startSim, type Sim } from '../sim/index.ts';
 import { queryBool, requestInfo } from '../sim/request-info.ts';
 
-interface Event { type: string; object: { kind?: string; code?: number; reason?: string; message?: string; metadata?: { name?: string; resourceVersion?: string } } }
+interface Event {
+  type: string;
+  object: {
+    kind?: string;
+    code?: number;
+    reason?: string;
+    message?: string;
+    metadata?: { name?: string; resourceVersion?: string };
+  };
+}
 
 interface Watch {
   code: Promise<number>;
@@ -26,21 +35,28 @@ function watch(sim: Sim, path: string, token: string): Watch {
   const code = new Promise<number>((r) => (setCode = r));
   const ended = new Promise<void>((r) => (setEnded = r));
   const body = new Promise<string>((r) => (setBody = r));
-  const req = request(`${sim.url}${path}`, { ca: sim.caPem, agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
-    setCode(res.statusCode!);
-    let buf = '';
-    let all = '';
-    res.on('data', (c: Buffer) => {
-      buf += c.toString();
-      all += c.toString();
-      let i;
-      while (res.statusCode === 200 && (i = buf.indexOf('\n')) >= 0) {
-        events.push(JSON.parse(buf.slice(0, i)) as Event);
-        buf = buf.slice(i + 1);
-      }
-    });
-    res.on('end', () => { setBody(all); setEnded(); });
-  });
+  const req = request(
+    `${sim.url}${path}`,
+    { ca: sim.caPem, agent: false, headers: { authorization: `Bearer ${token}` } },
+    (res) => {
+      setCode(res.statusCode!);
+      let buf = '';
+      let all = '';
+      res.on('data', (c: Buffer) => {
+        buf += c.toString();
+        all += c.toString();
+        let i;
+        while (res.statusCode === 200 && (i = buf.indexOf('\n')) >= 0) {
+          events.push(JSON.parse(buf.slice(0, i)) as Event);
+          buf = buf.slice(i + 1);
+        }
+      });
+      res.on('end', () => {
+        setBody(all);
+        setEnded();
+      });
+    },
+  );
   req.on('error', () => setEnded());
   req.end();
   return { code, events, ended, body, req };
@@ -55,7 +71,12 @@ async function until(pred: () => boolean): Promise<void> {
   }
 }
 
-const cm = (name: string, data: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'team-a', labels: { watched: 'yes' } }, data });
+const cm = (name: string, data: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'team-a', labels: { watched: 'yes' } },
+  data,
+});
 const seen = (w: Watch) => w.events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`.trim());
 
 describe('sim watch', function () {
@@ -71,8 +92,15 @@ describe('sim watch', function () {
 
   describe('the watch parameter, decoded as apimachinery decodes booleans', () => {
     const cases: [string, string][] = [
-      ['watch=true', 'watch'], ['watch=True', 'watch'], ['watch=1', 'watch'], ['watch=', 'watch'], ['watch=yes', 'watch'],
-      ['watch=false', 'list'], ['watch=FALSE', 'list'], ['watch=0', 'list'], ['', 'list'],
+      ['watch=true', 'watch'],
+      ['watch=True', 'watch'],
+      ['watch=1', 'watch'],
+      ['watch=', 'watch'],
+      ['watch=yes', 'watch'],
+      ['watch=false', 'list'],
+      ['watch=FALSE', 'list'],
+      ['watch=0', 'list'],
+      ['', 'list'],
     ];
     for (const [q, verb] of cases) {
       it(`GET /api/v1/pods?${q} is ${verb}`, () => {
@@ -103,22 +131,38 @@ describe('sim watch', function () {
     sim.store.apply(cm('rv-1'));
     sim.store.apply(cm('rv-1', { a: 'b' }));
     sim.store.delete('configmaps', 'team-a', 'rv-1');
-    const w = watch(sim, `/api/v1/namespaces/team-a/configmaps?watch=1&resourceVersion=${start}&timeoutSeconds=1`, alice);
+    const w = watch(
+      sim,
+      `/api/v1/namespaces/team-a/configmaps?watch=1&resourceVersion=${start}&timeoutSeconds=1`,
+      alice,
+    );
     await w.ended;
     assert.deepEqual(seen(w), ['ADDED rv-1', 'MODIFIED rv-1', 'DELETED rv-1']);
     const rvs = w.events.map((e) => Number(e.object.metadata!.resourceVersion));
-    assert.deepEqual([...rvs].sort((a, b) => a - b), rvs, 'resourceVersions increase');
+    assert.deepEqual(
+      [...rvs].sort((a, b) => a - b),
+      rvs,
+      'resourceVersions increase',
+    );
   });
 
   it('an object moving into or out of the selection is ADDED or DELETED for that watch', async () => {
     const start = sim.store.resourceVersion;
-    const labelled = (v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mover', namespace: 'team-a', labels: { lane: v } } });
+    const labelled = (v: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'mover', namespace: 'team-a', labels: { lane: v } },
+    });
     sim.store.apply(labelled('out'));
     sim.store.apply(labelled('in'));
     sim.store.apply({ ...labelled('in'), data: { a: 'b' } });
     sim.store.apply(labelled('out'));
     sim.store.delete('configmaps', 'team-a', 'mover');
-    const w = watch(sim, `/api/v1/namespaces/team-a/configmaps?watch=true&resourceVersion=${start}&timeoutSeconds=1&labelSelector=lane%3Din`, alice);
+    const w = watch(
+      sim,
+      `/api/v1/namespaces/team-a/configmaps?watch=true&resourceVersion=${start}&timeoutSeconds=1&labelSelector=lane%3Din`,
+      alice,
+    );
     await w.ended;
     assert.deepEqual(seen(w), ['ADDED mover', 'MODIFIED mover', 'DELETED mover']);
   });
@@ -139,9 +183,16 @@ describe('sim watch', function () {
   });
 
   it('timeoutSeconds ends the stream; allowWatchBookmarks sends a BOOKMARK before it', async () => {
-    const w = watch(sim, '/api/v1/namespaces/team-a/configmaps?watch=true&resourceVersion=0&timeoutSeconds=3&allowWatchBookmarks=true&labelSelector=none%3Dnone', alice);
+    const w = watch(
+      sim,
+      '/api/v1/namespaces/team-a/configmaps?watch=true&resourceVersion=0&timeoutSeconds=3&allowWatchBookmarks=true&labelSelector=none%3Dnone',
+      alice,
+    );
     await w.ended;
-    assert.deepEqual(w.events.map((e) => e.type), ['BOOKMARK']);
+    assert.deepEqual(
+      w.events.map((e) => e.type),
+      ['BOOKMARK'],
+    );
     assert.equal(w.events[0].object.kind, 'ConfigMap');
     assert.match(w.events[0].object.metadata!.resourceVersion!, /^\d+$/);
   });
@@ -149,7 +200,10 @@ describe('sim watch', function () {
   it('a user who may not watch gets 403 "cannot watch"', async () => {
     const w = watch(sim, '/api/v1/namespaces/team-a/configmaps?watch=True', sim.tokenFor('bob')!);
     assert.equal(await w.code, 403);
-    assert.match(await w.body, /cannot watch resource \\"configmaps\\" in API group \\"\\" in the namespace \\"team-a\\"/);
+    assert.match(
+      await w.body,
+      /cannot watch resource \\"configmaps\\" in API group \\"\\" in the namespace \\"team-a\\"/,
+    );
   });
 
   it('fault: the server closes the watch after N seconds', async () => {

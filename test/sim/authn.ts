@@ -2,7 +2,17 @@
 // (CN user, O groups), a bearer token of a scenario identity, or a ServiceAccount JWT issued by the
 // sim; a request with no credentials is system:anonymous when anonymous auth is on; anything
 // presented but not valid is 401.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Store } from './store.ts';
@@ -29,7 +39,8 @@ export function parseServiceAccountUser(user: string): { namespace: string; name
 
 function withAuthenticated(groups: string[]): string[] {
   const out = [...groups];
-  if (!out.includes('system:authenticated') && !out.includes('system:unauthenticated')) out.push('system:authenticated');
+  if (!out.includes('system:authenticated') && !out.includes('system:unauthenticated'))
+    out.push('system:authenticated');
   return out;
 }
 
@@ -54,7 +65,9 @@ export interface TokenClaims {
   };
 }
 
-export type AuthResult = { user: UserInfo; via: 'x509' | 'token' | 'serviceaccount' | 'anonymous' } | { unauthorized: string };
+export type AuthResult =
+  | { user: UserInfo; via: 'x509' | 'token' | 'serviceaccount' | 'anonymous' }
+  | { unauthorized: string };
 
 export interface IssueOptions {
   /** Overrides the pod annotation `sim.kubectl-airflow.dev/token`. */
@@ -80,7 +93,11 @@ export class Authenticator {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     this.privateKey = createPrivateKey(privateKey.export({ format: 'pem', type: 'pkcs8' }));
     this.publicKey = createPublicKey(publicKey.export({ format: 'pem', type: 'spki' }));
-    this.keyId = b64url(createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest());
+    this.keyId = b64url(
+      createHash('sha256')
+        .update(publicKey.export({ format: 'der', type: 'spki' }))
+        .digest(),
+    );
     for (const id of identities) {
       if (id.auth === 'clientCertificate') continue;
       const token = randomBytes(24).toString('base64url');
@@ -109,7 +126,8 @@ export class Authenticator {
     const podObj = pod ? this.store.get('pods', namespace, pod) : undefined;
     const nodeName = (podObj?.spec as { nodeName?: string } | undefined)?.nodeName;
     const node = nodeName ? this.store.get('nodes', undefined, nodeName) : undefined;
-    const state = opts.state ?? (podObj?.metadata.annotations?.[TOKEN_ANNOTATION] as IssueOptions['state'] | undefined) ?? 'valid';
+    const state =
+      opts.state ?? (podObj?.metadata.annotations?.[TOKEN_ANNOTATION] as IssueOptions['state'] | undefined) ?? 'valid';
     const now = Math.floor(Date.now() / 1000);
     const lifetime = opts.expirationSeconds ?? 365 * 24 * 3600;
     const iat = state === 'expired' ? now - lifetime - 3600 : now;
@@ -134,7 +152,10 @@ export class Authenticator {
     if (state === 'revoked') this.revoked.add(claims.jti);
     const header = b64url(JSON.stringify({ alg: 'ES256', kid: this.keyId }));
     const payload = b64url(JSON.stringify(claims));
-    const sig = sign('sha256', Buffer.from(`${header}.${payload}`), { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
+    const sig = sign('sha256', Buffer.from(`${header}.${payload}`), {
+      key: this.privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
     return `${header}.${payload}.${b64url(sig)}`;
   }
 
@@ -150,7 +171,12 @@ export class Authenticator {
     try {
       const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString()) as { alg?: string };
       if (header.alg !== 'ES256') return undefined;
-      const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: this.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2], 'base64url'));
+      const ok = verify(
+        'sha256',
+        Buffer.from(`${parts[0]}.${parts[1]}`),
+        { key: this.publicKey, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(parts[2], 'base64url'),
+      );
       if (!ok) return undefined;
       return JSON.parse(Buffer.from(parts[1], 'base64url').toString()) as TokenClaims;
     } catch {
@@ -171,7 +197,8 @@ export class Authenticator {
     const k = c['kubernetes.io'];
     const sa = this.store.get('serviceaccounts', k.namespace, k.serviceaccount.name);
     if (!sa) return { error: `serviceaccounts "${k.serviceaccount.name}" not found` };
-    if (k.serviceaccount.uid && sa.metadata.uid !== k.serviceaccount.uid) return { error: 'service account UID does not match claim' };
+    if (k.serviceaccount.uid && sa.metadata.uid !== k.serviceaccount.uid)
+      return { error: 'service account UID does not match claim' };
     if (k.pod) {
       const pod = this.store.get('pods', k.namespace, k.pod.name);
       if (!pod) return { error: `pods "${k.pod.name}" not found` };
@@ -224,7 +251,8 @@ export class Authenticator {
       return { unauthorized: 'invalid bearer token' };
     }
     if (hasCert) return { unauthorized: 'x509: certificate signed by unknown authority' };
-    if (this.anonymousAuth) return { user: { name: 'system:anonymous', groups: ['system:unauthenticated'] }, via: 'anonymous' };
+    if (this.anonymousAuth)
+      return { user: { name: 'system:anonymous', groups: ['system:unauthenticated'] }, via: 'anonymous' };
     return { unauthorized: 'no credentials' };
   }
 }

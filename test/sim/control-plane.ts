@@ -73,7 +73,10 @@ export function identityLeaseName(hostname: string): string {
     len.writeUInt16BE(body.length);
     return Buffer.concat([len, body]);
   };
-  const hash = createHash('sha256').update(Buffer.concat([prefixed(hostname), prefixed('kube-apiserver')])).digest().subarray(0, 16);
+  const hash = createHash('sha256')
+    .update(Buffer.concat([prefixed(hostname), prefixed('kube-apiserver')]))
+    .digest()
+    .subarray(0, 16);
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   let out = '';
   let bits = 0;
@@ -91,7 +94,9 @@ export function identityLeaseName(hostname: string): string {
 }
 
 function uuidFrom(seed: string): string {
-  const h = createHash('sha256').update('holder:' + seed).digest('hex');
+  const h = createHash('sha256')
+    .update('holder:' + seed)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -176,7 +181,9 @@ export function leaseState(r: ReplicaSpec): 'fresh' | 'stale' | 'absent' {
 }
 
 /** Each derived identity lease and the state the scenario gives it (fresh: its server renews it; stale: dead). */
-export function identityLeaseStates(spec: ControlPlaneSpec | undefined): { name: string; state: 'fresh' | 'stale'; staleMs: number }[] {
+export function identityLeaseStates(
+  spec: ControlPlaneSpec | undefined,
+): { name: string; state: 'fresh' | 'stale'; staleMs: number }[] {
   const out: { name: string; state: 'fresh' | 'stale'; staleMs: number }[] = [];
   for (const r of spec?.replicas ?? []) {
     const state = leaseState(r);
@@ -189,7 +196,12 @@ export function identityLeaseStates(spec: ControlPlaneSpec | undefined): { name:
  * An identity lease as read at `now`: a live server renewed it at the last 10 s tick; a dead one's
  * renewal stopped 20 minutes before now. Computed at read time, so a scenario reads the same after hours.
  */
-export function refreshIdentityLease(lease: KubeObject, state: 'fresh' | 'stale', now: Date, staleMs = STALE_RENEW_AGE_MS): KubeObject {
+export function refreshIdentityLease(
+  lease: KubeObject,
+  state: 'fresh' | 'stale',
+  now: Date,
+  staleMs = STALE_RENEW_AGE_MS,
+): KubeObject {
   const renewed = state === 'fresh' ? lastRenewal(now) : now.getTime() - staleMs;
   return { ...lease, spec: { ...(lease.spec as object), renewTime: microTime(renewed) } };
 }
@@ -214,7 +226,11 @@ export function refreshNode(node: KubeObject, now: Date, staleMs = STALE_RENEW_A
   return { ...node, status: { ...status, conditions: next } };
 }
 
-export function deriveControlPlane(spec: ControlPlaneSpec | undefined, nodes: KubeObject[] = [], now: Date = new Date()): KubeObject[] {
+export function deriveControlPlane(
+  spec: ControlPlaneSpec | undefined,
+  nodes: KubeObject[] = [],
+  now: Date = new Date(),
+): KubeObject[] {
   const cp: ControlPlaneSpec = spec ?? {};
   const t = now.getTime();
   const created = iso(t - CLUSTER_AGE_MS);
@@ -344,10 +360,30 @@ function controlPlaneNode(r: ReplicaSpec, alive: boolean, created: string, t: nu
       ],
       conditions: [
         alive
-          ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: heartbeat, lastTransitionTime: created }
-          : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat },
+          ? {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+              lastHeartbeatTime: heartbeat,
+              lastTransitionTime: created,
+            }
+          : {
+              type: 'Ready',
+              status: 'Unknown',
+              reason: 'NodeStatusUnknown',
+              message: 'Kubelet stopped posting node status.',
+              lastHeartbeatTime: heartbeat,
+              lastTransitionTime: heartbeat,
+            },
       ],
-      nodeInfo: { kubeletVersion: 'v1.32.0', osImage: 'Debian GNU/Linux 12 (bookworm)', containerRuntimeVersion: 'containerd://1.7.22', architecture: 'amd64', operatingSystem: 'linux' },
+      nodeInfo: {
+        kubeletVersion: 'v1.32.0',
+        osImage: 'Debian GNU/Linux 12 (bookworm)',
+        containerRuntimeVersion: 'containerd://1.7.22',
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+      },
     },
   };
 }
@@ -367,11 +403,18 @@ function apiserverPod(r: ReplicaSpec, alive: boolean, created: string, port: num
       nodeName: r.node,
       hostNetwork: true,
       priorityClassName: 'system-node-critical',
-      containers: [{
-        name: 'kube-apiserver',
-        image: 'registry.k8s.io/kube-apiserver:v1.32.0',
-        command: ['kube-apiserver', `--advertise-address=${r.address}`, `--secure-port=${port}`, `--endpoint-reconciler-type=${reconciler}`],
-      }],
+      containers: [
+        {
+          name: 'kube-apiserver',
+          image: 'registry.k8s.io/kube-apiserver:v1.32.0',
+          command: [
+            'kube-apiserver',
+            `--advertise-address=${r.address}`,
+            `--secure-port=${port}`,
+            `--endpoint-reconciler-type=${reconciler}`,
+          ],
+        },
+      ],
     },
     status: {
       phase: 'Running',
@@ -379,7 +422,16 @@ function apiserverPod(r: ReplicaSpec, alive: boolean, created: string, port: num
       podIP: r.address,
       podIPs: [{ ip: r.address }],
       conditions: [{ type: 'Ready', status: alive ? 'True' : 'False' }],
-      containerStatuses: [{ name: 'kube-apiserver', ready: alive, restartCount: 0, started: alive, image: 'registry.k8s.io/kube-apiserver:v1.32.0', state: alive ? { running: { startedAt: created } } : { waiting: { reason: 'Unknown' } } }],
+      containerStatuses: [
+        {
+          name: 'kube-apiserver',
+          ready: alive,
+          restartCount: 0,
+          started: alive,
+          image: 'registry.k8s.io/kube-apiserver:v1.32.0',
+          state: alive ? { running: { startedAt: created } } : { waiting: { reason: 'Unknown' } },
+        },
+      ],
     },
   };
 }

@@ -14,7 +14,12 @@ export interface Reply {
 }
 
 const json = (o: unknown, code = 200): Reply => ({ code, contentType: 'application/json', body: JSON.stringify(o) });
-const text = (s: string, code = 200): Reply => ({ code, contentType: 'text/plain; charset=utf-8', body: s, headers: { 'X-Content-Type-Options': 'nosniff' } });
+const text = (s: string, code = 200): Reply => ({
+  code,
+  contentType: 'text/plain; charset=utf-8',
+  body: s,
+  headers: { 'X-Content-Type-Options': 'nosniff' },
+});
 
 export function versionInfo(s: Scenario): object {
   const v = parseKubernetesVersion(s.spec.kubernetesVersion)!;
@@ -36,23 +41,43 @@ export function versionInfo(s: Scenario): object {
 }
 
 const POST_START_HOOKS = [
-  'start-apiserver-admission-initializer', 'generic-apiserver-start-informers', 'priority-and-fairness-config-consumer',
-  'priority-and-fairness-filter', 'storage-object-count-tracker-hook', 'start-apiextensions-informers',
-  'start-apiextensions-controllers', 'crd-informer-synced', 'start-system-namespaces-controller',
-  'start-cluster-authentication-info-controller', 'start-kube-apiserver-identity-lease-controller',
-  'start-kube-apiserver-identity-lease-garbage-collector', 'start-legacy-token-tracking-controller',
-  'start-service-ip-repair-controllers', 'rbac/bootstrap-roles', 'scheduling/bootstrap-system-priority-classes',
-  'priority-and-fairness-config-producer', 'bootstrap-controller', 'aggregator-reload-proxy-client-cert',
-  'start-kube-aggregator-informers', 'apiservice-status-local-available-controller',
-  'apiservice-status-remote-available-controller', 'apiservice-registration-controller',
-  'apiservice-discovery-controller', 'kube-apiserver-autoregistration',
+  'start-apiserver-admission-initializer',
+  'generic-apiserver-start-informers',
+  'priority-and-fairness-config-consumer',
+  'priority-and-fairness-filter',
+  'storage-object-count-tracker-hook',
+  'start-apiextensions-informers',
+  'start-apiextensions-controllers',
+  'crd-informer-synced',
+  'start-system-namespaces-controller',
+  'start-cluster-authentication-info-controller',
+  'start-kube-apiserver-identity-lease-controller',
+  'start-kube-apiserver-identity-lease-garbage-collector',
+  'start-legacy-token-tracking-controller',
+  'start-service-ip-repair-controllers',
+  'rbac/bootstrap-roles',
+  'scheduling/bootstrap-system-priority-classes',
+  'priority-and-fairness-config-producer',
+  'bootstrap-controller',
+  'aggregator-reload-proxy-client-cert',
+  'start-kube-aggregator-informers',
+  'apiservice-status-local-available-controller',
+  'apiservice-status-remote-available-controller',
+  'apiservice-registration-controller',
+  'apiservice-discovery-controller',
+  'kube-apiserver-autoregistration',
 ];
 
 /** The checks of /livez, /readyz and /healthz in the order kube-apiserver 1.32 prints them. */
 export function healthChecks(kind: 'livez' | 'readyz' | 'healthz'): string[] {
   const hooks = POST_START_HOOKS.map((h) => `poststarthook/${h}`);
-  const tail = ['autoregister-completion', 'poststarthook/apiservice-openapi-controller', 'poststarthook/apiservice-openapiv3-controller'];
-  if (kind === 'readyz') return ['ping', 'log', 'etcd', 'etcd-readiness', 'informer-sync', ...hooks, ...tail, 'shutdown'];
+  const tail = [
+    'autoregister-completion',
+    'poststarthook/apiservice-openapi-controller',
+    'poststarthook/apiservice-openapiv3-controller',
+  ];
+  if (kind === 'readyz')
+    return ['ping', 'log', 'etcd', 'etcd-readiness', 'informer-sync', ...hooks, ...tail, 'shutdown'];
   return ['ping', 'log', 'etcd', ...hooks, ...tail];
 }
 
@@ -70,7 +95,8 @@ function groups(minor: number): { name: string; version: string }[] {
   const seen = new Map<string, string>();
   for (const r of servedResources(minor)) if (r.group && !seen.has(r.group)) seen.set(r.group, r.version);
   const names = [...seen.keys()].sort((a, b) => {
-    const ia = GROUP_ORDER.indexOf(a), ib = GROUP_ORDER.indexOf(b);
+    const ia = GROUP_ORDER.indexOf(a),
+      ib = GROUP_ORDER.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
   });
   return names.map((name) => ({ name, version: seen.get(name)! }));
@@ -117,11 +143,22 @@ function resourceEntries(rs: ResourceType[]): object[] {
 export function apiResourceList(group: string, version: string, minor: number): object | undefined {
   const rs = servedResources(minor).filter((r) => r.group === group && r.version === version);
   if (!rs.length) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gvString(group, version), resources: resourceEntries(rs) };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: gvString(group, version),
+    resources: resourceEntries(rs),
+  };
 }
 
 /** Answers a non-resource GET, or undefined when the path is not one of these. */
-export function discovery(path: string, query: URLSearchParams, s: Scenario, serverAddress: string, accept = ''): Reply | undefined {
+export function discovery(
+  path: string,
+  query: URLSearchParams,
+  s: Scenario,
+  serverAddress: string,
+  accept = '',
+): Reply | undefined {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   const minor = minorVersion(s);
   if (p === '/api' || p === '/apis') {
@@ -134,7 +171,11 @@ export function discovery(path: string, query: URLSearchParams, s: Scenario, ser
   const h = /^\/(livez|readyz|healthz)(?:\/(.+))?$/.exec(p);
   if (h) return health(h[1] as 'livez' | 'readyz' | 'healthz', h[2] ?? '', query);
   if (p === '/api') {
-    return json({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] });
+    return json({
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+    });
   }
   if (p === '/api/v1') return json(apiResourceList('', 'v1', minor));
   if (p === '/apis') return json(apiGroupList(minor));
@@ -161,7 +202,14 @@ const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=%V;as=APIGroupDisco
 function aggregatedVersion(accept: string, s: Scenario): 'v2' | 'v2beta1' | undefined {
   const minor = Number(/^v1\.(\d+)\./.exec(s.spec.kubernetesVersion)?.[1] ?? 0);
   const offered = accept.split(',').map((a) => a.replace(/\s+/g, ''));
-  const wants = (v: string) => offered.some((a) => a.startsWith('application/json;') && a.includes('g=apidiscovery.k8s.io') && a.includes(`v=${v};`) && a.includes('as=APIGroupDiscoveryList'));
+  const wants = (v: string) =>
+    offered.some(
+      (a) =>
+        a.startsWith('application/json;') &&
+        a.includes('g=apidiscovery.k8s.io') &&
+        a.includes(`v=${v};`) &&
+        a.includes('as=APIGroupDiscoveryList'),
+    );
   for (const v of offered) {
     // The client's order of preference decides.
     if (v.includes('v=v2;') && wants('v2') && minor >= 30) return 'v2';
@@ -181,12 +229,12 @@ function resourceDiscovery(r: ResourceType): object {
     ...(r.categories ? { categories: r.categories } : {}),
     ...(r.subresources?.length
       ? {
-        subresources: r.subresources.map((sub) => ({
-          subresource: sub.name,
-          responseKind: { group: sub.group ?? '', version: sub.version ?? '', kind: sub.kind },
-          verbs: sub.verbs,
-        })),
-      }
+          subresources: r.subresources.map((sub) => ({
+            subresource: sub.name,
+            responseKind: { group: sub.group ?? '', version: sub.version ?? '', kind: sub.kind },
+            verbs: sub.verbs,
+          })),
+        }
       : {}),
   };
 }
@@ -194,12 +242,19 @@ function resourceDiscovery(r: ResourceType): object {
 function aggregated(which: 'core' | 'groups', version: 'v2' | 'v2beta1', minor: number): Reply {
   const versionEntry = (group: string, v: string) => ({
     version: v,
-    resources: servedResources(minor).filter((r) => r.group === group && r.version === v).sort((a, b) => a.resource.localeCompare(b.resource)).map(resourceDiscovery),
+    resources: servedResources(minor)
+      .filter((r) => r.group === group && r.version === v)
+      .sort((a, b) => a.resource.localeCompare(b.resource))
+      .map(resourceDiscovery),
     freshness: 'Current',
   });
-  const items = which === 'core'
-    ? [{ metadata: { creationTimestamp: null }, versions: [versionEntry('', 'v1')] }]
-    : groups(minor).map((g) => ({ metadata: { name: g.name, creationTimestamp: null }, versions: [versionEntry(g.name, g.version)] }));
+  const items =
+    which === 'core'
+      ? [{ metadata: { creationTimestamp: null }, versions: [versionEntry('', 'v1')] }]
+      : groups(minor).map((g) => ({
+          metadata: { name: g.name, creationTimestamp: null },
+          versions: [versionEntry(g.name, g.version)],
+        }));
   const body = { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
   return { code: 200, contentType: AGGREGATED.replace('%V', version), body: JSON.stringify(body) };
 }

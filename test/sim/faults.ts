@@ -44,8 +44,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function statusFor(code: 429 | 500 | 503, retryAfterSeconds = 1): { status: Status; headers: Record<string, string> } {
-  if (code === 429) return { status: tooManyRequests(retryAfterSeconds), headers: { 'Retry-After': String(retryAfterSeconds) } };
+export function statusFor(
+  code: 429 | 500 | 503,
+  retryAfterSeconds = 1,
+): { status: Status; headers: Record<string, string> } {
+  if (code === 429)
+    return { status: tooManyRequests(retryAfterSeconds), headers: { 'Retry-After': String(retryAfterSeconds) } };
   if (code === 503) return { status: serviceUnavailable(), headers: { 'Retry-After': String(retryAfterSeconds) } };
   return { status: internalError(), headers: {} };
 }
@@ -67,8 +71,10 @@ export class Faults {
   set(rules: FaultRule[]): void {
     this.rules = rules.map((rule) => {
       if (typeof rule.path !== 'string') throw new Error('fault rule needs a path (regular expression)');
-      if (rule.status !== undefined && ![429, 500, 503].includes(rule.status)) throw new Error(`fault status must be 429, 500 or 503, got ${rule.status}`);
-      if (rule.rate !== undefined && (rule.rate < 0 || rule.rate > 1)) throw new Error(`fault rate must be within 0..1, got ${rule.rate}`);
+      if (rule.status !== undefined && ![429, 500, 503].includes(rule.status))
+        throw new Error(`fault status must be 429, 500 or 503, got ${rule.status}`);
+      if (rule.rate !== undefined && (rule.rate < 0 || rule.rate > 1))
+        throw new Error(`fault rate must be within 0..1, got ${rule.rate}`);
       return { rule: { ...rule }, re: new RegExp(rule.path) };
     });
     this.random = seededRandom(this.seed);

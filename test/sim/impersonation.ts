@@ -79,7 +79,13 @@ function buildRequests(headers: Headers): { requests: ImpersonationRequest[]; er
 }
 
 function attributesFor(r: ImpersonationRequest): RequestAttributes {
-  const a: RequestAttributes = { resourceRequest: true, verb: 'impersonate', apiGroup: '', apiVersion: '', name: r.name };
+  const a: RequestAttributes = {
+    resourceRequest: true,
+    verb: 'impersonate',
+    apiGroup: '',
+    apiVersion: '',
+    name: r.name,
+  };
   switch (r.kind) {
     case 'ServiceAccount':
       return { ...a, resource: 'serviceaccounts', namespace: r.namespace };
@@ -88,7 +94,13 @@ function attributesFor(r: ImpersonationRequest): RequestAttributes {
     case 'Group':
       return { ...a, resource: 'groups' };
     case 'UserExtra':
-      return { ...a, apiGroup: 'authentication.k8s.io', apiVersion: 'v1', resource: 'userextras', subresource: r.extraKey };
+      return {
+        ...a,
+        apiGroup: 'authentication.k8s.io',
+        apiVersion: 'v1',
+        resource: 'userextras',
+        subresource: r.extraKey,
+      };
     case 'UID':
       return { ...a, apiGroup: 'authentication.k8s.io', apiVersion: 'v1', resource: 'uids' };
   }
@@ -106,7 +118,10 @@ export function impersonate(
   authorizeFn: (a: RequestAttributes, u: UserInfo) => Decision,
 ): { user: UserInfo } | { status: Status } {
   const { requests, error } = buildRequests(headers);
-  if (error) return { status: failure(500, 'InternalError', `Internal error occurred: ${error}`, { causes: [{ message: error }] }) };
+  if (error)
+    return {
+      status: failure(500, 'InternalError', `Internal error occurred: ${error}`, { causes: [{ message: error }] }),
+    };
   if (requests.length === 0) return { user: requester };
 
   const groupsSpecified = values(headers, GROUP).length > 0;
@@ -139,7 +154,8 @@ export function impersonate(
   }
 
   if (username !== 'system:anonymous') {
-    if (!groups.some((g) => g === 'system:authenticated' || g === 'system:unauthenticated')) groups.push('system:authenticated');
+    if (!groups.some((g) => g === 'system:authenticated' || g === 'system:unauthenticated'))
+      groups.push('system:authenticated');
   } else if (!groups.includes('system:unauthenticated')) {
     groups.push('system:unauthenticated');
   }

@@ -8,7 +8,15 @@ import { Authenticator } from './authn.ts';
 import { closeExecSessions } from './exec/sessions.ts';
 import type { ControlPlaneView, SimContext } from './context.ts';
 import { SimClock } from './clock.ts';
-import { deriveControlPlane, DEFAULT_SERVICE_IP, identityLeaseStates, refreshIdentityLease, refreshNode, staleForMs, type ControlPlaneSpec as CPSpec } from './control-plane.ts';
+import {
+  deriveControlPlane,
+  DEFAULT_SERVICE_IP,
+  identityLeaseStates,
+  refreshIdentityLease,
+  refreshNode,
+  staleForMs,
+  type ControlPlaneSpec as CPSpec,
+} from './control-plane.ts';
 import { Faults, type FaultRule } from './faults.ts';
 import { writeKubeconfig, type IdentityCredential } from './kubeconfig.ts';
 import { RequestLog } from './log.ts';
@@ -74,8 +82,16 @@ function namespaceDefaults(store: Store, ns: string, caPem: string): void {
   }
   if (!store.get('configmaps', ns, 'kube-root-ca.crt')) {
     store.apply({
-      apiVersion: 'v1', kind: 'ConfigMap',
-      metadata: { name: 'kube-root-ca.crt', namespace: ns, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'kube-root-ca.crt',
+        namespace: ns,
+        annotations: {
+          'kubernetes.io/description':
+            'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+        },
+      },
       data: { 'ca.crt': caPem },
     });
   }
@@ -83,13 +99,19 @@ function namespaceDefaults(store: Store, ns: string, caPem: string): void {
 
 export function controlPlaneView(s: Scenario): ControlPlaneView {
   const spec = s.spec.controlPlane ?? {};
-  return { spec, serviceIP: spec.serviceIP ?? DEFAULT_SERVICE_IP, servicePort: spec.servicePort ?? 443, replicas: spec.replicas ?? [] };
+  return {
+    spec,
+    serviceIP: spec.serviceIP ?? DEFAULT_SERVICE_IP,
+    servicePort: spec.servicePort ?? 443,
+    replicas: spec.replicas ?? [],
+  };
 }
 
 /** A scenario object as the cluster would hold it: what kubelets report filled in. */
 function asReported(o: KubeObject, scenario: Scenario, nodes: Map<string, KubeObject>): KubeObject {
   if (o.apiVersion !== 'v1') return o;
-  if (o.kind === 'Pod') return reportedPod(o, nodes.get(String((o.spec as { nodeName?: string } | undefined)?.nodeName)));
+  if (o.kind === 'Pod')
+    return reportedPod(o, nodes.get(String((o.spec as { nodeName?: string } | undefined)?.nodeName)));
   if (o.kind === 'Node') return reportedNode(o, scenario.spec.kubernetesVersion, minorVersion(scenario));
   return o;
 }
@@ -102,7 +124,10 @@ function keepControlPlaneFresh(store: Store, scenario: Scenario): void {
   const cp = scenario.spec.controlPlane as CPSpec | undefined;
   for (const { name, state, staleMs } of identityLeaseStates(cp)) {
     const lease = store.get('leases.coordination.k8s.io', 'kube-system', name);
-    if (lease) store.keepFresh('leases.coordination.k8s.io', 'kube-system', name, (o, now) => refreshIdentityLease(o, state, now, staleMs));
+    if (lease)
+      store.keepFresh('leases.coordination.k8s.io', 'kube-system', name, (o, now) =>
+        refreshIdentityLease(o, state, now, staleMs),
+      );
   }
   const silentFor = new Map((cp?.replicas ?? []).filter((r) => r.node).map((r) => [r.node!, staleForMs(r)]));
   for (const node of store.all('nodes')) {
@@ -118,7 +143,12 @@ export function populateStore(store: Store, scenario: Scenario, caPem: string): 
   store.apply(SYSTEM_NAMESPACES.map(namespaceObject));
   const nodes = scenario.objects.filter((o) => o.kind === 'Node' && o.apiVersion === 'v1');
   const derived = deriveControlPlane(scenario.spec.controlPlane as CPSpec | undefined, nodes, store.now());
-  const nodesByName = new Map([...nodes, ...derived.filter((o) => o.kind === 'Node')].map((n) => [n.metadata.name, asReported(n, scenario, new Map())]));
+  const nodesByName = new Map(
+    [...nodes, ...derived.filter((o) => o.kind === 'Node')].map((n) => [
+      n.metadata.name,
+      asReported(n, scenario, new Map()),
+    ]),
+  );
   store.apply(derived.map((o) => asReported(o, scenario, nodesByName)));
   // Namespaces first so objects in them land in an existing namespace; scenario objects win over derived ones.
   store.apply(scenario.objects.filter((o) => o.kind === 'Namespace'));
@@ -127,12 +157,14 @@ export function populateStore(store: Store, scenario: Scenario, caPem: string): 
   for (const ns of store.all('namespaces')) namespaceDefaults(store, ns.metadata.name, caPem);
   startQuotaController(store);
   store.onChange((e) => {
-    if (e.type === 'ADDED' && e.resource.resource === 'namespaces') namespaceDefaults(store, e.object.metadata.name, caPem);
+    if (e.type === 'ADDED' && e.resource.resource === 'namespaces')
+      namespaceDefaults(store, e.object.metadata.name, caPem);
   });
 }
 
 export async function startSim(opts: StartOptions): Promise<Sim> {
-  const scenario = opts.scenarioText !== undefined ? parseScenario(opts.scenarioText, opts.scenario) : loadScenario(opts.scenario);
+  const scenario =
+    opts.scenarioText !== undefined ? parseScenario(opts.scenarioText, opts.scenario) : loadScenario(opts.scenario);
   const view = controlPlaneView(scenario);
 
   const ca = await createCA();
@@ -154,7 +186,12 @@ export async function startSim(opts: StartOptions): Promise<Sim> {
     if (rbacCache?.rv !== store.resourceVersion) {
       rbacCache = {
         rv: store.resourceVersion,
-        objects: rbacObjectsFrom([...store.all('roles'), ...store.all('rolebindings'), ...store.all('clusterroles'), ...store.all('clusterrolebindings')]),
+        objects: rbacObjectsFrom([
+          ...store.all('roles'),
+          ...store.all('rolebindings'),
+          ...store.all('clusterroles'),
+          ...store.all('clusterrolebindings'),
+        ]),
       };
     }
     return rbacCache.objects;
@@ -172,7 +209,16 @@ export async function startSim(opts: StartOptions): Promise<Sim> {
   const url = `https://${host}:${port}`;
 
   const ctx: SimContext = {
-    scenario, store, log, faults, authn, caPem: ca.certPem, server: sim.server, url, port, controlPlane: view,
+    scenario,
+    store,
+    log,
+    faults,
+    authn,
+    caPem: ca.certPem,
+    server: sim.server,
+    url,
+    port,
+    controlPlane: view,
     issueServiceAccountToken: (ns, sa, pod, o) => authn.issueServiceAccountToken(ns, sa, pod, o),
     rbac,
     authorize: (attrs, user) => authorize(attrs, user, rbac()),
@@ -203,7 +249,15 @@ export async function startSim(opts: StartOptions): Promise<Sim> {
 
   let stopped = false;
   return {
-    url, kubeconfigPath, scenario, log, faults, store, caPem: ca.certPem, ctx, clock,
+    url,
+    kubeconfigPath,
+    scenario,
+    log,
+    faults,
+    store,
+    caPem: ca.certPem,
+    ctx,
+    clock,
     tokenFor: (id) => authn.tokenFor(id),
     issueServiceAccountToken: ctx.issueServiceAccountToken,
     async stop() {

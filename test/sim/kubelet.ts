@@ -50,7 +50,12 @@ function runtimeName(node?: KubeObject): string {
   return typeof v === 'string' && v.includes('://') ? v.split('://')[0] : 'containerd';
 }
 
-function fillContainerStatuses(list: unknown, pod: KubeObject, specContainers: unknown, runtime: string): Json[] | undefined {
+function fillContainerStatuses(
+  list: unknown,
+  pod: KubeObject,
+  specContainers: unknown,
+  runtime: string,
+): Json[] | undefined {
   if (!Array.isArray(list)) return undefined;
   const specs = Array.isArray(specContainers) ? (specContainers as Json[]) : [];
   return (list as Json[]).map((cs) => {
@@ -62,7 +67,8 @@ function fillContainerStatuses(list: unknown, pod: KubeObject, specContainers: u
     const state = (s.state ?? {}) as Json;
     const hasRun = state.running !== undefined || state.terminated !== undefined;
     if (!s.imageID) s.imageID = hasRun ? imageID(String(s.image)) : '';
-    if (!s.containerID && hasRun) s.containerID = `${runtime}://${hex(`container:${pod.metadata.namespace}/${pod.metadata.name}/${String(s.name)}/${String(s.restartCount)}`)}`;
+    if (!s.containerID && hasRun)
+      s.containerID = `${runtime}://${hex(`container:${pod.metadata.namespace}/${pod.metadata.name}/${String(s.name)}/${String(s.restartCount)}`)}`;
     s.started ??= state.running !== undefined;
     return s;
   });
@@ -75,7 +81,11 @@ export function reportedPod(pod: KubeObject, node?: KubeObject): KubeObject {
   const spec = (pod.spec ?? {}) as Json;
   const runtime = runtimeName(node);
   const out: Json = { ...status };
-  const pairs: [string, string][] = [['containerStatuses', 'containers'], ['initContainerStatuses', 'initContainers'], ['ephemeralContainerStatuses', 'ephemeralContainers']];
+  const pairs: [string, string][] = [
+    ['containerStatuses', 'containers'],
+    ['initContainerStatuses', 'initContainers'],
+    ['ephemeralContainerStatuses', 'ephemeralContainers'],
+  ];
   for (const [field, specField] of pairs) {
     const filled = fillContainerStatuses(status[field], pod, spec[specField], runtime);
     if (filled) out[field] = filled;
@@ -88,7 +98,8 @@ export function reportedNode(node: KubeObject, kubernetesVersion: string, minor:
   const status = { ...((node.status ?? {}) as Json) };
   const info = { ...((status.nodeInfo ?? {}) as Json) };
   const name = node.metadata.name;
-  const kubelet = typeof info.kubeletVersion === 'string' && info.kubeletVersion ? info.kubeletVersion : kubernetesVersion;
+  const kubelet =
+    typeof info.kubeletVersion === 'string' && info.kubeletVersion ? info.kubeletVersion : kubernetesVersion;
   const filled: Json = {
     machineID: hex('machine:' + name, 32),
     systemUUID: uuid('system:' + name),

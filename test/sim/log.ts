@@ -35,7 +35,11 @@ export interface LogEntry {
   fault?: 'reset' | 'hang' | 'status' | 'latency';
 }
 
-export type LogFilter = Partial<Pick<LogEntry, 'method' | 'path' | 'user' | 'verb' | 'resource' | 'subresource' | 'namespace' | 'name' | 'code'>> | ((e: LogEntry) => boolean);
+export type LogFilter =
+  | Partial<
+      Pick<LogEntry, 'method' | 'path' | 'user' | 'verb' | 'resource' | 'subresource' | 'namespace' | 'name' | 'code'>
+    >
+  | ((e: LogEntry) => boolean);
 
 export class RequestLog {
   entries: LogEntry[] = [];
@@ -55,7 +59,9 @@ export class RequestLog {
   count(filter?: LogFilter): number {
     if (!filter) return this.entries.length;
     if (typeof filter === 'function') return this.entries.filter(filter).length;
-    return this.entries.filter((e) => Object.entries(filter).every(([k, v]) => (e as unknown as Record<string, unknown>)[k] === v)).length;
+    return this.entries.filter((e) =>
+      Object.entries(filter).every(([k, v]) => (e as unknown as Record<string, unknown>)[k] === v),
+    ).length;
   }
 
   reset(): void {

@@ -28,7 +28,8 @@ export function openapiV3(p: string, s: Scenario): Reply | undefined {
   for (const r of served) gvs.set(gvPath(r.group, r.version), { group: r.group, version: r.version });
   if (p === '/openapi/v3') {
     const paths: Record<string, object> = {};
-    for (const k of [...gvs.keys()].sort()) paths[k] = { serverRelativeURL: `/openapi/v3/${k}?hash=${s.spec.kubernetesVersion.replace(/\W/g, '')}` };
+    for (const k of [...gvs.keys()].sort())
+      paths[k] = { serverRelativeURL: `/openapi/v3/${k}?hash=${s.spec.kubernetesVersion.replace(/\W/g, '')}` };
     return json({ paths });
   }
   const gv = gvs.get(p.slice('/openapi/v3/'.length));
@@ -46,7 +47,12 @@ export function openapiV3(p: string, s: Scenario): Reply | undefined {
       },
     };
   }
-  return json({ openapi: '3.0.0', info: { title: 'Kubernetes', version: s.spec.kubernetesVersion }, paths, components: { schemas: {} } });
+  return json({
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: s.spec.kubernetesVersion },
+    paths,
+    components: { schemas: {} },
+  });
 }
 
 // ---- /openapi/v2 as gnostic openapi_v2.Document protobuf (google/gnostic openapiv2/OpenAPIv2.proto) ----

@@ -35,10 +35,23 @@ export function mergePatch(target: Json, patch: Json): Json {
 
 /** patchMergeKey of list fields in the built-in types (k8s.io/api, `patchMergeKey` struct tags). */
 const MERGE_KEYS: Record<string, string[]> = {
-  containers: ['name'], initContainers: ['name'], ephemeralContainers: ['name'], volumes: ['name'], env: ['name'],
-  imagePullSecrets: ['name'], volumeMounts: ['mountPath'], volumeDevices: ['devicePath'], hostAliases: ['ip'],
-  ports: ['containerPort', 'port'], conditions: ['type'], topologySpreadConstraints: ['topologyKey'],
-  resourceClaims: ['name'], finalizers: [], ownerReferences: ['uid'], secrets: ['name'], readinessGates: ['conditionType'],
+  containers: ['name'],
+  initContainers: ['name'],
+  ephemeralContainers: ['name'],
+  volumes: ['name'],
+  env: ['name'],
+  imagePullSecrets: ['name'],
+  volumeMounts: ['mountPath'],
+  volumeDevices: ['devicePath'],
+  hostAliases: ['ip'],
+  ports: ['containerPort', 'port'],
+  conditions: ['type'],
+  topologySpreadConstraints: ['topologyKey'],
+  resourceClaims: ['name'],
+  finalizers: [],
+  ownerReferences: ['uid'],
+  secrets: ['name'],
+  readinessGates: ['conditionType'],
 };
 
 function mergeKeyFor(field: string, items: Json[]): string | undefined {
@@ -87,13 +100,20 @@ export function strategicMerge(target: Json, patch: Json): Json {
 function strip(v: Json): Json {
   if (Array.isArray(v)) return v.map(strip);
   if (!isObj(v)) return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('$')).map(([k, x]) => [k, strip(x)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k]) => !k.startsWith('$'))
+      .map(([k, x]) => [k, strip(x)]),
+  );
 }
 
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new PatchError(422, `invalid JSON pointer "${path}"`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function parentOf(doc: Json, parts: string[], path: string): { parent: Obj | Json[]; key: string } {
@@ -102,7 +122,11 @@ function parentOf(doc: Json, parts: string[], path: string): { parent: Obj | Jso
     if (Array.isArray(cur)) cur = cur[Number(p)];
     else if (isObj(cur)) cur = cur[p];
     else cur = undefined as unknown as Json;
-    if (cur === undefined || cur === null) throw new PatchError(422, `the server rejected our request due to an error in our request: doc is missing path: "${path}": missing value`);
+    if (cur === undefined || cur === null)
+      throw new PatchError(
+        422,
+        `the server rejected our request due to an error in our request: doc is missing path: "${path}": missing value`,
+      );
   }
   if (!Array.isArray(cur) && !isObj(cur)) throw new PatchError(422, `doc is missing path: "${path}"`);
   return { parent: cur, key: parts[parts.length - 1] };
@@ -118,13 +142,15 @@ function getAt(doc: Json, path: string): Json {
 }
 
 export function jsonPatch(doc: Json, ops: unknown): Json {
-  if (!Array.isArray(ops)) throw new PatchError(400, 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(ops))
+    throw new PatchError(400, 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   let out = structuredClone(doc);
   for (const raw of ops) {
     const op = raw as { op: string; path: string; value?: Json; from?: string };
     const parts = pointer(op.path);
     if (op.op === 'test') {
-      if (JSON.stringify(getAt(out, op.path)) !== JSON.stringify(op.value)) throw new PatchError(422, `testing value ${op.path} failed: test failed`);
+      if (JSON.stringify(getAt(out, op.path)) !== JSON.stringify(op.value))
+        throw new PatchError(422, `testing value ${op.path} failed: test failed`);
       continue;
     }
     let value = op.value as Json;
@@ -140,12 +166,14 @@ export function jsonPatch(doc: Json, ops: unknown): Json {
     const { parent, key } = parentOf(out, parts, op.path);
     if (Array.isArray(parent)) {
       const i = key === '-' ? parent.length : Number(key);
-      if (!Number.isInteger(i) || i < 0 || i > parent.length) throw new PatchError(422, `index out of range: ${op.path}`);
+      if (!Number.isInteger(i) || i < 0 || i > parent.length)
+        throw new PatchError(422, `index out of range: ${op.path}`);
       if (op.op === 'remove') parent.splice(i, 1);
       else if (op.op === 'replace') parent[i] = value;
       else parent.splice(i, 0, value);
     } else {
-      if ((op.op === 'remove' || op.op === 'replace') && !(key in parent)) throw new PatchError(422, `doc is missing key: ${op.path}`);
+      if ((op.op === 'remove' || op.op === 'replace') && !(key in parent))
+        throw new PatchError(422, `doc is missing key: ${op.path}`);
       if (op.op === 'remove') delete parent[key];
       else parent[key] = value;
     }
@@ -158,7 +186,8 @@ export function applyPatch(contentType: string, current: Obj | undefined, body: 
   const type = contentType.split(';')[0].trim().toLowerCase();
   let patch: unknown;
   try {
-    patch = type === 'application/apply-patch+yaml' ? parseYaml(body.toString('utf8')) : JSON.parse(body.toString('utf8'));
+    patch =
+      type === 'application/apply-patch+yaml' ? parseYaml(body.toString('utf8')) : JSON.parse(body.toString('utf8'));
   } catch (e) {
     throw new PatchError(400, `error decoding patch: ${(e as Error).message}`);
   }
@@ -171,6 +200,9 @@ export function applyPatch(contentType: string, current: Obj | undefined, body: 
     case 'application/apply-patch+yaml':
       return strategicMerge(current ?? {}, patch as Json) as Obj;
     default:
-      throw new PatchError(415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
+      throw new PatchError(
+        415,
+        `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
+      );
   }
 }

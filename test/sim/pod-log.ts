@@ -20,7 +20,8 @@ type Json = Record<string, unknown>;
 /** Container names in podutil.VisitContainers order: init containers, containers, ephemeral containers. */
 export function containerNames(pod: KubeObject): string[] {
   const spec = (pod.spec ?? {}) as Json;
-  const names = (field: string) => (Array.isArray(spec[field]) ? (spec[field] as Json[]).map((c) => String(c.name)) : []);
+  const names = (field: string) =>
+    Array.isArray(spec[field]) ? (spec[field] as Json[]).map((c) => String(c.name)) : [];
   return [...names('initContainers'), ...names('containers'), ...names('ephemeralContainers')];
 }
 
@@ -32,9 +33,12 @@ export function chooseContainer(pod: KubeObject, requested: string | null): stri
     if (containers.length === 1) return String(containers[0].name);
     if (containers.length === 0) return badRequest(`a container name must be specified for pod ${name}`);
     // Go's %s of a []string: [a b c]
-    return badRequest(`a container name must be specified for pod ${name}, choose one of: [${containerNames(pod).join(' ')}]`);
+    return badRequest(
+      `a container name must be specified for pod ${name}, choose one of: [${containerNames(pod).join(' ')}]`,
+    );
   }
-  if (!containerNames(pod).includes(requested)) return badRequest(`container ${requested} is not valid for pod ${name}`);
+  if (!containerNames(pod).includes(requested))
+    return badRequest(`container ${requested} is not valid for pod ${name}`);
   return requested;
 }
 
@@ -58,10 +62,20 @@ function validateOptions(pod: KubeObject, query: URLSearchParams): Status | unde
   const tail = intParam(query, 'tailLines');
   const limit = intParam(query, 'limitBytes');
   const since = intParam(query, 'sinceSeconds');
-  if (tail !== undefined && !(tail >= 0)) causes.push({ field: 'tailLines', message: `Invalid value: ${query.get('tailLines')}: must be greater than or equal to 0` });
-  if (limit !== undefined && !(limit >= 1)) causes.push({ field: 'limitBytes', message: `Invalid value: ${query.get('limitBytes')}: must be greater than 0` });
-  if (since !== undefined && query.get('sinceTime')) causes.push({ field: '', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' });
-  else if (since !== undefined && !(since >= 1)) causes.push({ field: 'sinceSeconds', message: `Invalid value: ${query.get('sinceSeconds')}: must be greater than 0` });
+  if (tail !== undefined && !(tail >= 0))
+    causes.push({
+      field: 'tailLines',
+      message: `Invalid value: ${query.get('tailLines')}: must be greater than or equal to 0`,
+    });
+  if (limit !== undefined && !(limit >= 1))
+    causes.push({ field: 'limitBytes', message: `Invalid value: ${query.get('limitBytes')}: must be greater than 0` });
+  if (since !== undefined && query.get('sinceTime'))
+    causes.push({ field: '', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' });
+  else if (since !== undefined && !(since >= 1))
+    causes.push({
+      field: 'sinceSeconds',
+      message: `Invalid value: ${query.get('sinceSeconds')}: must be greater than 0`,
+    });
   return causes.length ? invalid('', 'PodLogOptions', pod.metadata.name, causes) : undefined;
 }
 
@@ -92,7 +106,9 @@ export function render(lines: LogLine[], query: URLSearchParams, now: Date): str
   if (tail !== undefined) out = tail === 0 ? [] : out.slice(-tail);
   const stamps = queryBool(query, 'timestamps');
   // The kubelet's RFC3339NanoFixed: nine fraction digits.
-  let text = out.map((l) => (stamps ? `${new Date(l.at).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z')} ` : '') + l.text + '\n').join('');
+  let text = out
+    .map((l) => (stamps ? `${new Date(l.at).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z')} ` : '') + l.text + '\n')
+    .join('');
   const limit = intParam(query, 'limitBytes');
   if (limit !== undefined) text = Buffer.from(text).subarray(0, limit).toString();
   return text;
@@ -115,7 +131,8 @@ export function readLog(pod: KubeObject, query: URLSearchParams, now: Date): Log
   const last = (cs.lastState ?? {}) as Json;
   const annotations = pod.metadata.annotations ?? {};
   if (queryBool(query, 'previous')) {
-    if (!last.terminated) return { status: badRequest(`previous terminated container "${container}" in pod "${name}" not found`) };
+    if (!last.terminated)
+      return { status: badRequest(`previous terminated container "${container}" in pod "${name}" not found`) };
     const lines = parseLines(annotations[`${PREVIOUS}.${container}`] ?? '', 0);
     return { container, body: render(lines, query, now), lines };
   }
@@ -123,7 +140,9 @@ export function readLog(pod: KubeObject, query: URLSearchParams, now: Date): Log
     const reason = String((state.waiting as Json | undefined)?.reason ?? 'ContainerCreating');
     return { status: badRequest(`container "${container}" in pod "${name}" is waiting to start: ${reason}`) };
   }
-  const startedAt = Date.parse(String(((state.running ?? state.terminated) as Json | undefined)?.startedAt ?? pod.metadata.creationTimestamp ?? 0));
+  const startedAt = Date.parse(
+    String(((state.running ?? state.terminated) as Json | undefined)?.startedAt ?? pod.metadata.creationTimestamp ?? 0),
+  );
   const lines = parseLines(annotations[`${ANNOTATION}.${container}`] ?? annotations[ANNOTATION] ?? '', startedAt);
   return { container, body: render(lines, query, now), lines };
 }
@@ -132,8 +151,18 @@ export function readLog(pod: KubeObject, query: URLSearchParams, now: Date): Log
  * follow=true: what is there now, then each line added to the pod's log annotation, until the pod
  * is deleted, its container stops running, or the client goes away.
  */
-export function followLog(res: ServerResponse, ctx: SimContext, pod: KubeObject, answer: { container: string; body: string; lines: LogLine[] }, onEnd: () => void): void {
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+export function followLog(
+  res: ServerResponse,
+  ctx: SimContext,
+  pod: KubeObject,
+  answer: { container: string; body: string; lines: LogLine[] },
+  onEnd: () => void,
+): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/plain',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   if (answer.body) res.write(answer.body);
   let sent = answer.lines.length;
@@ -144,7 +173,13 @@ export function followLog(res: ServerResponse, ctx: SimContext, pod: KubeObject,
     if (e.type === 'DELETED') return void res.end();
     const next = readLog(e.object, new URLSearchParams({ container: answer.container }), ctx.store.now());
     if ('status' in next) return void res.end();
-    if (next.lines.length > sent) res.write(next.lines.slice(sent).map((l) => l.text + '\n').join(''));
+    if (next.lines.length > sent)
+      res.write(
+        next.lines
+          .slice(sent)
+          .map((l) => l.text + '\n')
+          .join(''),
+      );
     sent = next.lines.length;
     const cs = statusOf(e.object, answer.container);
     if (!((cs?.state ?? {}) as Json).running) res.end();

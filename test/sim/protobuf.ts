@@ -102,7 +102,8 @@ export function isProtobufEnvelope(body: Buffer): boolean {
 
 /** The runtime.Unknown after the 4-byte magic: typeMeta=1{apiVersion=1,kind=2}, raw=2, contentEncoding=3, contentType=4. */
 export function decodeEnvelope(body: Buffer): Unknown {
-  if (!isProtobufEnvelope(body)) throw new ProtobufError('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
+  if (!isProtobufEnvelope(body))
+    throw new ProtobufError('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
   const fields = decodeFields(body.subarray(4));
   const typeMeta = msg(fields, 1) ?? [];
   const raw = fields.filter((f) => f.no === 2 && f.bytes).at(-1)?.bytes ?? Buffer.alloc(0);
@@ -176,7 +177,12 @@ function accessReviewSpec(fields: Field[] | undefined): Record<string, unknown> 
  * (SelfSubjectAccessReview, SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectRulesReview,
  * SelfSubjectReview); anything else is an error.
  */
-export function decodeReview(body: Buffer): { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> } {
+export function decodeReview(body: Buffer): {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, unknown>;
+  spec: Record<string, unknown>;
+} {
   const u = decodeEnvelope(body);
   if (u.contentEncoding) throw new ProtobufError(`unsupported content encoding ${u.contentEncoding}`);
   const fields = decodeFields(u.raw);

@@ -84,7 +84,7 @@ export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
 export function ruleAllows(attrs: RequestAttributes, rule: PolicyRule): boolean {
   if (attrs.resourceRequest) {
     const sub = attrs.subresource ?? '';
-    const combined = sub ? `${attrs.resource ?? ''}/${sub}` : attrs.resource ?? '';
+    const combined = sub ? `${attrs.resource ?? ''}/${sub}` : (attrs.resource ?? '');
     return (
       verbMatches(rule, attrs.verb) &&
       apiGroupMatches(rule, attrs.apiGroup ?? '') &&
@@ -152,9 +152,15 @@ function rulesOf(role: KubeObject): PolicyRule[] {
 }
 
 /** GetRoleReferenceRules, with the lister's NotFound messages. */
-function roleReferenceRules(ref: RoleRef, bindingNamespace: string, rbac: RbacObjects): { rules?: PolicyRule[]; error?: string } {
+function roleReferenceRules(
+  ref: RoleRef,
+  bindingNamespace: string,
+  rbac: RbacObjects,
+): { rules?: PolicyRule[]; error?: string } {
   if (ref.kind === 'Role') {
-    const role = rbac.roles.find((r) => r.metadata.name === ref.name && (r.metadata.namespace ?? '') === bindingNamespace);
+    const role = rbac.roles.find(
+      (r) => r.metadata.name === ref.name && (r.metadata.namespace ?? '') === bindingNamespace,
+    );
     if (!role) return { error: `role.rbac.authorization.k8s.io "${ref.name}" not found` };
     return { rules: rulesOf(role) };
   }
@@ -166,7 +172,8 @@ function roleReferenceRules(ref: RoleRef, bindingNamespace: string, rbac: RbacOb
   return { error: `unsupported role reference kind: "${ref.kind}"` };
 }
 
-const byName = (a: KubeObject, b: KubeObject): number => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
+const byName = (a: KubeObject, b: KubeObject): number =>
+  a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 
 /**
  * VisitRulesFor: ClusterRoleBindings first, then the RoleBindings of `namespace`. Bindings are
@@ -287,17 +294,27 @@ function selectorMatches(sel: LabelSelector, labels: Record<string, string>): bo
     const has = Object.hasOwn(labels, e.key);
     const vals = e.values ?? [];
     switch (e.operator) {
-      case 'In': if (!has || !vals.includes(labels[e.key]!)) return false; break;
-      case 'NotIn': if (has && vals.includes(labels[e.key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !vals.includes(labels[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && vals.includes(labels[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
 }
 
-const ruleKey = (r: PolicyRule): string => JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
+const ruleKey = (r: PolicyRule): string =>
+  JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
 
 /**
  * The ClusterRole aggregation controller (pkg/controller/clusterroleaggregation): a ClusterRole with
@@ -315,7 +332,9 @@ export function aggregateClusterRoles(clusterRoles: KubeObject[]): KubeObject[] 
       if (!rule) continue;
       const selectors = rule.clusterRoleSelectors ?? [];
       const sources = sorted.filter(
-        (c) => c.metadata.name !== role.metadata.name && selectors.some((sel) => selectorMatches(sel, c.metadata.labels ?? {})),
+        (c) =>
+          c.metadata.name !== role.metadata.name &&
+          selectors.some((sel) => selectorMatches(sel, c.metadata.labels ?? {})),
       );
       const rules: PolicyRule[] = [];
       const seen = new Set<string>();
@@ -340,7 +359,8 @@ export function aggregateClusterRoles(clusterRoles: KubeObject[]): KubeObject[] 
 
 /** Splits a flat list of objects (a scenario, the store) into the four RBAC kinds, with ClusterRoles aggregated. */
 export function rbacObjectsFrom(objects: KubeObject[]): RbacObjects {
-  const pick = (kind: string) => objects.filter((o) => o.kind === kind && String(o.apiVersion).startsWith('rbac.authorization.k8s.io/'));
+  const pick = (kind: string) =>
+    objects.filter((o) => o.kind === kind && String(o.apiVersion).startsWith('rbac.authorization.k8s.io/'));
   return {
     roles: pick('Role'),
     roleBindings: pick('RoleBinding'),

@@ -9,7 +9,16 @@ import { minorVersion } from './scenario.ts';
 import { findResource, gvString, servedBy, type ResourceType } from './resources.ts';
 import { SelectorError } from './selectors.ts';
 import { StoreError } from './store.ts';
-import { alreadyExists, badRequest, conflict, failure, invalid, methodNotAllowed, notFound, success } from './status.ts';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  failure,
+  invalid,
+  methodNotAllowed,
+  notFound,
+  success,
+} from './status.ts';
 import { wantsTable, toTable } from './tables.ts';
 import type { KubeObject, Status, UserInfo } from './types.ts';
 import { handleReview } from './reviews.ts';
@@ -19,9 +28,17 @@ import { addEphemeralContainers, ephemeralView, requestedContainers } from './ep
 import { readLog } from './pod-log.ts';
 import { admitCreate, warningHeader } from './admission/chain.ts';
 
-export const NOT_FOUND_PAGE: Reply = { code: 404, contentType: 'text/plain; charset=utf-8', body: '404 page not found\n' };
+export const NOT_FOUND_PAGE: Reply = {
+  code: 404,
+  contentType: 'text/plain; charset=utf-8',
+  body: '404 page not found\n',
+};
 
-const json = (code: number, o: unknown, contentType = 'application/json'): Reply => ({ code, contentType, body: JSON.stringify(o) });
+const json = (code: number, o: unknown, contentType = 'application/json'): Reply => ({
+  code,
+  contentType,
+  body: JSON.stringify(o),
+});
 const status = (s: Status): Reply => json(s.code, s);
 
 export interface ResourceRequest {
@@ -53,9 +70,20 @@ function parseBody(req: ResourceRequest): { obj?: KubeObject; err?: Status } {
     } catch (e) {
       return { err: badRequest(`error decoding request body: ${(e as Error).message}`) };
     }
-    return { err: failure(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml') };
+    return {
+      err: failure(
+        415,
+        'UnsupportedMediaType',
+        'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
+      ),
+    };
   }
-  if (!req.body.length) return { err: badRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf') };
+  if (!req.body.length)
+    return {
+      err: badRequest(
+        'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+      ),
+    };
   try {
     const o = JSON.parse(req.body.toString('utf8')) as KubeObject;
     if (!o || typeof o !== 'object') throw new Error('not an object');
@@ -101,18 +129,29 @@ function route(req: ResourceRequest, ctx: SimContext): Reply {
 
   try {
     switch (info.verb) {
-      case 'get': return get(req, r, ctx);
-      case 'list': return list(req, r, ctx);
-      case 'create': return create(req, r, ctx);
-      case 'update': return update(req, r, ctx);
-      case 'patch': return patch(req, r, ctx);
-      case 'deletecollection': return deleteCollection(req, r, ctx);
-      case 'delete': return del(req, r, ctx);
-      default: return status(methodNotAllowed());
+      case 'get':
+        return get(req, r, ctx);
+      case 'list':
+        return list(req, r, ctx);
+      case 'create':
+        return create(req, r, ctx);
+      case 'update':
+        return update(req, r, ctx);
+      case 'patch':
+        return patch(req, r, ctx);
+      case 'deletecollection':
+        return deleteCollection(req, r, ctx);
+      case 'delete':
+        return del(req, r, ctx);
+      default:
+        return status(methodNotAllowed());
     }
   } catch (e) {
     if (e instanceof SelectorError) return status(badRequest(e.message));
-    if (e instanceof PatchError) return status(failure(e.code, e.code === 415 ? 'UnsupportedMediaType' : e.code === 422 ? 'Invalid' : 'BadRequest', e.message));
+    if (e instanceof PatchError)
+      return status(
+        failure(e.code, e.code === 415 ? 'UnsupportedMediaType' : e.code === 422 ? 'Invalid' : 'BadRequest', e.message),
+      );
     if (e instanceof StoreError) return status(failure(e.code, e.code === 400 ? 'BadRequest' : 'Invalid', e.message));
     throw e;
   }
@@ -144,21 +183,41 @@ function list(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   if (result.continue) metadata.continue = result.continue;
   if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
   if (wantsTable(req.accept)) {
-    return toTable(r, result.items.map((o) => withType(r, o)), result.resourceVersion, req.query, ctx.store.now(), metadata);
+    return toTable(
+      r,
+      result.items.map((o) => withType(r, o)),
+      result.resourceVersion,
+      req.query,
+      ctx.store.now(),
+      metadata,
+    );
   }
-  return json(200, { kind: `${r.kind}List`, apiVersion: gvString(r.group, r.version), metadata, items: result.items.map(item) });
+  return json(200, {
+    kind: `${r.kind}List`,
+    apiVersion: gvString(r.group, r.version),
+    metadata,
+    items: result.items.map(item),
+  });
 }
 
 function checkBody(req: ResourceRequest, r: ResourceType, obj: KubeObject, ctx: SimContext): Status | undefined {
   const gv = gvString(r.group, r.version);
-  if (obj.kind && obj.kind !== r.kind) return badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
-  if (obj.apiVersion && obj.apiVersion !== gv) return badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
+  if (obj.kind && obj.kind !== r.kind)
+    return badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`,
+    );
+  if (obj.apiVersion && obj.apiVersion !== gv)
+    return badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`,
+    );
   obj.metadata = { ...(obj.metadata ?? {}) } as KubeObject['metadata'];
   if (r.namespaced) {
     const bodyNs = obj.metadata.namespace;
-    if (bodyNs && bodyNs !== req.info.namespace) return badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (bodyNs && bodyNs !== req.info.namespace)
+      return badRequest('the namespace of the provided object does not match the namespace sent on the request');
     obj.metadata.namespace = req.info.namespace;
-    if (!ctx.store.get('namespaces', undefined, req.info.namespace!)) return notFound('', 'namespaces', req.info.namespace!);
+    if (!ctx.store.get('namespaces', undefined, req.info.namespace!))
+      return notFound('', 'namespaces', req.info.namespace!);
   }
   return undefined;
 }
@@ -176,7 +235,16 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   if (!o.metadata.name && typeof o.metadata.generateName === 'string') {
     o.metadata.name = o.metadata.generateName + Math.random().toString(36).slice(2, 7);
   }
-  if (!o.metadata.name) return status(invalid(r.group, r.kind, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]));
+  if (!o.metadata.name)
+    return status(
+      invalid(r.group, r.kind, '', [
+        {
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+          reason: 'FieldValueRequired',
+        },
+      ]),
+    );
   if (ctx.store.get(r, ns(req, r), o.metadata.name)) return status(alreadyExists(r.group, r.resource, o.metadata.name));
   const typed = withType(r, o);
   delete typed.metadata.resourceVersion;
@@ -189,7 +257,10 @@ function create(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
     // generation before storage; the dry-run storage persists nothing and assigns no resourceVersion
     // (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/dryrun.go DryRunnableStorage.Create).
     typed.metadata.uid = randomUUID();
-    typed.metadata.creationTimestamp = ctx.store.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    typed.metadata.creationTimestamp = ctx.store
+      .now()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z');
     const generation = ctx.store.generationOf(r, typed);
     if (generation !== undefined) typed.metadata.generation = generation;
     return { ...json(201, typed), headers };
@@ -212,7 +283,9 @@ function prepareForCreate(r: ResourceType, o: KubeObject, ctx: SimContext): void
     const spec = (o.spec ?? {}) as Record<string, unknown>;
     spec.type ??= 'ClusterIP';
     if (spec.clusterIP === undefined && spec.type !== 'ExternalName') {
-      const used = new Set(ctx.store.all('services').map((s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP));
+      const used = new Set(
+        ctx.store.all('services').map((s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP),
+      );
       const base = ctx.controlPlane.serviceIP.split('.').slice(0, 2).join('.');
       for (let i = 10; i < 65_000; i++) {
         const ip = `${base}.${Math.floor(i / 256)}.${i % 256}`;
@@ -234,11 +307,23 @@ function update(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   const bad = checkBody(req, r, o, ctx);
   if (bad) return status(bad);
   const name = req.info.name!;
-  if (o.metadata.name !== name) return status(badRequest('the name of the object (' + String(o.metadata.name) + ') does not match the name on the URL (' + name + ')'));
+  if (o.metadata.name !== name)
+    return status(
+      badRequest(
+        'the name of the object (' + String(o.metadata.name) + ') does not match the name on the URL (' + name + ')',
+      ),
+    );
   const existing = ctx.store.get(r, ns(req, r), name);
   if (!existing) return status(notFound(r.group, r.resource, name));
   if (o.metadata.resourceVersion && o.metadata.resourceVersion !== existing.metadata.resourceVersion) {
-    return status(conflict(r.group, r.resource, name, 'the object has been modified; please apply your changes to the latest version and try again'));
+    return status(
+      conflict(
+        r.group,
+        r.resource,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      ),
+    );
   }
   if (req.query.get('dryRun') === 'All') return json(200, withType(r, o));
   return json(200, withType(r, ctx.store.apply(withType(r, o))[0]));
@@ -249,10 +334,18 @@ function patch(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   const existing = ctx.store.get(r, ns(req, r), name);
   const isApply = req.contentType.startsWith('application/apply-patch');
   if (!existing && !isApply) return status(notFound(r.group, r.resource, name));
-  if (r.namespaced && !ctx.store.get('namespaces', undefined, req.info.namespace!)) return status(notFound('', 'namespaces', req.info.namespace!));
-  const patched = applyPatch(req.contentType, existing as unknown as Record<string, never> | undefined, req.body) as unknown as KubeObject;
+  if (r.namespaced && !ctx.store.get('namespaces', undefined, req.info.namespace!))
+    return status(notFound('', 'namespaces', req.info.namespace!));
+  const patched = applyPatch(
+    req.contentType,
+    existing as unknown as Record<string, never> | undefined,
+    req.body,
+  ) as unknown as KubeObject;
   const meta = (patched.metadata ?? {}) as KubeObject['metadata'];
-  if (meta.name !== undefined && meta.name !== name) return status(badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`));
+  if (meta.name !== undefined && meta.name !== name)
+    return status(
+      badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`),
+    );
   patched.metadata = { ...meta, name, ...(r.namespaced ? { namespace: req.info.namespace } : {}) };
   if (existing) {
     // Immutable metadata stays as stored whatever the patch says.
@@ -274,7 +367,15 @@ function del(req: ResourceRequest, r: ResourceType, ctx: SimContext): Reply {
   }
   // Pods and namespaces answer with the object (graceful deletion); the rest with a Status.
   if (r.resource === 'pods' || r.resource === 'namespaces') return json(200, withType(r, existing));
-  return json(200, success({ name, ...(r.group ? { group: r.group } : {}), kind: r.resource, uid: existing.metadata.uid } as NonNullable<Status['details']>));
+  return json(
+    200,
+    success({
+      name,
+      ...(r.group ? { group: r.group } : {}),
+      kind: r.resource,
+      uid: existing.metadata.uid,
+    } as NonNullable<Status['details']>),
+  );
 }
 
 /** DELETE on a collection: every object matching the selectors goes; the answer lists them. */
@@ -285,8 +386,14 @@ function deleteCollection(req: ResourceRequest, r: ResourceType, ctx: SimContext
     labelSelector: req.query.get('labelSelector') ?? undefined,
     fieldSelector: req.query.get('fieldSelector') ?? undefined,
   });
-  if (req.query.get('dryRun') !== 'All') for (const o of result.items) ctx.store.delete(r, o.metadata.namespace, o.metadata.name);
-  return json(200, { kind: `${r.kind}List`, apiVersion: gvString(r.group, r.version), metadata: { resourceVersion: ctx.store.resourceVersion }, items: result.items.map(item) });
+  if (req.query.get('dryRun') !== 'All')
+    for (const o of result.items) ctx.store.delete(r, o.metadata.namespace, o.metadata.name);
+  return json(200, {
+    kind: `${r.kind}List`,
+    apiVersion: gvString(r.group, r.version),
+    metadata: { resourceVersion: ctx.store.resourceVersion },
+    items: result.items.map(item),
+  });
 }
 
 /** POST serviceaccounts/<sa>/token (TokenRequest): a bound token signed like the kubelet's. */
@@ -294,28 +401,54 @@ function tokenRequest(req: ResourceRequest, sa: KubeObject, ctx: SimContext): Re
   const { obj, err } = parseBody(req);
   if (err) return status(err);
   const spec = ((obj as unknown as { spec?: Record<string, unknown> }).spec ?? {}) as {
-    audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind?: string; name?: string; uid?: string };
+    audiences?: string[];
+    expirationSeconds?: number;
+    boundObjectRef?: { kind?: string; name?: string; uid?: string };
   };
   const expirationSeconds = spec.expirationSeconds ?? 3600;
   if (expirationSeconds < 600) {
-    return status(invalid('authentication.k8s.io', 'TokenRequest', sa.metadata.name, [{ field: 'spec.expirationSeconds', message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes` }]));
+    return status(
+      invalid('authentication.k8s.io', 'TokenRequest', sa.metadata.name, [
+        {
+          field: 'spec.expirationSeconds',
+          message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`,
+        },
+      ]),
+    );
   }
   let pod: string | undefined;
   const ref = spec.boundObjectRef;
   if (ref?.kind) {
-    if (ref.kind !== 'Pod') return status(badRequest(`cannot bind token to object of kind ${ref.kind} in this simulator`));
+    if (ref.kind !== 'Pod')
+      return status(badRequest(`cannot bind token to object of kind ${ref.kind} in this simulator`));
     const p = ctx.store.get('pods', sa.metadata.namespace, ref.name ?? '');
     if (!p) return status(notFound('', 'pods', ref.name ?? ''));
-    if (ref.uid && ref.uid !== p.metadata.uid) return status(conflict('', 'pods', ref.name ?? '', `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`));
+    if (ref.uid && ref.uid !== p.metadata.uid)
+      return status(
+        conflict(
+          '',
+          'pods',
+          ref.name ?? '',
+          `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+        ),
+      );
     pod = p.metadata.name;
   }
-  const token = ctx.issueServiceAccountToken(sa.metadata.namespace!, sa.metadata.name, pod, { expirationSeconds, audiences: spec.audiences, state: 'valid' });
+  const token = ctx.issueServiceAccountToken(sa.metadata.namespace!, sa.metadata.name, pod, {
+    expirationSeconds,
+    audiences: spec.audiences,
+    state: 'valid',
+  });
   const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
   return json(201, {
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { name: sa.metadata.name, namespace: sa.metadata.namespace, creationTimestamp: null },
-    spec: { audiences: spec.audiences?.length ? spec.audiences : ['https://kubernetes.default.svc.cluster.local'], expirationSeconds, boundObjectRef: ref ?? null },
+    spec: {
+      audiences: spec.audiences?.length ? spec.audiences : ['https://kubernetes.default.svc.cluster.local'],
+      expirationSeconds,
+      boundObjectRef: ref ?? null,
+    },
     status: { token, expirationTimestamp: new Date(exp.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
   });
 }
@@ -339,7 +472,8 @@ function subresource(req: ResourceRequest, r: ResourceType, ctx: SimContext): Re
   if (sub === 'status' && req.info.verb === 'patch') return patch(req, r, ctx);
   if (sub === 'status' && req.info.verb === 'update') return update(req, r, ctx);
   if (r.resource === 'pods' && sub === 'exec') return status(badRequest('Upgrade request required'));
-  if (r.resource === 'serviceaccounts' && sub === 'token' && req.info.verb === 'create') return tokenRequest(req, o, ctx);
+  if (r.resource === 'serviceaccounts' && sub === 'token' && req.info.verb === 'create')
+    return tokenRequest(req, o, ctx);
   if (r.resource === 'pods' && sub === 'log' && req.info.verb === 'get') {
     const answer = readLog(o, req.query, ctx.store.now());
     if ('status' in answer) return status(answer.status);
@@ -361,9 +495,20 @@ function ephemeralContainers(req: ResourceRequest, r: ResourceType, pod: KubeObj
   let changed: KubeObject;
   if (verb === 'patch') {
     try {
-      changed = applyPatch(req.contentType, view as unknown as Record<string, never>, req.body) as unknown as KubeObject;
+      changed = applyPatch(
+        req.contentType,
+        view as unknown as Record<string, never>,
+        req.body,
+      ) as unknown as KubeObject;
     } catch (e) {
-      if (e instanceof PatchError) return status(failure(e.code, e.code === 415 ? 'UnsupportedMediaType' : e.code === 422 ? 'Invalid' : 'BadRequest', e.message));
+      if (e instanceof PatchError)
+        return status(
+          failure(
+            e.code,
+            e.code === 415 ? 'UnsupportedMediaType' : e.code === 422 ? 'Invalid' : 'BadRequest',
+            e.message,
+          ),
+        );
       throw e;
     }
   } else if (verb === 'update') {
@@ -371,17 +516,36 @@ function ephemeralContainers(req: ResourceRequest, r: ResourceType, pod: KubeObj
     if (err) return status(err);
     changed = obj!;
     if (changed.metadata?.name !== undefined && changed.metadata.name !== pod.metadata.name) {
-      return status(badRequest(`the name of the object (${String(changed.metadata.name)}) does not match the name on the URL (${pod.metadata.name})`));
+      return status(
+        badRequest(
+          `the name of the object (${String(changed.metadata.name)}) does not match the name on the URL (${pod.metadata.name})`,
+        ),
+      );
     }
     if (changed.metadata?.resourceVersion && changed.metadata.resourceVersion !== pod.metadata.resourceVersion) {
-      return status(conflict(r.group, r.resource, pod.metadata.name, 'the object has been modified; please apply your changes to the latest version and try again'));
+      return status(
+        conflict(
+          r.group,
+          r.resource,
+          pod.metadata.name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+        ),
+      );
     }
   } else {
     return status(methodNotAllowed());
   }
-  const result = addEphemeralContainers(pod, requestedContainers(changed, legacy), ctx.store.now().toISOString().replace(/\.\d+Z$/, 'Z'));
+  const result = addEphemeralContainers(
+    pod,
+    requestedContainers(changed, legacy),
+    ctx.store
+      .now()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z'),
+  );
   if ('causes' in result) return status(invalid('', 'Pod', pod.metadata.name, result.causes));
-  if (req.query.get('dryRun') === 'All') return json(200, legacy ? ephemeralView(result.pod, true) : withType(r, result.pod));
+  if (req.query.get('dryRun') === 'All')
+    return json(200, legacy ? ephemeralView(result.pod, true) : withType(r, result.pod));
   const stored = ctx.store.apply(withType(r, result.pod))[0];
   return json(200, legacy ? ephemeralView(stored, true) : withType(r, stored));
 }

@@ -25,7 +25,10 @@ export interface RequestInfo extends RequestAttributes {
 export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const m = method.toUpperCase();
   const nonResource: RequestInfo = { resourceRequest: false, verb: m.toLowerCase(), path };
-  let parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '');
+  let parts = path
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((p) => p !== '');
   if (parts.length === 0 || (parts[0] !== 'api' && parts[0] !== 'apis')) return nonResource;
   const prefix = parts[0];
   parts = parts.slice(1);
@@ -40,12 +43,24 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
 
   let verb: string;
   switch (m) {
-    case 'POST': verb = 'create'; break;
-    case 'GET': case 'HEAD': verb = 'get'; break;
-    case 'PUT': verb = 'update'; break;
-    case 'PATCH': verb = 'patch'; break;
-    case 'DELETE': verb = 'delete'; break;
-    default: verb = '';
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'GET':
+    case 'HEAD':
+      verb = 'get';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = 'delete';
+      break;
+    default:
+      verb = '';
   }
   // The deprecated /watch/ prefix.
   if (parts[0] === 'watch') {

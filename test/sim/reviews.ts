@@ -45,17 +45,26 @@ function decodeBody(body: Buffer, contentType: string, type: ReviewType): { obj?
     if (ct === PROTOBUF_CONTENT_TYPE || isProtobufEnvelope(body)) {
       const obj = decodeReview(body) as unknown as Obj;
       if (obj['kind'] && obj['kind'] !== type.kind) {
-        return { status: badRequest(`${type.kind} in version "v1" cannot be handled as a ${type.kind}: the object provided is a ${String(obj['kind'])}`) };
+        return {
+          status: badRequest(
+            `${type.kind} in version "v1" cannot be handled as a ${type.kind}: the object provided is a ${String(obj['kind'])}`,
+          ),
+        };
       }
       return { obj };
     }
     const text = body.toString('utf8');
     const parsed: unknown = ct === 'application/yaml' ? parseYaml(text) : JSON.parse(text);
-    if (!isObj(parsed)) return { status: badRequest(`the object provided is unrecognized (must be of type ${type.kind})`) };
+    if (!isObj(parsed))
+      return { status: badRequest(`the object provided is unrecognized (must be of type ${type.kind})`) };
     return { obj: parsed };
   } catch (e) {
     const why = e instanceof ProtobufError || e instanceof SyntaxError ? e.message : String(e);
-    return { status: badRequest(`the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: ${why}`) };
+    return {
+      status: badRequest(
+        `the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: ${why}`,
+      ),
+    };
   }
 }
 
@@ -75,7 +84,8 @@ function goValue(v: unknown): string {
 
 function normalizeResourceAttributes(ra: Obj): Obj {
   const out: Obj = {};
-  for (const k of ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name']) if (s(ra[k])) out[k] = ra[k];
+  for (const k of ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'])
+    if (s(ra[k])) out[k] = ra[k];
   if (isObj(ra['fieldSelector'])) out['fieldSelector'] = ra['fieldSelector'];
   if (isObj(ra['labelSelector'])) out['labelSelector'] = ra['labelSelector'];
   return out;
@@ -90,8 +100,10 @@ function normalizeNonResourceAttributes(nra: Obj): Obj {
 
 function normalizeSpec(spec: Obj, withSubject: boolean): Obj {
   const out: Obj = {};
-  if (isObj(spec['resourceAttributes'])) out['resourceAttributes'] = normalizeResourceAttributes(spec['resourceAttributes']);
-  if (isObj(spec['nonResourceAttributes'])) out['nonResourceAttributes'] = normalizeNonResourceAttributes(spec['nonResourceAttributes']);
+  if (isObj(spec['resourceAttributes']))
+    out['resourceAttributes'] = normalizeResourceAttributes(spec['resourceAttributes']);
+  if (isObj(spec['nonResourceAttributes']))
+    out['nonResourceAttributes'] = normalizeNonResourceAttributes(spec['nonResourceAttributes']);
   if (withSubject) {
     if (s(spec['user'])) out['user'] = spec['user'];
     if (Array.isArray(spec['groups']) && spec['groups'].length) out['groups'] = spec['groups'].map(String);
@@ -125,10 +137,16 @@ function specCauses(spec: Obj, withSubject: boolean): { field: string; message: 
   const hasRA = isObj(spec['resourceAttributes']);
   const hasNRA = isObj(spec['nonResourceAttributes']);
   if (hasRA && hasNRA) {
-    causes.push({ field: 'spec.nonResourceAttributes', message: `Invalid value: ${goValue(spec['nonResourceAttributes'])}: cannot be specified in combination with resourceAttributes` });
+    causes.push({
+      field: 'spec.nonResourceAttributes',
+      message: `Invalid value: ${goValue(spec['nonResourceAttributes'])}: cannot be specified in combination with resourceAttributes`,
+    });
   }
   if (!hasRA && !hasNRA) {
-    causes.push({ field: 'spec.resourceAttributes', message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified' });
+    causes.push({
+      field: 'spec.resourceAttributes',
+      message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    });
   }
   if (withSubject && !s(spec['user']) && !(Array.isArray(spec['groups']) && spec['groups'].length)) {
     causes.push({ field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' });
@@ -139,7 +157,8 @@ function specCauses(spec: Obj, withSubject: boolean): { field: string; message: 
 function metadataIsEmpty(meta: unknown, allowNamespace: boolean): boolean {
   if (!isObj(meta)) return true;
   return Object.entries(meta).every(([k, v]) => {
-    if (k === 'creationTimestamp' || k === 'managedFields') return v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+    if (k === 'creationTimestamp' || k === 'managedFields')
+      return v === null || v === undefined || (Array.isArray(v) && v.length === 0);
     if (allowNamespace && k === 'namespace') return true;
     return v === undefined || v === null || v === '' || (isObj(v) && Object.keys(v).length === 0);
   });
@@ -154,7 +173,10 @@ function accessReviewStatus(d: Decision): Obj {
 }
 
 function userFromSpec(spec: Obj): UserInfo {
-  const u: UserInfo = { name: s(spec['user']), groups: Array.isArray(spec['groups']) ? spec['groups'].map(String) : [] };
+  const u: UserInfo = {
+    name: s(spec['user']),
+    groups: Array.isArray(spec['groups']) ? spec['groups'].map(String) : [],
+  };
   if (s(spec['uid'])) u.uid = s(spec['uid']);
   if (isObj(spec['extra'])) {
     const extra: Record<string, string[]> = {};
@@ -178,7 +200,8 @@ export function handleReview(
   ctx: ReviewContext,
 ): { code: number; object: unknown } {
   const type = TYPES[resource];
-  if (!type) return { code: 404, object: failure(404, 'NotFound', 'the server could not find the requested resource', {}) };
+  if (!type)
+    return { code: 404, object: failure(404, 'NotFound', 'the server could not find the requested resource', {}) };
 
   const createAttrs: RequestAttributes = {
     resourceRequest: true,
@@ -186,7 +209,7 @@ export function handleReview(
     apiGroup: type.group,
     apiVersion: 'v1',
     resource,
-    namespace: type.namespaced ? namespace ?? '' : '',
+    namespace: type.namespaced ? (namespace ?? '') : '',
     name: '',
   };
   const allowed = ctx.authorize(createAttrs, requester);
@@ -197,7 +220,10 @@ export function handleReview(
   const { obj, status } = decodeBody(body, contentType, type);
   if (status) return { code: status.code, object: status };
   const req = obj!;
-  const apiVersion = type.kind === 'SelfSubjectReview' && s(req['apiVersion']).startsWith('authentication.k8s.io/') ? s(req['apiVersion']) : `${type.group}/v1`;
+  const apiVersion =
+    type.kind === 'SelfSubjectReview' && s(req['apiVersion']).startsWith('authentication.k8s.io/')
+      ? s(req['apiVersion'])
+      : `${type.group}/v1`;
   const spec = isObj(req['spec']) ? req['spec'] : {};
   const meta = isObj(req['metadata']) ? req['metadata'] : {};
 
@@ -207,7 +233,8 @@ export function handleReview(
       const withSubject = type.kind === 'SubjectAccessReview';
       const causes = specCauses(spec, withSubject);
       // The create handler clears metadata.namespace of cluster-scoped objects before validation.
-      if (!metadataIsEmpty(meta, true)) causes.push({ field: 'metadata', message: `Invalid value: ${goValue(meta)}: must be empty` });
+      if (!metadataIsEmpty(meta, true))
+        causes.push({ field: 'metadata', message: `Invalid value: ${goValue(meta)}: must be empty` });
       if (causes.length) return invalid(type.group, causes);
       const user = withSubject ? userFromSpec(spec) : requester;
       const decision = ctx.authorize(attributesFromSpec(spec), user);
@@ -223,15 +250,28 @@ export function handleReview(
       // The create handler defaults metadata.namespace to the URL's and refuses a different one.
       const metaNs = s(meta['namespace']);
       if (metaNs && metaNs !== namespace) {
-        return { code: 400, object: badRequest('the namespace of the provided object does not match the namespace sent on the request') };
+        return {
+          code: 400,
+          object: badRequest('the namespace of the provided object does not match the namespace sent on the request'),
+        };
       }
       const causes = specCauses(spec, true);
-      if (!metadataIsEmpty(meta, true)) causes.push({ field: 'metadata', message: `Invalid value: ${goValue(meta)}: must be empty except for namespace` });
+      if (!metadataIsEmpty(meta, true))
+        causes.push({
+          field: 'metadata',
+          message: `Invalid value: ${goValue(meta)}: must be empty except for namespace`,
+        });
       if (isObj(spec['resourceAttributes']) && s(spec['resourceAttributes']['namespace']) !== namespace) {
-        causes.push({ field: 'spec.resourceAttributes.namespace', message: `Invalid value: "${s(spec['resourceAttributes']['namespace'])}": must match metadata.namespace` });
+        causes.push({
+          field: 'spec.resourceAttributes.namespace',
+          message: `Invalid value: "${s(spec['resourceAttributes']['namespace'])}": must match metadata.namespace`,
+        });
       }
       if (isObj(spec['nonResourceAttributes'])) {
-        causes.push({ field: 'spec.nonResourceAttributes', message: `Invalid value: ${goValue(spec['nonResourceAttributes'])}: disallowed on this kind of request` });
+        causes.push({
+          field: 'spec.nonResourceAttributes',
+          message: `Invalid value: ${goValue(spec['nonResourceAttributes'])}: disallowed on this kind of request`,
+        });
       }
       if (causes.length) return invalid(type.group, causes);
       const decision = ctx.authorize(attributesFromSpec(spec), userFromSpec(spec));
@@ -247,14 +287,20 @@ export function handleReview(
       const ns = s(spec['namespace']);
       if (!ns) return { code: 400, object: badRequest('no namespace on request') };
       const r = rulesFor(requester, ns, ctx.rbac());
-      const st: Obj = { resourceRules: r.resourceRules, nonResourceRules: r.nonResourceRules, incomplete: r.incomplete };
+      const st: Obj = {
+        resourceRules: r.resourceRules,
+        nonResourceRules: r.nonResourceRules,
+        incomplete: r.incomplete,
+      };
       const errors = r.evaluationError ? [r.evaluationError] : [];
       // The Node authorizer comes before RBAC and cannot enumerate a node's rules.
       if (requester.name.startsWith('system:node:') && requester.groups?.includes('system:nodes')) {
         st['incomplete'] = true;
         errors.unshift('node authorizer does not support user rule resolution');
       }
-      if (errors.length) st['evaluationError'] = errors.length === 1 ? errors[0] : `[${errors.map((e) => e.replace(/^\[|\]$/g, '')).join(', ')}]`;
+      if (errors.length)
+        st['evaluationError'] =
+          errors.length === 1 ? errors[0] : `[${errors.map((e) => e.replace(/^\[|\]$/g, '')).join(', ')}]`;
       // The REST storage answers with a new object: the spec is not echoed.
       return created({ kind: type.kind, apiVersion, metadata: { creationTimestamp: null }, spec: {}, status: st });
     }

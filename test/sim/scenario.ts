@@ -76,7 +76,8 @@ export function parseScenario(text: string, file = '<inline>'): Scenario {
     const o = v as Record<string, unknown>;
     if (o.kind === 'Scenario') {
       if (scenarioDoc) fail(file, 'more than one Scenario document');
-      if (o.apiVersion !== SCENARIO_API_VERSION) fail(file, `Scenario apiVersion must be ${SCENARIO_API_VERSION}, got ${String(o.apiVersion)}`);
+      if (o.apiVersion !== SCENARIO_API_VERSION)
+        fail(file, `Scenario apiVersion must be ${SCENARIO_API_VERSION}, got ${String(o.apiVersion)}`);
       scenarioDoc = o;
       return;
     }
@@ -91,9 +92,14 @@ export function parseScenario(text: string, file = '<inline>'): Scenario {
   if (!meta.name) fail(file, 'Scenario metadata.name is required');
   const spec = { ...((scenarioDoc.spec ?? {}) as Partial<ScenarioSpec>) } as ScenarioSpec;
   spec.kubernetesVersion = spec.kubernetesVersion ?? 'v1.32.0';
-  if (!parseKubernetesVersion(spec.kubernetesVersion)) fail(file, `spec.kubernetesVersion must look like v1.32.0 (or a platform build such as v1.31.5-gke.1000000, v1.29.4+k3s1), got ${spec.kubernetesVersion}`);
+  if (!parseKubernetesVersion(spec.kubernetesVersion))
+    fail(
+      file,
+      `spec.kubernetesVersion must look like v1.32.0 (or a platform build such as v1.31.5-gke.1000000, v1.29.4+k3s1), got ${spec.kubernetesVersion}`,
+    );
   spec.namespace = spec.namespace ?? 'default';
-  if (!Array.isArray(spec.identities) || spec.identities.length === 0) fail(file, 'spec.identities must list at least one identity');
+  if (!Array.isArray(spec.identities) || spec.identities.length === 0)
+    fail(file, 'spec.identities must list at least one identity');
   const seen = new Set<string>();
   spec.identities = spec.identities.map((id, i) => {
     const where = `spec.identities[${i}]`;
@@ -103,7 +109,8 @@ export function parseScenario(text: string, file = '<inline>'): Scenario {
     seen.add(id.name);
     if (!id.user) fail(file, `${where}.user is required`);
     const auth = id.auth ?? 'clientCertificate';
-    if (!AUTH_KINDS.includes(auth)) fail(file, `${where}.auth must be one of ${AUTH_KINDS.join(', ')}, got ${String(auth)}`);
+    if (!AUTH_KINDS.includes(auth))
+      fail(file, `${where}.auth must be one of ${AUTH_KINDS.join(', ')}, got ${String(auth)}`);
     if (id.groups !== undefined && !Array.isArray(id.groups)) fail(file, `${where}.groups must be a list`);
     return { ...id, auth, groups: id.groups ?? [] };
   });
@@ -113,7 +120,8 @@ export function parseScenario(text: string, file = '<inline>'): Scenario {
   if (spec.controlPlane !== undefined) {
     const cp = spec.controlPlane;
     if (typeof cp !== 'object' || cp === null) fail(file, 'spec.controlPlane must be an object');
-    if (cp.replicas !== undefined && !Array.isArray(cp.replicas)) fail(file, 'spec.controlPlane.replicas must be a list');
+    if (cp.replicas !== undefined && !Array.isArray(cp.replicas))
+      fail(file, 'spec.controlPlane.replicas must be a list');
     (cp.replicas ?? []).forEach((r, i) => {
       if (!r?.name || !r.address) fail(file, `spec.controlPlane.replicas[${i}] needs name and address`);
     });

@@ -33,7 +33,8 @@ function checkKey(key: string): string {
 }
 
 function checkValue(v: string): string {
-  if (v.length > 63 || !VALUE.test(v)) throw new SelectorError(`unable to parse requirement: invalid label value: "${v}"`);
+  if (v.length > 63 || !VALUE.test(v))
+    throw new SelectorError(`unable to parse requirement: invalid label value: "${v}"`);
   return v;
 }
 
@@ -44,7 +45,10 @@ export function parseLabelSelector(selector: string | undefined | null): LabelRe
     if (m) return { key: checkKey(m[1]), op: '!exists' };
     m = /^(\S+?)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
     if (m) {
-      const values = m[3].split(',').map((v) => v.trim()).filter((v) => v !== '');
+      const values = m[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
       values.forEach(checkValue);
       return { key: checkKey(m[1]), op: m[2] as 'in' | 'notin', values };
     }
@@ -60,17 +64,27 @@ export function matchesLabels(reqs: LabelRequirement[], labels: Record<string, s
   return reqs.every((r) => {
     const has = Object.hasOwn(l, r.key);
     switch (r.op) {
-      case 'exists': return has;
-      case '!exists': return !has;
-      case '=': return has && l[r.key] === r.value;
-      case '!=': return !has || l[r.key] !== r.value;
-      case 'in': return has && r.values.includes(l[r.key]);
-      case 'notin': return !has || !r.values.includes(l[r.key]);
+      case 'exists':
+        return has;
+      case '!exists':
+        return !has;
+      case '=':
+        return has && l[r.key] === r.value;
+      case '!=':
+        return !has || l[r.key] !== r.value;
+      case 'in':
+        return has && r.values.includes(l[r.key]);
+      case 'notin':
+        return !has || !r.values.includes(l[r.key]);
     }
   });
 }
 
-export interface FieldRequirement { field: string; op: '=' | '!='; value: string }
+export interface FieldRequirement {
+  field: string;
+  op: '=' | '!=';
+  value: string;
+}
 
 export function parseFieldSelector(selector: string | undefined | null): FieldRequirement[] {
   if (!selector) return [];
@@ -83,8 +97,30 @@ export function parseFieldSelector(selector: string | undefined | null): FieldRe
 
 /** Field labels each resource supports for selection (pkg/registry/<group>/<resource>/strategy.go). */
 const FIELDS: Record<string, string[]> = {
-  pods: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.podIPs', 'status.nominatedNodeName'],
-  events: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  pods: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.podIPs',
+    'status.nominatedNodeName',
+  ],
+  events: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
   secrets: ['type'],
   namespaces: ['status.phase'],
   nodes: ['spec.unschedulable'],
@@ -123,7 +159,10 @@ export function validateFields(resource: string, reqs: FieldRequirement[]): void
   const ok = supportedFields(resource);
   for (const r of reqs) {
     if (!ok.includes(r.field)) {
-      if (!FIELDS[resource]) throw new SelectorError(`"${r.field}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
+      if (!FIELDS[resource])
+        throw new SelectorError(
+          `"${r.field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+        );
       throw new SelectorError(`field label not supported: ${r.field}`);
     }
   }

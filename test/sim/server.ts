@@ -21,7 +21,12 @@ import type { ResourceType } from './resources.ts';
 import { followLog, readLog, type LogLine } from './pod-log.ts';
 import { prepareWatch, serveWatch, type WatchFault, type WatchRequest } from './watch.ts';
 
-const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({ code: s.code, contentType: 'application/json', body: JSON.stringify(s), headers });
+const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({
+  code: s.code,
+  contentType: 'application/json',
+  body: JSON.stringify(s),
+  headers,
+});
 
 /**
  * A connection reset. resetAndDestroy() throws ERR_INVALID_HANDLE_TYPE on a TLSSocket (its handle is
@@ -78,9 +83,19 @@ export class SimServer {
   constructor(tls: { key: string; cert: string; ca: string }) {
     // kube-apiserver serves with MaxHeaderBytes 1 << 20 (apiserver secure serving); Node's default
     // (16 KiB) answers 431 to real exec URLs, which carry the whole argv (e.g. a probe program).
-    this.server = createServer({ key: tls.key, cert: tls.cert, ca: [tls.ca], requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20 });
+    this.server = createServer({
+      key: tls.key,
+      cert: tls.cert,
+      ca: [tls.ca],
+      requestCert: true,
+      rejectUnauthorized: false,
+      maxHeaderSize: 1 << 20,
+    });
     this.server.on('request', (req, res) => void this.onRequest(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head));
+    this.server.on(
+      'upgrade',
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head),
+    );
     // A client that vanishes mid-handshake must not take the server down.
     this.server.on('tlsClientError', () => {});
   }
@@ -185,8 +200,17 @@ export class SimServer {
         return;
       case 'reply': {
         const r = outcome.reply;
-        const headers = { 'Content-Type': r.contentType, 'Content-Length': String(Buffer.byteLength(r.body)), 'Cache-Control': 'no-cache, private', Connection: 'close', ...(r.headers ?? {}) };
-        const lines = [`HTTP/1.1 ${r.code} ${STATUS_CODES[r.code] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+        const headers = {
+          'Content-Type': r.contentType,
+          'Content-Length': String(Buffer.byteLength(r.body)),
+          'Cache-Control': 'no-cache, private',
+          Connection: 'close',
+          ...(r.headers ?? {}),
+        };
+        const lines = [
+          `HTTP/1.1 ${r.code} ${STATUS_CODES[r.code] ?? ''}`,
+          ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+        ];
         socket.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), Buffer.from(r.body)]));
         this.finish(entry, r.code);
       }
@@ -197,7 +221,19 @@ export class SimServer {
     this.ctx.log.begin();
     const url = new URL(req.url ?? '/', 'https://sim');
     const headers = { ...req.headers, 'audit-id': randomUUID() };
-    return { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), user: '', requester: '', code: 0, ms: 0, start: Date.now(), startedAt: performance.now(), endedAt: 0, headers };
+    return {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search.slice(1),
+      user: '',
+      requester: '',
+      code: 0,
+      ms: 0,
+      start: Date.now(),
+      startedAt: performance.now(),
+      endedAt: 0,
+      headers,
+    };
   }
 
   private finish(entry: LogEntry, code: number): void {
@@ -207,7 +243,13 @@ export class SimServer {
     this.ctx.log.end(entry);
   }
 
-  private async pipeline(req: IncomingMessage, entry: LogEntry, upgrade: boolean, socket?: Duplex, head?: Buffer): Promise<Outcome> {
+  private async pipeline(
+    req: IncomingMessage,
+    entry: LogEntry,
+    upgrade: boolean,
+    socket?: Duplex,
+    head?: Buffer,
+  ): Promise<Outcome> {
     const ctx = this.ctx;
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'https://sim');
@@ -242,14 +284,23 @@ export class SimServer {
 
     // request attributes
     const info: RequestInfo = requestInfo(method, path, url.searchParams);
-    Object.assign(entry, { verb: info.verb, resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name });
+    Object.assign(entry, {
+      verb: info.verb,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+    });
 
     // authorization
     const decision = ctx.authorize(info, user);
     if (!decision.allowed) return { kind: 'reply', reply: statusReply(forbidden(info, user.name, decision.reason)) };
 
     // exec over WebSocket: GET (get pods/exec); from 1.35 the upgrade also needs create.
-    const isExec = info.resourceRequest && info.resource === 'pods' && (info.subresource === 'exec' || info.subresource === 'attach');
+    const isExec =
+      info.resourceRequest &&
+      info.resource === 'pods' &&
+      (info.subresource === 'exec' || info.subresource === 'attach');
     if (upgrade) {
       if (!isExec || !info.name || !info.namespace) return { kind: 'reply', reply: NOT_FOUND_PAGE };
       if (method === 'GET' && minorVersion(ctx.scenario) >= 35) {
@@ -263,7 +314,10 @@ export class SimServer {
       try {
         handler = await loadExec();
       } catch (e) {
-        return { kind: 'reply', reply: statusReply(internalError(`the simulator could not load exec: ${(e as Error).message}`)) };
+        return {
+          kind: 'reply',
+          reply: statusReply(internalError(`the simulator could not load exec: ${(e as Error).message}`)),
+        };
       }
       const args: ExecUpgradeArgs = {
         pod,
@@ -278,19 +332,33 @@ export class SimServer {
     if (!info.resourceRequest) {
       if (method !== 'GET' && method !== 'HEAD') return { kind: 'reply', reply: NOT_FOUND_PAGE };
       const host = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-      const reply = discovery(path, url.searchParams, ctx.scenario, `${host}:${req.socket.localPort ?? ctx.port}`, String(req.headers.accept ?? ''));
+      const reply = discovery(
+        path,
+        url.searchParams,
+        ctx.scenario,
+        `${host}:${req.socket.localPort ?? ctx.port}`,
+        String(req.headers.accept ?? ''),
+      );
       return { kind: 'reply', reply: reply ?? NOT_FOUND_PAGE };
     }
 
     if (info.verb === 'watch') {
       const request: WatchRequest = { info, query: url.searchParams, accept: String(req.headers.accept ?? '') };
       const w = prepareWatch(request);
-      if ('error' in w) return { kind: 'reply', reply: w.code === 404 ? NOT_FOUND_PAGE : statusReply(badRequest(w.error)) };
+      if ('error' in w)
+        return { kind: 'reply', reply: w.code === 404 ? NOT_FOUND_PAGE : statusReply(badRequest(w.error)) };
       return { kind: 'watch', resource: w.resource, request, fault: f.watch };
     }
 
     // pods/log?follow streams: answered here, not by a one-shot handler.
-    if (method === 'GET' && info.resource === 'pods' && info.subresource === 'log' && info.namespace && info.name && queryBool(url.searchParams, 'follow')) {
+    if (
+      method === 'GET' &&
+      info.resource === 'pods' &&
+      info.subresource === 'log' &&
+      info.namespace &&
+      info.name &&
+      queryBool(url.searchParams, 'follow')
+    ) {
       const pod = ctx.store.get('pods', info.namespace, info.name);
       if (!pod) return { kind: 'reply', reply: statusReply(notFound('', 'pods', info.name)) };
       const answer = readLog(pod, url.searchParams, ctx.store.now());
@@ -299,15 +367,18 @@ export class SimServer {
     }
 
     const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : Buffer.alloc(0);
-    const reply = handleResource({
-      info,
-      method,
-      query: url.searchParams,
-      body,
-      contentType: String(req.headers['content-type'] ?? ''),
-      accept: String(req.headers.accept ?? ''),
-      user,
-    }, ctx);
+    const reply = handleResource(
+      {
+        info,
+        method,
+        query: url.searchParams,
+        body,
+        contentType: String(req.headers['content-type'] ?? ''),
+        accept: String(req.headers.accept ?? ''),
+        user,
+      },
+      ctx,
+    );
     return { kind: 'reply', reply };
   }
 }

@@ -34,15 +34,30 @@ export function unauthorized(): Status {
 }
 
 export function notFound(group: string | undefined, resource: string, name: string): Status {
-  return failure(404, 'NotFound', `${qualifiedResource(group, resource)} "${name}" not found`, resourceDetails(group, resource, name));
+  return failure(
+    404,
+    'NotFound',
+    `${qualifiedResource(group, resource)} "${name}" not found`,
+    resourceDetails(group, resource, name),
+  );
 }
 
 export function alreadyExists(group: string | undefined, resource: string, name: string): Status {
-  return failure(409, 'AlreadyExists', `${qualifiedResource(group, resource)} "${name}" already exists`, resourceDetails(group, resource, name));
+  return failure(
+    409,
+    'AlreadyExists',
+    `${qualifiedResource(group, resource)} "${name}" already exists`,
+    resourceDetails(group, resource, name),
+  );
 }
 
 export function conflict(group: string | undefined, resource: string, name: string, why: string): Status {
-  return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(group, resource)} "${name}": ${why}`, resourceDetails(group, resource, name));
+  return failure(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(group, resource)} "${name}": ${why}`,
+    resourceDetails(group, resource, name),
+  );
 }
 
 export function badRequest(message: string): Status {
@@ -53,7 +68,12 @@ export function methodNotAllowed(): Status {
   return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 }
 
-export function invalid(group: string | undefined, kind: string, name: string, causes: { field: string; message: string; reason?: string }[]): Status {
+export function invalid(
+  group: string | undefined,
+  kind: string,
+  name: string,
+  causes: { field: string; message: string; reason?: string }[],
+): Status {
   const text = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
   const detail = causes.length === 1 ? text : `[${text}]`;
   return failure(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${detail}`, {
@@ -69,16 +89,17 @@ export function forbiddenMessage(attrs: RequestAttributes, user: string): string
   if (!attrs.resourceRequest) return `User "${user}" cannot ${attrs.verb} path "${attrs.path}"`;
   const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   const group = attrs.apiGroup ?? '';
-  if (attrs.namespace) return `User "${user}" cannot ${attrs.verb} resource "${resource}" in API group "${group}" in the namespace "${attrs.namespace}"`;
+  if (attrs.namespace)
+    return `User "${user}" cannot ${attrs.verb} resource "${resource}" in API group "${group}" in the namespace "${attrs.namespace}"`;
   return `User "${user}" cannot ${attrs.verb} resource "${resource}" in API group "${group}" at the cluster scope`;
 }
 
 /** responsewriters.Forbidden -> apierrors.NewForbidden */
 export function forbidden(attrs: RequestAttributes, user: string, reason = ''): Status {
   const msg = forbiddenMessage(attrs, user) + (reason ? `: ${reason}` : '');
-  const resource = attrs.resourceRequest ? attrs.resource ?? '' : '';
-  const group = attrs.resourceRequest ? attrs.apiGroup ?? '' : '';
-  const name = attrs.resourceRequest ? attrs.name ?? '' : '';
+  const resource = attrs.resourceRequest ? (attrs.resource ?? '') : '';
+  const group = attrs.resourceRequest ? (attrs.apiGroup ?? '') : '';
+  const name = attrs.resourceRequest ? (attrs.name ?? '') : '';
   let message: string;
   if (!resource && !group) message = `forbidden: ${msg}`;
   else if (!name) message = `${qualifiedResource(group, resource)} is forbidden: ${msg}`;

@@ -31,7 +31,12 @@ export class StoreError extends Error {
 }
 
 /** `previous`: the object before a MODIFIED change (watches with selectors need it). */
-export type StoreEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: ResourceType; object: KubeObject; previous?: KubeObject };
+export type StoreEvent = {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resource: ResourceType;
+  object: KubeObject;
+  previous?: KubeObject;
+};
 
 /** A change as a watch replays it: the store's resourceVersion right after it. */
 export interface HistoryEvent extends StoreEvent {
@@ -46,8 +51,18 @@ export type Refresher = (o: KubeObject, now: Date) => KubeObject;
  * spec changes (PrepareForCreate/PrepareForUpdate in pkg/registry/{apps,batch,networking,policy}/...).
  * Pods join from 1.33 (pkg/registry/core/pod/strategy.go; startSim adds them by version).
  */
-export const GENERATION_RESOURCES = ['apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs',
-  'networking.k8s.io/networkpolicies', 'networking.k8s.io/ingresses', 'policy/poddisruptionbudgets', 'apiextensions.k8s.io/customresourcedefinitions'];
+export const GENERATION_RESOURCES = [
+  'apps/deployments',
+  'apps/replicasets',
+  'apps/statefulsets',
+  'apps/daemonsets',
+  'batch/jobs',
+  'batch/cronjobs',
+  'networking.k8s.io/networkpolicies',
+  'networking.k8s.io/ingresses',
+  'policy/poddisruptionbudgets',
+  'apiextensions.k8s.io/customresourcedefinitions',
+];
 
 /** Events kept for watches that resume from a resourceVersion (kube-apiserver's watch cache keeps a bounded window too). */
 export const DEFAULT_HISTORY_LIMIT = 1000;
@@ -63,9 +78,10 @@ export function resolveResource(ref: ResourceRef): ResourceType {
   const dot = ref.indexOf('.');
   const plural = dot < 0 ? ref : ref.slice(0, dot);
   const group = dot < 0 ? '' : ref.slice(dot + 1);
-  const r = RESOURCES.find((x) => x.resource === plural && x.group === group)
-    ?? (dot < 0 ? RESOURCES.find((x) => x.resource === plural) : undefined)
-    ?? RESOURCES.find((x) => (x.kind === ref || x.singular === ref || x.shortNames?.includes(ref)));
+  const r =
+    RESOURCES.find((x) => x.resource === plural && x.group === group) ??
+    (dot < 0 ? RESOURCES.find((x) => x.resource === plural) : undefined) ??
+    RESOURCES.find((x) => x.kind === ref || x.singular === ref || x.shortNames?.includes(ref));
   if (!r) throw new Error(`unknown resource ${ref}`);
   return r;
 }
@@ -88,7 +104,10 @@ function decodeContinue(token: string): { rv: number; start: string } {
     if (c.v !== 'meta.k8s.io/v1' || typeof c.start !== 'string') throw new Error('bad');
     return { rv: c.rv, start: c.start };
   } catch {
-    throw new StoreError(400, 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw new StoreError(
+      400,
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
 }
 
@@ -116,9 +135,16 @@ export class Store {
   }
 
   private emit(type: StoreEvent['type'], resource: ResourceType, object: KubeObject, previous?: KubeObject): void {
-    this.history.push({ type, resource, object: clone(object), rv: this.rv, ...(previous ? { previous: clone(previous) } : {}) });
+    this.history.push({
+      type,
+      resource,
+      object: clone(object),
+      rv: this.rv,
+      ...(previous ? { previous: clone(previous) } : {}),
+    });
     while (this.history.length > this.historyLimit) this.compactedRv = this.history.shift()!.rv;
-    for (const fn of this.listeners) fn({ type, resource, object: clone(object), ...(previous ? { previous: clone(previous) } : {}) });
+    for (const fn of this.listeners)
+      fn({ type, resource, object: clone(object), ...(previous ? { previous: clone(previous) } : {}) });
   }
 
   /**
@@ -128,7 +154,9 @@ export class Store {
   eventsAfter(ref: ResourceRef, rv: number): HistoryEvent[] | 'expired' {
     if (rv < this.compactedRv) return 'expired';
     const r = resolveResource(ref);
-    return this.history.filter((e) => e.rv > rv && e.resource === r).map((e) => ({ ...e, object: clone(e.object), ...(e.previous ? { previous: clone(e.previous) } : {}) }));
+    return this.history
+      .filter((e) => e.rv > rv && e.resource === r)
+      .map((e) => ({ ...e, object: clone(e.object), ...(e.previous ? { previous: clone(e.previous) } : {}) }));
   }
 
   /** The oldest resourceVersion a watch can still start from. */
@@ -153,7 +181,11 @@ export class Store {
 
   private view(r: ResourceType, o: KubeObject): KubeObject {
     const c = clone(o);
-    const fn = this.fresh.size ? this.fresh.get(resourceKey(r) + '|' + storageKey(r.namespaced ? o.metadata.namespace : undefined, o.metadata.name)) : undefined;
+    const fn = this.fresh.size
+      ? this.fresh.get(
+          resourceKey(r) + '|' + storageKey(r.namespaced ? o.metadata.namespace : undefined, o.metadata.name),
+        )
+      : undefined;
     return fn ? fn(c, this.now()) : c;
   }
 
@@ -180,8 +212,12 @@ export class Store {
     if (!r.namespaced) delete o.metadata.namespace;
     else if (!o.metadata.namespace) o.metadata.namespace = 'default';
     o.metadata.uid = existing?.metadata.uid ?? o.metadata.uid ?? randomUUID();
-    o.metadata.creationTimestamp = existing?.metadata.creationTimestamp ?? o.metadata.creationTimestamp
-      ?? this.now().toISOString().replace(/\.\d+Z$/, 'Z');
+    o.metadata.creationTimestamp =
+      existing?.metadata.creationTimestamp ??
+      o.metadata.creationTimestamp ??
+      this.now()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
     o.metadata.resourceVersion = String(++this.rv);
     const generation = this.generationOf(r, o, existing);
     if (generation !== undefined) o.metadata.generation = generation;

@@ -44,14 +44,22 @@ export async function createCA(commonName = 'kubernetes'): Promise<CertificateAu
     ...validity(),
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
   return { keys, cert, certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys.privateKey) };
 }
 
-async function issue(ca: CertificateAuthority, subject: x509.JsonName, usage: x509.ExtendedKeyUsage, extra: x509.Extension[]): Promise<KeyAndCert> {
+async function issue(
+  ca: CertificateAuthority,
+  subject: x509.JsonName,
+  usage: x509.ExtendedKeyUsage,
+  extra: x509.Extension[],
+): Promise<KeyAndCert> {
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.create({
     subject,
@@ -73,15 +81,26 @@ async function issue(ca: CertificateAuthority, subject: x509.JsonName, usage: x5
 
 /** The SANs kube-apiserver's certificate carries (kubeadm): service names, the service IP, every address. */
 export function serverSANs(ipAddresses: string[]): { dns: string[]; ips: string[] } {
-  const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const dns = [
+    'localhost',
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+  ];
   const ips = [...new Set(['127.0.0.1', ...ipAddresses.filter(Boolean)])];
   return { dns, ips };
 }
 
 export async function createServerCert(ca: CertificateAuthority, ipAddresses: string[]): Promise<KeyAndCert> {
   const { dns, ips } = serverSANs(ipAddresses);
-  const names: x509.JsonGeneralNames = [...dns.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))];
-  return issue(ca, [{ CN: ['kube-apiserver'] }], x509.ExtendedKeyUsage.serverAuth, [new x509.SubjectAlternativeNameExtension(names)]);
+  const names: x509.JsonGeneralNames = [
+    ...dns.map((value) => ({ type: 'dns' as const, value })),
+    ...ips.map((value) => ({ type: 'ip' as const, value })),
+  ];
+  return issue(ca, [{ CN: ['kube-apiserver'] }], x509.ExtendedKeyUsage.serverAuth, [
+    new x509.SubjectAlternativeNameExtension(names),
+  ]);
 }
 
 /** A client certificate as kube-apiserver reads it: CN is the user name, each O a group. */

@@ -47,9 +47,11 @@ export function prepareWatch(w: WatchRequest): { resource: ResourceType } | { er
     return { error: (e as Error).message, code: 400 };
   }
   const rv = w.query.get('resourceVersion');
-  if (rv && !/^\d+$/.test(rv)) return { error: `resourceVersion: Invalid value: "${rv}": must be a non-negative integer`, code: 400 };
+  if (rv && !/^\d+$/.test(rv))
+    return { error: `resourceVersion: Invalid value: "${rv}": must be a non-negative integer`, code: 400 };
   const timeout = w.query.get('timeoutSeconds');
-  if (timeout && !/^\d+$/.test(timeout)) return { error: `timeoutSeconds: Invalid value: "${timeout}": must be a non-negative integer`, code: 400 };
+  if (timeout && !/^\d+$/.test(timeout))
+    return { error: `timeoutSeconds: Invalid value: "${timeout}": must be a non-negative integer`, code: 400 };
   return { resource: r };
 }
 
@@ -58,15 +60,24 @@ export function tooOldStatus(rv: number, oldest: number): ReturnType<typeof fail
   return failure(410, 'Expired', `too old resource version: ${rv} (${oldest})`);
 }
 
-export function serveWatch(res: ServerResponse, w: WatchRequest, r: ResourceType, ctx: SimContext, onEnd: () => void, fault: WatchFault = {}): void {
+export function serveWatch(
+  res: ServerResponse,
+  w: WatchRequest,
+  r: ResourceType,
+  ctx: SimContext,
+  onEnd: () => void,
+  fault: WatchFault = {},
+): void {
   const labels = parseLabelSelector(w.query.get('labelSelector'));
   const fields = parseFieldSelector(w.query.get('fieldSelector'));
   const ns = r.namespaced ? w.info.namespace : undefined;
   const name = w.info.name;
   const table = wantsTable(w.accept);
   const matches = (o: KubeObject) =>
-    (!ns || o.metadata.namespace === ns) && (!name || o.metadata.name === name) &&
-    matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o as unknown as Record<string, unknown>);
+    (!ns || o.metadata.namespace === ns) &&
+    (!name || o.metadata.name === name) &&
+    matchesLabels(labels, o.metadata.labels) &&
+    matchesFields(fields, o as unknown as Record<string, unknown>);
   const typed = (o: KubeObject): KubeObject => ({ ...o, apiVersion: gvString(r.group, r.version), kind: r.kind });
   const render = (o: KubeObject): unknown => {
     if (!table) return typed(o);
@@ -117,18 +128,46 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, r: ResourceType
   const timers: NodeJS.Timeout[] = [];
   const timeoutSeconds = Number(w.query.get('timeoutSeconds') || DEFAULT_WATCH_TIMEOUT_SECONDS);
   const deadline = Date.now() + timeoutSeconds * 1000;
-  if (timeoutSeconds > 0) timers.push(setTimeout(() => { if (!silent) res.end(); }, timeoutSeconds * 1000));
+  if (timeoutSeconds > 0)
+    timers.push(
+      setTimeout(() => {
+        if (!silent) res.end();
+      }, timeoutSeconds * 1000),
+    );
   if (queryBool(w.query, 'allowWatchBookmarks')) {
-    const bookmark = () => write({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: gvString(r.group, r.version), metadata: { resourceVersion: ctx.store.resourceVersion } } });
+    const bookmark = () =>
+      write({
+        type: 'BOOKMARK',
+        object: {
+          kind: r.kind,
+          apiVersion: gvString(r.group, r.version),
+          metadata: { resourceVersion: ctx.store.resourceVersion },
+        },
+      });
     const schedule = () => {
       const next = Math.min(Date.now() + BOOKMARK_EVERY_MS, deadline - 2_000);
       if (next <= Date.now()) return;
-      timers.push(setTimeout(() => { bookmark(); schedule(); }, next - Date.now()));
+      timers.push(
+        setTimeout(() => {
+          bookmark();
+          schedule();
+        }, next - Date.now()),
+      );
     };
     schedule();
   }
-  if (fault.closeAfterSeconds !== undefined) timers.push(setTimeout(() => { if (!silent) res.end(); }, fault.closeAfterSeconds * 1000));
-  if (fault.silentAfterSeconds !== undefined) timers.push(setTimeout(() => { silent = true; }, fault.silentAfterSeconds * 1000));
+  if (fault.closeAfterSeconds !== undefined)
+    timers.push(
+      setTimeout(() => {
+        if (!silent) res.end();
+      }, fault.closeAfterSeconds * 1000),
+    );
+  if (fault.silentAfterSeconds !== undefined)
+    timers.push(
+      setTimeout(() => {
+        silent = true;
+      }, fault.silentAfterSeconds * 1000),
+    );
 
   let ended = false;
   const end = () => {

@@ -8,20 +8,28 @@ import { cellKey, type Cell } from '../../src/rbac/types.ts';
 
 interface Script {
   rules?: { resourceRules: unknown[]; incomplete?: boolean } | number;
-  ssar?: (body: { spec: { resourceAttributes: { verb: string; resource: string; subresource?: string } } }) => { allowed: boolean; reason?: string } | number;
+  ssar?: (body: {
+    spec: { resourceAttributes: { verb: string; resource: string; subresource?: string } };
+  }) => { allowed: boolean; reason?: string } | number;
   sar?: (body: { spec: { user: string; groups: string[] } }) => { allowed: boolean } | number;
 }
 
 function fakeConn(script: Script) {
   const calls: Array<{ kind: string; impersonate?: unknown }> = [];
-  const forbiddenImpersonation = { kind: 'Status', code: 403, message: 'serviceaccounts "w" is forbidden: User "u" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "airflow"' };
+  const forbiddenImpersonation = {
+    kind: 'Status',
+    code: 403,
+    message:
+      'serviceaccounts "w" is forbidden: User "u" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "airflow"',
+  };
   const conn = {
     async send<T>(req: KubeRequest): Promise<KubeResponse<T>> {
       const kind = req.path.split('/').pop()!;
       calls.push({ kind, impersonate: req.impersonate });
       const reply = (status: number, body: unknown) => ({ status, body: body as T, headers: {} });
       if (kind === 'selfsubjectrulesreviews') {
-        if (typeof script.rules === 'number') return reply(script.rules, script.rules === 403 ? forbiddenImpersonation : {});
+        if (typeof script.rules === 'number')
+          return reply(script.rules, script.rules === 403 ? forbiddenImpersonation : {});
         return reply(201, { status: script.rules ?? { resourceRules: [] } });
       }
       if (kind === 'selfsubjectaccessreviews') {
@@ -29,14 +37,23 @@ function fakeConn(script: Script) {
         return typeof a === 'number' ? reply(a, a === 403 ? forbiddenImpersonation : {}) : reply(201, { status: a });
       }
       const a = script.sar!(req.body as never);
-      return typeof a === 'number' ? reply(a, { message: 'subjectaccessreviews is forbidden' }) : reply(201, { status: a });
+      return typeof a === 'number'
+        ? reply(a, { message: 'subjectaccessreviews is forbidden' })
+        : reply(201, { status: a });
     },
   } as unknown as Connection;
   return { conn, calls };
 }
 
 const account = { namespace: 'airflow', name: 'w' };
-const cell = (verb: string, resource: string, subresource = ''): Cell => ({ account, namespace: 'airflow', group: '', resource, subresource, verb });
+const cell = (verb: string, resource: string, subresource = ''): Cell => ({
+  account,
+  namespace: 'airflow',
+  group: '',
+  resource,
+  subresource,
+  verb,
+});
 const cells = [cell('get', 'pods'), cell('create', 'pods'), cell('get', 'pods', 'exec'), cell('list', 'events')];
 const required = new Set([cellKey(cells[0]), cellKey(cells[1]), cellKey(cells[2])]);
 const allowedBy = (c: Cell, ans: Map<string, { allowed: boolean; source: string }>) => ans.get(cellKey(c))!;
@@ -49,15 +66,24 @@ describe('access reviews: which request answers which cell', () => {
     });
     const r = await reviewCells(conn, cells, { isRequired: (c) => required.has(cellKey(c)) });
     assert.equal(r.mode, 'impersonation');
-    assert.deepEqual(calls.map((c) => c.kind).sort(), ['selfsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews']);
-    assert.ok(calls.every((c) => JSON.stringify(c.impersonate) === JSON.stringify({ user: 'system:serviceaccount:airflow:w' })));
-    assert.deepEqual(cells.map((c) => [allowedBy(c, r.answers).allowed, allowedBy(c, r.answers).source]), [
-      [true, 'SelfSubjectRulesReview'],
-      // the rules said no, the access review (a webhook) says yes: the server's answer wins
-      [true, 'SelfSubjectAccessReview'],
-      [false, 'SelfSubjectAccessReview'],
-      [false, 'SelfSubjectRulesReview'],
+    assert.deepEqual(calls.map((c) => c.kind).sort(), [
+      'selfsubjectaccessreviews',
+      'selfsubjectaccessreviews',
+      'selfsubjectrulesreviews',
     ]);
+    assert.ok(
+      calls.every((c) => JSON.stringify(c.impersonate) === JSON.stringify({ user: 'system:serviceaccount:airflow:w' })),
+    );
+    assert.deepEqual(
+      cells.map((c) => [allowedBy(c, r.answers).allowed, allowedBy(c, r.answers).source]),
+      [
+        [true, 'SelfSubjectRulesReview'],
+        // the rules said no, the access review (a webhook) says yes: the server's answer wins
+        [true, 'SelfSubjectAccessReview'],
+        [false, 'SelfSubjectAccessReview'],
+        [false, 'SelfSubjectRulesReview'],
+      ],
+    );
   });
 
   it('onRequiredDenial: each required cell the rules do not allow, before its confirmation is sent', async () => {
@@ -68,23 +94,36 @@ describe('access reviews: which request answers which cell', () => {
     const told: Array<{ cell: string; sentBefore: number }> = [];
     await reviewCells(conn, cells, {
       isRequired: (c) => required.has(cellKey(c)),
-      onRequiredDenial: (c) => told.push({ cell: `${c.verb} ${c.resource}${c.subresource ? '/' + c.subresource : ''}`, sentBefore: calls.filter((x) => x.kind === 'selfsubjectaccessreviews').length }),
+      onRequiredDenial: (c) =>
+        told.push({
+          cell: `${c.verb} ${c.resource}${c.subresource ? '/' + c.subresource : ''}`,
+          sentBefore: calls.filter((x) => x.kind === 'selfsubjectaccessreviews').length,
+        }),
     });
     // get pods is allowed by the rules; list events is denied but nobody requires it
     assert.deepEqual(told.map((t) => t.cell).sort(), ['create pods', 'get pods/exec']);
     // each told before its own confirmation went out (so the caller's reads join the same round trip)
-    assert.deepEqual(told.map((t) => t.sentBefore), [0, 1]);
+    assert.deepEqual(
+      told.map((t) => t.sentBefore),
+      [0, 1],
+    );
   });
 
   it('onRequiredDenial is not called without a rules review to go by (cluster-wide cells)', async () => {
     const { conn } = fakeConn({ ssar: () => ({ allowed: false }) });
     let told = 0;
-    await reviewCells(conn, [{ ...cells[0], namespace: '*' }], { isRequired: () => true, onRequiredDenial: () => told++ });
+    await reviewCells(conn, [{ ...cells[0], namespace: '*' }], {
+      isRequired: () => true,
+      onRequiredDenial: () => told++,
+    });
     assert.equal(told, 0);
   });
 
   it('an incomplete rules review sends every uncovered cell to an access review', async () => {
-    const { conn, calls } = fakeConn({ rules: { resourceRules: [], incomplete: true }, ssar: () => ({ allowed: false }) });
+    const { conn, calls } = fakeConn({
+      rules: { resourceRules: [], incomplete: true },
+      ssar: () => ({ allowed: false }),
+    });
     await reviewCells(conn, cells, { isRequired: (c) => required.has(cellKey(c)) });
     assert.equal(calls.filter((c) => c.kind === 'selfsubjectaccessreviews').length, 4);
   });
@@ -92,7 +131,10 @@ describe('access reviews: which request answers which cell', () => {
   it('reasons on request: allowed cells get an access review too', async () => {
     const { conn } = fakeConn({
       rules: { resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }] },
-      ssar: () => ({ allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to ServiceAccount "w/airflow"' }),
+      ssar: () => ({
+        allowed: true,
+        reason: 'RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to ServiceAccount "w/airflow"',
+      }),
     });
     const r = await reviewCells(conn, cells, { wantReason: () => true });
     assert.ok(cells.every((c) => r.answers.get(cellKey(c))!.reason.startsWith('RBAC: allowed by')));
@@ -101,7 +143,10 @@ describe('access reviews: which request answers which cell', () => {
   it('cluster-wide cells skip the (namespaced) rules review', async () => {
     const { conn, calls } = fakeConn({ ssar: () => ({ allowed: true }) });
     await reviewCells(conn, [{ ...cells[0], namespace: '*' }], {});
-    assert.deepEqual(calls.map((c) => c.kind), ['selfsubjectaccessreviews']);
+    assert.deepEqual(
+      calls.map((c) => c.kind),
+      ['selfsubjectaccessreviews'],
+    );
   });
 
   it('impersonation forbidden -> SubjectAccessReview with the three ServiceAccount groups', async () => {
@@ -115,6 +160,12 @@ describe('access reviews: which request answers which cell', () => {
 
   it('neither -> a forbidden ClusterError naming both permissions', async () => {
     const { conn } = fakeConn({ rules: 403, sar: () => 403 });
-    await assert.rejects(reviewCells(conn, cells, {}), (e: unknown) => e instanceof ClusterError && e.kind === 'forbidden' && /impersonate.*serviceaccounts in namespace airflow.*subjectaccessreviews/.test(e.message));
+    await assert.rejects(
+      reviewCells(conn, cells, {}),
+      (e: unknown) =>
+        e instanceof ClusterError &&
+        e.kind === 'forbidden' &&
+        /impersonate.*serviceaccounts in namespace airflow.*subjectaccessreviews/.test(e.message),
+    );
   });
 });

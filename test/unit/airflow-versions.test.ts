@@ -2,11 +2,22 @@ import { strict as assert } from 'node:assert';
 import { deprecatedSectionApplies, executorSection, ignoredOptions, setOptionText } from '../../src/airflow/advice.ts';
 import { configMapKeyAt, findPodTemplate, parsePodTemplate, workerAccount } from '../../src/airflow/pod-template.ts';
 import type { PodLike } from '../../src/airflow/release.ts';
-import { airflowVersionFromImage, airflowVersionOf, chartVersionOf, parseRange, providerVersionOf, versionsLine } from '../../src/airflow/versions.ts';
+import {
+  airflowVersionFromImage,
+  airflowVersionOf,
+  chartVersionOf,
+  parseRange,
+  providerVersionOf,
+  versionsLine,
+} from '../../src/airflow/versions.ts';
 
 const pod = (name: string, component: string, image: string, env: Record<string, string> = {}): PodLike => ({
   metadata: { name, labels: { tier: 'airflow', component, release: 'airflow' } },
-  spec: { containers: [{ name: component, image, env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })) } as { name: string }] },
+  spec: {
+    containers: [
+      { name: component, image, env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })) } as { name: string },
+    ],
+  },
 });
 
 describe('versions from what the API server shows (no exec)', () => {
@@ -22,10 +33,14 @@ describe('versions from what the API server shows (no exec)', () => {
     ['mycorp/airflow:2.5.0', undefined], // a custom image's tag is its builder's numbering
     ['registry:5000/apache/airflow-custom:2.5.0', undefined],
   ];
-  for (const [image, want] of images) it(`image ${image} -> ${want ?? 'unknown'}`, () => assert.equal(airflowVersionFromImage(image), want));
+  for (const [image, want] of images)
+    it(`image ${image} -> ${want ?? 'unknown'}`, () => assert.equal(airflowVersionFromImage(image), want));
 
   it('AIRFLOW_VERSION in the pod env beats the tag; the scheduler decides; disagreement is said', () => {
-    const v = airflowVersionOf([pod('w-0', 'worker', 'apache/airflow:2.8.0'), pod('s-0', 'scheduler', 'mycorp/af:7', { AIRFLOW_VERSION: '2.8.1' })]);
+    const v = airflowVersionOf([
+      pod('w-0', 'worker', 'apache/airflow:2.8.0'),
+      pod('s-0', 'scheduler', 'mycorp/af:7', { AIRFLOW_VERSION: '2.8.1' }),
+    ]);
     assert.equal(v.value, '2.8.1');
     assert.match(v.source, /pod s-0 env AIRFLOW_VERSION \(other pods run 2\.8\.0\)/);
   });
@@ -37,14 +52,34 @@ describe('versions from what the API server shows (no exec)', () => {
   });
 
   it('chart version from the chart / helm.sh/chart label; provider from a pinned _PIP_ADDITIONAL_REQUIREMENTS', () => {
-    const c = chartVersionOf([{ kind: 'ServiceAccount', metadata: { name: 'x', labels: {} } }, { kind: 'Deployment', metadata: { name: 'airflow-scheduler', labels: { chart: 'airflow-1.5.0' } } }], 'official');
+    const c = chartVersionOf(
+      [
+        { kind: 'ServiceAccount', metadata: { name: 'x', labels: {} } },
+        { kind: 'Deployment', metadata: { name: 'airflow-scheduler', labels: { chart: 'airflow-1.5.0' } } },
+      ],
+      'official',
+    );
     assert.deepEqual([c.value, c.source], ['1.5.0', 'Deployment airflow-scheduler label chart=airflow-1.5.0']);
-    assert.equal(chartVersionOf([{ metadata: { name: 'a', labels: { 'helm.sh/chart': 'airflow-8.9.0' } } }], 'community').value, '8.9.0');
+    assert.equal(
+      chartVersionOf([{ metadata: { name: 'a', labels: { 'helm.sh/chart': 'airflow-8.9.0' } } }], 'community').value,
+      '8.9.0',
+    );
     assert.match(chartVersionOf([], 'official').source, /^unknown/);
-    const p = providerVersionOf([pod('s', 'scheduler', 'apache/airflow:2.6.3', { _PIP_ADDITIONAL_REQUIREMENTS: 'pandas apache-airflow-providers-cncf-kubernetes==7.1.0' })]);
+    const p = providerVersionOf([
+      pod('s', 'scheduler', 'apache/airflow:2.6.3', {
+        _PIP_ADDITIONAL_REQUIREMENTS: 'pandas apache-airflow-providers-cncf-kubernetes==7.1.0',
+      }),
+    ]);
     assert.equal(p.value, '7.1.0');
     assert.match(providerVersionOf([]).source, /^unknown/);
-    assert.equal(versionsLine({ airflow: { value: '2.2.5', source: '' }, chart: { value: '1.5.0', chart: 'official', source: '' }, provider: { source: '' } }), 'Airflow 2.2.5, chart 1.5.0, cncf.kubernetes provider unknown');
+    assert.equal(
+      versionsLine({
+        airflow: { value: '2.2.5', source: '' },
+        chart: { value: '1.5.0', chart: 'official', source: '' },
+        provider: { source: '' },
+      }),
+      'Airflow 2.2.5, chart 1.5.0, cncf.kubernetes provider unknown',
+    );
   });
 
   it('ranges: min inclusive, max exclusive', () => {
@@ -69,15 +104,27 @@ describe('advice by version', () => {
       assert.equal(deprecatedSectionApplies(v), deprecated);
       const text = setOptionText('namespace', 'prod', v);
       assert.ok(text.startsWith(`set namespace = prod in [${section}]`), text);
-      if (v && !v.startsWith('2.5') && !v.startsWith('3')) assert.ok(!text.includes('kubernetes_executor'), `never advise [kubernetes_executor] to ${v}: ${text}`);
+      if (v && !v.startsWith('2.5') && !v.startsWith('3'))
+        assert.ok(!text.includes('kubernetes_executor'), `never advise [kubernetes_executor] to ${v}: ${text}`);
       if (!v) assert.match(text, /\[kubernetes\] before/);
     });
   }
 
   it('options the detected version does not read are flagged as ignored; none when the version is unknown', () => {
-    assert.deepEqual(ignoredOptions(['worker_service_account_name', 'namespace'], '2.2.5').map((o) => o.option), ['worker_service_account_name']);
-    assert.deepEqual(ignoredOptions(['multi_namespace_mode_namespace_list'], '2.5.1').map((o) => o.option), ['multi_namespace_mode_namespace_list']);
-    assert.deepEqual(ignoredOptions(['multi_namespace_mode_namespace_list', 'worker_service_account_name'], '1.10.15').map((o) => o.option), ['multi_namespace_mode_namespace_list']);
+    assert.deepEqual(
+      ignoredOptions(['worker_service_account_name', 'namespace'], '2.2.5').map((o) => o.option),
+      ['worker_service_account_name'],
+    );
+    assert.deepEqual(
+      ignoredOptions(['multi_namespace_mode_namespace_list'], '2.5.1').map((o) => o.option),
+      ['multi_namespace_mode_namespace_list'],
+    );
+    assert.deepEqual(
+      ignoredOptions(['multi_namespace_mode_namespace_list', 'worker_service_account_name'], '1.10.15').map(
+        (o) => o.option,
+      ),
+      ['multi_namespace_mode_namespace_list'],
+    );
     assert.deepEqual(ignoredOptions(['worker_service_account_name'], undefined), []);
   });
 });
@@ -100,42 +147,113 @@ describe('the pod template and the worker account', () => {
   const scheduler = {
     metadata: { name: 'airflow-scheduler-0', labels: { component: 'scheduler' } },
     spec: {
-      containers: [{ name: 'scheduler', volumeMounts: [{ name: 'config', mountPath: '/opt/airflow/pod_templates/pod_template_file.yaml', subPath: 'pod_template_file.yaml' }] }],
+      containers: [
+        {
+          name: 'scheduler',
+          volumeMounts: [
+            {
+              name: 'config',
+              mountPath: '/opt/airflow/pod_templates/pod_template_file.yaml',
+              subPath: 'pod_template_file.yaml',
+            },
+          ],
+        },
+      ],
       volumes: [{ name: 'config', configMap: { name: 'airflow-config' } }],
     },
   };
 
   it('parses serviceAccountName, namespace, automount, the base container image and env', () => {
     const t = parsePodTemplate(TEMPLATE, 'here')!;
-    assert.deepEqual([t.serviceAccountName, t.namespace, t.automountServiceAccountToken, t.image, t.env[0].name], ['airflow-worker', 'elsewhere', true, 'apache/airflow:2.7.3', 'AIRFLOW__CORE__EXECUTOR']);
+    assert.deepEqual(
+      [t.serviceAccountName, t.namespace, t.automountServiceAccountToken, t.image, t.env[0].name],
+      ['airflow-worker', 'elsewhere', true, 'apache/airflow:2.7.3', 'AIRFLOW__CORE__EXECUTOR'],
+    );
     assert.equal(parsePodTemplate('kind: ConfigMap\ndata: {}', 'x'), undefined);
     // chart 1.4 renders its license as a comment-only document before the Pod
-    assert.equal(parsePodTemplate(`\n# Licensed to the ASF\n---\n${TEMPLATE}`, 'x')?.serviceAccountName, 'airflow-worker');
+    assert.equal(
+      parsePodTemplate(`\n# Licensed to the ASF\n---\n${TEMPLATE}`, 'x')?.serviceAccountName,
+      'airflow-worker',
+    );
     assert.equal(parsePodTemplate(': : bad', 'x'), undefined);
   });
 
   it('reads it from the ConfigMap key mounted at pod_template_file (subPath and directory mounts)', () => {
-    assert.deepEqual(configMapKeyAt(scheduler, '/opt/airflow/pod_templates/pod_template_file.yaml'), { configMap: 'airflow-config', key: 'pod_template_file.yaml' });
-    const dir = { spec: { containers: [{ volumeMounts: [{ name: 'v', mountPath: '/tpl/' }] }], volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'k', path: 'pod.yaml' }] } }] } };
+    assert.deepEqual(configMapKeyAt(scheduler, '/opt/airflow/pod_templates/pod_template_file.yaml'), {
+      configMap: 'airflow-config',
+      key: 'pod_template_file.yaml',
+    });
+    const dir = {
+      spec: {
+        containers: [{ volumeMounts: [{ name: 'v', mountPath: '/tpl/' }] }],
+        volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'k', path: 'pod.yaml' }] } }],
+      },
+    };
     assert.deepEqual(configMapKeyAt(dir, '/tpl/pod.yaml'), { configMap: 'cm', key: 'k' });
-    const t = findPodTemplate({ pods: [scheduler], podTemplateFile: '/opt/airflow/pod_templates/pod_template_file.yaml', configMaps: { 'airflow-config': { 'pod_template_file.yaml': TEMPLATE } } });
-    assert.equal(t?.source, 'ConfigMap airflow-config key pod_template_file.yaml (pod_template_file /opt/airflow/pod_templates/pod_template_file.yaml)');
+    const t = findPodTemplate({
+      pods: [scheduler],
+      podTemplateFile: '/opt/airflow/pod_templates/pod_template_file.yaml',
+      configMaps: { 'airflow-config': { 'pod_template_file.yaml': TEMPLATE } },
+    });
+    assert.equal(
+      t?.source,
+      'ConfigMap airflow-config key pod_template_file.yaml (pod_template_file /opt/airflow/pod_templates/pod_template_file.yaml)',
+    );
     assert.equal(findPodTemplate({ pods: [scheduler], configMaps: {} }), undefined);
   });
 
-  it('the worker account: the template from 2.0 (in the executor\'s namespace), worker_service_account_name in 1.10', () => {
+  it("the worker account: the template from 2.0 (in the executor's namespace), worker_service_account_name in 1.10", () => {
     const template = parsePodTemplate(TEMPLATE, 'T')!;
     const option = { value: 'legacy-worker', source: 'airflow.cfg [kubernetes]' };
-    assert.deepEqual(workerAccount({ airflowVersion: '2.7.3', template, workerServiceAccountName: option, launchNamespace: 'airflow' }), {
-      name: 'airflow-worker', namespace: 'airflow', source: 'pod template T', automount: true,
-    });
-    assert.equal(workerAccount({ airflowVersion: '2.7.3', workerServiceAccountName: option, launchNamespace: 'airflow' }), undefined, '2.x no longer reads the option');
-    assert.equal(workerAccount({ airflowVersion: '1.10.12', workerServiceAccountName: option, launchNamespace: 'airflow' })?.name, 'legacy-worker');
+    assert.deepEqual(
+      workerAccount({
+        airflowVersion: '2.7.3',
+        template,
+        workerServiceAccountName: option,
+        launchNamespace: 'airflow',
+      }),
+      {
+        name: 'airflow-worker',
+        namespace: 'airflow',
+        source: 'pod template T',
+        automount: true,
+      },
+    );
+    assert.equal(
+      workerAccount({ airflowVersion: '2.7.3', workerServiceAccountName: option, launchNamespace: 'airflow' }),
+      undefined,
+      '2.x no longer reads the option',
+    );
+    assert.equal(
+      workerAccount({ airflowVersion: '1.10.12', workerServiceAccountName: option, launchNamespace: 'airflow' })?.name,
+      'legacy-worker',
+    );
     // 1.10 with a template mounted but no pod_template_file set: the option decides
-    assert.equal(workerAccount({ airflowVersion: '1.10.15', template, workerServiceAccountName: option, launchNamespace: 'airflow', templateConfigured: false })?.name, 'legacy-worker');
-    assert.equal(workerAccount({ airflowVersion: '1.10.15', template, workerServiceAccountName: option, launchNamespace: 'airflow', templateConfigured: true })?.name, 'airflow-worker');
+    assert.equal(
+      workerAccount({
+        airflowVersion: '1.10.15',
+        template,
+        workerServiceAccountName: option,
+        launchNamespace: 'airflow',
+        templateConfigured: false,
+      })?.name,
+      'legacy-worker',
+    );
+    assert.equal(
+      workerAccount({
+        airflowVersion: '1.10.15',
+        template,
+        workerServiceAccountName: option,
+        launchNamespace: 'airflow',
+        templateConfigured: true,
+      })?.name,
+      'airflow-worker',
+    );
     assert.equal(workerAccount({ workerServiceAccountName: option, launchNamespace: 'x' })?.name, 'legacy-worker');
     const noSa = parsePodTemplate(TEMPLATE.replace('  serviceAccountName: airflow-worker\n', ''), 'T')!;
-    assert.match(workerAccount({ airflowVersion: '2.7.3', template: noSa, launchNamespace: 'a' })!.source, /no serviceAccountName: default/);
+    assert.match(
+      workerAccount({ airflowVersion: '2.7.3', template: noSa, launchNamespace: 'a' })!.source,
+      /no serviceAccountName: default/,
+    );
   });
 });

@@ -7,8 +7,18 @@ import { GLOBAL_FLAGS } from '../../src/cli/flags.ts';
 export function captureIO(env: NodeJS.ProcessEnv = {}): IO & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
-  const stdout = new Writable({ write(c, _e, cb) { out += String(c); cb(); } });
-  const stderr = new Writable({ write(c, _e, cb) { err += String(c); cb(); } });
+  const stdout = new Writable({
+    write(c, _e, cb) {
+      out += String(c);
+      cb();
+    },
+  });
+  const stderr = new Writable({
+    write(c, _e, cb) {
+      err += String(c);
+      cb();
+    },
+  });
   return { stdout, stderr, env, out: () => out, err: () => err };
 }
 
@@ -80,9 +90,20 @@ describe('main()', () => {
           assert.ok(w, `${k} has no description`);
           return w;
         };
-        const lineOf = (sec: string, k: string) => sec.split('\n').find((l) => new RegExp(`(^|[ ,])${spell(k)}`).test(l + ' ')) ?? '';
-        for (const k of own) assert.ok(lineOf(ownSection!, k).replace(/\s+/g, ' ').includes(words(cmd.flags ?? [], k)), `${k}'s description`);
-        for (const k of globals) assert.ok(lineOf(globalSection, k).replace(/\s+/g, ' ').includes(words(GLOBAL_FLAGS, k)), `${k}'s description`);
+        const lineOf = (sec: string, k: string) =>
+          sec.split('\n').find((l) => new RegExp(`(^|[ ,])${spell(k)}`).test(l + ' ')) ?? '';
+        for (const k of own)
+          assert.ok(
+            lineOf(ownSection!, k)
+              .replace(/\s+/g, ' ')
+              .includes(words(cmd.flags ?? [], k)),
+            `${k}'s description`,
+          );
+        for (const k of globals)
+          assert.ok(
+            lineOf(globalSection, k).replace(/\s+/g, ' ').includes(words(GLOBAL_FLAGS, k)),
+            `${k}'s description`,
+          );
         const options = section(text, 'Options:') ?? '';
         assert.doesNotMatch(options, /--(?!help\b)[\w-]+ /, `a flag left under Options:\n${options}`);
       });

@@ -23,7 +23,11 @@ describe('parsing argv from the command data', () => {
     [['rbac', '-vvv'], 'rbac', { v: 3 }],
     [['rbac', '-v', '-v'], 'rbac', { v: 2 }],
     [['-Av', 'rbac'], 'rbac', { allNamespaces: true, v: 1 }],
-    [['net', 'pod-a', '--attempts', '3', '-c', 'base'], 'net', { pod: 'pod-a', attempts: 3, container: 'base', probeTimeout: '3', all: false }],
+    [
+      ['net', 'pod-a', '--attempts', '3', '-c', 'base'],
+      'net',
+      { pod: 'pod-a', attempts: 3, container: 'base', probeTimeout: '3', all: false },
+    ],
     [['net', '--attempts', 'x'], 'net', { attempts: Number.NaN }],
     [['net', '--', '-odd-pod'], 'net', { pod: '-odd-pod' }],
     [['ha', '--from', 'w-0', '--max-in-flight', '4'], 'ha', { from: 'w-0', maxInFlight: 4 }],
@@ -50,7 +54,10 @@ describe('parsing argv from the command data', () => {
   ];
   for (const [argv, re] of errors) {
     it(`${JSON.stringify(argv)}: a usage error`, () => {
-      assert.throws(() => parseArgv(argv, COMMANDS), (e: Error) => e.name === 'UsageError' && re.test(e.message));
+      assert.throws(
+        () => parseArgv(argv, COMMANDS),
+        (e: Error) => e.name === 'UsageError' && re.test(e.message),
+      );
     });
   }
 

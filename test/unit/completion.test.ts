@@ -5,7 +5,18 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { bashScript, completionScript, Directive, fishScript, formatCompletion, kubectlPluginScript, plan, zshScript, type CommandSpec, type FlagSpec } from '../../src/cli/completion.ts';
+import {
+  bashScript,
+  completionScript,
+  Directive,
+  fishScript,
+  formatCompletion,
+  kubectlPluginScript,
+  plan,
+  zshScript,
+  type CommandSpec,
+  type FlagSpec,
+} from '../../src/cli/completion.ts';
 import { repoRoot } from '../../scripts/build.ts';
 import { tempDir } from '../bench/binary.ts';
 
@@ -18,10 +29,31 @@ const GLOBAL: FlagSpec[] = [
   { long: 'v', takesValue: false, describe: 'Verbosity' },
 ];
 const COMMANDS: CommandSpec[] = [
-  { name: 'rbac', aliases: [], describe: 'Check permissions', flags: [{ long: 'fix', takesValue: false, describe: 'Print the fix' }, { long: 'sa', takesValue: true, describe: 'ServiceAccount' }], positionals: [] },
+  {
+    name: 'rbac',
+    aliases: [],
+    describe: 'Check permissions',
+    flags: [
+      { long: 'fix', takesValue: false, describe: 'Print the fix' },
+      { long: 'sa', takesValue: true, describe: 'ServiceAccount' },
+    ],
+    positionals: [],
+  },
   { name: 'net', aliases: [], describe: 'Probe from a pod', flags: [], positionals: ['pods'] },
-  { name: 'ha', aliases: [], describe: 'HA', flags: [{ long: 'from', takesValue: true, describe: 'Pod', values: 'pods' }], positionals: [] },
-  { name: 'completion', aliases: [], describe: 'Scripts', flags: [], positionals: [['bash', 'zsh', 'fish', 'kubectl-plugin']] },
+  {
+    name: 'ha',
+    aliases: [],
+    describe: 'HA',
+    flags: [{ long: 'from', takesValue: true, describe: 'Pod', values: 'pods' }],
+    positionals: [],
+  },
+  {
+    name: 'completion',
+    aliases: [],
+    describe: 'Scripts',
+    flags: [],
+    positionals: [['bash', 'zsh', 'fish', 'kubectl-plugin']],
+  },
 ];
 const values = (p: ReturnType<typeof plan>) => (p.kind === 'static' ? p.candidates.map((c) => c.value) : p);
 
@@ -29,7 +61,11 @@ function capture() {
   let out = '';
   let err = '';
   return {
-    io: { stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream, env: { KUBECONFIG: '/nonexistent' } },
+    io: {
+      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+      env: { KUBECONFIG: '/nonexistent' },
+    },
     out: () => out,
     err: () => err,
   };
@@ -61,21 +97,48 @@ describe('completion planner', () => {
     assert.deepEqual(values(plan(['--output=y'], COMMANDS, GLOBAL)), ['--output=yaml']);
     const files = plan(['--kubeconfig', ''], COMMANDS, GLOBAL);
     assert.deepEqual(files, { kind: 'static', candidates: [], directive: Directive.Default });
-    assert.deepEqual(plan(['--context', 'x', '-n', 'ai'], COMMANDS, GLOBAL), { kind: 'fetch', source: 'namespaces', prefix: 'ai', insert: '', flags: { context: 'x' } });
-    assert.deepEqual(plan(['--namespace=ai'], COMMANDS, GLOBAL), { kind: 'fetch', source: 'namespaces', prefix: 'ai', insert: '--namespace=', flags: {} });
-    assert.deepEqual(plan(['-n', 'team', 'ha', '--from', 'air'], COMMANDS, GLOBAL), { kind: 'fetch', source: 'pods', prefix: 'air', insert: '', flags: { namespace: 'team' } });
+    assert.deepEqual(plan(['--context', 'x', '-n', 'ai'], COMMANDS, GLOBAL), {
+      kind: 'fetch',
+      source: 'namespaces',
+      prefix: 'ai',
+      insert: '',
+      flags: { context: 'x' },
+    });
+    assert.deepEqual(plan(['--namespace=ai'], COMMANDS, GLOBAL), {
+      kind: 'fetch',
+      source: 'namespaces',
+      prefix: 'ai',
+      insert: '--namespace=',
+      flags: {},
+    });
+    assert.deepEqual(plan(['-n', 'team', 'ha', '--from', 'air'], COMMANDS, GLOBAL), {
+      kind: 'fetch',
+      source: 'pods',
+      prefix: 'air',
+      insert: '',
+      flags: { namespace: 'team' },
+    });
     assert.deepEqual(values(plan(['rbac', '--sa', ''], COMMANDS, GLOBAL)), []);
   });
 
   it('completes positionals: pods for net, shells for completion, nothing past the last', () => {
-    assert.deepEqual(plan(['net', ''], COMMANDS, GLOBAL), { kind: 'fetch', source: 'pods', prefix: '', insert: '', flags: {} });
+    assert.deepEqual(plan(['net', ''], COMMANDS, GLOBAL), {
+      kind: 'fetch',
+      source: 'pods',
+      prefix: '',
+      insert: '',
+      flags: {},
+    });
     assert.deepEqual(values(plan(['net', 'pod-a', ''], COMMANDS, GLOBAL)), []);
     assert.deepEqual(values(plan(['completion', 'z'], COMMANDS, GLOBAL)), ['zsh']);
     assert.deepEqual(values(plan(['nosuch', ''], COMMANDS, GLOBAL)), []);
   });
 
   it('formats as kubectl reads it: value<TAB>first line of the description, then :directive', () => {
-    assert.equal(formatCompletion([{ value: 'rbac', describe: 'Check\nmore' }, { value: 'x' }], 4), 'rbac\tCheck\nx\n:4\n');
+    assert.equal(
+      formatCompletion([{ value: 'rbac', describe: 'Check\nmore' }, { value: 'x' }], 4),
+      'rbac\tCheck\nx\n:4\n',
+    );
     assert.equal(formatCompletion([], 0), ':0\n');
   });
 });
@@ -90,10 +153,13 @@ describe('completion through the real command table', () => {
     // the order of COMMANDS (help's order: the one to start with first)
     assert.deepEqual(names, ['doctor', 'rbac', 'net', 'ha', 'admission', 'config', 'version', 'completion']);
     assert.ok(!names.includes('__complete'));
-    assert.ok(lines.slice(0, -1).every((l) => /^[\w-]+\t\S/.test(l)), c.out());
+    assert.ok(
+      lines.slice(0, -1).every((l) => /^[\w-]+\t\S/.test(l)),
+      c.out(),
+    );
   });
 
-  it('reads each command\'s flags from the command data', async () => {
+  it("reads each command's flags from the command data", async () => {
     const c = capture();
     await main(['__complete', 'ha', '--f'], c.io);
     assert.match(c.out(), /^--from\t/m);
@@ -111,7 +177,12 @@ describe('completion through the real command table', () => {
   });
 
   it('completion <shell> prints each script; an unknown shell is a usage error', async () => {
-    for (const [shell, want] of [['bash', bashScript()], ['zsh', zshScript()], ['fish', fishScript()], ['kubectl-plugin', kubectlPluginScript()]] as const) {
+    for (const [shell, want] of [
+      ['bash', bashScript()],
+      ['zsh', zshScript()],
+      ['fish', fishScript()],
+      ['kubectl-plugin', kubectlPluginScript()],
+    ] as const) {
       const c = capture();
       assert.equal(await main(['completion', shell], c.io), 0);
       assert.equal(c.out(), want);
@@ -128,14 +199,20 @@ describe('completion scripts in real shells', () => {
   before(() => {
     // a kubectl-airflow on PATH that runs the sources
     bin = tempDir('ka-compl-');
-    writeFileSync(path.join(bin, 'kubectl-airflow'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(repoRoot, 'src/cli/main.ts')}" "$@"\n`);
+    writeFileSync(
+      path.join(bin, 'kubectl-airflow'),
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(repoRoot, 'src/cli/main.ts')}" "$@"\n`,
+    );
     chmodSync(path.join(bin, 'kubectl-airflow'), 0o755);
   });
 
   it('bash: _kubectl_airflow fills COMPREPLY from __complete', function () {
     this.timeout(30_000);
     const script = `${bashScript()}\nCOMP_WORDS=(kubectl-airflow completion ''); COMP_CWORD=2; _kubectl_airflow; printf '%s\\n' "\${COMPREPLY[@]}"\nCOMP_WORDS=(kubectl-airflow -o j); COMP_CWORD=2; _kubectl_airflow; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, KUBECONFIG: '/nonexistent' }, encoding: 'utf8' });
+    const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, KUBECONFIG: '/nonexistent' },
+      encoding: 'utf8',
+    });
     assert.equal(out, 'bash\nzsh\nfish\nkubectl-plugin\njson\n');
   });
 
@@ -167,9 +244,18 @@ describe('completion scripts in real shells', () => {
     }
     const file = path.join(bin, 'compl.fish');
     writeFileSync(file, fishScript());
-    const r = spawnSync('fish', ['--no-config', '-c', `source ${file}; complete -C 'kubectl-airflow completion '; complete -C 'kubectl-airflow ver'`], {
-      env: { PATH: `${bin}:/usr/bin:/bin`, HOME: bin, KUBECONFIG: '/nonexistent' }, encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'fish',
+      [
+        '--no-config',
+        '-c',
+        `source ${file}; complete -C 'kubectl-airflow completion '; complete -C 'kubectl-airflow ver'`,
+      ],
+      {
+        env: { PATH: `${bin}:/usr/bin:/bin`, HOME: bin, KUBECONFIG: '/nonexistent' },
+        encoding: 'utf8',
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual([...lines.slice(0, 4)].sort(), ['bash', 'fish', 'kubectl-plugin', 'zsh'], r.stdout);

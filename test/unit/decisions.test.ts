@@ -9,7 +9,16 @@ import { builtinRequirements } from '../../src/airflow/requirements.ts';
 import type { PodLike, Release } from '../../src/airflow/release.ts';
 import { ClusterError, UsageError } from '../../src/base/errors.ts';
 import { networkSkip, NO_RELEASE, notChecked, whoAmI } from '../../src/doctor/meanings.ts';
-import { bindingNamespaces, namespacesToAsk, planForAccounts, planForRelease, releaseIsOptional, SA_DEFAULT_PROFILES, splitList, UNKNOWN_VERSIONS } from '../../src/rbac/plan.ts';
+import {
+  bindingNamespaces,
+  namespacesToAsk,
+  planForAccounts,
+  planForRelease,
+  releaseIsOptional,
+  SA_DEFAULT_PROFILES,
+  splitList,
+  UNKNOWN_VERSIONS,
+} from '../../src/rbac/plan.ts';
 
 const pod = (name: string, component: string, extra: Partial<PodLike['spec']> = {}): PodLike => ({
   metadata: { name, labels: { tier: 'airflow', component, release: 'airflow' } },
@@ -37,7 +46,10 @@ describe('decisions: rbac plan', () => {
   it('splitList: commas and repeats, blanks dropped', () => {
     const table: Array<[string[] | undefined, string[]]> = [
       [undefined, []],
-      [['a,b', 'c'], ['a', 'b', 'c']],
+      [
+        ['a,b', 'c'],
+        ['a', 'b', 'c'],
+      ],
       [[' a , ,b '], ['a', 'b']],
     ];
     for (const [v, want] of table) assert.deepEqual(splitList(v), want);
@@ -51,24 +63,53 @@ describe('decisions: rbac plan', () => {
       [new UsageError('no release "prod"'), 'prod', false],
       [new TypeError('bug'), undefined, false],
     ];
-    for (const [e, release, want] of table) assert.equal(releaseIsOptional(e, release), want, `${(e as Error).message} ${release}`);
+    for (const [e, release, want] of table)
+      assert.equal(releaseIsOptional(e, release), want, `${(e as Error).message} ${release}`);
   });
   it('--sa: default profiles, the accounts as components, namespaces from the release or the accounts', () => {
-    const accounts = [{ namespace: 'a', name: 'x' }, { namespace: 'b', name: 'y' }, { namespace: 'a', name: 'z' }];
+    const accounts = [
+      { namespace: 'a', name: 'x' },
+      { namespace: 'b', name: 'y' },
+      { namespace: 'a', name: 'z' },
+    ];
     const p = planForAccounts({ namespace: 'cur', accounts, all, explicit: [] });
-    assert.deepEqual(p.profiles.map((x) => x.name), SA_DEFAULT_PROFILES);
+    assert.deepEqual(
+      p.profiles.map((x) => x.name),
+      SA_DEFAULT_PROFILES,
+    );
     assert.deepEqual(p.namespaces, ['a', 'b']);
-    assert.deepEqual(p.components.map((c) => [c.component, c.account.name, c.source]), [['*', 'x', '--sa'], ['*', 'y', '--sa'], ['*', 'z', '--sa']]);
+    assert.deepEqual(
+      p.components.map((c) => [c.component, c.account.name, c.source]),
+      [
+        ['*', 'x', '--sa'],
+        ['*', 'y', '--sa'],
+        ['*', 'z', '--sa'],
+      ],
+    );
     assert.equal(p.release, undefined);
     const release: Release = { name: 'airflow', namespace: 'cur', chart: 'official', components: [], pods: [] };
     const multi = config({ AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE: 'True' });
-    const withRelease = planForAccounts({ namespace: 'cur', accounts, all, explicit: ['log-reading'], loaded: { release, config: multi, warnings: ['w'], versions: UNKNOWN_VERSIONS } });
-    assert.deepEqual(withRelease.profiles.map((x) => x.name), ['log-reading']);
+    const withRelease = planForAccounts({
+      namespace: 'cur',
+      accounts,
+      all,
+      explicit: ['log-reading'],
+      loaded: { release, config: multi, warnings: ['w'], versions: UNKNOWN_VERSIONS },
+    });
+    assert.deepEqual(
+      withRelease.profiles.map((x) => x.name),
+      ['log-reading'],
+    );
     assert.deepEqual(withRelease.namespaces, [CLUSTER_WIDE]);
     assert.deepEqual(withRelease.warnings, ['w']);
   });
   it('a release: profiles from its executor and components, its Airflow accounts, its launch namespaces', () => {
-    const comp = (component: string, name: string) => ({ component, account: { namespace: 'airflow', name }, source: 'pod', automount: true });
+    const comp = (component: string, name: string) => ({
+      component,
+      account: { namespace: 'airflow', name },
+      source: 'pod',
+      automount: true,
+    });
     const release: Release = {
       name: 'airflow',
       namespace: 'airflow',
@@ -79,16 +120,40 @@ describe('decisions: rbac plan', () => {
     const table: Array<[Record<string, string>, string[]]> = [
       [{ AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor' }, ['airflow']],
       [{ AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor', AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE: 'tasks' }, ['tasks']],
-      [{ AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor', AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE: 'True', AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE_NAMESPACE_LIST: 'a,b' }, ['a', 'b']],
+      [
+        {
+          AIRFLOW__CORE__EXECUTOR: 'CeleryExecutor',
+          AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE: 'True',
+          AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE_NAMESPACE_LIST: 'a,b',
+        },
+        ['a', 'b'],
+      ],
     ];
     for (const [vars, namespaces] of table) {
-      const p = planForRelease({ namespace: 'airflow', all, explicit: [], loaded: { release, config: config(vars), warnings: [], versions: UNKNOWN_VERSIONS } });
+      const p = planForRelease({
+        namespace: 'airflow',
+        all,
+        explicit: [],
+        loaded: { release, config: config(vars), warnings: [], versions: UNKNOWN_VERSIONS },
+      });
       assert.deepEqual(p.namespaces, namespaces, JSON.stringify(vars));
-      assert.deepEqual(p.components.map((c) => c.component), ['scheduler', 'worker'], 'Airflow processes, scheduler first; statsd left out');
+      assert.deepEqual(
+        p.components.map((c) => c.component),
+        ['scheduler', 'worker'],
+        'Airflow processes, scheduler first; statsd left out',
+      );
       assert.ok(p.profiles.length > 0);
     }
-    const explicit = planForRelease({ namespace: 'airflow', all, explicit: ['job-launching'], loaded: { release, config: config({}), warnings: [], versions: UNKNOWN_VERSIONS } });
-    assert.deepEqual(explicit.profiles.map((x) => x.name), ['job-launching']);
+    const explicit = planForRelease({
+      namespace: 'airflow',
+      all,
+      explicit: ['job-launching'],
+      loaded: { release, config: config({}), warnings: [], versions: UNKNOWN_VERSIONS },
+    });
+    assert.deepEqual(
+      explicit.profiles.map((x) => x.name),
+      ['job-launching'],
+    );
   });
   it('namespaces asked (the release namespace added) and those whose RoleBindings explain denials', () => {
     const release: Release = { name: 'r', namespace: 'airflow', chart: 'official', components: [], pods: [] };
@@ -108,16 +173,36 @@ describe('decisions: rbac plan', () => {
 describe('decisions: where the live Airflow config comes from', () => {
   it('scheduler pods first, otherwise in the order given', () => {
     const pods = [pod('w-1', 'worker'), pod('s-1', 'scheduler'), pod('t-1', 'triggerer'), pod('s-2', 'scheduler')];
-    assert.deepEqual(byPrecedence(pods).map((p) => p.metadata.name), ['s-1', 's-2', 'w-1', 't-1']);
+    assert.deepEqual(
+      byPrecedence(pods).map((p) => p.metadata.name),
+      ['s-1', 's-2', 'w-1', 't-1'],
+    );
   });
   it('what to read: literal env by precedence, envFrom Secrets and ConfigMaps once each, <release>-config first', () => {
     const sch = pod('s', 'scheduler', {
-      containers: [{ name: 'base', env: [{ name: 'AIRFLOW__CORE__EXECUTOR', value: 'KubernetesExecutor' }], envFrom: [{ secretRef: { name: 'sec' } }, { configMapRef: { name: 'cm-env' } }] }],
+      containers: [
+        {
+          name: 'base',
+          env: [{ name: 'AIRFLOW__CORE__EXECUTOR', value: 'KubernetesExecutor' }],
+          envFrom: [{ secretRef: { name: 'sec' } }, { configMapRef: { name: 'cm-env' } }],
+        },
+      ],
       volumes: [{ name: 'cfg', configMap: { name: 'custom-cfg' } }],
     });
-    const w = pod('w', 'worker', { containers: [{ name: 'base', env: [{ name: 'AIRFLOW__CORE__EXECUTOR', value: 'CeleryExecutor' }], envFrom: [{ secretRef: { name: 'sec' } }] }] });
+    const w = pod('w', 'worker', {
+      containers: [
+        {
+          name: 'base',
+          env: [{ name: 'AIRFLOW__CORE__EXECUTOR', value: 'CeleryExecutor' }],
+          envFrom: [{ secretRef: { name: 'sec' } }],
+        },
+      ],
+    });
     const reads = configReads({ name: 'airflow', pods: [w, sch] });
-    assert.deepEqual(reads.literal.map((e) => e.origin), ['pod s env', 'pod w env']);
+    assert.deepEqual(
+      reads.literal.map((e) => e.origin),
+      ['pod s env', 'pod w env'],
+    );
     assert.deepEqual(reads.secrets, ['sec']);
     assert.deepEqual(reads.envConfigMaps, ['cm-env']);
     assert.deepEqual(reads.cfgConfigMaps, ['airflow-config', 'custom-cfg']);
@@ -126,10 +211,42 @@ describe('decisions: where the live Airflow config comes from', () => {
     const reads = { literal: [], secrets: ['sec'], envConfigMaps: ['cm'], cfgConfigMaps: ['airflow-config', 'custom'] };
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     const table: Array<[string, Parameters<typeof airflowConfigFrom>[1], string, string]> = [
-      ['Secret beats ConfigMap', { secrets: [{ data: { AIRFLOW__CORE__EXECUTOR: b64('CeleryExecutor') } }], envConfigMaps: [{ data: { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor' } }], cfgConfigMaps: [] }, 'CeleryExecutor', 'Secret sec'],
-      ['ConfigMap env beats airflow.cfg', { secrets: [undefined], envConfigMaps: [{ data: { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor' } }], cfgConfigMaps: [{ data: { 'airflow.cfg': '[core]\nexecutor = LocalExecutor\n' } }] }, 'KubernetesExecutor', 'ConfigMap cm'],
-      ['the first readable airflow.cfg', { secrets: [undefined], envConfigMaps: [undefined], cfgConfigMaps: [undefined, { data: { 'airflow.cfg': '[core]\nexecutor = LocalExecutor\n' } }] }, 'LocalExecutor', 'ConfigMap custom airflow.cfg'],
-      ['nothing readable: the default', { secrets: [undefined], envConfigMaps: [undefined], cfgConfigMaps: [undefined, undefined] }, 'SequentialExecutor', 'Airflow default'],
+      [
+        'Secret beats ConfigMap',
+        {
+          secrets: [{ data: { AIRFLOW__CORE__EXECUTOR: b64('CeleryExecutor') } }],
+          envConfigMaps: [{ data: { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor' } }],
+          cfgConfigMaps: [],
+        },
+        'CeleryExecutor',
+        'Secret sec',
+      ],
+      [
+        'ConfigMap env beats airflow.cfg',
+        {
+          secrets: [undefined],
+          envConfigMaps: [{ data: { AIRFLOW__CORE__EXECUTOR: 'KubernetesExecutor' } }],
+          cfgConfigMaps: [{ data: { 'airflow.cfg': '[core]\nexecutor = LocalExecutor\n' } }],
+        },
+        'KubernetesExecutor',
+        'ConfigMap cm',
+      ],
+      [
+        'the first readable airflow.cfg',
+        {
+          secrets: [undefined],
+          envConfigMaps: [undefined],
+          cfgConfigMaps: [undefined, { data: { 'airflow.cfg': '[core]\nexecutor = LocalExecutor\n' } }],
+        },
+        'LocalExecutor',
+        'ConfigMap custom airflow.cfg',
+      ],
+      [
+        'nothing readable: the default',
+        { secrets: [undefined], envConfigMaps: [undefined], cfgConfigMaps: [undefined, undefined] },
+        'SequentialExecutor',
+        'Airflow default',
+      ],
     ];
     for (const [name, got, executor, source] of table) {
       const c = airflowConfigFrom(reads, got);
@@ -148,15 +265,24 @@ describe("decisions: doctor's reading of answers and errors", () => {
       [404, {}, undefined],
     ];
     for (const [code, body, want] of table) assert.deepEqual(whoAmI(code, body), want, String(code));
-    assert.throws(() => whoAmI(401, {}), (e: Error) => e instanceof ClusterError && e.kind === 'unauthorized');
-    assert.throws(() => whoAmI(500, { message: 'boom' }), (e: Error) => e instanceof ClusterError && e.status === 500);
+    assert.throws(
+      () => whoAmI(401, {}),
+      (e: Error) => e instanceof ClusterError && e.kind === 'unauthorized',
+    );
+    assert.throws(
+      () => whoAmI(500, { message: 'boom' }),
+      (e: Error) => e instanceof ClusterError && e.status === 500,
+    );
   });
   it('notChecked: a cluster error SKIPs unasked with its remedy, a usage error SKIPs, anything else is thrown', () => {
     const forbidden = notChecked('rbac', new ClusterError('forbidden', 'no', { status: 403 }));
     assert.deepEqual([forbidden.verdict, forbidden.unasked, forbidden.summary], ['SKIP', true, 'could not check: no']);
     assert.ok(forbidden.remedy);
     const usage = notChecked('config', new UsageError('several releases'));
-    assert.deepEqual([usage.verdict, usage.unasked, usage.summary], ['SKIP', undefined, 'could not check: several releases']);
+    assert.deepEqual(
+      [usage.verdict, usage.unasked, usage.summary],
+      ['SKIP', undefined, 'could not check: several releases'],
+    );
     assert.throws(() => notChecked('ha', new TypeError('bug')), TypeError);
   });
   it('networkSkip: no release, no pod to probe from, or probe', () => {

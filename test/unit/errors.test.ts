@@ -3,12 +3,24 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
-import { ClusterError, UsageError, describeError, fromCredentialError, fromNetworkError, fromStatus, redactUrls } from '../../src/base/errors.ts';
+import {
+  ClusterError,
+  UsageError,
+  describeError,
+  fromCredentialError,
+  fromNetworkError,
+  fromStatus,
+  redactUrls,
+} from '../../src/base/errors.ts';
 
 describe('errors -> one line and an exit code', () => {
   it('HTTP answers map to kinds; 403 keeps the server message', () => {
     const msg = 'pods is forbidden: User "x" cannot list resource "pods" in API group "" in the namespace "a"';
-    const f = fromStatus(403, { kind: 'Status', message: msg, reason: 'Forbidden', code: 403 }, 'GET /api/v1/namespaces/a/pods');
+    const f = fromStatus(
+      403,
+      { kind: 'Status', message: msg, reason: 'Forbidden', code: 403 },
+      'GET /api/v1/namespaces/a/pods',
+    );
     assert.equal(f.kind, 'forbidden');
     assert.equal(f.message, msg);
     assert.equal(fromStatus(401, {}, 'GET /x').kind, 'unauthorized');
@@ -16,15 +28,34 @@ describe('errors -> one line and an exit code', () => {
     assert.equal(fromStatus(504, {}, 'GET /x').kind, 'timeout');
     assert.equal(fromStatus(500, 'boom', 'GET /x').kind, 'unreachable');
     // a refusal of what was asked is not an unhealthy server: the server's reason and what to do, exit 1
-    const noHost = describeError(fromStatus(400, { message: 'pod p does not have a host assigned' }, 'exec into pod a/p'));
-    assert.deepEqual(noHost, { exitCode: 1, line: 'exec into pod a/p: the API server refused it (400): pod p does not have a host assigned (the pod is not scheduled to a node yet: wait until kubectl get pod -o wide shows its NODE, or pick another pod)' });
-    assert.doesNotMatch(describeError(fromStatus(422, { message: 'x is invalid' }, 'PATCH /p')).line, /unhealthy|overloaded/);
+    const noHost = describeError(
+      fromStatus(400, { message: 'pod p does not have a host assigned' }, 'exec into pod a/p'),
+    );
+    assert.deepEqual(noHost, {
+      exitCode: 1,
+      line: 'exec into pod a/p: the API server refused it (400): pod p does not have a host assigned (the pod is not scheduled to a node yet: wait until kubectl get pod -o wide shows its NODE, or pick another pod)',
+    });
+    assert.doesNotMatch(
+      describeError(fromStatus(422, { message: 'x is invalid' }, 'PATCH /p')).line,
+      /unhealthy|overloaded/,
+    );
     assert.match(describeError(fromStatus(503, {}, 'GET /x')).line, /unhealthy or overloaded/);
   });
   it('socket errors: refused/reset are unreachable, certificate problems are tls', () => {
-    assert.equal(fromNetworkError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'https://s')?.kind, 'unreachable');
-    assert.equal(fromNetworkError(Object.assign(new Error('self-signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 'https://s')?.kind, 'tls');
-    assert.equal(fromNetworkError(Object.assign(new Error('bad altname'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'https://s')?.kind, 'tls');
+    assert.equal(
+      fromNetworkError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'https://s')?.kind,
+      'unreachable',
+    );
+    assert.equal(
+      fromNetworkError(Object.assign(new Error('self-signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 'https://s')
+        ?.kind,
+      'tls',
+    );
+    assert.equal(
+      fromNetworkError(Object.assign(new Error('bad altname'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'https://s')
+        ?.kind,
+      'tls',
+    );
     assert.equal(fromNetworkError(new Error('other'), 'https://s'), undefined);
   });
   it('exit codes: cluster 3, usage 2; multi-line messages become one line with the remedy', () => {
@@ -34,15 +65,27 @@ describe('errors -> one line and an exit code', () => {
     assert.match(c.line, /^GET \/x timed out \(the API server did not answer in time: .*\)$/);
   });
   it('a failing exec credential plugin is an authentication error (exit 3) that says where it came from', () => {
-    const d = describeError(fromCredentialError(Object.assign(new Error('spawn /opt/bin/aws ENOENT'), { code: 'ENOENT' })));
+    const d = describeError(
+      fromCredentialError(Object.assign(new Error('spawn /opt/bin/aws ENOENT'), { code: 'ENOENT' })),
+    );
     assert.equal(d.exitCode, 3);
-    assert.match(d.line, /^getting credentials from the kubeconfig user's exec plugin or auth provider failed: spawn \/opt\/bin\/aws ENOENT \(run the plugin by hand/);
+    assert.match(
+      d.line,
+      /^getting credentials from the kubeconfig user's exec plugin or auth provider failed: spawn \/opt\/bin\/aws ENOENT \(run the plugin by hand/,
+    );
     const already = new ClusterError('timeout', 't');
     assert.equal(fromCredentialError(already), already);
   });
   it('a server URL with userinfo is never printed: the password (or a lone userinfo, maybe a token) is redacted', () => {
-    assert.equal(redactUrls('at https://user:pa55@host:6443/api and http://t0ken@10.0.0.1'), 'at https://user:xxxxx@host:6443/api and http://xxxxx@10.0.0.1');
-    assert.equal(redactUrls('https://host:6443/api?x=a@b'), 'https://host:6443/api?x=a@b', 'an @ after the host is not userinfo');
+    assert.equal(
+      redactUrls('at https://user:pa55@host:6443/api and http://t0ken@10.0.0.1'),
+      'at https://user:xxxxx@host:6443/api and http://xxxxx@10.0.0.1',
+    );
+    assert.equal(
+      redactUrls('https://host:6443/api?x=a@b'),
+      'https://host:6443/api?x=a@b',
+      'an @ after the host is not userinfo',
+    );
     const server = 'https://admin:s3cr3t@127.0.0.1:6443';
     const refused = Object.assign(new Error(`connect ECONNREFUSED (${server}/version)`), { code: 'ECONNREFUSED' });
     const tls = Object.assign(new Error('self-signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
@@ -70,9 +113,16 @@ describe('errors -> one line and an exit code', () => {
       let err = '';
       const stderr = new PassThrough();
       stderr.on('data', (d) => (err += d));
-      const code = await main(['rbac', '--server', `https://admin:s3cr3t@127.0.0.1:${port}`, '--token', 'x', ...v], { stdout: new PassThrough(), stderr, env: {} });
+      const code = await main(['rbac', '--server', `https://admin:s3cr3t@127.0.0.1:${port}`, '--token', 'x', ...v], {
+        stdout: new PassThrough(),
+        stderr,
+        env: {},
+      });
       assert.equal(code, 3);
-      assert.match(err, new RegExp(`^kubectl-airflow: cannot reach the API server at https://admin:xxxxx@127\\.0\\.0\\.1:${port}`));
+      assert.match(
+        err,
+        new RegExp(`^kubectl-airflow: cannot reach the API server at https://admin:xxxxx@127\\.0\\.0\\.1:${port}`),
+      );
       assert.doesNotMatch(err, /s3cr3t/);
       if (v.length) assert.match(err, /\n {4}at /, 'the stack is printed under -v');
     }
@@ -88,7 +138,10 @@ describe('errors -> one line and an exit code', () => {
     const d = describeError(thrown);
     assert.equal(d.exitCode, 1);
     assert.equal(d.line, `internal error: ${(thrown as Error).message} (run with -v for the stack; please report it)`);
-    assert.deepEqual(describeError('a\nthrown string'), { exitCode: 1, line: 'internal error: a thrown string (run with -v for the stack; please report it)' });
+    assert.deepEqual(describeError('a\nthrown string'), {
+      exitCode: 1,
+      line: 'internal error: a thrown string (run with -v for the stack; please report it)',
+    });
     assert.doesNotMatch(describeError(new ClusterError('forbidden', 'no')).line, /internal error/);
     class Deliberate extends Error {
       readonly exitCode = 1;
@@ -96,9 +149,14 @@ describe('errors -> one line and an exit code', () => {
         return this.message;
       }
     }
-    assert.deepEqual(describeError(new Deliberate('pod p is Pending')), { exitCode: 1, line: 'pod p is Pending' }, "a command's own error (net's PodProblem) is not internal");
-    assert.doesNotMatch(describeError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).line, /internal error/);
+    assert.deepEqual(
+      describeError(new Deliberate('pod p is Pending')),
+      { exitCode: 1, line: 'pod p is Pending' },
+      "a command's own error (net's PodProblem) is not internal",
+    );
+    assert.doesNotMatch(
+      describeError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).line,
+      /internal error/,
+    );
   });
-
 });
-

@@ -10,7 +10,9 @@ describe('help', () => {
     it(`every example is one whole line at ${width} columns, its description above it`, () => {
       const pages: Array<[string, Array<[string, string]>]> = [
         [renderHelp(COMMANDS, undefined, width, EXAMPLES), EXAMPLES],
-        ...COMMANDS.map((c) => [renderHelp(COMMANDS, c, width, EXAMPLES), c.examples ?? []] as [string, Array<[string, string]>]),
+        ...COMMANDS.map(
+          (c) => [renderHelp(COMMANDS, c, width, EXAMPLES), c.examples ?? []] as [string, Array<[string, string]>],
+        ),
       ];
       assert.ok(examples.length >= 10, 'too few examples to mean anything');
       for (const [text, list] of pages) {
@@ -20,18 +22,32 @@ describe('help', () => {
           assert.ok(at > 0, `"${line}" split at ${width} columns`);
           let start = at;
           while (lines[start - 1]?.startsWith('  # ')) start--;
-          assert.equal(lines.slice(start, at).map((l) => l.slice(4)).join(' '), what, `description of "${line}"`);
+          assert.equal(
+            lines
+              .slice(start, at)
+              .map((l) => l.slice(4))
+              .join(' '),
+            what,
+            `description of "${line}"`,
+          );
         }
       }
     });
     it(`no other line is longer than ${width} columns`, () => {
       const all = [undefined, ...COMMANDS].map((c) => renderHelp(COMMANDS, c, width, EXAMPLES));
       const exampleLines = new Set(examples.map(([l]) => `  ${l}`));
-      for (const text of all) for (const l of text.split('\n')) if (!exampleLines.has(l)) assert.ok(l.length <= width, `${l.length}: ${l}`);
+      for (const text of all)
+        for (const l of text.split('\n')) if (!exampleLines.has(l)) assert.ok(l.length <= width, `${l.length}: ${l}`);
     });
   }
   it('the width: the terminal up to 120, 100 for a pipe', () => {
-    for (const [columns, want] of [[undefined, 100], [80, 80], [119, 119], [200, 120]] as const) assert.equal(helpWidth({ columns }), want);
+    for (const [columns, want] of [
+      [undefined, 100],
+      [80, 80],
+      [119, 119],
+      [200, 120],
+    ] as const)
+      assert.equal(helpWidth({ columns }), want);
   });
   it('wrap keeps words whole, and a word longer than the width gets its own line', () => {
     const table: Array<[string, number, string[]]> = [
@@ -41,7 +57,8 @@ describe('help', () => {
       ['  spaced   out  ', 20, ['spaced out']],
       ['', 10, []],
     ];
-    for (const [text, width, want] of table) assert.deepEqual(wrap(text, width), want, `${JSON.stringify(text)} at ${width}`);
+    for (const [text, width, want] of table)
+      assert.deepEqual(wrap(text, width), want, `${JSON.stringify(text)} at ${width}`);
   });
   it("rbac --profile's description names every built-in profile", () => {
     const rbac = COMMANDS.find((c) => c.name === 'rbac')!;

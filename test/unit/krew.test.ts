@@ -4,7 +4,14 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/build.ts';
-import { renderTemplate, validateManifest, parseManifest, matchPlatform, safeEntries, type Manifest } from '../../scripts/krew.ts';
+import {
+  renderTemplate,
+  validateManifest,
+  parseManifest,
+  matchPlatform,
+  safeEntries,
+  type Manifest,
+} from '../../scripts/krew.ts';
 import { readTarGz, tarGz } from '../../scripts/archive.ts';
 import { gzipSync } from 'node:zlib';
 
@@ -19,20 +26,31 @@ describe('krew manifest', () => {
     assert.deepEqual(validateManifest('airflow.yaml', m), []);
     assert.equal(m.metadata?.name, 'airflow');
     assert.equal(m.spec?.version, 'v1.2.3');
-    const pairs = (m.spec?.platforms ?? []).map((p) => `${p.selector?.matchLabels?.os}/${p.selector?.matchLabels?.arch}`);
+    const pairs = (m.spec?.platforms ?? []).map(
+      (p) => `${p.selector?.matchLabels?.os}/${p.selector?.matchLabels?.arch}`,
+    );
     assert.deepEqual(pairs, ['linux/amd64', 'linux/arm64', 'darwin/amd64', 'darwin/arm64', 'windows/amd64']);
     for (const p of m.spec?.platforms ?? []) {
       const { os, arch } = p.selector!.matchLabels!;
-      assert.equal(p.uri, `https://github.com/kubectl-airflow/kubectl-airflow/releases/download/v1.2.3/kubectl-airflow_${os}_${arch}.${os === 'windows' ? 'zip' : 'tar.gz'}`);
+      assert.equal(
+        p.uri,
+        `https://github.com/kubectl-airflow/kubectl-airflow/releases/download/v1.2.3/kubectl-airflow_${os}_${arch}.${os === 'windows' ? 'zip' : 'tar.gz'}`,
+      );
       assert.equal(p.sha256, SHA);
-      assert.ok(p.files?.some((f) => f.from === 'LICENSE'), `${os}/${arch} does not install LICENSE`);
+      assert.ok(
+        p.files?.some((f) => f.from === 'LICENSE'),
+        `${os}/${arch} does not install LICENSE`,
+      );
     }
     assert.equal(matchPlatform(m, 'windows', 'amd64')?.bin, 'kubectl-airflow.exe');
     assert.equal(matchPlatform(m, 'linux', 's390x'), undefined);
   });
 
   it('names the file the plugin is: metadata.name must equal the file name', () => {
-    assert.match(validateManifest('kubectl-airflow.yaml', rendered()).join(), /must equal the file name "kubectl-airflow"/);
+    assert.match(
+      validateManifest('kubectl-airflow.yaml', rendered()).join(),
+      /must equal the file name "kubectl-airflow"/,
+    );
     assert.match(validateManifest('airflow.yml', rendered()).join(), /must end in \.yaml/);
   });
 
@@ -60,7 +78,13 @@ describe('krew manifest', () => {
     n.spec!.platforms![0]!.selector = { matchLabels: { os: 'plan9', arch: 'amd64' } };
     assert.match(validateManifest('airflow.yaml', n).join(), /matches no platform krew supports/);
     const e = clone(rendered());
-    e.spec!.platforms = [{ ...e.spec!.platforms![0]!, selector: { matchExpressions: [{ key: 'os', operator: 'In', values: ['linux', 'darwin'] }] } }, e.spec!.platforms![1]!];
+    e.spec!.platforms = [
+      {
+        ...e.spec!.platforms![0]!,
+        selector: { matchExpressions: [{ key: 'os', operator: 'In', values: ['linux', 'darwin'] }] },
+      },
+      e.spec!.platforms![1]!,
+    ];
     assert.match(validateManifest('airflow.yaml', e).join(), /overlap: all select os=linux\/arch=arm64/);
   });
 
@@ -89,7 +113,8 @@ describe('krew manifest', () => {
     assert.ok((m.spec?.shortDescription ?? '').length <= 70);
     assert.match(m.spec?.caveats ?? '', /impersonate/);
     assert.match(m.spec?.caveats ?? '', /kubectl_complete-airflow/);
-    for (const c of ['rbac', 'net', 'ha']) assert.match(m.spec?.description ?? '', new RegExp(`kubectl airflow ${c}\\b`));
+    for (const c of ['rbac', 'net', 'ha'])
+      assert.match(m.spec?.description ?? '', new RegExp(`kubectl airflow ${c}\\b`));
   });
 });
 
@@ -109,8 +134,19 @@ describe('krew unpacking rules', () => {
   }
 
   it('reads back what tarGz writes, with types and modes', () => {
-    const got = readTarGz(tarGz([{ name: 'b', data: Buffer.from('B'), mode: 0o755 }, { name: 'a', data: Buffer.from('A'), mode: 0o600 }]));
-    assert.deepEqual(got.map((e) => [e.name, e.type, e.mode, e.data.toString()]), [['a', 'file', 0o600, 'A'], ['b', 'file', 0o755, 'B']]);
+    const got = readTarGz(
+      tarGz([
+        { name: 'b', data: Buffer.from('B'), mode: 0o755 },
+        { name: 'a', data: Buffer.from('A'), mode: 0o600 },
+      ]),
+    );
+    assert.deepEqual(
+      got.map((e) => [e.name, e.type, e.mode, e.data.toString()]),
+      [
+        ['a', 'file', 0o600, 'A'],
+        ['b', 'file', 0o755, 'B'],
+      ],
+    );
   });
 
   it('refuses entries that escape the target or are not regular files', () => {

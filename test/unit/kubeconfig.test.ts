@@ -31,15 +31,24 @@ contexts:
 
 describe('kubeconfig merge (kubectl semantics)', () => {
   it('first file wins for every key and for current-context; duplicates do not throw', () => {
-    const m = mergeKubeconfigs([{ path: '/k/a.yaml', text: A }, { path: '/other/b.yaml', text: B }]);
+    const m = mergeKubeconfigs([
+      { path: '/k/a.yaml', text: A },
+      { path: '/other/b.yaml', text: B },
+    ]);
     assert.equal(m['current-context'], 'a');
-    assert.deepEqual(m.clusters.map((c) => c.name), ['c1', 'c2']);
+    assert.deepEqual(
+      m.clusters.map((c) => c.name),
+      ['c1', 'c2'],
+    );
     assert.equal((m.clusters[0].cluster as { server: string }).server, 'https://a.example:6443');
     assert.equal((m.users.find((u) => u.name === 'dup')!.user as { token: string }).token, 'first');
     assert.equal((m.contexts.find((c) => c.name === 'a')!.context as { cluster: string }).cluster, 'c1');
   });
   it('resolves relative paths against the file that names them', () => {
-    const m = mergeKubeconfigs([{ path: '/k/a.yaml', text: A }, { path: '/other/b.yaml', text: B }]);
+    const m = mergeKubeconfigs([
+      { path: '/k/a.yaml', text: A },
+      { path: '/other/b.yaml', text: B },
+    ]);
     assert.equal((m.clusters[0].cluster as Record<string, string>)['certificate-authority'], '/k/ca.crt');
     assert.equal((m.users[0].user as Record<string, string>)['client-certificate'], '/k/certs/u1.crt');
     const e = m.users.find((u) => u.name === 'e')!.user as { exec: { command: string } };
@@ -50,7 +59,13 @@ describe('kubeconfig merge (kubectl semantics)', () => {
     assert.equal((m.users[0].user as { exec: { command: string } }).exec.command, 'aws');
   });
   it('skips empty files and rejects non-YAML with a usage error', () => {
-    assert.equal(mergeKubeconfigs([{ path: 'e', text: '' }, { path: 'a', text: A }])['current-context'], 'a');
+    assert.equal(
+      mergeKubeconfigs([
+        { path: 'e', text: '' },
+        { path: 'a', text: A },
+      ])['current-context'],
+      'a',
+    );
     assert.throws(() => mergeKubeconfigs([{ path: 'bad', text: 'a: [' }]), UsageError);
   });
   it('a malformed kubeconfig is named with the line, never quoted (the line may hold a token)', () => {
@@ -63,7 +78,10 @@ describe('kubeconfig merge (kubectl semantics)', () => {
       assert.fail('no error');
     };
     const m = bad('users:\n- name: u\n  user:\n    token: s3cr3t-token: oops\n');
-    assert.equal(m, 'kubeconfig /k/bad is not valid YAML: Nested mappings are not allowed in compact mappings at line 4, column 12');
+    assert.equal(
+      m,
+      'kubeconfig /k/bad is not valid YAML: Nested mappings are not allowed in compact mappings at line 4, column 12',
+    );
     assert.doesNotMatch(bad('users: *s3cr3t\n'), /s3cr3t/);
     assert.doesNotMatch(bad('users: "s3cr3t\n'), /s3cr3t/);
   });
@@ -75,7 +93,10 @@ describe('kubeconfig merge (kubectl semantics)', () => {
 });
 
 describe('resolveConfig (flags override the kubeconfig)', () => {
-  const m = mergeKubeconfigs([{ path: '/k/a.yaml', text: A }, { path: '/other/b.yaml', text: B }]);
+  const m = mergeKubeconfigs([
+    { path: '/k/a.yaml', text: A },
+    { path: '/other/b.yaml', text: B },
+  ]);
   it('uses the current context and its namespace', () => {
     const r = resolveConfig(m, {});
     assert.equal(r.contextName, 'a');
@@ -90,7 +111,14 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.equal(resolveConfig(m, { context: 'nons' }).namespace, 'default');
   });
   it('--context/--cluster/--user/--server/--token/--certificate-authority/--insecure-skip-tls-verify', () => {
-    const r = resolveConfig(m, { context: 'a', cluster: 'c2', user: 'dup', server: 'https://s:1', token: 'T', insecureSkipTlsVerify: true });
+    const r = resolveConfig(m, {
+      context: 'a',
+      cluster: 'c2',
+      user: 'dup',
+      server: 'https://s:1',
+      token: 'T',
+      insecureSkipTlsVerify: true,
+    });
     assert.equal(r.server, 'https://s:1');
     const cluster = r.kubeconfig.clusters[0].cluster as Record<string, unknown>;
     assert.equal(cluster['insecure-skip-tls-verify'], true);
@@ -101,7 +129,11 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.equal((r2.kubeconfig.clusters[0].cluster as Record<string, unknown>)['certificate-authority'], '/ca.pem');
   });
   it('impersonation from flags, and --as-group without --as is a usage error', () => {
-    assert.deepEqual(resolveConfig(m, { as: 'bob', asGroup: ['g1', 'g2'], asUid: '42' }).impersonation, { user: 'bob', groups: ['g1', 'g2'], uid: '42' });
+    assert.deepEqual(resolveConfig(m, { as: 'bob', asGroup: ['g1', 'g2'], asUid: '42' }).impersonation, {
+      user: 'bob',
+      groups: ['g1', 'g2'],
+      uid: '42',
+    });
     assert.throws(() => resolveConfig(m, { asGroup: ['g'] }), UsageError);
   });
   it('unknown context or user is a usage error naming it', () => {
@@ -112,14 +144,31 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.equal(serverURL('127.0.0.1:6443', '--server'), 'https://127.0.0.1:6443');
     assert.equal(serverURL('https://k8s.example:443/prefix', '--server'), 'https://k8s.example:443/prefix');
     assert.equal(serverURL('http://127.0.0.1:8080', '--server'), 'http://127.0.0.1:8080');
-    assert.throws(() => serverURL('not a url', '--server'), (e: unknown) => e instanceof UsageError && e.line === '--server "not a url" is not an API server address: give https://HOST:PORT');
-    assert.throws(() => serverURL('ftp://x', '--server'), (e: unknown) => e instanceof UsageError && e.line === '--server "ftp://x" uses ftp: the API server speaks https (give https://HOST:PORT)');
+    assert.throws(
+      () => serverURL('not a url', '--server'),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.line === '--server "not a url" is not an API server address: give https://HOST:PORT',
+    );
+    assert.throws(
+      () => serverURL('ftp://x', '--server'),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.line === '--server "ftp://x" uses ftp: the API server speaks https (give https://HOST:PORT)',
+    );
     assert.throws(() => serverURL('https://', '--server'), UsageError);
   });
   it('impersonation and token values that cannot be header values: one usage line, the token never shown', () => {
-    assert.throws(() => resolveConfig(m, { as: 'a\nb' }), (e: unknown) => e instanceof UsageError && /^--as "a\\nb" contains a newline/.test(e.line));
+    assert.throws(
+      () => resolveConfig(m, { as: 'a\nb' }),
+      (e: unknown) => e instanceof UsageError && /^--as "a\\nb" contains a newline/.test(e.line),
+    );
     assert.throws(() => resolveConfig(m, { as: 'a', asGroup: ['g\r'] }), /--as-group "g\\r" contains/);
-    assert.throws(() => resolveConfig(m, { token: 'sekr\nit' }), (e: unknown) => e instanceof UsageError && e.line.startsWith('--token contains a newline') && !e.line.includes('sekr'));
+    assert.throws(
+      () => resolveConfig(m, { token: 'sekr\nit' }),
+      (e: unknown) =>
+        e instanceof UsageError && e.line.startsWith('--token contains a newline') && !e.line.includes('sekr'),
+    );
   });
   it('parses --request-timeout like kubectl', () => {
     assert.equal(parseDuration(undefined), undefined);
@@ -130,7 +179,10 @@ describe('resolveConfig (flags override the kubeconfig)', () => {
     assert.throws(() => parseDuration('soon'), UsageError);
     // beyond Node's timer range a timeout would fire at once: refused in one line
     assert.equal(parseDuration('24h'), 86_400_000);
-    assert.throws(() => parseDuration('600h'), /--request-timeout 600h is longer than 24h: give a shorter duration, or 0 for none/);
+    assert.throws(
+      () => parseDuration('600h'),
+      /--request-timeout 600h is longer than 24h: give a shorter duration, or 0 for none/,
+    );
   });
 });
 
@@ -150,7 +202,10 @@ describe('in-cluster fallback (no kubeconfig inside a pod)', () => {
     assert.equal(r.namespace, 'airflow');
     const user = r.kubeconfig.users[0].user as Record<string, string>;
     assert.equal(user['token-file'], join(dir, 'token'));
-    assert.equal((r.kubeconfig.clusters[0].cluster as Record<string, string>)['certificate-authority'], join(dir, 'ca.crt'));
+    assert.equal(
+      (r.kubeconfig.clusters[0].cluster as Record<string, string>)['certificate-authority'],
+      join(dir, 'ca.crt'),
+    );
     // without the service env it is still "no kubeconfig"
     assert.throws(() => resolveFromFlags({}, { HOME: '/nonexistent' }, dir), /no kubeconfig found/);
   });

@@ -33,10 +33,14 @@ describe('layout: who may import whom', () => {
     assert.ok(all.find((f) => f.rel === path.join('cli', 'main.ts'))!.imports.includes(path.join('cli', 'parse.ts')));
   });
   it('no module outside src/cli imports from it', () => {
-    for (const f of all) if (layerOf(f.rel) !== 'cli') for (const i of f.imports) assert.notEqual(layerOf(i), 'cli', `${f.rel} imports ${i}`);
+    for (const f of all)
+      if (layerOf(f.rel) !== 'cli')
+        for (const i of f.imports) assert.notEqual(layerOf(i), 'cli', `${f.rel} imports ${i}`);
   });
   it('no file in src/cli talks to the cluster: only connecting and completion names come from src/kube', () => {
-    const allowed = new Set(['kube/connection.ts', 'kube/resolve.ts', 'kube/names.ts'].map((p) => p.split('/').join(path.sep)));
+    const allowed = new Set(
+      ['kube/connection.ts', 'kube/resolve.ts', 'kube/names.ts'].map((p) => p.split('/').join(path.sep)),
+    );
     for (const f of all.filter((x) => layerOf(x.rel) === 'cli')) {
       for (const i of f.imports) if (layerOf(i) === 'kube') assert.ok(allowed.has(i), `${f.rel} imports ${i}`);
       assert.doesNotMatch(f.text, /\bconn\.(get|list|send|request)\b/, `${f.rel} sends a request`);
@@ -53,18 +57,27 @@ describe('layout: who may import whom', () => {
     }
   });
   it('src/airflow, the shared model, imports no feature', () => {
-    for (const f of all.filter((x) => layerOf(x.rel) === 'airflow')) for (const i of f.imports) assert.ok(!FEATURES.includes(layerOf(i)), `${f.rel} imports ${i}`);
+    for (const f of all.filter((x) => layerOf(x.rel) === 'airflow'))
+      for (const i of f.imports) assert.ok(!FEATURES.includes(layerOf(i)), `${f.rel} imports ${i}`);
   });
   it('doctor composes features through their run entries (index.ts), never through a command module', () => {
     const doctor = all.filter((x) => layerOf(x.rel) === 'doctor');
-    const entries = doctor.flatMap((f) => f.imports.filter((i) => FEATURES.includes(layerOf(i)) && layerOf(i) !== 'doctor'));
-    assert.ok(entries.some((i) => i === path.join('rbac', 'index.ts')), 'doctor runs rbac');
+    const entries = doctor.flatMap((f) =>
+      f.imports.filter((i) => FEATURES.includes(layerOf(i)) && layerOf(i) !== 'doctor'),
+    );
+    assert.ok(
+      entries.some((i) => i === path.join('rbac', 'index.ts')),
+      'doctor runs rbac',
+    );
     for (const i of entries) assert.notEqual(layerOf(i), 'cli', i);
   });
   it('pure modules (their header says Pure) outside src/kube import nothing from it', () => {
-    const pure = all.filter((f) => layerOf(f.rel) !== 'kube').filter((f) => /^\/\/[^\n]*\bPure\b|^(\/\/[^\n]*\n)*\/\/[^\n]*\bPure\b/.test(f.text));
+    const pure = all
+      .filter((f) => layerOf(f.rel) !== 'kube')
+      .filter((f) => /^\/\/[^\n]*\bPure\b|^(\/\/[^\n]*\n)*\/\/[^\n]*\bPure\b/.test(f.text));
     assert.ok(pure.length >= 15, `only ${pure.length} pure modules found`);
-    for (const f of pure) for (const i of f.imports) assert.notEqual(layerOf(i), 'kube', `${f.rel} (pure) imports ${i}`);
+    for (const f of pure)
+      for (const i of f.imports) assert.notEqual(layerOf(i), 'kube', `${f.rel} (pure) imports ${i}`);
   });
   it('files stay under 400 lines; comments cite no internal issue numbers', () => {
     for (const f of all) {

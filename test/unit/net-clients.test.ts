@@ -9,14 +9,32 @@ const QUESTIONS: Question[] = ['proxy-env', 'no-proxy-env', 'token-reread', 'wat
 
 function doc(env: Record<string, string>, clients: ProbeDoc['clients']): ProbeDoc {
   return {
-    probe: 'python3', schema: 2, mode: 'net', env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', ...env }, clients,
-    files: { dir: '', dirPresent: true, token: { present: true }, 'ca.crt': { present: true }, namespace: { present: true } },
-    resolv: { nameservers: [], search: [], options: [] }, dns: [], tcp: [],
+    probe: 'python3',
+    schema: 2,
+    mode: 'net',
+    env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', ...env },
+    clients,
+    files: {
+      dir: '',
+      dirPresent: true,
+      token: { present: true },
+      'ca.crt': { present: true },
+      namespace: { present: true },
+    },
+    resolv: { nameservers: [], search: [], options: [] },
+    dns: [],
+    tcp: [],
   };
 }
 const PROXY = { HTTPS_PROXY: 'http://***@10.96.200.1:3128' };
 const ALL_NO_PROXY = { ...PROXY, NO_PROXY: '10.96.0.1,.svc,.cluster.local' };
-const installed = (kubernetes: string | null, asyncio: string | null = null) => ({ kubernetes, kubernetes_asyncio: asyncio, urllib3: '1.26.12', 'apache-airflow': null, 'apache-airflow-providers-cncf-kubernetes': null });
+const installed = (kubernetes: string | null, asyncio: string | null = null) => ({
+  kubernetes,
+  kubernetes_asyncio: asyncio,
+  urllib3: '1.26.12',
+  'apache-airflow': null,
+  'apache-airflow-providers-cncf-kubernetes': null,
+});
 
 describe('net: the Kubernetes clients in the pod', () => {
   it('every row answers a known question with a source, and no two rows of a question overlap for a package', () => {
@@ -24,11 +42,24 @@ describe('net: the Kubernetes clients in the pod', () => {
     assert.ok(rows.length >= 10);
     for (const r of rows) {
       assert.ok(QUESTIONS.includes(r.question), r.question);
-      assert.match(r.source, /(kubernetes-client\/python|tomplus\/kubernetes_asyncio|apache\/airflow)/, `${r.question} ${r.package}: a source`);
+      assert.match(
+        r.source,
+        /(kubernetes-client\/python|tomplus\/kubernetes_asyncio|apache\/airflow)/,
+        `${r.question} ${r.package}: a source`,
+      );
       assert.ok(r.detail.length > 20);
     }
     // probe each release boundary the rows name, and one beyond: at most one row answers
-    const bounds = [...new Set(rows.flatMap((r) => r.versions.split(' ').map((b) => b.replace(/^[<>=]+/, '')).filter((v) => v !== '*')))];
+    const bounds = [
+      ...new Set(
+        rows.flatMap((r) =>
+          r.versions
+            .split(' ')
+            .map((b) => b.replace(/^[<>=]+/, ''))
+            .filter((v) => v !== '*'),
+        ),
+      ),
+    ];
     for (const q of QUESTIONS) {
       for (const pkg of new Set(rows.map((r) => r.package))) {
         for (const v of [...bounds, '0.1.0', '99.0.0']) {
@@ -64,13 +95,19 @@ describe('net: the Kubernetes clients in the pod', () => {
   it('a client that ignores HTTPS_PROXY is not failed for the proxy, even without NO_PROXY', () => {
     const l = envLayer(doc({ ...PROXY, NO_PROXY: 'localhost' }, installed('22.6.0')));
     assert.equal(l.verdict, 'OK');
-    assert.ok(l.evidence.some((e) => /^kubernetes 22\.6\.0 ignores the proxy variables: its API calls go direct/.test(e)), l.evidence.join('\n'));
+    assert.ok(
+      l.evidence.some((e) => /^kubernetes 22\.6\.0 ignores the proxy variables: its API calls go direct/.test(e)),
+      l.evidence.join('\n'),
+    );
   });
 
   it('a client that honours HTTPS_PROXY and ignores NO_PROXY fails, naming the version, although NO_PROXY lists the service IP', () => {
     const l = envLayer(doc(ALL_NO_PROXY, installed('35.0.0')));
     assert.equal(l.verdict, 'FAIL');
-    assert.equal(l.evidence[0], 'kubernetes 35.0.0 honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy');
+    assert.equal(
+      l.evidence[0],
+      'kubernetes 35.0.0 honours HTTPS_PROXY/HTTP_PROXY and ignores NO_PROXY: every API call goes to the proxy',
+    );
     assert.ok(l.evidence.some((e) => e.includes('#2460') && e.includes('#2520')));
     assert.match(l.remedy ?? '', /kubernetes >= 36\.0\.0/);
     // the triggers' kubernetes_asyncio is judged on its own: a clean 36 does not hide it
@@ -81,10 +118,17 @@ describe('net: the Kubernetes clients in the pod', () => {
   it('a client that honours both: NO_PROXY must cover the service IP, and only by a CIDR the client reads', () => {
     assert.equal(envLayer(doc(ALL_NO_PROXY, installed('36.0.0'))).verdict, 'OK');
     assert.equal(envLayer(doc({ ...PROXY, NO_PROXY: '.svc' }, installed('36.0.0'))).verdict, 'FAIL');
-    assert.equal(envLayer(doc({ ...PROXY, NO_PROXY: '10.96.0.0/12' }, installed('36.0.0'))).verdict, 'OK', 'requests reads IPv4 CIDRs');
+    assert.equal(
+      envLayer(doc({ ...PROXY, NO_PROXY: '10.96.0.0/12' }, installed('36.0.0'))).verdict,
+      'OK',
+      'requests reads IPv4 CIDRs',
+    );
     const asyncio = envLayer(doc({ ...PROXY, NO_PROXY: '10.96.0.0/12' }, installed(null, '24.2.0')));
     assert.equal(asyncio.verdict, 'FAIL');
-    assert.match(asyncio.evidence[0], /kubernetes_asyncio 24\.2\.0 does not read the CIDR in NO_PROXY that covers 10\.96\.0\.1 \(no CIDRs\)/);
+    assert.match(
+      asyncio.evidence[0],
+      /kubernetes_asyncio 24\.2\.0 does not read the CIDR in NO_PROXY that covers 10\.96\.0\.1 \(no CIDRs\)/,
+    );
     const v6 = doc({ ...PROXY, NO_PROXY: 'fd00::/8' }, installed('36.0.0'));
     v6.env.KUBERNETES_SERVICE_HOST = 'fd00:10:96::1';
     assert.match(envLayer(v6).evidence[0], /IPv4 CIDRs only/);
@@ -94,25 +138,58 @@ describe('net: the Kubernetes clients in the pod', () => {
     const now = 1_800_000_000;
     const withToken = (lifetime: number, clients: ProbeDoc['clients']) => {
       const d = doc({}, clients);
-      d.files = { ...d.files, token: { present: true, readable: true, claims: { iat: now - 600, exp: now - 600 + lifetime } }, 'ca.crt': { present: true, readable: true, pem: true, certificates: 1 }, namespace: { present: true, value: 'airflow' } };
+      d.files = {
+        ...d.files,
+        token: { present: true, readable: true, claims: { iat: now - 600, exp: now - 600 + lifetime } },
+        'ca.crt': { present: true, readable: true, pem: true, certificates: 1 },
+        namespace: { present: true, value: 'airflow' },
+      };
       return filesLayer(d, { automount: { serviceAccountName: 'w' }, now });
     };
     const short = withToken(3607, installed('11.0.0'));
     assert.equal(short.verdict, 'FAIL');
-    assert.match(short.evidence[0], /^kubernetes 11\.0\.0 reads the token once, and this token lives 60m: its calls get 401 Unauthorized once the kubelet has rotated it$/);
+    assert.match(
+      short.evidence[0],
+      /^kubernetes 11\.0\.0 reads the token once, and this token lives 60m: its calls get 401 Unauthorized once the kubelet has rotated it$/,
+    );
     assert.match(short.remedy ?? '', /kubernetes that re-reads the token \(>= 12\.0\.0\)/);
     assert.equal(withToken(3607, installed('22.6.0')).verdict, 'OK');
     const long = withToken(365 * 86400, installed('11.0.0'));
     assert.equal(long.verdict, 'OK');
-    assert.ok(long.evidence.some((e) => e.startsWith('kubernetes 11.0.0 reads the token once: it keeps working only while the first token stays valid (it lives 365d)')));
-    assert.equal(withToken(3607, installed(null, '23.3.0')).verdict, 'FAIL', 'the triggers\' kubernetes_asyncio before 23.6.0');
-    assert.equal(withToken(3607, { skipped: 'no python3' }).verdict, 'OK', 'unknown versions: nothing assumed against the pod');
+    assert.ok(
+      long.evidence.some((e) =>
+        e.startsWith(
+          'kubernetes 11.0.0 reads the token once: it keeps working only while the first token stays valid (it lives 365d)',
+        ),
+      ),
+    );
+    assert.equal(
+      withToken(3607, installed(null, '23.3.0')).verdict,
+      'FAIL',
+      "the triggers' kubernetes_asyncio before 23.6.0",
+    );
+    assert.equal(
+      withToken(3607, { skipped: 'no python3' }).verdict,
+      'OK',
+      'unknown versions: nothing assumed against the pod',
+    );
   });
 
   it('unknown versions (the sh probe): the verdict says what it assumed', () => {
-    const l = envLayer(doc({ ...PROXY, NO_PROXY: 'localhost' }, { skipped: 'no python3: the Kubernetes client versions are unknown' }));
+    const l = envLayer(
+      doc({ ...PROXY, NO_PROXY: 'localhost' }, { skipped: 'no python3: the Kubernetes client versions are unknown' }),
+    );
     assert.equal(l.verdict, 'FAIL');
-    assert.ok(l.evidence.includes('client versions unknown (no python3: the Kubernetes client versions are unknown): assumed a client that honours HTTPS_PROXY and NO_PROXY, as kubernetes >= 36.0.0 does'));
-    assert.deepEqual(proxyClients(installed(null)).assumed?.startsWith('client versions unknown (no kubernetes or kubernetes_asyncio package'), true);
+    assert.ok(
+      l.evidence.includes(
+        'client versions unknown (no python3: the Kubernetes client versions are unknown): assumed a client that honours HTTPS_PROXY and NO_PROXY, as kubernetes >= 36.0.0 does',
+      ),
+    );
+    assert.deepEqual(
+      proxyClients(installed(null)).assumed?.startsWith(
+        'client versions unknown (no kubernetes or kubernetes_asyncio package',
+      ),
+      true,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { cidrContains, evaluateEgress, restrictsEgress, selectorMatches, type NetworkPolicy } from '../../src/net/netpol.ts';
+import {
+  cidrContains,
+  evaluateEgress,
+  restrictsEgress,
+  selectorMatches,
+  type NetworkPolicy,
+} from '../../src/net/netpol.ts';
 
 const pod = { tier: 'airflow', component: 'worker', release: 'airflow' };
 const endpoints = [
@@ -17,8 +23,14 @@ describe('net: NetworkPolicy egress evaluation', () => {
     assert.equal(selectorMatches({}, pod), true);
     assert.equal(selectorMatches({ matchLabels: { component: 'worker' } }, pod), true);
     assert.equal(selectorMatches({ matchLabels: { component: 'scheduler' } }, pod), false);
-    assert.equal(selectorMatches({ matchExpressions: [{ key: 'component', operator: 'In', values: ['worker', 'x'] }] }, pod), true);
-    assert.equal(selectorMatches({ matchExpressions: [{ key: 'component', operator: 'NotIn', values: ['worker'] }] }, pod), false);
+    assert.equal(
+      selectorMatches({ matchExpressions: [{ key: 'component', operator: 'In', values: ['worker', 'x'] }] }, pod),
+      true,
+    );
+    assert.equal(
+      selectorMatches({ matchExpressions: [{ key: 'component', operator: 'NotIn', values: ['worker'] }] }, pod),
+      false,
+    );
     assert.equal(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, pod), true);
     assert.equal(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, pod), false);
     assert.equal(selectorMatches({ matchExpressions: [{ key: 'x', operator: 'Bogus' }] }, pod), false);
@@ -43,7 +55,10 @@ describe('net: NetworkPolicy egress evaluation', () => {
   });
 
   it('no policy selecting the pod: everything allowed, DNS too', () => {
-    const other = np('scheduler-only', { podSelector: { matchLabels: { component: 'scheduler' } }, policyTypes: ['Egress'] });
+    const other = np('scheduler-only', {
+      podSelector: { matchLabels: { component: 'scheduler' } },
+      policyTypes: ['Egress'],
+    });
     const e = evaluateEgress([other], pod, endpoints, service);
     assert.equal(e.isolated, false);
     assert.ok(e.endpoints.every((x) => x.allowed));
@@ -56,13 +71,21 @@ describe('net: NetworkPolicy egress evaluation', () => {
       policyTypes: ['Egress'],
       egress: [
         { to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }] },
-        { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        {
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
         { to: [{ podSelector: { matchLabels: { app: 'postgresql' } } }], ports: [{ port: 5432 }] },
       ],
     });
     const e = evaluateEgress([p], pod, endpoints, service);
     assert.deepEqual(e.selecting, ['airflow-worker-egress']);
-    assert.deepEqual(e.endpoints.map((x) => x.allowed), [false, false]);
+    assert.deepEqual(
+      e.endpoints.map((x) => x.allowed),
+      [false, false],
+    );
     assert.deepEqual(e.clusterIpOnly, ['airflow-worker-egress']);
     assert.equal(e.dns.udp, true);
     assert.equal(e.dns.tcp, true);
@@ -74,7 +97,12 @@ describe('net: NetworkPolicy egress evaluation', () => {
     const p = np('api', {
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/24', except: ['10.0.0.12/32'] } }], ports: [{ protocol: 'TCP', port: 6000, endPort: 7000 }] }],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: '10.0.0.0/24', except: ['10.0.0.12/32'] } }],
+          ports: [{ protocol: 'TCP', port: 6000, endPort: 7000 }],
+        },
+      ],
     });
     const e = evaluateEgress([p], pod, endpoints, service);
     assert.deepEqual(
@@ -84,7 +112,11 @@ describe('net: NetworkPolicy egress evaluation', () => {
         ['10.0.0.12', false, []],
       ],
     );
-    const udpOnly = np('udp', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 6443 }] }] });
+    const udpOnly = np('udp', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ ports: [{ protocol: 'UDP', port: 6443 }] }],
+    });
     assert.equal(evaluateEgress([udpOnly], pod, endpoints).endpoints[0].allowed, false);
     // a rule without ports allows every port; a rule without `to` every destination
     const any = np('any', { podSelector: {}, egress: [{}] });
@@ -115,14 +147,24 @@ describe('net: NetworkPolicy egress evaluation', () => {
   });
 
   it('DNS over UDP only is reported as missing TCP 53', () => {
-    const p = np('dns-udp', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53 }] }] });
+    const p = np('dns-udp', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ ports: [{ protocol: 'UDP', port: 53 }] }],
+    });
     const e = evaluateEgress([p], pod, endpoints);
     assert.deepEqual([e.dns.udp, e.dns.tcp], [true, false]);
   });
 
   it('one of several policies allowing the endpoints is enough (policies are additive)', () => {
     const deny = np('deny', { podSelector: {}, policyTypes: ['Egress'] });
-    const allow = np('allow-api', { podSelector: { matchLabels: { tier: 'airflow' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.11/32' } }, { ipBlock: { cidr: '10.0.0.12/32' } }], ports: [{ port: 6443 }] }] });
+    const allow = np('allow-api', {
+      podSelector: { matchLabels: { tier: 'airflow' } },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ ipBlock: { cidr: '10.0.0.11/32' } }, { ipBlock: { cidr: '10.0.0.12/32' } }], ports: [{ port: 6443 }] },
+      ],
+    });
     const e = evaluateEgress([deny, allow], pod, endpoints, service);
     assert.ok(e.endpoints.every((x) => x.allowed && x.allowedBy[0] === 'allow-api rule #1'));
     assert.deepEqual(e.clusterIpOnly, []);

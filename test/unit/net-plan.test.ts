@@ -42,12 +42,25 @@ const input = { timeoutSeconds: 3, attempts: 5, endpoints: [{ ip: '10.0.0.11', p
 describe('net: plan (container, names, execs, bound)', () => {
   it('chooses -c, then the default-container annotation, then the Airflow container, then the first with a note', () => {
     assert.deepEqual(chooseContainer(pod(['a', 'b']), 'b'), { container: 'b' });
-    assert.throws(() => chooseContainer(pod(['a', 'b']), 'c'), (e: Error) => e instanceof UsageError && /container c is not valid for pod p: choose one of: a, b/.test(e.message));
+    assert.throws(
+      () => chooseContainer(pod(['a', 'b']), 'c'),
+      (e: Error) =>
+        e instanceof UsageError && /container c is not valid for pod p: choose one of: a, b/.test(e.message),
+    );
     assert.deepEqual(chooseContainer(pod(['only'])), { container: 'only' });
-    assert.deepEqual(chooseContainer(pod(['git-sync', 'x'], { annotations: { 'kubectl.kubernetes.io/default-container': 'x' } })), { container: 'x' });
+    assert.deepEqual(
+      chooseContainer(pod(['git-sync', 'x'], { annotations: { 'kubectl.kubernetes.io/default-container': 'x' } })),
+      { container: 'x' },
+    );
     assert.deepEqual(chooseContainer(pod(['git-sync', 'base'])), { container: 'base' });
-    assert.deepEqual(chooseContainer(pod(['scheduler-log-groomer', 'scheduler'], { labels: { component: 'scheduler' } })), { container: 'scheduler' });
-    assert.deepEqual(chooseContainer(pod(['sidecar', 'main'])), { container: 'sidecar', note: 'Defaulted container "sidecar" out of: sidecar, main (use -c to choose)' });
+    assert.deepEqual(
+      chooseContainer(pod(['scheduler-log-groomer', 'scheduler'], { labels: { component: 'scheduler' } })),
+      { container: 'scheduler' },
+    );
+    assert.deepEqual(chooseContainer(pod(['sidecar', 'main'])), {
+      container: 'sidecar',
+      note: 'Defaulted container "sidecar" out of: sidecar, main (use -c to choose)',
+    });
   });
 
   it('refuses a pod that is not Running or a container that is not running, in one line', () => {
@@ -60,7 +73,8 @@ describe('net: plan (container, names, execs, bound)', () => {
 
   it('validates pod, namespace and container names before they reach a URL', () => {
     assert.doesNotThrow(() => validateNames('airflow-worker-0', 'airflow', 'base'));
-    for (const bad of ['a;b', '$(id)', 'A', '../x', 'a b', '']) assert.throws(() => validateNames(bad, 'airflow'), UsageError, bad);
+    for (const bad of ['a;b', '$(id)', 'A', '../x', 'a b', ''])
+      assert.throws(() => validateNames(bad, 'airflow'), UsageError, bad);
     assert.throws(() => validateNames('p', 'Air flow'), UsageError);
     assert.throws(() => validateNames('p', 'airflow', 'c;d'), UsageError);
     // ha --from checks before the namespace is known: pod and container still checked
@@ -70,23 +84,53 @@ describe('net: plan (container, names, execs, bound)', () => {
   });
 
   it('the endpoints to probe: EndpointSlice addresses at the https port (else the first), Endpoints when there are no slices', () => {
-    const slices = { items: [
-      { ports: [{ name: 'metrics', port: 9090 }, { name: 'https', port: 6443 }], endpoints: [{ addresses: ['10.0.0.11'] }, { addresses: ['10.0.0.12'] }] },
-      { ports: [{ port: 8443 }], endpoints: [{ addresses: ['10.0.0.11'] }] },
-      { endpoints: [{ addresses: ['10.0.0.99'] }] },
-    ] };
+    const slices = {
+      items: [
+        {
+          ports: [
+            { name: 'metrics', port: 9090 },
+            { name: 'https', port: 6443 },
+          ],
+          endpoints: [{ addresses: ['10.0.0.11'] }, { addresses: ['10.0.0.12'] }],
+        },
+        { ports: [{ port: 8443 }], endpoints: [{ addresses: ['10.0.0.11'] }] },
+        { endpoints: [{ addresses: ['10.0.0.99'] }] },
+      ],
+    };
     assert.deepEqual(apiServerEndpoints(slices, undefined), [
-      { ip: '10.0.0.11', port: 6443, portName: 'https' }, { ip: '10.0.0.12', port: 6443, portName: 'https' }, { ip: '10.0.0.11', port: 8443, portName: undefined },
+      { ip: '10.0.0.11', port: 6443, portName: 'https' },
+      { ip: '10.0.0.12', port: 6443, portName: 'https' },
+      { ip: '10.0.0.11', port: 8443, portName: undefined },
     ]);
-    assert.deepEqual(apiServerEndpoints(undefined, { subsets: [{ addresses: [{ ip: '10.0.0.13' }], ports: [{ name: 'https', port: 6443 }] }] }), [{ ip: '10.0.0.13', port: 6443, portName: 'https' }]);
+    assert.deepEqual(
+      apiServerEndpoints(undefined, {
+        subsets: [{ addresses: [{ ip: '10.0.0.13' }], ports: [{ name: 'https', port: 6443 }] }],
+      }),
+      [{ ip: '10.0.0.13', port: 6443, portName: 'https' }],
+    );
     // dual-stack: an IPv6 endpoint listed in two slices in two spellings is one endpoint
-    const v6 = { items: [
-      { addressType: 'IPv6', ports: [{ name: 'https', port: 6443 }], endpoints: [{ addresses: ['fd00:10::11'] }] },
-      { addressType: 'IPv6', ports: [{ name: 'https', port: 6443 }], endpoints: [{ addresses: ['fd00:10:0:0:0:0:0:11'] }, { addresses: ['fd00:10::12'] }] },
-    ] };
-    assert.deepEqual(apiServerEndpoints(v6, undefined).map((e) => e.ip), ['fd00:10::11', 'fd00:10::12']);
-    assert.deepEqual(serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443 }] } }), { ip: '10.96.0.1', port: 443, targetPort: 6443 });
-    assert.deepEqual(serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ port: 443, targetPort: 'https' }] } }), { ip: '10.96.0.1', port: 443, targetPort: undefined });
+    const v6 = {
+      items: [
+        { addressType: 'IPv6', ports: [{ name: 'https', port: 6443 }], endpoints: [{ addresses: ['fd00:10::11'] }] },
+        {
+          addressType: 'IPv6',
+          ports: [{ name: 'https', port: 6443 }],
+          endpoints: [{ addresses: ['fd00:10:0:0:0:0:0:11'] }, { addresses: ['fd00:10::12'] }],
+        },
+      ],
+    };
+    assert.deepEqual(
+      apiServerEndpoints(v6, undefined).map((e) => e.ip),
+      ['fd00:10::11', 'fd00:10::12'],
+    );
+    assert.deepEqual(
+      serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443 }] } }),
+      { ip: '10.96.0.1', port: 443, targetPort: 6443 },
+    );
+    assert.deepEqual(
+      serviceAddress({ spec: { clusterIP: '10.96.0.1', ports: [{ port: 443, targetPort: 'https' }] } }),
+      { ip: '10.96.0.1', port: 443, targetPort: undefined },
+    );
     assert.equal(serviceAddress({ spec: { ports: [{ port: 443 }] } }), undefined);
   });
 
@@ -109,17 +153,50 @@ describe('net: plan (container, names, execs, bound)', () => {
     assert.deepEqual(argv.slice(0, 2), ['sh', '-c']);
     assert.equal(argv[2], program);
     assert.deepEqual(argv.slice(3, 10), ['kubectl-airflow-probe', 'net', '2', '5', 'ep', '10.0.0.11', '6443']);
-    assert.deepEqual(argv.slice(10), ['access', 'create', '', 'pods', '', 'airflow', 'access', 'get', '', 'pods', 'log', '']);
+    assert.deepEqual(argv.slice(10), [
+      'access',
+      'create',
+      '',
+      'pods',
+      '',
+      'airflow',
+      'access',
+      'get',
+      '',
+      'pods',
+      'log',
+      '',
+    ]);
   });
 
   it('refuses odd endpoints or permissions instead of passing them', () => {
-    assert.throws(() => pythonCommand('x', { ...input, endpoints: [{ ip: '10.0.0.1; rm -rf /', port: 1 }] }), /refusing endpoint/);
-    assert.throws(() => shellCommand('x', { ...input, endpoints: [{ ip: '10.0.0.1', port: 70000 }] }), /refusing endpoint/);
-    assert.throws(() => shellCommand('x', { ...input, access: [{ verb: '$(id)', group: '', resource: 'pods', subresource: '', namespace: 'a' }] }), /refusing permission/);
-    assert.throws(() => pythonCommand('x', { ...input, access: [{ verb: 'get', group: '', resource: 'pods', subresource: '', namespace: 'a;b' }] }), /refusing permission/);
+    assert.throws(
+      () => pythonCommand('x', { ...input, endpoints: [{ ip: '10.0.0.1; rm -rf /', port: 1 }] }),
+      /refusing endpoint/,
+    );
+    assert.throws(
+      () => shellCommand('x', { ...input, endpoints: [{ ip: '10.0.0.1', port: 70000 }] }),
+      /refusing endpoint/,
+    );
+    assert.throws(
+      () =>
+        shellCommand('x', {
+          ...input,
+          access: [{ verb: '$(id)', group: '', resource: 'pods', subresource: '', namespace: 'a' }],
+        }),
+      /refusing permission/,
+    );
+    assert.throws(
+      () =>
+        pythonCommand('x', {
+          ...input,
+          access: [{ verb: 'get', group: '', resource: 'pods', subresource: '', namespace: 'a;b' }],
+        }),
+      /refusing permission/,
+    );
   });
 
-  it('detects the interpreter in one exec that prints python3\'s path, and exits 0 without it', () => {
+  it("detects the interpreter in one exec that prints python3's path, and exits 0 without it", () => {
     const run = (PATH: string) => spawnSync('/bin/sh', DETECT_COMMAND.slice(1), { env: { PATH }, encoding: 'utf8' });
     const withPy = run('/usr/bin');
     assert.equal(withPy.status, 0);
@@ -140,9 +217,23 @@ describe('net: plan (container, names, execs, bound)', () => {
   });
 
   it('--all picks one pod per component, preferring a Running one', () => {
-    const mk = (name: string, component: string, phase: string): PodView => ({ metadata: { name, labels: { component } }, status: { phase } });
-    const chosen = onePodPerComponent([mk('w-1', 'worker', 'Pending'), mk('w-2', 'worker', 'Running'), mk('s-1', 'scheduler', 'Running'), mk('x', '', 'Running')], (p) => p.metadata.labels?.component || undefined);
-    assert.deepEqual(chosen.map((p) => p.metadata.name), ['s-1', 'w-2']);
+    const mk = (name: string, component: string, phase: string): PodView => ({
+      metadata: { name, labels: { component } },
+      status: { phase },
+    });
+    const chosen = onePodPerComponent(
+      [
+        mk('w-1', 'worker', 'Pending'),
+        mk('w-2', 'worker', 'Running'),
+        mk('s-1', 'scheduler', 'Running'),
+        mk('x', '', 'Running'),
+      ],
+      (p) => p.metadata.labels?.component || undefined,
+    );
+    assert.deepEqual(
+      chosen.map((p) => p.metadata.name),
+      ['s-1', 'w-2'],
+    );
   });
 
   it('--debug-image: an ephemeral container targeting the chosen container, mounting nothing', () => {
@@ -166,8 +257,21 @@ describe('net: plan (container, names, execs, bound)', () => {
 
   it('exec: exit code from the channel-3 Status; a missing executable is recognised', () => {
     assert.deepEqual(exitFromStatus({ status: 'Success' }), { exitCode: 0 });
-    assert.equal(exitFromStatus({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] }, message: 'command terminated with non-zero exit code' }).exitCode, 3);
-    const missing = exitFromStatus({ status: 'Failure', reason: 'InternalError', message: 'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown' });
+    assert.equal(
+      exitFromStatus({
+        status: 'Failure',
+        reason: 'NonZeroExitCode',
+        details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+        message: 'command terminated with non-zero exit code',
+      }).exitCode,
+      3,
+    );
+    const missing = exitFromStatus({
+      status: 'Failure',
+      reason: 'InternalError',
+      message:
+        'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown',
+    });
     assert.equal(missing.exitCode, null);
     assert.equal(isMissingExecutable(missing.message), true);
     assert.equal(isMissingExecutable('permission denied'), false);
@@ -175,7 +279,7 @@ describe('net: plan (container, names, execs, bound)', () => {
   });
 });
 
-describe('net: what the Permissions layer asks (podRequirement: the profiles rbac chooses, for the pod\'s component)', () => {
+describe("net: what the Permissions layer asks (podRequirement: the profiles rbac chooses, for the pod's component)", () => {
   const profiles = builtinProfiles();
   const pod = { namespace: 'airflow', serviceAccount: 'airflow-scheduler' };
   const release = (component: string, executors: string[], namespaces = ['airflow']) => ({
@@ -185,45 +289,97 @@ describe('net: what the Permissions layer asks (podRequirement: the profiles rba
     deployed: ['scheduler', 'worker', 'triggerer', 'api-server', 'dag-processor'],
     namespaces,
   });
-  const cells = (r: ReturnType<typeof podRequirement>) => r.access.map((a) => `${a.verb} ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource} @${a.namespace}`);
-  const LAUNCH = ['create pods', 'list pods', 'get pods', 'patch pods', 'watch pods', 'delete pods', 'get pods/log', 'create pods/exec', 'get pods/exec', 'list events'];
+  const cells = (r: ReturnType<typeof podRequirement>) =>
+    r.access.map((a) => `${a.verb} ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource} @${a.namespace}`);
+  const LAUNCH = [
+    'create pods',
+    'list pods',
+    'get pods',
+    'patch pods',
+    'watch pods',
+    'delete pods',
+    'get pods/log',
+    'create pods/exec',
+    'get pods/exec',
+    'list events',
+  ];
 
   it('the KubernetesExecutor scheduler: the launcher verbs, in the launch namespace', () => {
     const r = podRequirement({ profiles, pod, release: release('scheduler', ['KubernetesExecutor']) });
     assert.deepEqual(r.profiles, ['kubernetes-executor']);
-    assert.deepEqual(cells(r), LAUNCH.map((c) => `${c} @airflow`));
-    assert.match(r.basis, /^required for the scheduler of release airflow \(KubernetesExecutor\): kubernetes-executor, in airflow$/);
+    assert.deepEqual(
+      cells(r),
+      LAUNCH.map((c) => `${c} @airflow`),
+    );
+    assert.match(
+      r.basis,
+      /^required for the scheduler of release airflow \(KubernetesExecutor\): kubernetes-executor, in airflow$/,
+    );
   });
 
   it('the CeleryExecutor scheduler and any dag-processor: nothing required, nothing asked', () => {
-    for (const [component, executors] of [['scheduler', ['CeleryExecutor']], ['dag-processor', ['KubernetesExecutor']], ['dag-processor', ['CeleryExecutor']]] as const) {
+    for (const [component, executors] of [
+      ['scheduler', ['CeleryExecutor']],
+      ['dag-processor', ['KubernetesExecutor']],
+      ['dag-processor', ['CeleryExecutor']],
+    ] as const) {
       const r = podRequirement({ profiles, pod, release: release(component, [...executors]) });
       assert.deepEqual(r.access, [], component);
       assert.deepEqual(r.profiles, []);
-      assert.match(r.basis, new RegExp(`^nothing required: no profile gives the ${component} of release airflow \\(${executors[0]}\\) Kubernetes permissions$`));
+      assert.match(
+        r.basis,
+        new RegExp(
+          `^nothing required: no profile gives the ${component} of release airflow \\(${executors[0]}\\) Kubernetes permissions$`,
+        ),
+      );
     }
   });
 
   it('the api-server and webserver: reading logs only', () => {
     for (const c of ['api-server', 'webserver']) {
-      const r = podRequirement({ profiles, pod, release: { ...release(c, ['CeleryExecutor']), deployed: [c, 'worker'] } });
+      const r = podRequirement({
+        profiles,
+        pod,
+        release: { ...release(c, ['CeleryExecutor']), deployed: [c, 'worker'] },
+      });
       assert.deepEqual(r.profiles, ['log-reading']);
-      assert.deepEqual(cells(r).sort(), ['get pods @airflow', 'get pods/log @airflow', 'list pods @airflow', 'list pods/log @airflow', 'watch pods @airflow']);
+      assert.deepEqual(cells(r).sort(), [
+        'get pods @airflow',
+        'get pods/log @airflow',
+        'list pods @airflow',
+        'list pods/log @airflow',
+        'watch pods @airflow',
+      ]);
     }
   });
 
   it('the Celery worker and the triggerer: the launcher verbs of their own profiles', () => {
-    assert.deepEqual(podRequirement({ profiles, pod, release: release('worker', ['CeleryExecutor']) }).profiles, ['kubernetes-pod-operator']);
-    assert.deepEqual(podRequirement({ profiles, pod, release: release('triggerer', ['CeleryExecutor']) }).profiles, ['deferrable-pod-operator']);
+    assert.deepEqual(podRequirement({ profiles, pod, release: release('worker', ['CeleryExecutor']) }).profiles, [
+      'kubernetes-pod-operator',
+    ]);
+    assert.deepEqual(podRequirement({ profiles, pod, release: release('triggerer', ['CeleryExecutor']) }).profiles, [
+      'deferrable-pod-operator',
+    ]);
   });
 
   it('multi-namespace mode: asked in each listed namespace, not the pod\'s own; cluster-wide as namespace ""', () => {
-    const listed = podRequirement({ profiles, pod: { ...pod, namespace: 'data' }, release: release('scheduler', ['KubernetesExecutor'], ['etl-jobs', 'etl-backfill']) });
+    const listed = podRequirement({
+      profiles,
+      pod: { ...pod, namespace: 'data' },
+      release: release('scheduler', ['KubernetesExecutor'], ['etl-jobs', 'etl-backfill']),
+    });
     assert.deepEqual([...new Set(listed.access.map((a) => a.namespace))], ['etl-jobs', 'etl-backfill']);
     assert.equal(listed.access.length, 2 * LAUNCH.length);
     assert.match(listed.basis, /in etl-jobs, etl-backfill$/);
-    const wide = podRequirement({ profiles, pod: { ...pod, namespace: 'data' }, release: release('scheduler', ['KubernetesExecutor'], ['*']) });
-    assert.deepEqual(cells(wide), LAUNCH.map((c) => `${c} @`));
+    const wide = podRequirement({
+      profiles,
+      pod: { ...pod, namespace: 'data' },
+      release: release('scheduler', ['KubernetesExecutor'], ['*']),
+    });
+    assert.deepEqual(
+      cells(wide),
+      LAUNCH.map((c) => `${c} @`),
+    );
     assert.deepEqual(wide.namespaces, ['']);
     assert.match(wide.basis, /in all namespaces \(cluster-wide\)$/);
   });
@@ -231,13 +387,21 @@ describe('net: what the Permissions layer asks (podRequirement: the profiles rba
   it('a pod of no release (or one not readable): what an account that launches pods needs, in its namespace, saying why', () => {
     const r = podRequirement({ profiles, pod, why: 'release x not readable (forbidden)' });
     assert.deepEqual(r.profiles, ['kubernetes-pod-operator']);
-    assert.deepEqual(cells(r), LAUNCH.map((c) => `${c} @airflow`));
-    assert.match(r.basis, /^release x not readable \(forbidden\): asked what an account that launches pods needs \(kubernetes-pod-operator\), in airflow$/);
+    assert.deepEqual(
+      cells(r),
+      LAUNCH.map((c) => `${c} @airflow`),
+    );
+    assert.match(
+      r.basis,
+      /^release x not readable \(forbidden\): asked what an account that launches pods needs \(kubernetes-pod-operator\), in airflow$/,
+    );
   });
 });
 
 describe('net: which interpreter the detect exec found (interpreterFrom)', () => {
-  const exec = (o: Partial<{ exitCode: number | null; stdout: string; stderr: string; message: string; timedOut: boolean }>) => ({
+  const exec = (
+    o: Partial<{ exitCode: number | null; stdout: string; stderr: string; message: string; timedOut: boolean }>,
+  ) => ({
     exitCode: null,
     stdout: '',
     stderr: '',
@@ -247,10 +411,26 @@ describe('net: which interpreter the detect exec found (interpreterFrom)', () =>
   const table: Array<[string, ReturnType<typeof exec>, ReturnType<typeof interpreterFrom>]> = [
     ['python3 on PATH', exec({ exitCode: 0, stdout: '/usr/bin/python3\n' }), { kind: 'python3' }],
     ['sh only', exec({ exitCode: 0, stdout: '\n' }), { kind: 'sh' }],
-    ['no sh (distroless)', exec({ message: 'OCI runtime exec failed: exec: "sh": executable file not found in $PATH' }), { kind: 'no-shell' }],
-    ['the detect timed out', exec({ timedOut: true }), { kind: 'failed', why: 'the detect exec did not finish within 10s' }],
-    ['refused', exec({ exitCode: 1, message: 'container not found ("base")' }), { kind: 'failed', why: 'exec into base failed: container not found ("base")' }],
-    ['failed, stderr only', exec({ exitCode: 2, stderr: ' boom \n' }), { kind: 'failed', why: 'exec into base failed: boom' }],
+    [
+      'no sh (distroless)',
+      exec({ message: 'OCI runtime exec failed: exec: "sh": executable file not found in $PATH' }),
+      { kind: 'no-shell' },
+    ],
+    [
+      'the detect timed out',
+      exec({ timedOut: true }),
+      { kind: 'failed', why: 'the detect exec did not finish within 10s' },
+    ],
+    [
+      'refused',
+      exec({ exitCode: 1, message: 'container not found ("base")' }),
+      { kind: 'failed', why: 'exec into base failed: container not found ("base")' },
+    ],
+    [
+      'failed, stderr only',
+      exec({ exitCode: 2, stderr: ' boom \n' }),
+      { kind: 'failed', why: 'exec into base failed: boom' },
+    ],
   ];
   for (const [name, detect, want] of table) it(name, () => assert.deepEqual(interpreterFrom(detect, 'base'), want));
 });

@@ -32,11 +32,26 @@ function healthy(): ProbeDoc {
     files: {
       dir: '/var/run/secrets/kubernetes.io/serviceaccount',
       dirPresent: true,
-      token: { present: true, readable: true, bytes: 900, claims: { exp: NOW + 3600 * 24 * 365, iat: NOW - 60, iss: 'https://kubernetes.default.svc.cluster.local', aud: ['https://kubernetes.default.svc.cluster.local'] } },
+      token: {
+        present: true,
+        readable: true,
+        bytes: 900,
+        claims: {
+          exp: NOW + 3600 * 24 * 365,
+          iat: NOW - 60,
+          iss: 'https://kubernetes.default.svc.cluster.local',
+          aud: ['https://kubernetes.default.svc.cluster.local'],
+        },
+      },
       'ca.crt': { present: true, readable: true, pem: true, certificates: 1 },
       namespace: { present: true, readable: true, value: 'airflow' },
     },
-    resolv: { nameservers: ['10.96.0.10'], search: ['airflow.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'], ndots: 5 },
+    resolv: {
+      nameservers: ['10.96.0.10'],
+      search: ['airflow.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+      options: ['ndots:5'],
+      ndots: 5,
+    },
     dns: [
       { name: 'kubernetes.default.svc', addresses: ['10.96.0.1'] },
       { name: 'kubernetes.default.svc.cluster.local', addresses: ['10.96.0.1'] },
@@ -52,8 +67,24 @@ function healthy(): ProbeDoc {
       { path: '/readyz', status: 200 },
     ],
     access: [
-      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed: true, httpStatus: 201 },
-      { verb: 'get', group: '', resource: 'pods', subresource: 'exec', namespace: 'airflow', allowed: true, httpStatus: 201 },
+      {
+        verb: 'create',
+        group: '',
+        resource: 'pods',
+        subresource: '',
+        namespace: 'airflow',
+        allowed: true,
+        httpStatus: 201,
+      },
+      {
+        verb: 'get',
+        group: '',
+        resource: 'pods',
+        subresource: 'exec',
+        namespace: 'airflow',
+        allowed: true,
+        httpStatus: 201,
+      },
     ],
   };
 }
@@ -79,7 +110,16 @@ describe('net: verdicts', () => {
     const r = diagnose(healthy(), facts(), who);
     assert.deepEqual(
       r.layers.map((l) => [l.id, l.verdict]),
-      [['env', 'OK'], ['files', 'OK'], ['dns', 'OK'], ['tcp', 'OK'], ['tls', 'OK'], ['http', 'OK'], ['access', 'OK'], ['policy', 'OK']],
+      [
+        ['env', 'OK'],
+        ['files', 'OK'],
+        ['dns', 'OK'],
+        ['tcp', 'OK'],
+        ['tls', 'OK'],
+        ['http', 'OK'],
+        ['access', 'OK'],
+        ['policy', 'OK'],
+      ],
     );
     assert.equal(r.ok, true);
     assert.equal(r.firstFailure, undefined);
@@ -110,7 +150,12 @@ describe('net: verdicts', () => {
     const missing = envLayer(d);
     assert.equal(missing.verdict, 'FAIL');
     assert.match(missing.evidence[0], /Service host\/port is not set/);
-    d.env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', HTTPS_PROXY: 'http://***@proxy:3128', NO_PROXY: 'localhost,.svc' };
+    d.env = {
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+      HTTPS_PROXY: 'http://***@proxy:3128',
+      NO_PROXY: 'localhost,.svc',
+    };
     d.proxy = { proxy: 'http://***@proxy:3128', target: '10.96.0.1:443', status: 407 };
     const proxy = envLayer(d);
     assert.equal(proxy.verdict, 'FAIL');
@@ -124,7 +169,13 @@ describe('net: verdicts', () => {
 
   it('files: automount off names who disabled it (pod beats ServiceAccount) and the fix', () => {
     const d = healthy();
-    d.files = { dir: d.files.dir, dirPresent: false, token: { present: false }, 'ca.crt': { present: false }, namespace: { present: false } };
+    d.files = {
+      dir: d.files.dir,
+      dirPresent: false,
+      token: { present: false },
+      'ca.crt': { present: false },
+      namespace: { present: false },
+    };
     const byPod = filesLayer(d, { automount: { pod: false, serviceAccount: true, serviceAccountName: 'w' }, now: NOW });
     assert.equal(byPod.verdict, 'FAIL');
     assert.match(byPod.evidence[0], /the pod sets automountServiceAccountToken: false/);
@@ -163,7 +214,10 @@ describe('net: verdicts', () => {
     const host = dnsLayer(d, { podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirst' } });
     assert.match(host.remedy ?? '', /^set dnsPolicy: ClusterFirstWithHostNet/);
     assert.ok(host.evidence.some((e) => e.includes("uses the node's DNS")));
-    assert.doesNotMatch(dnsLayer(d, { podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } }).remedy ?? '', /ClusterFirstWithHostNet/);
+    assert.doesNotMatch(
+      dnsLayer(d, { podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } }).remedy ?? '',
+      /ClusterFirstWithHostNet/,
+    );
     d.dns = { skipped: 'getent and nslookup not found' };
     assert.equal(dnsLayer(d).verdict, 'SKIP');
     assert.ok(dnsLayer(d).evidence.some((e) => e.startsWith('resolv.conf: nameserver 10.96.0.10')));
@@ -176,7 +230,16 @@ describe('net: verdicts', () => {
       { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [fail('timeout'), fail('timeout')] },
     ];
     const policy = evaluateEgress(
-      [{ metadata: { name: 'only-clusterip' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ port: 443 }] }] } }],
+      [
+        {
+          metadata: { name: 'only-clusterip' },
+          spec: {
+            podSelector: {},
+            policyTypes: ['Egress'],
+            egress: [{ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ port: 443 }] }],
+          },
+        },
+      ],
       {},
       [{ ip: '10.0.0.11', port: 6443 }],
       { ip: '10.96.0.1', port: 443 },
@@ -199,7 +262,12 @@ describe('net: verdicts', () => {
     d.tcp = [{ target: 'service', host: '10.96.0.1', port: 443, attempts: [fail('timeout')] }];
     assert.match(tcpLayer(d, {}).remedy ?? '', /packets are dropped/);
     d.tcp = [
-      { target: 'service', host: '10.96.0.1', port: 443, attempts: [ok(), fail('refused'), ok(), ok(), fail('refused')] },
+      {
+        target: 'service',
+        host: '10.96.0.1',
+        port: 443,
+        attempts: [ok(), fail('refused'), ok(), ok(), fail('refused')],
+      },
       { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [ok(), ok()] },
       { target: 'endpoint', host: '10.0.0.13', port: 6443, attempts: [fail('refused'), fail('refused')] },
     ];
@@ -207,17 +275,31 @@ describe('net: verdicts', () => {
     const l = tcpLayer(d, {});
     assert.equal(l.verdict, 'FAIL');
     assert.match(l.evidence[0], /2 of 5 connections to 10\.96\.0\.1:443 failed: they went to 10\.0\.0\.13:6443/);
-    assert.equal(l.evidence[1], 'endpoint 10.0.0.13:6443 never connected (refused) (requests through the service fail intermittently)');
+    assert.equal(
+      l.evidence[1],
+      'endpoint 10.0.0.13:6443 never connected (refused) (requests through the service fail intermittently)',
+    );
     assert.ok(l.evidence.includes('service 10.96.0.1:443: 3/5 connected (2 refused)'));
     assert.ok(l.evidence.some((e) => /unknown: Leases and Nodes not readable/.test(e)));
     assert.match(l.remedy ?? '', /^10\.0\.0\.13:6443 refused: the host answers but nothing listens/);
     assert.doesNotMatch(l.remedy ?? '', /stale/);
     // the control plane (Leases, nodes) says no server stands there: a stale endpoint
-    const stale = tcpLayer(d, { controlPlane: { stale: [{ address: '10.0.0.13', reasons: ['no identity Lease'] }], basis: '2 live API-server Lease(s), nodes read' } });
-    assert.match(stale.evidence[1], /endpoint 10\.0\.0\.13:6443 never connected \(refused\): a stale endpoint, no identity Lease/);
+    const stale = tcpLayer(d, {
+      controlPlane: {
+        stale: [{ address: '10.0.0.13', reasons: ['no identity Lease'] }],
+        basis: '2 live API-server Lease(s), nodes read',
+      },
+    });
+    assert.match(
+      stale.evidence[1],
+      /endpoint 10\.0\.0\.13:6443 never connected \(refused\): a stale endpoint, no identity Lease/,
+    );
     assert.match(stale.remedy ?? '', /remove the stale endpoint/);
     d.tcp = { skipped: 'curl, nc and bash not found' };
-    assert.deepEqual([tcpLayer(d, {}).verdict, tcpLayer(d, {}).evidence[0]], ['SKIP', 'not checked: curl, nc and bash not found']);
+    assert.deepEqual(
+      [tcpLayer(d, {}).verdict, tcpLayer(d, {}).evidence[0]],
+      ['SKIP', 'not checked: curl, nc and bash not found'],
+    );
   });
 
   it('tcp: network unreachable, host unreachable, refused, timeout and reset each name their own causes; unreachable with live servers is not stale', () => {
@@ -239,8 +321,18 @@ describe('net: verdicts', () => {
       const l = tcpLayer(d, live);
       assert.equal(l.verdict, 'FAIL', kind);
       assert.match(l.remedy ?? '', words, kind);
-      assert.doesNotMatch(`${l.evidence.join('\n')}\n${l.remedy}`, /stale/, `${kind}: the control plane shows live servers`);
-      assert.ok(l.evidence.some((e) => e.includes('10.0.0.12:6443 never connected') && e.includes('the control plane shows a live server there')), kind);
+      assert.doesNotMatch(
+        `${l.evidence.join('\n')}\n${l.remedy}`,
+        /stale/,
+        `${kind}: the control plane shows live servers`,
+      );
+      assert.ok(
+        l.evidence.some(
+          (e) =>
+            e.includes('10.0.0.12:6443 never connected') && e.includes('the control plane shows a live server there'),
+        ),
+        kind,
+      );
     }
   });
 
@@ -251,13 +343,21 @@ describe('net: verdicts', () => {
       { target: 'endpoint', host: '10.0.0.11', port: 6443, attempts: [ok(), ok()] },
     ];
     const l = tcpLayer(d, {});
-    assert.match(l.evidence[1], /every endpoint connects directly: the ClusterIP 10\.96\.0\.1:443 itself is not forwarded/);
+    assert.match(
+      l.evidence[1],
+      /every endpoint connects directly: the ClusterIP 10\.96\.0\.1:443 itself is not forwarded/,
+    );
     assert.match(l.remedy ?? '', /kube-proxy/);
     d.tcp = [
       { target: 'service', host: 'fd00:10:96::1', port: 443, attempts: [ok()] },
       { target: 'endpoint', host: 'fd00:0:0:10::13', port: 6443, attempts: [fail('refused'), fail('refused')] },
     ];
-    const s6 = tcpLayer(d, { controlPlane: { stale: [{ address: 'fd00:0000:0000:0010:0000:0000:0000:0013', reasons: ['no identity Lease'] }], basis: 'b' } });
+    const s6 = tcpLayer(d, {
+      controlPlane: {
+        stale: [{ address: 'fd00:0000:0000:0010:0000:0000:0000:0013', reasons: ['no identity Lease'] }],
+        basis: 'b',
+      },
+    });
     assert.match(s6.evidence.join('\n'), /endpoint fd00:0:0:10::13:6443 never connected \(refused\): a stale endpoint/);
   });
 
@@ -269,39 +369,85 @@ describe('net: verdicts', () => {
       { verb: 'get', group: '', resource: 'pods', subresource: 'exec', namespace: 'airflow', allowed, httpStatus: 201 },
     ];
     const good = (host: string) => ({
-      target: 'endpoint' as const, host, port: 6443, serverName: '10.96.0.1', connect: ok(), tls: ok(),
-      http: [{ path: '/version', status: 200, gitVersion: 'v1.32.0' }, { path: '/readyz', status: 200 }], access: answers(true),
+      target: 'endpoint' as const,
+      host,
+      port: 6443,
+      serverName: '10.96.0.1',
+      connect: ok(),
+      tls: ok(),
+      http: [
+        { path: '/version', status: 200, gitVersion: 'v1.32.0' },
+        { path: '/readyz', status: 200 },
+      ],
+      access: answers(true),
     });
     d.paths = [
-      { target: 'service', host: '10.96.0.1', port: 443, serverName: '10.96.0.1', connect: { ok: false, error: 'refused', step: 'tcp' } },
+      {
+        target: 'service',
+        host: '10.96.0.1',
+        port: 443,
+        serverName: '10.96.0.1',
+        connect: { ok: false, error: 'refused', step: 'tcp' },
+      },
       good('10.0.0.11'),
       good('10.0.0.12'),
-      { target: 'endpoint', host: '10.0.0.13', port: 6443, serverName: '10.96.0.1', connect: { ok: false, error: 'refused', step: 'tcp' } },
+      {
+        target: 'endpoint',
+        host: '10.0.0.13',
+        port: 6443,
+        serverName: '10.96.0.1',
+        connect: { ok: false, error: 'refused', step: 'tcp' },
+      },
     ];
     delete d.tls;
     delete d.http;
     delete d.access;
     const tls = tlsLayer(d);
     assert.equal(tls.verdict, 'OK');
-    assert.match(tls.evidence[0], /handshake as 10\.96\.0\.1 verified against the mounted ca\.crt with 2 endpoint\(s\) directly \(10\.0\.0\.11:6443, 10\.0\.0\.12:6443\)/);
-    assert.match(tls.evidence[1], /not counted here \(no TCP connection, see TCP\): service 10\.96\.0\.1:443, endpoint 10\.0\.0\.13:6443/);
+    assert.match(
+      tls.evidence[0],
+      /handshake as 10\.96\.0\.1 verified against the mounted ca\.crt with 2 endpoint\(s\) directly \(10\.0\.0\.11:6443, 10\.0\.0\.12:6443\)/,
+    );
+    assert.match(
+      tls.evidence[1],
+      /not counted here \(no TCP connection, see TCP\): service 10\.96\.0\.1:443, endpoint 10\.0\.0\.13:6443/,
+    );
     const http = httpLayer(d);
     assert.equal(http.verdict, 'OK');
-    assert.deepEqual(http.evidence, ['GET /version -> 200 (v1.32.0)', 'GET /readyz -> 200', 'asked through the service and at 1 endpoint(s) directly']);
+    assert.deepEqual(http.evidence, [
+      'GET /version -> 200 (v1.32.0)',
+      'GET /readyz -> 200',
+      'asked through the service and at 1 endpoint(s) directly',
+    ]);
     const access = accessLayer(d, 'airflow-worker');
     assert.equal(access.verdict, 'OK');
     assert.deepEqual(access.evidence, ['allowed: create pods, get pods/exec']);
     // the same cluster, the service path landing elsewhere: the same verdicts
     d.paths[0] = { ...good('10.96.0.1'), target: 'service', port: 443 };
-    assert.deepEqual([tlsLayer(d).verdict, httpLayer(d).verdict, accessLayer(d, 'airflow-worker').verdict], ['OK', 'OK', 'OK']);
+    assert.deepEqual(
+      [tlsLayer(d).verdict, httpLayer(d).verdict, accessLayer(d, 'airflow-worker').verdict],
+      ['OK', 'OK', 'OK'],
+    );
     // a TLS failure after the connection: the TLS layer's, whichever path saw it
-    (d.paths as PathResult[])[2] = { ...good('10.0.0.12'), tls: { ok: false, error: 'unknown-authority', step: 'tls' }, http: undefined, access: undefined };
+    (d.paths as PathResult[])[2] = {
+      ...good('10.0.0.12'),
+      tls: { ok: false, error: 'unknown-authority', step: 'tls' },
+      http: undefined,
+      access: undefined,
+    };
     const bad = tlsLayer(d);
     assert.equal(bad.verdict, 'FAIL');
     assert.match(bad.evidence[0], /handshake with endpoint 10\.0\.0\.12:6443 as 10\.96\.0\.1: unknown-authority/);
     // reviews answered nowhere after the handshake (503): not answered, told apart from denied
     (d.paths as PathResult[])[2] = good('10.0.0.12');
-    for (const p of d.paths as PathResult[]) if (p.access) p.access = p.access.map((a) => ({ ...a, allowed: undefined, httpStatus: 503, message: 'the server is currently unable to handle the request' }));
+    for (const p of d.paths as PathResult[])
+      if (p.access)
+        p.access = p.access.map((a) => ({
+          ...a,
+          allowed: undefined,
+          httpStatus: 503,
+          message: 'the server is currently unable to handle the request',
+        }));
     const na = accessLayer(d, 'airflow-worker');
     assert.deepEqual([na.verdict, na.finding], ['FAIL', 'not-answered']);
     for (const p of d.paths as PathResult[]) if (p.access) p.access = answers(false);
@@ -311,7 +457,14 @@ describe('net: verdicts', () => {
 
   it('tls: unknown authority and name mismatch have different remedies', () => {
     const d = healthy();
-    d.tls = { ok: false, error: 'unknown-authority', detail: 'self-signed certificate in certificate chain', host: '10.96.0.1', port: 443, serverName: '10.96.0.1' };
+    d.tls = {
+      ok: false,
+      error: 'unknown-authority',
+      detail: 'self-signed certificate in certificate chain',
+      host: '10.96.0.1',
+      port: 443,
+      serverName: '10.96.0.1',
+    };
     const ua = tlsLayer(d);
     assert.equal(ua.verdict, 'FAIL');
     assert.match(ua.remedy ?? '', /intercepting proxy|rotated/);
@@ -333,19 +486,47 @@ describe('net: verdicts', () => {
     assert.match(httpLayer(d).remedy ?? '', /NO_PROXY/);
     d.http = [
       { path: '/version', status: 200 },
-      { path: '/api/v1/namespaces/airflow/pods?limit=1', status: 403, message: 'pods is forbidden: User "system:serviceaccount:airflow:x" cannot list resource "pods"' },
+      {
+        path: '/api/v1/namespaces/airflow/pods?limit=1',
+        status: 403,
+        message: 'pods is forbidden: User "system:serviceaccount:airflow:x" cannot list resource "pods"',
+      },
     ];
     const f = httpLayer(d);
-    assert.equal(f.verdict, 'OK', 'RBAC is the permissions layer\'s verdict');
+    assert.equal(f.verdict, 'OK', "RBAC is the permissions layer's verdict");
     assert.ok(f.evidence.some((e) => e.includes('403: pods is forbidden')));
   });
 
   it('access: denied pod permissions FAIL with the rbac fix; a skipped HTTP layer is SKIP', () => {
     const d = healthy();
     d.access = [
-      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed: false, httpStatus: 201 },
-      { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: 'airflow', allowed: false, httpStatus: 201 },
-      { verb: 'list', group: '', resource: 'pods', subresource: '', namespace: 'airflow', allowed: true, httpStatus: 201 },
+      {
+        verb: 'create',
+        group: '',
+        resource: 'pods',
+        subresource: '',
+        namespace: 'airflow',
+        allowed: false,
+        httpStatus: 201,
+      },
+      {
+        verb: 'create',
+        group: '',
+        resource: 'pods',
+        subresource: 'exec',
+        namespace: 'airflow',
+        allowed: false,
+        httpStatus: 201,
+      },
+      {
+        verb: 'list',
+        group: '',
+        resource: 'pods',
+        subresource: '',
+        namespace: 'airflow',
+        allowed: true,
+        httpStatus: 201,
+      },
     ];
     const l = accessLayer(d, 'airflow-worker');
     assert.equal(l.verdict, 'FAIL');
@@ -357,9 +538,23 @@ describe('net: verdicts', () => {
 
   it('access: what the component needs, per launch namespace; nothing required is OK with the reason', () => {
     const d = healthy();
-    const required = { profiles: ['kubernetes-executor'], namespaces: ['etl-jobs', ''], basis: 'required for the scheduler of release etl (KubernetesExecutor): kubernetes-executor, in etl-jobs, all namespaces (cluster-wide)', asked: 3 };
+    const required = {
+      profiles: ['kubernetes-executor'],
+      namespaces: ['etl-jobs', ''],
+      basis:
+        'required for the scheduler of release etl (KubernetesExecutor): kubernetes-executor, in etl-jobs, all namespaces (cluster-wide)',
+      asked: 3,
+    };
     d.access = [
-      { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: 'etl-jobs', allowed: true, httpStatus: 201 },
+      {
+        verb: 'create',
+        group: '',
+        resource: 'pods',
+        subresource: '',
+        namespace: 'etl-jobs',
+        allowed: true,
+        httpStatus: 201,
+      },
       { verb: 'create', group: '', resource: 'pods', subresource: '', namespace: '', allowed: false, httpStatus: 201 },
       { verb: 'list', group: '', resource: 'events', subresource: '', namespace: '', allowed: false, httpStatus: 201 },
     ];
@@ -370,11 +565,33 @@ describe('net: verdicts', () => {
       "with the pod's token in all namespaces (cluster-wide): denied create pods, list events (the pod's calls get 403 Forbidden)",
       'allowed in etl-jobs: create pods',
     ]);
-    assert.equal(l.remedy, 'grant ServiceAccount etl-scheduler the missing verbs in all namespaces (cluster-wide): kubectl airflow rbac -n data --sa data:etl-scheduler --profile kubernetes-executor --fix | kubectl apply -f -');
+    assert.equal(
+      l.remedy,
+      'grant ServiceAccount etl-scheduler the missing verbs in all namespaces (cluster-wide): kubectl airflow rbac -n data --sa data:etl-scheduler --profile kubernetes-executor --fix | kubectl apply -f -',
+    );
     // nothing required: OK whatever the probe did (it was asked nothing)
     delete d.access;
-    const none = accessLayer(d, 'x', { profiles: [], namespaces: ['airflow'], basis: 'nothing required: no profile gives the dag-processor of release airflow (CeleryExecutor) Kubernetes permissions', asked: 0 }, 'airflow');
-    assert.deepEqual([none.verdict, none.evidence], ['OK', ['nothing required: no profile gives the dag-processor of release airflow (CeleryExecutor) Kubernetes permissions']]);
+    const none = accessLayer(
+      d,
+      'x',
+      {
+        profiles: [],
+        namespaces: ['airflow'],
+        basis:
+          'nothing required: no profile gives the dag-processor of release airflow (CeleryExecutor) Kubernetes permissions',
+        asked: 0,
+      },
+      'airflow',
+    );
+    assert.deepEqual(
+      [none.verdict, none.evidence],
+      [
+        'OK',
+        [
+          'nothing required: no profile gives the dag-processor of release airflow (CeleryExecutor) Kubernetes permissions',
+        ],
+      ],
+    );
   });
 
   it('diagnose names the first failing layer in layer order, and the report keeps every failure', () => {
@@ -387,7 +604,9 @@ describe('net: verdicts', () => {
     const text = renderReport(r, palette(false), false);
     assert.match(text, /First failing layer: DNS/);
     assert.match(text, /Also \(Permissions \(SSAR\)\): grant ServiceAccount airflow-worker/);
-    const doc = reportDocument([r]) as { items: Array<{ firstFailure: string; layers: Array<{ layer: string; verdict: string }> }> };
+    const doc = reportDocument([r]) as {
+      items: Array<{ firstFailure: string; layers: Array<{ layer: string; verdict: string }> }>;
+    };
     assert.equal(doc.items[0].firstFailure, 'dns');
     assert.equal(doc.items[0].layers.find((l) => l.layer === 'access')?.verdict, 'FAIL');
   });
@@ -403,7 +622,10 @@ describe('net: verdicts', () => {
     const r = diagnose(d, facts(), who);
     assert.equal(r.ok, true);
     const text = renderReport(r, palette(false), false);
-    assert.match(text, /No layer failed, but not checked: TCP, TLS, HTTP \+ auth, Permissions \(SSAR\) \(not in the image: curl, openssl, nc\)/);
+    assert.match(
+      text,
+      /No layer failed, but not checked: TCP, TLS, HTTP \+ auth, Permissions \(SSAR\) \(not in the image: curl, openssl, nc\)/,
+    );
   });
 
   it('parses the probe document and refuses anything else', () => {
@@ -416,22 +638,49 @@ describe('net: verdicts', () => {
   it('what the plugin knows changes the verdict: a hostNetwork pod escapes NetworkPolicies, an ephemeral container has no token files, unreadable endpoints are named', () => {
     const deny = { metadata: { name: 'deny-egress' }, spec: { podSelector: {}, policyTypes: ['Egress'] } };
     const policy = evaluateEgress([deny], {}, [{ ip: '10.0.0.11', port: 6443 }]);
-    assert.equal(diagnose(healthy(), facts({ policy }), who).firstFailure, 'policy', 'the policy blocks an ordinary pod');
-    const host = diagnose(healthy(), facts({ policy, podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } }), who);
+    assert.equal(
+      diagnose(healthy(), facts({ policy }), who).firstFailure,
+      'policy',
+      'the policy blocks an ordinary pod',
+    );
+    const host = diagnose(
+      healthy(),
+      facts({ policy, podNetwork: { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } }),
+      who,
+    );
     assert.equal(host.ok, true);
-    assert.deepEqual(host.layers.find((l) => l.id === 'policy')!.evidence, ['hostNetwork pod: NetworkPolicies do not apply']);
-    assert.deepEqual(diagnose(healthy(), facts(), who).layers.find((l) => l.id === 'policy')!.evidence, ['no NetworkPolicy with Egress selects this pod: egress is not restricted']);
+    assert.deepEqual(host.layers.find((l) => l.id === 'policy')!.evidence, [
+      'hostNetwork pod: NetworkPolicies do not apply',
+    ]);
+    assert.deepEqual(diagnose(healthy(), facts(), who).layers.find((l) => l.id === 'policy')!.evidence, [
+      'no NetworkPolicy with Egress selects this pod: egress is not restricted',
+    ]);
 
     const d = healthy();
     d.files.token = { present: false };
     assert.equal(diagnose(d, facts(), who).firstFailure, 'files');
     const eph = diagnose(d, facts({ ephemeral: true }), who);
-    assert.deepEqual(eph.layers.find((l) => l.id === 'files'), { id: 'files', title: 'ServiceAccount files', verdict: 'SKIP', evidence: ['not checkable: the ephemeral container mounts nothing of the target container'] });
+    assert.deepEqual(
+      eph.layers.find((l) => l.id === 'files'),
+      {
+        id: 'files',
+        title: 'ServiceAccount files',
+        verdict: 'SKIP',
+        evidence: ['not checkable: the ephemeral container mounts nothing of the target container'],
+      },
+    );
     assert.equal(eph.ok, true);
 
     const none = diagnose(healthy(), facts({ endpoints: [], endpointsError: 'forbidden' }), who);
-    assert.equal(none.layers.find((l) => l.id === 'tcp')!.evidence.at(-1), 'endpoints not probed: cannot read the kubernetes EndpointSlice (forbidden)');
-    assert.ok(!diagnose(healthy(), facts({ endpointsError: 'forbidden' }), who).layers.find((l) => l.id === 'tcp')!.evidence.some((e) => /not probed/.test(e)), 'Endpoints read instead: nothing to say');
+    assert.equal(
+      none.layers.find((l) => l.id === 'tcp')!.evidence.at(-1),
+      'endpoints not probed: cannot read the kubernetes EndpointSlice (forbidden)',
+    );
+    assert.ok(
+      !diagnose(healthy(), facts({ endpointsError: 'forbidden' }), who)
+        .layers.find((l) => l.id === 'tcp')!
+        .evidence.some((e) => /not probed/.test(e)),
+      'Endpoints read instead: nothing to say',
+    );
   });
 });
-

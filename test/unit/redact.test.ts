@@ -63,12 +63,22 @@ describe('redaction: one table for src, probe.sh and probe.py', () => {
       this.skip();
     }
     const prog = `import json, sys\n${pyFn}\nprint(json.dumps([redact_proxy(v) for v in json.loads(sys.argv[1])]))`;
-    const out = JSON.parse(execFileSync('python3', ['-c', prog, JSON.stringify(PROXY_VALUE_CASES.map((c) => c.value))], { encoding: 'utf8' }));
-    assert.deepEqual(out, PROXY_VALUE_CASES.map((c) => c.shown));
+    const out = JSON.parse(
+      execFileSync('python3', ['-c', prog, JSON.stringify(PROXY_VALUE_CASES.map((c) => c.value))], {
+        encoding: 'utf8',
+      }),
+    );
+    assert.deepEqual(
+      out,
+      PROXY_VALUE_CASES.map((c) => c.shown),
+    );
   });
 
   it('src: kubeconfig server URLs and free text', () => {
-    assert.equal(redact('cannot reach https://admin:hunter2@10.0.0.1:6443/api'), 'cannot reach https://admin:xxxxx@10.0.0.1:6443/api');
+    assert.equal(
+      redact('cannot reach https://admin:hunter2@10.0.0.1:6443/api'),
+      'cannot reach https://admin:xxxxx@10.0.0.1:6443/api',
+    );
     assert.equal(redact('url=https://tok@h'), 'url=https://xxxxx@h');
     // user names and image digests are not secrets
     assert.equal(redact('User "alice@example.com" cannot list pods'), 'User "alice@example.com" cannot list pods');

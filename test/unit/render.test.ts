@@ -22,7 +22,13 @@ describe('render', () => {
     assert.equal(renderData({ a: [1] }, 'yaml'), 'a:\n  - 1\n');
   });
   it('borderless tables align columns like kubectl get', () => {
-    const t = renderTable(['NAME', 'VERBS'], [['pods', 'get'], ['pods/exec', 'create']]);
+    const t = renderTable(
+      ['NAME', 'VERBS'],
+      [
+        ['pods', 'get'],
+        ['pods/exec', 'create'],
+      ],
+    );
     assert.deepEqual(t.split('\n'), ['NAME        VERBS', 'pods        get', 'pods/exec   create']);
   });
 });

@@ -1,12 +1,24 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as YAML from 'yaml';
-import { applies, builtinRequirements, chooseRows, parseRequirements, rowComponents, taskComponents, UnknownProfile, type RequirementRow } from '../../src/airflow/requirements.ts';
+import {
+  applies,
+  builtinRequirements,
+  chooseRows,
+  parseRequirements,
+  rowComponents,
+  taskComponents,
+  UnknownProfile,
+  type RequirementRow,
+} from '../../src/airflow/requirements.ts';
 
 const FILE = new URL('../../src/airflow/requirements.yaml', import.meta.url);
 const rawRows = () => (YAML.parse(readFileSync(FILE, 'utf8')) as { rows: Record<string, unknown>[] }).rows;
 const withRows = (rows: unknown[]) => YAML.stringify({ rows });
-const known = (airflow?: string, provider?: string) => ({ airflow: { value: airflow, source: 't' }, provider: { value: provider, source: 't' } });
+const known = (airflow?: string, provider?: string) => ({
+  airflow: { value: airflow, source: 't' },
+  provider: { value: provider, source: 't' },
+});
 const row = (id: string) => builtinRequirements().find((r) => r.id === id)!;
 
 describe('requirement model: the data file', () => {
@@ -15,7 +27,8 @@ describe('requirement model: the data file', () => {
     assert.ok(rows.length >= 15, `${rows.length} rows`);
     for (const r of rows) {
       assert.ok(r.code.length > 0, r.id);
-      for (const c of r.code) for (const f of ['repo', 'path', 'function', 'versions'] as const) assert.ok(c[f].trim(), `${r.id}: code.${f}`);
+      for (const c of r.code)
+        for (const f of ['repo', 'path', 'function', 'versions'] as const) assert.ok(c[f].trim(), `${r.id}: code.${f}`);
       assert.ok(r.airflow.trim() && r.provider.trim(), `${r.id}: version ranges`);
       assert.ok(['required', 'feature', 'unused'].includes(r.level), r.id);
       assert.ok(r.verified.trim(), `${r.id}: verified`);
@@ -47,8 +60,18 @@ describe('requirement model: the data file', () => {
     const rows = builtinRequirements();
     const levels = new Set(rows.map((r) => r.level));
     assert.deepEqual([...levels].sort(), ['feature', 'required', 'unused']);
-    const features = rows.filter((r) => r.level === 'feature').map((r) => r.feature).join('\n');
-    for (const f of ['deferrable KubernetesPodOperator', 'XCom sidecar', 'log reading from running pods', 'pod events in task logs', 'job operators']) assert.ok(features.includes(f), f);
+    const features = rows
+      .filter((r) => r.level === 'feature')
+      .map((r) => r.feature)
+      .join('\n');
+    for (const f of [
+      'deferrable KubernetesPodOperator',
+      'XCom sidecar',
+      'log reading from running pods',
+      'pod events in task logs',
+      'job operators',
+    ])
+      assert.ok(features.includes(f), f);
   });
 });
 
@@ -80,14 +103,23 @@ describe('requirement model: which rows apply', () => {
   it('rows are chosen by executor and deployed component; --profile picks whole profiles; an unknown profile is refused', () => {
     const rows = builtinRequirements();
     const ids = (rs: RequirementRow[]) => rs.map((r) => r.id);
-    const celery = ids(chooseRows(rows, { executors: ['CeleryExecutor'], deployed: ['scheduler', 'worker', 'webserver'] }));
+    const celery = ids(
+      chooseRows(rows, { executors: ['CeleryExecutor'], deployed: ['scheduler', 'worker', 'webserver'] }),
+    );
     assert.ok(!celery.some((i) => i.startsWith('executor-')), 'CeleryExecutor: the scheduler launches nothing');
     assert.ok(celery.includes('kpo-create-pod'));
-    assert.ok(!celery.some((i) => i.startsWith('log-reading')), 'log reading from running pods is a KubernetesExecutor matter');
+    assert.ok(
+      !celery.some((i) => i.startsWith('log-reading')),
+      'log reading from running pods is a KubernetesExecutor matter',
+    );
     const k8s = ids(chooseRows(rows, { executors: ['KubernetesExecutor'], deployed: ['scheduler', 'triggerer'] }));
-    assert.ok(k8s.includes('executor-watch-pods') && k8s.includes('deferrable-kpo-poll') && k8s.includes('log-reading-pod-log'));
+    assert.ok(
+      k8s.includes('executor-watch-pods') && k8s.includes('deferrable-kpo-poll') && k8s.includes('log-reading-pod-log'),
+    );
     assert.ok(!k8s.includes('job-operators'), 'job operators only on request');
-    assert.deepEqual(ids(chooseRows(rows, { executors: [], deployed: [], explicit: ['job-launching'] })), ['job-operators']);
+    assert.deepEqual(ids(chooseRows(rows, { executors: [], deployed: [], explicit: ['job-launching'] })), [
+      'job-operators',
+    ]);
     assert.throws(() => chooseRows(rows, { executors: [], deployed: [], explicit: ['nope'] }), UnknownProfile);
   });
 

@@ -10,12 +10,19 @@ describe('output width', () => {
     assert.equal(outputWidth({}, {}), Infinity);
   });
   it('wraps at spaces within the width, continuation indented, words whole, colours not counted', () => {
-    const line = 'info: no airflow.cfg ConfigMap is mounted: the image\'s airflow.cfg (not visible here) may set these options';
+    const line =
+      "info: no airflow.cfg ConfigMap is mounted: the image's airflow.cfg (not visible here) may set these options";
     const out = wrapLine(line, 40);
-    assert.ok(out.every((l) => l.length <= 40), out.join('|'));
+    assert.ok(
+      out.every((l) => l.length <= 40),
+      out.join('|'),
+    );
     assert.equal(out.map((l) => l.trim()).join(' '), line);
     assert.ok(out.slice(1).every((l) => l.startsWith('  ')));
-    assert.deepEqual(wrapLine('  in: a-very-long-pod-name-that-cannot-be-split-anywhere/container', 20), ['  in:', '    a-very-long-pod-name-that-cannot-be-split-anywhere/container']);
+    assert.deepEqual(wrapLine('  in: a-very-long-pod-name-that-cannot-be-split-anywhere/container', 20), [
+      '  in:',
+      '    a-very-long-pod-name-that-cannot-be-split-anywhere/container',
+    ]);
     assert.equal(visibleWidth('\x1b[31merror\x1b[0m'), 5);
     assert.deepEqual(wrapLine('short', 80), ['short']);
   });

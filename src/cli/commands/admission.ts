@@ -10,8 +10,11 @@ interface AdmissionArgs {
 
 export const admissionCommand = defineCommand<AdmissionArgs>({
   name: 'admission',
-  describe: 'Dry-run the task pod Airflow would launch: quotas, LimitRanges, Pod Security, webhooks, meshes, API priority',
-  flags: [{ name: 'release', type: 'string', describe: 'Airflow release (Helm release name) when the namespace has several' }],
+  describe:
+    'Dry-run the task pod Airflow would launch: quotas, LimitRanges, Pod Security, webhooks, meshes, API priority',
+  flags: [
+    { name: 'release', type: 'string', describe: 'Airflow release (Helm release name) when the namespace has several' },
+  ],
   examples: [
     ['kubectl airflow admission -n airflow', 'Would the API server admit a task pod, and how many at once?'],
     ['kubectl airflow admission -n airflow -o wide', 'The same with each fix and where its rule comes from'],

@@ -12,19 +12,34 @@ interface DoctorArgs {
 
 export const doctorCommand = defineCommand<DoctorArgs>({
   name: 'doctor',
-  describe: 'Run every layer in order (cluster access, release, client config, network from a pod, API-server HA, RBAC) and name the first one that fails',
+  describe:
+    'Run every layer in order (cluster access, release, client config, network from a pod, API-server HA, RBAC) and name the first one that fails',
   flags: [
     { name: 'release', type: 'string', describe: 'Airflow release (Helm release name) when the namespace has several' },
-    { name: 'pod', type: 'string', describe: 'Probe the network from this pod (default: the running scheduler for KubernetesExecutor, the worker for Celery)' },
+    {
+      name: 'pod',
+      type: 'string',
+      describe:
+        'Probe the network from this pod (default: the running scheduler for KubernetesExecutor, the worker for Celery)',
+    },
     { name: 'container', short: 'c', type: 'string', describe: 'Container of --pod (default: the Airflow container)' },
-    { name: 'probe-timeout', type: 'string', default: '3', describe: 'Timeout of each network step in the pod (seconds)' },
+    {
+      name: 'probe-timeout',
+      type: 'string',
+      default: '3',
+      describe: 'Timeout of each network step in the pod (seconds)',
+    },
   ],
   examples: [
     ['kubectl airflow doctor -n airflow', 'Every layer, the first failing one, its fix and the command for detail'],
-    ['kubectl airflow doctor -n airflow --pod airflow-worker-0 -o yaml', "Probe the network from that pod; every layer's full result"],
+    [
+      'kubectl airflow doctor -n airflow --pod airflow-worker-0 -o yaml',
+      "Probe the network from that pod; every layer's full result",
+    ],
   ],
   run: async (args, ctx) => {
-    if (args.allNamespaces) throw new UsageError('doctor checks one release: use -n NAMESPACE (and --release) instead of -A');
+    if (args.allNamespaces)
+      throw new UsageError('doctor checks one release: use -n NAMESPACE (and --release) instead of -A');
     if (args.container !== undefined && args.pod === undefined) throw new UsageError('--container needs --pod');
     const [{ parseProbeTimeout }, { repeatableFlags }, doctor] = await Promise.all([
       import('../../net/options.ts'),
@@ -33,7 +48,12 @@ export const doctorCommand = defineCommand<DoctorArgs>({
     ]);
     const timeoutSeconds = parseProbeTimeout(args.probeTimeout);
     const conn = await ctx.connect();
-    const r = await doctor.runDoctor(conn, { ...args, timeoutSeconds, repeatFlags: repeatableFlags(args), debug: ctx.debug });
+    const r = await doctor.runDoctor(conn, {
+      ...args,
+      timeoutSeconds,
+      repeatFlags: repeatableFlags(args),
+      debug: ctx.debug,
+    });
     ctx.out(doctor.renderDoctorResult(r, { output: args.output, colour: ctx.colour }));
     return doctor.doctorExitCode(r);
   },

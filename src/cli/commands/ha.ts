@@ -12,7 +12,12 @@ export const haCommand = defineCommand<HaArgs>({
   name: 'ha',
   describe: 'Check the kubernetes Service, its endpoints and whether the API server is really highly available',
   flags: [
-    { name: 'from', type: 'string', values: 'pods', describe: 'Also GET /readyz on every endpoint from inside this pod (one exec; namespace from -n)' },
+    {
+      name: 'from',
+      type: 'string',
+      values: 'pods',
+      describe: 'Also GET /readyz on every endpoint from inside this pod (one exec; namespace from -n)',
+    },
     { name: 'container', short: 'c', type: 'string', describe: 'Container of the --from pod (default: the first)' },
   ],
   examples: [
@@ -21,8 +26,10 @@ export const haCommand = defineCommand<HaArgs>({
   ],
   run: async (args, ctx) => {
     if (args.container !== undefined && args.from === undefined) throw new UsageError('--container needs --from <pod>');
-    if (args.from !== undefined) (await import('../../net/plan.ts')).validateNames(args.from, undefined, args.container);
-    if (args.allNamespaces) throw new UsageError('ha reads the cluster-wide control plane: -A does not apply (use -n for --from)');
+    if (args.from !== undefined)
+      (await import('../../net/plan.ts')).validateNames(args.from, undefined, args.container);
+    if (args.allNamespaces)
+      throw new UsageError('ha reads the cluster-wide control plane: -A does not apply (use -n for --from)');
 
     const conn = await ctx.connect();
     const ha = await import('../../ha/index.ts');

@@ -14,18 +14,42 @@ interface NetArgs {
 
 export const netCommand = defineCommand<NetArgs>({
   name: 'net',
-  describe: 'Probe, from inside a pod, the path to the API server layer by layer (env, token, DNS, TCP, TLS, auth, NetworkPolicy)',
-  positionals: [{ name: 'pod', required: false, values: 'pods', describe: 'The pod to probe from (namespace from -n)' }],
+  describe:
+    'Probe, from inside a pod, the path to the API server layer by layer (env, token, DNS, TCP, TLS, auth, NetworkPolicy)',
+  positionals: [
+    { name: 'pod', required: false, values: 'pods', describe: 'The pod to probe from (namespace from -n)' },
+  ],
   flags: [
-    { name: 'container', short: 'c', type: 'string', describe: 'Container (default: the default-container annotation, else the Airflow container, else the first)' },
-    { name: 'probe-timeout', type: 'string', default: '3', describe: 'Timeout of each network step in the pod (seconds). The whole probe ends within 7 x this + 10s' },
-    { name: 'attempts', type: 'number', default: 5, describe: 'TCP connects to the service address (several, to catch a stale endpoint)' },
-    { name: 'all', type: 'boolean', default: false, describe: 'Probe one pod of every Airflow component of the release' },
+    {
+      name: 'container',
+      short: 'c',
+      type: 'string',
+      describe: 'Container (default: the default-container annotation, else the Airflow container, else the first)',
+    },
+    {
+      name: 'probe-timeout',
+      type: 'string',
+      default: '3',
+      describe: 'Timeout of each network step in the pod (seconds). The whole probe ends within 7 x this + 10s',
+    },
+    {
+      name: 'attempts',
+      type: 'number',
+      default: 5,
+      describe: 'TCP connects to the service address (several, to catch a stale endpoint)',
+    },
+    {
+      name: 'all',
+      type: 'boolean',
+      default: false,
+      describe: 'Probe one pod of every Airflow component of the release',
+    },
     { name: 'release', type: 'string', describe: 'With --all: the Airflow release (when the namespace has several)' },
     {
       name: 'debug-image',
       type: 'string',
-      describe: 'For images without python3 or sh: add an ephemeral container with this image and probe from it (mutates the pod spec; needs patch pods/ephemeralcontainers)',
+      describe:
+        'For images without python3 or sh: add an ephemeral container with this image and probe from it (mutates the pod spec; needs patch pods/ephemeralcontainers)',
     },
   ],
   examples: [
@@ -33,10 +57,18 @@ export const netCommand = defineCommand<NetArgs>({
     ['kubectl airflow net --all -n airflow -o yaml', 'One pod of every Airflow component'],
   ],
   run: async (args, ctx) => {
-    const [{ validateNetFlags }, net] = await Promise.all([import('../../net/options.ts'), import('../../net/index.ts')]);
+    const [{ validateNetFlags }, net] = await Promise.all([
+      import('../../net/options.ts'),
+      import('../../net/index.ts'),
+    ]);
     const timeoutSeconds = validateNetFlags(args);
     const conn = await ctx.connect();
-    const reports = await net.runNet(conn, { ...args, timeoutSeconds, debug: ctx.debug, note: (n) => ctx.err(n + '\n') });
+    const reports = await net.runNet(conn, {
+      ...args,
+      timeoutSeconds,
+      debug: ctx.debug,
+      note: (n) => ctx.err(n + '\n'),
+    });
     ctx.out(await net.renderNet(reports, { output: args.output, colour: ctx.colour }));
     return net.netExitCode(reports);
   },

@@ -28,13 +28,14 @@ export interface Admitted {
 /** SetDefaults_Pod: requests default to limits for every resource a container limits but does not request. */
 function defaultRequestsFromLimits(pod: KubeObject): KubeObject {
   const spec = { ...specOf(pod) };
-  const fix = (cs: typeof spec.containers) => cs?.map((c) => {
-    const limits = c.resources?.limits;
-    if (!limits) return c;
-    const requests = { ...(c.resources?.requests ?? {}) };
-    for (const [k, v] of Object.entries(limits)) requests[k] ??= v;
-    return { ...c, resources: { ...c.resources, requests } };
-  });
+  const fix = (cs: typeof spec.containers) =>
+    cs?.map((c) => {
+      const limits = c.resources?.limits;
+      if (!limits) return c;
+      const requests = { ...(c.resources?.requests ?? {}) };
+      for (const [k, v] of Object.entries(limits)) requests[k] ??= v;
+      return { ...c, resources: { ...c.resources, requests } };
+    });
   if (spec.containers) spec.containers = fix(spec.containers);
   if (spec.initContainers) spec.initContainers = fix(spec.initContainers);
   return { ...pod, spec };
@@ -49,7 +50,11 @@ export function admitCreate(r: ResourceType, obj: KubeObject, dryRun: boolean, c
   const nsLabels = namespace ? ctx.store.get('namespaces', undefined, namespace)?.metadata.labels : undefined;
   const isPod = r.group === '' && r.resource === 'pods';
   const name = obj.metadata.name || String(obj.metadata.generateName ?? '');
-  const reject = (why: string): Admitted => ({ object: obj, status: forbiddenStatus(r.group, r.resource, name, why), warnings: [] });
+  const reject = (why: string): Admitted => ({
+    object: obj,
+    status: forbiddenStatus(r.group, r.resource, name, why),
+    warnings: [],
+  });
   let object = obj;
   const warnings: string[] = [];
 
@@ -65,13 +70,23 @@ export function admitCreate(r: ResourceType, obj: KubeObject, dryRun: boolean, c
   }
 
   const webhookStatus = runValidatingWebhooks(ctx.store.all('validatingwebhookconfigurations'), {
-    operation: 'CREATE', group: r.group, version: r.version, resource: r.resource, namespaced: r.namespaced,
-    namespaceLabels: nsLabels, object, dryRun,
+    operation: 'CREATE',
+    group: r.group,
+    version: r.version,
+    resource: r.resource,
+    namespaced: r.namespaced,
+    namespaceLabels: nsLabels,
+    object,
+    dryRun,
   });
   if (webhookStatus) return { object, status: webhookStatus, warnings: [] };
 
   if (isPod && namespace) {
-    const quotaError = checkQuotas(object, ctx.store.all('resourcequotas', namespace), ctx.store.all('pods', namespace));
+    const quotaError = checkQuotas(
+      object,
+      ctx.store.all('resourcequotas', namespace),
+      ctx.store.all('pods', namespace),
+    );
     if (quotaError) return reject(quotaError);
   }
   return { object, warnings };

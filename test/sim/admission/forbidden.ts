@@ -6,5 +6,14 @@ export function forbiddenStatus(group: string, resource: string, name: string, w
   const qualified = group ? `${resource}.${group}` : resource;
   const details: NonNullable<Status['details']> = { name, kind: resource };
   if (group) details.group = group;
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${qualified} "${name}" is forbidden: ${why}`, reason: 'Forbidden', details, code: 403 };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `${qualified} "${name}" is forbidden: ${why}`,
+    reason: 'Forbidden',
+    details,
+    code: 403,
+  };
 }

@@ -6,7 +6,17 @@
 // a missing default limit is the max, a missing default request is the default limit, else the min.
 import type { KubeObject } from '../types.ts';
 import { allContainers, specOf, type Container } from './pod.ts';
-import { add, cmp, formatQuantity, maxOf, parseQuantity, resourceList, zero, type Quantity, type ResourceList } from './quantity.ts';
+import {
+  add,
+  cmp,
+  formatQuantity,
+  maxOf,
+  parseQuantity,
+  resourceList,
+  zero,
+  type Quantity,
+  type ResourceList,
+} from './quantity.ts';
 
 interface LimitRangeItem {
   type?: string;
@@ -17,7 +27,7 @@ interface LimitRangeItem {
 }
 
 function items(lr: KubeObject): LimitRangeItem[] {
-  return ((lr.spec as { limits?: LimitRangeItem[] } | undefined)?.limits ?? []);
+  return (lr.spec as { limits?: LimitRangeItem[] } | undefined)?.limits ?? [];
 }
 
 /** SetDefaults_LimitRangeItem for a Container item: [default limits, default requests]. */
@@ -60,23 +70,39 @@ export function applyLimitRangeDefaults(pod: KubeObject, limitRanges: KubeObject
   return { ...pod, spec };
 }
 
-function minConstraint(limitType: string, name: string, enforced: string, request: ResourceList, limit: ResourceList): string | undefined {
+function minConstraint(
+  limitType: string,
+  name: string,
+  enforced: string,
+  request: ResourceList,
+  limit: ResourceList,
+): string | undefined {
   const e = parseQuantity(enforced);
   const req = request[name];
   const lim = limit[name];
   if (!req) return `minimum ${name} usage per ${limitType} is ${formatQuantity(e)}.  No request is specified`;
-  if (cmp(req, e) < 0) return `minimum ${name} usage per ${limitType} is ${formatQuantity(e)}, but request is ${formatQuantity(req)}`;
-  if (lim && cmp(lim, e) < 0) return `minimum ${name} usage per ${limitType} is ${formatQuantity(e)}, but limit is ${formatQuantity(lim)}`;
+  if (cmp(req, e) < 0)
+    return `minimum ${name} usage per ${limitType} is ${formatQuantity(e)}, but request is ${formatQuantity(req)}`;
+  if (lim && cmp(lim, e) < 0)
+    return `minimum ${name} usage per ${limitType} is ${formatQuantity(e)}, but limit is ${formatQuantity(lim)}`;
   return undefined;
 }
 
-function maxConstraint(limitType: string, name: string, enforced: string, request: ResourceList, limit: ResourceList): string | undefined {
+function maxConstraint(
+  limitType: string,
+  name: string,
+  enforced: string,
+  request: ResourceList,
+  limit: ResourceList,
+): string | undefined {
   const e = parseQuantity(enforced);
   const req = request[name];
   const lim = limit[name];
   if (!lim) return `maximum ${name} usage per ${limitType} is ${formatQuantity(e)}.  No limit is specified`;
-  if (cmp(lim, e) > 0) return `maximum ${name} usage per ${limitType} is ${formatQuantity(e)}, but limit is ${formatQuantity(lim)}`;
-  if (req && cmp(req, e) > 0) return `maximum ${name} usage per ${limitType} is ${formatQuantity(e)}, but request is ${formatQuantity(req)}`;
+  if (cmp(lim, e) > 0)
+    return `maximum ${name} usage per ${limitType} is ${formatQuantity(e)}, but limit is ${formatQuantity(lim)}`;
+  if (req && cmp(req, e) > 0)
+    return `maximum ${name} usage per ${limitType} is ${formatQuantity(e)}, but request is ${formatQuantity(req)}`;
   return undefined;
 }
 
@@ -95,7 +121,8 @@ function podTotals(containers: Container[], init: Container[], kind: 'requests' 
   return total;
 }
 
-const sorted = (o: Record<string, string> | undefined): [string, string][] => Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b));
+const sorted = (o: Record<string, string> | undefined): [string, string][] =>
+  Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b));
 
 /**
  * The validating half: the error text (without the `pods "x" is forbidden: ` prefix), or undefined.
@@ -111,14 +138,26 @@ export function validateLimitRanges(pod: KubeObject, limitRanges: KubeObject[]):
         for (const c of allContainers(spec).filter((x) => !(spec.ephemeralContainers ?? []).includes(x))) {
           const req = resourceList(c.resources?.requests);
           const lim = resourceList(c.resources?.limits);
-          for (const [k, v] of sorted(item.min)) { const e = minConstraint('Container', k, v, req, lim); if (e) perRange.push(e); }
-          for (const [k, v] of sorted(item.max)) { const e = maxConstraint('Container', k, v, req, lim); if (e) perRange.push(e); }
+          for (const [k, v] of sorted(item.min)) {
+            const e = minConstraint('Container', k, v, req, lim);
+            if (e) perRange.push(e);
+          }
+          for (const [k, v] of sorted(item.max)) {
+            const e = maxConstraint('Container', k, v, req, lim);
+            if (e) perRange.push(e);
+          }
         }
       } else if (item.type === 'Pod') {
         const req = podTotals(spec.containers ?? [], spec.initContainers ?? [], 'requests');
         const lim = podTotals(spec.containers ?? [], spec.initContainers ?? [], 'limits');
-        for (const [k, v] of sorted(item.min)) { const e = minConstraint('Pod', k, v, req, lim); if (e) perRange.push(e); }
-        for (const [k, v] of sorted(item.max)) { const e = maxConstraint('Pod', k, v, req, lim); if (e) perRange.push(e); }
+        for (const [k, v] of sorted(item.min)) {
+          const e = minConstraint('Pod', k, v, req, lim);
+          if (e) perRange.push(e);
+        }
+        for (const [k, v] of sorted(item.max)) {
+          const e = maxConstraint('Pod', k, v, req, lim);
+          if (e) perRange.push(e);
+        }
       }
     }
     if (perRange.length) errs.push(aggregate(perRange));

@@ -23,7 +23,11 @@ const withName = (cs: Container[]) => cs.map((c) => c.name);
 
 // check_hostNamespaces.go
 const hostNamespaces: Check = (spec) => {
-  const bad = [spec.hostNetwork && 'hostNetwork=true', spec.hostPID && 'hostPID=true', spec.hostIPC && 'hostIPC=true'].filter(Boolean) as string[];
+  const bad = [
+    spec.hostNetwork && 'hostNetwork=true',
+    spec.hostPID && 'hostPID=true',
+    spec.hostIPC && 'hostIPC=true',
+  ].filter(Boolean) as string[];
   return bad.length ? { reason: 'host namespaces', detail: bad.join(', ') } : undefined;
 };
 
@@ -33,7 +37,11 @@ const hostPorts: Check = (spec) => {
   const ports: string[] = [];
   for (const c of allContainers(spec)) {
     let uses = false;
-    for (const p of c.ports ?? []) if (p.hostPort) { uses = true; ports.push(String(p.hostPort)); }
+    for (const p of c.ports ?? [])
+      if (p.hostPort) {
+        uses = true;
+        ports.push(String(p.hostPort));
+      }
     if (uses) names.push(c.name);
   }
   if (!names.length) return undefined;
@@ -46,25 +54,54 @@ const hostPorts: Check = (spec) => {
 // check_privileged.go
 const privileged: Check = (spec) => {
   const bad = withName(allContainers(spec).filter((c) => c.securityContext?.privileged === true));
-  return bad.length ? { reason: 'privileged', detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not set securityContext.privileged=true` } : undefined;
+  return bad.length
+    ? {
+        reason: 'privileged',
+        detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must not set securityContext.privileged=true`,
+      }
+    : undefined;
 };
 
 // check_capabilities_baseline.go
-const BASELINE_CAPS = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+const BASELINE_CAPS = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
 const capabilitiesBaseline: Check = (spec) => {
   const names: string[] = [];
   const caps = new Set<string>();
   for (const c of allContainers(spec)) {
     const extra = (c.securityContext?.capabilities?.add ?? []).filter((x) => !BASELINE_CAPS.has(x));
-    if (extra.length) { names.push(c.name); extra.forEach((x) => caps.add(x)); }
+    if (extra.length) {
+      names.push(c.name);
+      extra.forEach((x) => caps.add(x));
+    }
   }
-  return names.length ? { reason: 'non-default capabilities', detail: `${pluralize('container', 'containers', names.length)} ${joinQuote(names)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add` } : undefined;
+  return names.length
+    ? {
+        reason: 'non-default capabilities',
+        detail: `${pluralize('container', 'containers', names.length)} ${joinQuote(names)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add`,
+      }
+    : undefined;
 };
 
 // check_hostPathVolumes.go
 const hostPathVolumes: Check = (spec) => {
   const bad = (spec.volumes ?? []).filter((v) => v.hostPath !== undefined).map((v) => v.name);
-  return bad.length ? { reason: 'hostPath volumes', detail: `${pluralize('volume', 'volumes', bad.length)} ${joinQuote(bad)}` } : undefined;
+  return bad.length
+    ? { reason: 'hostPath volumes', detail: `${pluralize('volume', 'volumes', bad.length)} ${joinQuote(bad)}` }
+    : undefined;
 };
 
 // check_seccompProfile_baseline.go
@@ -72,16 +109,32 @@ const seccompBaseline: Check = (spec) => {
   const setters: string[] = [];
   const values = new Set<string>();
   const podType = spec.securityContext?.seccompProfile?.type;
-  if (podType === 'Unconfined') { setters.push('pod'); values.add(podType); }
+  if (podType === 'Unconfined') {
+    setters.push('pod');
+    values.add(podType);
+  }
   const bad = allContainers(spec).filter((c) => c.securityContext?.seccompProfile?.type === 'Unconfined');
-  if (bad.length) { setters.push(`${pluralize('container', 'containers', bad.length)} ${joinQuote(withName(bad))}`); values.add('Unconfined'); }
-  return setters.length ? { reason: 'seccompProfile', detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...values].sort())}` } : undefined;
+  if (bad.length) {
+    setters.push(`${pluralize('container', 'containers', bad.length)} ${joinQuote(withName(bad))}`);
+    values.add('Unconfined');
+  }
+  return setters.length
+    ? {
+        reason: 'seccompProfile',
+        detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...values].sort())}`,
+      }
+    : undefined;
 };
 
 // check_allowPrivilegeEscalation.go
 const allowPrivilegeEscalation: Check = (spec) => {
   const bad = withName(allContainers(spec).filter((c) => c.securityContext?.allowPrivilegeEscalation !== false));
-  return bad.length ? { reason: 'allowPrivilegeEscalation != false', detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must set securityContext.allowPrivilegeEscalation=false` } : undefined;
+  return bad.length
+    ? {
+        reason: 'allowPrivilegeEscalation != false',
+        detail: `${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)} must set securityContext.allowPrivilegeEscalation=false`,
+      }
+    : undefined;
 };
 
 // check_capabilities_restricted.go
@@ -91,25 +144,49 @@ const capabilitiesRestricted: Check = (spec) => {
   const caps = new Set<string>();
   for (const c of allContainers(spec)) {
     const capabilities = c.securityContext?.capabilities;
-    if (!capabilities) { missingDrop.push(c.name); continue; }
+    if (!capabilities) {
+      missingDrop.push(c.name);
+      continue;
+    }
     if (!(capabilities.drop ?? []).includes('ALL')) missingDrop.push(c.name);
     const extra = (capabilities.add ?? []).filter((x) => x !== 'NET_BIND_SERVICE');
-    if (extra.length) { adding.push(c.name); extra.forEach((x) => caps.add(x)); }
+    if (extra.length) {
+      adding.push(c.name);
+      extra.forEach((x) => caps.add(x));
+    }
   }
   const details: string[] = [];
-  if (missingDrop.length) details.push(`${pluralize('container', 'containers', missingDrop.length)} ${joinQuote(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`);
-  if (adding.length) details.push(`${pluralize('container', 'containers', adding.length)} ${joinQuote(adding)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add`);
+  if (missingDrop.length)
+    details.push(
+      `${pluralize('container', 'containers', missingDrop.length)} ${joinQuote(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`,
+    );
+  if (adding.length)
+    details.push(
+      `${pluralize('container', 'containers', adding.length)} ${joinQuote(adding)} must not include ${joinQuote([...caps].sort())} in securityContext.capabilities.add`,
+    );
   return details.length ? { reason: 'unrestricted capabilities', detail: details.join('; ') } : undefined;
 };
 
 // check_restrictedVolumes.go
-const ALLOWED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const ALLOWED_VOLUMES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 const restrictedVolumes: Check = (spec) => {
   const names: string[] = [];
   const types = new Set<string>();
   for (const v of spec.volumes ?? []) {
     const kind = Object.keys(v).find((k) => k !== 'name');
-    if (kind && !ALLOWED_VOLUMES.has(kind)) { names.push(v.name); types.add(kind); }
+    if (kind && !ALLOWED_VOLUMES.has(kind)) {
+      names.push(v.name);
+      types.add(kind);
+    }
   }
   if (!names.length) return undefined;
   return {
@@ -133,8 +210,16 @@ const runAsNonRoot: Check = (spec) => {
     else if (v === undefined && !podOk) implicit.push(c.name);
   }
   if (explicit.length) setters.push(`${pluralize('container', 'containers', explicit.length)} ${joinQuote(explicit)}`);
-  if (setters.length) return { reason: 'runAsNonRoot != true', detail: `${setters.join(' and ')} must not set securityContext.runAsNonRoot=false` };
-  if (implicit.length) return { reason: 'runAsNonRoot != true', detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.runAsNonRoot=true` };
+  if (setters.length)
+    return {
+      reason: 'runAsNonRoot != true',
+      detail: `${setters.join(' and ')} must not set securityContext.runAsNonRoot=false`,
+    };
+  if (implicit.length)
+    return {
+      reason: 'runAsNonRoot != true',
+      detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.runAsNonRoot=true`,
+    };
   return undefined;
 };
 
@@ -144,7 +229,9 @@ const runAsUser: Check = (spec) => {
   if (spec.securityContext?.runAsUser === 0) setters.push('pod');
   const bad = withName(allContainers(spec).filter((c) => c.securityContext?.runAsUser === 0));
   if (bad.length) setters.push(`${pluralize('container', 'containers', bad.length)} ${joinQuote(bad)}`);
-  return setters.length ? { reason: 'runAsUser=0', detail: `${setters.join(' and ')} must not set runAsUser=0` } : undefined;
+  return setters.length
+    ? { reason: 'runAsUser=0', detail: `${setters.join(' and ')} must not set runAsUser=0` }
+    : undefined;
 };
 
 // check_seccompProfile_restricted.go
@@ -155,25 +242,46 @@ const seccompRestricted: Check = (spec) => {
   let podSet = false;
   const podType = spec.securityContext?.seccompProfile;
   if (podType) {
-    if (!valid(podType.type)) { setters.push('pod'); values.add(String(podType.type)); } else podSet = true;
+    if (!valid(podType.type)) {
+      setters.push('pod');
+      values.add(String(podType.type));
+    } else podSet = true;
   }
   const explicit: string[] = [];
   const implicit: string[] = [];
   for (const c of allContainers(spec)) {
     const p = c.securityContext?.seccompProfile;
     if (p) {
-      if (!valid(p.type)) { explicit.push(c.name); values.add(String(p.type)); }
+      if (!valid(p.type)) {
+        explicit.push(c.name);
+        values.add(String(p.type));
+      }
     } else if (!podSet) implicit.push(c.name);
   }
   if (explicit.length) setters.push(`${pluralize('container', 'containers', explicit.length)} ${joinQuote(explicit)}`);
-  if (setters.length) return { reason: 'seccompProfile', detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...values].sort())}` };
-  if (implicit.length) return { reason: 'seccompProfile', detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"` };
+  if (setters.length)
+    return {
+      reason: 'seccompProfile',
+      detail: `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote([...values].sort())}`,
+    };
+  if (implicit.length)
+    return {
+      reason: 'seccompProfile',
+      detail: `pod or ${pluralize('container', 'containers', implicit.length)} ${joinQuote(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
+    };
   return undefined;
 };
 
 const BASELINE: Check[] = [hostNamespaces, hostPorts, privileged];
 const BASELINE_OVERLAPPING: Check[] = [capabilitiesBaseline, hostPathVolumes, seccompBaseline];
-const RESTRICTED: Check[] = [allowPrivilegeEscalation, capabilitiesRestricted, restrictedVolumes, runAsNonRoot, runAsUser, seccompRestricted];
+const RESTRICTED: Check[] = [
+  allowPrivilegeEscalation,
+  capabilitiesRestricted,
+  restrictedVolumes,
+  runAsNonRoot,
+  runAsUser,
+  seccompRestricted,
+];
 
 /** AggregateCheckResult.ForbiddenDetail(): `reason (detail), reason (detail)`, or undefined when allowed. */
 export function evaluatePod(level: Level, spec: PodSpec): string | undefined {
@@ -202,7 +310,8 @@ export function namespacePolicy(labels: Record<string, string> | undefined): Nam
     const level = l[`pod-security.kubernetes.io/${m}`];
     const version = l[`pod-security.kubernetes.io/${m}-version`] ?? 'latest';
     if (level === undefined) return { level: 'privileged' as Level, version: 'latest' };
-    if (!LEVELS.includes(level as Level) || !/^(latest|v1\.\d+)$/.test(version)) return { level: 'restricted' as Level, version: 'latest' };
+    if (!LEVELS.includes(level as Level) || !/^(latest|v1\.\d+)$/.test(version))
+      return { level: 'restricted' as Level, version: 'latest' };
     return { level: level as Level, version };
   };
   return { enforce: mode('enforce'), warn: mode('warn'), audit: mode('audit') };

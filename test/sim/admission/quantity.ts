@@ -10,7 +10,14 @@ export interface Quantity {
   format: Format;
 }
 
-const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+const BINARY: Record<string, bigint> = {
+  Ki: 1n << 10n,
+  Mi: 1n << 20n,
+  Gi: 1n << 30n,
+  Ti: 1n << 40n,
+  Pi: 1n << 50n,
+  Ei: 1n << 60n,
+};
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 export class QuantityError extends Error {}
@@ -19,7 +26,10 @@ export class QuantityError extends Error {}
 export function parseQuantity(input: string | number): Quantity {
   const s = String(input).trim();
   const m = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE])?$/.exec(s);
-  if (!m) throw new QuantityError(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+  if (!m)
+    throw new QuantityError(
+      `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+    );
   const sign = m[1] === '-' ? -1n : 1n;
   const [whole, frac = ''] = m[2].split('.');
   const suffix = m[3] ?? '';
@@ -83,7 +93,14 @@ export function formatQuantity(q: Quantity): string {
     return `${sign}${whole}`;
   }
   if (whole === undefined) return `${sign}${abs}m`;
-  const decimal: [string, bigint][] = [['E', 10n ** 18n], ['P', 10n ** 15n], ['T', 10n ** 12n], ['G', 10n ** 9n], ['M', 10n ** 6n], ['k', 10n ** 3n]];
+  const decimal: [string, bigint][] = [
+    ['E', 10n ** 18n],
+    ['P', 10n ** 15n],
+    ['T', 10n ** 12n],
+    ['G', 10n ** 9n],
+    ['M', 10n ** 6n],
+    ['k', 10n ** 3n],
+  ];
   if (q.format === 'DecimalExponent') {
     let n = whole;
     let e = 0;

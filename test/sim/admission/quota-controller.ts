@@ -23,6 +23,7 @@ export function startQuotaController(store: Store): void {
   for (const ns of store.all('namespaces')) sync(store, ns.metadata.name);
   store.onChange((e) => {
     const r = e.resource.resource;
-    if ((r === 'pods' || r === 'resourcequotas') && e.resource.group === '' && e.object.metadata.namespace) sync(store, e.object.metadata.namespace);
+    if ((r === 'pods' || r === 'resourcequotas') && e.resource.group === '' && e.object.metadata.namespace)
+      sync(store, e.object.metadata.namespace);
   });
 }

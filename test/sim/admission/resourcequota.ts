@@ -11,8 +11,19 @@ import { add, cmp, formatQuantity, maxOf, parseQuantity, resourceList, zero, typ
 const VALIDATION_SET = ['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'];
 
 /** pods.go podResources: what the pod evaluator counts. */
-const POD_RESOURCES = new Set(['count/pods', 'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory',
-  'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods']);
+const POD_RESOURCES = new Set([
+  'count/pods',
+  'cpu',
+  'memory',
+  'ephemeral-storage',
+  'requests.cpu',
+  'requests.memory',
+  'requests.ephemeral-storage',
+  'limits.cpu',
+  'limits.memory',
+  'limits.ephemeral-storage',
+  'pods',
+]);
 
 function podComputeUsage(requests: ResourceList, limits: ResourceList): ResourceList {
   const out: ResourceList = { pods: parseQuantity('1') };
@@ -121,7 +132,10 @@ function constraints(requiredHard: string[], spec: PodSpec): string | undefined 
 
 /** prettyPrint: `a=1,b=2Gi`, keys sorted. */
 function prettyPrint(l: ResourceList): string {
-  return Object.keys(l).sort().map((k) => `${k}=${formatQuantity(l[k])}`).join(',');
+  return Object.keys(l)
+    .sort()
+    .map((k) => `${k}=${formatQuantity(l[k])}`)
+    .join(',');
 }
 
 function mask(l: ResourceList, keys: string[]): ResourceList {
@@ -136,7 +150,9 @@ function mask(l: ResourceList, keys: string[]): ResourceList {
  */
 export function checkQuotas(pod: KubeObject, quotas: KubeObject[], podsInNamespace: KubeObject[]): string | undefined {
   const spec = specOf(pod);
-  const matching = [...quotas].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)).filter((q) => quotaMatches(q, pod));
+  const matching = [...quotas]
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    .filter((q) => quotaMatches(q, pod));
   for (const q of matching) {
     const err = constraints(Object.keys(hardOf(q)), spec);
     if (err) return `failed quota: ${q.metadata.name}: ${err}`;

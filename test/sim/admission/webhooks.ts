@@ -113,7 +113,7 @@ export function runValidatingWebhooks(configs: KubeObject[], req: WebhookRequest
   const ordered = [...configs].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   for (const cfg of ordered) {
     const ann = cfg.metadata.annotations ?? {};
-    for (const w of ((cfg as { webhooks?: Webhook[] }).webhooks ?? [])) {
+    for (const w of (cfg as { webhooks?: Webhook[] }).webhooks ?? []) {
       if (!matches(w, req)) continue;
       // dispatcher.go: under dry run, only webhooks that declare no side effects are called.
       if (req.dryRun && w.sideEffects !== 'None' && w.sideEffects !== 'NoneOnDryRun') {

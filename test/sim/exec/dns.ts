@@ -1,7 +1,14 @@
 // A minimal DNS answerer (RFC 1035) for the pod's cluster DNS: A records for Services, NXDOMAIN
 // otherwise, or NXDOMAIN for everything (`dns: nxdomain`). Pure: bytes in, bytes out.
 
-export interface DnsQuestion { id: number; name: string; type: number; qclass: number; flags: number; questionEnd: number }
+export interface DnsQuestion {
+  id: number;
+  name: string;
+  type: number;
+  qclass: number;
+  flags: number;
+  questionEnd: number;
+}
 
 export const TYPE_A = 1;
 export const TYPE_AAAA = 28;
@@ -19,13 +26,23 @@ export function parseQuery(msg: Buffer): DnsQuestion | undefined {
   for (;;) {
     if (off >= msg.length) return undefined;
     const len = msg[off];
-    if (len === 0) { off++; break; }
+    if (len === 0) {
+      off++;
+      break;
+    }
     if (len > 63 || off + 1 + len > msg.length) return undefined;
     labels.push(msg.subarray(off + 1, off + 1 + len).toString('latin1'));
     off += 1 + len;
   }
   if (off + 4 > msg.length) return undefined;
-  return { id, flags, name: labels.join('.').toLowerCase(), type: msg.readUInt16BE(off), qclass: msg.readUInt16BE(off + 2), questionEnd: off + 4 };
+  return {
+    id,
+    flags,
+    name: labels.join('.').toLowerCase(),
+    type: msg.readUInt16BE(off),
+    qclass: msg.readUInt16BE(off + 2),
+    questionEnd: off + 4,
+  };
 }
 
 function ipv4Bytes(ip: string): Buffer {
@@ -33,7 +50,12 @@ function ipv4Bytes(ip: string): Buffer {
 }
 
 /** records: FQDN (no trailing dot, lower case) -> IPv4. */
-export function answer(msg: Buffer, records: Record<string, string>, mode: 'ok' | 'nxdomain' = 'ok', ttl = 30): Buffer | undefined {
+export function answer(
+  msg: Buffer,
+  records: Record<string, string>,
+  mode: 'ok' | 'nxdomain' = 'ok',
+  ttl = 30,
+): Buffer | undefined {
   const q = parseQuery(msg);
   if (!q) {
     if (msg.length < 12) return undefined;
@@ -69,7 +91,10 @@ export function answer(msg: Buffer, records: Record<string, string>, mode: 'ok' 
 /** Builds a query (for tests and for the probe-side checks). */
 export function buildQuery(name: string, type = TYPE_A, id = 0x1234): Buffer {
   const parts = name.replace(/\.$/, '').split('.').filter(Boolean);
-  const q = Buffer.concat([...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'latin1')])), Buffer.from([0])]);
+  const q = Buffer.concat([
+    ...parts.map((p) => Buffer.concat([Buffer.from([p.length]), Buffer.from(p, 'latin1')])),
+    Buffer.from([0]),
+  ]);
   const h = Buffer.alloc(12);
   h.writeUInt16BE(id, 0);
   h.writeUInt16BE(0x0100, 2);
@@ -90,7 +115,10 @@ export function parseAnswer(msg: Buffer): { id: number; rcode: number; addresses
   const addresses: string[] = [];
   for (let i = 0; i < an && off < msg.length; i++) {
     if ((msg[off] & 0xc0) === 0xc0) off += 2;
-    else { while (msg[off] !== 0) off += msg[off] + 1; off++; }
+    else {
+      while (msg[off] !== 0) off += msg[off] + 1;
+      off++;
+    }
     const type = msg.readUInt16BE(off);
     const rdlen = msg.readUInt16BE(off + 8);
     if (type === TYPE_A && rdlen === 4) addresses.push([...msg.subarray(off + 10, off + 14)].join('.'));

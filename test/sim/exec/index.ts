@@ -17,8 +17,22 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { SimContext } from '../context.ts';
 import type { KubeObject, Status, UserInfo } from '../types.ts';
 import {
-  ANNOTATION_PREFIX, SA_DIR, annotation, ephemeralImageProfile, automountsToken, containerEnv, hostsFile, imageProfile, podSpec, profileExecutables,
-  pythonPackageFiles, resolveExecutable, serviceAccountName, volumeFiles, type Container, type ContainerFile,
+  ANNOTATION_PREFIX,
+  SA_DIR,
+  annotation,
+  ephemeralImageProfile,
+  automountsToken,
+  containerEnv,
+  hostsFile,
+  imageProfile,
+  podSpec,
+  profileExecutables,
+  pythonPackageFiles,
+  resolveExecutable,
+  serviceAccountName,
+  volumeFiles,
+  type Container,
+  type ContainerFile,
 } from './pod-files.ts';
 import { AgentPool, agentConfig, nodeAddress, planNetwork, startPodNetwork } from './pod-network.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
@@ -26,8 +40,23 @@ import { startSandbox } from './sandbox.ts';
 import { scratchDir } from './scratch.ts';
 import { onServerStop, trackSession } from './sessions.ts';
 import {
-  ERROR, RESIZE, STDERR, STDIN, STDOUT, chooseProtocol, decodeFrame, encodeFrame, exitCodeOf, exitCodeStatus,
-  internalErrorStatus, kubeletExecFailure, offeredProtocols, readinessChannel, successStatus, type ChannelStatus, type Frame,
+  ERROR,
+  RESIZE,
+  STDERR,
+  STDIN,
+  STDOUT,
+  chooseProtocol,
+  decodeFrame,
+  encodeFrame,
+  exitCodeOf,
+  exitCodeStatus,
+  internalErrorStatus,
+  kubeletExecFailure,
+  offeredProtocols,
+  readinessChannel,
+  successStatus,
+  type ChannelStatus,
+  type Frame,
 } from './websocket.ts';
 
 export interface ExecUpgradeArgs {
@@ -47,17 +76,29 @@ const wss = new WebSocketServer({
 function writeHttpStatus(socket: Duplex, s: Status): void {
   const body = JSON.stringify(s);
   const reason = { 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error' }[s.code] ?? '';
-  socket.end([
-    `HTTP/1.1 ${s.code} ${reason}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`,
-    'Cache-Control: no-cache, private', 'Connection: close', '', body,
-  ].join('\r\n'));
+  socket.end(
+    [
+      `HTTP/1.1 ${s.code} ${reason}`,
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Cache-Control: no-cache, private',
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
 }
 
-export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, args: ExecUpgradeArgs): Promise<void> {
+export async function handleExecUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  args: ExecUpgradeArgs,
+): Promise<void> {
   socket.on('error', () => {});
   const parsed = parseExecUrl(req.url ?? '');
   const opts = {
-    command: args.command.length > 0 ? args.command : parsed?.command ?? [],
+    command: args.command.length > 0 ? args.command : (parsed?.command ?? []),
     container: args.container ?? parsed?.container,
     stdin: parsed?.stdin ?? false,
     stdout: parsed?.stdout ?? false,
@@ -70,11 +111,21 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
   const isWebSocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
   if (!isWebSocket) {
     // kubectl >= 1.30 falls back to SPDY only when the WebSocket upgrade is refused; the sim speaks WebSocket only.
-    return writeHttpStatus(socket, badRequest('the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30'));
+    return writeHttpStatus(
+      socket,
+      badRequest(
+        'the simulated API server supports exec over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io): use kubectl >= 1.30',
+      ),
+    );
   }
   const protocol = chooseProtocol(offeredProtocols(req.headers['sec-websocket-protocol']));
   if (!protocol) {
-    return writeHttpStatus(socket, badRequest(`unable to upgrade: none of the requested protocols is supported, want one of [v5.channel.k8s.io v4.channel.k8s.io]`));
+    return writeHttpStatus(
+      socket,
+      badRequest(
+        `unable to upgrade: none of the requested protocols is supported, want one of [v5.channel.k8s.io v4.channel.k8s.io]`,
+      ),
+    );
   }
 
   const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(req, socket, head, resolve));
@@ -124,7 +175,9 @@ class ExecSession {
     this.protocol = protocol;
     this.opts = opts;
     ws.on('error', () => {});
-    ws.on('close', () => { void this.teardown(); });
+    ws.on('close', () => {
+      void this.teardown();
+    });
     // Frames can arrive while the sandbox is being prepared (kubectl sends stdin and CLOSE at once): keep them.
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const f = decodeFrame(isBinary ? data : Buffer.from(data), this.protocol);
@@ -166,17 +219,27 @@ class ExecSession {
   private async teardown(): Promise<void> {
     const c = this.cleanups.splice(0).reverse();
     for (const f of c) {
-      try { await f(); } catch { /* best effort: the rest still runs */ }
+      try {
+        await f();
+      } catch {
+        /* best effort: the rest still runs */
+      }
     }
   }
 
   async run(pod: KubeObject, containerName: string, command: string[], ctx: SimContext): Promise<void> {
     const spec = podSpec(pod);
     const ephemeral = spec.ephemeralContainers?.find((c) => c.name === containerName);
-    const container = (ephemeral ?? [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === containerName)) as Container;
+    const container = (ephemeral ??
+      [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c) => c.name === containerName)) as Container;
     const ns = pod.metadata.namespace ?? 'default';
     // an ephemeral container runs its own image: its profile comes from the image, not the pod's annotation
-    const profile = ephemeral ? ephemeralImageProfile(ephemeral.image ?? '', ctx.scenario.metadata.annotations?.[ANNOTATION_PREFIX + 'image-profiles']) : imageProfile(pod);
+    const profile = ephemeral
+      ? ephemeralImageProfile(
+          ephemeral.image ?? '',
+          ctx.scenario.metadata.annotations?.[ANNOTATION_PREFIX + 'image-profiles'],
+        )
+      : imageProfile(pod);
     const executables = profileExecutables(profile);
 
     // Files the kubelet mounts.
@@ -187,28 +250,44 @@ class ExecSession {
     if (!ephemeral && automountsToken(pod, sa)) {
       const token = ctx.issueServiceAccountToken(ns, saName, pod.metadata.name);
       const ca = annotation(pod, 'ca') === 'wrong' ? await otherCaPem() : ctx.caPem;
-      files.push({ path: `${SA_DIR}/token`, content: token }, { path: `${SA_DIR}/ca.crt`, content: ca }, { path: `${SA_DIR}/namespace`, content: ns });
+      files.push(
+        { path: `${SA_DIR}/token`, content: token },
+        { path: `${SA_DIR}/ca.crt`, content: ca },
+        { path: `${SA_DIR}/namespace`, content: ns },
+      );
     }
     const vols = volumeFiles(pod, container, ctx.store);
     files.push(...vols.files, ...(ephemeral ? [] : pythonPackageFiles(pod)));
 
     const argv0 = resolveExecutable(command[0], new Set(executables.keys()), new Set(files.map((f) => f.path)));
-    if (!argv0) return this.finish(internalErrorStatus(kubeletExecFailure(command[0], randomBytes(32).toString('hex'))));
+    if (!argv0)
+      return this.finish(internalErrorStatus(kubeletExecFailure(command[0], randomBytes(32).toString('hex'))));
 
     const cp = ctx.controlPlane;
     // The kubelet injects the ClusterIP of default/kubernetes into every container, hostNetwork or not.
     const env = containerEnv(pod, container, ctx.store, { host: cp.serviceIP, port: cp.servicePort });
 
-    const plan = planNetwork(pod, { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas }, ctx.store);
+    const plan = planNetwork(
+      pod,
+      { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas },
+      ctx.store,
+    );
     const pool = poolFor(ctx.server);
-    this.cleanups.push(() => { setImmediate(() => pool.refill()); });
+    this.cleanups.push(() => {
+      setImmediate(() => pool.refill());
+    });
     const dir = scratchDir('net');
     this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const sockPath = join(dir, 'apiserver.sock');
     const unix: Server = createServer((s) => ctx.server.emit('connection', s));
-    await new Promise<void>((resolve, reject) => { unix.once('error', reject); unix.listen(sockPath, () => resolve()); });
+    await new Promise<void>((resolve, reject) => {
+      unix.once('error', reject);
+      unix.listen(sockPath, () => resolve());
+    });
     // close() stops accepting; connections already handed to the https.Server end on their own.
-    this.cleanups.push(() => { unix.close(); });
+    this.cleanups.push(() => {
+      unix.close();
+    });
     const network = await startPodNetwork(agentConfig(plan, sockPath), pool);
     this.cleanups.push(() => network.stop());
     if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
@@ -233,14 +312,20 @@ class ExecSession {
     this.cleanups.push(() => sandbox.cleanup());
     const child = sandbox.child;
     const tty = this.opts.tty;
-    child.stdout!.on('data', (d: Buffer) => { if (this.opts.stdout) this.send(STDOUT, d); });
-    child.stderr!.on('data', (d: Buffer) => { if (this.opts.stderr || tty) this.send(tty ? STDOUT : STDERR, d); });
+    child.stdout!.on('data', (d: Buffer) => {
+      if (this.opts.stdout) this.send(STDOUT, d);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      if (this.opts.stderr || tty) this.send(tty ? STDOUT : STDERR, d);
+    });
     child.stdin?.on('error', () => {});
 
     this.onFrames((f) => {
       if (f.kind === 'close' && f.channel === STDIN) child.stdin?.end();
       else if (f.kind === 'data' && f.channel === STDIN && f.data.length > 0) child.stdin?.write(f.data);
-      else if (f.kind === 'data' && f.channel === RESIZE) { /* no pty: nothing to resize */ }
+      else if (f.kind === 'data' && f.channel === RESIZE) {
+        /* no pty: nothing to resize */
+      }
     });
 
     await new Promise<void>((resolve) => {
@@ -253,7 +338,11 @@ class ExecSession {
         this.finish(code === 0 ? successStatus() : exitCodeStatus(code));
         resolve();
       };
-      child.once('error', (e) => { done = true; this.finish(internalErrorStatus(e.message)); resolve(); });
+      child.once('error', (e) => {
+        done = true;
+        this.finish(internalErrorStatus(e.message));
+        resolve();
+      });
       // 'close' waits for stdout/stderr to drain; background children holding them get a short grace.
       child.once('close', () => complete());
       child.once('exit', (code, signal) => {

@@ -15,11 +15,18 @@ function once(pod: string, command: string[]): Promise<number> {
   const q = command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${sim.url}/api/v1/namespaces/exec-ns/pods/${pod}/exec?${q}&stdout=true&stderr=true`, ['v5.channel.k8s.io'],
-      { ca: sim.caPem, headers: { Authorization: `Bearer ${sim.tokenFor('operator')}` } });
+    const ws = new WebSocket(
+      `${sim.url}/api/v1/namespaces/exec-ns/pods/${pod}/exec?${q}&stdout=true&stderr=true`,
+      ['v5.channel.k8s.io'],
+      { ca: sim.caPem, headers: { Authorization: `Bearer ${sim.tokenFor('operator')}` } },
+    );
     let status = '';
-    ws.on('message', (d: Buffer) => { if (d[0] === 3) status = d.subarray(1).toString(); });
-    ws.on('close', () => (status.includes('Success') ? resolve(performance.now() - t0) : reject(new Error(status || 'no status'))));
+    ws.on('message', (d: Buffer) => {
+      if (d[0] === 3) status = d.subarray(1).toString();
+    });
+    ws.on('close', () =>
+      status.includes('Success') ? resolve(performance.now() - t0) : reject(new Error(status || 'no status')),
+    );
     ws.on('error', reject);
   });
 }
@@ -44,7 +51,9 @@ try {
       if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
       ms.push(await once(pod, cmd));
     }
-    console.log(`${label.padEnd(32)} gap ${gapMs} ms: median ${median(ms).toFixed(1)} ms  min ${Math.min(...ms).toFixed(1)}  max ${Math.max(...ms).toFixed(1)}  (n=${runs})`);
+    console.log(
+      `${label.padEnd(32)} gap ${gapMs} ms: median ${median(ms).toFixed(1)} ms  min ${Math.min(...ms).toFixed(1)}  max ${Math.max(...ms).toFixed(1)}  (n=${runs})`,
+    );
   }
 } finally {
   await sim.stop();

@@ -40,20 +40,36 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 async function main(cfg: AgentConfig): Promise<void> {
-  run('ip', ['-batch', '-'], ['link set lo up', ...cfg.addresses.map((a) => `addr add ${a}/32 dev lo`)].join('\n') + '\n');
+  run(
+    'ip',
+    ['-batch', '-'],
+    ['link set lo up', ...cfg.addresses.map((a) => `addr add ${a}/32 dev lo`)].join('\n') + '\n',
+  );
   if (cfg.iptables) loadRules(cfg.iptables);
 
   const sockets = new Set<Socket>();
   for (const l of cfg.listeners) {
     const server = createServer({ pauseOnConnect: true }, (client) => {
-      if (l.action === 'reset') { client.resetAndDestroy(); return; }
+      if (l.action === 'reset') {
+        client.resetAndDestroy();
+        return;
+      }
       sockets.add(client);
       const upstream = connect(cfg.socketPath);
       sockets.add(upstream);
-      const done = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+      const done = () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(client);
+        sockets.delete(upstream);
+      };
       client.on('error', done).on('close', done);
       upstream.on('error', done).on('close', done);
-      upstream.on('connect', () => { client.pipe(upstream); upstream.pipe(client); client.resume(); });
+      upstream.on('connect', () => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
     });
     await listen(server, l.address, l.port);
   }
@@ -64,7 +80,10 @@ async function main(cfg: AgentConfig): Promise<void> {
       const reply = answer(msg, dns.records, dns.mode);
       if (reply) udp.send(reply, rinfo.port, rinfo.address);
     });
-    await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(53, dns.ip, () => resolve()); });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(53, dns.ip, () => resolve());
+    });
   }
 
   process.stdout.write('ready\n');
@@ -80,8 +99,14 @@ const onData = (d: Buffer) => {
   if (nl < 0) return;
   process.stdin.off('data', onData);
   let cfg: AgentConfig;
-  try { cfg = JSON.parse(buf.slice(0, nl)) as AgentConfig; } catch (e) { fail(`bad config: ${(e as Error).message}`); }
+  try {
+    cfg = JSON.parse(buf.slice(0, nl)) as AgentConfig;
+  } catch (e) {
+    fail(`bad config: ${(e as Error).message}`);
+  }
   main(cfg).catch((e: Error) => fail(e.message));
 };
 process.stdin.on('data', onData);
-process.stdin.on('end', () => { if (!buf.includes('\n')) process.exit(0); });
+process.stdin.on('end', () => {
+  if (!buf.includes('\n')) process.exit(0);
+});

@@ -21,7 +21,11 @@ export interface Container {
   name: string;
   image?: string;
   env?: EnvVar[];
-  envFrom?: { prefix?: string; configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
+  envFrom?: {
+    prefix?: string;
+    configMapRef?: { name: string; optional?: boolean };
+    secretRef?: { name: string; optional?: boolean };
+  }[];
   volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
   workingDir?: string;
 }
@@ -51,7 +55,11 @@ export interface PodSpec {
   dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
 }
 
-export interface KeyToPath { key: string; path: string; mode?: number }
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
 export interface Volume {
   name: string;
   configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
@@ -106,19 +114,57 @@ export function podNetworkKind(pod: KubeObject): 'pod' | 'host' {
 export function podDnsType(pod: KubeObject): 'cluster' | 'node' | 'none' {
   const spec = podSpec(pod);
   switch (spec.dnsPolicy ?? 'ClusterFirst') {
-    case 'None': return 'none';
-    case 'ClusterFirstWithHostNet': return 'cluster';
-    case 'Default': return 'node';
-    default: return spec.hostNetwork === true ? 'node' : 'cluster';
+    case 'None':
+      return 'none';
+    case 'ClusterFirstWithHostNet':
+      return 'cluster';
+    case 'Default':
+      return 'node';
+    default:
+      return spec.hostNetwork === true ? 'node' : 'cluster';
   }
 }
 
 // Executables of each profile: the host binary each container path is copied from.
 // Coreutils-like tools a slim Debian image has; no curl, no nc, no openssl (probes must cope).
 const CORE_TOOLS = [
-  'cat', 'echo', 'ls', 'env', 'printf', 'sleep', 'head', 'tail', 'tr', 'grep', 'sed', 'cut', 'sort',
-  'wc', 'true', 'false', 'id', 'test', '[', 'mkdir', 'rm', 'cp', 'mv', 'ln', 'touch', 'date', 'uname',
-  'basename', 'dirname', 'expr', 'timeout', 'stat', 'readlink', 'getent', 'hostname', 'base64', 'od',
+  'cat',
+  'echo',
+  'ls',
+  'env',
+  'printf',
+  'sleep',
+  'head',
+  'tail',
+  'tr',
+  'grep',
+  'sed',
+  'cut',
+  'sort',
+  'wc',
+  'true',
+  'false',
+  'id',
+  'test',
+  '[',
+  'mkdir',
+  'rm',
+  'cp',
+  'mv',
+  'ln',
+  'touch',
+  'date',
+  'uname',
+  'basename',
+  'dirname',
+  'expr',
+  'timeout',
+  'stat',
+  'readlink',
+  'getent',
+  'hostname',
+  'base64',
+  'od',
 ];
 
 /** What `apt-get install curl` adds to a slim Debian image (curl pulls in openssl's libraries; the
@@ -141,7 +187,12 @@ export function profileExecutables(profile: Profile, hostPython = '/usr/bin/pyth
 }
 
 /** How runc finds argv[0]: a path is taken as is, a bare name is searched in the container's PATH. */
-export function resolveExecutable(argv0: string, containerBins: Set<string>, containerFiles: Set<string>, path = CONTAINER_PATH): string | undefined {
+export function resolveExecutable(
+  argv0: string,
+  containerBins: Set<string>,
+  containerFiles: Set<string>,
+  path = CONTAINER_PATH,
+): string | undefined {
   if (argv0.includes('/')) {
     const norm = argv0.replace(/^\/bin\//, '/usr/bin/').replace(/^\/sbin\//, '/usr/sbin/');
     if (norm.startsWith('/usr/bin/') && containerBins.has(norm.slice('/usr/bin/'.length))) return norm;
@@ -155,7 +206,10 @@ export function resolveExecutable(argv0: string, containerBins: Set<string>, con
 
 // Environment.
 
-export interface ServiceEndpoint { host: string; port: number }
+export interface ServiceEndpoint {
+  host: string;
+  port: number;
+}
 
 /** The kubelet's variables for default/kubernetes (pkg/kubelet/envvars): always injected. */
 export function kubernetesServiceEnv(svc: ServiceEndpoint): Record<string, string> {
@@ -188,7 +242,10 @@ function decodeData(obj: KubeObject | undefined, key: string, secret: boolean): 
 
 function allData(obj: KubeObject, secret: boolean): Record<string, string> {
   const out: Record<string, string> = {};
-  const keys = new Set([...Object.keys((obj.data as object) ?? {}), ...Object.keys((secret ? obj.stringData : obj.binaryData) as object ?? {})]);
+  const keys = new Set([
+    ...Object.keys((obj.data as object) ?? {}),
+    ...Object.keys(((secret ? obj.stringData : obj.binaryData) as object) ?? {}),
+  ]);
   for (const k of keys) out[k] = decodeData(obj, k, secret) ?? '';
   return out;
 }
@@ -199,14 +256,22 @@ export function fieldRefValue(pod: KubeObject, fieldPath: string): string | unde
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
   if (m) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]];
   switch (fieldPath) {
-    case 'metadata.name': return pod.metadata.name;
-    case 'metadata.namespace': return pod.metadata.namespace;
-    case 'metadata.uid': return pod.metadata.uid;
-    case 'spec.nodeName': return spec.nodeName;
-    case 'spec.serviceAccountName': return serviceAccountName(pod);
-    case 'status.podIP': return status.podIP;
-    case 'status.hostIP': return status.hostIP;
-    default: return undefined;
+    case 'metadata.name':
+      return pod.metadata.name;
+    case 'metadata.namespace':
+      return pod.metadata.namespace;
+    case 'metadata.uid':
+      return pod.metadata.uid;
+    case 'spec.nodeName':
+      return spec.nodeName;
+    case 'spec.serviceAccountName':
+      return serviceAccountName(pod);
+    case 'status.podIP':
+      return status.podIP;
+    case 'status.hostIP':
+      return status.hostIP;
+    default:
+      return undefined;
   }
 }
 
@@ -218,7 +283,12 @@ export function expandRefs(value: string, env: Record<string, string>): string {
   });
 }
 
-export function containerEnv(pod: KubeObject, container: Container, lookup: ObjectLookup, svc: ServiceEndpoint): Record<string, string> {
+export function containerEnv(
+  pod: KubeObject,
+  container: Container,
+  lookup: ObjectLookup,
+  svc: ServiceEndpoint,
+): Record<string, string> {
   const ns = pod.metadata.namespace ?? 'default';
   // HOSTNAME is the sandbox's hostname (the runtime sets it): the node's for a hostNetwork pod.
   const hostname = podNetworkKind(pod) === 'host' && podSpec(pod).nodeName ? podSpec(pod).nodeName! : pod.metadata.name;
@@ -293,15 +363,26 @@ export function automountsToken(pod: KubeObject, sa: KubeObject | undefined): bo
   return typeof s === 'boolean' ? s : true;
 }
 
-export interface ContainerFile { path: string; content: string; mode?: number }
+export interface ContainerFile {
+  path: string;
+  content: string;
+  mode?: number;
+}
 
-function projectKeys(data: Record<string, string>, items: KeyToPath[] | undefined): { path: string; content: string; mode?: number }[] {
+function projectKeys(
+  data: Record<string, string>,
+  items: KeyToPath[] | undefined,
+): { path: string; content: string; mode?: number }[] {
   if (!items || items.length === 0) return Object.entries(data).map(([k, v]) => ({ path: k, content: v }));
   return items.filter((i) => i.key in data).map((i) => ({ path: i.path, content: data[i.key], mode: i.mode }));
 }
 
 /** Files of the ConfigMap/Secret volumes the container mounts (subPath: one file or subdirectory). */
-export function volumeFiles(pod: KubeObject, container: Container, lookup: ObjectLookup): { files: ContainerFile[]; dirs: string[] } {
+export function volumeFiles(
+  pod: KubeObject,
+  container: Container,
+  lookup: ObjectLookup,
+): { files: ContainerFile[]; dirs: string[] } {
   const ns = pod.metadata.namespace ?? 'default';
   const volumes = new Map((podSpec(pod).volumes ?? []).map((v) => [v.name, v]));
   const files: ContainerFile[] = [];
@@ -327,7 +408,8 @@ export function volumeFiles(pod: KubeObject, container: Container, lookup: Objec
       const exact = entries.find((e) => e.path === sub);
       if (exact) files.push({ path: mount, content: exact.content, mode: exact.mode });
       else {
-        for (const e of entries.filter((x) => x.path.startsWith(sub + '/'))) files.push({ path: `${mount}/${e.path.slice(sub.length + 1)}`, content: e.content, mode: e.mode });
+        for (const e of entries.filter((x) => x.path.startsWith(sub + '/')))
+          files.push({ path: `${mount}/${e.path.slice(sub.length + 1)}`, content: e.content, mode: e.mode });
         dirs.push(mount);
       }
     } else {
@@ -339,11 +421,18 @@ export function volumeFiles(pod: KubeObject, container: Container, lookup: Objec
 }
 
 /** The node's own resolver settings (kubelet's --resolv-conf), as pods with the node's DNS get them. */
-export interface NodeResolver { nameservers: string[]; searches: string[] }
+export interface NodeResolver {
+  nameservers: string[];
+  searches: string[];
+}
 
 /** The pod's /etc/resolv.conf as the kubelet builds it (dns.go GetPodDNS): by podDnsType, then
  *  spec.dnsConfig appended (nameservers and searches without duplicates, options by name). */
-export function podResolvConf(pod: KubeObject, clusterDnsIP: string, node: NodeResolver): { text: string; nameservers: string[] } {
+export function podResolvConf(
+  pod: KubeObject,
+  clusterDnsIP: string,
+  node: NodeResolver,
+): { text: string; nameservers: string[] } {
   const ns = pod.metadata.namespace ?? 'default';
   const type = podDnsType(pod);
   let servers: string[] = [];
@@ -378,7 +467,11 @@ export function podResolvConf(pod: KubeObject, clusterDnsIP: string, node: NodeR
 export function hostsFile(pod: KubeObject, node?: { name: string; ip?: string }): string {
   const podIP = ((pod.status ?? {}) as { podIP?: string }).podIP;
   if (podNetworkKind(pod) === 'host') {
-    const lines = ['# Kubernetes-managed hosts file (host network).', '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+    const lines = [
+      '# Kubernetes-managed hosts file (host network).',
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+    ];
     if (node?.ip) lines.push(`${node.ip}\t${node.name}`);
     return lines.join('\n') + '\n';
   }

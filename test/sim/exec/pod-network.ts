@@ -19,15 +19,40 @@ import { stop as stopEsbuild, transform } from 'esbuild';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../types.ts';
-import { CLUSTER_DOMAIN, annotation, podNetworkKind, podResolvConf, type NodeResolver, type ObjectLookup } from './pod-files.ts';
+import {
+  CLUSTER_DOMAIN,
+  annotation,
+  podNetworkKind,
+  podResolvConf,
+  type NodeResolver,
+  type ObjectLookup,
+} from './pod-files.ts';
 import { scratchDir } from './scratch.ts';
 
-export interface ReplicaView { name?: string; address: string; port?: number; alive?: boolean; failure?: string }
-export interface ControlPlaneView { serviceIP?: string; servicePort?: number; replicas?: ReplicaView[] }
+export interface ReplicaView {
+  name?: string;
+  address: string;
+  port?: number;
+  alive?: boolean;
+  failure?: string;
+}
+export interface ControlPlaneView {
+  serviceIP?: string;
+  servicePort?: number;
+  replicas?: ReplicaView[];
+}
 
-export interface Listener { address: string; port: number; action: 'forward' | 'reset' }
+export interface Listener {
+  address: string;
+  port: number;
+  action: 'forward' | 'reset';
+}
 /** A DNS server in the pod's view: cluster DNS (Services) or the node's resolver (node names). */
-export interface DnsServer { ip: string; mode: 'ok' | 'nxdomain'; records: Record<string, string> }
+export interface DnsServer {
+  ip: string;
+  mode: 'ok' | 'nxdomain';
+  records: Record<string, string>;
+}
 export interface NetworkPlan {
   /** pod: the pod network; host: the node's network (hostNetwork: true) */
   kind: 'pod' | 'host';
@@ -52,7 +77,10 @@ export const DEFAULT_DNS_IP = '10.96.0.10';
  *  --resolv-conf names on every node of the sim. It knows node names, not cluster names. */
 export const NODE_RESOLVER: NodeResolver = { nameservers: ['10.0.0.2'], searches: [] };
 
-interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
 
 export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
   if (!sel) return false;
@@ -61,20 +89,44 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Record<s
     const has = e.key in labels;
     const vals = e.values ?? [];
     switch (e.operator) {
-      case 'In': if (!has || !vals.includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && vals.includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !vals.includes(labels[e.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && vals.includes(labels[e.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
 }
 
-interface PolicyPort { protocol?: string; port?: number | string; endPort?: number }
-interface PolicyPeer { ipBlock?: { cidr: string; except?: string[] }; podSelector?: LabelSelector; namespaceSelector?: LabelSelector }
-interface EgressRule { to?: PolicyPeer[]; ports?: PolicyPort[] }
-interface PolicySpec { podSelector?: LabelSelector; policyTypes?: string[]; egress?: EgressRule[] }
+interface PolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+interface PolicyPeer {
+  ipBlock?: { cidr: string; except?: string[] };
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+}
+interface EgressRule {
+  to?: PolicyPeer[];
+  ports?: PolicyPort[];
+}
+interface PolicySpec {
+  podSelector?: LabelSelector;
+  policyTypes?: string[];
+  egress?: EgressRule[];
+}
 
 /** Policies in the pod's namespace that select it and include Egress (policyTypes, or an egress section when unset). */
 export function egressPolicies(pod: KubeObject, policies: KubeObject[]): KubeObject[] {
@@ -87,7 +139,12 @@ export function egressPolicies(pod: KubeObject, policies: KubeObject[]): KubeObj
 }
 
 /** A destination that a pod/namespace selector can match: cluster DNS pods (CoreDNS) and store pods with an IP. */
-interface PodDestination { ip: string; namespace: string; labels: Record<string, string>; namedPorts: Record<string, { port: number; protocol: string }> }
+interface PodDestination {
+  ip: string;
+  namespace: string;
+  labels: Record<string, string>;
+  namedPorts: Record<string, { port: number; protocol: string }>;
+}
 
 function nsLabels(ns: string, namespaces: KubeObject[]): Record<string, string> {
   const o = namespaces.find((n) => n.metadata.name === ns);
@@ -123,7 +180,12 @@ function portMatches(ports: PolicyPort[] | undefined, dest?: PodDestination): st
 }
 
 /** The filter chain of NetworkPolicy egress, evaluated on the DNATed destination (as CNIs do). */
-export function renderEgressChain(pod: KubeObject, policies: KubeObject[], dests: PodDestination[], namespaces: KubeObject[]): string[] {
+export function renderEgressChain(
+  pod: KubeObject,
+  policies: KubeObject[],
+  dests: PodDestination[],
+  namespaces: KubeObject[],
+): string[] {
   const selected = egressPolicies(pod, policies);
   if (selected.length === 0) return [];
   const lines: string[] = [':KAF-EGRESS - [0:0]', '-A INPUT -j KAF-EGRESS', '-A KAF-EGRESS -d 127.0.0.0/8 -j ACCEPT'];
@@ -134,19 +196,22 @@ export function renderEgressChain(pod: KubeObject, policies: KubeObject[], dests
       const peers = rule.to && rule.to.length > 0 ? rule.to : [undefined];
       for (const peer of peers) {
         if (peer === undefined) {
-          for (const m of portMatches(rule.ports) ?? ['']) lines.push(`-A KAF-EGRESS ${m} -j ACCEPT`.replace(/\s+/g, ' '));
+          for (const m of portMatches(rule.ports) ?? [''])
+            lines.push(`-A KAF-EGRESS ${m} -j ACCEPT`.replace(/\s+/g, ' '));
           continue;
         }
         if (peer.ipBlock) {
           const chain = `KAF-E${n++}`;
           lines.push(`:${chain} - [0:0]`, `-A KAF-EGRESS -j ${chain}`);
           for (const ex of peer.ipBlock.except ?? []) lines.push(`-A ${chain} -d ${ex} -j RETURN`);
-          for (const m of portMatches(rule.ports) ?? ['']) lines.push(`-A ${chain} -d ${peer.ipBlock.cidr} ${m} -j ACCEPT`.replace(/\s+/g, ' ').trim());
+          for (const m of portMatches(rule.ports) ?? [''])
+            lines.push(`-A ${chain} -d ${peer.ipBlock.cidr} ${m} -j ACCEPT`.replace(/\s+/g, ' ').trim());
           continue;
         }
         for (const d of dests) {
           if (!peerMatches(peer, pol.metadata.namespace ?? '', d, namespaces)) continue;
-          for (const m of portMatches(rule.ports, d) ?? ['']) lines.push(`-A KAF-EGRESS -d ${d.ip}/32 ${m} -j ACCEPT`.replace(/\s+/g, ' ').trim());
+          for (const m of portMatches(rule.ports, d) ?? [''])
+            lines.push(`-A KAF-EGRESS -d ${d.ip}/32 ${m} -j ACCEPT`.replace(/\s+/g, ' ').trim());
         }
       }
     }
@@ -156,7 +221,11 @@ export function renderEgressChain(pod: KubeObject, policies: KubeObject[], dests
 }
 
 /** kube-proxy's iptables mode: the i-th of n endpoints is taken with probability 1/(n-i). */
-export function renderDnat(serviceIP: string, servicePort: number, endpoints: { address: string; port: number }[]): string[] {
+export function renderDnat(
+  serviceIP: string,
+  servicePort: number,
+  endpoints: { address: string; port: number }[],
+): string[] {
   const n = endpoints.length;
   return endpoints.map((e, i) => {
     const stat = i < n - 1 ? ` -m statistic --mode random --probability ${(1 / (n - i)).toFixed(11)}` : '';
@@ -165,13 +234,24 @@ export function renderDnat(serviceIP: string, servicePort: number, endpoints: { 
 }
 
 export function renderIptables(nat: string[], filter: string[]): string {
-  return ['*nat', ':OUTPUT ACCEPT [0:0]', ...nat, 'COMMIT', '*filter', ':INPUT ACCEPT [0:0]', ...filter, 'COMMIT', ''].join('\n');
+  return [
+    '*nat',
+    ':OUTPUT ACCEPT [0:0]',
+    ...nat,
+    'COMMIT',
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ...filter,
+    'COMMIT',
+    '',
+  ].join('\n');
 }
 
 /** The endpoints kube-proxy routes default/kubernetes to: its EndpointSlices (ready endpoints), else Endpoints. */
 export function kubernetesEndpoints(lookup: ObjectLookup): { address: string; port: number }[] {
   const out: { address: string; port: number }[] = [];
-  const slices = lookup.all('endpointslices.discovery.k8s.io', 'default')
+  const slices = lookup
+    .all('endpointslices.discovery.k8s.io', 'default')
     .filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === 'kubernetes');
   if (slices.length > 0) {
     for (const s of slices) {
@@ -186,7 +266,9 @@ export function kubernetesEndpoints(lookup: ObjectLookup): { address: string; po
     return out;
   }
   const ep = lookup.get('endpoints', 'default', 'kubernetes');
-  for (const sub of (ep?.subsets as { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] }[] | undefined) ?? []) {
+  for (const sub of (ep?.subsets as
+    | { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] }[]
+    | undefined) ?? []) {
     const port = ((sub.ports ?? []).find((p) => p.name === 'https') ?? sub.ports?.[0])?.port;
     if (!port) continue;
     for (const a of sub.addresses ?? []) out.push({ address: a.ip, port });
@@ -217,7 +299,7 @@ export function nodeAddress(pod: KubeObject, lookup: ObjectLookup): { name: stri
   const hostIP = (pod.status as { hostIP?: string } | undefined)?.hostIP;
   if (hostIP) return { name, ip: hostIP };
   const node = name ? lookup.get('nodes', undefined, name) : undefined;
-  const addrs = ((node?.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses) ?? [];
+  const addrs = (node?.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? [];
   return { name, ip: addrs.find((a) => a.type === 'InternalIP')?.address };
 }
 
@@ -225,7 +307,9 @@ export function nodeAddress(pod: KubeObject, lookup: ObjectLookup): { name: stri
 function nodeRecords(lookup: ObjectLookup): Record<string, string> {
   const rec: Record<string, string> = {};
   for (const n of lookup.all('nodes')) {
-    const ip = ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+    const ip = ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []).find(
+      (a) => a.type === 'InternalIP',
+    )?.address;
     if (ip) rec[n.metadata.name.toLowerCase()] = ip;
   }
   return rec;
@@ -254,16 +338,25 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
   }
   if (podIP) addresses.add(podIP);
   const listeners: Listener[] = [];
-  const filter: string[] = ['-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT', '-A INPUT -d 127.0.0.0/8 -j ACCEPT'];
+  const filter: string[] = [
+    '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+    '-A INPUT -d 127.0.0.0/8 -j ACCEPT',
+  ];
   const drops: string[] = [];
   // `dns: broken` blackholes the nameservers this pod's resolv.conf names; `nxdomain` makes them deny every name.
   if (dnsMode === 'broken') {
-    for (const ns of resolv.nameservers) drops.push(`-A INPUT -d ${ns}/32 -p udp -m udp --dport 53 -j DROP`, `-A INPUT -d ${ns}/32 -p tcp -m tcp --dport 53 -j DROP`);
+    for (const ns of resolv.nameservers)
+      drops.push(
+        `-A INPUT -d ${ns}/32 -p udp -m udp --dport 53 -j DROP`,
+        `-A INPUT -d ${ns}/32 -p tcp -m tcp --dport 53 -j DROP`,
+      );
   }
-  const modeOf = (ip: string): 'ok' | 'nxdomain' => (dnsMode === 'nxdomain' && resolv.nameservers.includes(ip) ? 'nxdomain' : 'ok');
+  const modeOf = (ip: string): 'ok' | 'nxdomain' =>
+    dnsMode === 'nxdomain' && resolv.nameservers.includes(ip) ? 'nxdomain' : 'ok';
   const records = serviceRecords(lookup, serviceIP);
   const dnsServers: DnsServer[] = [{ ip: dnsIP, mode: modeOf(dnsIP), records }];
-  if (nodeResolverIP !== dnsIP) dnsServers.push({ ip: nodeResolverIP, mode: modeOf(nodeResolverIP), records: nodeRecords(lookup) });
+  if (nodeResolverIP !== dnsIP)
+    dnsServers.push({ ip: nodeResolverIP, mode: modeOf(nodeResolverIP), records: nodeRecords(lookup) });
   const replicaAddrs = new Set<string>();
   for (const r of replicas) {
     addresses.add(r.address);
@@ -285,10 +378,18 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
   // network-policies, "host network") leave hostNetwork pods undefined, and the common CNIs ignore them.
   let policy: string[] = [];
   if (kind === 'pod') {
-    const dests: PodDestination[] = [{
-      ip: dnsIP, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' },
-      namedPorts: { dns: { port: 53, protocol: 'UDP' }, 'dns-tcp': { port: 53, protocol: 'TCP' }, metrics: { port: 9153, protocol: 'TCP' } },
-    }];
+    const dests: PodDestination[] = [
+      {
+        ip: dnsIP,
+        namespace: 'kube-system',
+        labels: { 'k8s-app': 'kube-dns' },
+        namedPorts: {
+          dns: { port: 53, protocol: 'UDP' },
+          'dns-tcp': { port: 53, protocol: 'TCP' },
+          metrics: { port: 9153, protocol: 'TCP' },
+        },
+      },
+    ];
     for (const p of lookup.all('pods')) {
       const ip = (p.status as { podIP?: string } | undefined)?.podIP;
       if (!ip || ip === dnsIP || (p.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork) continue;
@@ -299,10 +400,25 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
   const policyDecls = policy.filter((l) => l.startsWith(':'));
   const policyRules = policy.filter((l) => !l.startsWith(':'));
 
-  const iptables = renderIptables(renderDnat(serviceIP, servicePort, endpoints), [...policyDecls, ...filter, ...drops, ...policyRules]);
+  const iptables = renderIptables(renderDnat(serviceIP, servicePort, endpoints), [
+    ...policyDecls,
+    ...filter,
+    ...drops,
+    ...policyRules,
+  ]);
   return {
-    kind, addresses: [...addresses], dnsIP, dnsMode, records, dnsServers, resolvConf: resolv.text, listeners,
-    serviceIP, servicePort, endpoints, iptables,
+    kind,
+    addresses: [...addresses],
+    dnsIP,
+    dnsMode,
+    records,
+    dnsServers,
+    resolvConf: resolv.text,
+    listeners,
+    serviceIP,
+    servicePort,
+    endpoints,
+    iptables,
   };
 }
 
@@ -317,7 +433,13 @@ export interface AgentConfig {
 }
 
 export function agentConfig(plan: NetworkPlan, socketPath: string): AgentConfig {
-  return { addresses: plan.addresses, iptables: plan.iptables, listeners: plan.listeners, dns: plan.dnsServers, socketPath };
+  return {
+    addresses: plan.addresses,
+    iptables: plan.iptables,
+    listeners: plan.listeners,
+    dns: plan.dnsServers,
+    socketPath,
+  };
 }
 
 export interface PodNetwork {
@@ -341,7 +463,10 @@ async function agentScript(): Promise<string> {
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     for (const f of AGENT_SOURCES) {
       const src = readFileSync(fileURLToPath(new URL(`./${f}`, import.meta.url)), 'utf8');
-      const js = (await transform(src, { loader: 'ts', format: 'esm' })).code.replace(/from (["'])\.\/([a-z-]+)\.ts\1/g, 'from "./$2.mjs"');
+      const js = (await transform(src, { loader: 'ts', format: 'esm' })).code.replace(
+        /from (["'])\.\/([a-z-]+)\.ts\1/g,
+        'from "./$2.mjs"',
+      );
       writeFileSync(join(dir, f.replace(/\.ts$/, '.mjs')), js);
     }
     await stopEsbuild();
@@ -350,12 +475,20 @@ async function agentScript(): Promise<string> {
   return agentPath;
 }
 
-interface Spawned { proc: ChildProcess; exited: Promise<void>; err: () => string }
+interface Spawned {
+  proc: ChildProcess;
+  exited: Promise<void>;
+  err: () => string;
+}
 
 async function spawnAgent(): Promise<Spawned> {
-  const proc = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', await agentScript()], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', await agentScript()], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let err = '';
-  proc.stderr!.on('data', (d) => { err += d; });
+  proc.stderr!.on('data', (d) => {
+    err += d;
+  });
   proc.on('error', () => {});
   proc.stdin!.on('error', () => {});
   const exited = new Promise<void>((r) => proc.once('close', () => r()));
@@ -382,11 +515,16 @@ export class AgentPool {
   refill(): void {
     if (this.closed || this.starting || (this.spare && alive(this.spare))) return;
     this.starting = true;
-    spawnAgent().then((a) => {
-      this.starting = false;
-      if (this.closed) a.proc.stdin!.end();
-      else this.spare = a;
-    }, () => { this.starting = false; });
+    spawnAgent().then(
+      (a) => {
+        this.starting = false;
+        if (this.closed) a.proc.stdin!.end();
+        else this.spare = a;
+      },
+      () => {
+        this.starting = false;
+      },
+    );
   }
 
   close(): void {
@@ -402,9 +540,18 @@ export async function startPodNetwork(cfg: AgentConfig, pool?: AgentPool, timeou
   const agent = a.proc;
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => { agent.kill('SIGKILL'); reject(new Error(`network namespace agent not ready after ${timeoutMs} ms: ${a.err().trim()}`)); }, timeoutMs);
-    agent.once('error', (e) => { clearTimeout(timer); reject(e); });
-    agent.once('close', (code) => { clearTimeout(timer); reject(new Error(`network namespace agent exited (${code}): ${a.err().trim()}`)); });
+    const timer = setTimeout(() => {
+      agent.kill('SIGKILL');
+      reject(new Error(`network namespace agent not ready after ${timeoutMs} ms: ${a.err().trim()}`));
+    }, timeoutMs);
+    agent.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    agent.once('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`network namespace agent exited (${code}): ${a.err().trim()}`));
+    });
     agent.stdout!.on('data', (d) => {
       out += d;
       if (!out.includes('ready\n')) return;

@@ -60,7 +60,10 @@ export type Target =
   | { ok: false; streamError: string };
 
 /** Picks and checks the container the way the API server and then the kubelet do. */
-export function resolveTarget(pod: KubeObject, opts: Pick<ExecOptions, 'container' | 'command' | 'stdin' | 'stdout' | 'stderr'>): Target {
+export function resolveTarget(
+  pod: KubeObject,
+  opts: Pick<ExecOptions, 'container' | 'command' | 'stdin' | 'stdout' | 'stderr'>,
+): Target {
   const name = pod.metadata.name;
   const spec = podSpec(pod);
   const names = (spec.containers ?? []).map((c) => c.name);
@@ -75,7 +78,8 @@ export function resolveTarget(pod: KubeObject, opts: Pick<ExecOptions, 'containe
   let container = opts.container;
   if (!container) {
     if (names.length === 1) container = names[0];
-    else if (names.length === 0) return { ok: false, httpStatus: badRequest(`a container name must be specified for pod ${name}`) };
+    else if (names.length === 0)
+      return { ok: false, httpStatus: badRequest(`a container name must be specified for pod ${name}`) };
     else {
       let msg = `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`;
       if (initNames.length > 0) msg += ` or one of the init containers: [${initNames.join(' ')}]`;
@@ -85,17 +89,31 @@ export function resolveTarget(pod: KubeObject, opts: Pick<ExecOptions, 'containe
     return { ok: false, httpStatus: badRequest(`container ${container} is not valid for pod ${name}`) };
   }
   if (!spec.nodeName) return { ok: false, httpStatus: badRequest(`pod ${name} does not have a host assigned`) };
-  if (!containerRunning(pod, container)) return { ok: false, streamError: `unable to upgrade connection: container not found ("${container}")` };
+  if (!containerRunning(pod, container))
+    return { ok: false, streamError: `unable to upgrade connection: container not found ("${container}")` };
   return { ok: true, container };
 }
 
 /** Running when the pod is Running and the container's status (if any is recorded) is running. */
 export function containerRunning(pod: KubeObject, container: string): boolean {
   type Statuses = { name: string; state?: Record<string, unknown> }[];
-  const st = (pod.status ?? {}) as { phase?: string; containerStatuses?: Statuses; initContainerStatuses?: Statuses; ephemeralContainerStatuses?: Statuses };
-  const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? []), ...(st.ephemeralContainerStatuses ?? [])].find((c) => c.name === container);
+  const st = (pod.status ?? {}) as {
+    phase?: string;
+    containerStatuses?: Statuses;
+    initContainerStatuses?: Statuses;
+    ephemeralContainerStatuses?: Statuses;
+  };
+  const cs = [
+    ...(st.containerStatuses ?? []),
+    ...(st.initContainerStatuses ?? []),
+    ...(st.ephemeralContainerStatuses ?? []),
+  ].find((c) => c.name === container);
   if (cs?.state) return 'running' in cs.state;
   // an init or ephemeral container without a status has not been started by the kubelet
-  if (podSpec(pod).initContainers?.some((c) => c.name === container) || podSpec(pod).ephemeralContainers?.some((c) => c.name === container)) return false;
+  if (
+    podSpec(pod).initContainers?.some((c) => c.name === container) ||
+    podSpec(pod).ephemeralContainers?.some((c) => c.name === container)
+  )
+    return false;
   return st.phase === 'Running';
 }

@@ -38,7 +38,12 @@ export interface Sandbox {
 /** Directories bound from the host: container files under them can only be bind-mounted over existing paths.
  *  (/etc is an overlay with the pod's files in its upper layer: anything can be added there.) */
 const HOST_DIRS = ['/usr', '/dev', '/proc'];
-const TOP_LEVEL_LINKS: [string, string][] = [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']];
+const TOP_LEVEL_LINKS: [string, string][] = [
+  ['bin', 'usr/bin'],
+  ['sbin', 'usr/sbin'],
+  ['lib', 'usr/lib'],
+  ['lib64', 'usr/lib64'],
+];
 
 export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -71,14 +76,25 @@ export function profileBinDir(key: string, executables: Map<string, string>): st
     const dst = join(dir, name);
     const first = bySource.get(src);
     if (first) linkSync(first, dst);
-    else { copyFileSync(src, dst); chmodSync(dst, 0o755); bySource.set(src, dst); }
+    else {
+      copyFileSync(src, dst);
+      chmodSync(dst, 0o755);
+      bySource.set(src, dst);
+    }
   }
   binCache.set(key, dir);
   return dir;
 }
 
 /** The shell script run inside the new mount namespace before the command (pure: text from the plan). */
-export function setupScript(opts: { stage: string; bins: string; hostname: string; workingDir: string; binds: { source: string; target: string }[]; hostHasLocal: { bin: boolean; sbin: boolean } }): string {
+export function setupScript(opts: {
+  stage: string;
+  bins: string;
+  hostname: string;
+  workingDir: string;
+  binds: { source: string; target: string }[];
+  hostHasLocal: { bin: boolean; sbin: boolean };
+}): string {
   const R = `${opts.stage}/root`;
   const lines = [
     'set -e',
@@ -93,8 +109,14 @@ export function setupScript(opts: { stage: string; bins: string; hostname: strin
   if (opts.hostHasLocal.bin) lines.push('mount -t tmpfs -o mode=755 kaf-local-bin "$R/usr/local/bin"');
   if (opts.hostHasLocal.sbin) lines.push('mount -t tmpfs -o mode=755 kaf-local-sbin "$R/usr/local/sbin"');
   // The host's /etc below, the pod's resolv.conf, hosts, hostname and mounted files above; writes stay in the stage.
-  lines.push(`mount -t overlay -o ${shq(`lowerdir=/etc,upperdir=${opts.stage}/etc,workdir=${opts.stage}/etc-work`)} kaf-etc "$R/etc"`);
-  lines.push('mount --rbind /dev "$R/dev"', 'mount --rbind /proc "$R/proc"', 'mount -t tmpfs -o mode=1777 kaf-tmp "$R/tmp"');
+  lines.push(
+    `mount -t overlay -o ${shq(`lowerdir=/etc,upperdir=${opts.stage}/etc,workdir=${opts.stage}/etc-work`)} kaf-etc "$R/etc"`,
+  );
+  lines.push(
+    'mount --rbind /dev "$R/dev"',
+    'mount --rbind /proc "$R/proc"',
+    'mount -t tmpfs -o mode=1777 kaf-tmp "$R/tmp"',
+  );
   for (const b of opts.binds) lines.push(`mount --bind ${shq(b.source)} "$R"${shq(b.target)}`);
   lines.push(`hostname ${shq(opts.hostname)}`);
   lines.push(`exec unshare --root="$R" --wd=${shq(opts.workingDir)} -- "$@"`);
@@ -106,7 +128,8 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
   try {
     const files = join(stage, 'files');
     mkdirSync(join(stage, 'root'));
-    for (const d of ['usr', 'etc', 'proc', 'dev', 'tmp', 'run', 'var', 'root', 'opt', 'home', 'mnt']) mkdirSync(join(files, d), { recursive: true });
+    for (const d of ['usr', 'etc', 'proc', 'dev', 'tmp', 'run', 'var', 'root', 'opt', 'home', 'mnt'])
+      mkdirSync(join(files, d), { recursive: true });
     mkdirSync(join(files, 'var', 'tmp'), { mode: 0o1777 });
     chmodSync(join(files, 'var', 'tmp'), 0o1777);
     for (const [l, t] of TOP_LEVEL_LINKS) symlinkSync(t, join(files, l));
@@ -141,12 +164,26 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
     writeFileSync(join(stage, 'etc', 'hostname'), spec.hostname + '\n');
     const bins = profileBinDir(spec.profileKey, spec.executables);
     const script = setupScript({
-      stage, bins, hostname: spec.hostname, workingDir: spec.workingDir, binds,
+      stage,
+      bins,
+      hostname: spec.hostname,
+      workingDir: spec.workingDir,
+      binds,
       hostHasLocal: { bin: existsSync('/usr/local/bin'), sbin: existsSync('/usr/local/sbin') },
     });
     writeFileSync(join(stage, 'setup.sh'), script);
 
-    const inner = ['unshare', '--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', join(stage, 'setup.sh'), ...spec.argv];
+    const inner = [
+      'unshare',
+      '--mount',
+      '--uts',
+      '--propagation',
+      'private',
+      '--',
+      '/bin/sh',
+      join(stage, 'setup.sh'),
+      ...spec.argv,
+    ];
     const cmd = spec.netnsPath ? ['nsenter', `--net=${spec.netnsPath}`, '--', ...inner] : inner;
     const child = spawn(cmd[0], cmd.slice(1), {
       env: spec.env,
@@ -159,7 +196,11 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
       cleanup: () => {
         if (cleaned) return;
         cleaned = true;
-        try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* the group is already gone */ }
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* the group is already gone */
+        }
         rmSync(stage, { recursive: true, force: true });
       },
     };

@@ -24,7 +24,11 @@ export function sweepStale(dir = tmpdir()): string[] {
   swept.add(dir);
   const removed: string[] = [];
   let entries: string[] = [];
-  try { entries = readdirSync(dir); } catch { return removed; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return removed;
+  }
   for (const e of entries) {
     const m = NAME.exec(e);
     if (!m || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;

@@ -2,7 +2,9 @@
 // kube-apiserver drops its streams (server.close() would otherwise wait for every running command).
 // Deliberately free of heavy imports: test/sim/index.ts loads it on stop.
 
-interface Abortable { abort(): void }
+interface Abortable {
+  abort(): void;
+}
 
 const byServer = new WeakMap<object, Set<Abortable>>();
 const onClose = new WeakMap<object, (() => void)[]>();

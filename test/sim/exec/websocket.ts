@@ -45,7 +45,10 @@ export function chooseProtocol(offered: Iterable<string>): string | undefined {
 export function offeredProtocols(header: string | string[] | undefined): string[] {
   if (!header) return [];
   const joined = Array.isArray(header) ? header.join(',') : header;
-  return joined.split(',').map((p) => p.trim()).filter(Boolean);
+  return joined
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** The first frame: an empty write on the lowest channel the server writes (wsstream Conn.Open). */
@@ -115,7 +118,11 @@ export function containerNotFound(container: string): string {
 }
 
 /** The exit status of a finished child as the runtime reports it (signals as 128+n, like a shell). */
-export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null, signals: Record<string, number>): number {
+export function exitCodeOf(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  signals: Record<string, number>,
+): number {
   if (code !== null) return code;
   if (signal && signals[signal] !== undefined) return 128 + signals[signal];
   return 1;
