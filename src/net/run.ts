@@ -378,49 +378,10 @@ export async function probePod(
     const launch =
       required.namespaces.find((n) => n !== CLUSTER_WIDE && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) ??
       namespace;
+    const { holdWatch, withLayer } = await import('./watch-run.ts');
     const watched = await holdWatch(conn, target, kind, launch, opts.watchSeconds, opts.timeoutSeconds, seen.keepalive);
     opts.debug?.(1, `watch exec: ${watched.verdict}`);
     return { report: withLayer(report, watched), notes };
   }
   return { report, notes };
-}
-
-/** The report with one more layer; ok and the first failure follow it. */
-function withLayer(report: NetReport, l: import('./model.ts').Layer): NetReport {
-  const layers = [...report.layers, l];
-  const failed = layers.find((x) => x.verdict === 'FAIL');
-  return { ...report, layers, ok: !failed, firstFailure: failed?.id };
-}
-
-/** --watch: one more exec, the probe in its watch mode, bounded by the duration plus the connect time. */
-async function holdWatch(
-  conn: Connection,
-  target: { namespace: string; pod: string; container: string },
-  kind: 'sh' | 'python3',
-  namespace: string,
-  seconds: number,
-  timeoutSeconds: number,
-  keepalive: KeepaliveConfig | undefined,
-): Promise<import('./model.ts').Layer> {
-  const { watchLayer, parseWatchDoc, SILENCE_SECONDS } = await import('./watch.ts');
-  const { layer } = await import('./layer.ts');
-  if (kind !== 'python3')
-    return layer('watch', 'SKIP', [
-      'the watch needs python3 in the container (the sh probe does not hold watches): rerun with --debug-image IMAGE with python3',
-    ]);
-  const input = { mode: 'watch', seconds, silence: SILENCE_SECONDS, namespace, timeout: timeoutSeconds };
-  const run = await runProbe(
-    conn,
-    target,
-    [['python3', '-c', probePy(), JSON.stringify(input)]],
-    (seconds + 3 * timeoutSeconds + 10) * 1000,
-  );
-  const result = run.started ? run.result : undefined;
-  if (!result || result.timedOut)
-    return layer('watch', 'FAIL', [`the watch probe did not finish within ${seconds + 3 * timeoutSeconds + 10}s`]);
-  try {
-    return watchLayer(parseWatchDoc(result.stdout), keepalive);
-  } catch (e) {
-    return layer('watch', 'FAIL', [`the watch probe failed (exit ${result.exitCode}): ${(e as Error).message}`]);
-  }
 }

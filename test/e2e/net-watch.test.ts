@@ -4,6 +4,7 @@
 // quiet; the sim's watch fault `watchSilentAfterSeconds` makes the stream go silent with the
 // connection open, as behind a load balancer that dropped the flow.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import type { Sim } from '../sim/index.ts';
 import { runMain, withSim } from './harness.ts';
 
@@ -101,6 +102,28 @@ describe('net --watch (in the pod, against the sim)', function () {
         const end = watch.evidence.map((e) => /^stream ended at ([\d.]+)s/.exec(e)).find((m) => m);
         assert.ok(end, watch.evidence.join('\n'));
         assert.ok(Number(end[1]) >= 2.5 && Number(end[1]) <= 4.5, `ended at ${end[1]}s`);
+      });
+
+      it('Ctrl-C during a 10-minute watch: the plugin exits at once and lets go of the exec', async () => {
+        const s = sim();
+        s.log.reset();
+        const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+        const args = [main, 'net', POD, '--kubeconfig', s.kubeconfigPath, '-n', 'airflow', '--watch', '10m'];
+        const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+        let err = '';
+        p.stderr.on('data', (d) => (err += d));
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+          p.on('close', (code, signal) => r({ code, signal })),
+        );
+        // the detect and probe execs have ended and the watch exec is open
+        const execs = () => s.log.count((e) => e.path.endsWith('/exec'));
+        while (!(execs() >= 2 && s.log.inFlight > 0)) await new Promise((r) => setTimeout(r, 50));
+        p.kill('SIGINT');
+        const how = await exited;
+        assert.ok(how.signal === 'SIGINT' || how.code === 130, `exit ${how.code} ${how.signal}`);
+        assert.doesNotMatch(err, /\bat .*\.ts:\d+/, 'no stack trace');
+        // the watch exec's connection is closed too (the mocha timeout is the bound, not a clock here)
+        while (s.log.inFlight > 0) await new Promise((r) => setTimeout(r, 50));
       });
     },
     { needsIsolatedNetwork: 'net --watch execs the probe into a pod' },

@@ -1,0 +1,46 @@
+// --watch, the imperative shell: one more exec, the probe in its watch mode, handed to watchLayer.
+import type { KeepaliveConfig } from '../airflow/airflow-cfg.ts';
+import type { Connection } from '../kube/connection.ts';
+import { runProbe } from '../kube/probe-runner.ts';
+import { layer } from './layer.ts';
+import type { Layer, NetReport } from './model.ts';
+import { probePy } from './programs.ts';
+import { parseWatchDoc, SILENCE_SECONDS, watchLayer } from './watch.ts';
+
+/** The report with one more layer; ok and the first failure follow it. */
+export function withLayer(report: NetReport, l: Layer): NetReport {
+  const layers = [...report.layers, l];
+  const failed = layers.find((x) => x.verdict === 'FAIL');
+  return { ...report, layers, ok: !failed, firstFailure: failed?.id };
+}
+
+/** --watch: one more exec, the probe in its watch mode, bounded by the duration plus the connect time. */
+export async function holdWatch(
+  conn: Connection,
+  target: { namespace: string; pod: string; container: string },
+  kind: 'sh' | 'python3',
+  namespace: string,
+  seconds: number,
+  timeoutSeconds: number,
+  keepalive: KeepaliveConfig | undefined,
+): Promise<Layer> {
+  if (kind !== 'python3')
+    return layer('watch', 'SKIP', [
+      'the watch needs python3 in the container (the sh probe does not hold watches): rerun with --debug-image IMAGE with python3',
+    ]);
+  const input = { mode: 'watch', seconds, silence: SILENCE_SECONDS, namespace, timeout: timeoutSeconds };
+  const run = await runProbe(
+    conn,
+    target,
+    [['python3', '-c', probePy(), JSON.stringify(input)]],
+    (seconds + 3 * timeoutSeconds + 10) * 1000,
+  );
+  const result = run.started ? run.result : undefined;
+  if (!result || result.timedOut)
+    return layer('watch', 'FAIL', [`the watch probe did not finish within ${seconds + 3 * timeoutSeconds + 10}s`]);
+  try {
+    return watchLayer(parseWatchDoc(result.stdout), keepalive);
+  } catch (e) {
+    return layer('watch', 'FAIL', [`the watch probe failed (exit ${result.exitCode}): ${(e as Error).message}`]);
+  }
+}
