@@ -1,10 +1,10 @@
-// --watch, the imperative shell: one more exec, the probe in its watch mode, handed to watchLayer.
+// --watch, the imperative shell: one more exec, probe.py or probe.sh in its watch mode, handed to watchLayer.
 import type { KeepaliveConfig } from '../airflow/airflow-cfg.ts';
 import type { Connection } from '../kube/connection.ts';
 import { runProbe } from '../kube/probe-runner.ts';
 import { layer } from './layer.ts';
 import type { Layer, NetReport } from './model.ts';
-import { probePy } from './programs.ts';
+import { probePy, probeSh } from './programs.ts';
 import { parseWatchDoc, SILENCE_SECONDS, watchLayer } from './watch.ts';
 
 /** The report with one more layer; ok and the first failure follow it. */
@@ -24,17 +24,22 @@ export async function holdWatch(
   timeoutSeconds: number,
   keepalive: KeepaliveConfig | undefined,
 ): Promise<Layer> {
-  if (kind !== 'python3')
-    return layer('watch', 'SKIP', [
-      'the watch needs python3 in the container (the sh probe does not hold watches): rerun with --debug-image IMAGE with python3',
-    ]);
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(namespace)) throw new Error(`refusing namespace ${namespace}`);
   const input = { mode: 'watch', seconds, silence: SILENCE_SECONDS, namespace, timeout: timeoutSeconds };
-  const run = await runProbe(
-    conn,
-    target,
-    [['python3', '-c', probePy(), JSON.stringify(input)]],
-    (seconds + 3 * timeoutSeconds + 10) * 1000,
-  );
+  // the same data for both programs; sh takes it as arguments (its MODE TIMEOUT ATTEMPTS first)
+  const command =
+    kind === 'python3'
+      ? ['python3', '-c', probePy(), JSON.stringify(input)]
+      : [
+          'sh',
+          '-c',
+          probeSh(),
+          'kubectl-airflow-probe',
+          'watch',
+          String(Math.max(1, Math.ceil(timeoutSeconds))),
+          '1',
+        ].concat([String(seconds), namespace, String(SILENCE_SECONDS)]);
+  const run = await runProbe(conn, target, [command], (seconds + 3 * timeoutSeconds + 10) * 1000);
   const result = run.started ? run.result : undefined;
   if (!result || result.timedOut)
     return layer('watch', 'FAIL', [`the watch probe did not finish within ${seconds + 3 * timeoutSeconds + 10}s`]);

@@ -48,6 +48,8 @@ export interface WatchDoc {
   status?: number;
   message?: string;
   error?: string;
+  /** The sh probe without curl: why the watch was not held. */
+  skipped?: string;
   timeline?: WatchMoment[];
 }
 
@@ -140,6 +142,7 @@ export function keepaliveNotes(k: KeepaliveConfig | undefined): string[] {
 export function watchLayer(doc: WatchDoc, keepalive: KeepaliveConfig | undefined): Layer {
   const head = `watch on pods in ${doc.namespace} for ${doc.seconds}s from inside the pod (gaps over ${doc.silence}s count as silence)`;
   const notes = keepaliveNotes(keepalive);
+  if (doc.skipped) return layer('watch', 'SKIP', [head, `not held: ${doc.skipped}`, ...notes]);
   if (doc.error)
     return layer(
       'watch',

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { Sim } from '../sim/index.ts';
+import type { KubeObject } from '../sim/types.ts';
 import { runMain, withSim } from './harness.ts';
 
 const POD = 'airflow-scheduler-5d8c9f7b6-x7k2p';
@@ -51,6 +52,13 @@ async function watchFor(sim: Sim, extra: string[] = []): Promise<{ code: number;
   }
 }
 
+/** The scheduler pod's image: python (probe.py), shell-curl (probe.sh with curl), shell (no curl). */
+function useProfile(sim: Sim, profile: string): void {
+  const pod = sim.store.get('pods', 'airflow', POD) as KubeObject;
+  const annotations = { ...pod.metadata.annotations, 'sim.kubectl-airflow.dev/image-profile': profile };
+  sim.store.apply({ ...pod, metadata: { ...pod.metadata, annotations } });
+}
+
 /** The silences the layer reports: [from, until] in seconds since the watch opened. */
 function silences(l: Layer): Array<[number, number]> {
   return l.evidence
@@ -67,45 +75,62 @@ describe('net --watch (in the pod, against the sim)', function () {
     (sim) => {
       afterEach(() => sim().faults.clear());
 
-      it('a healthy stream: events all along, held for the whole duration, no silence', async () => {
-        const { code, watch, err } = await watchFor(sim());
-        assert.equal(watch.verdict, 'OK', watch.evidence.join('\n') + err);
-        assert.equal(code, 0, err);
-        const events = watch.evidence.find((e) => /^\d+ event\(s\)/.test(e));
-        assert.ok(events && Number(events.split(' ')[0]) >= 10, `events: ${watch.evidence.join('\n')}`);
-        assert.match(watch.evidence.join('\n'), /ADDED/);
+      for (const profile of ['python', 'shell-curl']) {
+        it(`${profile}: a healthy stream: events all along, held for the whole duration, no silence`, async () => {
+          useProfile(sim(), profile);
+          const { code, watch, err } = await watchFor(sim());
+          assert.equal(watch.verdict, 'OK', watch.evidence.join('\n') + err);
+          assert.equal(code, 0, err);
+          const events = watch.evidence.find((e) => /^\d+ event\(s\)/.test(e));
+          assert.ok(events && Number(events.split(' ')[0]) >= 10, `events: ${watch.evidence.join('\n')}`);
+          assert.match(watch.evidence.join('\n'), /ADDED/);
+          assert.ok(
+            watch.evidence.some((e) => /^held for 10\.\ds as asked$/.test(e)),
+            watch.evidence.join('\n'),
+          );
+          assert.deepEqual(silences(watch), []);
+          assert.match(watch.evidence.join('\n'), /Airflow TCP keepalive: on .* idle 120s/);
+        });
+
+        it(`${profile}: a stream that goes silent after 5 s: the silence and its time, the connection still open`, async () => {
+          sim().faults.set([{ path: '^/api/v1/namespaces/airflow/pods$', method: 'GET', watchSilentAfterSeconds: 5 }]);
+          useProfile(sim(), profile);
+          const { watch } = await watchFor(sim());
+          const found = silences(watch);
+          assert.equal(found.length, 1, watch.evidence.join('\n'));
+          const [from, until] = found[0];
+          // the last byte came before the fault's 5 s; the silence lasts to the end of the 10 s
+          assert.ok(from >= 3.5 && from <= 5.5, `silence from ${from}s`);
+          assert.ok(until >= 9.5, `silence until ${until}s`);
+          assert.match(watch.evidence.join('\n'), /connection still open at the end/);
+        });
+
+        it(`${profile}: a stream the server ends after 3 s: the end of stream and its time, FAIL`, async () => {
+          sim().faults.set([{ path: '^/api/v1/namespaces/airflow/pods$', method: 'GET', watchCloseAfterSeconds: 3 }]);
+          useProfile(sim(), profile);
+          const { code, watch } = await watchFor(sim());
+          assert.equal(watch.verdict, 'FAIL', watch.evidence.join('\n'));
+          assert.equal(code, 1);
+          const end = watch.evidence.map((e) => /^stream ended at ([\d.]+)s/.exec(e)).find((m) => m);
+          assert.ok(end, watch.evidence.join('\n'));
+          assert.ok(Number(end[1]) >= 2.5 && Number(end[1]) <= 4.5, `ended at ${end[1]}s`);
+        });
+      }
+
+      it('shell (sh without curl): the watch is SKIP and says why', async () => {
+        useProfile(sim(), 'shell');
+        const { watch } = await watchFor(sim());
+        assert.equal(watch.verdict, 'SKIP', watch.evidence.join('\n'));
         assert.ok(
-          watch.evidence.some((e) => /^held for 10\.\ds as asked$/.test(e)),
+          watch.evidence.some((e) => /not held: curl not found/.test(e)),
           watch.evidence.join('\n'),
         );
-        assert.deepEqual(silences(watch), []);
-        assert.match(watch.evidence.join('\n'), /Airflow TCP keepalive: on .* idle 120s/);
-      });
-
-      it('a stream that goes silent after 5 s: the silence and its time, the connection still open', async () => {
-        sim().faults.set([{ path: '^/api/v1/namespaces/airflow/pods$', method: 'GET', watchSilentAfterSeconds: 5 }]);
-        const { watch } = await watchFor(sim());
-        const found = silences(watch);
-        assert.equal(found.length, 1, watch.evidence.join('\n'));
-        const [from, until] = found[0];
-        // the last byte came before the fault's 5 s; the silence lasts to the end of the 10 s
-        assert.ok(from >= 3.5 && from <= 5.5, `silence from ${from}s`);
-        assert.ok(until >= 9.5, `silence until ${until}s`);
-        assert.match(watch.evidence.join('\n'), /connection still open at the end/);
-      });
-
-      it('a stream the server ends after 3 s: the end of stream and its time, FAIL', async () => {
-        sim().faults.set([{ path: '^/api/v1/namespaces/airflow/pods$', method: 'GET', watchCloseAfterSeconds: 3 }]);
-        const { code, watch } = await watchFor(sim());
-        assert.equal(watch.verdict, 'FAIL', watch.evidence.join('\n'));
-        assert.equal(code, 1);
-        const end = watch.evidence.map((e) => /^stream ended at ([\d.]+)s/.exec(e)).find((m) => m);
-        assert.ok(end, watch.evidence.join('\n'));
-        assert.ok(Number(end[1]) >= 2.5 && Number(end[1]) <= 4.5, `ended at ${end[1]}s`);
+        useProfile(sim(), 'python');
       });
 
       it('Ctrl-C during a 10-minute watch: the plugin exits at once and lets go of the exec', async () => {
         const s = sim();
+        useProfile(s, 'python');
         s.log.reset();
         const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
         const args = [main, 'net', POD, '--kubeconfig', s.kubeconfigPath, '-n', 'airflow', '--watch', '10m'];

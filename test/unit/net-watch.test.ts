@@ -112,6 +112,12 @@ describe('net --watch', () => {
         says: [/^HTTP 403: pods is forbidden$/],
       },
       {
+        name: 'the sh probe without curl: SKIP, saying why',
+        doc: doc([], { skipped: 'curl not found (the watch needs curl or python3)', status: undefined }),
+        verdict: 'SKIP',
+        says: [/^not held: curl not found/],
+      },
+      {
         name: 'could not open: FAIL',
         doc: doc([], { error: 'tcp: timeout', status: undefined }),
         verdict: 'FAIL',
