@@ -1,7 +1,8 @@
 // `make build`: bundle src/cli/bin.ts into dist/kubectl-airflow.cjs, one CommonJS file that Node's
 // Single Executable Application loader can run (SEA runs only CommonJS without a module loader).
 //
-// Text assets (the in-pod probe programs src/net/probe.py and probe.sh, src/airflow/profiles.yaml)
+// Text assets (the in-pod probe programs src/net/probe.py and probe.sh, src/airflow/profiles.yaml,
+// the pod-client table src/net/clients.json)
 // are embedded byte-for-byte. Sources may reach them either way:
 //   import probe from './probe.py' with { type: 'text' };                     // esbuild text loader
 //   readFileSync(new URL('./probe.py', import.meta.url), 'utf8')              // runs unbundled too
@@ -16,7 +17,7 @@ import * as YAML from 'yaml';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const TEXT_ASSET_EXT = ['.py', '.sh', '.yaml'];
+export const TEXT_ASSET_EXT = ['.py', '.sh', '.yaml', '.json'];
 
 export interface BuildOptions {
   entry?: string; // default src/cli/bin.ts
@@ -63,7 +64,7 @@ export function gitCommit(): string {
 // variants; the encoding argument may be 'utf8', 'utf-8' or { encoding: 'utf8' }.
 const ASSET_READ =
   /\b(?:await\s+)?(?:[\w$]+\.)?(?:readFileSync|readFile)\(\s*new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+)\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(?:(['"])utf-?8\3|\{\s*encoding\s*:\s*(['"])utf-?8\4\s*\})\s*\)/g;
-const ASSET_URL_LEFT = /new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+\.(?:py|sh|yaml))\1\s*,\s*import\.meta\.url\s*\)/;
+const ASSET_URL_LEFT = /new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+\.(?:py|sh|yaml|json))\1\s*,\s*import\.meta\.url\s*\)/;
 
 /** Replaces asset reads in one source file by string literals; pure apart from reading the assets. */
 export function inlineAssetReads(source: string, sourcePath: string, embedded: string[] = []): string {

@@ -196,8 +196,8 @@ describe('dist: text assets are embedded byte-for-byte', function () {
   });
 
   it('the minified bundle carries the probe programs and profiles exactly, without the files', async function () {
-    const assets = ['src/net/probe.py', 'src/net/probe.sh', 'src/airflow/profiles.yaml'].filter((a) =>
-      existsSync(path.join(repoRoot, a)),
+    const assets = ['src/net/probe.py', 'src/net/probe.sh', 'src/airflow/profiles.yaml', 'src/net/clients.json'].filter(
+      (a) => existsSync(path.join(repoRoot, a)),
     );
     if (assets.length === 0) {
       process.stdout.write('      (no text assets in src/ yet)\n');
