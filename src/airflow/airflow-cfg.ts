@@ -31,6 +31,16 @@ export interface AirflowConfig {
   podTemplateFile: Setting<string | undefined>;
   /** Airflow 1.10's worker account option (2.0 reads the pod template instead). */
   workerServiceAccountName: Setting<string | undefined>;
+  /** The sync client's TCP keepalive and request arguments (apache/airflow providers/cncf/kubernetes provider.yaml [kubernetes_executor]). */
+  keepalive?: KeepaliveConfig;
+}
+
+export interface KeepaliveConfig {
+  enabled: Setting<boolean>;
+  idle: Setting<number>;
+  interval: Setting<number>;
+  count: Setting<number>;
+  requestArgs: Setting<string | undefined>;
 }
 
 /** configparser-compatible enough for airflow.cfg: [section], key = value / key: value, # ; comments, indented continuations. */
@@ -144,6 +154,11 @@ export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: C
     const s = get(K8S_SECTIONS, key);
     return s && s.value !== '' ? s : def(undefined);
   };
+  const int = (key: string, dflt: number): Setting<number> => {
+    const s = get(K8S_SECTIONS, key);
+    const n = s && /^\s*\d+\s*$/.test(s.value) ? Number(s.value) : undefined;
+    return s && n !== undefined ? { value: n, source: s.source } : def(dflt);
+  };
   const executor = get(['core'], 'executor') ?? def('SequentialExecutor');
   const list = get(K8S_SECTIONS, 'multi_namespace_mode_namespace_list');
   return {
@@ -169,6 +184,14 @@ export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: C
     clusterContext: str('cluster_context'),
     podTemplateFile: str('pod_template_file'),
     workerServiceAccountName: str('worker_service_account_name'),
+    keepalive: {
+      // defaults: providers/cncf/kubernetes/provider.yaml (apache/airflow 02726aa), unchanged since the options came (PR #11406)
+      enabled: bool('enable_tcp_keepalive', true),
+      idle: int('tcp_keep_idle', 120),
+      interval: int('tcp_keep_intvl', 30),
+      count: int('tcp_keep_cnt', 6),
+      requestArgs: str('kube_client_request_args'),
+    },
   };
 }
 
@@ -195,6 +218,15 @@ export const CLIENT_KEYS = [
   'ssl_ca_cert',
 ] as const;
 
+/** The sync client's keepalive and request arguments (`net --watch` compares them with load-balancer idle timeouts): no credentials. */
+export const KEEPALIVE_KEYS = [
+  'enable_tcp_keepalive',
+  'tcp_keep_idle',
+  'tcp_keep_intvl',
+  'tcp_keep_cnt',
+  'kube_client_request_args',
+] as const;
+
 /** Where the KubernetesExecutor's worker pods come from: not credentials, paths and an account name. */
 export const WORKER_KEYS = ['pod_template_file', 'worker_service_account_name'] as const;
 
@@ -205,7 +237,7 @@ export const WORKER_KEYS = ['pod_template_file', 'worker_service_account_name'] 
  */
 export const NEEDED_KEYS: readonly string[] = [
   envVarName('core', 'executor'),
-  ...K8S_SECTIONS.flatMap((s) => [...CLIENT_KEYS, ...WORKER_KEYS].map((k) => envVarName(s, k))),
+  ...K8S_SECTIONS.flatMap((s) => [...CLIENT_KEYS, ...WORKER_KEYS, ...KEEPALIVE_KEYS].map((k) => envVarName(s, k))),
 ];
 
 /**

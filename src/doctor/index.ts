@@ -24,6 +24,8 @@ export interface DoctorOptions {
   pod?: string;
   container?: string;
   timeoutSeconds: number;
+  /** --watch: the network layer also holds a watch from the pod this many seconds. */
+  watchSeconds?: number;
   /** Connection flags a detail command repeats (never a credential). */
   repeatFlags: string[];
   debug: Debug;
@@ -139,6 +141,7 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
           {
             container: opts.container,
             timeoutSeconds: opts.timeoutSeconds,
+            watchSeconds: opts.watchSeconds,
             attempts: 5,
             debug: opts.debug,
             release: loaded,

@@ -20,6 +20,8 @@ export interface NetOptions {
   attempts: number;
   release?: string;
   debugImage?: string;
+  /** --watch, in seconds. */
+  watchSeconds?: number;
   debug: Debug;
   /** kubectl-style notes (defaulted container, ephemeral container added), for stderr. */
   note: (line: string) => void;
@@ -35,6 +37,7 @@ export async function runNet(conn: Connection, opts: NetOptions): Promise<NetRep
     timeoutSeconds: opts.timeoutSeconds,
     attempts: opts.attempts,
     debugImage: opts.debugImage,
+    watchSeconds: opts.watchSeconds,
     debug: opts.debug,
     say: opts.note,
   };

@@ -1,7 +1,7 @@
 // One layer's verdict as the net report shows it, and the helpers every layer's decision uses. Pure.
 import type { Layer } from './model.ts';
 
-export const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'];
+export const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy', 'watch'];
 export const TITLES: Record<Layer['id'], string> = {
   env: 'Service env',
   files: 'ServiceAccount files',
@@ -11,6 +11,7 @@ export const TITLES: Record<Layer['id'], string> = {
   http: 'HTTP + auth',
   access: 'Permissions (SSAR)',
   policy: 'NetworkPolicy',
+  watch: 'Watch (--watch)',
 };
 
 export function layer(id: Layer['id'], verdict: Layer['verdict'], evidence: string[], remedy?: string): Layer {

@@ -116,7 +116,7 @@ export interface ProbeDoc {
 export type Verdict = 'OK' | 'FAIL' | 'SKIP';
 
 export interface Layer {
-  id: 'env' | 'files' | 'dns' | 'tcp' | 'tls' | 'http' | 'access' | 'policy';
+  id: 'env' | 'files' | 'dns' | 'tcp' | 'tls' | 'http' | 'access' | 'policy' | 'watch';
   title: string;
   verdict: Verdict;
   /** One short line per fact, shown under the layer. */

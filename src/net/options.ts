@@ -10,6 +10,7 @@ export interface NetFlags {
   release?: string;
   debugImage?: string;
   allNamespaces?: boolean;
+  watch?: string;
 }
 
 /** "3", "3s", "1.5s", "500ms" -> seconds. */
@@ -30,6 +31,8 @@ export function validateNetFlags(f: NetFlags): number {
   if (!f.all && !f.pod) throw new UsageError('net needs a pod name (kubectl airflow net POD), or --all');
   if (f.all && f.container) throw new UsageError("-c does not apply to --all (each pod's Airflow container is used)");
   if (f.all && f.debugImage) throw new UsageError('--debug-image changes a pod: use it with one pod, not --all');
+  if (f.all && f.watch !== undefined)
+    throw new UsageError('--watch holds one watch from one pod: give a pod, not --all');
   if (f.allNamespaces) throw new UsageError('net probes pods of one namespace: use -n, not -A');
   if (f.debugImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(f.debugImage))
     throw new UsageError(`--debug-image "${f.debugImage}" is not an image reference`);

@@ -766,8 +766,158 @@ def mode_readyz():
     return out
 
 
+def watch_open(host, port, ns, seconds, token, cafile):
+    """GET the pods of ns as a watch, as the executor's watcher does (allowWatchBookmarks). HTTP/1.0:
+    the body is then the raw stream, not chunked, so a read that times out loses nothing."""
+    s, _ = open_tls(host, port, cafile, host)
+    path = "/api/v1/namespaces/%s/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=%d" % (ns, seconds + 30)
+    h = host if ":" not in host else "[%s]" % host
+    req = "GET %s HTTP/1.0\r\nHost: %s:%s\r\nAccept: application/json\r\nUser-Agent: kubectl-airflow-probe\r\n" % (path, h, port)
+    if token:
+        req += "Authorization: Bearer %s\r\n" % token
+    s.sendall((req + "\r\n").encode("ascii"))
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    try:
+        code = int(head.split(b"\r\n")[0].split()[1])
+    except (IndexError, ValueError):
+        code = 0
+    chunked = b"transfer-encoding: chunked" in head.lower()
+    return s, code, rest, chunked
+
+
+def dechunk(raw):
+    """Chunked transfer coding (RFC 9112 7.1) of what has arrived so far: (data, rest, ended)."""
+    data = b""
+    while True:
+        i = raw.find(b"\r\n")
+        if i < 0:
+            return data, raw, False
+        try:
+            size = int(raw[:i].split(b";")[0].strip() or b"0", 16)
+        except ValueError:
+            return data, b"", True
+        if size == 0:
+            return data, b"", True
+        if len(raw) < i + 2 + size + 2:
+            return data, raw, False
+        data += raw[i + 2:i + 2 + size]
+        raw = raw[i + 2 + size + 2:]
+
+
+def watch_line(line, t, timeline):
+    try:
+        ev = json.loads(line.decode("utf-8", "replace"))
+    except ValueError:
+        timeline.append({"t": t, "kind": "garbled"})
+        return
+    typ = ev.get("type") if isinstance(ev, dict) else None
+    obj = ev.get("object") if isinstance(ev, dict) and isinstance(ev.get("object"), dict) else {}
+    if typ == "BOOKMARK":
+        timeline.append({"t": t, "kind": "bookmark"})
+    elif typ == "ERROR":
+        timeline.append({"t": t, "kind": "error", "code": obj.get("code"), "reason": obj.get("reason"),
+                         "message": str(obj.get("message") or "")[:200]})
+    else:
+        timeline.append({"t": t, "kind": "event", "type": str(typ)[:20]})
+
+
+def mode_watch():
+    out = {"probe": "python3", "schema": 1, "mode": "watch", "started": int(START)}
+    seconds = max(1, min(600, int(P.get("seconds") or 10)))
+    silence = float(P.get("silence") or 3)
+    ns = str(P.get("namespace") or "default")
+    out.update({"seconds": seconds, "silence": silence, "namespace": ns})
+    host, port = os.environ.get("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT")
+    if not host or not port or ssl is None:
+        out["error"] = "no KUBERNETES_SERVICE_HOST/PORT" if ssl is not None else "this Python has no ssl module"
+        return out
+    timeline = []
+    out["timeline"] = timeline
+    t0 = time.time()
+    rel = lambda: round(time.time() - t0, 2)
+    try:
+        s, code, rest, chunked = watch_open(host, port, ns, seconds, token_value(), os.path.join(SA_DIR, "ca.crt"))
+    except StepFailed as e:
+        out["error"] = "%s: %s" % (e.step, e.result.get("error"))
+        return out
+    except (OSError, socket.timeout) as e:
+        out["error"] = classify(e)
+        return out
+    out["status"] = code
+    if code != 200:
+        body = rest
+        try:
+            s.settimeout(P["timeout"])
+            while len(body) < 4096:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                body += chunk
+        except (OSError, socket.timeout):
+            pass
+        if chunked:
+            body = dechunk(body)[0]
+        try:
+            out["message"] = str(json.loads(body.decode("utf-8", "replace")).get("message") or "")[:200]
+        except (ValueError, AttributeError):
+            out["message"] = body.decode("utf-8", "replace")[:200]
+        return out
+    end = t0 + seconds
+    last = 0.0
+    raw, buf, ended = rest, b"", False
+    while True:
+        if chunked:
+            data, raw, ended = dechunk(raw)
+            buf += data
+        else:
+            buf, raw = buf + raw, b""
+        while b"\n" in buf:
+            line, _, buf = buf.partition(b"\n")
+            if line.strip():
+                watch_line(line, rel(), timeline)
+        if ended:
+            timeline.append({"t": rel(), "kind": "end"})
+            break
+        now = time.time()
+        if now >= end:
+            break
+        s.settimeout(max(0.05, min(0.25, end - now)))
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError as e:
+            timeline.append({"t": rel(), "kind": "reset", "error": classify(e)})
+            break
+        t = rel()
+        if not chunk:
+            timeline.append({"t": t, "kind": "end"})
+            break
+        if t - last > silence:
+            timeline.append({"t": last, "kind": "silence", "until": t})
+        last = t
+        raw += chunk
+    t = rel()
+    if not timeline or timeline[-1]["kind"] not in ("end", "reset"):
+        if t - last > silence:
+            timeline.append({"t": last, "kind": "silence", "until": t, "open": True})
+        timeline.append({"t": t, "kind": "held"})
+    try:
+        s.close()
+    except OSError:
+        pass
+    return out
+
+
 def main():
-    out = mode_readyz() if P.get("mode") == "readyz" else mode_net()
+    mode = P.get("mode")
+    out = mode_readyz() if mode == "readyz" else mode_watch() if mode == "watch" else mode_net()
     sys.stdout.write(json.dumps(out, sort_keys=True) + "\n")
     sys.stdout.flush()
     os._exit(0)  # abandoned resolver/connect threads must not delay the exit

@@ -3,7 +3,8 @@
 # Run as:  sh -c "<this file>" kubectl-airflow-probe MODE TIMEOUT ATTEMPTS [ep IP PORT]... [access VERB GROUP RESOURCE SUBRESOURCE NAMESPACE]...
 #   (a SelfSubjectAccessReview with the pod's token; NAMESPACE "" is cluster-wide)
 #   MODE     net (the layered probe of `kubectl airflow net`) or readyz (for `kubectl airflow ha
-#            --from <pod>`: TCP + TLS + GET /readyz?verbose on every `ep`, concurrently)
+#            --from <pod>`: TCP + TLS + GET /readyz?verbose on every `ep`, concurrently), or watch
+#            (`net --watch`: then SECONDS NAMESPACE SILENCE; a watch on pods with curl -N, each line timed)
 #   TIMEOUT  whole seconds per network step; ATTEMPTS: TCP connects to the service address
 # Arguments are data only (validated by the plugin); nothing from them is evaluated as code.
 # Uses only tools found in the container (timeout, curl, openssl, nc, bash, getent, nslookup,
@@ -974,8 +975,87 @@ collect_access() {
 	done
 }
 
+# secs MS: "S.CC" (the timeline's seconds since the watch opened).
+secs() { printf '%d.%02d' $(($1 / 1000)) $(($1 % 1000 / 10)); }
+
+# watch SECONDS NAMESPACE SILENCE: a watch on pods with the pod's token, as probe.py's watch mode
+# reports it. curl -N prints each event as it comes; each line is timed when read.
+mode_watch() {
+	D=$1 NS=$2 SIL=${3:-3}
+	case $D in '' | *[!0-9]*) D=10 ;; esac
+	case $SIL in '' | *[!0-9]*) SIL=3 ;; esac
+	{ [ -n "$NS" ] && valid_word "$NS"; } || NS=default
+	printf '{"probe":"sh","schema":1,"mode":"watch","started":%s,"seconds":%s,"silence":%s,"namespace":%s' "$(date +%s)" "$D" "$SIL" "$(js "$NS")"
+	H=${KUBERNETES_SERVICE_HOST:-} P=${KUBERNETES_SERVICE_PORT:-}
+	if ! have curl; then
+		printf ',"skipped":"curl not found (the watch needs curl or python3)"}\n'
+		return
+	fi
+	if [ -z "$H" ] || [ -z "$P" ]; then
+		printf ',"error":"no KUBERNETES_SERVICE_HOST/PORT"}\n'
+		return
+	fi
+	TOKEN=
+	[ -r "$SA/token" ] && read -r TOKEN <"$SA/token"
+	START=$(now_ms)
+	printf ',"timeline":['
+	{
+		printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" |
+			curl -sS -N --noproxy '*' --cacert "$SA/ca.crt" --capath "$SA" --connect-timeout "$T" --max-time "$D" \
+				-w '\n%{http_code}\n' -K - \
+				"https://$(bracket "$H"):$P/api/v1/namespaces/$NS/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=$((D + 30))" 2>/dev/null
+		echo "rc $?"
+	} | {
+		sep= last=0 code=0 msg=
+		while IFS= read -r line; do
+			t=$(($(now_ms) - START))
+			case $line in
+			'rc '*) rc=${line#rc } ;;
+			[0-9][0-9][0-9]) code=$line ;;
+			'{"kind":"Status"'*) msg=$(json_field "$line" message) ;;
+			'{'*)
+				if [ $((t - last)) -gt $((SIL * 1000)) ]; then
+					printf '%s{"t":%s,"kind":"silence","until":%s}' "$sep" "$(secs "$last")" "$(secs "$t")"
+					sep=,
+				fi
+				last=$t
+				typ=$(json_field "$line" type)
+				case $typ in
+				BOOKMARK) printf '%s{"t":%s,"kind":"bookmark"}' "$sep" "$(secs "$t")" ;;
+				ERROR)
+					c=${line##*\"code\":}
+					c=${c%%[!0-9]*}
+					printf '%s{"t":%s,"kind":"error","code":%s,"message":%s}' "$sep" "$(secs "$t")" "${c:-0}" "$(js "$(json_field "$line" message)")"
+					;;
+				*) printf '%s{"t":%s,"kind":"event","type":%s}' "$sep" "$(secs "$t")" "$(js "$typ")" ;;
+				esac
+				sep=,
+				;;
+			esac
+		done
+		t=$(($(now_ms) - START))
+		if [ "$code" = 200 ]; then
+			# 28: --max-time, the duration held; 0: the stream ended; anything else broke it
+			case ${rc:-1} in
+			28)
+				[ $((t - last)) -gt $((SIL * 1000)) ] && printf '%s{"t":%s,"kind":"silence","until":%s,"open":true}' "$sep" "$(secs "$last")" "$(secs "$t")" && sep=,
+				printf '%s{"t":%s,"kind":"held"}' "$sep" "$(secs "$t")"
+				;;
+			0) printf '%s{"t":%s,"kind":"end"}' "$sep" "$(secs "$t")" ;;
+			*) printf '%s{"t":%s,"kind":"reset","error":%s}' "$sep" "$(secs "$t")" "$(js "curl exit ${rc:-?}")" ;;
+			esac
+			printf '],"status":200}\n'
+		elif [ "$code" = 000 ]; then
+			printf '],"error":%s}\n' "$(js "could not connect (curl exit ${rc:-?})")"
+		else
+			printf '],"status":%s,"message":%s}\n' "$code" "$(js "$msg")"
+		fi
+	}
+}
+
 case $MODE in
 readyz) mode_readyz "$@" ;;
+watch) mode_watch "$@" ;;
 *)
 	collect_access "$@"
 	mode_net "$@"

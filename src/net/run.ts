@@ -37,7 +37,8 @@ import {
 } from './plan.ts';
 import { builtinProfiles } from '../airflow/profiles.ts';
 import { chartOf } from '../airflow/release.ts';
-import { launchNamespaces } from '../airflow/airflow-cfg.ts';
+import { launchNamespaces, type KeepaliveConfig } from '../airflow/airflow-cfg.ts';
+import { CLUSTER_WIDE } from '../airflow/namespaces.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import { probePy, probeSh } from './programs.ts';
 import { diagnose, notProbed, parseProbeDoc } from './verdict.ts';
@@ -53,6 +54,8 @@ export interface NetOptions {
   say?: (text: string) => void;
   /** The release, when the caller has loaded it already (net --all, doctor): not read again. */
   release?: LoadedRelease;
+  /** --watch: after the probe, hold a watch on pods from inside the pod for this many seconds. */
+  watchSeconds?: number;
 }
 
 export interface ProbeOutcome {
@@ -219,6 +222,7 @@ async function requirementFor(
   namespace: string,
   sa: string,
   opts: NetOptions,
+  seen: { keepalive?: KeepaliveConfig } = {},
 ): Promise<Requirement> {
   const base = { profiles: builtinProfiles(), pod: { namespace, serviceAccount: sa } };
   const chart = chartOf(pod.metadata.labels);
@@ -244,6 +248,7 @@ async function requirementFor(
     }
   }
   for (const w of loaded.warnings) opts.debug?.(1, `release ${chart.release}: ${w}`);
+  seen.keepalive = loaded.config.keepalive;
   return podRequirement({
     ...base,
     release: {
@@ -278,9 +283,10 @@ export async function probePod(
     soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
     soft(controlPlaneEvidence(conn)),
   ]);
+  const seen: { keepalive?: KeepaliveConfig } = {};
   const [cp, required] = await Promise.all([
     clusterSide.then((x) => x[0]),
-    requirementFor(conn, pod, namespace, sa, opts),
+    requirementFor(conn, pod, namespace, sa, opts, seen),
   ]);
   const input: ProbeInput = {
     timeoutSeconds: opts.timeoutSeconds,
@@ -368,5 +374,14 @@ export async function probePod(
     },
   };
   const report = diagnose(doc, facts, who);
+  if (opts.watchSeconds) {
+    const launch =
+      required.namespaces.find((n) => n !== CLUSTER_WIDE && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) ??
+      namespace;
+    const { holdWatch, withLayer } = await import('./watch-run.ts');
+    const watched = await holdWatch(conn, target, kind, launch, opts.watchSeconds, opts.timeoutSeconds, seen.keepalive);
+    opts.debug?.(1, `watch exec: ${watched.verdict}`);
+    return { report: withLayer(report, watched), notes };
+  }
   return { report, notes };
 }

@@ -137,6 +137,12 @@ describe('airflow config', () => {
       'SSL_CA_CERT',
       'POD_TEMPLATE_FILE',
       'WORKER_SERVICE_ACCOUNT_NAME',
+      // the sync client's keepalive and request arguments (net --watch compares them with idle timeouts)
+      'ENABLE_TCP_KEEPALIVE',
+      'TCP_KEEP_IDLE',
+      'TCP_KEEP_INTVL',
+      'TCP_KEEP_CNT',
+      'KUBE_CLIENT_REQUEST_ARGS',
     ];
     assert.deepEqual(
       [...NEEDED_KEYS].sort(),

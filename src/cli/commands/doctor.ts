@@ -8,6 +8,7 @@ interface DoctorArgs {
   pod?: string;
   container?: string;
   probeTimeout: string;
+  watch?: string;
 }
 
 export const doctorCommand = defineCommand<DoctorArgs>({
@@ -29,6 +30,12 @@ export const doctorCommand = defineCommand<DoctorArgs>({
       default: '3',
       describe: 'Timeout of each network step in the pod (seconds)',
     },
+    {
+      name: 'watch',
+      type: 'string',
+      describe:
+        'The network layer also holds a watch on pods from the pod for this long (e.g. 10s, 5m; at most 10m); Ctrl-C stops it',
+    },
   ],
   examples: [
     ['kubectl airflow doctor -n airflow', 'Every layer, the first failing one, its fix and the command for detail'],
@@ -41,16 +48,19 @@ export const doctorCommand = defineCommand<DoctorArgs>({
     if (args.allNamespaces)
       throw new UsageError('doctor checks one release: use -n NAMESPACE (and --release) instead of -A');
     if (args.container !== undefined && args.pod === undefined) throw new UsageError('--container needs --pod');
-    const [{ parseProbeTimeout }, { repeatableFlags }, doctor] = await Promise.all([
+    const [{ parseProbeTimeout }, { parseWatchDuration }, { repeatableFlags }, doctor] = await Promise.all([
       import('../../net/options.ts'),
+      import('../../net/watch.ts'),
       import('../../doctor/plan.ts'),
       import('../../doctor/index.ts'),
     ]);
     const timeoutSeconds = parseProbeTimeout(args.probeTimeout);
+    const watchSeconds = args.watch === undefined ? undefined : parseWatchDuration(args.watch);
     const conn = await ctx.connect();
     const r = await doctor.runDoctor(conn, {
       ...args,
       timeoutSeconds,
+      watchSeconds,
       repeatFlags: repeatableFlags(args),
       debug: ctx.debug,
     });

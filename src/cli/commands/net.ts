@@ -10,6 +10,7 @@ interface NetArgs {
   all: boolean;
   release?: string;
   debugImage?: string;
+  watch?: string;
 }
 
 export const netCommand = defineCommand<NetArgs>({
@@ -51,21 +52,34 @@ export const netCommand = defineCommand<NetArgs>({
       describe:
         'For images without python3 or sh: add an ephemeral container with this image and probe from it (mutates the pod spec; needs patch pods/ephemeralcontainers)',
     },
+    {
+      name: 'watch',
+      type: 'string',
+      describe:
+        'Then hold a watch on pods from inside the pod for this long (e.g. 10s, 5m; at most 10m) and report events, bookmarks, silences, resets, end of stream and 410s; Ctrl-C stops it',
+    },
   ],
   examples: [
     ['kubectl airflow net airflow-worker-0 -n airflow', 'Why this pod cannot reach the API server'],
     ['kubectl airflow net --all -n airflow -o yaml', 'One pod of every Airflow component'],
+    [
+      'kubectl airflow net airflow-scheduler-0 -n airflow --watch 5m',
+      'Does a watch from this pod stay alive for 5 minutes',
+    ],
   ],
   run: async (args, ctx) => {
-    const [{ validateNetFlags }, net] = await Promise.all([
+    const [{ validateNetFlags }, { parseWatchDuration }, net] = await Promise.all([
       import('../../net/options.ts'),
+      import('../../net/watch.ts'),
       import('../../net/index.ts'),
     ]);
     const timeoutSeconds = validateNetFlags(args);
+    const watchSeconds = args.watch === undefined ? undefined : parseWatchDuration(args.watch);
     const conn = await ctx.connect();
     const reports = await net.runNet(conn, {
       ...args,
       timeoutSeconds,
+      watchSeconds,
       debug: ctx.debug,
       note: (n) => ctx.err(n + '\n'),
     });
