@@ -35,7 +35,8 @@ import {
   type ProbeInput,
   type Requirement,
 } from './plan.ts';
-import { builtinProfiles } from '../airflow/profiles.ts';
+import { builtinRequirements } from '../airflow/requirements.ts';
+import { UNKNOWN_VERSIONS } from '../rbac/plan.ts';
 import { chartOf } from '../airflow/release.ts';
 import { launchNamespaces } from '../airflow/airflow-cfg.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
@@ -220,7 +221,7 @@ async function requirementFor(
   sa: string,
   opts: NetOptions,
 ): Promise<Requirement> {
-  const base = { profiles: builtinProfiles(), pod: { namespace, serviceAccount: sa } };
+  const base = { rows: builtinRequirements(), versions: UNKNOWN_VERSIONS, pod: { namespace, serviceAccount: sa } };
   const chart = chartOf(pod.metadata.labels);
   if (!chart)
     return podRequirement({
@@ -246,6 +247,7 @@ async function requirementFor(
   for (const w of loaded.warnings) opts.debug?.(1, `release ${chart.release}: ${w}`);
   return podRequirement({
     ...base,
+    versions: loaded.versions,
     release: {
       name: loaded.release.name,
       component: chart.component,
@@ -365,6 +367,7 @@ export async function probePod(
       namespaces: required.namespaces,
       basis: required.basis,
       asked: required.access.length,
+      optional: required.optional,
     },
   };
   const report = diagnose(doc, facts, who);

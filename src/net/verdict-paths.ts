@@ -248,7 +248,10 @@ export function accessLayer(
   if (answers.length === 0) return layer('access', 'SKIP', [...basis, 'no permission asked']);
   const namespaces = [...new Set(answers.map((a) => a.namespace))];
   const allowed = answers.filter((a) => a.allowed === true);
-  const denied = answers.filter((a) => a.allowed === false);
+  const optional = required?.optional ?? {};
+  // a denial only an optional feature needs is said, naming the feature, but fails nothing
+  const deniedOptional = answers.filter((a) => a.allowed === false && optional[askKey(a)]);
+  const denied = answers.filter((a) => a.allowed === false && !optional[askKey(a)]);
   const failed = answers.filter((a) => a.allowed === undefined);
   const ev: string[] = [...basis];
   for (const ns of namespaces) {
@@ -273,6 +276,10 @@ export function accessLayer(
     if (ok.length)
       ev.push(`allowed${namespaces.length > 1 ? ` in ${nsLabel(ns)}` : ''}: ${ok.map(accessName).join(', ')}`);
   }
+  for (const a of deniedOptional)
+    ev.push(
+      `WARN: denied ${accessName(a)} in ${nsLabel(a.namespace)}, needed only for: ${optional[askKey(a)].join('; ')}`,
+    );
   for (const d of merged.disagree) ev.push(`API-server replicas disagree: ${d}`);
   if (denied.length) {
     const where = [...new Set(denied.map((a) => nsLabel(a.namespace)))].join(', ');

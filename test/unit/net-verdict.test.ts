@@ -536,6 +536,38 @@ describe('net: verdicts', () => {
     assert.equal(accessLayer(d, 'x').verdict, 'SKIP');
   });
 
+  it('access: a denial only an optional feature needs is a warning naming the feature, not a FAIL', () => {
+    const d = healthy();
+    const ask = (verb: string, subresource: string, allowed: boolean) => ({
+      verb,
+      group: '',
+      resource: 'pods',
+      subresource,
+      namespace: 'airflow',
+      allowed,
+      httpStatus: 201,
+    });
+    d.access = [ask('create', '', true), ask('create', 'exec', false)];
+    const required = {
+      profiles: ['kubernetes-pod-operator'],
+      namespaces: ['airflow'],
+      basis: 'required for the worker',
+      asked: 2,
+      optional: { 'create||pods|exec|airflow': ['XCom sidecar (do_xcom_push=True)'] },
+    };
+    const l = accessLayer(d, 'airflow-worker', required, 'airflow');
+    assert.equal(l.verdict, 'OK');
+    assert.ok(
+      l.evidence.includes(
+        'WARN: denied create pods/exec in airflow, needed only for: XCom sidecar (do_xcom_push=True)',
+      ),
+      l.evidence.join('\n'),
+    );
+    // the same denial, required: FAIL
+    const strict = accessLayer(d, 'airflow-worker', { ...required, optional: {} }, 'airflow');
+    assert.equal(strict.verdict, 'FAIL');
+  });
+
   it('access: what the component needs, per launch namespace; nothing required is OK with the reason', () => {
     const d = healthy();
     const required = {
