@@ -177,5 +177,7 @@ export interface ClusterFacts {
     asked: number;
     /** Asks only optional features need (plan.ts accessKey -> the features): denied, a WARN. */
     optional?: Record<string, string[]>;
+    /** The remedy for a denied required ask (src/rbac/remedy.ts), the same text rbac and doctor give. */
+    remedy?: string;
   };
 }

@@ -36,6 +36,7 @@ import {
   type Requirement,
 } from './plan.ts';
 import { builtinRequirements } from '../airflow/requirements.ts';
+import { deniedAccessRemedy } from './access-remedy.ts';
 import { UNKNOWN_VERSIONS } from '../rbac/plan.ts';
 import { chartOf } from '../airflow/release.ts';
 import { launchNamespaces } from '../airflow/airflow-cfg.ts';
@@ -345,6 +346,7 @@ export async function probePod(
   }
 
   const [, saRes, npRes, cpRes] = await clusterSide;
+  const remedy = await deniedAccessRemedy(conn, doc, required, { namespace, name: sa }, opts);
   const labels = pod.metadata.labels ?? {};
   const facts: ClusterFacts = {
     service: cp.service,
@@ -368,6 +370,7 @@ export async function probePod(
       basis: required.basis,
       asked: required.access.length,
       optional: required.optional,
+      ...(remedy ? { remedy } : {}),
     },
   };
   const report = diagnose(doc, facts, who);

@@ -1,6 +1,7 @@
 // TLS, HTTP and the permissions, decided from every path the probe tried (the service address and
 // each endpoint directly): an attempt that never connected belongs to TCP, not here. Pure.
 import { layer, skipped } from './layer.ts';
+import { grantRemedy } from '../rbac/remedy.ts';
 import type { AccessAnswer, ClusterFacts, HttpAnswer, Layer, PathResult, ProbeDoc, StepError } from './model.ts';
 
 /** Every target the probe tried past TCP: the service path and each endpoint (schema 2), else the service alone. */
@@ -282,16 +283,16 @@ export function accessLayer(
     );
   for (const d of merged.disagree) ev.push(`API-server replicas disagree: ${d}`);
   if (denied.length) {
-    const where = [...new Set(denied.map((a) => nsLabel(a.namespace)))].join(', ');
     const home = podNamespace ?? denied[0].namespace;
-    const profiles = (required?.profiles ?? []).map((p) => ` --profile ${p}`).join('');
+    const remedy =
+      required?.remedy ??
+      grantRemedy(
+        { namespace: home, name: sa },
+        [...new Set(denied.map((a) => a.namespace))],
+        required?.profiles ?? [],
+      );
     return {
-      ...layer(
-        'access',
-        'FAIL',
-        ev,
-        `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`,
-      ),
+      ...layer('access', 'FAIL', ev, remedy),
       finding: 'denied',
     };
   }

@@ -599,7 +599,8 @@ describe('net: verdicts', () => {
     ]);
     assert.equal(
       l.remedy,
-      'grant ServiceAccount etl-scheduler the missing verbs in all namespaces (cluster-wide): kubectl airflow rbac -n data --sa data:etl-scheduler --profile kubernetes-executor --fix | kubectl apply -f -',
+      // the one grant remedy (src/rbac/remedy.ts grantRemedy), as rbac and doctor word it
+      'grant ServiceAccount data/etl-scheduler the missing permissions in all namespaces: kubectl airflow rbac -n data --sa data:etl-scheduler --profile kubernetes-executor --fix | kubectl apply -f -',
     );
     // nothing required: OK whatever the probe did (it was asked nothing)
     delete d.access;
@@ -635,7 +636,7 @@ describe('net: verdicts', () => {
     assert.equal(r.ok, false);
     const text = renderReport(r, palette(false), false);
     assert.match(text, /First failing layer: DNS/);
-    assert.match(text, /Also \(Permissions \(SSAR\)\): grant ServiceAccount airflow-worker/);
+    assert.match(text, /Also \(Permissions \(SSAR\)\): grant ServiceAccount airflow\/airflow-worker/);
     const doc = reportDocument([r]) as {
       items: Array<{ firstFailure: string; layers: Array<{ layer: string; verdict: string }> }>;
     };
