@@ -1,7 +1,8 @@
 // `make build`: bundle src/cli/bin.ts into dist/kubectl-airflow.cjs, one CommonJS file that Node's
 // Single Executable Application loader can run (SEA runs only CommonJS without a module loader).
 //
-// Text assets (the in-pod probe programs src/net/probe.py and probe.sh, src/airflow/profiles.yaml)
+// Text assets (the in-pod probe programs src/net/probe.py and probe.sh, src/airflow/profiles.yaml,
+// the pod-client table src/net/clients.json)
 // are embedded byte-for-byte. Sources may reach them either way:
 //   import probe from './probe.py' with { type: 'text' };                     // esbuild text loader
 //   readFileSync(new URL('./probe.py', import.meta.url), 'utf8')              // runs unbundled too
@@ -12,10 +13,11 @@ import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import * as YAML from 'yaml';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const TEXT_ASSET_EXT = ['.py', '.sh', '.yaml'];
+export const TEXT_ASSET_EXT = ['.py', '.sh', '.yaml', '.json'];
 
 export interface BuildOptions {
   entry?: string; // default src/cli/bin.ts
@@ -62,7 +64,7 @@ export function gitCommit(): string {
 // variants; the encoding argument may be 'utf8', 'utf-8' or { encoding: 'utf8' }.
 const ASSET_READ =
   /\b(?:await\s+)?(?:[\w$]+\.)?(?:readFileSync|readFile)\(\s*new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+)\1\s*,\s*import\.meta\.url\s*\)\s*,\s*(?:(['"])utf-?8\3|\{\s*encoding\s*:\s*(['"])utf-?8\4\s*\})\s*\)/g;
-const ASSET_URL_LEFT = /new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+\.(?:py|sh|yaml))\1\s*,\s*import\.meta\.url\s*\)/;
+const ASSET_URL_LEFT = /new URL\(\s*(['"`])(\.{1,2}\/[^'"`]+\.(?:py|sh|yaml|json))\1\s*,\s*import\.meta\.url\s*\)/;
 
 /** Replaces asset reads in one source file by string literals; pure apart from reading the assets. */
 export function inlineAssetReads(source: string, sourcePath: string, embedded: string[] = []): string {
@@ -93,6 +95,11 @@ function assetPlugin(embedded: string[], scope: string[]): esbuild.Plugin {
       });
     },
   };
+}
+
+/** A YAML data file as the JSON text esbuild's `define` takes (JSON round trip: plain data only). */
+function parsedYaml(rel: string): string {
+  return JSON.stringify(YAML.parse(readFileSync(path.join(repoRoot, rel), 'utf8')));
 }
 
 export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
@@ -129,6 +136,10 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
       __KA_VERSION__: JSON.stringify(version),
       __KA_COMMIT__: JSON.stringify(commit),
       __KA_CLIENT_NODE__: JSON.stringify(clientNode),
+      // The requirement model and profiles parsed here, not at every start: the YAML parser took
+      // ~30 ms of the executable's start in a CPU profile. src/airflow checks the rows either way.
+      __KA_REQUIREMENTS__: parsedYaml('src/airflow/requirements.yaml'),
+      __KA_PROFILES__: parsedYaml('src/airflow/profiles.yaml'),
     },
     plugins: [assetPlugin(embedded, opts.assetScope ?? [path.join(repoRoot, 'src')])],
   });

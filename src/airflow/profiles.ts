@@ -20,14 +20,25 @@ export interface Profile {
 }
 
 export function parseProfiles(text: string): Profile[] {
-  const doc = YAML.parse(text) as { profiles?: Record<string, Omit<Profile, 'name'>> };
+  return profileList(YAML.parse(text));
+}
+
+/** The same checks over the parsed document (the bundle embeds it parsed at build time). */
+export function profileList(parsed: unknown): Profile[] {
+  const doc = parsed as { profiles?: Record<string, Omit<Profile, 'name'>> };
   if (!doc?.profiles || typeof doc.profiles !== 'object') throw new Error('profiles.yaml has no `profiles` mapping');
   return Object.entries(doc.profiles).map(([name, p]) => ({ name, ...p, scope: p.scope ?? 'launch' }));
 }
 
+// Defined by scripts/build.ts: profiles.yaml already parsed (no YAML parsing at start in the bundle).
+declare const __KA_PROFILES__: unknown;
+
 let cached: Profile[] | undefined;
 export function builtinProfiles(): Profile[] {
-  cached ??= parseProfiles(readFileSync(new URL('./profiles.yaml', import.meta.url), 'utf8'));
+  cached ??=
+    typeof __KA_PROFILES__ !== 'undefined'
+      ? profileList(__KA_PROFILES__)
+      : parseProfiles(readFileSync(new URL('./profiles.yaml', import.meta.url), 'utf8'));
   return cached;
 }
 

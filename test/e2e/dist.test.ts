@@ -196,8 +196,8 @@ describe('dist: text assets are embedded byte-for-byte', function () {
   });
 
   it('the minified bundle carries the probe programs and profiles exactly, without the files', async function () {
-    const assets = ['src/net/probe.py', 'src/net/probe.sh', 'src/airflow/profiles.yaml'].filter((a) =>
-      existsSync(path.join(repoRoot, a)),
+    const assets = ['src/net/probe.py', 'src/net/probe.sh', 'src/airflow/profiles.yaml', 'src/net/clients.json'].filter(
+      (a) => existsSync(path.join(repoRoot, a)),
     );
     if (assets.length === 0) {
       process.stdout.write('      (no text assets in src/ yet)\n');
@@ -227,6 +227,33 @@ describe('dist: text assets are embedded byte-for-byte', function () {
     assets.forEach((a, i) =>
       assert.ok(Buffer.from(got[i]!, 'utf8').equals(readFileSync(path.join(repoRoot, a))), `${a} differs`),
     );
+  });
+});
+
+describe('dist: the requirement model and profiles are embedded parsed', function () {
+  this.timeout(120_000);
+
+  it('the bundle, moved away from src/, yields the same rows and profiles as the YAML files', async () => {
+    const dir = tempDir('ka-data-');
+    const entry = path.join(dir, 'entry.ts');
+    const from = (m: string) => JSON.stringify(path.join(repoRoot, 'src/airflow', m));
+    writeFileSync(
+      entry,
+      `import { builtinRequirements } from ${from('requirements.ts')};\n` +
+        `import { builtinProfiles } from ${from('profiles.ts')};\n` +
+        'process.stdout.write(JSON.stringify([builtinRequirements(), builtinProfiles()]));\n',
+    );
+    const outfile = path.join(dir, 'out', 'bundle.cjs');
+    await build({ entry, outfile, version: 'v0.0.0-test', commit: 'test' });
+    const bundled = readFileSync(outfile, 'utf8');
+    // the parsed form is what runs: no YAML is parsed at start (the text stays only as the fallback)
+    assert.match(bundled, /"kubernetes-executor":\{/, 'profiles embedded as an object literal');
+    const elsewhere = tempDir('ka-elsewhere-');
+    copyFileSync(outfile, path.join(elsewhere, 'bundle.cjs'));
+    const got = execFileSync(process.execPath, [path.join(elsewhere, 'bundle.cjs')], { encoding: 'utf8' });
+    const { builtinRequirements } = await import('../../src/airflow/requirements.ts');
+    const { builtinProfiles } = await import('../../src/airflow/profiles.ts');
+    assert.deepEqual(JSON.parse(got), JSON.parse(JSON.stringify([builtinRequirements(), builtinProfiles()])));
   });
 });
 
