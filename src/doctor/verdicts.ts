@@ -1,6 +1,7 @@
 // One verdict per layer from the result of the command that owns the layer. Pure: the commands'
 // own decisions (net's layers, ha's checks, rbac's summary, config's findings) are taken as they
 // are; this only says which of them make the layer OK, WARN, FAIL or SKIP, in one line.
+import { accountRemedies } from '../rbac/remedy.ts';
 import type { ContainerConfig } from '../config/analyze.ts';
 import type { Check as HaCheck } from '../ha/model.ts';
 import type { Layer as NetLayer, NetReport } from '../net/model.ts';
@@ -241,7 +242,8 @@ export function rbacLayer(v: RbacView, document: unknown): LayerResult {
     id: 'rbac',
     verdict: 'FAIL',
     summary: `${s.missing} of ${s.required} required permissions missing: ${first}${more(s.missing - 1)}`,
-    remedy: v.hints[0]?.message ?? 'Grant exactly the missing permissions (the Role and RoleBinding --fix prints).',
+    // the first failing account's remedy, the same text rbac and net give for its cause
+    remedy: v.hints[0]?.message ?? accountRemedies(v.missing, () => undefined)[0],
     result: document,
   };
 }

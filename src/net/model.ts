@@ -170,5 +170,14 @@ export interface ClusterFacts {
    */
   controlPlane?: { stale: Array<{ address: string; reasons: string[] }>; basis: string };
   /** What the pod's account needs (src/net/plan.ts podRequirement); the Permissions layer asks exactly that. */
-  required?: { profiles: string[]; namespaces: string[]; basis: string; asked: number };
+  required?: {
+    profiles: string[];
+    namespaces: string[];
+    basis: string;
+    asked: number;
+    /** Asks only optional features need (plan.ts accessKey -> the features): denied, a WARN. */
+    optional?: Record<string, string[]>;
+    /** The remedy for a denied required ask (src/rbac/remedy.ts), the same text rbac and doctor give. */
+    remedy?: string;
+  };
 }

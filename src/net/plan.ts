@@ -1,9 +1,10 @@
 // Pure decisions before the probe runs: which container, whether the pod can be probed at all,
 // the exact argv of the two execs (program and data kept apart), the permissions to ask, the bound
 // on the whole command, and the ephemeral-container request of --debug-image.
-import { chooseProfiles, type Profile } from '../airflow/profiles.ts';
+import { chooseRows, type RequirementRow } from '../airflow/requirements.ts';
+import type { Versions } from '../airflow/versions.ts';
 import { UsageError } from '../base/errors.ts';
-import { requiredRules } from '../rbac/required.ts';
+import { modelRequired } from '../rbac/required.ts';
 import { sameIp } from './netpol.ts';
 import { apiNamespace } from '../airflow/namespaces.ts';
 
@@ -178,20 +179,27 @@ export interface AccessAsk {
   namespace: string;
 }
 
-/** What the pod's account needs: the profiles `rbac` chooses, for the pod's component, where Airflow launches pods. */
+/** What the pod's account needs: the requirement model's rows `rbac` chooses, for the pod's component, where Airflow launches pods. */
 export interface Requirement {
   access: AccessAsk[];
-  /** The profiles that apply to the pod's component (none: nothing is required). */
+  /** The profiles of the rows that apply to the pod's component (none: nothing is required). */
   profiles: string[];
   /** Where they apply ('' = cluster-wide). */
   namespaces: string[];
-  /** One line: why these (component, executor, namespaces), or why nothing is required. */
+  /** One line: why these (component, executor, versions, namespaces), or why nothing is required. */
   basis: string;
+  /**
+   * Asks only an optional feature (or a call the unknown version may not make) needs, by
+   * `verb|group|resource|subresource|namespace`: a denial is a WARN naming them, never a FAIL.
+   */
+  optional: Record<string, string[]>;
 }
 
 export interface RequirementInput {
-  /** Every profile (builtinProfiles()); chosen here with the same chooseProfiles `rbac` uses. */
-  profiles: Profile[];
+  /** Every row of the requirement model (builtinRequirements()); chosen here as `rbac` chooses them. */
+  rows: RequirementRow[];
+  /** The release's versions (unknown when there is no release). */
+  versions: Pick<Versions, 'airflow' | 'provider'>;
   pod: { namespace: string; serviceAccount: string };
   /** The pod's release as read from the cluster; undefined when the pod is in none (or it could not be read: `why`). */
   release?: { name: string; component: string; executors: string[]; deployed: string[]; namespaces: string[] };
@@ -203,34 +211,44 @@ export const FALLBACK_PROFILE = 'kubernetes-pod-operator';
 
 const nsLabel = (ns: string) => (ns === '' ? 'all namespaces (cluster-wide)' : ns);
 
+/** The key the Permissions layer matches answers by. */
+export const accessKey = (a: Pick<AccessAsk, 'verb' | 'group' | 'resource' | 'namespace'> & { subresource?: string }) =>
+  `${a.verb}|${a.group}|${a.resource}|${a.subresource ?? ''}|${a.namespace}`;
+
 /**
- * The permissions to ask with the pod's own token: the profiles `rbac` chooses from the executor and
- * the deployed components, those of the pod's component, in every namespace Airflow launches pods
- * into ('*' from launchNamespaces is asked cluster-wide, namespace '').
+ * The permissions to ask with the pod's own token: the decision `rbac` makes (chooseRows by executor
+ * and deployed components, then modelRequired by version), for the pod's component, in every
+ * namespace Airflow launches pods into ('*' from launchNamespaces is asked cluster-wide, namespace '').
+ * Rows Airflow's code never calls ("unused": the chart grants them anyway) are not asked.
  */
 export function podRequirement(input: RequirementInput): Requirement {
   const account = { namespace: input.pod.namespace, name: input.pod.serviceAccount };
   const r = input.release;
-  const profiles = r
-    ? chooseProfiles(input.profiles, { executors: r.executors, deployed: r.deployed }).filter((p) =>
-        p.components.includes(r.component),
-      )
-    : chooseProfiles(input.profiles, { executors: [], deployed: [], explicit: [FALLBACK_PROFILE] });
-  const namespaces = (r ? r.namespaces : [input.pod.namespace]).map(apiNamespace);
+  const rows = r
+    ? chooseRows(input.rows, { executors: r.executors, deployed: r.deployed })
+    : chooseRows(input.rows, { executors: [], deployed: [], explicit: [FALLBACK_PROFILE] });
+  const launch = r ? r.namespaces : [input.pod.namespace];
+  const namespaces = launch.map(apiNamespace);
   const executor = r ? r.executors.join(',') || 'no executor' : '';
-  if (r && profiles.length === 0) {
+  const model = modelRequired({
+    rows,
+    executors: r?.executors ?? [],
+    versions: input.versions,
+    components: [{ component: r?.component ?? '*', account, source: 'pod', automount: true }],
+    namespaces: launch,
+  });
+  const cells = model.cells.filter((c) => c.level !== 'unused');
+  const profiles = [...new Set(cells.flatMap((c) => c.profiles))];
+  const airflow = input.versions.airflow.value ? `Airflow ${input.versions.airflow.value}` : 'Airflow version unknown';
+  if (r && cells.length === 0) {
     return {
       access: [],
       profiles: [],
       namespaces,
-      basis: `nothing required: no profile gives the ${r.component} of release ${r.name} (${executor}) Kubernetes permissions`,
+      optional: {},
+      basis: `nothing required: Airflow's code makes no Kubernetes call from the ${r.component} of release ${r.name} (${executor}, ${airflow})`,
     };
   }
-  const cells = requiredRules({
-    profiles,
-    components: [{ component: r?.component ?? '*', account, source: `pod`, automount: true }],
-    namespaces: r ? r.namespaces : [input.pod.namespace],
-  });
   const access = cells.map((c) => ({
     verb: c.verb,
     group: c.group,
@@ -238,12 +256,18 @@ export function podRequirement(input: RequirementInput): Requirement {
     subresource: c.subresource,
     namespace: apiNamespace(c.namespace),
   }));
-  const names = profiles.map((p) => p.name).join(', ');
+  const optional: Record<string, string[]> = {};
+  cells.forEach((c, i) => {
+    if (c.level === 'feature') optional[accessKey(access[i])] = [...(c.features ?? [])];
+    else if (c.maybe) optional[accessKey(access[i])] = [c.maybe];
+  });
+  const names = profiles.join(', ');
   const where = namespaces.map(nsLabel).join(', ');
+  const need = cells.some((c) => c.level === 'required') ? 'required' : 'needed only by optional features';
   const basis = r
-    ? `required for the ${r.component} of release ${r.name} (${executor}): ${names}, in ${where}`
+    ? `${need} for the ${r.component} of release ${r.name} (${executor}, ${airflow}): ${names}, in ${where}`
     : `${input.why ?? 'not part of an Airflow release'}: asked what an account that launches pods needs (${names}), in ${where}`;
-  return { access, profiles: profiles.map((p) => p.name), namespaces, basis };
+  return { access, profiles, namespaces, basis, optional };
 }
 
 /** --all: one Running pod per Airflow component (by the chart's `component` label), sorted by component. */

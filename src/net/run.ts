@@ -35,7 +35,9 @@ import {
   type ProbeInput,
   type Requirement,
 } from './plan.ts';
-import { builtinProfiles } from '../airflow/profiles.ts';
+import { builtinRequirements } from '../airflow/requirements.ts';
+import { deniedAccessRemedy } from './access-remedy.ts';
+import { UNKNOWN_VERSIONS } from '../rbac/plan.ts';
 import { chartOf } from '../airflow/release.ts';
 import { launchNamespaces, type KeepaliveConfig } from '../airflow/airflow-cfg.ts';
 import { CLUSTER_WIDE } from '../airflow/namespaces.ts';
@@ -224,7 +226,7 @@ async function requirementFor(
   opts: NetOptions,
   seen: { keepalive?: KeepaliveConfig } = {},
 ): Promise<Requirement> {
-  const base = { profiles: builtinProfiles(), pod: { namespace, serviceAccount: sa } };
+  const base = { rows: builtinRequirements(), versions: UNKNOWN_VERSIONS, pod: { namespace, serviceAccount: sa } };
   const chart = chartOf(pod.metadata.labels);
   if (!chart)
     return podRequirement({
@@ -251,6 +253,7 @@ async function requirementFor(
   seen.keepalive = loaded.config.keepalive;
   return podRequirement({
     ...base,
+    versions: loaded.versions,
     release: {
       name: loaded.release.name,
       component: chart.component,
@@ -349,6 +352,7 @@ export async function probePod(
   }
 
   const [, saRes, npRes, cpRes] = await clusterSide;
+  const remedy = await deniedAccessRemedy(conn, doc, required, { namespace, name: sa }, opts);
   const labels = pod.metadata.labels ?? {};
   const facts: ClusterFacts = {
     service: cp.service,
@@ -371,6 +375,8 @@ export async function probePod(
       namespaces: required.namespaces,
       basis: required.basis,
       asked: required.access.length,
+      optional: required.optional,
+      ...(remedy ? { remedy } : {}),
     },
   };
   const report = diagnose(doc, facts, who);

@@ -1,6 +1,7 @@
 // TLS, HTTP and the permissions, decided from every path the probe tried (the service address and
 // each endpoint directly): an attempt that never connected belongs to TCP, not here. Pure.
 import { layer, skipped } from './layer.ts';
+import { grantRemedy } from '../rbac/remedy.ts';
 import type { AccessAnswer, ClusterFacts, HttpAnswer, Layer, PathResult, ProbeDoc, StepError } from './model.ts';
 
 /** Every target the probe tried past TCP: the service path and each endpoint (schema 2), else the service alone. */
@@ -248,7 +249,10 @@ export function accessLayer(
   if (answers.length === 0) return layer('access', 'SKIP', [...basis, 'no permission asked']);
   const namespaces = [...new Set(answers.map((a) => a.namespace))];
   const allowed = answers.filter((a) => a.allowed === true);
-  const denied = answers.filter((a) => a.allowed === false);
+  const optional = required?.optional ?? {};
+  // a denial only an optional feature needs is said, naming the feature, but fails nothing
+  const deniedOptional = answers.filter((a) => a.allowed === false && optional[askKey(a)]);
+  const denied = answers.filter((a) => a.allowed === false && !optional[askKey(a)]);
   const failed = answers.filter((a) => a.allowed === undefined);
   const ev: string[] = [...basis];
   for (const ns of namespaces) {
@@ -273,18 +277,22 @@ export function accessLayer(
     if (ok.length)
       ev.push(`allowed${namespaces.length > 1 ? ` in ${nsLabel(ns)}` : ''}: ${ok.map(accessName).join(', ')}`);
   }
+  for (const a of deniedOptional)
+    ev.push(
+      `WARN: denied ${accessName(a)} in ${nsLabel(a.namespace)}, needed only for: ${optional[askKey(a)].join('; ')}`,
+    );
   for (const d of merged.disagree) ev.push(`API-server replicas disagree: ${d}`);
   if (denied.length) {
-    const where = [...new Set(denied.map((a) => nsLabel(a.namespace)))].join(', ');
     const home = podNamespace ?? denied[0].namespace;
-    const profiles = (required?.profiles ?? []).map((p) => ` --profile ${p}`).join('');
+    const remedy =
+      required?.remedy ??
+      grantRemedy(
+        { namespace: home, name: sa },
+        [...new Set(denied.map((a) => a.namespace))],
+        required?.profiles ?? [],
+      );
     return {
-      ...layer(
-        'access',
-        'FAIL',
-        ev,
-        `grant ServiceAccount ${sa} the missing verbs in ${where}: kubectl airflow rbac -n ${home} --sa ${home}:${sa}${profiles} --fix | kubectl apply -f -`,
-      ),
+      ...layer('access', 'FAIL', ev, remedy),
       finding: 'denied',
     };
   }

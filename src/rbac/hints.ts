@@ -2,6 +2,7 @@
 import type { ComponentAccount } from '../airflow/release.ts';
 import { username, type Account, type Permission } from './types.ts';
 import { isClusterWide } from '../airflow/namespaces.ts';
+import { misboundRemedy, misboundSubjects, type MisboundSubject } from './remedy.ts';
 
 export interface BindingLike {
   kind?: string;
@@ -32,6 +33,8 @@ export interface HintInput {
   dangling?: DanglingRef[];
   /** The executor launches pods outside the release's namespace (clients.ts launchNamespaceFinding): the cause, said once. */
   launch?: { namespace: string; message: string; remedy: string };
+  /** Bindings naming a failing account in another namespace (misboundSubjects), with their roles' rules. */
+  misbound?: MisboundSubject[];
 }
 
 /** A binding whose roleRef names a Role (in the binding's namespace) or ClusterRole that does not exist. */
@@ -95,7 +98,14 @@ export function danglingRemedy(d: DanglingRef): string {
 
 const sameAccount = (a: Account, b: Account) => a.namespace === b.namespace && a.name === b.name;
 
-export function rootCauseHints({ permissions, components, bindings, dangling = [], launch }: HintInput): Hint[] {
+export function rootCauseHints({
+  permissions,
+  components,
+  bindings,
+  dangling = [],
+  launch,
+  misbound,
+}: HintInput): Hint[] {
   const hints: Hint[] = [];
   // Accounts in the wrong namespace because the executor launches there: that setting is the cause, not the bindings.
   if (launch) hints.push({ kind: 'launch-namespace', message: `${launch.message}: ${launch.remedy}` });
@@ -106,23 +116,10 @@ export function rootCauseHints({ permissions, components, bindings, dangling = [
   const missingAccounts = uniq(missing.map((c) => c.account));
 
   // A binding names the account's name but another namespace (a values file copied from staging).
-  for (const a of missingAccounts) {
-    if (launch && a.namespace === launch.namespace) continue;
-    for (const b of bindings) {
-      for (const s of b.subjects ?? []) {
-        if (s.kind !== 'ServiceAccount' || s.name !== a.name) continue;
-        const subjectNs = s.namespace || b.metadata.namespace || '';
-        if (subjectNs === a.namespace) continue;
-        const where = b.metadata.namespace
-          ? `${b.kind ?? 'RoleBinding'} ${b.metadata.namespace}/${b.metadata.name}`
-          : `${b.kind ?? 'ClusterRoleBinding'} ${b.metadata.name}`;
-        hints.push({
-          kind: 'bound-in-other-namespace',
-          account: username(a),
-          message: `${where} binds ServiceAccount "${s.name}" in namespace "${subjectNs}", but Airflow runs as ${a.namespace}/${a.name}: set the subject's namespace to "${a.namespace}"`,
-        });
-      }
-    }
+  const accounts = missingAccounts.filter((a) => !(launch && a.namespace === launch.namespace));
+  for (const m of misbound ?? misboundSubjects(bindings, accounts)) {
+    if (!accounts.some((a) => sameAccount(a, m.account))) continue;
+    hints.push({ kind: 'bound-in-other-namespace', account: username(m.account), message: misboundRemedy(m) });
   }
 
   for (const c of components) {

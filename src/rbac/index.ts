@@ -20,6 +20,8 @@ import { renderData } from '../render/data.ts';
 import { isMachine, type OutputFormat } from '../render/output.ts';
 import type { ReviewResult } from './ask.ts';
 import { fixObjects, fixYaml } from './fix.ts';
+import { misboundSubjects, type MisboundSubject } from './remedy.ts';
+import type { PolicyRule } from '../airflow/profiles.ts';
 import { danglingRefs, rootCauseHints, type BindingLike, type DanglingRef, type Hint } from './hints.ts';
 import {
   buildPermissions,
@@ -100,6 +102,8 @@ export interface RbacResult {
   warnings: Permission[];
   hints: Hint[];
   dangling: DanglingRef[];
+  /** Bindings naming a failing account in another namespace: --fix corrects them. */
+  misbound: MisboundSubject[];
   /** Rows the detected versions do not make (said, so nobody wonders why they are not asked). */
   skipped: Array<{ row: string; why: string }>;
   mode: ReviewResult['mode'];
@@ -170,6 +174,7 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
   const warned = warningPermissions(permissions);
   let bindings: BindingLike[] = [];
   let dangling: DanglingRef[] = [];
+  let misbound: MisboundSubject[] = [];
   if (missing.length || warned.length) {
     const read = await bindingsOnce();
     bindings = read.bindings;
@@ -177,8 +182,16 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
       [...missing, ...warned].map((c) => ({ component: '*', account: c.account, source: '', automount: true })),
     );
     dangling = danglingRefs(bindings, failing, read.roleExists);
+    misbound = misboundSubjects(bindings, failing, read.roleRules);
   }
-  const hints = rootCauseHints({ permissions, components: p.components, bindings, dangling, launch: launchCause(p) });
+  const hints = rootCauseHints({
+    permissions,
+    components: p.components,
+    bindings,
+    dangling,
+    misbound,
+    launch: launchCause(p),
+  });
   return {
     plan: p,
     accounts,
@@ -190,6 +203,7 @@ export async function runRbac(conn: Connection, opts: RbacOptions, preloaded?: L
     warnings: warned,
     hints,
     dangling,
+    misbound,
     skipped: model.skipped,
     mode: review.mode,
   };
@@ -244,7 +258,7 @@ export function rbacDocument(r: RbacResult, fix: boolean) {
     checks: r.permissions.map(permissionRecord),
     summary: r.summary,
     hints: r.hints.map((h) => ({ kind: h.kind, ...(h.account ? { subject: h.account } : {}), message: h.message })),
-    ...(fix ? { fix: fixObjects(fixCells(r), r.dangling) } : {}),
+    ...(fix ? { fix: fixObjects(fixCells(r), r.dangling, r.misbound) } : {}),
   };
 }
 
@@ -285,8 +299,11 @@ export function renderRbac(
   return {
     stdout: fixYaml(
       fixCells(r),
-      hints.filter((h) => h.kind !== 'exec-get-only' && h.kind !== 'dangling-role-ref').map((h) => h.message),
+      hints
+        .filter((h) => !['exec-get-only', 'dangling-role-ref', 'bound-in-other-namespace'].includes(h.kind))
+        .map((h) => h.message),
       r.dangling,
+      r.misbound,
     ),
     stderr: text,
   };
@@ -300,6 +317,8 @@ interface BindingsRead {
   bindings: BindingLike[];
   /** Whether a role a binding names exists: undefined where its list could not be read. */
   roleExists: (kind: string, name: string, namespace?: string) => boolean | undefined;
+  /** The rules of a role, where its list could be read. */
+  roleRules: (kind: string, name: string, namespace?: string) => PolicyRule[] | undefined;
 }
 
 /**
@@ -316,7 +335,7 @@ async function readBindings(conn: Connection, namespaces: string[], debug: Debug
     return fetchedValue(f);
   };
   const nss = bindingNamespaces(namespaces);
-  type Named = { metadata: { name: string } };
+  type Named = { metadata: { name: string }; rules?: PolicyRule[] | null };
   const [roleBindings, clusterRoleBindings, roles, clusterRoles] = await Promise.all([
     Promise.all(nss.map((n) => list<BindingLike>('rolebindings', n))),
     list<BindingLike>('clusterrolebindings'),
@@ -333,5 +352,10 @@ async function readBindings(conn: Connection, namespaces: string[], debug: Debug
     const names = kind === 'ClusterRole' ? clusterRoleNames : roleNames.get(namespace ?? '');
     return names ? names.has(name) : undefined;
   };
-  return { bindings, roleExists };
+  const roleRules = (kind: string, name: string, namespace?: string) => {
+    const list = kind === 'ClusterRole' ? clusterRoles : roles[nss.indexOf(namespace ?? '')];
+    const role = list?.find((r) => r.metadata.name === name);
+    return role ? (role.rules ?? []) : undefined;
+  };
+  return { bindings, roleExists, roleRules };
 }

@@ -1,4 +1,5 @@
 // People's view of the permissions: one matrix per ServiceAccount and namespace. Pure (returns text).
+import { accountRemedies } from './remedy.ts';
 import type { Palette } from '../render/colour.ts';
 import { renderTable } from '../render/table.ts';
 import type { ComponentAccount } from '../airflow/release.ts';
@@ -34,6 +35,15 @@ function cellText(c: Permission | undefined, p: Palette): string {
 }
 
 const LEVEL_TEXT = (c: Permission) => (c.required ? 'required' : c.maybe ? 'required?' : (c.level ?? ''));
+
+/** The hint that names the account's own cause (a binding to correct, a role to create), if any. */
+function ownCause(hints: Hint[], a: { namespace: string; name: string }): string | undefined {
+  const who = username(a);
+  return hints.find(
+    (h) =>
+      (h.kind === 'bound-in-other-namespace' || h.kind === 'dangling-role-ref') && h.account?.split(', ').includes(who),
+  )?.message;
+}
 
 /** The verdict of an account nothing is required of: what it was checked for, and whether it holds any of it anyway. */
 function nothingRequired(cells: Permission[], granted: number, wide: boolean): string {
@@ -160,7 +170,12 @@ export function renderMatrix(v: MatrixView): string {
       '',
       ...(v.fixFooter === false
         ? []
-        : ['Print the least-privilege Role and RoleBinding that grant them: kubectl airflow rbac --fix']),
+        : accountRemedies(
+            v.permissions.filter((c) => c.required && !c.allowed),
+            (a) => ownCause(v.hints, a),
+          )
+            .filter((r) => !v.hints.some((h) => h.message === r))
+            .map((r) => `Fix: ${r}`)),
     );
   }
   return out.join('\n') + '\n';

@@ -6,7 +6,8 @@ import { UsageError } from '../../src/base/errors.ts';
 import { parseProbeTimeout } from '../../src/net/options.ts';
 import { inlineAssetReads } from '../../scripts/build.ts';
 import { fileURLToPath } from 'node:url';
-import { builtinProfiles } from '../../src/airflow/profiles.ts';
+import { builtinRequirements } from '../../src/airflow/requirements.ts';
+import { UNKNOWN_VERSIONS } from '../../src/rbac/plan.ts';
 import {
   DETECT_COMMAND,
   podRequirement,
@@ -279,9 +280,11 @@ describe('net: plan (container, names, execs, bound)', () => {
   });
 });
 
-describe("net: what the Permissions layer asks (podRequirement: the profiles rbac chooses, for the pod's component)", () => {
-  const profiles = builtinProfiles();
+describe("net: what the Permissions layer asks (podRequirement: the model rows rbac chooses, for the pod's component)", () => {
+  const rows = builtinRequirements();
   const pod = { namespace: 'airflow', serviceAccount: 'airflow-scheduler' };
+  const at = (airflow?: string) =>
+    airflow ? { ...UNKNOWN_VERSIONS, airflow: { value: airflow, source: 'image tag' } } : UNKNOWN_VERSIONS;
   const release = (component: string, executors: string[], namespaces = ['airflow']) => ({
     name: 'airflow',
     component,
@@ -291,105 +294,121 @@ describe("net: what the Permissions layer asks (podRequirement: the profiles rba
   });
   const cells = (r: ReturnType<typeof podRequirement>) =>
     r.access.map((a) => `${a.verb} ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource} @${a.namespace}`);
-  const LAUNCH = [
+  // kubernetes-executor rows: the executor creates, lists, watches, patches (adoption) and deletes pods
+  const EXECUTOR = ['create pods', 'list pods', 'watch pods', 'patch pods', 'delete pods'];
+  // kubernetes-pod-operator rows: required calls, then the XCom sidecar's exec and the pod events (features)
+  const OPERATOR = [
     'create pods',
-    'list pods',
     'get pods',
-    'patch pods',
-    'watch pods',
     'delete pods',
     'get pods/log',
+    'list pods',
+    'patch pods',
     'create pods/exec',
     'get pods/exec',
     'list events',
   ];
 
-  it('the KubernetesExecutor scheduler: the launcher verbs, in the launch namespace', () => {
-    const r = podRequirement({ profiles, pod, release: release('scheduler', ['KubernetesExecutor']) });
+  it('the KubernetesExecutor scheduler: what the executor calls, in the launch namespace; nothing the chart only grants', () => {
+    const r = podRequirement({
+      rows,
+      versions: at('2.9.0'),
+      pod,
+      release: release('scheduler', ['KubernetesExecutor']),
+    });
     assert.deepEqual(r.profiles, ['kubernetes-executor']);
     assert.deepEqual(
       cells(r),
-      LAUNCH.map((c) => `${c} @airflow`),
+      EXECUTOR.map((c) => `${c} @airflow`),
     );
+    assert.deepEqual(r.optional, {});
     assert.match(
       r.basis,
-      /^required for the scheduler of release airflow \(KubernetesExecutor\): kubernetes-executor, in airflow$/,
+      /^required for the scheduler of release airflow \(KubernetesExecutor, Airflow 2\.9\.0\): kubernetes-executor, in airflow$/,
     );
   });
 
-  it('the CeleryExecutor scheduler and any dag-processor: nothing required, nothing asked', () => {
+  it('an unknown Airflow version: a call only some versions make is asked, but its denial only warns', () => {
+    const r = podRequirement({ rows, versions: at(), pod, release: release('scheduler', ['KubernetesExecutor']) });
+    assert.deepEqual(Object.keys(r.optional), ['patch||pods||airflow']);
+    assert.match(r.optional['patch||pods||airflow'][0], /Airflow version is unknown.*image tag or AIRFLOW_VERSION/);
+  });
+
+  it('the CeleryExecutor scheduler, any dag-processor, a Celery api-server: nothing required, nothing asked', () => {
     for (const [component, executors] of [
       ['scheduler', ['CeleryExecutor']],
       ['dag-processor', ['KubernetesExecutor']],
       ['dag-processor', ['CeleryExecutor']],
+      ['api-server', ['CeleryExecutor']],
     ] as const) {
-      const r = podRequirement({ profiles, pod, release: release(component, [...executors]) });
+      const r = podRequirement({ rows, versions: at('2.9.0'), pod, release: release(component, [...executors]) });
       assert.deepEqual(r.access, [], component);
       assert.deepEqual(r.profiles, []);
       assert.match(
         r.basis,
         new RegExp(
-          `^nothing required: no profile gives the ${component} of release airflow \\(${executors[0]}\\) Kubernetes permissions$`,
+          `^nothing required: Airflow's code makes no Kubernetes call from the ${component} of release airflow \\(${executors[0]}, Airflow 2\\.9\\.0\\)$`,
         ),
       );
     }
   });
 
-  it('the api-server and webserver: reading logs only', () => {
-    for (const c of ['api-server', 'webserver']) {
-      const r = podRequirement({
-        profiles,
-        pod,
-        release: { ...release(c, ['CeleryExecutor']), deployed: [c, 'worker'] },
-      });
-      assert.deepEqual(r.profiles, ['log-reading']);
-      assert.deepEqual(cells(r).sort(), [
-        'get pods @airflow',
-        'get pods/log @airflow',
-        'list pods @airflow',
-        'list pods/log @airflow',
-        'watch pods @airflow',
-      ]);
-    }
+  it('the Celery worker: the operator calls; the XCom sidecar and pod events are features, their denial a warning', () => {
+    const r = podRequirement({ rows, versions: at('2.9.0'), pod, release: release('worker', ['CeleryExecutor']) });
+    assert.deepEqual(r.profiles, ['kubernetes-pod-operator']);
+    assert.deepEqual(
+      cells(r),
+      OPERATOR.map((c) => `${c} @airflow`),
+    );
+    assert.deepEqual(Object.keys(r.optional).sort(), [
+      'create||pods|exec|airflow',
+      'get||pods|exec|airflow',
+      'list||events||airflow',
+    ]);
+    assert.match(r.optional['create||pods|exec|airflow'][0], /^XCom sidecar/);
+    assert.match(r.optional['list||events||airflow'][0], /^pod events in task logs/);
   });
 
-  it('the Celery worker and the triggerer: the launcher verbs of their own profiles', () => {
-    assert.deepEqual(podRequirement({ profiles, pod, release: release('worker', ['CeleryExecutor']) }).profiles, [
-      'kubernetes-pod-operator',
-    ]);
-    assert.deepEqual(podRequirement({ profiles, pod, release: release('triggerer', ['CeleryExecutor']) }).profiles, [
-      'deferrable-pod-operator',
-    ]);
+  it('the triggerer: get pods for the deferrable KubernetesPodOperator only (a feature), and nothing before Airflow 2.3', () => {
+    const r = podRequirement({ rows, versions: at('2.9.0'), pod, release: release('triggerer', ['CeleryExecutor']) });
+    assert.deepEqual(cells(r), ['get pods @airflow']);
+    assert.match(r.optional['get||pods||airflow'][0], /^deferrable KubernetesPodOperator/);
+    assert.match(r.basis, /^needed only by optional features for the triggerer/);
+    // chart 1.5-1.18 binds it to pod-log-reader; Airflow 2.2 has no deferrable operator: nothing to ask
+    const old = podRequirement({ rows, versions: at('2.2.0'), pod, release: release('triggerer', ['CeleryExecutor']) });
+    assert.deepEqual(old.access, []);
   });
 
   it('multi-namespace mode: asked in each listed namespace, not the pod\'s own; cluster-wide as namespace ""', () => {
     const listed = podRequirement({
-      profiles,
+      rows,
+      versions: at('2.9.0'),
       pod: { ...pod, namespace: 'data' },
       release: release('scheduler', ['KubernetesExecutor'], ['etl-jobs', 'etl-backfill']),
     });
     assert.deepEqual([...new Set(listed.access.map((a) => a.namespace))], ['etl-jobs', 'etl-backfill']);
-    assert.equal(listed.access.length, 2 * LAUNCH.length);
+    assert.equal(listed.access.length, 2 * EXECUTOR.length);
     assert.match(listed.basis, /in etl-jobs, etl-backfill$/);
     const wide = podRequirement({
-      profiles,
+      rows,
+      versions: at('2.9.0'),
       pod: { ...pod, namespace: 'data' },
       release: release('scheduler', ['KubernetesExecutor'], ['*']),
     });
     assert.deepEqual(
       cells(wide),
-      LAUNCH.map((c) => `${c} @`),
+      EXECUTOR.map((c) => `${c} @`),
     );
     assert.deepEqual(wide.namespaces, ['']);
     assert.match(wide.basis, /in all namespaces \(cluster-wide\)$/);
   });
 
   it('a pod of no release (or one not readable): what an account that launches pods needs, in its namespace, saying why', () => {
-    const r = podRequirement({ profiles, pod, why: 'release x not readable (forbidden)' });
+    const r = podRequirement({ rows, versions: at(), pod, why: 'release x not readable (forbidden)' });
     assert.deepEqual(r.profiles, ['kubernetes-pod-operator']);
     assert.deepEqual(
       cells(r),
-      LAUNCH.map((c) => `${c} @airflow`),
+      OPERATOR.map((c) => `${c} @airflow`),
     );
     assert.match(
       r.basis,

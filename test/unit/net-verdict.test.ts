@@ -536,6 +536,38 @@ describe('net: verdicts', () => {
     assert.equal(accessLayer(d, 'x').verdict, 'SKIP');
   });
 
+  it('access: a denial only an optional feature needs is a warning naming the feature, not a FAIL', () => {
+    const d = healthy();
+    const ask = (verb: string, subresource: string, allowed: boolean) => ({
+      verb,
+      group: '',
+      resource: 'pods',
+      subresource,
+      namespace: 'airflow',
+      allowed,
+      httpStatus: 201,
+    });
+    d.access = [ask('create', '', true), ask('create', 'exec', false)];
+    const required = {
+      profiles: ['kubernetes-pod-operator'],
+      namespaces: ['airflow'],
+      basis: 'required for the worker',
+      asked: 2,
+      optional: { 'create||pods|exec|airflow': ['XCom sidecar (do_xcom_push=True)'] },
+    };
+    const l = accessLayer(d, 'airflow-worker', required, 'airflow');
+    assert.equal(l.verdict, 'OK');
+    assert.ok(
+      l.evidence.includes(
+        'WARN: denied create pods/exec in airflow, needed only for: XCom sidecar (do_xcom_push=True)',
+      ),
+      l.evidence.join('\n'),
+    );
+    // the same denial, required: FAIL
+    const strict = accessLayer(d, 'airflow-worker', { ...required, optional: {} }, 'airflow');
+    assert.equal(strict.verdict, 'FAIL');
+  });
+
   it('access: what the component needs, per launch namespace; nothing required is OK with the reason', () => {
     const d = healthy();
     const required = {
@@ -567,7 +599,8 @@ describe('net: verdicts', () => {
     ]);
     assert.equal(
       l.remedy,
-      'grant ServiceAccount etl-scheduler the missing verbs in all namespaces (cluster-wide): kubectl airflow rbac -n data --sa data:etl-scheduler --profile kubernetes-executor --fix | kubectl apply -f -',
+      // the one grant remedy (src/rbac/remedy.ts grantRemedy), as rbac and doctor word it
+      'grant ServiceAccount data/etl-scheduler the missing permissions in all namespaces: kubectl airflow rbac -n data --sa data:etl-scheduler --profile kubernetes-executor --fix | kubectl apply -f -',
     );
     // nothing required: OK whatever the probe did (it was asked nothing)
     delete d.access;
@@ -603,7 +636,7 @@ describe('net: verdicts', () => {
     assert.equal(r.ok, false);
     const text = renderReport(r, palette(false), false);
     assert.match(text, /First failing layer: DNS/);
-    assert.match(text, /Also \(Permissions \(SSAR\)\): grant ServiceAccount airflow-worker/);
+    assert.match(text, /Also \(Permissions \(SSAR\)\): grant ServiceAccount airflow\/airflow-worker/);
     const doc = reportDocument([r]) as {
       items: Array<{ firstFailure: string; layers: Array<{ layer: string; verdict: string }> }>;
     };
