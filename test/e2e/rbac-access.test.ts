@@ -215,13 +215,22 @@ describe('rbac e2e: --fix repairs the broken scenario', function () {
     const objs = YAML.parseAllDocuments(fix.out())
       .map((d) => d.toJS())
       .filter(Boolean);
-    // the triggerer never execs (its pods/exec is unused): nothing for it
+    // the triggerer never execs (its pods/exec is unused): nothing for it. The scheduler is bound in
+    // the wrong namespace: its cause is that binding, so --fix corrects the binding's subject under
+    // its own name instead of adding a Role and a second binding for the same cells
     assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
-      'Role/kubectl-airflow-fix-airflow-scheduler',
       'Role/kubectl-airflow-fix-airflow-worker',
-      'RoleBinding/kubectl-airflow-fix-airflow-scheduler',
+      'RoleBinding/airflow-pod-launcher-rolebinding',
       'RoleBinding/kubectl-airflow-fix-airflow-worker',
     ]);
+    const corrected = objs.find((o) => o.metadata.name === 'airflow-pod-launcher-rolebinding');
+    assert.ok(
+      corrected.subjects.some(
+        (x: { kind: string; name: string; namespace?: string }) =>
+          x.kind === 'ServiceAccount' && x.name === 'airflow-scheduler' && x.namespace === 'airflow',
+      ),
+      'the corrected binding names the scheduler in its own namespace',
+    );
     // least privilege: the worker gets exactly pods/exec create+get, bound to the worker only
     const workerRole = objs.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-worker'));
     assert.deepEqual(workerRole.rules, [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] }]);
