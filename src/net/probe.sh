@@ -721,6 +721,11 @@ access_reviews() { # args: verb group resource subresource namespace ... ; seque
 		done
 		wait
 	)
+	printf '[%s]' "$(join_in_order "$r")"
+}
+
+# Lines "N json" written by parallel jobs, in N order, joined by commas: each job's index is its place.
+join_in_order() {
 	o=
 	i=0
 	while :; do
@@ -732,12 +737,12 @@ access_reviews() { # args: verb group resource subresource namespace ... ; seque
 				;;
 			esac
 		done <<EOF
-$r
+$1
 EOF
 		[ -n "$found" ] || break
 		i=$((i + 1))
 	done
-	printf '[%s]' "${o#,}"
+	printf '%s' "${o#,}"
 }
 
 # "status":N -> "httpStatus":N (the access item's own name for it)
@@ -877,23 +882,7 @@ mode_net() {
 			done
 			wait
 		)
-		o=
-		i=0
-		while :; do
-			found=
-			while IFS= read -r line; do
-				case $line in "$i "*)
-					o="$o,${line#* }"
-					found=1
-					;;
-				esac
-			done <<EOF
-$r
-EOF
-			[ -n "$found" ] || break
-			i=$((i + 1))
-		done
-		printf ',"paths":[%s]' "${o#,}"
+		printf ',"paths":[%s]' "$(join_in_order "$r")"
 	fi
 	[ -n "$H" ] && [ -n "$P" ] && proxy_check "$u" "$P"
 	printf ',"elapsedMs":%s}\n' "$(($(now_ms) - START))"
