@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // Shared by the rbac e2e tests: captured IO for in-process main(), and the expectation files.
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -79,3 +80,28 @@ export const label = (c: Pick<CheckRecord, 'resource' | 'subresource' | 'verb'>)
   `${c.subresource ? `${c.resource}/${c.subresource}` : c.resource} ${c.verb}`;
 export const expand = (cells: ExpectedCells[] | null | undefined) =>
   (cells ?? []).flatMap((c) => c.verbs.map((v) => `${c.resource} ${v}`)).sort();
+
+/**
+ * The cells rbac asked for one account in one namespace against its expectation: the whole matrix
+ * asked, and exactly the expected allowed, missing and warned (optional feature) cells.
+ */
+export function assertCellsMatch(cells: CheckRecord[], entry: ExpectedEntry, matrix: string[]): void {
+  const where = `${entry.serviceAccount} in ${entry.namespace}`;
+  const labels = (keep: (c: CheckRecord) => boolean) => cells.filter(keep).map(label).sort();
+  assert.deepEqual(cells.map(label).sort(), matrix, `${where}: cells asked`);
+  assert.deepEqual(
+    labels((c) => c.allowed),
+    expand(entry.allowed),
+    `${where}: allowed`,
+  );
+  assert.deepEqual(
+    labels((c) => c.required && !c.allowed),
+    expand(entry.missing),
+    `${where}: missing`,
+  );
+  assert.deepEqual(
+    labels((c) => !c.allowed && !c.required && (c.level === 'feature' || (c.level === 'required' && !!c.maybe))),
+    expand(entry.warnings),
+    `${where}: warnings (optional features)`,
+  );
+}
