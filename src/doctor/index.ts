@@ -112,6 +112,10 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   const choice = loaded ? plan.chooseNetworkPod(loaded.release.pods, loaded.config.executors, opts.pod) : undefined;
   const podTarget = { ...target, pod: choice?.pod };
 
+  let onProbeStarted: () => void = () => undefined;
+  const probeSent = new Promise<void>((resolve) => {
+    onProbeStarted = resolve;
+  });
   const networkLayer = async (): Promise<LayerResult> => {
     if (!loaded && opts.pod !== undefined) {
       // nothing to probe it for, but a --pod that names no pod is a usage error (exit 2) here too, as in net and ha --from
@@ -142,6 +146,9 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
             container: opts.container,
             timeoutSeconds: opts.timeoutSeconds,
             watchSeconds: opts.watchSeconds,
+            onProbeStarted,
+            // the RBAC layer judges permissions; this layer only notes whether the pod's were answered
+            accessOnce: true,
             attempts: 5,
             debug: opts.debug,
             release: loaded,
@@ -196,7 +203,11 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
       return notChecked('admission', e);
     }
   };
-  layers.push(...(await Promise.all([configLayer(), networkLayer(), haLayer(), rbacLayer(), admissionLayer()])));
+  // The probe's exec is the longest wait: it is sent first, and the layers whose deciding is CPU
+  // work (rbac, admission, config) start once it is on its way, so that work overlaps the exec.
+  const network = networkLayer();
+  await Promise.race([probeSent, network]);
+  layers.push(...(await Promise.all([configLayer(), network, haLayer(), rbacLayer(), admissionLayer()])));
   // a layer skipped for want of a release has no command to show: it would fail the same way
   const needsRelease = (l: LayerResult) =>
     !loaded && (l.id === 'config' || l.id === 'rbac' || l.id === 'admission' || (l.id === 'network' && !podTarget.pod));

@@ -1,6 +1,7 @@
 // The shapes of a connection to the API server and of its requests, apart from how they are made
 // (connection.ts), so transport users and tests import the types without the request layer.
 import type * as http from 'node:http';
+import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { RetryPolicy } from './pool.ts';
 import type { Impersonation } from './resolve.ts';
@@ -43,13 +44,19 @@ export interface Connection {
    * certificate/token credentials never load client-node (it costs ~0.5 s to import unbundled).
    */
   kubeConfig(): Promise<KubeConfig>;
+  /**
+   * TLS options and credential headers for a connection that is not a request (exec's WebSocket
+   * upgrade): the same the requests use, client-node only for plugin credentials.
+   */
+  upgradeOptions(): Promise<https.RequestOptions>;
   readonly stats: ConnectionStats;
   /** Any status; throws only when no answer came (network, TLS, timeout). */
   send<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>>;
   /** 2xx body, else a ClusterError built from the server's Status. */
   request<T = unknown>(req: KubeRequest): Promise<T>;
+  /** 2xx body, else a ClusterError; asked once per command (the same answer to the same read). */
   get<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T>;
-  /** All items of a list, following `continue`. */
+  /** All items of a list, following `continue`; asked once per command, as get. */
   list<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T[]>;
   /**
    * Takes one slot of the --max-in-flight bound the requests share, for a connection that outlives

@@ -118,6 +118,7 @@ class HttpConnection implements Connection {
   private readonly fixed?: ReturnType<typeof staticCredentials>;
   private closed = false;
   private readonly onClose = new Set<() => void>();
+  private readonly reads = new Map<string, Promise<unknown>>();
 
   constructor(r: ResolvedConfig, timeoutMs: number, maxInFlight: number, retry: RetryPolicy) {
     this.resolved = r;
@@ -167,11 +168,29 @@ class HttpConnection implements Connection {
     };
   }
 
-  async get<T>(path: string, query?: KubeRequest['query']): Promise<T> {
-    return this.request<T>({ path, query });
+  /**
+   * A read asked once per command: doctor's layers and the features they reuse ask some of the same
+   * questions (the kubernetes Service, the Leases, the bindings), and one report must not rest on two
+   * answers from different moments. What must see change (a poll) uses request().
+   */
+  private readOnce<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let p = this.reads.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = read();
+      this.reads.set(key, p);
+    }
+    return p;
   }
 
-  async list<T>(path: string, query: KubeRequest['query'] = {}): Promise<T[]> {
+  get<T>(path: string, query?: KubeRequest['query']): Promise<T> {
+    return this.readOnce(`get ${path} ${JSON.stringify(query ?? {})}`, () => this.request<T>({ path, query }));
+  }
+
+  list<T>(path: string, query: KubeRequest['query'] = {}): Promise<T[]> {
+    return this.readOnce(`list ${path} ${JSON.stringify(query)}`, () => this.allPages<T>(path, query));
+  }
+
+  private async allPages<T>(path: string, query: KubeRequest['query']): Promise<T[]> {
     const items: T[] = [];
     let cont: string | undefined;
     do {
@@ -274,6 +293,10 @@ class HttpConnection implements Connection {
   whenClosed(f: () => void): () => void {
     this.onClose.add(f);
     return () => void this.onClose.delete(f);
+  }
+
+  upgradeOptions(): Promise<https.RequestOptions> {
+    return this.httpOptions();
   }
 
   private async httpOptions(): Promise<https.RequestOptions> {

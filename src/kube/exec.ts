@@ -1,8 +1,9 @@
-// One command in a pod's container over WebSocket (client-node's Exec), collected to strings.
-// client-node's exec() resolves when the socket opens, not when the command ends: we wait for the
-// status channel (3) and read the exit code from its metav1.Status. Our request layer sends the
-// impersonation headers itself and client-node's config carries none, so exec gets them through
-// the WebSocket factory (the kubeconfig-user path of client-node knows only Impersonate-User).
+// One command in a pod's container over WebSocket, collected to strings. The exec subresource's
+// channel protocol is spoken here (v5.channel.k8s.io, else v4: every binary frame starts with its
+// stream, 1 stdout, 2 stderr, 3 the metav1.Status that ends the command; v5 adds 255, the close of
+// a stream), as client-go's remotecommand and client-node's Exec speak it, so a run whose
+// credentials need no plugin never loads client-node (about 0.1 s of CPU in the bundle). The
+// impersonation headers are ours (client-node's kubeconfig-user path knows only Impersonate-User).
 // An exec holds one slot of the connection's --max-in-flight bound from before the upgrade until
 // its socket closes, so the bound covers everything the plugin holds open against the API server.
 // What the command does inside the pod (the probe's requests with the pod's own ServiceAccount
@@ -83,64 +84,92 @@ class UpgradeRefused extends Error {
 }
 
 type WsModule = typeof import('ws');
+type Socket = InstanceType<WsModule['default']>;
 
-/** client-node's WebSocketInterface, with our impersonation headers and the upgrade's Status kept. */
-function socketOpener(
+/** The exec subresource's path and query, in the order kubectl and client-node send them (pure). */
+export function execPath(req: Pick<ExecRequest, 'namespace' | 'pod' | 'container' | 'command'>): string {
+  const q = new URLSearchParams({ stdout: 'true', stderr: 'true', stdin: 'false', tty: 'false' });
+  for (const c of req.command) q.append('command', c);
+  if (req.container) q.append('container', req.container);
+  const seg = encodeURIComponent;
+  return `/api/v1/namespaces/${seg(req.namespace)}/pods/${seg(req.pod)}/exec?${q.toString()}`;
+}
+
+/**
+ * Opens the exec WebSocket with the connection's TLS and credentials and our impersonation headers;
+ * resolves when it is open, rejects with the refused upgrade's Status (404 pod, 400 container, 403).
+ * Every binary frame goes to onFrame as (stream, payload).
+ */
+async function openExecSocket(
   conn: Connection,
   WebSocket: WsModule['default'],
+  path: string,
   imp: Impersonation | undefined | null,
-  onSocket: (ws: InstanceType<WsModule['default']>) => void,
-) {
-  return {
-    async connect(path: string, _text: unknown, binary: ((stream: number, buff: Buffer) => boolean) | null) {
-      const opts: Record<string, unknown> = {};
-      await (await conn.kubeConfig())
-        .applyToHTTPSOptions(opts as never)
-        .catch((e: unknown) => Promise.reject(fromCredentialError(e)));
-      const headers = { ...((opts.headers as Record<string, string>) ?? {}) };
-      for (const k of Object.keys(headers)) if (/^impersonate-/i.test(k)) delete headers[k];
-      const base = conn.server.replace(/\/$/, '').replace(/^http/, 'ws');
-      const ws = new WebSocket(base + path, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
-        ...opts,
-        headers: { ...headers, ...impersonationHeaders(imp) },
-      });
-      onSocket(ws);
-      return new Promise<InstanceType<WsModule['default']>>((resolve, reject) => {
-        let open = false;
-        ws.on('unexpected-response', (_r, res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            let body: unknown = Buffer.concat(chunks).toString('utf8');
-            try {
-              body = JSON.parse(body as string);
-            } catch {
-              /* not JSON: keep the text */
-            }
-            reject(new UpgradeRefused(res.statusCode ?? 0, body, res.headers['retry-after']));
-          });
-          res.on('error', () => reject(new UpgradeRefused(res.statusCode ?? 0, '')));
-        });
-        ws.on('error', (e) => {
-          if (!open) reject(e);
-        });
-        ws.on('open', () => {
-          open = true;
-          resolve(ws);
-        });
-        ws.on('message', (data: Buffer, isBinary: boolean) => {
-          if (!isBinary || !Buffer.isBuffer(data) || data.length < 1) return;
-          const stream = data[0];
-          if (stream === 255) return; // v5 CLOSE of a stream: the status frame ends the command
-          if (binary && !binary(stream, data.subarray(1))) ws.close();
-        });
-      });
-    },
+  onSocket: (ws: Socket) => void,
+  onFrame: (stream: number, data: Buffer) => void,
+): Promise<Socket> {
+  const o = await conn.upgradeOptions().catch((e: unknown) => Promise.reject(fromCredentialError(e)));
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(o.headers ?? {}))
+    if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = typeof v === 'number' ? String(v) : v;
+  if (o.auth) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+  const base = conn.server.replace(/\/$/, '').replace(/^http/, 'ws');
+  const tls: import('node:tls').ConnectionOptions = {
+    ca: o.ca,
+    cert: o.cert,
+    key: o.key,
+    rejectUnauthorized: o.rejectUnauthorized,
+    servername: o.servername,
   };
+  const ws = new WebSocket(base + path, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
+    ...(tls as import('ws').ClientOptions),
+    // ws hands headers to http.request, which sends an array (Impersonate-Group) as repeated headers
+    headers: { ...headers, ...impersonationHeaders(imp) } as Record<string, string>,
+  });
+  onSocket(ws);
+  return new Promise<Socket>((resolve, reject) => {
+    let open = false;
+    ws.on('unexpected-response', (_r, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let body: unknown = Buffer.concat(chunks).toString('utf8');
+        try {
+          body = JSON.parse(body as string);
+        } catch {
+          /* not JSON: keep the text */
+        }
+        reject(new UpgradeRefused(res.statusCode ?? 0, body, res.headers['retry-after']));
+      });
+      res.on('error', () => reject(new UpgradeRefused(res.statusCode ?? 0, '')));
+    });
+    ws.on('error', (e) => {
+      if (!open) reject(e);
+    });
+    ws.on('open', () => {
+      open = true;
+      resolve(ws);
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary || !Buffer.isBuffer(data) || data.length < 1) return;
+      onFrame(data[0]!, data.subarray(1));
+    });
+  });
+}
+
+/** The Status frame's text: JSON as the server writes it; anything else is kept as its message. */
+export function parseExecStatus(text: string): ExecStatus {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object') return v as ExecStatus;
+  } catch {
+    /* not JSON */
+  }
+  return { status: 'Failure', message: text.trim() || 'exec failed' };
 }
 
 export async function execInPod(conn: Connection, req: ExecRequest): Promise<ExecResult> {
-  const [{ Exec }, wsMod] = await Promise.all([import('@kubernetes/client-node'), import('ws')]);
+  const wsMod = await import('ws');
   const imp = req.impersonate === undefined ? conn.impersonation : req.impersonate;
   const t0 = Date.now();
   // the upgrade is a request like any other: --request-timeout bounds it, retries included
@@ -149,16 +178,16 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
   const limit = req.maxOutputBytes ?? 4 << 20;
   const out = new Sink(limit);
   const err = new Sink(limit);
-  let socket: InstanceType<WsModule['default']> | undefined;
+  let socket: Socket | undefined;
   const release = await conn.hold();
   let over = false;
   let opened = false;
-  const opener = socketOpener(conn, wsMod.default, imp, (ws) => {
+  const onSocket = (ws: Socket) => {
     socket = ws;
     ws.once('close', release);
     ws.once('open', () => (opened = true));
     if (over) ws.terminate(); // timed out before the socket was opened: it holds no slot
-  });
+  };
   /** The slot goes back when the socket has closed; one the server leaves open after the status is cut. */
   const releaseWhenClosed = () => {
     const ws = socket;
@@ -254,24 +283,18 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
     const forget = conn.whenClosed(() => fail(new ClusterError('timeout', `${what} cut: the command already ended`)));
 
     function start(): void {
-      conn
-        .kubeConfig()
-        .then((kc) =>
-          new Exec(kc, opener as never).exec(
-            req.namespace,
-            req.pod,
-            req.container ?? '',
-            req.command,
-            out,
-            err,
-            null,
-            false,
-            (st) => {
-              status = st as ExecStatus;
-              setImmediate(() => finish(false));
-            },
-          ),
-        )
+      const onFrame = (stream: number, data: Buffer) => {
+        if (stream === 1) out.write(data);
+        else if (stream === 2) err.write(data);
+        else if (stream === 3) {
+          // the Status ends the command (client-go remotecommand: the error stream is read to its end)
+          status = parseExecStatus(data.toString('utf8'));
+          socket?.close();
+          setImmediate(() => finish(false));
+        }
+        // 255 (v5): a stream closed; the status frame still ends the command
+      };
+      openExecSocket(conn, wsMod.default, execPath(req), imp, onSocket, onFrame)
         .then((ws) => {
           // no status before the close: the server (or a proxy) ended the stream early
           ws.on('close', () => setTimeout(() => finish(false), 20));

@@ -1,6 +1,6 @@
 // The exact argv of the probe's execs (program and data kept apart, the data checked first), what
-// the detect exec says, and the bound on the whole probe. Pure.
-import { isMissingExecutable, type ExecResult } from '../base/exec-result.ts';
+// the python-first exec says, and the bound on the whole probe. Pure.
+import type { ExecResult } from '../base/exec-result.ts';
 import type { AccessAsk } from './plan.ts';
 
 export interface ProbeInput {
@@ -8,6 +8,12 @@ export interface ProbeInput {
   attempts: number;
   endpoints: Array<{ ip: string; port: number }>;
   access: ReadonlyArray<AccessAsk>;
+  /**
+   * Each permission asked once from the pod, over whichever verified connection is free (doctor,
+   * whose RBAC layer judges permissions), instead of on every path (net, to name a replica that
+   * answers differently). probe.py only: probe.sh asks on every path.
+   */
+  accessOnce?: boolean;
 }
 
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
@@ -25,23 +31,24 @@ function checkInput(input: ProbeInput): void {
   }
 }
 
-/** First exec: which interpreter the container has. Prints the python3 path, or nothing; exit 0. */
-export const DETECT_COMMAND = ['sh', '-c', 'command -v python3 2>/dev/null; exit 0'];
+/** What the python-first command prints (and exit 97) when the image has sh but no python3. */
+export const NO_PYTHON = 'kubectl-airflow-probe: no python3 in this image';
+const PYTHON_FIRST = `if command -v python3 >/dev/null 2>&1; then exec python3 -c "$1" "$2"; fi; echo '${NO_PYTHON}'; exit 97`;
 
 /**
- * What the detect exec (DETECT_COMMAND) says about the container: python3 (it printed a path), sh
- * only (it printed nothing), no shell at all (the runtime found no sh: a distroless image, which may
- * still have python3), or an exec that failed for another reason (the probe cannot run).
+ * One exec for the usual Airflow image (Airflow is Python): sh finds python3 and replaces itself
+ * with the probe; an image with sh only says so, and gets the sh probe in a second exec; an image
+ * without sh (distroless) is told by the runtime, and gets `python3 -c` directly (runProbe's next
+ * command).
  */
-export function interpreterFrom(
-  detect: Pick<ExecResult, 'exitCode' | 'stdout' | 'stderr' | 'message' | 'timedOut'>,
-  container: string,
-): { kind: 'python3' | 'sh' | 'no-shell' } | { kind: 'failed'; why: string } {
-  if (detect.exitCode === 0) return { kind: detect.stdout.trim() ? 'python3' : 'sh' };
-  if (isMissingExecutable(detect.message)) return { kind: 'no-shell' };
-  if (detect.timedOut)
-    return { kind: 'failed', why: `the detect exec did not finish within ${DETECT_TIMEOUT_MS / 1000}s` };
-  return { kind: 'failed', why: `exec into ${container} failed: ${detect.message ?? detect.stderr.trim()}` };
+export function probeCommands(pyProgram: string, input: ProbeInput): string[][] {
+  const python = pythonCommand(pyProgram, input);
+  return [['sh', '-c', PYTHON_FIRST, 'kubectl-airflow-probe', python[2]!, python[3]!], python];
+}
+
+/** The python-first command found no python3: the sh probe must run instead. */
+export function needsShellProbe(r: Pick<ExecResult, 'exitCode' | 'stdout'>): boolean {
+  return r.exitCode === 97 && r.stdout.trim() === NO_PYTHON;
 }
 
 export function pythonCommand(program: string, input: ProbeInput): string[] {
@@ -54,6 +61,7 @@ export function pythonCommand(program: string, input: ProbeInput): string[] {
     attempts: input.attempts,
     endpoints: input.endpoints,
     access: input.access,
+    ...(input.accessOnce ? { accessOnce: true } : {}),
   };
   return ['python3', '-c', program, JSON.stringify(data)];
 }
@@ -95,9 +103,9 @@ export function readyzInput(endpoints: Array<{ address: string; port: number }>,
 /**
  * The bound. The Python probe starts no step after `budget` = 6 x timeout and each step ends within
  * timeout + 0.5 s; the sh probe runs at most 7 steps of (timeout + 1) s each. The plugin closes the
- * probe exec at 7 x timeout + 10 s, the detect exec at 10 s, and each API request at
- * --request-timeout. So `net <pod>` ends within 3 requests + 10 s + (7 x timeout + 10 s) even when
- * everything in the pod is blackholed (timeout 3 s: 41 s + 3 requests; in practice about 3 x timeout,
+ * probe exec at 7 x timeout + 10 s (twice for an image with sh and no python3), and each API request at
+ * --request-timeout. So `net <pod>` ends within 3 requests + 2 x (7 x timeout + 10 s) even when
+ * everything in the pod is blackholed (timeout 3 s: 62 s + 3 requests; in practice about 3 x timeout,
  * because a path that does not connect goes no further).
  */
 export function budgetSeconds(timeoutSeconds: number): number {
@@ -106,4 +114,3 @@ export function budgetSeconds(timeoutSeconds: number): number {
 export function probeExecTimeoutMs(timeoutSeconds: number): number {
   return (7 * timeoutSeconds + 10) * 1000;
 }
-export const DETECT_TIMEOUT_MS = 10_000;

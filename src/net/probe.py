@@ -21,6 +21,7 @@
 #
 # Output: observations only (no verdicts); the plugin decides (src/net/verdict.ts).
 import base64
+import collections
 import json
 import os
 import socket
@@ -358,10 +359,20 @@ NAME_MISMATCH = (62, 64)
 EXPIRED = (9, 10)
 
 
+TLS_CONTEXTS = {}
+TLS_LOCK = threading.Lock()
+
+
 def tls_context(cafile, check_hostname=True):
-    ctx = ssl.create_default_context(cafile=cafile)
-    ctx.check_hostname = check_hostname
-    return ctx
+    """One context per CA file and hostname check (loading the CA costs more than a handshake; a
+    context is safe to share between threads)."""
+    with TLS_LOCK:
+        ctx = TLS_CONTEXTS.get((cafile, check_hostname))
+        if ctx is None:
+            ctx = ssl.create_default_context(cafile=cafile)
+            ctx.check_hostname = check_hostname
+            TLS_CONTEXTS[(cafile, check_hostname)] = ctx
+        return ctx
 
 
 def tls_error(e):
@@ -406,6 +417,9 @@ def open_tls(host, port, cafile, server_name, check_hostname=True):
         raise StepFailed("tcp", {"ok": False, "error": classify(e), "detail": str(e)[:200], "ms": ms(t0), "step": "tcp"})
     connected = ms(t0)
     try:
+        # as urllib3 (the kubernetes client's transport) does: a request's headers and body are two
+        # writes, and Nagle would hold the second until the server's delayed ACK
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         raw.settimeout(step_timeout())
         s = tls_context(cafile, check_hostname).wrap_socket(raw, server_hostname=server_name)
     except Exception as e:
@@ -448,7 +462,9 @@ if ssl is not None:
         closed a kept-alive connection) goes through open_tls again, so every failure has its step."""
 
         def __init__(self, host, port, cafile, server_name):
-            http.client.HTTPSConnection.__init__(self, host, int(port), timeout=step_timeout())
+            # our context: the default one would load the system's CA store (tens of ms each), unused by connect()
+            http.client.HTTPSConnection.__init__(self, host, int(port), timeout=step_timeout(),
+                                                 context=tls_context(cafile))
             self.cafile = cafile
             self.server_name = server_name
 
@@ -526,10 +542,10 @@ def review_item(a, ns, r):
     return item
 
 
-def one_path(target, host, port, server_name, cafile, token, ns, paths, asks):
-    """TCP, TLS (verified as server_name), then every GET and review on one kept-alive connection to
-    one target: the service address (kube-proxy picks one endpoint for the whole connection) or one
-    endpoint directly. The result says at which step it stopped."""
+def one_path(target, host, port, server_name, cafile, token, ns, paths, asks, shared=None):
+    """TCP, TLS (verified as server_name), then every GET and review (path_requests) to one target:
+    the service address (kube-proxy picks one endpoint per connection) or one endpoint directly.
+    The result says at which step it stopped."""
     r = {"target": target, "host": host, "port": int(port), "serverName": server_name}
     t0 = time.time()
     try:
@@ -546,24 +562,99 @@ def one_path(target, host, port, server_name, cafile, token, ns, paths, asks):
     if not token:
         s.close()
         return r
-    c = PathConnection(host, port, cafile, server_name)
-    c.sock = s
-    r["http"] = []
-    for p in paths:
-        if left() <= 0:
-            r["http"].append({"path": p, "skipped": "budget"})
-            continue
-        r["http"].append(summarize_http(path_request(c, "GET", p, token)))
+    jobs = [("GET", p, None) for p in paths] + [
+        ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar_body(ns, a)) for a in asks]
+    answers = path_requests(host, port, cafile, server_name, token, s, jobs, shared, target + " " + host)
+    r["http"] = [summarize_http(a) if "skipped" not in a else dict(a, path=jobs[i][1])
+                 for i, a in enumerate(answers[:len(paths)])]
     if asks:
-        r["access"] = []
-        for a in asks:
-            if left() <= 0:
-                r["access"].append(review_item(a, ns, {"skipped": "budget"}))
-                continue
-            resp = path_request(c, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", token, ssar_body(ns, a))
-            r["access"].append(review_item(a, ns, resp))
-    c.close()
+        r["access"] = [review_item(a, ns, answers[len(paths) + i]) for i, a in enumerate(asks)]
     return r
+
+
+# Requests of one path over up to this many connections at once (16 in flight from the pod over the
+# service address and three endpoints, the bound the plugin keeps for its own requests).
+PATH_CONNECTIONS = 4
+
+
+class SharedJobs:
+    """Reviews asked once from the pod, by whichever verified connection of any path is free first
+    (doctor: the RBAC layer judges permissions; the network layer needs only that they are answered)."""
+
+    def __init__(self, jobs):
+        self.jobs = jobs
+        self.queue = collections.deque(range(len(jobs)))
+        self.answers = [None] * len(jobs)
+        self.via = [None] * len(jobs)
+
+
+def path_requests(host, port, cafile, server_name, token, first, jobs, shared=None, label=""):
+    """Every (method, path, body) of jobs on the target, answers in order, then jobs of `shared`
+    while any are left. The verified connection `first` takes jobs until none is left; up to
+    PATH_CONNECTIONS - 1 more connections take jobs as soon as they are open. A further connection
+    that cannot open takes none, so what it met (through the service address kube-proxy may send it
+    to another endpoint) is never an answer: the TCP and TLS layers and the paths to each endpoint
+    report those."""
+    answers = [None] * len(jobs)
+    queue = collections.deque(range(len(jobs)))
+
+    def next_job():
+        try:
+            i = queue.popleft()
+            return jobs[i], answers, i
+        except IndexError:
+            pass
+        if shared is not None:
+            try:
+                i = shared.queue.popleft()
+                shared.via[i] = label
+                return shared.jobs[i], shared.answers, i
+            except IndexError:
+                pass
+        return None
+
+    def take(c):
+        while True:
+            job = next_job()
+            if job is None:
+                return
+            (method, path, body), into, i = job
+            if left() <= 0:
+                into[i] = {"skipped": "budget"}
+                continue
+            into[i] = path_request(c, method, path, token, body)
+
+    def primary():
+        c = PathConnection(host, port, cafile, server_name)
+        c.sock = first
+        try:
+            take(c)
+        finally:
+            c.close()
+
+    def extra():
+        c = PathConnection(host, port, cafile, server_name)
+        try:
+            c.timeout = step_timeout()
+            c.connect()
+        except Exception:
+            return
+        try:
+            take(c)
+        finally:
+            c.close()
+
+    workers = [threading.Thread(target=primary, daemon=True)] + [
+        threading.Thread(target=extra, daemon=True) for _ in range(min(PATH_CONNECTIONS, len(jobs)) - 1)]
+    for t in workers:
+        t.start()
+    # each answer is bounded by one step timeout; no job starts after the budget
+    end = time.time() + max(0, left()) + step_timeout() + 0.5
+    for t in workers:
+        t.join(max(0, end - time.time()))
+    return [a if a is not None else {"path": jobs[i][1], "ok": False, "error": "timeout", "detail": "abandoned",
+                                     "step": "http"}
+            for i, a in enumerate(answers)]
 
 
 def https(host, port, method, path, token, cafile, body=None, check_hostname=True):
@@ -684,20 +775,49 @@ def ssar_body(ns, a):
             "spec": {"resourceAttributes": attrs}}
 
 
+def layer_paths(host, port, cafile, token, files):
+    ns = files["namespace"].get("value") or "default"
+    paths = ["/version", "/readyz"]
+    if all(c.isalnum() or c == "-" for c in ns):
+        # a read with the pod's own token: a 403 here is what the pod's client gets
+        paths.append("/api/v1/namespaces/%s/pods?limit=1" % ns)
+    asks = [a for a in (P.get("access") or []) if isinstance(a, dict)]
+    # every layer through the ClusterIP and against each endpoint directly, each verified as the
+    # service IP (the name the pod's client checks wherever kube-proxy sends it)
+    targets = [("service", host, port)] + [("endpoint", str(e.get("ip")), int(e.get("port")))
+                                           for e in (P.get("endpoints") or []) if isinstance(e, dict)]
+    shared = None
+    if P.get("accessOnce") and asks:
+        shared = SharedJobs([("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar_body(ns, a))
+                             for a in asks])
+    res = run_all([lambda t=t: one_path(t[0], t[1], t[2], host, cafile, token, ns, paths,
+                                        [] if shared else asks, shared) for t in targets],
+                  extra=max(0.5, left() + 0.5))
+    out = [r if r is not None else {"target": targets[i][0], "host": targets[i][1], "port": int(targets[i][2]),
+                                    "serverName": host, "connect": {"ok": False, "error": "timeout", "detail": "abandoned"}}
+           for i, r in enumerate(res)]
+    access = None
+    if shared is not None and any(a is not None for a in shared.answers):
+        access = []
+        for i, a in enumerate(asks):
+            item = review_item(a, ns, shared.answers[i] if shared.answers[i] is not None else {"skipped": "budget"})
+            if shared.via[i]:
+                item["via"] = shared.via[i]
+            access.append(item)
+    return out, access
+
+
 def mode_net():
     out = {"probe": "python3", "schema": 2, "mode": "net", "python": sys.version.split()[0],
            "now": int(time.time()), "timeout": P["timeout"], "budget": P["budget"]}
     env = layer_env()
     out["env"] = env
-    out["clients"] = layer_clients()
     files = layer_files()
     out["files"] = files
     resolv = layer_resolv()
     out["resolv"] = resolv
-    out["dns"] = layer_dns(resolv)
     host = env.get("KUBERNETES_SERVICE_HOST", "")
     port = env.get("KUBERNETES_SERVICE_PORT", "")
-    out["tcp"] = layer_tcp(host, port, P.get("endpoints") or [])
     cafile = os.path.join(SA_DIR, "ca.crt")
     token = token_value()
     why = None
@@ -711,24 +831,21 @@ def mode_net():
         why = "budget"
     if why:
         out["paths"] = {"skipped": why}
-    else:
-        if not token:
-            out["http"] = {"skipped": "no token"}
-        ns = files["namespace"].get("value") or "default"
-        paths = ["/version", "/readyz"]
-        if all(c.isalnum() or c == "-" for c in ns):
-            # a read with the pod's own token: a 403 here is what the pod's client gets
-            paths.append("/api/v1/namespaces/%s/pods?limit=1" % ns)
-        asks = [a for a in (P.get("access") or []) if isinstance(a, dict)]
-        # every layer through the ClusterIP and against each endpoint directly, each verified as the
-        # service IP (the name the pod's client checks wherever kube-proxy sends it)
-        targets = [("service", host, port)] + [("endpoint", str(e.get("ip")), int(e.get("port")))
-                                               for e in (P.get("endpoints") or []) if isinstance(e, dict)]
-        res = run_all([lambda t=t: one_path(t[0], t[1], t[2], host, cafile, token, ns, paths, asks) for t in targets],
-                      extra=max(0.5, left() + 0.5))
-        out["paths"] = [r if r is not None else {"target": targets[i][0], "host": targets[i][1], "port": int(targets[i][2]),
-                                                 "serverName": host, "connect": {"ok": False, "error": "timeout", "detail": "abandoned"}}
-                        for i, r in enumerate(res)]
+    elif not token:
+        out["http"] = {"skipped": "no token"}
+    # no step needs another's result (the verdict puts them in order): all at once
+    steps = [layer_clients, lambda: layer_dns(resolv), lambda: layer_tcp(host, port, P.get("endpoints") or [])]
+    if not why:
+        steps.append(lambda: layer_paths(host, port, cafile, token, files))
+    res = run_all(steps, extra=max(0.5, left() + 0.5))
+    out["clients"] = res[0] if isinstance(res[0], dict) and "error" not in res[0] else {}
+    out["dns"] = res[1] if isinstance(res[1], list) else []
+    out["tcp"] = res[2] if isinstance(res[2], list) else []
+    if not why:
+        found = res[3] if isinstance(res[3], tuple) else ({"skipped": "budget"}, None)
+        out["paths"] = found[0]
+        if found[1] is not None:
+            out["access"] = found[1]
     if host and port:
         proxy = proxy_for(host)
         if proxy and left() > 0:

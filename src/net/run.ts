@@ -1,33 +1,25 @@
 // The imperative shell of `net`: fetch the pod and what the cluster says about the path to the
-// API server, run the probe (one exec to detect, one to probe), hand everything to diagnose().
-import { ClusterError, UsageError, fromStatus } from '../base/errors.ts';
+// API server, run the probe (one exec where the image has python3), hand everything to diagnose().
+import { ClusterError, UsageError } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
 import { fetched } from '../kube/fetched.ts';
-import { getList, getObject, listObjects, patchSubresource, resourcePath, RESOURCES } from '../kube/reads.ts';
-import { selfSubjectAccessReview } from '../kube/reviews.ts';
-import { execInPod } from '../kube/exec.ts';
+import { getObject, listObjects } from '../kube/reads.ts';
 import { runProbe } from '../kube/probe-runner.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
 import { evaluateEgress, type NetworkPolicy } from './netpol.ts';
 import {
-  DEBUG_PERMISSIONS,
-  DETECT_COMMAND,
+  needsShellProbe,
+  probeCommands,
   apiServerEndpoints,
   serviceAddress,
   type EndpointsObject,
   type ServiceObject,
   type SliceList,
-  DETECT_TIMEOUT_MS,
-  interpreterFrom,
   podRequirement,
   chooseContainer,
-  ephemeralContainerPatch,
-  legacyEphemeralPatch,
-  ephemeralName,
   notProbeable,
   PodNotFound,
   probeExecTimeoutMs,
-  pythonCommand,
   serviceAccountOf,
   shellCommand,
   validateNames,
@@ -42,6 +34,7 @@ import { chartOf } from '../airflow/release.ts';
 import { launchNamespaces, type KeepaliveConfig } from '../airflow/airflow-cfg.ts';
 import { CLUSTER_WIDE } from '../airflow/namespaces.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
+import { addDebugContainer, PodProblem } from './debug-container.ts';
 import { probePy, probeSh } from './programs.ts';
 import { diagnose, notProbed, parseProbeDoc } from './verdict.ts';
 
@@ -58,20 +51,18 @@ export interface NetOptions {
   release?: LoadedRelease;
   /** --watch: after the probe, hold a watch on pods from inside the pod for this many seconds. */
   watchSeconds?: number;
+  /** Each permission asked once from the pod, not on every path (ProbeInput.accessOnce). */
+  accessOnce?: boolean;
+  /** Called when the probe's exec is on its way (doctor starts its CPU-bound layers then). */
+  onProbeStarted?: () => void;
 }
+
+export { PodProblem } from './debug-container.ts';
 
 export interface ProbeOutcome {
   report: NetReport;
   /** kubectl-style notes for stderr (defaulted container, ephemeral container added). */
   notes: string[];
-}
-
-/** A problem found with the pod itself (not running, ephemeral container refused or not starting): exit 1, one line. A pod that does not exist is a PodNotFound (exit 2). */
-export class PodProblem extends Error {
-  readonly exitCode = 1;
-  get line(): string {
-    return this.message;
-  }
 }
 
 /** A read's value, or the server's refusal as one line (the layers that need it say so). */
@@ -94,11 +85,12 @@ async function controlPlane(
   conn: Connection,
 ): Promise<{ endpoints: ClusterFacts['endpoints']; service?: ClusterFacts['service']; error?: string }> {
   const [slices, svc] = await Promise.all([
+    // the same list ha reads (one answer per command: doctor asks it once)
     soft(
-      getList<SliceList>(conn, 'endpointslices', {
+      listObjects<NonNullable<SliceList['items']>[number]>(conn, 'endpointslices', {
         namespace: 'default',
         labelSelector: 'kubernetes.io/service-name=kubernetes',
-      }),
+      }).then((items): SliceList => ({ items })),
     ),
     soft(getObject<ServiceObject>(conn, 'services', { namespace: 'default', name: 'kubernetes' })),
   ]);
@@ -111,84 +103,6 @@ async function controlPlane(
     service: serviceAddress(svc.value),
     error: ep?.value ? undefined : slices.error,
   };
-}
-
-async function ssar(
-  conn: Connection,
-  namespace: string,
-  a: { verb: string; group: string; resource: string; subresource: string },
-  name?: string,
-): Promise<boolean> {
-  const res = await selfSubjectAccessReview(conn, { namespace, ...a, ...(name ? { name } : {}) });
-  if (res.status < 200 || res.status >= 300)
-    throw fromStatus(res.status, res.body, 'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
-  const r = res.body;
-  return r.status?.allowed === true;
-}
-
-/** --debug-image: permission check, then the ephemeral container, then wait for it to run. */
-async function addDebugContainer(
-  conn: Connection,
-  pod: PodView,
-  namespace: string,
-  image: string,
-  target: string,
-  opts: NetOptions,
-): Promise<string> {
-  const denied: string[] = [];
-  for (const p of DEBUG_PERMISSIONS) {
-    if (!(await ssar(conn, namespace, p, pod.metadata.name))) denied.push(`${p.verb} ${p.resource}/${p.subresource}`);
-  }
-  if (denied.length)
-    throw new PodProblem(
-      `--debug-image needs ${denied.join(', ')} in namespace ${namespace}: ask for them, or run net without --debug-image`,
-    );
-  const name = ephemeralName(Date.now());
-  const patch = ephemeralContainerPatch(name, image, target);
-  // As kubectl debug: a strategic merge patch of the ephemeralcontainers subresource (the verb checked
-  // above); a server before 1.22 answers with its EphemeralContainers kind and gets a JSON patch.
-  const ref = { namespace, name: pod.metadata.name, subresource: 'ephemeralcontainers' };
-  const sub = resourcePath(RESOURCES.pods, ref);
-  const send = async (contentType: string, body: unknown) => {
-    const res = await patchSubresource<{ kind?: string; details?: { name?: string } }>(
-      conn,
-      'pods',
-      ref,
-      body,
-      contentType,
-    );
-    if (res.status >= 200 && res.status < 300) return res.body;
-    // a 404 without details is the missing subresource (the pod's own 404 names it), as kubectl debug reads it
-    if (res.status === 404 && !(typeof res.body === 'object' && res.body?.details?.name)) {
-      throw new PodProblem(
-        `ephemeral containers are disabled for this cluster (HTTP 404 on PATCH ${sub}): probe from another pod on the same node with the same NetworkPolicies instead`,
-      );
-    }
-    if (res.status === 404) throw new PodNotFound(pod.metadata.name, namespace);
-    throw fromStatus(res.status, res.body, `PATCH ${sub}`);
-  };
-  const answer = await send('application/strategic-merge-patch+json', patch);
-  if (answer?.kind === 'EphemeralContainers') {
-    opts.debug?.(1, 'the server speaks the pre-1.22 EphemeralContainers kind: adding the container with a JSON patch');
-    await send('application/json-patch+json', legacyEphemeralPatch(patch));
-  }
-  // said now, not with the report: an interrupted run (Ctrl-C) must not leave it untold
-  opts.say?.(
-    `added ephemeral container ${name} (${image}) to pod ${namespace}/${pod.metadata.name}; it stays in the pod spec until the pod is deleted (the API cannot remove one)`,
-  );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const p = await getObject<PodView>(conn, 'pods', { namespace, name: pod.metadata.name });
-    const st = p.status?.ephemeralContainerStatuses?.find((c) => c.name === name);
-    if (st?.state?.running) return name;
-    if (st?.state?.terminated)
-      throw new PodProblem(
-        `ephemeral container ${name} ended (${st.state.terminated.reason ?? 'terminated'}) before the probe could run`,
-      );
-    if (Date.now() > deadline)
-      throw new PodProblem(`ephemeral container ${name} did not start within 60s (image pull?)`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 
 /**
@@ -280,22 +194,22 @@ export async function probePod(
   const sa = serviceAccountOf(pod);
 
   // What the cluster says, fetched while the probe runs.
+  // the endpoints decide what the probe tries: the exec waits for them, not for the other reads
+  const endpoints = controlPlane(conn);
   const clusterSide = Promise.all([
-    controlPlane(conn),
+    endpoints,
     soft(getObject<{ automountServiceAccountToken?: boolean }>(conn, 'serviceaccounts', { namespace, name: sa })),
     soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
     soft(controlPlaneEvidence(conn)),
   ]);
   const seen: { keepalive?: KeepaliveConfig } = {};
-  const [cp, required] = await Promise.all([
-    clusterSide.then((x) => x[0]),
-    requirementFor(conn, pod, namespace, sa, opts, seen),
-  ]);
+  const [cp, required] = await Promise.all([endpoints, requirementFor(conn, pod, namespace, sa, opts, seen)]);
   const input: ProbeInput = {
     timeoutSeconds: opts.timeoutSeconds,
     attempts: opts.attempts,
     endpoints: cp.endpoints.map((e) => ({ ip: e.ip, port: e.port })),
     access: required.access,
+    ...(opts.accessOnce ? { accessOnce: true } : {}),
   };
   const who = { pod: podName, namespace, container: choice.container, serviceAccount: sa };
 
@@ -306,22 +220,28 @@ export async function probePod(
   }
 
   const target = { namespace, pod: podName, container };
-  const detect = await execInPod(conn, { ...target, command: DETECT_COMMAND, timeoutMs: DETECT_TIMEOUT_MS });
-  opts.debug?.(1, `detect exec: exit ${detect.exitCode} in ${detect.ms} ms`);
-  const found = interpreterFrom(detect, container);
-  if (found.kind === 'failed') return { report: notProbed(who, found.why), notes };
-  // no sh at all: maybe a distroless Python image (python3 without a shell)
-  const command = found.kind === 'sh' ? shellCommand(probeSh(), input) : pythonCommand(probePy(), input);
-  const run = await runProbe(conn, target, [command], probeExecTimeoutMs(opts.timeoutSeconds));
+  const bound = probeExecTimeoutMs(opts.timeoutSeconds);
+  const first = runProbe(conn, target, probeCommands(probePy(), input), bound);
+  opts.onProbeStarted?.();
+  let run = await first;
+  let kind: 'sh' | 'python3' = 'python3';
+  if (run.started && needsShellProbe(run.result)) {
+    kind = 'sh';
+    run = await runProbe(conn, target, [shellCommand(probeSh(), input)], bound);
+  }
   if (!run.started) {
     const hint = opts.debugImage
       ? ''
       : ': rerun with --debug-image IMAGE (an image with python3 or sh; adds an ephemeral container, needs patch pods/ephemeralcontainers)';
     return { report: notProbed(who, `container ${container} has neither python3 nor sh (distroless?)${hint}`), notes };
   }
-  const kind = found.kind === 'sh' ? 'sh' : 'python3';
   const result = run.result;
   opts.debug?.(1, `probe exec (${kind}): exit ${result.exitCode} in ${result.ms} ms`);
+  if (result.exitCode === null && !result.timedOut && !result.stdout)
+    return {
+      report: notProbed(who, `exec into ${container} failed: ${result.message ?? result.stderr.trim()}`),
+      notes,
+    };
   if (result.timedOut) {
     return {
       report: {

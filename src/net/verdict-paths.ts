@@ -201,7 +201,9 @@ function mergeAccess(doc: ProbeDoc): { answers: AccessAnswer[]; disagree: string
     return { answers: doc.access as AccessAnswer[], disagree: [] };
   }
   const asked = paths.filter((p) => Array.isArray(p.access));
-  if (asked.length === 0) return undefined;
+  // each permission asked once over any path (doctor): the answers stand apart from the paths
+  if (asked.length === 0)
+    return Array.isArray(doc.access) ? { answers: doc.access as AccessAnswer[], disagree: [] } : undefined;
   const order: string[] = [];
   const by = new Map<string, Array<AccessAnswer & { via: string }>>();
   for (const p of asked) {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { probeExecTimeoutMs, DETECT_TIMEOUT_MS } from '../../src/net/plan.ts';
+import { probeExecTimeoutMs } from '../../src/net/plan.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import type { KubeObject } from '../sim/types.ts';
 import { runMain, skipWithoutIsolatedNetwork, withSim as withSimOf, type Run as MainRun } from './harness.ts';
@@ -949,8 +949,8 @@ describe('e2e: kubectl airflow net', function () {
         assert.equal(layer(item, 'policy').verdict, 'FAIL');
         if (p !== 'sh')
           assert.match(text(layer(item, 'tcp')), /no connection to the service 10\.96\.0\.1:443: timeout/);
-        // the bound: detect exec + probe exec caps, plus a few API reads (generous: 10 s for the reads)
-        const bound = DETECT_TIMEOUT_MS + probeExecTimeoutMs(timeout) + 10_000;
+        // the bound: two probe exec caps (python-first, then sh), plus a few API reads (generous: 10 s for the reads)
+        const bound = 2 * probeExecTimeoutMs(timeout) + 10_000;
         assert.ok(ms < bound, `${ms} ms < ${bound} ms`);
         console.log(`      (blackholed ${p}: ${ms} ms at --probe-timeout ${timeout}s; bound ${bound} ms)`);
       });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { builtinRequirements } from '../../src/airflow/requirements.ts';
 import { UNKNOWN_VERSIONS } from '../../src/rbac/plan.ts';
 import {
-  DETECT_COMMAND,
+  needsShellProbe,
+  probeCommands,
   podRequirement,
   budgetSeconds,
   chooseContainer,
@@ -24,7 +25,6 @@ import {
   serviceAddress,
   type PodView,
 } from '../../src/net/plan.ts';
-import { interpreterFrom } from '../../src/net/plan.ts';
 
 function pod(containers: string[], over: Partial<PodView['metadata']> = {}, phase = 'Running'): PodView {
   return {
@@ -197,14 +197,19 @@ describe('net: plan (container, names, execs, bound)', () => {
     );
   });
 
-  it("detects the interpreter in one exec that prints python3's path, and exits 0 without it", () => {
-    const run = (PATH: string) => spawnSync('/bin/sh', DETECT_COMMAND.slice(1), { env: { PATH }, encoding: 'utf8' });
+  it('one exec: sh runs the python probe where python3 is on PATH, and says so (exit 97) where it is not', () => {
+    const [first, direct] = probeCommands('import sys; print("probe", sys.argv[1])', input);
+    assert.deepEqual(direct!.slice(0, 2), ['python3', '-c']);
+    const run = (PATH: string) => spawnSync('/bin/sh', first!.slice(1), { env: { PATH }, encoding: 'utf8' });
     const withPy = run('/usr/bin');
     assert.equal(withPy.status, 0);
-    assert.equal(withPy.stdout.trim(), '/usr/bin/python3');
+    assert.equal(withPy.stdout.trim(), `probe ${direct![3]}`, 'the probe gets its data as argv[1], as with python3 -c');
+    assert.equal(needsShellProbe({ exitCode: withPy.status, stdout: withPy.stdout }), false);
     const without = run('/nonexistent');
-    assert.equal(without.status, 0);
-    assert.equal(without.stdout, '');
+    assert.equal(without.status, 97);
+    assert.equal(needsShellProbe({ exitCode: without.status, stdout: without.stdout }), true);
+    // a python probe that happens to exit 97 is still its own result
+    assert.equal(needsShellProbe({ exitCode: 97, stdout: '{"probe":"python3"}' }), false);
   });
 
   it('the documented bound: probe exec closed at 7 x timeout + 10 s', () => {
@@ -415,41 +420,4 @@ describe("net: what the Permissions layer asks (podRequirement: the model rows r
       /^release x not readable \(forbidden\): asked what an account that launches pods needs \(kubernetes-pod-operator\), in airflow$/,
     );
   });
-});
-
-describe('net: which interpreter the detect exec found (interpreterFrom)', () => {
-  const exec = (
-    o: Partial<{ exitCode: number | null; stdout: string; stderr: string; message: string; timedOut: boolean }>,
-  ) => ({
-    exitCode: null,
-    stdout: '',
-    stderr: '',
-    timedOut: false,
-    ...o,
-  });
-  const table: Array<[string, ReturnType<typeof exec>, ReturnType<typeof interpreterFrom>]> = [
-    ['python3 on PATH', exec({ exitCode: 0, stdout: '/usr/bin/python3\n' }), { kind: 'python3' }],
-    ['sh only', exec({ exitCode: 0, stdout: '\n' }), { kind: 'sh' }],
-    [
-      'no sh (distroless)',
-      exec({ message: 'OCI runtime exec failed: exec: "sh": executable file not found in $PATH' }),
-      { kind: 'no-shell' },
-    ],
-    [
-      'the detect timed out',
-      exec({ timedOut: true }),
-      { kind: 'failed', why: 'the detect exec did not finish within 10s' },
-    ],
-    [
-      'refused',
-      exec({ exitCode: 1, message: 'container not found ("base")' }),
-      { kind: 'failed', why: 'exec into base failed: container not found ("base")' },
-    ],
-    [
-      'failed, stderr only',
-      exec({ exitCode: 2, stderr: ' boom \n' }),
-      { kind: 'failed', why: 'exec into base failed: boom' },
-    ],
-  ];
-  for (const [name, detect, want] of table) it(name, () => assert.deepEqual(interpreterFrom(detect, 'base'), want));
 });
