@@ -114,7 +114,7 @@ export function configLayer(r: ConfigResult): LayerResult {
 // ---- 4. network from one pod ----
 
 /** The net layers a request from the pod crosses before the API server authorizes anything. */
-const PATH: ReadonlyArray<NetLayer['id']> = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'policy'];
+const PATH: ReadonlyArray<NetLayer['id']> = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'policy', 'remote'];
 /** Needed for Airflow's in-cluster client, which connects to KUBERNETES_SERVICE_HOST by IP. */
 const BY_IP: ReadonlyArray<NetLayer['id']> = ['env', 'files', 'tcp', 'tls', 'http'];
 

@@ -2,12 +2,15 @@
 // the detect exec says, and the bound on the whole probe. Pure.
 import { isMissingExecutable, type ExecResult } from '../base/exec-result.ts';
 import type { AccessAsk } from './plan.ts';
+import type { RemoteKubeconfig } from '../airflow/remote-kubeconfig.ts';
 
 export interface ProbeInput {
   timeoutSeconds: number;
   attempts: number;
   endpoints: Array<{ ip: string; port: number }>;
   access: ReadonlyArray<AccessAsk>;
+  /** Kubeconfigs Airflow loads instead of the in-cluster config (probe.py only): locations and names, no credential. */
+  remote?: ReadonlyArray<RemoteKubeconfig>;
 }
 
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
@@ -54,6 +57,7 @@ export function pythonCommand(program: string, input: ProbeInput): string[] {
     attempts: input.attempts,
     endpoints: input.endpoints,
     access: input.access,
+    ...(input.remote?.length ? { remote: input.remote } : {}),
   };
   return ['python3', '-c', program, JSON.stringify(data)];
 }

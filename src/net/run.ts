@@ -39,7 +39,9 @@ import { builtinRequirements } from '../airflow/requirements.ts';
 import { deniedAccessRemedy } from './access-remedy.ts';
 import { UNKNOWN_VERSIONS } from '../rbac/plan.ts';
 import { chartOf } from '../airflow/release.ts';
-import { launchNamespaces, type KeepaliveConfig } from '../airflow/airflow-cfg.ts';
+import { launchNamespaces, type AirflowConfig, type KeepaliveConfig } from '../airflow/airflow-cfg.ts';
+import { remotePlanFor } from './remote-plan.ts';
+import { withRemoteLayer } from './verdict-remote.ts';
 import { CLUSTER_WIDE } from '../airflow/namespaces.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import { probePy, probeSh } from './programs.ts';
@@ -224,7 +226,7 @@ async function requirementFor(
   namespace: string,
   sa: string,
   opts: NetOptions,
-  seen: { keepalive?: KeepaliveConfig } = {},
+  seen: { keepalive?: KeepaliveConfig; config?: AirflowConfig } = {},
 ): Promise<Requirement> {
   const base = { rows: builtinRequirements(), versions: UNKNOWN_VERSIONS, pod: { namespace, serviceAccount: sa } };
   const chart = chartOf(pod.metadata.labels);
@@ -251,6 +253,7 @@ async function requirementFor(
   }
   for (const w of loaded.warnings) opts.debug?.(1, `release ${chart.release}: ${w}`);
   seen.keepalive = loaded.config.keepalive;
+  seen.config = loaded.config;
   return podRequirement({
     ...base,
     versions: loaded.versions,
@@ -286,7 +289,7 @@ export async function probePod(
     soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
     soft(controlPlaneEvidence(conn)),
   ]);
-  const seen: { keepalive?: KeepaliveConfig } = {};
+  const seen: { keepalive?: KeepaliveConfig; config?: AirflowConfig } = {};
   const [cp, required] = await Promise.all([
     clusterSide.then((x) => x[0]),
     requirementFor(conn, pod, namespace, sa, opts, seen),
@@ -297,6 +300,9 @@ export async function probePod(
     endpoints: cp.endpoints.map((e) => ({ ip: e.ip, port: e.port })),
     access: required.access,
   };
+  // an ephemeral container has none of the target's files or env: the kubeconfigs are not probed
+  const remote = remotePlanFor(pod, choice.container, seen.config);
+  if (!opts.debugImage) input.remote = remote.targets;
   const who = { pod: podName, namespace, container: choice.container, serviceAccount: sa };
 
   let container = choice.container;
@@ -379,7 +385,7 @@ export async function probePod(
       ...(remedy ? { remedy } : {}),
     },
   };
-  const report = diagnose(doc, facts, who);
+  const report = withRemoteLayer(diagnose(doc, facts, who), doc, remote, opts.debugImage ? 'ephemeral' : undefined);
   if (opts.watchSeconds) {
     const launch =
       required.namespaces.find((n) => n !== CLUSTER_WIDE && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) ??
