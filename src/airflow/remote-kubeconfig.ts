@@ -50,6 +50,8 @@ export interface RemotePlan {
   targets: RemoteKubeconfig[];
   /** What was decided without a target (an invalid connection, an unknown in_cluster), for the evidence. */
   notes: string[];
+  /** Probed from an ephemeral container (--debug-image), which has none of the target's files or env. */
+  ephemeral?: boolean;
 }
 
 /** The executor's client: the container's own AIRFLOW__ variables first, then the release's config. */

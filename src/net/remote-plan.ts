@@ -1,7 +1,7 @@
 // Which kubeconfigs the probed container's Airflow clients load (src/airflow/remote-kubeconfig.ts),
 // from the pod spec and the release's config as `net` has them. Pure.
 import type { AirflowConfig, Setting } from '../airflow/airflow-cfg.ts';
-import { literalEnv, remoteKubeconfigs, type RemotePlan } from '../airflow/remote-kubeconfig.ts';
+import { literalEnv, remoteKubeconfigs, type RemoteKubeconfig, type RemotePlan } from '../airflow/remote-kubeconfig.ts';
 
 interface PodWithEnv {
   metadata: { name: string };
@@ -13,7 +13,12 @@ interface PodWithEnv {
  * envFrom, the pods' literal env) fills what the container's own env does not set, except a value
  * from another pod's literal env: that is the other process's environment, not this one's.
  */
-export function remotePlanFor(pod: PodWithEnv, container: string, config: AirflowConfig | undefined): RemotePlan {
+export function remotePlanFor(
+  pod: PodWithEnv,
+  container: string,
+  config: Pick<AirflowConfig, 'inCluster' | 'configFile' | 'clusterContext'> | undefined,
+  ephemeral = false,
+): RemotePlan & { probed: RemoteKubeconfig[] } {
   const c = pod.spec?.containers?.find((x) => x.name === container);
   const mine = <T>(s: Setting<T>): Setting<T> | undefined =>
     /\(pod \S+ env\)$/.test(s.source) && !s.source.endsWith(`(pod ${pod.metadata.name} env)`) ? undefined : s;
@@ -22,5 +27,7 @@ export function remotePlanFor(pod: PodWithEnv, container: string, config: Airflo
     configFile: mine(config.configFile),
     clusterContext: mine(config.clusterContext),
   };
-  return remoteKubeconfigs({ env: c ? literalEnv(c) : {}, config: release });
+  const plan = remoteKubeconfigs({ env: c ? literalEnv(c) : {}, config: release });
+  // an ephemeral container (--debug-image) has none of the target's files or env: nothing to probe there
+  return { ...plan, probed: ephemeral ? [] : plan.targets, ...(ephemeral ? { ephemeral } : {}) };
 }

@@ -294,15 +294,14 @@ export async function probePod(
     clusterSide.then((x) => x[0]),
     requirementFor(conn, pod, namespace, sa, opts, seen),
   ]);
+  const remote = remotePlanFor(pod, choice.container, seen.config, !!opts.debugImage);
   const input: ProbeInput = {
     timeoutSeconds: opts.timeoutSeconds,
     attempts: opts.attempts,
     endpoints: cp.endpoints.map((e) => ({ ip: e.ip, port: e.port })),
     access: required.access,
+    remote: remote.probed,
   };
-  // an ephemeral container has none of the target's files or env: the kubeconfigs are not probed
-  const remote = remotePlanFor(pod, choice.container, seen.config);
-  if (!opts.debugImage) input.remote = remote.targets;
   const who = { pod: podName, namespace, container: choice.container, serviceAccount: sa };
 
   let container = choice.container;
@@ -385,7 +384,7 @@ export async function probePod(
       ...(remedy ? { remedy } : {}),
     },
   };
-  const report = withRemoteLayer(diagnose(doc, facts, who), doc, remote, opts.debugImage ? 'ephemeral' : undefined);
+  const report = withRemoteLayer(diagnose(doc, facts, who), doc, remote);
   if (opts.watchSeconds) {
     const launch =
       required.namespaces.find((n) => n !== CLUSTER_WIDE && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) ??

@@ -296,10 +296,10 @@ export function remoteOutcome(r: RemoteResult): Outcome {
  * The layer, or undefined when every Airflow client in the pod uses the in-cluster configuration
  * (nothing changes then). probe.sh cannot read a kubeconfig: SKIP, saying so.
  */
-export function remoteLayer(doc: ProbeDoc, plan: RemotePlan | undefined, ephemeral = false): Layer | undefined {
+export function remoteLayer(doc: ProbeDoc, plan: RemotePlan | undefined): Layer | undefined {
   if (!plan?.targets.length) return undefined;
   const notes = plan.notes;
-  if (ephemeral)
+  if (plan.ephemeral)
     return layer('remote', 'SKIP', [
       'not checkable: the ephemeral container mounts nothing of the target container (its kubeconfig and env)',
       ...notes,
@@ -339,13 +339,8 @@ export function remoteLayer(doc: ProbeDoc, plan: RemotePlan | undefined, ephemer
 }
 
 /** The report with the remote layer added after the in-cluster layers (first failure and ok recomputed). */
-export function withRemoteLayer(
-  report: NetReport,
-  doc: ProbeDoc,
-  plan: RemotePlan | undefined,
-  from?: 'ephemeral',
-): NetReport {
-  const l = remoteLayer(doc, plan, from === 'ephemeral');
+export function withRemoteLayer(report: NetReport, doc: ProbeDoc, plan: RemotePlan | undefined): NetReport {
+  const l = remoteLayer(doc, plan);
   if (!l) return report;
   const watchAt = report.layers.findIndex((x) => x.id === 'watch');
   const layers = [...report.layers];
