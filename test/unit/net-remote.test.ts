@@ -6,6 +6,7 @@ import { remoteKubeconfigs, type RemoteInputs } from '../../src/airflow/remote-k
 import type { NetReport, ProbeDoc, RemoteResult } from '../../src/net/model.ts';
 import { remotePlanFor } from '../../src/net/remote-plan.ts';
 import { remoteLayer, remoteOutcome, withRemoteLayer } from '../../src/net/verdict-remote.ts';
+import { networkLayer } from '../../src/doctor/verdicts.ts';
 
 const CONN = 'AIRFLOW_CONN_KUBERNETES_DEFAULT';
 const def = <T>(value: T): Setting<T> => ({ value, source: 'Airflow default' });
@@ -440,5 +441,48 @@ describe('remoteLayer and the report', () => {
     assert.equal(l?.verdict, 'FAIL');
     assert.match(l!.evidence[0], /does not resolve/);
     assert.ok(l!.evidence.some((e) => /authenticated as airflow/.test(e)));
+  });
+});
+
+describe("doctor's network layer carries the remote verdict", () => {
+  const report = (remote?: 'OK' | 'FAIL' | 'SKIP'): NetReport => {
+    const ids = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy'] as const;
+    const layers = ids.map((id) => ({ id, title: id, verdict: 'OK' as const, evidence: [`${id} ok`] }));
+    const all = remote
+      ? [
+          ...layers,
+          {
+            id: 'remote' as const,
+            title: 'Remote cluster',
+            verdict: remote,
+            evidence: ['the exec credential plugin "aws" is not in the image'],
+            ...(remote === 'FAIL' ? { remedy: 'Install the AWS CLI' } : {}),
+          },
+        ]
+      : layers;
+    return {
+      pod: 'w',
+      namespace: 'airflow',
+      container: 'base',
+      serviceAccount: 'sa',
+      probe: 'python3',
+      layers: all,
+      ok: remote !== 'FAIL',
+    };
+  };
+  it('FAIL when the remote layer fails, its cause and fix', () => {
+    const l = networkLayer(report('FAIL'), {});
+    assert.equal(l.verdict, 'FAIL');
+    assert.match(l.summary, /Remote cluster fails: the exec credential plugin "aws" is not in the image/);
+    assert.equal(l.remedy, 'Install the AWS CLI');
+  });
+  it('OK names the remote cluster; WARN when it could not be checked; nothing said without one', () => {
+    assert.match(networkLayer(report('OK'), {}).summary, /and the remote cluster its kubeconfig names/);
+    const skip = networkLayer(report('SKIP'), {});
+    assert.equal(skip.verdict, 'WARN');
+    assert.match(skip.summary, /not checked: Remote cluster/);
+    const none = networkLayer(report(), {});
+    assert.equal(none.verdict, 'OK');
+    assert.doesNotMatch(none.summary, /remote/);
   });
 });
