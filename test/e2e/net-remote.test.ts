@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import type { Sim } from '../sim/index.ts';
+import type { KubeObject } from '../sim/types.ts';
 import { hasTool, runMain, withSim } from './harness.ts';
 
 interface Layer {
@@ -131,6 +132,20 @@ describe('e2e: net probes the remote cluster a kubeconfig of Airflow points at (
         );
         assert.ok(r.remote!.evidence.some((e) => /context same-cluster -> https:\/\/10\.96\.0\.1:443/.test(e)));
         assert.ok(!r.remote!.evidence.some((e) => /decoy/.test(e)), 'the current-context decoy is not the one used');
+      });
+
+      it('an image with sh only: the layer is SKIP, "needs python3", and the kubeconfig named', async () => {
+        const pod = sim().store.get('pods', 'airflow', 'remote-unresolvable') as KubeObject;
+        const annotations = { ...pod.metadata.annotations, 'sim.kubectl-airflow.dev/image-profile': 'shell' };
+        sim().store.apply({ ...pod, metadata: { ...pod.metadata, annotations } });
+        try {
+          const r = await net(sim(), 'remote-unresolvable');
+          assert.equal(r.remote?.verdict, 'SKIP');
+          assert.match(r.remote!.evidence[0], /not checked: needs python3/);
+          assert.ok(r.remote!.evidence.some((e) => /\/opt\/airflow\/kube\/config/.test(e)));
+        } finally {
+          sim().store.apply(pod);
+        }
       });
 
       it('doctor --pod: its network layer fails with the remote cause', async () => {

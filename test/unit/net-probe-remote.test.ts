@@ -189,6 +189,10 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         // the PATH of the exec env only: the machine may have an aws of its own
         execmissing: { cluster: ca, user: exec('aws', [{ name: 'PATH', value: dir }]) },
         anonymous: { cluster: ca, user: {} },
+        userinfo: {
+          cluster: { ...ca, server: url.replace('https://', 'https://admin:url-secret-9Zk@') },
+          user: { token: GOOD },
+        },
         old: {
           cluster: { ...ca, server: `https://127.0.0.1:${(old.address() as AddressInfo).port}` },
           user: { token: GOOD },
@@ -210,6 +214,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
       'execfail',
       'execmissing',
       'anonymous',
+      'userinfo',
       'old',
     ];
     const { out, results } = await probe([
@@ -243,6 +248,9 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
     assert.match(by.execmissing.call?.skipped ?? '', /aws not found/);
     assert.equal(by.anonymous.auth?.method, 'none');
     assert.equal(by.anonymous.call?.status, 403);
+    assert.equal(by.userinfo.server, url.replace('https://', 'https://admin:xxxxx@'), 'userinfo redacted in the pod');
+    assert.equal(user('userinfo'), 'token-user');
+    assert.ok(!out.includes('url-secret-9Zk'));
     assert.equal(by.old.call?.path, '/api', 'GET /api where the review is a 404');
     assert.equal(by.old.call?.status, 200);
     assert.equal(by.current.context, 'decoy', 'current-context when none is named');
