@@ -848,7 +848,7 @@ def exec_lookup(command, env, cwd):
     """Where the exec plugin's command is found, as subprocess finds it: a path (with a slash) from
     the working directory, a bare name on the PATH of the merged environment."""
     if "/" in command:
-        p = os.path.join(cwd or "", command)
+        p = os.path.normpath(os.path.join(cwd or "", command))
         return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
     for d in os.get_exec_path(env):
         p = os.path.join(d, command)

@@ -1,7 +1,9 @@
 // `net <pod>` where Airflow loads a kubeconfig for another cluster (scenario net-remote): the "Remote
 // cluster" layer probes the server that kubeconfig names from inside the pod. The official Python
 // client (Debian's python3-kubernetes, what Airflow's executor and KubernetesPodOperator use) then
-// loads the same kubeconfig in the same pod, as Airflow does, and must agree with the verdict.
+// loads the same kubeconfig in the same pod, as Airflow does, and must agree with the verdict: the
+// missing exec plugin logged by name, the unresolvable name a connect error, the reachable cluster
+// and the exec plugin that is in the image answered.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import type { Sim } from '../sim/index.ts';
@@ -134,6 +136,19 @@ describe('e2e: net probes the remote cluster a kubeconfig of Airflow points at (
         assert.ok(!r.remote!.evidence.some((e) => /decoy/.test(e)), 'the current-context decoy is not the one used');
       });
 
+      it('an exec plugin that is in the image: run as the Python client runs it, its credential used, OK', async () => {
+        const r = await net(sim(), 'remote-exec-plugin');
+        assert.equal(r.code, 0, JSON.stringify(r.item.layers));
+        assert.equal(r.remote?.verdict, 'OK');
+        assert.match(r.remote!.evidence[0], /authenticated as system:serviceaccount:airflow:airflow-worker/);
+        assert.ok(
+          r.remote!.evidence.some((e) =>
+            /credentials: exec plugin \.\/token-plugin \(\/opt\/airflow\/kube\/token-plugin\)/.test(e),
+          ),
+          r.remote!.evidence.join('\n'),
+        );
+      });
+
       it('an image with sh only: the layer is SKIP, "needs python3", and the kubeconfig named', async () => {
         const pod = sim().store.get('pods', 'airflow', 'remote-unresolvable') as KubeObject;
         const annotations = { ...pod.metadata.annotations, 'sim.kubectl-airflow.dev/image-profile': 'shell' };
@@ -183,6 +198,8 @@ describe('e2e: net probes the remote cluster a kubeconfig of Airflow points at (
         assert.match(gone.detail, /NewConnectionError|Name or service not known|resolution/i);
         const ok = await inPod(sim(), 'remote-reachable', ['file', '/opt/airflow/kube/config', 'same-cluster']);
         assert.equal(ok.outcome, 'ok', JSON.stringify(ok));
+        const plugin = await inPod(sim(), 'remote-exec-plugin', ['file', '/opt/airflow/kube/config', '']);
+        assert.equal(plugin.outcome, 'ok', JSON.stringify(plugin));
       });
     },
     { needsIsolatedNetwork: 'net execs into pods' },
