@@ -181,6 +181,18 @@ describe('e2e: net probes the remote cluster a kubeconfig of Airflow points at (
         assert.match(network!.summary, /Remote cluster fails: the exec credential plugin "aws" is not in the image/);
       });
 
+      it("doctor (the scheduler's pod by default): only the network layer fails, on the unresolvable name", async () => {
+        const r = await runMain(['doctor', '--kubeconfig', sim().kubeconfigPath, '-n', 'airflow', '-o', 'json']);
+        assert.equal(r.code, 1, r.err);
+        const doc = JSON.parse(r.out) as { layers: Array<{ layer: string; verdict: string; summary: string }> };
+        for (const l of doc.layers)
+          assert.equal(l.verdict, l.layer === 'network' ? 'FAIL' : 'OK', `${l.layer}: ${l.summary}`);
+        assert.match(
+          doc.layers.find((l) => l.layer === 'network')!.summary,
+          /remote-unresolvable .*api\.gone\.example\.com does not resolve/,
+        );
+      });
+
       it('the official Python client loading the same kubeconfig in the same pod agrees', async function () {
         if (clientMissing) {
           console.log(`      skipped: needs ${clientMissing}`);
