@@ -16,7 +16,8 @@
 //   in_cluster, else load_kube_config(kube_config_path, context=cluster_context), else kube_config
 //   written to a temporary file (a dict is json.dumps'ed first in the newer layout) and loaded the same
 //   way, else `_get_default_client`: in-cluster first, the default kubeconfig only when that fails
-//   (always in a pod with a mounted token: so no kubeconfig to probe).
+//   (always in a pod with a mounted token: so no kubeconfig to probe). `disable_verify_ssl` read by
+//   `_get_bool` (a bool, or "true"/"false" in any case) turns certificate checks off.
 import { CONN_ENV, connField, parseConnection } from './kubernetes-default-connection.ts';
 import { airflowBool, K8S_SECTIONS, lookup, type AirflowConfig, type EnvReader } from './airflow-cfg.ts';
 
@@ -37,13 +38,21 @@ export interface RemoteKubeconfig {
   field?: 'kube_config' | 'kube_config_path';
   /** The context to use; absent: the kubeconfig's current-context (or, with connEnv, the connection's cluster_context). */
   context?: string;
+  /**
+   * How Airflow overrides the kubeconfig's TLS: `verify: false` (executor verify_ssl = False, connection
+   * disable_verify_ssl) turns certificate checks off; `caFile` (executor ssl_ca_cert) replaces its CA.
+   * `tlsFrom` names the setting. With connEnv and no field the probe reads disable_verify_ssl itself.
+   */
+  verify?: false;
+  caFile?: string;
+  tlsFrom?: string;
 }
 
 export interface RemoteInputs {
   /** The probed container's env: name -> literal value, or undefined when set from a Secret/ConfigMap not read here. */
   env: Record<string, string | undefined>;
   /** The release's resolved config (airflow.cfg and the release's env); undefined when not readable. */
-  config?: { [K in 'inCluster' | 'configFile' | 'clusterContext']?: AirflowConfig[K] };
+  config?: { [K in 'inCluster' | 'configFile' | 'clusterContext' | 'verifySsl' | 'sslCaCert']?: AirflowConfig[K] };
 }
 
 export interface RemotePlan {
@@ -75,11 +84,25 @@ function executorTarget(inputs: RemoteInputs, notes: string[]): RemoteKubeconfig
   if (flag) return undefined;
   const file = opt('config_file', inputs.config?.configFile);
   const context = opt('cluster_context', inputs.config?.clusterContext);
+  // applied after load_kube_config: verify_ssl in every version read, ssl_ca_cert where get_kube_client
+  // reads it (the provider's kube_client.py at 17dbc8a; Airflow 2.x's at 09b9318 does not)
+  const verify = opt('verify_ssl', inputs.config?.verifySsl);
+  const ca = opt('ssl_ca_cert', inputs.config?.sslCaCert);
+  const tls =
+    verify?.value !== undefined && airflowBool(verify.value) === false
+      ? { verify: false as const, tlsFrom: `verify_ssl = False (${verify.source})` }
+      : ca?.value
+        ? {
+            caFile: ca.value,
+            tlsFrom: `ssl_ca_cert (${ca.source}; read by the provider's get_kube_client, not by Airflow 2.x's)`,
+          }
+        : {};
   const origin = `executor: in_cluster False (${inCluster?.source})${file?.value ? `, config_file (${file.source})` : ''}`;
   return {
     origin,
     ...(file?.value ? { path: file.value } : { defaultLocation: true }),
     ...(context?.value ? { context: context.value } : {}),
+    ...tls,
   };
 }
 
@@ -103,7 +126,13 @@ function connectionTarget(inputs: RemoteInputs, notes: string[]): RemoteKubeconf
     return undefined;
   }
   const context = connField(extras, 'cluster_context');
-  const ctx = typeof context === 'string' ? { context } : {};
+  // _get_bool: a bool, or the strings true/false in any case; anything else is no choice
+  const dv = connField(extras, 'disable_verify_ssl');
+  const off = dv === true || (typeof dv === 'string' && dv.trim().toLowerCase() === 'true');
+  const ctx = {
+    ...(typeof context === 'string' ? { context } : {}),
+    ...(off ? { verify: false as const, tlsFrom: 'disable_verify_ssl in the kubernetes_default connection' } : {}),
+  };
   const path = connField(extras, 'kube_config_path');
   if (typeof path === 'string')
     return {

@@ -157,7 +157,9 @@ export interface RemoteResult {
   };
   dns?: DnsAnswer | { skipped: string };
   tcp?: StepError;
-  tls?: StepError & { ca?: string; caFile?: string; caError?: string; verifyCode?: number | null };
+  /** ca: certificate-authority-data, certificate-authority, system, insecure-skip-tls-verify, or Airflow's override
+   *  (ssl_ca_cert, "not verified"), `airflow` naming the setting. */
+  tls?: StepError & { ca?: string; caFile?: string; caError?: string; verifyCode?: number | null; airflow?: string };
   call?: StepError & { path?: string; status?: number; message?: string; user?: string };
 }
 

@@ -768,6 +768,11 @@ def remote_source(item, r):
             r["field"] = field
         if not item.get("context") and conn_field(extras, "cluster_context"):
             r["context"] = str(conn_field(extras, "cluster_context"))[:253]
+        dv = conn_field(extras, "disable_verify_ssl")
+        # KubernetesHook's _get_bool: a bool, or "true" in any case
+        if dv is True or (isinstance(dv, str) and dv.strip().lower() == "true"):
+            item = dict(item, verify=False, tlsFrom="disable_verify_ssl in the kubernetes_default connection")
+            r["_override"] = item
         if field == "kube_config_path":
             path = str(conn_field(extras, "kube_config_path") or "")
         else:
@@ -961,11 +966,30 @@ def remote_auth(user, base, r):
     return cred
 
 
-def remote_tls_context(cluster, base, cred, r):
+def remote_tls_context(cluster, base, cred, r, item):
     tls = {}
     r["tls"] = tls
     ctx = ssl.create_default_context()
-    if cluster.get("insecure-skip-tls-verify"):
+    if item.get("tlsFrom"):
+        tls["airflow"] = str(item["tlsFrom"])[:300]
+    if item.get("verify") is False:
+        # Airflow turns verification off after loading the kubeconfig (verify_ssl, disable_verify_ssl)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        tls["ca"] = "not verified"
+    elif item.get("caFile"):
+        path = str(item["caFile"])
+        tls["ca"] = "ssl_ca_cert"
+        tls["caFile"] = path
+        if not os.path.exists(path):
+            tls["caError"] = "file-missing"
+            return None
+        try:
+            ctx = ssl.create_default_context(cafile=path)
+        except Exception as e:
+            tls["caError"] = getattr(e, "strerror", None) or type(e).__name__
+            return None
+    elif cluster.get("insecure-skip-tls-verify"):
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         tls["ca"] = "insecure-skip-tls-verify"
@@ -1047,6 +1071,7 @@ def probe_remote(item):
     if item.get("context"):
         r["context"] = str(item["context"])[:253]
     cfg, base = remote_source(item, r)
+    item = r.pop("_override", item)
     if r.get("error") or r.get("connection"):
         return r
     cluster, user = pick_context(cfg, r.get("context"), r)
@@ -1085,7 +1110,7 @@ def probe_remote(item):
         return r
     sock = raw
     if u.scheme == "https":
-        ctx = remote_tls_context(cluster, base, cred, r) if ssl is not None else None
+        ctx = remote_tls_context(cluster, base, cred, r, item) if ssl is not None else None
         if ctx is None:
             raw.close()
             if ssl is None:

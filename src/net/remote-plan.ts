@@ -16,7 +16,7 @@ interface PodWithEnv {
 export function remotePlanFor(
   pod: PodWithEnv,
   container: string,
-  config: Pick<AirflowConfig, 'inCluster' | 'configFile' | 'clusterContext'> | undefined,
+  config: Pick<AirflowConfig, 'inCluster' | 'configFile' | 'clusterContext' | 'verifySsl' | 'sslCaCert'> | undefined,
   ephemeral = false,
 ): RemotePlan & { probed: RemoteKubeconfig[] } {
   const c = pod.spec?.containers?.find((x) => x.name === container);
@@ -26,6 +26,8 @@ export function remotePlanFor(
     inCluster: mine(config.inCluster),
     configFile: mine(config.configFile),
     clusterContext: mine(config.clusterContext),
+    verifySsl: config.verifySsl && mine(config.verifySsl),
+    sslCaCert: config.sslCaCert && mine(config.sslCaCert),
   };
   const plan = remoteKubeconfigs({ env: c ? literalEnv(c) : {}, config: release });
   // an ephemeral container (--debug-image) has none of the target's files or env: nothing to probe there

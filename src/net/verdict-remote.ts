@@ -126,8 +126,8 @@ function tlsOutcome(r: RemoteResult): Outcome | undefined {
   const t = r.tls;
   if (!t) return undefined;
   const ca =
-    t.ca === 'certificate-authority'
-      ? `certificate-authority ${t.caFile}`
+    t.ca === 'certificate-authority' || t.ca === 'ssl_ca_cert'
+      ? `${t.ca === 'ssl_ca_cert' ? `Airflow's ${t.airflow ?? 'ssl_ca_cert'}, ` : 'certificate-authority '}${t.caFile}`
       : t.ca === 'system'
         ? "the image's system CAs (the kubeconfig has no CA)"
         : (t.ca ?? 'its CA');
@@ -136,8 +136,8 @@ function tlsOutcome(r: RemoteResult): Outcome | undefined {
       verdict: 'FAIL',
       lines: [
         t.caError === 'file-missing'
-          ? `${ca} does not exist in the container: the client fails with "File does not exist: ${t.caFile}"`
-          : `the kubeconfig's CA cannot be used (${ca}: ${t.caError})`,
+          ? `${ca} does not exist in the container${t.ca === 'certificate-authority' ? `: the client fails with "File does not exist: ${t.caFile}"` : ''}`
+          : `the CA cannot be used (${ca}: ${t.caError})`,
       ],
       remedy:
         'Embed the remote cluster CA as certificate-authority-data, or mount the CA file where the kubeconfig says.',
@@ -254,12 +254,16 @@ function callOutcome(r: RemoteResult): Outcome {
   };
 }
 
-function tlsCa(r: RemoteResult): string {
+/** The handshake that succeeded, in words: verified with which CA, or not verified and why. */
+function tlsDone(r: RemoteResult): string {
   const t = r.tls;
-  if (t?.ca === 'insecure-skip-tls-verify') return 'nothing (insecure-skip-tls-verify: true)';
-  if (t?.ca === 'certificate-authority') return `certificate-authority ${t.caFile}`;
-  if (t?.ca === 'system') return "the image's system CAs";
-  return t?.ca ?? 'its CA';
+  if (t?.ca === 'insecure-skip-tls-verify')
+    return 'TLS not verified (insecure-skip-tls-verify: true in the kubeconfig)';
+  if (t?.ca === 'not verified') return `TLS not verified (Airflow's ${t.airflow ?? 'setting'})`;
+  if (t?.ca === 'ssl_ca_cert') return `TLS verified with ${t.caFile} (Airflow's ${t.airflow ?? 'ssl_ca_cert'})`;
+  if (t?.ca === 'certificate-authority') return `TLS verified with certificate-authority ${t.caFile}`;
+  if (t?.ca === 'system') return "TLS verified with the image's system CAs";
+  return `TLS verified with ${t?.ca ?? 'its CA'}`;
 }
 
 /** One kubeconfig's verdict: the first step that fails (the exec plugin before the network: without it nothing authenticates). */
@@ -277,10 +281,7 @@ export function remoteOutcome(r: RemoteResult): Outcome {
   const auth = authLines(r);
   const steps = [execOutcome(r), dnsOutcome(r), tcpOutcome(r), tlsOutcome(r)];
   const failed = steps.find((s) => s?.verdict === 'FAIL');
-  const reached = [
-    r.tcp?.ok ? `TCP ${r.host}:${r.port} connected` : '',
-    r.tls?.ok ? `TLS verified with ${tlsCa(r)}` : '',
-  ].filter(Boolean);
+  const reached = [r.tcp?.ok ? `TCP ${r.host}:${r.port} connected` : '', r.tls?.ok ? tlsDone(r) : ''].filter(Boolean);
   if (failed)
     return {
       ...failed,

@@ -220,6 +220,16 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
     const { out, results } = await probe([
       ...names.map((context) => ({ origin: context, path: main, context })),
       { origin: 'current', path: main },
+      // Airflow's overrides after loading: verification off, or its own CA file instead of the kubeconfig's
+      { origin: 'verify-off', path: main, context: 'otherca', verify: false, tlsFrom: 'verify_ssl = False (env)' },
+      {
+        origin: 'ssl-ca-cert',
+        path: main,
+        context: 'otherca',
+        caFile: path.join(dir, 'ca.crt'),
+        tlsFrom: 'ssl_ca_cert',
+      },
+      { origin: 'ssl-ca-cert-gone', path: main, context: 'token', caFile: path.join(dir, 'gone.crt') },
       { origin: 'missing-ctx', path: main, context: 'nope' },
       { origin: 'no-file', path: path.join(dir, 'absent') },
     ]);
@@ -253,6 +263,12 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
     assert.ok(!out.includes('url-secret-9Zk'));
     assert.equal(by.old.call?.path, '/api', 'GET /api where the review is a 404');
     assert.equal(by.old.call?.status, 200);
+    assert.equal(by['verify-off'].tls?.ca, 'not verified');
+    assert.equal(by['verify-off'].tls?.airflow, 'verify_ssl = False (env)');
+    assert.equal(user('verify-off'), 'token-user');
+    assert.equal(by['ssl-ca-cert'].tls?.ca, 'ssl_ca_cert');
+    assert.equal(user('ssl-ca-cert'), 'token-user', "Airflow's CA instead of the kubeconfig's other CA");
+    assert.equal(by['ssl-ca-cert-gone'].tls?.caError, 'file-missing');
     assert.equal(by.current.context, 'decoy', 'current-context when none is named');
     assert.equal(by.current.contextFrom, 'current-context');
     assert.equal(by['missing-ctx'].error, 'context-not-found');
@@ -275,6 +291,15 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
       C_URI: `kubernetes://?kube_config_path=${encodeURIComponent(file)}&cluster_context=c`,
       C_BOTH: `kubernetes://?in_cluster=True&kube_config=${encodeURIComponent(JSON.stringify(inline))}`,
       C_INCLUSTER: 'kubernetes://?in_cluster=True',
+      C_NOVERIFY: JSON.stringify({
+        extra: {
+          disable_verify_ssl: 'TRUE',
+          kube_config: {
+            ...inline,
+            clusters: [{ name: 'c', cluster: { server: url, 'certificate-authority-data': b64('other.crt') } }],
+          },
+        },
+      }),
       C_BROKEN: '{"extra": nope',
     };
     const { out, results } = await probe(
@@ -284,6 +309,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
         { origin: 'uri', connEnv: 'C_URI' },
         { origin: 'both', connEnv: 'C_BOTH' },
         { origin: 'incluster', connEnv: 'C_INCLUSTER' },
+        { origin: 'noverify', connEnv: 'C_NOVERIFY' },
         { origin: 'broken', connEnv: 'C_BROKEN' },
         { origin: 'unset', connEnv: 'C_UNSET' },
       ],
@@ -300,6 +326,8 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
     assert.equal(by.both.error, 'connection-exclusive');
     assert.deepEqual(by.both.set, ['in_cluster', 'kube_config']);
     assert.equal(by.incluster.connection, 'in_cluster');
+    assert.equal(by.noverify.tls?.ca, 'not verified', JSON.stringify(by.noverify));
+    assert.equal(by.noverify.call?.user, 'token-user');
     assert.equal(by.broken.error, 'connection-invalid');
     assert.equal(by.unset.error, 'connection-unset');
     for (const s of [GOOD, 'nope']) assert.ok(!out.includes(s), `printed ${s}`);

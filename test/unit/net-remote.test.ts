@@ -74,6 +74,35 @@ describe('remoteKubeconfigs: where Airflow points at a kubeconfig', () => {
       want: [{ path: '/k', field: 'kube_config_path' }],
     },
     {
+      name: 'executor verify_ssl False: certificate checks off after loading the kubeconfig',
+      in: {
+        env: { AIRFLOW__KUBERNETES_EXECUTOR__IN_CLUSTER: 'False', AIRFLOW__KUBERNETES_EXECUTOR__VERIFY_SSL: 'False' },
+      },
+      want: [{ defaultLocation: true, verify: false }],
+    },
+    {
+      name: "executor ssl_ca_cert from airflow.cfg replaces the kubeconfig's CA",
+      in: {
+        env: {},
+        config: {
+          ...cfg({ inCluster: { value: false, source: 'cfg' }, configFile: { value: '/k', source: 'cfg' } }),
+          verifySsl: def(true),
+          sslCaCert: { value: '/ca/remote.crt', source: '[kubernetes_executor] ssl_ca_cert (airflow.cfg)' },
+        },
+      },
+      want: [{ path: '/k', caFile: '/ca/remote.crt' }],
+    },
+    {
+      name: 'connection disable_verify_ssl "True" (_get_bool: any case)',
+      in: { env: { [CONN]: 'kubernetes://?kube_config_path=%2Fk&disable_verify_ssl=True' } },
+      want: [{ path: '/k', verify: false }],
+    },
+    {
+      name: 'connection disable_verify_ssl "yes" is no choice for _get_bool: verified',
+      in: { env: { [CONN]: 'kubernetes://?kube_config_path=%2Fk&disable_verify_ssl=yes' } },
+      want: [{ path: '/k', verify: undefined }],
+    },
+    {
       name: 'connection inline kube_config: read in the pod, no content passed',
       in: { env: { [CONN]: '{"extra": {"kube_config": "{\\"users\\": [{\\"user\\": {\\"token\\": \\"t0k\\"}}]}"}}' } },
       want: [{ connEnv: CONN, field: 'kube_config' }],
@@ -290,6 +319,28 @@ describe('remoteOutcome: one cause per failure kind', () => {
       remedy: /server address the API server certificate is issued for/,
     },
     {
+      name: "TLS off by Airflow's verify_ssl: OK, said",
+      r: { ...base, tls: { ok: true, ca: 'not verified', airflow: 'verify_ssl = False (env)' } },
+      verdict: 'OK',
+      first: /authenticated as airflow/,
+    },
+    {
+      name: "TLS with Airflow's ssl_ca_cert: unknown CA names it",
+      r: {
+        ...base,
+        tls: {
+          ok: false,
+          error: 'unknown-authority',
+          ca: 'ssl_ca_cert',
+          caFile: '/ca.crt',
+          airflow: 'ssl_ca_cert (x)',
+        },
+        call: undefined,
+      },
+      verdict: 'FAIL',
+      first: /not signed by Airflow's ssl_ca_cert \(x\), \/ca\.crt/,
+    },
+    {
       name: 'TLS: the CA file is missing',
       r: { ...base, tls: { ca: 'certificate-authority', caFile: '/ca.crt', caError: 'file-missing' }, call: undefined },
       verdict: 'FAIL',
@@ -431,6 +482,23 @@ describe('remoteLayer and the report', () => {
     );
     assert.equal(r.ok, false);
     assert.equal(r.firstFailure, 'remote');
+  });
+  it('the handshake is described: verified with which CA, or not verified and by which setting', () => {
+    const ev = (tls: RemoteResult['tls']) =>
+      remoteLayer({ probe: 'python3', remote: [{ ...base, tls }] } as unknown as ProbeDoc, plan)!.evidence.join('\n');
+    assert.match(
+      ev({ ok: true, ca: 'not verified', airflow: 'verify_ssl = False (env)' }),
+      /TLS not verified \(Airflow's verify_ssl = False \(env\)\)/,
+    );
+    assert.match(
+      ev({ ok: true, ca: 'insecure-skip-tls-verify' }),
+      /TLS not verified \(insecure-skip-tls-verify: true in the kubeconfig\)/,
+    );
+    assert.match(
+      ev({ ok: true, ca: 'certificate-authority', caFile: '/c' }),
+      /TLS verified with certificate-authority \/c/,
+    );
+    assert.match(ev({ ok: true, ca: 'system' }), /TLS verified with the image's system CAs/);
   });
   it('one failing kubeconfig of two: FAIL, its cause first', () => {
     const doc = {
