@@ -27,6 +27,9 @@ export interface AirflowConfig {
   inCluster: Setting<boolean>;
   configFile: Setting<string | undefined>;
   clusterContext: Setting<string | undefined>;
+  /** The executor's client: False turns certificate checks off; ssl_ca_cert replaces the kubeconfig's CA (kube_client.py get_kube_client). */
+  verifySsl?: Setting<boolean>;
+  sslCaCert?: Setting<string | undefined>;
   /** The KubernetesExecutor's worker pod template file (Airflow >= 1.10.11). */
   podTemplateFile: Setting<string | undefined>;
   /** Airflow 1.10's worker account option (2.0 reads the pod template instead). */
@@ -182,6 +185,8 @@ export function resolveAirflowConfig({ envs, cfg, cfgOrigin = 'airflow.cfg' }: C
     inCluster: bool('in_cluster', true),
     configFile: str('config_file'),
     clusterContext: str('cluster_context'),
+    verifySsl: bool('verify_ssl', true),
+    sslCaCert: str('ssl_ca_cert'),
     podTemplateFile: str('pod_template_file'),
     workerServiceAccountName: str('worker_service_account_name'),
     keepalive: {

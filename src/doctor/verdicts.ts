@@ -114,7 +114,7 @@ export function configLayer(r: ConfigResult): LayerResult {
 // ---- 4. network from one pod ----
 
 /** The net layers a request from the pod crosses before the API server authorizes anything. */
-const PATH: ReadonlyArray<NetLayer['id']> = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'policy'];
+const PATH: ReadonlyArray<NetLayer['id']> = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'policy', 'remote'];
 /** Needed for Airflow's in-cluster client, which connects to KUBERNETES_SERVICE_HOST by IP. */
 const BY_IP: ReadonlyArray<NetLayer['id']> = ['env', 'files', 'tcp', 'tls', 'http'];
 
@@ -146,7 +146,12 @@ export function networkLayer(r: NetReport, document: unknown, component?: string
       result: document,
     };
   }
-  const unchecked = BY_IP.map(by).filter((l) => !l || l.verdict === 'SKIP');
+  // a kubeconfig Airflow loads that the probe could not check (probe.sh, --debug-image) is unchecked too
+  const remote = by('remote');
+  const unchecked = [
+    ...BY_IP.map(by).filter((l) => !l || l.verdict === 'SKIP'),
+    ...(remote?.verdict === 'SKIP' ? [remote] : []),
+  ];
   if (unchecked.length) {
     const tools = r.missingTools?.length ? ` (not in the image: ${r.missingTools.join(', ')})` : '';
     return {
@@ -168,7 +173,7 @@ export function networkLayer(r: NetReport, document: unknown, component?: string
   return {
     id: 'network',
     verdict: 'OK',
-    summary: `${from} reaches the API server (Service env, token, TCP, TLS, authenticated call)${note}`,
+    summary: `${from} reaches the API server (Service env, token, TCP, TLS, authenticated call)${remote ? ' and the remote cluster its kubeconfig names' : ''}${note}`,
     result: document,
   };
 }

@@ -1,7 +1,18 @@
 // One layer's verdict as the net report shows it, and the helpers every layer's decision uses. Pure.
 import type { Layer } from './model.ts';
 
-export const ORDER: Layer['id'][] = ['env', 'files', 'dns', 'tcp', 'tls', 'http', 'access', 'policy', 'watch'];
+export const ORDER: Layer['id'][] = [
+  'env',
+  'files',
+  'dns',
+  'tcp',
+  'tls',
+  'http',
+  'access',
+  'policy',
+  'remote',
+  'watch',
+];
 export const TITLES: Record<Layer['id'], string> = {
   env: 'Service env',
   files: 'ServiceAccount files',
@@ -11,6 +22,7 @@ export const TITLES: Record<Layer['id'], string> = {
   http: 'HTTP + auth',
   access: 'Permissions (SSAR)',
   policy: 'NetworkPolicy',
+  remote: 'Remote cluster',
   watch: 'Watch (--watch)',
 };
 

@@ -110,13 +110,63 @@ export interface ProbeDoc {
   /** Every target tried through TLS, HTTP and permissions (schema 2): the service first, then each endpoint. */
   paths?: PathResult[] | { skipped: string };
   proxy?: { proxy: string; target: string; status?: number | null; line?: string; error?: string; detail?: string };
+  /** Each kubeconfig Airflow loads instead of the in-cluster config, probed from the pod (probe.py only). */
+  remote?: RemoteResult[];
   elapsedMs?: number;
+}
+
+/** What probe.py saw of one kubeconfig (src/airflow/remote-kubeconfig.ts): names and outcomes, never a credential. */
+export interface RemoteResult {
+  origin: string;
+  source?: 'file' | 'inline';
+  path?: string;
+  /** With a connection read in the pod: the extra it uses. */
+  field?: string;
+  defaultFrom?: string;
+  /** The connection uses the in-cluster config after all (its in_cluster extra, or no extra). */
+  connection?: 'in_cluster' | 'default';
+  /** The extras set when they are mutually exclusive. */
+  set?: string[];
+  file?: FileInfo;
+  /** Where it stopped before the network: connection-unset, connection-invalid, connection-exclusive,
+   *  file-missing, file-unreadable, unparsable, no-current-context, context-not-found, cluster-not-found, bad-server. */
+  error?: string;
+  detail?: string;
+  context?: string;
+  contextFrom?: 'named' | 'current-context';
+  contexts?: string[];
+  cluster?: string;
+  server?: string;
+  host?: string;
+  port?: number;
+  scheme?: string;
+  auth?: {
+    method: string;
+    provider?: string;
+    tokenFile?: { path: string; present: boolean; error?: string };
+    exec?: {
+      command: string;
+      found: string | null;
+      apiVersion?: string;
+      path?: string;
+      installHint?: string;
+      run?: { ok: boolean; error?: string; exitCode?: number; gave?: string; detail?: string; ms?: number };
+    };
+    clientCertificate?: boolean;
+    clientCertificateError?: string;
+  };
+  dns?: DnsAnswer | { skipped: string };
+  tcp?: StepError;
+  /** ca: certificate-authority-data, certificate-authority, system, insecure-skip-tls-verify, or Airflow's override
+   *  (ssl_ca_cert, "not verified"), `airflow` naming the setting. */
+  tls?: StepError & { ca?: string; caFile?: string; caError?: string; verifyCode?: number | null; airflow?: string };
+  call?: StepError & { path?: string; status?: number; message?: string; user?: string };
 }
 
 export type Verdict = 'OK' | 'FAIL' | 'SKIP';
 
 export interface Layer {
-  id: 'env' | 'files' | 'dns' | 'tcp' | 'tls' | 'http' | 'access' | 'policy' | 'watch';
+  id: 'env' | 'files' | 'dns' | 'tcp' | 'tls' | 'http' | 'access' | 'policy' | 'remote' | 'watch';
   title: string;
   verdict: Verdict;
   /** One short line per fact, shown under the layer. */

@@ -2,6 +2,7 @@
 // the python-first exec says, and the bound on the whole probe. Pure.
 import type { ExecResult } from '../base/exec-result.ts';
 import type { AccessAsk } from './plan.ts';
+import type { RemoteKubeconfig } from '../airflow/remote-kubeconfig.ts';
 
 export interface ProbeInput {
   timeoutSeconds: number;
@@ -14,6 +15,8 @@ export interface ProbeInput {
    * answers differently). probe.py only: probe.sh asks on every path.
    */
   accessOnce?: boolean;
+  /** Kubeconfigs Airflow loads instead of the in-cluster config (probe.py only): locations and names, no credential. */
+  remote?: ReadonlyArray<RemoteKubeconfig>;
 }
 
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
@@ -62,6 +65,7 @@ export function pythonCommand(program: string, input: ProbeInput): string[] {
     endpoints: input.endpoints,
     access: input.access,
     ...(input.accessOnce ? { accessOnce: true } : {}),
+    ...(input.remote?.length ? { remote: input.remote } : {}),
   };
   return ['python3', '-c', program, JSON.stringify(data)];
 }

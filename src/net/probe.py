@@ -18,6 +18,12 @@
 #   access     [{"verb": "create", "group": "", "resource": "pods", "subresource": "", "namespace": "etl"}, ...]
 #              asked as SelfSubjectAccessReviews with the pod's token, in the item's namespace
 #              ("" = cluster-wide; no key = the pod's own namespace)
+#   remote     [{"origin": "...", "path": "/opt/airflow/kube/config", "context": "eks"}, ...]: kubeconfigs
+#              Airflow loads instead of the in-cluster config (src/airflow/remote-kubeconfig.ts): a
+#              path, "defaultLocation" ($KUBECONFIG, ~/.kube/config) or "connEnv" (the connection's
+#              variable, read here: an inline kubeconfig never passes through argv), "field" and
+#              "context" optional. Probed beside the in-cluster layers: DNS, TCP, TLS with its CA, the
+#              exec plugin's binary, an authenticated SelfSubjectReview. No credential is printed.
 #
 # Output: observations only (no verdicts); the plugin decides (src/net/verdict.ts).
 import base64
@@ -807,9 +813,495 @@ def layer_paths(host, port, cafile, token, files):
     return out, access
 
 
+# ---- Remote clusters: a kubeconfig Airflow's config or kubernetes_default connection points at ----
+# Read as the kubernetes Python client reads it (kubernetes/config/kube_config.py, checked against
+# Debian's python3-kubernetes 22.6): the context named, else current-context; the user's auth in
+# _load_authentication's order (auth-provider, token then tokenFile, exec, username/password), a client
+# certificate beside it; certificate-authority-data before certificate-authority (FileOrData); an exec
+# plugin run as ExecProvider runs it (exec/env merged into a copy of os.environ, KUBERNETES_EXEC_INFO
+# set, cwd the kubeconfig's directory). Nothing of the kubeconfig's content is printed: only names,
+# the server URL with its userinfo redacted, which auth method, and what each step answered.
+
+def conn_extras_in_pod(name):
+    """The kubernetes_default connection's extras from its variable (URI or JSON form, as
+    airflow/models/connection.py parses them); None when unset or unreadable."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    try:
+        if raw.startswith("{"):
+            extra = json.loads(raw).get("extra") or {}
+            return json.loads(extra) if isinstance(extra, str) else extra
+        from urllib.parse import parse_qsl
+        query = dict(parse_qsl(raw.partition("?")[2], keep_blank_values=True))
+        return json.loads(query["__extra__"]) if "__extra__" in query else query
+    except Exception:
+        return "invalid"
+
+
+def conn_field(extras, name):
+    # KubernetesHook._get_field: the plain name, then the prefixed one; a falsy value is unset
+    if name in extras:
+        return extras[name] or None
+    return extras.get("extra__kubernetes__" + name) or None
+
+
+def load_config_text(text):
+    try:
+        import yaml
+        return yaml.safe_load(text), None
+    except ImportError:
+        try:
+            return json.loads(text), None
+        except ValueError:
+            return None, "not JSON, and this Python has no PyYAML to read YAML"
+    except Exception as e:
+        return None, "not valid YAML (%s)" % type(e).__name__
+
+
+def named(items, name):
+    for i in items if isinstance(items, list) else []:
+        if isinstance(i, dict) and i.get("name") == name:
+            return i
+    return None
+
+
+def remote_source(item, r):
+    """The kubeconfig as a dict, and its directory (relative paths in it are read from there)."""
+    path, field = item.get("path"), item.get("field")
+    if item.get("connEnv"):
+        extras = conn_extras_in_pod(str(item["connEnv"]))
+        if extras is None:
+            r["error"] = "connection-unset"
+            return None, None
+        if not isinstance(extras, dict):
+            r["error"] = "connection-invalid"
+            return None, None
+        if not field:
+            chosen = [f for f in ("in_cluster", "kube_config_path", "kube_config") if conn_field(extras, f)]
+            if len(chosen) > 1:
+                r["error"] = "connection-exclusive"
+                r["set"] = chosen
+                return None, None
+            if not chosen or chosen[0] == "in_cluster":
+                r["connection"] = chosen[0] if chosen else "default"
+                return None, None
+            field = chosen[0]
+            r["field"] = field
+        if not item.get("context") and conn_field(extras, "cluster_context"):
+            r["context"] = str(conn_field(extras, "cluster_context"))[:253]
+        dv = conn_field(extras, "disable_verify_ssl")
+        # KubernetesHook's _get_bool: a bool, or "true" in any case
+        if dv is True or (isinstance(dv, str) and dv.strip().lower() == "true"):
+            item = dict(item, verify=False, tlsFrom="disable_verify_ssl in the kubernetes_default connection")
+            r["_override"] = item
+        if field == "kube_config_path":
+            path = str(conn_field(extras, "kube_config_path") or "")
+        else:
+            inline = conn_field(extras, "kube_config")
+            r["source"] = "inline"
+            r["path"] = "inline from the connection"
+            if isinstance(inline, dict):
+                return inline, "/tmp"
+            cfg, err = load_config_text(str(inline or ""))
+            if err:
+                r["error"] = "unparsable"
+                r["detail"] = err
+            # the hook writes it to a temporary file and loads that: relative paths start in the temp dir
+            return cfg, "/tmp"
+    if item.get("defaultLocation") and not path:
+        env = os.environ.get("KUBECONFIG", "")
+        found = [p for p in (os.path.expanduser(x) for x in env.split(os.pathsep) if x) if os.path.exists(p)]
+        path = found[0] if found else (env.split(os.pathsep)[0] if env else os.path.expanduser("~/.kube/config"))
+        r["defaultFrom"] = "KUBECONFIG" if env else "~/.kube/config"
+    r["source"] = "file"
+    r["path"] = path
+    info = {"present": os.path.exists(path)}
+    r["file"] = info
+    if not info["present"]:
+        r["error"] = "file-missing"
+        return None, None
+    try:
+        with open(path) as f:
+            text = f.read(1 << 20)
+        info["readable"] = True
+    except (OSError, UnicodeDecodeError) as e:
+        info["readable"] = False
+        info["error"] = getattr(e, "strerror", None) or type(e).__name__
+        r["error"] = "file-unreadable"
+        return None, None
+    cfg, err = load_config_text(text)
+    if err:
+        r["error"] = "unparsable"
+        r["detail"] = err
+    return cfg, os.path.dirname(os.path.abspath(path))
+
+
+def pick_context(cfg, want, r):
+    if not isinstance(cfg, dict):
+        r["error"] = "unparsable"
+        r.setdefault("detail", "no configuration found")
+        return None, None
+    r["contexts"] = [str(c.get("name"))[:253] for c in (cfg.get("contexts") or []) if isinstance(c, dict)][:20]
+    name = want or cfg.get("current-context")
+    r["contextFrom"] = "named" if want else "current-context"
+    if not name:
+        r["error"] = "no-current-context"
+        return None, None
+    r["context"] = str(name)[:253]
+    ctx = named(cfg.get("contexts"), name)
+    if not ctx or not isinstance(ctx.get("context"), dict):
+        r["error"] = "context-not-found"
+        return None, None
+    cluster = named(cfg.get("clusters"), ctx["context"].get("cluster"))
+    if not cluster or not isinstance(cluster.get("cluster"), dict):
+        r["error"] = "cluster-not-found"
+        r["cluster"] = str(ctx["context"].get("cluster"))[:253]
+        return None, None
+    user = named(cfg.get("users"), ctx["context"].get("user")) or {}
+    return cluster["cluster"], user.get("user") if isinstance(user.get("user"), dict) else {}
+
+
+def rel(base, p):
+    return os.path.normpath(os.path.join(base or "", str(p)))
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read(1 << 20)
+
+
+def exec_lookup(command, env, cwd):
+    """Where the exec plugin's command is found, as subprocess finds it: a path (with a slash) from
+    the working directory, a bare name on the PATH of the merged environment."""
+    if "/" in command:
+        p = os.path.normpath(os.path.join(cwd or "", command))
+        return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
+    for d in os.get_exec_path(env):
+        p = os.path.join(d, command)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def run_exec_plugin(ex, env, cwd, r):
+    """Runs the credential plugin bounded by the step timeout; returns its ExecCredential status.
+    Its stdout holds the credential and its stderr may: neither is ever printed."""
+    import subprocess
+    info = {"apiVersion": ex.get("apiVersion"), "kind": "ExecCredential", "spec": {"interactive": False}}
+    env = dict(env)
+    env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
+    argv = [str(ex.get("command"))] + [str(a) for a in (ex.get("args") or [])]
+    t0 = time.time()
+    try:
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             cwd=cwd or None, env=env)
+    except OSError as e:
+        r["run"] = {"ok": False, "error": "not-started", "detail": e.strerror or type(e).__name__}
+        return None
+    try:
+        out, _ = p.communicate(timeout=step_timeout())
+    except Exception:
+        p.kill()
+        p.wait()
+        r["run"] = {"ok": False, "error": "timeout", "ms": ms(t0)}
+        return None
+    if p.returncode != 0:
+        r["run"] = {"ok": False, "error": "exit", "exitCode": p.returncode, "ms": ms(t0)}
+        return None
+    try:
+        status = json.loads(out.decode("utf-8", "replace")).get("status") or {}
+    except Exception:
+        status = None
+    if not isinstance(status, dict) or not (status.get("token") or status.get("clientCertificateData")):
+        r["run"] = {"ok": False, "error": "no-credential", "ms": ms(t0)}
+        return None
+    r["run"] = {"ok": True, "gave": "token" if status.get("token") else "clientCertificate", "ms": ms(t0)}
+    return status
+
+
+def memfile(data):
+    """A file that exists only in memory (for load_cert_chain, which takes paths): nothing is
+    written in the pod. None where memfd_create is missing."""
+    if not hasattr(os, "memfd_create"):
+        return None
+    fd = os.memfd_create("kubectl-airflow")
+    os.write(fd, data)
+    return fd
+
+
+def remote_auth(user, base, r):
+    """The credentials the Python client would send, and what the report may say about them."""
+    auth = {}
+    r["auth"] = auth
+    cred = {"token": None, "cert": None, "key": None}
+    if user.get("auth-provider"):
+        auth["method"] = "auth-provider"
+        auth["provider"] = str((user["auth-provider"] or {}).get("name", ""))[:64]
+        return cred
+    if user.get("token") or user.get("tokenFile"):
+        auth["method"] = "token" if user.get("token") else "tokenFile"
+        if user.get("token"):
+            cred["token"] = str(user["token"]).strip()
+        else:
+            path = rel(base, user["tokenFile"])
+            auth["tokenFile"] = {"path": path, "present": os.path.exists(path)}
+            try:
+                cred["token"] = read_bytes(path).decode("utf-8", "replace").strip()
+            except OSError as e:
+                auth["tokenFile"]["error"] = e.strerror or type(e).__name__
+    elif isinstance(user.get("exec"), dict):
+        ex = user["exec"]
+        env = os.environ.copy()
+        for e in ex.get("env") or []:
+            if isinstance(e, dict) and "name" in e:
+                env[str(e["name"])] = str(e.get("value", ""))
+        command = str(ex.get("command") or "")
+        found = exec_lookup(command, env, base) if command else None
+        auth["method"] = "exec"
+        auth["exec"] = {"command": command[:200], "found": found, "apiVersion": str(ex.get("apiVersion", ""))[:80],
+                        "path": env.get("PATH", "")[:400]}
+        if ex.get("installHint"):
+            auth["exec"]["installHint"] = str(ex["installHint"])[:300]
+        if found and left() > 0:
+            status = run_exec_plugin(ex, env, base, auth["exec"])
+            if status and status.get("token"):
+                cred["token"] = str(status["token"]).strip()
+            elif status:
+                cred["cert"] = status.get("clientCertificateData", "").encode()
+                cred["key"] = str(status.get("clientKeyData", "")).encode()
+    elif user.get("username") and user.get("password"):
+        auth["method"] = "basic"
+        cred["basic"] = base64.b64encode(("%s:%s" % (user["username"], user["password"])).encode()).decode()
+    if cred["cert"] is None and (user.get("client-certificate-data") or user.get("client-certificate")):
+        try:
+            cred["cert"] = (base64.b64decode(user["client-certificate-data"]) if user.get("client-certificate-data")
+                            else read_bytes(rel(base, user["client-certificate"])))
+            cred["key"] = (base64.b64decode(user.get("client-key-data") or "") if user.get("client-key-data")
+                           else read_bytes(rel(base, user.get("client-key") or "")))
+        except (OSError, ValueError, TypeError) as e:
+            auth["clientCertificateError"] = getattr(e, "strerror", None) or type(e).__name__
+            cred["cert"] = None
+        auth["clientCertificate"] = True
+        auth.setdefault("method", "clientCertificate")
+    auth.setdefault("method", "none")
+    return cred
+
+
+def remote_tls_context(cluster, base, cred, r, item):
+    tls = {}
+    r["tls"] = tls
+    ctx = ssl.create_default_context()
+    if item.get("tlsFrom"):
+        tls["airflow"] = str(item["tlsFrom"])[:300]
+    if item.get("verify") is False:
+        # Airflow turns verification off after loading the kubeconfig (verify_ssl, disable_verify_ssl)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        tls["ca"] = "not verified"
+    elif item.get("caFile"):
+        path = str(item["caFile"])
+        tls["ca"] = "ssl_ca_cert"
+        tls["caFile"] = path
+        if not os.path.exists(path):
+            tls["caError"] = "file-missing"
+            return None
+        try:
+            ctx = ssl.create_default_context(cafile=path)
+        except Exception as e:
+            tls["caError"] = getattr(e, "strerror", None) or type(e).__name__
+            return None
+    elif cluster.get("insecure-skip-tls-verify"):
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        tls["ca"] = "insecure-skip-tls-verify"
+    elif cluster.get("certificate-authority-data"):
+        tls["ca"] = "certificate-authority-data"
+        try:
+            ctx = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode("ascii", "replace"))
+        except Exception as e:
+            tls["caError"] = "not a PEM certificate (%s)" % type(e).__name__
+            return None
+    elif cluster.get("certificate-authority"):
+        path = rel(base, cluster["certificate-authority"])
+        tls["ca"] = "certificate-authority"
+        tls["caFile"] = path
+        if not os.path.exists(path):
+            tls["caError"] = "file-missing"
+            return None
+        try:
+            ctx = ssl.create_default_context(cafile=path)
+        except Exception as e:
+            tls["caError"] = getattr(e, "strerror", None) or type(e).__name__
+            return None
+    else:
+        tls["ca"] = "system"
+    if cred.get("cert"):
+        fds = [memfile(cred["cert"]), memfile(cred["key"] or b"")]
+        if None in fds:
+            r["auth"]["clientCertificateError"] = "no memfd_create: the probe writes no key to disk"
+        else:
+            try:
+                ctx.load_cert_chain("/proc/self/fd/%d" % fds[0], "/proc/self/fd/%d" % fds[1])
+            except Exception as e:
+                r["auth"]["clientCertificateError"] = type(e).__name__
+            for fd in fds:
+                os.close(fd)
+    return ctx
+
+
+def remote_call(sock, host, port, cred):
+    """SelfSubjectReview (who the credentials are), else GET /api where the API has no such review."""
+    import http.client
+    c = http.client.HTTPConnection(host, int(port), timeout=step_timeout())
+    c.sock = sock
+    headers = {"Accept": "application/json", "User-Agent": "kubectl-airflow-probe", "Content-Type": "application/json"}
+    if cred.get("token"):
+        headers["Authorization"] = "Bearer " + cred["token"]
+    elif cred.get("basic"):
+        headers["Authorization"] = "Basic " + cred["basic"]
+    t0 = time.time()
+    calls = [("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+              json.dumps({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})),
+             ("GET", "/api", None)]
+    r = {}
+    try:
+        for method, path, body in calls:
+            c.request(method, path, body=body, headers=headers)
+            resp = c.getresponse()
+            raw = resp.read(65536)
+            r = {"path": path, "status": resp.status, "ms": ms(t0)}
+            try:
+                j = json.loads(raw.decode("utf-8"))
+            except Exception:
+                j = None
+            if isinstance(j, dict) and j.get("kind") == "Status":
+                r["message"] = str(j.get("message", ""))[:300]
+            elif isinstance(j, dict) and isinstance(j.get("status"), dict):
+                r["user"] = str(((j["status"].get("userInfo") or {}).get("username")) or "")[:253]
+            if resp.status != 404 or left() <= 0:
+                break
+    except Exception as e:
+        r = tls_error(e) if isinstance(e, ssl.SSLError) else {"ok": False, "error": classify(e), "detail": str(e)[:200]}
+        r["ms"] = ms(t0)
+    c.close()
+    return r
+
+
+def probe_remote(item):
+    r = {"origin": str(item.get("origin", ""))[:300]}
+    if item.get("context"):
+        r["context"] = str(item["context"])[:253]
+    cfg, base = remote_source(item, r)
+    item = r.pop("_override", item)
+    if r.get("error") or r.get("connection"):
+        return r
+    cluster, user = pick_context(cfg, r.get("context"), r)
+    if cluster is None:
+        return r
+    from urllib.parse import urlsplit
+    server = str(cluster.get("server") or "")
+    r["server"] = redact_proxy(server)[:300]
+    try:
+        u = urlsplit(server)
+        host, port = u.hostname, u.port or (443 if u.scheme == "https" else 80)
+    except ValueError:
+        host, port = None, None
+    if not host or u.scheme not in ("https", "http"):
+        r["error"] = "bad-server"
+        return r
+    r.update({"host": host, "port": port, "scheme": u.scheme})
+    cred = remote_auth(user or {}, base, r)
+    if ":" not in host and not all(c.isdigit() or c == "." for c in host):
+        if left() <= 0:
+            r["dns"] = {"skipped": "budget"}
+            return r
+        res = run_all([lambda: resolve(host)])[0]
+        r["dns"] = res or {"name": host, "error": "timeout", "detail": "no answer within %.1fs" % P["timeout"]}
+        if not r["dns"].get("addresses"):
+            return r
+    if left() <= 0:
+        r["tcp"] = {"skipped": "budget"}
+        return r
+    t0 = time.time()
+    try:
+        raw = socket.create_connection((host, int(port)), timeout=step_timeout())
+        r["tcp"] = {"ok": True, "ms": ms(t0)}
+    except (OSError, socket.timeout) as e:
+        r["tcp"] = {"ok": False, "error": classify(e), "detail": str(e)[:200], "ms": ms(t0)}
+        return r
+    sock = raw
+    if u.scheme == "https":
+        ctx = remote_tls_context(cluster, base, cred, r, item) if ssl is not None else None
+        if ctx is None:
+            raw.close()
+            if ssl is None:
+                r["tls"] = {"skipped": "python3 has no ssl module"}
+            return r
+        t0 = time.time()
+        try:
+            raw.settimeout(step_timeout())
+            sock = ctx.wrap_socket(raw, server_hostname=host)
+            r["tls"].update({"ok": True, "ms": ms(t0)})
+        except Exception as e:
+            raw.close()
+            r["tls"].update(tls_error(e))
+            r["tls"]["ms"] = ms(t0)
+            return r
+    if r["auth"]["method"] == "auth-provider":
+        sock.close()
+        r["call"] = {"skipped": "auth-provider %s: its tokens come from an interactive login the probe does not replay" % r["auth"].get("provider")}
+        return r
+    ex = r["auth"].get("exec")
+    if ex and not ex.get("found"):
+        sock.close()
+        r["call"] = {"skipped": "exec plugin %s not found" % ex["command"]}
+        return r
+    if ex and not (ex.get("run") or {}).get("ok"):
+        sock.close()
+        r["call"] = {"skipped": "the exec plugin gave no credential"}
+        return r
+    if left() <= 0:
+        sock.close()
+        r["call"] = {"skipped": "budget"}
+        return r
+    r["call"] = remote_call(sock, host, port, cred)
+    return r
+
+
+def start_remote(items):
+    """Probes every kubeconfig beside the in-cluster layers (own threads, same budget); returns the
+    function that collects their results."""
+    items = [i for i in (items or []) if isinstance(i, dict)][:4]
+    if not items:
+        return lambda: None
+    out = [None] * len(items)
+
+    def one(i):
+        try:
+            out[i] = probe_remote(items[i])
+        except Exception as e:
+            out[i] = {"origin": str(items[i].get("origin", ""))[:300], "error": "other", "detail": type(e).__name__}
+
+    ts = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(items))]
+    for t in ts:
+        t.start()
+
+    def collect():
+        for t in ts:
+            t.join(max(0.1, left() + 1))
+        return [r if r is not None else {"origin": str(items[i].get("origin", ""))[:300], "error": "timeout",
+                                         "detail": "not finished within the probe's budget"}
+                for i, r in enumerate(out)]
+
+    return collect
+
+
 def mode_net():
     out = {"probe": "python3", "schema": 2, "mode": "net", "python": sys.version.split()[0],
            "now": int(time.time()), "timeout": P["timeout"], "budget": P["budget"]}
+    remote = start_remote(P.get("remote"))
     env = layer_env()
     out["env"] = env
     files = layer_files()
@@ -850,6 +1342,8 @@ def mode_net():
         proxy = proxy_for(host)
         if proxy and left() > 0:
             out["proxy"] = via_proxy(proxy, host, port)
+    if P.get("remote"):
+        out["remote"] = remote()
     out["elapsedMs"] = ms(START)
     return out
 

@@ -31,7 +31,9 @@ import { builtinRequirements } from '../airflow/requirements.ts';
 import { deniedAccessRemedy } from './access-remedy.ts';
 import { UNKNOWN_VERSIONS } from '../rbac/plan.ts';
 import { chartOf } from '../airflow/release.ts';
-import { launchNamespaces, type KeepaliveConfig } from '../airflow/airflow-cfg.ts';
+import { launchNamespaces, type AirflowConfig, type KeepaliveConfig } from '../airflow/airflow-cfg.ts';
+import { remotePlanFor } from './remote-plan.ts';
+import { withRemoteLayer } from './verdict-remote.ts';
 import { CLUSTER_WIDE } from '../airflow/namespaces.ts';
 import type { LoadedRelease } from '../airflow/discover.ts';
 import { addDebugContainer, PodProblem } from './debug-container.ts';
@@ -138,7 +140,7 @@ async function requirementFor(
   namespace: string,
   sa: string,
   opts: NetOptions,
-  seen: { keepalive?: KeepaliveConfig } = {},
+  seen: { keepalive?: KeepaliveConfig; config?: AirflowConfig } = {},
 ): Promise<Requirement> {
   const base = { rows: builtinRequirements(), versions: UNKNOWN_VERSIONS, pod: { namespace, serviceAccount: sa } };
   const chart = chartOf(pod.metadata.labels);
@@ -165,6 +167,7 @@ async function requirementFor(
   }
   for (const w of loaded.warnings) opts.debug?.(1, `release ${chart.release}: ${w}`);
   seen.keepalive = loaded.config.keepalive;
+  seen.config = loaded.config;
   return podRequirement({
     ...base,
     versions: loaded.versions,
@@ -202,14 +205,16 @@ export async function probePod(
     soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
     soft(controlPlaneEvidence(conn)),
   ]);
-  const seen: { keepalive?: KeepaliveConfig } = {};
+  const seen: { keepalive?: KeepaliveConfig; config?: AirflowConfig } = {};
   const [cp, required] = await Promise.all([endpoints, requirementFor(conn, pod, namespace, sa, opts, seen)]);
+  const remote = remotePlanFor(pod, choice.container, seen.config, !!opts.debugImage);
   const input: ProbeInput = {
     timeoutSeconds: opts.timeoutSeconds,
     attempts: opts.attempts,
     endpoints: cp.endpoints.map((e) => ({ ip: e.ip, port: e.port })),
     access: required.access,
     ...(opts.accessOnce ? { accessOnce: true } : {}),
+    remote: remote.probed,
   };
   const who = { pod: podName, namespace, container: choice.container, serviceAccount: sa };
 
@@ -299,7 +304,7 @@ export async function probePod(
       ...(remedy ? { remedy } : {}),
     },
   };
-  const report = diagnose(doc, facts, who);
+  const report = withRemoteLayer(diagnose(doc, facts, who), doc, remote);
   if (opts.watchSeconds) {
     const launch =
       required.namespaces.find((n) => n !== CLUSTER_WIDE && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) ??

@@ -61,16 +61,19 @@ export function secretsOf(docs: Obj[], kubeconfig: Obj): Map<string, string> {
       }
     }
   }
-  for (const u of kubeconfig.users ?? []) {
-    const user = u.user ?? {};
-    add(user.token, `kubeconfig user ${u.name} token`);
-    add(user.password, `kubeconfig user ${u.name} password`);
-    if (typeof user['client-key-data'] === 'string') {
-      add(user['client-key-data'], `kubeconfig user ${u.name} client-key-data`);
-      for (const line of Buffer.from(user['client-key-data'], 'base64').toString('utf8').split('\n'))
-        if (/^[A-Za-z0-9+/=]{40,}$/.test(line)) add(line, `kubeconfig user ${u.name} client key`);
+  kubeconfigSecrets(kubeconfig, 'kubeconfig', add);
+  // kubeconfigs held in Secrets (a mounted file, or inline in a kubernetes_default connection): their credentials one by one
+  for (const [v, where] of [...found]) {
+    if (!where.startsWith('Secret ')) continue;
+    let parsed: Obj | undefined;
+    try {
+      parsed = YAML.parse(v) as Obj;
+    } catch {
+      continue;
     }
-    for (const e of user.exec?.env ?? []) add(e.value, `kubeconfig user ${u.name} exec env ${e.name}`);
+    const inline = parsed?.extra?.kube_config;
+    const kc = typeof inline === 'string' ? (YAML.parse(inline) as Obj) : (inline ?? parsed);
+    if (kc && typeof kc === 'object') kubeconfigSecrets(kc, `${where} kubeconfig`, add);
   }
   // a value the scenario also shows outside any Secret (an image name in a pod spec) is public there
   const open = docs
@@ -82,16 +85,36 @@ export function secretsOf(docs: Obj[], kubeconfig: Obj): Map<string, string> {
   return found;
 }
 
+/** The credentials of a kubeconfig's users: tokens, passwords, client keys, exec plugin env values. */
+function kubeconfigSecrets(kubeconfig: Obj, at: string, add: (v: unknown, where: string) => void): void {
+  for (const u of Array.isArray(kubeconfig.users) ? kubeconfig.users : []) {
+    const user = u?.user ?? {};
+    add(user.token, `${at} user ${u.name} token`);
+    add(user.password, `${at} user ${u.name} password`);
+    if (typeof user['client-key-data'] === 'string') {
+      add(user['client-key-data'], `${at} user ${u.name} client-key-data`);
+      for (const line of Buffer.from(user['client-key-data'], 'base64').toString('utf8').split('\n'))
+        if (/^[A-Za-z0-9+/=]{40,}$/.test(line)) add(line, `${at} user ${u.name} client key`);
+    }
+    for (const e of user.exec?.env ?? []) add(e.value, `${at} user ${u.name} exec env ${e.name}`);
+  }
+}
+
 const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 const SCENARIOS = readdirSync(SCENARIOS_DIR)
   .filter((f) => f.endsWith('.yaml') && f !== 'bench-250.yaml')
   .map((f) => f.replace(/\.yaml$/, ''));
-/** Pods whose env carries a secret value: net probes them (the probe reads the env in the pod). */
+/** Where an Airflow container names a kubeconfig: net reads it in the pod (Remote cluster layer). */
+const KUBECONFIG_ENV = /^AIRFLOW_CONN_KUBERNETES_DEFAULT$|^AIRFLOW__KUBERNETES(_EXECUTOR)?__CONFIG_FILE$/;
+
+/** Pods whose env carries a secret value or names a kubeconfig: net probes them (the probe reads both in the pod). */
 function podsWithSecrets(docs: Obj[], secrets: Map<string, string>): Array<{ namespace: string; name: string }> {
   return docs
     .filter((d) => d.kind === 'Pod' && d.status?.phase === 'Running' && d.spec?.nodeName)
-    .filter((d) =>
-      [...secrets.values()].some((w) => w.startsWith(`Pod ${d.metadata.namespace}/${d.metadata.name} env`)),
+    .filter(
+      (d) =>
+        [...secrets.values()].some((w) => w.startsWith(`Pod ${d.metadata.namespace}/${d.metadata.name} env`)) ||
+        (d.spec?.containers ?? []).some((c: Obj) => (c.env ?? []).some((e: Obj) => KUBECONFIG_ENV.test(e.name))),
     )
     .map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name }));
 }
@@ -253,6 +276,30 @@ describe('no secret in any output', function () {
       ],
       { users: [{ name: 'u', user: { token: 'tok-123456' } }] },
     );
+    const inline = secretsOf(
+      [
+        {
+          kind: 'Secret',
+          metadata: { name: 'conn', namespace: 'a' },
+          stringData: {
+            k: JSON.stringify({
+              extra: {
+                kube_config: {
+                  users: [{ name: 'x', user: { exec: { env: [{ name: 'K', value: 'exec-env-secret' }] } } }],
+                },
+              },
+            }),
+          },
+        },
+        {
+          kind: 'Secret',
+          metadata: { name: 'file', namespace: 'a' },
+          stringData: { config: 'users:\n- name: y\n  user:\n    token: mounted-kubeconfig-token\n' },
+        },
+      ],
+      {},
+    );
+    for (const want of ['exec-env-secret', 'mounted-kubeconfig-token']) assert.ok(inline.has(want), want);
     for (const want of ['pw-in-uri', 'Sch3meless', 'postgresql://u:pw-in-uri@db:5432/x', 'tok-123456'])
       assert.ok(s.has(want), want);
     assert.ok(![...s.keys()].some((k) => k.includes('localhost')));
