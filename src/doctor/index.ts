@@ -56,7 +56,7 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     plan,
     { loadRelease },
     { inspectClientConfig, listConfigMaps },
-    { runHa, toReport },
+    { runHa, startHaReads, toReport },
     { runRbac, rbacDocument },
     { NoReleaseError },
     admission,
@@ -80,8 +80,9 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   // meanwhile, once, for both the release's Airflow config and the config layer
   const configMaps = listConfigMaps(conn, ns);
   const release = timed('release', loadRelease(conn, ns, opts.release, configMaps));
-  const ha = timed('ha', runHa(conn));
-  for (const p of [release, configMaps, ha]) p.catch(() => undefined); // awaited below (or moot after exit 3)
+  // ha's reads now, its deciding once the probe is on its way (below)
+  startHaReads(conn).catch(() => undefined);
+  for (const p of [release, configMaps]) p.catch(() => undefined); // awaited below (or moot after exit 3)
   const cluster = v.clusterLayer(await access);
 
   const target = { namespace: ns, release: opts.release, flags: opts.repeatFlags };
@@ -207,6 +208,7 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   // work (rbac, admission, config) start once it is on its way, so that work overlaps the exec.
   const network = networkLayer();
   await Promise.race([probeSent, network]);
+  const ha = timed('ha', runHa(conn));
   layers.push(...(await Promise.all([configLayer(), network, haLayer(), rbacLayer(), admissionLayer()])));
   // a layer skipped for want of a release has no command to show: it would fail the same way
   const needsRelease = (l: LayerResult) =>

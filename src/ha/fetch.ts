@@ -44,7 +44,19 @@ async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
 
 export type HaReads = Omit<HaInput, 'now' | 'from'>;
 
-export async function fetchHa(conn: Connection): Promise<HaReads> {
+const asked = new WeakMap<Connection, Promise<HaReads>>();
+
+/** The HA reads, asked once per command: doctor's ha layer and net's stale-endpoint evidence share them. */
+export function fetchHa(conn: Connection): Promise<HaReads> {
+  let reads = asked.get(conn);
+  if (!reads) {
+    reads = readHa(conn);
+    asked.set(conn, reads);
+  }
+  return reads;
+}
+
+async function readHa(conn: Connection): Promise<HaReads> {
   const [service, endpoints, slices, leases, nodes, rz, apiserverPods] = await Promise.all([
     read(getObject<Service>(conn, 'services', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.service),
     read(getObject<Endpoints>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.endpoints),
