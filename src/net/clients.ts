@@ -161,6 +161,8 @@ export function executorAnswer(
   let version: string;
   if (typeof airflow === 'string' && compareVersions(airflow, CORE_WITHOUT_EXECUTOR) < 0) {
     // before 2.7.0 the KubernetesExecutor alias loads the core class, whatever provider is installed
+    // (apache/airflow airflow/executors/executor_loader.py ExecutorLoader.executors in a 2.x copy:
+    // KUBERNETES_EXECUTOR -> airflow.executors.kubernetes_executor; later copies name the provider's)
     home = 'apache-airflow';
     version = airflow;
   } else if (typeof provider === 'string') {
