@@ -1,7 +1,15 @@
 // The client table (src/net/clients.json) and the decisions taken from it (src/net/clients.ts, the
 // env layer's proxy verdict): which installed version of the Kubernetes clients does what.
 import assert from 'node:assert/strict';
-import { answer, clientRows, compareVersions, inRange, proxyClients, type Question } from '../../src/net/clients.ts';
+import {
+  answer,
+  clientRows,
+  compareVersions,
+  executorAnswer,
+  inRange,
+  proxyClients,
+  type Question,
+} from '../../src/net/clients.ts';
 import type { ProbeDoc } from '../../src/net/model.ts';
 import { envLayer, filesLayer } from '../../src/net/verdict.ts';
 
@@ -44,7 +52,7 @@ describe('net: the Kubernetes clients in the pod', () => {
       assert.ok(QUESTIONS.includes(r.question), r.question);
       assert.match(
         r.source,
-        /(kubernetes-client\/python|tomplus\/kubernetes_asyncio|apache\/airflow)/,
+        /(kubernetes-client\/python|tomplus\/kubernetes_asyncio|apache\/airflow|urllib3\/urllib3)/,
         `${r.question} ${r.package}: a source`,
       );
       assert.ok(r.detail.length > 20);
@@ -174,6 +182,142 @@ describe('net: the Kubernetes clients in the pod', () => {
       'unknown versions: nothing assumed against the pod',
     );
   });
+
+  // The KubernetesExecutor lived in apache-airflow until 2.7.0 and in the provider from 7.4.0: the
+  // Airflow version picks whose row answers. Each case: installed versions -> home, answer, and the
+  // text the answer must carry (a source, or what was assumed).
+  const airflowPod = (airflow: string | null, provider: string | null, urllib3?: string) => ({
+    kubernetes: '29.0.0',
+    kubernetes_asyncio: null,
+    ...(urllib3 ? { urllib3 } : {}),
+    'apache-airflow': airflow,
+    'apache-airflow-providers-cncf-kubernetes': provider,
+  });
+  const executorCases: Array<{
+    name: string;
+    q: 'watch-410' | 'tcp-keepalive';
+    installed: Parameters<typeof executorAnswer>[1];
+    home?: string;
+    answer?: boolean;
+    because?: RegExp;
+    assumed?: RegExp;
+  }> = [
+    {
+      name: '1.10.12: the core watcher takes a 410 event but can loop on a 410 ApiException',
+      q: 'watch-410',
+      installed: airflowPod('1.10.12', null),
+      home: 'apache-airflow',
+      answer: false,
+      because: /#21087.*airflow\/contrib\/executors\/kubernetes_executor\.py.*#23521/,
+    },
+    {
+      name: '2.3.1: the core watcher restarts from 0',
+      q: 'watch-410',
+      installed: airflowPod('2.3.1', null),
+      home: 'apache-airflow',
+      answer: true,
+      because: /_health_check_kube_watchers/,
+    },
+    {
+      name: '2.6.3 with provider 7.4.0 installed: still the core executor',
+      q: 'watch-410',
+      installed: airflowPod('2.6.3', '7.4.0'),
+      home: 'apache-airflow',
+      answer: true,
+    },
+    {
+      name: '2.7.0 with provider 7.4.0: the provider executor',
+      q: 'watch-410',
+      installed: airflowPod('2.7.0', '7.4.0'),
+      home: 'apache-airflow-providers-cncf-kubernetes',
+      answer: true,
+      because: /kubernetes_executor_utils\.py/,
+    },
+    {
+      name: '2.7.0 with a provider before 7.4.0: no executor row',
+      q: 'watch-410',
+      installed: airflowPod('2.7.0', '7.3.0'),
+      home: 'apache-airflow-providers-cncf-kubernetes',
+      answer: undefined,
+      because: /not in that release/,
+    },
+    {
+      name: '2.7.0 without the provider: no executor at all',
+      q: 'watch-410',
+      installed: airflowPod('2.7.0', null),
+      answer: undefined,
+      because: /no KubernetesExecutor of its own.*not installed/,
+    },
+    {
+      name: '1.9.0: before the KubernetesExecutor',
+      q: 'watch-410',
+      installed: airflowPod('1.9.0', null),
+      home: 'apache-airflow',
+      answer: undefined,
+    },
+    {
+      name: 'apache-airflow unknown, provider 8.0.0: the provider, said as assumed',
+      q: 'watch-410',
+      installed: airflowPod(null, '8.0.0'),
+      home: 'apache-airflow-providers-cncf-kubernetes',
+      answer: true,
+      assumed: /^apache-airflow version unknown .*assumed Airflow >= 2\.7\.0/,
+    },
+    {
+      name: 'the sh probe: the newest executor, said as assumed',
+      q: 'watch-410',
+      installed: { skipped: 'no python3' },
+      home: 'apache-airflow-providers-cncf-kubernetes',
+      answer: true,
+      assumed: /^Airflow versions unknown \(no python3\): assumed the newest KubernetesExecutor/,
+    },
+    {
+      name: '1.10.14 has no keepalive option',
+      q: 'tcp-keepalive',
+      installed: airflowPod('1.10.14', null, '1.25.11'),
+      home: 'apache-airflow',
+      answer: false,
+      because: /1\.10\.13', '1\.10\.14' and '1\.10\.15'/,
+    },
+    {
+      name: '2.0.2 with urllib3 1.26: keepalive reaches the connections',
+      q: 'tcp-keepalive',
+      installed: airflowPod('2.0.2', null, '1.26.12'),
+      home: 'apache-airflow',
+      answer: true,
+      because: /#15338/,
+    },
+    {
+      name: '2.6.3 with urllib3 2.0.4: the patch never reaches a connection',
+      q: 'tcp-keepalive',
+      installed: airflowPod('2.6.3', null, '2.0.4'),
+      home: 'apache-airflow',
+      answer: false,
+      because: /^urllib3 2\.0\.4: .*#3789/,
+    },
+    {
+      name: '2.7.0, provider 7.4.0, urllib3 unknown: assumed before 2.0.0',
+      q: 'tcp-keepalive',
+      installed: airflowPod('2.7.0', '7.4.0'),
+      home: 'apache-airflow-providers-cncf-kubernetes',
+      answer: true,
+      assumed: /^urllib3 version unknown: assumed one before 2\.0\.0/,
+    },
+  ];
+  for (const c of executorCases) {
+    it(`the executor, ${c.q}: ${c.name}`, () => {
+      const a = executorAnswer(c.q, c.installed);
+      assert.equal(a.home, c.home);
+      assert.equal(a.answer, c.answer);
+      if (c.because)
+        assert.ok(
+          a.because.some((b) => c.because!.test(b)),
+          a.because.join('\n'),
+        );
+      if (c.assumed) assert.match(a.assumed ?? '', c.assumed);
+      else assert.equal(a.assumed, undefined);
+    });
+  }
 
   it('unknown versions (the sh probe): the verdict says what it assumed', () => {
     const l = envLayer(
