@@ -310,7 +310,16 @@ export async function probePod(
       required.namespaces.find((n) => n !== CLUSTER_WIDE && /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(n)) ??
       namespace;
     const { holdWatch, withLayer } = await import('./watch-run.ts');
-    const watched = await holdWatch(conn, target, kind, launch, opts.watchSeconds, opts.timeoutSeconds, seen.keepalive);
+    const watched = await holdWatch(
+      conn,
+      target,
+      kind,
+      launch,
+      opts.watchSeconds,
+      opts.timeoutSeconds,
+      seen.keepalive,
+      doc.clients,
+    );
     opts.debug?.(1, `watch exec: ${watched.verdict}`);
     return { report: withLayer(report, watched), notes };
   }

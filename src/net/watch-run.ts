@@ -5,6 +5,7 @@ import { runProbe } from '../kube/probe-runner.ts';
 import { layer } from './layer.ts';
 import type { Layer, NetReport } from './model.ts';
 import { probePy, probeSh } from './programs.ts';
+import { executorAnswer, type InstalledClients } from './clients.ts';
 import { parseWatchDoc, SILENCE_SECONDS, watchLayer } from './watch.ts';
 
 /** The report with one more layer; ok and the first failure follow it. */
@@ -23,6 +24,7 @@ export async function holdWatch(
   seconds: number,
   timeoutSeconds: number,
   keepalive: KeepaliveConfig | undefined,
+  installed?: InstalledClients,
 ): Promise<Layer> {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(namespace)) throw new Error(`refusing namespace ${namespace}`);
   const input = { mode: 'watch', seconds, silence: SILENCE_SECONDS, namespace, timeout: timeoutSeconds };
@@ -44,7 +46,11 @@ export async function holdWatch(
   if (!result || result.timedOut)
     return layer('watch', 'FAIL', [`the watch probe did not finish within ${seconds + 3 * timeoutSeconds + 10}s`]);
   try {
-    return watchLayer(parseWatchDoc(result.stdout), keepalive);
+    const executor = {
+      watch410: executorAnswer('watch-410', installed),
+      keepalive: executorAnswer('tcp-keepalive', installed),
+    };
+    return watchLayer(parseWatchDoc(result.stdout), keepalive, executor);
   } catch (e) {
     return layer('watch', 'FAIL', [`the watch probe failed (exit ${result.exitCode}): ${(e as Error).message}`]);
   }

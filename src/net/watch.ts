@@ -4,6 +4,7 @@
 import { UsageError } from '../base/errors.ts';
 import type { KeepaliveConfig } from '../airflow/airflow-cfg.ts';
 import { layer } from './layer.ts';
+import type { ExecutorAnswer } from './clients.ts';
 import type { Layer } from './model.ts';
 
 /** The longest watch a run may hold: a diagnosis in minutes, not a monitor. */
@@ -119,13 +120,34 @@ function moments(doc: WatchDoc): { lines: string[]; problems: string[] } {
   return { lines, problems };
 }
 
+/** What the installed executor does, by clients.json (executorAnswer): undefined when not asked. */
+export interface ExecutorFacts {
+  watch410: ExecutorAnswer;
+  keepalive: ExecutorAnswer;
+}
+
+const assumedText = (a: ExecutorAnswer) => (a.assumed ? ` (assumed: ${a.assumed})` : '');
+
 /** What Airflow's keepalive settings mean behind each known idle timeout. */
-export function keepaliveNotes(k: KeepaliveConfig | undefined): string[] {
+export function keepaliveNotes(k: KeepaliveConfig | undefined, executor?: ExecutorFacts): string[] {
   if (!k) return ['Airflow keepalive settings unknown (release config not read): Airflow defaults are idle 120s'];
   const out = [
     `Airflow TCP keepalive: ${k.enabled.value ? 'on' : 'off'} (${k.enabled.source}), idle ${k.idle.value}s (${k.idle.source}), interval ${k.interval.value}s, count ${k.count.value}`,
   ];
   if (k.requestArgs.value) out.push(`kube_client_request_args: ${k.requestArgs.value} (${k.requestArgs.source})`);
+  const ka = executor?.keepalive;
+  if (ka?.answer === false) {
+    // the settings exist but never reach the executor's sockets: advice about them would do nothing
+    out.push(
+      `warning: these settings do not reach the watcher's connections in this image: ${ka.because.join('; ')}${assumedText(ka)}`,
+    );
+    for (const lb of IDLE_TIMEOUTS)
+      out.push(
+        `warning: an idle watch through ${lb.name} (default idle timeout ${lb.seconds}s) is dropped silently whatever enable_tcp_keepalive says [${lb.source}]`,
+      );
+    return out;
+  }
+  if (ka?.assumed) out.push(`keepalive verdicts assume: ${ka.assumed}`);
   for (const lb of IDLE_TIMEOUTS) {
     if (!k.enabled.value)
       out.push(
@@ -139,9 +161,17 @@ export function keepaliveNotes(k: KeepaliveConfig | undefined): string[] {
   return out;
 }
 
-export function watchLayer(doc: WatchDoc, keepalive: KeepaliveConfig | undefined): Layer {
+/** What the executor's watcher does after a 410, in the remedy's words. */
+export function after410(executor?: ExecutorFacts): string {
+  const a = executor?.watch410;
+  if (!a || a.answer === undefined) return "whether Airflow's watcher recovers from a 410 depends on its version";
+  if (a.answer) return `Airflow's watcher recovers from a 410 by listing again${assumedText(a)}`;
+  return `this Airflow's watcher does not recover from a 410 (${a.because.join('; ')}): upgrade Airflow to 2.3.1 or later, or restart the scheduler when tasks stop being picked up`;
+}
+
+export function watchLayer(doc: WatchDoc, keepalive: KeepaliveConfig | undefined, executor?: ExecutorFacts): Layer {
   const head = `watch on pods in ${doc.namespace} for ${doc.seconds}s from inside the pod (gaps over ${doc.silence}s count as silence)`;
-  const notes = keepaliveNotes(keepalive);
+  const notes = keepaliveNotes(keepalive, executor);
   if (doc.skipped) return layer('watch', 'SKIP', [head, `not held: ${doc.skipped}`, ...notes]);
   if (doc.error)
     return layer(
@@ -165,6 +195,10 @@ export function watchLayer(doc: WatchDoc, keepalive: KeepaliveConfig | undefined
     'watch',
     'FAIL',
     [head, ...lines, ...problems, ...notes],
-    "something between the pod and the API server drops or ends idle streams (a load balancer or NAT idle timeout): keep Airflow's TCP keepalive on with tcp_keep_idle below that timeout, or raise the timeout; Airflow's watcher recovers from a 410 by listing again",
+    `something between the pod and the API server drops or ends idle streams (a load balancer or NAT idle timeout): ${
+      executor?.keepalive.answer === false
+        ? "raise that timeout above the longest quiet time (Airflow's keepalive settings do not reach these connections here)"
+        : "keep Airflow's TCP keepalive on with tcp_keep_idle below that timeout, or raise the timeout"
+    }; ${after410(executor)}`,
   );
 }

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { resolveAirflowConfig } from '../../src/airflow/airflow-cfg.ts';
 import { UsageError } from '../../src/base/errors.ts';
+import { executorAnswer } from '../../src/net/clients.ts';
 import {
+  after410,
   keepaliveNotes,
   parseWatchDoc,
   parseWatchDuration,
@@ -185,6 +187,59 @@ describe('net --watch', () => {
 
     it('unknown config: says what it assumed', () =>
       assert.match(keepaliveNotes(undefined)[0], /unknown .*defaults are idle 120s/));
+  });
+
+  describe('what the installed executor does (clients.json through executorAnswer)', () => {
+    const facts = (installed: Record<string, string | null>) => ({
+      watch410: executorAnswer('watch-410', installed),
+      keepalive: executorAnswer('tcp-keepalive', installed),
+    });
+    const reset = doc([{ kind: 'reset', t: 4, error: 'reset' }]);
+    const cases: Array<{ name: string; installed: Record<string, string | null>; says: RegExp[]; not: RegExp[] }> = [
+      {
+        name: 'Airflow 2.2.3 (core executor, before 2.3.1): the watcher does not recover from a 410',
+        installed: { 'apache-airflow': '2.2.3', urllib3: '1.26.18' },
+        says: [/does not recover from a 410.*2\.3\.1/],
+        not: [/recovers from a 410 by listing again/],
+      },
+      {
+        name: 'Airflow 2.9 with provider 8.0 and urllib3 1.26: recovers, keepalive advice stands',
+        installed: {
+          'apache-airflow': '2.9.3',
+          'apache-airflow-providers-cncf-kubernetes': '8.0.0',
+          urllib3: '1.26.18',
+        },
+        says: [/recovers from a 410 by listing again/, /keep Airflow's TCP keepalive on/],
+        not: [/do not reach/],
+      },
+      {
+        name: 'urllib3 2.x: the keepalive settings do not reach the sockets, so no advice to turn them on',
+        installed: {
+          'apache-airflow': '2.9.3',
+          'apache-airflow-providers-cncf-kubernetes': '8.0.0',
+          urllib3: '2.2.1',
+        },
+        says: [/do not reach the watcher's connections.*urllib3 2\.2\.1/, /whatever enable_tcp_keepalive says/],
+        not: [/keep Airflow's TCP keepalive on/],
+      },
+      {
+        name: 'nothing known: what was assumed is said',
+        installed: {},
+        says: [/assume/],
+        not: [],
+      },
+    ];
+    for (const c of cases)
+      it(c.name, () => {
+        const l = watchLayer(reset, keepalive({}), facts(c.installed));
+        const all = [...l.evidence, l.remedy ?? ''].join('\n');
+        assert.equal(l.verdict, 'FAIL');
+        for (const re of c.says) assert.match(all, re);
+        for (const re of c.not) assert.doesNotMatch(all, re);
+      });
+
+    it('without the facts it does not claim either way', () =>
+      assert.match(after410(undefined), /depends on its version/));
   });
 
   it('parseWatchDoc takes the last line and refuses another mode', () => {
