@@ -27,7 +27,7 @@ export interface NetOptions {
   note: (line: string) => void;
 }
 
-/** Pods probed at once with --all: each costs two execs. */
+/** Pods probed at once with --all: each holds an exec open. */
 const PODS_AT_ONCE = 4;
 
 export async function runNet(conn: Connection, opts: NetOptions): Promise<NetReport[]> {

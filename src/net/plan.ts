@@ -1,5 +1,5 @@
 // Pure decisions before the probe runs: which container, whether the pod can be probed at all,
-// the exact argv of the two execs (program and data kept apart), the permissions to ask, the bound
+// the exact argv of the probe's execs (program and data kept apart), the permissions to ask, the bound
 // on the whole command, and the ephemeral-container request of --debug-image.
 import { chooseRows, type RequirementRow } from '../airflow/requirements.ts';
 import type { Versions } from '../airflow/versions.ts';
