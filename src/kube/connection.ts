@@ -174,6 +174,8 @@ class HttpConnection implements Connection {
    * answers from different moments. What must see change (a poll) uses request().
    */
   private readOnce<T>(key: string, read: () => Promise<T>): Promise<T> {
+    // after close nothing is sent, and nothing is answered from before either
+    if (this.closed) return read();
     let p = this.reads.get(key) as Promise<T> | undefined;
     if (!p) {
       p = read();

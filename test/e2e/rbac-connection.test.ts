@@ -52,9 +52,29 @@ describe('rbac e2e: the request layer', function () {
   it('holds at most --max-in-flight requests, and uses them', async () => {
     sim.faults.set([{ path: '^/api/v1/namespaces/airflow/pods', latencyMs: 30 }]);
     sim.log.reset();
-    await Promise.all(Array.from({ length: 24 }, () => conn.get('/api/v1/namespaces/airflow/pods')));
+    // request(): each call is sent (get() would answer the same read once)
+    await Promise.all(Array.from({ length: 24 }, () => conn.request({ path: '/api/v1/namespaces/airflow/pods' })));
     assert.equal(sim.log.maxInFlight, 4);
     assert.equal(conn.stats.maxInFlight, 4);
+  });
+
+  it('get and list answer the same read once per command; request asks again', async () => {
+    const once = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
+    sim.log.reset();
+    const [a, b] = await Promise.all([
+      once.get('/api/v1/namespaces/airflow/pods', { limit: 1 }),
+      once.get('/api/v1/namespaces/airflow/pods', { limit: 1 }),
+    ]);
+    assert.strictEqual(a, b, 'the same answer, not two reads of different moments');
+    await once.list('/api/v1/namespaces/airflow/serviceaccounts');
+    await once.list('/api/v1/namespaces/airflow/serviceaccounts');
+    assert.equal(sim.log.count({ path: '/api/v1/namespaces/airflow/pods' }), 1);
+    assert.equal(sim.log.count({ path: '/api/v1/namespaces/airflow/serviceaccounts' }), 1);
+    // another query is another question
+    await once.get('/api/v1/namespaces/airflow/pods', { limit: 2 });
+    await once.request({ path: '/api/v1/namespaces/airflow/pods', query: { limit: 1 } });
+    assert.equal(sim.log.count({ path: '/api/v1/namespaces/airflow/pods' }), 3);
+    once.close();
   });
 
   it("impersonation per request: an identity, none, or the run's --as", async () => {

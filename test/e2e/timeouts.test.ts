@@ -72,7 +72,8 @@ describe('timeouts: one bound per request, nothing left behind', function () {
     ]);
     const conn = await connect({ kubeconfig: sim.kubeconfigPath, requestTimeout: '0' }, { env: {} });
     sim.log.reset();
-    const hanging = [1, 2, 3].map(() => conn.get('/version'));
+    // request(): three sends (get() would ask the same read once)
+    const hanging = [1, 2, 3].map(() => conn.request({ path: '/version' }));
     const backingOff = conn.get('/api/v1/namespaces/airflow/pods');
     while (sim.log.inFlight < 3 || sim.log.count({ path: '/api/v1/namespaces/airflow/pods' }) < 1)
       await new Promise((r) => setTimeout(r, 10));
