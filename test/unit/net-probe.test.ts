@@ -154,10 +154,14 @@ function saDir(base: string, name: string, token: string, ca: string): string {
 /** How long the fixture holds every answer (a test sets it to watch the probe's processes meanwhile). */
 let answerDelayMs = 0;
 
+/** Access reviews the fixture servers answered, all of them together (a test resets it). */
+let reviewsAnswered = 0;
+
 function apiServer(dir: string, cert: string, key: string, token: string): https.Server {
   return https.createServer(
     { cert: readFileSync(path.join(dir, cert)), key: readFileSync(path.join(dir, key)) },
     (req, res) => {
+      if (req.url?.endsWith('/selfsubjectaccessreviews')) reviewsAnswered++;
       const send = (code: number, body: unknown) => {
         setTimeout(() => {
           res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -397,11 +401,12 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
     endpoints = [{ ip: '127.0.0.1', port }],
     extraEnv: Record<string, string> = {},
     store = '',
+    accessOnce = false,
   ): Promise<ProbeDoc> {
     const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port), ...extraEnv };
     let argv: string[];
     if (kind === 'py') {
-      argv = pythonCommand(PY, input(endpoints));
+      argv = pythonCommand(PY, { ...input(endpoints), accessOnce });
       const data = JSON.parse(argv[3]);
       argv[3] = JSON.stringify({ ...data, saDir: path.join(fx.dir, sa) });
     } else {
@@ -531,6 +536,31 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
           `the scan saw the HTTP client at work (saw ${[...seen].filter((n) => /curl|python|sh|openssl/.test(n)).join(', ')})`,
         );
       });
+
+      if (kind === 'py')
+        it('accessOnce (doctor): each review asked once over any verified path, the same answers as per path', async () => {
+          const port6 = (fx as Fixture & { port6: number }).port6;
+          const endpoints = [{ ip: '::1', port: port6 }];
+          reviewsAnswered = 0;
+          const each = await probe(kind, 'sa-good', fx.port, endpoints);
+          assert.equal(reviewsAnswered, 2 * ASKS.length, 'per path: every review on the service and on the endpoint');
+          reviewsAnswered = 0;
+          const once = await probe(kind, 'sa-good', fx.port, endpoints, {}, '', true);
+          assert.equal(reviewsAnswered, ASKS.length, 'accessOnce: every review once');
+          type Answer = { verb: string; resource: string; subresource: string; namespace: string; allowed: boolean };
+          const key = (a: Answer) => `${a.verb} ${a.resource}/${a.subresource} ${a.namespace}: ${a.allowed}`;
+          const paths = once.paths as PathResult[];
+          assert.ok(
+            paths.every((p) => p.access === undefined && p.connect?.ok),
+            'no path carries its own reviews; every path still connects',
+          );
+          const shared = once.access as Array<Answer & { via?: string }>;
+          assert.deepEqual(shared.map(key), (pathOf(each).access as Answer[]).map(key));
+          assert.ok(
+            shared.every((a) => /^(service|endpoint) /.test(a.via ?? '')),
+            JSON.stringify(shared.map((a) => a.via)),
+          );
+        });
 
       it('an IPv6 endpoint: TCP, TLS verified as the service IP, HTTP and the reviews on it directly', async () => {
         const port6 = (fx as Fixture & { port6: number }).port6;
