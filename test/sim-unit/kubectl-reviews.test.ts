@@ -2,7 +2,7 @@
 // modules alone, served by a bare loopback HTTPS server (client-go sends no token over plain HTTP): proves the wire formats and the answers
 // kubectl prints, independently of the full simulator (server.ts, TLS, discovery).
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -14,6 +14,7 @@ import { authorize, defaultRbacObjects, rbacObjectsFrom } from '../sim/rbac.ts';
 import { handleReview } from '../sim/reviews.ts';
 import { failure, unauthorized } from '../sim/status.ts';
 import type { KubeObject, UserInfo } from '../sim/types.ts';
+import { ecCertificate } from '../tls-fixture.ts';
 
 function kubectlDir(): string | undefined {
   const which = (process.env['PATH'] ?? '')
@@ -107,27 +108,7 @@ describe('sim reviews with real kubectl', () => {
     }
     tmp = mkdtempSync(join(tmpdir(), 'kubectl-reviews-'));
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-keyout',
-          join(tmp, 'key.pem'),
-          '-out',
-          join(tmp, 'cert.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
+      ecCertificate(tmp, { key: 'key.pem', cert: 'cert.pem', subject: '/CN=127.0.0.1' });
     } catch {
       console.log('    skipped: openssl is needed to make a throwaway server certificate');
       this.skip();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type { RemoteResult } from '../../src/net/model.ts';
+import { ecCertificate } from '../tls-fixture.ts';
 
 const PY = readFileSync(new URL('../../src/net/probe.py', import.meta.url), 'utf8');
 /** probe.py without its last line (main()), then each item of argv[2] through probe_remote. */
@@ -24,23 +25,13 @@ const BAD = 'bad-token-0b8e4c1d55';
 const PASSWORD = 'basic-password-77Qx';
 const STDERR_SECRET = 'plugin-stderr-secret-3KdP';
 
-function openssl(dir: string, args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-}
-
 function certs(dir: string): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'];
-  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=remote-ca']);
-  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.crt', '-subj', '/CN=other-ca']);
+  const ca = { cert: 'ca.crt', key: 'ca.key' };
+  ecCertificate(dir, { ...ca, subject: '/CN=remote-ca' });
+  ecCertificate(dir, { key: 'other.key', cert: 'other.crt', subject: '/CN=other-ca' });
   // only the IP: https://localhost is a name mismatch
-  openssl(dir, [
-    ...['req', '-x509', ...ec, '-keyout', 'srv.key', '-out', 'srv.crt', '-subj', '/CN=remote-apiserver'],
-    ...['-CA', 'ca.crt', '-CAkey', 'ca.key', '-addext', 'subjectAltName=IP:127.0.0.1'],
-  ]);
-  openssl(dir, [
-    ...['req', '-x509', ...ec, '-keyout', 'client.key', '-out', 'client.crt', '-subj', '/CN=cert-user'],
-    ...['-CA', 'ca.crt', '-CAkey', 'ca.key'],
-  ]);
+  ecCertificate(dir, { key: 'srv.key', cert: 'srv.crt', subject: '/CN=remote-apiserver', ca, san: 'IP:127.0.0.1' });
+  ecCertificate(dir, { key: 'client.key', cert: 'client.crt', subject: '/CN=cert-user', ca });
 }
 
 /** A remote API server: SelfSubjectReview by token or client certificate; `old` has no review (404, GET /api). */

@@ -22,6 +22,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PathResult, ProbeDoc } from '../../src/net/model.ts';
+import { ecCertificate } from '../tls-fixture.ts';
 import { builtinRequirements } from '../../src/airflow/requirements.ts';
 import { UNKNOWN_VERSIONS } from '../../src/rbac/plan.ts';
 import { podRequirement, pythonCommand, shellCommand, type AccessAsk } from '../../src/net/plan.ts';
@@ -43,103 +44,13 @@ interface Fixture {
   servers: Array<https.Server | net.Server>;
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: 'ignore' });
-}
-
 function makeCerts(dir: string): void {
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-subj',
-      '/CN=fixture-ca',
-      '-days',
-      '1',
-    ],
-    dir,
-  );
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'other.key',
-      '-out',
-      'other-ca.crt',
-      '-subj',
-      '/CN=other-ca',
-      '-days',
-      '1',
-    ],
-    dir,
-  );
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'srv.key',
-      '-out',
-      'srv.crt',
-      '-subj',
-      '/CN=kube-apiserver',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:kubernetes.default.svc',
-      '-days',
-      '1',
-    ],
-    dir,
-  );
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'noip.key',
-      '-out',
-      'noip.crt',
-      '-subj',
-      '/CN=kube-apiserver',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-addext',
-      'subjectAltName=DNS:kubernetes.default.svc',
-      '-days',
-      '1',
-    ],
-    dir,
-  );
+  const ca = { cert: 'ca.crt', key: 'ca.key' };
+  ecCertificate(dir, { ...ca, subject: '/CN=fixture-ca' });
+  ecCertificate(dir, { key: 'other.key', cert: 'other-ca.crt', subject: '/CN=other-ca' });
+  const server = { subject: '/CN=kube-apiserver', ca };
+  ecCertificate(dir, { key: 'srv.key', cert: 'srv.crt', ...server, san: 'IP:127.0.0.1,DNS:kubernetes.default.svc' });
+  ecCertificate(dir, { key: 'noip.key', cert: 'noip.crt', ...server, san: 'DNS:kubernetes.default.svc' });
 }
 
 function saDir(base: string, name: string, token: string, ca: string): string {
