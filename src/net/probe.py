@@ -1089,54 +1089,57 @@ def remote_auth(user, base, r):
     return cred
 
 
+def ca_file_context(path, tls):
+    """A context trusting the CA file at path; None with the reason in tls when it cannot be read."""
+    tls["caFile"] = path
+    if not os.path.exists(path):
+        tls["caError"] = "file-missing"
+        return None
+    try:
+        return ssl.create_default_context(cafile=path)
+    except Exception as e:
+        tls["caError"] = getattr(e, "strerror", None) or type(e).__name__
+        return None
+
+
+def unverified_context():
+    # nothing is verified, so no CA store is loaded for it
+    ctx = ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_CLIENT", ssl.PROTOCOL_SSLv23))  # before 3.6: the latter
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def remote_tls_context(cluster, base, cred, r, item):
     tls = {}
     r["tls"] = tls
-    ctx = ssl.create_default_context()
     if item.get("tlsFrom"):
         tls["airflow"] = str(item["tlsFrom"])[:300]
     if item.get("verify") is False:
         # Airflow turns verification off after loading the kubeconfig (verify_ssl, disable_verify_ssl)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
         tls["ca"] = "not verified"
+        ctx = unverified_context()
     elif item.get("caFile"):
-        path = str(item["caFile"])
         tls["ca"] = "ssl_ca_cert"
-        tls["caFile"] = path
-        if not os.path.exists(path):
-            tls["caError"] = "file-missing"
-            return None
-        try:
-            ctx = ssl.create_default_context(cafile=path)
-        except Exception as e:
-            tls["caError"] = getattr(e, "strerror", None) or type(e).__name__
-            return None
+        ctx = ca_file_context(str(item["caFile"]), tls)
     elif cluster.get("insecure-skip-tls-verify"):
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
         tls["ca"] = "insecure-skip-tls-verify"
+        ctx = unverified_context()
     elif cluster.get("certificate-authority-data"):
         tls["ca"] = "certificate-authority-data"
         try:
             ctx = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode("ascii", "replace"))
         except Exception as e:
             tls["caError"] = "not a PEM certificate (%s)" % type(e).__name__
-            return None
+            ctx = None
     elif cluster.get("certificate-authority"):
-        path = rel(base, cluster["certificate-authority"])
         tls["ca"] = "certificate-authority"
-        tls["caFile"] = path
-        if not os.path.exists(path):
-            tls["caError"] = "file-missing"
-            return None
-        try:
-            ctx = ssl.create_default_context(cafile=path)
-        except Exception as e:
-            tls["caError"] = getattr(e, "strerror", None) or type(e).__name__
-            return None
+        ctx = ca_file_context(rel(base, cluster["certificate-authority"]), tls)
     else:
         tls["ca"] = "system"
+        ctx = ssl.create_default_context()
+    if ctx is None:
+        return None
     if cred.get("cert"):
         fds = [memfile(cred["cert"]), memfile(cred["key"] or b"")]
         if None in fds:
