@@ -31,6 +31,11 @@ export interface ConnectionStats {
   readonly maxInFlight: number;
 }
 
+export interface UpgradeOptions {
+  tls: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+  headers: Record<string, string | string[]>;
+}
+
 export interface Connection {
   readonly server: string;
   readonly contextName: string;
@@ -45,10 +50,11 @@ export interface Connection {
    */
   kubeConfig(): Promise<KubeConfig>;
   /**
-   * TLS options and credential headers for a connection that is not a request (exec's WebSocket
-   * upgrade): the same the requests use, client-node only for plugin credentials.
+   * TLS options and headers (credentials, impersonation as for a request) for a connection that is
+   * not a request (exec's WebSocket upgrade): what the requests use, client-node only for plugin
+   * credentials.
    */
-  upgradeOptions(): Promise<https.RequestOptions>;
+  upgradeOptions(impersonate?: Impersonation | null): Promise<UpgradeOptions>;
   readonly stats: ConnectionStats;
   /** Any status; throws only when no answer came (network, TLS, timeout). */
   send<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>>;

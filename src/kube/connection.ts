@@ -33,7 +33,14 @@ export { impersonationHeaders } from './impersonation.ts';
 export { inClusterKubeconfig, readKubeconfigFiles, resolveFromFlags, SERVICE_ACCOUNT_DIR } from './kubeconfig-files.ts';
 
 export type { Connection, ConnectionStats, ConnectOptions, KubeRequest, KubeResponse } from './connection-types.ts';
-import type { Connection, ConnectionStats, ConnectOptions, KubeRequest, KubeResponse } from './connection-types.ts';
+import type {
+  Connection,
+  ConnectionStats,
+  ConnectOptions,
+  KubeRequest,
+  KubeResponse,
+  UpgradeOptions,
+} from './connection-types.ts';
 
 export async function connect(flags: ConnectionFlags, opts: ConnectOptions = {}): Promise<Connection> {
   const env = opts.env ?? process.env;
@@ -99,6 +106,15 @@ export function staticCredentials(resolved: ResolvedConfig): {
   const auth = typeof user.username === 'string' ? `${user.username}:${String(user.password ?? '')}` : undefined;
   return { tls, headers, ...(auth ? { auth } : {}) };
 }
+
+/** The TLS part of the request options: what the agent and exec's WebSocket verify and present. */
+const tlsOf = (o: https.RequestOptions): UpgradeOptions['tls'] => ({
+  ca: o.ca,
+  cert: o.cert,
+  key: o.key,
+  rejectUnauthorized: o.rejectUnauthorized,
+  servername: o.servername,
+});
 
 class HttpConnection implements Connection {
   readonly server: string;
@@ -297,8 +313,19 @@ class HttpConnection implements Connection {
     return () => void this.onClose.delete(f);
   }
 
-  upgradeOptions(): Promise<https.RequestOptions> {
-    return this.httpOptions();
+  async upgradeOptions(impersonate?: Impersonation | null): Promise<UpgradeOptions> {
+    const o = await this.httpOptions();
+    const headers = this.headersFor(o, impersonate);
+    if (o.auth) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+    return { tls: tlsOf(o), headers };
+  }
+
+  /** The credential headers, with the run's impersonation replaced by the request's (undefined: the run's). */
+  private headersFor(o: https.RequestOptions, impersonate: Impersonation | null | undefined) {
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {}))
+      if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = typeof v === 'number' ? String(v) : v;
+    return Object.assign(headers, impersonationHeaders(impersonate === undefined ? this.impersonation : impersonate));
   }
 
   private async httpOptions(): Promise<https.RequestOptions> {
@@ -312,17 +339,10 @@ class HttpConnection implements Connection {
         .catch((e: unknown) => Promise.reject(fromCredentialError(e)));
     }
     if (!this.agent) {
-      const tls = {
-        ca: o.ca,
-        cert: o.cert,
-        key: o.key,
-        rejectUnauthorized: o.rejectUnauthorized,
-        servername: o.servername,
-      };
       this.agent =
         this.url.protocol === 'http:'
           ? new http.Agent({ keepAlive: true, maxSockets: this.sem.limit })
-          : new https.Agent({ keepAlive: true, maxSockets: this.sem.limit, ...tls });
+          : new https.Agent({ keepAlive: true, maxSockets: this.sem.limit, ...tlsOf(o) });
     }
     return o;
   }
@@ -334,11 +354,11 @@ class HttpConnection implements Connection {
     this.checkOpen(what);
     const left = deadline === undefined ? 0 : deadline - Date.now();
     if (deadline !== undefined && left <= 0) throw timedOut();
-    const headers: Record<string, string | string[]> = { Accept: 'application/json', 'User-Agent': 'kubectl-airflow' };
-    for (const [k, v] of Object.entries(o.headers ?? {})) {
-      if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = v as string | string[];
-    }
-    Object.assign(headers, impersonationHeaders(req.impersonate === undefined ? this.impersonation : req.impersonate));
+    const headers: Record<string, string | string[]> = {
+      Accept: 'application/json',
+      'User-Agent': 'kubectl-airflow',
+      ...this.headersFor(o, req.impersonate),
+    };
     let payload: Buffer | undefined;
     if (req.body !== undefined) {
       payload = Buffer.from(JSON.stringify(req.body));

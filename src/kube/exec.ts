@@ -9,7 +9,7 @@
 // What the command does inside the pod (the probe's requests with the pod's own ServiceAccount
 // token) is the pod's traffic, not the plugin's: no slot bounds it.
 import { Writable } from 'node:stream';
-import { impersonationHeaders, type Connection, type Impersonation } from './connection.ts';
+import type { Connection, Impersonation } from './connection.ts';
 import { ClusterError, fromCredentialError, fromNetworkError, fromStatus } from '../base/errors.ts';
 import type { ExecResult } from '../base/exec-result.ts';
 import { parseRetryAfter, retryDelay } from './pool.ts';
@@ -96,7 +96,7 @@ export function execPath(req: Pick<ExecRequest, 'namespace' | 'pod' | 'container
 }
 
 /**
- * Opens the exec WebSocket with the connection's TLS and credentials and our impersonation headers;
+ * Opens the exec WebSocket with the connection's TLS, credentials and impersonation headers;
  * resolves when it is open, rejects with the refused upgrade's Status (404 pod, 400 container, 403).
  * Every binary frame goes to onFrame as (stream, payload).
  */
@@ -108,23 +108,12 @@ async function openExecSocket(
   onSocket: (ws: Socket) => void,
   onFrame: (stream: number, data: Buffer) => void,
 ): Promise<Socket> {
-  const o = await conn.upgradeOptions().catch((e: unknown) => Promise.reject(fromCredentialError(e)));
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(o.headers ?? {}))
-    if (v !== undefined && !/^impersonate-/i.test(k)) headers[k] = typeof v === 'number' ? String(v) : v;
-  if (o.auth) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+  const o = await conn.upgradeOptions(imp).catch((e: unknown) => Promise.reject(fromCredentialError(e)));
   const base = conn.server.replace(/\/$/, '').replace(/^http/, 'ws');
-  const tls: import('node:tls').ConnectionOptions = {
-    ca: o.ca,
-    cert: o.cert,
-    key: o.key,
-    rejectUnauthorized: o.rejectUnauthorized,
-    servername: o.servername,
-  };
   const ws = new WebSocket(base + path, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
-    ...(tls as import('ws').ClientOptions),
+    ...(o.tls as import('ws').ClientOptions),
     // ws hands headers to http.request, which sends an array (Impersonate-Group) as repeated headers
-    headers: { ...headers, ...impersonationHeaders(imp) } as Record<string, string>,
+    headers: o.headers as Record<string, string>,
   });
   onSocket(ws);
   return new Promise<Socket>((resolve, reject) => {
