@@ -24,7 +24,7 @@ const read = <T>(p: Promise<T>, permission: string): Promise<Fetched<T>> => fetc
 async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
   let res: KubeResponse<unknown>;
   try {
-    res = await conn.send({ path: READYZ_PATH, query: { verbose: 'true' } });
+    res = await conn.getResponse(READYZ_PATH, { verbose: 'true' });
   } catch (e) {
     return failed(e, { permission: PERMISSIONS.readyz, timeouts: true });
   }
@@ -44,19 +44,8 @@ async function readyz(conn: Connection): Promise<Fetched<Readyz>> {
 
 export type HaReads = Omit<HaInput, 'now' | 'from'>;
 
-const asked = new WeakMap<Connection, Promise<HaReads>>();
-
-/** The HA reads, asked once per command: doctor's ha layer and net's stale-endpoint evidence share them. */
-export function fetchHa(conn: Connection): Promise<HaReads> {
-  let reads = asked.get(conn);
-  if (!reads) {
-    reads = readHa(conn);
-    asked.set(conn, reads);
-  }
-  return reads;
-}
-
-async function readHa(conn: Connection): Promise<HaReads> {
+/** The HA reads; each is asked once per command (Connection), so doctor's ha layer and net's stale-endpoint evidence share them. */
+export async function fetchHa(conn: Connection): Promise<HaReads> {
   const [service, endpoints, slices, leases, nodes, rz, apiserverPods] = await Promise.all([
     read(getObject<Service>(conn, 'services', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.service),
     read(getObject<Endpoints>(conn, 'endpoints', { namespace: 'default', name: 'kubernetes' }), PERMISSIONS.endpoints),

@@ -64,6 +64,8 @@ export interface Connection {
   get<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T>;
   /** All items of a list, following `continue`; asked once per command, as get. */
   list<T = unknown>(path: string, query?: KubeRequest['query']): Promise<T[]>;
+  /** A GET answered with any status (as send), asked once per command, as get. */
+  getResponse<T = unknown>(path: string, query?: KubeRequest['query']): Promise<KubeResponse<T>>;
   /**
    * Takes one slot of the --max-in-flight bound the requests share, for a connection that outlives
    * a request (exec's WebSocket); the returned function gives it back (once, however often called).

@@ -204,6 +204,10 @@ class HttpConnection implements Connection {
     return this.readOnce(`get ${path} ${JSON.stringify(query ?? {})}`, () => this.request<T>({ path, query }));
   }
 
+  getResponse<T>(path: string, query?: KubeRequest['query']): Promise<KubeResponse<T>> {
+    return this.readOnce(`send ${path} ${JSON.stringify(query ?? {})}`, () => this.send<T>({ path, query }));
+  }
+
   list<T>(path: string, query: KubeRequest['query'] = {}): Promise<T[]> {
     return this.readOnce(`list ${path} ${JSON.stringify(query)}`, () => this.allPages<T>(path, query));
   }

@@ -58,7 +58,7 @@ describe('rbac e2e: the request layer', function () {
     assert.equal(conn.stats.maxInFlight, 4);
   });
 
-  it('get and list answer the same read once per command; request asks again', async () => {
+  it('get, list and getResponse answer the same read once per command; request asks again', async () => {
     const once = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
     sim.log.reset();
     const [a, b] = await Promise.all([
@@ -70,6 +70,13 @@ describe('rbac e2e: the request layer', function () {
     await once.list('/api/v1/namespaces/airflow/serviceaccounts');
     assert.equal(sim.log.count({ path: '/api/v1/namespaces/airflow/pods' }), 1);
     assert.equal(sim.log.count({ path: '/api/v1/namespaces/airflow/serviceaccounts' }), 1);
+    // any status, as send: a 403 or a readyz body is answered once too
+    const [r1, r2] = await Promise.all([
+      once.getResponse('/readyz', { verbose: 'true' }),
+      once.getResponse('/readyz', { verbose: 'true' }),
+    ]);
+    assert.strictEqual(r1, r2);
+    assert.equal(sim.log.count({ path: '/readyz' }), 1);
     // another query is another question
     await once.get('/api/v1/namespaces/airflow/pods', { limit: 2 });
     await once.request({ path: '/api/v1/namespaces/airflow/pods', query: { limit: 1 } });
