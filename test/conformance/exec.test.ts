@@ -167,6 +167,76 @@ describe('conformance: kubectl exec against the sim', function () {
       assert.equal(host, 'runner');
     });
 
+    it('a container outlives its execs: its files stay, mounted ConfigMaps follow, subPath and env do not', async () => {
+      // runc exec joins the running container: what one exec wrote, the next one reads
+      assert.deepEqual(await k(['exec', 'runner', '--', 'sh', '-c', 'echo kept > /tmp/kept']), {
+        code: 0,
+        stdout: '',
+        stderr: '',
+      });
+      assert.deepEqual(await k(['exec', 'runner', '--', 'cat', '/tmp/kept']), {
+        code: 0,
+        stdout: 'kept\n',
+        stderr: '',
+      });
+      // the kubelet updates a ConfigMap volume in place; a subPath file and the env keep what the container started with
+      const before = structuredClone(sim.store.get('configmaps', 'exec-ns', 'app-config')!);
+      const data = before['data'] as Record<string, string>;
+      sim.store.apply({ ...structuredClone(before), data: { ...data, level: 'info', 'app.cfg': '[core]\n' } });
+      try {
+        const r = await k([
+          'exec',
+          'runner',
+          '--',
+          'sh',
+          '-c',
+          'cat /etc/app-conf/log/level.txt; echo; echo "$LOG_LEVEL"; cat /opt/app/app.cfg',
+        ]);
+        assert.deepEqual(r, { code: 0, stdout: 'info\ndebug\n[core]\nexecutor = KubernetesExecutor\n', stderr: '' });
+      } finally {
+        sim.store.apply(before);
+      }
+    });
+
+    it('a pod replaced under the same name is a new container: nothing of the old one is left', async () => {
+      await k(['exec', 'runner', '--', 'sh', '-c', 'echo old > /tmp/from-old-pod']);
+      const pod = structuredClone(sim.store.get('pods', 'exec-ns', 'runner')!);
+      sim.store.delete('pods', 'exec-ns', 'runner');
+      const {
+        uid: _uid,
+        resourceVersion: _rv,
+        ...metadata
+      } = pod.metadata as typeof pod.metadata & {
+        resourceVersion?: string;
+      };
+      sim.store.apply({ ...pod, metadata });
+      assert.notEqual(sim.store.get('pods', 'exec-ns', 'runner')!.metadata.uid, pod.metadata.uid);
+      const r = await k(['exec', 'runner', '--', 'sh', '-c', 'cat /tmp/from-old-pod 2>/dev/null || echo gone']);
+      assert.deepEqual(r, { code: 0, stdout: 'gone\n', stderr: '' });
+    });
+
+    it('a NetworkPolicy created between two execs applies to the second (the pod network follows its plan)', async () => {
+      assert.deepEqual(await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION]), {
+        code: 0,
+        stdout: 'v1.32.0\n',
+        stderr: '',
+      });
+      sim.store.apply({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'runner-no-egress', namespace: 'exec-ns' },
+        spec: { podSelector: { matchLabels: { app: 'runner' } }, policyTypes: ['Egress'] },
+      });
+      try {
+        const r = await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION]);
+        assert.equal(r.code, 4, r.stderr);
+        assert.match(r.stdout, /^FAILED .*timed out/);
+      } finally {
+        sim.store.delete('networkpolicies', 'exec-ns', 'runner-no-egress');
+      }
+      assert.equal((await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION])).stdout, 'v1.32.0\n');
+    });
+
     it("/etc is the host's below the pod's own files; writes there stay in the container", async () => {
       const r = await k([
         'exec',

@@ -17,7 +17,7 @@ import {
   type Container,
   type ObjectLookup,
 } from '../sim/exec/pod-files.ts';
-import { setupScript, shq } from '../sim/exec/sandbox.ts';
+import { containerLayout, setupScript, shq, type ContainerSpec } from '../sim/exec/sandbox.ts';
 import type { KubeObject } from '../sim/types.ts';
 
 const cm: KubeObject = {
@@ -249,12 +249,11 @@ describe('sim exec: image profiles and argv[0]', () => {
 });
 
 describe('sim exec: sandbox setup script', () => {
-  it('quotes every value, mounts the tmpfs root first, overlays /etc, and chroots last', () => {
+  it('quotes every value, mounts the tmpfs root first, overlays /etc, then holds the namespaces', () => {
     const s = setupScript({
       stage: '/tmp/kaf-exec-x',
       bins: '/tmp/bins/python',
       hostname: "it's",
-      workingDir: '/opt/air flow',
       binds: [{ source: '/tmp/kaf-exec-x/binds/0', target: '/usr/share/app.cfg' }],
       hostHasLocal: { bin: true, sbin: false },
     });
@@ -270,9 +269,49 @@ describe('sim exec: sandbox setup script', () => {
       ),
     );
     assert.ok(lines.includes(`mount --bind '/tmp/kaf-exec-x/binds/0' "$R"'/usr/share/app.cfg'`));
-    assert.equal(lines.at(-2), `hostname 'it'\\''s'`);
-    assert.equal(lines.at(-1), `exec unshare --root="$R" --wd='/opt/air flow' -- "$@"`);
+    assert.equal(lines.at(-3), `hostname 'it'\\''s'`);
+    assert.equal(lines.at(-2), 'echo kaf-container-ready');
+    assert.equal(lines.at(-1), 'exec cat >/dev/null');
     assert.equal(shq("a'b"), `'a'\\''b'`);
+  });
+});
+
+describe('sim exec: when an exec gets a new container', () => {
+  const spec: ContainerSpec = {
+    revision: '[{"name":"main"},{}]',
+    env: { A: '1' },
+    hostname: 'runner',
+    workingDir: '/opt/app',
+    executables: new Map([['sh', '/bin/sh']]),
+    profileKey: 'shell',
+    files: [
+      { path: '/var/run/secrets/kubernetes.io/serviceaccount/token', content: 'a' },
+      { path: '/usr/share/app.cfg', content: 'x', fixed: true },
+    ],
+    dirs: ['/etc/app-conf'],
+    resolvConf: 'nameserver 10.96.0.10\n',
+    hosts: '127.0.0.1 localhost\n',
+  };
+  it('not for new file contents, a rotated token or a new env (fixed at the start)', () => {
+    const later = {
+      ...spec,
+      env: { A: '2' },
+      files: [
+        { ...spec.files[0]!, content: 'b' },
+        { ...spec.files[1]!, content: 'y' },
+      ],
+    };
+    assert.equal(containerLayout(later), containerLayout(spec));
+  });
+  it('for a new container definition, profile, hostname or file under a host directory (a bind mount)', () => {
+    const base = containerLayout(spec);
+    for (const changed of [
+      { ...spec, revision: '[{"name":"main","image":"b"},{}]' },
+      { ...spec, profileKey: 'python' },
+      { ...spec, hostname: 'node-1' },
+      { ...spec, files: [...spec.files, { path: '/usr/share/other.cfg', content: '' }] },
+    ])
+      assert.notEqual(containerLayout(changed), base);
   });
 });
 

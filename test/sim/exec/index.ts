@@ -7,11 +7,8 @@
 // for `hostNetwork: true` (pod-network.ts). Nothing outside the scenario's addresses is routable.
 
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SimContext } from '../context.ts';
@@ -34,11 +31,10 @@ import {
   type Container,
   type ContainerFile,
 } from './pod-files.ts';
-import { AgentPool, agentConfig, nodeAddress, planNetwork, startPodNetwork } from './pod-network.ts';
+import { agentConfig, nodeAddress, planNetwork } from './pod-network.ts';
+import { podRuntimes } from './pod-runtime.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
-import { startSandbox } from './sandbox.ts';
-import { scratchDir } from './scratch.ts';
-import { onServerStop, trackSession } from './sessions.ts';
+import { trackSession } from './sessions.ts';
 import {
   ERROR,
   RESIZE,
@@ -141,20 +137,6 @@ export async function handleExecUpgrade(
 }
 
 type Opts = { command: string[]; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean };
-
-const pools = new WeakMap<object, AgentPool>();
-/** One spare network agent per simulator, stopped with its server. */
-function poolFor(server: SimContext['server']): AgentPool {
-  let p = pools.get(server);
-  if (!p) {
-    const pool = new AgentPool();
-    p = pool;
-    pools.set(server, pool);
-    server.once('close', () => pool.close());
-    onServerStop(server, () => pool.close());
-  }
-  return p;
-}
 
 let wrongCaPem: Promise<string> | undefined;
 /** `ca: wrong`: a CA that did not sign the server certificate (made once per process). */
@@ -272,33 +254,25 @@ class ExecSession {
       { serviceIP: cp.serviceIP, servicePort: cp.servicePort, replicas: cp.replicas },
       ctx.store,
     );
-    const pool = poolFor(ctx.server);
+    const runtimes = podRuntimes(ctx.server);
+    const uid = pod.metadata.uid ?? `${ns}/${pod.metadata.name}`;
+    const live = new Set(ctx.store.all('pods').map((p) => p.metadata.uid));
+    runtimes.sweep((u) => live.has(u));
     this.cleanups.push(() => {
-      setImmediate(() => pool.refill());
+      setImmediate(() => runtimes.refill());
     });
-    const dir = scratchDir('net');
-    this.cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const sockPath = join(dir, 'apiserver.sock');
-    const unix: Server = createServer((s) => ctx.server.emit('connection', s));
-    await new Promise<void>((resolve, reject) => {
-      unix.once('error', reject);
-      unix.listen(sockPath, () => resolve());
-    });
-    // close() stops accepting; connections already handed to the https.Server end on their own.
-    this.cleanups.push(() => {
-      unix.close();
-    });
-    const network = await startPodNetwork(agentConfig(plan, sockPath), pool);
-    this.cleanups.push(() => network.stop());
+    const { socketPath: _socket, ...netCfg } = agentConfig(plan, '');
+    const network = await runtimes.network(uid, netCfg);
+    this.cleanups.push(() => network.release());
     if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
 
     // A hostNetwork pod shares the node's UTS namespace too: its hostname is the node's.
     const node = plan.kind === 'host' ? nodeAddress(pod, ctx.store) : undefined;
-    const sandbox = startSandbox({
-      hostname: node?.name || pod.metadata.name,
+    const running = await runtimes.container(uid, container.name, {
+      // what the kubelet hashes to decide a restart, and the scenario's knobs for this pod
+      revision: JSON.stringify([container, pod.metadata.annotations ?? {}]),
       env,
-      // argv[0] stays as the user wrote it (runc execs the resolved path with the original argv).
-      argv: command,
+      hostname: node?.name || pod.metadata.name,
       workingDir: container.workingDir || '/',
       executables,
       profileKey: profile,
@@ -306,6 +280,11 @@ class ExecSession {
       dirs: vols.dirs,
       resolvConf: plan.resolvConf,
       hosts: hostsFile(pod, node),
+    });
+    if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
+    const sandbox = running.exec({
+      // argv[0] stays as the user wrote it (runc execs the resolved path with the original argv).
+      argv: command,
       netnsPath: network.nsPath,
       stdin: this.opts.stdin,
     });

@@ -367,6 +367,8 @@ export interface ContainerFile {
   path: string;
   content: string;
   mode?: number;
+  /** written at the container's start and never updated (a subPath mount) */
+  fixed?: boolean;
 }
 
 function projectKeys(
@@ -406,10 +408,16 @@ export function volumeFiles(
     if (vm.subPath) {
       const sub = vm.subPath.replace(/\/+$/, '');
       const exact = entries.find((e) => e.path === sub);
-      if (exact) files.push({ path: mount, content: exact.content, mode: exact.mode });
+      // a subPath is bound once at the container's start: the kubelet never updates it
+      if (exact) files.push({ path: mount, content: exact.content, mode: exact.mode, fixed: true });
       else {
         for (const e of entries.filter((x) => x.path.startsWith(sub + '/')))
-          files.push({ path: `${mount}/${e.path.slice(sub.length + 1)}`, content: e.content, mode: e.mode });
+          files.push({
+            path: `${mount}/${e.path.slice(sub.length + 1)}`,
+            content: e.content,
+            mode: e.mode,
+            fixed: true,
+          });
         dirs.push(mount);
       }
     } else {

@@ -1,9 +1,11 @@
-// Runs an exec'd command as a local process that sees what the container would: a private mount
-// namespace (`unshare --mount --propagation private`) whose root is a tmpfs holding the pod's files
-// (ServiceAccount token, ConfigMap volumes, resolv.conf, hosts), the host's /usr, /etc, /dev and
-// /proc bound in, /usr/bin replaced by the image profile's executables only, its own hostname
-// (UTS namespace), and optionally the pod's network namespace (nsenter --net). Everything lives in
-// namespaces that vanish with the process; the staging directory is removed afterwards.
+// A container as the simulator runs it: a holder process in a private mount namespace (`unshare
+// --mount --propagation private`) whose staged root is a tmpfs holding the pod's files (ServiceAccount
+// token, ConfigMap volumes, resolv.conf, hosts), the host's /usr, /etc, /dev and /proc bound in,
+// /usr/bin replaced by the image profile's executables only, and its own hostname (UTS namespace).
+// The holder is made once per container and lives until the pod is gone or the sim stops, as a
+// container outlives the commands exec'd into it. Each exec enters its namespaces and chroots
+// (`nsenter --target <holder> --mount --uts [--net=<pod netns>] unshare --root`), as runc exec
+// joins a running container's namespaces instead of building new ones.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,11 +13,13 @@ import { dirname, join } from 'node:path';
 import type { ContainerFile } from './pod-files.ts';
 import { scratchDir } from './scratch.ts';
 
-export interface SandboxSpec {
-  hostname: string;
+/** What a container is made of: fixed for its life, except the files' contents (synced per exec). */
+export interface ContainerSpec {
+  /** the container's definition as the kubelet hashes it: a different one is a new container */
+  revision: string;
+  /** the environment, resolved once at the container's start (a later ConfigMap change does not reach it) */
   env: Record<string, string>;
-  /** argv with argv[0] already resolved to a path inside the container */
-  argv: string[];
+  hostname: string;
   workingDir: string;
   /** container name in /usr/bin -> host file */
   executables: Map<string, string>;
@@ -24,6 +28,11 @@ export interface SandboxSpec {
   dirs: string[];
   resolvConf: string;
   hosts: string;
+}
+
+export interface ExecSpec {
+  /** argv with argv[0] already resolved to a path inside the container */
+  argv: string[];
   /** join this network namespace (isolated pods); absent: the host network */
   netnsPath?: string;
   stdin: boolean;
@@ -31,8 +40,18 @@ export interface SandboxSpec {
 
 export interface Sandbox {
   child: ChildProcess;
-  /** kills what is left of the process group and removes the staging directory */
+  /** kills what is left of the exec's process group */
   cleanup(): void;
+}
+
+export interface RunningContainer {
+  /** what the container was built from, but the files' contents: a different layout needs a new container */
+  layout: string;
+  alive(): boolean;
+  /** brings the pod's files up to date, as the kubelet updates mounted volumes and rotates the token */
+  sync(spec: ContainerSpec): void;
+  exec(spec: ExecSpec): Sandbox;
+  stop(): void;
 }
 
 /** Directories bound from the host: container files under them can only be bind-mounted over existing paths.
@@ -44,6 +63,8 @@ const TOP_LEVEL_LINKS: [string, string][] = [
   ['lib', 'usr/lib'],
   ['lib64', 'usr/lib64'],
 ];
+/** The holder prints this once every mount is in place. */
+const READY = 'kaf-container-ready';
 
 export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -86,12 +107,11 @@ export function profileBinDir(key: string, executables: Map<string, string>): st
   return dir;
 }
 
-/** The shell script run inside the new mount namespace before the command (pure: text from the plan). */
+/** The shell script the holder runs inside its new mount namespace (pure: text from the plan). */
 export function setupScript(opts: {
   stage: string;
   bins: string;
   hostname: string;
-  workingDir: string;
   binds: { source: string; target: string }[];
   hostHasLocal: { bin: boolean; sbin: boolean };
 }): string {
@@ -119,15 +139,53 @@ export function setupScript(opts: {
   );
   for (const b of opts.binds) lines.push(`mount --bind ${shq(b.source)} "$R"${shq(b.target)}`);
   lines.push(`hostname ${shq(opts.hostname)}`);
-  lines.push(`exec unshare --root="$R" --wd=${shq(opts.workingDir)} -- "$@"`);
+  // Ready, then hold the namespaces until the sim closes stdin (or dies).
+  lines.push(`echo ${READY}`, 'exec cat >/dev/null');
   return lines.join('\n') + '\n';
 }
 
-export function startSandbox(spec: SandboxSpec): Sandbox {
+/** The pod's files with the kubelet's /etc files, by path. */
+function filesOf(spec: ContainerSpec): Map<string, ContainerFile> {
+  const all = [
+    ...spec.files,
+    { path: '/etc/resolv.conf', content: spec.resolvConf },
+    { path: '/etc/hosts', content: spec.hosts },
+    { path: '/etc/hostname', content: spec.hostname + '\n' },
+  ];
+  return new Map(all.map((f) => [f.path, f]));
+}
+
+/** Everything a container is built from except file contents (pure). */
+export function containerLayout(spec: ContainerSpec): string {
+  return JSON.stringify({
+    revision: spec.revision,
+    hostname: spec.hostname,
+    workingDir: spec.workingDir,
+    profile: spec.profileKey,
+    executables: [...spec.executables].sort(),
+    dirs: [...spec.dirs].sort(),
+    // files under host directories are bind mounts: one more or less needs a new container
+    bound: spec.files
+      .map((f) => f.path)
+      .filter(underHostDir)
+      .sort(),
+  });
+}
+
+function writeFile(hostPath: string, f: ContainerFile): void {
+  mkdirSync(dirname(hostPath), { recursive: true });
+  writeFileSync(hostPath, f.content);
+  chmodSync(hostPath, f.mode ?? 0o644);
+}
+
+export async function startContainer(spec: ContainerSpec, timeoutMs = 10_000): Promise<RunningContainer> {
   const stage = scratchDir('stage');
+  const R = join(stage, 'root');
+  const bindOf = new Map<string, string>();
+  let child: ChildProcess | undefined;
   try {
     const files = join(stage, 'files');
-    mkdirSync(join(stage, 'root'));
+    mkdirSync(R);
     for (const d of ['usr', 'etc', 'proc', 'dev', 'tmp', 'run', 'var', 'root', 'opt', 'home', 'mnt'])
       mkdirSync(join(files, d), { recursive: true });
     mkdirSync(join(files, 'var', 'tmp'), { mode: 0o1777 });
@@ -135,7 +193,6 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
     for (const [l, t] of TOP_LEVEL_LINKS) symlinkSync(t, join(files, l));
     symlinkSync('../run', join(files, 'var', 'run'));
     const binds: { source: string; target: string }[] = [];
-    let n = 0;
     const place = (p: string, write: (hostPath: string) => void, isDir: boolean) => {
       if (p === '/etc' || p.startsWith('/etc/')) {
         const hp = join(stage, p);
@@ -145,66 +202,135 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
       }
       if (underHostDir(p)) {
         if (!existsSync(p)) return; // cannot create it without touching the host: left out
-        const src = join(stage, 'binds', String(n++));
+        const src = join(stage, 'binds', String(binds.length));
         mkdirSync(isDir ? src : dirname(src), { recursive: true });
         write(src);
         binds.push({ source: src, target: p });
+        if (!isDir) bindOf.set(p, src);
         return;
       }
       const hp = join(files, p);
       mkdirSync(isDir ? hp : dirname(hp), { recursive: true });
       write(hp);
     };
+    const written = filesOf(spec);
     for (const d of [...spec.dirs, spec.workingDir]) place(d, () => undefined, true);
-    for (const f of spec.files) place(f.path, (hp) => writeFileSync(hp, f.content, { mode: f.mode ?? 0o644 }), false);
     mkdirSync(join(stage, 'etc'), { recursive: true });
     mkdirSync(join(stage, 'etc-work'));
-    writeFileSync(join(stage, 'etc', 'resolv.conf'), spec.resolvConf);
-    writeFileSync(join(stage, 'etc', 'hosts'), spec.hosts);
-    writeFileSync(join(stage, 'etc', 'hostname'), spec.hostname + '\n');
-    const bins = profileBinDir(spec.profileKey, spec.executables);
+    for (const f of written.values())
+      place(f.path, (hp) => writeFileSync(hp, f.content, { mode: f.mode ?? 0o644 }), false);
     const script = setupScript({
       stage,
-      bins,
+      bins: profileBinDir(spec.profileKey, spec.executables),
       hostname: spec.hostname,
-      workingDir: spec.workingDir,
       binds,
       hostHasLocal: { bin: existsSync('/usr/local/bin'), sbin: existsSync('/usr/local/sbin') },
     });
     writeFileSync(join(stage, 'setup.sh'), script);
 
-    const inner = [
+    const holder = spawn(
       'unshare',
-      '--mount',
-      '--uts',
-      '--propagation',
-      'private',
-      '--',
-      '/bin/sh',
-      join(stage, 'setup.sh'),
-      ...spec.argv,
-    ];
-    const cmd = spec.netnsPath ? ['nsenter', `--net=${spec.netnsPath}`, '--', ...inner] : inner;
-    const child = spawn(cmd[0], cmd.slice(1), {
-      env: spec.env,
-      stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let cleaned = false;
-    return {
-      child,
-      cleanup: () => {
-        if (cleaned) return;
-        cleaned = true;
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* the group is already gone */
+      ['--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', join(stage, 'setup.sh')],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    child = holder;
+    holder.stdin!.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`container not ready after ${timeoutMs} ms`)), timeoutMs);
+      holder.stderr!.on('data', (d) => {
+        err += d;
+      });
+      holder.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      holder.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`container setup failed (${code}): ${err.trim()}`));
+      });
+      holder.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes(READY)) {
+          clearTimeout(timer);
+          resolve();
         }
+      });
+    });
+
+    const pid = holder.pid!;
+    /** Where a container path is on the host: bind sources directly, everything else through the holder's root. */
+    const hostPath = (p: string): string | undefined => (underHostDir(p) ? bindOf.get(p) : `/proc/${pid}/root${R}${p}`);
+    let stopped = false;
+    const alive = () => !stopped && holder.exitCode === null && holder.signalCode === null;
+    return {
+      layout: containerLayout(spec),
+      alive,
+      sync(next: ContainerSpec): void {
+        const want = filesOf(next);
+        for (const [p, f] of want) {
+          const had = written.get(p);
+          if (had?.fixed) continue;
+          if (had && had.content === f.content && (had.mode ?? 0o644) === (f.mode ?? 0o644)) continue;
+          const hp = hostPath(p);
+          try {
+            if (hp) writeFile(hp, f);
+          } catch {
+            /* under a read-only mount (e.g. /usr/bin): as hidden as at the container's start */
+          }
+          written.set(p, f);
+        }
+        for (const [p, f] of [...written]) {
+          if (want.has(p) || f.fixed) continue;
+          written.delete(p);
+          const hp = hostPath(p);
+          if (hp && !underHostDir(p)) rmSync(hp, { force: true });
+        }
+      },
+      exec(e: ExecSpec): Sandbox {
+        const argv = [
+          'nsenter',
+          `--target=${pid}`,
+          '--mount',
+          '--uts',
+          ...(e.netnsPath ? [`--net=${e.netnsPath}`] : []),
+          '--',
+          'unshare',
+          `--root=${R}`,
+          `--wd=${spec.workingDir}`,
+          '--',
+          ...e.argv,
+        ];
+        const c = spawn(argv[0]!, argv.slice(1), {
+          env: spec.env,
+          stdio: [e.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
+        let cleaned = false;
+        return {
+          child: c,
+          cleanup: () => {
+            if (cleaned) return;
+            cleaned = true;
+            try {
+              if (c.pid) process.kill(-c.pid, 'SIGKILL');
+            } catch {
+              /* the group is already gone */
+            }
+          },
+        };
+      },
+      stop(): void {
+        if (stopped) return;
+        stopped = true;
+        holder.stdin!.end();
+        holder.kill('SIGKILL');
         rmSync(stage, { recursive: true, force: true });
       },
     };
   } catch (e) {
+    child?.kill('SIGKILL');
     rmSync(stage, { recursive: true, force: true });
     throw e;
   }

@@ -1,0 +1,191 @@
+// What a node keeps for a running pod: its network namespace (the netns agent) and each
+// container's mount and UTS namespaces (sandbox.ts), made at the pod's first exec and kept until
+// the pod is gone or the sim stops. An exec enters them, as a runtime's exec joins a running
+// container; building them per exec cost tens of milliseconds that no cluster charges.
+// The pod network is rebuilt when its plan changes (a NetworkPolicy, an endpoint, a replica's
+// state): execs already running keep the old one until they end, as established connections
+// outlive a rules update only as long as the old namespace does here.
+
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import type { SimContext } from '../context.ts';
+import { AgentPool, startPodNetwork, type AgentConfig, type PodNetwork } from './pod-network.ts';
+import { containerLayout, startContainer, type ContainerSpec, type RunningContainer } from './sandbox.ts';
+import { scratchDir } from './scratch.ts';
+import { onServerStop } from './sessions.ts';
+
+export interface NetworkLease {
+  nsPath: string;
+  release(): void;
+}
+
+interface NetworkEntry {
+  key: string;
+  ready: Promise<{ network: PodNetwork; unix: Server; dir: string }>;
+  users: number;
+  current: boolean;
+}
+
+interface ContainerEntry {
+  layout: string;
+  ready: Promise<RunningContainer>;
+}
+
+type Server_ = SimContext['server'];
+
+export class PodRuntimes {
+  private readonly pool = new AgentPool();
+  private readonly networks = new Map<string, NetworkEntry>();
+  private readonly retired = new Set<NetworkEntry>();
+  private readonly containers = new Map<string, ContainerEntry>();
+  private closed = false;
+  private readonly server: Server_;
+
+  constructor(server: Server_) {
+    this.server = server;
+  }
+
+  /** The pod's network for this plan: the one it has, or a new one (the old kept for its running execs). */
+  async network(uid: string, cfg: Omit<AgentConfig, 'socketPath'>): Promise<NetworkLease> {
+    if (this.closed) throw new Error('the simulator is stopping');
+    const key = JSON.stringify(cfg);
+    let e = this.networks.get(uid);
+    if (!e || e.key !== key) {
+      if (e) this.retire(uid, e);
+      e = { key, ready: this.startNetwork(cfg), users: 0, current: true };
+      this.networks.set(uid, e);
+    }
+    const entry = e;
+    entry.users++;
+    let net: Awaited<NetworkEntry['ready']>;
+    try {
+      net = await entry.ready;
+    } catch (err) {
+      entry.users--;
+      if (this.networks.get(uid) === entry) this.networks.delete(uid);
+      throw err;
+    }
+    let released = false;
+    return {
+      nsPath: net.network.nsPath,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.users--;
+        if (!entry.current && entry.users === 0) this.stopNetwork(entry);
+      },
+    };
+  }
+
+  /** The container, started at its first exec; its files brought up to date on every later one. */
+  async container(uid: string, name: string, spec: ContainerSpec): Promise<RunningContainer> {
+    const id = `${uid}/${name}`;
+    const layout = containerLayout(spec);
+    const had = this.containers.get(id);
+    if (had && had.layout === layout) {
+      const c = await had.ready.catch(() => undefined);
+      if (c?.alive()) {
+        c.sync(spec);
+        return c;
+      }
+    }
+    if (had)
+      void had.ready.then(
+        (c) => c.stop(),
+        () => {},
+      );
+    const entry = { layout, ready: startContainer(spec) };
+    this.containers.set(id, entry);
+    entry.ready.catch(() => {
+      if (this.containers.get(id) === entry) this.containers.delete(id);
+    });
+    const c = await entry.ready;
+    if (this.closed) c.stop();
+    return c;
+  }
+
+  /** Drops what belongs to pods that are gone (deleted, or replaced under the same name). */
+  sweep(liveUids: (uid: string) => boolean): void {
+    for (const [uid, e] of this.networks) if (!liveUids(uid)) this.retire(uid, e);
+    for (const [id, e] of this.containers) {
+      if (liveUids(id.slice(0, id.indexOf('/')))) continue;
+      this.containers.delete(id);
+      void e.ready.then(
+        (c) => c.stop(),
+        () => {},
+      );
+    }
+  }
+
+  /** Starts the next spare network agent (when the machine is idle again, e.g. after an exec). */
+  refill(): void {
+    if (!this.closed) this.pool.refill();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.close();
+    for (const [uid, e] of this.networks) this.retire(uid, e);
+    for (const e of this.retired) if (e.users === 0) this.stopNetwork(e);
+    for (const e of this.containers.values())
+      void e.ready.then(
+        (c) => c.stop(),
+        () => {},
+      );
+    this.containers.clear();
+  }
+
+  private retire(uid: string, e: NetworkEntry): void {
+    if (this.networks.get(uid) === e) this.networks.delete(uid);
+    e.current = false;
+    if (e.users === 0) this.stopNetwork(e);
+    else this.retired.add(e);
+  }
+
+  private stopNetwork(e: NetworkEntry): void {
+    this.retired.delete(e);
+    void e.ready.then(
+      ({ network, unix, dir }) => {
+        unix.close();
+        void network.stop().finally(() => rmSync(dir, { recursive: true, force: true }));
+      },
+      () => {},
+    );
+  }
+
+  private async startNetwork(cfg: Omit<AgentConfig, 'socketPath'>) {
+    const dir = scratchDir('net');
+    const sockPath = join(dir, 'apiserver.sock');
+    // close() stops accepting; connections already handed to the https.Server end on their own.
+    const unix: Server = createServer((s) => this.server.emit('connection', s));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        unix.once('error', reject);
+        unix.listen(sockPath, () => resolve());
+      });
+      const network = await startPodNetwork({ ...cfg, socketPath: sockPath }, this.pool);
+      return { network, unix, dir };
+    } catch (e) {
+      unix.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+}
+
+const runtimes = new WeakMap<object, PodRuntimes>();
+
+/** The node-side state of this simulator's pods, released when it stops. */
+export function podRuntimes(server: Server_): PodRuntimes {
+  let r = runtimes.get(server);
+  if (!r) {
+    const made = new PodRuntimes(server);
+    r = made;
+    runtimes.set(server, made);
+    server.once('close', () => made.close());
+    onServerStop(server, () => made.close());
+  }
+  return r;
+}
