@@ -9,6 +9,7 @@ import type { LoadedRelease } from '../airflow/discover.ts';
 import type { Debug } from '../base/debug.ts';
 import { ClusterError, redactUrls } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
+import { prepareExec } from '../kube/exec.ts';
 import { VERSION_PATH } from '../kube/reads.ts';
 import { selfSubjectReview } from '../kube/reviews.ts';
 import type { Palette } from '../render/colour.ts';
@@ -82,6 +83,7 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   const release = timed('release', loadRelease(conn, ns, opts.release, configMaps));
   // ha's reads now, its deciding once the probe is on its way (below)
   startHaReads(conn).catch(() => undefined);
+  prepareExec();
   for (const p of [release, configMaps]) p.catch(() => undefined); // awaited below (or moot after exit 3)
   const cluster = v.clusterLayer(await access);
 

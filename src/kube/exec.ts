@@ -157,6 +157,11 @@ export function parseExecStatus(text: string): ExecStatus {
   return { status: 'Failure', message: text.trim() || 'exec failed' };
 }
 
+/** Loads the WebSocket library ahead of the first exec, while the command waits on its first reads. */
+export function prepareExec(): void {
+  import('ws').catch(() => undefined);
+}
+
 export async function execInPod(conn: Connection, req: ExecRequest): Promise<ExecResult> {
   const wsMod = await import('ws');
   const imp = req.impersonate === undefined ? conn.impersonation : req.impersonate;
@@ -285,8 +290,11 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
       };
       openExecSocket(conn, wsMod.default, execPath(req), imp, onSocket, onFrame)
         .then((ws) => {
-          // no status before the close: the server (or a proxy) ended the stream early
-          ws.on('close', () => setTimeout(() => finish(false), 20));
+          // no status before the close: the server (or a proxy) ended the stream early (a frame
+          // still being delivered gets 20 ms); after the status there is nothing to wait for
+          ws.on('close', () => {
+            if (!settled) setTimeout(() => finish(false), 20);
+          });
         })
         .catch(failed);
     }

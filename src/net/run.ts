@@ -3,6 +3,7 @@
 import { ClusterError, UsageError } from '../base/errors.ts';
 import type { Connection } from '../kube/connection.ts';
 import { fetched } from '../kube/fetched.ts';
+import { prepareExec } from '../kube/exec.ts';
 import { getObject, listObjects } from '../kube/reads.ts';
 import { runProbe } from '../kube/probe-runner.ts';
 import type { ClusterFacts, NetReport } from './model.ts';
@@ -189,6 +190,7 @@ export async function probePod(
   known?: PodView,
 ): Promise<ProbeOutcome> {
   validateNames(podName, namespace, opts.container);
+  prepareExec();
   const pod = known ?? (await getPod(conn, namespace, podName));
   const choice = chooseContainer(pod, opts.container);
   const notes = choice.note ? [choice.note] : [];
