@@ -7,7 +7,7 @@ import type { ObjectLookup } from '../sim/exec/pod-files.ts';
 import { podDnsType, podResolvConf } from '../sim/exec/pod-files.ts';
 import {
   NODE_RESOLVER,
-  agentConfig,
+  networkConfig,
   egressPolicies,
   kubernetesEndpoints,
   planNetwork,
@@ -355,7 +355,7 @@ describe("sim exec network: the pod network by default, the node's for hostNetwo
     assert.equal(parseAnswer(answer(buildQuery('kubernetes.default.svc.cluster.local'), nodeDns.records)!).rcode, 3);
     // cluster DNS is still reachable from the node by its ClusterIP
     assert.deepEqual(
-      agentConfig(plan, '/s').dns.map((d) => d.ip),
+      networkConfig(plan).dns.map((d) => d.ip),
       ['10.96.0.10', '10.0.0.2'],
     );
   });

@@ -31,7 +31,7 @@ import {
   type Container,
   type ContainerFile,
 } from './pod-files.ts';
-import { agentConfig, nodeAddress, planNetwork } from './pod-network.ts';
+import { networkConfig, nodeAddress, planNetwork } from './pod-network.ts';
 import { podRuntimes } from './pod-runtime.ts';
 import { badRequest, parseExecUrl, resolveTarget } from './request.ts';
 import { trackSession } from './sessions.ts';
@@ -261,8 +261,7 @@ class ExecSession {
     this.cleanups.push(() => {
       setImmediate(() => runtimes.refill());
     });
-    const { socketPath: _socket, ...netCfg } = agentConfig(plan, '');
-    const network = await runtimes.network(uid, netCfg);
+    const network = await runtimes.network(uid, networkConfig(plan));
     this.cleanups.push(() => network.release());
     if (this.finished || this.ws.readyState !== this.ws.OPEN) return this.teardown();
 

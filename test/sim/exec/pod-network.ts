@@ -424,21 +424,24 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
 
 // The imperative side.
 
-export interface AgentConfig {
+/** What a pod's network is made of (its plan's imperative half); the agent gets it with the sim's socket. */
+export interface NetworkConfig {
   addresses: string[];
   iptables: string;
   listeners: Listener[];
   dns: DnsServer[];
+}
+
+export interface AgentConfig extends NetworkConfig {
   socketPath: string;
 }
 
-export function agentConfig(plan: NetworkPlan, socketPath: string): AgentConfig {
+export function networkConfig(plan: NetworkPlan): NetworkConfig {
   return {
     addresses: plan.addresses,
     iptables: plan.iptables,
     listeners: plan.listeners,
     dns: plan.dnsServers,
-    socketPath,
   };
 }
 

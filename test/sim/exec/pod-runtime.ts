@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { SimContext } from '../context.ts';
-import { AgentPool, startPodNetwork, type AgentConfig, type PodNetwork } from './pod-network.ts';
+import { AgentPool, startPodNetwork, type NetworkConfig, type PodNetwork } from './pod-network.ts';
 import { containerLayout, startContainer, type ContainerSpec, type RunningContainer } from './sandbox.ts';
 import { scratchDir } from './scratch.ts';
 import { onServerStop } from './sessions.ts';
@@ -32,22 +32,29 @@ interface ContainerEntry {
   ready: Promise<RunningContainer>;
 }
 
-type Server_ = SimContext['server'];
+type SimServer = SimContext['server'];
+
+function stopWhenStarted(e: ContainerEntry): void {
+  e.ready.then(
+    (c) => c.stop(),
+    () => {},
+  );
+}
 
 export class PodRuntimes {
   private readonly pool = new AgentPool();
   private readonly networks = new Map<string, NetworkEntry>();
-  private readonly retired = new Set<NetworkEntry>();
-  private readonly containers = new Map<string, ContainerEntry>();
+  /** by pod uid, then container name */
+  private readonly containers = new Map<string, Map<string, ContainerEntry>>();
   private closed = false;
-  private readonly server: Server_;
+  private readonly server: SimServer;
 
-  constructor(server: Server_) {
+  constructor(server: SimServer) {
     this.server = server;
   }
 
   /** The pod's network for this plan: the one it has, or a new one (the old kept for its running execs). */
-  async network(uid: string, cfg: Omit<AgentConfig, 'socketPath'>): Promise<NetworkLease> {
+  async network(uid: string, cfg: NetworkConfig): Promise<NetworkLease> {
     if (this.closed) throw new Error('the simulator is stopping');
     const key = JSON.stringify(cfg);
     let e = this.networks.get(uid);
@@ -80,41 +87,38 @@ export class PodRuntimes {
 
   /** The container, started at its first exec; its files brought up to date on every later one. */
   async container(uid: string, name: string, spec: ContainerSpec): Promise<RunningContainer> {
-    const id = `${uid}/${name}`;
+    if (this.closed) throw new Error('the simulator is stopping');
+    let pod = this.containers.get(uid);
+    if (!pod) this.containers.set(uid, (pod = new Map()));
     const layout = containerLayout(spec);
-    const had = this.containers.get(id);
+    const had = pod.get(name);
     if (had && had.layout === layout) {
       const c = await had.ready.catch(() => undefined);
       if (c?.alive()) {
         c.sync(spec);
         return c;
       }
+      // gone meanwhile, or replaced by a concurrent exec: look again
+      if (this.containers.get(uid)?.get(name) !== had) return this.container(uid, name, spec);
     }
-    if (had)
-      void had.ready.then(
-        (c) => c.stop(),
-        () => {},
-      );
+    if (had) stopWhenStarted(had);
     const entry = { layout, ready: startContainer(spec) };
-    this.containers.set(id, entry);
+    pod.set(name, entry);
     entry.ready.catch(() => {
-      if (this.containers.get(id) === entry) this.containers.delete(id);
+      if (pod.get(name) === entry) pod.delete(name);
     });
     const c = await entry.ready;
-    if (this.closed) c.stop();
+    if (this.closed) c.stop(); // stopped while it started: the exec fails as at a stopping kubelet
     return c;
   }
 
   /** Drops what belongs to pods that are gone (deleted, or replaced under the same name). */
-  sweep(liveUids: (uid: string) => boolean): void {
-    for (const [uid, e] of this.networks) if (!liveUids(uid)) this.retire(uid, e);
-    for (const [id, e] of this.containers) {
-      if (liveUids(id.slice(0, id.indexOf('/')))) continue;
-      this.containers.delete(id);
-      void e.ready.then(
-        (c) => c.stop(),
-        () => {},
-      );
+  sweep(live: (uid: string) => boolean): void {
+    for (const [uid, e] of this.networks) if (!live(uid)) this.retire(uid, e);
+    for (const [uid, pod] of this.containers) {
+      if (live(uid)) continue;
+      this.containers.delete(uid);
+      for (const e of pod.values()) stopWhenStarted(e);
     }
   }
 
@@ -127,25 +131,19 @@ export class PodRuntimes {
     if (this.closed) return;
     this.closed = true;
     this.pool.close();
+    // a network still in use stops when its last exec ends (stopping the sim aborts them)
     for (const [uid, e] of this.networks) this.retire(uid, e);
-    for (const e of this.retired) if (e.users === 0) this.stopNetwork(e);
-    for (const e of this.containers.values())
-      void e.ready.then(
-        (c) => c.stop(),
-        () => {},
-      );
+    for (const pod of this.containers.values()) for (const e of pod.values()) stopWhenStarted(e);
     this.containers.clear();
   }
 
   private retire(uid: string, e: NetworkEntry): void {
     if (this.networks.get(uid) === e) this.networks.delete(uid);
     e.current = false;
-    if (e.users === 0) this.stopNetwork(e);
-    else this.retired.add(e);
+    if (e.users === 0) this.stopNetwork(e); // else at its last exec's release
   }
 
   private stopNetwork(e: NetworkEntry): void {
-    this.retired.delete(e);
     void e.ready.then(
       ({ network, unix, dir }) => {
         unix.close();
@@ -155,7 +153,7 @@ export class PodRuntimes {
     );
   }
 
-  private async startNetwork(cfg: Omit<AgentConfig, 'socketPath'>) {
+  private async startNetwork(cfg: NetworkConfig) {
     const dir = scratchDir('net');
     const sockPath = join(dir, 'apiserver.sock');
     // close() stops accepting; connections already handed to the https.Server end on their own.
@@ -178,7 +176,7 @@ export class PodRuntimes {
 const runtimes = new WeakMap<object, PodRuntimes>();
 
 /** The node-side state of this simulator's pods, released when it stops. */
-export function podRuntimes(server: Server_): PodRuntimes {
+export function podRuntimes(server: SimServer): PodRuntimes {
   let r = runtimes.get(server);
   if (!r) {
     const made = new PodRuntimes(server);
