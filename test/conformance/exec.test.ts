@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { setNetworkIdleMs } from '../sim/exec/pod-runtime.ts';
 import { startSim, type Sim } from '../sim/index.ts';
 import { has, kubectlBinary, kubectlDir } from './kubectl.ts';
 
@@ -235,6 +236,24 @@ describe('conformance: kubectl exec against the sim', function () {
         sim.store.delete('networkpolicies', 'exec-ns', 'runner-no-egress');
       }
       assert.equal((await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION])).stdout, 'v1.32.0\n');
+    });
+
+    it('a pod network is kept between execs, let go once unused for a while, and made again', async () => {
+      const netns = async () =>
+        (await k(['exec', 'runner', '--', 'python3', '-c', "import os; print(os.readlink('/proc/self/ns/net'))"]))
+          .stdout;
+      const first = await netns();
+      assert.match(first, /^net:\[\d+\]\n$/);
+      assert.equal(await netns(), first, 'the second exec joins the same network namespace');
+      setNetworkIdleMs(200);
+      try {
+        assert.equal(await netns(), first);
+        await new Promise((r) => setTimeout(r, 1000));
+        // a new one: the spare agent's, made while the first was alive, so its inode cannot be the first's
+        assert.notEqual(await netns(), first, 'unused for longer than the idle time: a new one');
+      } finally {
+        setNetworkIdleMs(30_000);
+      }
     });
 
     it("/etc is the host's below the pod's own files; writes there stay in the container", async () => {

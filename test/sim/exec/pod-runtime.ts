@@ -4,7 +4,9 @@
 // container; building them per exec cost tens of milliseconds that no cluster charges.
 // The pod network is rebuilt when its plan changes (a NetworkPolicy, an endpoint, a replica's
 // state): execs already running keep the old one until they end, as established connections
-// outlive a rules update only as long as the old namespace does here.
+// outlive a rules update only as long as the old namespace does here. A network no exec has used
+// for a while is let go (its agent is a Node process of about 50 MB) and made again at the next
+// exec: nothing of it outlives the execs that used it (their process groups end with them).
 
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -25,6 +27,13 @@ interface NetworkEntry {
   ready: Promise<{ network: PodNetwork; unix: Server; dir: string }>;
   users: number;
   current: boolean;
+  idle?: NodeJS.Timeout;
+}
+
+let networkIdleMs = 30_000;
+/** How long an unused pod network is kept (tests shorten it). */
+export function setNetworkIdleMs(ms: number): void {
+  networkIdleMs = ms;
 }
 
 interface ContainerEntry {
@@ -64,6 +73,7 @@ export class PodRuntimes {
       this.networks.set(uid, e);
     }
     const entry = e;
+    clearTimeout(entry.idle);
     entry.users++;
     let net: Awaited<NetworkEntry['ready']>;
     try {
@@ -80,7 +90,9 @@ export class PodRuntimes {
         if (released) return;
         released = true;
         entry.users--;
-        if (!entry.current && entry.users === 0) this.stopNetwork(entry);
+        if (entry.users > 0) return;
+        if (!entry.current) this.stopNetwork(entry);
+        else entry.idle = setTimeout(() => this.retire(uid, entry), networkIdleMs).unref();
       },
     };
   }
@@ -139,6 +151,7 @@ export class PodRuntimes {
 
   private retire(uid: string, e: NetworkEntry): void {
     if (this.networks.get(uid) === e) this.networks.delete(uid);
+    clearTimeout(e.idle);
     e.current = false;
     if (e.users === 0) this.stopNetwork(e); // else at its last exec's release
   }
