@@ -172,6 +172,7 @@ export function containerLayout(spec: ContainerSpec): string {
   });
 }
 
+/** Written as the kubelet writes a volume's files: the mode set exactly, whatever the umask. */
 function writeFile(hostPath: string, f: ContainerFile): void {
   mkdirSync(dirname(hostPath), { recursive: true });
   writeFileSync(hostPath, f.content);
@@ -217,8 +218,7 @@ export async function startContainer(spec: ContainerSpec, timeoutMs = 10_000): P
     for (const d of [...spec.dirs, spec.workingDir]) place(d, () => undefined, true);
     mkdirSync(join(stage, 'etc'), { recursive: true });
     mkdirSync(join(stage, 'etc-work'));
-    for (const f of written.values())
-      place(f.path, (hp) => writeFileSync(hp, f.content, { mode: f.mode ?? 0o644 }), false);
+    for (const f of written.values()) place(f.path, (hp) => writeFile(hp, f), false);
     const script = setupScript({
       stage,
       bins: profileBinDir(spec.profileKey, spec.executables),
@@ -324,7 +324,6 @@ export async function startContainer(spec: ContainerSpec, timeoutMs = 10_000): P
       stop(): void {
         if (stopped) return;
         stopped = true;
-        holder.stdin!.end();
         holder.kill('SIGKILL');
         rmSync(stage, { recursive: true, force: true });
       },
