@@ -2,7 +2,7 @@
 // --request-timeout bounds a request with all its retries; when the command ends, what is still in
 // flight is cut and nothing is retried; an exec credential plugin gets the same bound.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +213,16 @@ describe('timeouts: one bound per request, nothing left behind', function () {
       } finally {
         conn.close();
       }
+    });
+
+    it('once the status is in and the socket closed, no timer of the exec keeps the process alive', async () => {
+      const fixture = new URL('./exec-exit.fixture.ts', import.meta.url).pathname;
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(NODE, [fixture, sim.kubeconfigPath, SCHEDULER], { timeout: 30_000 }, (e, stdout, stderr) =>
+          e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+        ),
+      );
+      assert.deepEqual(JSON.parse(out), { stdout: 'ok\n', exitCode: 0, sockets: [], timers: [] });
     });
 
     it("an upgrade unanswered within the exec's own bound (shorter than --request-timeout) is a timeout too", async () => {
