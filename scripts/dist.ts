@@ -6,9 +6,12 @@
 // Per platform:
 //   linux    inject; the build host's own target also gets V8's code cache (useCodeCache), which
 //            is only valid for the Node build and CPU architecture that produced it. V8 writes a
-//            different cache on every run unless its hash seed is fixed, so the blob is built with
-//            --hash-seed and the executable runs with the same flag (execArgv): otherwise V8 would
-//            reject the cache ("Code cache data rejected") because its flags differ.
+//            different cache on every run unless its random seed is fixed, so the blob is built
+//            with --random-seed. That flag, alone among V8's, is left out of the flag hash a code
+//            cache is checked against ("Skip v8_flags.random_seed to allow predictable code
+//            caching", v8 src/flags/flags.cc), so the executable runs with no flag at all. A flag
+//            that is hashed, such as --hash-seed, would make V8 reject Node's own code cache of
+//            its built-in modules, and every `require('https')` would compile them from source.
 //   darwin   injection drops Apple's signature; we add an LC_CODE_SIGNATURE command and let
 //            Debian's llvm-objcopy write an ad-hoc (linker-signed) signature, then check every page
 //            hash ourselves (scripts/macho.ts). Not run on a Mac here: see README "Platforms".
@@ -54,7 +57,7 @@ export const pins = JSON.parse(readFileSync(path.join(repoRoot, 'scripts/node-bi
 const cacheDir = path.join(repoRoot, '.cache/node');
 export const defaultDistDir = path.join(repoRoot, 'dist');
 const NODE = process.execPath;
-const CODE_CACHE_SEED = '--hash-seed=1';
+const CODE_CACHE_SEED = '--random-seed=1';
 
 export function splitTarget(t: Target): { os: string; arch: string } {
   const [os, arch] = t.split('-') as [string, string];
@@ -164,7 +167,7 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
     base = unsigned;
   }
   const injected = path.join(dir, t.startsWith('darwin') ? 'injected' : binaryName(t));
-  const codeCache = t === hostTarget() && process.versions.node === pins.version;
+  const codeCache = t === hostTarget() && process.versions.node === pins.version && !process.env.KA_NO_CC;
   // The blob records the main script's path as given: a fixed relative name, resolved from `dir`,
   // keeps the executable independent of where the build ran.
   copyFileSync(bundle, path.join(dir, 'kubectl-airflow.cjs'));
@@ -176,7 +179,6 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
     disableExperimentalSEAWarning: true,
     useSnapshot: false,
     useCodeCache: codeCache,
-    ...(codeCache ? { execArgv: [CODE_CACHE_SEED] } : {}),
   };
   const configPath = path.join(dir, 'sea-config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));

@@ -35,12 +35,12 @@ describe('dist: the single executable, alone in an empty folder', function () {
   let lonely: string;
   let env: NodeJS.ProcessEnv;
   // asynchronous: the simulated API server answers from this same process
-  const run = (args: string[]) =>
+  const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
       execFile(
         path.join(lonely, 'kubectl-airflow'),
         args,
-        { cwd: lonely, env, encoding: 'utf8', timeout: 60_000 },
+        { cwd: lonely, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 60_000 },
         (err, stdout, stderr) => {
           resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
         },
@@ -116,6 +116,20 @@ describe('dist: the single executable, alone in an empty folder', function () {
       const src = JSON.parse(c.out()) as { checks: unknown[] };
       assert.ok(bin.checks.length > 10, `only ${bin.checks.length} checks`);
       assert.deepEqual(bin.checks, src.checks);
+    });
+
+    // The executable runs with no V8 flag: one that enters V8's flag hash (--hash-seed did) makes
+    // V8 reject Node's code cache of its built-in modules, which then compile on every start.
+    it("Node's code cache of its built-in modules is accepted, none rejected", async () => {
+      const kc = path.join(lonely, 'kubeconfig');
+      const r = await run(['rbac', '--kubeconfig', kc, '-n', 'airflow'], { NODE_DEBUG_NATIVE: 'CODE_CACHE' });
+      const verdicts = r.stderr.split('\n').filter((l) => /^Code cache of .* is (accepted|rejected)$/.test(l));
+      const https = verdicts.filter((l) => /^Code cache of (https|tls|net) /.test(l));
+      assert.equal(https.length, 3, `no verdict on https, tls and net:\n${r.stderr.slice(0, 2000)}`);
+      assert.deepEqual(
+        verdicts.filter((l) => l.endsWith('rejected')),
+        [],
+      );
     });
 
     it('__complete lists namespaces and pods from the cluster', async () => {
