@@ -4,6 +4,7 @@
 // client-node is imported lazily here so `--help` and `version` never load it.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { needsClientNode, staticCredentials } from './static-credentials.ts';
 import {
@@ -295,10 +296,19 @@ class HttpConnection implements Connection {
         .catch((e: unknown) => Promise.reject(fromCredentialError(e)));
     }
     if (!this.agent) {
+      // One secure context for every connection: without it, tls.connect builds one per socket
+      // (the CA, client certificate and key parsed again each time), on the critical path of a
+      // command's first wave of up to 16 connections.
+      const secure = tlsOf(o);
       this.agent =
         this.url.protocol === 'http:'
           ? new http.Agent({ keepAlive: true, maxSockets: this.sem.limit })
-          : new https.Agent({ keepAlive: true, maxSockets: this.sem.limit, ...tlsOf(o) });
+          : new https.Agent({
+              keepAlive: true,
+              maxSockets: this.sem.limit,
+              ...secure,
+              secureContext: tls.createSecureContext(secure),
+            });
     }
     return o;
   }
