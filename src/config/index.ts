@@ -5,14 +5,14 @@
 import { decodeAllowed } from '../airflow/airflow-cfg.ts';
 import { launchNamespaces } from '../airflow/airflow-cfg.ts';
 import type { launchNamespaceFinding as LaunchNamespaceFinding } from '../airflow/clients.ts';
-import type { FoundRelease, LoadedRelease } from '../airflow/discover.ts';
+import { listConfigMapData, type FoundRelease, type LoadedRelease } from '../airflow/discover.ts';
 import { versionsLine, type Versions } from '../airflow/versions.ts';
 import { ClusterError } from '../base/errors.ts';
 import { ExitCode } from '../base/exit-codes.ts';
 import { fetchedValue } from '../base/fetched.ts';
 import type { Connection } from '../kube/connection.ts';
 import { fetched } from '../kube/fetched.ts';
-import { getObject, listObjects } from '../kube/reads.ts';
+import { getObject } from '../kube/reads.ts';
 import type { Palette } from '../render/colour.ts';
 import { renderData } from '../render/data.ts';
 import { isMachine, type OutputFormat } from '../render/output.ts';
@@ -25,12 +25,6 @@ interface CM {
   data?: Record<string, string>;
 }
 type ConfigMaps = Record<string, Record<string, string> | undefined>;
-
-/** Every ConfigMap of the namespace; undefined when listing them is forbidden. */
-export async function listConfigMaps(conn: Connection, ns: string): Promise<ConfigMaps | undefined> {
-  const cms = fetchedValue(await fetched(listObjects<CM>(conn, 'configmaps', { namespace: ns }), { accept: [403] }));
-  return cms && Object.fromEntries(cms.map((m) => [m.metadata.name, m.data ?? {}]));
-}
 
 /** Only ConfigMaps the pods reference are fetched one by one when listing them is forbidden. */
 async function referencedConfigMaps(conn: Connection, ns: string, pods: Pod[]): Promise<ConfigMaps> {
@@ -230,7 +224,7 @@ export async function inspectClientConfig(
   conn: Connection,
   found: Pick<FoundRelease, 'release' | 'serviceAccounts'> &
     Partial<Pick<LoadedRelease, 'config' | 'versions' | 'workerAccount'>>,
-  listed: Promise<ConfigMaps | undefined> = listConfigMaps(conn, found.release.namespace),
+  listed: Promise<ConfigMaps | undefined> = listConfigMapData(conn, found.release.namespace),
 ): Promise<{
   release: string;
   namespace: string;
@@ -320,7 +314,7 @@ export type ConfigResult = Awaited<ReturnType<typeof inspectClientConfig>>;
 /** fetch -> decide for `config`: the release (one of the namespace's), every Airflow container of its pods. */
 export async function runConfig(conn: Connection, opts: { release?: string }): Promise<ConfigResult> {
   const { findRelease } = await import('../airflow/discover.ts');
-  const listed = listConfigMaps(conn, conn.namespace);
+  const listed = listConfigMapData(conn, conn.namespace);
   listed.catch(() => undefined); // awaited in inspectClientConfig, unless finding the release fails first
   const found = await findRelease(conn, conn.namespace, opts.release);
   return inspectClientConfig(conn, found, listed);

@@ -18,7 +18,6 @@ import { isMachine, type OutputFormat } from '../render/output.ts';
 import { networkSkip, NO_RELEASE, notChecked, whoAmI } from './meanings.ts';
 import type { LayerResult } from './model.ts';
 import { exitCodeOf, ordered } from './plan.ts';
-import { doctorDocument, renderDoctor } from './render.ts';
 
 export interface DoctorOptions {
   release?: string;
@@ -52,24 +51,9 @@ async function clusterAccess(conn: Connection) {
 export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<DoctorResult> {
   const ns = conn.namespace;
   if (opts.pod !== undefined) (await import('../net/plan.ts')).validateNames(opts.pod, ns, opts.container);
-  const [
-    v,
-    plan,
-    { loadRelease },
-    { inspectClientConfig, listConfigMaps },
-    { runHa, startHaReads, toReport },
-    { runRbac, rbacDocument },
-    { NoReleaseError },
-    admission,
-  ] = await Promise.all([
-    import('./verdicts.ts'),
-    import('./plan.ts'),
+  const [{ loadRelease, listConfigMapData }, { fetchHa }] = await Promise.all([
     import('../airflow/discover.ts'),
-    import('../config/index.ts'),
-    import('../ha/index.ts'),
-    import('../rbac/index.ts'),
-    import('../airflow/release.ts'),
-    import('../admission/index.ts'),
+    import('../ha/fetch.ts'),
   ]);
   const t0 = performance.now();
   const timed = <T>(what: string, p: Promise<T>): Promise<T> =>
@@ -79,12 +63,32 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   const access = timed('cluster access', clusterAccess(conn));
   // config decides on the release loaded here (its pods are listed once); its ConfigMaps are read
   // meanwhile, once, for both the release's Airflow config and the config layer
-  const configMaps = listConfigMaps(conn, ns);
+  const configMaps = listConfigMapData(conn, ns);
   const release = timed('release', loadRelease(conn, ns, opts.release, configMaps));
   // ha's reads now, its deciding once the probe is on its way (below)
-  startHaReads(conn).catch(() => undefined);
+  fetchHa(conn).catch(() => undefined);
+  for (const p of [access, release, configMaps]) p.catch(() => undefined); // awaited below (or moot after exit 3)
+  // The layers' modules initialise while the first reads are out: only after a turn of the event
+  // loop, since the sockets connect from Node's tick queue, which waits for every queued microtask.
+  await new Promise((resolve) => setImmediate(resolve));
+  const [
+    v,
+    plan,
+    { inspectClientConfig },
+    { runHa, toReport },
+    { runRbac, rbacDocument },
+    { NoReleaseError },
+    admission,
+  ] = await Promise.all([
+    import('./verdicts.ts'),
+    import('./plan.ts'),
+    import('../config/index.ts'),
+    import('../ha/index.ts'),
+    import('../rbac/index.ts'),
+    import('../airflow/release.ts'),
+    import('../admission/index.ts'),
+  ]);
   prepareExec();
-  for (const p of [release, configMaps]) p.catch(() => undefined); // awaited below (or moot after exit 3)
   const cluster = v.clusterLayer(await access);
 
   const target = { namespace: ns, release: opts.release, flags: opts.repeatFlags };
@@ -225,7 +229,12 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   return { layers, header: { namespace: ns, release: loaded?.release.name } };
 }
 
-export function renderDoctorResult(r: DoctorResult, view: { output: OutputFormat; colour: Palette }): string {
+/** The table, or the document -o json|yaml prints (render.ts, loaded only now: the table library with it). */
+export async function renderDoctorResult(
+  r: DoctorResult,
+  view: { output: OutputFormat; colour: Palette },
+): Promise<string> {
+  const { doctorDocument, renderDoctor } = await import('./render.ts');
   if (isMachine(view.output)) return renderData(doctorDocument(r.layers, r.header), view.output);
   return renderDoctor(ordered(r.layers), r.header, view.colour);
 }

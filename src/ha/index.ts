@@ -16,7 +16,6 @@ export type { Check, HaInput, Verdict } from './model.ts';
 export { toReport, renderText, type HaReport } from './report.ts';
 export { worstVerdict } from './checks.ts';
 /** Starts the reads runHa decides on (doctor: at once, the deciding later). */
-export { fetchHa as startHaReads } from './fetch.ts';
 
 export interface HaOptions {
   /** `--from`: probe every endpoint from inside this pod (one exec). */

@@ -64,7 +64,7 @@ export const doctorCommand = defineCommand<DoctorArgs>({
       repeatFlags: repeatableFlags(args),
       debug: ctx.debug,
     });
-    ctx.out(doctor.renderDoctorResult(r, { output: args.output, colour: ctx.colour }));
+    ctx.out(await doctor.renderDoctorResult(r, { output: args.output, colour: ctx.colour }));
     return doctor.doctorExitCode(r);
   },
 });
