@@ -123,7 +123,10 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     target: 'node22',
     minify: opts.minify ?? true,
     legalComments: 'none',
-    charset: 'utf8',
+    // ASCII only (other characters escaped, same values at run time): one character outside it
+    // makes V8 hold the whole 4.7 MB source as a two-byte string, decoded from UTF-8 at every
+    // start and scanned at every lazy compile (rbac's start measured 11-16 ms slower).
+    charset: 'ascii',
     logLevel: 'error',
     metafile: true,
     loader: { '.py': 'text', '.sh': 'text', '.yaml': 'text' },

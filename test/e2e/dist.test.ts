@@ -57,6 +57,18 @@ describe('dist: the single executable, alone in an empty folder', function () {
     env = { PATH: '/usr/bin:/bin', HOME: lonely, NODE_PATH: '', NODE_OPTIONS: '' };
   });
 
+  // esbuild escapes text outside ASCII, but not in a regular expression literal: one such
+  // character would make V8 hold the whole source as a two-byte string, decoded at every start
+  it("the executable's bundle is ASCII only", () => {
+    const bundle = readFileSync(path.join(hb.dir, 'kubectl-airflow.cjs'));
+    const at = bundle.findIndex((b) => b >= 0x80);
+    assert.equal(
+      at,
+      -1,
+      `byte 0x${bundle[at]?.toString(16)} in: ${bundle.subarray(Math.max(0, at - 60), at + 20).toString()}`,
+    );
+  });
+
   it('has no node_modules within reach', () => {
     for (let d = lonely; d !== path.dirname(d); d = path.dirname(d))
       assert.ok(!existsSync(path.join(d, 'node_modules')), `${d}/node_modules exists`);
@@ -241,6 +253,20 @@ describe('dist: text assets are embedded byte-for-byte', function () {
     assets.forEach((a, i) =>
       assert.ok(Buffer.from(got[i]!, 'utf8').equals(readFileSync(path.join(repoRoot, a))), `${a} differs`),
     );
+  });
+
+  it('text outside ASCII keeps its value, escaped in the bundle', async () => {
+    const dir = tempDir('ka-ascii-');
+    const entry = path.join(dir, 'entry.ts');
+    const text = 'first failing layer … “rbac” é ✓';
+    writeFileSync(entry, `process.stdout.write(${JSON.stringify(text)});\n`);
+    const outfile = path.join(dir, 'bundle.cjs');
+    await build({ entry, outfile, assetScope: [dir], version: 'v0.0.0-test', commit: 'test' });
+    assert.ok(
+      readFileSync(outfile).every((b) => b < 0x80),
+      'a byte outside ASCII in the bundle',
+    );
+    assert.equal(execFileSync(process.execPath, [outfile], { encoding: 'utf8' }), text);
   });
 });
 
