@@ -14,7 +14,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Store } from './store.ts';
 import type { Identity } from './scenario.ts';
 import type { UserInfo } from './types.ts';
@@ -226,7 +226,7 @@ export class Authenticator {
 
   /** Authenticates one request from its TLS socket and headers. */
   authenticate(socket: TLSSocket | undefined, headers: IncomingHttpHeaders): AuthResult {
-    const cert = socket && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+    const cert = socket && typeof socket.getPeerCertificate === 'function' ? peerCertificate(socket) : undefined;
     const hasCert = !!cert && Object.keys(cert).length > 0;
     if (hasCert && socket!.authorized) {
       const subject = cert!.subject as unknown as Record<string, string | string[] | undefined>;
@@ -255,6 +255,19 @@ export class Authenticator {
       return { user: { name: 'system:anonymous', groups: ['system:unauthenticated'] }, via: 'anonymous' };
     return { unauthorized: 'no credentials' };
   }
+}
+
+/**
+ * A connection's client certificate, read once per connection. In kube-apiserver it is the one of
+ * the handshake (Go's TLS server never renegotiates), parsed once in tls.ConnectionState; Node's
+ * getPeerCertificate() translates it anew at every call (a tenth of the sim's CPU in a profile of
+ * doctor).
+ */
+const peerCertificates = new WeakMap<TLSSocket, PeerCertificate>();
+function peerCertificate(socket: TLSSocket): PeerCertificate {
+  let cert = peerCertificates.get(socket);
+  if (!cert) peerCertificates.set(socket, (cert = socket.getPeerCertificate()));
+  return cert;
 }
 
 /** The UserInfo a token or exec identity authenticates as. */
