@@ -5,6 +5,7 @@
 // are ceil(ServerCL * shares / sum of shares) (flowcontrol v1 LimitedPriorityLevelConfiguration),
 // ServerCL being --max-requests-inflight + --max-mutating-requests-inflight (400 + 200 by default).
 import type { Finding } from './model.ts';
+import { byText } from '../base/order.ts';
 
 export interface Subject {
   kind: string;
@@ -88,7 +89,7 @@ export function classify(schemas: FlowSchema[], who: Requester, req: ResourceReq
     .sort(
       (a, b) =>
         (a.spec.matchingPrecedence ?? 1000) - (b.spec.matchingPrecedence ?? 1000) ||
-        a.metadata.name.localeCompare(b.metadata.name),
+        byText(a.metadata.name, b.metadata.name),
     )
     .find((fs) => flowSchemaMatches(fs, who, req));
 }

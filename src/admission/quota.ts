@@ -5,6 +5,7 @@
 // the quota's status.hard - status.used (what the quota controller and admission keep current).
 import type { Finding, PodManifest, ResourceQuota } from './model.ts';
 import { isBytes, milli, show } from './quantity.ts';
+import { byText } from '../base/order.ts';
 
 /** Usage of one task pod per quota resource name. */
 export function podUsage(pod: PodManifest): Record<string, bigint> {
@@ -50,12 +51,12 @@ export function quotaRoom(pod: PodManifest, quotas: ResourceQuota[]): { rooms: Q
   const usage = podUsage(pod);
   const rooms: QuotaRoom[] = [];
   const unknown: string[] = [];
-  for (const q of [...quotas].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+  for (const q of [...quotas].sort((a, b) => byText(a.metadata.name, b.metadata.name))) {
     if (q.spec?.scopes?.length) continue;
     const hard = q.status?.hard ?? q.spec?.hard ?? {};
     const used = q.status?.used;
     let tightest: QuotaRoom | undefined;
-    for (const [r, h] of Object.entries(hard).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [r, h] of Object.entries(hard).sort(([a], [b]) => byText(a, b))) {
       const per = usage[r];
       if (!per) continue;
       if (!used || used[r] === undefined) {

@@ -2,6 +2,7 @@
 // fetches pods, workloads and ServiceAccounts and hands them here. The account of a component is
 // read from `spec.serviceAccountName`, never guessed from chart naming rules.
 import { UsageError } from '../base/errors.ts';
+import { byText } from '../base/order.ts';
 
 export type Chart = 'official' | 'community';
 
@@ -136,7 +137,7 @@ export function discoverReleases(input: DiscoveryInput): Release[] {
       ...(known ? { exists: sas.has(saName) } : {}),
     });
   };
-  const byName = (a: { metadata: Meta }, b: { metadata: Meta }) => a.metadata.name.localeCompare(b.metadata.name);
+  const byName = (a: { metadata: Meta }, b: { metadata: Meta }) => byText(a.metadata.name, b.metadata.name);
   for (const pod of [...input.pods].sort(byName)) {
     const c = chartOf(pod.metadata.labels);
     if (!c) continue;
@@ -167,8 +168,8 @@ export function discoverReleases(input: DiscoveryInput): Release[] {
     );
   }
   for (const r of releases.values())
-    r.components.sort((a, b) => a.component.localeCompare(b.component) || a.account.name.localeCompare(b.account.name));
-  return [...releases.values()].sort((a, b) => a.name.localeCompare(b.name) || a.chart.localeCompare(b.chart));
+    r.components.sort((a, b) => byText(a.component, b.component) || byText(a.account.name, b.account.name));
+  return [...releases.values()].sort((a, b) => byText(a.name, b.name) || byText(a.chart, b.chart));
 }
 
 /**

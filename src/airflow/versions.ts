@@ -1,6 +1,7 @@
 // Airflow, chart and cncf.kubernetes provider versions, read from what the API server already shows
 // (image tags, pod env, chart labels): no exec. Pure. An unknown version is said, with what was assumed.
 import type { PodLike } from './release.ts';
+import { byText } from '../base/order.ts';
 
 export type Version = readonly [number, number, number];
 
@@ -99,7 +100,7 @@ function imagesOf(pod: PodLike): string[] {
 export function airflowVersionOf(pods: PodLike[], envOf: EnvOf = literalEnvOf): Detected {
   const order = (p: PodLike) => (p.metadata.labels?.component === 'scheduler' ? 0 : 1);
   const found: Array<{ value: string; source: string }> = [];
-  for (const pod of [...pods].sort((a, b) => order(a) - order(b) || a.metadata.name.localeCompare(b.metadata.name))) {
+  for (const pod of [...pods].sort((a, b) => order(a) - order(b) || byText(a.metadata.name, b.metadata.name))) {
     const env = envOf(pod).AIRFLOW_VERSION;
     if (parseVersion(env)) {
       found.push({ value: env!, source: `pod ${pod.metadata.name} env AIRFLOW_VERSION` });

@@ -1,6 +1,7 @@
 // What doctor decides around the layers: which pod the network layer probes, the first failing
 // layer, the exit code, and the command that shows a layer's detail. Pure.
 import { LAYERS, type LayerId, type LayerResult } from './model.ts';
+import { byText } from '../base/order.ts';
 
 export interface PodCandidate {
   metadata: { name: string; labels?: Record<string, string> };
@@ -36,7 +37,7 @@ export function chooseNetworkPod(pods: PodCandidate[], executors: string[], want
   const running = (c: string) =>
     pods
       .filter((p) => component(p) === c && p.status?.phase === 'Running')
-      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))[0];
+      .sort((a, b) => byText(a.metadata.name, b.metadata.name))[0];
   for (const c of order) {
     const p = running(c);
     if (p)

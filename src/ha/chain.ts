@@ -4,6 +4,7 @@
 import { leaseForNode, leaseInfo, nodeAddresses, type LeaseInfo, type LeaseMatch } from './identity.ts';
 import type { ApiserverPod, EndpointSlice, Endpoints, HaInput, Node } from './model.ts';
 import { detectPlatform, type Platform } from './platform.ts';
+import { byAddress } from '../base/order.ts';
 
 export interface NodeView {
   name: string;
@@ -177,7 +178,7 @@ export function buildChain(input: HaInput): Chain {
         (node ? pods?.find((p) => p.node === node.metadata?.name) : undefined),
     };
   });
-  endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
+  endpoints.sort((a, b) => byAddress(a.address, b.address));
 
   const onNodes = endpoints.filter((e) => e.node).length;
   const { host, port: serverPort } = parseServer(input.server);

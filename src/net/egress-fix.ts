@@ -4,6 +4,7 @@
 // Its rule names the endpoint IPs and target port, which is what policies see after kube-proxy's DNAT.
 import * as YAML from 'yaml';
 import { hostCidr } from './netpol.ts';
+import { byText } from '../base/order.ts';
 
 /** Labels a controller sets per pod instance: selecting by them would miss the pod's replacement. */
 const PER_POD =
@@ -27,7 +28,7 @@ export function podSelectorLabels(labels: Record<string, string>): Record<string
   const stable = Object.entries(labels).filter(([k]) => !PER_POD.test(k));
   const chart = stable.filter(([k]) => CHART.includes(k));
   const chosen = chart.some(([k]) => k === 'component') && chart.some(([k]) => k === 'release') ? chart : stable;
-  return Object.fromEntries(chosen.sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(chosen.sort(([a], [b]) => byText(a, b)));
 }
 
 export function egressFixManifest(i: EgressFixInput): string {

@@ -7,6 +7,7 @@ import { UsageError } from '../base/errors.ts';
 import { modelRequired } from '../rbac/required.ts';
 import { sameIp } from './netpol.ts';
 import { apiNamespace } from '../airflow/namespaces.ts';
+import { byText } from '../base/order.ts';
 
 export * from './probe-commands.ts';
 
@@ -273,13 +274,13 @@ export function podRequirement(input: RequirementInput): Requirement {
 /** --all: one Running pod per Airflow component (by the chart's `component` label), sorted by component. */
 export function onePodPerComponent<P extends PodView>(pods: P[], componentOf: (p: P) => string | undefined): P[] {
   const by = new Map<string, P>();
-  for (const p of [...pods].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+  for (const p of [...pods].sort((a, b) => byText(a.metadata.name, b.metadata.name))) {
     const c = componentOf(p);
     if (!c) continue;
     const cur = by.get(c);
     if (!cur || (cur.status?.phase !== 'Running' && p.status?.phase === 'Running')) by.set(c, p);
   }
-  return [...by.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([, p]) => p);
+  return [...by.entries()].sort((a, b) => byText(a[0], b[0])).map(([, p]) => p);
 }
 
 /**

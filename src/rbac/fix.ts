@@ -8,6 +8,7 @@ import { VERB_ORDER } from './required.ts';
 import type { DanglingRef } from './hints.ts';
 import { byAccountAndNamespace, type Permission } from './types.ts';
 import { isClusterWide } from '../airflow/namespaces.ts';
+import { byText } from '../base/order.ts';
 
 const LABELS = { 'app.kubernetes.io/managed-by': 'kubectl-airflow' };
 
@@ -23,10 +24,8 @@ export function rulesFor(cells: Array<Pick<Permission, 'group' | 'resource' | 's
   }
   const order = (v: string) => (VERB_ORDER.indexOf(v) < 0 ? 99 : VERB_ORDER.indexOf(v));
   const merged = new Map<string, PolicyRule>();
-  for (const e of [...byResource.values()].sort(
-    (a, b) => a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource),
-  )) {
-    const verbs = [...e.verbs].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  for (const e of [...byResource.values()].sort((a, b) => byText(a.group, b.group) || byText(a.resource, b.resource))) {
+    const verbs = [...e.verbs].sort((a, b) => order(a) - order(b) || byText(a, b));
     const k = `${e.group}|${verbs.join(',')}`;
     const r = merged.get(k);
     if (r) r.resources.push(e.resource);
@@ -96,9 +95,9 @@ export function fixObjects(
   }
   const sorted = byAccountAndNamespace(rest).sort(
     (a, b) =>
-      a.namespace.localeCompare(b.namespace) ||
-      a.account.namespace.localeCompare(b.account.namespace) ||
-      a.account.name.localeCompare(b.account.name),
+      byText(a.namespace, b.namespace) ||
+      byText(a.account.namespace, b.account.namespace) ||
+      byText(a.account.name, b.account.name),
   );
   for (const g of sorted) {
     const rules = rulesFor(g.cells);

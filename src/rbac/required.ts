@@ -5,6 +5,7 @@ import { UsageError } from '../base/errors.ts';
 import { applies, rowComponents, type RequirementRow } from '../airflow/requirements.ts';
 import type { Versions } from '../airflow/versions.ts';
 import { cellKey, type Account, type Cell, type Level, type RequiredCell } from './types.ts';
+import { byText } from '../base/order.ts';
 
 /** kubectl's column order for verbs. */
 export const VERB_ORDER = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -151,12 +152,7 @@ export function matrixLayout(required: RequiredCell[]): Layout {
     r.set.add(c.verb);
   }
   const ordered = [...rows.values()]
-    .sort(
-      (a, b) =>
-        a.group.localeCompare(b.group) ||
-        a.resource.localeCompare(b.resource) ||
-        a.subresource.localeCompare(b.subresource),
-    )
+    .sort((a, b) => byText(a.group, b.group) || byText(a.resource, b.resource) || byText(a.subresource, b.subresource))
     .map(({ set, ...r }) => ({ ...r, verbs: verbSort(set) }));
   return { rows: ordered, verbs: verbSort(required.map((c) => c.verb)) };
 }
