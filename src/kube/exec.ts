@@ -25,6 +25,8 @@ export interface ExecRequest {
   impersonate?: Impersonation | null;
   /** Output beyond this many bytes per stream is dropped (a runaway command cannot fill memory). */
   maxOutputBytes?: number;
+  /** Called once, when the exec's socket has been created: its connection is under way. */
+  onSocket?: () => void;
 }
 
 export type { ExecResult } from '../base/exec-result.ts';
@@ -177,6 +179,7 @@ export async function execInPod(conn: Connection, req: ExecRequest): Promise<Exe
   let over = false;
   let opened = false;
   const onSocket = (ws: Socket) => {
+    if (!socket) req.onSocket?.();
     socket = ws;
     ws.once('close', release);
     ws.once('open', () => (opened = true));

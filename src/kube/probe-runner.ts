@@ -20,10 +20,11 @@ export async function runProbe(
   target: ProbeTarget,
   commands: readonly string[][],
   timeoutMs: number,
+  onSocket?: () => void,
 ): Promise<{ command: string[]; result: ExecResult; started: boolean }> {
   let last: { command: string[]; result: ExecResult; started: boolean } | undefined;
   for (const command of commands) {
-    const result = await execInPod(conn, { ...target, command, timeoutMs });
+    const result = await execInPod(conn, { ...target, command, timeoutMs, onSocket });
     last = { command, result, started: !(result.exitCode === null && isMissingExecutable(result.message)) };
     if (last.started) return last;
   }

@@ -56,7 +56,7 @@ export interface NetOptions {
   watchSeconds?: number;
   /** Each permission asked once from the pod, not on every path (ProbeInput.accessOnce). */
   accessOnce?: boolean;
-  /** Called when the probe's exec is on its way (doctor starts its CPU-bound layers then). */
+  /** Called once the probe's exec socket exists, its connection under way (doctor starts its CPU-bound layers then). */
   onProbeStarted?: () => void;
 }
 
@@ -198,15 +198,19 @@ export async function probePod(
   if (why) throw new PodProblem(why);
   const sa = serviceAccountOf(pod);
 
-  // What the cluster says, fetched while the probe runs.
-  // the endpoints decide what the probe tries: the exec waits for them, not for the other reads
+  // What the cluster says, fetched while the probe runs: once the exec's socket is under way, so
+  // that the longest wait starts first. The endpoints decide what the probe tries: the exec waits
+  // for them, not for the other reads.
   const endpoints = controlPlane(conn);
-  const clusterSide = Promise.all([
-    endpoints,
-    soft(getObject<{ automountServiceAccountToken?: boolean }>(conn, 'serviceaccounts', { namespace, name: sa })),
-    soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
-    soft(controlPlaneEvidence(conn)),
-  ]);
+  const readClusterSide = () =>
+    Promise.all([
+      endpoints,
+      soft(getObject<{ automountServiceAccountToken?: boolean }>(conn, 'serviceaccounts', { namespace, name: sa })),
+      soft(listObjects<NetworkPolicy>(conn, 'networkpolicies', { namespace })),
+      soft(controlPlaneEvidence(conn)),
+    ]);
+  let clusterReads: ReturnType<typeof readClusterSide> | undefined;
+  const clusterSide = () => (clusterReads ??= readClusterSide());
   const seen: { keepalive?: KeepaliveConfig; config?: AirflowConfig } = {};
   const [cp, required] = await Promise.all([endpoints, requirementFor(conn, pod, namespace, sa, opts, seen)]);
   const remote = remotePlanFor(pod, choice.container, seen.config, !!opts.debugImage);
@@ -228,9 +232,10 @@ export async function probePod(
 
   const target = { namespace, pod: podName, container };
   const bound = probeExecTimeoutMs(opts.timeoutSeconds);
-  const first = runProbe(conn, target, probeCommands(probePy(), input), bound);
-  opts.onProbeStarted?.();
-  let run = await first;
+  let run = await runProbe(conn, target, probeCommands(probePy(), input), bound, () => {
+    void clusterSide();
+    opts.onProbeStarted?.();
+  });
   let kind: 'sh' | 'python3' = 'python3';
   if (run.started && needsShellProbe(run.result)) {
     kind = 'sh';
@@ -278,7 +283,7 @@ export async function probePod(
     };
   }
 
-  const [, saRes, npRes, cpRes] = await clusterSide;
+  const [, saRes, npRes, cpRes] = await clusterSide();
   const remedy = await deniedAccessRemedy(conn, doc, required, { namespace, name: sa }, opts);
   const labels = pod.metadata.labels ?? {};
   const facts: ClusterFacts = {
