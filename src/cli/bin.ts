@@ -1,5 +1,5 @@
-// The executable's entry: main() with the process streams; the exit code via process.exitCode
-// so pending output is flushed before Node exits (no top-level await: the bundle is CommonJS).
+// The executable's entry: main() with the process streams. It exits once its output is flushed
+// (no top-level await: the bundle is CommonJS).
 // main() loads no feature (nor the Kubernetes client) before a command runs, so `--help` and
 // `version` answer from the command data alone.
 import { main } from './main.ts';
@@ -10,6 +10,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// As kubectl does, the process ends with the answer: a socket still closing (the exec's WebSocket,
+// a kept-alive connection) must not hold the shell after it is printed (doctor waited 35 ms more).
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 });
