@@ -1,15 +1,16 @@
 // Runs inside a pod's network namespace (started by pod-network.ts under `unshare --net`).
-// Reads one JSON AgentConfig line on stdin; brings up lo with the cluster addresses, loads the
-// iptables rules, accepts on each alive replica address:port and pipes to the sim's Unix socket (so
-// TLS and authentication are the sim's), answers DNS (cluster DNS, the node's resolver), prints
-// `ready`, and exits when stdin closes (the sim is done with the pod, or died): the namespace
-// disappears with it.
+// Reads one JSON NetworkConfig line on stdin; brings up lo with the cluster addresses, loads the
+// iptables rules, accepts on each alive replica address:port and hands each connection over to the
+// sim through the IPC channel (the socket itself: TLS and authentication are the sim's, on the pod's
+// own TCP connection, with no relay between them), answers DNS (cluster DNS, the node's resolver),
+// prints `ready`, and exits when stdin closes (the sim is done with the pod, or died): the namespace
+// disappears with it, once the last connection handed over has closed.
 
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { answer } from './dns.ts';
-import type { AgentConfig } from './pod-network.ts';
+import type { NetworkConfig } from './pod-network.ts';
 
 function fail(msg: string): never {
   process.stderr.write(`netns-agent: ${msg}\n`);
@@ -32,6 +33,12 @@ function loadRules(rules: string): void {
   run('iptables-restore', ['-w', '5'], rules);
 }
 
+/** The accepted socket goes to the sim (pod-runtime.ts serves it); this process keeps no copy. */
+function handOver(listener: string, client: Socket): void {
+  if (!process.send) fail('no IPC channel to the sim');
+  process.send({ listener }, client);
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -39,7 +46,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function main(cfg: AgentConfig): Promise<void> {
+async function main(cfg: NetworkConfig): Promise<void> {
   run(
     'ip',
     ['-batch', '-'],
@@ -47,29 +54,13 @@ async function main(cfg: AgentConfig): Promise<void> {
   );
   if (cfg.iptables) loadRules(cfg.iptables);
 
-  const sockets = new Set<Socket>();
   for (const l of cfg.listeners) {
     const server = createServer({ pauseOnConnect: true }, (client) => {
       if (l.action === 'reset') {
         client.resetAndDestroy();
         return;
       }
-      sockets.add(client);
-      const upstream = connect(cfg.socketPath);
-      sockets.add(upstream);
-      const done = () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on('error', done).on('close', done);
-      upstream.on('error', done).on('close', done);
-      upstream.on('connect', () => {
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.resume();
-      });
+      handOver(`${l.address}:${l.port}`, client);
     });
     await listen(server, l.address, l.port);
   }
@@ -98,9 +89,9 @@ const onData = (d: Buffer) => {
   const nl = buf.indexOf('\n');
   if (nl < 0) return;
   process.stdin.off('data', onData);
-  let cfg: AgentConfig;
+  let cfg: NetworkConfig;
   try {
-    cfg = JSON.parse(buf.slice(0, nl)) as AgentConfig;
+    cfg = JSON.parse(buf.slice(0, nl)) as NetworkConfig;
   } catch (e) {
     fail(`bad config: ${(e as Error).message}`);
   }

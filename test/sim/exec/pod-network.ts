@@ -424,16 +424,12 @@ export function planNetwork(pod: KubeObject, cp: ControlPlaneView | undefined, l
 
 // The imperative side.
 
-/** What a pod's network is made of (its plan's imperative half); the agent gets it with the sim's socket. */
+/** What a pod's network is made of (its plan's imperative half): the agent's configuration. */
 export interface NetworkConfig {
   addresses: string[];
   iptables: string;
   listeners: Listener[];
   dns: DnsServer[];
-}
-
-export interface AgentConfig extends NetworkConfig {
-  socketPath: string;
 }
 
 export function networkConfig(plan: NetworkPlan): NetworkConfig {
@@ -486,7 +482,7 @@ interface Spawned {
 
 async function spawnAgent(): Promise<Spawned> {
   const proc = spawn('unshare', ['--net', '--', process.execPath, '--no-warnings', await agentScript()], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
   });
   let err = '';
   proc.stderr!.on('data', (d) => {
@@ -538,7 +534,7 @@ export class AgentPool {
 }
 
 /** Configures an agent (a spare or a new one) and waits for its `ready` line. */
-export async function startPodNetwork(cfg: AgentConfig, pool?: AgentPool, timeoutMs = 10_000): Promise<PodNetwork> {
+export async function startPodNetwork(cfg: NetworkConfig, pool?: AgentPool, timeoutMs = 10_000): Promise<PodNetwork> {
   const a = pool ? await pool.take() : await spawnAgent();
   const agent = a.proc;
   return new Promise((resolve, reject) => {

@@ -8,13 +8,10 @@
 // for a while is let go (its agent is a Node process of about 50 MB) and made again at the next
 // exec: nothing of it outlives the execs that used it (their process groups end with them).
 
-import { rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import type { SimContext } from '../context.ts';
 import { AgentPool, startPodNetwork, type NetworkConfig, type PodNetwork } from './pod-network.ts';
 import { containerLayout, startContainer, type ContainerSpec, type RunningContainer } from './sandbox.ts';
-import { scratchDir } from './scratch.ts';
 import { onServerStop } from './sessions.ts';
 
 export interface NetworkLease {
@@ -24,7 +21,7 @@ export interface NetworkLease {
 
 interface NetworkEntry {
   key: string;
-  ready: Promise<{ network: PodNetwork; unix: Server; dir: string }>;
+  ready: Promise<{ network: PodNetwork }>;
   users: number;
   current: boolean;
   idle?: NodeJS.Timeout;
@@ -158,31 +155,20 @@ export class PodRuntimes {
 
   private stopNetwork(e: NetworkEntry): void {
     void e.ready.then(
-      ({ network, unix, dir }) => {
-        unix.close();
-        void network.stop().finally(() => rmSync(dir, { recursive: true, force: true }));
-      },
+      ({ network }) => void network.stop(),
       () => {},
     );
   }
 
   private async startNetwork(cfg: NetworkConfig) {
-    const dir = scratchDir('net');
-    const sockPath = join(dir, 'apiserver.sock');
-    // close() stops accepting; connections already handed to the https.Server end on their own.
-    const unix: Server = createServer((s) => this.server.emit('connection', s));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        unix.once('error', reject);
-        unix.listen(sockPath, () => resolve());
-      });
-      const network = await startPodNetwork({ ...cfg, socketPath: sockPath }, this.pool);
-      return { network, unix, dir };
-    } catch (e) {
-      unix.close();
-      rmSync(dir, { recursive: true, force: true });
-      throw e;
-    }
+    const network = await startPodNetwork(cfg, this.pool);
+    // The agent hands over each connection a pod opens to a live replica address (the socket
+    // itself, over the IPC channel): the sim serves the pod's own TCP connection, as
+    // kube-apiserver does behind kube-proxy's DNAT. Connections already handed over end on their own.
+    network.agent.on('message', (_m: unknown, s?: Socket) => {
+      if (s) this.server.emit('connection', s);
+    });
+    return { network };
   }
 }
 

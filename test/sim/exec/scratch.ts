@@ -38,7 +38,7 @@ export function sweepStale(dir = tmpdir()): string[] {
   return removed;
 }
 
-export function scratchDir(kind: 'stage' | 'bins' | 'agent' | 'net'): string {
+export function scratchDir(kind: 'stage' | 'bins' | 'agent'): string {
   const base = tmpdir();
   sweepStale(base);
   return mkdtempSync(join(base, `kaf-exec-${kind}-${process.pid}-`));
