@@ -70,9 +70,10 @@ describe('conformance: kubectl exec against the sim', function () {
     describe(`kubectl ${v}`, () => {
       const k = (args: string[], input?: string) =>
         kubectl(join(dir!, `kubectl.${v}`), sim.kubeconfigPath, args, input);
+      const sh = (pod: string, script: string) => k(['exec', pod, '--', 'sh', '-c', script]);
 
       it("prints stdout and stderr and exits with the command's code", async () => {
-        const r = await k(['exec', 'runner', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+        const r = await sh('runner', 'echo out; echo err >&2; exit 3');
         assert.equal(r.stdout, 'out\n');
         assert.equal(r.stderr, 'err\ncommand terminated with exit code 3\n');
         assert.equal(r.code, 3);
@@ -110,14 +111,10 @@ describe('conformance: kubectl exec against the sim', function () {
       });
 
       it("the ServiceAccount namespace file, the pod's env and ConfigMap volumes", async () => {
-        const r = await k([
-          'exec',
+        const r = await sh(
           'runner',
-          '--',
-          'sh',
-          '-c',
           'cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; echo "$MESSAGE|$LOG_LEVEL|$POD_NAMESPACE|$HOSTNAME|$KUBERNETES_SERVICE_HOST"; cat /opt/app/app.cfg /etc/app-conf/log/level.txt; echo; pwd',
-        ]);
+        );
         assert.equal(r.code, 0, r.stderr);
         assert.equal(
           r.stdout,
@@ -130,38 +127,28 @@ describe('conformance: kubectl exec against the sim', function () {
   describe('sandbox (newest kubectl available)', () => {
     const k = (args: string[], input?: string) =>
       kubectl(join(dir!, `kubectl.${versions.at(-1)}`), sim.kubeconfigPath, args, input);
+    const sh = (pod: string, script: string) => k(['exec', pod, '--', 'sh', '-c', script]);
 
     it('command -v python3 differs by image profile; none has not even sh', async () => {
-      assert.deepEqual(await k(['exec', 'runner', '--', 'sh', '-c', 'command -v python3']), {
+      assert.deepEqual(await sh('runner', 'command -v python3'), {
         code: 0,
         stdout: '/usr/bin/python3\n',
         stderr: '',
       });
-      const shell = await k([
-        'exec',
-        'shelly',
-        '--',
-        'sh',
-        '-c',
-        'command -v python3 || echo no-python; command -v cat',
-      ]);
+      const shell = await sh('shelly', 'command -v python3 || echo no-python; command -v cat');
       assert.deepEqual(shell, { code: 0, stdout: 'no-python\n/usr/bin/cat\n', stderr: '' });
       const py = await k(['exec', 'shelly', '--', 'python3', '-V']);
       assert.match(py.stderr, /exec: "python3": executable file not found in \$PATH: unknown\n$/);
-      const none = await k(['exec', 'distroless', '--', 'sh', '-c', 'true']);
+      const none = await sh('distroless', 'true');
       assert.match(none.stderr, /exec: "sh": executable file not found in \$PATH: unknown\n$/);
       assert.equal(none.code, 1);
     });
 
     it('the host is hidden: its binaries, its /work and /root/.pyenv are not in the container', async () => {
-      const r = await k([
-        'exec',
+      const r = await sh(
         'runner',
-        '--',
-        'sh',
-        '-c',
         'ls /usr/bin | wc -l; ls -d /work /root/.pyenv /usr/local/bin/* 2>&1 | wc -l; hostname',
-      ]);
+      );
       const [count, missing, host] = r.stdout.trim().split('\n');
       assert.ok(Number(count) < 60, `only the profile's executables in /usr/bin, got ${count}`);
       assert.equal(missing, '3', 'three "cannot access" lines');
@@ -170,7 +157,7 @@ describe('conformance: kubectl exec against the sim', function () {
 
     it('a container outlives its execs: its files stay, mounted ConfigMaps follow, subPath and env do not', async () => {
       // runc exec joins the running container: what one exec wrote, the next one reads
-      assert.deepEqual(await k(['exec', 'runner', '--', 'sh', '-c', 'echo kept > /tmp/kept']), {
+      assert.deepEqual(await sh('runner', 'echo kept > /tmp/kept'), {
         code: 0,
         stdout: '',
         stderr: '',
@@ -185,14 +172,7 @@ describe('conformance: kubectl exec against the sim', function () {
       const data = before['data'] as Record<string, string>;
       sim.store.apply({ ...structuredClone(before), data: { ...data, level: 'info', 'app.cfg': '[core]\n' } });
       try {
-        const r = await k([
-          'exec',
-          'runner',
-          '--',
-          'sh',
-          '-c',
-          'cat /etc/app-conf/log/level.txt; echo; echo "$LOG_LEVEL"; cat /opt/app/app.cfg',
-        ]);
+        const r = await sh('runner', 'cat /etc/app-conf/log/level.txt; echo; echo "$LOG_LEVEL"; cat /opt/app/app.cfg');
         assert.deepEqual(r, { code: 0, stdout: 'info\ndebug\n[core]\nexecutor = KubernetesExecutor\n', stderr: '' });
       } finally {
         sim.store.apply(before);
@@ -200,7 +180,7 @@ describe('conformance: kubectl exec against the sim', function () {
     });
 
     it('a pod replaced under the same name is a new container: nothing of the old one is left', async () => {
-      await k(['exec', 'runner', '--', 'sh', '-c', 'echo old > /tmp/from-old-pod']);
+      await sh('runner', 'echo old > /tmp/from-old-pod');
       const pod = structuredClone(sim.store.get('pods', 'exec-ns', 'runner')!);
       sim.store.delete('pods', 'exec-ns', 'runner');
       const {
@@ -212,7 +192,7 @@ describe('conformance: kubectl exec against the sim', function () {
       };
       sim.store.apply({ ...pod, metadata });
       assert.notEqual(sim.store.get('pods', 'exec-ns', 'runner')!.metadata.uid, pod.metadata.uid);
-      const r = await k(['exec', 'runner', '--', 'sh', '-c', 'cat /tmp/from-old-pod 2>/dev/null || echo gone']);
+      const r = await sh('runner', 'cat /tmp/from-old-pod 2>/dev/null || echo gone');
       assert.deepEqual(r, { code: 0, stdout: 'gone\n', stderr: '' });
     });
 
@@ -257,41 +237,23 @@ describe('conformance: kubectl exec against the sim', function () {
     });
 
     it("/etc is the host's below the pod's own files; writes there stay in the container", async () => {
-      const r = await k([
-        'exec',
+      const r = await sh(
         'runner',
-        '--',
-        'sh',
-        '-c',
         'test -f /etc/passwd && echo passwd; echo x > /etc/kaf-written && cat /etc/kaf-written; cat /etc/hostname',
-      ]);
+      );
       assert.deepEqual(r, { code: 0, stdout: 'passwd\nx\nrunner\n', stderr: '' });
       assert.equal(existsSync('/etc/kaf-written'), false);
     });
 
     it('automount off on the ServiceAccount: no token directory', async () => {
-      const r = await k([
-        'exec',
-        'quiet',
-        '--',
-        'sh',
-        '-c',
-        'ls /var/run/secrets/kubernetes.io/serviceaccount 2>&1; echo rc=$?',
-      ]);
+      const r = await sh('quiet', 'ls /var/run/secrets/kubernetes.io/serviceaccount 2>&1; echo rc=$?');
       assert.match(r.stdout, /No such file or directory\nrc=2\n$/);
     });
 
     it('every pod is on the pod network: HTTPS GET /version to the ClusterIP with the mounted CA and token', async () => {
       const r = await k(['exec', 'runner', '--', 'python3', '-c', GET_VERSION]);
       assert.deepEqual(r, { code: 0, stdout: 'v1.32.0\n', stderr: '' });
-      const env = await k([
-        'exec',
-        'runner',
-        '--',
-        'sh',
-        '-c',
-        'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT',
-      ]);
+      const env = await sh('runner', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT');
       assert.equal(env.stdout, '10.96.0.1:443\n');
     });
 
@@ -317,14 +279,7 @@ describe('conformance: kubectl exec against the sim', function () {
         "import socket; print(socket.gethostbyname('kubernetes.default.svc')); print(socket.gethostbyname('kubernetes.default.svc.cluster.local'))",
       ]);
       assert.deepEqual(r, { code: 0, stdout: '10.96.0.1\n10.96.0.1\n', stderr: '' });
-      const env = await k([
-        'exec',
-        'isolated',
-        '--',
-        'sh',
-        '-c',
-        'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat /etc/resolv.conf',
-      ]);
+      const env = await sh('isolated', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT; cat /etc/resolv.conf');
       assert.equal(
         env.stdout,
         '10.96.0.1:443\nsearch exec-ns.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
@@ -348,14 +303,7 @@ describe('conformance: kubectl exec against the sim', function () {
     });
 
     it("hostNetwork pod: the node's hostname, hosts file and resolver (node names, no cluster names: dnsPolicy ClusterFirst falls back to Default)", async () => {
-      const r = await k([
-        'exec',
-        'node-agent',
-        '--',
-        'sh',
-        '-c',
-        'hostname; echo $HOSTNAME; cat /etc/resolv.conf; head -1 /etc/hosts',
-      ]);
+      const r = await sh('node-agent', 'hostname; echo $HOSTNAME; cat /etc/resolv.conf; head -1 /etc/hosts');
       assert.deepEqual(r, {
         code: 0,
         stdout: 'worker-1\nworker-1\nnameserver 10.0.0.2\n# Kubernetes-managed hosts file (host network).\n',
@@ -393,7 +341,7 @@ describe('conformance: kubectl exec against the sim', function () {
     });
 
     it('kubectl picks the first container itself and says so; a missing pod is the pods GET 404', async () => {
-      const r = await k(['exec', 'duo', '--', 'sh', '-c', 'echo $WHO']);
+      const r = await sh('duo', 'echo $WHO');
       assert.deepEqual(r, { code: 0, stdout: 'app\n', stderr: 'Defaulted container "app" out of: app, sidecar\n' });
       const missing = await k(['exec', 'nosuch', '--', 'true']);
       assert.deepEqual(missing, {
