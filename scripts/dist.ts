@@ -167,7 +167,7 @@ export function buildExecutable(t: Target, bundle: string, workDir: string): str
     base = unsigned;
   }
   const injected = path.join(dir, t.startsWith('darwin') ? 'injected' : binaryName(t));
-  const codeCache = t === hostTarget() && process.versions.node === pins.version && !process.env.KA_NO_CC;
+  const codeCache = t === hostTarget() && process.versions.node === pins.version;
   // The blob records the main script's path as given: a fixed relative name, resolved from `dir`,
   // keeps the executable independent of where the build ran.
   copyFileSync(bundle, path.join(dir, 'kubectl-airflow.cjs'));

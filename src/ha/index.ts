@@ -15,7 +15,6 @@ export type { Chain } from './chain.ts';
 export type { Check, HaInput, Verdict } from './model.ts';
 export { toReport, renderText, type HaReport } from './report.ts';
 export { worstVerdict } from './checks.ts';
-/** Starts the reads runHa decides on (doctor: at once, the deciding later). */
 
 export interface HaOptions {
   /** `--from`: probe every endpoint from inside this pod (one exec). */
