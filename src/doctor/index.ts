@@ -67,6 +67,7 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   const release = timed('release', loadRelease(conn, ns, opts.release, configMaps));
   // ha's reads now, its deciding once the probe is on its way (below)
   fetchHa(conn).catch(() => undefined);
+  prepareExec();
   for (const p of [access, release, configMaps]) p.catch(() => undefined); // awaited below (or moot after exit 3)
   // The layers' modules initialise while the first reads are out: only after a turn of the event
   // loop, since the sockets connect from Node's tick queue, which waits for every queued microtask.
@@ -88,7 +89,6 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     import('../airflow/release.ts'),
     import('../admission/index.ts'),
   ]);
-  prepareExec();
   const cluster = v.clusterLayer(await access);
 
   const target = { namespace: ns, release: opts.release, flags: opts.repeatFlags };

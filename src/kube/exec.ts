@@ -159,9 +159,13 @@ export function parseExecStatus(text: string): ExecStatus {
   return { status: 'Failure', message: text.trim() || 'exec failed' };
 }
 
-/** Loads the WebSocket library ahead of the first exec, while the command waits on its first reads. */
+/**
+ * Loads the WebSocket library ahead of the first exec, while the command waits on its first reads:
+ * after a turn of the event loop, since the reads' sockets connect from Node's tick queue, which
+ * runs only once every queued microtask (this import included) has.
+ */
 export function prepareExec(): void {
-  import('ws').catch(() => undefined);
+  setImmediate(() => void import('ws').catch(() => undefined));
 }
 
 export async function execInPod(conn: Connection, req: ExecRequest): Promise<ExecResult> {
