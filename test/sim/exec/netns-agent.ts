@@ -1,14 +1,15 @@
 // Runs inside a pod's network namespace (started by pod-network.ts under `unshare --net`).
 // Reads one JSON NetworkConfig line on stdin; brings up lo with the cluster addresses, loads the
-// iptables rules, accepts on each alive replica address:port and hands each connection over to the
-// sim through the IPC channel (the socket itself: TLS and authentication are the sim's, on the pod's
-// own TCP connection, with no relay between them), answers DNS (cluster DNS, the node's resolver),
-// prints `ready`, and exits when stdin closes (the sim is done with the pod, or died): the namespace
-// disappears with it, once the last connection handed over has closed.
+// iptables rules, listens on each alive replica address:port and hands each listening socket over
+// to the sim through the IPC channel, once: the sim accepts the pod's connections itself (TLS and
+// authentication are the sim's, on the pod's own TCP connection, with no relay and no per-connection
+// message between them); answers DNS (cluster DNS, the node's resolver), prints `ready`, and exits
+// when stdin closes (the sim is done with the pod, or died). The namespace disappears once the agent
+// and the sockets in it (the sim's listeners, closed with the pod network, and its connections) are gone.
 
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { answer } from './dns.ts';
 import type { NetworkConfig } from './pod-network.ts';
 
@@ -33,10 +34,17 @@ function loadRules(rules: string): void {
   run('iptables-restore', ['-w', '5'], rules);
 }
 
-/** The accepted socket goes to the sim (pod-runtime.ts serves it); this process keeps no copy. */
-function handOver(listener: string, client: Socket): void {
-  if (!process.send) fail('no IPC channel to the sim');
-  process.send({ listener }, client);
+/** The listening socket goes to the sim (pod-network.ts accepts on it); this process keeps no copy. */
+function handOver(listener: string, server: Server): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) fail('no IPC channel to the sim');
+  return new Promise((resolve, reject) =>
+    send({ listener }, server, undefined, (e: Error | null) => {
+      if (e) return reject(e);
+      server.close();
+      resolve();
+    }),
+  );
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -55,14 +63,18 @@ async function main(cfg: NetworkConfig): Promise<void> {
   if (cfg.iptables) loadRules(cfg.iptables);
 
   for (const l of cfg.listeners) {
-    const server = createServer({ pauseOnConnect: true }, (client) => {
-      if (l.action === 'reset') {
-        client.resetAndDestroy();
-        return;
-      }
-      handOver(`${l.address}:${l.port}`, client);
-    });
+    if (l.action === 'reset') {
+      // a replica whose port resets every connection: nothing reaches the sim
+      await listen(
+        createServer({ pauseOnConnect: true }, (client) => client.resetAndDestroy()),
+        l.address,
+        l.port,
+      );
+      continue;
+    }
+    const server = createServer({ pauseOnConnect: true });
     await listen(server, l.address, l.port);
+    await handOver(`${l.address}:${l.port}`, server);
   }
 
   for (const dns of cfg.dns) {

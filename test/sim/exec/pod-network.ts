@@ -14,6 +14,7 @@
 // network namespace (`unshare --net`): the namespace lives exactly as long as that agent process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Server, type Socket } from 'node:net';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { stop as stopEsbuild, transform } from 'esbuild';
 import { join } from 'node:path';
@@ -445,6 +446,7 @@ export interface PodNetwork {
   /** /proc/<pid>/ns/net of the agent: `nsenter --net=` this path to join */
   nsPath: string;
   agent: ChildProcess;
+  /** stops accepting (the listening sockets in the namespace close) and ends the agent */
   stop(): Promise<void>;
 }
 
@@ -533,12 +535,48 @@ export class AgentPool {
   }
 }
 
-/** Configures an agent (a spare or a new one) and waits for its `ready` line. */
-export async function startPodNetwork(cfg: NetworkConfig, pool?: AgentPool, timeoutMs = 10_000): Promise<PodNetwork> {
+/**
+ * Configures an agent (a spare or a new one) and waits for its `ready` line and its listening
+ * sockets: each alive replica address's, in the pod's namespace, handed over once. This process
+ * accepts on them and gives each connection to onConnection (the sim's server), as kube-apiserver
+ * accepts the pod's connection behind kube-proxy's DNAT: no message per connection.
+ */
+export async function startPodNetwork(
+  cfg: NetworkConfig,
+  onConnection: (s: Socket) => void,
+  pool?: AgentPool,
+  timeoutMs = 10_000,
+): Promise<PodNetwork> {
   const a = pool ? await pool.take() : await spawnAgent();
   const agent = a.proc;
+  const wanted = cfg.listeners.filter((l) => l.action === 'forward').length;
+  const listeners: Server[] = [];
   return new Promise((resolve, reject) => {
     let out = '';
+    let ready = false;
+    const done = () => {
+      if (!ready || listeners.length < wanted) return;
+      clearTimeout(timer);
+      resolve({
+        nsPath: `/proc/${agent.pid}/ns/net`,
+        agent,
+        stop: async () => {
+          for (const l of listeners) l.close();
+          if (alive(a)) {
+            agent.stdin!.end();
+            const t = setTimeout(() => agent.kill('SIGKILL'), 2000);
+            await a.exited;
+            clearTimeout(t);
+          }
+        },
+      });
+    };
+    agent.on('message', (_m: unknown, handle?: unknown) => {
+      if (!(handle instanceof Server)) return;
+      handle.on('connection', onConnection);
+      listeners.push(handle);
+      done();
+    });
     const timer = setTimeout(() => {
       agent.kill('SIGKILL');
       reject(new Error(`network namespace agent not ready after ${timeoutMs} ms: ${a.err().trim()}`));
@@ -554,19 +592,8 @@ export async function startPodNetwork(cfg: NetworkConfig, pool?: AgentPool, time
     agent.stdout!.on('data', (d) => {
       out += d;
       if (!out.includes('ready\n')) return;
-      clearTimeout(timer);
-      resolve({
-        nsPath: `/proc/${agent.pid}/ns/net`,
-        agent,
-        stop: async () => {
-          if (alive(a)) {
-            agent.stdin!.end();
-            const t = setTimeout(() => agent.kill('SIGKILL'), 2000);
-            await a.exited;
-            clearTimeout(t);
-          }
-        },
-      });
+      ready = true;
+      done();
     });
     agent.stdin!.write(JSON.stringify(cfg) + '\n');
   });

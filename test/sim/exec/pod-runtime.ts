@@ -161,13 +161,9 @@ export class PodRuntimes {
   }
 
   private async startNetwork(cfg: NetworkConfig) {
-    const network = await startPodNetwork(cfg, this.pool);
-    // The agent hands over each connection a pod opens to a live replica address (the socket
-    // itself, over the IPC channel): the sim serves the pod's own TCP connection, as
-    // kube-apiserver does behind kube-proxy's DNAT. Connections already handed over end on their own.
-    network.agent.on('message', (_m: unknown, s?: Socket) => {
-      if (s) this.server.emit('connection', s);
-    });
+    // The sim serves the pod's own TCP connections to a live replica address, accepted on the
+    // listening sockets the agent made in the pod's namespace; connections accepted end on their own.
+    const network = await startPodNetwork(cfg, (s: Socket) => this.server.emit('connection', s), this.pool);
     return { network };
   }
 }
