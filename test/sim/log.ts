@@ -31,6 +31,8 @@ export interface LogEntry {
   endedAt: number;
   /** An upgrade handed to exec: when the exec ended, on the clock of startedAt. */
   closedAt?: number;
+  /** The client's address and port, as kube-apiserver's httplog prints srcIP: one per connection. */
+  srcIP: string;
   headers: Record<string, string | string[] | undefined>;
   fault?: 'reset' | 'hang' | 'status' | 'latency';
 }

@@ -232,6 +232,7 @@ export class SimServer {
       start: Date.now(),
       startedAt: performance.now(),
       endedAt: 0,
+      srcIP: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`,
       headers,
     };
   }
