@@ -411,8 +411,9 @@ describe('conformance: kubectl exec against the sim', function () {
     });
 
     it('v4: readiness frame, stdout on 1, stderr on 2, one Status on 3, then close', async () => {
+      // ";" escaped as clients do: Go (>= 1.17) drops a query pair holding a raw one
       const r = await open(
-        '/api/v1/namespaces/exec-ns/pods/runner/exec?command=sh&command=-c&command=printf+a;printf+b+>%262;exit+7&stdout=true&stderr=true',
+        '/api/v1/namespaces/exec-ns/pods/runner/exec?command=sh&command=-c&command=printf+a%3Bprintf+b+>%262%3Bexit+7&stdout=true&stderr=true',
         ['v4.channel.k8s.io'],
       );
       assert.equal(r.protocol, 'v4.channel.k8s.io');

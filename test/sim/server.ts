@@ -19,6 +19,7 @@ import { badRequest, forbidden, internalError, notFound, unauthorized } from './
 import type { KubeObject, Status } from './types.ts';
 import type { ResourceType } from './resources.ts';
 import { followLog, readLog, type LogLine } from './pod-log.ts';
+import { parseQuery } from './query.ts';
 import { prepareWatch, serveWatch, type WatchFault, type WatchRequest } from './watch.ts';
 
 const statusReply = (s: Status, headers?: Record<string, string>): Reply => ({
@@ -255,6 +256,7 @@ export class SimServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'https://sim');
     const path = url.pathname;
+    const query = parseQuery(url.search.slice(1));
 
     // faults
     const f = ctx.faults.decide(method, path);
@@ -284,7 +286,7 @@ export class SimServer {
     entry.user = user.name;
 
     // request attributes
-    const info: RequestInfo = requestInfo(method, path, url.searchParams);
+    const info: RequestInfo = requestInfo(method, path, query);
     Object.assign(entry, {
       verb: info.verb,
       resource: info.resource,
@@ -322,8 +324,8 @@ export class SimServer {
       }
       const args: ExecUpgradeArgs = {
         pod,
-        container: url.searchParams.get('container') ?? undefined,
-        command: url.searchParams.getAll('command'),
+        container: query.get('container') ?? undefined,
+        command: query.getAll('command'),
         user,
         ctx,
       };
@@ -335,7 +337,7 @@ export class SimServer {
       const host = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
       const reply = discovery(
         path,
-        url.searchParams,
+        query,
         ctx.scenario,
         `${host}:${req.socket.localPort ?? ctx.port}`,
         String(req.headers.accept ?? ''),
@@ -344,7 +346,7 @@ export class SimServer {
     }
 
     if (info.verb === 'watch') {
-      const request: WatchRequest = { info, query: url.searchParams, accept: String(req.headers.accept ?? '') };
+      const request: WatchRequest = { info, query: query, accept: String(req.headers.accept ?? '') };
       const w = prepareWatch(request);
       if ('error' in w)
         return { kind: 'reply', reply: w.code === 404 ? NOT_FOUND_PAGE : statusReply(badRequest(w.error)) };
@@ -358,11 +360,11 @@ export class SimServer {
       info.subresource === 'log' &&
       info.namespace &&
       info.name &&
-      queryBool(url.searchParams, 'follow')
+      queryBool(query, 'follow')
     ) {
       const pod = ctx.store.get('pods', info.namespace, info.name);
       if (!pod) return { kind: 'reply', reply: statusReply(notFound('', 'pods', info.name)) };
-      const answer = readLog(pod, url.searchParams, ctx.store.now());
+      const answer = readLog(pod, query, ctx.store.now());
       if ('status' in answer) return { kind: 'reply', reply: statusReply(answer.status) };
       if (!answer.empty) return { kind: 'follow', pod, answer };
     }
@@ -372,7 +374,7 @@ export class SimServer {
       {
         info,
         method,
-        query: url.searchParams,
+        query: query,
         body,
         contentType: String(req.headers['content-type'] ?? ''),
         accept: String(req.headers.accept ?? ''),

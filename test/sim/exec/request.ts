@@ -4,6 +4,7 @@
 
 import type { KubeObject, Status } from '../types.ts';
 import { podSpec } from './pod-files.ts';
+import { parseQuery } from '../query.ts';
 
 export interface ExecOptions {
   namespace: string;
@@ -25,7 +26,7 @@ export function parseExecUrl(url: string): ExecOptions | undefined {
   const u = new URL(url, 'https://sim.invalid');
   const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec\/?$/.exec(u.pathname);
   if (!m) return undefined;
-  const q = u.searchParams;
+  const q = parseQuery(u.search.slice(1));
   return {
     namespace: decodeURIComponent(m[1]),
     pod: decodeURIComponent(m[2]),
