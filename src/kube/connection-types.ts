@@ -34,6 +34,12 @@ export interface ConnectionStats {
 export interface UpgradeOptions {
   tls: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
   headers: Record<string, string | string[]>;
+  /**
+   * The requests' keep-alive pool, with the same TLS: the upgrade takes a connection already open
+   * when one is idle (HTTP/1.1 upgrades any request), instead of a TCP and TLS handshake of its
+   * own; the upgraded socket leaves the pool.
+   */
+  agent?: http.Agent;
 }
 
 export interface Connection {

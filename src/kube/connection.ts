@@ -274,7 +274,7 @@ class HttpConnection implements Connection {
     const o = await this.httpOptions();
     const headers = this.headersFor(o, impersonate);
     if (o.auth) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
-    return { tls: tlsOf(o), headers };
+    return { tls: tlsOf(o), headers, agent: this.agent };
   }
 
   /** The credential headers, with the run's impersonation replaced by the request's (undefined: the run's). */

@@ -11,6 +11,8 @@ import type { LogEntry } from '../sim/log.ts';
 import { runMain, skipWithoutIsolatedNetwork } from './harness.ts';
 
 const SCHEDULER = 'airflow-scheduler-5d8c9f7b6-x7k2p';
+/** Two reads the connection asks the server each (it answers a repeated read from memory). */
+const READS = ['/api/v1/namespaces/airflow/configmaps', '/api/v1/namespaces/airflow/serviceaccounts'];
 
 function pluginUser(sim: Sim): string {
   const spec = sim.scenario.spec as { currentContext: string; identities: { name: string; user: string }[] };
@@ -93,6 +95,33 @@ describe('e2e: --max-in-flight bounds requests and exec connections together', f
       });
       assert.equal(again.exitCode, 0);
       await conn.get('/version');
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('an exec upgrades a connection a read left idle (no handshake of its own); the upgraded one leaves the pool', async () => {
+    const conn = await connect({ kubeconfig: sim.kubeconfigPath }, { env: {} });
+    try {
+      sim.log.reset();
+      await conn.get(READS[0]!);
+      const r = await execInPod(conn, {
+        namespace: 'airflow',
+        pod: SCHEDULER,
+        container: 'scheduler',
+        command: ['true'],
+        timeoutMs: 30_000,
+      });
+      assert.equal(r.exitCode, 0, r.message ?? r.stderr);
+      await conn.get(READS[1]!);
+      // the sim logs a request once its answer is written, which may be after the client has read it
+      for (let i = 0; i < 100 && sim.log.count((e) => READS.includes(e.path)) < 2; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      const [before, after] = READS.map((p) => sim.log.entries.find((e) => e.path === p));
+      const ex = sim.log.entries.find((e) => e.subresource === 'exec');
+      assert.ok(before && after && ex, 'two reads and the exec in the log');
+      assert.equal(ex.srcIP, before.srcIP, 'the exec went over the connection the first read opened');
+      assert.notEqual(after.srcIP, ex.srcIP, 'the read after it needed a connection of its own');
     } finally {
       conn.close();
     }

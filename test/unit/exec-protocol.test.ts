@@ -1,7 +1,7 @@
 // The exec subresource as we speak it without client-node: the path and query kubectl sends, and
 // the Status frame read as the server writes it.
 import assert from 'node:assert/strict';
-import { execPath, exitFromStatus, parseExecStatus } from '../../src/kube/exec.ts';
+import { execPath, exitFromStatus, parseExecStatus, queryEscape } from '../../src/kube/exec.ts';
 
 describe('exec protocol: the path and the status frame', () => {
   it('puts the streams first, then every argv item as its own command parameter, then the container', () => {
@@ -18,6 +18,14 @@ describe('exec protocol: the path and the status frame', () => {
     const q = new URLSearchParams(p.slice(p.indexOf('?') + 1));
     assert.deepEqual(q.getAll('command'), ['python3', '-c', program, '{"a":1}']);
     assert.equal(q.get('container'), null, 'no container parameter: the server picks the default');
+  });
+
+  it("escapes a value as client-go does, but ! ' ( ) *, which a server reads the same either way", () => {
+    // Go: url.QueryEscape("a b!'()*~-_.é%&=+") == "a+b%21%27%28%29%2A~-_.%C3%A9%25%26%3D%2B"
+    const value = "a b!'()*~-_.é%&=+";
+    assert.equal(queryEscape(value), "a+b!'()*~-_.%C3%A9%25%26%3D%2B");
+    assert.equal(new URLSearchParams(`v=${queryEscape(value)}`).get('v'), value);
+    assert.equal(queryEscape('\n\t"#'), '%0A%09%22%23');
   });
 
   it('reads the Status frame: success, a non-zero exit, and text that is not JSON', () => {
