@@ -451,26 +451,41 @@ def tls_handshake(host, port, cafile, check_hostname=True, server_name=None):
         s.close()
 
 
-if ssl is not None:
-    import http.client
+PATH_CONNECTION = []
+PATH_CONNECTION_LOCK = threading.Lock()
 
-    class PathConnection(http.client.HTTPSConnection):
-        """HTTPS to one target whose certificate is verified as server_name; a reconnect (the server
-        closed a kept-alive connection) goes through open_tls again, so every failure has its step."""
 
-        def __init__(self, host, port, cafile, server_name):
-            # our context: the default one would load the system's CA store (tens of ms each), unused by connect()
-            http.client.HTTPSConnection.__init__(self, host, int(port), timeout=step_timeout(),
-                                                 context=tls_context(cafile))
-            self.cafile = cafile
-            self.server_name = server_name
+def path_connection(host, port, cafile, server_name):
+    """An http.client connection to one target whose certificate is verified as server_name; a
+    reconnect (the server closed a kept-alive connection) goes through open_tls again, so every
+    failure has its step. The class is made at first use: importing http.client (email's parser with
+    it) costs about 10 ms, which the first handshakes overlap instead of waiting for it."""
+    return path_connection_class()(host, port, cafile, server_name)
 
-        def connect(self):
-            self.sock, _ = open_tls(self.host, self.port, self.cafile, self.server_name)
+
+def path_connection_class():
+    with PATH_CONNECTION_LOCK:
+        if not PATH_CONNECTION:
+            import http.client
+
+            class PathConnection(http.client.HTTPSConnection):
+                def __init__(self, host, port, cafile, server_name):
+                    # our context: the default one would load the system's CA store (tens of ms each), unused by connect()
+                    http.client.HTTPSConnection.__init__(self, host, int(port), timeout=step_timeout(),
+                                                         context=tls_context(cafile))
+                    self.cafile = cafile
+                    self.server_name = server_name
+
+                def connect(self):
+                    self.sock, _ = open_tls(self.host, self.port, self.cafile, self.server_name)
+
+            PATH_CONNECTION.append(PathConnection)
+    return PATH_CONNECTION[0]
 
 
 def path_request(c, method, path, token, body=None):
     """One request on the target's connection: an answer, or an error with its step."""
+    import http.client
     t0 = time.time()
     headers = {"Accept": "application/json", "User-Agent": "kubectl-airflow-probe"}
     if token:
@@ -539,15 +554,21 @@ def review_item(a, ns, r):
     return item
 
 
-def one_path(target, host, port, server_name, cafile, token, ns, paths, asks, shared=None):
-    """TCP, TLS (verified as server_name), then every GET and review (path_requests) to one target:
-    the service address (kube-proxy picks one endpoint per connection) or one endpoint directly.
-    The result says at which step it stopped."""
+def one_path(target, host, port, server_name, cafile, token, ns, paths, asks, shared=None, connections=1):
+    """TCP, TLS (verified as server_name), then every GET and review (PathWork) to one target: the
+    service address (kube-proxy picks one endpoint per connection) or one endpoint directly. The
+    result says at which step it stopped."""
     r = {"target": target, "host": host, "port": int(port), "serverName": server_name}
+    jobs = [("GET", p, None) for p in paths] + [
+        ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar_body(ns, a)) for a in asks]
+    work = PathWork(jobs, shared, target + " " + host)
+    # the further connections open alongside the first, not after it: one handshake's wait, not two
+    extras = [work.extra(host, port, cafile, server_name) for _ in range(connections - 1)] if token else []
     t0 = time.time()
     try:
         s, connected = open_tls(host, port, cafile, server_name)
     except StepFailed as f:
+        work.abandon()
         if f.step == "tcp":
             r["connect"] = f.result
         else:
@@ -559,9 +580,7 @@ def one_path(target, host, port, server_name, cafile, token, ns, paths, asks, sh
     if not token:
         s.close()
         return r
-    jobs = [("GET", p, None) for p in paths] + [
-        ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar_body(ns, a)) for a in asks]
-    answers = path_requests(host, port, cafile, server_name, token, s, jobs, shared, target + " " + host)
+    answers = work.run(host, port, cafile, server_name, token, s, extras)
     r["http"] = [summarize_http(a) if "skipped" not in a else dict(a, path=jobs[i][1])
                  for i, a in enumerate(answers[:len(paths)])]
     if asks:
@@ -572,6 +591,20 @@ def one_path(target, host, port, server_name, cafile, token, ns, paths, asks, sh
 # Requests of one path over up to this many connections at once (16 in flight from the pod over the
 # service address and three endpoints, the bound the plugin keeps for its own requests).
 PATH_CONNECTIONS = 4
+
+
+def path_connection_counts(own, shared):
+    """Connections per path: one per job of its own up to PATH_CONNECTIONS, then one more per shared
+    job, a path at a time, while any path has room: as many requests in flight as there are jobs, so
+    that every answer comes in the first round trip when they fit."""
+    counts = [max(1, min(PATH_CONNECTIONS, n)) for n in own]
+    spare = shared
+    while spare > 0 and any(c < PATH_CONNECTIONS for c in counts):
+        for i, c in enumerate(counts):
+            if spare > 0 and c < PATH_CONNECTIONS:
+                counts[i] += 1
+                spare -= 1
+    return counts
 
 
 class SharedJobs:
@@ -585,73 +618,92 @@ class SharedJobs:
         self.via = [None] * len(jobs)
 
 
-def path_requests(host, port, cafile, server_name, token, first, jobs, shared=None, label=""):
-    """Every (method, path, body) of jobs on the target, answers in order, then jobs of `shared`
-    while any are left. The verified connection `first` takes jobs until none is left; up to
-    PATH_CONNECTIONS - 1 more connections take jobs as soon as they are open. A further connection
-    that cannot open takes none, so what it met (through the service address kube-proxy may send it
-    to another endpoint) is never an answer: the TCP and TLS layers and the paths to each endpoint
-    report those."""
-    answers = [None] * len(jobs)
-    queue = collections.deque(range(len(jobs)))
+class PathWork:
+    """Every (method, path, body) of jobs on one target, answers in order, then jobs of `shared`
+    while any are left. The verified first connection takes jobs until none is left; the further
+    connections open at once, and take jobs only once the first one is verified. A further
+    connection that cannot open takes none, nor does any when the first one fails: what they met
+    (through the service address kube-proxy may send them to another endpoint) is never an answer;
+    the TCP and TLS layers and the paths to each endpoint report those."""
 
-    def next_job():
+    def __init__(self, jobs, shared, label):
+        self.jobs = jobs
+        self.queue = collections.deque(range(len(jobs)))
+        self.answers = [None] * len(jobs)
+        self.shared = shared
+        self.label = label
+        self.token = None
+        self.decided = threading.Event()
+
+    def next_job(self):
         try:
-            i = queue.popleft()
-            return jobs[i], answers, i
+            i = self.queue.popleft()
+            return self.jobs[i], self.answers, i
         except IndexError:
             pass
-        if shared is not None:
+        if self.shared is not None:
             try:
-                i = shared.queue.popleft()
-                shared.via[i] = label
-                return shared.jobs[i], shared.answers, i
+                i = self.shared.queue.popleft()
+                self.shared.via[i] = self.label
+                return self.shared.jobs[i], self.shared.answers, i
             except IndexError:
                 pass
         return None
 
-    def take(c):
+    def take(self, c):
         while True:
-            job = next_job()
+            job = self.next_job()
             if job is None:
                 return
             (method, path, body), into, i = job
             if left() <= 0:
                 into[i] = {"skipped": "budget"}
                 continue
-            into[i] = path_request(c, method, path, token, body)
+            into[i] = path_request(c, method, path, self.token, body)
 
-    def primary():
-        c = PathConnection(host, port, cafile, server_name)
-        c.sock = first
-        try:
-            take(c)
-        finally:
-            c.close()
+    def extra(self, host, port, cafile, server_name):
+        def run():
+            try:
+                s, _ = open_tls(host, port, cafile, server_name)
+            except Exception:
+                return
+            c = path_connection(host, port, cafile, server_name)
+            c.sock = s
+            try:
+                self.decided.wait(max(0, left()) + step_timeout())
+                if self.token is not None:
+                    self.take(c)
+            finally:
+                c.close()
 
-    def extra():
-        c = PathConnection(host, port, cafile, server_name)
-        try:
-            c.timeout = step_timeout()
-            c.connect()
-        except Exception:
-            return
-        try:
-            take(c)
-        finally:
-            c.close()
-
-    workers = [threading.Thread(target=primary, daemon=True)] + [
-        threading.Thread(target=extra, daemon=True) for _ in range(min(PATH_CONNECTIONS, len(jobs)) - 1)]
-    for t in workers:
+        t = threading.Thread(target=run, daemon=True)
         t.start()
-    # each answer is bounded by one step timeout; no job starts after the budget
-    end = time.time() + max(0, left()) + step_timeout() + 0.5
-    for t in workers:
-        t.join(max(0, end - time.time()))
-    return [a if a is not None else {"path": jobs[i][1], "ok": False, "error": "timeout", "detail": "abandoned",
-                                     "step": "http"}
-            for i, a in enumerate(answers)]
+        return t
+
+    def abandon(self):
+        self.decided.set()
+
+    def run(self, host, port, cafile, server_name, token, first, extras):
+        self.token = token
+        self.decided.set()
+
+        def primary():
+            c = path_connection(host, port, cafile, server_name)
+            c.sock = first
+            try:
+                self.take(c)
+            finally:
+                c.close()
+
+        workers = [threading.Thread(target=primary, daemon=True)]
+        workers[0].start()
+        # each answer is bounded by one step timeout; no job starts after the budget
+        end = time.time() + max(0, left()) + step_timeout() + 0.5
+        for t in workers + extras:
+            t.join(max(0, end - time.time()))
+        return [a if a is not None else {"path": self.jobs[i][1], "ok": False, "error": "timeout",
+                                         "detail": "abandoned", "step": "http"}
+                for i, a in enumerate(self.answers)]
 
 
 def https(host, port, method, path, token, cafile, body=None, check_hostname=True):
@@ -787,8 +839,17 @@ def layer_paths(host, port, cafile, token, files):
     if P.get("accessOnce") and asks:
         shared = SharedJobs([("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar_body(ns, a))
                              for a in asks])
-    res = run_all([lambda t=t: one_path(t[0], t[1], t[2], host, cafile, token, ns, paths,
-                                        [] if shared else asks, shared) for t in targets],
+    # Each permission asked once (doctor): the pod's own read too, through the service address, the
+    # one its client uses. Every request then fits in one round trip of the connections.
+    path_gets = [paths if i == 0 or not P.get("accessOnce") else paths[:2] for i in range(len(targets))]
+    counts = path_connection_counts([len(g) + (0 if shared else len(asks)) for g in path_gets],
+                                    len(shared.jobs) if shared else 0)
+    if token and ssl is not None:
+        # http.client loads while the handshakes are under way
+        threading.Thread(target=path_connection_class, daemon=True).start()
+    res = run_all([lambda i=i, t=t: one_path(t[0], t[1], t[2], host, cafile, token, ns, path_gets[i],
+                                             [] if shared else asks, shared, counts[i])
+                   for i, t in enumerate(targets)],
                   extra=max(0.5, left() + 0.5))
     out = [r if r is not None else {"target": targets[i][0], "host": targets[i][1], "port": int(targets[i][2]),
                                     "serverName": host, "connect": {"ok": False, "error": "timeout", "detail": "abandoned"}}

@@ -68,17 +68,33 @@ let answerDelayMs = 0;
 /** Access reviews the fixture servers answered, all of them together (a test resets it). */
 let reviewsAnswered = 0;
 
+/**
+ * Holds every answer until `want` requests have arrived (then `met`), or for at most a second:
+ * whether the probe had all its requests in flight at once, told by counting, not by timing.
+ */
+let barrier: { want: number; arrived: number; met: boolean; held: Array<() => void> } | undefined;
+
+function atBarrier(answer: () => void): void {
+  const b = barrier;
+  if (!b) return answer();
+  b.held.push(answer);
+  if (++b.arrived === b.want) b.met = true;
+  if (b.met) for (const a of b.held.splice(0)) a();
+  else if (b.held.length === 1) setTimeout(() => b.held.splice(0).forEach((a) => a()), 1000);
+}
+
 function apiServer(dir: string, cert: string, key: string, token: string): https.Server {
   return https.createServer(
     { cert: readFileSync(path.join(dir, cert)), key: readFileSync(path.join(dir, key)) },
     (req, res) => {
       if (req.url?.endsWith('/selfsubjectaccessreviews')) reviewsAnswered++;
-      const send = (code: number, body: unknown) => {
-        setTimeout(() => {
-          res.writeHead(code, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify(body));
-        }, answerDelayMs);
-      };
+      const send = (code: number, body: unknown) =>
+        atBarrier(() =>
+          setTimeout(() => {
+            res.writeHead(code, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify(body));
+          }, answerDelayMs),
+        );
       if (req.headers.authorization !== `Bearer ${token}`)
         return send(401, {
           kind: 'Status',
@@ -471,6 +487,39 @@ describe('net: the probe programs as shipped, against a loopback API-server fixt
             shared.every((a) => /^(service|endpoint) /.test(a.via ?? '')),
             JSON.stringify(shared.map((a) => a.via)),
           );
+        });
+
+      if (kind === 'py')
+        it("accessOnce (doctor): every request in flight at once when they fit in 16 connections; the pod's read through the service only", async () => {
+          const port6 = (fx as Fixture & { port6: number }).port6;
+          // the service and three endpoints, as in a three-replica control plane; five permissions, as doctor asks
+          const endpoints = [
+            { ip: '127.0.0.1', port: fx.port },
+            { ip: '::1', port: port6 },
+            { ip: '127.0.0.1', port: fx.port },
+          ];
+          const argv = pythonCommand(PY, { ...input(endpoints), access: ASKS.slice(0, 5), accessOnce: true });
+          argv[3] = JSON.stringify({ ...JSON.parse(argv[3]!), saDir: path.join(fx.dir, 'sa-good') });
+          const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(fx.port) };
+          // 4 paths x /version and /readyz, the pods read once, 5 reviews
+          barrier = { want: 4 * 2 + 1 + 5, arrived: 0, met: false, held: [] };
+          let r: Awaited<ReturnType<typeof runIsolated>>;
+          try {
+            r = await runIsolated(fx, argv, env);
+          } finally {
+            const b = barrier;
+            barrier = undefined;
+            assert.equal(b.arrived, b.want, 'every request asked exactly once');
+            assert.ok(b.met, 'all of them were in flight before the first answer: one round trip');
+          }
+          assert.equal(r.code, 0, r.stderr);
+          const d = JSON.parse(r.stdout) as ProbeDoc;
+          const gets = (d.paths as PathResult[]).map((p) =>
+            (p.http as Array<{ path: string; status: number }>).map((h) => `${h.path} ${h.status}`),
+          );
+          assert.deepEqual(gets[0], ['/version 200', '/readyz 200', '/api/v1/namespaces/airflow/pods?limit=1 403']);
+          for (const g of gets.slice(1)) assert.deepEqual(g, ['/version 200', '/readyz 200']);
+          assert.equal((d.access as unknown[]).length, 5);
         });
 
       it('an IPv6 endpoint: TCP, TLS verified as the service IP, HTTP and the reviews on it directly', async () => {
