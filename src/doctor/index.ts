@@ -88,6 +88,10 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     import('../rbac/index.ts'),
     import('../airflow/release.ts'),
     import('../admission/index.ts'),
+    // the probe's modules too: the network layer starts with them, on the way to its exec
+    import('../net/run.ts'),
+    import('../net/render.ts'),
+    import('../net/plan.ts'),
   ]);
   const cluster = v.clusterLayer(await access);
 
