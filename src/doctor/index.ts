@@ -80,6 +80,9 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     { runRbac, rbacDocument },
     { NoReleaseError },
     admission,
+    { probePod, PodProblem, getPod },
+    { reportDocument },
+    { PodNotFound },
   ] = await Promise.all([
     import('./verdicts.ts'),
     import('./plan.ts'),
@@ -130,7 +133,6 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
   const networkLayer = async (): Promise<LayerResult> => {
     if (!loaded && opts.pod !== undefined) {
       // nothing to probe it for, but a --pod that names no pod is a usage error (exit 2) here too, as in net and ha --from
-      const [{ getPod }, { PodNotFound }] = await Promise.all([import('../net/run.ts'), import('../net/plan.ts')]);
       await getPod(conn, ns, opts.pod).catch((e: unknown) => {
         if (e instanceof PodNotFound) throw e;
         // unreadable (forbidden, ...): the layer is skipped for want of a release anyway
@@ -138,11 +140,6 @@ export async function runDoctor(conn: Connection, opts: DoctorOptions): Promise<
     }
     const skip = networkSkip(!!loaded, choice);
     if (skip !== undefined || !loaded || !choice?.pod) return v.skipped('network', skip ?? NO_RELEASE);
-    const [{ probePod, PodProblem }, { reportDocument }, { PodNotFound }] = await Promise.all([
-      import('../net/run.ts'),
-      import('../net/render.ts'),
-      import('../net/plan.ts'),
-    ]);
     const known = loaded.release.pods.find((p) => p.metadata.name === choice.pod) as
       | import('../net/plan.ts').PodView
       | undefined;
