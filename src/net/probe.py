@@ -695,11 +695,11 @@ class PathWork:
             finally:
                 c.close()
 
-        workers = [threading.Thread(target=primary, daemon=True)]
-        workers[0].start()
+        first_worker = threading.Thread(target=primary, daemon=True)
+        first_worker.start()
         # each answer is bounded by one step timeout; no job starts after the budget
         end = time.time() + max(0, left()) + step_timeout() + 0.5
-        for t in workers + extras:
+        for t in [first_worker] + extras:
             t.join(max(0, end - time.time()))
         return [a if a is not None else {"path": self.jobs[i][1], "ok": False, "error": "timeout",
                                          "detail": "abandoned", "step": "http"}
