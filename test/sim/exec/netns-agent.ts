@@ -72,7 +72,8 @@ async function main(cfg: NetworkConfig): Promise<void> {
       );
       continue;
     }
-    const server = createServer({ pauseOnConnect: true });
+    // never accepts here: the sim does, once the socket is handed over
+    const server = createServer();
     await listen(server, l.address, l.port);
     await handOver(`${l.address}:${l.port}`, server);
   }

@@ -21,7 +21,7 @@ export interface NetworkLease {
 
 interface NetworkEntry {
   key: string;
-  ready: Promise<{ network: PodNetwork }>;
+  ready: Promise<PodNetwork>;
   users: number;
   current: boolean;
   idle?: NodeJS.Timeout;
@@ -72,9 +72,9 @@ export class PodRuntimes {
     const entry = e;
     clearTimeout(entry.idle);
     entry.users++;
-    let net: Awaited<NetworkEntry['ready']>;
+    let network: PodNetwork;
     try {
-      net = await entry.ready;
+      network = await entry.ready;
     } catch (err) {
       entry.users--;
       if (this.networks.get(uid) === entry) this.networks.delete(uid);
@@ -82,7 +82,7 @@ export class PodRuntimes {
     }
     let released = false;
     return {
-      nsPath: net.network.nsPath,
+      nsPath: network.nsPath,
       release: () => {
         if (released) return;
         released = true;
@@ -155,16 +155,15 @@ export class PodRuntimes {
 
   private stopNetwork(e: NetworkEntry): void {
     void e.ready.then(
-      ({ network }) => void network.stop(),
+      (network) => void network.stop(),
       () => {},
     );
   }
 
-  private async startNetwork(cfg: NetworkConfig) {
+  private startNetwork(cfg: NetworkConfig): Promise<PodNetwork> {
     // The sim serves the pod's own TCP connections to a live replica address, accepted on the
     // listening sockets the agent made in the pod's namespace; connections accepted end on their own.
-    const network = await startPodNetwork(cfg, (s: Socket) => this.server.emit('connection', s), this.pool);
-    return { network };
+    return startPodNetwork(cfg, (s: Socket) => this.server.emit('connection', s), this.pool);
   }
 }
 
